@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 mod alloc;
+pub mod tshark;
 pub use alloc::CountingAlloc;
 
 /// The workspace root (the folder holding the top-level `Cargo.toml`).
