@@ -1,0 +1,395 @@
+//! pcap and pcapng files, read through a bounded buffer.
+
+use crate::link::LinkType;
+use pcap_parser::pcapng::Block;
+use pcap_parser::traits::PcapReaderIterator;
+use pcap_parser::{PcapBlockOwned, PcapError};
+use std::fmt;
+use std::io::Read;
+
+/// Initial read buffer; it grows (up to [`MAX_BUFFER`]) only for records larger than this.
+const INITIAL_BUFFER: usize = 256 * 1024;
+/// The largest record accepted (a pcapng block can in theory be 4 GiB; a real packet is not).
+pub const MAX_BUFFER: usize = 16 * 1024 * 1024;
+
+/// A capture interface, as declared by a pcap header or a pcapng Interface Description Block.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Interface {
+    /// Link type of the frames on this interface.
+    pub link_type: LinkType,
+    /// Snapshot length (0 = unlimited).
+    pub snaplen: u32,
+    /// Timestamp units per second (1_000_000 for classic microsecond pcap).
+    pub ts_resolution: u64,
+    /// Timestamp offset in seconds (pcapng `if_tsoffset`).
+    pub ts_offset: i64,
+    /// Packets the kernel dropped, from the last pcapng Interface Statistics Block (`isb_ifdrop`,
+    /// or `isb_osdrop`), when the file carried one.
+    pub dropped: Option<u64>,
+}
+
+/// One captured packet, borrowed from the reader's buffer until the next call.
+#[derive(Clone, Copy, Debug)]
+pub struct Packet<'a> {
+    /// 1-based packet number in the file (counting packet records only, like Wireshark).
+    pub number: u64,
+    /// Capture time in nanoseconds since the Unix epoch.
+    pub ts_nanos: i128,
+    /// Index of the interface in [`CaptureReader::interfaces`].
+    pub interface: u32,
+    /// Link type of `data`.
+    pub link_type: LinkType,
+    /// The captured bytes (possibly cut by the snapshot length).
+    pub data: &'a [u8],
+    /// The packet's length on the wire.
+    pub orig_len: u32,
+}
+
+impl Packet<'_> {
+    /// True when the snapshot length cut this packet.
+    pub fn is_cut(&self) -> bool {
+        (self.data.len() as u64) < u64::from(self.orig_len)
+    }
+}
+
+/// Something that stopped or damaged reading, with where it happened.
+#[derive(Debug)]
+pub enum CaptureError {
+    /// The file is neither pcap nor pcapng.
+    NotACapture,
+    /// Reading from the underlying file or stream failed.
+    Io(std::io::Error),
+    /// A record could not be parsed; reading cannot continue past it.
+    Corrupt {
+        /// Byte offset of the record in the file.
+        offset: u64,
+        /// Number of the last packet read before the damage.
+        after_packet: u64,
+        /// What was wrong.
+        what: String,
+    },
+    /// The file ends in the middle of a record (the rest of the capture was read).
+    TruncatedRecord {
+        /// Byte offset of the incomplete record.
+        offset: u64,
+        /// Number of the last complete packet.
+        after_packet: u64,
+    },
+    /// A record is larger than [`MAX_BUFFER`].
+    RecordTooLarge {
+        /// Byte offset of the record.
+        offset: u64,
+    },
+    /// A pcapng packet names an interface that no Interface Description Block declared.
+    UnknownInterface {
+        /// Packet number.
+        packet: u64,
+        /// The interface id it named.
+        interface: u32,
+    },
+}
+
+impl fmt::Display for CaptureError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CaptureError::NotACapture => {
+                f.write_str("not a pcap or pcapng file (unrecognised magic number)")
+            }
+            CaptureError::Io(e) => write!(f, "read error: {e}"),
+            CaptureError::Corrupt {
+                offset,
+                after_packet,
+                what,
+            } => write!(
+                f,
+                "corrupt record at byte {offset} (after packet {after_packet}): {what}"
+            ),
+            CaptureError::TruncatedRecord {
+                offset,
+                after_packet,
+            } => write!(
+                f,
+                "file ends inside a record at byte {offset} (after packet {after_packet}); \
+                 everything before it was read"
+            ),
+            CaptureError::RecordTooLarge { offset } => write!(
+                f,
+                "record at byte {offset} is larger than {} MiB",
+                MAX_BUFFER >> 20
+            ),
+            CaptureError::UnknownInterface { packet, interface } => write!(
+                f,
+                "packet {packet} names interface {interface}, which the file never declared"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for CaptureError {}
+
+/// Reads packets from a pcap or pcapng stream.
+///
+/// ```no_run
+/// let file = std::fs::File::open("call.pcapng")?;
+/// let mut reader = rtcscope_capture::CaptureReader::new(file)?;
+/// while let Some(packet) = reader.next_packet()? {
+///     println!("{} {} bytes", packet.number, packet.data.len());
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct CaptureReader<'r> {
+    inner: Box<dyn PcapReaderIterator + Send + 'r>,
+    interfaces: Vec<Interface>,
+    pending_consume: usize,
+    file_offset: u64,
+    packets: u64,
+    format: Format,
+}
+
+/// The container format of a capture.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// Classic libpcap format.
+    Pcap,
+    /// pcapng.
+    PcapNg,
+}
+
+impl<'r> CaptureReader<'r> {
+    /// Starts reading a capture from `source` (a file, standard input, a pipe).
+    pub fn new<R: Read + Send + 'r>(source: R) -> Result<Self, CaptureError> {
+        let inner = pcap_parser::create_reader(INITIAL_BUFFER, source).map_err(|e| match e {
+            PcapError::Eof => CaptureError::Corrupt {
+                offset: 0,
+                after_packet: 0,
+                what: "empty input".into(),
+            },
+            PcapError::ReadError => CaptureError::Io(std::io::Error::other("read failed")),
+            _ => CaptureError::NotACapture,
+        })?;
+        Ok(CaptureReader {
+            inner,
+            interfaces: Vec::new(),
+            pending_consume: 0,
+            file_offset: 0,
+            packets: 0,
+            format: Format::Pcap,
+        })
+    }
+
+    /// The interfaces declared so far.
+    pub fn interfaces(&self) -> &[Interface] {
+        &self.interfaces
+    }
+
+    /// The container format (known after the first block).
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
+    /// Packets returned so far.
+    pub fn packets_read(&self) -> u64 {
+        self.packets
+    }
+
+    /// Bytes of the file consumed so far (for progress indicators).
+    pub fn bytes_read(&self) -> u64 {
+        self.file_offset + self.pending_consume as u64
+    }
+
+    /// The next packet, `Ok(None)` at the end of the capture.
+    ///
+    /// After an error, the reader is at the end: pcap and pcapng have no resynchronisation
+    /// marks, so a corrupt record ends the readable part of the file. Packets already returned
+    /// stay valid for analysis.
+    pub fn next_packet(&mut self) -> Result<Option<Packet<'_>>, CaptureError> {
+        if self.pending_consume > 0 {
+            self.inner.consume(self.pending_consume);
+            self.file_offset += self.pending_consume as u64;
+            self.pending_consume = 0;
+        }
+        loop {
+            // Classify the next block without holding the borrow across refill/grow.
+            let step = match self.inner.next() {
+                Ok((len, block)) => match block {
+                    PcapBlockOwned::LegacyHeader(h) => {
+                        self.format = Format::Pcap;
+                        let ts_resolution = if h.is_nanosecond_precision() {
+                            1_000_000_000
+                        } else {
+                            1_000_000
+                        };
+                        self.interfaces.push(Interface {
+                            link_type: LinkType(h.network.0 as u32),
+                            snaplen: h.snaplen,
+                            ts_resolution,
+                            ts_offset: 0,
+                            dropped: None,
+                        });
+                        Step::Skip(len)
+                    }
+                    PcapBlockOwned::NG(Block::SectionHeader(_)) => {
+                        self.format = Format::PcapNg;
+                        // A new section starts a new interface numbering.
+                        self.interfaces.clear();
+                        Step::Skip(len)
+                    }
+                    PcapBlockOwned::NG(Block::InterfaceDescription(idb)) => {
+                        let ts_resolution = idb.ts_resolution().unwrap_or(1_000_000);
+                        self.interfaces.push(Interface {
+                            link_type: LinkType(idb.linktype.0 as u32),
+                            snaplen: idb.snaplen,
+                            ts_resolution,
+                            ts_offset: idb.ts_offset(),
+                            dropped: None,
+                        });
+                        Step::Skip(len)
+                    }
+                    PcapBlockOwned::NG(Block::InterfaceStatistics(isb)) => {
+                        let drop = isb
+                            .isb_ifdrop()
+                            .and_then(Result::ok)
+                            .or_else(|| isb.isb_osdrop().and_then(Result::ok));
+                        if let (Some(iface), Some(d)) =
+                            (self.interfaces.get_mut(isb.if_id as usize), drop)
+                        {
+                            iface.dropped = Some(d);
+                        }
+                        Step::Skip(len)
+                    }
+                    PcapBlockOwned::Legacy(_)
+                    | PcapBlockOwned::NG(Block::EnhancedPacket(_))
+                    | PcapBlockOwned::NG(Block::SimplePacket(_)) => Step::Packet(len),
+                    PcapBlockOwned::NG(_) => Step::Skip(len),
+                },
+                Err(PcapError::Eof) => return Ok(None),
+                Err(PcapError::Incomplete(_)) => Step::Refill,
+                Err(PcapError::UnexpectedEof) => {
+                    return Err(CaptureError::TruncatedRecord {
+                        offset: self.file_offset,
+                        after_packet: self.packets,
+                    })
+                }
+                Err(PcapError::BufferTooSmall) => Step::Grow,
+                Err(PcapError::ReadError) => {
+                    return Err(CaptureError::Io(std::io::Error::other("read failed")))
+                }
+                Err(e) => {
+                    return Err(CaptureError::Corrupt {
+                        offset: self.file_offset,
+                        after_packet: self.packets,
+                        what: format!("{e:?}").chars().take(120).collect(),
+                    })
+                }
+            };
+            match step {
+                Step::Skip(len) => {
+                    self.inner.consume(len);
+                    self.file_offset += len as u64;
+                }
+                Step::Refill => {
+                    if self.inner.reader_exhausted() {
+                        return Err(CaptureError::TruncatedRecord {
+                            offset: self.file_offset,
+                            after_packet: self.packets,
+                        });
+                    }
+                    self.inner.refill().map_err(|_| CaptureError::Corrupt {
+                        offset: self.file_offset,
+                        after_packet: self.packets,
+                        what: "refill failed".into(),
+                    })?;
+                }
+                Step::Grow => {
+                    let size = self.inner.data().len().max(INITIAL_BUFFER) * 2;
+                    if size > MAX_BUFFER || !self.inner.grow(size) {
+                        return Err(CaptureError::RecordTooLarge {
+                            offset: self.file_offset,
+                        });
+                    }
+                }
+                Step::Packet(len) => {
+                    self.pending_consume = len;
+                    self.packets += 1;
+                    return self.current_packet().map(Some);
+                }
+            }
+        }
+    }
+
+    fn current_packet(&mut self) -> Result<Packet<'_>, CaptureError> {
+        let number = self.packets;
+        let (_, block) = self.inner.next().map_err(|_| CaptureError::Corrupt {
+            offset: self.file_offset,
+            after_packet: number - 1,
+            what: "record vanished on re-read".into(),
+        })?;
+        let (interface, ts_nanos, data, orig_len) = match block {
+            PcapBlockOwned::Legacy(b) => {
+                let iface = self.interfaces.first();
+                let res = iface.map_or(1_000_000, |i| i.ts_resolution);
+                let ts = i128::from(b.ts_sec) * 1_000_000_000
+                    + i128::from(b.ts_usec) * 1_000_000_000 / i128::from(res);
+                let caplen = (b.caplen as usize).min(b.data.len());
+                (0, ts, &b.data[..caplen], b.origlen)
+            }
+            PcapBlockOwned::NG(Block::EnhancedPacket(epb)) => {
+                let Some(iface) = self.interfaces.get(epb.if_id as usize) else {
+                    return Err(CaptureError::UnknownInterface {
+                        packet: number,
+                        interface: epb.if_id,
+                    });
+                };
+                let raw = (u64::from(epb.ts_high) << 32) | u64::from(epb.ts_low);
+                let res = i128::from(iface.ts_resolution.max(1));
+                let ts = i128::from(iface.ts_offset) * 1_000_000_000
+                    + i128::from(raw) * 1_000_000_000 / res;
+                let caplen = (epb.caplen as usize).min(epb.data.len());
+                (epb.if_id, ts, &epb.data[..caplen], epb.origlen)
+            }
+            PcapBlockOwned::NG(Block::SimplePacket(spb)) => {
+                if self.interfaces.is_empty() {
+                    return Err(CaptureError::UnknownInterface {
+                        packet: number,
+                        interface: 0,
+                    });
+                }
+                let snap = self.interfaces[0].snaplen as usize;
+                let caplen = if snap == 0 {
+                    spb.data.len()
+                } else {
+                    snap.min(spb.data.len())
+                };
+                let caplen = caplen.min(spb.origlen as usize);
+                (0, 0, &spb.data[..caplen], spb.origlen)
+            }
+            _ => unreachable_block(),
+        };
+        let link_type = self
+            .interfaces
+            .get(interface as usize)
+            .map_or(LinkType::ETHERNET, |i| i.link_type);
+        Ok(Packet {
+            number,
+            ts_nanos,
+            interface,
+            link_type,
+            data,
+            orig_len,
+        })
+    }
+}
+
+/// `current_packet` re-reads the block `next_packet` classified as a packet; any other block
+/// there would be a logic error in this module, reported as an empty packet rather than a panic.
+fn unreachable_block() -> (u32, i128, &'static [u8], u32) {
+    debug_assert!(false, "re-read block is not a packet");
+    (0, 0, &[], 0)
+}
+
+enum Step {
+    Skip(usize),
+    Packet(usize),
+    Refill,
+    Grow,
+}

@@ -1,0 +1,18 @@
+//! Packet sources for rtcscope.
+//!
+//! * [`file`]: pcap and pcapng read in pure Rust (no libpcap needed for file analysis), from a
+//!   file or any reader such as standard input, through a bounded buffer: memory does not grow
+//!   with the capture.
+//! * [`link`]: link layers (Ethernet with VLAN/QinQ, Linux cooked SLL and SLL2, raw IP,
+//!   BSD loopback/NULL), IPv4 and IPv6, UDP and TCP, decoded into zero-copy [`link::Decoded`]
+//!   views of the transport payload with its addresses.
+//!
+//! Damaged input is never fatal: a record that cannot be read is reported with its packet number
+//! and byte offset, and reading goes on where the file format allows.
+#![forbid(unsafe_code)]
+
+pub mod file;
+pub mod link;
+
+pub use file::{CaptureError, CaptureReader, Interface, Packet};
+pub use link::{decode, Decoded, LinkType, Transport};

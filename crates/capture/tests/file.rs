@@ -1,0 +1,201 @@
+//! The capture reader against tshark, and on damaged files.
+
+use rtcscope_capture::file::{CaptureError, CaptureReader, Format};
+use rtcscope_capture::link::{decode, Transport};
+use rtcscope_testkit::{corpus, files_under, fixtures, require_tool, tshark};
+use std::path::{Path, PathBuf};
+
+/// UDP/TCP payloads by packet number.
+type Payloads = Vec<(u64, Vec<u8>)>;
+
+/// Reads a whole capture: (packet count, payloads, final error).
+fn read_all(bytes: &[u8]) -> (u64, Payloads, Option<CaptureError>) {
+    let mut r = match CaptureReader::new(bytes) {
+        Ok(r) => r,
+        Err(e) => return (0, Vec::new(), Some(e)),
+    };
+    let mut payloads = Vec::new();
+    loop {
+        match r.next_packet() {
+            Ok(Some(p)) => {
+                if let Ok(Ok(d)) = decode(p.link_type, p.data) {
+                    if !d.payload.is_empty() {
+                        payloads.push((p.number, d.payload.to_vec()));
+                    }
+                }
+            }
+            Ok(None) => return (r.packets_read(), payloads, None),
+            Err(e) => return (r.packets_read(), payloads, Some(e)),
+        }
+    }
+}
+
+fn captures() -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = files_under(&fixtures())
+        .into_iter()
+        .filter(|p| is_capture(p))
+        .collect();
+    if let Some(c) = corpus("capture::file::captures") {
+        out.extend(files_under(&c).into_iter().filter(|p| is_capture(p)));
+    }
+    out
+}
+
+fn is_capture(p: &Path) -> bool {
+    matches!(
+        p.extension().and_then(|e| e.to_str()),
+        Some("pcap" | "pcapng")
+    )
+}
+
+#[test]
+fn every_payload_agrees_with_tshark() {
+    let Some(tshark) = require_tool("capture::file::every_payload_agrees_with_tshark", "tshark")
+    else {
+        return;
+    };
+    let files = captures();
+    assert!(!files.is_empty());
+    for path in files {
+        let bytes = std::fs::read(&path).unwrap();
+        let (count, ours, err) = read_all(&bytes);
+        assert!(err.is_none(), "{}: {}", path.display(), err.unwrap());
+        // Reassembly off: we compare what each frame carries, not reassembled streams.
+        let frames = tshark::frames(
+            &tshark,
+            &path,
+            &[
+                "-o",
+                "tcp.desegment_tcp_streams:FALSE",
+                "-o",
+                "ip.defragment:FALSE",
+            ],
+        );
+        assert_eq!(
+            count,
+            frames.len() as u64,
+            "{}: packet count",
+            path.display()
+        );
+        let theirs: Payloads = frames
+            .into_iter()
+            .filter(|f| !f.payload.is_empty())
+            .map(|f| (f.number, f.payload))
+            .collect();
+        assert_eq!(
+            ours.len(),
+            theirs.len(),
+            "{}: frames with a UDP/TCP payload",
+            path.display()
+        );
+        for (a, b) in ours.iter().zip(&theirs) {
+            assert_eq!(a, b, "{}: packet {}", path.display(), a.0);
+        }
+    }
+}
+
+fn bundled() -> Vec<u8> {
+    std::fs::read(fixtures().join("captures/turn-udp.pcapng")).unwrap()
+}
+
+#[test]
+fn bundled_capture_reads_with_interfaces_and_times() {
+    let bytes = bundled();
+    let mut r = CaptureReader::new(&bytes[..]).unwrap();
+    let mut last = 0;
+    let mut n = 0;
+    while let Some(p) = r.next_packet().unwrap() {
+        assert!(p.ts_nanos >= last, "packet {} goes back in time", p.number);
+        last = p.ts_nanos;
+        n += 1;
+    }
+    assert_eq!(r.format(), Format::PcapNg);
+    assert_eq!(r.interfaces().len(), 1);
+    // dumpcap records nanosecond timestamps (if_tsresol = 9).
+    assert_eq!(r.interfaces()[0].ts_resolution, 1_000_000_000);
+    // dumpcap writes an Interface Statistics Block with the kernel's drop count at the end.
+    assert_eq!(r.interfaces()[0].dropped, Some(0));
+    assert!(n > 400);
+    // A time in 2026, not a misread resolution.
+    let secs = last / 1_000_000_000;
+    assert!((1_700_000_000..2_100_000_000).contains(&secs), "{secs}");
+}
+
+#[test]
+fn every_truncation_keeps_the_packets_before_it() {
+    let bytes = bundled();
+    let (full, full_payloads, _) = read_all(&bytes);
+    let step = (bytes.len() / 300).max(1);
+    for cut in (1..bytes.len()).step_by(step) {
+        let (count, payloads, err) = read_all(&bytes[..cut]);
+        assert!(count <= full);
+        // Everything read before the cut is identical to the full read.
+        assert_eq!(&payloads[..], &full_payloads[..payloads.len()], "cut {cut}");
+        if cut > 28 {
+            // Past the section header, a cut file reads the complete packets before the cut
+            // and then says where it ended (or ends cleanly at a block boundary).
+            if let Some(e) = err {
+                assert!(
+                    matches!(
+                        e,
+                        CaptureError::TruncatedRecord { .. } | CaptureError::Corrupt { .. }
+                    ),
+                    "cut {cut}: {e}"
+                );
+                assert!(e.to_string().contains("byte"), "{e}");
+            }
+        }
+    }
+}
+
+#[test]
+fn corrupt_block_length_is_located() {
+    let mut bytes = bundled();
+    // Walk the pcapng blocks to the 10th and give it an impossible length.
+    let mut off = 0usize;
+    for _ in 0..10 {
+        let len = u32::from_le_bytes(bytes[off + 4..off + 8].try_into().unwrap()) as usize;
+        off += len;
+    }
+    bytes[off + 4..off + 8].copy_from_slice(&7u32.to_le_bytes());
+    let (count, _, err) = read_all(&bytes);
+    let err = err.expect("an error");
+    assert!(count < 10, "{count}");
+    let text = err.to_string();
+    assert!(text.contains(&format!("byte {off}")), "{text}");
+}
+
+#[test]
+fn garbage_is_not_a_capture() {
+    let (_, _, err) = read_all(b"GET / HTTP/1.1\r\nHost: example\r\n\r\n");
+    assert!(matches!(err, Some(CaptureError::NotACapture)), "{err:?}");
+}
+
+/// A classic pcap with nanosecond timestamps (magic a1b23c4d), raw IPv4 link type, one UDP packet.
+#[test]
+fn nanosecond_pcap_and_raw_ip() {
+    let mut f = Vec::new();
+    f.extend_from_slice(&0xa1b2_3c4du32.to_le_bytes());
+    f.extend_from_slice(&2u16.to_le_bytes());
+    f.extend_from_slice(&4u16.to_le_bytes());
+    f.extend_from_slice(&[0; 8]);
+    f.extend_from_slice(&65535u32.to_le_bytes());
+    f.extend_from_slice(&101u32.to_le_bytes()); // LINKTYPE_RAW
+    let pkt = [
+        0x45, 0, 0, 30, 0, 0, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2, 0x13, 0x88, 0x13, 0x89,
+        0, 10, 0, 0, b'h', b'i',
+    ];
+    f.extend_from_slice(&1_700_000_000u32.to_le_bytes());
+    f.extend_from_slice(&123_456_789u32.to_le_bytes());
+    f.extend_from_slice(&(pkt.len() as u32).to_le_bytes());
+    f.extend_from_slice(&(pkt.len() as u32).to_le_bytes());
+    f.extend_from_slice(&pkt);
+    let mut r = CaptureReader::new(&f[..]).unwrap();
+    let p = r.next_packet().unwrap().unwrap();
+    assert_eq!(p.ts_nanos, 1_700_000_000_123_456_789);
+    let d = decode(p.link_type, p.data).unwrap().unwrap();
+    assert_eq!(d.payload, b"hi");
+    assert_eq!(d.transport, Transport::Udp);
+    assert!(r.next_packet().unwrap().is_none());
+    assert_eq!(r.format(), Format::Pcap);
+}

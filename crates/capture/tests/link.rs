@@ -1,0 +1,97 @@
+//! Link/IP/transport decoding: hand-built frames, truncation sweeps, arbitrary bytes.
+
+use proptest::prelude::*;
+use rtcscope_capture::link::{decode, LinkType, NotTransport, Transport};
+
+/// Ethernet + VLAN + IPv4 + UDP 10.0.0.1:5000 -> 10.0.0.2:3478, payload "abcd", plus 2 bytes of
+/// Ethernet padding that must not end up in the payload.
+fn eth_vlan_ipv4_udp() -> Vec<u8> {
+    let mut f = vec![0u8; 12];
+    f.extend_from_slice(&[0x81, 0x00, 0x00, 0x05, 0x08, 0x00]);
+    f.extend_from_slice(&[
+        0x45, 0, 0, 32, 0, 0, 0x40, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
+    ]);
+    f.extend_from_slice(&[0x13, 0x88, 0x0d, 0x96, 0, 12, 0, 0]);
+    f.extend_from_slice(b"abcd");
+    f.extend_from_slice(&[0xee, 0xee]);
+    f
+}
+
+#[test]
+fn ethernet_vlan_ipv4_udp() {
+    let f = eth_vlan_ipv4_udp();
+    let d = decode(LinkType::ETHERNET, &f).unwrap().unwrap();
+    assert_eq!(d.src.to_string(), "10.0.0.1:5000");
+    assert_eq!(d.dst.to_string(), "10.0.0.2:3478");
+    assert_eq!(d.transport, Transport::Udp);
+    assert_eq!(d.payload, b"abcd");
+    assert_eq!(d.payload_offset, 18 + 20 + 8);
+}
+
+#[test]
+fn raw_ipv6_tcp_with_hop_by_hop() {
+    let mut f = vec![0x60, 0, 0, 0, 0, 8 + 20 + 3, 0, 64];
+    f.extend_from_slice(&[0x20, 0x01, 0x0d, 0xb8]);
+    f.extend_from_slice(&[0; 11]);
+    f.push(1);
+    f.extend_from_slice(&[0x20, 0x01, 0x0d, 0xb8]);
+    f.extend_from_slice(&[0; 11]);
+    f.push(2);
+    // Hop-by-hop: next header TCP, length 0 (8 bytes).
+    f.extend_from_slice(&[6, 0, 0, 0, 0, 0, 0, 0]);
+    f.extend_from_slice(&[0x0d, 0x96, 0x13, 0x88, 0, 0, 0, 7, 0, 0, 0, 0, 0x50, 0x18]);
+    f.extend_from_slice(&[0; 6]);
+    f.extend_from_slice(b"xyz");
+    let d = decode(LinkType::RAW, &f).unwrap().unwrap();
+    assert_eq!(d.src.to_string(), "[2001:db8::1]:3478");
+    assert_eq!(
+        d.transport,
+        Transport::Tcp {
+            seq: 7,
+            flags: 0x18
+        }
+    );
+    assert_eq!(d.payload, b"xyz");
+}
+
+#[test]
+fn fragments_and_other_protocols_are_named() {
+    let mut f = eth_vlan_ipv4_udp();
+    f[18 + 6] = 0x20; // MF
+    assert_eq!(
+        decode(LinkType::ETHERNET, &f).unwrap(),
+        Err(NotTransport::Fragment)
+    );
+    let mut f = eth_vlan_ipv4_udp();
+    f[18 + 9] = 1; // ICMP
+    assert_eq!(
+        decode(LinkType::ETHERNET, &f).unwrap(),
+        Err(NotTransport::OtherProtocol(1))
+    );
+}
+
+#[test]
+fn every_prefix_is_an_error_not_a_panic() {
+    let f = eth_vlan_ipv4_udp();
+    // Up to the end of the UDP header, every cut is an error naming a layer and an offset
+    // inside the frame; beyond it the payload is cut short but still returned.
+    for n in 0..18 + 20 + 8 {
+        let e = decode(LinkType::ETHERNET, &f[..n]).unwrap_err();
+        assert!(e.offset <= n, "{e} for prefix {n}");
+    }
+    let d = decode(LinkType::ETHERNET, &f[..18 + 20 + 8 + 2])
+        .unwrap()
+        .unwrap();
+    assert_eq!(d.payload, b"ab");
+    assert_eq!(d.payload_len_on_wire, 4);
+}
+
+proptest! {
+    #[test]
+    fn arbitrary_frames_never_panic(
+        lt in prop_oneof![Just(0u32), Just(1), Just(101), Just(108), Just(113), Just(276), any::<u32>()],
+        bytes in proptest::collection::vec(any::<u8>(), 0..128),
+    ) {
+        let _ = decode(LinkType(lt), &bytes);
+    }
+}

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs what rtcscope's test suite needs on a Debian machine: tshark (differential tests),
+# tcpdump, coturn and stun-client (reference servers and clients), nftables and iproute2 (the NAT
+# lab), libpcap (live capture), tmux (TUI tests); and cargo-fuzz from crates.io.
+# Safe to run again: it installs only what is missing.
+set -euo pipefail
+
+packages=(tshark tcpdump coturn stun-client nftables iproute2 libpcap-dev tmux openssl)
+
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+    if ! command -v apt-get >/dev/null; then
+        echo "install-deps: not a Debian system; please install: ${missing[*]}" >&2
+        exit 1
+    fi
+    sudo=""
+    if [ "$(id -u)" -ne 0 ]; then
+        command -v sudo >/dev/null || { echo "install-deps: run as root to install: ${missing[*]}" >&2; exit 1; }
+        sudo=sudo
+    fi
+    echo "install-deps: installing ${missing[*]}"
+    $sudo apt-get update -qq
+    # coturn's package would start a system-wide server; the tests start their own.
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+        "${missing[@]}" >/dev/null
+fi
+
+if ! cargo fuzz --version >/dev/null 2>&1; then
+    echo "install-deps: installing cargo-fuzz"
+    cargo install cargo-fuzz --locked --version 0.13.2 --quiet
+fi

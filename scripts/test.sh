@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The whole test suite, set-up included: the README's test command and what CI runs.
+#   scripts/test.sh              everything (needs root for the NAT-lab and live-capture tests,
+#                                which otherwise skip with a visible SKIPPED line)
+# Environment: RTCSCOPE_FUZZ_SECONDS (default 60), RTCSCOPE_CORPUS (default ../shared/corpus);
+# RTCSCOPE_REQUIRE_CORPUS / _ROOT / _TOOLS=1 turn skips into failures (.ci/run sets them).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+step() { printf '\n==> %s\n' "$*"; }
+
+step "installing system packages and cargo-fuzz (only what is missing)"
+scripts/install-deps.sh
+command -v cargo-nextest >/dev/null || cargo install cargo-nextest --locked --quiet
+
+step "rustfmt"
+cargo fmt --all -- --check
+
+step "clippy -D warnings"
+cargo clippy --workspace --all-targets --all-features --quiet -- -D warnings
+
+step "fuzzing every parser for ${RTCSCOPE_FUZZ_SECONDS:-60}s each"
+scripts/fuzz.sh "${RTCSCOPE_FUZZ_SECONDS:-60}"
+
+step "doc tests"
+cargo test --workspace --all-features --doc --quiet
+
+step "tests"
+cargo nextest run --workspace --all-features --no-fail-fast --status-level skip \
+    --final-status-level slow --success-output never --failure-output final
