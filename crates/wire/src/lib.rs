@@ -21,6 +21,7 @@
 
 mod error;
 mod reader;
+pub mod tree;
 mod wire_enum;
 
 pub use error::{Error, ErrorKind, Layer, Result};
