@@ -23,8 +23,8 @@ pub struct Interface {
     pub ts_resolution: u64,
     /// Timestamp offset in seconds (pcapng `if_tsoffset`).
     pub ts_offset: i64,
-    /// Packets the kernel dropped, from the last pcapng Interface Statistics Block (`isb_ifdrop`,
-    /// or `isb_osdrop`), when the file carried one.
+    /// Packets lost before they reached the capture file, from the last pcapng Interface
+    /// Statistics Block (`isb_ifdrop` + `isb_osdrop`), when the file carried one.
     pub dropped: Option<u64>,
 }
 
@@ -246,10 +246,12 @@ impl<'r> CaptureReader<'r> {
                         Step::Skip(len)
                     }
                     PcapBlockOwned::NG(Block::InterfaceStatistics(isb)) => {
-                        let drop = isb
-                            .isb_ifdrop()
-                            .and_then(Result::ok)
-                            .or_else(|| isb.isb_osdrop().and_then(Result::ok));
+                        let ifdrop = isb.isb_ifdrop().and_then(Result::ok);
+                        let osdrop = isb.isb_osdrop().and_then(Result::ok);
+                        let drop = match (ifdrop, osdrop) {
+                            (None, None) => None,
+                            (a, b) => Some(a.unwrap_or(0) + b.unwrap_or(0)),
+                        };
                         if let (Some(iface), Some(d)) =
                             (self.interfaces.get_mut(isb.if_id as usize), drop)
                         {

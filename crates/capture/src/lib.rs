@@ -7,12 +7,19 @@
 //!   BSD loopback/NULL), IPv4 and IPv6, UDP and TCP, decoded into zero-copy [`link::Decoded`]
 //!   views of the transport payload with its addresses.
 //!
+//! * [`live`] (feature `live`, on by default): live capture through libpcap, with BPF filters,
+//!   interface listing, kernel drop counters and a clear message when privileges are missing.
+//! * [`writer`]: pcapng output with Interface Statistics Blocks (drop counts).
+//!
 //! Damaged input is never fatal: a record that cannot be read is reported with its packet number
 //! and byte offset, and reading goes on where the file format allows.
 #![forbid(unsafe_code)]
 
 pub mod file;
 pub mod link;
+#[cfg(feature = "live")]
+pub mod live;
+pub mod writer;
 
 pub use file::{CaptureError, CaptureReader, Interface, Packet};
 pub use link::{decode, Decoded, LinkType, Transport};

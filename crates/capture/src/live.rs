@@ -1,0 +1,197 @@
+//! Live capture through libpcap.
+//!
+//! Reads with a short timeout so a caller's loop can react to Ctrl-C or a refresh tick even when
+//! no packet arrives; [`LiveCapture::next_packet`] returns `Ok(None)` on such a timeout.
+
+use crate::file::Packet;
+use crate::link::LinkType;
+use std::fmt;
+
+/// The fix printed with a missing-privilege error.
+pub const PRIVILEGE_FIX: &str = "run as root, or grant the capability once with \
+     `sudo setcap cap_net_raw,cap_net_admin=eip \"$(command -v rtcscope)\"`";
+
+/// Why a live capture could not start or stopped.
+#[derive(Debug)]
+pub enum LiveError {
+    /// The process may not capture on this interface.
+    Permission {
+        /// The interface.
+        interface: String,
+        /// libpcap's message.
+        message: String,
+    },
+    /// No interface of that name.
+    NoSuchInterface {
+        /// The name given.
+        interface: String,
+        /// libpcap's message.
+        message: String,
+    },
+    /// The capture filter does not compile.
+    BadFilter {
+        /// The filter given.
+        filter: String,
+        /// libpcap's message.
+        message: String,
+    },
+    /// Any other libpcap error.
+    Pcap(String),
+}
+
+impl fmt::Display for LiveError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LiveError::Permission { interface, message } => write!(
+                f,
+                "no permission to capture on {interface} ({message}); {PRIVILEGE_FIX}"
+            ),
+            LiveError::NoSuchInterface { interface, message } => write!(
+                f,
+                "no interface {interface} ({message}); `rtcscope analyze -D` lists them"
+            ),
+            LiveError::BadFilter { filter, message } => {
+                write!(f, "capture filter {filter:?} is not valid BPF: {message}")
+            }
+            LiveError::Pcap(m) => write!(f, "libpcap: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for LiveError {}
+
+fn classify(interface: &str, e: pcap::Error) -> LiveError {
+    let message = e.to_string();
+    let lower = message.to_ascii_lowercase();
+    if lower.contains("permission") || lower.contains("not permitted") {
+        LiveError::Permission {
+            interface: interface.to_owned(),
+            message,
+        }
+    } else if lower.contains("no such device") || lower.contains("doesn't exist") {
+        LiveError::NoSuchInterface {
+            interface: interface.to_owned(),
+            message,
+        }
+    } else {
+        LiveError::Pcap(message)
+    }
+}
+
+/// An interface as `-D` lists it.
+#[derive(Clone, Debug)]
+pub struct InterfaceInfo {
+    /// Name to pass to `-i`.
+    pub name: String,
+    /// Description, when the system has one.
+    pub description: Option<String>,
+    /// Its addresses.
+    pub addresses: Vec<std::net::IpAddr>,
+    /// Whether it is up.
+    pub up: bool,
+    /// Whether it is a loopback interface.
+    pub loopback: bool,
+}
+
+/// Lists the interfaces libpcap can capture on.
+pub fn list_interfaces() -> Result<Vec<InterfaceInfo>, LiveError> {
+    let devices = pcap::Device::list().map_err(|e| classify("(any)", e))?;
+    Ok(devices
+        .into_iter()
+        .map(|d| InterfaceInfo {
+            up: d.flags.is_up(),
+            loopback: d.flags.is_loopback(),
+            addresses: d.addresses.iter().map(|a| a.addr).collect(),
+            description: d.desc,
+            name: d.name,
+        })
+        .collect())
+}
+
+/// Kernel and interface counters of a live capture.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LiveStats {
+    /// Packets received by the filter.
+    pub received: u64,
+    /// Packets dropped because the kernel buffer was full.
+    pub dropped: u64,
+    /// Packets dropped by the interface or its driver.
+    pub if_dropped: u64,
+}
+
+/// A running live capture.
+pub struct LiveCapture {
+    cap: pcap::Capture<pcap::Active>,
+    link_type: LinkType,
+    interface: String,
+    packets: u64,
+}
+
+impl LiveCapture {
+    /// Opens `interface` (`any` captures on every interface) with an optional BPF `filter`.
+    /// `snaplen` 0 means the whole packet.
+    pub fn open(interface: &str, filter: Option<&str>, snaplen: u32) -> Result<Self, LiveError> {
+        let snap = if snaplen == 0 { 262_144 } else { snaplen };
+        let inactive = pcap::Capture::from_device(interface)
+            .map_err(|e| classify(interface, e))?
+            .snaplen(i32::try_from(snap).unwrap_or(i32::MAX))
+            .immediate_mode(true)
+            .timeout(100)
+            .buffer_size(16 << 20);
+        let mut cap = inactive.open().map_err(|e| classify(interface, e))?;
+        if let Some(f) = filter {
+            cap.filter(f, true).map_err(|e| LiveError::BadFilter {
+                filter: f.to_owned(),
+                message: e.to_string(),
+            })?;
+        }
+        let link_type = LinkType(cap.get_datalink().0 as u32);
+        Ok(LiveCapture {
+            cap,
+            link_type,
+            interface: interface.to_owned(),
+            packets: 0,
+        })
+    }
+
+    /// The interface name.
+    pub fn interface(&self) -> &str {
+        &self.interface
+    }
+
+    /// The link type of captured frames.
+    pub fn link_type(&self) -> LinkType {
+        self.link_type
+    }
+
+    /// The next packet, or `Ok(None)` when the read timeout (100 ms) passed without one.
+    pub fn next_packet(&mut self) -> Result<Option<Packet<'_>>, LiveError> {
+        match self.cap.next_packet() {
+            Ok(p) => {
+                self.packets += 1;
+                let ts = i128::from(p.header.ts.tv_sec) * 1_000_000_000
+                    + i128::from(p.header.ts.tv_usec) * 1_000;
+                Ok(Some(Packet {
+                    number: self.packets,
+                    ts_nanos: ts,
+                    interface: 0,
+                    link_type: self.link_type,
+                    data: p.data,
+                    orig_len: p.header.len,
+                }))
+            }
+            Err(pcap::Error::TimeoutExpired) => Ok(None),
+            Err(e) => Err(classify(&self.interface, e)),
+        }
+    }
+
+    /// The kernel's counters so far (libpcap's `pcap_stats`).
+    pub fn stats(&mut self) -> Result<LiveStats, LiveError> {
+        let s = self.cap.stats().map_err(|e| classify(&self.interface, e))?;
+        Ok(LiveStats {
+            received: u64::from(s.received),
+            dropped: u64::from(s.dropped),
+            if_dropped: u64::from(s.if_dropped),
+        })
+    }
+}
