@@ -5,8 +5,11 @@ use rtcscope_capture::link::LinkType;
 use rtcscope_capture::writer::{InterfaceStats, PcapNgWriter};
 use rtcscope_testkit::{fixtures, require_tool};
 
+/// (timestamp, bytes, length on the wire) of each packet.
+type Packets = Vec<(i128, Vec<u8>, u32)>;
+
 /// Copies the bundled capture (and two interfaces' worth of stats) through the writer.
-fn rewrite() -> (Vec<u8>, Vec<(i128, Vec<u8>, u32)>) {
+fn rewrite() -> (Vec<u8>, Packets) {
     let input = std::fs::read(fixtures().join("captures/turn-tcp.pcap")).unwrap();
     let mut r = CaptureReader::new(&input[..]).unwrap();
     let mut w = PcapNgWriter::new(Vec::new()).unwrap();
