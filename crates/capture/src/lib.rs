@@ -19,7 +19,8 @@ pub mod file;
 pub mod link;
 #[cfg(feature = "live")]
 pub mod live;
+pub mod reassembly;
 pub mod writer;
 
 pub use file::{CaptureError, CaptureReader, Interface, Packet};
-pub use link::{decode, Decoded, LinkType, Transport};
+pub use link::{decode, Decoded, Fragment, LinkType, NotTransport, Transport};

@@ -66,17 +66,39 @@ pub struct Decoded<'a> {
 
 /// What a frame turned out to be when it is not a UDP/TCP packet we can hand on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum NotTransport {
+pub enum NotTransport<'a> {
     /// A non-IP frame (ARP, LLDP, ...), with its EtherType or protocol family.
     NotIp(u32),
     /// An IP packet of another protocol (ICMP, SCTP, ...), with its protocol number.
     OtherProtocol(u8),
-    /// An IP fragment (IPv4 MF/offset or an IPv6 Fragment header); the analysis stage reassembles.
-    Fragment,
+    /// An IP fragment (IPv4 MF/offset or an IPv6 Fragment header), to be handed to a
+    /// [`crate::reassembly::IpReassembler`].
+    Fragment(Fragment<'a>),
+}
+
+/// One IP fragment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Fragment<'a> {
+    /// Source address.
+    pub src: IpAddr,
+    /// Destination address.
+    pub dst: IpAddr,
+    /// Identification (16 bits in IPv4, 32 in IPv6).
+    pub id: u32,
+    /// The upper-layer protocol (from the IPv4 header or the Fragment header's next header).
+    pub protocol: u8,
+    /// Byte offset of this fragment in the original payload.
+    pub offset: usize,
+    /// More fragments follow.
+    pub more: bool,
+    /// The fragment's bytes (cut short when the snapshot length cut the frame).
+    pub data: &'a [u8],
+    /// True when the frame was cut and `data` is incomplete.
+    pub cut: bool,
 }
 
 /// Decoding result: a transport payload, or why there is none.
-pub type DecodeResult<'a> = Result<core::result::Result<Decoded<'a>, NotTransport>>;
+pub type DecodeResult<'a> = Result<core::result::Result<Decoded<'a>, NotTransport<'a>>>;
 
 const ETH_IPV4: u16 = 0x0800;
 const ETH_IPV6: u16 = 0x86dd;
@@ -170,7 +192,7 @@ fn ipv4(mut r: Reader<'_>) -> DecodeResult<'_> {
     }
     r.skip(1, "DSCP/ECN")?;
     let total = usize::from(r.u16("IPv4 total length")?);
-    r.skip(2, "identification")?;
+    let id = r.u16("identification")?;
     let frag = r.u16("flags/fragment offset")?;
     r.skip(1, "TTL")?;
     let proto = r.u8("protocol")?;
@@ -178,9 +200,6 @@ fn ipv4(mut r: Reader<'_>) -> DecodeResult<'_> {
     let src = Ipv4Addr::from(r.array::<4>("source address")?);
     let dst = Ipv4Addr::from(r.array::<4>("destination address")?);
     r.skip(ihl - 20, "IPv4 options")?;
-    if frag & 0x3fff != 0 {
-        return Ok(Err(NotTransport::Fragment));
-    }
     if total < ihl {
         return Err(Error::bad_length(
             Layer::Ip,
@@ -192,6 +211,19 @@ fn ipv4(mut r: Reader<'_>) -> DecodeResult<'_> {
     }
     // The payload the header announces; a frame may carry Ethernet padding beyond it, or be cut.
     let announced = total - ihl;
+    if frag & 0x3fff != 0 {
+        let rest = r.rest();
+        return Ok(Err(NotTransport::Fragment(Fragment {
+            src: IpAddr::V4(src),
+            dst: IpAddr::V4(dst),
+            id: u32::from(id),
+            protocol: proto,
+            offset: usize::from(frag & 0x1fff) * 8,
+            more: frag & 0x2000 != 0,
+            data: &rest[..announced.min(rest.len())],
+            cut: rest.len() < announced,
+        })));
+    }
     transport(r, proto, IpAddr::V4(src), IpAddr::V4(dst), announced)
 }
 
@@ -215,11 +247,44 @@ fn ipv6(mut r: Reader<'_>) -> DecodeResult<'_> {
                 payload_len = payload_len.saturating_sub(len);
                 next = nh;
             }
-            44 => return Ok(Err(NotTransport::Fragment)),
+            44 => {
+                let nh = r.u8("fragment next header")?;
+                r.skip(1, "fragment reserved")?;
+                let off = r.u16("fragment offset")?;
+                let id = r.u32("fragment identification")?;
+                let announced = payload_len.saturating_sub(8);
+                let rest = r.rest();
+                return Ok(Err(NotTransport::Fragment(Fragment {
+                    src: IpAddr::V6(src),
+                    dst: IpAddr::V6(dst),
+                    id,
+                    protocol: nh,
+                    offset: usize::from(off & 0xfff8),
+                    more: off & 1 != 0,
+                    data: &rest[..announced.min(rest.len())],
+                    cut: rest.len() < announced,
+                })));
+            }
             _ => break,
         }
     }
     transport(r, next, IpAddr::V6(src), IpAddr::V6(dst), payload_len)
+}
+
+/// Decodes the UDP or TCP header at the start of a reassembled IP payload.
+pub fn decode_transport(
+    protocol: u8,
+    src: IpAddr,
+    dst: IpAddr,
+    payload: &[u8],
+) -> DecodeResult<'_> {
+    transport(
+        Reader::new(payload, Layer::Ip),
+        protocol,
+        src,
+        dst,
+        payload.len(),
+    )
 }
 
 fn transport<'a>(

@@ -58,10 +58,13 @@ fn raw_ipv6_tcp_with_hop_by_hop() {
 fn fragments_and_other_protocols_are_named() {
     let mut f = eth_vlan_ipv4_udp();
     f[18 + 6] = 0x20; // MF
-    assert_eq!(
-        decode(LinkType::ETHERNET, &f).unwrap(),
-        Err(NotTransport::Fragment)
-    );
+    match decode(LinkType::ETHERNET, &f).unwrap() {
+        Err(NotTransport::Fragment(fr)) => {
+            assert_eq!((fr.offset, fr.more, fr.protocol), (0, true, 17));
+            assert_eq!(fr.data.len(), 12);
+        }
+        other => panic!("{other:?}"),
+    }
     let mut f = eth_vlan_ipv4_udp();
     f[18 + 9] = 1; // ICMP
     assert_eq!(

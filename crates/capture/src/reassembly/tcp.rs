@@ -1,0 +1,431 @@
+//! One direction of a TCP connection, reassembled and cut into framed messages.
+//!
+//! Two framings carry WebRTC over TCP:
+//! * **RFC 4571**: every packet preceded by a 16-bit length (ICE-TCP, RFC 6544);
+//! * **STUN / ChannelData back to back** (TURN over TCP, RFC 8656 §12.5): STUN messages delimit
+//!   themselves with their length field, ChannelData with its length padded to 4 bytes.
+//!
+//! The framing is detected from the first message. A capture that starts mid-stream, or a gap
+//! (lost segments), loses the message boundaries; the stream then *resynchronises* by scanning
+//! for a plausible message start: a STUN header with the magic cookie, a ChannelData header with
+//! a channel number the caller knows from a ChannelBind, or an RFC 4571 length followed by such
+//! a message. Memory per direction is capped ([`TcpLimits`]).
+
+use std::collections::BTreeMap;
+
+const MAGIC_COOKIE: [u8; 4] = [0x21, 0x12, 0xa4, 0x42];
+
+/// How messages are delimited in the stream.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Framing {
+    /// Not yet known.
+    Unknown,
+    /// RFC 4571: a 16-bit length before every packet.
+    Rfc4571,
+    /// STUN and ChannelData messages back to back (TURN over TCP).
+    StunChannelData,
+}
+
+/// Limits per direction.
+#[derive(Clone, Copy, Debug)]
+pub struct TcpLimits {
+    /// Out-of-order bytes held while waiting for a missing segment; beyond this the gap is
+    /// declared lost and the stream resynchronises after it.
+    pub max_out_of_order: usize,
+    /// The largest message accepted (an RFC 4571 frame is at most 65535 + 2 bytes).
+    pub max_message: usize,
+}
+
+impl Default for TcpLimits {
+    fn default() -> Self {
+        TcpLimits {
+            max_out_of_order: 256 * 1024,
+            max_message: 65_535 + 4,
+        }
+    }
+}
+
+/// Counters for one direction.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StreamStats {
+    /// Segments with payload.
+    pub segments: u64,
+    /// New payload bytes.
+    pub bytes: u64,
+    /// Bytes seen again (retransmissions, overlaps).
+    pub retransmitted_bytes: u64,
+    /// Gaps declared lost.
+    pub gaps: u64,
+    /// Bytes lost in those gaps.
+    pub gap_bytes: u64,
+    /// Times the stream had to resynchronise (mid-stream start, gap, garbage).
+    pub resyncs: u64,
+    /// Bytes skipped while resynchronising.
+    pub skipped_bytes: u64,
+    /// Messages emitted.
+    pub messages: u64,
+}
+
+/// One framed message, borrowed until the callback returns.
+#[derive(Clone, Copy, Debug)]
+pub struct Message<'a> {
+    /// The message without any RFC 4571 length prefix (STUN, ChannelData with its header, or
+    /// the RFC 4571 payload).
+    pub bytes: &'a [u8],
+    /// Framing it was cut by.
+    pub framing: Framing,
+    /// Offset of the message's first byte (prefix included) in the stream, counted from the
+    /// first byte this direction delivered.
+    pub stream_offset: u64,
+}
+
+/// One direction of a TCP connection.
+pub struct TcpStream {
+    limits: TcpLimits,
+    next_seq: Option<u32>,
+    out_of_order: BTreeMap<u64, Vec<u8>>,
+    ooo_bytes: usize,
+    /// Bytes received in order but not yet a whole message.
+    buf: Vec<u8>,
+    /// Stream offset of `buf[0]`.
+    buf_offset: u64,
+    /// Stream offset of the next in-order byte (64-bit, unwrapped).
+    delivered: u64,
+    framing: Framing,
+    in_sync: bool,
+    stats: StreamStats,
+}
+
+impl Default for TcpStream {
+    fn default() -> Self {
+        Self::new(TcpLimits::default())
+    }
+}
+
+impl TcpStream {
+    /// A new direction.
+    pub fn new(limits: TcpLimits) -> Self {
+        TcpStream {
+            limits,
+            next_seq: None,
+            out_of_order: BTreeMap::new(),
+            ooo_bytes: 0,
+            buf: Vec::new(),
+            buf_offset: 0,
+            delivered: 0,
+            framing: Framing::Unknown,
+            in_sync: false,
+            stats: StreamStats::default(),
+        }
+    }
+
+    /// Counters so far.
+    pub fn stats(&self) -> StreamStats {
+        self.stats
+    }
+
+    /// The framing in use.
+    pub fn framing(&self) -> Framing {
+        self.framing
+    }
+
+    /// True while message boundaries are known.
+    pub fn in_sync(&self) -> bool {
+        self.in_sync
+    }
+
+    /// Bytes held in memory (partial message plus out-of-order segments).
+    pub fn buffered_bytes(&self) -> usize {
+        self.buf.len() + self.ooo_bytes
+    }
+
+    /// Feeds one segment. `known_channel` says whether a ChannelData channel number was bound
+    /// (it makes resynchronisation on ChannelData possible). Complete messages go to `emit`.
+    pub fn push(
+        &mut self,
+        seq: u32,
+        flags: u8,
+        payload: &[u8],
+        known_channel: &dyn Fn(u16) -> bool,
+        emit: &mut dyn FnMut(Message<'_>),
+    ) {
+        const SYN: u8 = 0x02;
+        let seq = if flags & SYN != 0 {
+            // The SYN takes one sequence number; data starts after it, on a message boundary.
+            self.next_seq = Some(seq.wrapping_add(1));
+            self.in_sync = true;
+            seq.wrapping_add(1)
+        } else {
+            seq
+        };
+        if payload.is_empty() {
+            return;
+        }
+        self.stats.segments += 1;
+        let next = *self.next_seq.get_or_insert(seq);
+        // Position of this segment relative to the next expected byte (wrapping arithmetic).
+        let rel = seq.wrapping_sub(next) as i32;
+        if rel < 0 {
+            let old = (-(rel as i64)) as usize;
+            if old >= payload.len() {
+                self.stats.retransmitted_bytes += payload.len() as u64;
+                return;
+            }
+            self.stats.retransmitted_bytes += old as u64;
+            self.deliver(&payload[old..], known_channel, emit);
+        } else if rel == 0 {
+            self.deliver(payload, known_channel, emit);
+        } else {
+            let at = self.delivered + rel as u64;
+            if !self.out_of_order.contains_key(&at) {
+                self.ooo_bytes += payload.len();
+                self.out_of_order.insert(at, payload.to_vec());
+            } else {
+                self.stats.retransmitted_bytes += payload.len() as u64;
+            }
+            if self.ooo_bytes > self.limits.max_out_of_order {
+                // Give up on the gap: skip to the first held segment.
+                let (&first, _) = self.out_of_order.iter().next().expect("non-empty");
+                self.stats.gaps += 1;
+                self.stats.gap_bytes += first - self.delivered;
+                self.next_seq = Some(next.wrapping_add((first - self.delivered) as u32));
+                self.delivered = first;
+                self.buf.clear();
+                self.buf_offset = first;
+                self.in_sync = false;
+            }
+        }
+        self.drain_out_of_order(known_channel, emit);
+    }
+
+    fn drain_out_of_order(
+        &mut self,
+        known_channel: &dyn Fn(u16) -> bool,
+        emit: &mut dyn FnMut(Message<'_>),
+    ) {
+        while let Some((&at, _)) = self.out_of_order.iter().next() {
+            if at > self.delivered {
+                break;
+            }
+            let seg = self.out_of_order.remove(&at).expect("present");
+            self.ooo_bytes -= seg.len();
+            let skip = (self.delivered - at) as usize;
+            if skip >= seg.len() {
+                self.stats.retransmitted_bytes += seg.len() as u64;
+                continue;
+            }
+            self.stats.retransmitted_bytes += skip as u64;
+            self.deliver(&seg[skip..], known_channel, emit);
+        }
+    }
+
+    /// Appends in-order bytes and emits every complete message.
+    fn deliver(
+        &mut self,
+        data: &[u8],
+        known_channel: &dyn Fn(u16) -> bool,
+        emit: &mut dyn FnMut(Message<'_>),
+    ) {
+        self.stats.bytes += data.len() as u64;
+        if let Some(n) = self.next_seq.as_mut() {
+            *n = n.wrapping_add(data.len() as u32);
+        }
+        self.delivered += data.len() as u64;
+        if self.buf.is_empty() {
+            // Fast path: cut messages straight out of the segment, keep only the tail.
+            self.buf_offset = self.delivered - data.len() as u64;
+            let used = self.cut(data, known_channel, emit);
+            self.buf.extend_from_slice(&data[used..]);
+            self.buf_offset += used as u64;
+        } else {
+            self.buf.extend_from_slice(data);
+            let buf = std::mem::take(&mut self.buf);
+            let used = self.cut(&buf, known_channel, emit);
+            self.buf = buf;
+            self.buf.drain(..used);
+            self.buf_offset += used as u64;
+        }
+        if self.buf.len() > self.limits.max_message + 4 {
+            // A partial message cannot be this long: lose sync and keep scanning.
+            let drop = self.buf.len() - 8;
+            self.stats.skipped_bytes += drop as u64;
+            self.buf.drain(..drop);
+            self.buf_offset += drop as u64;
+            self.in_sync = false;
+        }
+    }
+
+    /// Cuts complete messages from `data` (which starts at `self.buf_offset`); returns how many
+    /// bytes were used (emitted or skipped).
+    fn cut(
+        &mut self,
+        data: &[u8],
+        known_channel: &dyn Fn(u16) -> bool,
+        emit: &mut dyn FnMut(Message<'_>),
+    ) -> usize {
+        let mut pos = 0;
+        loop {
+            let rest = &data[pos..];
+            if !self.in_sync {
+                match resync(rest, known_channel) {
+                    Some((skip, framing)) => {
+                        self.stats.resyncs += 1;
+                        self.stats.skipped_bytes += skip as u64;
+                        pos += skip;
+                        if self.framing == Framing::Unknown {
+                            self.framing = framing;
+                        }
+                        self.in_sync = true;
+                        continue;
+                    }
+                    None => {
+                        // Keep the last few bytes: a header may straddle the next segment.
+                        let keep = rest.len().min(9);
+                        let skip = rest.len() - keep;
+                        self.stats.skipped_bytes += skip as u64;
+                        return pos + skip;
+                    }
+                }
+            }
+            if rest.is_empty() {
+                return pos;
+            }
+            if self.framing == Framing::Unknown {
+                match detect(rest, known_channel) {
+                    Some(f) => self.framing = f,
+                    None if rest.len() < 10 => return pos,
+                    None => {
+                        self.in_sync = false;
+                        continue;
+                    }
+                }
+            }
+            match frame_len(self.framing, rest) {
+                Frame::Need => return pos,
+                Frame::Bad => {
+                    self.in_sync = false;
+                    continue;
+                }
+                Frame::Len {
+                    prefix,
+                    body,
+                    total,
+                } => {
+                    if total > self.limits.max_message + 2 {
+                        self.in_sync = false;
+                        continue;
+                    }
+                    if rest.len() < total {
+                        return pos;
+                    }
+                    self.stats.messages += 1;
+                    emit(Message {
+                        bytes: &rest[prefix..prefix + body],
+                        framing: self.framing,
+                        stream_offset: self.buf_offset + pos as u64,
+                    });
+                    pos += total;
+                }
+            }
+        }
+    }
+}
+
+enum Frame {
+    Need,
+    Bad,
+    Len {
+        prefix: usize,
+        body: usize,
+        total: usize,
+    },
+}
+
+fn frame_len(framing: Framing, b: &[u8]) -> Frame {
+    match framing {
+        Framing::Rfc4571 => {
+            if b.len() < 2 {
+                return Frame::Need;
+            }
+            let len = usize::from(u16::from_be_bytes([b[0], b[1]]));
+            if len == 0 {
+                return Frame::Bad;
+            }
+            Frame::Len {
+                prefix: 2,
+                body: len,
+                total: 2 + len,
+            }
+        }
+        Framing::StunChannelData | Framing::Unknown => {
+            if b.len() < 4 {
+                return Frame::Need;
+            }
+            let len = usize::from(u16::from_be_bytes([b[2], b[3]]));
+            match b[0] >> 6 {
+                0 => {
+                    if len % 4 != 0 {
+                        return Frame::Bad;
+                    }
+                    if b.len() >= 8 && b[4..8] != MAGIC_COOKIE {
+                        return Frame::Bad;
+                    }
+                    Frame::Len {
+                        prefix: 0,
+                        body: 20 + len,
+                        total: 20 + len,
+                    }
+                }
+                1 => Frame::Len {
+                    prefix: 0,
+                    body: 4 + len,
+                    // Over TCP, ChannelData is padded to a multiple of 4 (RFC 8656 §12.5).
+                    total: (4 + len).next_multiple_of(4),
+                },
+                _ => Frame::Bad,
+            }
+        }
+    }
+}
+
+fn stun_at(b: &[u8]) -> bool {
+    b.len() >= 8
+        && b[0] >> 6 == 0
+        && b[4..8] == MAGIC_COOKIE
+        && u16::from_be_bytes([b[2], b[3]]) % 4 == 0
+}
+
+fn channel_at(b: &[u8], known_channel: &dyn Fn(u16) -> bool) -> bool {
+    b.len() >= 4 && b[0] >> 6 == 1 && known_channel(u16::from_be_bytes([b[0], b[1]]))
+}
+
+/// An RFC 4571 frame whose content looks like STUN, RTP/RTCP (version 2) or DTLS.
+fn rfc4571_at(b: &[u8], known_channel: &dyn Fn(u16) -> bool) -> bool {
+    if b.len() < 4 {
+        return false;
+    }
+    let len = usize::from(u16::from_be_bytes([b[0], b[1]]));
+    let inner = &b[2..];
+    len >= 12
+        && (stun_at(inner)
+            || (inner[0] >> 6 == 2 && len >= 12)
+            || (20..=63).contains(&inner[0]) && inner.len() >= 3 && inner[1] == 0xfe
+            || channel_at(inner, known_channel))
+}
+
+fn detect(b: &[u8], known_channel: &dyn Fn(u16) -> bool) -> Option<Framing> {
+    // Prefer the self-describing STUN/ChannelData reading: an RFC 4571 length of 0x00xx
+    // followed by "STUN" can only be misread when the STUN type itself looks like a length.
+    if stun_at(b) || channel_at(b, known_channel) {
+        Some(Framing::StunChannelData)
+    } else if rfc4571_at(b, known_channel) {
+        Some(Framing::Rfc4571)
+    } else {
+        None
+    }
+}
+
+/// Finds the first plausible message start; returns its offset and framing.
+fn resync(b: &[u8], known_channel: &dyn Fn(u16) -> bool) -> Option<(usize, Framing)> {
+    (0..b.len().saturating_sub(3)).find_map(|i| detect(&b[i..], known_channel).map(|f| (i, f)))
+}

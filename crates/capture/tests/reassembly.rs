@@ -1,0 +1,416 @@
+//! IP fragment and TCP stream reassembly: real captures, damage, limits, property tests.
+
+use proptest::prelude::*;
+use rtcscope_capture::file::CaptureReader;
+use rtcscope_capture::link::{decode, decode_transport, Fragment, NotTransport, Transport};
+use rtcscope_capture::reassembly::{Framing, IpLimits, IpReassembler, TcpLimits, TcpStream};
+use rtcscope_testkit::{fixtures, require_tool};
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+const COOKIE: [u8; 4] = [0x21, 0x12, 0xa4, 0x42];
+
+/// One direction of a connection.
+type Dir = (SocketAddr, SocketAddr);
+
+/// (direction, sequence number, flags, payload) of every TCP segment in a capture.
+type Segments = Vec<(Dir, u32, u8, Vec<u8>)>;
+
+fn tcp_segments(path: &str) -> Segments {
+    let bytes = std::fs::read(fixtures().join(path)).unwrap();
+    let mut r = CaptureReader::new(&bytes[..]).unwrap();
+    let mut out = Vec::new();
+    while let Some(p) = r.next_packet().unwrap() {
+        if let Ok(Ok(d)) = decode(p.link_type, p.data) {
+            if let Transport::Tcp { seq, flags } = d.transport {
+                out.push(((d.src, d.dst), seq, flags, d.payload.to_vec()));
+            }
+        }
+    }
+    out
+}
+
+/// What a framed message is.
+#[derive(Debug, PartialEq, Eq, Clone, Copy, Hash)]
+enum Kind {
+    Stun,
+    ChannelData,
+}
+
+fn kind(m: &[u8]) -> Kind {
+    match m[0] >> 6 {
+        0 => {
+            assert_eq!(m[4..8], COOKIE, "STUN without cookie: {m:02x?}");
+            assert_eq!(usize::from(u16::from_be_bytes([m[2], m[3]])) + 20, m.len());
+            Kind::Stun
+        }
+        1 => {
+            let ch = u16::from_be_bytes([m[0], m[1]]);
+            assert!((0x4000..0x8000).contains(&ch));
+            assert_eq!(usize::from(u16::from_be_bytes([m[2], m[3]])) + 4, m.len());
+            Kind::ChannelData
+        }
+        _ => panic!("not STUN or ChannelData: {m:02x?}"),
+    }
+}
+
+/// Feeds segments; returns message kinds per direction and each stream's stats.
+fn run(
+    segments: &Segments,
+    limits: TcpLimits,
+) -> HashMap<Dir, (Vec<Kind>, rtcscope_capture::reassembly::StreamStats)> {
+    let mut streams: HashMap<Dir, (TcpStream, Vec<Kind>)> = HashMap::new();
+    let any_channel = |c: u16| (0x4000..0x8000).contains(&c);
+    for (src, seq, flags, payload) in segments {
+        let (s, kinds) = streams
+            .entry(*src)
+            .or_insert_with(|| (TcpStream::new(limits), Vec::new()));
+        s.push(*seq, *flags, payload, &any_channel, &mut |m| {
+            kinds.push(kind(m.bytes));
+            assert_eq!(m.framing, Framing::StunChannelData);
+        });
+    }
+    streams
+        .into_iter()
+        .map(|(k, (s, kinds))| (k, (kinds, s.stats())))
+        .collect()
+}
+
+fn tshark_counts(tshark: &std::path::Path) -> (usize, usize) {
+    let out = std::process::Command::new(tshark)
+        .arg("-r")
+        .arg(fixtures().join("captures/turn-tcp.pcap"))
+        .args([
+            "-T",
+            "fields",
+            "-E",
+            "occurrence=a",
+            "-e",
+            "stun.type",
+            "-e",
+            "stun.channel",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let (mut stun, mut chan) = (0, 0);
+    for line in text.lines() {
+        let mut cols = line.split('\t');
+        let count = |c: Option<&str>| {
+            c.filter(|s| !s.is_empty())
+                .map_or(0, |s| s.split(',').count())
+        };
+        stun += count(cols.next());
+        chan += count(cols.next());
+    }
+    (stun, chan)
+}
+
+#[test]
+fn turn_over_tcp_capture_frames_like_tshark() {
+    let segs = tcp_segments("captures/turn-tcp.pcap");
+    let res = run(&segs, TcpLimits::default());
+    let mut stun = 0;
+    let mut chan = 0;
+    for (kinds, stats) in res.values() {
+        assert_eq!(stats.skipped_bytes, 0, "{stats:?}");
+        assert_eq!(stats.gaps, 0);
+        stun += kinds.iter().filter(|k| **k == Kind::Stun).count();
+        chan += kinds.iter().filter(|k| **k == Kind::ChannelData).count();
+    }
+    assert!(chan >= 200, "{chan}");
+    if let Some(tshark) = require_tool("capture::reassembly::turn_over_tcp", "tshark") {
+        assert_eq!((stun, chan), tshark_counts(&tshark));
+    }
+}
+
+#[test]
+fn reordered_segments_give_the_same_messages() {
+    let segs = tcp_segments("captures/turn-tcp.pcap");
+    let expected = run(&segs, TcpLimits::default());
+    let mut swapped = segs.clone();
+    // Swap neighbours of the same direction with payload, all through the capture.
+    let mut i = 0;
+    while i + 3 < swapped.len() {
+        if !swapped[i].3.is_empty()
+            && swapped[i].2 & 0x02 == 0
+            && swapped[i + 2].0 == swapped[i].0
+            && !swapped[i + 2].3.is_empty()
+        {
+            swapped.swap(i, i + 2);
+            i += 4;
+        } else {
+            i += 1;
+        }
+    }
+    let got = run(&swapped, TcpLimits::default());
+    for (k, (kinds, _)) in &expected {
+        assert_eq!(&got[k].0, kinds);
+    }
+}
+
+#[test]
+fn mid_stream_start_resynchronises() {
+    let segs = tcp_segments("captures/turn-tcp.pcap");
+    let full = run(&segs, TcpLimits::default());
+    // Drop the handshake and the first 30 segments; also cut the next one in the middle of a
+    // message so the stream starts inside one.
+    let mut cut: Segments = segs[30..].to_vec();
+    let first = cut.iter().position(|s| s.3.len() > 10).unwrap();
+    let (src, seq, flags, p) = cut[first].clone();
+    cut[first] = (src, seq.wrapping_add(7), flags, p[7..].to_vec());
+    let got = run(&cut, TcpLimits::default());
+    let mut checked = 0;
+    for (k, (kinds, stats)) in got.iter().filter(|(_, (_, s))| s.segments > 0) {
+        checked += 1;
+        assert!(stats.resyncs >= 1, "{stats:?}");
+        let all = &full[k].0;
+        // What survives is exactly the tail of the full message sequence.
+        assert!(
+            kinds.len() + 40 >= all.len() / 2,
+            "{} of {}",
+            kinds.len(),
+            all.len()
+        );
+        assert_eq!(&all[all.len() - kinds.len()..], &kinds[..]);
+    }
+    assert!(checked >= 2, "{checked}");
+}
+
+#[test]
+fn a_lost_segment_is_declared_after_the_limit_and_analysis_goes_on() {
+    let segs = tcp_segments("captures/turn-tcp.pcap");
+    let full = run(&segs, TcpLimits::default());
+    let victim = segs.len() / 2;
+    assert!(!segs[victim].3.is_empty() || !segs[victim + 1].3.is_empty());
+    let victim = if segs[victim].3.is_empty() {
+        victim + 1
+    } else {
+        victim
+    };
+    let lost_dir = segs[victim].0;
+    let mut damaged = segs.clone();
+    damaged.remove(victim);
+    let limits = TcpLimits {
+        max_out_of_order: 4096,
+        ..TcpLimits::default()
+    };
+    let got = run(&damaged, limits);
+    let (kinds, stats) = &got[&lost_dir];
+    assert_eq!(stats.gaps, 1, "{stats:?}");
+    assert!(stats.gap_bytes > 0);
+    // Messages after the gap were found again: most of the stream survives.
+    assert!(
+        kinds.len() + 10 >= full[&lost_dir].0.len(),
+        "{} vs {}",
+        kinds.len(),
+        full[&lost_dir].0.len()
+    );
+}
+
+#[test]
+fn garbage_stream_stays_within_memory_limits() {
+    let mut s = TcpStream::new(TcpLimits::default());
+    let none = |_: u16| false;
+    let mut seq = 1000u32;
+    let mut emitted = 0;
+    let mut x = 0x1234_5678u32;
+    for _ in 0..2000 {
+        let seg: Vec<u8> = (0..1400)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                // Bytes of 0xc0.. start no STUN, ChannelData, RTP, DTLS or plausible
+                // RFC 4571 frame.
+                0xc0 | (x as u8 & 0x3f)
+            })
+            .collect();
+        s.push(seq, 0x10, &seg, &none, &mut |_| emitted += 1);
+        seq = seq.wrapping_add(1400);
+        assert!(s.buffered_bytes() <= 16, "{}", s.buffered_bytes());
+    }
+    assert_eq!(emitted, 0);
+    // Out-of-order data beyond a gap is capped too.
+    let mut s = TcpStream::new(TcpLimits::default());
+    s.push(1, 0x02, &[], &none, &mut |_| {});
+    for i in 0..1000u32 {
+        s.push(10_000 + i * 1400, 0x10, &[0xaa; 1400], &none, &mut |_| {});
+        assert!(s.buffered_bytes() <= 256 * 1024 + 1400);
+    }
+    assert!(s.stats().gaps >= 1);
+}
+
+fn stun_message(len_words: u8, fill: u8) -> Vec<u8> {
+    let body = usize::from(len_words) * 4;
+    let mut m = vec![0x00, 0x01, 0, body as u8];
+    m.extend_from_slice(&COOKIE);
+    m.extend_from_slice(&[fill; 12]);
+    m.extend(std::iter::repeat_n(fill, body));
+    m
+}
+
+proptest! {
+    /// RFC 4571 framing cut at arbitrary points comes back message for message.
+    #[test]
+    fn rfc4571_split_anywhere(sizes in proptest::collection::vec(0u8..20, 1..20),
+                              cuts in proptest::collection::vec(1usize..200, 1..40)) {
+        let msgs: Vec<Vec<u8>> = sizes.iter().enumerate().map(|(i, &s)| stun_message(s, i as u8)).collect();
+        let mut stream = Vec::new();
+        for m in &msgs {
+            stream.extend_from_slice(&(m.len() as u16).to_be_bytes());
+            stream.extend_from_slice(m);
+        }
+        let mut s = TcpStream::default();
+        let none = |_: u16| false;
+        let mut got = Vec::new();
+        s.push(99, 0x02, &[], &none, &mut |_| {});
+        let mut pos = 0;
+        let mut seq = 100u32;
+        for c in cuts.iter().cycle() {
+            if pos >= stream.len() { break; }
+            let end = (pos + c).min(stream.len());
+            s.push(seq, 0x18, &stream[pos..end], &none, &mut |m| got.push(m.bytes.to_vec()));
+            seq = seq.wrapping_add((end - pos) as u32);
+            pos = end;
+        }
+        prop_assert_eq!(s.framing(), Framing::Rfc4571);
+        prop_assert_eq!(got, msgs);
+    }
+
+    /// Sequence numbers wrap around 2^32 without losing data.
+    #[test]
+    fn sequence_wraparound(start in (u32::MAX - 3000)..u32::MAX) {
+        let msgs: Vec<Vec<u8>> = (0..40).map(|i| stun_message(3, i)).collect();
+        let stream: Vec<u8> = msgs.concat();
+        let mut s = TcpStream::default();
+        let none = |_: u16| false;
+        let mut got = Vec::new();
+        s.push(start, 0x02, &[], &none, &mut |_| {});
+        let mut seq = start.wrapping_add(1);
+        for chunk in stream.chunks(100) {
+            s.push(seq, 0x18, chunk, &none, &mut |m| got.push(m.bytes.to_vec()));
+            seq = seq.wrapping_add(chunk.len() as u32);
+        }
+        prop_assert_eq!(got, msgs);
+    }
+}
+
+fn udp_datagram(len: usize) -> Vec<u8> {
+    let mut d = vec![0x13, 0x88, 0x0d, 0x96];
+    d.extend_from_slice(&((8 + len) as u16).to_be_bytes());
+    d.extend_from_slice(&[0, 0]);
+    d.extend((0..len).map(|i| (i * 7) as u8));
+    d
+}
+
+fn fragments(d: &[u8], size: usize, id: u32) -> Vec<(usize, bool, Vec<u8>)> {
+    let _ = id;
+    d.chunks(size)
+        .enumerate()
+        .map(|(i, c)| (i * size, (i + 1) * size < d.len(), c.to_vec()))
+        .collect()
+}
+
+fn frag<'a>(offset: usize, more: bool, data: &'a [u8], id: u32) -> Fragment<'a> {
+    Fragment {
+        src: IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)),
+        dst: IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2)),
+        id,
+        protocol: 17,
+        offset,
+        more,
+        data,
+        cut: false,
+    }
+}
+
+proptest! {
+    #[test]
+    fn fragments_in_any_order_reassemble(len in 100usize..4000, size8 in 1usize..64,
+                                         order in proptest::collection::vec(any::<u32>(), 64)) {
+        let d = udp_datagram(len);
+        let mut frags = fragments(&d, size8 * 8, 7);
+        // Shuffle by the random keys.
+        let mut keyed: Vec<_> = frags.drain(..).zip(order.iter().cycle()).collect();
+        keyed.sort_by_key(|(_, k)| **k);
+        let mut r = IpReassembler::default();
+        let mut out = None;
+        for ((off, more, data), _) in &keyed {
+            if let Some(done) = r.push(&frag(*off, *more, data, 7), 0) {
+                prop_assert!(out.is_none());
+                out = Some(done);
+            }
+        }
+        let done = out.expect("reassembled");
+        prop_assert_eq!(&done.payload, &d);
+        let t = decode_transport(done.protocol, done.src, done.dst, &done.payload).unwrap().unwrap();
+        prop_assert_eq!(t.payload.len(), len);
+        prop_assert_eq!(r.pending(), 0);
+        prop_assert_eq!(r.buffered_bytes(), 0);
+    }
+}
+
+#[test]
+fn overlapping_fragments_are_dropped_and_counted() {
+    let d = udp_datagram(100);
+    let mut r = IpReassembler::default();
+    assert!(r.push(&frag(0, true, &d[..64], 1), 0).is_none());
+    // Overlaps bytes 56..64.
+    assert!(r.push(&frag(56, false, &d[56..], 1), 0).is_none());
+    assert_eq!(r.stats().bad_fragments, 1);
+    let done = r.push(&frag(64, false, &d[64..], 1), 0).unwrap();
+    assert_eq!(done.payload, d);
+}
+
+#[test]
+fn the_pool_is_bounded_and_times_out() {
+    let limits = IpLimits {
+        max_pending: 100,
+        max_bytes: 64 * 1024,
+        timeout_nanos: 1_000_000_000,
+    };
+    let mut r = IpReassembler::new(limits);
+    let chunk = [0u8; 1480];
+    for id in 0..10_000u32 {
+        r.push(&frag(0, true, &chunk, id), i128::from(id) * 1000);
+        assert!(r.pending() <= 100);
+        assert!(r.buffered_bytes() <= 64 * 1024);
+    }
+    assert!(r.stats().evicted >= 9_900);
+    // Everything older than the timeout goes at the next push.
+    r.push(&frag(0, true, &chunk, 99_999), 10_000_000_000_000);
+    assert_eq!(r.pending(), 1);
+}
+
+#[test]
+fn decode_reports_fragments_of_a_real_frame_layout() {
+    // IPv4 frame: first fragment of a UDP datagram (MF set, offset 0).
+    let d = udp_datagram(40);
+    let mut f = vec![
+        0x45, 0, 0, 0, 0x12, 0x34, 0x20, 0x00, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
+    ];
+    let first = &d[..24];
+    f[2..4].copy_from_slice(&((20 + first.len()) as u16).to_be_bytes());
+    f.extend_from_slice(first);
+    let Ok(Err(NotTransport::Fragment(fr))) = decode(rtcscope_capture::LinkType::RAW, &f) else {
+        panic!("not a fragment")
+    };
+    assert_eq!(
+        (fr.id, fr.offset, fr.more, fr.data),
+        (0x1234, 0, true, first)
+    );
+    let mut g = vec![
+        0x45, 0, 0, 0, 0x12, 0x34, 0x00, 0x03, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
+    ];
+    let second = &d[24..];
+    g[2..4].copy_from_slice(&((20 + second.len()) as u16).to_be_bytes());
+    g.extend_from_slice(second);
+    let Ok(Err(NotTransport::Fragment(fr2))) = decode(rtcscope_capture::LinkType::RAW, &g) else {
+        panic!("not a fragment")
+    };
+    let mut r = IpReassembler::default();
+    assert!(r.push(&fr, 0).is_none());
+    let done = r.push(&fr2, 1).unwrap();
+    assert_eq!(done.payload, d);
+}
