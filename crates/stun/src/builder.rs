@@ -256,7 +256,7 @@ impl MessageBuilder {
     }
 
     /// Appends the identifying attributes of `creds`: USERNAME for short-term; USERNAME (or
-    /// USERHASH), REALM, NONCE and PASSWORD-ALGORITHM (when set) for long-term.
+    /// USERHASH), NONCE, REALM and PASSWORD-ALGORITHM (when set) for long-term.
     pub fn credentials(&mut self, creds: &Credentials) -> &mut Self {
         match creds {
             Credentials::ShortTerm { username, .. } => {
@@ -274,8 +274,9 @@ impl MessageBuilder {
                     Some(h) => self.add(&Attribute::Userhash(*h)),
                     None => self.add(&Attribute::Username(username.as_str().into())),
                 };
-                self.add(&Attribute::Realm(realm.as_str().into()));
+                // NONCE before REALM, the order of RFC 5769 §2.4 and RFC 8489 Appendix B.1.
                 self.add(&Attribute::Nonce(nonce.as_str().into()));
+                self.add(&Attribute::Realm(realm.as_str().into()));
                 if let Some(a) = algorithm {
                     self.add(&Attribute::PasswordAlgorithm {
                         algorithm: *a,
