@@ -1,0 +1,398 @@
+//! Demultiplexing one datagram (or one framed TCP message) and building its field tree.
+//!
+//! RFC 7983 §7 first-byte ranges are the pre-filter: 0–3 STUN, 16–19 ZRTP, 20–63 DTLS,
+//! 64–79 TURN ChannelData, 128–191 RTP/RTCP. Each candidate must then pass its parser's
+//! structural check; what passes none is `Data`.
+
+use rtcscope_stun as stun;
+use rtcscope_wire::tree::Node;
+
+/// Protocols a message can be shown as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Protocol {
+    /// STUN (RFC 5389/8489), including TURN methods.
+    Stun,
+    /// Classic STUN (RFC 3489).
+    ClassicStun,
+    /// TURN ChannelData.
+    ChannelData,
+    /// DTLS.
+    Dtls,
+    /// RTP or SRTP.
+    Rtp,
+    /// RTCP or SRTCP.
+    Rtcp,
+    /// A TCP segment without payload.
+    Tcp,
+    /// Unrecognised payload, or a non-UDP/TCP packet.
+    Data,
+}
+
+impl Protocol {
+    /// The short name printed in summaries.
+    pub fn name(self) -> &'static str {
+        match self {
+            Protocol::Stun => "STUN",
+            Protocol::ClassicStun => "STUN(3489)",
+            Protocol::ChannelData => "ChannelData",
+            Protocol::Dtls => "DTLS",
+            Protocol::Rtp => "RTP",
+            Protocol::Rtcp => "RTCP",
+            Protocol::Tcp => "TCP",
+            Protocol::Data => "Data",
+        }
+    }
+}
+
+/// One dissected message.
+pub struct Dissected {
+    /// What it is.
+    pub protocol: Protocol,
+    /// True for STUN messages of TURN methods (for `--proto turn`).
+    pub turn: bool,
+    /// The summary's info column.
+    pub info: String,
+    /// The field tree.
+    pub tree: Node,
+}
+
+impl Dissected {
+    /// A placeholder for packets that carry no UDP/TCP payload.
+    pub fn other(info: String) -> Self {
+        Dissected {
+            protocol: Protocol::Data,
+            turn: false,
+            tree: Node::new("Not dissected", 0..0).with_value(&info),
+            info,
+        }
+    }
+
+    /// A TCP segment without payload (handshake, ACK, FIN).
+    pub fn tcp_control(seq: u32, flags: u8) -> Self {
+        const NAMES: [(u8, &str); 5] = [
+            (0x02, "SYN"),
+            (0x10, "ACK"),
+            (0x08, "PSH"),
+            (0x01, "FIN"),
+            (0x04, "RST"),
+        ];
+        let names: Vec<&str> = NAMES
+            .iter()
+            .filter(|(bit, _)| flags & bit != 0)
+            .map(|(_, n)| *n)
+            .collect();
+        let info = format!("[{}] seq={seq}", names.join(", "));
+        Dissected {
+            protocol: Protocol::Tcp,
+            turn: false,
+            tree: Node::new("TCP segment without payload", 0..0).with_value(&info),
+            info,
+        }
+    }
+
+    fn data(buf: &[u8], base: usize) -> Self {
+        Dissected {
+            protocol: Protocol::Data,
+            turn: false,
+            info: format!("{} bytes", buf.len()),
+            tree: Node::leaf(
+                "Data",
+                format!("{} bytes", buf.len()),
+                base..base + buf.len(),
+            ),
+        }
+    }
+}
+
+/// Dissects one UDP payload that starts at `base` in the frame.
+pub fn dissect(buf: &[u8], base: usize) -> Vec<Dissected> {
+    let mut out = Vec::with_capacity(1);
+    dissect_into(buf, base, 0, &mut out);
+    out
+}
+
+/// Dissects the payload of one TCP segment: STUN and ChannelData back to back (TURN over TCP)
+/// or RFC 4571 framing. Without stream reassembly a segment is dissected on its own: messages
+/// that start and end inside it are shown, the rest is `Data` (`rtcscope analyze` reassembles
+/// streams).
+pub fn dissect_stream(buf: &[u8], base: usize) -> Vec<Dissected> {
+    let mut out = Vec::new();
+    if buf.is_empty() {
+        return out;
+    }
+    let mut frames = stun::StreamFrames::new(buf);
+    let mut pos = 0;
+    for f in frames.by_ref() {
+        match f {
+            Err(_) => break,
+            Ok(stun::Frame::Stun(m)) => {
+                out.push(stun_message(&m, base + pos));
+                pos += m.as_bytes().len();
+            }
+            Ok(stun::Frame::ChannelData(c)) => {
+                out.push(channel_data(&c, base + pos, 0));
+                pos += c.wire_len();
+            }
+        }
+    }
+    let rest = &buf[pos..];
+    if !rest.is_empty() {
+        // RFC 4571: a 16-bit length before each packet (ICE-TCP).
+        let mut r = rest;
+        let mut at = base + pos;
+        let mut framed = Vec::new();
+        while r.len() >= 2 {
+            let len = usize::from(u16::from_be_bytes([r[0], r[1]]));
+            if len == 0 || r.len() < 2 + len {
+                break;
+            }
+            let mut inner = dissect(&r[2..2 + len], at + 2);
+            if inner.iter().all(|d| d.protocol == Protocol::Data) {
+                break;
+            }
+            framed.append(&mut inner);
+            at += 2 + len;
+            r = &r[2 + len..];
+        }
+        if !framed.is_empty() && r.is_empty() {
+            out.append(&mut framed);
+        } else {
+            out.push(Dissected::data(rest, base + pos));
+        }
+    }
+    out
+}
+
+fn dissect_into(buf: &[u8], base: usize, depth: u8, out: &mut Vec<Dissected>) {
+    let Some(&first) = buf.first() else {
+        return;
+    };
+    match first {
+        0..=3 => {
+            if let Ok(m) = stun::Message::parse(buf) {
+                if stun::classify(buf).is_some() {
+                    out.push(stun_message(&m, base));
+                    return;
+                }
+            }
+        }
+        64..=79 => {
+            if let Some(stun::Kind::ChannelData) = stun::classify(buf) {
+                if let Ok(c) = stun::ChannelData::parse(buf) {
+                    out.push(channel_data(&c, base, depth));
+                    return;
+                }
+            }
+        }
+        _ => {}
+    }
+    out.push(Dissected::data(buf, base));
+}
+
+fn channel_data(c: &stun::ChannelData<'_>, base: usize, depth: u8) -> Dissected {
+    let mut tree = Node::new("TURN ChannelData", base..base + c.wire_len());
+    // RFC 5766 allowed 0x4000-0x7FFF; RFC 8656 narrowed it to 0x4000-0x4FFF. Servers such as
+    // coturn still hand out the old range, so it is noted, not flagged.
+    let range_note = if c.is_rfc8656_channel() {
+        ""
+    } else {
+        " (RFC 5766 range; RFC 8656 uses 0x4000-0x4FFF)"
+    };
+    tree.add(
+        "Channel Number",
+        format!("0x{:04x}{range_note}", c.channel_number()),
+        base..base + 2,
+    );
+    tree.add("Length", c.length(), base + 2..base + 4);
+    let data_range = c.data_range();
+    let mut inner = Vec::new();
+    if depth < 2 {
+        dissect_into(c.data(), base + data_range.start, depth + 1, &mut inner);
+    }
+    let mut info = format!("Channel 0x{:04x}, {} bytes", c.channel_number(), c.length());
+    for d in &inner {
+        if d.protocol != Protocol::Data {
+            info.push_str(&format!(" [{} {}]", d.protocol.name(), d.info));
+        }
+    }
+    let mut data = Node::leaf(
+        "Data",
+        format!("{} bytes", c.data().len()),
+        base + data_range.start..base + data_range.end,
+    );
+    data.children.extend(inner.into_iter().map(|d| d.tree));
+    tree.push(data);
+    if !c.padding().is_empty() {
+        tree.add(
+            "Padding",
+            format!("{} bytes", c.padding().len()),
+            base + data_range.end..base + c.wire_len(),
+        );
+    }
+    Dissected {
+        protocol: Protocol::ChannelData,
+        turn: true,
+        info,
+        tree,
+    }
+}
+
+/// TURN methods (RFC 8656 §17, RFC 6062): everything but Binding.
+fn is_turn_method(m: stun::Method) -> bool {
+    m != stun::Method::BINDING
+}
+
+fn stun_message(m: &stun::Message<'_>, base: usize) -> Dissected {
+    let bytes = m.as_bytes();
+    let flavor = m.flavor();
+    let classic = flavor == stun::Flavor::Rfc3489;
+    let mt = m.message_type();
+    let mut tree = Node::new(
+        if classic {
+            "Classic STUN (RFC 3489)"
+        } else {
+            "Session Traversal Utilities for NAT"
+        },
+        base..base + bytes.len(),
+    );
+    tree.add(
+        "Message Type",
+        format!("{mt} (0x{:04x})", m.raw_type()),
+        base..base + 2,
+    );
+    tree.add("Message Length", m.length(), base + 2..base + 4);
+    if classic {
+        tree.add(
+            "Transaction ID",
+            format!("{:?}", m.transaction_id()),
+            base + 4..base + 20,
+        );
+    } else {
+        tree.add(
+            "Magic Cookie",
+            format!("0x{:08x}", m.magic_cookie()),
+            base + 4..base + 8,
+        );
+        tree.add(
+            "Transaction ID",
+            format!("{:?}", m.transaction_id()),
+            base + 8..base + 20,
+        );
+    }
+    let mut info = mt.to_string();
+    let mut attrs = Node::new("Attributes", base + 20..base + bytes.len());
+    for a in m.attributes() {
+        match a {
+            Ok(raw) => {
+                let r = raw.range();
+                let mut node = Node::new(
+                    format!("{:?}", raw.attribute_type()),
+                    base + r.start..base + r.end,
+                );
+                let hr = raw.header_range();
+                node.add(
+                    "Type",
+                    format!("0x{:04x}", raw.attribute_type().0),
+                    base + hr.start..base + hr.start + 2,
+                );
+                node.add(
+                    "Length",
+                    raw.value().len(),
+                    base + hr.start + 2..base + hr.end,
+                );
+                let vr = raw.value_range();
+                match raw.decode() {
+                    Ok(attr) => {
+                        let (value, short) = describe(&attr);
+                        if let Some(s) = short {
+                            info.push(' ');
+                            info.push_str(&s);
+                        }
+                        node.value = Some(value.clone());
+                        node.add("Value", value, base + vr.start..base + vr.end);
+                    }
+                    Err(e) => node.warn(e.shifted(base).to_string()),
+                }
+                attrs.push(node);
+            }
+            Err(e) => {
+                attrs.warn(e.shifted(base).to_string());
+                break;
+            }
+        }
+    }
+    match m.verify_fingerprint() {
+        Ok(stun::Check::Valid) => attrs.add("FINGERPRINT check", "valid", 0..0),
+        Ok(stun::Check::Absent) => {}
+        Err(e) => attrs.warn(format!("FINGERPRINT: {}", e.shifted(base))),
+    }
+    if let Err(e) = m.check_order() {
+        attrs.warn(e.shifted(base).to_string());
+    }
+    tree.push(attrs);
+    Dissected {
+        protocol: if classic {
+            Protocol::ClassicStun
+        } else {
+            Protocol::Stun
+        },
+        turn: is_turn_method(m.method()),
+        info,
+        tree,
+    }
+}
+
+/// The value shown in the tree, and what (if anything) goes into the summary line.
+fn describe(a: &stun::Attribute<'_>) -> (String, Option<String>) {
+    use stun::Attribute as A;
+    match a {
+        A::XorMappedAddress(s) => (s.to_string(), Some(format!("mapped={s}"))),
+        A::MappedAddress(s) => (s.to_string(), Some(format!("mapped={s}"))),
+        A::XorRelayedAddress(s) => (s.to_string(), Some(format!("relayed={s}"))),
+        A::XorPeerAddress(s) => (s.to_string(), Some(format!("peer={s}"))),
+        A::OtherAddress(s) | A::ChangedAddress(s) => (s.to_string(), Some(format!("other={s}"))),
+        A::ResponseOrigin(s) | A::SourceAddress(s) => (s.to_string(), Some(format!("origin={s}"))),
+        A::Username(u) => (u.to_string(), Some(format!("user={u}"))),
+        A::Realm(r) => (r.to_string(), Some(format!("realm={r}"))),
+        A::Nonce(n) => (n.to_string(), None),
+        A::Software(s) => (s.to_string(), None),
+        A::ErrorCode { code, reason } => (
+            format!("{} {reason}", code.0),
+            Some(format!("error={} {reason}", code.0)),
+        ),
+        A::Lifetime(l) => (format!("{l} s"), Some(format!("lifetime={l}"))),
+        A::ChannelNumber(c) => (format!("0x{c:04x}"), Some(format!("channel=0x{c:04x}"))),
+        A::Priority(p) => (p.to_string(), None),
+        A::UseCandidate => (String::new(), Some("USE-CANDIDATE".to_owned())),
+        A::IceControlling(t) => (
+            format!("tie-breaker 0x{t:016x}"),
+            Some("controlling".into()),
+        ),
+        A::IceControlled(t) => (format!("tie-breaker 0x{t:016x}"), Some("controlled".into())),
+        A::ChangeRequest {
+            change_ip,
+            change_port,
+        } => (
+            format!("change IP: {change_ip}, change port: {change_port}"),
+            Some(format!(
+                "change={}{}",
+                if *change_ip { "ip" } else { "" },
+                if *change_port { "port" } else { "" }
+            )),
+        ),
+        A::RequestedTransport(t) => (format!("{t:?}"), None),
+        A::Data(d) => (
+            format!("{} bytes", d.len()),
+            Some(format!("data={}B", d.len())),
+        ),
+        A::MessageIntegrity(h) => (hex(h), None),
+        A::MessageIntegritySha256(h) => (hex(h), None),
+        A::Fingerprint(f) => (format!("0x{f:08x}"), None),
+        A::Other { typ, value } => (format!("{typ:?}: {} bytes", value.len()), None),
+        other => (format!("{other:?}"), None),
+    }
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}

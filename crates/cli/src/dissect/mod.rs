@@ -1,0 +1,363 @@
+//! `rtcscope dissect`: one summary line per packet, or the full field tree with byte offsets.
+//!
+//! Each UDP payload (and each TCP segment's payload) is demultiplexed by RFC 7983's first-byte
+//! ranges, then confirmed by the protocol's own structural checks before it is called STUN,
+//! DTLS, ChannelData, RTP or RTCP: the first byte alone is only a pre-filter, since ordinary
+//! LAN traffic falls into the same ranges. ChannelData is unwrapped and its content dissected
+//! in turn. Anything that passes no check is shown as `Data`, never dropped.
+
+mod datagram;
+
+use crate::input;
+use anyhow::Context as _;
+use clap::{Args, ValueEnum};
+use datagram::{Dissected, Protocol};
+use rtcscope_capture::link::{decode, NotTransport, Transport};
+use rtcscope_capture::CaptureReader;
+use rtcscope_wire::tree::Node;
+use serde_json::{json, Value};
+use std::io::Write;
+use std::net::IpAddr;
+use std::process::ExitCode;
+
+/// Arguments of `rtcscope dissect`.
+#[derive(Args, Debug)]
+pub struct DissectArgs {
+    /// Capture file (pcap or pcapng); `-` reads standard input.
+    #[arg(value_name = "FILE", required_unless_present = "read")]
+    file: Option<String>,
+    /// Capture file to read, as in tshark (`-r -` for standard input).
+    #[arg(
+        short = 'r',
+        long = "read",
+        value_name = "FILE",
+        conflicts_with = "file"
+    )]
+    read: Option<String>,
+    /// Print the full field tree of every shown packet, with byte offsets.
+    #[arg(short = 'V', long)]
+    verbose: bool,
+    /// Print a hex dump of every shown packet.
+    #[arg(short = 'x', long)]
+    hex: bool,
+    /// Print JSON (one array of packets, each with its summary and field tree).
+    #[arg(long, conflicts_with_all = ["verbose", "hex"])]
+    json: bool,
+    /// Stop after printing N packets.
+    #[arg(short = 'c', long = "count", value_name = "N")]
+    count: Option<u64>,
+    /// Show only packets carrying these protocols (comma-separated).
+    #[arg(
+        long = "proto",
+        value_enum,
+        value_delimiter = ',',
+        value_name = "PROTO"
+    )]
+    protocols: Vec<ProtoFilter>,
+    /// Show only packets to or from this address.
+    #[arg(long, value_name = "ADDR")]
+    host: Option<IpAddr>,
+    /// Show only packets to or from this port.
+    #[arg(long, value_name = "PORT")]
+    port: Option<u16>,
+}
+
+/// Protocol names accepted by `--proto`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum ProtoFilter {
+    /// STUN, classic STUN and TURN messages (also inside ChannelData).
+    Stun,
+    /// TURN: ChannelData, and STUN messages of TURN methods.
+    Turn,
+    /// DTLS records.
+    Dtls,
+    /// RTP (or SRTP) packets.
+    Rtp,
+    /// RTCP (or SRTCP) packets.
+    Rtcp,
+    /// Anything no dissector recognised.
+    Data,
+}
+
+impl ProtoFilter {
+    fn matches(self, d: &Dissected) -> bool {
+        match self {
+            ProtoFilter::Stun => matches!(d.protocol, Protocol::Stun | Protocol::ClassicStun),
+            ProtoFilter::Turn => d.protocol == Protocol::ChannelData || d.turn,
+            ProtoFilter::Dtls => d.protocol == Protocol::Dtls,
+            ProtoFilter::Rtp => d.protocol == Protocol::Rtp,
+            ProtoFilter::Rtcp => d.protocol == Protocol::Rtcp,
+            ProtoFilter::Data => d.protocol == Protocol::Data,
+        }
+    }
+}
+
+/// Runs `rtcscope dissect`.
+pub fn run(args: &DissectArgs) -> anyhow::Result<ExitCode> {
+    let path = args.read.as_deref().or(args.file.as_deref()).unwrap_or("-");
+    let source = input::open(path)?;
+    let mut reader =
+        CaptureReader::new(source).with_context(|| format!("cannot read capture {path}"))?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut shown = 0u64;
+    let mut first_ts = None;
+    let mut damaged: Vec<(u64, String)> = Vec::new();
+    let mut json_first = true;
+    if args.json {
+        out.write_all(b"[\n")?;
+    }
+    let end_error = loop {
+        if args.count.is_some_and(|c| shown >= c) {
+            break None;
+        }
+        let packet = match reader.next_packet() {
+            Ok(Some(p)) => p,
+            Ok(None) => break None,
+            Err(e) => break Some(e),
+        };
+        let t0 = *first_ts.get_or_insert(packet.ts_nanos);
+        let rel = (packet.ts_nanos - t0) as f64 / 1e9;
+        let mut frame = Node::new(
+            format!(
+                "Frame {}: {} bytes on wire, {} captured",
+                packet.number,
+                packet.orig_len,
+                packet.data.len()
+            ),
+            0..packet.data.len(),
+        );
+        frame.add("Capture time (ns since epoch)", packet.ts_nanos, 0..0);
+        frame.add("Link type", packet.link_type, 0..0);
+        if packet.is_cut() {
+            frame.warn("cut by the snapshot length");
+        }
+        let (endpoints, dissected) = match decode(packet.link_type, packet.data) {
+            Ok(Ok(d)) => {
+                let proto = match d.transport {
+                    Transport::Udp => "UDP",
+                    Transport::Tcp { .. } => "TCP",
+                };
+                if let Some(h) = args.host {
+                    if d.src.ip() != h && d.dst.ip() != h {
+                        continue;
+                    }
+                }
+                if let Some(p) = args.port {
+                    if d.src.port() != p && d.dst.port() != p {
+                        continue;
+                    }
+                }
+                frame.push(Node::leaf(
+                    proto,
+                    format!("{} → {}", d.src, d.dst),
+                    d.payload_offset.saturating_sub(8)..d.payload_offset,
+                ));
+                let mut msgs = match d.transport {
+                    Transport::Udp => datagram::dissect(d.payload, d.payload_offset),
+                    Transport::Tcp { .. } => datagram::dissect_stream(d.payload, d.payload_offset),
+                };
+                if let (Transport::Tcp { seq, flags }, true) = (d.transport, msgs.is_empty()) {
+                    msgs.push(Dissected::tcp_control(seq, flags));
+                }
+                if d.payload.len() < d.payload_len_on_wire {
+                    frame.warn(format!(
+                        "payload cut: {} of {} bytes captured",
+                        d.payload.len(),
+                        d.payload_len_on_wire
+                    ));
+                }
+                (Some((d.src.to_string(), d.dst.to_string())), msgs)
+            }
+            Ok(Err(not)) => {
+                if args.host.is_some() || args.port.is_some() || !args.protocols.is_empty() {
+                    continue;
+                }
+                let what = match not {
+                    NotTransport::NotIp(t) => format!("not IP (type 0x{t:04x})"),
+                    NotTransport::OtherProtocol(p) => format!("IP protocol {p}"),
+                    NotTransport::Fragment(f) => format!(
+                        "IP fragment (id 0x{:x}, offset {}{})",
+                        f.id,
+                        f.offset,
+                        if f.more { ", more follow" } else { "" }
+                    ),
+                };
+                frame.add("Not dissected", &what, 0..packet.data.len());
+                (None, vec![Dissected::other(what)])
+            }
+            Err(e) => {
+                damaged.push((packet.number, e.to_string()));
+                if !args.protocols.is_empty() {
+                    continue;
+                }
+                frame.warn(e.to_string());
+                (None, vec![Dissected::other(format!("malformed: {e}"))])
+            }
+        };
+        if !args.protocols.is_empty()
+            && !dissected
+                .iter()
+                .any(|d| args.protocols.iter().any(|f| f.matches(d)))
+        {
+            continue;
+        }
+        for d in &dissected {
+            if d.tree.has_warnings() && d.protocol != Protocol::Data {
+                damaged.push((packet.number, first_warning(&d.tree)));
+            }
+        }
+        shown += 1;
+        let summary = summary_line(
+            packet.number,
+            rel,
+            endpoints.as_ref(),
+            &dissected,
+            packet.orig_len,
+        );
+        if args.json {
+            let mut layers: Vec<Value> = vec![node_json(&frame)];
+            layers.extend(dissected.iter().map(|d| node_json(&d.tree)));
+            let v = json!({
+                "number": packet.number,
+                "time_ns": packet.ts_nanos.to_string(),
+                "time_relative": rel,
+                "length": packet.orig_len,
+                "captured": packet.data.len(),
+                "src": endpoints.as_ref().map(|e| &e.0),
+                "dst": endpoints.as_ref().map(|e| &e.1),
+                "protocols": dissected.iter().map(|d| d.protocol.name()).collect::<Vec<_>>(),
+                "info": dissected.iter().map(|d| d.info.as_str()).collect::<Vec<_>>().join("; "),
+                "layers": layers,
+            });
+            if !json_first {
+                out.write_all(b",\n")?;
+            }
+            json_first = false;
+            serde_json::to_writer(&mut out, &v)?;
+        } else {
+            writeln!(out, "{summary}")?;
+            if args.verbose {
+                let mut text = String::new();
+                frame.render(0, &mut text);
+                for d in &dissected {
+                    d.tree.render(0, &mut text);
+                }
+                writeln!(out, "{text}")?;
+            }
+            if args.hex {
+                writeln!(out, "{}", hex_dump(packet.data))?;
+            }
+        }
+    };
+    if args.json {
+        out.write_all(b"\n]\n")?;
+    }
+    out.flush()?;
+    drop(out);
+    report_damage(&damaged, end_error.as_ref(), path);
+    Ok(if end_error.is_some() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn first_warning(n: &Node) -> String {
+    n.warnings
+        .first()
+        .cloned()
+        .or_else(|| {
+            n.children
+                .iter()
+                .find(|c| c.has_warnings())
+                .map(first_warning)
+        })
+        .unwrap_or_default()
+}
+
+/// Damaged packets go to standard error, so the output stays clean for pipes.
+fn report_damage(
+    damaged: &[(u64, String)],
+    end: Option<&rtcscope_capture::CaptureError>,
+    path: &str,
+) {
+    if !damaged.is_empty() {
+        eprintln!("rtcscope: {} packet(s) with problems:", damaged.len());
+        for (n, what) in damaged.iter().take(20) {
+            eprintln!("  packet {n}: {what}");
+        }
+        if damaged.len() > 20 {
+            eprintln!("  … and {} more", damaged.len() - 20);
+        }
+    }
+    if let Some(e) = end {
+        eprintln!("rtcscope: {path}: {e}");
+    }
+}
+
+fn summary_line(
+    number: u64,
+    rel: f64,
+    endpoints: Option<&(String, String)>,
+    dissected: &[Dissected],
+    len: u32,
+) -> String {
+    let (src, dst) = endpoints
+        .map(|(s, d)| (s.as_str(), d.as_str()))
+        .unwrap_or(("", ""));
+    let protos: Vec<&str> = dissected.iter().map(|d| d.protocol.name()).collect();
+    let info: Vec<&str> = dissected.iter().map(|d| d.info.as_str()).collect();
+    let proto = protos.first().copied().unwrap_or("");
+    format!(
+        "{number:>6} {rel:>11.6} {src:>21} → {dst:<21} {proto:<11} {len:>5} {}",
+        info.join(" ; ")
+    )
+}
+
+fn node_json(n: &Node) -> Value {
+    let mut v = json!({
+        "label": n.label,
+        "range": [n.range.start, n.range.end],
+    });
+    if let Some(val) = &n.value {
+        v["value"] = json!(val);
+    }
+    if !n.warnings.is_empty() {
+        v["warnings"] = json!(n.warnings);
+    }
+    if !n.children.is_empty() {
+        v["children"] = Value::Array(n.children.iter().map(node_json).collect());
+    }
+    v
+}
+
+fn hex_dump(data: &[u8]) -> String {
+    let mut s = String::new();
+    for (i, chunk) in data.chunks(16).enumerate() {
+        use std::fmt::Write as _;
+        let _ = write!(s, "{:04x}  ", i * 16);
+        for (j, b) in chunk.iter().enumerate() {
+            let _ = write!(s, "{b:02x} ");
+            if j == 7 {
+                s.push(' ');
+            }
+        }
+        for j in chunk.len()..16 {
+            s.push_str("   ");
+            if j == 7 {
+                s.push(' ');
+            }
+        }
+        s.push(' ');
+        s.extend(chunk.iter().map(|&b| {
+            if b.is_ascii_graphic() || b == b' ' {
+                b as char
+            } else {
+                '.'
+            }
+        }));
+        s.push('\n');
+    }
+    s
+}

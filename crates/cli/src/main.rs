@@ -1,0 +1,44 @@
+//! `rtcscope`: see what WebRTC traffic is doing, from captures.
+//!
+//! Commands follow tshark's conventions where they fit: `-r FILE` (or `-r -` for standard
+//! input), `-c N`, `-V` for the full field tree, `--json` for machine-readable output.
+
+mod dissect;
+mod input;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// See what WebRTC traffic is doing: STUN/TURN/ICE, DTLS, RTP/RTCP, SCTP and SDP, from captures.
+#[derive(Parser, Debug)]
+#[command(name = "rtcscope", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// One line per packet (like tshark), or the full field tree with byte offsets (-V).
+    Dissect(dissect::DissectArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Dissect(args) => dissect::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            // A closed pipe (`rtcscope dissect x | head`) is not an error worth a message.
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("rtcscope: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
