@@ -1,7 +1,9 @@
 //! Demultiplexing one datagram (or one framed TCP message) and building its field tree.
 //!
 //! RFC 7983 §7 first-byte ranges are the pre-filter: 0–3 STUN, 16–19 ZRTP, 20–63 DTLS,
-//! 64–79 TURN ChannelData, 128–191 RTP/RTCP. Each candidate must then pass its parser's
+//! 64–79 TURN ChannelData, 128–191 RTP/RTCP. ChannelData is accepted up to 127: RFC 5766 let
+//! servers assign channels 0x4000–0x7FFF and coturn still does, although RFC 8656 (and so
+//! RFC 7983) narrowed the range to 0x4000–0x4FFF. Each candidate must then pass its parser's
 //! structural check; what passes none is `Data`.
 
 use rtcscope_stun as stun;
@@ -176,7 +178,7 @@ fn dissect_into(buf: &[u8], base: usize, depth: u8, out: &mut Vec<Dissected>) {
                 }
             }
         }
-        64..=79 => {
+        64..=127 => {
             if let Some(stun::Kind::ChannelData) = stun::classify(buf) {
                 if let Ok(c) = stun::ChannelData::parse(buf) {
                     out.push(channel_data(&c, base, depth));

@@ -1,0 +1,146 @@
+//! `rtcscope dissect` on the bundled captures, as a user runs it.
+
+use rtcscope_testkit::{fixtures, require_tool};
+use rtcscope_tests::{run, run_with_stdin, stderr, stdout};
+use serde_json::Value;
+
+const UDP: &str = "fixtures/captures/turn-udp.pcapng";
+const TCP: &str = "fixtures/captures/turn-tcp.pcap";
+
+/// Counts of STUN messages and ChannelData messages tshark finds (all occurrences per frame).
+fn tshark_counts(file: &str) -> Option<(usize, usize)> {
+    let tshark = require_tool("dissect::tshark_counts", "tshark")?;
+    let out = std::process::Command::new(tshark)
+        .arg("-r")
+        .arg(fixtures().join(file.trim_start_matches("fixtures/")))
+        .args([
+            "-T",
+            "fields",
+            "-E",
+            "occurrence=a",
+            "-e",
+            "stun.type",
+            "-e",
+            "stun.channel",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let (mut stun, mut chan) = (0, 0);
+    for line in text.lines() {
+        let mut cols = line.split('\t');
+        let n = |c: Option<&str>| {
+            c.filter(|s| !s.is_empty())
+                .map_or(0, |s| s.split(',').count())
+        };
+        stun += n(cols.next());
+        chan += n(cols.next());
+    }
+    Some((stun, chan))
+}
+
+/// Counts what `rtcscope dissect --json` found.
+fn our_counts(file: &str) -> (usize, usize, usize) {
+    let out = run(&["dissect", "--json", file]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    let packets = v.as_array().unwrap();
+    let mut stun = 0;
+    let mut chan = 0;
+    for p in packets {
+        for proto in p["protocols"].as_array().unwrap() {
+            match proto.as_str().unwrap() {
+                "STUN" => stun += 1,
+                "ChannelData" => chan += 1,
+                _ => {}
+            }
+        }
+    }
+    (packets.len(), stun, chan)
+}
+
+#[test]
+fn udp_capture_agrees_with_tshark() {
+    let (packets, stun, chan) = our_counts(UDP);
+    assert_eq!(packets, 522);
+    assert!(stun > 50 && chan >= 200, "{stun} {chan}");
+    if let Some((ts, tc)) = tshark_counts(UDP) {
+        // tshark also decodes the STUN quoted inside ICMP port-unreachable errors, which are
+        // not STUN packets; count those separately.
+        let icmp_quoted = 4;
+        assert_eq!((stun + icmp_quoted, chan), (ts, tc));
+    }
+}
+
+#[test]
+fn tcp_capture_agrees_with_tshark() {
+    let (_, stun, chan) = our_counts(TCP);
+    if let Some(expected) = tshark_counts(TCP) {
+        assert_eq!((stun, chan), expected);
+    }
+}
+
+#[test]
+fn verbose_tree_shows_offsets_and_checks() {
+    let out = run(&["dissect", "-V", "-c", "6", UDP]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("Allocate Error Response"), "{text}");
+    assert!(text.contains("ERROR-CODE: 401 Unauthorized"), "{text}");
+    assert!(text.contains("REALM: rtcscope.test"), "{text}");
+    assert!(
+        text.contains("Message Type: Allocate Request (0x0003)  [42..44]"),
+        "{text}"
+    );
+    assert!(text.contains("FINGERPRINT check: valid"), "{text}");
+    assert_eq!(text.lines().filter(|l| l.starts_with("Frame ")).count(), 6);
+}
+
+#[test]
+fn filters_count_and_stdin() {
+    let out = run(&["dissect", "--proto", "turn", "-c", "5", TCP]);
+    let text = stdout(&out);
+    assert_eq!(text.lines().count(), 5, "{text}");
+    assert!(text
+        .lines()
+        .all(|l| l.contains("STUN") || l.contains("ChannelData")));
+    let bytes = std::fs::read(fixtures().join("captures/turn-udp.pcapng")).unwrap();
+    let piped = run_with_stdin(&["dissect", "-r", "-"], &bytes);
+    let direct = run(&["dissect", UDP]);
+    assert!(piped.status.success(), "{}", stderr(&piped));
+    assert_eq!(stdout(&piped), stdout(&direct));
+    let none = run(&["dissect", "--host", "203.0.113.9", UDP]);
+    assert!(stdout(&none).is_empty());
+}
+
+#[test]
+fn a_truncated_capture_is_reported_and_the_rest_is_shown() {
+    let bytes = std::fs::read(fixtures().join("captures/turn-udp.pcapng")).unwrap();
+    let cut = &bytes[..bytes.len() * 2 / 3];
+    let out = run_with_stdin(&["dissect", "-"], cut);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("file ends inside a record at byte"), "{err}");
+    assert!(stdout(&out).lines().count() > 300);
+}
+
+#[test]
+fn garbage_and_missing_files_give_clear_errors() {
+    let out = run_with_stdin(
+        &["dissect", "-"],
+        b"this is not a capture at all, just text\n",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("not a pcap or pcapng file"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(&["dissect", "fixtures/no-such-file.pcap"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("cannot open fixtures/no-such-file.pcap"),
+        "{}",
+        stderr(&out)
+    );
+}
