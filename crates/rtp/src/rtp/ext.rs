@@ -1,0 +1,570 @@
+//! RTP header extensions: the RFC 3550 §5.3.1 block and the RFC 8285 element forms.
+//!
+//! One-byte form (RFC 8285 §4.2), profile `0xBEDE`; `L` is the data length minus one, ID 0 is
+//! a padding byte and ID 15 stops processing:
+//!
+//! ```text
+//!  0                   1                   2                   3
+//!  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+//! +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//! |       0xBE    |    0xDE       |           length=3            |
+//! +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//! |  ID   | L=0   |     data      |  ID   |  L=1  |   data...
+//! +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//! ```
+//!
+//! Two-byte form (RFC 8285 §4.3), profile `0x100` + 4 "appbits"; `L` is the data length (0 is
+//! allowed) and a zero byte where an ID is expected is padding:
+//!
+//! ```text
+//! +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//! |         0x100         |appbits|           length=3            |
+//! +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//! |      ID       |     L=0       |     ID        |     L=1       |
+//! +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//! ```
+//!
+//! Any other profile is an RFC 3550 extension whose data this crate keeps raw.
+
+use crate::bytes::{shift, slice, slice_from, u16_at, u8_at};
+use rtcscope_wire::{Error, ErrorKind, Field, Layer, Result};
+
+use super::field;
+
+/// The one-byte header profile (RFC 8285 §4.2).
+pub const PROFILE_ONE_BYTE: u16 = 0xBEDE;
+/// The two-byte header profile with appbits 0 (RFC 8285 §4.3); the low 4 bits are appbits.
+pub const PROFILE_TWO_BYTE: u16 = 0x1000;
+
+/// Which element format a header extension block uses, from its profile field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ExtensionForm {
+    /// RFC 8285 one-byte headers (`0xBEDE`).
+    OneByte,
+    /// RFC 8285 two-byte headers (`0x100x`), with the 4 application bits.
+    TwoByte {
+        /// The low 4 bits of the profile field.
+        appbits: u8,
+    },
+    /// Another profile (RFC 3550 §5.3.1): the data is opaque.
+    Other(u16),
+}
+
+impl ExtensionForm {
+    /// The form a profile value selects.
+    pub const fn from_profile(profile: u16) -> Self {
+        if profile == PROFILE_ONE_BYTE {
+            ExtensionForm::OneByte
+        } else if profile & 0xfff0 == PROFILE_TWO_BYTE {
+            ExtensionForm::TwoByte {
+                appbits: (profile & 0x0f) as u8,
+            }
+        } else {
+            ExtensionForm::Other(profile)
+        }
+    }
+
+    /// The profile value of this form.
+    pub const fn profile(self) -> u16 {
+        match self {
+            ExtensionForm::OneByte => PROFILE_ONE_BYTE,
+            ExtensionForm::TwoByte { appbits } => PROFILE_TWO_BYTE | (appbits & 0x0f) as u16,
+            ExtensionForm::Other(p) => p,
+        }
+    }
+}
+
+/// A header extension block: the 4-byte "defined by profile" + length header and its data.
+///
+/// Built by [`RtpPacket::extension`](super::RtpPacket::extension), which has already checked
+/// that the whole block is within the packet.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct ExtensionBlock<'a> {
+    buf: &'a [u8],
+    base: usize,
+}
+
+impl<'a> ExtensionBlock<'a> {
+    /// `buf` is the whole block (header and `length` words of data); `base` is its offset in the
+    /// packet.
+    pub(crate) fn from_checked(buf: &'a [u8], base: usize) -> Self {
+        ExtensionBlock { buf, base }
+    }
+
+    /// Checks a standalone extension block (header and data); `base` is its offset in the
+    /// enclosing packet, used for error and field locations.
+    pub fn new_checked(buf: &'a [u8], base: usize) -> Result<Self> {
+        if buf.len() < field::EXT_DATA {
+            return Err(Error::truncated(
+                Layer::Rtp,
+                base,
+                "header extension header",
+                field::EXT_DATA,
+                buf.len(),
+            ));
+        }
+        let words = usize::from(u16_at(buf, field::EXT_LENGTH.start));
+        if buf.len() - field::EXT_DATA != 4 * words {
+            return Err(Error::bad_length(
+                Layer::Rtp,
+                base + field::EXT_LENGTH.start,
+                "header extension length",
+                "the block size in 32-bit words",
+                words,
+            ));
+        }
+        Ok(ExtensionBlock { buf, base })
+    }
+
+    /// The "defined by profile" field.
+    pub fn profile(&self) -> u16 {
+        u16_at(self.buf, field::EXT_PROFILE.start)
+    }
+
+    /// The element form the profile selects.
+    pub fn form(&self) -> ExtensionForm {
+        ExtensionForm::from_profile(self.profile())
+    }
+
+    /// The length field (in 32-bit words, excluding the 4-byte header).
+    pub fn length_words(&self) -> u16 {
+        u16_at(self.buf, field::EXT_LENGTH.start)
+    }
+
+    /// The extension data after the 4-byte header.
+    pub fn data(&self) -> &'a [u8] {
+        slice_from(self.buf, field::EXT_DATA)
+    }
+
+    /// Range of the whole block in the packet.
+    pub fn range(&self) -> Field {
+        self.base..self.base + self.buf.len()
+    }
+
+    /// Range of the data in the packet.
+    pub fn data_range(&self) -> Field {
+        self.base + field::EXT_DATA..self.base + self.buf.len()
+    }
+
+    /// Iterates over the RFC 8285 elements (nothing for another profile). Lax: yields elements
+    /// until a malformed one, then that error, then stops.
+    pub fn iter(&self) -> Extensions<'a> {
+        Extensions {
+            data: self.data(),
+            pos: 0,
+            base: self.base + field::EXT_DATA,
+            form: self.form(),
+            done: false,
+        }
+    }
+
+    /// The first element with this ID that parses (elements after a malformed one are not
+    /// searched).
+    pub fn find(&self, id: u8) -> Option<Extension<'a>> {
+        self.iter().map_while(|e| e.ok()).find(|e| e.id == id)
+    }
+}
+
+impl<'a> IntoIterator for &ExtensionBlock<'a> {
+    type Item = Result<Extension<'a>>;
+    type IntoIter = Extensions<'a>;
+    fn into_iter(self) -> Extensions<'a> {
+        self.iter()
+    }
+}
+
+impl core::fmt::Debug for ExtensionBlock<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let mut l = f.debug_list();
+        if let ExtensionForm::Other(p) = self.form() {
+            l.entry(&format_args!(
+                "profile {p:#06x}: {:?}",
+                rtcscope_wire::Hex(self.data())
+            ));
+        } else {
+            for e in self.iter() {
+                match e {
+                    Ok(e) => l.entry(&e),
+                    Err(e) => l.entry(&format_args!("{e}")),
+                };
+            }
+        }
+        l.finish()
+    }
+}
+
+/// One RFC 8285 header extension element.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Extension<'a> {
+    /// The local identifier (1–14 in the one-byte form, 1–255 in the two-byte form).
+    pub id: u8,
+    /// The element data.
+    pub data: &'a [u8],
+    /// Range of the element (its ID/length header and data) in the packet.
+    pub range: Field,
+    /// The form of the block it came from.
+    pub form: ExtensionForm,
+}
+
+impl Extension<'_> {
+    /// Range of the element data in the packet.
+    pub fn data_range(&self) -> Field {
+        self.range.end - self.data.len()..self.range.end
+    }
+}
+
+impl core::fmt::Debug for Extension<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "{}={:?}", self.id, rtcscope_wire::Hex(self.data))
+    }
+}
+
+/// Lax iterator over header extension elements.
+#[derive(Clone, Debug)]
+pub struct Extensions<'a> {
+    data: &'a [u8],
+    pos: usize,
+    base: usize,
+    form: ExtensionForm,
+    done: bool,
+}
+
+impl<'a> Extensions<'a> {
+    fn fail(&mut self, e: Error) -> Option<Result<Extension<'a>>> {
+        self.done = true;
+        Some(Err(e))
+    }
+}
+
+impl<'a> Iterator for Extensions<'a> {
+    type Item = Result<Extension<'a>>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let two_byte = match self.form {
+            ExtensionForm::OneByte => false,
+            ExtensionForm::TwoByte { .. } => true,
+            ExtensionForm::Other(_) => {
+                self.done = true;
+                return None;
+            }
+        };
+        // Skip padding bytes.
+        while self.pos < self.data.len() && self.data[self.pos] == 0 {
+            self.pos += 1;
+        }
+        if self.pos >= self.data.len() {
+            self.done = true;
+            return None;
+        }
+        let start = self.pos;
+        let b = u8_at(self.data, start);
+        let (id, len, hdr) = if two_byte {
+            if start + 2 > self.data.len() {
+                let avail = self.data.len() - start;
+                return self.fail(Error::truncated(
+                    Layer::RtpExtension,
+                    self.base + start,
+                    "two-byte element header",
+                    2,
+                    avail,
+                ));
+            }
+            (b, usize::from(u8_at(self.data, start + 1)), 2)
+        } else {
+            let id = b >> 4;
+            if id == 15 {
+                // RFC 8285 §4.2: ID 15 stops processing of the whole extension.
+                self.done = true;
+                return None;
+            }
+            if id == 0 {
+                return self.fail(Error::bad_value(
+                    Layer::RtpExtension,
+                    self.base + start,
+                    "one-byte element ID",
+                    "a padding byte 0x00 (ID 0 is reserved for padding)",
+                    b.into(),
+                ));
+            }
+            (id, usize::from(b & 0x0f) + 1, 1)
+        };
+        let data_start = start + hdr;
+        let avail = self.data.len() - data_start;
+        if len > avail {
+            return self.fail(Error::new(
+                Layer::RtpExtension,
+                self.base + data_start,
+                "element data",
+                ErrorKind::Truncated {
+                    needed: len,
+                    available: avail,
+                },
+            ));
+        }
+        self.pos = data_start + len;
+        Some(Ok(Extension {
+            id,
+            data: slice(self.data, data_start..self.pos),
+            range: shift(start..self.pos, self.base),
+            form: self.form,
+        }))
+    }
+}
+
+/// An owned header extension element.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct ExtensionRepr {
+    /// Local identifier.
+    pub id: u8,
+    /// Element data.
+    pub data: Vec<u8>,
+}
+
+/// An owned header extension block.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ExtensionBlockRepr {
+    /// RFC 8285 one-byte elements (IDs 1–14, 1–16 data bytes each).
+    OneByte(Vec<ExtensionRepr>),
+    /// RFC 8285 two-byte elements (IDs 1–255, 0–255 data bytes each).
+    TwoByte {
+        /// The 4 application bits of the profile.
+        appbits: u8,
+        /// The elements.
+        elements: Vec<ExtensionRepr>,
+    },
+    /// An RFC 3550 extension with another profile; data is a multiple of 4 bytes.
+    Other {
+        /// The profile field.
+        profile: u16,
+        /// The data.
+        data: Vec<u8>,
+    },
+}
+
+impl ExtensionBlockRepr {
+    /// Parses every element (strict: the first malformed element is the error).
+    pub fn parse(block: &ExtensionBlock<'_>) -> Result<Self> {
+        let collect = || -> Result<Vec<ExtensionRepr>> {
+            block
+                .iter()
+                .map(|e| {
+                    e.map(|e| ExtensionRepr {
+                        id: e.id,
+                        data: e.data.to_vec(),
+                    })
+                })
+                .collect()
+        };
+        Ok(match block.form() {
+            ExtensionForm::OneByte => ExtensionBlockRepr::OneByte(collect()?),
+            ExtensionForm::TwoByte { appbits } => ExtensionBlockRepr::TwoByte {
+                appbits,
+                elements: collect()?,
+            },
+            ExtensionForm::Other(profile) => ExtensionBlockRepr::Other {
+                profile,
+                data: block.data().to_vec(),
+            },
+        })
+    }
+
+    /// The elements (empty for [`ExtensionBlockRepr::Other`]).
+    pub fn elements(&self) -> &[ExtensionRepr] {
+        match self {
+            ExtensionBlockRepr::OneByte(e) | ExtensionBlockRepr::TwoByte { elements: e, .. } => e,
+            ExtensionBlockRepr::Other { .. } => &[],
+        }
+    }
+
+    fn data_len(&self) -> usize {
+        match self {
+            ExtensionBlockRepr::OneByte(e) => e.iter().map(|e| 1 + e.data.len()).sum(),
+            ExtensionBlockRepr::TwoByte { elements, .. } => {
+                elements.iter().map(|e| 2 + e.data.len()).sum()
+            }
+            ExtensionBlockRepr::Other { data, .. } => data.len(),
+        }
+    }
+
+    /// Bytes [`emit`](Self::emit) appends: 4-byte header plus data padded to 32 bits.
+    pub fn buffer_len(&self) -> usize {
+        4 + rtcscope_wire::pad4(self.data_len())
+    }
+
+    /// Appends the block; errors (offsets relative to the block) when an element cannot be
+    /// encoded in its form.
+    pub fn emit(&self, out: &mut Vec<u8>) -> Result<()> {
+        let bad = |at: usize, field: &'static str, expected: &'static str, found: usize| {
+            Err(Error::bad_value(
+                Layer::RtpExtension,
+                at,
+                field,
+                expected,
+                found as u64,
+            ))
+        };
+        let words = rtcscope_wire::pad4(self.data_len()) / 4;
+        if words > usize::from(u16::MAX) {
+            return bad(2, "header extension length", "at most 65535 words", words);
+        }
+        let profile = match self {
+            ExtensionBlockRepr::OneByte(els) => {
+                for e in els {
+                    if !(1..=14).contains(&e.id) {
+                        return bad(4, "one-byte element ID", "1..=14", e.id.into());
+                    }
+                    if !(1..=16).contains(&e.data.len()) {
+                        return bad(4, "one-byte element length", "1..=16", e.data.len());
+                    }
+                }
+                PROFILE_ONE_BYTE
+            }
+            ExtensionBlockRepr::TwoByte { appbits, elements } => {
+                if *appbits > 15 {
+                    return bad(1, "appbits", "0..=15", (*appbits).into());
+                }
+                for e in elements {
+                    if e.id == 0 {
+                        return bad(4, "two-byte element ID", "1..=255", 0);
+                    }
+                    if e.data.len() > 255 {
+                        return bad(4, "two-byte element length", "0..=255", e.data.len());
+                    }
+                }
+                PROFILE_TWO_BYTE | u16::from(*appbits)
+            }
+            ExtensionBlockRepr::Other { profile, data } => {
+                if !matches!(
+                    ExtensionForm::from_profile(*profile),
+                    ExtensionForm::Other(_)
+                ) {
+                    return bad(
+                        0,
+                        "header extension profile",
+                        "not an RFC 8285 profile",
+                        (*profile).into(),
+                    );
+                }
+                if data.len() % 4 != 0 {
+                    return bad(4, "header extension data", "a multiple of 4", data.len());
+                }
+                *profile
+            }
+        };
+        out.extend_from_slice(&profile.to_be_bytes());
+        out.extend_from_slice(&(words as u16).to_be_bytes());
+        let start = out.len();
+        match self {
+            ExtensionBlockRepr::OneByte(els) => {
+                for e in els {
+                    out.push(e.id << 4 | (e.data.len() - 1) as u8);
+                    out.extend_from_slice(&e.data);
+                }
+            }
+            ExtensionBlockRepr::TwoByte { elements, .. } => {
+                for e in elements {
+                    out.push(e.id);
+                    out.push(e.data.len() as u8);
+                    out.extend_from_slice(&e.data);
+                }
+            }
+            ExtensionBlockRepr::Other { data, .. } => out.extend_from_slice(data),
+        }
+        out.resize(start + 4 * words, 0);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{RtpPacket, RtpRepr};
+    use super::*;
+
+    fn packet_with(ext: &[u8]) -> Vec<u8> {
+        let mut v = vec![0x90, 0x60, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3];
+        v.extend_from_slice(ext);
+        v.extend_from_slice(b"payload");
+        v
+    }
+
+    // RFC 8285 §4.2 example: one-byte form, length=3, elements (ID a, L=0), (ID b, L=1),
+    // two padding bytes, (ID c, L=3). IDs 1, 2, 3 chosen for a, b, c.
+    const RFC8285_ONE_BYTE: [u8; 16] = [
+        0xbe, 0xde, 0x00, 0x03, 0x10, 0xaa, 0x21, 0xbb, 0xbb, 0x00, 0x00, 0x33, 0xcc, 0xcc, 0xcc,
+        0xcc,
+    ];
+    // RFC 8285 §4.3 example: two-byte form, length=3, (ID a, L=0), (ID b, L=1), one padding
+    // byte, (ID c, L=4). IDs 1, 2, 3.
+    const RFC8285_TWO_BYTE: [u8; 16] = [
+        0x10, 0x00, 0x00, 0x03, 0x01, 0x00, 0x02, 0x01, 0xbb, 0x00, 0x03, 0x04, 0xcc, 0xcc, 0xcc,
+        0xcc,
+    ];
+
+    #[test]
+    fn rfc8285_one_byte_example() {
+        let v = packet_with(&RFC8285_ONE_BYTE);
+        let p = RtpPacket::new_checked(&v).unwrap();
+        let b = p.extension().unwrap();
+        assert_eq!(b.form(), ExtensionForm::OneByte);
+        assert_eq!(b.range(), 12..28);
+        let els: Vec<_> = b.iter().map(Result::unwrap).collect();
+        assert_eq!(els.len(), 3);
+        assert_eq!(
+            (els[0].id, els[0].data, els[0].range.clone()),
+            (1, &[0xaa][..], 16..18)
+        );
+        assert_eq!((els[1].id, els[1].data), (2, &[0xbb, 0xbb][..]));
+        assert_eq!((els[2].id, els[2].data), (3, &[0xcc; 4][..]));
+        assert_eq!(els[2].data_range(), 24..28);
+        assert_eq!(p.payload(), b"payload");
+        let r = RtpRepr::parse(&p).unwrap();
+        let again = RtpRepr::parse_bytes(&r.to_bytes().unwrap()).unwrap();
+        assert_eq!(r, again);
+    }
+
+    #[test]
+    fn rfc8285_two_byte_example() {
+        let v = packet_with(&RFC8285_TWO_BYTE);
+        let p = RtpPacket::new_checked(&v).unwrap();
+        let b = p.extension().unwrap();
+        assert_eq!(b.form(), ExtensionForm::TwoByte { appbits: 0 });
+        let els: Vec<_> = b.iter().map(Result::unwrap).collect();
+        assert_eq!(els.len(), 3);
+        assert_eq!((els[0].id, els[0].data), (1, &[][..]));
+        assert_eq!((els[1].id, els[1].data), (2, &[0xbb][..]));
+        assert_eq!((els[2].id, els[2].data), (3, &[0xcc; 4][..]));
+        let r = RtpRepr::parse(&p).unwrap();
+        // Canonical re-encoding drops the interior padding byte but keeps the elements.
+        let again = RtpRepr::parse_bytes(&r.to_bytes().unwrap()).unwrap();
+        assert_eq!(r, again);
+    }
+
+    #[test]
+    fn id15_stops_and_overrun_is_located() {
+        // ID 1 (1 byte), then ID 15: the rest is ignored per RFC 8285 §4.2.
+        let v = packet_with(&[0xbe, 0xde, 0, 1, 0x10, 0x01, 0xf3, 0x99]);
+        let p = RtpPacket::new_checked(&v).unwrap();
+        let ids: Vec<_> = p
+            .extension()
+            .unwrap()
+            .iter()
+            .map(|e| e.unwrap().id)
+            .collect();
+        assert_eq!(ids, [1]);
+        // ID 2 with L=3 (4 bytes) but only 2 bytes left in the block.
+        let v = packet_with(&[0xbe, 0xde, 0, 1, 0x10, 0x01, 0x23, 0x99]);
+        let p = RtpPacket::new_checked(&v).unwrap();
+        let mut it = p.extension().unwrap().iter();
+        assert_eq!(it.next().unwrap().unwrap().id, 1);
+        let e = it.next().unwrap().unwrap_err();
+        assert_eq!(
+            (e.layer, e.offset, e.field),
+            (Layer::RtpExtension, 19, "element data")
+        );
+        assert!(it.next().is_none());
+        assert!(p.validate_extensions().is_err());
+    }
+}
