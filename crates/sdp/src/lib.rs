@@ -45,8 +45,8 @@ pub use parse::{
     Bandwidth, Connection, Line, LineEnding, LineKind, MediaLine, Origin, Sdp, Section,
 };
 pub use report::{
-    static_payload_type, CandidateRow, Codec, Extmap, Fingerprint, Group, MediaReport, Report, Rid,
-    Ssrc, SsrcGroup, Transport,
+    static_payload_type, CandidateRow, Codec, Extmap, FileReport, Fingerprint, Group, MediaReport,
+    Report, Rid, Ssrc, SsrcGroup, Transport,
 };
 pub use text::FieldError;
 
@@ -104,5 +104,24 @@ pub mod fuzzing {
     /// The text with every CRLF turned into LF (what [`Sdp::emit`] with `"\n"` must give back).
     pub fn normalize_endings(text: &str) -> String {
         text.replace("\r\n", "\n")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fuzzing;
+
+    /// The fuzz target's body on a few seeds: a valid offer, garbage, JSON, invalid UTF-8.
+    #[test]
+    fn fuzz_body_runs_on_seeds() {
+        for seed in [
+            &b"v=0\r\no=- 1 2 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=rtpmap:111 opus/48000/2\r\n"[..],
+            b"a=candidate:1 1 udp 1 ::1 9 typ host\na=simulcast:send ~a;b,c\n",
+            br#"[{"type":"answer","sdp":"v=0\r\na=setup:actpass\r\n"}]"#,
+            b"\xff\xfe=\r\r\n\n",
+            b"",
+        ] {
+            fuzzing::run(seed);
+        }
     }
 }

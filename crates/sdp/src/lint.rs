@@ -607,14 +607,14 @@ fn rtp_checks(m: &Section<'_>, media: &MediaLine<'_>, label: &str, cx: &mut Ctx)
                     apts.insert(format, (apt, l.number));
                 }
             }
-            Attribute::RtcpFb { pt, .. } if *pt != "*" => {
-                if pt.parse::<u8>().is_ok_and(|p| !listed.contains(&p)) {
-                    cx.push(
-                        rule::PAYLOAD_TYPE_UNLISTED,
-                        Some(l.number),
-                        format!("{label}: a=rtcp-fb for {pt}, which the m= line does not list"),
-                    );
-                }
+            Attribute::RtcpFb { pt, .. }
+                if pt.parse::<u8>().is_ok_and(|p| !listed.contains(&p)) =>
+            {
+                cx.push(
+                    rule::PAYLOAD_TYPE_UNLISTED,
+                    Some(l.number),
+                    format!("{label}: a=rtcp-fb for {pt}, which the m= line does not list"),
+                );
             }
             Attribute::Rid {
                 id,

@@ -449,10 +449,10 @@ fn media_report(index: usize, m: &Section<'_>) -> Option<MediaReport> {
             Attribute::Sctpmap { port, .. } => r.sctp_port = r.sctp_port.or(Some(*port)),
             Attribute::MaxMessageSize(s) => r.max_message_size = Some(*s),
             Attribute::Crypto { suite, .. } => r.crypto_suites.push((*suite).to_owned()),
-            Attribute::Unknown { name, .. } | Attribute::Invalid { name, .. } => {
-                if other_seen.insert(name) {
-                    r.other_attributes.push((*name).to_owned());
-                }
+            Attribute::Unknown { name, .. } | Attribute::Invalid { name, .. }
+                if other_seen.insert(name) =>
+            {
+                r.other_attributes.push((*name).to_owned());
             }
             _ => {}
         }
@@ -756,8 +756,8 @@ fn write_media(o: &mut String, m: &MediaReport) -> fmt::Result {
         writeln!(o, "    candidates:")?;
         writeln!(
             o,
-            "      {:<10} {:>4} {:<5} {:>10} {:<40} {:>5} {:<6} {}",
-            "foundation", "comp", "proto", "priority", "address", "port", "type", "extra"
+            "      {:<10} {:>4} {:<5} {:>10} {:<40} {:>5} {:<6} extra",
+            "foundation", "comp", "proto", "priority", "address", "port", "type"
         )?;
         for c in &m.candidates {
             let mut extra: Vec<String> = Vec::new();
@@ -768,8 +768,7 @@ fn write_media(o: &mut String, m: &MediaReport) -> fmt::Result {
                 extra.push(format!("tcptype {t}"));
             }
             extra.extend(c.extensions.iter().cloned());
-            writeln!(
-                o,
+            let row = format!(
                 "      {:<10} {:>4} {:<5} {:>10} {:<40} {:>5} {:<6} {}",
                 Clip(&c.foundation).to_string(),
                 c.component,
@@ -779,11 +778,77 @@ fn write_media(o: &mut String, m: &MediaReport) -> fmt::Result {
                 c.port,
                 Clip(&c.typ).to_string(),
                 extra.join(", ")
-            )?;
+            );
+            writeln!(o, "{}", row.trim_end())?;
         }
     }
     if !m.other_attributes.is_empty() {
         writeln!(o, "    other attributes: {}", m.other_attributes.join(", "))?;
     }
     Ok(())
+}
+
+/// The reports of one input file (which may hold several SDPs when it is signalling JSON).
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct FileReport {
+    /// The file name as given (`-` for standard input).
+    pub file: String,
+    /// One report per SDP found.
+    pub documents: Vec<Report>,
+    /// Why no SDP could be taken from the file (JSON that does not parse, JSON without `sdp`).
+    pub error: Option<String>,
+}
+
+impl FileReport {
+    /// Analyzes the contents of one file; `sdp_type` overrides any type found in JSON.
+    pub fn new(file: &str, bytes: &[u8], sdp_type: Option<SdpType>) -> Self {
+        match crate::analyze(bytes, sdp_type) {
+            Ok(documents) => FileReport {
+                file: file.to_owned(),
+                documents,
+                error: None,
+            },
+            Err(e) => FileReport {
+                file: file.to_owned(),
+                documents: Vec::new(),
+                error: Some(e.to_string()),
+            },
+        }
+    }
+
+    /// Number of error-severity findings over all documents.
+    pub fn errors(&self) -> usize {
+        self.documents.iter().map(|d| d.errors).sum()
+    }
+
+    /// The text rendering: a header per file, then each document's summary and findings
+    /// (`findings_only` leaves the summaries out).
+    pub fn to_text(&self, findings_only: bool) -> String {
+        let mut o = format!("### {}\n", self.file);
+        if let Some(e) = &self.error {
+            let _ = writeln!(o, "error: {e}");
+        }
+        for d in &self.documents {
+            if findings_only {
+                if !d.path.is_empty() {
+                    let _ = writeln!(o, "== {}", d.path);
+                }
+                for f in &d.findings {
+                    let line = f.line.map_or_else(|| "-".to_owned(), |l| l.to_string());
+                    let _ = writeln!(
+                        o,
+                        "{}:{line}: {} [{}] {}",
+                        self.file,
+                        f.severity.as_str(),
+                        f.rule,
+                        f.message
+                    );
+                }
+            } else {
+                o.push_str(&d.to_text());
+            }
+        }
+        o
+    }
 }

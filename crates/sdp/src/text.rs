@@ -46,8 +46,7 @@ pub(crate) struct Clip<'a>(pub &'a str);
 
 impl fmt::Display for Clip<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut n = 0;
-        for c in self.0.chars() {
+        for (n, c) in self.0.chars().enumerate() {
             if n == 60 {
                 return f.write_str("…");
             }
@@ -56,7 +55,6 @@ impl fmt::Display for Clip<'_> {
             } else {
                 write!(f, "{c}")?;
             }
-            n += 1;
         }
         Ok(())
     }
