@@ -3,8 +3,10 @@
 //! Commands follow tshark's conventions where they fit: `-r FILE` (or `-r -` for standard
 //! input), `-c N`, `-V` for the full field tree, `--json` for machine-readable output.
 
+mod analyze;
 mod dissect;
 mod input;
+mod text;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -19,6 +21,8 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// From packets to WebRTC sessions: ICE pairs, TURN allocations, flows and bandwidth.
+    Analyze(analyze::AnalyzeArgs),
     /// One line per packet (like tshark), or the full field tree with byte offsets (-V).
     Dissect(dissect::DissectArgs),
 }
@@ -26,6 +30,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
+        Command::Analyze(args) => analyze::run(args),
         Command::Dissect(args) => dissect::run(args),
     };
     match result {

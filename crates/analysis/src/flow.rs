@@ -1,0 +1,144 @@
+//! Flows: a 5-tuple seen in both directions, with what it carries.
+
+use crate::series::Series;
+use rtcscope_capture::reassembly::TcpStream;
+use serde::Serialize;
+use std::net::SocketAddr;
+
+/// Transport of a flow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Transport {
+    /// UDP.
+    Udp,
+    /// TCP.
+    Tcp,
+}
+
+/// A flow's identity: transport, its two endpoints in a canonical order, and whether it was
+/// unwrapped from a TURN allocation (then the endpoints are the relayed address and the peer).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FlowKey {
+    /// UDP or TCP.
+    pub transport: Transport,
+    /// The lower endpoint.
+    pub lo: SocketAddr,
+    /// The higher endpoint.
+    pub hi: SocketAddr,
+    /// The TURN allocation this flow was unwrapped from, if any.
+    pub relay: Option<u32>,
+}
+
+impl std::fmt::Display for Transport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Transport::Udp => "udp",
+            Transport::Tcp => "tcp",
+        })
+    }
+}
+
+impl FlowKey {
+    /// The key of a packet from `src` to `dst`, and whether it goes lo → hi.
+    pub fn of(
+        transport: Transport,
+        src: SocketAddr,
+        dst: SocketAddr,
+        relay: Option<u32>,
+    ) -> (Self, bool) {
+        if src <= dst {
+            (
+                FlowKey {
+                    transport,
+                    lo: src,
+                    hi: dst,
+                    relay,
+                },
+                true,
+            )
+        } else {
+            (
+                FlowKey {
+                    transport,
+                    lo: dst,
+                    hi: src,
+                    relay,
+                },
+                false,
+            )
+        }
+    }
+}
+
+/// Per-protocol message counts on a flow.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ProtocolCounts {
+    /// STUN messages (RFC 5389/8489).
+    pub stun: u64,
+    /// Classic STUN (RFC 3489).
+    pub classic_stun: u64,
+    /// TURN ChannelData messages.
+    pub channel_data: u64,
+    /// DTLS datagrams.
+    pub dtls: u64,
+    /// RTP packets.
+    pub rtp: u64,
+    /// RTCP packets.
+    pub rtcp: u64,
+    /// SCTP packets (over UDP, RFC 6951).
+    pub sctp: u64,
+    /// Payloads no structural check accepted.
+    pub unknown: u64,
+}
+
+/// A flow.
+pub struct Flow {
+    /// Its key.
+    pub key: FlowKey,
+    /// First packet time (ns since the epoch).
+    pub first_ns: i64,
+    /// Last packet time.
+    pub last_ns: i64,
+    /// Packets lo → hi and hi → lo.
+    pub packets: [u64; 2],
+    /// Transport payload bytes lo → hi and hi → lo.
+    pub bytes: [u64; 2],
+    /// What it carried.
+    pub counts: ProtocolCounts,
+    /// Bandwidth over time (forward = lo → hi).
+    pub series: Series,
+    /// TCP reassembly, one per direction (TCP flows only).
+    pub tcp: Option<Box<[TcpStream; 2]>>,
+}
+
+impl Flow {
+    /// A new flow first seen at `now`.
+    pub fn new(key: FlowKey, now: i64) -> Self {
+        Flow {
+            key,
+            first_ns: now,
+            last_ns: now,
+            packets: [0; 2],
+            bytes: [0; 2],
+            counts: ProtocolCounts::default(),
+            series: Series::new(now),
+            tcp: (key.transport == Transport::Tcp).then(Default::default),
+        }
+    }
+
+    /// Counts a packet.
+    pub fn account(&mut self, now: i64, bytes: usize, forward: bool) {
+        let d = usize::from(!forward);
+        self.packets[d] += 1;
+        self.bytes[d] += bytes as u64;
+        self.first_ns = self.first_ns.min(now);
+        self.last_ns = self.last_ns.max(now);
+        self.series.add(now, bytes as u64, forward);
+    }
+
+    /// True when anything WebRTC-related was confirmed on the flow.
+    pub fn is_webrtc(&self) -> bool {
+        let c = &self.counts;
+        c.stun + c.classic_stun + c.channel_data + c.dtls + c.rtp + c.rtcp + c.sctp > 0
+    }
+}

@@ -1,0 +1,789 @@
+//! rtcscope's analysis engine: packets in, WebRTC sessions out.
+//!
+//! The engine is *sans-IO* (after str0m and quinn-proto): it is fed frames with their capture
+//! time and never reads a clock or a socket, so a pcap file, a live capture and a test all
+//! drive it the same way, and its results are reproducible.
+//!
+//! ```text
+//! frame ─ link/IP/UDP/TCP (rtcscope-capture) ─ IP reassembly ─ TCP framing
+//!       └ flow (5-tuple) ─ RFC 7983 demux + structural checks
+//!            ├ STUN ─ ICE checks (sessions, pairs, RTT, nomination, consent)
+//!            │      └ TURN (allocations, permissions, channels)
+//!            ├ ChannelData / Send / Data indications ─ inner flow relayed ↔ peer ─ (again)
+//!            ├ DTLS, RTP, RTCP ─ counted per flow
+//!            └ unknown ─ counted per flow, never dropped silently
+//! ```
+//!
+//! Memory is bounded by flows, sessions and allocations, never by packets: per-flow bandwidth
+//! series coarsen instead of growing, timelines are capped with counters beyond, transaction
+//! tables are pruned, and reassembly buffers have hard limits.
+#![forbid(unsafe_code)]
+
+pub mod demux;
+pub mod flow;
+pub mod ice;
+pub mod report;
+pub mod series;
+pub mod turn;
+
+use demux::Kind;
+use flow::{Flow, FlowKey, Transport};
+use ice::{Check, IceTable, Role};
+use rtcscope_capture::link::{decode, decode_transport, LinkType, NotTransport};
+use rtcscope_capture::reassembly::IpReassembler;
+use rtcscope_stun::{self as stun, Attribute, Class, Method};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use turn::{AllocationState, ErrorSeen, TurnTable};
+
+/// Damaged packets kept with their description; later ones are only counted.
+pub const MAX_DAMAGE_RECORDS: usize = 1000;
+/// Flows kept; beyond this the flow idle the longest is evicted (its counts stay in the
+/// totals).
+pub const DEFAULT_MAX_FLOWS: usize = 100_000;
+/// Transactions older than this are forgotten (responses come within seconds).
+const TRANSACTION_TTL_NS: i64 = 60_000_000_000;
+
+/// Engine settings.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Maximum flows held at once.
+    pub max_flows: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            max_flows: DEFAULT_MAX_FLOWS,
+        }
+    }
+}
+
+/// A damaged packet: its number and what was wrong, located.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Damage {
+    /// Packet number in the capture.
+    pub packet: u64,
+    /// What was wrong (layer, byte offset, field, expected/found).
+    pub what: String,
+}
+
+/// Capture-wide counters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Counters {
+    /// Frames fed.
+    pub packets: u64,
+    /// Bytes fed (captured lengths).
+    pub bytes: u64,
+    /// Frames that were not IP.
+    pub not_ip: u64,
+    /// IP packets of other protocols than UDP/TCP.
+    pub other_ip: u64,
+    /// IP fragments seen.
+    pub fragments: u64,
+    /// Datagrams reassembled from fragments.
+    pub reassembled: u64,
+    /// Frames cut by the snapshot length.
+    pub cut: u64,
+    /// Damaged frames (see [`Engine::damage`]).
+    pub damaged: u64,
+    /// Flows evicted under [`Config::max_flows`].
+    pub flows_evicted: u64,
+    /// Packets lost before the capture (pcapng statistics or the kernel's counters).
+    pub capture_drops: Option<u64>,
+}
+
+/// What a pending transaction was.
+#[derive(Clone, Copy, Debug)]
+enum TxKind {
+    /// An ICE connectivity check on a pair.
+    Ice { pair: u32, use_candidate: bool },
+    /// A plain Binding request to a STUN server.
+    Binding {
+        local: SocketAddr,
+        server: SocketAddr,
+    },
+    /// A TURN request on an allocation.
+    Turn {
+        alloc: u32,
+        method: Method,
+        lifetime: Option<u32>,
+        channel: Option<u16>,
+        peer: Option<SocketAddr>,
+    },
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Tx {
+    kind: TxKind,
+    first_ns: i64,
+    sends: u32,
+}
+
+/// A server-reflexive address learned from a plain Binding exchange with a STUN server.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Reflexive {
+    /// The client's address as captured.
+    pub local: SocketAddr,
+    /// The STUN server asked.
+    pub server: SocketAddr,
+    /// The address the server saw.
+    pub mapped: SocketAddr,
+    /// When it was learned.
+    pub at_ns: i64,
+}
+
+/// Reflexive addresses kept.
+pub const MAX_REFLEXIVE: usize = 1024;
+
+/// Where a packet is, for handlers.
+#[derive(Clone, Copy)]
+struct Ctx {
+    number: u64,
+    now: i64,
+    transport: Transport,
+    src: SocketAddr,
+    dst: SocketAddr,
+    relay: Option<u32>,
+    depth: u8,
+}
+
+/// The analysis engine.
+pub struct Engine {
+    config: Config,
+    flows: HashMap<FlowKey, Flow>,
+    ip: IpReassembler,
+    turn: TurnTable,
+    ice: IceTable,
+    transactions: HashMap<[u8; 16], Tx>,
+    tx_inserts: u64,
+    reflexive: Vec<Reflexive>,
+    counters: Counters,
+    damage: Vec<Damage>,
+    first_ns: Option<i64>,
+    last_ns: i64,
+}
+
+impl Default for Engine {
+    fn default() -> Self {
+        Self::new(Config::default())
+    }
+}
+
+impl Engine {
+    /// A new engine.
+    pub fn new(config: Config) -> Self {
+        Engine {
+            config,
+            flows: HashMap::new(),
+            ip: IpReassembler::default(),
+            turn: TurnTable::default(),
+            ice: IceTable::default(),
+            transactions: HashMap::new(),
+            tx_inserts: 0,
+            reflexive: Vec::new(),
+            counters: Counters::default(),
+            damage: Vec::new(),
+            first_ns: None,
+            last_ns: 0,
+        }
+    }
+
+    /// Feeds one captured frame.
+    pub fn feed_frame(
+        &mut self,
+        number: u64,
+        ts_nanos: i128,
+        link: LinkType,
+        frame: &[u8],
+        orig_len: u32,
+    ) {
+        let now = i64::try_from(ts_nanos).unwrap_or(i64::MAX);
+        self.first_ns.get_or_insert(now);
+        self.last_ns = self.last_ns.max(now);
+        self.counters.packets += 1;
+        self.counters.bytes += frame.len() as u64;
+        if (frame.len() as u64) < u64::from(orig_len) {
+            self.counters.cut += 1;
+        }
+        match decode(link, frame) {
+            Ok(Ok(d)) => {
+                let (transport, tcp) = match d.transport {
+                    rtcscope_capture::Transport::Udp => (Transport::Udp, None),
+                    rtcscope_capture::Transport::Tcp { seq, flags } => {
+                        (Transport::Tcp, Some((seq, flags)))
+                    }
+                };
+                let ctx = Ctx {
+                    number,
+                    now,
+                    transport,
+                    src: d.src,
+                    dst: d.dst,
+                    relay: None,
+                    depth: 0,
+                };
+                self.transport_payload(ctx, tcp, d.payload);
+            }
+            Ok(Err(NotTransport::Fragment(f))) => {
+                self.counters.fragments += 1;
+                if let Some(r) = self.ip.push(&f, i128::from(now)) {
+                    self.counters.reassembled += 1;
+                    match decode_transport(r.protocol, r.src, r.dst, &r.payload) {
+                        Ok(Ok(d)) => {
+                            let (transport, tcp) = match d.transport {
+                                rtcscope_capture::Transport::Udp => (Transport::Udp, None),
+                                rtcscope_capture::Transport::Tcp { seq, flags } => {
+                                    (Transport::Tcp, Some((seq, flags)))
+                                }
+                            };
+                            let ctx = Ctx {
+                                number,
+                                now,
+                                transport,
+                                src: d.src,
+                                dst: d.dst,
+                                relay: None,
+                                depth: 0,
+                            };
+                            self.transport_payload(ctx, tcp, d.payload);
+                        }
+                        Ok(Err(_)) => self.counters.other_ip += 1,
+                        Err(e) => self.damaged(number, e.to_string()),
+                    }
+                }
+            }
+            Ok(Err(NotTransport::NotIp(_))) => self.counters.not_ip += 1,
+            Ok(Err(NotTransport::OtherProtocol(_))) => self.counters.other_ip += 1,
+            Err(e) => self.damaged(number, e.to_string()),
+        }
+    }
+
+    /// Records what a capture lost before analysis (pcapng ISB or the kernel's counters).
+    pub fn set_capture_drops(&mut self, dropped: u64) {
+        self.counters.capture_drops = Some(dropped);
+    }
+
+    fn damaged(&mut self, packet: u64, what: String) {
+        self.counters.damaged += 1;
+        if self.damage.len() < MAX_DAMAGE_RECORDS {
+            self.damage.push(Damage { packet, what });
+        }
+    }
+
+    fn flow(&mut self, key: FlowKey, now: i64) -> &mut Flow {
+        if !self.flows.contains_key(&key) && self.flows.len() >= self.config.max_flows.max(1) {
+            // Evict the flow idle the longest.
+            if let Some(old) = self
+                .flows
+                .iter()
+                .min_by_key(|(_, f)| f.last_ns)
+                .map(|(k, _)| *k)
+            {
+                self.flows.remove(&old);
+                self.counters.flows_evicted += 1;
+            }
+        }
+        self.flows.entry(key).or_insert_with(|| Flow::new(key, now))
+    }
+
+    fn transport_payload(&mut self, ctx: Ctx, tcp: Option<(u32, u8)>, payload: &[u8]) {
+        let (key, forward) = FlowKey::of(ctx.transport, ctx.src, ctx.dst, ctx.relay);
+        let flow = self.flow(key, ctx.now);
+        flow.account(ctx.now, payload.len(), forward);
+        match tcp {
+            None => {
+                if !payload.is_empty() {
+                    self.datagram(ctx, key, payload);
+                }
+            }
+            Some((seq, flags)) => {
+                // Take the stream out of the flow so messages can be handled with `self`.
+                let Some(mut streams) = self.flows.get_mut(&key).and_then(|f| f.tcp.take()) else {
+                    return;
+                };
+                let dir = usize::from(!forward);
+                let turn = &self.turn;
+                let bound = |ch: u16| {
+                    channel_bound(turn, ctx.transport, ctx.src, ctx.dst, ch)
+                        || (0x4000..0x8000).contains(&ch)
+                };
+                let mut messages: Vec<(usize, usize)> = Vec::new();
+                let mut scratch: Vec<u8> = Vec::new();
+                streams[dir].push(seq, flags, payload, &bound, &mut |m| {
+                    let start = scratch.len();
+                    scratch.extend_from_slice(m.bytes);
+                    messages.push((start, scratch.len()));
+                });
+                if let Some(f) = self.flows.get_mut(&key) {
+                    f.tcp = Some(streams);
+                }
+                for (s, e) in messages {
+                    self.datagram(ctx, key, &scratch[s..e]);
+                }
+            }
+        }
+    }
+
+    fn datagram(&mut self, ctx: Ctx, key: FlowKey, payload: &[u8]) {
+        let kind = {
+            let turn = &self.turn;
+            let dtls_seen = self.flows.get(&key).is_some_and(|f| f.counts.dtls > 0);
+            demux::classify(
+                payload,
+                &|ch| channel_bound(turn, ctx.transport, ctx.src, ctx.dst, ch),
+                dtls_seen,
+            )
+        };
+        if let Some(f) = self.flows.get_mut(&key) {
+            let c = &mut f.counts;
+            match kind {
+                Kind::Stun => c.stun += 1,
+                Kind::ClassicStun => c.classic_stun += 1,
+                Kind::ChannelData => c.channel_data += 1,
+                Kind::Dtls => c.dtls += 1,
+                Kind::Rtp => c.rtp += 1,
+                Kind::Rtcp => c.rtcp += 1,
+                Kind::Unknown => c.unknown += 1,
+            }
+        }
+        match kind {
+            Kind::Stun | Kind::ClassicStun => match stun::Message::parse(payload) {
+                Ok(m) => self.stun(ctx, &m),
+                Err(e) => self.damaged(ctx.number, e.to_string()),
+            },
+            Kind::ChannelData => self.channel_data(ctx, payload),
+            _ => {}
+        }
+    }
+
+    fn channel_data(&mut self, ctx: Ctx, payload: &[u8]) {
+        let Ok(c) = stun::ChannelData::parse(payload) else {
+            return;
+        };
+        let ch = c.channel_number();
+        // Client → server: the client's allocation; server → client: the reverse.
+        let (alloc_id, to_peer) = match (
+            self.turn.find(ctx.transport, ctx.src, ctx.dst),
+            self.turn.find(ctx.transport, ctx.dst, ctx.src),
+        ) {
+            (Some(a), _) => (a.id, true),
+            (None, Some(a)) => (a.id, false),
+            _ => return,
+        };
+        let Some(alloc) = self.turn.by_id(alloc_id) else {
+            return;
+        };
+        let Some(binding) = alloc.channels.iter_mut().find(|b| b.channel == ch) else {
+            return;
+        };
+        binding.messages += 1;
+        let peer = binding.peer;
+        let Some(relayed) = alloc.relayed else {
+            return;
+        };
+        self.inner(ctx, alloc_id, relayed, peer, to_peer, c.data());
+    }
+
+    /// Feeds a datagram unwrapped from TURN as a flow between the relayed address and the peer.
+    fn inner(
+        &mut self,
+        ctx: Ctx,
+        alloc: u32,
+        relayed: SocketAddr,
+        peer: SocketAddr,
+        to_peer: bool,
+        data: &[u8],
+    ) {
+        if ctx.depth >= 2 {
+            return;
+        }
+        let (src, dst) = if to_peer {
+            (relayed, peer)
+        } else {
+            (peer, relayed)
+        };
+        let inner = Ctx {
+            transport: Transport::Udp,
+            src,
+            dst,
+            relay: Some(alloc),
+            depth: ctx.depth + 1,
+            ..ctx
+        };
+        self.transport_payload(inner, None, data);
+    }
+
+    fn remember(&mut self, id: [u8; 16], kind: TxKind, now: i64) -> bool {
+        self.tx_inserts += 1;
+        if self.tx_inserts % 4096 == 0 {
+            self.transactions
+                .retain(|_, t| now - t.first_ns < TRANSACTION_TTL_NS);
+        }
+        match self.transactions.get_mut(&id) {
+            Some(t) => {
+                t.sends += 1;
+                true
+            }
+            None => {
+                self.transactions.insert(
+                    id,
+                    Tx {
+                        kind,
+                        first_ns: now,
+                        sends: 1,
+                    },
+                );
+                false
+            }
+        }
+    }
+
+    fn stun(&mut self, ctx: Ctx, m: &stun::Message<'_>) {
+        let mut id = [0u8; 16];
+        let tid = m.transaction_id();
+        let tb = tid.as_bytes();
+        id[..tb.len()].copy_from_slice(tb);
+        let method = m.method();
+        match m.class() {
+            Class::REQUEST => self.stun_request(ctx, m, id, method),
+            Class::INDICATION => self.stun_indication(ctx, m, method),
+            Class::SUCCESS | Class::ERROR => {
+                let Some(tx) = self.transactions.get(&id).copied() else {
+                    return;
+                };
+                self.stun_response(ctx, m, tx, m.class() == Class::SUCCESS);
+            }
+            _ => {}
+        }
+    }
+
+    fn stun_request(&mut self, ctx: Ctx, m: &stun::Message<'_>, id: [u8; 16], method: Method) {
+        if method == Method::BINDING {
+            let mut username = None;
+            let mut priority = None;
+            let mut role = None;
+            let mut use_candidate = false;
+            for a in m.attributes().map_while(Result::ok) {
+                match a.decode() {
+                    Ok(Attribute::Username(u)) => username = Some(u),
+                    Ok(Attribute::Priority(p)) => priority = Some(p),
+                    Ok(Attribute::IceControlling(_)) => role = Some(Role::Controlling),
+                    Ok(Attribute::IceControlled(_)) => role = Some(Role::Controlled),
+                    Ok(Attribute::UseCandidate) => use_candidate = true,
+                    _ => {}
+                }
+            }
+            let is_ice = username.as_deref().is_some_and(|u| u.contains(':'))
+                && (priority.is_some() || role.is_some() || use_candidate);
+            if is_ice {
+                let username = username.unwrap_or_default();
+                if let Some(tx) = self.transactions.get_mut(&id) {
+                    tx.sends += 1;
+                    if let TxKind::Ice {
+                        pair,
+                        use_candidate,
+                    } = tx.kind
+                    {
+                        self.ice.retransmission(pair, ctx.now, use_candidate);
+                    }
+                    return;
+                }
+                let check = Check {
+                    at_ns: ctx.now,
+                    src: ctx.src,
+                    dst: ctx.dst,
+                    transport: ctx.transport,
+                    relay: ctx.relay,
+                    username: &username,
+                    priority,
+                    role,
+                    use_candidate,
+                };
+                if let Some(pair) = self.ice.request(&check) {
+                    self.remember(
+                        id,
+                        TxKind::Ice {
+                            pair,
+                            use_candidate,
+                        },
+                        ctx.now,
+                    );
+                }
+            } else {
+                self.remember(
+                    id,
+                    TxKind::Binding {
+                        local: ctx.src,
+                        server: ctx.dst,
+                    },
+                    ctx.now,
+                );
+            }
+            return;
+        }
+        // TURN requests go to the server; the allocation is keyed by the client's 5-tuple.
+        let mut lifetime = None;
+        let mut channel = None;
+        let mut peer = None;
+        let mut username = None;
+        for a in m.attributes().map_while(Result::ok) {
+            match a.decode() {
+                Ok(Attribute::Lifetime(l)) => lifetime = Some(l),
+                Ok(Attribute::ChannelNumber(c)) => channel = Some(c),
+                Ok(Attribute::XorPeerAddress(p)) => peer = peer.or(Some(p)),
+                Ok(Attribute::Username(u)) => username = Some(u.into_owned()),
+                _ => {}
+            }
+        }
+        let alloc = self.turn.get_or_create(ctx.transport, ctx.src, ctx.dst);
+        if username.is_some() {
+            alloc.username = username;
+        }
+        if method == Method::ALLOCATE {
+            alloc.allocate_requests += 1;
+        }
+        let alloc = alloc.id;
+        self.remember(
+            id,
+            TxKind::Turn {
+                alloc,
+                method,
+                lifetime,
+                channel,
+                peer,
+            },
+            ctx.now,
+        );
+    }
+
+    fn stun_indication(&mut self, ctx: Ctx, m: &stun::Message<'_>, method: Method) {
+        let (to_peer, alloc) = if method == Method::SEND {
+            (true, self.turn.find(ctx.transport, ctx.src, ctx.dst))
+        } else if method == Method::DATA {
+            (false, self.turn.find(ctx.transport, ctx.dst, ctx.src))
+        } else {
+            return;
+        };
+        let Some(alloc) = alloc else {
+            return;
+        };
+        let (id, relayed) = (alloc.id, alloc.relayed);
+        let mut peer = None;
+        let mut data = None;
+        for a in m.attributes().map_while(Result::ok) {
+            match a.decode() {
+                Ok(Attribute::XorPeerAddress(p)) => peer = Some(p),
+                Ok(Attribute::Data(_)) => data = Some(a.value()),
+                _ => {}
+            }
+        }
+        if let Some(a) = self.turn.by_id(id) {
+            if to_peer {
+                a.send_indications += 1;
+            } else {
+                a.data_indications += 1;
+            }
+        }
+        if let (Some(peer), Some(data), Some(relayed)) = (peer, data, relayed) {
+            self.inner(ctx, id, relayed, peer, to_peer, data);
+        }
+    }
+
+    fn stun_response(&mut self, ctx: Ctx, m: &stun::Message<'_>, tx: Tx, success: bool) {
+        let mut mapped = None;
+        let mut legacy_mapped = None;
+        let mut relayed = None;
+        let mut lifetime = None;
+        let mut error = None;
+        let mut realm = None;
+        for a in m.attributes().map_while(Result::ok) {
+            match a.decode() {
+                Ok(Attribute::XorMappedAddress(s)) => mapped = Some(s),
+                Ok(Attribute::MappedAddress(s)) => legacy_mapped = Some(s),
+                Ok(Attribute::XorRelayedAddress(s)) => relayed = relayed.or(Some(s)),
+                Ok(Attribute::Lifetime(l)) => lifetime = Some(l),
+                Ok(Attribute::ErrorCode { code, reason }) => {
+                    error = Some((code.0, reason.into_owned()));
+                }
+                Ok(Attribute::Realm(r)) => realm = Some(r.into_owned()),
+                _ => {}
+            }
+        }
+        let mapped = mapped.or(legacy_mapped);
+        match tx.kind {
+            TxKind::Ice {
+                pair,
+                use_candidate,
+            } => {
+                if success {
+                    self.ice.success(
+                        pair,
+                        ctx.now,
+                        tx.first_ns,
+                        tx.sends == 1,
+                        use_candidate,
+                        mapped,
+                    );
+                } else if let Some((code, _)) = error {
+                    self.ice.error(pair, ctx.now, code);
+                }
+            }
+            TxKind::Binding { local, server } => {
+                if let (true, Some(mapped)) = (success, mapped) {
+                    let known = self
+                        .reflexive
+                        .iter()
+                        .any(|r| r.local == local && r.server == server && r.mapped == mapped);
+                    if !known && self.reflexive.len() < MAX_REFLEXIVE {
+                        self.reflexive.push(Reflexive {
+                            local,
+                            server,
+                            mapped,
+                            at_ns: ctx.now,
+                        });
+                    }
+                }
+            }
+            TxKind::Turn {
+                alloc,
+                method,
+                lifetime: requested,
+                channel,
+                peer,
+            } => {
+                let Some(a) = self.turn.by_id(alloc) else {
+                    return;
+                };
+                if let Some(r) = realm {
+                    a.realm = Some(r);
+                }
+                if !success {
+                    let (code, reason) = error.unwrap_or((0, String::new()));
+                    if method == Method::ALLOCATE {
+                        a.state = if code == 401 && a.state != AllocationState::Allocated {
+                            AllocationState::Challenged
+                        } else if a.state == AllocationState::Allocated {
+                            a.state
+                        } else {
+                            AllocationState::Failed
+                        };
+                    }
+                    if a.errors.len() < turn::MAX_ERRORS {
+                        a.errors.push(ErrorSeen {
+                            at_ns: ctx.now,
+                            method: format!("{method:?}"),
+                            code,
+                            reason,
+                        });
+                    }
+                    return;
+                }
+                match method {
+                    Method::ALLOCATE => {
+                        a.state = AllocationState::Allocated;
+                        a.relayed = relayed.or(a.relayed);
+                        a.mapped = mapped.or(a.mapped);
+                        a.lifetime_s = lifetime.or(a.lifetime_s);
+                        a.allocated_ns.get_or_insert(ctx.now);
+                    }
+                    Method::REFRESH => {
+                        if requested == Some(0) || lifetime == Some(0) {
+                            a.state = AllocationState::Released;
+                            a.lifetime_s = Some(0);
+                        } else {
+                            a.refreshes += 1;
+                            a.lifetime_s = lifetime.or(a.lifetime_s);
+                        }
+                    }
+                    Method::CREATE_PERMISSION => {
+                        if let Some(p) = peer {
+                            if !a.permissions.contains(&p.ip())
+                                && a.permissions.len() < turn::MAX_PEERS
+                            {
+                                a.permissions.push(p.ip());
+                            }
+                        }
+                    }
+                    Method::CHANNEL_BIND => {
+                        if let (Some(ch), Some(p)) = (channel, peer) {
+                            if !a.permissions.contains(&p.ip())
+                                && a.permissions.len() < turn::MAX_PEERS
+                            {
+                                a.permissions.push(p.ip());
+                            }
+                            let full = a.channels.len() >= turn::MAX_PEERS;
+                            match a.channels.iter_mut().find(|c| c.channel == ch) {
+                                Some(c) => c.peer = p,
+                                None if !full => {
+                                    a.channels.push(turn::ChannelBinding {
+                                        channel: ch,
+                                        peer: p,
+                                        bound_ns: ctx.now,
+                                        messages: 0,
+                                    });
+                                }
+                                None => {}
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    /// Capture-wide counters.
+    pub fn counters(&self) -> Counters {
+        self.counters
+    }
+
+    /// Damaged packets (the first [`MAX_DAMAGE_RECORDS`]).
+    pub fn damage(&self) -> &[Damage] {
+        &self.damage
+    }
+
+    /// All flows, in no particular order.
+    pub fn flows(&self) -> impl Iterator<Item = &Flow> {
+        self.flows.values()
+    }
+
+    /// TURN allocations.
+    pub fn turn(&self) -> &TurnTable {
+        &self.turn
+    }
+
+    /// ICE sessions and pairs.
+    pub fn ice(&self) -> &IceTable {
+        &self.ice
+    }
+
+    /// Server-reflexive addresses learned from STUN servers.
+    pub fn reflexive(&self) -> &[Reflexive] {
+        &self.reflexive
+    }
+
+    /// First and last packet times.
+    pub fn time_span(&self) -> Option<(i64, i64)> {
+        self.first_ns.map(|f| (f, self.last_ns))
+    }
+
+    /// Transactions currently remembered (for memory-bound tests).
+    pub fn pending_transactions(&self) -> usize {
+        self.transactions.len()
+    }
+}
+
+/// Whether `ch` is bound on the client/server pair of this packet, in either direction.
+fn channel_bound(
+    turn: &TurnTable,
+    transport: Transport,
+    src: SocketAddr,
+    dst: SocketAddr,
+    ch: u16,
+) -> bool {
+    turn.find(transport, src, dst)
+        .or_else(|| turn.find(transport, dst, src))
+        .is_some_and(|a| a.peer_of(ch).is_some())
+}

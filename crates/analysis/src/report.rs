@@ -1,0 +1,293 @@
+//! A snapshot of the engine's state: what `rtcscope analyze` prints and `--json` serialises.
+//!
+//! The JSON schema is versioned by [`SCHEMA`] and documented in `docs/json-schema.md`; fields
+//! are only ever added within a version.
+
+use crate::flow::{ProtocolCounts, Transport};
+use crate::ice::{PairEvent, PairState, Role};
+use crate::series::Series;
+use crate::turn::Allocation;
+use crate::{Counters, Damage, Engine, Reflexive};
+use serde::Serialize;
+use std::net::SocketAddr;
+
+/// The schema identifier of the JSON report.
+pub const SCHEMA: &str = "rtcscope.analyze/1";
+
+/// The whole report.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    /// [`SCHEMA`].
+    pub schema: &'static str,
+    /// First packet time (ns since the epoch).
+    pub start_ns: Option<i64>,
+    /// Last packet time.
+    pub end_ns: Option<i64>,
+    /// Capture-wide counters.
+    pub counters: Counters,
+    /// ICE sessions with their pairs.
+    pub ice_sessions: Vec<SessionReport>,
+    /// TURN allocations.
+    pub turn_allocations: Vec<Allocation>,
+    /// Server-reflexive addresses from plain STUN Binding exchanges.
+    pub reflexive: Vec<Reflexive>,
+    /// Flows, WebRTC ones first, then by bytes.
+    pub flows: Vec<FlowReport>,
+    /// Damaged packets.
+    pub damage: Vec<Damage>,
+}
+
+/// An ICE session in the report.
+#[derive(Clone, Debug, Serialize)]
+pub struct SessionReport {
+    /// Session id.
+    pub id: u32,
+    /// The two ufrags.
+    pub ufrags: (String, String),
+    /// Role conflicts (487).
+    pub role_conflicts: u32,
+    /// First and last activity.
+    pub first_ns: i64,
+    /// Last activity.
+    pub last_ns: i64,
+    /// The pair that carries the call, per agent (keyed by the agent's ufrag): the nominated,
+    /// succeeded pair with the most traffic on its path.
+    pub selected: Vec<SelectedPair>,
+    /// Every pair.
+    pub pairs: Vec<PairReport>,
+}
+
+/// The selected pair of one agent.
+#[derive(Clone, Debug, Serialize)]
+pub struct SelectedPair {
+    /// The agent's ufrag.
+    pub ufrag: String,
+    /// The pair id.
+    pub pair: u32,
+}
+
+/// A candidate pair in the report.
+#[derive(Clone, Debug, Serialize)]
+pub struct PairReport {
+    /// Pair id.
+    pub id: u32,
+    /// Requester address.
+    pub local: SocketAddr,
+    /// Responder address.
+    pub remote: SocketAddr,
+    /// Transport.
+    pub transport: Transport,
+    /// `relayed` when the local side is a TURN relayed address, else `direct`.
+    pub path: &'static str,
+    /// The TURN allocation, when relayed.
+    pub relay: Option<u32>,
+    /// Requester's ufrag.
+    pub local_ufrag: String,
+    /// Responder's ufrag.
+    pub remote_ufrag: String,
+    /// State at the end of the capture.
+    pub state: PairState,
+    /// Role claimed by the requester.
+    pub role: Option<Role>,
+    /// PRIORITY.
+    pub priority: Option<u32>,
+    /// Checks sent (distinct transactions).
+    pub requests: u32,
+    /// Retransmissions.
+    pub retransmissions: u32,
+    /// Success responses.
+    pub responses: u32,
+    /// Error responses by code.
+    pub errors: Vec<(u16, u32)>,
+    /// RTT statistics in microseconds.
+    pub rtt_us: Option<RttStats>,
+    /// USE-CANDIDATE sent.
+    pub use_candidate_sent: bool,
+    /// Nominated (a USE-CANDIDATE check succeeded).
+    pub nominated: bool,
+    /// Consent checks after nomination.
+    pub consent_checks: u32,
+    /// The requester's address as the responder saw it.
+    pub mapped: Option<SocketAddr>,
+    /// First check, first success, last activity (ns).
+    pub first_ns: i64,
+    /// First success.
+    pub succeeded_ns: Option<i64>,
+    /// Last activity.
+    pub last_ns: i64,
+    /// Timeline (capped).
+    pub timeline: Vec<PairEvent>,
+    /// Events beyond the cap.
+    pub events_dropped: u64,
+}
+
+/// Round-trip-time statistics.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct RttStats {
+    /// Minimum.
+    pub min: i64,
+    /// Mean.
+    pub mean: i64,
+    /// Maximum.
+    pub max: i64,
+    /// Samples.
+    pub samples: u32,
+}
+
+/// A flow in the report.
+#[derive(Clone, Debug, Serialize)]
+pub struct FlowReport {
+    /// Transport.
+    pub transport: Transport,
+    /// Lower endpoint.
+    pub a: SocketAddr,
+    /// Higher endpoint.
+    pub b: SocketAddr,
+    /// The TURN allocation it was unwrapped from.
+    pub relay: Option<u32>,
+    /// First packet.
+    pub first_ns: i64,
+    /// Last packet.
+    pub last_ns: i64,
+    /// Packets a → b, b → a.
+    pub packets: [u64; 2],
+    /// Bytes a → b, b → a.
+    pub bytes: [u64; 2],
+    /// Protocol counts.
+    pub counts: ProtocolCounts,
+    /// Bandwidth over time (forward = a → b).
+    pub series: Series,
+}
+
+impl Report {
+    /// Builds the report from the engine's current state.
+    pub fn new(engine: &Engine) -> Report {
+        let end = engine.time_span().map(|(_, e)| e).unwrap_or(0);
+        let ice = engine.ice();
+        let flow_bytes = |local: SocketAddr, remote: SocketAddr, relay: Option<u32>| -> u64 {
+            let (key, _) = crate::flow::FlowKey::of(Transport::Udp, local, remote, relay);
+            engine
+                .flows
+                .get(&key)
+                .map_or(0, |f| f.bytes[0] + f.bytes[1])
+        };
+        let ice_sessions = ice
+            .sessions
+            .iter()
+            .map(|s| {
+                let pairs: Vec<PairReport> = s
+                    .pairs
+                    .iter()
+                    .map(|&p| pair_report(&ice.pairs[p as usize], end))
+                    .collect();
+                let mut selected = Vec::new();
+                for ufrag in [&s.ufrags.0, &s.ufrags.1] {
+                    let best = pairs
+                        .iter()
+                        .filter(|p| &p.local_ufrag == ufrag && p.state == PairState::Succeeded)
+                        .max_by_key(|p| {
+                            (
+                                p.nominated,
+                                flow_bytes(p.local, p.remote, p.relay),
+                                p.last_ns,
+                            )
+                        });
+                    if let Some(b) = best {
+                        selected.push(SelectedPair {
+                            ufrag: ufrag.clone(),
+                            pair: b.id,
+                        });
+                    }
+                }
+                SessionReport {
+                    id: s.id,
+                    ufrags: s.ufrags.clone(),
+                    role_conflicts: s.role_conflicts,
+                    first_ns: s.first_ns,
+                    last_ns: s.last_ns,
+                    selected,
+                    pairs,
+                }
+            })
+            .collect();
+        let mut flows: Vec<FlowReport> = engine
+            .flows()
+            .map(|f| FlowReport {
+                transport: f.key.transport,
+                a: f.key.lo,
+                b: f.key.hi,
+                relay: f.key.relay,
+                first_ns: f.first_ns,
+                last_ns: f.last_ns,
+                packets: f.packets,
+                bytes: f.bytes,
+                counts: f.counts,
+                series: f.series.clone(),
+            })
+            .collect();
+        flows.sort_by(|x, y| {
+            let webrtc = |f: &FlowReport| {
+                let c = &f.counts;
+                c.stun + c.classic_stun + c.channel_data + c.dtls + c.rtp + c.rtcp + c.sctp > 0
+            };
+            webrtc(y)
+                .cmp(&webrtc(x))
+                .then((y.bytes[0] + y.bytes[1]).cmp(&(x.bytes[0] + x.bytes[1])))
+                .then(x.a.cmp(&y.a))
+                .then(x.b.cmp(&y.b))
+        });
+        Report {
+            schema: SCHEMA,
+            start_ns: engine.time_span().map(|(s, _)| s),
+            end_ns: engine.time_span().map(|(_, e)| e),
+            counters: engine.counters(),
+            ice_sessions,
+            turn_allocations: engine.turn().allocations.clone(),
+            reflexive: engine.reflexive().to_vec(),
+            flows,
+            damage: engine.damage().to_vec(),
+        }
+    }
+}
+
+fn pair_report(p: &crate::ice::CandidatePair, end: i64) -> PairReport {
+    PairReport {
+        id: p.id,
+        local: p.local,
+        remote: p.remote,
+        transport: p.transport,
+        path: if p.relay.is_some() {
+            "relayed"
+        } else {
+            "direct"
+        },
+        relay: p.relay,
+        local_ufrag: p.local_ufrag.clone(),
+        remote_ufrag: p.remote_ufrag.clone(),
+        state: p.state(end),
+        role: p.role,
+        priority: p.priority,
+        requests: p.requests,
+        retransmissions: p.retransmissions,
+        responses: p.responses,
+        errors: p.errors.clone(),
+        rtt_us: match (p.rtt_min_ns, p.rtt_mean_ns(), p.rtt_max_ns) {
+            (Some(min), Some(mean), Some(max)) => Some(RttStats {
+                min: min / 1000,
+                mean: mean / 1000,
+                max: max / 1000,
+                samples: p.rtt_samples,
+            }),
+            _ => None,
+        },
+        use_candidate_sent: p.use_candidate_sent,
+        nominated: p.nominated,
+        consent_checks: p.consent_checks,
+        mapped: p.mapped,
+        first_ns: p.first_ns,
+        succeeded_ns: p.succeeded_ns,
+        last_ns: p.last_ns,
+        timeline: p.timeline.clone(),
+        events_dropped: p.events_dropped,
+    }
+}

@@ -1,0 +1,168 @@
+//! TURN allocations: the long-term-credential flow, lifetimes, permissions, channel bindings.
+
+use crate::flow::Transport;
+use serde::Serialize;
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+
+/// Where an allocation stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AllocationState {
+    /// An Allocate request was seen, no answer yet.
+    Requested,
+    /// The server answered 401 with REALM and NONCE (the normal first step).
+    Challenged,
+    /// Allocated: a relayed address was granted.
+    Allocated,
+    /// The allocation failed with an error response.
+    Failed,
+    /// Released with a Refresh of lifetime 0.
+    Released,
+}
+
+/// An error response, as seen.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ErrorSeen {
+    /// Time (ns since the epoch).
+    pub at_ns: i64,
+    /// STUN method of the failed request.
+    pub method: String,
+    /// Error code.
+    pub code: u16,
+    /// Reason phrase.
+    pub reason: String,
+}
+
+/// A channel binding.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ChannelBinding {
+    /// Channel number.
+    pub channel: u16,
+    /// The peer it is bound to.
+    pub peer: SocketAddr,
+    /// When the binding succeeded.
+    pub bound_ns: i64,
+    /// ChannelData messages seen on it (both directions).
+    pub messages: u64,
+}
+
+/// One TURN allocation, keyed by the client's 5-tuple with the server.
+#[derive(Clone, Debug, Serialize)]
+pub struct Allocation {
+    /// Identifier within this analysis (stable for one capture).
+    pub id: u32,
+    /// The client's transport address as seen in the capture.
+    pub client: SocketAddr,
+    /// The TURN server.
+    pub server: SocketAddr,
+    /// Transport to the server.
+    pub transport: Transport,
+    /// Current state.
+    pub state: AllocationState,
+    /// USERNAME used, when any.
+    pub username: Option<String>,
+    /// REALM announced by the server.
+    pub realm: Option<String>,
+    /// The relayed transport address granted.
+    pub relayed: Option<SocketAddr>,
+    /// The client's server-reflexive address (XOR-MAPPED-ADDRESS of the Allocate success).
+    pub mapped: Option<SocketAddr>,
+    /// Lifetime granted last (seconds).
+    pub lifetime_s: Option<u32>,
+    /// When the allocation succeeded.
+    pub allocated_ns: Option<i64>,
+    /// Refresh transactions that succeeded.
+    pub refreshes: u32,
+    /// Peer IPs with a permission (CreatePermission or ChannelBind success).
+    pub permissions: Vec<IpAddr>,
+    /// Channel bindings.
+    pub channels: Vec<ChannelBinding>,
+    /// Send indications (client → peer through the relay).
+    pub send_indications: u64,
+    /// Data indications (peer → client).
+    pub data_indications: u64,
+    /// Error responses to this client's requests.
+    pub errors: Vec<ErrorSeen>,
+    /// Allocate requests sent (including the unauthenticated first one and retries).
+    pub allocate_requests: u32,
+}
+
+impl Allocation {
+    /// The peer bound to `channel`.
+    pub fn peer_of(&self, channel: u16) -> Option<SocketAddr> {
+        self.channels
+            .iter()
+            .find(|c| c.channel == channel)
+            .map(|c| c.peer)
+    }
+}
+
+/// Errors kept per allocation; later ones are counted, not stored.
+pub const MAX_ERRORS: usize = 32;
+/// Permissions and channels kept per allocation.
+pub const MAX_PEERS: usize = 256;
+
+/// All allocations of a capture.
+#[derive(Debug, Default)]
+pub struct TurnTable {
+    by_client: HashMap<(Transport, SocketAddr, SocketAddr), u32>,
+    /// Allocations in order of appearance.
+    pub allocations: Vec<Allocation>,
+}
+
+impl TurnTable {
+    /// The allocation for a client/server pair, created on first use.
+    pub fn get_or_create(
+        &mut self,
+        transport: Transport,
+        client: SocketAddr,
+        server: SocketAddr,
+    ) -> &mut Allocation {
+        let next = self.allocations.len() as u32;
+        let id = *self
+            .by_client
+            .entry((transport, client, server))
+            .or_insert(next);
+        if id == next {
+            self.allocations.push(Allocation {
+                id,
+                client,
+                server,
+                transport,
+                state: AllocationState::Requested,
+                username: None,
+                realm: None,
+                relayed: None,
+                mapped: None,
+                lifetime_s: None,
+                allocated_ns: None,
+                refreshes: 0,
+                permissions: Vec::new(),
+                channels: Vec::new(),
+                send_indications: 0,
+                data_indications: 0,
+                errors: Vec::new(),
+                allocate_requests: 0,
+            });
+        }
+        &mut self.allocations[id as usize]
+    }
+
+    /// The allocation for a client/server pair, if any.
+    pub fn find(
+        &self,
+        transport: Transport,
+        client: SocketAddr,
+        server: SocketAddr,
+    ) -> Option<&Allocation> {
+        self.by_client
+            .get(&(transport, client, server))
+            .map(|&id| &self.allocations[id as usize])
+    }
+
+    /// Mutable access by id.
+    pub fn by_id(&mut self, id: u32) -> Option<&mut Allocation> {
+        self.allocations.get_mut(id as usize)
+    }
+}

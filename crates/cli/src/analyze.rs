@@ -1,0 +1,517 @@
+//! `rtcscope analyze`: from packets to WebRTC sessions, as a report.
+//!
+//! Reads a capture file (`FILE`, `-r FILE`, `-r -` for standard input) or captures live
+//! (`-i IFACE`, optional `-f` BPF filter, `-w` to save what was captured as pcapng), feeds the
+//! analysis engine and prints a report: ICE sessions and pairs, TURN allocations, flows and
+//! bandwidth; `--json` prints the versioned JSON report (docs/json-schema.md).
+
+use crate::input;
+use crate::text::{bitrate, bytes, duration_ns, time_utc};
+use anyhow::{bail, Context as _};
+use clap::Args;
+use rtcscope_analysis::report::{PairReport, Report};
+use rtcscope_analysis::turn::AllocationState;
+use rtcscope_analysis::Engine;
+use rtcscope_capture::live::{list_interfaces, LiveCapture};
+use rtcscope_capture::writer::{InterfaceStats, PcapNgWriter};
+use rtcscope_capture::CaptureReader;
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Arguments of `rtcscope analyze`.
+#[derive(Args, Debug)]
+pub struct AnalyzeArgs {
+    /// Capture file (pcap or pcapng); `-` reads standard input.
+    #[arg(value_name = "FILE", conflicts_with_all = ["read", "interface", "list_interfaces"])]
+    file: Option<String>,
+    /// Capture file to read (`-r -` for standard input).
+    #[arg(
+        short = 'r',
+        long = "read",
+        value_name = "FILE",
+        conflicts_with = "interface"
+    )]
+    read: Option<String>,
+    /// Capture live on this interface (`any` for all); needs root or CAP_NET_RAW.
+    #[arg(short = 'i', long = "interface", value_name = "IFACE")]
+    interface: Option<String>,
+    /// BPF capture filter for live capture (as for tcpdump).
+    #[arg(
+        short = 'f',
+        long = "filter",
+        value_name = "BPF",
+        requires = "interface"
+    )]
+    filter: Option<String>,
+    /// Save the live capture to this pcapng file (with the kernel's drop counts).
+    #[arg(
+        short = 'w',
+        long = "write",
+        value_name = "FILE",
+        requires = "interface"
+    )]
+    write: Option<String>,
+    /// List the interfaces live capture can use, and exit.
+    #[arg(short = 'D', long = "list-interfaces")]
+    list_interfaces: bool,
+    /// Stop after N packets.
+    #[arg(short = 'c', long = "count", value_name = "N")]
+    count: Option<u64>,
+    /// Stop condition for live capture: `duration:SECONDS`.
+    #[arg(short = 'a', long = "autostop", value_name = "duration:S")]
+    autostop: Option<String>,
+    /// Seconds between periodic summaries in live mode (0 for none).
+    #[arg(long, default_value_t = 5, value_name = "S")]
+    interval: u64,
+    /// Print the report as JSON (schema `rtcscope.analyze/1`).
+    #[arg(long)]
+    json: bool,
+    /// Include flows that carried no WebRTC protocol in the text report.
+    #[arg(long)]
+    all_flows: bool,
+}
+
+/// Runs `rtcscope analyze`.
+pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
+    if args.list_interfaces {
+        return list();
+    }
+    let mut engine = Engine::default();
+    let mut problem = None;
+    if let Some(iface) = &args.interface {
+        live(args, iface, &mut engine)?;
+    } else {
+        let path = args
+            .read
+            .as_deref()
+            .or(args.file.as_deref())
+            .context("give a capture file, -r FILE, -r - (standard input) or -i IFACE")?;
+        let source = input::open(path)?;
+        let mut reader =
+            CaptureReader::new(source).with_context(|| format!("cannot read capture {path}"))?;
+        loop {
+            if args.count.is_some_and(|c| reader.packets_read() >= c) {
+                break;
+            }
+            match reader.next_packet() {
+                Ok(Some(p)) => {
+                    engine.feed_frame(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len)
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    problem = Some(format!("{path}: {e}"));
+                    break;
+                }
+            }
+        }
+        let drops: Option<u64> = reader
+            .interfaces()
+            .iter()
+            .map(|i| i.dropped)
+            .try_fold(0u64, |acc, d| d.map(|d| acc + d));
+        if let Some(d) = drops {
+            engine.set_capture_drops(d);
+        }
+    }
+    let report = Report::new(&engine);
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &report)?;
+        writeln!(out)?;
+    } else {
+        out.write_all(render(&report, args.all_flows).as_bytes())?;
+    }
+    if let Some(p) = &problem {
+        eprintln!("rtcscope: {p} (the report covers everything before it)");
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn list() -> anyhow::Result<ExitCode> {
+    let ifaces = list_interfaces().map_err(|e| anyhow::anyhow!("{e}"))?;
+    for (n, i) in ifaces.iter().enumerate() {
+        let addrs: Vec<String> = i.addresses.iter().map(ToString::to_string).collect();
+        println!(
+            "{}. {}{}{}{}",
+            n + 1,
+            i.name,
+            i.description
+                .as_deref()
+                .map(|d| format!(" ({d})"))
+                .unwrap_or_default(),
+            if addrs.is_empty() {
+                String::new()
+            } else {
+                format!(" [{}]", addrs.join(", "))
+            },
+            if i.up { "" } else { " (down)" },
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn parse_autostop(spec: &str) -> anyhow::Result<Duration> {
+    let Some(secs) = spec.strip_prefix("duration:") else {
+        bail!("-a takes duration:SECONDS, got {spec:?}");
+    };
+    let s: f64 = secs
+        .parse()
+        .with_context(|| format!("-a duration: {secs:?} is not a number of seconds"))?;
+    if !(s > 0.0 && s.is_finite()) {
+        bail!("-a duration must be positive");
+    }
+    Ok(Duration::from_secs_f64(s))
+}
+
+fn live(args: &AnalyzeArgs, iface: &str, engine: &mut Engine) -> anyhow::Result<()> {
+    let stop_after = args.autostop.as_deref().map(parse_autostop).transpose()?;
+    let mut cap =
+        LiveCapture::open(iface, args.filter.as_deref(), 0).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let stop = Arc::new(AtomicBool::new(false));
+    {
+        let stop = stop.clone();
+        ctrlc::set_handler(move || stop.store(true, Ordering::SeqCst))
+            .context("installing the Ctrl-C handler")?;
+    }
+    let mut writer = match &args.write {
+        Some(path) => {
+            let f = std::fs::File::create(path).with_context(|| format!("cannot create {path}"))?;
+            let mut w = PcapNgWriter::new(std::io::BufWriter::new(f))?;
+            w.add_interface(cap.link_type(), 0, iface)?;
+            Some(w)
+        }
+        None => None,
+    };
+    eprintln!(
+        "rtcscope: capturing on {iface}{}; Ctrl-C for the report",
+        args.filter
+            .as_deref()
+            .map(|f| format!(" (filter: {f})"))
+            .unwrap_or_default()
+    );
+    let started = Instant::now();
+    let mut last_tick = Instant::now();
+    let mut n = 0u64;
+    let mut last_ts = 0i128;
+    while !stop.load(Ordering::SeqCst) {
+        if args.count.is_some_and(|c| n >= c) || stop_after.is_some_and(|d| started.elapsed() >= d)
+        {
+            break;
+        }
+        match cap.next_packet() {
+            Ok(Some(p)) => {
+                n += 1;
+                last_ts = p.ts_nanos;
+                engine.feed_frame(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len);
+                if let Some(w) = writer.as_mut() {
+                    w.write_packet(0, p.ts_nanos, p.data, p.orig_len)?;
+                }
+            }
+            Ok(None) => {}
+            Err(e) => bail!("{e}"),
+        }
+        if args.interval > 0 && last_tick.elapsed() >= Duration::from_secs(args.interval) {
+            last_tick = Instant::now();
+            let drops = cap.stats().ok();
+            let c = engine.counters();
+            let r = Report::new(engine);
+            eprintln!(
+                "[{:>6.1}s] {} packets, {} ICE sessions, {} TURN allocations, {} WebRTC flows{}",
+                started.elapsed().as_secs_f64(),
+                c.packets,
+                r.ice_sessions.len(),
+                r.turn_allocations.len(),
+                r.flows.iter().filter(|f| is_webrtc(f)).count(),
+                drops
+                    .map(|d| format!(", kernel dropped {}", d.dropped + d.if_dropped))
+                    .unwrap_or_default()
+            );
+        }
+    }
+    let stats = cap.stats().map_err(|e| anyhow::anyhow!("{e}"))?;
+    engine.set_capture_drops(stats.dropped + stats.if_dropped);
+    if let Some(mut w) = writer {
+        w.write_stats(
+            0,
+            last_ts,
+            InterfaceStats {
+                received: stats.received,
+                if_dropped: stats.if_dropped,
+                os_dropped: stats.dropped,
+            },
+        )?;
+        w.finish()?.flush()?;
+    }
+    Ok(())
+}
+
+fn is_webrtc(f: &rtcscope_analysis::report::FlowReport) -> bool {
+    let c = &f.counts;
+    c.stun + c.classic_stun + c.channel_data + c.dtls + c.rtp + c.rtcp + c.sctp > 0
+}
+
+fn ms(us: i64) -> String {
+    format!("{:.1}", us as f64 / 1000.0)
+}
+
+fn pair_line(p: &PairReport, relays: &[rtcscope_analysis::turn::Allocation]) -> String {
+    let via = p
+        .relay
+        .and_then(|r| relays.get(r as usize))
+        .map(|a| format!(" via TURN {}", a.server))
+        .unwrap_or_default();
+    let rtt = p
+        .rtt_us
+        .map(|r| format!("{}/{}/{} ms", ms(r.min), ms(r.mean), ms(r.max)))
+        .unwrap_or_else(|| "-".into());
+    let errors: Vec<String> = p.errors.iter().map(|(c, n)| format!("{c}×{n}")).collect();
+    format!(
+        "{:>21} → {:<21} {:<8} {:<11} {:>4} {:>4} {:>4} {:>22} {}{}{}{}",
+        p.local.to_string(),
+        p.remote.to_string(),
+        p.path,
+        format!("{:?}", p.state).to_lowercase(),
+        p.requests,
+        p.responses,
+        p.retransmissions,
+        rtt,
+        if p.nominated { "nominated " } else { "" },
+        if p.consent_checks > 0 {
+            format!("consent×{} ", p.consent_checks)
+        } else {
+            String::new()
+        },
+        if errors.is_empty() {
+            String::new()
+        } else {
+            format!("errors {} ", errors.join(","))
+        },
+        via,
+    )
+}
+
+/// Renders the text report.
+pub fn render(r: &Report, all_flows: bool) -> String {
+    let mut s = String::new();
+    let c = &r.counters;
+    let span = match (r.start_ns, r.end_ns) {
+        (Some(a), Some(b)) => format!(
+            "{}, from {} to {}",
+            duration_ns(b - a),
+            time_utc(a),
+            time_utc(b)
+        ),
+        _ => "empty".into(),
+    };
+    let _ = writeln!(
+        s,
+        "Capture: {} packets, {}, {span}",
+        c.packets,
+        bytes(c.bytes)
+    );
+    let mut notes = Vec::new();
+    match c.capture_drops {
+        Some(0) => notes.push("no packets dropped by the capture".to_owned()),
+        Some(d) => notes.push(format!(
+            "{d} packets dropped by the capture (losses below may be the capture's, not the network's)"
+        )),
+        None => {}
+    }
+    if c.damaged > 0 {
+        notes.push(format!("{} damaged packets (listed at the end)", c.damaged));
+    }
+    if c.cut > 0 {
+        notes.push(format!("{} packets cut by the snapshot length", c.cut));
+    }
+    if c.fragments > 0 {
+        notes.push(format!(
+            "{} IP fragments, {} datagrams reassembled",
+            c.fragments, c.reassembled
+        ));
+    }
+    if !notes.is_empty() {
+        let _ = writeln!(s, "         {}", notes.join("; "));
+    }
+
+    let _ = writeln!(s, "\nICE sessions: {}", r.ice_sessions.len());
+    for sess in &r.ice_sessions {
+        let _ = writeln!(
+            s,
+            "  Session {} (ufrags {} / {}): {} pairs, {} → {}{}",
+            sess.id,
+            sess.ufrags.0,
+            sess.ufrags.1,
+            sess.pairs.len(),
+            time_utc(sess.first_ns),
+            time_utc(sess.last_ns),
+            if sess.role_conflicts > 0 {
+                format!(", {} role conflicts (487)", sess.role_conflicts)
+            } else {
+                String::new()
+            }
+        );
+        for sel in &sess.selected {
+            if let Some(p) = sess.pairs.iter().find(|p| p.id == sel.pair) {
+                let _ = writeln!(
+                    s,
+                    "    selected by {}: {} → {} ({}{})",
+                    sel.ufrag,
+                    p.local,
+                    p.remote,
+                    p.path,
+                    p.succeeded_ns
+                        .map(|t| format!(", connected after {}", duration_ns(t - sess.first_ns)))
+                        .unwrap_or_default()
+                );
+            }
+        }
+        let _ = writeln!(
+            s,
+            "    {:>21}   {:<21} {:<8} {:<11} {:>4} {:>4} {:>4} {:>22}",
+            "local (requester)",
+            "remote",
+            "path",
+            "state",
+            "req",
+            "resp",
+            "retx",
+            "RTT min/mean/max"
+        );
+        for p in &sess.pairs {
+            let _ = writeln!(s, "    {}", pair_line(p, &r.turn_allocations));
+        }
+    }
+    if !r.reflexive.is_empty() {
+        let _ = writeln!(s, "\nServer-reflexive addresses (STUN Binding):");
+        for x in &r.reflexive {
+            let _ = writeln!(s, "  {} is {} as seen by {}", x.local, x.mapped, x.server);
+        }
+    }
+    let _ = writeln!(s, "\nTURN allocations: {}", r.turn_allocations.len());
+    for a in &r.turn_allocations {
+        let state = match a.state {
+            AllocationState::Requested => "requested, no answer".to_owned(),
+            AllocationState::Challenged => "challenged (401), never authenticated".to_owned(),
+            AllocationState::Allocated => "allocated".to_owned(),
+            AllocationState::Failed => "failed".to_owned(),
+            AllocationState::Released => "released".to_owned(),
+        };
+        let _ = writeln!(
+            s,
+            "  #{} {} → {} ({}): {state}{}{}{}",
+            a.id,
+            a.client,
+            a.server,
+            a.transport,
+            a.relayed
+                .map(|x| format!(", relayed {x}"))
+                .unwrap_or_default(),
+            a.lifetime_s
+                .map(|l| format!(", lifetime {l} s"))
+                .unwrap_or_default(),
+            a.username
+                .as_deref()
+                .map(|u| format!(", user {u}"))
+                .unwrap_or_default(),
+        );
+        let mut detail = vec![format!("{} Allocate requests", a.allocate_requests)];
+        if a.refreshes > 0 {
+            detail.push(format!("{} refreshes", a.refreshes));
+        }
+        if !a.permissions.is_empty() {
+            detail.push(format!("{} permissions", a.permissions.len()));
+        }
+        if a.send_indications + a.data_indications > 0 {
+            detail.push(format!(
+                "{} Send / {} Data indications",
+                a.send_indications, a.data_indications
+            ));
+        }
+        let _ = writeln!(s, "     {}", detail.join(", "));
+        for ch in &a.channels {
+            let _ = writeln!(
+                s,
+                "     channel 0x{:04x} → {}: {} messages",
+                ch.channel, ch.peer, ch.messages
+            );
+        }
+        for e in &a.errors {
+            let expected = e.code == 401 && e.method == "Allocate";
+            let _ = writeln!(
+                s,
+                "     {} error {} {}{}",
+                e.method,
+                e.code,
+                e.reason,
+                if expected {
+                    " (the expected long-term-credential challenge)"
+                } else {
+                    ""
+                }
+            );
+        }
+    }
+    let webrtc: Vec<_> = r.flows.iter().filter(|f| is_webrtc(f)).collect();
+    let _ = writeln!(
+        s,
+        "\nFlows: {} carrying WebRTC protocols, {} other",
+        webrtc.len(),
+        r.flows.len() - webrtc.len()
+    );
+    for f in r.flows.iter().filter(|f| all_flows || is_webrtc(f)) {
+        let cn = &f.counts;
+        let mut protos = Vec::new();
+        for (n, name) in [
+            (cn.stun, "STUN"),
+            (cn.classic_stun, "STUN(3489)"),
+            (cn.channel_data, "ChannelData"),
+            (cn.dtls, "DTLS"),
+            (cn.rtp, "RTP"),
+            (cn.rtcp, "RTCP"),
+            (cn.sctp, "SCTP"),
+            (cn.unknown, "other"),
+        ] {
+            if n > 0 {
+                protos.push(format!("{name} {n}"));
+            }
+        }
+        // Averages over at least one second: a three-packet exchange is not a bitrate.
+        let dur = (f.last_ns - f.first_ns).max(1_000_000_000);
+        let (pf, pr) = f.series.peak_bps();
+        let _ = writeln!(
+            s,
+            "  {}{} {} ⇄ {}: {}/{} packets, {}/{}, avg {}/{}, peak {}/{}; {}",
+            f.relay
+                .map(|r| format!("[inside TURN #{r}] "))
+                .unwrap_or_default(),
+            f.transport,
+            f.a,
+            f.b,
+            f.packets[0],
+            f.packets[1],
+            bytes(f.bytes[0]),
+            bytes(f.bytes[1]),
+            bitrate(f.bytes[0] * 8 * 1_000_000_000 / dur as u64),
+            bitrate(f.bytes[1] * 8 * 1_000_000_000 / dur as u64),
+            bitrate(pf),
+            bitrate(pr),
+            protos.join(", ")
+        );
+    }
+    if !r.damage.is_empty() {
+        let _ = writeln!(s, "\nDamaged packets:");
+        for d in &r.damage {
+            let _ = writeln!(s, "  packet {}: {}", d.packet, d.what);
+        }
+        if c.damaged as usize > r.damage.len() {
+            let _ = writeln!(s, "  … and {} more", c.damaged as usize - r.damage.len());
+        }
+    }
+    s
+}
