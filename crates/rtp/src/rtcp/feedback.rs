@@ -204,7 +204,10 @@ impl<'a> Feedback<'a> {
             match RtpfbFmt(self.fmt) {
                 RtpfbFmt::NACK => FeedbackKind::Nack(Entries::new_checked(fci, at, "NACK FCI")?),
                 RtpfbFmt::TMMBR => FeedbackKind::Tmmbr(Entries::new_checked(fci, at, "TMMBR FCI")?),
-                RtpfbFmt::TMMBN => FeedbackKind::Tmmbn(Entries::new_checked(fci, at, "TMMBN FCI")?),
+                // RFC 5104 §4.2.2.2: a TMMBN may carry an empty bounding set.
+                RtpfbFmt::TMMBN => {
+                    FeedbackKind::Tmmbn(Entries::new_checked_allow_empty(fci, at, "TMMBN FCI")?)
+                }
                 RtpfbFmt::SR_REQ => {
                     expect_empty(fci, at, "RTCP-SR-REQ FCI")?;
                     FeedbackKind::SrReq
@@ -284,11 +287,22 @@ impl<'a, T: FciEntry<'a>> Entries<'a, T> {
             _t: core::marker::PhantomData,
         })
     }
+    /// Checks that the FCI is a (possibly empty) multiple of the entry length.
+    pub fn new_checked_allow_empty(buf: &'a [u8], base: usize, what: &'static str) -> Result<Self> {
+        if buf.is_empty() {
+            return Ok(Entries {
+                buf,
+                base,
+                _t: core::marker::PhantomData,
+            });
+        }
+        Self::new_checked(buf, base, what)
+    }
     /// Number of entries.
     pub fn len(&self) -> usize {
         self.buf.len() / T::LEN
     }
-    /// True when there are no entries (never, for a checked list).
+    /// True when there are no entries (only possible for an empty TMMBN).
     pub fn is_empty(&self) -> bool {
         self.buf.is_empty()
     }
@@ -800,7 +814,9 @@ impl FeedbackRepr {
                 rtpfb(RtpfbFmt::NACK)
             }
             FciRepr::Tmmbr(v) | FciRepr::Tmmbn(v) => {
-                non_empty(v.len())?;
+                if matches!(self.fci, FciRepr::Tmmbr(_)) {
+                    non_empty(v.len())?;
+                }
                 for t in v {
                     if t.exp > 63 || t.mantissa >= 1 << 17 || t.overhead >= 1 << 9 {
                         return Err(bad_emit(
