@@ -11,6 +11,7 @@ use rtcscope_stun::{
 use rtcscope_testkit::Expectations;
 use rtcscope_wire::{Error, ErrorKind};
 
+/// The variant name of an error kind, as the expected-failures file keys it.
 pub fn kind_name(k: &ErrorKind) -> &'static str {
     match k {
         ErrorKind::Truncated { .. } => "Truncated",
@@ -76,13 +77,13 @@ fn check_sample(exp: &Expectations, stats: &mut Stats, s: &common::Sample) {
         return check_stun(exp, stats, &s.name, &s.bytes);
     }
     let parsed = if s.stream {
-        ChannelData::parse_prefix(&s.bytes).and_then(|(c, rest)| {
+        ChannelData::parse_prefix(&s.bytes).map(|(c, rest)| {
             assert!(
                 rest.is_empty(),
                 "{}: samples are split by frame_len",
                 s.name
             );
-            Ok(c)
+            c
         })
     } else {
         ChannelData::parse(&s.bytes)
