@@ -500,8 +500,8 @@ impl RtcpPacketRepr {
         })
     }
 
-    /// Appends the packet (header, body, padding). Fails when a field cannot be encoded or the
-    /// body plus padding is not a multiple of 4 bytes.
+    /// Appends the packet (header, body, padding). Without padding an unaligned body is
+    /// zero-padded; with padding, body plus padding must be a multiple of 4 bytes.
     pub fn emit(&self, out: &mut Vec<u8>) -> Result<()> {
         let start = out.len();
         out.extend_from_slice(&[0; HEADER_LEN]);
@@ -515,6 +515,10 @@ impl RtcpPacketRepr {
         if self.padding > 0 {
             out.extend(core::iter::repeat_n(0, usize::from(self.padding) - 1));
             out.push(self.padding);
+        } else {
+            // Bodies that end unaligned (a transport-cc FCI) get zero padding (draft-holmer
+            // §3.1: "zero padding"); with the P bit the padding itself aligns them.
+            pad_from(out, start);
         }
         let len = out.len() - start;
         if len % 4 != 0 || (len / 4 - 1) > usize::from(u16::MAX) {
