@@ -90,9 +90,14 @@ fn compare_message(
 ) {
     let ttype = tshark::str_field(theirs, "stun.type").and_then(hex_u16);
     if ttype != Some(ours.raw_type()) {
-        return report("type", format!("ours 0x{:04x} theirs {ttype:?}", ours.raw_type()));
+        return report(
+            "type",
+            format!("ours 0x{:04x} theirs {ttype:?}", ours.raw_type()),
+        );
     }
-    let tid = tshark::str_field(theirs, "stun.id").unwrap_or_default().replace(':', "");
+    let tid = tshark::str_field(theirs, "stun.id")
+        .unwrap_or_default()
+        .replace(':', "");
     if tid != hex::encode(ours.transaction_id().as_bytes()) {
         return report("transaction id", format!("theirs {tid}"));
     }
@@ -106,11 +111,18 @@ fn compare_message(
     if ttypes.len() != otypes.len() {
         return report(
             "attribute count",
-            format!("ours {} {otypes:x?} theirs {} {ttypes:x?}", otypes.len(), ttypes.len()),
+            format!(
+                "ours {} {otypes:x?} theirs {} {ttypes:x?}",
+                otypes.len(),
+                ttypes.len()
+            ),
         );
     }
     if ttypes != otypes {
-        return report("attribute types", format!("ours {otypes:x?} theirs {ttypes:x?}"));
+        return report(
+            "attribute types",
+            format!("ours {otypes:x?} theirs {ttypes:x?}"),
+        );
     }
     counts.attributes += raws.len();
     let trees = many(&attrs["stun.attribute_tree"]);
@@ -130,18 +142,27 @@ fn compare_message(
                 let ip = tshark::str_field(tree, "stun.att.ipv4")
                     .or_else(|| tshark::str_field(tree, "stun.att.ipv6"))
                     .and_then(|s| s.parse::<std::net::IpAddr>().ok());
-                let port = tshark::str_field(tree, "stun.att.port").and_then(|s| s.parse::<u16>().ok());
+                let port =
+                    tshark::str_field(tree, "stun.att.port").and_then(|s| s.parse::<u16>().ok());
                 counts.addresses += 1;
                 if ip != Some(addr.ip()) || port != Some(addr.port()) {
-                    report(&format!("{t:?}"), format!("ours {addr} theirs {ip:?}:{port:?}"));
+                    report(
+                        &format!("{t:?}"),
+                        format!("ours {addr} theirs {ip:?}:{port:?}"),
+                    );
                 }
             }
             (AttributeType::ERROR_CODE, Attribute::ErrorCode { code, .. }) => {
-                let class = tshark::str_field(tree, "stun.att.error.class").and_then(|s| s.parse::<u16>().ok());
-                let number = tshark::str_field(tree, "stun.att.error").and_then(|s| s.parse::<u16>().ok());
+                let class = tshark::str_field(tree, "stun.att.error.class")
+                    .and_then(|s| s.parse::<u16>().ok());
+                let number =
+                    tshark::str_field(tree, "stun.att.error").and_then(|s| s.parse::<u16>().ok());
                 counts.error_codes += 1;
                 if class.zip(number).map(|(c, n)| c * 100 + n) != Some(code.0) {
-                    report("ERROR-CODE", format!("ours {} theirs {class:?}/{number:?}", code.0));
+                    report(
+                        "ERROR-CODE",
+                        format!("ours {} theirs {class:?}/{number:?}", code.0),
+                    );
                 }
             }
             _ => {}
@@ -178,12 +199,20 @@ fn agrees_with_tshark() {
             let Some(ours) = our_messages(&f.payload, tcp) else {
                 if !theirs.is_empty() && !tcp {
                     counts.disagreements += 1;
-                    exp.failure(&format!("{name}#{}", f.number), "message count", "value", "we see no STUN");
+                    exp.failure(
+                        &format!("{name}#{}", f.number),
+                        "message count",
+                        "value",
+                        "we see no STUN",
+                    );
                 }
                 continue;
             };
             // Classic STUN is the `classicstun` dissector in tshark; not compared here.
-            let ours: Vec<_> = ours.into_iter().filter(|m| m.flavor() == Flavor::Rfc5389).collect();
+            let ours: Vec<_> = ours
+                .into_iter()
+                .filter(|m| m.flavor() == Flavor::Rfc5389)
+                .collect();
             if ours.is_empty() && theirs.is_empty() {
                 continue;
             }
@@ -198,10 +227,17 @@ fn agrees_with_tshark() {
             }
             for (k, (o, t)) in ours.iter().zip(&theirs).enumerate() {
                 counts.messages += 1;
-                let sample = if ours.len() > 1 { format!("{sample}.{}", k + 1) } else { sample.clone() };
+                let sample = if ours.len() > 1 {
+                    format!("{sample}.{}", k + 1)
+                } else {
+                    sample.clone()
+                };
                 let report = |field: &str, detail: String| {
                     let r = exp.failure(&sample, field, "value", &detail);
-                    eprintln!("{sample}: {field}: {detail} -> {}", r.as_deref().unwrap_or("UNEXPECTED"));
+                    eprintln!(
+                        "{sample}: {field}: {detail} -> {}",
+                        r.as_deref().unwrap_or("UNEXPECTED")
+                    );
                 };
                 let before = counts.disagreements;
                 let mut n = 0;
