@@ -1,24 +1,5 @@
 //! The encoder: a builder that appends attributes and finalizes with MESSAGE-INTEGRITY,
 //! MESSAGE-INTEGRITY-SHA256 and FINGERPRINT (RFC 8489 §14.5-14.7).
-//!
-//! ```
-//! use rtcscope_stun::{Attribute, Credentials, Message, MessageBuilder, Method, PasswordAlgorithm,
-//!     PasswordPrep, TransactionId, TransportProtocol};
-//! // A TURN Allocate request with long-term credentials (RFC 8656 §7.1).
-//! let creds = Credentials::long_term("user", "example.org", "nonce123", "secret",
-//!     None, PasswordPrep::SaslPrep)?;
-//! let mut b = MessageBuilder::request(Method::ALLOCATE, TransactionId::Rfc5389([7; 12]));
-//! b.add(&Attribute::RequestedTransport(TransportProtocol::UDP))
-//!     .add(&Attribute::Lifetime(600))
-//!     .credentials(&creds)
-//!     .sign(&creds)
-//!     .fingerprint();
-//! let bytes = b.finish()?;
-//! let msg = Message::parse(&bytes)?;
-//! assert!(msg.verify_integrity(creds.key()).is_ok());
-//! assert!(msg.verify_fingerprint().is_ok());
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! ```
 
 use crate::attr::Attribute;
 use crate::field;
@@ -166,7 +147,27 @@ impl core::fmt::Debug for Credentials {
     }
 }
 
-/// Builds one STUN message by appending attributes; see the [module docs](self).
+/// Builds one STUN message by appending attributes and finalizing with MESSAGE-INTEGRITY,
+/// MESSAGE-INTEGRITY-SHA256 and FINGERPRINT (RFC 8489 §14.5-14.7).
+///
+/// ```
+/// use rtcscope_stun::{Attribute, Credentials, Message, MessageBuilder, Method, PasswordAlgorithm,
+///     PasswordPrep, TransactionId, TransportProtocol};
+/// // A TURN Allocate request with long-term credentials (RFC 8656 §7.1).
+/// let creds = Credentials::long_term("user", "example.org", "nonce123", "secret",
+///     None, PasswordPrep::SaslPrep)?;
+/// let mut b = MessageBuilder::request(Method::ALLOCATE, TransactionId::Rfc5389([7; 12]));
+/// b.add(&Attribute::RequestedTransport(TransportProtocol::UDP))
+///     .add(&Attribute::Lifetime(600))
+///     .credentials(&creds)
+///     .sign(&creds)
+///     .fingerprint();
+/// let bytes = b.finish()?;
+/// let msg = Message::parse(&bytes)?;
+/// assert!(msg.verify_integrity(creds.key()).is_ok());
+/// assert!(msg.verify_fingerprint().is_ok());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 ///
 /// The header's length field is kept current after every append, so MESSAGE-INTEGRITY and
 /// FINGERPRINT are computed over exactly what precedes them. Attributes appended after
