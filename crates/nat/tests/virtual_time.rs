@@ -1,0 +1,479 @@
+//! The NAT check driven on virtual time against simulated NATs and the real server handler,
+//! with and without packet loss. No sockets, no clocks: every verdict here is reproducible.
+
+use rtcscope_nat::check::{CheckConfig, NatCheck, Output};
+use rtcscope_nat::report::{Classic, Filtering, Mapping, PortAllocation, Report, Verdict};
+use rtcscope_nat::server::{Endpoint, ServerConfig, StunServer};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::net::{IpAddr, SocketAddr};
+use std::time::{Duration, Instant};
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Map {
+    None,
+    Eim,
+    Adm,
+    Apdm,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Filt {
+    Open,
+    Eif,
+    Adf,
+    Apdf,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Alloc {
+    Preserve,
+    Sequential(u16),
+    Random,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Loss {
+    None,
+    /// Drops every n-th packet crossing the outside link (deterministic).
+    EveryNth(u32),
+    /// Drops a fraction of packets (seeded pseudo-random).
+    Random(f64),
+    /// Drops all UDP.
+    All,
+}
+
+/// How the simulated server treats CHANGE-REQUEST.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum ServerKind {
+    Rfc5780,
+    /// Advertises OTHER-ADDRESS but answers every request from where it arrived.
+    IgnoresChangeRequest,
+    /// Advertises OTHER-ADDRESS but never answers a CHANGE-REQUEST.
+    SilentOnChangeRequest,
+}
+
+struct Nat {
+    map: Map,
+    filt: Filt,
+    alloc: Alloc,
+    hairpin: bool,
+    public: IpAddr,
+    mappings: HashMap<(SocketAddr, Option<SocketAddr>), u16>,
+    owners: HashMap<u16, SocketAddr>,
+    permits: HashSet<(u16, SocketAddr)>,
+    next_seq: u16,
+    rng: u64,
+}
+
+impl Nat {
+    fn new(map: Map, filt: Filt, alloc: Alloc, hairpin: bool) -> Self {
+        let public: IpAddr = if map == Map::None {
+            "203.0.113.66".parse().unwrap()
+        } else {
+            "203.0.113.1".parse().unwrap()
+        };
+        Nat {
+            map,
+            filt,
+            alloc,
+            hairpin,
+            public,
+            mappings: HashMap::new(),
+            owners: HashMap::new(),
+            permits: HashSet::new(),
+            next_seq: 30000,
+            rng: 0x1234_5678,
+        }
+    }
+
+    fn rand(&mut self) -> u64 {
+        self.rng ^= self.rng << 13;
+        self.rng ^= self.rng >> 7;
+        self.rng ^= self.rng << 17;
+        self.rng
+    }
+
+    /// Outbound: the public source for a packet from `src` to `dst`.
+    fn outbound(&mut self, src: SocketAddr, dst: SocketAddr) -> SocketAddr {
+        let key = match self.map {
+            Map::None | Map::Eim => (src, None),
+            Map::Adm => (src, Some(SocketAddr::new(dst.ip(), 0))),
+            Map::Apdm => (src, Some(dst)),
+        };
+        let port = match self.mappings.get(&key) {
+            Some(p) => *p,
+            None => {
+                let mut p = match (self.map, self.alloc) {
+                    (Map::None, _) | (_, Alloc::Preserve) => src.port(),
+                    (_, Alloc::Sequential(d)) => {
+                        self.next_seq = self.next_seq.wrapping_add(d);
+                        self.next_seq
+                    }
+                    (_, Alloc::Random) => 1024 + (self.rand() % 64000) as u16,
+                };
+                while self.owners.get(&p).is_some_and(|o| *o != src) {
+                    p = p.wrapping_add(1).max(1024);
+                }
+                self.mappings.insert(key, p);
+                self.owners.insert(p, src);
+                p
+            }
+        };
+        self.permits.insert((port, dst));
+        SocketAddr::new(self.public, port)
+    }
+
+    /// Inbound: the internal destination of a packet from `src` to public port `port`.
+    fn inbound(&self, src: SocketAddr, port: u16) -> Option<SocketAddr> {
+        let owner = *self.owners.get(&port)?;
+        let ok = match self.filt {
+            Filt::Open | Filt::Eif => true,
+            Filt::Adf => self.permits.iter().any(|(p, r)| *p == port && r.ip() == src.ip()),
+            Filt::Apdf => self.permits.contains(&(port, src)),
+        };
+        ok.then_some(owner)
+    }
+}
+
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+struct Event {
+    at: Instant,
+    seq: u64,
+    to_server: bool,
+    src: SocketAddr,
+    dst: SocketAddr,
+    data: Vec<u8>,
+}
+
+struct Sim {
+    nat: Nat,
+    servers: Vec<(StunServer, ServerKind)>,
+    loss: Loss,
+    crossings: u32,
+    rng: u64,
+    delay: Duration,
+}
+
+impl Sim {
+    fn lose(&mut self) -> bool {
+        self.crossings += 1;
+        match self.loss {
+            Loss::None => false,
+            Loss::All => true,
+            Loss::EveryNth(n) => self.crossings % n == 0,
+            Loss::Random(p) => {
+                self.rng = self
+                    .rng
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                ((self.rng >> 33) as f64 / (1u64 << 31) as f64) < p
+            }
+        }
+    }
+
+    fn server_for(&self, dst: SocketAddr) -> Option<(usize, Endpoint)> {
+        self.servers.iter().enumerate().find_map(|(i, (s, _))| {
+            s.config()
+                .endpoints()
+                .into_iter()
+                .find(|(_, a)| *a == dst)
+                .map(|(e, _)| (i, e))
+        })
+    }
+}
+
+fn run(
+    map: Map,
+    filt: Filt,
+    alloc: Alloc,
+    hairpin: bool,
+    loss: Loss,
+    server_kind: ServerKind,
+    plain_only: bool,
+    seed: u64,
+) -> Report {
+    let mut primary = ServerConfig::new("198.51.100.2".parse().unwrap(), 3478);
+    if !plain_only {
+        primary.alternate_ip = Some("198.51.100.3".parse().unwrap());
+        primary.alternate_port = Some(3479);
+    }
+    let plain = ServerConfig::new("198.51.100.130".parse().unwrap(), 3478);
+    let servers_addr: Vec<SocketAddr> = vec![
+        "198.51.100.2:3478".parse().unwrap(),
+        "198.51.100.130:3478".parse().unwrap(),
+    ];
+    let mut sim = Sim {
+        nat: Nat::new(map, filt, alloc, hairpin),
+        servers: vec![
+            (StunServer::new(primary), server_kind),
+            (StunServer::new(plain), ServerKind::Rfc5780),
+        ],
+        loss,
+        crossings: 0,
+        rng: seed,
+        delay: Duration::from_millis(10),
+    };
+    let inside_ip: IpAddr = if map == Map::None {
+        "203.0.113.66".parse().unwrap()
+    } else {
+        "10.0.0.2".parse().unwrap()
+    };
+    let t0 = Instant::now();
+    let mut cfg = CheckConfig::new(servers_addr, seed);
+    cfg.lifetime = None;
+    let mut check = NatCheck::new(cfg, t0);
+    let mut now = t0;
+    let mut socks: HashMap<usize, SocketAddr> = HashMap::new();
+    let mut by_addr: HashMap<SocketAddr, usize> = HashMap::new();
+    let mut next_port = 50000u16;
+    let mut queue: BinaryHeap<Reverse<Event>> = BinaryHeap::new();
+    let mut seq = 0u64;
+    for _ in 0..100_000 {
+        while let Some(o) = check.poll_output() {
+            match o {
+                Output::Open(id) => {
+                    next_port += 7;
+                    let a = SocketAddr::new(inside_ip, next_port);
+                    socks.insert(id, a);
+                    by_addr.insert(a, id);
+                    check.opened(now, id, Some(a));
+                }
+                Output::Transmit { socket, dst, payload } => {
+                    let src = socks[&socket];
+                    seq += 1;
+                    if dst.ip() == sim.nat.public && map != Map::None {
+                        // Hairpin: straight back inside, translated, if the NAT does that.
+                        if sim.nat.hairpin {
+                            let psrc = sim.nat.outbound(src, dst);
+                            if let Some(owner) = sim.nat.owners.get(&dst.port()).copied() {
+                                queue.push(Reverse(Event {
+                                    at: now + Duration::from_millis(1),
+                                    seq,
+                                    to_server: false,
+                                    src: psrc,
+                                    dst: owner,
+                                    data: payload,
+                                }));
+                            }
+                        }
+                        continue;
+                    }
+                    let psrc = sim.nat.outbound(src, dst);
+                    if sim.lose() {
+                        continue;
+                    }
+                    queue.push(Reverse(Event {
+                        at: now + sim.delay,
+                        seq,
+                        to_server: true,
+                        src: psrc,
+                        dst,
+                        data: payload,
+                    }));
+                }
+                Output::Close(_) => {}
+            }
+        }
+        if check.is_done() {
+            if std::env::var("SIMDEBUG").is_ok() { for l in check.trace() { eprintln!("{l}"); } }
+            return check.report(now);
+        }
+        let timer = check.poll_timeout().expect("a running check has a timeout");
+        let next_event = queue.peek().map(|Reverse(e)| e.at);
+        match next_event {
+            Some(at) if at <= timer => {
+                let Reverse(e) = queue.pop().unwrap();
+                now = now.max(e.at);
+                if e.to_server {
+                    let Some((i, at_ep)) = sim.server_for(e.dst) else {
+                        continue;
+                    };
+                    let kind = sim.servers[i].1;
+                    let has_change = rtcscope_stun::Message::parse(&e.data).is_ok_and(|m| {
+                            m.get(rtcscope_stun::AttributeType::CHANGE_REQUEST).is_some()
+                        });
+                    if kind == ServerKind::SilentOnChangeRequest && has_change {
+                        continue;
+                    }
+                    let Ok(mut reply) = sim.servers[i].0.handle(now, at_ep, e.src, &e.data) else {
+                        continue;
+                    };
+                    if kind == ServerKind::IgnoresChangeRequest {
+                        reply.from = at_ep;
+                    }
+                    let from = sim.servers[i].0.config().address(reply.from).unwrap();
+                    if sim.lose() {
+                        continue;
+                    }
+                    seq += 1;
+                    queue.push(Reverse(Event {
+                        at: now + sim.delay,
+                        seq,
+                        to_server: false,
+                        src: from,
+                        dst: reply.to,
+                        data: reply.payload,
+                    }));
+                } else {
+                    // Toward the client: through the NAT's filter unless already inside.
+                    let internal = if e.dst.ip() == inside_ip {
+                        Some(e.dst)
+                    } else {
+                        sim.nat.inbound(e.src, e.dst.port())
+                    };
+                    let internal = match (map, internal) {
+                        (Map::None, _) => {
+                            // No NAT: the firewall filters on the real port.
+                            let ok = match filt {
+                                Filt::Open | Filt::Eif => true,
+                                Filt::Adf => sim
+                                    .nat
+                                    .permits
+                                    .iter()
+                                    .any(|(p, r)| *p == e.dst.port() && r.ip() == e.src.ip()),
+                                Filt::Apdf => sim.nat.permits.contains(&(e.dst.port(), e.src)),
+                            };
+                            ok.then_some(e.dst)
+                        }
+                        (_, i) => i,
+                    };
+                    if let Some(a) = internal {
+                        if let Some(id) = by_addr.get(&a) {
+                            check.handle_datagram(now, *id, e.src, &e.data);
+                        }
+                    }
+                }
+            }
+            _ => {
+                now = now.max(timer);
+                check.handle_timeout(now);
+            }
+        }
+    }
+    panic!("the check did not finish");
+}
+
+fn typical(map: Map, filt: Filt, alloc: Alloc, hairpin: bool, loss: Loss, seed: u64) -> Report {
+    run(map, filt, alloc, hairpin, loss, ServerKind::Rfc5780, false, seed)
+}
+
+#[track_caller]
+fn expect(r: &Report, mapping: Mapping, filtering: Filtering, classic: Classic) {
+    assert_eq!(r.mapping, mapping, "mapping in {r:#?}");
+    assert_eq!(r.filtering, filtering, "filtering in {r:#?}");
+    assert_eq!(r.classic, classic, "classic in {r:#?}");
+}
+
+#[test]
+fn every_type_without_loss() {
+    use Filtering as F;
+    use Mapping as M;
+    let r = typical(Map::None, Filt::Open, Alloc::Preserve, false, Loss::None, 1);
+    expect(&r, M::NoNat, F::EndpointIndependent, Classic::OpenInternet);
+    assert_eq!(r.hairpinning, None);
+    let r = typical(Map::None, Filt::Apdf, Alloc::Preserve, false, Loss::None, 2);
+    expect(&r, M::NoNat, F::AddressAndPortDependent, Classic::SymmetricUdpFirewall);
+    let r = typical(Map::Eim, Filt::Eif, Alloc::Preserve, true, Loss::None, 3);
+    expect(&r, M::EndpointIndependent, F::EndpointIndependent, Classic::FullCone);
+    assert_eq!(r.hairpinning, Some(true));
+    assert_eq!(r.port_preservation, Some(true));
+    assert_eq!(r.webrtc, Verdict::DirectLikely);
+    let r = typical(Map::Eim, Filt::Adf, Alloc::Preserve, true, Loss::None, 4);
+    expect(&r, M::EndpointIndependent, F::AddressDependent, Classic::RestrictedCone);
+    let r = typical(Map::Eim, Filt::Apdf, Alloc::Preserve, false, Loss::None, 5);
+    expect(&r, M::EndpointIndependent, F::AddressAndPortDependent, Classic::PortRestrictedCone);
+    assert_eq!(r.hairpinning, Some(false));
+    let r = typical(Map::Adm, Filt::Apdf, Alloc::Random, false, Loss::None, 6);
+    expect(&r, M::AddressDependent, F::AddressAndPortDependent, Classic::Symmetric);
+    assert_eq!(r.webrtc, Verdict::SomePeers);
+    let r = typical(Map::Apdm, Filt::Apdf, Alloc::Random, false, Loss::None, 7);
+    expect(&r, M::AddressAndPortDependent, F::AddressAndPortDependent, Classic::Symmetric);
+    assert_eq!(r.port_allocation, Some(PortAllocation::Random));
+    assert_eq!(r.port_preservation, Some(false));
+    let r = typical(Map::Apdm, Filt::Apdf, Alloc::Sequential(2), false, Loss::None, 8);
+    assert_eq!(r.port_allocation, Some(PortAllocation::Sequential { delta: 2 }));
+    let r = typical(Map::Eim, Filt::Apdf, Alloc::Preserve, false, Loss::All, 9);
+    assert_eq!(r.classic, Classic::UdpBlocked);
+    assert_eq!(r.webrtc, Verdict::TurnNeeded);
+}
+
+#[test]
+fn fast_on_a_fast_path() {
+    // 10 ms each way: a full cone finishes in a few round trips, a port-restricted cone needs
+    // two negative windows (test and re-check) on top.
+    let r = typical(Map::Eim, Filt::Eif, Alloc::Preserve, true, Loss::None, 11);
+    assert!(r.duration_ms < 200.0, "{}", r.duration_ms);
+    let r = typical(Map::Eim, Filt::Apdf, Alloc::Preserve, true, Loss::None, 12);
+    assert!(r.duration_ms < 800.0, "{}", r.duration_ms);
+}
+
+#[test]
+fn every_fifth_packet_lost_changes_nothing() {
+    use Filtering as F;
+    use Mapping as M;
+    for seed in 0..5 {
+        let r = typical(Map::Eim, Filt::Adf, Alloc::Preserve, true, Loss::EveryNth(5), seed);
+        expect(&r, M::EndpointIndependent, F::AddressDependent, Classic::RestrictedCone);
+        let r = typical(Map::Apdm, Filt::Apdf, Alloc::Sequential(2), false, Loss::EveryNth(5), seed);
+        expect(&r, M::AddressAndPortDependent, F::AddressAndPortDependent, Classic::Symmetric);
+        let r = typical(Map::None, Filt::Open, Alloc::Preserve, false, Loss::EveryNth(5), seed);
+        expect(&r, M::NoNat, F::EndpointIndependent, Classic::OpenInternet);
+    }
+}
+
+#[test]
+fn twenty_percent_random_loss_changes_nothing() {
+    let cases = [
+        (Map::None, Filt::Open, Classic::OpenInternet),
+        (Map::None, Filt::Apdf, Classic::SymmetricUdpFirewall),
+        (Map::Eim, Filt::Eif, Classic::FullCone),
+        (Map::Eim, Filt::Adf, Classic::RestrictedCone),
+        (Map::Eim, Filt::Apdf, Classic::PortRestrictedCone),
+        (Map::Adm, Filt::Apdf, Classic::Symmetric),
+        (Map::Apdm, Filt::Apdf, Classic::Symmetric),
+    ];
+    let mut wrong = Vec::new();
+    for (map, filt, classic) in cases {
+        for seed in 0..60u64 {
+            let r = typical(map, filt, Alloc::Random, true, Loss::Random(0.2), seed * 7919 + 1);
+            if r.classic != classic {
+                wrong.push(format!("{map:?}/{filt:?} seed {seed}: {:?}", r.classic));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
+
+#[test]
+fn server_ignoring_change_request_is_never_a_full_cone() {
+    for (map, filt) in [
+        (Map::Eim, Filt::Apdf),
+        (Map::Eim, Filt::Eif),
+        (Map::Apdm, Filt::Apdf),
+    ] {
+        let r = run(map, filt, Alloc::Preserve, false, Loss::None, ServerKind::IgnoresChangeRequest, false, 3);
+        assert_eq!(r.filtering, Filtering::Unknown, "{r:#?}");
+        assert!(r.filtering_basis.contains("ignores CHANGE-REQUEST"), "{r:#?}");
+        assert_ne!(r.classic, Classic::FullCone);
+    }
+}
+
+#[test]
+fn server_silent_on_change_request_is_detected_on_an_eim_nat() {
+    let r = run(Map::Eim, Filt::Apdf, Alloc::Preserve, false, Loss::None, ServerKind::SilentOnChangeRequest, false, 4);
+    assert_eq!(r.filtering, Filtering::Unknown, "{r:#?}");
+    assert_eq!(r.classic, Classic::ConeFilteringUnknown);
+}
+
+#[test]
+fn plain_servers_give_mapping_by_comparison_and_unknown_filtering() {
+    let r = run(Map::Eim, Filt::Apdf, Alloc::Preserve, false, Loss::None, ServerKind::Rfc5780, true, 5);
+    assert_eq!(r.mapping, Mapping::EndpointIndependent, "{r:#?}");
+    assert_eq!(r.filtering, Filtering::Unknown);
+    assert!(r.servers.iter().all(|s| s.rfc5780.contains("no OTHER-ADDRESS")));
+    let r = run(Map::Apdm, Filt::Apdf, Alloc::Random, false, Loss::None, ServerKind::Rfc5780, true, 6);
+    assert_eq!(r.mapping, Mapping::EndpointDependent, "{r:#?}");
+    assert_eq!(r.classic, Classic::Symmetric);
+}
+
