@@ -24,6 +24,7 @@ pub mod flow;
 pub mod ice;
 pub mod report;
 pub mod series;
+pub mod streams;
 pub mod turn;
 
 use demux::Kind;
@@ -159,6 +160,8 @@ pub struct Engine {
     transactions: HashMap<[u8; 16], Tx>,
     tx_inserts: u64,
     reflexive: Vec<Reflexive>,
+    streams: streams::Streams,
+    hints_srtp: bool,
     counters: Counters,
     damage: Vec<Damage>,
     first_ns: Option<i64>,
@@ -183,6 +186,8 @@ impl Engine {
             transactions: HashMap::new(),
             tx_inserts: 0,
             reflexive: Vec::new(),
+            streams: streams::Streams::default(),
+            hints_srtp: false,
             counters: Counters::default(),
             damage: Vec::new(),
             first_ns: None,
@@ -336,6 +341,27 @@ impl Engine {
                 dtls_seen,
             )
         };
+        // RTCP needs context: a flow that already carries RTP or DTLS (SRTCP's encrypted tail
+        // cannot be checked), or a cleartext compound packet whose lengths tile the datagram.
+        let kind = match kind {
+            Kind::Rtcp => {
+                let media = self
+                    .flows
+                    .get(&key)
+                    .is_some_and(|f| f.counts.rtp > 0 || f.counts.dtls > 0);
+                if media
+                    || rtcscope_rtp::rtcp::Compound::new(payload)
+                        .check(true)
+                        .is_ok()
+                {
+                    Kind::Rtcp
+                } else {
+                    Kind::Unknown
+                }
+            }
+            k => k,
+        };
+        // RTP is counted once its stream passes probation (below).
         if let Some(f) = self.flows.get_mut(&key) {
             let c = &mut f.counts;
             match kind {
@@ -343,9 +369,8 @@ impl Engine {
                 Kind::ClassicStun => c.classic_stun += 1,
                 Kind::ChannelData => c.channel_data += 1,
                 Kind::Dtls => c.dtls += 1,
-                Kind::Rtp => c.rtp += 1,
                 Kind::Rtcp => c.rtcp += 1,
-                Kind::Unknown => c.unknown += 1,
+                Kind::Rtp | Kind::Unknown => c.unknown += 1,
             }
         }
         match kind {
@@ -354,8 +379,36 @@ impl Engine {
                 Err(e) => self.damaged(ctx.number, e.to_string()),
             },
             Kind::ChannelData => self.channel_data(ctx, payload),
+            Kind::Rtp => {
+                let forward = key.lo == ctx.src && key.hi == ctx.dst;
+                let encrypted = self.encrypted(key);
+                let confirmed = self
+                    .streams
+                    .rtp(ctx.now, key, forward, ctx.src, ctx.dst, payload, encrypted);
+                if let Some(f) = self.flows.get_mut(&key) {
+                    // Packets held in probation move from "unknown" to RTP.
+                    f.counts.unknown -= confirmed.min(f.counts.unknown);
+                    f.counts.rtp += confirmed;
+                }
+            }
+            Kind::Rtcp => {
+                let encrypted = self.encrypted(key);
+                self.streams.rtcp(ctx.now, payload, encrypted);
+            }
             _ => {}
         }
+    }
+
+    /// Media on a flow that carried DTLS is DTLS-SRTP; an SDP with `a=crypto` says SDES-SRTP.
+    fn encrypted(&self, key: FlowKey) -> bool {
+        self.hints_srtp || self.flows.get(&key).is_some_and(|f| f.counts.dtls > 0)
+    }
+
+    /// Gives the engine what SDPs say about the media (codecs, clock rates, extension ids,
+    /// RTX groups), and whether they negotiated SDES-SRTP (`a=crypto`).
+    pub fn set_media_hints(&mut self, hints: streams::MediaHints, sdes_srtp: bool) {
+        self.streams.hints = hints;
+        self.hints_srtp = sdes_srtp;
     }
 
     fn channel_data(&mut self, ctx: Ctx, payload: &[u8]) {
@@ -767,6 +820,11 @@ impl Engine {
     /// First and last packet times.
     pub fn time_span(&self) -> Option<(i64, i64)> {
         self.first_ns.map(|f| (f, self.last_ns))
+    }
+
+    /// RTP streams.
+    pub fn streams(&self) -> &streams::Streams {
+        &self.streams
     }
 
     /// Transactions currently remembered (for memory-bound tests).

@@ -31,6 +31,8 @@ pub struct Report {
     pub turn_allocations: Vec<Allocation>,
     /// Server-reflexive addresses from plain STUN Binding exchanges.
     pub reflexive: Vec<Reflexive>,
+    /// RTP streams, by flow then SSRC.
+    pub streams: Vec<crate::streams::Stream>,
     /// Flows, WebRTC ones first, then by bytes.
     pub flows: Vec<FlowReport>,
     /// Damaged packets.
@@ -236,8 +238,19 @@ impl Report {
                 .then(x.a.cmp(&y.a))
                 .then(x.b.cmp(&y.b))
         });
+        let mut streams = engine.streams.clone_finished();
+        if engine.counters().capture_drops.is_some_and(|d| d > 0) {
+            for s in &mut streams {
+                s.loss_uncertain = true;
+            }
+        }
+        streams.sort_by(|x, y| {
+            (x.relay, x.src, x.dst, x.first_ns, x.ssrc)
+                .cmp(&(y.relay, y.src, y.dst, y.first_ns, y.ssrc))
+        });
         Report {
             schema: SCHEMA,
+            streams,
             start_ns: engine.time_span().map(|(s, _)| s),
             end_ns: engine.time_span().map(|(_, e)| e),
             counters: engine.counters(),

@@ -457,6 +457,89 @@ pub fn render(r: &Report, all_flows: bool) -> String {
             );
         }
     }
+    let _ = writeln!(s, "\nRTP streams: {}", r.streams.len());
+    if !r.streams.is_empty() {
+        let _ = writeln!(
+            s,
+            "  {:>10}  {:<45} {:<7} {:<12} {:>7} {:>6} {:>5} {:>5} {:>9} {:>10}  notes",
+            "SSRC",
+            "sender → receiver",
+            "kind",
+            "codec/PT",
+            "packets",
+            "lost",
+            "dup",
+            "late",
+            "jitter",
+            "avg rate"
+        );
+    }
+    for st in &r.streams {
+        let pts: Vec<String> = st
+            .payload_types
+            .iter()
+            .map(|(p, _)| p.to_string())
+            .collect();
+        let codec = match (&st.codec, st.clock_rate) {
+            (Some(c), Some(r)) => format!("{c}/{r}"),
+            (Some(c), None) => c.clone(),
+            (None, Some(r)) => format!("PT{}/{r}", pts.join(",")),
+            (None, None) => format!("PT{}", pts.join(",")),
+        };
+        let dur = (st.last_ns - st.first_ns).max(1_000_000_000);
+        let mut notes = Vec::new();
+        if st.relay.is_some() {
+            notes.push(format!("inside TURN #{}", st.relay.unwrap_or_default()));
+        }
+        if let Some(m) = &st.mid {
+            notes.push(format!("mid {m}"));
+        }
+        if let Some(rid) = &st.rid {
+            notes.push(format!("rid {rid}"));
+        }
+        if let Some(why) = st.rtx_reason {
+            notes.push(match st.rtx_of {
+                Some(m) => format!("RTX of 0x{m:08x} ({why})"),
+                None => format!("RTX/padding? ({why})"),
+            });
+        }
+        if st.encrypted {
+            notes.push("SRTP".into());
+        }
+        if st.clock_source == Some(rtcscope_analysis::streams::ClockSource::Inferred) {
+            notes.push("clock inferred".into());
+        }
+        if let Some(rr) = st.receiver_report {
+            notes.push(format!(
+                "RR: {:.1}% lost, {} cumulative",
+                rr.fraction_lost * 100.0,
+                rr.cumulative_lost
+            ));
+        }
+        if let Some(rtt) = st.rtcp_rtt_ms {
+            notes.push(format!("RTCP RTT {rtt:.1} ms"));
+        }
+        if st.loss_uncertain && st.lost() > 0 {
+            notes.push("loss may be the capture's own".into());
+        }
+        let _ = writeln!(
+            s,
+            "  0x{:08x}  {:<45} {:<7} {:<12} {:>7} {:>6} {:>5} {:>5} {:>9} {:>10}  {}",
+            st.ssrc,
+            format!("{} → {}", st.src, st.dst),
+            format!("{:?}", st.kind).to_lowercase(),
+            codec,
+            st.packets,
+            st.lost(),
+            st.duplicates,
+            st.reordered,
+            st.jitter_ms
+                .map(|j| format!("{j:.1} ms"))
+                .unwrap_or_else(|| "-".into()),
+            bitrate(st.bytes * 8 * 1_000_000_000 / dur as u64),
+            notes.join("; ")
+        );
+    }
     let webrtc: Vec<_> = r.flows.iter().filter(|f| is_webrtc(f)).collect();
     let _ = writeln!(
         s,

@@ -1,0 +1,813 @@
+//! Per-SSRC RTP streams and what RTCP says about them.
+//!
+//! Sequence accounting follows RFC 3550 Appendix A.1 (extended sequence numbers across
+//! wrap-around, with a probation of two in-order packets before a new SSRC counts) and A.8
+//! (interarrival jitter). Loss is `expected - received` over unique sequence numbers, so
+//! duplicates never hide loss; a 1024-packet window tells duplicates from late (reordered)
+//! packets.
+//!
+//! Clock rates come from the SDP when one is given, else the static payload-type table of
+//! RFC 3551, else they are inferred from RTP timestamps against arrival times after at least a
+//! second of media and snapped to the usual rates; jitter is computed once the rate is known.
+
+use crate::flow::FlowKey;
+use crate::series::Series;
+use rtcscope_rtp::rtp::extmap::{ExtensionMap, ExtensionValue};
+use rtcscope_rtp::rtp::RtpPacket;
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// Distinct payload types remembered per stream.
+pub const MAX_PAYLOAD_TYPES: usize = 8;
+/// Streams kept; beyond this new SSRCs are counted only.
+pub const MAX_STREAMS: usize = 10_000;
+const WINDOW: u32 = 1024;
+const MAX_DROPOUT: u32 = 3000;
+const MAX_MISORDER: u32 = 100;
+
+/// Where a stream's clock rate came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClockSource {
+    /// The SDP's rtpmap.
+    Sdp,
+    /// RFC 3551's static payload types.
+    StaticTable,
+    /// Inferred from timestamps against arrival times.
+    Inferred,
+}
+
+/// Media kind, from the SDP or the clock rate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MediaKind {
+    /// Audio.
+    Audio,
+    /// Video.
+    Video,
+    /// Not known.
+    Unknown,
+}
+
+/// A codec as the SDP names it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Codec {
+    /// Encoding name (`opus`, `VP8`, `rtx`).
+    pub name: String,
+    /// Clock rate.
+    pub clock_rate: u32,
+    /// For RTX: the payload type it repairs.
+    pub apt: Option<u8>,
+}
+
+/// What an SDP says about media, as the engine uses it (filled by the caller from
+/// `rtcscope-sdp`, so the engine does not depend on the SDP parser).
+#[derive(Clone, Debug, Default)]
+pub struct MediaHints {
+    /// Payload type → codec.
+    pub codecs: HashMap<u8, Codec>,
+    /// Header-extension ids.
+    pub extmap: Option<ExtensionMap>,
+    /// (media SSRC, RTX SSRC) from `a=ssrc-group:FID`.
+    pub fid: Vec<(u32, u32)>,
+    /// SSRC → mid, from `a=ssrc` lines in media sections.
+    pub ssrc_mid: HashMap<u32, String>,
+    /// mid → kind.
+    pub mid_kind: HashMap<String, MediaKind>,
+}
+
+/// RFC 3551 static payload types with their clock rates.
+pub fn static_clock_rate(pt: u8) -> Option<(u32, &'static str, MediaKind)> {
+    Some(match pt {
+        0 => (8000, "PCMU", MediaKind::Audio),
+        3 => (8000, "GSM", MediaKind::Audio),
+        4 => (8000, "G723", MediaKind::Audio),
+        8 => (8000, "PCMA", MediaKind::Audio),
+        9 => (8000, "G722", MediaKind::Audio),
+        13 => (8000, "CN", MediaKind::Audio),
+        18 => (8000, "G729", MediaKind::Audio),
+        26 => (90000, "JPEG", MediaKind::Video),
+        31 => (90000, "H261", MediaKind::Video),
+        32 => (90000, "MPV", MediaKind::Video),
+        34 => (90000, "H263", MediaKind::Video),
+        _ => return None,
+    })
+}
+
+/// Snaps an estimated rate to the common RTP clock rates (within 5 %).
+fn snap_rate(est: f64) -> Option<u32> {
+    [8000u32, 16000, 24000, 32000, 44100, 48000, 90000]
+        .into_iter()
+        .find(|&r| (est - f64::from(r)).abs() <= f64::from(r) * 0.05)
+}
+
+/// One RTP stream: an SSRC in one direction of one flow.
+#[derive(Clone, Debug, Serialize)]
+pub struct Stream {
+    /// The SSRC.
+    pub ssrc: u32,
+    /// The flow (direction: `forward` = a → b of the flow).
+    #[serde(skip)]
+    pub flow: FlowKey,
+    /// Sender address.
+    pub src: std::net::SocketAddr,
+    /// Receiver address.
+    pub dst: std::net::SocketAddr,
+    /// Inside TURN allocation, when unwrapped from a relay.
+    pub relay: Option<u32>,
+    /// First packet.
+    pub first_ns: i64,
+    /// Last packet.
+    pub last_ns: i64,
+    /// Packets received (including duplicates).
+    pub packets: u64,
+    /// Bytes (whole RTP packets).
+    pub bytes: u64,
+    /// RTP header bytes (fixed header, CSRCs, extensions).
+    pub header_bytes: u64,
+    /// Payload types seen with their counts.
+    pub payload_types: Vec<(u8, u64)>,
+    /// Codec name, when known.
+    pub codec: Option<String>,
+    /// Clock rate, when known.
+    pub clock_rate: Option<u32>,
+    /// Where the clock rate came from.
+    pub clock_source: Option<ClockSource>,
+    /// Audio or video.
+    pub kind: MediaKind,
+    /// Packets with the marker bit.
+    pub markers: u64,
+    /// Packets with the padding bit.
+    pub padded: u64,
+    /// Packets whose payload is nothing but padding (cleartext only).
+    pub padding_only: u64,
+    /// Whether payloads are SRTP ciphertext.
+    pub encrypted: bool,
+    /// Unique sequence numbers received.
+    pub unique: u64,
+    /// Duplicates.
+    pub duplicates: u64,
+    /// Packets that arrived after a later sequence number (reordered).
+    pub reordered: u64,
+    /// Highest extended sequence number.
+    pub max_ext_seq: u64,
+    /// First extended sequence number.
+    pub base_ext_seq: u64,
+    /// Sequence jumps larger than RFC 3550's MAX_DROPOUT (restarts).
+    pub seq_jumps: u64,
+    /// Interarrival jitter (RFC 3550 A.8) in milliseconds, once the clock rate is known.
+    pub jitter_ms: Option<f64>,
+    /// sdes:mid seen in a header extension.
+    pub mid: Option<String>,
+    /// rtp-stream-id.
+    pub rid: Option<String>,
+    /// repaired-rtp-stream-id (this stream repairs `rid`).
+    pub repaired_rid: Option<String>,
+    /// The SSRC this stream retransmits for (RTX), when known.
+    pub rtx_of: Option<u32>,
+    /// Why this stream is thought to be RTX or padding.
+    pub rtx_reason: Option<&'static str>,
+    /// Loss figures may be the capture's own (the capture dropped packets).
+    pub loss_uncertain: bool,
+    /// Passed RFC 3550 A.1 probation (two packets in sequence); unconfirmed "streams" are
+    /// other traffic that happened to look like an RTP header and are not reported.
+    pub confirmed: bool,
+    /// Bandwidth over time (forward = this stream's direction).
+    pub series: Series,
+    /// RTCP sender reports for this SSRC.
+    pub sender_reports: u64,
+    /// Packet count in the last SR.
+    pub sr_packet_count: Option<u32>,
+    /// What the receiver reported (last RR block about this SSRC).
+    pub receiver_report: Option<ReceiverView>,
+    /// Round-trip time from LSR/DLSR (ms), last computed.
+    pub rtcp_rtt_ms: Option<f64>,
+    #[serde(skip)]
+    seq: SeqState,
+    #[serde(skip)]
+    jitter: JitterState,
+    #[serde(skip)]
+    infer: Option<(i64, u32)>,
+}
+
+/// The receiver's view from an RTCP report block.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct ReceiverView {
+    /// Fraction lost since the previous report (0–1).
+    pub fraction_lost: f64,
+    /// Cumulative packets lost.
+    pub cumulative_lost: i32,
+    /// Interarrival jitter in RTP timestamp units.
+    pub jitter: u32,
+}
+
+#[derive(Clone, Debug, Default)]
+struct SeqState {
+    started: bool,
+    max_seq: u16,
+    cycles: u64,
+    window: [u64; (WINDOW / 64) as usize],
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+struct JitterState {
+    prev_transit: Option<f64>,
+    jitter: f64,
+}
+
+impl Stream {
+    fn new(
+        ssrc: u32,
+        flow: FlowKey,
+        src: std::net::SocketAddr,
+        dst: std::net::SocketAddr,
+        now: i64,
+    ) -> Self {
+        Stream {
+            ssrc,
+            flow,
+            src,
+            dst,
+            relay: flow.relay,
+            first_ns: now,
+            last_ns: now,
+            packets: 0,
+            bytes: 0,
+            header_bytes: 0,
+            payload_types: Vec::new(),
+            codec: None,
+            clock_rate: None,
+            clock_source: None,
+            kind: MediaKind::Unknown,
+            markers: 0,
+            padded: 0,
+            padding_only: 0,
+            encrypted: false,
+            unique: 0,
+            duplicates: 0,
+            reordered: 0,
+            max_ext_seq: 0,
+            base_ext_seq: 0,
+            seq_jumps: 0,
+            jitter_ms: None,
+            mid: None,
+            rid: None,
+            repaired_rid: None,
+            rtx_of: None,
+            rtx_reason: None,
+            loss_uncertain: false,
+            confirmed: false,
+            series: Series::new(now),
+            sender_reports: 0,
+            sr_packet_count: None,
+            receiver_report: None,
+            rtcp_rtt_ms: None,
+            seq: SeqState::default(),
+            jitter: JitterState::default(),
+            infer: None,
+        }
+    }
+
+    /// Packets expected from the sequence numbers (highest − first + 1).
+    pub fn expected(&self) -> u64 {
+        if self.unique == 0 {
+            0
+        } else {
+            self.max_ext_seq - self.base_ext_seq + 1
+        }
+    }
+
+    /// Packets lost: expected − unique received (never negative).
+    pub fn lost(&self) -> u64 {
+        self.expected().saturating_sub(self.unique)
+    }
+
+    fn bit(&mut self, ext: u64) -> bool {
+        let i = (ext % u64::from(WINDOW)) as usize;
+        let (w, b) = (i / 64, i % 64);
+        let was = self.seq.window[w] & (1 << b) != 0;
+        self.seq.window[w] |= 1 << b;
+        was
+    }
+
+    fn clear_bit(&mut self, ext: u64) {
+        let i = (ext % u64::from(WINDOW)) as usize;
+        self.seq.window[i / 64] &= !(1 << (i % 64));
+    }
+
+    /// RFC 3550 A.1-style sequence update.
+    fn sequence(&mut self, seq: u16) {
+        if !self.seq.started {
+            self.seq.started = true;
+            self.seq.max_seq = seq;
+            self.base_ext_seq = u64::from(seq);
+            self.max_ext_seq = u64::from(seq);
+            self.unique = 1;
+            self.bit(u64::from(seq));
+            return;
+        }
+        let delta = seq.wrapping_sub(self.seq.max_seq);
+        if delta == 0 {
+            self.duplicates += 1;
+            return;
+        }
+        if u32::from(delta) < MAX_DROPOUT {
+            // In order, possibly with a gap.
+            if seq < self.seq.max_seq {
+                self.seq.cycles += 1 << 16;
+            }
+            let new_ext = self.seq.cycles + u64::from(seq);
+            // Clear window bits for the skipped numbers so late arrivals are not duplicates.
+            let skipped = (new_ext - self.max_ext_seq).min(u64::from(WINDOW));
+            for k in 1..skipped {
+                self.clear_bit(new_ext - k);
+            }
+            self.seq.max_seq = seq;
+            self.max_ext_seq = new_ext;
+            self.bit(new_ext);
+            self.unique += 1;
+        } else if u32::from(delta) <= 65536 - MAX_MISORDER {
+            // A large jump: a restart of the sender's sequence. Start a new base.
+            self.seq_jumps += 1;
+            let lost_before = self.lost();
+            self.seq.cycles = 0;
+            self.seq.max_seq = seq;
+            self.seq.window = Default::default();
+            // Keep the loss seen so far by shifting the base.
+            self.max_ext_seq = u64::from(seq) + (1 << 32);
+            self.base_ext_seq = self.max_ext_seq - (self.unique + lost_before);
+            self.seq.cycles = 1 << 32;
+            self.bit(self.max_ext_seq);
+            self.unique += 1;
+        } else {
+            // Late: within MAX_MISORDER behind.
+            let back = u64::from(self.seq.max_seq.wrapping_sub(seq));
+            if back > self.max_ext_seq - self.base_ext_seq {
+                // Earlier than the first packet seen: extends the base.
+                self.base_ext_seq -= back - (self.max_ext_seq - self.base_ext_seq);
+                let ext = self.base_ext_seq;
+                self.bit(ext);
+                self.unique += 1;
+                self.reordered += 1;
+                return;
+            }
+            let ext = self.max_ext_seq - back;
+            if self.bit(ext) {
+                self.duplicates += 1;
+            } else {
+                self.unique += 1;
+                self.reordered += 1;
+            }
+        }
+    }
+
+    fn update_jitter(&mut self, now: i64, ts: u32) {
+        let Some(rate) = self.clock_rate else {
+            return;
+        };
+        // Transit in timestamp units; the constant offset cancels in the differences.
+        let arrival = now as f64 * f64::from(rate) / 1e9;
+        let transit = arrival - f64::from(ts);
+        if let Some(prev) = self.jitter.prev_transit {
+            let mut d = (transit - prev).abs();
+            // Timestamps wrap at 2^32 units.
+            if d > 2f64.powi(31) {
+                d = (d - 2f64.powi(32)).abs();
+            }
+            self.jitter.jitter += (d - self.jitter.jitter) / 16.0;
+            self.jitter_ms = Some(self.jitter.jitter * 1000.0 / f64::from(rate));
+        }
+        self.jitter.prev_transit = Some(transit);
+    }
+
+    fn infer_rate(&mut self, now: i64, ts: u32) {
+        if self.clock_rate.is_some() {
+            return;
+        }
+        match self.infer {
+            None => self.infer = Some((now, ts)),
+            Some((t0, ts0)) => {
+                let dt = now - t0;
+                if dt >= 1_000_000_000 && self.packets >= 20 {
+                    let dts = ts.wrapping_sub(ts0);
+                    let est = f64::from(dts) / (dt as f64 / 1e9);
+                    if let Some(r) = snap_rate(est) {
+                        self.clock_rate = Some(r);
+                        self.clock_source = Some(ClockSource::Inferred);
+                        if self.kind == MediaKind::Unknown {
+                            self.kind = if r == 90000 {
+                                MediaKind::Video
+                            } else {
+                                MediaKind::Audio
+                            };
+                        }
+                    } else if dt >= 5_000_000_000 {
+                        // No consistent rate (RTX, FEC, irregular senders): stop trying.
+                        self.infer = Some((i64::MAX, 0));
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn is_token(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 32
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// Key of a stream: flow, direction, SSRC.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct StreamKey {
+    /// The flow.
+    pub flow: FlowKey,
+    /// Direction on the flow (a → b).
+    pub forward: bool,
+    /// SSRC.
+    pub ssrc: u32,
+}
+
+/// All streams.
+#[derive(Default)]
+pub struct Streams {
+    /// Streams by key.
+    pub map: HashMap<StreamKey, Stream>,
+    /// Media hints from SDPs.
+    pub hints: MediaHints,
+    /// SSRCs not tracked because of [`MAX_STREAMS`].
+    pub dropped: u64,
+    /// Last SR seen per SSRC: middle 32 bits of its NTP time → capture time (for RTT).
+    sr_seen: HashMap<u32, (u32, i64)>,
+}
+
+impl Streams {
+    /// Feeds one RTP packet. Returns what probation decided: how many packets of this SSRC
+    /// (this one included) now count as RTP, or none while the stream is unconfirmed or the
+    /// packet does not parse.
+    #[allow(clippy::too_many_arguments)]
+    pub fn rtp(
+        &mut self,
+        now: i64,
+        flow: FlowKey,
+        forward: bool,
+        src: std::net::SocketAddr,
+        dst: std::net::SocketAddr,
+        buf: &[u8],
+        encrypted: bool,
+    ) -> u64 {
+        // A cleartext parse reads the padding count; when that fails the payload may be
+        // ciphertext after all (SDES-SRTP without an SDP), so the header alone is read.
+        let parsed = if encrypted {
+            RtpPacket::new_checked_opaque(buf)
+        } else {
+            RtpPacket::new_checked(buf).or_else(|_| RtpPacket::new_checked_opaque(buf))
+        };
+        let Ok(p) = parsed else {
+            return 0;
+        };
+        let key = StreamKey {
+            flow,
+            forward,
+            ssrc: p.ssrc(),
+        };
+        if !self.map.contains_key(&key) && self.map.len() >= MAX_STREAMS {
+            // Make room by forgetting unconfirmed candidates (noise) first.
+            self.map.retain(|_, s| s.confirmed);
+            if self.map.len() >= MAX_STREAMS {
+                self.dropped += 1;
+                return 0;
+            }
+        }
+        let hints = &self.hints;
+        let s = self
+            .map
+            .entry(key)
+            .or_insert_with(|| Stream::new(p.ssrc(), flow, src, dst, now));
+        s.encrypted |= encrypted;
+        s.packets += 1;
+        s.bytes += buf.len() as u64;
+        s.header_bytes += p.header_len() as u64;
+        s.last_ns = s.last_ns.max(now);
+        s.series.add(now, buf.len() as u64, true);
+        if p.marker() {
+            s.markers += 1;
+        }
+        if p.has_padding() {
+            s.padded += 1;
+            if !encrypted && p.payload().is_empty() {
+                s.padding_only += 1;
+            }
+        }
+        let pt = p.payload_type();
+        let full = s.payload_types.len() >= MAX_PAYLOAD_TYPES;
+        match s.payload_types.iter_mut().find(|(t, _)| *t == pt) {
+            Some((_, n)) => *n += 1,
+            None if !full => s.payload_types.push((pt, 1)),
+            None => {}
+        }
+        if s.clock_rate.is_none() || s.codec.is_none() {
+            if let Some(c) = hints.codecs.get(&pt) {
+                s.codec = Some(c.name.clone());
+                if c.name.eq_ignore_ascii_case("rtx") {
+                    s.rtx_reason.get_or_insert("SDP payload type is rtx");
+                } else if s.clock_rate.is_none() {
+                    s.clock_rate = Some(c.clock_rate);
+                    s.clock_source = Some(ClockSource::Sdp);
+                }
+            } else if let Some((rate, name, kind)) = static_clock_rate(pt) {
+                s.codec = Some(name.to_owned());
+                s.clock_rate = Some(rate);
+                s.clock_source = Some(ClockSource::StaticTable);
+                s.kind = kind;
+            }
+        }
+        if s.kind == MediaKind::Unknown {
+            if let Some(mid) = hints.ssrc_mid.get(&s.ssrc).or(s.mid.as_ref()) {
+                if let Some(k) = hints.mid_kind.get(mid) {
+                    s.kind = *k;
+                }
+            }
+        }
+        if let Some(&(media, _)) = hints.fid.iter().find(|(_, rtx)| *rtx == s.ssrc) {
+            s.rtx_of = Some(media);
+            s.rtx_reason.get_or_insert("SDP ssrc-group FID");
+        }
+        if let Some(ext) = p.extension() {
+            let map = hints
+                .extmap
+                .as_ref()
+                .cloned()
+                .unwrap_or_else(ExtensionMap::libwebrtc_default);
+            for e in ext.iter().map_while(Result::ok) {
+                // Without an SDP the ids are libwebrtc's defaults, a guess: keep only values that
+                // are valid tokens (RFC 8843 mid, RFC 8851 rid: alphanumerics, '-' and '_').
+                match map.decode(&e) {
+                    Ok(ExtensionValue::Mid(m)) if s.mid.is_none() && is_token(m) => {
+                        s.mid = Some(m.to_owned());
+                    }
+                    Ok(ExtensionValue::Rid(r)) if s.rid.is_none() && is_token(r) => {
+                        s.rid = Some(r.to_owned());
+                    }
+                    Ok(ExtensionValue::RepairedRid(r))
+                        if s.repaired_rid.is_none() && is_token(r) =>
+                    {
+                        s.repaired_rid = Some(r.to_owned());
+                        s.rtx_reason
+                            .get_or_insert("repaired-rtp-stream-id extension");
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let before = s.max_ext_seq;
+        let had = s.unique;
+        s.sequence(p.sequence_number());
+        s.infer_rate(now, p.timestamp());
+        if s.rtx_reason.is_none() {
+            s.update_jitter(now, p.timestamp());
+        }
+        if s.confirmed {
+            return 1;
+        }
+        // RFC 3550 A.1 probation: the next packet in sequence confirms the source.
+        if had > 0 && s.max_ext_seq == before + 1 {
+            s.confirmed = true;
+            return s.packets;
+        }
+        0
+    }
+
+    /// Feeds one RTCP datagram. Cleartext compound packets are read fully; SRTCP (or anything
+    /// whose compound structure does not check out) is counted by its clear sender SSRC only.
+    pub fn rtcp(&mut self, now: i64, buf: &[u8], encrypted: bool) -> RtcpSeen {
+        use rtcscope_rtp::rtcp::{Compound, RtcpBody};
+        if buf.len() < 8 {
+            return RtcpSeen::Malformed;
+        }
+        let sender = u32::from_be_bytes([buf[4], buf[5], buf[6], buf[7]]);
+        if encrypted {
+            return RtcpSeen::Encrypted { sender };
+        }
+        let compound = Compound::new(buf);
+        if compound.check(true).is_err() {
+            return RtcpSeen::Encrypted { sender };
+        }
+        for p in compound.iter().map_while(Result::ok) {
+            match p.body() {
+                Ok(RtcpBody::SenderReport(sr)) => {
+                    let mid32 = (sr.ntp_timestamp() >> 16) as u32;
+                    self.sr_seen.insert(sr.ssrc(), (mid32, now));
+                    for s in self.map.values_mut().filter(|s| s.ssrc == sr.ssrc()) {
+                        s.sender_reports += 1;
+                        s.sr_packet_count = Some(sr.packet_count());
+                    }
+                    for b in sr.report_blocks().map_while(Result::ok) {
+                        self.report_block(now, &b);
+                    }
+                }
+                Ok(RtcpBody::ReceiverReport(rr)) => {
+                    for b in rr.report_blocks().map_while(Result::ok) {
+                        self.report_block(now, &b);
+                    }
+                }
+                _ => {}
+            }
+        }
+        RtcpSeen::Clear { sender }
+    }
+
+    fn report_block(&mut self, now: i64, b: &rtcscope_rtp::rtcp::report::ReportBlock<'_>) {
+        let view = ReceiverView {
+            fraction_lost: f64::from(b.fraction_lost()) / 256.0,
+            cumulative_lost: b.cumulative_lost(),
+            jitter: b.jitter(),
+        };
+        // RTT at the capture point: (arrival of this RR) − (arrival of the SR it echoes) −
+        // DLSR. Units of LSR/DLSR are 1/65536 s.
+        let rtt = self.sr_seen.get(&b.ssrc()).and_then(|&(mid, seen)| {
+            (b.last_sr() == mid && mid != 0).then(|| {
+                let dlsr_ns = i64::from(b.delay_since_last_sr()) * 1_000_000_000 / 65536;
+                (now - seen - dlsr_ns) as f64 / 1e6
+            })
+        });
+        for s in self.map.values_mut().filter(|s| s.ssrc == b.ssrc()) {
+            s.receiver_report = Some(view);
+            if let Some(r) = rtt {
+                s.rtcp_rtt_ms = Some(r);
+            }
+        }
+    }
+
+    /// A snapshot of every stream with the end-of-capture conclusions applied: without SDP,
+    /// streams whose packets all carry the padding bit look like padding probes or RTX, and
+    /// repaired-rid streams are paired with the stream carrying that rid.
+    pub fn clone_finished(&self) -> Vec<Stream> {
+        let mut copy = Streams {
+            map: self.map.clone(),
+            ..Streams::default()
+        };
+        copy.finish();
+        copy.map.into_values().filter(|s| s.confirmed).collect()
+    }
+
+    fn finish(&mut self) {
+        for s in self.map.values_mut() {
+            if s.rtx_reason.is_none() && s.packets >= 3 && s.padded == s.packets {
+                s.rtx_reason = Some("every packet padded (bandwidth probing / RTX padding)");
+            }
+        }
+        // Pair repaired-rid streams with the stream carrying that rid on the same flow.
+        let rids: Vec<(FlowKey, bool, String, u32)> = self
+            .map
+            .values()
+            .filter_map(|s| s.rid.clone().map(|r| (s.flow, s.src < s.dst, r, s.ssrc)))
+            .collect();
+        for s in self.map.values_mut() {
+            if let (Some(rr), None) = (&s.repaired_rid, s.rtx_of) {
+                if let Some((_, _, _, media)) = rids
+                    .iter()
+                    .find(|(f, d, r, _)| *f == s.flow && *d == (s.src < s.dst) && r == rr)
+                {
+                    s.rtx_of = Some(*media);
+                }
+            }
+        }
+    }
+}
+
+/// What an RTCP datagram turned out to be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RtcpSeen {
+    /// Cleartext RTCP, fully read.
+    Clear {
+        /// Sender SSRC of the first packet.
+        sender: u32,
+    },
+    /// SRTCP (or not checkable): only the sender SSRC is clear.
+    Encrypted {
+        /// Sender SSRC.
+        sender: u32,
+    },
+    /// Too short to be RTCP.
+    Malformed,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flow::Transport;
+
+    fn key() -> FlowKey {
+        FlowKey::of(
+            Transport::Udp,
+            "10.0.0.1:1".parse().unwrap(),
+            "10.0.0.2:2".parse().unwrap(),
+            None,
+        )
+        .0
+    }
+
+    fn rtp(seq: u16, ts: u32, pt: u8) -> Vec<u8> {
+        let mut p = vec![0x80, pt, 0, 0, 0, 0, 0, 0, 0, 0, 0x12, 0x34];
+        p[2..4].copy_from_slice(&seq.to_be_bytes());
+        p[4..8].copy_from_slice(&ts.to_be_bytes());
+        p.extend_from_slice(&[0xaa; 20]);
+        p
+    }
+
+    fn feed(seqs: &[u16]) -> Stream {
+        let mut s = Streams::default();
+        let a = "10.0.0.1:1".parse().unwrap();
+        let b = "10.0.0.2:2".parse().unwrap();
+        for (i, &q) in seqs.iter().enumerate() {
+            // (probation returns are checked in `probation_rejects_noise`)
+            s.rtp(
+                i as i64 * 20_000_000,
+                key(),
+                true,
+                a,
+                b,
+                &rtp(q, i as u32 * 160, 0),
+                false,
+            );
+        }
+        s.map.into_values().next().unwrap()
+    }
+
+    #[test]
+    fn loss_duplicates_reordering_and_wrap() {
+        let s = feed(&[65533, 65534, 65535, 0, 2, 1, 1, 5]);
+        // Expected 65533..=5 (extended) = 9; unique 7 (3 and 4 missing); 1 duplicate; 1 late.
+        assert_eq!(s.expected(), 9);
+        assert_eq!(s.unique, 7);
+        assert_eq!(s.lost(), 2);
+        assert_eq!(s.duplicates, 1);
+        assert_eq!(s.reordered, 1);
+        assert_eq!(s.codec.as_deref(), Some("PCMU"));
+    }
+
+    #[test]
+    fn probation_rejects_noise_and_confirms_in_sequence() {
+        let mut s = Streams::default();
+        let a = "10.0.0.1:1".parse().unwrap();
+        let b = "10.0.0.2:2".parse().unwrap();
+        // Two packets of one SSRC with unrelated sequence numbers: noise.
+        assert_eq!(s.rtp(0, key(), true, a, b, &rtp(100, 0, 12), false), 0);
+        assert_eq!(s.rtp(1, key(), true, a, b, &rtp(9000, 0, 12), false), 0);
+        assert!(s.clone_finished().is_empty());
+        // A real stream: the second packet in sequence confirms both.
+        let mut s = Streams::default();
+        assert_eq!(s.rtp(0, key(), true, a, b, &rtp(7, 0, 0), false), 0);
+        assert_eq!(s.rtp(1, key(), true, a, b, &rtp(8, 160, 0), false), 2);
+        assert_eq!(s.rtp(2, key(), true, a, b, &rtp(9, 320, 0), false), 1);
+        assert_eq!(s.clone_finished().len(), 1);
+    }
+
+    #[test]
+    fn jitter_of_a_steady_stream_is_zero_and_grows_with_delay_variation() {
+        let steady = feed(&(0..100).collect::<Vec<_>>());
+        assert!(steady.jitter_ms.unwrap() < 0.01);
+        let mut s = Streams::default();
+        let a = "10.0.0.1:1".parse().unwrap();
+        let b = "10.0.0.2:2".parse().unwrap();
+        for i in 0..200u16 {
+            // Alternate 0 and 10 ms of extra delay: |D| = 10 ms each step, J -> 10 ms.
+            let extra = if i % 2 == 0 { 0 } else { 10_000_000 };
+            s.rtp(
+                i64::from(i) * 20_000_000 + extra,
+                key(),
+                true,
+                a,
+                b,
+                &rtp(i, u32::from(i) * 160, 0),
+                false,
+            );
+        }
+        let j = s.map.values().next().unwrap().jitter_ms.unwrap();
+        assert!((9.0..=10.5).contains(&j), "{j}");
+    }
+
+    #[test]
+    fn infers_90k_for_dynamic_video() {
+        let mut s = Streams::default();
+        let a = "10.0.0.1:1".parse().unwrap();
+        let b = "10.0.0.2:2".parse().unwrap();
+        for i in 0..60u16 {
+            s.rtp(
+                i64::from(i) * 33_333_333,
+                key(),
+                true,
+                a,
+                b,
+                &rtp(i, u32::from(i) * 3000, 96),
+                true,
+            );
+        }
+        let st = s.map.values().next().unwrap();
+        assert_eq!(st.clock_rate, Some(90000));
+        assert_eq!(st.clock_source, Some(ClockSource::Inferred));
+        assert_eq!(st.kind, MediaKind::Video);
+    }
+}

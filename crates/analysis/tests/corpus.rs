@@ -1,0 +1,163 @@
+//! The engine against tshark on every corpus and fixture capture: per-SSRC RTP packet counts
+//! (tshark with its RTP heuristics on, over UDP and inside STUN/TURN), and every TURN
+//! ChannelData message unwrapped. Disagreements are listed, with the reason, in
+//! tests/expected-failures.tsv (suite `analysis-vs-tshark`).
+
+use rtcscope_analysis::report::Report;
+use rtcscope_analysis::Engine;
+use rtcscope_capture::CaptureReader;
+use rtcscope_testkit::{corpus, files_under, fixtures, require_tool, Expectations};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+fn analyze(path: &Path) -> Report {
+    let bytes = std::fs::read(path).unwrap();
+    let mut r = CaptureReader::new(&bytes[..]).unwrap();
+    let mut e = Engine::default();
+    while let Ok(Some(p)) = r.next_packet() {
+        e.feed_frame(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len);
+    }
+    Report::new(&e)
+}
+
+fn tshark_fields(tshark: &Path, pcap: &Path, field: &str) -> Vec<String> {
+    let out = std::process::Command::new(tshark)
+        .arg("-r")
+        .arg(pcap)
+        .args([
+            "--enable-heuristic",
+            "rtp_udp",
+            "--enable-heuristic",
+            "rtp_stun",
+            // Messages quoted inside ICMP errors are not messages.
+            "-Y",
+            "!icmp && !icmpv6",
+            "-T",
+            "fields",
+            "-E",
+            "occurrence=a",
+            "-e",
+            field,
+        ])
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .flat_map(|l| l.split(',').map(str::to_owned).collect::<Vec<_>>())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+fn captures(test: &str) -> Vec<(String, std::path::PathBuf)> {
+    let is_cap = |p: &Path| {
+        matches!(
+            p.extension().and_then(|e| e.to_str()),
+            Some("pcap" | "pcapng")
+        )
+    };
+    let mut out: Vec<(String, std::path::PathBuf)> = files_under(&fixtures())
+        .into_iter()
+        .filter(|p| is_cap(p))
+        .map(|p| {
+            let name = format!("fixtures/{}", p.strip_prefix(fixtures()).unwrap().display());
+            (name, p)
+        })
+        .collect();
+    if let Some(c) = corpus(test) {
+        out.extend(
+            files_under(&c)
+                .into_iter()
+                .filter(|p| is_cap(p))
+                .map(|p| (p.strip_prefix(&c).unwrap().display().to_string(), p)),
+        );
+    }
+    out
+}
+
+#[test]
+fn per_ssrc_rtp_counts_and_channel_data_agree_with_tshark() {
+    let Some(tshark) = require_tool("analysis::corpus", "tshark") else {
+        return;
+    };
+    let exp = Expectations::load("analysis-vs-tshark");
+    let mut compared = 0;
+    for (name, path) in captures("analysis::corpus") {
+        let report = analyze(&path);
+        // RTP per SSRC.
+        let mut ours: BTreeMap<u32, u64> = BTreeMap::new();
+        for s in &report.streams {
+            *ours.entry(s.ssrc).or_default() += s.packets;
+        }
+        let mut theirs: BTreeMap<u32, u64> = BTreeMap::new();
+        for v in tshark_fields(&tshark, &path, "rtp.ssrc") {
+            let ssrc = u32::from_str_radix(v.trim_start_matches("0x"), 16).unwrap();
+            *theirs.entry(ssrc).or_default() += 1;
+        }
+        let ssrcs: std::collections::BTreeSet<u32> =
+            ours.keys().chain(theirs.keys()).copied().collect();
+        for ssrc in ssrcs {
+            let (a, b) = (
+                ours.get(&ssrc).copied().unwrap_or(0),
+                theirs.get(&ssrc).copied().unwrap_or(0),
+            );
+            if a != b {
+                exp.failure(
+                    &name,
+                    &format!("rtp.ssrc 0x{ssrc:08x}"),
+                    "count",
+                    &format!("rtcscope {a}, tshark {b}"),
+                );
+            }
+        }
+        // ChannelData: every message tshark sees is unwrapped by a bound channel.
+        let channel_msgs: u64 = report
+            .turn_allocations
+            .iter()
+            .flat_map(|a| a.channels.iter().map(|c| c.messages))
+            .sum();
+        let tshark_channels = tshark_fields(&tshark, &path, "stun.channel").len() as u64;
+        if channel_msgs != tshark_channels {
+            exp.failure(
+                &name,
+                "stun.channel",
+                "count",
+                &format!("rtcscope unwrapped {channel_msgs}, tshark {tshark_channels}"),
+            );
+        }
+        compared += 1;
+    }
+    assert!(compared >= 2);
+    exp.finish();
+}
+
+#[test]
+fn bundled_turn_capture_in_detail() {
+    let r = analyze(&fixtures().join("captures/turn-udp.pcapng"));
+    assert_eq!(r.counters.packets, 522);
+    assert_eq!(
+        r.counters.capture_drops, None,
+        "set by the caller, not the engine"
+    );
+    assert_eq!(r.turn_allocations.len(), 5);
+    use rtcscope_analysis::turn::AllocationState::*;
+    let states: Vec<_> = r.turn_allocations.iter().map(|a| a.state).collect();
+    assert_eq!(states.iter().filter(|s| **s == Released).count(), 4);
+    for a in &r.turn_allocations {
+        assert_eq!(a.realm.as_deref(), Some("rtcscope.test"));
+        assert_eq!(a.username.as_deref(), Some("alice"));
+        assert!(a.relayed.is_some());
+        assert_eq!(a.errors[0].code, 401);
+    }
+    // The four clients relay 50 messages each way through channels: 4 × 100.
+    let used: Vec<u64> = r
+        .turn_allocations
+        .iter()
+        .flat_map(|a| a.channels.iter().map(|c| c.messages))
+        .filter(|m| *m > 0)
+        .collect();
+    assert_eq!(used, vec![100, 100, 100, 100]);
+    // Inner flows relayed ↔ peer exist, one per allocation that relayed.
+    let inner = r.flows.iter().filter(|f| f.relay.is_some()).count();
+    assert_eq!(inner, 4);
+}
