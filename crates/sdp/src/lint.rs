@@ -1070,26 +1070,21 @@ fn session_wide(sdp: &Sdp<'_>, ctx: &Context<'_>, opts: &LintOptions, cx: &mut C
             }
         }
     }
-    // extmap ids across each BUNDLE group.
+    // extmap ids across each BUNDLE group (collisions inside one section are reported above).
     for g in &ctx.groups {
-        let mut ids: HashMap<u16, (&str, usize)> = HashMap::new();
+        let mut ids: HashMap<u16, (&str, usize, usize)> = HashMap::new();
         for &i in g {
             for (l, a) in sdp.media[i].attributes() {
                 if let Attribute::Extmap { id, uri, .. } = a {
                     match ids.get(id) {
-                        Some((u, first)) if u != uri => {
-                            // Inside one section this is already reported.
-                            if sdp.media[i].lines.iter().all(|x| x.number != *first) {
-                                cx.push(
-                                    rule::EXTMAP_ID_COLLISION,
-                                    Some(l.number),
-                                    format!("extmap id {id} is {uri} here but {u} on line {first}, in the same BUNDLE group"),
-                                );
-                            }
-                        }
+                        Some((u, first, section)) if u != uri && *section != i => cx.push(
+                            rule::EXTMAP_ID_COLLISION,
+                            Some(l.number),
+                            format!("extmap id {id} is {uri} here but {u} on line {first}, in the same BUNDLE group"),
+                        ),
                         Some(_) => {}
                         None => {
-                            ids.insert(*id, (uri, l.number));
+                            ids.insert(*id, (uri, l.number, i));
                         }
                     }
                 }

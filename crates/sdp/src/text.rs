@@ -179,8 +179,11 @@ pub(crate) fn decimal<'a>((off, tok): (usize, &'a str), field: &'static str) -> 
     if !ok {
         return Err(bad(off, tok, field, "a decimal number"));
     }
-    tok.parse()
-        .map_err(|_| bad(off, tok, field, "a decimal number"))
+    match tok.parse::<f64>() {
+        // 400 digits overflow to infinity, which would not write back as a number.
+        Ok(v) if v.is_finite() => Ok(v),
+        _ => Err(bad(off, tok, field, "a finite decimal number")),
+    }
 }
 
 /// RFC 8866 §9 `token-char`: printable ASCII except SP and the tspecials `"(),/:;<=>?@[\]{}`.

@@ -350,6 +350,35 @@ fn file_report_text_and_errors() {
     assert!(q.contains("o.sdp:2: error [malformed-line]"), "{q}");
 }
 
+#[test]
+fn pathological_inputs_stay_linear_and_round_trip() {
+    // A huge ptime must not become infinity (which would not write back as a number).
+    let big = format!("ptime:{}", "9".repeat(400));
+    assert!(matches!(
+        Attribute::parse_text(&big),
+        Attribute::Invalid { .. }
+    ));
+    fuzzing::run(format!("a={big}\n").as_bytes());
+    // 40 000 colliding extmap lines in one bundled section: linear, one finding per line capped.
+    let mut text =
+        String::from("v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0 1\r\n");
+    text.push_str("m=audio 9 RTP/AVP 0\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\na=extmap:1 urn:a\r\n");
+    text.push_str("m=audio 9 RTP/AVP 0\r\nc=IN IP4 0.0.0.0\r\na=mid:1\r\n");
+    for i in 0..40_000 {
+        text.push_str(&format!("a=extmap:1 urn:b{i}\r\n"));
+    }
+    let t = std::time::Instant::now();
+    let sdp = Sdp::parse(&text);
+    let f = rtcscope_sdp::lint(&sdp, &rtcscope_sdp::LintOptions::default());
+    assert!(
+        t.elapsed() < std::time::Duration::from_secs(10),
+        "{:?}",
+        t.elapsed()
+    );
+    let n = f.iter().filter(|f| f.rule == "extmap-id-collision").count();
+    assert_eq!(n, rtcscope_sdp::MAX_PER_RULE);
+}
+
 fn token() -> impl Strategy<Value = String> {
     "[A-Za-z0-9+/]{1,12}"
 }
