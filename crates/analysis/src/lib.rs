@@ -20,6 +20,7 @@
 #![forbid(unsafe_code)]
 
 pub mod demux;
+pub mod dtls;
 pub mod flow;
 pub mod ice;
 pub mod report;
@@ -135,6 +136,9 @@ pub struct Reflexive {
     pub at_ns: i64,
 }
 
+/// DTLS associations tracked.
+pub const MAX_DTLS_FLOWS: usize = 10_000;
+
 /// Reflexive addresses kept.
 pub const MAX_REFLEXIVE: usize = 1024;
 
@@ -161,6 +165,8 @@ pub struct Engine {
     tx_inserts: u64,
     reflexive: Vec<Reflexive>,
     streams: streams::Streams,
+    dtls: HashMap<FlowKey, dtls::DtlsFlow>,
+    sdp_fingerprints: Vec<String>,
     hints_srtp: bool,
     counters: Counters,
     damage: Vec<Damage>,
@@ -187,6 +193,8 @@ impl Engine {
             tx_inserts: 0,
             reflexive: Vec::new(),
             streams: streams::Streams::default(),
+            dtls: HashMap::new(),
+            sdp_fingerprints: Vec::new(),
             hints_srtp: false,
             counters: Counters::default(),
             damage: Vec::new(),
@@ -390,6 +398,20 @@ impl Engine {
                     f.counts.unknown -= confirmed.min(f.counts.unknown);
                     f.counts.rtp += confirmed;
                 }
+                if confirmed > 0 {
+                    if let Some(d) = self.dtls.get_mut(&key) {
+                        d.media_seen(ctx.now);
+                    }
+                }
+            }
+            Kind::Dtls => {
+                if !self.dtls.contains_key(&key) && self.dtls.len() >= MAX_DTLS_FLOWS {
+                    return;
+                }
+                self.dtls
+                    .entry(key)
+                    .or_insert_with(|| dtls::DtlsFlow::new(key, ctx.now))
+                    .feed(ctx.now, ctx.src, payload);
             }
             Kind::Rtcp => {
                 let encrypted = self.encrypted(key);
@@ -402,6 +424,22 @@ impl Engine {
     /// Media on a flow that carried DTLS is DTLS-SRTP; an SDP with `a=crypto` says SDES-SRTP.
     fn encrypted(&self, key: FlowKey) -> bool {
         self.hints_srtp || self.flows.get(&key).is_some_and(|f| f.counts.dtls > 0)
+    }
+
+    /// Fingerprints (`sha-256 AB:…`) from SDPs, for the certificate check.
+    pub fn set_sdp_fingerprints(&mut self, fingerprints: Vec<String>) {
+        self.sdp_fingerprints = fingerprints;
+    }
+
+    /// DTLS associations with their summaries.
+    pub fn dtls(&self) -> Vec<dtls::DtlsReport> {
+        let mut v: Vec<_> = self
+            .dtls
+            .values()
+            .map(|d| d.report(&self.sdp_fingerprints))
+            .collect();
+        v.sort_by_key(|d| d.first_ns);
+        v
     }
 
     /// Gives the engine what SDPs say about the media (codecs, clock rates, extension ids,

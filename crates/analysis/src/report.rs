@@ -31,6 +31,8 @@ pub struct Report {
     pub turn_allocations: Vec<Allocation>,
     /// Server-reflexive addresses from plain STUN Binding exchanges.
     pub reflexive: Vec<Reflexive>,
+    /// DTLS associations.
+    pub dtls: Vec<crate::dtls::DtlsReport>,
     /// RTP streams, by flow then SSRC.
     pub streams: Vec<crate::streams::Stream>,
     /// Flows, WebRTC ones first, then by bytes.
@@ -250,6 +252,7 @@ impl Report {
         });
         Report {
             schema: SCHEMA,
+            dtls: engine.dtls(),
             streams,
             start_ns: engine.time_span().map(|(s, _)| s),
             end_ns: engine.time_span().map(|(_, e)| e),

@@ -127,8 +127,10 @@ pub struct Stream {
     pub header_bytes: u64,
     /// Payload types seen with their counts.
     pub payload_types: Vec<(u8, u64)>,
-    /// Codec name, when known.
+    /// Codec name, when known (of the dominant payload type).
     pub codec: Option<String>,
+    #[serde(skip)]
+    codec_pt: Option<u8>,
     /// Clock rate, when known.
     pub clock_rate: Option<u32>,
     /// Where the clock rate came from.
@@ -236,6 +238,7 @@ impl Stream {
             header_bytes: 0,
             payload_types: Vec::new(),
             codec: None,
+            codec_pt: None,
             clock_rate: None,
             clock_source: None,
             kind: MediaKind::Unknown,
@@ -507,16 +510,24 @@ impl Streams {
             None if !full => s.payload_types.push((pt, 1)),
             None => {}
         }
-        if s.clock_rate.is_none() || s.codec.is_none() {
-            if let Some(c) = hints.codecs.get(&pt) {
+        // The codec follows the dominant payload type (a video stream also carries RED/FEC
+        // payload types now and then).
+        let dominant = s
+            .payload_types
+            .iter()
+            .max_by_key(|(_, n)| *n)
+            .map_or(pt, |(t, _)| *t);
+        if s.codec_pt != Some(dominant) {
+            s.codec_pt = Some(dominant);
+            if let Some(c) = hints.codecs.get(&dominant) {
                 s.codec = Some(c.name.clone());
                 if c.name.eq_ignore_ascii_case("rtx") {
                     s.rtx_reason.get_or_insert("SDP payload type is rtx");
-                } else if s.clock_rate.is_none() {
+                } else if s.clock_source != Some(ClockSource::Inferred) || s.clock_rate.is_none() {
                     s.clock_rate = Some(c.clock_rate);
                     s.clock_source = Some(ClockSource::Sdp);
                 }
-            } else if let Some((rate, name, kind)) = static_clock_rate(pt) {
+            } else if let Some((rate, name, kind)) = static_clock_rate(dominant) {
                 s.codec = Some(name.to_owned());
                 s.clock_rate = Some(rate);
                 s.clock_source = Some(ClockSource::StaticTable);

@@ -10,11 +10,13 @@ use crate::text::{bitrate, bytes, duration_ns, time_utc};
 use anyhow::{bail, Context as _};
 use clap::Args;
 use rtcscope_analysis::report::{PairReport, Report};
+use rtcscope_analysis::streams::{Codec, MediaHints, MediaKind};
 use rtcscope_analysis::turn::AllocationState;
 use rtcscope_analysis::Engine;
 use rtcscope_capture::live::{list_interfaces, LiveCapture};
 use rtcscope_capture::writer::{InterfaceStats, PcapNgWriter};
 use rtcscope_capture::CaptureReader;
+use rtcscope_rtp::rtp::extmap::ExtensionMap;
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::process::ExitCode;
@@ -73,6 +75,80 @@ pub struct AnalyzeArgs {
     /// Include flows that carried no WebRTC protocol in the text report.
     #[arg(long)]
     all_flows: bool,
+    /// An SDP offer or answer (raw, or a signalling JSON blob) for codecs, clock rates,
+    /// header-extension ids, RTX groups and the certificate fingerprint check; repeatable.
+    #[arg(long = "sdp", value_name = "FILE")]
+    sdp: Vec<String>,
+}
+
+/// What the SDPs say, in the engine's terms.
+fn load_sdps(paths: &[String]) -> anyhow::Result<Option<(MediaHints, Vec<String>, bool)>> {
+    if paths.is_empty() {
+        return Ok(None);
+    }
+    let mut hints = MediaHints::default();
+    let mut fingerprints = Vec::new();
+    let mut sdes = false;
+    let mut extmap = ExtensionMap::empty();
+    let mut any_extmap = false;
+    for path in paths {
+        let bytes = std::fs::read(path).with_context(|| format!("cannot read SDP {path}"))?;
+        let reports =
+            rtcscope_sdp::analyze(&bytes, None).map_err(|e| anyhow::anyhow!("{path}: {e}"))?;
+        if reports.is_empty() {
+            bail!("{path}: no SDP found");
+        }
+        for r in &reports {
+            let fp = |t: &rtcscope_sdp::Transport, out: &mut Vec<String>| {
+                for f in &t.fingerprints {
+                    out.push(format!("{} {}", f.hash, f.digest));
+                }
+            };
+            fp(&r.transport, &mut fingerprints);
+            for m in &r.media {
+                fp(&m.transport, &mut fingerprints);
+                sdes |= !m.crypto_suites.is_empty();
+                let kind = match m.kind.as_str() {
+                    "audio" => MediaKind::Audio,
+                    "video" => MediaKind::Video,
+                    _ => MediaKind::Unknown,
+                };
+                if let Some(mid) = &m.mid {
+                    hints.mid_kind.insert(mid.clone(), kind);
+                    for s in &m.ssrcs {
+                        hints.ssrc_mid.insert(s.ssrc, mid.clone());
+                    }
+                }
+                for c in &m.codecs {
+                    if let (Some(name), Some(rate)) = (&c.name, c.clock_rate) {
+                        hints.codecs.insert(
+                            c.pt,
+                            Codec {
+                                name: name.clone(),
+                                clock_rate: rate,
+                                apt: c.apt,
+                            },
+                        );
+                    }
+                }
+                for e in &m.extmaps {
+                    if let Ok(id) = u8::try_from(e.id) {
+                        extmap.insert_uri(id, &e.uri);
+                        any_extmap = true;
+                    }
+                }
+                for g in &m.ssrc_groups {
+                    if g.semantics.eq_ignore_ascii_case("FID") && g.ssrcs.len() == 2 {
+                        hints.fid.push((g.ssrcs[0], g.ssrcs[1]));
+                    }
+                }
+            }
+        }
+    }
+    if any_extmap {
+        hints.extmap = Some(extmap);
+    }
+    Ok(Some((hints, fingerprints, sdes)))
 }
 
 /// Runs `rtcscope analyze`.
@@ -81,6 +157,10 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
         return list();
     }
     let mut engine = Engine::default();
+    if let Some((hints, fingerprints, sdes)) = load_sdps(&args.sdp)? {
+        engine.set_media_hints(hints, sdes);
+        engine.set_sdp_fingerprints(fingerprints);
+    }
     let mut problem = None;
     if let Some(iface) = &args.interface {
         live(args, iface, &mut engine)?;
@@ -457,6 +537,102 @@ pub fn render(r: &Report, all_flows: bool) -> String {
             );
         }
     }
+    let _ = writeln!(s, "\nDTLS: {}", r.dtls.len());
+    for d in &r.dtls {
+        use rtcscope_analysis::dtls::{CertView, FingerprintCheck, SeenText};
+        let who = match (d.client, d.server) {
+            (Some(c), Some(sv)) => format!("client {c} → server {sv}"),
+            _ => format!("{} ⇄ {}", d.a, d.b),
+        };
+        let _ = writeln!(
+            s,
+            "  {}{who}: {}{}{}",
+            d.relay
+                .map(|r| format!("[inside TURN #{r}] "))
+                .unwrap_or_default(),
+            d.version.as_deref().unwrap_or("version not seen"),
+            d.cipher_suite
+                .as_deref()
+                .map(|c| format!(", {c}"))
+                .unwrap_or_default(),
+            d.duration_ms
+                .map(|ms| format!(", handshake {ms:.1} ms"))
+                .unwrap_or_else(|| ", handshake not completed in the capture".into()),
+        );
+        let srtp = match &d.srtp_profile {
+            SeenText::Clear(p) => p.clone(),
+            SeenText::Encrypted => format!(
+                "encrypted (DTLS 1.3 hides the choice; offered: {})",
+                d.offered_srtp_profiles.join(", ")
+            ),
+            SeenText::NotSeen if d.offered_srtp_profiles.is_empty() => "none offered".into(),
+            SeenText::NotSeen => {
+                format!("not seen (offered: {})", d.offered_srtp_profiles.join(", "))
+            }
+        };
+        let _ = writeln!(s, "     SRTP profile: {srtp}");
+        let cert = |v: &CertView| match v {
+            CertView::Clear(list) => list
+                .first()
+                .map(|c| c.sha256.clone())
+                .unwrap_or_else(|| "empty certificate list".into()),
+            CertView::Encrypted => "encrypted (DTLS 1.3)".into(),
+            CertView::NotSeen => "not seen".into(),
+        };
+        let _ = writeln!(
+            s,
+            "     client certificate: {}",
+            cert(&d.client_certificates)
+        );
+        let _ = writeln!(
+            s,
+            "     server certificate: {}",
+            cert(&d.server_certificates)
+        );
+        let check = match d.fingerprint_check {
+            FingerprintCheck::NoSdp => "no SDP given (--sdp)",
+            FingerprintCheck::Match => "both certificates match the SDP's a=fingerprint",
+            FingerprintCheck::Mismatch => "MISMATCH with the SDP's a=fingerprint",
+            FingerprintCheck::Encrypted => "not checkable: certificates are encrypted in DTLS 1.3",
+            FingerprintCheck::NotSeen => "certificates not in the capture",
+        };
+        let _ = writeln!(s, "     fingerprint check: {check}");
+        let mut extra = Vec::new();
+        if d.hello_verify_request {
+            extra.push("cookie exchange (HelloVerifyRequest)".to_owned());
+        }
+        if d.hello_retry_request {
+            extra.push("HelloRetryRequest".to_owned());
+        }
+        if d.handshake_retransmissions > 0 {
+            extra.push(format!(
+                "{} handshake retransmissions",
+                d.handshake_retransmissions
+            ));
+        }
+        if !d.alerts.is_empty() {
+            extra.push(format!("alerts: {}", d.alerts.join("; ")));
+        }
+        if !extra.is_empty() {
+            let _ = writeln!(s, "     {}", extra.join(", "));
+        }
+        let steps: Vec<String> = d
+            .timeline
+            .iter()
+            .take(14)
+            .map(|e| {
+                let t0 = d.client_hello_ns.unwrap_or(d.first_ns);
+                format!(
+                    "{:+.1}ms {} {}",
+                    (e.at_ns - t0) as f64 / 1e6,
+                    if Some(e.from) == d.client { "C" } else { "S" },
+                    e.what
+                )
+            })
+            .collect();
+        let _ = writeln!(s, "     timeline: {}", steps.join(" | "));
+    }
+
     let _ = writeln!(s, "\nRTP streams: {}", r.streams.len());
     if !r.streams.is_empty() {
         let _ = writeln!(

@@ -6,6 +6,9 @@
 mod analyze;
 mod dissect;
 mod input;
+mod nat_cmd;
+mod sdp;
+mod stun_server_cmd;
 mod text;
 
 use clap::{Parser, Subcommand};
@@ -25,6 +28,12 @@ enum Command {
     Analyze(analyze::AnalyzeArgs),
     /// One line per packet (like tshark), or the full field tree with byte offsets (-V).
     Dissect(dissect::DissectArgs),
+    /// Summarise and lint SDP offers/answers (raw or inside signalling JSON).
+    Sdp(sdp::SdpArgs),
+    /// What NAT am I behind, and will peer-to-peer work? (RFC 5780 NAT behaviour discovery.)
+    Nat(nat_cmd::Args),
+    /// An RFC 5780-capable STUN server (also plain RFC 5389 and classic RFC 3489 Binding).
+    StunServer(stun_server_cmd::Args),
 }
 
 fn main() -> ExitCode {
@@ -32,6 +41,9 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Analyze(args) => analyze::run(args),
         Command::Dissect(args) => dissect::run(args),
+        Command::Sdp(args) => sdp::run(args),
+        Command::Nat(args) => nat_cmd::run(args),
+        Command::StunServer(args) => stun_server_cmd::run(args),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,363 @@
+//! DTLS handshakes per flow: timeline, duration, roles, and the certificate check against SDP.
+
+use crate::flow::FlowKey;
+use rtcscope_dtls::record::{RecordHeader, Records};
+use rtcscope_dtls::{ContentType, DtlsSession, HandshakeType, Seen, Side};
+use serde::Serialize;
+use std::net::SocketAddr;
+
+/// Timeline events kept per handshake.
+pub const MAX_EVENTS: usize = 48;
+
+/// One step of a handshake as the capture shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DtlsEvent {
+    /// Time (ns since the epoch).
+    pub at_ns: i64,
+    /// Sender.
+    pub from: SocketAddr,
+    /// What it was: a handshake message name, `change_cipher_spec`, `encrypted`, `alert`...
+    pub what: String,
+}
+
+/// A DTLS association on one flow.
+pub struct DtlsFlow {
+    /// The flow.
+    pub flow: FlowKey,
+    session: DtlsSession,
+    /// First DTLS record.
+    pub first_ns: i64,
+    /// First ClientHello.
+    pub client_hello_ns: Option<i64>,
+    /// When the handshake was over: in DTLS ≤ 1.2 the second side's ChangeCipherSpec (its
+    /// Finished follows in the same flight); otherwise the first application-data record or the
+    /// first SRTP packet on the flow.
+    pub done_ns: Option<i64>,
+    /// Last DTLS record.
+    pub last_ns: i64,
+    /// Datagrams carrying DTLS from lo and hi.
+    pub datagrams: [u64; 2],
+    /// Timeline (capped).
+    pub timeline: Vec<DtlsEvent>,
+    /// Events beyond the cap.
+    pub events_dropped: u64,
+    /// ChangeCipherSpec seen from lo and hi (≤ 1.2).
+    ccs: [bool; 2],
+}
+
+impl DtlsFlow {
+    /// A new association on `flow`.
+    pub fn new(flow: FlowKey, now: i64) -> Self {
+        DtlsFlow {
+            flow,
+            session: DtlsSession::default(),
+            first_ns: now,
+            client_hello_ns: None,
+            done_ns: None,
+            last_ns: now,
+            datagrams: [0; 2],
+            timeline: Vec::new(),
+            events_dropped: 0,
+            ccs: [false; 2],
+        }
+    }
+
+    fn event(&mut self, at_ns: i64, from: SocketAddr, what: String) {
+        // Collapse retransmitted or repeated encrypted records into one line per burst.
+        if let Some(last) = self.timeline.last() {
+            if last.from == from && last.what == what && what == "encrypted" {
+                return;
+            }
+        }
+        if self.timeline.len() < MAX_EVENTS {
+            self.timeline.push(DtlsEvent { at_ns, from, what });
+        } else {
+            self.events_dropped += 1;
+        }
+    }
+
+    /// Feeds one datagram sent by `src`.
+    pub fn feed(&mut self, now: i64, src: SocketAddr, datagram: &[u8]) {
+        let side = if src == self.flow.lo {
+            Side::A
+        } else {
+            Side::B
+        };
+        self.datagrams[usize::from(side == Side::B)] += 1;
+        self.last_ns = self.last_ns.max(now);
+        let opts = self.session.record_options(side);
+        let mut events: Vec<String> = Vec::new();
+        for rec in Records::new(datagram, opts).map_while(Result::ok) {
+            let what = match *rec.header() {
+                RecordHeader::Plaintext {
+                    content_type,
+                    epoch,
+                    ..
+                } => {
+                    if content_type == ContentType::HANDSHAKE && epoch == 0 {
+                        match rec.fragment().first() {
+                            Some(&t) => {
+                                let t = HandshakeType(t);
+                                if t == HandshakeType::CLIENT_HELLO {
+                                    self.client_hello_ns.get_or_insert(now);
+                                }
+                                t.name().map_or_else(|| format!("{t:?}"), str::to_owned)
+                            }
+                            None => "handshake".to_owned(),
+                        }
+                    } else if content_type == ContentType::APPLICATION_DATA {
+                        if self.client_hello_ns.is_some() {
+                            self.done_ns.get_or_insert(now);
+                        }
+                        "application_data".to_owned()
+                    } else if content_type == ContentType::CHANGE_CIPHER_SPEC {
+                        // In DTLS ≤ 1.2 the handshake ends with each side's ChangeCipherSpec
+                        // and (encrypted) Finished; the second side's marks the end.
+                        self.ccs[usize::from(side == Side::B)] = true;
+                        if self.ccs == [true, true] && self.client_hello_ns.is_some() {
+                            self.done_ns.get_or_insert(now);
+                        }
+                        "change_cipher_spec".to_owned()
+                    } else if content_type == ContentType::ALERT {
+                        "alert".to_owned()
+                    } else if epoch > 0 {
+                        "encrypted".to_owned()
+                    } else {
+                        content_type
+                            .name()
+                            .map_or_else(|| format!("{content_type:?}"), str::to_owned)
+                    }
+                }
+                RecordHeader::Cid12 { .. } | RecordHeader::Unified { .. } => "encrypted".to_owned(),
+            };
+            if events.last() != Some(&what) {
+                events.push(what);
+            }
+        }
+        for e in events {
+            self.event(now, src, e);
+        }
+        self.session.feed(side, datagram);
+    }
+
+    /// Media (SRTP) started on the flow: the handshake is over if it was not marked already.
+    pub fn media_seen(&mut self, now: i64) {
+        if self.client_hello_ns.is_some() {
+            self.done_ns.get_or_insert(now);
+        }
+    }
+
+    /// The summary.
+    pub fn report(&self, sdp_fingerprints: &[String]) -> DtlsReport {
+        let hs = self.session.handshake();
+        let addr = |s: Side| match s {
+            Side::A => self.flow.lo,
+            Side::B => self.flow.hi,
+        };
+        let certs = |s: Side| -> CertView {
+            match hs.certificates_of(s) {
+                Seen::NotSeen => CertView::NotSeen,
+                Seen::Encrypted => CertView::Encrypted,
+                Seen::Clear(list) => CertView::Clear(
+                    list.iter()
+                        .map(|c| CertFingerprints {
+                            der_len: c.der_len,
+                            sha256: c.sha256.to_string(),
+                            sha1: c.sha1.to_string(),
+                        })
+                        .collect(),
+                ),
+            }
+        };
+        let client = hs.client.map(addr);
+        let server = hs.client.map(|c| addr(c.peer()));
+        let (client_certs, server_certs) = match hs.client {
+            Some(c) => (certs(c), certs(c.peer())),
+            None => (CertView::NotSeen, CertView::NotSeen),
+        };
+        let fingerprint_check = if sdp_fingerprints.is_empty() {
+            FingerprintCheck::NoSdp
+        } else {
+            let own = |v: &CertView| match v {
+                CertView::Clear(list) => list.first().map(|c| {
+                    sdp_fingerprints.iter().any(|f| {
+                        f.eq_ignore_ascii_case(&c.sha256) || f.eq_ignore_ascii_case(&c.sha1)
+                    })
+                }),
+                _ => None,
+            };
+            match (
+                own(&client_certs),
+                own(&server_certs),
+                &client_certs,
+                &server_certs,
+            ) {
+                (_, _, CertView::Encrypted, _) | (_, _, _, CertView::Encrypted) => {
+                    FingerprintCheck::Encrypted
+                }
+                (Some(true), Some(true), _, _) => FingerprintCheck::Match,
+                (Some(false), _, _, _) | (_, Some(false), _, _) => FingerprintCheck::Mismatch,
+                _ => FingerprintCheck::NotSeen,
+            }
+        };
+        DtlsReport {
+            a: self.flow.lo,
+            b: self.flow.hi,
+            relay: self.flow.relay,
+            client,
+            server,
+            version: hs.version.map(|v| format!("{v:?}")),
+            offered_versions: hs
+                .offered_versions
+                .iter()
+                .map(|v| format!("{v:?}"))
+                .collect(),
+            cipher_suite: hs.cipher_suite.map(|c| format!("{c:?}")),
+            offered_srtp_profiles: hs
+                .offered_srtp_profiles
+                .iter()
+                .map(|p| format!("{p:?}"))
+                .collect(),
+            srtp_profile: match &hs.srtp_profile {
+                Seen::Clear(p) => SeenText::Clear(format!("{p:?}")),
+                Seen::Encrypted => SeenText::Encrypted,
+                Seen::NotSeen => SeenText::NotSeen,
+            },
+            hello_verify_request: hs.hello_verify_request,
+            hello_retry_request: hs.hello_retry_request,
+            client_certificates: client_certs,
+            server_certificates: server_certs,
+            fingerprint_check,
+            alerts: hs
+                .alerts
+                .iter()
+                .map(|a| match &a.alert {
+                    Seen::Clear((level, desc)) => format!("{} {level:?} {desc:?}", addr(a.from)),
+                    _ => format!("{} encrypted alert", addr(a.from)),
+                })
+                .collect(),
+            handshake_retransmissions: hs.handshake_retransmissions[0]
+                + hs.handshake_retransmissions[1],
+            duplicate_records: hs.duplicate_records[0] + hs.duplicate_records[1],
+            records: hs.records,
+            parse_errors: hs.error_count,
+            first_ns: self.first_ns,
+            client_hello_ns: self.client_hello_ns,
+            done_ns: self.done_ns,
+            duration_ms: match (self.client_hello_ns, self.done_ns) {
+                (Some(a), Some(b)) => Some((b - a) as f64 / 1e6),
+                _ => None,
+            },
+            timeline: self.timeline.clone(),
+            events_dropped: self.events_dropped,
+        }
+    }
+}
+
+/// A value that is known, encrypted, or not seen.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "seen", content = "value", rename_all = "snake_case")]
+pub enum SeenText {
+    /// Not seen in the capture.
+    NotSeen,
+    /// Seen in clear.
+    Clear(String),
+    /// Exists, but travels encrypted (DTLS 1.3): cannot be known without decryption.
+    Encrypted,
+}
+
+/// Certificate fingerprints.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CertFingerprints {
+    /// DER length.
+    pub der_len: usize,
+    /// `sha-256 AB:CD:…` as in SDP.
+    pub sha256: String,
+    /// `sha-1 …`.
+    pub sha1: String,
+}
+
+/// A side's certificates.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "seen", content = "value", rename_all = "snake_case")]
+pub enum CertView {
+    /// Not seen.
+    NotSeen,
+    /// In clear (DTLS ≤ 1.2), the sender's own certificate first.
+    Clear(Vec<CertFingerprints>),
+    /// Encrypted (DTLS 1.3).
+    Encrypted,
+}
+
+/// Result of comparing certificates with the SDP's `a=fingerprint`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FingerprintCheck {
+    /// No SDP was given.
+    NoSdp,
+    /// Both sides' certificates match fingerprints in the SDP(s).
+    Match,
+    /// A certificate matches no fingerprint in the SDP(s): a man in the middle, or the wrong SDP.
+    Mismatch,
+    /// The certificates travel encrypted (DTLS 1.3): nothing to check without decryption.
+    Encrypted,
+    /// Certificates not (completely) in the capture.
+    NotSeen,
+}
+
+/// A DTLS association in the report.
+#[derive(Clone, Debug, Serialize)]
+pub struct DtlsReport {
+    /// Lower endpoint of the flow.
+    pub a: SocketAddr,
+    /// Higher endpoint.
+    pub b: SocketAddr,
+    /// TURN allocation when inside a relay.
+    pub relay: Option<u32>,
+    /// The side that sent the ClientHello.
+    pub client: Option<SocketAddr>,
+    /// The other side.
+    pub server: Option<SocketAddr>,
+    /// Negotiated version (ServerHello).
+    pub version: Option<String>,
+    /// Versions offered.
+    pub offered_versions: Vec<String>,
+    /// Negotiated cipher suite.
+    pub cipher_suite: Option<String>,
+    /// SRTP profiles the client offered.
+    pub offered_srtp_profiles: Vec<String>,
+    /// The selected SRTP profile (in clear only up to DTLS 1.2).
+    pub srtp_profile: SeenText,
+    /// Cookie exchange.
+    pub hello_verify_request: bool,
+    /// HelloRetryRequest.
+    pub hello_retry_request: bool,
+    /// Client certificates.
+    pub client_certificates: CertView,
+    /// Server certificates.
+    pub server_certificates: CertView,
+    /// Check against the SDP.
+    pub fingerprint_check: FingerprintCheck,
+    /// Alerts, with sender.
+    pub alerts: Vec<String>,
+    /// Handshake message retransmissions.
+    pub handshake_retransmissions: u64,
+    /// Records seen twice.
+    pub duplicate_records: u64,
+    /// Records parsed.
+    pub records: u64,
+    /// Parse errors.
+    pub parse_errors: u64,
+    /// First DTLS record.
+    pub first_ns: i64,
+    /// First ClientHello.
+    pub client_hello_ns: Option<i64>,
+    /// Handshake over.
+    pub done_ns: Option<i64>,
+    /// ClientHello to done, milliseconds.
+    pub duration_ms: Option<f64>,
+    /// Timeline.
+    pub timeline: Vec<DtlsEvent>,
+    /// Events beyond the cap.
+    pub events_dropped: u64,
+}
