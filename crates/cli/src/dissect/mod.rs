@@ -6,14 +6,11 @@
 //! LAN traffic falls into the same ranges. ChannelData is unwrapped and its content dissected
 //! in turn. Anything that passes no check is shown as `Data`, never dropped.
 
-mod datagram;
-
 use crate::input;
 use anyhow::Context as _;
 use clap::{Args, ValueEnum};
-use datagram::{Dissected, Protocol};
-use rtcscope_capture::link::{decode, NotTransport, Transport};
 use rtcscope_capture::CaptureReader;
+use rtcscope_dissect::{dissect_frame, Dissected, Protocol};
 use rtcscope_wire::tree::Node;
 use serde_json::{json, Value};
 use std::io::Write;
@@ -118,83 +115,32 @@ pub fn run(args: &DissectArgs) -> anyhow::Result<ExitCode> {
         };
         let t0 = *first_ts.get_or_insert(packet.ts_nanos);
         let rel = (packet.ts_nanos - t0) as f64 / 1e9;
-        let mut frame = Node::new(
-            format!(
-                "Frame {}: {} bytes on wire, {} captured",
-                packet.number,
-                packet.orig_len,
-                packet.data.len()
-            ),
-            0..packet.data.len(),
+        let f = dissect_frame(
+            packet.number,
+            packet.ts_nanos,
+            packet.link_type,
+            packet.data,
+            packet.orig_len,
         );
-        frame.add("Capture time (ns since epoch)", packet.ts_nanos, 0..0);
-        frame.add("Link type", packet.link_type, 0..0);
-        if packet.is_cut() {
-            frame.warn("cut by the snapshot length");
+        if let Some(h) = args.host {
+            if !f.endpoints.is_some_and(|(s, d)| s.ip() == h || d.ip() == h) {
+                continue;
+            }
         }
-        let (endpoints, dissected) = match decode(packet.link_type, packet.data) {
-            Ok(Ok(d)) => {
-                let proto = match d.transport {
-                    Transport::Udp => "UDP",
-                    Transport::Tcp { .. } => "TCP",
-                };
-                if let Some(h) = args.host {
-                    if d.src.ip() != h && d.dst.ip() != h {
-                        continue;
-                    }
-                }
-                if let Some(p) = args.port {
-                    if d.src.port() != p && d.dst.port() != p {
-                        continue;
-                    }
-                }
-                frame.push(Node::leaf(
-                    proto,
-                    format!("{} → {}", d.src, d.dst),
-                    d.payload_offset.saturating_sub(8)..d.payload_offset,
-                ));
-                let mut msgs = match d.transport {
-                    Transport::Udp => datagram::dissect(d.payload, d.payload_offset),
-                    Transport::Tcp { .. } => datagram::dissect_stream(d.payload, d.payload_offset),
-                };
-                if let (Transport::Tcp { seq, flags }, true) = (d.transport, msgs.is_empty()) {
-                    msgs.push(Dissected::tcp_control(seq, flags));
-                }
-                if d.payload.len() < d.payload_len_on_wire {
-                    frame.warn(format!(
-                        "payload cut: {} of {} bytes captured",
-                        d.payload.len(),
-                        d.payload_len_on_wire
-                    ));
-                }
-                (Some((d.src.to_string(), d.dst.to_string())), msgs)
+        if let Some(p) = args.port {
+            if !f
+                .endpoints
+                .is_some_and(|(s, d)| s.port() == p || d.port() == p)
+            {
+                continue;
             }
-            Ok(Err(not)) => {
-                if args.host.is_some() || args.port.is_some() || !args.protocols.is_empty() {
-                    continue;
-                }
-                let what = match not {
-                    NotTransport::NotIp(t) => format!("not IP (type 0x{t:04x})"),
-                    NotTransport::OtherProtocol(p) => format!("IP protocol {p}"),
-                    NotTransport::Fragment(f) => format!(
-                        "IP fragment (id 0x{:x}, offset {}{})",
-                        f.id,
-                        f.offset,
-                        if f.more { ", more follow" } else { "" }
-                    ),
-                };
-                frame.add("Not dissected", &what, 0..packet.data.len());
-                (None, vec![Dissected::other(what)])
-            }
-            Err(e) => {
-                damaged.push((packet.number, e.to_string()));
-                if !args.protocols.is_empty() {
-                    continue;
-                }
-                frame.warn(e.to_string());
-                (None, vec![Dissected::other(format!("malformed: {e}"))])
-            }
-        };
+        }
+        if let Some(e) = &f.error {
+            damaged.push((packet.number, e.clone()));
+        }
+        let frame = f.frame;
+        let dissected = f.messages;
+        let endpoints = f.endpoints.map(|(s, d)| (s.to_string(), d.to_string()));
         if !args.protocols.is_empty()
             && !dissected
                 .iter()

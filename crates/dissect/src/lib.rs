@@ -1,0 +1,135 @@
+//! rtcscope's per-packet dissector.
+//!
+//! [`dissect_frame`] turns one captured frame into a summary (addresses, protocols, an info
+//! column like tshark's) and a field tree ([`rtcscope_wire::tree::Node`]) whose every node
+//! carries its byte range in the frame, for `rtcscope dissect -V` and the TUI's packet and hex
+//! views. Dissection is per packet and stateless; `rtcscope analyze` is where state across
+//! packets (reassembly, sessions) lives.
+#![forbid(unsafe_code)]
+
+pub mod datagram;
+
+pub use datagram::{dissect, dissect_stream, Dissected, Protocol};
+use rtcscope_capture::link::{decode, LinkType, NotTransport, Transport};
+use rtcscope_wire::tree::Node;
+use std::net::SocketAddr;
+
+/// One frame, dissected.
+pub struct Frame {
+    /// Source and destination, when the frame is UDP or TCP.
+    pub endpoints: Option<(SocketAddr, SocketAddr)>,
+    /// `"UDP"` or `"TCP"`, when it is.
+    pub transport: Option<&'static str>,
+    /// The frame-level tree (capture metadata, transport header).
+    pub frame: Node,
+    /// The messages found in the payload, each with its tree.
+    pub messages: Vec<Dissected>,
+    /// A located decoding error of the link, IP or transport layer.
+    pub error: Option<String>,
+}
+
+impl Frame {
+    /// The summary's info column: each message's info, `;`-separated.
+    pub fn info(&self) -> String {
+        self.messages
+            .iter()
+            .map(|d| d.info.as_str())
+            .collect::<Vec<_>>()
+            .join(" ; ")
+    }
+
+    /// The protocol column: the first message's protocol.
+    pub fn protocol(&self) -> &'static str {
+        self.messages.first().map_or("", |d| d.protocol.name())
+    }
+}
+
+/// Dissects one frame of `link` type. `number` and `ts_nanos` only label the frame node.
+pub fn dissect_frame(
+    number: u64,
+    ts_nanos: i128,
+    link: LinkType,
+    data: &[u8],
+    orig_len: u32,
+) -> Frame {
+    let mut frame = Node::new(
+        format!(
+            "Frame {number}: {orig_len} bytes on wire, {} captured",
+            data.len()
+        ),
+        0..data.len(),
+    );
+    frame.add("Capture time (ns since epoch)", ts_nanos, 0..0);
+    frame.add("Link type", link, 0..0);
+    if (data.len() as u64) < u64::from(orig_len) {
+        frame.warn("cut by the snapshot length");
+    }
+    match decode(link, data) {
+        Ok(Ok(d)) => {
+            let proto = match d.transport {
+                Transport::Udp => "UDP",
+                Transport::Tcp { .. } => "TCP",
+            };
+            let header_len = match d.transport {
+                Transport::Udp => 8,
+                Transport::Tcp { .. } => 20,
+            };
+            frame.push(Node::leaf(
+                proto,
+                format!("{} → {}", d.src, d.dst),
+                d.payload_offset.saturating_sub(header_len)..d.payload_offset,
+            ));
+            if d.payload.len() < d.payload_len_on_wire {
+                frame.warn(format!(
+                    "payload cut: {} of {} bytes captured",
+                    d.payload.len(),
+                    d.payload_len_on_wire
+                ));
+            }
+            let mut messages = match d.transport {
+                Transport::Udp => dissect(d.payload, d.payload_offset),
+                Transport::Tcp { .. } => dissect_stream(d.payload, d.payload_offset),
+            };
+            if let (Transport::Tcp { seq, flags }, true) = (d.transport, messages.is_empty()) {
+                messages.push(Dissected::tcp_control(seq, flags));
+            }
+            Frame {
+                endpoints: Some((d.src, d.dst)),
+                transport: Some(proto),
+                frame,
+                messages,
+                error: None,
+            }
+        }
+        Ok(Err(not)) => {
+            let what = match not {
+                NotTransport::NotIp(t) => format!("not IP (type 0x{t:04x})"),
+                NotTransport::OtherProtocol(p) => format!("IP protocol {p}"),
+                NotTransport::Fragment(f) => format!(
+                    "IP fragment (id 0x{:x}, offset {}{})",
+                    f.id,
+                    f.offset,
+                    if f.more { ", more follow" } else { "" }
+                ),
+            };
+            frame.add("Not dissected", &what, 0..data.len());
+            Frame {
+                endpoints: None,
+                transport: None,
+                frame,
+                messages: vec![Dissected::other(what)],
+                error: None,
+            }
+        }
+        Err(e) => {
+            frame.warn(e.to_string());
+            Frame {
+                endpoints: None,
+                transport: None,
+                frame,
+                messages: vec![Dissected::other(format!("malformed: {e}"))],
+                error: Some(e.to_string()),
+            }
+        }
+    }
+}
