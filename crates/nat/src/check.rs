@@ -1362,6 +1362,7 @@ impl NatCheck {
             sent: self.sent,
             received: self.received,
             duration_ms: end.saturating_duration_since(self.start).as_secs_f64() * 1000.0,
+            trace: self.trace(),
         }
     }
 }

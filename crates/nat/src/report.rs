@@ -397,6 +397,9 @@ pub struct Report {
     pub received: u32,
     /// Wall time of the check, in milliseconds.
     pub duration_ms: f64,
+    /// Every request with its timing and outcome (for `--verbose`; not in JSON).
+    #[serde(skip)]
+    pub trace: Vec<String>,
 }
 
 #[cfg(test)]

@@ -18,6 +18,14 @@ use std::sync::mpsc::Sender;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// 64 random bits from the OS, to seed transaction IDs (unpredictable IDs keep off-path
+/// spoofed answers out).
+pub fn random_seed() -> std::io::Result<u64> {
+    let mut b = [0u8; 8];
+    getrandom::fill(&mut b).map_err(|e| std::io::Error::other(e.to_string()))?;
+    Ok(u64::from_le_bytes(b))
+}
+
 /// A datagram received on socket `0` from `1`.
 pub(crate) type Incoming = (usize, SocketAddr, Vec<u8>);
 
