@@ -1,1 +1,213 @@
-fn main() {}
+//! rtcscope's views against webrtc-rs's `rtp` / `rtcp` unmarshal on the same inputs.
+//!
+//! Equal work: the rtcscope side validates the header, the CSRC list, the padding and every
+//! RFC 8285 extension element, and reads every field webrtc-rs materializes (header fields,
+//! CSRCs, extension IDs and data, payload, padding; for RTCP every report block, SDES item,
+//! NACK pair, TWCC chunk, status and delta, REMB bitrate and SSRC). The `+typed` variant also
+//! decodes every extension value (abs-send-time, transport-cc, audio level, mid), which
+//! webrtc-rs does not do.
+
+use bytes::Bytes;
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use rtcscope_rtp::fuzzing::{walk_compound, walk_rtp};
+use rtcscope_rtp::rtcp::feedback::{FciRepr, FeedbackRepr, NackRepr};
+use rtcscope_rtp::rtcp::report::{ReportBlockRepr, SenderReportRepr};
+use rtcscope_rtp::rtcp::twcc::{TwccChunk, TwccRepr};
+use rtcscope_rtp::rtcp::{
+    CompoundRepr, RtcpPacketRepr, RtcpRepr, SdesChunkRepr, SdesItemRepr, SdesItemType, SdesRepr,
+};
+use rtcscope_rtp::rtp::{ExtensionBlockRepr, ExtensionMap, ExtensionRepr, RtpPacket, RtpRepr};
+use std::hint::black_box;
+use webrtc_util::marshal::Unmarshal;
+
+/// A libwebrtc-style video packet: audio-level-free one-byte extensions abs-send-time (2),
+/// transport-cc (3), mid (4), playout-delay (5) and a 1100-byte payload.
+fn video_packet() -> Vec<u8> {
+    RtpRepr {
+        marker: false,
+        payload_type: 96,
+        sequence_number: 4242,
+        timestamp: 90_000,
+        ssrc: 0x1234_5678,
+        csrcs: vec![],
+        extension: Some(ExtensionBlockRepr::OneByte(vec![
+            ExtensionRepr {
+                id: 2,
+                data: vec![0x12, 0x34, 0x56],
+            },
+            ExtensionRepr {
+                id: 3,
+                data: vec![0x01, 0x02],
+            },
+            ExtensionRepr {
+                id: 4,
+                data: b"1".to_vec(),
+            },
+            ExtensionRepr {
+                id: 5,
+                data: vec![0, 0x10, 0x64],
+            },
+        ])),
+        payload: vec![0xab; 1100],
+        padding: 0,
+    }
+    .to_bytes()
+    .unwrap()
+}
+
+/// An Opus packet: audio level (1), abs-send-time (2), transport-cc (3), mid (4), 2 CSRCs.
+fn audio_packet() -> Vec<u8> {
+    RtpRepr {
+        marker: true,
+        payload_type: 111,
+        sequence_number: 7,
+        timestamp: 48_000,
+        ssrc: 0xdead_beef,
+        csrcs: vec![1, 2],
+        extension: Some(ExtensionBlockRepr::OneByte(vec![
+            ExtensionRepr {
+                id: 1,
+                data: vec![0x9a],
+            },
+            ExtensionRepr {
+                id: 2,
+                data: vec![0x12, 0x34, 0x56],
+            },
+            ExtensionRepr {
+                id: 3,
+                data: vec![0x01, 0x02],
+            },
+            ExtensionRepr {
+                id: 4,
+                data: b"0".to_vec(),
+            },
+        ])),
+        payload: vec![0x5a; 90],
+        padding: 0,
+    }
+    .to_bytes()
+    .unwrap()
+}
+
+/// SR with two report blocks + SDES CNAME, then NACK and a 60-packet TWCC feedback.
+fn rtcp_compound() -> Vec<u8> {
+    let p = |body| RtcpPacketRepr { body, padding: 0 };
+    let statuses = 60u16;
+    CompoundRepr {
+        packets: vec![
+            p(RtcpRepr::SenderReport(SenderReportRepr {
+                ssrc: 1,
+                ntp_timestamp: 0xe000_0000_8000_0000,
+                rtp_timestamp: 90_000,
+                packet_count: 100,
+                octet_count: 100_000,
+                reports: vec![
+                    ReportBlockRepr {
+                        ssrc: 2,
+                        cumulative_lost: 3,
+                        jitter: 20,
+                        ..Default::default()
+                    };
+                    2
+                ],
+                profile_extensions: vec![],
+            })),
+            p(RtcpRepr::Sdes(SdesRepr {
+                chunks: vec![SdesChunkRepr {
+                    ssrc: 1,
+                    items: vec![SdesItemRepr {
+                        item_type: SdesItemType::CNAME,
+                        value: b"0123456789abcdef".to_vec(),
+                    }],
+                }],
+            })),
+            p(RtcpRepr::Feedback(FeedbackRepr {
+                sender_ssrc: 1,
+                media_ssrc: 2,
+                fci: FciRepr::Nack(vec![
+                    NackRepr {
+                        pid: 100,
+                        blp: 0x8001,
+                    },
+                    NackRepr { pid: 200, blp: 0 },
+                ]),
+            })),
+            p(RtcpRepr::Feedback(FeedbackRepr {
+                sender_ssrc: 1,
+                media_ssrc: 2,
+                fci: FciRepr::TransportCc(TwccRepr {
+                    base_sequence: 1000,
+                    status_count: statuses,
+                    reference_time: 12345,
+                    fb_pkt_count: 9,
+                    // 40 small deltas (run), then 20 in 2-bit vectors with one loss and a large delta.
+                    chunks: vec![
+                        TwccChunk(0x2000 | 40),
+                        TwccChunk(0xc000 | 0b01_01_00_01_10_01_01),
+                        TwccChunk(0xc000 | 0b01_01_01_01_01_01_01),
+                        TwccChunk(0x2000 | 6),
+                    ],
+                    deltas: std::iter::repeat_n(4, 40)
+                        .chain([5, 6, 7, -200, 8, 9])
+                        .chain(std::iter::repeat_n(3, 13))
+                        .collect(),
+                }),
+            })),
+        ],
+    }
+    .to_bytes()
+    .unwrap()
+}
+
+fn rtp_bench(c: &mut Criterion) {
+    let empty = ExtensionMap::empty();
+    let mut typed = ExtensionMap::libwebrtc_default();
+    typed.remove(5);
+    for (name, pkt) in [
+        ("rtp video 1100B", video_packet()),
+        ("rtp audio", audio_packet()),
+    ] {
+        let bytes = Bytes::from(pkt.clone());
+        let mut g = c.benchmark_group(name);
+        g.throughput(Throughput::Elements(1));
+        g.bench_function("rtcscope view", |b| {
+            b.iter(|| {
+                let p = RtpPacket::new_checked(black_box(&pkt)).unwrap();
+                black_box(walk_rtp(&p, &empty).unwrap())
+            })
+        });
+        g.bench_function("rtcscope view+typed", |b| {
+            b.iter(|| {
+                let p = RtpPacket::new_checked(black_box(&pkt)).unwrap();
+                black_box(walk_rtp(&p, &typed).unwrap())
+            })
+        });
+        g.bench_function("webrtc-rs unmarshal", |b| {
+            b.iter(|| {
+                let mut buf = black_box(&bytes).clone();
+                black_box(rtp::packet::Packet::unmarshal(&mut buf).unwrap())
+            })
+        });
+        g.finish();
+    }
+}
+
+fn rtcp_bench(c: &mut Criterion) {
+    let pkt = rtcp_compound();
+    let bytes = Bytes::from(pkt.clone());
+    let mut g = c.benchmark_group("rtcp SR+SDES+NACK+TWCC");
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("rtcscope walk", |b| {
+        b.iter(|| black_box(walk_compound(black_box(&pkt)).unwrap()))
+    });
+    g.bench_function("webrtc-rs unmarshal", |b| {
+        b.iter(|| {
+            let mut buf = black_box(&bytes).clone();
+            black_box(rtcp::packet::unmarshal(&mut buf).unwrap())
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, rtp_bench, rtcp_bench);
+criterion_main!(benches);

@@ -34,6 +34,7 @@ pub enum RtpOrRtcp {
 /// assert_eq!(classify(&[0x80, 0x60, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1]), Some(RtpOrRtcp::Rtp));
 /// assert_eq!(classify(&[0x00, 0x01, 0, 0]), None); // STUN
 /// ```
+#[inline]
 pub fn classify(buf: &[u8]) -> Option<RtpOrRtcp> {
     let (&b0, &b1) = (buf.first()?, buf.get(1)?);
     if !(128..=191).contains(&b0) {

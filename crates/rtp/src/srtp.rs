@@ -63,6 +63,7 @@ impl SrtpProfile {
     ];
 
     /// SRTP authentication tag length (for AEAD: the GCM tag).
+    #[inline]
     pub const fn srtp_tag_len(self) -> usize {
         match self {
             SrtpProfile::Aes128CmHmacSha1_80 | SrtpProfile::NullHmacSha1_80 => 10,
@@ -72,6 +73,7 @@ impl SrtpProfile {
     }
 
     /// SRTCP authentication tag length (RFC 5764 §4.1.2: 80 bits for both HMAC profiles).
+    #[inline]
     pub const fn srtcp_tag_len(self) -> usize {
         match self {
             SrtpProfile::AeadAes128Gcm | SrtpProfile::AeadAes256Gcm => 16,
@@ -80,6 +82,7 @@ impl SrtpProfile {
     }
 
     /// True for the AEAD (GCM) profiles, whose tag precedes the MKI / SRTCP index.
+    #[inline]
     pub const fn is_aead(self) -> bool {
         matches!(
             self,
@@ -88,6 +91,7 @@ impl SrtpProfile {
     }
 
     /// False for the NULL cipher profiles (payload is authenticated but clear).
+    #[inline]
     pub const fn encrypts(self) -> bool {
         !matches!(
             self,
@@ -96,6 +100,7 @@ impl SrtpProfile {
     }
 
     /// The DTLS-SRTP protection profile identifier (`use_srtp` extension).
+    #[inline]
     pub const fn dtls_id(self) -> u16 {
         match self {
             SrtpProfile::Aes128CmHmacSha1_80 => 0x0001,
@@ -108,11 +113,13 @@ impl SrtpProfile {
     }
 
     /// The profile with this DTLS-SRTP identifier.
+    #[inline]
     pub fn from_dtls_id(id: u16) -> Option<Self> {
         Self::ALL.into_iter().find(|p| p.dtls_id() == id)
     }
 
     /// The SDES (`a=crypto`, RFC 4568 / RFC 7714 §14.1) crypto-suite name.
+    #[inline]
     pub const fn sdes_name(self) -> &'static str {
         match self {
             SrtpProfile::Aes128CmHmacSha1_80 => "AES_CM_128_HMAC_SHA1_80",
@@ -125,6 +132,7 @@ impl SrtpProfile {
     }
 
     /// The DTLS-SRTP profile name (RFC 5764 §4.1.2).
+    #[inline]
     pub const fn dtls_name(self) -> &'static str {
         match self {
             SrtpProfile::Aes128CmHmacSha1_80 => "SRTP_AES128_CM_HMAC_SHA1_80",
@@ -137,6 +145,7 @@ impl SrtpProfile {
     }
 
     /// Looks a profile up by its SDES or DTLS-SRTP name.
+    #[inline]
     pub fn from_name(name: &str) -> Option<Self> {
         Self::ALL
             .into_iter()
@@ -163,6 +172,7 @@ pub enum Protection {
 
 impl Protection {
     /// SRTP with `profile` and no MKI.
+    #[inline]
     pub const fn srtp(profile: SrtpProfile) -> Self {
         Protection::Srtp {
             profile,
@@ -189,6 +199,7 @@ pub struct SrtpPacket<'a> {
 impl<'a> SrtpPacket<'a> {
     /// Checks an SRTP packet. With a known profile the trailer (tag, MKI) is located and
     /// stripped; without one, everything after the header is opaque.
+    #[inline]
     pub fn new_checked(
         buf: &'a [u8],
         profile: Option<SrtpProfile>,
@@ -235,26 +246,31 @@ impl<'a> SrtpPacket<'a> {
     }
 
     /// The whole packet.
+    #[inline]
     pub fn as_bytes(&self) -> &'a [u8] {
         self.buf
     }
     /// The clear RTP header view. Its payload is the ciphertext; its padding is not
     /// interpreted (the count is encrypted).
+    #[inline]
     pub fn header(&self) -> &RtpPacket<'a> {
         &self.header
     }
     /// The profile, when known.
+    #[inline]
     pub fn profile(&self) -> Option<SrtpProfile> {
         self.profile
     }
     /// True when RFC 9335 cryptex protects the CSRCs and header extension (profile 0xC0DE or
     /// 0xC2DE).
+    #[inline]
     pub fn is_cryptex(&self) -> bool {
         self.header
             .extension()
             .is_some_and(|e| matches!(e.profile(), 0xC0DE | 0xC2DE))
     }
     /// The header extension, when present and in clear (not cryptex).
+    #[inline]
     pub fn clear_extension(&self) -> Option<ExtensionBlock<'a>> {
         if self.is_cryptex() {
             None
@@ -264,22 +280,27 @@ impl<'a> SrtpPacket<'a> {
     }
     /// The opaque payload: ciphertext (or, for NULL profiles, authenticated clear bytes that
     /// still include the RTP padding). Without a profile this includes the trailer.
+    #[inline]
     pub fn payload(&self) -> &'a [u8] {
         slice(self.buf, self.encrypted.clone())
     }
     /// Range of the opaque payload.
+    #[inline]
     pub fn payload_range(&self) -> Field {
         self.encrypted.clone()
     }
     /// Range of the MKI, when used.
+    #[inline]
     pub fn mki_range(&self) -> Option<Field> {
         self.mki.clone()
     }
     /// The authentication tag (AEAD: the GCM tag), when the profile is known.
+    #[inline]
     pub fn auth_tag(&self) -> Option<&'a [u8]> {
         self.tag.clone().map(|r| slice(self.buf, r))
     }
     /// Range of the authentication tag.
+    #[inline]
     pub fn auth_tag_range(&self) -> Option<Field> {
         self.tag.clone()
     }
@@ -302,6 +323,7 @@ pub const SRTCP_CLEAR_LEN: usize = 8;
 
 impl<'a> SrtcpPacket<'a> {
     /// Checks an SRTCP packet (version 2 in the clear header; room for the trailer).
+    #[inline]
     pub fn new_checked(
         buf: &'a [u8],
         profile: Option<SrtpProfile>,
@@ -361,72 +383,88 @@ impl<'a> SrtcpPacket<'a> {
         })
     }
     /// The whole packet.
+    #[inline]
     pub fn as_bytes(&self) -> &'a [u8] {
         self.buf
     }
     /// The profile, when known.
+    #[inline]
     pub fn profile(&self) -> Option<SrtpProfile> {
         self.profile
     }
     /// The first packet's P bit.
+    #[inline]
     pub fn has_padding(&self) -> bool {
         u8_at(self.buf, 0) & 0x20 != 0
     }
     /// The first packet's count field.
+    #[inline]
     pub fn count(&self) -> u8 {
         u8_at(self.buf, 0) & 0x1f
     }
     /// The first packet's type.
+    #[inline]
     pub fn packet_type(&self) -> PacketType {
         PacketType(u8_at(self.buf, 1))
     }
     /// The first packet's length field.
+    #[inline]
     pub fn length_field(&self) -> u16 {
         u16_at(self.buf, 2)
     }
     /// The sender SSRC (bytes 4–8).
+    #[inline]
     pub fn sender_ssrc(&self) -> u32 {
         u32_at(self.buf, 4)
     }
     /// The E flag (payload encrypted), when the profile is known.
+    #[inline]
     pub fn e_flag(&self) -> Option<bool> {
         self.index
             .clone()
             .map(|r| u8_at(self.buf, r.start) & 0x80 != 0)
     }
     /// The 31-bit SRTCP index, when the profile is known.
+    #[inline]
     pub fn index(&self) -> Option<u32> {
         self.index
             .clone()
             .map(|r| u32_at(self.buf, r.start) & 0x7fff_ffff)
     }
     /// Range of the E flag and index.
+    #[inline]
     pub fn index_range(&self) -> Option<Field> {
         self.index.clone()
     }
     /// The opaque part after the first 8 bytes (without the trailer when the profile is known).
+    #[inline]
     pub fn payload(&self) -> &'a [u8] {
         slice(self.buf, self.encrypted.clone())
     }
     /// Range of the opaque part.
+    #[inline]
     pub fn payload_range(&self) -> Field {
         self.encrypted.clone()
     }
     /// Range of the MKI.
+    #[inline]
     pub fn mki_range(&self) -> Option<Field> {
         self.mki.clone()
     }
     /// The authentication tag (AEAD: the GCM tag).
+    #[inline]
     pub fn auth_tag(&self) -> Option<&'a [u8]> {
         self.tag.clone().map(|r| slice(self.buf, r))
     }
     /// Range of the authentication tag.
+    #[inline]
     pub fn auth_tag_range(&self) -> Option<Field> {
         self.tag.clone()
     }
     /// When E = 0 (RFC 3711 §3.4: not encrypted) with a non-AEAD profile, or with a NULL profile,
     /// the compound packet is clear: it can be parsed as ordinary RTCP. `None` otherwise (never
     /// parse ciphertext). For AEAD with E = 0 (RFC 7714 §9.2) the payload is clear too.
+    #[inline]
     pub fn clear_compound(&self) -> Option<Compound<'a>> {
         let p = self.profile?;
         let clear = self.e_flag() == Some(false) || !p.encrypts();
@@ -455,6 +493,7 @@ impl<'a> RtpView<'a> {
         })
     }
     /// The clear header fields (for SRTP: with an opaque payload).
+    #[inline]
     pub fn header(&self) -> &RtpPacket<'a> {
         match self {
             RtpView::Clear(p) => p,

@@ -78,8 +78,9 @@ const RTP_NAMES: [&str; 7] = [
     "extension ids",
 ];
 
+/// One test for the whole suite: the expectations of `rtp-vs-tshark` are checked once.
 #[test]
-fn rtp_pcaps_vs_tshark() {
+fn differential_vs_tshark() {
     let Some(dir) = corpus("rtp vs tshark") else {
         return;
     };
@@ -87,6 +88,13 @@ fn rtp_pcaps_vs_tshark() {
         return;
     };
     let exp = Expectations::load("rtp-vs-tshark");
+    rtp_pcaps_vs_tshark(&dir, &tshark, &exp);
+    rtcp_samples_vs_tshark(&dir, &tshark, &exp);
+    exp.finish();
+}
+
+fn rtp_pcaps_vs_tshark(dir: &Path, tshark: &Path, exp: &Expectations) {
+    let tshark = tshark.to_path_buf();
     let mut compared = 0;
     for &(name, profile) in PCAPS {
         let pcap = dir.join(name);
@@ -132,7 +140,6 @@ fn rtp_pcaps_vs_tshark() {
     }
     eprintln!("compared {compared} RTP packets with tshark");
     assert!(compared > 3900);
-    exp.finish();
 }
 
 /// Writes one Ethernet/IPv4/UDP frame per payload (UDP 5004 -> 5005).
@@ -183,17 +190,9 @@ fn write_pcap(path: &Path, payloads: &[&[u8]]) {
     std::fs::write(path, f).unwrap();
 }
 
-#[test]
-fn rtcp_samples_vs_tshark() {
-    let Some(dir) = corpus("rtcp vs tshark") else {
-        return;
-    };
-    let Some(tshark) = require_tool("rtcp vs tshark", "tshark") else {
-        return;
-    };
-    let exp = Expectations::load("rtp-vs-tshark");
+fn rtcp_samples_vs_tshark(dir: &Path, tshark: &Path, exp: &Expectations) {
     // Samples whose framing rtcscope accepts (tshark has no notion of rejecting a packet).
-    let samples: Vec<_> = common::file_samples(&dir)
+    let samples: Vec<_> = common::file_samples(dir)
         .into_iter()
         .filter(|s| {
             s.kind == Kind::Rtcp
@@ -207,7 +206,7 @@ fn rtcp_samples_vs_tshark() {
         &samples.iter().map(|s| &s.bytes[..]).collect::<Vec<_>>(),
     );
     let rows = tshark_fields(
-        &tshark,
+        tshark,
         &tmp,
         &["-d", "udp.port==5005,rtcp"],
         &["frame.number", "rtcp.pt", "rtcp.rc"],
@@ -243,5 +242,4 @@ fn rtcp_samples_vs_tshark() {
     }
     eprintln!("compared {} RTCP samples with tshark", samples.len());
     assert!(samples.len() > 80);
-    exp.finish();
 }

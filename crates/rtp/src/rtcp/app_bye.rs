@@ -31,6 +31,7 @@ pub struct Bye<'a> {
 
 impl<'a> Bye<'a> {
     /// Checks that SC sources fit and that the optional reason's length fits.
+    #[inline]
     pub fn new_checked(body: &'a [u8], base: usize, count: u8) -> Result<Self> {
         let n = 4 * usize::from(count);
         if body.len() < n {
@@ -64,10 +65,12 @@ impl<'a> Bye<'a> {
         })
     }
     /// The source count.
+    #[inline]
     pub fn source_count(&self) -> u8 {
         self.count
     }
     /// The SSRC/CSRCs leaving.
+    #[inline]
     pub fn sources(&self) -> Sources<'a> {
         Sources {
             buf: slice(self.body, 0..4 * usize::from(self.count)),
@@ -75,10 +78,12 @@ impl<'a> Bye<'a> {
         }
     }
     /// The reason for leaving, when present.
+    #[inline]
     pub fn reason(&self) -> Option<&'a [u8]> {
         self.reason.clone().map(|r| slice(self.body, r))
     }
     /// Range of the reason text.
+    #[inline]
     pub fn reason_range(&self) -> Option<Field> {
         self.reason.clone().map(|r| shift(r, self.base))
     }
@@ -92,6 +97,7 @@ pub struct Sources<'a> {
 }
 
 impl<'a> Sources<'a> {
+    #[inline]
     pub(crate) fn new(buf: &'a [u8]) -> Self {
         Sources { buf, pos: 0 }
     }
@@ -99,6 +105,7 @@ impl<'a> Sources<'a> {
 
 impl Iterator for Sources<'_> {
     type Item = u32;
+    #[inline]
     fn next(&mut self) -> Option<u32> {
         if self.pos + 4 > self.buf.len() {
             return None;
@@ -125,6 +132,7 @@ pub struct App<'a> {
 
 impl<'a> App<'a> {
     /// Checks SSRC and name (8 bytes).
+    #[inline]
     pub fn new_checked(body: &'a [u8], base: usize, subtype: u8) -> Result<Self> {
         if body.len() < 8 {
             return Err(Error::truncated(
@@ -142,22 +150,27 @@ impl<'a> App<'a> {
         })
     }
     /// The subtype (the count field).
+    #[inline]
     pub fn subtype(&self) -> u8 {
         self.subtype
     }
     /// SSRC/CSRC.
+    #[inline]
     pub fn ssrc(&self) -> u32 {
         u32_at(self.body, 0)
     }
     /// The four-character name.
+    #[inline]
     pub fn name(&self) -> [u8; 4] {
         u32_at(self.body, 4).to_be_bytes()
     }
     /// Application-dependent data.
+    #[inline]
     pub fn data(&self) -> &'a [u8] {
         slice_from(self.body, 8)
     }
     /// Range of the data.
+    #[inline]
     pub fn data_range(&self) -> Field {
         self.base + 8..self.base + self.body.len()
     }

@@ -38,6 +38,7 @@ pub struct Ccfb<'a> {
 
 impl<'a> Ccfb<'a> {
     /// Checks that the report timestamp fits; stream blocks are checked as iterated.
+    #[inline]
     pub fn new_checked(buf: &'a [u8], base: usize) -> Result<Self> {
         if buf.len() < 4 {
             return Err(Error::truncated(
@@ -51,14 +52,17 @@ impl<'a> Ccfb<'a> {
         Ok(Ccfb { buf, base })
     }
     /// The report timestamp (middle 32 bits of NTP).
+    #[inline]
     pub fn report_timestamp(&self) -> u32 {
         u32_at(self.buf, self.buf.len() - 4)
     }
     /// Range of the report timestamp.
+    #[inline]
     pub fn report_timestamp_range(&self) -> Field {
         self.base + self.buf.len() - 4..self.base + self.buf.len()
     }
     /// The per-stream blocks (lax).
+    #[inline]
     pub fn streams(&self) -> CcfbStreams<'a> {
         CcfbStreams {
             buf: slice(self.buf, 0..self.buf.len() - 4),
@@ -98,6 +102,7 @@ pub struct CcfbMetric {
 
 impl<'a> CcfbStream<'a> {
     /// The metric blocks.
+    #[inline]
     pub fn reports(&self) -> impl Iterator<Item = CcfbMetric> + 'a {
         let begin = self.begin_seq;
         self.metrics.chunks_exact(2).enumerate().map(move |(i, m)| {
@@ -111,6 +116,7 @@ impl<'a> CcfbStream<'a> {
         })
     }
     /// The raw 16-bit metric blocks.
+    #[inline]
     pub fn raw_reports(&self) -> impl Iterator<Item = u16> + 'a {
         self.metrics.chunks_exact(2).map(|m| u16_at(m, 0))
     }
@@ -127,6 +133,7 @@ pub struct CcfbStreams<'a> {
 
 impl<'a> Iterator for CcfbStreams<'a> {
     type Item = Result<CcfbStream<'a>>;
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         if self.done || self.pos >= self.buf.len() {
             return None;

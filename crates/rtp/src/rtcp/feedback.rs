@@ -149,6 +149,7 @@ pub enum FeedbackKind<'a> {
 
 impl<'a> Feedback<'a> {
     /// Checks the two SSRCs (8 bytes).
+    #[inline]
     pub fn new_checked(
         body: &'a [u8],
         base: usize,
@@ -172,31 +173,38 @@ impl<'a> Feedback<'a> {
         })
     }
     /// RTPFB or PSFB.
+    #[inline]
     pub fn packet_type(&self) -> PacketType {
         self.packet_type
     }
     /// The FMT field.
+    #[inline]
     pub fn fmt(&self) -> u8 {
         self.fmt
     }
     /// SSRC of the packet sender.
+    #[inline]
     pub fn sender_ssrc(&self) -> u32 {
         u32_at(self.body, field::SENDER_SSRC.start)
     }
     /// SSRC of the media source.
+    #[inline]
     pub fn media_ssrc(&self) -> u32 {
         u32_at(self.body, field::MEDIA_SSRC.start)
     }
     /// The FCI.
+    #[inline]
     pub fn fci(&self) -> &'a [u8] {
         slice_from(self.body, field::FCI)
     }
     /// Range of the FCI.
+    #[inline]
     pub fn fci_range(&self) -> Field {
         self.base + field::FCI..self.base + self.body.len()
     }
 
     /// Decodes the FCI.
+    #[inline]
     pub fn kind(&self) -> Result<FeedbackKind<'a>> {
         let fci = self.fci();
         let at = self.base + field::FCI;
@@ -271,6 +279,7 @@ pub struct Entries<'a, T> {
 
 impl<'a, T: FciEntry<'a>> Entries<'a, T> {
     /// Checks that the FCI is a non-empty multiple of the entry length.
+    #[inline]
     pub fn new_checked(buf: &'a [u8], base: usize, what: &'static str) -> Result<Self> {
         if buf.is_empty() || buf.len() % T::LEN != 0 {
             return Err(Error::bad_length(
@@ -288,6 +297,7 @@ impl<'a, T: FciEntry<'a>> Entries<'a, T> {
         })
     }
     /// Checks that the FCI is a (possibly empty) multiple of the entry length.
+    #[inline]
     pub fn new_checked_allow_empty(buf: &'a [u8], base: usize, what: &'static str) -> Result<Self> {
         if buf.is_empty() {
             return Ok(Entries {
@@ -299,14 +309,17 @@ impl<'a, T: FciEntry<'a>> Entries<'a, T> {
         Self::new_checked(buf, base, what)
     }
     /// Number of entries.
+    #[inline]
     pub fn len(&self) -> usize {
         self.buf.len() / T::LEN
     }
     /// True when there are no entries (only possible for an empty TMMBN).
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.buf.is_empty()
     }
     /// Iterates the entries.
+    #[inline]
     pub fn iter(&self) -> EntryIter<'a, T> {
         EntryIter {
             buf: self.buf,
@@ -342,6 +355,7 @@ pub struct EntryIter<'a, T> {
 
 impl<'a, T: FciEntry<'a>> Iterator for EntryIter<'a, T> {
     type Item = T;
+    #[inline]
     fn next(&mut self) -> Option<T> {
         let b = self.buf.get(self.pos..self.pos + T::LEN)?;
         let e = T::from_bytes(b, self.base + self.pos);
@@ -353,6 +367,7 @@ impl<'a, T: FciEntry<'a>> Iterator for EntryIter<'a, T> {
 impl<'a> Entries<'a, NackPair> {
     /// Every sequence number reported lost, in order (PID, then each BLP bit from the least
     /// significant).
+    #[inline]
     pub fn lost_sequences(&self) -> impl Iterator<Item = u16> + 'a {
         self.iter().flat_map(|p| p.lost())
     }
@@ -371,6 +386,7 @@ pub struct NackPair {
 
 impl NackPair {
     /// The lost sequence numbers this entry reports.
+    #[inline]
     pub fn lost(&self) -> NackLost {
         NackLost {
             pid: self.pid,
@@ -401,6 +417,7 @@ pub struct NackLost {
 
 impl Iterator for NackLost {
     type Item = u16;
+    #[inline]
     fn next(&mut self) -> Option<u16> {
         if self.next == 0 {
             self.next = 1;
@@ -434,6 +451,7 @@ pub struct TmmbItem {
 
 impl TmmbItem {
     /// The maximum total media bit rate in bit/s (mantissa · 2^exp, saturating).
+    #[inline]
     pub fn bitrate(&self) -> u64 {
         exp_mantissa(self.exp, self.mantissa)
     }
@@ -518,6 +536,7 @@ pub struct Rpsi<'a> {
 
 impl<'a> Rpsi<'a> {
     /// Checks PB and PT fit and PB does not exceed the bit string.
+    #[inline]
     pub fn new_checked(buf: &'a [u8], base: usize) -> Result<Self> {
         if buf.len() < 2 {
             return Err(Error::truncated(
@@ -541,22 +560,27 @@ impl<'a> Rpsi<'a> {
         Ok(Rpsi { buf, base })
     }
     /// PB: padding bits at the end of the bit string.
+    #[inline]
     pub fn padding_bits(&self) -> u8 {
         u8_at(self.buf, 0)
     }
     /// Payload type the bit string is defined for.
+    #[inline]
     pub fn payload_type(&self) -> u8 {
         u8_at(self.buf, 1) & 0x7f
     }
     /// The bytes holding the native RPSI bit string (including PB padding bits).
+    #[inline]
     pub fn bit_string(&self) -> &'a [u8] {
         slice_from(self.buf, 2)
     }
     /// Number of meaningful bits.
+    #[inline]
     pub fn bit_len(&self) -> usize {
         8 * self.bit_string().len() - usize::from(self.padding_bits())
     }
     /// Range of the bit string.
+    #[inline]
     pub fn bit_string_range(&self) -> Field {
         self.base + 2..self.base + self.buf.len()
     }
@@ -571,6 +595,7 @@ pub struct Remb<'a> {
 
 impl<'a> Remb<'a> {
     /// Checks the identifier, and that exactly Num SSRC SSRCs follow.
+    #[inline]
     pub fn new_checked(buf: &'a [u8], base: usize) -> Result<Self> {
         if buf.len() < 8 {
             return Err(Error::truncated(
@@ -603,26 +628,32 @@ impl<'a> Remb<'a> {
         Ok(Remb { buf, base })
     }
     /// Num SSRC.
+    #[inline]
     pub fn num_ssrc(&self) -> u8 {
         u8_at(self.buf, 4)
     }
     /// BR Exp (6 bits).
+    #[inline]
     pub fn exp(&self) -> u8 {
         u8_at(self.buf, 5) >> 2
     }
     /// BR Mantissa (18 bits).
+    #[inline]
     pub fn mantissa(&self) -> u32 {
         u24_at(self.buf, 5) & 0x3_ffff
     }
     /// The estimated maximum bitrate in bit/s (mantissa · 2^exp, saturating).
+    #[inline]
     pub fn bitrate(&self) -> u64 {
         exp_mantissa(self.exp(), self.mantissa())
     }
     /// The SSRCs the estimate applies to.
+    #[inline]
     pub fn ssrcs(&self) -> super::Sources<'a> {
         super::Sources::new(slice_from(self.buf, 8))
     }
     /// Range of the SSRC list.
+    #[inline]
     pub fn ssrcs_range(&self) -> Field {
         shift(8..self.buf.len(), self.base)
     }

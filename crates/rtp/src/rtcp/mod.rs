@@ -109,6 +109,7 @@ pub struct RtcpPacket<'a> {
 impl<'a> RtcpPacket<'a> {
     /// Checks the packet at the start of `buf` and returns it with the number of bytes it
     /// occupies. `base` is the offset of `buf` in the datagram (for errors and ranges).
+    #[inline]
     pub fn new_checked(buf: &'a [u8], base: usize) -> Result<Self> {
         if buf.len() < HEADER_LEN {
             return Err(Error::truncated(
@@ -160,77 +161,92 @@ impl<'a> RtcpPacket<'a> {
     }
 
     /// The whole packet (header, body, padding).
+    #[inline]
     pub fn as_bytes(&self) -> &'a [u8] {
         self.buf
     }
 
     /// Range of the packet in the datagram.
+    #[inline]
     pub fn range(&self) -> Field {
         self.base..self.base + self.buf.len()
     }
 
     /// Length in bytes (4 × (length field + 1)).
+    #[inline]
     pub fn len(&self) -> usize {
         self.buf.len()
     }
 
     /// Always false (a packet has at least its header).
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.buf.is_empty()
     }
 
     /// The P bit.
+    #[inline]
     pub fn has_padding(&self) -> bool {
         u8_at(self.buf, field::FLAGS) & 0x20 != 0
     }
 
     /// The 5-bit count / FMT / subtype field.
+    #[inline]
     pub fn count(&self) -> u8 {
         u8_at(self.buf, field::FLAGS) & 0x1f
     }
 
     /// The packet type.
+    #[inline]
     pub fn packet_type(&self) -> PacketType {
         PacketType(u8_at(self.buf, field::PACKET_TYPE))
     }
 
     /// The length field (32-bit words minus one).
+    #[inline]
     pub fn length_field(&self) -> u16 {
         u16_at(self.buf, field::LENGTH.start)
     }
 
     /// The body: after the 4-byte header, without padding.
+    #[inline]
     pub fn payload(&self) -> &'a [u8] {
         slice(self.buf, HEADER_LEN..self.buf.len() - self.padding)
     }
 
     /// Range of the body in the datagram.
+    #[inline]
     pub fn payload_range(&self) -> Field {
         self.base + HEADER_LEN..self.base + self.buf.len() - self.padding
     }
 
     /// Padding length including the count byte (0 without the P bit).
+    #[inline]
     pub fn padding_len(&self) -> usize {
         self.padding
     }
 
     /// Range of the padding in the datagram.
+    #[inline]
     pub fn padding_range(&self) -> Field {
         self.base + self.buf.len() - self.padding..self.base + self.buf.len()
     }
 
     /// The SSRC of the packet sender (the first body word of SR, RR, APP, RTPFB, PSFB and XR;
     /// the first chunk's SSRC in SDES and the first source in BYE), when the body has it.
+    #[inline]
     pub fn sender_ssrc(&self) -> Option<u32> {
         (self.payload().len() >= 4).then(|| u32_at(self.buf, field::SENDER_SSRC.start))
     }
 
     /// True when the packet is an SR or RR (the required first packet of a compound).
+    #[inline]
     pub fn is_report(&self) -> bool {
         matches!(self.packet_type(), PacketType::SR | PacketType::RR)
     }
 
     /// The typed body view.
+    #[inline]
     pub fn body(&self) -> Result<RtcpBody<'a>> {
         let body = self.payload();
         let at = self.base + HEADER_LEN;
@@ -292,11 +308,13 @@ pub struct Compound<'a> {
 
 impl<'a> Compound<'a> {
     /// Wraps a datagram; nothing is checked until iteration or [`check`](Self::check).
+    #[inline]
     pub fn new(buf: &'a [u8]) -> Self {
         Compound { buf }
     }
 
     /// Iterates the packets (lax: the first framing error is yielded, then iteration stops).
+    #[inline]
     pub fn iter(&self) -> CompoundIter<'a> {
         CompoundIter {
             buf: self.buf,
@@ -307,6 +325,7 @@ impl<'a> Compound<'a> {
 
     /// True when the first packet is an SR or RR (RFC 3550 §6.1). When false, the datagram is
     /// only valid as reduced-size RTCP (RFC 5506).
+    #[inline]
     pub fn first_is_report(&self) -> bool {
         matches!(
             self.buf.get(1).copied().map(PacketType),
@@ -317,6 +336,7 @@ impl<'a> Compound<'a> {
     /// Checks the framing of every packet (not the bodies) and the compound rule: the first
     /// packet must be an SR or RR unless `rsize` (RFC 5506 reduced-size RTCP was negotiated), in
     /// which case a datagram with a single non-report packet is also accepted.
+    #[inline]
     pub fn check(&self, rsize: bool) -> Result<()> {
         let mut n = 0;
         for p in self.iter() {
@@ -332,7 +352,7 @@ impl<'a> Compound<'a> {
                 0,
             ));
         }
-        if !self.first_is_report() && !(rsize && n == 1) {
+        if !(self.first_is_report() || (rsize && n == 1)) {
             return Err(Error::bad_value(
                 Layer::Rtcp,
                 field::PACKET_TYPE,
@@ -367,6 +387,7 @@ pub struct CompoundIter<'a> {
 
 impl<'a> Iterator for CompoundIter<'a> {
     type Item = Result<RtcpPacket<'a>>;
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         if self.done || self.pos >= self.buf.len() {
             return None;
@@ -486,6 +507,7 @@ impl RtcpRepr {
     }
 }
 
+#[inline]
 pub(crate) fn bad_emit(field: &'static str, expected: &'static str, found: u64) -> Error {
     Error::bad_value(Layer::Rtcp, 0, field, expected, found)
 }
@@ -580,16 +602,19 @@ impl CompoundRepr {
 }
 
 /// Pushes a big-endian u32.
+#[inline]
 pub(crate) fn put_u32(out: &mut Vec<u8>, v: u32) {
     out.extend_from_slice(&v.to_be_bytes());
 }
 
 /// Pushes a big-endian u16.
+#[inline]
 pub(crate) fn put_u16(out: &mut Vec<u8>, v: u16) {
     out.extend_from_slice(&v.to_be_bytes());
 }
 
 /// Pads `out` with zeros so that the bytes since `start` are a multiple of 4.
+#[inline]
 pub(crate) fn pad_from(out: &mut Vec<u8>, start: usize) {
     let n = out.len() - start;
     out.resize(start + rtcscope_wire::pad4(n), 0);

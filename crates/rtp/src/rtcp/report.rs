@@ -99,7 +99,7 @@ fn need(body: &[u8], base: usize, n: usize, what: &'static str) -> Result<()> {
     }
 }
 
-fn extensions_after<'a>(body: &'a [u8], base: usize, start: usize, count: u8) -> Result<&'a [u8]> {
+fn extensions_after(body: &[u8], base: usize, start: usize, count: u8) -> Result<&[u8]> {
     let end = start + field::BLOCK_LEN * usize::from(count);
     if body.len() < end {
         let at = start.min(body.len());
@@ -116,43 +116,53 @@ fn extensions_after<'a>(body: &'a [u8], base: usize, start: usize, count: u8) ->
 
 impl<'a> SenderReport<'a> {
     /// Checks the sender info (24 bytes); report blocks are checked as they are iterated.
+    #[inline]
     pub fn new_checked(body: &'a [u8], base: usize, count: u8) -> Result<Self> {
         need(body, base, field::SR_BLOCKS, "sender info")?;
         Ok(SenderReport { body, base, count })
     }
     /// SSRC of the sender.
+    #[inline]
     pub fn ssrc(&self) -> u32 {
         u32_at(self.body, field::SSRC.start)
     }
     /// NTP timestamp (64-bit, 32.32 seconds since 1900).
+    #[inline]
     pub fn ntp_timestamp(&self) -> u64 {
         u64_at(self.body, field::NTP.start)
     }
     /// RTP timestamp matching the NTP timestamp.
+    #[inline]
     pub fn rtp_timestamp(&self) -> u32 {
         u32_at(self.body, field::RTP_TS.start)
     }
     /// Sender's packet count.
+    #[inline]
     pub fn packet_count(&self) -> u32 {
         u32_at(self.body, field::PACKET_COUNT.start)
     }
     /// Sender's octet count.
+    #[inline]
     pub fn octet_count(&self) -> u32 {
         u32_at(self.body, field::OCTET_COUNT.start)
     }
     /// The report count (RC).
+    #[inline]
     pub fn report_count(&self) -> u8 {
         self.count
     }
     /// The report blocks (lax).
+    #[inline]
     pub fn report_blocks(&self) -> ReportBlocks<'a> {
         ReportBlocks::new(self.body, self.base, field::SR_BLOCKS, self.count)
     }
     /// Profile-specific extensions after the report blocks (errors when RC blocks do not fit).
+    #[inline]
     pub fn profile_extensions(&self) -> Result<&'a [u8]> {
         extensions_after(self.body, self.base, field::SR_BLOCKS, self.count)
     }
     /// Absolute range of a body field (e.g. `field::NTP`).
+    #[inline]
     pub fn range_of(&self, f: Field) -> Field {
         shift(f, self.base)
     }
@@ -160,23 +170,28 @@ impl<'a> SenderReport<'a> {
 
 impl<'a> ReceiverReport<'a> {
     /// Checks the SSRC; report blocks are checked as they are iterated.
+    #[inline]
     pub fn new_checked(body: &'a [u8], base: usize, count: u8) -> Result<Self> {
         need(body, base, field::RR_BLOCKS, "receiver SSRC")?;
         Ok(ReceiverReport { body, base, count })
     }
     /// SSRC of the packet sender.
+    #[inline]
     pub fn ssrc(&self) -> u32 {
         u32_at(self.body, field::SSRC.start)
     }
     /// The report count (RC).
+    #[inline]
     pub fn report_count(&self) -> u8 {
         self.count
     }
     /// The report blocks (lax).
+    #[inline]
     pub fn report_blocks(&self) -> ReportBlocks<'a> {
         ReportBlocks::new(self.body, self.base, field::RR_BLOCKS, self.count)
     }
     /// Profile-specific extensions after the report blocks.
+    #[inline]
     pub fn profile_extensions(&self) -> Result<&'a [u8]> {
         extensions_after(self.body, self.base, field::RR_BLOCKS, self.count)
     }
@@ -191,6 +206,7 @@ pub struct ReportBlock<'a> {
 
 impl<'a> ReportBlock<'a> {
     /// Checks a 24-byte report block at `base`.
+    #[inline]
     pub fn new_checked(buf: &'a [u8], base: usize) -> Result<Self> {
         need(buf, base, field::BLOCK_LEN, "report block")?;
         Ok(ReportBlock {
@@ -199,38 +215,47 @@ impl<'a> ReportBlock<'a> {
         })
     }
     /// SSRC of the source reported on.
+    #[inline]
     pub fn ssrc(&self) -> u32 {
         u32_at(self.buf, field::BLOCK_SSRC.start)
     }
     /// Fraction lost (fixed point /256).
+    #[inline]
     pub fn fraction_lost(&self) -> u8 {
         u8_at(self.buf, field::BLOCK_FRACTION)
     }
     /// Cumulative number of packets lost (signed 24-bit, RFC 3550 §6.4.1).
+    #[inline]
     pub fn cumulative_lost(&self) -> i32 {
         sign_extend_24(self.cumulative_lost_raw())
     }
     /// The raw 24-bit cumulative-lost field.
+    #[inline]
     pub fn cumulative_lost_raw(&self) -> u32 {
         u24_at(self.buf, field::BLOCK_CUMULATIVE.start)
     }
     /// Extended highest sequence number received.
+    #[inline]
     pub fn highest_sequence(&self) -> u32 {
         u32_at(self.buf, field::BLOCK_HIGHEST.start)
     }
     /// Interarrival jitter (timestamp units).
+    #[inline]
     pub fn jitter(&self) -> u32 {
         u32_at(self.buf, field::BLOCK_JITTER.start)
     }
     /// Last SR timestamp (middle 32 bits of its NTP timestamp).
+    #[inline]
     pub fn last_sr(&self) -> u32 {
         u32_at(self.buf, field::BLOCK_LSR.start)
     }
     /// Delay since last SR (1/65536 s).
+    #[inline]
     pub fn delay_since_last_sr(&self) -> u32 {
         u32_at(self.buf, field::BLOCK_DLSR.start)
     }
     /// Range of the block.
+    #[inline]
     pub fn range(&self) -> Field {
         self.base..self.base + field::BLOCK_LEN
     }
@@ -264,6 +289,7 @@ impl<'a> ReportBlocks<'a> {
 
 impl<'a> Iterator for ReportBlocks<'a> {
     type Item = Result<ReportBlock<'a>>;
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         if self.left == 0 {
             return None;
@@ -300,6 +326,7 @@ pub struct ReportBlockRepr {
 
 impl ReportBlockRepr {
     /// Copies a view.
+    #[inline]
     pub fn from_view(b: &ReportBlock<'_>) -> Self {
         ReportBlockRepr {
             ssrc: b.ssrc(),

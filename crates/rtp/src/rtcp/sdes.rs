@@ -71,14 +71,17 @@ pub struct Sdes<'a> {
 
 impl<'a> Sdes<'a> {
     /// Wraps an SDES body; chunks are checked as they are iterated.
+    #[inline]
     pub fn new_checked(body: &'a [u8], base: usize, count: u8) -> Result<Self> {
         Ok(Sdes { body, base, count })
     }
     /// The source count (SC).
+    #[inline]
     pub fn source_count(&self) -> u8 {
         self.count
     }
     /// The chunks (lax). After SC chunks, leftover bytes are a `TrailingBytes` error.
+    #[inline]
     pub fn chunks(&self) -> SdesChunks<'a> {
         SdesChunks {
             body: self.body,
@@ -100,6 +103,7 @@ pub struct SdesChunk<'a> {
 
 impl<'a> SdesChunk<'a> {
     /// Checks the chunk at the start of `buf` (SSRC, items, END, padding).
+    #[inline]
     pub fn new_checked(buf: &'a [u8], base: usize) -> Result<Self> {
         if buf.len() < 4 {
             return Err(Error::truncated(
@@ -164,10 +168,12 @@ impl<'a> SdesChunk<'a> {
         })
     }
     /// The SSRC or CSRC described.
+    #[inline]
     pub fn ssrc(&self) -> u32 {
         u32_at(self.buf, 0)
     }
     /// The items (already validated).
+    #[inline]
     pub fn items(&self) -> SdesItems<'a> {
         SdesItems {
             buf: slice(self.buf, 0..self.items_end),
@@ -176,14 +182,17 @@ impl<'a> SdesChunk<'a> {
         }
     }
     /// Range of the chunk (including END and padding).
+    #[inline]
     pub fn range(&self) -> Field {
         self.base..self.base + self.buf.len()
     }
     /// Length of the chunk in bytes.
+    #[inline]
     pub fn len(&self) -> usize {
         self.buf.len()
     }
     /// Never true (a chunk has at least its SSRC and END).
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.buf.is_empty()
     }
@@ -211,6 +220,7 @@ pub struct SdesItem<'a> {
 
 impl<'a> SdesItem<'a> {
     /// The value as UTF-8 text (RFC 3550 §6.5: items are UTF-8).
+    #[inline]
     pub fn text(&self) -> Result<&'a str> {
         core::str::from_utf8(self.value).map_err(|_| {
             Error::new(
@@ -223,6 +233,7 @@ impl<'a> SdesItem<'a> {
     }
     /// For PRIV items (§6.5.8): `(prefix, value)`, or `None` when not PRIV or the prefix
     /// length overruns the item.
+    #[inline]
     pub fn priv_prefix(&self) -> Option<(&'a [u8], &'a [u8])> {
         if self.item_type != SdesItemType::PRIV {
             return None;
@@ -257,6 +268,7 @@ pub struct SdesItems<'a> {
 
 impl<'a> Iterator for SdesItems<'a> {
     type Item = SdesItem<'a>;
+    #[inline]
     fn next(&mut self) -> Option<SdesItem<'a>> {
         let t = *self.buf.get(self.pos)?;
         let len = usize::from(*self.buf.get(self.pos + 1)?);
@@ -286,6 +298,7 @@ pub struct SdesChunks<'a> {
 
 impl<'a> Iterator for SdesChunks<'a> {
     type Item = Result<SdesChunk<'a>>;
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         if self.done {
             return None;

@@ -67,6 +67,7 @@ rtcscope_wire::wire_enum! {
 
 impl TwccStatus {
     /// Bytes of receive delta this status carries (0, 1 or 2; 0 for reserved).
+    #[inline]
     pub const fn delta_size(self) -> usize {
         match self.0 {
             1 => 1,
@@ -75,6 +76,7 @@ impl TwccStatus {
         }
     }
     /// True for the two "received" statuses.
+    #[inline]
     pub const fn is_received(self) -> bool {
         matches!(self.0, 1 | 2)
     }
@@ -102,6 +104,7 @@ pub enum ChunkKind {
 
 impl TwccChunk {
     /// Decodes the chunk type.
+    #[inline]
     pub const fn kind(self) -> ChunkKind {
         let v = self.0;
         if v & 0x8000 == 0 {
@@ -116,6 +119,7 @@ impl TwccChunk {
         }
     }
     /// Number of packet statuses the chunk can describe (run length, 14 or 7).
+    #[inline]
     pub const fn capacity(self) -> usize {
         match self.kind() {
             ChunkKind::RunLength { length, .. } => length as usize,
@@ -124,6 +128,7 @@ impl TwccChunk {
         }
     }
     /// The status of the `i`-th packet in the chunk (`i < capacity()`).
+    #[inline]
     pub const fn status(self, i: usize) -> TwccStatus {
         match self.kind() {
             ChunkKind::RunLength { status, .. } => status,
@@ -153,6 +158,7 @@ pub struct TransportCc<'a> {
 impl<'a> TransportCc<'a> {
     /// Checks the 8-byte fixed part; chunks and deltas are checked by the iterators and
     /// [`validate`](Self::validate).
+    #[inline]
     pub fn new_checked(fci: &'a [u8], base: usize) -> Result<Self> {
         if fci.len() < field::CHUNKS {
             return Err(Error::truncated(
@@ -166,30 +172,37 @@ impl<'a> TransportCc<'a> {
         Ok(TransportCc { fci, base })
     }
     /// Base sequence number.
+    #[inline]
     pub fn base_sequence(&self) -> u16 {
         u16_at(self.fci, field::BASE_SEQ.start)
     }
     /// Packet status count.
+    #[inline]
     pub fn status_count(&self) -> u16 {
         u16_at(self.fci, field::STATUS_COUNT.start)
     }
     /// The raw 24-bit reference time.
+    #[inline]
     pub fn reference_time_raw(&self) -> u32 {
         u24_at(self.fci, field::REFERENCE_TIME.start)
     }
     /// The reference time in 64 ms units (signed).
+    #[inline]
     pub fn reference_time(&self) -> i32 {
         sign_extend_24(self.reference_time_raw())
     }
     /// The reference time in microseconds.
+    #[inline]
     pub fn reference_time_us(&self) -> i64 {
         i64::from(self.reference_time()) * 64_000
     }
     /// Feedback packet count.
+    #[inline]
     pub fn fb_pkt_count(&self) -> u8 {
         u8_at(self.fci, field::FB_PKT_COUNT)
     }
     /// The packet chunks (lax): each with its range, until the status count is covered.
+    #[inline]
     pub fn chunks(&self) -> TwccChunks<'a> {
         TwccChunks {
             fci: self.fci,
@@ -209,6 +222,7 @@ impl<'a> TransportCc<'a> {
     }
     /// The per-packet statuses with their receive deltas (lax). After the last packet, more than
     /// 3 trailing bytes are a `TrailingBytes` error.
+    #[inline]
     pub fn packets(&self) -> TwccPackets<'a> {
         let (start, err) = match self.deltas_start() {
             Ok(s) => (s, None),
@@ -229,6 +243,7 @@ impl<'a> TransportCc<'a> {
         }
     }
     /// Walks every chunk, status and delta.
+    #[inline]
     pub fn validate(&self) -> Result<()> {
         for p in self.packets() {
             p?;
@@ -249,6 +264,7 @@ pub struct TwccChunks<'a> {
 
 impl Iterator for TwccChunks<'_> {
     type Item = Result<(TwccChunk, Field)>;
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         if self.done || self.left == 0 {
             return None;
@@ -288,6 +304,7 @@ pub struct TwccPacket {
 
 impl TwccPacket {
     /// The receive delta in microseconds.
+    #[inline]
     pub fn delta_us(&self) -> Option<i64> {
         self.delta.map(|d| i64::from(d) * 250)
     }
@@ -318,6 +335,7 @@ impl TwccPackets<'_> {
 
 impl Iterator for TwccPackets<'_> {
     type Item = Result<TwccPacket>;
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         if self.done {
             return None;
@@ -435,6 +453,7 @@ impl TwccRepr {
     }
 
     /// The statuses the chunks describe, `status_count` of them (fewer when chunks run out).
+    #[inline]
     pub fn statuses(&self) -> impl Iterator<Item = TwccStatus> + '_ {
         self.chunks
             .iter()
@@ -478,10 +497,8 @@ impl TwccRepr {
                     Some(&d) if (0..=255).contains(&d) => {}
                     _ => return bad("transport-cc small delta", "0..=255 for each 01 status", 0),
                 },
-                TwccStatus::LARGE_DELTA => {
-                    if deltas.next().is_none() {
-                        return bad("transport-cc deltas", "one for each received status", 0);
-                    }
+                TwccStatus::LARGE_DELTA if deltas.next().is_none() => {
+                    return bad("transport-cc deltas", "one for each received status", 0);
                 }
                 _ => {}
             }
@@ -517,6 +534,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[allow(clippy::unusual_byte_groupings)] // grouped as T|S|symbols, as the draft draws them
     fn draft_chunk_examples() {
         // draft-holmer-rmcat-transport-wide-cc-extensions-01 §3.1.3: run of 221 "not received".
         let c = TwccChunk(0b0_00_0000011011101);

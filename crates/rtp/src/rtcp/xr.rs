@@ -49,6 +49,7 @@ pub struct ExtendedReport<'a> {
 
 impl<'a> ExtendedReport<'a> {
     /// Checks the SSRC; blocks are checked as they are iterated.
+    #[inline]
     pub fn new_checked(body: &'a [u8], base: usize) -> Result<Self> {
         if body.len() < 4 {
             return Err(Error::truncated(
@@ -62,10 +63,12 @@ impl<'a> ExtendedReport<'a> {
         Ok(ExtendedReport { body, base })
     }
     /// SSRC of the packet sender.
+    #[inline]
     pub fn ssrc(&self) -> u32 {
         u32_at(self.body, 0)
     }
     /// The report blocks (lax).
+    #[inline]
     pub fn blocks(&self) -> XrBlocks<'a> {
         XrBlocks {
             body: self.body,
@@ -100,6 +103,7 @@ pub struct XrBlocks<'a> {
 
 impl<'a> Iterator for XrBlocks<'a> {
     type Item = Result<XrBlock<'a>>;
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         if self.done || self.pos >= self.body.len() {
             return None;
@@ -178,6 +182,7 @@ impl<'a> XrBlock<'a> {
     }
 
     /// Decodes the block contents.
+    #[inline]
     pub fn kind(&self) -> Result<XrBlockKind<'a>> {
         let c = self.contents;
         Ok(match self.block_type {
@@ -285,6 +290,7 @@ pub enum RleChunk {
 
 impl RleChunk {
     /// Decodes 16 bits.
+    #[inline]
     pub const fn from_u16(v: u16) -> Self {
         if v == 0 {
             RleChunk::Null
@@ -301,6 +307,7 @@ impl RleChunk {
 
 impl<'a> RleBlock<'a> {
     /// The chunks with their ranges (a trailing odd byte is ignored; block lengths are words).
+    #[inline]
     pub fn chunks(&self) -> impl Iterator<Item = (RleChunk, Field)> + 'a {
         let base = self.base;
         self.chunks.chunks_exact(2).enumerate().map(move |(i, c)| {
@@ -311,6 +318,7 @@ impl<'a> RleBlock<'a> {
         })
     }
     /// The raw 16-bit chunks.
+    #[inline]
     pub fn raw_chunks(&self) -> impl Iterator<Item = u16> + 'a {
         self.chunks.chunks_exact(2).map(|c| u16_at(c, 0))
     }
@@ -332,6 +340,7 @@ pub struct ReceiptTimes<'a> {
 
 impl<'a> ReceiptTimes<'a> {
     /// The receipt times (RTP timestamp units).
+    #[inline]
     pub fn times(&self) -> impl Iterator<Item = u32> + 'a {
         self.times.chunks_exact(4).map(|c| u32_at(c, 0))
     }
@@ -357,6 +366,7 @@ pub struct DlrrItems<'a> {
 
 impl Iterator for DlrrItems<'_> {
     type Item = DlrrItem;
+    #[inline]
     fn next(&mut self) -> Option<DlrrItem> {
         let b = self.buf.get(self.pos..self.pos + 12)?;
         self.pos += 12;

@@ -52,6 +52,7 @@ pub enum ExtensionForm {
 
 impl ExtensionForm {
     /// The form a profile value selects.
+    #[inline]
     pub const fn from_profile(profile: u16) -> Self {
         if profile == PROFILE_ONE_BYTE {
             ExtensionForm::OneByte
@@ -65,6 +66,7 @@ impl ExtensionForm {
     }
 
     /// The profile value of this form.
+    #[inline]
     pub const fn profile(self) -> u16 {
         match self {
             ExtensionForm::OneByte => PROFILE_ONE_BYTE,
@@ -87,12 +89,14 @@ pub struct ExtensionBlock<'a> {
 impl<'a> ExtensionBlock<'a> {
     /// `buf` is the whole block (header and `length` words of data); `base` is its offset in the
     /// packet.
+    #[inline]
     pub(crate) fn from_checked(buf: &'a [u8], base: usize) -> Self {
         ExtensionBlock { buf, base }
     }
 
     /// Checks a standalone extension block (header and data); `base` is its offset in the
     /// enclosing packet, used for error and field locations.
+    #[inline]
     pub fn new_checked(buf: &'a [u8], base: usize) -> Result<Self> {
         if buf.len() < field::EXT_DATA {
             return Err(Error::truncated(
@@ -117,37 +121,44 @@ impl<'a> ExtensionBlock<'a> {
     }
 
     /// The "defined by profile" field.
+    #[inline]
     pub fn profile(&self) -> u16 {
         u16_at(self.buf, field::EXT_PROFILE.start)
     }
 
     /// The element form the profile selects.
+    #[inline]
     pub fn form(&self) -> ExtensionForm {
         ExtensionForm::from_profile(self.profile())
     }
 
     /// The length field (in 32-bit words, excluding the 4-byte header).
+    #[inline]
     pub fn length_words(&self) -> u16 {
         u16_at(self.buf, field::EXT_LENGTH.start)
     }
 
     /// The extension data after the 4-byte header.
+    #[inline]
     pub fn data(&self) -> &'a [u8] {
         slice_from(self.buf, field::EXT_DATA)
     }
 
     /// Range of the whole block in the packet.
+    #[inline]
     pub fn range(&self) -> Field {
         self.base..self.base + self.buf.len()
     }
 
     /// Range of the data in the packet.
+    #[inline]
     pub fn data_range(&self) -> Field {
         self.base + field::EXT_DATA..self.base + self.buf.len()
     }
 
     /// Iterates over the RFC 8285 elements (nothing for another profile). Lax: yields elements
     /// until a malformed one, then that error, then stops.
+    #[inline]
     pub fn iter(&self) -> Extensions<'a> {
         Extensions {
             data: self.data(),
@@ -160,6 +171,7 @@ impl<'a> ExtensionBlock<'a> {
 
     /// The first element with this ID that parses (elements after a malformed one are not
     /// searched).
+    #[inline]
     pub fn find(&self, id: u8) -> Option<Extension<'a>> {
         self.iter().map_while(|e| e.ok()).find(|e| e.id == id)
     }
@@ -208,6 +220,7 @@ pub struct Extension<'a> {
 
 impl Extension<'_> {
     /// Range of the element data in the packet.
+    #[inline]
     pub fn data_range(&self) -> Field {
         self.range.end - self.data.len()..self.range.end
     }
@@ -239,6 +252,7 @@ impl<'a> Extensions<'a> {
 impl<'a> Iterator for Extensions<'a> {
     type Item = Result<Extension<'a>>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         if self.done {
             return None;
@@ -372,6 +386,7 @@ impl ExtensionBlockRepr {
     }
 
     /// The elements (empty for [`ExtensionBlockRepr::Other`]).
+    #[inline]
     pub fn elements(&self) -> &[ExtensionRepr] {
         match self {
             ExtensionBlockRepr::OneByte(e) | ExtensionBlockRepr::TwoByte { elements: e, .. } => e,
@@ -390,6 +405,7 @@ impl ExtensionBlockRepr {
     }
 
     /// Bytes [`emit`](Self::emit) appends: 4-byte header plus data padded to 32 bits.
+    #[inline]
     pub fn buffer_len(&self) -> usize {
         4 + rtcscope_wire::pad4(self.data_len())
     }

@@ -142,6 +142,7 @@ impl ExtensionKind {
     ];
 
     /// The URI that names this extension in `a=extmap`.
+    #[inline]
     pub const fn uri(self) -> &'static str {
         match self {
             ExtensionKind::AudioLevel => uri::SSRC_AUDIO_LEVEL,
@@ -170,6 +171,7 @@ impl ExtensionKind {
 
     /// Looks an extmap URI up (surrounding whitespace ignored; an RFC 6904 `encrypt` URI
     /// followed by the inner URI maps to [`ExtensionKind::Encrypted`]).
+    #[inline]
     pub fn from_uri(s: &str) -> Option<Self> {
         let s = s.trim();
         if let Some(rest) = s.strip_prefix(uri::ENCRYPT) {
@@ -181,6 +183,7 @@ impl ExtensionKind {
     }
 
     /// Decodes an element's data as this extension.
+    #[inline]
     pub fn decode<'a>(self, ext: &Extension<'a>) -> Result<ExtensionValue<'a>> {
         decode(self, ext)
     }
@@ -200,6 +203,7 @@ impl Default for ExtensionMap {
 
 impl ExtensionMap {
     /// A map with no IDs.
+    #[inline]
     pub const fn empty() -> Self {
         ExtensionMap { kinds: [None; 256] }
     }
@@ -218,6 +222,7 @@ impl ExtensionMap {
     ///
     /// Other senders (Firefox, str0m, mediasoup) use other IDs; prefer the SDP when there is
     /// one.
+    #[inline]
     pub fn libwebrtc_default() -> Self {
         let mut m = Self::empty();
         for (id, k) in [
@@ -240,12 +245,14 @@ impl ExtensionMap {
     }
 
     /// Maps `id` to `kind`.
+    #[inline]
     pub fn set(&mut self, id: u8, kind: ExtensionKind) {
         self.kinds[usize::from(id)] = Some(kind);
     }
 
     /// Maps `id` to the extension named by `uri`; returns the kind, or `None` (and leaves the ID
     /// unmapped, so its elements decode as raw) when the URI is not known.
+    #[inline]
     pub fn insert_uri(&mut self, id: u8, uri: &str) -> Option<ExtensionKind> {
         let k = ExtensionKind::from_uri(uri);
         self.kinds[usize::from(id)] = k;
@@ -253,21 +260,25 @@ impl ExtensionMap {
     }
 
     /// Removes a mapping.
+    #[inline]
     pub fn remove(&mut self, id: u8) {
         self.kinds[usize::from(id)] = None;
     }
 
     /// The extension mapped to `id`.
+    #[inline]
     pub fn get(&self, id: u8) -> Option<ExtensionKind> {
         self.kinds[usize::from(id)]
     }
 
     /// The ID mapped to `kind` (the lowest, if several).
+    #[inline]
     pub fn id_of(&self, kind: ExtensionKind) -> Option<u8> {
         (0..=255u8).find(|&id| self.get(id) == Some(kind))
     }
 
     /// Decodes an element according to this map; unmapped IDs give [`ExtensionValue::Raw`].
+    #[inline]
     pub fn decode<'a>(&self, ext: &Extension<'a>) -> Result<ExtensionValue<'a>> {
         match self.get(ext.id) {
             Some(k) => decode(k, ext),
@@ -574,6 +585,7 @@ fn decode<'a>(kind: ExtensionKind, ext: &Extension<'a>) -> Result<ExtensionValue
 
 impl ExtensionValue<'_> {
     /// abs-send-time in microseconds within its 64-second wrap.
+    #[inline]
     pub fn abs_send_time_micros(&self) -> Option<u64> {
         match *self {
             ExtensionValue::AbsSendTime(v) => Some((u64::from(v) * 1_000_000) >> 18),

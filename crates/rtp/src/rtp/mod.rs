@@ -86,6 +86,7 @@ impl<'a> RtpPacket<'a> {
     /// Checks: at least 12 bytes, version 2, the CSRC list and the header extension (its 4-byte
     /// header and `length` words) fit, and with the P bit the padding count is at least 1 and
     /// does not reach into the header.
+    #[inline]
     pub fn new_checked(buf: &'a [u8]) -> Result<Self> {
         Self::check(buf, false)
     }
@@ -93,6 +94,7 @@ impl<'a> RtpPacket<'a> {
     /// Validates the header of a packet whose payload is opaque (SRTP ciphertext): as
     /// [`new_checked`](Self::new_checked), but the padding count is not read because it is
     /// encrypted, and everything after the header is the payload.
+    #[inline]
     pub fn new_checked_opaque(buf: &'a [u8]) -> Result<Self> {
         Self::check(buf, true)
     }
@@ -187,66 +189,79 @@ impl<'a> RtpPacket<'a> {
     }
 
     /// The whole packet.
+    #[inline]
     pub fn as_bytes(&self) -> &'a [u8] {
         self.buf
     }
 
     /// Total length in bytes.
+    #[inline]
     pub fn len(&self) -> usize {
         self.buf.len()
     }
 
     /// Always false: a valid packet has at least a 12-byte header.
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.buf.is_empty()
     }
 
     /// The version field (always 2 for a checked packet).
+    #[inline]
     pub fn version(&self) -> u8 {
         u8_at(self.buf, field::FLAGS) >> 6
     }
 
     /// The P bit.
+    #[inline]
     pub fn has_padding(&self) -> bool {
         u8_at(self.buf, field::FLAGS) & 0x20 != 0
     }
 
     /// The X bit.
+    #[inline]
     pub fn has_extension(&self) -> bool {
         u8_at(self.buf, field::FLAGS) & 0x10 != 0
     }
 
     /// The CSRC count (CC).
+    #[inline]
     pub fn csrc_count(&self) -> u8 {
         u8_at(self.buf, field::FLAGS) & 0x0f
     }
 
     /// The marker bit.
+    #[inline]
     pub fn marker(&self) -> bool {
         u8_at(self.buf, field::MARKER_PT) & 0x80 != 0
     }
 
     /// The payload type.
+    #[inline]
     pub fn payload_type(&self) -> u8 {
         u8_at(self.buf, field::MARKER_PT) & 0x7f
     }
 
     /// The sequence number.
+    #[inline]
     pub fn sequence_number(&self) -> u16 {
         u16_at(self.buf, field::SEQUENCE.start)
     }
 
     /// The RTP timestamp.
+    #[inline]
     pub fn timestamp(&self) -> u32 {
         u32_at(self.buf, field::TIMESTAMP.start)
     }
 
     /// The synchronization source.
+    #[inline]
     pub fn ssrc(&self) -> u32 {
         u32_at(self.buf, field::SSRC.start)
     }
 
     /// The contributing sources.
+    #[inline]
     pub fn csrcs(&self) -> Csrcs<'a> {
         Csrcs {
             bytes: slice(self.buf, field::CSRC_START..self.csrc_end),
@@ -255,16 +270,19 @@ impl<'a> RtpPacket<'a> {
     }
 
     /// Range of the CSRC list.
+    #[inline]
     pub fn csrc_range(&self) -> Field {
         field::CSRC_START..self.csrc_end
     }
 
     /// Length of the header: fixed part, CSRCs and header extension.
+    #[inline]
     pub fn header_len(&self) -> usize {
         self.ext_end
     }
 
     /// The header extension, when the X bit is set.
+    #[inline]
     pub fn extension(&self) -> Option<ExtensionBlock<'a>> {
         self.has_extension().then(|| {
             ExtensionBlock::from_checked(
@@ -275,11 +293,13 @@ impl<'a> RtpPacket<'a> {
     }
 
     /// Range of the header extension (its 4-byte header and data), when present.
+    #[inline]
     pub fn extension_range(&self) -> Option<Field> {
         self.has_extension().then_some(self.csrc_end..self.ext_end)
     }
 
     /// Walks every header-extension element; the first malformed one is the error.
+    #[inline]
     pub fn validate_extensions(&self) -> Result<()> {
         if let Some(block) = self.extension() {
             for e in block.iter() {
@@ -291,32 +311,38 @@ impl<'a> RtpPacket<'a> {
 
     /// The payload (without padding). For an opaque (SRTP) packet this is the ciphertext up to
     /// the end of the slice the view was built on.
+    #[inline]
     pub fn payload(&self) -> &'a [u8] {
         slice(self.buf, self.payload_range())
     }
 
     /// Range of the payload.
+    #[inline]
     pub fn payload_range(&self) -> Field {
         self.ext_end..self.payload_end
     }
 
     /// True when the payload was declared opaque (ciphertext), so padding was not interpreted.
+    #[inline]
     pub fn is_payload_opaque(&self) -> bool {
         self.opaque
     }
 
     /// Number of padding bytes, including the count byte (0 without the P bit, and for an opaque
     /// payload, where the count is encrypted).
+    #[inline]
     pub fn padding_len(&self) -> usize {
         self.buf.len() - self.payload_end
     }
 
     /// The padding bytes (including the count byte).
+    #[inline]
     pub fn padding(&self) -> &'a [u8] {
         slice(self.buf, self.padding_range())
     }
 
     /// Range of the padding.
+    #[inline]
     pub fn padding_range(&self) -> Field {
         self.payload_end..self.buf.len()
     }
@@ -347,6 +373,7 @@ pub struct Csrcs<'a> {
 
 impl Iterator for Csrcs<'_> {
     type Item = u32;
+    #[inline]
     fn next(&mut self) -> Option<u32> {
         if self.at + 4 > self.bytes.len() {
             return None;
@@ -414,6 +441,7 @@ impl RtpRepr {
     }
 
     /// The length [`emit`](Self::emit) will append.
+    #[inline]
     pub fn buffer_len(&self) -> usize {
         HEADER_LEN
             + 4 * self.csrcs.len()
