@@ -167,6 +167,8 @@ pub struct Engine {
     streams: streams::Streams,
     dtls: HashMap<FlowKey, dtls::DtlsFlow>,
     sdp_fingerprints: Vec<String>,
+    tcp_messages: Vec<(usize, usize)>,
+    tcp_scratch: Vec<u8>,
     hints_srtp: bool,
     counters: Counters,
     damage: Vec<Damage>,
@@ -195,6 +197,8 @@ impl Engine {
             streams: streams::Streams::default(),
             dtls: HashMap::new(),
             sdp_fingerprints: Vec::new(),
+            tcp_messages: Vec::new(),
+            tcp_scratch: Vec::new(),
             hints_srtp: false,
             counters: Counters::default(),
             damage: Vec::new(),
@@ -322,8 +326,12 @@ impl Engine {
                     channel_bound(turn, ctx.transport, ctx.src, ctx.dst, ch)
                         || (0x4000..0x8000).contains(&ch)
                 };
-                let mut messages: Vec<(usize, usize)> = Vec::new();
-                let mut scratch: Vec<u8> = Vec::new();
+                // Messages are copied into reusable buffers (no allocation per segment once
+                // they have grown), then handled with `self` available again.
+                let mut messages = std::mem::take(&mut self.tcp_messages);
+                let mut scratch = std::mem::take(&mut self.tcp_scratch);
+                messages.clear();
+                scratch.clear();
                 streams[dir].push(seq, flags, payload, &bound, &mut |m| {
                     let start = scratch.len();
                     scratch.extend_from_slice(m.bytes);
@@ -332,9 +340,11 @@ impl Engine {
                 if let Some(f) = self.flows.get_mut(&key) {
                     f.tcp = Some(streams);
                 }
-                for (s, e) in messages {
+                for &(s, e) in &messages {
                     self.datagram(ctx, key, &scratch[s..e]);
                 }
+                self.tcp_messages = messages;
+                self.tcp_scratch = scratch;
             }
         }
     }

@@ -421,6 +421,22 @@ fn is_token(s: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
+impl Default for Streams {
+    fn default() -> Self {
+        Streams {
+            map: HashMap::new(),
+            hints: MediaHints::default(),
+            dropped: 0,
+            sr_seen: HashMap::new(),
+            default_extmap: ExtensionMap::libwebrtc_default(),
+        }
+    }
+}
+
+/// Packets of a stream whose header extensions are read for mid/rid/repaired-rid; senders put
+/// them in the first packets (libwebrtc stops once the receiver has seen them).
+const EXTENSION_SCAN_PACKETS: u64 = 200;
+
 /// Key of a stream: flow, direction, SSRC.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct StreamKey {
@@ -433,7 +449,6 @@ pub struct StreamKey {
 }
 
 /// All streams.
-#[derive(Default)]
 pub struct Streams {
     /// Streams by key.
     pub map: HashMap<StreamKey, Stream>,
@@ -443,6 +458,8 @@ pub struct Streams {
     pub dropped: u64,
     /// Last SR seen per SSRC: middle 32 bits of its NTP time → capture time (for RTT).
     sr_seen: HashMap<u32, (u32, i64)>,
+    /// libwebrtc's extension ids, used when no SDP gave any.
+    default_extmap: ExtensionMap,
 }
 
 impl Streams {
@@ -545,12 +562,10 @@ impl Streams {
             s.rtx_of = Some(media);
             s.rtx_reason.get_or_insert("SDP ssrc-group FID");
         }
-        if let Some(ext) = p.extension() {
-            let map = hints
-                .extmap
-                .as_ref()
-                .cloned()
-                .unwrap_or_else(ExtensionMap::libwebrtc_default);
+        let want_ids = s.packets <= EXTENSION_SCAN_PACKETS
+            && (s.mid.is_none() || s.rid.is_none() || s.repaired_rid.is_none());
+        if let (true, Some(ext)) = (want_ids, p.extension()) {
+            let map = hints.extmap.as_ref().unwrap_or(&self.default_extmap);
             for e in ext.iter().map_while(Result::ok) {
                 // Without an SDP the ids are libwebrtc's defaults, a guess: keep only values that
                 // are valid tokens (RFC 8843 mid, RFC 8851 rid: alphanumerics, '-' and '_').
