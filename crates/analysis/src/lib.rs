@@ -25,6 +25,7 @@ pub mod flow;
 pub mod ice;
 pub mod report;
 pub mod series;
+pub mod snapshot;
 pub mod streams;
 pub mod turn;
 
@@ -116,11 +117,16 @@ enum TxKind {
     },
 }
 
+/// A STUN transaction, tied to the flow where its request was first seen. A capture taken at
+/// a TURN server or between two NATs sees the same message twice (on the client's leg and on
+/// the peer's leg); only sightings on that first flow count, so such a second sighting is
+/// neither a retransmission nor a second response.
 #[derive(Clone, Copy, Debug)]
 struct Tx {
     kind: TxKind,
     first_ns: i64,
     sends: u32,
+    flow: FlowKey,
 }
 
 /// A server-reflexive address learned from a plain Binding exchange with a STUN server.
@@ -516,7 +522,7 @@ impl Engine {
         self.transport_payload(inner, None, data);
     }
 
-    fn remember(&mut self, id: [u8; 16], kind: TxKind, now: i64) -> bool {
+    fn remember(&mut self, id: [u8; 16], kind: TxKind, now: i64, flow: FlowKey) -> bool {
         self.tx_inserts += 1;
         if self.tx_inserts % 4096 == 0 {
             self.transactions
@@ -524,7 +530,9 @@ impl Engine {
         }
         match self.transactions.get_mut(&id) {
             Some(t) => {
-                t.sends += 1;
+                if t.flow == flow {
+                    t.sends += 1;
+                }
                 true
             }
             None => {
@@ -534,6 +542,7 @@ impl Engine {
                         kind,
                         first_ns: now,
                         sends: 1,
+                        flow,
                     },
                 );
                 false
@@ -542,25 +551,37 @@ impl Engine {
     }
 
     fn stun(&mut self, ctx: Ctx, m: &stun::Message<'_>) {
+        let flow = FlowKey::of(ctx.transport, ctx.src, ctx.dst, ctx.relay).0;
         let mut id = [0u8; 16];
         let tid = m.transaction_id();
         let tb = tid.as_bytes();
         id[..tb.len()].copy_from_slice(tb);
         let method = m.method();
         match m.class() {
-            Class::REQUEST => self.stun_request(ctx, m, id, method),
+            Class::REQUEST => self.stun_request(ctx, m, id, method, flow),
             Class::INDICATION => self.stun_indication(ctx, m, method),
             Class::SUCCESS | Class::ERROR => {
                 let Some(tx) = self.transactions.get(&id).copied() else {
                     return;
                 };
+                if tx.flow != flow {
+                    // The same response seen at another vantage point.
+                    return;
+                }
                 self.stun_response(ctx, m, tx, m.class() == Class::SUCCESS);
             }
             _ => {}
         }
     }
 
-    fn stun_request(&mut self, ctx: Ctx, m: &stun::Message<'_>, id: [u8; 16], method: Method) {
+    fn stun_request(
+        &mut self,
+        ctx: Ctx,
+        m: &stun::Message<'_>,
+        id: [u8; 16],
+        method: Method,
+        flow: FlowKey,
+    ) {
         if method == Method::BINDING {
             let mut username = None;
             let mut priority = None;
@@ -581,13 +602,17 @@ impl Engine {
             if is_ice {
                 let username = username.unwrap_or_default();
                 if let Some(tx) = self.transactions.get_mut(&id) {
-                    tx.sends += 1;
-                    if let TxKind::Ice {
-                        pair,
-                        use_candidate,
-                    } = tx.kind
-                    {
-                        self.ice.retransmission(pair, ctx.now, use_candidate);
+                    // A retransmission only on the same flow; elsewhere it is the same request
+                    // seen at another vantage point.
+                    if tx.flow == flow {
+                        tx.sends += 1;
+                        if let TxKind::Ice {
+                            pair,
+                            use_candidate,
+                        } = tx.kind
+                        {
+                            self.ice.retransmission(pair, ctx.now, use_candidate);
+                        }
                     }
                     return;
                 }
@@ -610,6 +635,7 @@ impl Engine {
                             use_candidate,
                         },
                         ctx.now,
+                        flow,
                     );
                 }
             } else {
@@ -620,6 +646,7 @@ impl Engine {
                         server: ctx.dst,
                     },
                     ctx.now,
+                    flow,
                 );
             }
             return;
@@ -656,6 +683,7 @@ impl Engine {
                 peer,
             },
             ctx.now,
+            flow,
         );
     }
 

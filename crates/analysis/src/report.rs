@@ -107,7 +107,8 @@ pub struct PairReport {
     pub rtt_us: Option<RttStats>,
     /// USE-CANDIDATE sent.
     pub use_candidate_sent: bool,
-    /// Nominated (a USE-CANDIDATE check succeeded).
+    /// Nominated: a USE-CANDIDATE check on it succeeded, or (the controlled agent's view) on
+    /// the reverse pair. `use_candidate_sent` tells which.
     pub nominated: bool,
     /// Consent checks after nomination.
     pub consent_checks: u32,
@@ -179,11 +180,24 @@ impl Report {
             .sessions
             .iter()
             .map(|s| {
-                let pairs: Vec<PairReport> = s
+                let mut pairs: Vec<PairReport> = s
                     .pairs
                     .iter()
                     .map(|&p| pair_report(&ice.pairs[p as usize], end))
                     .collect();
+                // RFC 8445 §8: nomination belongs to the pair, which each agent sees from its
+                // own side; the controlled agent's view of a pair the controlling agent
+                // nominated (the reverse direction) is nominated too.
+                let nominated: Vec<(SocketAddr, SocketAddr)> = pairs
+                    .iter()
+                    .filter(|p| p.nominated)
+                    .map(|p| (p.local, p.remote))
+                    .collect();
+                for p in &mut pairs {
+                    if nominated.contains(&(p.remote, p.local)) && p.state == PairState::Succeeded {
+                        p.nominated = true;
+                    }
+                }
                 let mut selected = Vec::new();
                 for ufrag in [&s.ufrags.0, &s.ufrags.1] {
                     let best = pairs
@@ -241,6 +255,20 @@ impl Report {
                 .then(x.b.cmp(&y.b))
         });
         let mut streams = engine.streams.clone_finished();
+        for s in &mut streams {
+            if let Some(a) = s
+                .relay
+                .and_then(|r| engine.turn().allocations.get(r as usize))
+            {
+                s.leg = if a.relayed == Some(s.src) {
+                    Some("sender")
+                } else if a.relayed == Some(s.dst) {
+                    Some("receiver")
+                } else {
+                    None
+                };
+            }
+        }
         if engine.counters().capture_drops.is_some_and(|d| d > 0) {
             for s in &mut streams {
                 s.loss_uncertain = true;

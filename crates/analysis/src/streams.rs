@@ -115,6 +115,10 @@ pub struct Stream {
     pub dst: std::net::SocketAddr,
     /// Inside TURN allocation, when unwrapped from a relay.
     pub relay: Option<u32>,
+    /// For a stream inside a relay: `sender` when the allocation is the sender's own (the leg
+    /// from the sender to the TURN server), `receiver` when it is the receiver's (the leg from
+    /// the server to the receiver). A capture at the server or between both NATs sees both.
+    pub leg: Option<&'static str>,
     /// First packet.
     pub first_ns: i64,
     /// Last packet.
@@ -231,6 +235,7 @@ impl Stream {
             src,
             dst,
             relay: flow.relay,
+            leg: None,
             first_ns: now,
             last_ns: now,
             packets: 0,

@@ -664,8 +664,11 @@ pub fn render(r: &Report, all_flows: bool) -> String {
         };
         let dur = (st.last_ns - st.first_ns).max(1_000_000_000);
         let mut notes = Vec::new();
-        if st.relay.is_some() {
-            notes.push(format!("inside TURN #{}", st.relay.unwrap_or_default()));
+        if let Some(r) = st.relay {
+            notes.push(match st.leg {
+                Some(leg) => format!("inside TURN #{r}, {leg}'s leg"),
+                None => format!("inside TURN #{r}"),
+            });
         }
         if let Some(m) = &st.mid {
             notes.push(format!("mid {m}"));

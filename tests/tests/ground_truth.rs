@@ -1,0 +1,235 @@
+//! `rtcscope analyze` against the browser's own view: real Chromium calls recorded by
+//! fixtures/webrtc/record.sh, with both peers' `getStats()` taken after the media stopped.
+//!
+//! How getStats maps onto packets (fixtures/webrtc/README.md has the observations):
+//! * an `outbound-rtp` entry's `packetsSent` counts every packet of its SSRC **plus every packet
+//!   of its `rtxSsrc`** (retransmissions and padding-only probes alike); the RTX SSRC has no
+//!   entry of its own;
+//! * a candidate pair's `requestsSent` counts every check sent, consent checks and
+//!   retransmissions included, `responsesReceived` every success response;
+//! * the transport's `tlsVersion` is the DTLS version (`FEFD` 1.2, `FEFC` 1.3) and `dtlsCipher`
+//!   the IANA cipher-suite name.
+//!
+//! In the relayed call each datagram crosses the capture twice (each peer's leg to the TURN
+//! server); the sender's own leg is where its packets are counted.
+
+use rtcscope_testkit::fixtures;
+use rtcscope_tests::{run, stderr};
+use serde_json::Value;
+use std::collections::HashMap;
+
+struct Peer {
+    ufrag: String,
+    stats: HashMap<String, Value>,
+}
+
+impl Peer {
+    fn by_type<'a>(&'a self, t: &'a str) -> impl Iterator<Item = &'a Value> + 'a {
+        self.stats.values().filter(move |s| s["type"] == t)
+    }
+    fn transport(&self) -> &Value {
+        self.by_type("transport")
+            .next()
+            .expect("a transport stats entry")
+    }
+    /// (local address:port, remote address:port, candidate type) of a candidate pair.
+    fn pair_ends(&self, pair: &Value) -> (String, String, String) {
+        let l = &self.stats[pair["localCandidateId"].as_str().unwrap()];
+        let r = &self.stats[pair["remoteCandidateId"].as_str().unwrap()];
+        let addr = |c: &Value| {
+            let ip = c["address"]
+                .as_str()
+                .or(c["ip"].as_str())
+                .unwrap()
+                .to_owned();
+            if ip.contains(':') {
+                format!("[{ip}]:{}", c["port"])
+            } else {
+                format!("{ip}:{}", c["port"])
+            }
+        };
+        (
+            addr(l),
+            addr(r),
+            l["candidateType"].as_str().unwrap().to_owned(),
+        )
+    }
+}
+
+fn ufrag_of(sdp: &str) -> String {
+    sdp.lines()
+        .find_map(|l| l.trim().strip_prefix("a=ice-ufrag:"))
+        .expect("an ice-ufrag")
+        .trim()
+        .to_owned()
+}
+
+fn load(dir: &str) -> (Peer, Peer, Value) {
+    let base = fixtures().join("webrtc").join(dir);
+    let read = |f: &str| std::fs::read_to_string(base.join(f)).unwrap();
+    let stats = |f: &str| -> HashMap<String, Value> {
+        let v: Value = serde_json::from_str(&read(f)).unwrap();
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|s| (s["id"].as_str().unwrap().to_owned(), s.clone()))
+            .collect()
+    };
+    // A made the offer, B the answer (fixtures/webrtc/README.md).
+    let a = Peer {
+        ufrag: ufrag_of(&read("offer.sdp")),
+        stats: stats("stats-a.json"),
+    };
+    let b = Peer {
+        ufrag: ufrag_of(&read("answer.sdp")),
+        stats: stats("stats-b.json"),
+    };
+    let dir_path = format!("fixtures/webrtc/{dir}");
+    let out = run(&[
+        "analyze",
+        "--json",
+        "--sdp",
+        &format!("{dir_path}/offer.sdp"),
+        "--sdp",
+        &format!("{dir_path}/answer.sdp"),
+        &format!("{dir_path}/capture.pcapng"),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    (a, b, report)
+}
+
+/// Our packet count for an SSRC: on the sender's leg when relayed, else the only stream.
+fn packets_of(report: &Value, ssrc: u64) -> u64 {
+    let streams: Vec<&Value> = report["streams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["ssrc"] == ssrc)
+        .collect();
+    let own_leg: Vec<&&Value> = streams.iter().filter(|s| s["leg"] == "sender").collect();
+    match (own_leg.as_slice(), streams.as_slice()) {
+        ([s], _) => s["packets"].as_u64().unwrap(),
+        ([], [s]) => s["packets"].as_u64().unwrap(),
+        _ => panic!(
+            "SSRC {ssrc:#x}: {} streams, {} on the sender's leg",
+            streams.len(),
+            own_leg.len()
+        ),
+    }
+}
+
+fn check_rtp(peer: &Peer, report: &Value) -> usize {
+    let mut checked = 0;
+    for out in peer.by_type("outbound-rtp") {
+        let ssrc = out["ssrc"].as_u64().unwrap();
+        let sent = out["packetsSent"].as_u64().unwrap();
+        let mut ours = packets_of(report, ssrc);
+        if let Some(rtx) = out["rtxSsrc"].as_u64() {
+            ours += packets_of(report, rtx);
+        }
+        assert_eq!(ours, sent, "SSRC {ssrc:#x} ({}): packetsSent", out["kind"]);
+        checked += 1;
+    }
+    checked
+}
+
+fn check_ice(peer: &Peer, report: &Value, path: &str) {
+    let session = &report["ice_sessions"][0];
+    let transport = peer.transport();
+    let selected = &peer.stats[transport["selectedCandidatePairId"].as_str().unwrap()];
+    let (local, remote, ctype) = peer.pair_ends(selected);
+    // Our selected pair for this agent (keyed by its ufrag).
+    let sel = session["selected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["ufrag"] == peer.ufrag.as_str())
+        .unwrap_or_else(|| panic!("no selected pair for {}", peer.ufrag));
+    let pair = session["pairs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == sel["pair"])
+        .unwrap();
+    assert_eq!(pair["local"], local.as_str(), "selected pair local");
+    assert_eq!(pair["remote"], remote.as_str(), "selected pair remote");
+    assert_eq!(pair["path"], path);
+    assert_eq!(ctype, if path == "relayed" { "relay" } else { "host" });
+    assert_eq!(pair["nominated"].as_bool(), selected["nominated"].as_bool());
+    // Check counts: every candidate pair that sent checks, ours by local/remote address.
+    for p in peer.by_type("candidate-pair") {
+        let sent = p["requestsSent"].as_u64().unwrap_or(0);
+        if sent == 0 {
+            continue;
+        }
+        let (l, r, _) = peer.pair_ends(p);
+        let ours = session["pairs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|q| q["local"] == l.as_str() && q["remote"] == r.as_str())
+            .unwrap_or_else(|| panic!("pair {l} → {r} not found"));
+        let our_sent =
+            ours["requests"].as_u64().unwrap() + ours["retransmissions"].as_u64().unwrap();
+        assert_eq!(our_sent, sent, "{l} → {r}: requestsSent");
+        assert_eq!(
+            ours["responses"].as_u64(),
+            p["responsesReceived"].as_u64(),
+            "{l} → {r}: responsesReceived"
+        );
+    }
+}
+
+fn check_dtls(a: &Peer, b: &Peer, report: &Value) {
+    let dtls = report["dtls"].as_array().unwrap();
+    assert!(!dtls.is_empty());
+    for peer in [a, b] {
+        let t = peer.transport();
+        let version = match t["tlsVersion"].as_str().unwrap() {
+            "FEFC" => "DTLS 1.3",
+            "FEFD" => "DTLS 1.2",
+            "FEFF" => "DTLS 1.0",
+            other => panic!("tlsVersion {other}"),
+        };
+        for d in dtls {
+            assert_eq!(d["version"], version);
+            assert_eq!(d["cipher_suite"], t["dtlsCipher"]);
+            if version == "DTLS 1.3" {
+                // The chosen SRTP profile travels encrypted: reported as such, not guessed.
+                assert_eq!(d["srtp_profile"]["seen"], "encrypted");
+                assert_eq!(d["fingerprint_check"], "encrypted");
+            }
+        }
+    }
+}
+
+#[test]
+fn direct_call_matches_get_stats() {
+    let (a, b, report) = load("direct");
+    assert_eq!(check_rtp(&a, &report) + check_rtp(&b, &report), 4);
+    check_ice(&a, &report, "direct");
+    check_ice(&b, &report, "direct");
+    check_dtls(&a, &b, &report);
+    assert!(report["turn_allocations"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn relayed_call_matches_get_stats() {
+    let (a, b, report) = load("relay");
+    assert_eq!(check_rtp(&a, &report) + check_rtp(&b, &report), 4);
+    check_ice(&a, &report, "relayed");
+    check_ice(&b, &report, "relayed");
+    check_dtls(&a, &b, &report);
+    // Both peers' allocations, authenticated after the 401 challenge and released at the end.
+    let allocs = report["turn_allocations"].as_array().unwrap();
+    let used: Vec<&Value> = allocs
+        .iter()
+        .filter(|x| x["channels"].as_array().is_some_and(|c| !c.is_empty()))
+        .collect();
+    assert_eq!(used.len(), 2, "one allocation per peer carries the call");
+    for x in used {
+        assert_eq!(x["errors"][0]["code"], 401);
+        assert_eq!(x["realm"], "rtcscope.test");
+    }
+}
