@@ -52,15 +52,18 @@ up() {
   local t=$1
   case " $TYPES " in *" $t "*) ;; *) echo "natlab: unknown type '$t' (types: $TYPES)" >&2; exit 2 ;; esac
   down
-  for ns in "$C" "$R" "$S1" "$S2"; do ip netns add "$ns"; nx "$ns" ip link set lo up; done
+  for ns in "$C" "$R" "$S1" "$S2"; do
+    ip netns add "$ns"
+    nx "$ns" ip link set lo up
+    # No duplicate address detection (link-local addresses included, so set it before any
+    # interface exists): IPv6 works at once instead of after a second or two.
+    nx "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
+  done
   # veth pairs created straight inside the namespaces, so names never clash between labs.
   ip -n "$R" link add in0 type veth peer name eth0 netns "$C"
   ip -n "$R" link add out1 type veth peer name eth0 netns "$S1"
   ip -n "$R" link add out2 type veth peer name eth0 netns "$S2"
   nx "$R" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
-  for ns in "$C" "$S1" "$S2"; do
-    nx "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
-  done
 
   local nat=1
   case $t in open|firewall|udp-blocked|ipv6-open|ipv6-firewall) nat=0 ;; esac
@@ -91,6 +94,20 @@ up() {
   ip -n "$S2" route add default via 198.51.100.129
   ip -n "$S2" -6 route add default via 2001:db8:3::1
 
+  # Permanent neighbour entries on every link: the first IPv6 neighbour solicitation in a fresh
+  # namespace can go unanswered for a second, which would time a lab artefact, not the NAT.
+  mac() { ip -n "$1" -o link show "$2" | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p'; }
+  local m_c m_rin m_rout1 m_s1 m_rout2 m_s2
+  m_c=$(mac "$C" eth0) m_rin=$(mac "$R" in0) m_rout1=$(mac "$R" out1) m_s1=$(mac "$S1" eth0)
+  m_rout2=$(mac "$R" out2) m_s2=$(mac "$S2" eth0)
+  neigh() { ip -n "$1" neigh replace "$2" lladdr "$3" dev "$4" nud permanent; }
+  neigh "$C" "$rin" "$m_rin" eth0; neigh "$C" 2001:db8:1::1 "$m_rin" eth0
+  neigh "$R" "$cin" "$m_c" in0; neigh "$R" 2001:db8:1::2 "$m_c" in0
+  for a in 198.51.100.2 198.51.100.3 2001:db8:2::2 2001:db8:2::3; do neigh "$R" "$a" "$m_s1" out1; done
+  neigh "$R" 198.51.100.130 "$m_s2" out2; neigh "$R" 2001:db8:3::2 "$m_s2" out2
+  neigh "$S1" 198.51.100.1 "$m_rout1" eth0; neigh "$S1" 2001:db8:2::1 "$m_rout1" eth0
+  neigh "$S2" 198.51.100.129 "$m_rout2" eth0; neigh "$S2" 2001:db8:3::1 "$m_rout2" eth0
+
   if [[ $t == short-timeout ]]; then
     # Per-namespace conntrack timeout for unreplied-or-young UDP flows: bindings last ~3 s.
     nx "$R" sysctl -qw net.netfilter.nf_conntrack_udp_timeout=3 net.netfilter.nf_conntrack_udp_timeout_stream=3
@@ -98,6 +115,12 @@ up() {
 
   local rules
   rules=$(ruleset "$t")
+  if [[ $nat == 1 ]]; then
+    # Like a real NAT, keep no state for unsolicited packets to the public address: a conntrack
+    # entry left by one would block that public port for a later outbound flow to the same
+    # remote address and port (making the NAT look symmetric for 30 s).
+    rules+=$'\ntable inet unsolicited { chain filter_in { type filter hook input priority 0; ip daddr 203.0.113.1 meta l4proto udp ct state new drop; ip6 daddr 2001:db8:ff::1 meta l4proto udp ct state new drop; } }'
+  fi
   if [[ -n $loss ]]; then
     case $loss in
       every5) rules+=$'\ntable inet loss { chain filter_fwd { type filter hook forward priority -10; oifname { "out1", "out2" } meta l4proto udp numgen inc mod 5 == 0 drop; iifname { "out1", "out2" } meta l4proto udp numgen inc mod 5 == 0 drop; } }' ;;

@@ -8,6 +8,8 @@ use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 
+pub mod natlab;
+
 /// The path of the `rtcscope` binary of the same build profile as this test.
 pub fn bin() -> PathBuf {
     static BIN: OnceLock<PathBuf> = OnceLock::new();

@@ -520,7 +520,7 @@ impl NatCheck {
             sent += 1;
             // Until a round-trip time is known, back off; after, a steady interval.
             let interval = if self.srtt.is_none() {
-                rto * (1 << (t.sent - 1).min(3))
+                rto * (1 << (t.sent - 1).min(1))
             } else {
                 rto
             };
@@ -652,10 +652,20 @@ impl NatCheck {
                 _ => {}
             }
         }
-        if chosen.is_none() && (0..n).any(|i| !self.done(self.bind_kind(i))) {
+        let any = (0..n).any(|i| self.response(self.bind_kind(i)).is_some());
+        // Silence after three transmissions to every server: start the re-check on a fresh
+        // socket now, beside the first, so that "UDP blocked" takes one window, not two.
+        let silent = !any
+            && (0..n).all(|i| {
+                self.txn(self.bind_kind(i))
+                    .is_some_and(|t| t.sent >= 3 || t.outcome.is_some())
+            });
+        if chosen.is_none()
+            && (0..n).any(|i| !self.done(self.bind_kind(i)))
+            && !(silent && self.bind_round == 0)
+        {
             return;
         }
-        let any = (0..n).any(|i| self.response(self.bind_kind(i)).is_some());
         if !any && self.bind_round == 0 {
             // No answer at all: re-check once on a fresh socket before saying "UDP blocked".
             self.notes.push(
