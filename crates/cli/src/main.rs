@@ -6,6 +6,7 @@
 mod analyze;
 mod dissect;
 mod input;
+mod turn_cmd;
 mod nat_cmd;
 mod sdp;
 mod stun_server_cmd;
@@ -34,6 +35,8 @@ enum Command {
     Nat(nat_cmd::Args),
     /// An RFC 5780-capable STUN server (also plain RFC 5389 and classic RFC 3489 Binding).
     StunServer(stun_server_cmd::Args),
+    /// Does this STUN/TURN server work with these credentials? (Allocate, relay echo, release.)
+    Turn(turn_cmd::Args),
 }
 
 fn main() -> ExitCode {
@@ -44,6 +47,7 @@ fn main() -> ExitCode {
         Command::Sdp(args) => sdp::run(args),
         Command::Nat(args) => nat_cmd::run(args),
         Command::StunServer(args) => stun_server_cmd::run(args),
+        Command::Turn(args) => turn_cmd::run(args),
     };
     match result {
         Ok(code) => code,

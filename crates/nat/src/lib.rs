@@ -21,8 +21,8 @@ pub mod msg;
 pub mod net;
 pub mod report;
 pub mod server;
-// pub mod turn;
-// pub mod uri;
+pub mod turn;
+pub mod uri;
 
 pub use check::{CheckConfig, NatCheck};
 pub use report::Report;

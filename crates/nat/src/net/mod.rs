@@ -6,11 +6,11 @@
 
 mod check;
 mod server;
-// mod turn;
+mod turn;
 
 pub use check::{local_ip_toward, run_check};
 pub use server::{run_server, ServerHandle};
-// pub use turn::{run_turn, TurnTarget};
+pub use turn::run_turn;
 
 use std::net::{SocketAddr, UdpSocket};
 use std::sync::atomic::{AtomicBool, Ordering};

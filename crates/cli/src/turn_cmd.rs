@@ -1,0 +1,247 @@
+//! `rtcscope turn URI...`: does this STUN/TURN server work, with these credentials?
+
+use anyhow::{bail, Context, Result};
+use rtcscope_nat::net;
+use rtcscope_nat::turn::{rest_credentials, Mode, Transport, TurnConfig, TurnReport};
+use rtcscope_nat::uri::{IceUri, Scheme};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// Check STUN and TURN servers like WebRTC's Trickle ICE page, but prove it: candidates
+/// gathered, the long-term credential flow, CreatePermission, ChannelBind, an echo through the
+/// relay to a second local socket, round-trip times, and a clean release.
+#[derive(clap::Args, Debug)]
+#[command(after_help = "The password comes from --pass-file, else the environment variable \
+RTCSCOPE_TURN_PASSWORD, else a prompt; it is never printed or logged, and there is no \
+--pass option, so it never shows in the process list. With a TURN REST shared secret \
+(coturn's use-auth-secret), credentials are minted: username EXPIRY:USER, password \
+base64(HMAC-SHA1(secret, username)); the secret comes from --secret-file, \
+RTCSCOPE_TURN_SECRET or --secret.\n\
+Exit status: 0 when every URI worked, 1 when one did not, 2 on errors.")]
+pub struct Args {
+    /// stun:HOST[:PORT], turn:HOST[:PORT][?transport=udp|tcp], turns:HOST[:PORT].
+    #[arg(value_name = "URI", required = true)]
+    pub uris: Vec<String>,
+    /// TURN username (with a REST secret: the user part after the expiry).
+    #[arg(short, long)]
+    pub user: Option<String>,
+    /// Read the TURN password from this file (first line).
+    #[arg(long, value_name = "FILE")]
+    pub pass_file: Option<PathBuf>,
+    /// TURN REST shared secret (visible in the process list: prefer --secret-file or
+    /// RTCSCOPE_TURN_SECRET).
+    #[arg(long, value_name = "SECRET")]
+    pub secret: Option<String>,
+    /// Read the TURN REST shared secret from this file (first line).
+    #[arg(long, value_name = "FILE")]
+    pub secret_file: Option<PathBuf>,
+    /// Validity of minted REST credentials, seconds.
+    #[arg(long, default_value_t = 86400)]
+    pub ttl: u64,
+    /// Give up on a server after this many seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 8.0)]
+    pub timeout: f64,
+    /// Machine-readable output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn first_line(path: &PathBuf) -> Result<String> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    Ok(text.lines().next().unwrap_or("").to_string())
+}
+
+fn credentials(args: &Args) -> Result<Option<(String, String)>> {
+    let secret = if let Some(f) = &args.secret_file {
+        Some(first_line(f)?)
+    } else if let Ok(s) = std::env::var("RTCSCOPE_TURN_SECRET") {
+        Some(s)
+    } else {
+        args.secret.clone()
+    };
+    if let Some(secret) = secret {
+        let expiry = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .context("system clock before 1970")?
+            .as_secs()
+            + args.ttl;
+        let user = args.user.clone().unwrap_or_default();
+        return Ok(Some(rest_credentials(secret.as_bytes(), &user, expiry)));
+    }
+    let Some(user) = args.user.clone() else {
+        return Ok(None);
+    };
+    let password = if let Some(f) = &args.pass_file {
+        first_line(f)?
+    } else if let Ok(p) = std::env::var("RTCSCOPE_TURN_PASSWORD") {
+        p
+    } else {
+        rpassword::prompt_password(format!("TURN password for {user}: "))
+            .context("no password: use --pass-file, RTCSCOPE_TURN_PASSWORD or a terminal")?
+    };
+    Ok(Some((user, password)))
+}
+
+/// One URI's outcome.
+#[derive(serde::Serialize)]
+struct UriResult {
+    uri: String,
+    #[serde(flatten)]
+    report: Option<TurnReport>,
+    skipped: Option<String>,
+}
+
+/// Checks every URI in turn.
+pub fn run(args: &Args) -> Result<ExitCode> {
+    let mut uris = Vec::new();
+    for u in &args.uris {
+        uris.push(IceUri::parse(u)?);
+    }
+    let needs_creds = uris.iter().any(|u| matches!(u.scheme, Scheme::Turn));
+    let creds = if needs_creds { credentials(args)? } else { None };
+    if needs_creds && creds.is_none() {
+        bail!("turn: URIs need --user (with a password) or a TURN REST secret");
+    }
+    let seed = net::random_seed().context("random transaction IDs")?;
+    let mut results = Vec::new();
+    for (i, u) in uris.iter().enumerate() {
+        let text = args.uris[i].clone();
+        if matches!(u.scheme, Scheme::Turns | Scheme::Stuns) {
+            results.push(UriResult {
+                uri: text,
+                report: None,
+                skipped: Some(
+                    "TLS (turns:, stuns:) is not built into rtcscope; check the same server with turn:HOST?transport=tcp".into(),
+                ),
+            });
+            continue;
+        }
+        let server = u.resolve().with_context(|| format!("resolving {text}"))?;
+        let mode = if u.scheme == Scheme::Stun {
+            Mode::Stun
+        } else {
+            Mode::Turn
+        };
+        let mut cfg = TurnConfig::new(server, u.transport, mode, seed.wrapping_add(i as u64));
+        cfg.deadline = Duration::from_secs_f64(args.timeout.clamp(0.5, 120.0));
+        if let Some((user, pass)) = &creds {
+            cfg.username = user.clone();
+            cfg.password = pass.clone();
+        }
+        let report = match net::run_turn(cfg, None) {
+            Ok(r) => r,
+            Err(e) => {
+                results.push(UriResult {
+                    uri: text,
+                    report: None,
+                    skipped: Some(format!("could not reach the server: {e}")),
+                });
+                continue;
+            }
+        };
+        results.push(UriResult {
+            uri: text,
+            report: Some(report),
+            skipped: None,
+        });
+    }
+    let all_ok = results
+        .iter()
+        .all(|r| r.report.as_ref().is_some_and(|r| r.success));
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&results)?);
+    } else {
+        let mut out = String::new();
+        for r in &results {
+            render(r, creds.as_ref().map(|c| c.0.as_str()), &mut out);
+        }
+        print!("{out}");
+    }
+    Ok(if all_ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn render(r: &UriResult, user: Option<&str>, out: &mut String) {
+    use std::fmt::Write;
+    let Some(rep) = &r.report else {
+        let _ = writeln!(
+            out,
+            "{}\n  not checked: {}\n",
+            r.uri,
+            r.skipped.as_deref().unwrap_or("")
+        );
+        return;
+    };
+    let transport = match rep.transport {
+        Transport::Udp => "udp",
+        Transport::Tcp => "tcp",
+    };
+    let _ = writeln!(
+        out,
+        "{}  ({transport} {})  {} in {:.0} ms",
+        r.uri,
+        rep.server,
+        if rep.success { "OK" } else { "FAILED" },
+        rep.duration_ms
+    );
+    if let (Some(u), true) = (user, r.uri.starts_with("turn")) {
+        let _ = writeln!(out, "  username            {u}");
+    }
+    if let Some(realm) = &rep.realm {
+        let _ = writeln!(out, "  realm               {realm}");
+    }
+    if let Some(s) = &rep.software {
+        let _ = writeln!(out, "  server software     {s}");
+    }
+    for s in &rep.steps {
+        let rtt = s
+            .rtt_ms
+            .map(|m| format!("{m:6.1} ms"))
+            .unwrap_or_else(|| "         ".into());
+        let _ = writeln!(
+            out,
+            "  {} {:<28} {rtt}  {}",
+            if s.ok { "ok  " } else { "FAIL" },
+            s.name,
+            s.detail
+        );
+    }
+    let _ = writeln!(out, "  candidates:");
+    if let Some(x) = rep.srflx {
+        let _ = writeln!(out, "    srflx  {x}");
+    }
+    if let Some(x) = rep.relayed {
+        let _ = writeln!(
+            out,
+            "    relay  {x}  (lifetime {} s)",
+            rep.lifetime.map(|l| l.to_string()).unwrap_or_else(|| "?".into())
+        );
+    }
+    if let Some(e) = &rep.error {
+        let _ = writeln!(
+            out,
+            "  error: {} failed with {} {}: {}",
+            e.request, e.code, e.reason, e.explanation
+        );
+    }
+    if !rep.echo_rtt_ms.is_empty() {
+        let mut v = rep.echo_rtt_ms.clone();
+        v.sort_by(f64::total_cmp);
+        let _ = writeln!(
+            out,
+            "  relay round trips   min {:.1} ms, median {:.1} ms, max {:.1} ms",
+            v[0],
+            v[v.len() / 2],
+            v[v.len() - 1]
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  released            {}\n",
+        if rep.released { "yes (Refresh with LIFETIME 0)" } else { "no" }
+    );
+}

@@ -1,0 +1,978 @@
+//! The TURN server check as a sans-IO state machine, and TURN REST credentials.
+//!
+//! ```text
+//! client ──Allocate──────────────► server   401 + REALM + NONCE (the challenge)
+//! client ──Allocate (signed)─────► server   relayed + reflexive address, LIFETIME
+//!                                           (438 Stale Nonce: retry with the new nonce)
+//! peer   ──Binding───────────────► server   the peer's reflexive address
+//! client ──CreatePermission──────► server
+//! peer   ──"punch"──► relayed address ──Data indication──► client   (peer → client works)
+//! client ──Send indication──► relay ──► peer                          (client → peer works)
+//! client ──ChannelBind───────────► server
+//! client ──ChannelData──► relay ──► peer ──echo──► relay ──ChannelData──► client  (RTTs)
+//! client ──Refresh LIFETIME=0────► server   released
+//! ```
+//!
+//! The client endpoint talks to the server over UDP or TCP (the edge frames TCP); the peer is a
+//! second local UDP socket, so an echo that comes back proves the relay forwards data both ways.
+//! The password is held only as the long-term key and is never printed (`Debug` of the config
+//! hides it).
+
+use crate::msg::{explain_error, IdGen};
+use base64::Engine as _;
+use hmac::{Hmac, Mac};
+use rtcscope_stun::{
+    Attribute, ChannelData, Class, Credentials, Message, MessageBuilder, Method, PasswordPrep,
+    TransactionId, TransportProtocol,
+};
+use serde::Serialize;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+/// TURN REST API credentials (coturn `use-auth-secret`): the username is `expiry:user` (expiry
+/// in Unix seconds), the password base64(HMAC-SHA1(secret, username)).
+pub fn rest_credentials(secret: &[u8], user: &str, expiry_unix: u64) -> (String, String) {
+    let username = if user.is_empty() {
+        expiry_unix.to_string()
+    } else {
+        format!("{expiry_unix}:{user}")
+    };
+    let mut mac = Hmac::<sha1::Sha1>::new_from_slice(secret).expect("HMAC takes any key length");
+    mac.update(username.as_bytes());
+    let password = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
+    (username, password)
+}
+
+/// How the client reaches the server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Transport {
+    /// UDP.
+    Udp,
+    /// TCP (RFC 8656 §3.1; ChannelData padded to four bytes).
+    Tcp,
+}
+
+/// What to check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// A STUN server: one Binding request.
+    Stun,
+    /// A TURN server: the whole flow.
+    Turn,
+}
+
+/// Settings of one check.
+#[derive(Clone)]
+pub struct TurnConfig {
+    /// Server address.
+    pub server: SocketAddr,
+    /// Client transport.
+    pub transport: Transport,
+    /// STUN or TURN.
+    pub mode: Mode,
+    /// Username (TURN).
+    pub username: String,
+    /// Password (TURN); never printed.
+    pub password: String,
+    /// Requested allocation lifetime, seconds.
+    pub lifetime: u32,
+    /// Echoes through the channel.
+    pub echoes: usize,
+    /// Whole check deadline.
+    pub deadline: Duration,
+    /// Seed for transaction IDs.
+    pub seed: u64,
+}
+
+impl core::fmt::Debug for TurnConfig {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("TurnConfig")
+            .field("server", &self.server)
+            .field("transport", &self.transport)
+            .field("mode", &self.mode)
+            .field("username", &self.username)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TurnConfig {
+    /// A TURN check with defaults: lifetime 600 s, 5 echoes, 8 s deadline.
+    pub fn new(server: SocketAddr, transport: Transport, mode: Mode, seed: u64) -> Self {
+        TurnConfig {
+            server,
+            transport,
+            mode,
+            username: String::new(),
+            password: String::new(),
+            lifetime: 600,
+            echoes: 5,
+            deadline: Duration::from_secs(8),
+            seed,
+        }
+    }
+}
+
+/// Which local endpoint a datagram belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Endpoint {
+    /// The client, talking to the server (UDP socket or TCP connection).
+    Client,
+    /// The peer: a second local UDP socket.
+    Peer,
+}
+
+/// A datagram (or, for the TCP client, a framed message) to send.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Transmit {
+    /// From which endpoint.
+    pub from: Endpoint,
+    /// To where.
+    pub dst: SocketAddr,
+    /// The bytes.
+    pub payload: Vec<u8>,
+}
+
+/// One step of the check, as reported.
+#[derive(Clone, Debug, Serialize)]
+pub struct Step {
+    /// What was done.
+    pub name: String,
+    /// Whether it worked.
+    pub ok: bool,
+    /// Round-trip time, when meaningful.
+    pub rtt_ms: Option<f64>,
+    /// What came of it.
+    pub detail: String,
+}
+
+/// A STUN/TURN error answer, explained.
+#[derive(Clone, Debug, Serialize)]
+pub struct ErrorInfo {
+    /// The request that failed.
+    pub request: String,
+    /// The code.
+    pub code: u16,
+    /// The server's reason phrase.
+    pub reason: String,
+    /// What it means.
+    pub explanation: String,
+}
+
+/// The outcome of one server check.
+#[derive(Clone, Debug, Serialize)]
+pub struct TurnReport {
+    /// Server address.
+    pub server: SocketAddr,
+    /// Transport used.
+    pub transport: Transport,
+    /// The steps, in order.
+    pub steps: Vec<Step>,
+    /// Server-reflexive candidate.
+    pub srflx: Option<SocketAddr>,
+    /// Relayed candidate.
+    pub relayed: Option<SocketAddr>,
+    /// Granted allocation lifetime, seconds.
+    pub lifetime: Option<u32>,
+    /// REALM of the challenge.
+    pub realm: Option<String>,
+    /// SOFTWARE of the server.
+    pub software: Option<String>,
+    /// The error that stopped the check.
+    pub error: Option<ErrorInfo>,
+    /// Round-trip times of the echoes through the relay, milliseconds.
+    pub echo_rtt_ms: Vec<f64>,
+    /// Whether the allocation was released (Refresh with LIFETIME 0).
+    pub released: bool,
+    /// Whether everything asked for worked.
+    pub success: bool,
+    /// Wall time, milliseconds.
+    pub duration_ms: f64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    Bind,
+    AllocateChallenge,
+    Allocate,
+    Permission,
+    DataPaths,
+    ChannelBind,
+    Echo,
+    Release,
+    Done,
+}
+
+#[derive(Clone, Debug)]
+struct Pending {
+    id: [u8; 12],
+    from: Endpoint,
+    dst: SocketAddr,
+    payload: Vec<u8>,
+    sent: u32,
+    first: Instant,
+    next: Instant,
+    what: &'static str,
+}
+
+const CHANNEL: u16 = 0x4000;
+const ATTEMPTS: u32 = 7;
+
+/// The TURN check state machine; see the [module docs](self).
+pub struct TurnCheck {
+    cfg: TurnConfig,
+    ids: IdGen,
+    start: Instant,
+    phase: Phase,
+    out: Vec<Transmit>,
+    client_req: Option<Pending>,
+    peer_req: Option<Pending>,
+    creds: Option<Credentials>,
+    stale_retries: u32,
+    peer_srflx: Option<SocketAddr>,
+    /// Data-path probes: (payload, first sent, next send, sends) of what is waiting to arrive.
+    probe: Option<(Vec<u8>, Instant, Instant, u32)>,
+    peer_to_client: bool,
+    client_to_peer: bool,
+    echo_n: usize,
+    srtt: Option<Duration>,
+    report: TurnReport,
+    finished: Option<Instant>,
+}
+
+impl TurnCheck {
+    /// Starts the check at `now`.
+    pub fn new(cfg: TurnConfig, now: Instant) -> Self {
+        let ids = IdGen::new(cfg.seed);
+        let report = TurnReport {
+            server: cfg.server,
+            transport: cfg.transport,
+            steps: Vec::new(),
+            srflx: None,
+            relayed: None,
+            lifetime: None,
+            realm: None,
+            software: None,
+            error: None,
+            echo_rtt_ms: Vec::new(),
+            released: false,
+            success: false,
+            duration_ms: 0.0,
+        };
+        let mut c = TurnCheck {
+            cfg,
+            ids,
+            start: now,
+            phase: Phase::Bind,
+            out: Vec::new(),
+            client_req: None,
+            peer_req: None,
+            creds: None,
+            stale_retries: 0,
+            peer_srflx: None,
+            probe: None,
+            peer_to_client: false,
+            client_to_peer: false,
+            echo_n: 0,
+            srtt: None,
+            report,
+            finished: None,
+        };
+        match c.cfg.mode {
+            Mode::Stun => {
+                let id = c.ids.transaction_id();
+                let b = MessageBuilder::request(Method::BINDING, TransactionId::Rfc5389(id));
+                c.send_client(now, id, b, "Binding", false);
+            }
+            Mode::Turn => {
+                c.phase = Phase::AllocateChallenge;
+                c.allocate(now);
+                // The peer learns its own reflexive address meanwhile.
+                let id = c.ids.transaction_id();
+                let mut b = MessageBuilder::request(Method::BINDING, TransactionId::Rfc5389(id));
+                b.fingerprint();
+                let payload = b.finish().expect("small");
+                c.peer_req = Some(Pending {
+                    id,
+                    from: Endpoint::Peer,
+                    dst: c.cfg.server,
+                    payload,
+                    sent: 0,
+                    first: now,
+                    next: now,
+                    what: "peer Binding",
+                });
+            }
+        }
+        c.flush(now);
+        c
+    }
+
+    fn rto(&self) -> Duration {
+        match (self.cfg.transport, self.srtt) {
+            (Transport::Tcp, _) => Duration::from_secs(3),
+            (Transport::Udp, None) => Duration::from_millis(200),
+            (Transport::Udp, Some(s)) => (s * 3).clamp(Duration::from_millis(20), Duration::from_secs(1)),
+        }
+    }
+
+    fn send_client(
+        &mut self,
+        now: Instant,
+        id: [u8; 12],
+        mut b: MessageBuilder,
+        what: &'static str,
+        sign: bool,
+    ) {
+        if sign {
+            if let Some(c) = &self.creds {
+                b.credentials(c).sign(c);
+            }
+        }
+        b.fingerprint();
+        let payload = b.finish().expect("TURN requests are small");
+        self.client_req = Some(Pending {
+            id,
+            from: Endpoint::Client,
+            dst: self.cfg.server,
+            payload,
+            sent: 0,
+            first: now,
+            next: now,
+            what,
+        });
+    }
+
+    fn allocate(&mut self, now: Instant) {
+        let id = self.ids.transaction_id();
+        let mut b = MessageBuilder::request(Method::ALLOCATE, TransactionId::Rfc5389(id));
+        b.add(&Attribute::RequestedTransport(TransportProtocol::UDP))
+            .add(&Attribute::Lifetime(self.cfg.lifetime));
+        let signed = self.creds.is_some();
+        self.send_client(now, id, b, "Allocate", signed);
+    }
+
+    fn step(&mut self, name: &str, ok: bool, rtt: Option<Duration>, detail: String) {
+        self.report.steps.push(Step {
+            name: name.into(),
+            ok,
+            rtt_ms: rtt.map(|d| d.as_secs_f64() * 1000.0),
+            detail,
+        });
+    }
+
+    fn fail(&mut self, now: Instant, request: &str, code: u16, reason: &str) {
+        let explanation = match code {
+            401 if request.starts_with("Allocate") => {
+                "the credentials were rejected (wrong username or password, or expired TURN REST credentials)".to_string()
+            }
+            _ => explain_error(code).to_string(),
+        };
+        self.step(
+            request,
+            false,
+            None,
+            format!("error {code} {reason}: {explanation}"),
+        );
+        self.report.error = Some(ErrorInfo {
+            request: request.into(),
+            code,
+            reason: reason.into(),
+            explanation,
+        });
+        // Release what was allocated before giving up.
+        if self.report.relayed.is_some() && self.phase != Phase::Release {
+            self.release(now);
+        } else {
+            self.finish(now);
+        }
+    }
+
+    fn release(&mut self, now: Instant) {
+        self.phase = Phase::Release;
+        let id = self.ids.transaction_id();
+        let mut b = MessageBuilder::request(Method::REFRESH, TransactionId::Rfc5389(id));
+        b.add(&Attribute::Lifetime(0));
+        self.send_client(now, id, b, "Refresh (LIFETIME 0)", true);
+    }
+
+    fn finish(&mut self, now: Instant) {
+        self.phase = Phase::Done;
+        self.client_req = None;
+        self.peer_req = None;
+        self.probe = None;
+        self.finished = Some(now);
+        self.report.duration_ms = now.saturating_duration_since(self.start).as_secs_f64() * 1000.0;
+        self.report.success = self.report.error.is_none()
+            && match self.cfg.mode {
+                Mode::Stun => self.report.srflx.is_some(),
+                Mode::Turn => {
+                    self.report.released
+                        && self.peer_to_client
+                        && self.client_to_peer
+                        && self.report.echo_rtt_ms.len() == self.cfg.echoes
+                }
+            };
+    }
+
+    /// Datagrams to send.
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        if self.out.is_empty() {
+            None
+        } else {
+            Some(self.out.remove(0))
+        }
+    }
+
+    /// When to call [`TurnCheck::handle_timeout`].
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        if self.finished.is_some() {
+            return None;
+        }
+        let mut t = self.start + self.cfg.deadline;
+        for p in [&self.client_req, &self.peer_req].into_iter().flatten() {
+            t = t.min(p.next);
+        }
+        if let Some((_, _, next, _)) = &self.probe {
+            t = t.min(*next);
+        }
+        Some(t)
+    }
+
+    /// True once the report is final.
+    pub fn is_done(&self) -> bool {
+        self.finished.is_some()
+    }
+
+    /// The report.
+    pub fn report(&self) -> &TurnReport {
+        &self.report
+    }
+
+    fn flush(&mut self, now: Instant) {
+        let rto = self.rto();
+        let attempts = if self.cfg.transport == Transport::Tcp {
+            1
+        } else {
+            ATTEMPTS
+        };
+        let mut timed_out = None;
+        for slot in [&mut self.client_req, &mut self.peer_req] {
+            let Some(p) = slot else { continue };
+            if now < p.next {
+                continue;
+            }
+            // The peer always uses UDP; the client's transport decides retransmission.
+            let limit = if p.from == Endpoint::Peer {
+                ATTEMPTS
+            } else {
+                attempts
+            };
+            if p.sent >= limit {
+                timed_out = Some(p.what);
+                *slot = None;
+                continue;
+            }
+            if p.sent == 0 {
+                p.first = now;
+            }
+            p.sent += 1;
+            p.next = now + if p.sent >= limit { rto * 2 } else { rto };
+            self.out.push(Transmit {
+                from: p.from,
+                dst: p.dst,
+                payload: p.payload.clone(),
+            });
+        }
+        if let Some((payload, _, next, sent)) = &mut self.probe {
+            if now >= *next {
+                if *sent >= ATTEMPTS {
+                    timed_out = Some("data through the relay");
+                } else {
+                    *sent += 1;
+                    *next = now + rto;
+                    let payload = payload.clone();
+                    self.send_probe(payload);
+                }
+            }
+        }
+        if let Some(what) = timed_out {
+            self.step(what, false, None, "no answer".into());
+            self.report.error = Some(ErrorInfo {
+                request: what.into(),
+                code: 0,
+                reason: "timeout".into(),
+                explanation: "no answer after every retransmission".into(),
+            });
+            if self.report.relayed.is_some() && self.phase != Phase::Release {
+                self.release(now);
+                self.flush(now);
+            } else {
+                self.finish(now);
+            }
+        }
+    }
+
+    /// Sends what the current data-path phase needs for `payload`.
+    fn send_probe(&mut self, payload: Vec<u8>) {
+        let (Some(relayed), Some(peer)) = (self.report.relayed, self.peer_srflx) else {
+            return;
+        };
+        match self.phase {
+            Phase::DataPaths if !self.peer_to_client => {
+                // The peer sends first: it opens the peer's own NAT toward the relay, and the
+                // relay must forward it to the client as a Data indication.
+                self.out.push(Transmit {
+                    from: Endpoint::Peer,
+                    dst: relayed,
+                    payload,
+                });
+            }
+            Phase::DataPaths => {
+                let id = self.ids.transaction_id();
+                let mut b = MessageBuilder::indication(Method::SEND, TransactionId::Rfc5389(id));
+                b.add(&Attribute::XorPeerAddress(peer))
+                    .add(&Attribute::Data(payload.into()));
+                self.out.push(Transmit {
+                    from: Endpoint::Client,
+                    dst: self.cfg.server,
+                    payload: b.finish().expect("small"),
+                });
+            }
+            Phase::Echo => {
+                let mut cd = Vec::with_capacity(4 + payload.len() + 3);
+                cd.extend_from_slice(&CHANNEL.to_be_bytes());
+                cd.extend_from_slice(&(payload.len() as u16).to_be_bytes());
+                cd.extend_from_slice(&payload);
+                if self.cfg.transport == Transport::Tcp {
+                    cd.resize(cd.len().div_ceil(4) * 4, 0);
+                }
+                self.out.push(Transmit {
+                    from: Endpoint::Client,
+                    dst: self.cfg.server,
+                    payload: cd,
+                });
+            }
+            _ => {}
+        }
+    }
+
+    fn start_probe(&mut self, now: Instant, payload: Vec<u8>) {
+        self.probe = Some((payload.clone(), now, now + self.rto(), 1));
+        self.send_probe(payload);
+    }
+
+    /// Time has come.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        if self.finished.is_some() {
+            return;
+        }
+        if now >= self.start + self.cfg.deadline {
+            self.step("deadline", false, None, "the check ran out of time".into());
+            self.report.error.get_or_insert(ErrorInfo {
+                request: format!("{:?}", self.phase),
+                code: 0,
+                reason: "timeout".into(),
+                explanation: "the check ran out of time".into(),
+            });
+            self.finish(now);
+            return;
+        }
+        self.flush(now);
+    }
+
+    /// A datagram (or TCP frame) arrived at `at` from `src`.
+    pub fn handle_input(&mut self, now: Instant, at: Endpoint, src: SocketAddr, data: &[u8]) {
+        if self.finished.is_some() {
+            return;
+        }
+        match at {
+            Endpoint::Peer => self.on_peer(now, src, data),
+            Endpoint::Client => self.on_client(now, src, data),
+        }
+        if self.finished.is_none() {
+            self.flush(now);
+        }
+    }
+
+    fn on_peer(&mut self, now: Instant, src: SocketAddr, data: &[u8]) {
+        if src == self.cfg.server {
+            let Ok(msg) = Message::parse(data) else { return };
+            let Some(p) = &self.peer_req else { return };
+            if msg.transaction_id().as_bytes() != p.id || msg.class() != Class::SUCCESS {
+                return;
+            }
+            let rtt = (p.sent == 1).then(|| now.saturating_duration_since(p.first));
+            let mapped = msg.attributes().map_while(Result::ok).find_map(|a| match a.decode() {
+                Ok(Attribute::XorMappedAddress(x)) => Some(x),
+                _ => None,
+            });
+            self.peer_req = None;
+            self.peer_srflx = mapped;
+            self.step(
+                "peer Binding",
+                mapped.is_some(),
+                rtt,
+                format!(
+                    "the peer socket's reflexive address is {}",
+                    mapped.map(|a| a.to_string()).unwrap_or_else(|| "missing".into())
+                ),
+            );
+            self.maybe_permission(now);
+            return;
+        }
+        // Data from the relay to the peer.
+        if Some(src) != self.report.relayed {
+            return;
+        }
+        let Some((payload, first, _, _)) = self.probe.clone() else {
+            return;
+        };
+        match self.phase {
+            Phase::DataPaths if self.peer_to_client && data == payload.as_slice() => {
+                self.client_to_peer = true;
+                self.probe = None;
+                self.step(
+                    "Send indication",
+                    true,
+                    Some(now.saturating_duration_since(first)),
+                    format!("the peer received the client's data from the relayed address {src}"),
+                );
+                let id = self.ids.transaction_id();
+                let mut b =
+                    MessageBuilder::request(Method::CHANNEL_BIND, TransactionId::Rfc5389(id));
+                if let Some(peer) = self.peer_srflx {
+                    b.add(&Attribute::ChannelNumber(CHANNEL))
+                        .add(&Attribute::XorPeerAddress(peer));
+                }
+                self.phase = Phase::ChannelBind;
+                self.send_client(now, id, b, "ChannelBind", true);
+            }
+            Phase::Echo if data == payload.as_slice() => {
+                // The peer echoes what it got back through the relay.
+                self.out.push(Transmit {
+                    from: Endpoint::Peer,
+                    dst: src,
+                    payload: data.to_vec(),
+                });
+            }
+            _ => {}
+        }
+    }
+
+    fn maybe_permission(&mut self, now: Instant) {
+        if self.phase != Phase::Permission || self.client_req.is_some() {
+            return;
+        }
+        let Some(peer) = self.peer_srflx else { return };
+        let id = self.ids.transaction_id();
+        let mut b = MessageBuilder::request(Method::CREATE_PERMISSION, TransactionId::Rfc5389(id));
+        b.add(&Attribute::XorPeerAddress(peer));
+        self.send_client(now, id, b, "CreatePermission", true);
+    }
+
+    fn on_client(&mut self, now: Instant, src: SocketAddr, data: &[u8]) {
+        if src != self.cfg.server {
+            return;
+        }
+        // ChannelData: the echo coming back.
+        if data.first().is_some_and(|b| b >> 6 == 1) {
+            let Ok(cd) = ChannelData::parse(data).or_else(|_| {
+                ChannelData::parse_prefix(data).map(|(c, _)| c)
+            }) else {
+                return;
+            };
+            if let (Phase::Echo, Some((payload, first, _, _))) = (self.phase, self.probe.clone()) {
+                if cd.channel_number() == CHANNEL && cd.data() == payload.as_slice() {
+                    let rtt = now.saturating_duration_since(first);
+                    self.report.echo_rtt_ms.push(rtt.as_secs_f64() * 1000.0);
+                    self.echo_n += 1;
+                    if self.echo_n >= self.cfg.echoes {
+                        self.probe = None;
+                        let rtts = &self.report.echo_rtt_ms;
+                        let min = rtts.iter().copied().fold(f64::INFINITY, f64::min);
+                        let max = rtts.iter().copied().fold(0.0, f64::max);
+                        let detail = format!(
+                            "{} echoes client → relay → peer → relay → client over channel 0x{CHANNEL:04X}, RTT {min:.1} to {max:.1} ms",
+                            rtts.len()
+                        );
+                        self.step("ChannelData echo", true, None, detail);
+                        self.release(now);
+                    } else {
+                        self.start_probe(now, format!("rtcscope-echo-{}", self.echo_n).into_bytes());
+                    }
+                }
+            }
+            return;
+        }
+        let Ok(msg) = Message::parse(data) else { return };
+        // A Data indication: the peer's datagram relayed to the client.
+        if msg.class() == Class::INDICATION && msg.method() == Method::DATA {
+            let d = msg.attributes().map_while(Result::ok).find_map(|a| match a.decode() {
+                Ok(Attribute::Data(d)) => Some(d.into_owned()),
+                _ => None,
+            });
+            if let (Phase::DataPaths, Some((payload, first, _, _)), Some(d)) =
+                (self.phase, self.probe.clone(), d)
+            {
+                if !self.peer_to_client && d == payload {
+                    self.peer_to_client = true;
+                    self.step(
+                        "Data indication",
+                        true,
+                        Some(now.saturating_duration_since(first)),
+                        "the relay forwarded the peer's datagram to the client".into(),
+                    );
+                    self.start_probe(now, b"rtcscope-send-indication".to_vec());
+                }
+            }
+            return;
+        }
+        let Some(p) = &self.client_req else { return };
+        if msg.transaction_id().as_bytes() != p.id {
+            return;
+        }
+        let rtt = (p.sent == 1).then(|| now.saturating_duration_since(p.first));
+        if let Some(r) = rtt {
+            self.srtt = Some(self.srtt.map_or(r, |s| (s * 7 + r) / 8));
+        }
+        let what = p.what;
+        self.client_req = None;
+        let mut attrs = Vec::new();
+        for a in msg.attributes() {
+            match a.and_then(|a| a.decode()) {
+                Ok(a) => attrs.push(a.into_owned()),
+                Err(_) => break,
+            }
+        }
+        let get_err = || {
+            attrs.iter().find_map(|a| match a {
+                Attribute::ErrorCode { code, reason } => Some((code.0, reason.to_string())),
+                _ => None,
+            })
+        };
+        for a in &attrs {
+            if let Attribute::Software(s) = a {
+                self.report.software = Some(s.to_string());
+            }
+        }
+        // Integrity of answers to signed requests.
+        if msg.class() == Class::SUCCESS && what != "Binding" {
+            if let Some(c) = &self.creds {
+                if msg.verify_integrity(c.key()).is_err() {
+                    self.step(
+                        what,
+                        false,
+                        rtt,
+                        "the answer's MESSAGE-INTEGRITY does not verify with our key".into(),
+                    );
+                }
+            }
+        }
+        match (self.phase, msg.class()) {
+            (Phase::Bind, Class::SUCCESS) => {
+                let x = attrs.iter().find_map(|a| match a {
+                    Attribute::XorMappedAddress(x) | Attribute::MappedAddress(x) => Some(*x),
+                    _ => None,
+                });
+                self.report.srflx = x;
+                self.step(
+                    "Binding",
+                    x.is_some(),
+                    rtt,
+                    format!(
+                        "server-reflexive candidate {}",
+                        x.map(|a| a.to_string()).unwrap_or_else(|| "missing".into())
+                    ),
+                );
+                self.finish(now);
+            }
+            (Phase::AllocateChallenge, Class::ERROR) => {
+                let (code, reason) = get_err().unwrap_or((0, String::new()));
+                let realm = attrs.iter().find_map(|a| match a {
+                    Attribute::Realm(r) => Some(r.to_string()),
+                    _ => None,
+                });
+                let nonce = attrs.iter().find_map(|a| match a {
+                    Attribute::Nonce(n) => Some(n.to_string()),
+                    _ => None,
+                });
+                match (code, realm, nonce) {
+                    (401, Some(realm), Some(nonce)) => {
+                        self.step(
+                            "Allocate (unauthenticated)",
+                            true,
+                            rtt,
+                            format!("401 challenge with REALM \"{realm}\" and a NONCE, as expected"),
+                        );
+                        self.report.realm = Some(realm.clone());
+                        match Credentials::long_term(
+                            &self.cfg.username,
+                            &realm,
+                            &nonce,
+                            &self.cfg.password,
+                            None,
+                            PasswordPrep::SaslPrep,
+                        ) {
+                            Ok(c) => {
+                                self.creds = Some(c);
+                                self.phase = Phase::Allocate;
+                                self.allocate(now);
+                            }
+                            Err(e) => {
+                                self.step(
+                                    "credentials",
+                                    false,
+                                    None,
+                                    format!("the username or password cannot be prepared: {e:?}"),
+                                );
+                                self.finish(now);
+                            }
+                        }
+                    }
+                    (code, _, _) => self.fail(now, "Allocate (unauthenticated)", code, &reason),
+                }
+            }
+            (Phase::AllocateChallenge, Class::SUCCESS) => {
+                self.step(
+                    "Allocate (unauthenticated)",
+                    true,
+                    rtt,
+                    "the server allocated a relay WITHOUT authentication: an open relay".into(),
+                );
+                self.on_allocated(now, &attrs);
+            }
+            (_, Class::ERROR) => {
+                let (code, reason) = get_err().unwrap_or((0, String::new()));
+                if code == 438 && self.stale_retries < 2 {
+                    // Stale nonce: take the new one and resend the same request.
+                    self.stale_retries += 1;
+                    let nonce = attrs.iter().find_map(|a| match a {
+                        Attribute::Nonce(n) => Some(n.to_string()),
+                        _ => None,
+                    });
+                    if let (Some(n), Some(Credentials::LongTerm { nonce, .. })) =
+                        (nonce, self.creds.as_mut())
+                    {
+                        *nonce = n;
+                    }
+                    self.step(what, true, rtt, "438 Stale Nonce: retried with the new nonce".into());
+                    self.resend(now, what);
+                    return;
+                }
+                if self.phase == Phase::Release {
+                    self.step(what, false, rtt, format!("error {code} {reason}: {}", explain_error(code)));
+                    self.finish(now);
+                } else {
+                    self.fail(now, what, code, &reason);
+                }
+            }
+            (Phase::Allocate, Class::SUCCESS) => {
+                self.step("Allocate (authenticated)", true, rtt, "allocation created".into());
+                self.on_allocated(now, &attrs);
+            }
+            (Phase::Permission, Class::SUCCESS) => {
+                self.step(
+                    "CreatePermission",
+                    true,
+                    rtt,
+                    format!(
+                        "permission for {}",
+                        self.peer_srflx.map(|a| a.ip().to_string()).unwrap_or_default()
+                    ),
+                );
+                self.phase = Phase::DataPaths;
+                self.start_probe(now, b"rtcscope-peer-punch".to_vec());
+            }
+            (Phase::ChannelBind, Class::SUCCESS) => {
+                self.step(
+                    "ChannelBind",
+                    true,
+                    rtt,
+                    format!("channel 0x{CHANNEL:04X} bound to the peer"),
+                );
+                self.phase = Phase::Echo;
+                self.start_probe(now, b"rtcscope-echo-0".to_vec());
+            }
+            (Phase::Release, Class::SUCCESS) => {
+                self.report.released = true;
+                self.step(what, true, rtt, "allocation released".into());
+                self.finish(now);
+            }
+            _ => {}
+        }
+    }
+
+    fn resend(&mut self, now: Instant, what: &'static str) {
+        match what {
+            "Allocate" => self.allocate(now),
+            "Refresh (LIFETIME 0)" => self.release(now),
+            "CreatePermission" => self.maybe_permission(now),
+            "ChannelBind" => {
+                let id = self.ids.transaction_id();
+                let mut b =
+                    MessageBuilder::request(Method::CHANNEL_BIND, TransactionId::Rfc5389(id));
+                if let Some(peer) = self.peer_srflx {
+                    b.add(&Attribute::ChannelNumber(CHANNEL))
+                        .add(&Attribute::XorPeerAddress(peer));
+                }
+                self.send_client(now, id, b, "ChannelBind", true);
+            }
+            _ => self.finish(now),
+        }
+    }
+
+    fn on_allocated(&mut self, now: Instant, attrs: &[Attribute<'static>]) {
+        for a in attrs {
+            match a {
+                Attribute::XorRelayedAddress(r) => self.report.relayed = Some(*r),
+                Attribute::XorMappedAddress(x) => self.report.srflx = Some(*x),
+                Attribute::Lifetime(l) => self.report.lifetime = Some(*l),
+                _ => {}
+            }
+        }
+        let detail = format!(
+            "relayed candidate {}, server-reflexive candidate {}, lifetime {} s",
+            self.report.relayed.map(|a| a.to_string()).unwrap_or_else(|| "missing".into()),
+            self.report.srflx.map(|a| a.to_string()).unwrap_or_else(|| "missing".into()),
+            self.report.lifetime.map(|l| l.to_string()).unwrap_or_else(|| "?".into()),
+        );
+        self.step("relayed address", self.report.relayed.is_some(), None, detail);
+        if self.report.relayed.is_none() {
+            self.finish(now);
+            return;
+        }
+        self.phase = Phase::Permission;
+        self.maybe_permission(now);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rest_credentials_match_coturn_formula() {
+        // base64(HMAC-SHA1("secret", "1700000000:alice")), computed independently with
+        // `printf %s 1700000000:alice | openssl dgst -sha1 -hmac secret -binary | base64`.
+        let (u, p) = rest_credentials(b"secret", "alice", 1_700_000_000);
+        assert_eq!(u, "1700000000:alice");
+        assert_eq!(p, "d8soP47RbdIKLDUOpnJPVQyq5Ts=");
+        let (u2, p2) = rest_credentials(b"secret", "alice", 1_700_000_001);
+        assert_ne!((u.clone(), p.clone()), (u2, p2));
+        let (u3, _) = rest_credentials(b"secret", "", 5);
+        assert_eq!(u3, "5");
+    }
+
+    #[test]
+    fn config_debug_hides_the_password() {
+        let mut c = TurnConfig::new(
+            "198.51.100.2:3478".parse().unwrap(),
+            Transport::Udp,
+            Mode::Turn,
+            1,
+        );
+        c.password = "hunter2-very-secret".into();
+        assert!(!format!("{c:?}").contains("hunter2"));
+    }
+}
