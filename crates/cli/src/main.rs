@@ -6,11 +6,11 @@
 mod analyze;
 mod dissect;
 mod input;
-mod turn_cmd;
 mod nat_cmd;
 mod sdp;
 mod stun_server_cmd;
 mod text;
+mod turn_cmd;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
