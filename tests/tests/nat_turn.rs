@@ -1,0 +1,154 @@
+//! `rtcscope turn` against coturn in the NAT lab: good and bad long-term credentials, TURN REST
+//! credentials minted from a shared secret, UDP and TCP, and the password kept out of output.
+
+use rtcscope_testkit::{require_root, require_tool};
+use rtcscope_tests::natlab::{CoturnAuth, Lab};
+use rtcscope_tests::{stderr, stdout};
+use serde_json::Value;
+
+fn json(out: &std::process::Output) -> Value {
+    serde_json::from_str(&stdout(out))
+        .unwrap_or_else(|e| panic!("no JSON ({e}): {}\n{}", stdout(out), stderr(out)))
+}
+
+fn step_names(r: &Value) -> Vec<String> {
+    r["steps"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter(|s| s["ok"] == true)
+                .map(|s| s["name"].as_str().unwrap_or("").to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn turn_check_against_coturn_with_long_term_credentials() {
+    if !require_root("nat_turn::long_term") || require_tool("nat_turn", "turnserver").is_none() {
+        return;
+    }
+    let mut lab = Lab::up("port-restricted", None);
+    lab.start_coturn(
+        4,
+        &CoturnAuth {
+            users: vec!["alice:correct-horse-battery".into()],
+            ..CoturnAuth::default()
+        },
+    );
+    let dir = std::env::temp_dir().join(format!("rtcscope-turn-{}", lab.name));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let pass = dir.join("pass");
+    std::fs::write(&pass, "correct-horse-battery\n").expect("write pass file");
+    let pass = pass.to_string_lossy().into_owned();
+    let (out, _) = lab.rtcscope(&[
+        "turn",
+        "--json",
+        "--user",
+        "alice",
+        "--pass-file",
+        &pass,
+        "turn:198.51.100.2:3478",
+        "turn:198.51.100.2:3478?transport=tcp",
+        "stun:198.51.100.2",
+    ]);
+    assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
+    assert!(!stdout(&out).contains("correct-horse") && !stderr(&out).contains("correct-horse"));
+    let v = json(&out);
+    for (i, transport) in [(0, "udp"), (1, "tcp")] {
+        let r = &v[i];
+        assert_eq!(r["transport"], transport, "{r:#}");
+        assert_eq!(r["success"], true, "{r:#}");
+        assert_eq!(r["realm"], "lab.example");
+        let relayed = r["relayed"].as_str().unwrap_or("");
+        assert!(relayed.starts_with("198.51.100.2:"), "{r:#}");
+        assert!(r["srflx"].as_str().unwrap_or("").starts_with("203.0.113.1:"), "{r:#}");
+        assert_eq!(r["lifetime"], 600);
+        assert_eq!(r["released"], true);
+        assert_eq!(r["echo_rtt_ms"].as_array().map(Vec::len), Some(5));
+        let names = step_names(r);
+        for want in [
+            "Allocate (unauthenticated)",
+            "Allocate (authenticated)",
+            "CreatePermission",
+            "Data indication",
+            "Send indication",
+            "ChannelBind",
+            "ChannelData echo",
+            "Refresh (LIFETIME 0)",
+        ] {
+            assert!(names.iter().any(|n| n == want), "{want} missing: {names:?}");
+        }
+    }
+    assert_eq!(v[2]["success"], true);
+    assert!(v[2]["srflx"].as_str().unwrap_or("").starts_with("203.0.113.1:"));
+
+    // Wrong password, from the environment this time: 401 explained, exit status 1, and the
+    // password appears nowhere.
+    let (out, _) = lab.exec(
+        lab.get("client_ns"),
+        &rtcscope_tests::bin().to_string_lossy(),
+        &["turn", "--user", "alice", "turn:198.51.100.2"],
+        &[("RTCSCOPE_TURN_PASSWORD", "wrong-password-1234")],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let text = stdout(&out);
+    assert!(text.contains("401") && text.contains("credentials were rejected"), "{text}");
+    assert!(!text.contains("wrong-password-1234") && !stderr(&out).contains("wrong-password-1234"));
+
+    // There is no --pass option to leak a password into the process list.
+    let (out, _) = lab.rtcscope(&["turn", "--user", "alice", "--pass", "x", "turn:198.51.100.2"]);
+    assert_eq!(out.status.code(), Some(2));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn turn_rest_credentials_from_a_shared_secret() {
+    if !require_root("nat_turn::rest") || require_tool("nat_turn", "turnserver").is_none() {
+        return;
+    }
+    let mut lab = Lab::up("full-cone", None);
+    lab.start_coturn(
+        4,
+        &CoturnAuth {
+            secret: Some("lab-shared-secret".into()),
+            ..CoturnAuth::default()
+        },
+    );
+    let dir = std::env::temp_dir().join(format!("rtcscope-turn-{}", lab.name));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let secret = dir.join("secret");
+    std::fs::write(&secret, "lab-shared-secret\n").expect("write secret");
+    let secret = secret.to_string_lossy().into_owned();
+    let (out, _) = lab.rtcscope(&[
+        "turn",
+        "--json",
+        "--user",
+        "bob",
+        "--secret-file",
+        &secret,
+        "turn:198.51.100.2?transport=udp",
+    ]);
+    assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
+    let v = json(&out);
+    assert_eq!(v[0]["success"], true, "{v:#}");
+    // The same from the environment, and a wrong secret refused with 401.
+    let bin = rtcscope_tests::bin().to_string_lossy().into_owned();
+    let (out, _) = lab.exec(
+        lab.get("client_ns"),
+        &bin,
+        &["turn", "--json", "--user", "bob", "turn:198.51.100.2"],
+        &[("RTCSCOPE_TURN_SECRET", "lab-shared-secret")],
+    );
+    assert!(out.status.success(), "{}", stdout(&out));
+    let (out, _) = lab.exec(
+        lab.get("client_ns"),
+        &bin,
+        &["turn", "--json", "--user", "bob", "turn:198.51.100.2"],
+        &[("RTCSCOPE_TURN_SECRET", "not-the-secret")],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let v = json(&out);
+    assert_eq!(v[0]["error"]["code"], 401, "{v:#}");
+    let _ = std::fs::remove_dir_all(dir);
+}
