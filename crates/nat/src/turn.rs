@@ -976,3 +976,115 @@ mod tests {
         assert!(!format!("{c:?}").contains("hunter2"));
     }
 }
+
+#[cfg(test)]
+mod scripted {
+    //! The machine against a scripted server on virtual time: the stale-nonce retry and the
+    //! error codes a TURN server can answer Allocate with.
+    use super::*;
+    use rtcscope_stun::ErrorCode;
+
+    fn server() -> SocketAddr {
+        "198.51.100.2:3478".parse().unwrap()
+    }
+
+    fn start() -> (TurnCheck, Instant) {
+        let t0 = Instant::now();
+        let mut cfg = TurnConfig::new(server(), Transport::Udp, Mode::Turn, 9);
+        cfg.username = "alice".into();
+        cfg.password = "pw".into();
+        (TurnCheck::new(cfg, t0), t0)
+    }
+
+    /// The client's pending request to the server (the last one sent).
+    fn last_client_request(c: &mut TurnCheck) -> Vec<u8> {
+        let mut last = None;
+        while let Some(t) = c.poll_transmit() {
+            if t.from == Endpoint::Client {
+                last = Some(t.payload);
+            }
+        }
+        last.expect("a client request")
+    }
+
+    fn error(req: &[u8], code: u16, nonce: Option<&str>) -> Vec<u8> {
+        let m = Message::parse(req).unwrap();
+        let mut b = MessageBuilder::error(m.method(), m.transaction_id());
+        b.add(&Attribute::ErrorCode {
+            code: ErrorCode(code),
+            reason: "x".into(),
+        });
+        if let Some(n) = nonce {
+            b.add(&Attribute::Realm("lab".into()))
+                .add(&Attribute::Nonce(n.into()));
+        }
+        b.finish().unwrap()
+    }
+
+    fn nonce_of(req: &[u8]) -> Option<String> {
+        Message::parse(req)
+            .unwrap()
+            .attributes()
+            .map_while(Result::ok)
+            .find_map(|a| match a.decode() {
+                Ok(Attribute::Nonce(n)) => Some(n.into_owned()),
+                _ => None,
+            })
+    }
+
+    #[test]
+    fn stale_nonce_is_retried_with_the_new_nonce() {
+        let (mut c, t0) = start();
+        let req = last_client_request(&mut c);
+        assert_eq!(nonce_of(&req), None, "the first Allocate is unauthenticated");
+        c.handle_input(t0, Endpoint::Client, server(), &error(&req, 401, Some("n1")));
+        let req = last_client_request(&mut c);
+        assert_eq!(nonce_of(&req).as_deref(), Some("n1"));
+        c.handle_input(t0, Endpoint::Client, server(), &error(&req, 438, Some("n2")));
+        let req = last_client_request(&mut c);
+        assert_eq!(nonce_of(&req).as_deref(), Some("n2"), "retried with the new nonce");
+        assert!(c.report().steps.iter().any(|s| s.detail.contains("438")));
+        assert!(!c.is_done());
+    }
+
+    #[test]
+    fn allocate_errors_are_explained_and_end_the_check() {
+        for (code, words) in [
+            (401, "credentials were rejected"),
+            (441, "wrong credentials"),
+            (437, "allocation mismatch"),
+            (442, "transport protocol"),
+            (486, "quota"),
+            (508, "capacity"),
+        ] {
+            let (mut c, t0) = start();
+            let req = last_client_request(&mut c);
+            c.handle_input(t0, Endpoint::Client, server(), &error(&req, 401, Some("n1")));
+            let req = last_client_request(&mut c);
+            c.handle_input(t0, Endpoint::Client, server(), &error(&req, code, None));
+            assert!(c.is_done(), "{code}");
+            let r = c.report();
+            assert!(!r.success);
+            let e = r.error.as_ref().expect("error recorded");
+            assert_eq!(e.code, code);
+            assert!(e.explanation.contains(words), "{code}: {}", e.explanation);
+        }
+    }
+
+    #[test]
+    fn silence_times_out_within_the_retransmission_budget() {
+        let (mut c, t0) = start();
+        let mut now = t0;
+        let mut sent = 0;
+        while !c.is_done() {
+            while c.poll_transmit().is_some() {
+                sent += 1;
+            }
+            now = c.poll_timeout().unwrap();
+            c.handle_timeout(now);
+        }
+        assert!(sent <= 2 * ATTEMPTS as usize, "{sent} datagrams");
+        assert!(now - t0 < Duration::from_secs(8));
+        assert_eq!(c.report().error.as_ref().map(|e| e.code), Some(0));
+    }
+}
