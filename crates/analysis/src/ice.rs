@@ -4,8 +4,8 @@
 //! `getStats()` reports them, so a call shows two views of the same path.
 
 use crate::flow::Transport;
+use crate::Map;
 use serde::Serialize;
-use std::collections::HashMap;
 use std::net::SocketAddr;
 
 /// Timeline events kept per pair; later events are only counted.
@@ -187,8 +187,8 @@ pub const MAX_PAIRS_PER_SESSION: usize = 512;
 /// Every ICE session of a capture.
 #[derive(Debug, Default)]
 pub struct IceTable {
-    sessions_by_ufrags: HashMap<(String, String), u32>,
-    pairs_by_key: HashMap<(u32, SocketAddr, SocketAddr, Option<u32>), u32>,
+    sessions_by_ufrags: Map<(String, String), u32>,
+    pairs_by_key: Map<(u32, SocketAddr, SocketAddr, Option<u32>), u32>,
     /// Sessions in order of appearance.
     pub sessions: Vec<IceSession>,
     /// Pairs in order of appearance.

@@ -29,6 +29,11 @@ pub mod snapshot;
 pub mod streams;
 pub mod turn;
 
+/// The engine's hash maps: foldhash is several times faster than the standard SipHash on the
+/// small keys used here (5-tuples, SSRCs) and is seeded randomly per process, so a crafted
+/// capture cannot aim many flows at one bucket.
+pub type Map<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+
 use demux::Kind;
 use flow::{Flow, FlowKey, Transport};
 use ice::{Check, IceTable, Role};
@@ -36,7 +41,6 @@ use rtcscope_capture::link::{decode, decode_transport, LinkType, NotTransport};
 use rtcscope_capture::reassembly::IpReassembler;
 use rtcscope_stun::{self as stun, Attribute, Class, Method};
 use serde::Serialize;
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use turn::{AllocationState, ErrorSeen, TurnTable};
 
@@ -163,15 +167,15 @@ struct Ctx {
 /// The analysis engine.
 pub struct Engine {
     config: Config,
-    flows: HashMap<FlowKey, Flow>,
+    flows: Map<FlowKey, Flow>,
     ip: IpReassembler,
     turn: TurnTable,
     ice: IceTable,
-    transactions: HashMap<[u8; 16], Tx>,
+    transactions: Map<[u8; 16], Tx>,
     tx_inserts: u64,
     reflexive: Vec<Reflexive>,
     streams: streams::Streams,
-    dtls: HashMap<FlowKey, dtls::DtlsFlow>,
+    dtls: Map<FlowKey, dtls::DtlsFlow>,
     sdp_fingerprints: Vec<String>,
     tcp_messages: Vec<(usize, usize)>,
     tcp_scratch: Vec<u8>,
@@ -193,15 +197,15 @@ impl Engine {
     pub fn new(config: Config) -> Self {
         Engine {
             config,
-            flows: HashMap::new(),
+            flows: Map::default(),
             ip: IpReassembler::default(),
             turn: TurnTable::default(),
             ice: IceTable::default(),
-            transactions: HashMap::new(),
+            transactions: Map::default(),
             tx_inserts: 0,
             reflexive: Vec::new(),
             streams: streams::Streams::default(),
-            dtls: HashMap::new(),
+            dtls: Map::default(),
             sdp_fingerprints: Vec::new(),
             tcp_messages: Vec::new(),
             tcp_scratch: Vec::new(),
@@ -296,7 +300,7 @@ impl Engine {
     }
 
     fn flow(&mut self, key: FlowKey, now: i64) -> &mut Flow {
-        if !self.flows.contains_key(&key) && self.flows.len() >= self.config.max_flows.max(1) {
+        if self.flows.len() >= self.config.max_flows.max(1) && !self.flows.contains_key(&key) {
             // Evict the flow idle the longest.
             if let Some(old) = self
                 .flows
@@ -356,9 +360,11 @@ impl Engine {
     }
 
     fn datagram(&mut self, ctx: Ctx, key: FlowKey, payload: &[u8]) {
+        let (dtls_seen, media_seen) = self.flows.get(&key).map_or((false, false), |f| {
+            (f.counts.dtls > 0, f.counts.rtp > 0 || f.counts.dtls > 0)
+        });
         let kind = {
             let turn = &self.turn;
-            let dtls_seen = self.flows.get(&key).is_some_and(|f| f.counts.dtls > 0);
             demux::classify(
                 payload,
                 &|ch| channel_bound(turn, ctx.transport, ctx.src, ctx.dst, ch),
@@ -369,11 +375,7 @@ impl Engine {
         // cannot be checked), or a cleartext compound packet whose lengths tile the datagram.
         let kind = match kind {
             Kind::Rtcp => {
-                let media = self
-                    .flows
-                    .get(&key)
-                    .is_some_and(|f| f.counts.rtp > 0 || f.counts.dtls > 0);
-                if media
+                if media_seen
                     || rtcscope_rtp::rtcp::Compound::new(payload)
                         .check(true)
                         .is_ok()
@@ -405,7 +407,7 @@ impl Engine {
             Kind::ChannelData => self.channel_data(ctx, payload),
             Kind::Rtp => {
                 let forward = key.lo == ctx.src && key.hi == ctx.dst;
-                let encrypted = self.encrypted(key);
+                let encrypted = self.hints_srtp || dtls_seen;
                 let confirmed = self
                     .streams
                     .rtp(ctx.now, key, forward, ctx.src, ctx.dst, payload, encrypted);
@@ -430,16 +432,11 @@ impl Engine {
                     .feed(ctx.now, ctx.src, payload);
             }
             Kind::Rtcp => {
-                let encrypted = self.encrypted(key);
-                self.streams.rtcp(ctx.now, payload, encrypted);
+                self.streams
+                    .rtcp(ctx.now, payload, self.hints_srtp || dtls_seen);
             }
             _ => {}
         }
-    }
-
-    /// Media on a flow that carried DTLS is DTLS-SRTP; an SDP with `a=crypto` says SDES-SRTP.
-    fn encrypted(&self, key: FlowKey) -> bool {
-        self.hints_srtp || self.flows.get(&key).is_some_and(|f| f.counts.dtls > 0)
     }
 
     /// Fingerprints (`sha-256 AB:…`) from SDPs, for the certificate check.

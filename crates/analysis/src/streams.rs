@@ -12,10 +12,10 @@
 
 use crate::flow::FlowKey;
 use crate::series::Series;
+use crate::Map;
 use rtcscope_rtp::rtp::extmap::{ExtensionMap, ExtensionValue};
 use rtcscope_rtp::rtp::RtpPacket;
 use serde::Serialize;
-use std::collections::HashMap;
 
 /// Distinct payload types remembered per stream.
 pub const MAX_PAYLOAD_TYPES: usize = 8;
@@ -65,15 +65,15 @@ pub struct Codec {
 #[derive(Clone, Debug, Default)]
 pub struct MediaHints {
     /// Payload type → codec.
-    pub codecs: HashMap<u8, Codec>,
+    pub codecs: Map<u8, Codec>,
     /// Header-extension ids.
     pub extmap: Option<ExtensionMap>,
     /// (media SSRC, RTX SSRC) from `a=ssrc-group:FID`.
     pub fid: Vec<(u32, u32)>,
     /// SSRC → mid, from `a=ssrc` lines in media sections.
-    pub ssrc_mid: HashMap<u32, String>,
+    pub ssrc_mid: Map<u32, String>,
     /// mid → kind.
-    pub mid_kind: HashMap<String, MediaKind>,
+    pub mid_kind: Map<String, MediaKind>,
 }
 
 /// RFC 3551 static payload types with their clock rates.
@@ -429,10 +429,10 @@ fn is_token(s: &str) -> bool {
 impl Default for Streams {
     fn default() -> Self {
         Streams {
-            map: HashMap::new(),
+            map: Map::default(),
             hints: MediaHints::default(),
             dropped: 0,
-            sr_seen: HashMap::new(),
+            sr_seen: Map::default(),
             default_extmap: ExtensionMap::libwebrtc_default(),
         }
     }
@@ -456,13 +456,13 @@ pub struct StreamKey {
 /// All streams.
 pub struct Streams {
     /// Streams by key.
-    pub map: HashMap<StreamKey, Stream>,
+    pub map: Map<StreamKey, Stream>,
     /// Media hints from SDPs.
     pub hints: MediaHints,
     /// SSRCs not tracked because of [`MAX_STREAMS`].
     pub dropped: u64,
     /// Last SR seen per SSRC: middle 32 bits of its NTP time → capture time (for RTT).
-    sr_seen: HashMap<u32, (u32, i64)>,
+    sr_seen: Map<u32, (u32, i64)>,
     /// libwebrtc's extension ids, used when no SDP gave any.
     default_extmap: ExtensionMap,
 }

@@ -1,8 +1,8 @@
 //! TURN allocations: the long-term-credential flow, lifetimes, permissions, channel bindings.
 
 use crate::flow::Transport;
+use crate::Map;
 use serde::Serialize;
-use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 
 /// Where an allocation stands.
@@ -106,7 +106,7 @@ pub const MAX_PEERS: usize = 256;
 /// All allocations of a capture.
 #[derive(Debug, Default)]
 pub struct TurnTable {
-    by_client: HashMap<(Transport, SocketAddr, SocketAddr), u32>,
+    by_client: Map<(Transport, SocketAddr, SocketAddr), u32>,
     /// Allocations in order of appearance.
     pub allocations: Vec<Allocation>,
 }

@@ -127,6 +127,13 @@ impl fmt::Display for CaptureError {
 
 impl std::error::Error for CaptureError {}
 
+impl CaptureError {
+    /// False when reading can go on after this error (the damaged record was skipped).
+    pub fn is_fatal(&self) -> bool {
+        !matches!(self, CaptureError::UnknownInterface { .. })
+    }
+}
+
 /// Reads packets from a pcap or pcapng stream.
 ///
 /// ```no_run
@@ -199,9 +206,10 @@ impl<'r> CaptureReader<'r> {
 
     /// The next packet, `Ok(None)` at the end of the capture.
     ///
-    /// After an error, the reader is at the end: pcap and pcapng have no resynchronisation
-    /// marks, so a corrupt record ends the readable part of the file. Packets already returned
-    /// stay valid for analysis.
+    /// After a fatal error ([`CaptureError::is_fatal`]) the reader is at the end: pcap and
+    /// pcapng have no resynchronisation marks, so a corrupt record ends the readable part of the
+    /// file. After a non-fatal one the damaged record was skipped and reading can go on. Packets
+    /// already returned stay valid for analysis.
     pub fn next_packet(&mut self) -> Result<Option<Packet<'_>>, CaptureError> {
         if self.pending_consume > 0 {
             self.inner.consume(self.pending_consume);
@@ -259,9 +267,45 @@ impl<'r> CaptureReader<'r> {
                         }
                         Step::Skip(len)
                     }
-                    PcapBlockOwned::Legacy(_)
-                    | PcapBlockOwned::NG(Block::EnhancedPacket(_))
-                    | PcapBlockOwned::NG(Block::SimplePacket(_)) => Step::Packet(len),
+                    PcapBlockOwned::Legacy(b) => {
+                        let res = self
+                            .interfaces
+                            .first()
+                            .map_or(1_000_000, |i| i.ts_resolution);
+                        let ts = i128::from(b.ts_sec) * 1_000_000_000
+                            + i128::from(b.ts_usec) * 1_000_000_000 / i128::from(res);
+                        let caplen = (b.caplen as usize).min(b.data.len());
+                        Step::Packet(len, Found::new(0, ts, &b.data[..caplen], b.origlen))
+                    }
+                    PcapBlockOwned::NG(Block::EnhancedPacket(epb)) => {
+                        match self.interfaces.get(epb.if_id as usize) {
+                            None => Step::UnknownInterface(len, epb.if_id),
+                            Some(iface) => {
+                                let raw = (u64::from(epb.ts_high) << 32) | u64::from(epb.ts_low);
+                                let res = i128::from(iface.ts_resolution.max(1));
+                                let ts = i128::from(iface.ts_offset) * 1_000_000_000
+                                    + i128::from(raw) * 1_000_000_000 / res;
+                                let caplen = (epb.caplen as usize).min(epb.data.len());
+                                Step::Packet(
+                                    len,
+                                    Found::new(epb.if_id, ts, &epb.data[..caplen], epb.origlen),
+                                )
+                            }
+                        }
+                    }
+                    PcapBlockOwned::NG(Block::SimplePacket(spb)) => match self.interfaces.first() {
+                        None => Step::UnknownInterface(len, 0),
+                        Some(iface) => {
+                            let snap = iface.snaplen as usize;
+                            let caplen = if snap == 0 {
+                                spb.data.len()
+                            } else {
+                                snap.min(spb.data.len())
+                            };
+                            let caplen = caplen.min(spb.origlen as usize);
+                            Step::Packet(len, Found::new(0, 0, &spb.data[..caplen], spb.origlen))
+                        }
+                    },
                     PcapBlockOwned::NG(_) => Step::Skip(len),
                 },
                 Err(PcapError::Eof) => return Ok(None),
@@ -310,88 +354,68 @@ impl<'r> CaptureReader<'r> {
                         });
                     }
                 }
-                Step::Packet(len) => {
+                Step::UnknownInterface(len, interface) => {
+                    // Skip the block so reading can go on, and say which packet it was.
+                    self.inner.consume(len);
+                    self.file_offset += len as u64;
+                    self.packets += 1;
+                    return Err(CaptureError::UnknownInterface {
+                        packet: self.packets,
+                        interface,
+                    });
+                }
+                Step::Packet(len, found) => {
                     self.pending_consume = len;
                     self.packets += 1;
-                    return self.current_packet().map(Some);
+                    // The packet's bytes are where the parser found them in the reader's
+                    // buffer, which stays untouched until the next call consumes the block.
+                    let buf = self.inner.data();
+                    let base = buf.as_ptr() as usize;
+                    let start = found.data_addr.wrapping_sub(base);
+                    let data = buf.get(start..start + found.data_len).unwrap_or(&[]);
+                    let link_type = self
+                        .interfaces
+                        .get(found.interface as usize)
+                        .map_or(LinkType::ETHERNET, |i| i.link_type);
+                    return Ok(Some(Packet {
+                        number: self.packets,
+                        ts_nanos: found.ts_nanos,
+                        interface: found.interface,
+                        link_type,
+                        data,
+                        orig_len: found.orig_len,
+                    }));
                 }
             }
         }
     }
-
-    fn current_packet(&mut self) -> Result<Packet<'_>, CaptureError> {
-        let number = self.packets;
-        let (_, block) = self.inner.next().map_err(|_| CaptureError::Corrupt {
-            offset: self.file_offset,
-            after_packet: number - 1,
-            what: "record vanished on re-read".into(),
-        })?;
-        let (interface, ts_nanos, data, orig_len) = match block {
-            PcapBlockOwned::Legacy(b) => {
-                let iface = self.interfaces.first();
-                let res = iface.map_or(1_000_000, |i| i.ts_resolution);
-                let ts = i128::from(b.ts_sec) * 1_000_000_000
-                    + i128::from(b.ts_usec) * 1_000_000_000 / i128::from(res);
-                let caplen = (b.caplen as usize).min(b.data.len());
-                (0, ts, &b.data[..caplen], b.origlen)
-            }
-            PcapBlockOwned::NG(Block::EnhancedPacket(epb)) => {
-                let Some(iface) = self.interfaces.get(epb.if_id as usize) else {
-                    return Err(CaptureError::UnknownInterface {
-                        packet: number,
-                        interface: epb.if_id,
-                    });
-                };
-                let raw = (u64::from(epb.ts_high) << 32) | u64::from(epb.ts_low);
-                let res = i128::from(iface.ts_resolution.max(1));
-                let ts = i128::from(iface.ts_offset) * 1_000_000_000
-                    + i128::from(raw) * 1_000_000_000 / res;
-                let caplen = (epb.caplen as usize).min(epb.data.len());
-                (epb.if_id, ts, &epb.data[..caplen], epb.origlen)
-            }
-            PcapBlockOwned::NG(Block::SimplePacket(spb)) => {
-                if self.interfaces.is_empty() {
-                    return Err(CaptureError::UnknownInterface {
-                        packet: number,
-                        interface: 0,
-                    });
-                }
-                let snap = self.interfaces[0].snaplen as usize;
-                let caplen = if snap == 0 {
-                    spb.data.len()
-                } else {
-                    snap.min(spb.data.len())
-                };
-                let caplen = caplen.min(spb.origlen as usize);
-                (0, 0, &spb.data[..caplen], spb.origlen)
-            }
-            _ => unreachable_block(),
-        };
-        let link_type = self
-            .interfaces
-            .get(interface as usize)
-            .map_or(LinkType::ETHERNET, |i| i.link_type);
-        Ok(Packet {
-            number,
-            ts_nanos,
-            interface,
-            link_type,
-            data,
-            orig_len,
-        })
-    }
 }
 
-/// `current_packet` re-reads the block `next_packet` classified as a packet; any other block
-/// there would be a logic error in this module, reported as an empty packet rather than a panic.
-fn unreachable_block() -> (u32, i128, &'static [u8], u32) {
-    debug_assert!(false, "re-read block is not a packet");
-    (0, 0, &[], 0)
+/// Where a packet record's bytes are, found while the block was parsed.
+struct Found {
+    interface: u32,
+    ts_nanos: i128,
+    data_addr: usize,
+    data_len: usize,
+    orig_len: u32,
+}
+
+impl Found {
+    fn new(interface: u32, ts_nanos: i128, data: &[u8], orig_len: u32) -> Self {
+        Found {
+            interface,
+            ts_nanos,
+            data_addr: data.as_ptr() as usize,
+            data_len: data.len(),
+            orig_len,
+        }
+    }
 }
 
 enum Step {
     Skip(usize),
-    Packet(usize),
+    Packet(usize, Found),
+    UnknownInterface(usize, u32),
     Refill,
     Grow,
 }

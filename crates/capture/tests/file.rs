@@ -199,3 +199,28 @@ fn nanosecond_pcap_and_raw_ip() {
     assert!(r.next_packet().unwrap().is_none());
     assert_eq!(r.format(), Format::Pcap);
 }
+
+/// A packet naming an undeclared interface is reported with its number and skipped; the
+/// packets after it are still read.
+#[test]
+fn unknown_interface_is_skipped_not_fatal() {
+    use rtcscope_capture::link::LinkType;
+    use rtcscope_capture::writer::PcapNgWriter;
+    let mut w = PcapNgWriter::new(Vec::new()).unwrap();
+    let i = w.add_interface(LinkType::RAW, 0, "x").unwrap();
+    let pkt = [
+        0x45u8, 0, 0, 20, 0, 0, 0, 0, 64, 1, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
+    ];
+    w.write_packet(i, 1, &pkt, 20).unwrap();
+    w.write_packet(7, 2, &pkt, 20).unwrap();
+    w.write_packet(i, 3, &pkt, 20).unwrap();
+    let bytes = w.finish().unwrap();
+    let mut r = CaptureReader::new(&bytes[..]).unwrap();
+    assert_eq!(r.next_packet().unwrap().unwrap().number, 1);
+    let e = r.next_packet().unwrap_err();
+    assert!(!e.is_fatal());
+    assert!(e.to_string().contains("packet 2 names interface 7"), "{e}");
+    let p = r.next_packet().unwrap().unwrap();
+    assert_eq!((p.number, p.ts_nanos), (3, 3));
+    assert!(r.next_packet().unwrap().is_none());
+}

@@ -182,6 +182,10 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
                     engine.feed_frame(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len)
                 }
                 Ok(None) => break,
+                Err(e) if !e.is_fatal() => {
+                    eprintln!("rtcscope: {path}: {e} (skipped)");
+                    problem.get_or_insert(format!("{path}: {e}"));
+                }
                 Err(e) => {
                     problem = Some(format!("{path}: {e}"));
                     break;
@@ -199,13 +203,14 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     }
     let report = Report::new(&engine);
     let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
     if args.json {
         serde_json::to_writer_pretty(&mut out, &report)?;
         writeln!(out)?;
     } else {
         out.write_all(render(&report, args.all_flows).as_bytes())?;
     }
+    out.flush()?;
     if let Some(p) = &problem {
         eprintln!("rtcscope: {p} (the report covers everything before it)");
         return Ok(ExitCode::from(1));
