@@ -155,6 +155,10 @@ pub struct Stream {
     pub duplicates: u64,
     /// Packets that arrived after a later sequence number (reordered).
     pub reordered: u64,
+    /// Packets expected from the sequence numbers (filled in snapshots; see [`Stream::expected`]).
+    pub expected: u64,
+    /// Packets lost: expected − unique (filled in snapshots; see [`Stream::lost`]).
+    pub lost: u64,
     /// Highest extended sequence number.
     pub max_ext_seq: u64,
     /// First extended sequence number.
@@ -254,6 +258,8 @@ impl Stream {
             unique: 0,
             duplicates: 0,
             reordered: 0,
+            expected: 0,
+            lost: 0,
             max_ext_seq: 0,
             base_ext_seq: 0,
             seq_jumps: 0,
@@ -685,6 +691,8 @@ impl Streams {
 
     fn finish(&mut self) {
         for s in self.map.values_mut() {
+            s.expected = s.expected();
+            s.lost = s.lost();
             if s.rtx_reason.is_none() && s.packets >= 3 && s.padded == s.packets {
                 s.rtx_reason = Some("every packet padded (bandwidth probing / RTX padding)");
             }
