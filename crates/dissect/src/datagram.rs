@@ -4,8 +4,15 @@
 //! 64–79 TURN ChannelData, 128–191 RTP/RTCP. ChannelData is accepted up to 127: RFC 5766 let
 //! servers assign channels 0x4000–0x7FFF and coturn still does, although RFC 8656 (and so
 //! RFC 7983) narrowed the range to 0x4000–0x4FFF. Each candidate must then pass its parser's
-//! structural check; what passes none is `Data`.
+//! structural check; what passes none is `Data`:
+//!
+//! * DTLS: [`rtcscope_dtls::looks_like_dtls`] and a first record that frames;
+//! * RTP/RTCP: version 2; the second byte splits them (RFC 5761: 192–223 is RTCP), then the
+//!   RTP header (CSRCs, extension) or the first RTCP packet's length must fit;
+//! * SCTP has no first-byte range: it is tried only on the UDP ports named in
+//!   [`DissectOptions::sctp_ports`] (RFC 6951).
 
+use crate::DissectOptions;
 use rtcscope_stun as stun;
 use rtcscope_wire::tree::Node;
 
@@ -24,6 +31,8 @@ pub enum Protocol {
     Rtp,
     /// RTCP or SRTCP.
     Rtcp,
+    /// SCTP over UDP (RFC 6951), on a port the user named.
+    Sctp,
     /// A TCP segment without payload.
     Tcp,
     /// Unrecognised payload, or a non-UDP/TCP packet.
@@ -40,6 +49,7 @@ impl Protocol {
             Protocol::Dtls => "DTLS",
             Protocol::Rtp => "RTP",
             Protocol::Rtcp => "RTCP",
+            Protocol::Sctp => "SCTP",
             Protocol::Tcp => "TCP",
             Protocol::Data => "Data",
         }
@@ -92,7 +102,7 @@ impl Dissected {
         }
     }
 
-    fn data(buf: &[u8], base: usize) -> Self {
+    pub(crate) fn data(buf: &[u8], base: usize) -> Self {
         Dissected {
             protocol: Protocol::Data,
             turn: false,
@@ -106,11 +116,21 @@ impl Dissected {
     }
 }
 
-/// Dissects one UDP payload that starts at `base` in the frame.
+/// Dissects one UDP payload that starts at `base` in the frame, with default options.
 pub fn dissect(buf: &[u8], base: usize) -> Vec<Dissected> {
+    dissect_with(buf, base, &DissectOptions::default())
+}
+
+/// Dissects one UDP payload that starts at `base` in the frame.
+pub fn dissect_with(buf: &[u8], base: usize, opts: &DissectOptions) -> Vec<Dissected> {
     let mut out = Vec::with_capacity(1);
-    dissect_into(buf, base, 0, &mut out);
+    dissect_into(buf, base, 0, opts, &mut out);
     out
+}
+
+/// Dissects one UDP payload as SCTP (RFC 6951); data when the common header does not fit.
+pub fn dissect_sctp(buf: &[u8], base: usize) -> Vec<Dissected> {
+    vec![crate::sctp::sctp(buf, base).unwrap_or_else(|| Dissected::data(buf, base))]
 }
 
 /// Dissects the payload of one TCP segment: STUN and ChannelData back to back (TURN over TCP)
@@ -118,6 +138,11 @@ pub fn dissect(buf: &[u8], base: usize) -> Vec<Dissected> {
 /// that start and end inside it are shown, the rest is `Data` (`rtcscope analyze` reassembles
 /// streams).
 pub fn dissect_stream(buf: &[u8], base: usize) -> Vec<Dissected> {
+    dissect_stream_with(buf, base, &DissectOptions::default())
+}
+
+/// [`dissect_stream`] with options (for the RTP/RTCP carried in RFC 4571 framing).
+pub fn dissect_stream_with(buf: &[u8], base: usize, opts: &DissectOptions) -> Vec<Dissected> {
     let mut out = Vec::new();
     if buf.is_empty() {
         return out;
@@ -132,7 +157,7 @@ pub fn dissect_stream(buf: &[u8], base: usize) -> Vec<Dissected> {
                 pos += m.as_bytes().len();
             }
             Ok(stun::Frame::ChannelData(c)) => {
-                out.push(channel_data(&c, base + pos, 0));
+                out.push(channel_data(&c, base + pos, 0, opts));
                 pos += c.wire_len();
             }
         }
@@ -148,7 +173,7 @@ pub fn dissect_stream(buf: &[u8], base: usize) -> Vec<Dissected> {
             if len == 0 || r.len() < 2 + len {
                 break;
             }
-            let mut inner = dissect(&r[2..2 + len], at + 2);
+            let mut inner = dissect_with(&r[2..2 + len], at + 2, opts);
             if inner.iter().all(|d| d.protocol == Protocol::Data) {
                 break;
             }
@@ -165,7 +190,13 @@ pub fn dissect_stream(buf: &[u8], base: usize) -> Vec<Dissected> {
     out
 }
 
-fn dissect_into(buf: &[u8], base: usize, depth: u8, out: &mut Vec<Dissected>) {
+fn dissect_into(
+    buf: &[u8],
+    base: usize,
+    depth: u8,
+    opts: &DissectOptions,
+    out: &mut Vec<Dissected>,
+) {
     let Some(&first) = buf.first() else {
         return;
     };
@@ -178,12 +209,29 @@ fn dissect_into(buf: &[u8], base: usize, depth: u8, out: &mut Vec<Dissected>) {
                 }
             }
         }
+        20..=63 if rtcscope_dtls::looks_like_dtls(buf) => {
+            if let Some(d) = crate::dtls::dtls(buf, base) {
+                out.push(d);
+                return;
+            }
+        }
         64..=127 => {
             if let Some(stun::Kind::ChannelData) = stun::classify(buf) {
                 if let Ok(c) = stun::ChannelData::parse(buf) {
-                    out.push(channel_data(&c, base, depth));
+                    out.push(channel_data(&c, base, depth, opts));
                     return;
                 }
+            }
+        }
+        128..=191 => {
+            let found = match rtcscope_rtp::classify(buf) {
+                Some(rtcscope_rtp::RtpOrRtcp::Rtp) => crate::rtp::rtp(buf, base, opts),
+                Some(rtcscope_rtp::RtpOrRtcp::Rtcp) => crate::rtcp::rtcp(buf, base, opts),
+                None => None,
+            };
+            if let Some(d) = found {
+                out.push(d);
+                return;
             }
         }
         _ => {}
@@ -191,7 +239,12 @@ fn dissect_into(buf: &[u8], base: usize, depth: u8, out: &mut Vec<Dissected>) {
     out.push(Dissected::data(buf, base));
 }
 
-fn channel_data(c: &stun::ChannelData<'_>, base: usize, depth: u8) -> Dissected {
+fn channel_data(
+    c: &stun::ChannelData<'_>,
+    base: usize,
+    depth: u8,
+    opts: &DissectOptions,
+) -> Dissected {
     let mut tree = Node::new("TURN ChannelData", base..base + c.wire_len());
     // RFC 5766 allowed 0x4000-0x7FFF; RFC 8656 narrowed it to 0x4000-0x4FFF. Servers such as
     // coturn still hand out the old range, so it is noted, not flagged.
@@ -209,7 +262,13 @@ fn channel_data(c: &stun::ChannelData<'_>, base: usize, depth: u8) -> Dissected 
     let data_range = c.data_range();
     let mut inner = Vec::new();
     if depth < 2 {
-        dissect_into(c.data(), base + data_range.start, depth + 1, &mut inner);
+        dissect_into(
+            c.data(),
+            base + data_range.start,
+            depth + 1,
+            opts,
+            &mut inner,
+        );
     }
     let mut info = format!("Channel 0x{:04x}, {} bytes", c.channel_number(), c.length());
     for d in &inner {
@@ -324,7 +383,12 @@ fn stun_message(m: &stun::Message<'_>, base: usize) -> Dissected {
         }
     }
     match m.verify_fingerprint() {
-        Ok(stun::Check::Valid) => attrs.add("FINGERPRINT check", "valid", 0..0),
+        // FINGERPRINT is the last attribute: 4 bytes of header, 4 of CRC.
+        Ok(stun::Check::Valid) => attrs.add(
+            "FINGERPRINT check",
+            "valid",
+            base + bytes.len().saturating_sub(8)..base + bytes.len(),
+        ),
         Ok(stun::Check::Absent) => {}
         Err(e) => attrs.warn(format!("FINGERPRINT: {}", e.shifted(base))),
     }

@@ -5,14 +5,48 @@
 //! carries its byte range in the frame, for `rtcscope dissect -V` and the TUI's packet and hex
 //! views. Dissection is per packet and stateless; `rtcscope analyze` is where state across
 //! packets (reassembly, sessions) lives.
+//!
+//! What a session would know and a single packet cannot show (the negotiated header-extension
+//! IDs, whether and how RTP is protected, which UDP port carries SCTP) comes in through
+//! [`DissectOptions`]; [`dissect_frame`] uses the defaults, which never mistake ciphertext for
+//! cleartext: RTP payloads are "possibly SRTP ciphertext", and RTCP is cleartext only when its
+//! packets tile the datagram exactly.
 #![forbid(unsafe_code)]
 
 pub mod datagram;
+mod dtls;
+mod rtcp;
+mod rtp;
+mod sctp;
+mod util;
 
-pub use datagram::{dissect, dissect_stream, Dissected, Protocol};
+pub use datagram::{
+    dissect, dissect_sctp, dissect_stream, dissect_stream_with, dissect_with, Dissected, Protocol,
+};
+pub use rtcp::MAX_LISTED;
 use rtcscope_capture::link::{decode, LinkType, NotTransport, Transport};
+pub use rtcscope_rtp::rtp::ExtensionMap;
+pub use rtcscope_rtp::srtp::{Protection, SrtpProfile};
 use rtcscope_wire::tree::Node;
+pub use rtp::DEFAULT_EXTMAP_NOTE;
 use std::net::SocketAddr;
+
+/// What the dissector cannot learn from one packet: the session's negotiated parameters.
+#[derive(Clone, Debug, Default)]
+pub struct DissectOptions {
+    /// RFC 8285 header-extension ID → extension, from the SDP's `a=extmap` lines. `None`: the
+    /// IDs of libwebrtc's default offer, and every element so decoded says
+    /// [`DEFAULT_EXTMAP_NOTE`].
+    pub extmap: Option<ExtensionMap>,
+    /// How RTP and RTCP are protected. `None` (the default): unknown. RTP headers are shown
+    /// and the payload is called possibly SRTP ciphertext (its padding count is not read);
+    /// RTCP is cleartext when its packets tile the datagram exactly, else SRTCP.
+    /// [`Protection::Clear`] reads everything as cleartext; [`Protection::Srtp`] locates the
+    /// SRTP/SRTCP trailer (authentication tag, MKI, SRTCP index).
+    pub protection: Option<Protection>,
+    /// UDP ports whose payloads are SCTP packets (RFC 6951 encapsulation).
+    pub sctp_ports: Vec<u16>,
+}
 
 /// One frame, dissected.
 pub struct Frame {
@@ -44,13 +78,34 @@ impl Frame {
     }
 }
 
-/// Dissects one frame of `link` type. `number` and `ts_nanos` only label the frame node.
+/// Dissects one frame of `link` type with the default [`DissectOptions`]. `number` and
+/// `ts_nanos` only label the frame node.
 pub fn dissect_frame(
     number: u64,
     ts_nanos: i128,
     link: LinkType,
     data: &[u8],
     orig_len: u32,
+) -> Frame {
+    dissect_frame_with(
+        number,
+        ts_nanos,
+        link,
+        data,
+        orig_len,
+        &DissectOptions::default(),
+    )
+}
+
+/// Dissects one frame of `link` type under `opts`. `number` and `ts_nanos` only label the
+/// frame node.
+pub fn dissect_frame_with(
+    number: u64,
+    ts_nanos: i128,
+    link: LinkType,
+    data: &[u8],
+    orig_len: u32,
+    opts: &DissectOptions,
 ) -> Frame {
     let mut frame = Node::new(
         format!(
@@ -86,9 +141,14 @@ pub fn dissect_frame(
                     d.payload_len_on_wire
                 ));
             }
+            let sctp_port = opts
+                .sctp_ports
+                .iter()
+                .any(|&p| p == d.src.port() || p == d.dst.port());
             let mut messages = match d.transport {
-                Transport::Udp => dissect(d.payload, d.payload_offset),
-                Transport::Tcp { .. } => dissect_stream(d.payload, d.payload_offset),
+                Transport::Udp if sctp_port => dissect_sctp(d.payload, d.payload_offset),
+                Transport::Udp => dissect_with(d.payload, d.payload_offset, opts),
+                Transport::Tcp { .. } => dissect_stream_with(d.payload, d.payload_offset, opts),
             };
             if let (Transport::Tcp { seq, flags }, true) = (d.transport, messages.is_empty()) {
                 messages.push(Dissected::tcp_control(seq, flags));

@@ -5,12 +5,20 @@
 //! DTLS, ChannelData, RTP or RTCP: the first byte alone is only a pre-filter, since ordinary
 //! LAN traffic falls into the same ranges. ChannelData is unwrapped and its content dissected
 //! in turn. Anything that passes no check is shown as `Data`, never dropped.
+//!
+//! What one packet cannot say comes from options: `--sdp` gives the negotiated RTP
+//! header-extension IDs (without it libwebrtc's defaults are used and marked as a guess),
+//! `--srtp` the SRTP protection profile (or `none` for cleartext RTP/RTCP; without it payloads
+//! are "possibly SRTP ciphertext" and RTCP is cleartext only when its lengths tile the
+//! datagram), `--sctp-port` the UDP ports that carry SCTP (RFC 6951).
 
 use crate::input;
 use anyhow::Context as _;
 use clap::{Args, ValueEnum};
 use rtcscope_capture::CaptureReader;
-use rtcscope_dissect::{dissect_frame, Dissected, Protocol};
+use rtcscope_dissect::{
+    dissect_frame_with, DissectOptions, Dissected, ExtensionMap, Protection, Protocol, SrtpProfile,
+};
 use rtcscope_wire::tree::Node;
 use serde_json::{json, Value};
 use std::io::Write;
@@ -57,6 +65,66 @@ pub struct DissectArgs {
     /// Show only packets to or from this port.
     #[arg(long, value_name = "PORT")]
     port: Option<u16>,
+    /// SDP offer or answer (raw, or signalling JSON) whose `a=extmap` lines name the RTP
+    /// header-extension IDs; repeat for both sides. Without it libwebrtc's default IDs are
+    /// assumed, and marked as such.
+    #[arg(long = "sdp", value_name = "FILE")]
+    sdp: Vec<String>,
+    /// How RTP/RTCP is protected: an SRTP profile (`AES_CM_128_HMAC_SHA1_80`,
+    /// `AES_CM_128_HMAC_SHA1_32`, `AEAD_AES_128_GCM`, `AEAD_AES_256_GCM`, `NULL_HMAC_SHA1_80`,
+    /// `NULL_HMAC_SHA1_32`, or the DTLS-SRTP names), or `none` for cleartext. Without it the
+    /// protection is unknown: RTP payloads are shown as possibly ciphertext.
+    #[arg(long = "srtp", value_name = "PROFILE", value_parser = parse_srtp)]
+    srtp: Option<Protection>,
+    /// Dissect UDP payloads to or from this port as SCTP (RFC 6951); repeatable.
+    #[arg(long = "sctp-port", value_name = "PORT")]
+    sctp_ports: Vec<u16>,
+}
+
+/// `--srtp` values: `none`, or an SRTP profile by its SDES or DTLS-SRTP name.
+fn parse_srtp(s: &str) -> Result<Protection, String> {
+    if s.eq_ignore_ascii_case("none") || s.eq_ignore_ascii_case("clear") {
+        return Ok(Protection::Clear);
+    }
+    let upper = s.to_ascii_uppercase();
+    SrtpProfile::from_name(&upper)
+        .map(Protection::srtp)
+        .ok_or_else(|| {
+            let names: Vec<&str> = SrtpProfile::ALL.iter().map(|p| p.sdes_name()).collect();
+            format!(
+                "unknown SRTP profile {s:?}; use none or one of {}",
+                names.join(", ")
+            )
+        })
+}
+
+/// The extension map of the SDPs' `a=extmap` lines (`None` when they have none).
+fn extmap_from_sdps(paths: &[String]) -> anyhow::Result<Option<ExtensionMap>> {
+    if paths.is_empty() {
+        return Ok(None);
+    }
+    let mut map = ExtensionMap::empty();
+    let mut any = false;
+    for path in paths {
+        let bytes = std::fs::read(path).with_context(|| format!("cannot read SDP {path}"))?;
+        let reports =
+            rtcscope_sdp::analyze(&bytes, None).map_err(|e| anyhow::anyhow!("{path}: {e}"))?;
+        if reports.is_empty() {
+            anyhow::bail!("{path}: no SDP found");
+        }
+        for m in reports.iter().flat_map(|r| &r.media) {
+            for e in &m.extmaps {
+                if let Ok(id) = u8::try_from(e.id) {
+                    map.insert_uri(id, &e.uri);
+                    any = true;
+                }
+            }
+        }
+    }
+    if !any {
+        eprintln!("rtcscope: the SDP has no a=extmap lines; header extensions stay undecoded");
+    }
+    Ok(Some(map))
 }
 
 /// Protocol names accepted by `--proto`.
@@ -72,6 +140,8 @@ enum ProtoFilter {
     Rtp,
     /// RTCP (or SRTCP) packets.
     Rtcp,
+    /// SCTP packets (on the ports given with --sctp-port).
+    Sctp,
     /// Anything no dissector recognised.
     Data,
 }
@@ -84,6 +154,7 @@ impl ProtoFilter {
             ProtoFilter::Dtls => d.protocol == Protocol::Dtls,
             ProtoFilter::Rtp => d.protocol == Protocol::Rtp,
             ProtoFilter::Rtcp => d.protocol == Protocol::Rtcp,
+            ProtoFilter::Sctp => d.protocol == Protocol::Sctp,
             ProtoFilter::Data => d.protocol == Protocol::Data,
         }
     }
@@ -92,6 +163,11 @@ impl ProtoFilter {
 /// Runs `rtcscope dissect`.
 pub fn run(args: &DissectArgs) -> anyhow::Result<ExitCode> {
     let path = args.read.as_deref().or(args.file.as_deref()).unwrap_or("-");
+    let opts = DissectOptions {
+        extmap: extmap_from_sdps(&args.sdp)?,
+        protection: args.srtp,
+        sctp_ports: args.sctp_ports.clone(),
+    };
     let source = input::open(path)?;
     let mut reader =
         CaptureReader::new(source).with_context(|| format!("cannot read capture {path}"))?;
@@ -115,12 +191,13 @@ pub fn run(args: &DissectArgs) -> anyhow::Result<ExitCode> {
         };
         let t0 = *first_ts.get_or_insert(packet.ts_nanos);
         let rel = (packet.ts_nanos - t0) as f64 / 1e9;
-        let f = dissect_frame(
+        let f = dissect_frame_with(
             packet.number,
             packet.ts_nanos,
             packet.link_type,
             packet.data,
             packet.orig_len,
+            &opts,
         );
         if let Some(h) = args.host {
             if !f.endpoints.is_some_and(|(s, d)| s.ip() == h || d.ip() == h) {
