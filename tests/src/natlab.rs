@@ -133,7 +133,11 @@ impl Lab {
         let i = self.spawn(&s1, &bin, &args);
         self.wait_ready(i);
         let ns2 = self.get("server2_ns").to_string();
-        let args = vec!["stun-server".into(), "--primary".into(), self.get(s2).into()];
+        let args = vec![
+            "stun-server".into(),
+            "--primary".into(),
+            self.get(s2).into(),
+        ];
         let j = self.spawn(&ns2, &bin, &args);
         self.wait_ready(j);
     }
@@ -198,7 +202,11 @@ impl Lab {
         args.push("--pidfile".into());
         args.push(dir.join("turnserver.pid").to_string_lossy().into_owned());
         if let Some(s) = &auth.secret {
-            args.extend(["--use-auth-secret".into(), "--static-auth-secret".into(), s.clone()]);
+            args.extend([
+                "--use-auth-secret".into(),
+                "--static-auth-secret".into(),
+                s.clone(),
+            ]);
         } else if !auth.users.is_empty() {
             args.push("--lt-cred-mech".into());
             for u in &auth.users {
@@ -241,7 +249,10 @@ impl Lab {
             if want.iter().all(|w| text.contains(w.as_str())) {
                 break;
             }
-            assert!(Instant::now() < deadline, "coturn did not bind {want:?}: {text}");
+            assert!(
+                Instant::now() < deadline,
+                "coturn did not bind {want:?}: {text}"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     }
@@ -251,7 +262,11 @@ impl Lab {
         let s2 = if family == 6 { "server2_6" } else { "server2" };
         let bin = crate::bin().to_string_lossy().into_owned();
         let ns2 = self.get("server2_ns").to_string();
-        let args = vec!["stun-server".into(), "--primary".into(), self.get(s2).into()];
+        let args = vec![
+            "stun-server".into(),
+            "--primary".into(),
+            self.get(s2).into(),
+        ];
         let j = self.spawn(&ns2, &bin, &args);
         self.wait_ready(j);
     }
@@ -266,7 +281,12 @@ impl Lab {
 
     /// Runs `rtcscope ARGS` in the client namespace; returns its output and wall time.
     pub fn rtcscope(&self, args: &[&str]) -> (std::process::Output, Duration) {
-        self.exec(self.get("client_ns"), &crate::bin().to_string_lossy(), args, &[])
+        self.exec(
+            self.get("client_ns"),
+            &crate::bin().to_string_lossy(),
+            args,
+            &[],
+        )
     }
 
     /// Runs a program in a namespace of the lab with extra environment variables.
@@ -380,19 +400,136 @@ pub fn matrix() -> Vec<Expected> {
         "address-and-port-dependent",
     );
     vec![
-        e("open", 4, none, eif, "open-internet", "direct-likely", None, None),
-        e("firewall", 4, none, apdf, "symmetric-udp-firewall", "some-peers", None, None),
-        e("full-cone", 4, eim, eif, "full-cone", "direct-likely", Some(true), None),
-        e("restricted", 4, eim, adf, "restricted-cone", "direct-likely", Some(true), None),
-        e("port-restricted", 4, eim, apdf, "port-restricted-cone", "direct-likely", Some(true), None),
-        e("port-restricted-nohairpin", 4, eim, apdf, "port-restricted-cone", "direct-likely", Some(false), None),
-        e("address-dependent", 4, adm, apdf, "symmetric", "some-peers", Some(false), Some("random")),
-        e("symmetric-random", 4, apdm, apdf, "symmetric", "some-peers", Some(false), Some("random")),
-        e("symmetric-sequential", 4, apdm, apdf, "symmetric", "some-peers", Some(false), Some("sequential")),
-        e("udp-blocked", 4, "unknown", "unknown", "udp-blocked", "turn-needed", None, None),
-        e("ipv6-open", 6, none, eif, "open-internet", "direct-likely", None, None),
-        e("ipv6-firewall", 6, none, apdf, "symmetric-udp-firewall", "some-peers", None, None),
-        e("ipv6-nat66", 6, eim, apdf, "port-restricted-cone", "direct-likely", Some(false), None),
+        e(
+            "open",
+            4,
+            none,
+            eif,
+            "open-internet",
+            "direct-likely",
+            None,
+            None,
+        ),
+        e(
+            "firewall",
+            4,
+            none,
+            apdf,
+            "symmetric-udp-firewall",
+            "some-peers",
+            None,
+            None,
+        ),
+        e(
+            "full-cone",
+            4,
+            eim,
+            eif,
+            "full-cone",
+            "direct-likely",
+            Some(true),
+            None,
+        ),
+        e(
+            "restricted",
+            4,
+            eim,
+            adf,
+            "restricted-cone",
+            "direct-likely",
+            Some(true),
+            None,
+        ),
+        e(
+            "port-restricted",
+            4,
+            eim,
+            apdf,
+            "port-restricted-cone",
+            "direct-likely",
+            Some(true),
+            None,
+        ),
+        e(
+            "port-restricted-nohairpin",
+            4,
+            eim,
+            apdf,
+            "port-restricted-cone",
+            "direct-likely",
+            Some(false),
+            None,
+        ),
+        e(
+            "address-dependent",
+            4,
+            adm,
+            apdf,
+            "symmetric",
+            "some-peers",
+            Some(false),
+            Some("random"),
+        ),
+        e(
+            "symmetric-random",
+            4,
+            apdm,
+            apdf,
+            "symmetric",
+            "some-peers",
+            Some(false),
+            Some("random"),
+        ),
+        e(
+            "symmetric-sequential",
+            4,
+            apdm,
+            apdf,
+            "symmetric",
+            "some-peers",
+            Some(false),
+            Some("sequential"),
+        ),
+        e(
+            "udp-blocked",
+            4,
+            "unknown",
+            "unknown",
+            "udp-blocked",
+            "turn-needed",
+            None,
+            None,
+        ),
+        e(
+            "ipv6-open",
+            6,
+            none,
+            eif,
+            "open-internet",
+            "direct-likely",
+            None,
+            None,
+        ),
+        e(
+            "ipv6-firewall",
+            6,
+            none,
+            apdf,
+            "symmetric-udp-firewall",
+            "some-peers",
+            None,
+            None,
+        ),
+        e(
+            "ipv6-nat66",
+            6,
+            eim,
+            apdf,
+            "port-restricted-cone",
+            "direct-likely",
+            Some(false),
+            None,
+        ),
     ]
 }
 
@@ -416,7 +553,11 @@ pub fn compare(exp: &Expected, r: &Value) -> Vec<String> {
     if let Some(pa) = exp.port_allocation {
         check("port_allocation", &r["port_allocation"]["kind"], pa.into());
         if pa == "sequential" {
-            check("port_allocation.delta", &r["port_allocation"]["delta"], 2.into());
+            check(
+                "port_allocation.delta",
+                &r["port_allocation"]["delta"],
+                2.into(),
+            );
         }
     }
     diffs

@@ -25,8 +25,19 @@ impl Server {
     fn start() -> Server {
         let port = ports();
         let mut child = Command::new(bin())
-            .args(["stun-server", "--primary", "127.0.0.1", "--alternate", "127.0.0.2"])
-            .args(["--port", &port.to_string(), "--alt-port", &(port + 1).to_string()])
+            .args([
+                "stun-server",
+                "--primary",
+                "127.0.0.1",
+                "--alternate",
+                "127.0.0.2",
+            ])
+            .args([
+                "--port",
+                &port.to_string(),
+                "--alt-port",
+                &(port + 1).to_string(),
+            ])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -77,7 +88,8 @@ fn loopback_is_open_internet_and_fast() {
 fn garbage_is_dropped_and_others_still_served() {
     let s = Server::start();
     let sock = UdpSocket::bind("127.0.0.1:0").expect("bind");
-    sock.set_read_timeout(Some(Duration::from_millis(300))).expect("timeout");
+    sock.set_read_timeout(Some(Duration::from_millis(300)))
+        .expect("timeout");
     let dst = format!("127.0.0.1:{}", s.port);
     let valid = binding(7, &[]);
     // Garbage, truncated requests, a response, oversized junk: none is answered.
@@ -137,5 +149,8 @@ fn classic_rfc3489_client_and_sigterm() {
     .expect("server exits");
     assert!(out.status.success(), "exit {:?}", out.status);
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("stopping") && err.contains("answered"), "{err}");
+    assert!(
+        err.contains("stopping") && err.contains("answered"),
+        "{err}"
+    );
 }

@@ -62,7 +62,13 @@ fn turn_check_against_coturn_with_long_term_credentials() {
         assert_eq!(r["realm"], "lab.example");
         let relayed = r["relayed"].as_str().unwrap_or("");
         assert!(relayed.starts_with("198.51.100.2:"), "{r:#}");
-        assert!(r["srflx"].as_str().unwrap_or("").starts_with("203.0.113.1:"), "{r:#}");
+        assert!(
+            r["srflx"]
+                .as_str()
+                .unwrap_or("")
+                .starts_with("203.0.113.1:"),
+            "{r:#}"
+        );
         assert_eq!(r["lifetime"], 600);
         assert_eq!(r["released"], true);
         assert_eq!(r["echo_rtt_ms"].as_array().map(Vec::len), Some(5));
@@ -81,7 +87,10 @@ fn turn_check_against_coturn_with_long_term_credentials() {
         }
     }
     assert_eq!(v[2]["success"], true);
-    assert!(v[2]["srflx"].as_str().unwrap_or("").starts_with("203.0.113.1:"));
+    assert!(v[2]["srflx"]
+        .as_str()
+        .unwrap_or("")
+        .starts_with("203.0.113.1:"));
 
     // Wrong password, from the environment this time: 401 explained, exit status 1, and the
     // password appears nowhere.
@@ -93,11 +102,21 @@ fn turn_check_against_coturn_with_long_term_credentials() {
     );
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
     let text = stdout(&out);
-    assert!(text.contains("401") && text.contains("credentials were rejected"), "{text}");
+    assert!(
+        text.contains("401") && text.contains("credentials were rejected"),
+        "{text}"
+    );
     assert!(!text.contains("wrong-password-1234") && !stderr(&out).contains("wrong-password-1234"));
 
     // There is no --pass option to leak a password into the process list.
-    let (out, _) = lab.rtcscope(&["turn", "--user", "alice", "--pass", "x", "turn:198.51.100.2"]);
+    let (out, _) = lab.rtcscope(&[
+        "turn",
+        "--user",
+        "alice",
+        "--pass",
+        "x",
+        "turn:198.51.100.2",
+    ]);
     assert_eq!(out.status.code(), Some(2));
     let _ = std::fs::remove_dir_all(dir);
 }

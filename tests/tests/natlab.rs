@@ -4,7 +4,6 @@
 
 use rtcscope_testkit::{require_root, require_tool};
 use rtcscope_tests::natlab::{compare, matrix, CoturnAuth, Expected, Lab, Server};
-use serde_json::Value;
 use std::time::Duration;
 
 fn servers(family: u8) -> [&'static str; 2] {
@@ -39,7 +38,7 @@ fn run_type(exp: &Expected) -> Vec<Row> {
         let mut diffs = compare(exp, &r);
         if exp.family == 4 && exp.classic != "udp-blocked" {
             // The RFC 5780 server must be recognised as such.
-            if r["primary"] != Value::from("198.51.100.2:3478") {
+            if r["primary"] != "198.51.100.2:3478" {
                 diffs.push(format!("primary: {}", r["primary"]));
             }
         }
@@ -149,7 +148,11 @@ fn plain_servers_compare_mappings_and_leave_filtering_unknown() {
     }
     let _ = rtcscope_tests::bin();
     for (kind, mapping, classic) in [
-        ("port-restricted", "endpoint-independent", "cone-filtering-unknown"),
+        (
+            "port-restricted",
+            "endpoint-independent",
+            "cone-filtering-unknown",
+        ),
         ("symmetric-random", "endpoint-dependent", "symmetric"),
     ] {
         let mut lab = Lab::up(kind, None);

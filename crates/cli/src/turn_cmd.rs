@@ -12,13 +12,15 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// gathered, the long-term credential flow, CreatePermission, ChannelBind, an echo through the
 /// relay to a second local socket, round-trip times, and a clean release.
 #[derive(clap::Args, Debug)]
-#[command(after_help = "The password comes from --pass-file, else the environment variable \
+#[command(
+    after_help = "The password comes from --pass-file, else the environment variable \
 RTCSCOPE_TURN_PASSWORD, else a prompt; it is never printed or logged, and there is no \
 --pass option, so it never shows in the process list. With a TURN REST shared secret \
 (coturn's use-auth-secret), credentials are minted: username EXPIRY:USER, password \
 base64(HMAC-SHA1(secret, username)); the secret comes from --secret-file, \
 RTCSCOPE_TURN_SECRET or --secret.\n\
-Exit status: 0 when every URI worked, 1 when one did not, 2 on errors.")]
+Exit status: 0 when every URI worked, 1 when one did not, 2 on errors."
+)]
 pub struct Args {
     /// stun:HOST[:PORT], turn:HOST[:PORT][?transport=udp|tcp], turns:HOST[:PORT].
     #[arg(value_name = "URI", required = true)]
@@ -48,7 +50,8 @@ pub struct Args {
 }
 
 fn first_line(path: &PathBuf) -> Result<String> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     Ok(text.lines().next().unwrap_or("").to_string())
 }
 
@@ -99,7 +102,11 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         uris.push(IceUri::parse(u)?);
     }
     let needs_creds = uris.iter().any(|u| matches!(u.scheme, Scheme::Turn));
-    let creds = if needs_creds { credentials(args)? } else { None };
+    let creds = if needs_creds {
+        credentials(args)?
+    } else {
+        None
+    };
     if needs_creds && creds.is_none() {
         bail!("turn: URIs need --user (with a password) or a TURN REST secret");
     }
@@ -218,7 +225,9 @@ fn render(r: &UriResult, user: Option<&str>, out: &mut String) {
         let _ = writeln!(
             out,
             "    relay  {x}  (lifetime {} s)",
-            rep.lifetime.map(|l| l.to_string()).unwrap_or_else(|| "?".into())
+            rep.lifetime
+                .map(|l| l.to_string())
+                .unwrap_or_else(|| "?".into())
         );
     }
     if let Some(e) = &rep.error {
@@ -242,6 +251,10 @@ fn render(r: &UriResult, user: Option<&str>, out: &mut String) {
     let _ = writeln!(
         out,
         "  released            {}\n",
-        if rep.released { "yes (Refresh with LIFETIME 0)" } else { "no" }
+        if rep.released {
+            "yes (Refresh with LIFETIME 0)"
+        } else {
+            "no"
+        }
     );
 }

@@ -223,7 +223,10 @@ mod tests {
         let msg = Message::parse(&req).unwrap();
         assert_eq!(msg.method(), Method::BINDING);
         assert_eq!(msg.class(), Class::REQUEST);
-        let attrs: Vec<_> = msg.attributes().map(|a| a.unwrap().decode().unwrap()).collect();
+        let attrs: Vec<_> = msg
+            .attributes()
+            .map(|a| a.unwrap().decode().unwrap())
+            .collect();
         assert_eq!(
             attrs[0],
             Attribute::ChangeRequest {
@@ -233,14 +236,19 @@ mod tests {
         );
         assert_eq!(attrs[1], Attribute::ResponsePort(40000));
         assert_eq!(request_id(&req).unwrap(), vec![3; 12]);
-        assert!(parse_response(&req).is_none(), "a request is not a response");
+        assert!(
+            parse_response(&req).is_none(),
+            "a request is not a response"
+        );
     }
 
     #[test]
     fn response_reports_alg_rewrite() {
         let mut b = MessageBuilder::success(Method::BINDING, TransactionId::Rfc5389([1; 12]));
         b.add(&Attribute::MappedAddress("10.0.0.2:5000".parse().unwrap()))
-            .add(&Attribute::XorMappedAddress("203.0.113.1:5000".parse().unwrap()));
+            .add(&Attribute::XorMappedAddress(
+                "203.0.113.1:5000".parse().unwrap(),
+            ));
         let r = parse_response(&b.finish().unwrap()).unwrap();
         assert!(r.success);
         assert!(r.alg_rewrite());

@@ -487,7 +487,10 @@ mod tests {
     fn classic_names_and_verdicts() {
         use Filtering as F;
         use Mapping as M;
-        assert_eq!(classic(M::NoNat, F::EndpointIndependent, true), Classic::OpenInternet);
+        assert_eq!(
+            classic(M::NoNat, F::EndpointIndependent, true),
+            Classic::OpenInternet
+        );
         assert_eq!(
             classic(M::NoNat, F::AddressAndPortDependent, true),
             Classic::SymmetricUdpFirewall

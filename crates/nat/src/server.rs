@@ -261,10 +261,11 @@ impl StunServer {
                     change_port,
                 } => change = (change_ip, change_port),
                 Attribute::ResponsePort(p) => response_port = Some(p),
-                Attribute::Other { typ, .. } if typ.is_comprehension_required() => {
-                    if unknown.len() < 8 {
-                        unknown.push(typ);
-                    }
+                // At most eight listed: an error response stays small.
+                Attribute::Other { typ, .. }
+                    if typ.is_comprehension_required() && unknown.len() < 8 =>
+                {
+                    unknown.push(typ)
                 }
                 _ => {}
             }
@@ -389,8 +390,14 @@ mod tests {
         let resp = msg::parse_response(&r.payload).unwrap();
         assert_eq!(resp.xor_mapped, Some(client()));
         assert_eq!(resp.mapped, Some(client()));
-        assert_eq!(resp.response_origin, Some("198.51.100.2:3478".parse().unwrap()));
-        assert_eq!(resp.other_address, Some("198.51.100.3:3479".parse().unwrap()));
+        assert_eq!(
+            resp.response_origin,
+            Some("198.51.100.2:3478".parse().unwrap())
+        );
+        assert_eq!(
+            resp.other_address,
+            Some("198.51.100.3:3479".parse().unwrap())
+        );
         assert!(r.payload.len() <= req.len() + MAX_EXTRA_BYTES);
     }
 
@@ -408,7 +415,10 @@ mod tests {
             }
         );
         let resp = msg::parse_response(&r.payload).unwrap();
-        assert_eq!(resp.response_origin, Some("198.51.100.3:3479".parse().unwrap()));
+        assert_eq!(
+            resp.response_origin,
+            Some("198.51.100.3:3479".parse().unwrap())
+        );
         let req = msg::binding_request([3; 12], false, true, None);
         let r = s.handle(now, Endpoint::PRIMARY, client(), &req).unwrap();
         assert_eq!(
@@ -442,7 +452,10 @@ mod tests {
                 &msg::binding_request([5; 12], true, false, None),
             )
             .unwrap();
-        assert_eq!(msg::parse_response(&r.payload).unwrap().error_code(), Some(420));
+        assert_eq!(
+            msg::parse_response(&r.payload).unwrap().error_code(),
+            Some(420)
+        );
     }
 
     #[test]
@@ -467,7 +480,10 @@ mod tests {
             )
             .unwrap();
         assert_eq!(r.to, client());
-        assert_eq!(msg::parse_response(&r.payload).unwrap().error_code(), Some(400));
+        assert_eq!(
+            msg::parse_response(&r.payload).unwrap().error_code(),
+            Some(400)
+        );
     }
 
     #[test]
@@ -486,8 +502,14 @@ mod tests {
         assert_eq!(resp.transaction_id, vec![9; 16]);
         assert_eq!(resp.mapped, Some(client()));
         assert_eq!(resp.xor_mapped, None);
-        assert_eq!(resp.source_address, Some("198.51.100.2:3479".parse().unwrap()));
-        assert_eq!(resp.changed_address, Some("198.51.100.3:3479".parse().unwrap()));
+        assert_eq!(
+            resp.source_address,
+            Some("198.51.100.2:3479".parse().unwrap())
+        );
+        assert_eq!(
+            resp.changed_address,
+            Some("198.51.100.3:3479".parse().unwrap())
+        );
         assert_eq!(s.stats().classic, 1);
     }
 
@@ -495,13 +517,20 @@ mod tests {
     fn garbage_and_non_requests_are_dropped() {
         let mut s = StunServer::new(cfg());
         let now = Instant::now();
-        for bad in [&b""[..], &[0u8; 19][..], &[0xff; 64][..], b"GET / HTTP/1.1\r\n\r\n"] {
+        for bad in [
+            &b""[..],
+            &[0u8; 19][..],
+            &[0xff; 64][..],
+            b"GET / HTTP/1.1\r\n\r\n",
+        ] {
             assert!(s.handle(now, Endpoint::PRIMARY, client(), bad).is_err());
         }
         // Every truncation of a valid request is dropped, never answered or panicking.
         let req = msg::binding_request([8; 12], true, true, Some(40000));
         for n in 0..req.len() {
-            assert!(s.handle(now, Endpoint::PRIMARY, client(), &req[..n]).is_err());
+            assert!(s
+                .handle(now, Endpoint::PRIMARY, client(), &req[..n])
+                .is_err());
         }
         // A response is not answered (no reflection loops).
         let resp = s.handle(now, Endpoint::PRIMARY, client(), &req).unwrap();

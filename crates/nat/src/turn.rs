@@ -312,7 +312,9 @@ impl TurnCheck {
         match (self.cfg.transport, self.srtt) {
             (Transport::Tcp, _) => Duration::from_secs(3),
             (Transport::Udp, None) => Duration::from_millis(200),
-            (Transport::Udp, Some(s)) => (s * 3).clamp(Duration::from_millis(20), Duration::from_secs(1)),
+            (Transport::Udp, Some(s)) => {
+                (s * 3).clamp(Duration::from_millis(20), Duration::from_secs(1))
+            }
         }
     }
 
@@ -597,16 +599,21 @@ impl TurnCheck {
 
     fn on_peer(&mut self, now: Instant, src: SocketAddr, data: &[u8]) {
         if src == self.cfg.server {
-            let Ok(msg) = Message::parse(data) else { return };
+            let Ok(msg) = Message::parse(data) else {
+                return;
+            };
             let Some(p) = &self.peer_req else { return };
             if msg.transaction_id().as_bytes() != p.id || msg.class() != Class::SUCCESS {
                 return;
             }
             let rtt = (p.sent == 1).then(|| now.saturating_duration_since(p.first));
-            let mapped = msg.attributes().map_while(Result::ok).find_map(|a| match a.decode() {
-                Ok(Attribute::XorMappedAddress(x)) => Some(x),
-                _ => None,
-            });
+            let mapped = msg
+                .attributes()
+                .map_while(Result::ok)
+                .find_map(|a| match a.decode() {
+                    Ok(Attribute::XorMappedAddress(x)) => Some(x),
+                    _ => None,
+                });
             self.peer_req = None;
             self.peer_srflx = mapped;
             self.step(
@@ -615,7 +622,9 @@ impl TurnCheck {
                 rtt,
                 format!(
                     "the peer socket's reflexive address is {}",
-                    mapped.map(|a| a.to_string()).unwrap_or_else(|| "missing".into())
+                    mapped
+                        .map(|a| a.to_string())
+                        .unwrap_or_else(|| "missing".into())
                 ),
             );
             self.maybe_permission(now);
@@ -677,9 +686,9 @@ impl TurnCheck {
         }
         // ChannelData: the echo coming back.
         if data.first().is_some_and(|b| b >> 6 == 1) {
-            let Ok(cd) = ChannelData::parse(data).or_else(|_| {
-                ChannelData::parse_prefix(data).map(|(c, _)| c)
-            }) else {
+            let Ok(cd) = ChannelData::parse(data)
+                .or_else(|_| ChannelData::parse_prefix(data).map(|(c, _)| c))
+            else {
                 return;
             };
             if let (Phase::Echo, Some((payload, first, _, _))) = (self.phase, self.probe.clone()) {
@@ -699,19 +708,27 @@ impl TurnCheck {
                         self.step("ChannelData echo", true, None, detail);
                         self.release(now);
                     } else {
-                        self.start_probe(now, format!("rtcscope-echo-{}", self.echo_n).into_bytes());
+                        self.start_probe(
+                            now,
+                            format!("rtcscope-echo-{}", self.echo_n).into_bytes(),
+                        );
                     }
                 }
             }
             return;
         }
-        let Ok(msg) = Message::parse(data) else { return };
+        let Ok(msg) = Message::parse(data) else {
+            return;
+        };
         // A Data indication: the peer's datagram relayed to the client.
         if msg.class() == Class::INDICATION && msg.method() == Method::DATA {
-            let d = msg.attributes().map_while(Result::ok).find_map(|a| match a.decode() {
-                Ok(Attribute::Data(d)) => Some(d.into_owned()),
-                _ => None,
-            });
+            let d = msg
+                .attributes()
+                .map_while(Result::ok)
+                .find_map(|a| match a.decode() {
+                    Ok(Attribute::Data(d)) => Some(d.into_owned()),
+                    _ => None,
+                });
             if let (Phase::DataPaths, Some((payload, first, _, _)), Some(d)) =
                 (self.phase, self.probe.clone(), d)
             {
@@ -803,7 +820,9 @@ impl TurnCheck {
                             "Allocate (unauthenticated)",
                             true,
                             rtt,
-                            format!("401 challenge with REALM \"{realm}\" and a NONCE, as expected"),
+                            format!(
+                                "401 challenge with REALM \"{realm}\" and a NONCE, as expected"
+                            ),
                         );
                         self.report.realm = Some(realm.clone());
                         match Credentials::long_term(
@@ -856,19 +875,34 @@ impl TurnCheck {
                     {
                         *nonce = n;
                     }
-                    self.step(what, true, rtt, "438 Stale Nonce: retried with the new nonce".into());
+                    self.step(
+                        what,
+                        true,
+                        rtt,
+                        "438 Stale Nonce: retried with the new nonce".into(),
+                    );
                     self.resend(now, what);
                     return;
                 }
                 if self.phase == Phase::Release {
-                    self.step(what, false, rtt, format!("error {code} {reason}: {}", explain_error(code)));
+                    self.step(
+                        what,
+                        false,
+                        rtt,
+                        format!("error {code} {reason}: {}", explain_error(code)),
+                    );
                     self.finish(now);
                 } else {
                     self.fail(now, what, code, &reason);
                 }
             }
             (Phase::Allocate, Class::SUCCESS) => {
-                self.step("Allocate (authenticated)", true, rtt, "allocation created".into());
+                self.step(
+                    "Allocate (authenticated)",
+                    true,
+                    rtt,
+                    "allocation created".into(),
+                );
                 self.on_allocated(now, &attrs);
             }
             (Phase::Permission, Class::SUCCESS) => {
@@ -878,7 +912,9 @@ impl TurnCheck {
                     rtt,
                     format!(
                         "permission for {}",
-                        self.peer_srflx.map(|a| a.ip().to_string()).unwrap_or_default()
+                        self.peer_srflx
+                            .map(|a| a.ip().to_string())
+                            .unwrap_or_default()
                     ),
                 );
                 self.phase = Phase::DataPaths;
@@ -933,11 +969,25 @@ impl TurnCheck {
         }
         let detail = format!(
             "relayed candidate {}, server-reflexive candidate {}, lifetime {} s",
-            self.report.relayed.map(|a| a.to_string()).unwrap_or_else(|| "missing".into()),
-            self.report.srflx.map(|a| a.to_string()).unwrap_or_else(|| "missing".into()),
-            self.report.lifetime.map(|l| l.to_string()).unwrap_or_else(|| "?".into()),
+            self.report
+                .relayed
+                .map(|a| a.to_string())
+                .unwrap_or_else(|| "missing".into()),
+            self.report
+                .srflx
+                .map(|a| a.to_string())
+                .unwrap_or_else(|| "missing".into()),
+            self.report
+                .lifetime
+                .map(|l| l.to_string())
+                .unwrap_or_else(|| "?".into()),
         );
-        self.step("relayed address", self.report.relayed.is_some(), None, detail);
+        self.step(
+            "relayed address",
+            self.report.relayed.is_some(),
+            None,
+            detail,
+        );
         if self.report.relayed.is_none() {
             self.finish(now);
             return;
@@ -1036,13 +1086,31 @@ mod scripted {
     fn stale_nonce_is_retried_with_the_new_nonce() {
         let (mut c, t0) = start();
         let req = last_client_request(&mut c);
-        assert_eq!(nonce_of(&req), None, "the first Allocate is unauthenticated");
-        c.handle_input(t0, Endpoint::Client, server(), &error(&req, 401, Some("n1")));
+        assert_eq!(
+            nonce_of(&req),
+            None,
+            "the first Allocate is unauthenticated"
+        );
+        c.handle_input(
+            t0,
+            Endpoint::Client,
+            server(),
+            &error(&req, 401, Some("n1")),
+        );
         let req = last_client_request(&mut c);
         assert_eq!(nonce_of(&req).as_deref(), Some("n1"));
-        c.handle_input(t0, Endpoint::Client, server(), &error(&req, 438, Some("n2")));
+        c.handle_input(
+            t0,
+            Endpoint::Client,
+            server(),
+            &error(&req, 438, Some("n2")),
+        );
         let req = last_client_request(&mut c);
-        assert_eq!(nonce_of(&req).as_deref(), Some("n2"), "retried with the new nonce");
+        assert_eq!(
+            nonce_of(&req).as_deref(),
+            Some("n2"),
+            "retried with the new nonce"
+        );
         assert!(c.report().steps.iter().any(|s| s.detail.contains("438")));
         assert!(!c.is_done());
     }
@@ -1059,7 +1127,12 @@ mod scripted {
         ] {
             let (mut c, t0) = start();
             let req = last_client_request(&mut c);
-            c.handle_input(t0, Endpoint::Client, server(), &error(&req, 401, Some("n1")));
+            c.handle_input(
+                t0,
+                Endpoint::Client,
+                server(),
+                &error(&req, 401, Some("n1")),
+            );
             let req = last_client_request(&mut c);
             c.handle_input(t0, Endpoint::Client, server(), &error(&req, code, None));
             assert!(c.is_done(), "{code}");

@@ -64,7 +64,11 @@ impl IceUri {
             match q.to_ascii_lowercase().as_str() {
                 "transport=udp" if !tls => transport = Transport::Udp,
                 "transport=tcp" => transport = Transport::Tcp,
-                _ => return Err(err("the only query allowed is ?transport=udp or ?transport=tcp")),
+                _ => {
+                    return Err(err(
+                        "the only query allowed is ?transport=udp or ?transport=tcp",
+                    ))
+                }
             }
             if matches!(scheme, Scheme::Stun | Scheme::Stuns) {
                 return Err(err("stun: URIs take no ?transport="));
@@ -124,7 +128,10 @@ mod tests {
         let u = IceUri::parse("stun:198.51.100.2:19302").unwrap();
         assert_eq!((u.port, u.transport), (19302, Transport::Udp));
         let u = IceUri::parse("turns:[2001:db8::1]").unwrap();
-        assert_eq!((u.host.as_str(), u.port, u.transport), ("2001:db8::1", 5349, Transport::Tcp));
+        assert_eq!(
+            (u.host.as_str(), u.port, u.transport),
+            ("2001:db8::1", 5349, Transport::Tcp)
+        );
         assert!(IceUri::parse("http://x").is_err());
         assert!(IceUri::parse("turn:x?transport=sctp").is_err());
         assert!(IceUri::parse("stun:x?transport=tcp").is_err());

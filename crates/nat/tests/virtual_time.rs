@@ -129,7 +129,10 @@ impl Nat {
         let owner = *self.owners.get(&port)?;
         let ok = match self.filt {
             Filt::Open | Filt::Eif => true,
-            Filt::Adf => self.permits.iter().any(|(p, r)| *p == port && r.ip() == src.ip()),
+            Filt::Adf => self
+                .permits
+                .iter()
+                .any(|(p, r)| *p == port && r.ip() == src.ip()),
             Filt::Apdf => self.permits.contains(&(port, src)),
         };
         ok.then_some(owner)
@@ -183,6 +186,8 @@ impl Sim {
     }
 }
 
+// Every knob of the simulated network, spelled out at each call.
+#[allow(clippy::too_many_arguments)]
 fn run(
     map: Map,
     filt: Filt,
@@ -239,7 +244,11 @@ fn run(
                     by_addr.insert(a, id);
                     check.opened(now, id, Some(a));
                 }
-                Output::Transmit { socket, dst, payload } => {
+                Output::Transmit {
+                    socket,
+                    dst,
+                    payload,
+                } => {
                     let src = socks[&socket];
                     seq += 1;
                     if dst.ip() == sim.nat.public && map != Map::None {
@@ -276,7 +285,11 @@ fn run(
             }
         }
         if check.is_done() {
-            if std::env::var("SIMDEBUG").is_ok() { for l in check.trace() { eprintln!("{l}"); } }
+            if std::env::var("SIMDEBUG").is_ok() {
+                for l in check.trace() {
+                    eprintln!("{l}");
+                }
+            }
             return check.report(now);
         }
         let timer = check.poll_timeout().expect("a running check has a timeout");
@@ -291,8 +304,9 @@ fn run(
                     };
                     let kind = sim.servers[i].1;
                     let has_change = rtcscope_stun::Message::parse(&e.data).is_ok_and(|m| {
-                            m.get(rtcscope_stun::AttributeType::CHANGE_REQUEST).is_some()
-                        });
+                        m.get(rtcscope_stun::AttributeType::CHANGE_REQUEST)
+                            .is_some()
+                    });
                     if kind == ServerKind::SilentOnChangeRequest && has_change {
                         continue;
                     }
@@ -355,7 +369,16 @@ fn run(
 }
 
 fn typical(map: Map, filt: Filt, alloc: Alloc, hairpin: bool, loss: Loss, seed: u64) -> Report {
-    run(map, filt, alloc, hairpin, loss, ServerKind::Rfc5780, false, seed)
+    run(
+        map,
+        filt,
+        alloc,
+        hairpin,
+        loss,
+        ServerKind::Rfc5780,
+        false,
+        seed,
+    )
 }
 
 #[track_caller]
@@ -373,26 +396,66 @@ fn every_type_without_loss() {
     expect(&r, M::NoNat, F::EndpointIndependent, Classic::OpenInternet);
     assert_eq!(r.hairpinning, None);
     let r = typical(Map::None, Filt::Apdf, Alloc::Preserve, false, Loss::None, 2);
-    expect(&r, M::NoNat, F::AddressAndPortDependent, Classic::SymmetricUdpFirewall);
+    expect(
+        &r,
+        M::NoNat,
+        F::AddressAndPortDependent,
+        Classic::SymmetricUdpFirewall,
+    );
     let r = typical(Map::Eim, Filt::Eif, Alloc::Preserve, true, Loss::None, 3);
-    expect(&r, M::EndpointIndependent, F::EndpointIndependent, Classic::FullCone);
+    expect(
+        &r,
+        M::EndpointIndependent,
+        F::EndpointIndependent,
+        Classic::FullCone,
+    );
     assert_eq!(r.hairpinning, Some(true));
     assert_eq!(r.port_preservation, Some(true));
     assert_eq!(r.webrtc, Verdict::DirectLikely);
     let r = typical(Map::Eim, Filt::Adf, Alloc::Preserve, true, Loss::None, 4);
-    expect(&r, M::EndpointIndependent, F::AddressDependent, Classic::RestrictedCone);
+    expect(
+        &r,
+        M::EndpointIndependent,
+        F::AddressDependent,
+        Classic::RestrictedCone,
+    );
     let r = typical(Map::Eim, Filt::Apdf, Alloc::Preserve, false, Loss::None, 5);
-    expect(&r, M::EndpointIndependent, F::AddressAndPortDependent, Classic::PortRestrictedCone);
+    expect(
+        &r,
+        M::EndpointIndependent,
+        F::AddressAndPortDependent,
+        Classic::PortRestrictedCone,
+    );
     assert_eq!(r.hairpinning, Some(false));
     let r = typical(Map::Adm, Filt::Apdf, Alloc::Random, false, Loss::None, 6);
-    expect(&r, M::AddressDependent, F::AddressAndPortDependent, Classic::Symmetric);
+    expect(
+        &r,
+        M::AddressDependent,
+        F::AddressAndPortDependent,
+        Classic::Symmetric,
+    );
     assert_eq!(r.webrtc, Verdict::SomePeers);
     let r = typical(Map::Apdm, Filt::Apdf, Alloc::Random, false, Loss::None, 7);
-    expect(&r, M::AddressAndPortDependent, F::AddressAndPortDependent, Classic::Symmetric);
+    expect(
+        &r,
+        M::AddressAndPortDependent,
+        F::AddressAndPortDependent,
+        Classic::Symmetric,
+    );
     assert_eq!(r.port_allocation, Some(PortAllocation::Random));
     assert_eq!(r.port_preservation, Some(false));
-    let r = typical(Map::Apdm, Filt::Apdf, Alloc::Sequential(2), false, Loss::None, 8);
-    assert_eq!(r.port_allocation, Some(PortAllocation::Sequential { delta: 2 }));
+    let r = typical(
+        Map::Apdm,
+        Filt::Apdf,
+        Alloc::Sequential(2),
+        false,
+        Loss::None,
+        8,
+    );
+    assert_eq!(
+        r.port_allocation,
+        Some(PortAllocation::Sequential { delta: 2 })
+    );
     let r = typical(Map::Eim, Filt::Apdf, Alloc::Preserve, false, Loss::All, 9);
     assert_eq!(r.classic, Classic::UdpBlocked);
     assert_eq!(r.webrtc, Verdict::TurnNeeded);
@@ -413,11 +476,42 @@ fn every_fifth_packet_lost_changes_nothing() {
     use Filtering as F;
     use Mapping as M;
     for seed in 0..5 {
-        let r = typical(Map::Eim, Filt::Adf, Alloc::Preserve, true, Loss::EveryNth(5), seed);
-        expect(&r, M::EndpointIndependent, F::AddressDependent, Classic::RestrictedCone);
-        let r = typical(Map::Apdm, Filt::Apdf, Alloc::Sequential(2), false, Loss::EveryNth(5), seed);
-        expect(&r, M::AddressAndPortDependent, F::AddressAndPortDependent, Classic::Symmetric);
-        let r = typical(Map::None, Filt::Open, Alloc::Preserve, false, Loss::EveryNth(5), seed);
+        let r = typical(
+            Map::Eim,
+            Filt::Adf,
+            Alloc::Preserve,
+            true,
+            Loss::EveryNth(5),
+            seed,
+        );
+        expect(
+            &r,
+            M::EndpointIndependent,
+            F::AddressDependent,
+            Classic::RestrictedCone,
+        );
+        let r = typical(
+            Map::Apdm,
+            Filt::Apdf,
+            Alloc::Sequential(2),
+            false,
+            Loss::EveryNth(5),
+            seed,
+        );
+        expect(
+            &r,
+            M::AddressAndPortDependent,
+            F::AddressAndPortDependent,
+            Classic::Symmetric,
+        );
+        let r = typical(
+            Map::None,
+            Filt::Open,
+            Alloc::Preserve,
+            false,
+            Loss::EveryNth(5),
+            seed,
+        );
         expect(&r, M::NoNat, F::EndpointIndependent, Classic::OpenInternet);
     }
 }
@@ -436,7 +530,14 @@ fn twenty_percent_random_loss_changes_nothing() {
     let mut wrong = Vec::new();
     for (map, filt, classic) in cases {
         for seed in 0..60u64 {
-            let r = typical(map, filt, Alloc::Random, true, Loss::Random(0.2), seed * 7919 + 1);
+            let r = typical(
+                map,
+                filt,
+                Alloc::Random,
+                true,
+                Loss::Random(0.2),
+                seed * 7919 + 1,
+            );
             if r.classic != classic {
                 wrong.push(format!("{map:?}/{filt:?} seed {seed}: {:?}", r.classic));
             }
@@ -452,28 +553,69 @@ fn server_ignoring_change_request_is_never_a_full_cone() {
         (Map::Eim, Filt::Eif),
         (Map::Apdm, Filt::Apdf),
     ] {
-        let r = run(map, filt, Alloc::Preserve, false, Loss::None, ServerKind::IgnoresChangeRequest, false, 3);
+        let r = run(
+            map,
+            filt,
+            Alloc::Preserve,
+            false,
+            Loss::None,
+            ServerKind::IgnoresChangeRequest,
+            false,
+            3,
+        );
         assert_eq!(r.filtering, Filtering::Unknown, "{r:#?}");
-        assert!(r.filtering_basis.contains("ignores CHANGE-REQUEST"), "{r:#?}");
+        assert!(
+            r.filtering_basis.contains("ignores CHANGE-REQUEST"),
+            "{r:#?}"
+        );
         assert_ne!(r.classic, Classic::FullCone);
     }
 }
 
 #[test]
 fn server_silent_on_change_request_is_detected_on_an_eim_nat() {
-    let r = run(Map::Eim, Filt::Apdf, Alloc::Preserve, false, Loss::None, ServerKind::SilentOnChangeRequest, false, 4);
+    let r = run(
+        Map::Eim,
+        Filt::Apdf,
+        Alloc::Preserve,
+        false,
+        Loss::None,
+        ServerKind::SilentOnChangeRequest,
+        false,
+        4,
+    );
     assert_eq!(r.filtering, Filtering::Unknown, "{r:#?}");
     assert_eq!(r.classic, Classic::ConeFilteringUnknown);
 }
 
 #[test]
 fn plain_servers_give_mapping_by_comparison_and_unknown_filtering() {
-    let r = run(Map::Eim, Filt::Apdf, Alloc::Preserve, false, Loss::None, ServerKind::Rfc5780, true, 5);
+    let r = run(
+        Map::Eim,
+        Filt::Apdf,
+        Alloc::Preserve,
+        false,
+        Loss::None,
+        ServerKind::Rfc5780,
+        true,
+        5,
+    );
     assert_eq!(r.mapping, Mapping::EndpointIndependent, "{r:#?}");
     assert_eq!(r.filtering, Filtering::Unknown);
-    assert!(r.servers.iter().all(|s| s.rfc5780.contains("no OTHER-ADDRESS")));
-    let r = run(Map::Apdm, Filt::Apdf, Alloc::Random, false, Loss::None, ServerKind::Rfc5780, true, 6);
+    assert!(r
+        .servers
+        .iter()
+        .all(|s| s.rfc5780.contains("no OTHER-ADDRESS")));
+    let r = run(
+        Map::Apdm,
+        Filt::Apdf,
+        Alloc::Random,
+        false,
+        Loss::None,
+        ServerKind::Rfc5780,
+        true,
+        6,
+    );
     assert_eq!(r.mapping, Mapping::EndpointDependent, "{r:#?}");
     assert_eq!(r.classic, Classic::Symmetric);
 }
-

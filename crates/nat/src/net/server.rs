@@ -114,11 +114,7 @@ fn serve(
                 let Some((_, out)) = all.iter().find(|(e, _)| *e == r.from) else {
                     continue;
                 };
-                tracing::debug!(
-                    "{src} -> Binding answered from {:?} to {}",
-                    r.from,
-                    r.to
-                );
+                tracing::debug!("{src} -> Binding answered from {:?} to {}", r.from, r.to);
                 if let Err(e) = out.send_to(&r.payload, r.to) {
                     tracing::debug!("send to {}: {e}", r.to);
                 }

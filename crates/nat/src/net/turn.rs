@@ -97,7 +97,9 @@ pub fn run_turn(cfg: TurnConfig, bind_ip: Option<IpAddr>) -> std::io::Result<Tur
             }
         }
         let now = Instant::now();
-        let Some(at) = check.poll_timeout() else { break };
+        let Some(at) = check.poll_timeout() else {
+            break;
+        };
         if at <= now {
             check.handle_timeout(now);
             continue;
