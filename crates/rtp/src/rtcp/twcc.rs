@@ -234,6 +234,7 @@ impl<'a> TransportCc<'a> {
             chunk_pos: field::CHUNKS,
             in_chunk: 0,
             delta_pos: start,
+            chunks_end: start,
             index: 0,
             count: usize::from(self.status_count()),
             seq: self.base_sequence(),
@@ -318,6 +319,7 @@ pub struct TwccPackets<'a> {
     chunk_pos: usize,
     in_chunk: usize,
     delta_pos: usize,
+    chunks_end: usize,
     index: usize,
     count: usize,
     seq: u16,
@@ -355,7 +357,14 @@ impl Iterator for TwccPackets<'_> {
                 ))
             });
         }
-        let chunk = TwccChunk(u16_at(self.fci, self.chunk_pos));
+        let mut chunk = TwccChunk(u16_at(self.fci, self.chunk_pos));
+        // A run-length chunk with a run of 0 describes no packet: skip it (as the chunk walk
+        // and the owned form do).
+        while chunk.capacity() == 0 && self.chunk_pos + 2 < self.chunks_end {
+            self.chunk_pos += 2;
+            self.in_chunk = 0;
+            chunk = TwccChunk(u16_at(self.fci, self.chunk_pos));
+        }
         let status = chunk.status(self.in_chunk);
         let chunk_at = self.base + self.chunk_pos;
         self.in_chunk += 1;
@@ -554,6 +563,33 @@ mod tests {
         let c = TwccChunk(0b1_1_00110101010000);
         let s: Vec<u8> = (0..7).map(|i| c.status(i).0).collect();
         assert_eq!(s, [0, 3, 1, 1, 1, 0, 0]);
+    }
+
+    #[test]
+    fn zero_length_run_chunks_describe_no_packet() {
+        // Found by the rtcp fuzz target: a run-length chunk with run 0, then a 1-bit vector
+        // chunk 1 0 0 1 1 … for a status count of 5, and only two delta bytes. Three small
+        // deltas are needed, so the view must fail like the owned form's emit does.
+        let fci = [
+            0x41, 0xfc, 0x00, 0x05, 0xfd, 0x01, 0x00, 0xa6, 0x00, 0x00, 0xa6, 0x00, 0x00, 0xff,
+        ];
+        let t = TransportCc::new_checked(&fci, 0).unwrap();
+        let statuses: Vec<_> = t
+            .packets()
+            .map_while(Result::ok)
+            .map(|p| p.status)
+            .collect();
+        assert_eq!(
+            statuses,
+            [
+                TwccStatus::SMALL_DELTA,
+                TwccStatus::NOT_RECEIVED,
+                TwccStatus::NOT_RECEIVED,
+                TwccStatus::SMALL_DELTA
+            ]
+        );
+        assert!(t.validate().is_err());
+        assert!(TwccRepr::parse(&t).is_err());
     }
 
     #[test]
