@@ -186,8 +186,23 @@ pub struct ByeRepr {
 }
 
 impl ByeRepr {
-    /// Copies a view.
+    /// Copies a view. Strict: after the reason, only its padding to 32 bits may follow
+    /// (RFC 3550 §6.6); other trailing bytes belong to no field and would not re-encode.
     pub fn parse(v: &Bye<'_>) -> Result<Self> {
+        let used = match &v.reason {
+            Some(r) => rtcscope_wire::pad4(r.end),
+            None => 4 * usize::from(v.count),
+        };
+        if v.body.len() > used {
+            return Err(Error::new(
+                Layer::Rtcp,
+                v.base + used,
+                "BYE after the reason",
+                rtcscope_wire::ErrorKind::TrailingBytes {
+                    count: v.body.len() - used,
+                },
+            ));
+        }
         Ok(ByeRepr {
             sources: v.sources().collect(),
             reason: v.reason().map(<[u8]>::to_vec),
@@ -256,6 +271,19 @@ impl AppRepr {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bye_with_bytes_after_the_reason_is_not_a_repr() {
+        // Found by the rtcp fuzz target: two sources, an empty reason, then five bytes that
+        // belong to nothing (the reason's padding would be three).
+        let body = [
+            0xff, 0xf9, 1, 0, 0, 0, 0, 0x24, 0, 0x0f, 0x02, 0xff, 0x5c, 0x0a,
+        ];
+        let v = Bye::new_checked(&body, 4, 2).unwrap();
+        assert_eq!(v.reason(), Some(&b""[..]));
+        let e = ByeRepr::parse(&v).unwrap_err();
+        assert_eq!((e.offset, e.field), (4 + 12, "BYE after the reason"));
+    }
 
     #[test]
     fn bye_reason() {
