@@ -186,21 +186,21 @@ pub struct ByeRepr {
 }
 
 impl ByeRepr {
-    /// Copies a view. Strict: after the reason, only its padding to 32 bits may follow
-    /// (RFC 3550 §6.6); other trailing bytes belong to no field and would not re-encode.
+    /// Copies a view. Strict: the body ends exactly where the reason's padding to 32 bits ends
+    /// (RFC 3550 §6.6); other trailing bytes, or a reason padding cut short by the packet's own
+    /// padding, belong to no field and would not re-encode.
     pub fn parse(v: &Bye<'_>) -> Result<Self> {
         let used = match &v.reason {
             Some(r) => rtcscope_wire::pad4(r.end),
             None => 4 * usize::from(v.count),
         };
-        if v.body.len() > used {
-            return Err(Error::new(
+        if v.body.len() != used {
+            return Err(Error::bad_length(
                 Layer::Rtcp,
-                v.base + used,
+                v.base,
                 "BYE after the reason",
-                rtcscope_wire::ErrorKind::TrailingBytes {
-                    count: v.body.len() - used,
-                },
+                "the reason padded to 32 bits, then the packet's end or its RTCP padding",
+                v.body.len(),
             ));
         }
         Ok(ByeRepr {
@@ -282,7 +282,18 @@ mod tests {
         let v = Bye::new_checked(&body, 4, 2).unwrap();
         assert_eq!(v.reason(), Some(&b""[..]));
         let e = ByeRepr::parse(&v).unwrap_err();
-        assert_eq!((e.offset, e.field), (4 + 12, "BYE after the reason"));
+        assert_eq!(e.field, "BYE after the reason");
+        // Also found by the fuzzer: three sources, an empty reason whose padding is cut short
+        // (13 body bytes + 1, then the packet's own padding).
+        let body = [0xff, 0xf9, 0x40, 0, 0, 0, 0, 0, 0, 0, 0xa3, 0xcb, 0, 0x04];
+        let v = Bye::new_checked(&body, 4, 3).unwrap();
+        assert!(ByeRepr::parse(&v).is_err());
+        // A proper one round-trips: two sources, reason "ab" padded with one zero byte.
+        let body = [0, 0, 0, 1, 0, 0, 0, 2, 2, b'a', b'b', 0];
+        let r = ByeRepr::parse(&Bye::new_checked(&body, 4, 2).unwrap()).unwrap();
+        let mut out = Vec::new();
+        r.emit(&mut out).unwrap();
+        assert_eq!(out, body);
     }
 
     #[test]
