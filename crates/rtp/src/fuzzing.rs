@@ -104,6 +104,7 @@ pub fn walk_rtcp_packet(p: &RtcpPacket<'_>) -> Result<u64> {
             }
         }
         RtcpBody::Bye(b) => {
+            b.validate()?;
             for s in b.sources() {
                 h = mix(h, u64::from(s));
             }

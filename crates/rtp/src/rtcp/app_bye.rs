@@ -64,6 +64,27 @@ impl<'a> Bye<'a> {
             reason,
         })
     }
+    /// Strict layout check: the body ends exactly where the reason's padding to 32 bits ends
+    /// (RFC 3550 §6.6). Other trailing bytes, or a reason padding cut short by the packet's
+    /// own padding, belong to no field.
+    pub fn validate(&self) -> Result<()> {
+        let used = match &self.reason {
+            Some(r) => rtcscope_wire::pad4(r.end),
+            None => 4 * usize::from(self.count),
+        };
+        if self.body.len() == used {
+            Ok(())
+        } else {
+            Err(Error::bad_length(
+                Layer::Rtcp,
+                self.base,
+                "BYE after the reason",
+                "the reason padded to 32 bits, then the packet's end or its RTCP padding",
+                self.body.len(),
+            ))
+        }
+    }
+
     /// The source count.
     #[inline]
     pub fn source_count(&self) -> u8 {
@@ -186,23 +207,9 @@ pub struct ByeRepr {
 }
 
 impl ByeRepr {
-    /// Copies a view. Strict: the body ends exactly where the reason's padding to 32 bits ends
-    /// (RFC 3550 §6.6); other trailing bytes, or a reason padding cut short by the packet's own
-    /// padding, belong to no field and would not re-encode.
+    /// Copies a view; fails where [`Bye::validate`] does.
     pub fn parse(v: &Bye<'_>) -> Result<Self> {
-        let used = match &v.reason {
-            Some(r) => rtcscope_wire::pad4(r.end),
-            None => 4 * usize::from(v.count),
-        };
-        if v.body.len() != used {
-            return Err(Error::bad_length(
-                Layer::Rtcp,
-                v.base,
-                "BYE after the reason",
-                "the reason padded to 32 bits, then the packet's end or its RTCP padding",
-                v.body.len(),
-            ));
-        }
+        v.validate()?;
         Ok(ByeRepr {
             sources: v.sources().collect(),
             reason: v.reason().map(<[u8]>::to_vec),
