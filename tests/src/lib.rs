@@ -8,8 +8,6 @@ use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 
-pub mod natlab;
-
 /// The path of the `rtcscope` binary of the same build profile as this test.
 pub fn bin() -> PathBuf {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
@@ -76,4 +74,91 @@ pub fn stdout(o: &Output) -> String {
 /// Standard error as text.
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A program running inside a detached tmux session of a fixed size, driven with keys and
+/// read back as text (for the terminal UI's end-to-end tests). The session is killed on drop.
+pub struct Tmux {
+    name: String,
+}
+
+impl Tmux {
+    /// Starts `command` (a shell command line) in a new `width`×`height` session. The pane
+    /// lingers for a minute after the command ends, so its last words can be read.
+    pub fn start(command: &str, width: u16, height: u16) -> Tmux {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        static N: AtomicU32 = AtomicU32::new(0);
+        let name = format!(
+            "rtcscope-test-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst)
+        );
+        let status = Command::new("tmux")
+            .args(["new-session", "-d", "-s", &name, "-x"])
+            .arg(width.to_string())
+            .arg("-y")
+            .arg(height.to_string())
+            .arg(format!("{command}; sleep 60"))
+            .current_dir(rtcscope_testkit::workspace_root())
+            .status()
+            .expect("tmux runs");
+        assert!(status.success(), "tmux new-session failed");
+        Tmux { name }
+    }
+
+    /// Sends keys (tmux key names: `q`, `Enter`, `C-c`, `Down`, ...).
+    pub fn keys(&self, keys: &[&str]) {
+        let status = Command::new("tmux")
+            .args(["send-keys", "-t", &self.name])
+            .args(keys)
+            .status()
+            .expect("tmux send-keys");
+        assert!(status.success());
+    }
+
+    /// Resizes the window (the program gets SIGWINCH).
+    pub fn resize(&self, width: u16, height: u16) {
+        let status = Command::new("tmux")
+            .args(["resize-window", "-t", &self.name, "-x"])
+            .arg(width.to_string())
+            .arg("-y")
+            .arg(height.to_string())
+            .status()
+            .expect("tmux resize-window");
+        assert!(status.success());
+    }
+
+    /// The visible screen as text.
+    pub fn screen(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["capture-pane", "-p", "-t", &self.name])
+            .output()
+            .expect("tmux capture-pane");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Waits until the screen shows every one of `texts` and returns it; panics with the last
+    /// screen after `secs` seconds.
+    pub fn wait_for(&self, texts: &[&str], secs: u64) -> String {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+        loop {
+            let s = self.screen();
+            if texts.iter().all(|t| s.contains(t)) {
+                return s;
+            }
+            if std::time::Instant::now() > deadline {
+                let missing: Vec<_> = texts.iter().filter(|t| !s.contains(*t)).collect();
+                panic!("screen never showed {missing:?}; last screen:\n{s}");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", &self.name])
+            .status();
+    }
 }

@@ -10,6 +10,7 @@ mod nat_cmd;
 mod sdp;
 mod stun_server_cmd;
 mod text;
+mod tui_cmd;
 mod turn_cmd;
 
 use clap::{Parser, Subcommand};
@@ -37,6 +38,10 @@ enum Command {
     StunServer(stun_server_cmd::Args),
     /// Does this STUN/TURN server work with these credentials? (Allocate, relay echo, release.)
     Turn(turn_cmd::Args),
+    /// Terminal UI on a live capture: sessions, ICE, DTLS, streams, packets, NAT check.
+    Live(tui_cmd::LiveArgs),
+    /// Terminal UI on a capture file (`-r -` for standard input).
+    Open(tui_cmd::OpenArgs),
 }
 
 fn main() -> ExitCode {
@@ -48,6 +53,8 @@ fn main() -> ExitCode {
         Command::Nat(args) => nat_cmd::run(args),
         Command::StunServer(args) => stun_server_cmd::run(args),
         Command::Turn(args) => turn_cmd::run(args),
+        Command::Live(args) => tui_cmd::run_live(args),
+        Command::Open(args) => tui_cmd::run_open(args),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,147 @@
+//! `rtcscope live` and `rtcscope open`: the terminal UI on a live capture or a capture file.
+
+use anyhow::{bail, Context as _};
+use clap::Args;
+use rtcscope_analysis::{Config, DEFAULT_MAX_FLOWS};
+use rtcscope_capture::live::LiveCapture;
+use rtcscope_tui::ring::{PacketRing, DEFAULT_MAX_BYTES, DEFAULT_MAX_PACKETS};
+use rtcscope_tui::{source, App, CaptureState, Mode, Progress, Shared};
+use std::io::IsTerminal as _;
+use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+/// Settings both commands share.
+#[derive(Args, Debug)]
+pub struct UiArgs {
+    /// STUN server for the NAT check view (HOST:PORT; repeatable; an RFC 5780 server such as
+    /// `rtcscope stun-server` runs the full test).
+    #[arg(long = "nat-server", value_name = "HOST:PORT")]
+    nat_server: Vec<String>,
+    /// Packets kept for the packet view (raw bytes, dissected when shown).
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_PACKETS)]
+    ring: usize,
+    /// Megabytes of packet data kept for the packet view.
+    #[arg(long, value_name = "MB", default_value_t = DEFAULT_MAX_BYTES >> 20)]
+    ring_mb: usize,
+    /// Flows tracked at once; the flow idle longest is forgotten beyond this.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_FLOWS)]
+    max_flows: usize,
+}
+
+/// Arguments of `rtcscope live`.
+#[derive(Args, Debug)]
+pub struct LiveArgs {
+    /// Interface to capture on (`any` for all); needs root or CAP_NET_RAW.
+    #[arg(
+        short = 'i',
+        long = "interface",
+        value_name = "IFACE",
+        default_value = "any"
+    )]
+    interface: String,
+    /// BPF capture filter (as for tcpdump).
+    #[arg(short = 'f', long = "filter", value_name = "BPF")]
+    filter: Option<String>,
+    #[command(flatten)]
+    ui: UiArgs,
+}
+
+/// Arguments of `rtcscope open`.
+#[derive(Args, Debug)]
+pub struct OpenArgs {
+    /// Capture file (pcap or pcapng); `-` reads standard input.
+    #[arg(value_name = "FILE", conflicts_with = "read")]
+    file: Option<String>,
+    /// Capture file to read (`-r -` for standard input).
+    #[arg(short = 'r', long = "read", value_name = "FILE")]
+    read: Option<String>,
+    #[command(flatten)]
+    ui: UiArgs,
+}
+
+fn new_app(mode: Mode, ui: &UiArgs) -> App {
+    let mut app = App::new(mode, 80, 24);
+    app.nat_servers = ui.nat_server.clone();
+    app
+}
+
+fn state(ui: &UiArgs, progress: Progress) -> CaptureState {
+    CaptureState::new(
+        Config {
+            max_flows: ui.max_flows,
+        },
+        PacketRing::new(ui.ring, ui.ring_mb << 20),
+        progress,
+    )
+}
+
+fn need_terminal() -> anyhow::Result<()> {
+    if !std::io::stdout().is_terminal() {
+        bail!("the terminal UI needs a terminal; for a report use `rtcscope analyze`");
+    }
+    Ok(())
+}
+
+/// Runs `rtcscope live`.
+pub fn run_live(args: &LiveArgs) -> anyhow::Result<ExitCode> {
+    need_terminal()?;
+    // Opened before the screen switches, so a missing privilege prints plainly with its fix.
+    let cap = LiveCapture::open(&args.interface, args.filter.as_deref(), 0)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let shared = Shared::new(state(&args.ui, Progress::Live));
+    let stop = Arc::new(AtomicBool::new(false));
+    let worker = source::spawn_live(shared.clone(), cap, stop.clone());
+    let app = new_app(
+        Mode::Live {
+            interface: args.interface.clone(),
+            filter: args.filter.clone(),
+        },
+        &args.ui,
+    );
+    rtcscope_tui::term::run(app, shared.clone(), stop)?;
+    // libpcap's read timeout does not always fire on an idle interface (Linux TPACKET_V3
+    // starts it at the first packet), so the capture thread is not waited for: it sees `stop`
+    // at its next packet, or ends with the process.
+    drop(worker);
+    finish(&shared)
+}
+
+/// Runs `rtcscope open`.
+pub fn run_open(args: &OpenArgs) -> anyhow::Result<ExitCode> {
+    need_terminal()?;
+    let path = args
+        .read
+        .as_deref()
+        .or(args.file.as_deref())
+        .context("give a capture file, -r FILE or -r - (standard input)")?;
+    let total = (path != "-")
+        .then(|| std::fs::metadata(path).ok().map(|m| m.len()))
+        .flatten();
+    let source = crate::input::open(path)?;
+    let shared = Shared::new(state(&args.ui, Progress::Loading { read: 0, total }));
+    let stop = Arc::new(AtomicBool::new(false));
+    let worker = source::spawn_file_loader(shared.clone(), source, total, stop.clone());
+    let app = new_app(
+        Mode::File {
+            path: path.to_owned(),
+        },
+        &args.ui,
+    );
+    rtcscope_tui::term::run(app, shared.clone(), stop)?;
+    // Reading standard input may block; the loader is not waited for then.
+    if path != "-" {
+        let _ = worker.join();
+    }
+    finish(&shared)
+}
+
+fn finish(shared: &Shared) -> anyhow::Result<ExitCode> {
+    match &shared.lock().error {
+        Some(e) => {
+            eprintln!("rtcscope: {e}");
+            Ok(ExitCode::from(1))
+        }
+        None => Ok(ExitCode::SUCCESS),
+    }
+}

@@ -1,0 +1,969 @@
+//! The application state and its input handling.
+//!
+//! Everything the screen shows is in [`App`]: [`App::refresh`] takes a snapshot from the
+//! capture side (skipped while paused) and [`App::update_view`] derives what the current view
+//! draws (sparklines of the rows on screen, the chart, the packet rows and the selected
+//! packet's tree and bytes); [`crate::ui::render`] then draws from `&App` alone. Input arrives
+//! as values ([`App::handle`] takes crossterm events), so tests feed keys and read frames.
+
+use crate::model::{self, Row, RowKey};
+use crate::ring::PacketRing;
+use crate::source::{CaptureState, Progress};
+use crate::ui;
+use crossterm::event::{
+    Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
+use ratatui::layout::{Position, Rect};
+use rtcscope_analysis::flow::FlowKey;
+use rtcscope_analysis::snapshot::{self, Options, Snapshot};
+use rtcscope_analysis::streams::StreamKey;
+use rtcscope_capture::live::LiveStats;
+use rtcscope_dissect::dissect_frame;
+use rtcscope_wire::tree::Node;
+use std::ops::Range;
+
+/// Bins of a Sessions-view sparkline.
+pub const SPARK_BINS: usize = 12;
+/// Width of the live-mode time window (charts and sparklines).
+pub const LIVE_WINDOW_NS: i64 = 60_000_000_000;
+
+/// The views, in tab order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum View {
+    /// Sessions and stray flows.
+    Sessions,
+    /// ICE pairs and their timeline.
+    Ice,
+    /// DTLS handshakes.
+    Dtls,
+    /// RTP streams and bandwidth.
+    Streams,
+    /// Packets, field tree, hex.
+    Packets,
+    /// The NAT check.
+    Nat,
+}
+
+impl View {
+    /// All views in tab order.
+    pub const ALL: [View; 6] = [
+        View::Sessions,
+        View::Ice,
+        View::Dtls,
+        View::Streams,
+        View::Packets,
+        View::Nat,
+    ];
+
+    /// The tab title.
+    pub fn title(self) -> &'static str {
+        match self {
+            View::Sessions => "Sessions",
+            View::Ice => "ICE",
+            View::Dtls => "DTLS",
+            View::Streams => "Streams",
+            View::Packets => "Packets",
+            View::Nat => "NAT check",
+        }
+    }
+
+    fn index(self) -> usize {
+        View::ALL.iter().position(|v| *v == self).unwrap_or(0)
+    }
+}
+
+/// Where packets come from, for the title line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Live capture on an interface.
+    Live {
+        /// Interface.
+        interface: String,
+        /// BPF filter.
+        filter: Option<String>,
+    },
+    /// A capture file (`-` for standard input).
+    File {
+        /// Its path as given.
+        path: String,
+    },
+}
+
+/// A scrolled list: the selected index and the first row shown.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Nav {
+    /// Selected index.
+    pub sel: usize,
+    /// First visible index.
+    pub offset: usize,
+}
+
+impl Nav {
+    /// Clamps the selection to `len` and scrolls so it is inside `height` rows.
+    pub fn fit(&mut self, len: usize, height: usize) {
+        let height = height.max(1);
+        self.sel = self.sel.min(len.saturating_sub(1));
+        if self.sel < self.offset {
+            self.offset = self.sel;
+        }
+        if self.sel >= self.offset + height {
+            self.offset = self.sel + 1 - height;
+        }
+        self.offset = self.offset.min(len.saturating_sub(height));
+    }
+
+    fn step(&mut self, delta: isize, len: usize) {
+        self.sel = self
+            .sel
+            .saturating_add_signed(delta)
+            .min(len.saturating_sub(1));
+    }
+}
+
+/// Which pane of the Packets view keys move.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pane {
+    /// The packet list.
+    List,
+    /// The field tree (the hex view follows it).
+    Tree,
+}
+
+/// What the bandwidth chart of the Streams view covers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChartScope {
+    /// The selected session (or flow) as a whole.
+    Session,
+    /// The flow carrying the selected stream.
+    Flow,
+    /// The selected stream.
+    Stream,
+}
+
+/// A bandwidth chart: bytes per bin in two directions.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Chart {
+    /// What it shows.
+    pub title: String,
+    /// Legends of the two directions.
+    pub legends: [String; 2],
+    /// Start of the first bin (ns since the epoch).
+    pub start_ns: i64,
+    /// Width of a bin.
+    pub bin_ns: i64,
+    /// Bytes per bin, per direction.
+    pub bins: Vec<[u64; 2]>,
+}
+
+/// A packet-list row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PacketRow {
+    /// Packet number.
+    pub number: u64,
+    /// Time since the capture's start.
+    pub offset_ns: i64,
+    /// Source.
+    pub src: String,
+    /// Destination.
+    pub dst: String,
+    /// Protocol column.
+    pub protocol: &'static str,
+    /// Captured length.
+    pub len: usize,
+    /// Info column.
+    pub info: String,
+}
+
+/// A line of the flattened field tree.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TreeLine {
+    /// Nesting depth.
+    pub depth: usize,
+    /// `label: value`.
+    pub text: String,
+    /// The bytes it covers in the frame.
+    pub range: Range<usize>,
+    /// A warning line.
+    pub warning: bool,
+}
+
+/// The selected packet, dissected.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Detail {
+    /// Packet number.
+    pub number: u64,
+    /// The tree, flattened.
+    pub tree: Vec<TreeLine>,
+    /// The captured bytes.
+    pub bytes: Vec<u8>,
+}
+
+/// The Packets view's state.
+#[derive(Clone, Debug)]
+pub struct Packets {
+    /// Packets matching the selection and the filter.
+    pub matched: usize,
+    /// The rows on screen.
+    pub rows: Vec<PacketRow>,
+    /// List scroll.
+    pub nav: Nav,
+    /// Keep the newest packet selected as packets arrive.
+    pub follow: bool,
+    /// Which pane keys move.
+    pub pane: Pane,
+    /// The selected packet.
+    pub detail: Option<Detail>,
+    /// Tree scroll.
+    pub tree_nav: Nav,
+    /// Show every packet instead of the selection's.
+    pub all: bool,
+    selected_number: Option<u64>,
+}
+
+/// The NAT check's state.
+#[derive(Clone, Debug, Default)]
+pub enum NatState {
+    /// Not run yet.
+    #[default]
+    Idle,
+    /// Running.
+    Running,
+    /// Finished: one report per address family, and errors.
+    Done {
+        /// Reports.
+        reports: Vec<rtcscope_nat::Report>,
+        /// Errors (unresolvable servers, socket errors).
+        errors: Vec<String>,
+    },
+}
+
+/// Capture-side status shown in the status line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Status {
+    /// Loading or capturing.
+    pub progress: Progress,
+    /// Kernel counters (live).
+    pub kernel: Option<LiveStats>,
+    /// What stopped the source.
+    pub error: Option<String>,
+    /// Packets held by the ring.
+    pub ring_len: usize,
+    /// Its packet limit.
+    pub ring_capacity: usize,
+    /// Packets dropped from it.
+    pub ring_evicted: u64,
+}
+
+/// What the caller should do after an input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Nothing beyond redrawing.
+    None,
+    /// Leave.
+    Quit,
+    /// Start the NAT check against [`App::nat_servers`].
+    RunNat,
+}
+
+/// The whole UI state.
+pub struct App {
+    /// Live or file.
+    pub mode: Mode,
+    /// The current view.
+    pub view: View,
+    /// Terminal size.
+    pub size: Rect,
+    /// The last snapshot taken.
+    pub snap: Snapshot,
+    /// Snapshots are not taken while paused (the capture goes on).
+    pub paused: bool,
+    /// Packets above this number are hidden while paused.
+    pub frozen_at: Option<u64>,
+    /// The key overlay.
+    pub help: bool,
+    /// The filter in force.
+    pub filter: String,
+    /// The filter being typed, when the prompt is open.
+    pub editing: Option<String>,
+    /// Capture-side status.
+    pub status: Status,
+    /// Sessions-view rows (filtered).
+    pub rows: Vec<Row>,
+    /// Sparklines of the rows on screen (by row index).
+    pub sparks: Vec<(usize, Vec<u64>)>,
+    /// Sessions-view scroll.
+    pub rows_nav: Nav,
+    /// The selected row's key.
+    pub selected: Option<RowKey>,
+    /// ICE pair scroll.
+    pub pairs_nav: Nav,
+    /// DTLS association scroll.
+    pub dtls_nav: Nav,
+    /// Stream indices into `snap.streams`, filtered and sorted.
+    pub streams: Vec<usize>,
+    /// Stream scroll.
+    pub streams_nav: Nav,
+    /// Show every stream instead of the selection's.
+    pub all_streams: bool,
+    /// Chart scope.
+    pub chart_scope: ChartScope,
+    /// The chart.
+    pub chart: Chart,
+    /// The Packets view.
+    pub packets: Packets,
+    /// NAT-check servers (`HOST:PORT`).
+    pub nat_servers: Vec<String>,
+    /// NAT-check state.
+    pub nat: NatState,
+    /// Snapshot options.
+    pub options: Options,
+}
+
+impl App {
+    /// A new UI for `mode`, sized `width`×`height`.
+    pub fn new(mode: Mode, width: u16, height: u16) -> Self {
+        App {
+            mode,
+            view: View::Sessions,
+            size: Rect::new(0, 0, width, height),
+            snap: Snapshot::default(),
+            paused: false,
+            frozen_at: None,
+            help: false,
+            filter: String::new(),
+            editing: None,
+            status: Status {
+                progress: Progress::Loaded,
+                kernel: None,
+                error: None,
+                ring_len: 0,
+                ring_capacity: 0,
+                ring_evicted: 0,
+            },
+            rows: Vec::new(),
+            sparks: Vec::new(),
+            rows_nav: Nav::default(),
+            selected: None,
+            pairs_nav: Nav::default(),
+            dtls_nav: Nav::default(),
+            streams: Vec::new(),
+            streams_nav: Nav::default(),
+            all_streams: false,
+            chart_scope: ChartScope::Session,
+            chart: Chart::default(),
+            packets: Packets {
+                matched: 0,
+                rows: Vec::new(),
+                nav: Nav::default(),
+                follow: false,
+                pane: Pane::List,
+                detail: None,
+                tree_nav: Nav::default(),
+                all: false,
+                selected_number: None,
+            },
+            nat_servers: Vec::new(),
+            nat: NatState::Idle,
+            options: Options::default(),
+        }
+    }
+
+    fn is_live(&self) -> bool {
+        matches!(self.mode, Mode::Live { .. })
+    }
+
+    /// The filter in effect (the prompt's text while typing), lower-cased words.
+    pub fn filter_words(&self) -> Vec<String> {
+        self.editing
+            .as_deref()
+            .unwrap_or(&self.filter)
+            .split_whitespace()
+            .map(str::to_ascii_lowercase)
+            .collect()
+    }
+
+    fn matches(words: &[String], haystack: &str) -> bool {
+        words.iter().all(|w| haystack.contains(w.as_str()))
+    }
+
+    /// Takes a new snapshot (unless paused) and rebuilds every view's data.
+    pub fn refresh(&mut self, state: &mut CaptureState) {
+        self.status = Status {
+            progress: state.progress.clone(),
+            kernel: state.kernel,
+            error: state.error.clone(),
+            ring_len: state.ring.len(),
+            ring_capacity: state.ring.capacity(),
+            ring_evicted: state.ring.evicted(),
+        };
+        if !self.paused {
+            self.snap = Snapshot::take(&state.engine, &self.options);
+        }
+        self.rebuild_rows();
+        self.update_view(state);
+    }
+
+    fn rebuild_rows(&mut self) {
+        let words = self.filter_words();
+        let mut rows = model::rows(&self.snap);
+        if !words.is_empty() {
+            rows.retain(|r| Self::matches(&words, &r.haystack()));
+        }
+        self.rows = rows;
+        if let Some(i) = self
+            .selected
+            .and_then(|k| self.rows.iter().position(|r| r.key == k))
+        {
+            self.rows_nav.sel = i;
+        }
+        let h = ui::list_height(self.size, View::Sessions);
+        self.rows_nav.fit(self.rows.len(), h);
+        self.selected = self.rows.get(self.rows_nav.sel).map(|r| r.key);
+    }
+
+    /// The selected Sessions-view row.
+    pub fn selected_row(&self) -> Option<&Row> {
+        self.rows.get(self.rows_nav.sel)
+    }
+
+    /// The selected ICE session.
+    pub fn selected_session(&self) -> Option<&rtcscope_analysis::snapshot::SessionSnapshot> {
+        match self.selected? {
+            RowKey::Session(id) => self.snap.sessions.iter().find(|s| s.session.id == id),
+            RowKey::Flow(_) => None,
+        }
+    }
+
+    /// The time window of charts and sparklines: the whole capture, or the last minute live.
+    pub fn window(&self) -> (i64, i64) {
+        let (s, e) = (
+            self.snap.start_ns.unwrap_or(0),
+            self.snap.end_ns.unwrap_or(0),
+        );
+        let s = if self.is_live() {
+            s.max(e - LIVE_WINDOW_NS)
+        } else {
+            s
+        };
+        (s, e.max(s + 1))
+    }
+
+    fn flow_in_selection(&self, key: &FlowKey) -> bool {
+        self.selected_row()
+            .is_some_and(|r| r.flows.iter().any(|(k, _)| k == key))
+    }
+
+    /// DTLS associations of the selection (all of them when the selection has none).
+    pub fn dtls_list(&self) -> Vec<usize> {
+        let words = self.filter_words();
+        let all: Vec<usize> = (0..self.snap.dtls.len())
+            .filter(|&i| {
+                let d = &self.snap.dtls[i];
+                let hay = format!(
+                    "{} {} {} {}",
+                    d.a,
+                    d.b,
+                    d.version.as_deref().unwrap_or(""),
+                    d.cipher_suite.as_deref().unwrap_or("")
+                )
+                .to_ascii_lowercase();
+                Self::matches(&words, &hay)
+            })
+            .collect();
+        let mine: Vec<usize> = all
+            .iter()
+            .copied()
+            .filter(|&i| {
+                let d = &self.snap.dtls[i];
+                self.flow_in_selection(
+                    &FlowKey::of(rtcscope_analysis::flow::Transport::Udp, d.a, d.b, d.relay).0,
+                )
+            })
+            .collect();
+        if mine.is_empty() {
+            all
+        } else {
+            mine
+        }
+    }
+
+    /// Pairs of the selected session, filtered, by first check.
+    pub fn pair_list(&self) -> Vec<usize> {
+        let Some(s) = self.selected_session() else {
+            return Vec::new();
+        };
+        let words = self.filter_words();
+        let mut v: Vec<usize> = (0..s.pairs.len())
+            .filter(|&i| {
+                let p = &s.pairs[i];
+                let hay = format!(
+                    "{} {} {:?}{}",
+                    p.pair.local,
+                    p.pair.remote,
+                    p.state,
+                    if p.pair.nominated { " nominated" } else { "" }
+                )
+                .to_ascii_lowercase();
+                Self::matches(&words, &hay)
+            })
+            .collect();
+        v.sort_by_key(|&i| (s.pairs[i].pair.first_ns, s.pairs[i].pair.id));
+        v
+    }
+
+    /// Rebuilds what the current view draws from the capture side (sparklines, chart,
+    /// packets).
+    pub fn update_view(&mut self, state: &mut CaptureState) {
+        let engine = &state.engine;
+        let (ws, we) = self.window();
+        match self.view {
+            View::Sessions => {
+                let h = ui::list_height(self.size, View::Sessions);
+                self.rows_nav.fit(self.rows.len(), h);
+                let end = (self.rows_nav.offset + h).min(self.rows.len());
+                self.sparks = (self.rows_nav.offset..end)
+                    .map(|i| {
+                        let c =
+                            snapshot::flows_chart(engine, &self.rows[i].flows, ws, we, SPARK_BINS);
+                        (i, c.iter().map(|b| b[0] + b[1]).collect())
+                    })
+                    .collect();
+            }
+            View::Ice => {
+                let n = self.pair_list().len();
+                self.pairs_nav.fit(n, ui::list_height(self.size, View::Ice));
+            }
+            View::Dtls => {
+                let n = self.dtls_list().len();
+                self.dtls_nav.fit(n, ui::list_height(self.size, View::Dtls));
+            }
+            View::Streams => {
+                self.rebuild_streams();
+                self.streams_nav.fit(
+                    self.streams.len(),
+                    ui::list_height(self.size, View::Streams),
+                );
+                self.chart = self.build_chart(engine, ws, we);
+            }
+            View::Packets => self.rebuild_packets(&mut state.ring),
+            View::Nat => {}
+        }
+    }
+
+    fn rebuild_streams(&mut self) {
+        let words = self.filter_words();
+        let snap = &self.snap;
+        let mut v: Vec<usize> = (0..snap.streams.len())
+            .filter(|&i| {
+                let s = &snap.streams[i];
+                let hay = format!(
+                    "{:08x} {} {} {} {} {:?}",
+                    s.key.ssrc,
+                    s.key.ssrc,
+                    s.codec.as_deref().unwrap_or(""),
+                    s.src,
+                    s.dst,
+                    s.kind
+                )
+                .to_ascii_lowercase();
+                Self::matches(&words, &hay)
+            })
+            .collect();
+        if !self.all_streams {
+            let mine: Vec<usize> = v
+                .iter()
+                .copied()
+                .filter(|&i| self.flow_in_selection(&snap.streams[i].key.flow))
+                .collect();
+            if !mine.is_empty() || self.selected_session().is_some() {
+                v = mine;
+            }
+        }
+        v.sort_by(|&x, &y| {
+            let (a, b) = (&snap.streams[x], &snap.streams[y]);
+            (a.relay, a.src, a.dst, a.first_ns, a.key.ssrc)
+                .cmp(&(b.relay, b.src, b.dst, b.first_ns, b.key.ssrc))
+        });
+        self.streams = v;
+    }
+
+    /// The selected stream's key.
+    pub fn selected_stream(&self) -> Option<StreamKey> {
+        self.streams
+            .get(self.streams_nav.sel)
+            .map(|&i| self.snap.streams[i].key)
+    }
+
+    fn build_chart(&self, engine: &rtcscope_analysis::Engine, ws: i64, we: i64) -> Chart {
+        let bins = ui::chart_bins(self.size);
+        let bin_ns = ((we - ws) / bins as i64).max(1);
+        let row = self.selected_row();
+        let name = |r: &Row| format!("{} ⇄ {}", r.a, r.b);
+        let (title, legends, data) = match (self.chart_scope, self.selected_stream(), row) {
+            (ChartScope::Stream, Some(k), _) => {
+                let s = self
+                    .streams
+                    .iter()
+                    .map(|&i| &self.snap.streams[i])
+                    .find(|s| s.key == k);
+                let (src, dst) = s.map_or((k.flow.lo, k.flow.hi), |s| (s.src, s.dst));
+                (
+                    format!("stream SSRC {:#010x}", k.ssrc),
+                    [format!("{src} → {dst}"), String::new()],
+                    snapshot::stream_chart(engine, &k, ws, we, bins),
+                )
+            }
+            (ChartScope::Flow, Some(k), _) => (
+                format!("flow {} ⇄ {}", k.flow.lo, k.flow.hi),
+                [
+                    format!("{} → {}", k.flow.lo, k.flow.hi),
+                    format!("{} → {}", k.flow.hi, k.flow.lo),
+                ],
+                snapshot::flows_chart(engine, &[(k.flow, false)], ws, we, bins),
+            ),
+            (_, _, Some(r)) => (
+                match r.key {
+                    RowKey::Session(id) => format!("session {id}: {}", name(r)),
+                    RowKey::Flow(_) => format!("flow {}", name(r)),
+                },
+                [format!("{} → {}", r.a, r.b), format!("{} → {}", r.b, r.a)],
+                snapshot::flows_chart(engine, &r.flows, ws, we, bins),
+            ),
+            _ => (
+                String::from("nothing selected"),
+                Default::default(),
+                Vec::new(),
+            ),
+        };
+        Chart {
+            title,
+            legends,
+            start_ns: ws,
+            bin_ns,
+            bins: data,
+        }
+    }
+
+    fn rebuild_packets(&mut self, ring: &mut PacketRing) {
+        let words = self.filter_words();
+        let wire: Vec<_> = if self.packets.all {
+            Vec::new()
+        } else {
+            self.selected_row()
+                .map(|r| r.wire.clone())
+                .unwrap_or_default()
+        };
+        let frozen = if self.paused { self.frozen_at } else { None };
+        let start = self.snap.start_ns.unwrap_or(0);
+        let mut matched: Vec<usize> = Vec::new();
+        for (i, p) in ring.iter_mut().enumerate() {
+            if frozen.is_some_and(|f| p.number > f) {
+                break;
+            }
+            if !wire.is_empty() && !wire.iter().any(|&(a, b)| p.between(a, b)) {
+                continue;
+            }
+            if !words.is_empty() {
+                let ep = p
+                    .endpoints
+                    .map(|(s, d)| format!("{s} {d}"))
+                    .unwrap_or_default();
+                let num = p.number;
+                let sm = p.summary();
+                let hay = format!("{num} {ep} {} {}", sm.protocol, sm.info).to_ascii_lowercase();
+                if !Self::matches(&words, &hay) {
+                    continue;
+                }
+            }
+            matched.push(i);
+        }
+        let pk = &mut self.packets;
+        pk.matched = matched.len();
+        // Keep the same packet selected as the list moves; follow the tail when asked.
+        if pk.follow {
+            pk.nav.sel = matched.len().saturating_sub(1);
+        } else if let Some(n) = pk.selected_number {
+            let numbers: Vec<u64> = matched
+                .iter()
+                .filter_map(|&i| ring.get_mut(i).map(|p| p.number))
+                .collect();
+            pk.nav.sel = match numbers.binary_search(&n) {
+                Ok(i) | Err(i) => i,
+            };
+        }
+        let h = ui::list_height(self.size, View::Packets);
+        pk.nav.fit(matched.len(), h);
+        let end = (pk.nav.offset + h).min(matched.len());
+        pk.rows = matched[pk.nav.offset..end]
+            .iter()
+            .filter_map(|&i| {
+                let p = ring.get_mut(i)?;
+                let (src, dst) = p
+                    .endpoints
+                    .map(|(s, d)| (s.to_string(), d.to_string()))
+                    .unwrap_or_default();
+                let (number, ts, len) = (p.number, p.ts_nanos, p.data.len());
+                let sm = p.summary().clone();
+                Some(PacketRow {
+                    number,
+                    offset_ns: i64::try_from(ts).unwrap_or(i64::MAX) - start,
+                    src,
+                    dst,
+                    protocol: sm.protocol,
+                    len,
+                    info: sm.info,
+                })
+            })
+            .collect();
+        let sel = matched.get(pk.nav.sel).and_then(|&i| ring.get_mut(i));
+        pk.selected_number = sel.as_ref().map(|p| p.number);
+        match sel {
+            Some(p) if pk.detail.as_ref().map(|d| d.number) != Some(p.number) => {
+                let f = dissect_frame(p.number, p.ts_nanos, p.link, &p.data, p.orig_len);
+                let mut tree = Vec::new();
+                flatten(&f.frame, 0, &mut tree);
+                for m in &f.messages {
+                    flatten(&m.tree, 0, &mut tree);
+                }
+                // Start on the first message (the frame node covers every byte).
+                let first_message = tree.iter().skip(1).position(|t| t.depth == 0);
+                pk.detail = Some(Detail {
+                    number: p.number,
+                    tree,
+                    bytes: p.data.to_vec(),
+                });
+                pk.tree_nav = Nav {
+                    sel: first_message.map_or(0, |i| i + 1),
+                    offset: 0,
+                };
+            }
+            Some(_) => {}
+            None => pk.detail = None,
+        }
+        let tree_len = pk.detail.as_ref().map_or(0, |d| d.tree.len());
+        pk.tree_nav.fit(tree_len, ui::tree_height(self.size));
+    }
+
+    /// Handles one input. The caller then calls [`App::update_view`] (or [`App::refresh`])
+    /// and redraws.
+    pub fn handle(&mut self, event: &Event) -> Action {
+        match event {
+            Event::Key(k) if k.kind != KeyEventKind::Release => self.key(*k),
+            Event::Mouse(m) => {
+                self.mouse(*m);
+                Action::None
+            }
+            Event::Resize(w, h) => {
+                self.size = Rect::new(0, 0, *w, *h);
+                Action::None
+            }
+            _ => Action::None,
+        }
+    }
+
+    fn key(&mut self, k: KeyEvent) -> Action {
+        let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
+        if ctrl && matches!(k.code, KeyCode::Char('c') | KeyCode::Char('q')) {
+            return Action::Quit;
+        }
+        if let Some(buf) = self.editing.as_mut() {
+            match k.code {
+                KeyCode::Enter => {
+                    self.filter = self.editing.take().unwrap_or_default();
+                }
+                KeyCode::Esc => self.editing = None,
+                KeyCode::Backspace => {
+                    buf.pop();
+                }
+                KeyCode::Char(c) if !ctrl => buf.push(c),
+                _ => {}
+            }
+            self.rebuild_rows();
+            return Action::None;
+        }
+        if self.help {
+            // Any key closes the overlay; q still quits.
+            self.help = false;
+            return if k.code == KeyCode::Char('q') {
+                Action::Quit
+            } else {
+                Action::None
+            };
+        }
+        match k.code {
+            KeyCode::Char('q') => return Action::Quit,
+            KeyCode::Char('?') | KeyCode::F(1) => self.help = true,
+            KeyCode::Char(c @ '1'..='6') => {
+                self.view = View::ALL[(c as u8 - b'1') as usize];
+            }
+            KeyCode::Tab => self.view = View::ALL[(self.view.index() + 1) % View::ALL.len()],
+            KeyCode::BackTab => {
+                self.view = View::ALL[(self.view.index() + View::ALL.len() - 1) % View::ALL.len()]
+            }
+            KeyCode::Char('/') => self.editing = Some(self.filter.clone()),
+            KeyCode::Esc => {
+                self.filter.clear();
+                self.rebuild_rows();
+            }
+            KeyCode::Char('p') | KeyCode::Char(' ') => {
+                self.paused = !self.paused;
+                self.frozen_at = self.paused.then_some(self.snap.counters.packets);
+            }
+            KeyCode::Char(']') => self.move_session(1),
+            KeyCode::Char('[') => self.move_session(-1),
+            KeyCode::Char('a') => match self.view {
+                View::Streams => self.all_streams = !self.all_streams,
+                View::Packets => self.packets.all = !self.packets.all,
+                _ => {}
+            },
+            KeyCode::Char('c') if self.view == View::Streams => {
+                self.chart_scope = match self.chart_scope {
+                    ChartScope::Session => ChartScope::Flow,
+                    ChartScope::Flow => ChartScope::Stream,
+                    ChartScope::Stream => ChartScope::Session,
+                };
+            }
+            KeyCode::Char('r') | KeyCode::Enter
+                if self.view == View::Nat
+                    && !matches!(self.nat, NatState::Running)
+                    && !self.nat_servers.is_empty() =>
+            {
+                self.nat = NatState::Running;
+                return Action::RunNat;
+            }
+            KeyCode::Enter if self.view == View::Sessions => self.view = View::Ice,
+            KeyCode::Left | KeyCode::Char('h') if self.view == View::Packets => {
+                self.packets.pane = Pane::List
+            }
+            KeyCode::Right | KeyCode::Char('l') if self.view == View::Packets => {
+                self.packets.pane = Pane::Tree
+            }
+            KeyCode::Down | KeyCode::Char('j') => self.move_sel(1),
+            KeyCode::Up | KeyCode::Char('k') => self.move_sel(-1),
+            KeyCode::PageDown => self.move_sel(self.page()),
+            KeyCode::PageUp => self.move_sel(-self.page()),
+            KeyCode::Home | KeyCode::Char('g') => self.move_sel(isize::MIN / 2),
+            KeyCode::End | KeyCode::Char('G') => {
+                self.move_sel(isize::MAX / 2);
+                if self.view == View::Packets && self.packets.pane == Pane::List {
+                    self.packets.follow = true;
+                }
+            }
+            _ => {}
+        }
+        Action::None
+    }
+
+    fn page(&self) -> isize {
+        ui::list_height(self.size, self.view).max(2) as isize - 1
+    }
+
+    fn move_session(&mut self, delta: isize) {
+        self.rows_nav.step(delta, self.rows.len());
+        self.selected = self.rows.get(self.rows_nav.sel).map(|r| r.key);
+        self.pairs_nav = Nav::default();
+        self.dtls_nav = Nav::default();
+        self.streams_nav = Nav::default();
+        self.packets.nav = Nav::default();
+        self.packets.selected_number = None;
+        self.packets.follow = false;
+    }
+
+    fn move_sel(&mut self, delta: isize) {
+        match self.view {
+            View::Sessions => self.move_session(delta),
+            View::Ice => {
+                let n = self.pair_list().len();
+                self.pairs_nav.step(delta, n);
+            }
+            View::Dtls => {
+                let n = self.dtls_list().len();
+                self.dtls_nav.step(delta, n);
+            }
+            View::Streams => self.streams_nav.step(delta, self.streams.len()),
+            View::Packets => match self.packets.pane {
+                Pane::List => {
+                    self.packets.nav.step(delta, self.packets.matched);
+                    self.packets.follow = false;
+                    // The row list covers the screen only; the new selection is resolved by
+                    // position on the next update.
+                    self.packets.selected_number = None;
+                }
+                Pane::Tree => {
+                    let n = self.packets.detail.as_ref().map_or(0, |d| d.tree.len());
+                    self.packets.tree_nav.step(delta, n);
+                }
+            },
+            View::Nat => {}
+        }
+    }
+
+    fn mouse(&mut self, m: MouseEvent) {
+        let at = Position::new(m.column, m.row);
+        match m.kind {
+            MouseEventKind::Down(MouseButton::Left) => {
+                if let Some(v) = ui::tab_at(self.size, at) {
+                    self.view = v;
+                    return;
+                }
+                if self.view == View::Packets && ui::tree_area(self.size).contains(at) {
+                    self.packets.pane = Pane::Tree;
+                    let a = ui::tree_area(self.size);
+                    let i =
+                        self.packets.tree_nav.offset + usize::from(at.y.saturating_sub(a.y + 1));
+                    let n = self.packets.detail.as_ref().map_or(0, |d| d.tree.len());
+                    if i < n {
+                        self.packets.tree_nav.sel = i;
+                    }
+                    return;
+                }
+                if let Some(r) = ui::list_row_at(self.size, self.view, at) {
+                    let nav = match self.view {
+                        View::Sessions => self.rows_nav,
+                        View::Ice => self.pairs_nav,
+                        View::Dtls => self.dtls_nav,
+                        View::Streams => self.streams_nav,
+                        View::Packets => self.packets.nav,
+                        View::Nat => return,
+                    };
+                    let target = nav.offset + r;
+                    self.move_sel(target as isize - nav.sel as isize);
+                    if self.view == View::Packets {
+                        self.packets.pane = Pane::List;
+                    }
+                }
+            }
+            MouseEventKind::ScrollDown => self.move_sel(3),
+            MouseEventKind::ScrollUp => self.move_sel(-3),
+            _ => {}
+        }
+    }
+
+    /// Records the NAT check's outcome.
+    pub fn nat_finished(&mut self, reports: Vec<rtcscope_nat::Report>, errors: Vec<String>) {
+        self.nat = NatState::Done { reports, errors };
+    }
+}
+
+fn flatten(n: &Node, depth: usize, out: &mut Vec<TreeLine>) {
+    out.push(TreeLine {
+        depth,
+        text: match &n.value {
+            Some(v) => format!("{}: {v}", n.label),
+            None => n.label.clone(),
+        },
+        range: n.range.clone(),
+        warning: false,
+    });
+    for w in &n.warnings {
+        out.push(TreeLine {
+            depth: depth + 1,
+            text: format!("⚠ {w}"),
+            range: n.range.clone(),
+            warning: true,
+        });
+    }
+    for c in &n.children {
+        flatten(c, depth + 1, out);
+    }
+}

@@ -1,0 +1,191 @@
+//! The packet view's memory: the raw bytes of the most recent packets, bounded by count and by
+//! bytes, dissected only when shown.
+//!
+//! Addresses are decoded once on arrival (zero-copy, cheap) so the list can be filtered to a
+//! session or a flow without dissecting; the summary line (protocol, info) is computed the
+//! first time a packet is shown or searched and kept with it.
+
+use rtcscope_capture::link::{decode, LinkType};
+use rtcscope_dissect::dissect_frame;
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+
+/// Packets kept by default.
+pub const DEFAULT_MAX_PACKETS: usize = 10_000;
+/// Bytes of packet data kept by default.
+pub const DEFAULT_MAX_BYTES: usize = 32 << 20;
+
+/// The protocol and info columns of a packet, as the dissector writes them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Summary {
+    /// Protocol column (`STUN`, `DTLS`, `RTP`, ...).
+    pub protocol: &'static str,
+    /// Info column.
+    pub info: String,
+}
+
+/// One packet kept in the ring.
+#[derive(Clone, Debug)]
+pub struct RingPacket {
+    /// Packet number in the capture.
+    pub number: u64,
+    /// Capture time (ns since the epoch).
+    pub ts_nanos: i128,
+    /// Link type of `data`.
+    pub link: LinkType,
+    /// Length on the wire.
+    pub orig_len: u32,
+    /// The captured bytes.
+    pub data: Box<[u8]>,
+    /// Source and destination, when the frame is UDP or TCP.
+    pub endpoints: Option<(SocketAddr, SocketAddr)>,
+    summary: Option<Summary>,
+}
+
+impl RingPacket {
+    /// The protocol and info columns, dissecting the packet the first time.
+    pub fn summary(&mut self) -> &Summary {
+        let (number, ts, link, orig) = (self.number, self.ts_nanos, self.link, self.orig_len);
+        let data = &self.data;
+        self.summary.get_or_insert_with(|| {
+            let f = dissect_frame(number, ts, link, data, orig);
+            Summary {
+                protocol: match f.protocol() {
+                    "" => f.transport.unwrap_or("?"),
+                    p => p,
+                },
+                info: f.info(),
+            }
+        })
+    }
+
+    /// True when the packet travels between `a` and `b`, either way.
+    pub fn between(&self, a: SocketAddr, b: SocketAddr) -> bool {
+        self.endpoints
+            .is_some_and(|(s, d)| (s == a && d == b) || (s == b && d == a))
+    }
+}
+
+/// The most recent packets, within a packet count and a byte budget.
+#[derive(Debug)]
+pub struct PacketRing {
+    packets: VecDeque<RingPacket>,
+    bytes: usize,
+    max_packets: usize,
+    max_bytes: usize,
+    evicted: u64,
+}
+
+impl Default for PacketRing {
+    fn default() -> Self {
+        Self::new(DEFAULT_MAX_PACKETS, DEFAULT_MAX_BYTES)
+    }
+}
+
+impl PacketRing {
+    /// A ring keeping at most `max_packets` packets and `max_bytes` bytes of packet data.
+    pub fn new(max_packets: usize, max_bytes: usize) -> Self {
+        PacketRing {
+            packets: VecDeque::new(),
+            bytes: 0,
+            max_packets: max_packets.max(1),
+            max_bytes,
+            evicted: 0,
+        }
+    }
+
+    /// Keeps a copy of a packet, dropping the oldest ones beyond the limits.
+    pub fn push(
+        &mut self,
+        number: u64,
+        ts_nanos: i128,
+        link: LinkType,
+        data: &[u8],
+        orig_len: u32,
+    ) {
+        let endpoints = match decode(link, data) {
+            Ok(Ok(d)) => Some((d.src, d.dst)),
+            _ => None,
+        };
+        self.bytes += data.len();
+        self.packets.push_back(RingPacket {
+            number,
+            ts_nanos,
+            link,
+            orig_len,
+            data: data.into(),
+            endpoints,
+            summary: None,
+        });
+        while self.packets.len() > self.max_packets
+            || (self.bytes > self.max_bytes && self.packets.len() > 1)
+        {
+            if let Some(old) = self.packets.pop_front() {
+                self.bytes -= old.data.len();
+                self.evicted += 1;
+            }
+        }
+    }
+
+    /// Packets held.
+    pub fn len(&self) -> usize {
+        self.packets.len()
+    }
+
+    /// True when no packet is held.
+    pub fn is_empty(&self) -> bool {
+        self.packets.is_empty()
+    }
+
+    /// Bytes of packet data held.
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    /// The packet-count limit.
+    pub fn capacity(&self) -> usize {
+        self.max_packets
+    }
+
+    /// Packets dropped from the ring so far (older than what it holds).
+    pub fn evicted(&self) -> u64 {
+        self.evicted
+    }
+
+    /// The packets held, oldest first.
+    pub fn iter(&self) -> impl Iterator<Item = &RingPacket> {
+        self.packets.iter()
+    }
+
+    /// The packet at `index` (0 = oldest held).
+    pub fn get_mut(&mut self, index: usize) -> Option<&mut RingPacket> {
+        self.packets.get_mut(index)
+    }
+
+    /// The packets held, oldest first, mutably (to fill summaries).
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut RingPacket> {
+        self.packets.iter_mut()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounded_by_count_and_bytes() {
+        let mut r = PacketRing::new(3, 1000);
+        for n in 1..=5u64 {
+            r.push(n, 0, LinkType::ETHERNET, &[0u8; 100], 100);
+        }
+        assert_eq!(r.len(), 3);
+        assert_eq!(r.evicted(), 2);
+        assert_eq!(r.iter().map(|p| p.number).collect::<Vec<_>>(), [3, 4, 5]);
+        let mut r = PacketRing::new(100, 250);
+        for n in 1..=5u64 {
+            r.push(n, 0, LinkType::ETHERNET, &[0u8; 100], 100);
+        }
+        assert_eq!(r.len(), 2);
+        assert!(r.bytes() <= 250);
+    }
+}

@@ -1,0 +1,203 @@
+//! Where packets come from: a capture file loaded on its own thread, or a live capture on its
+//! own thread. Both feed the engine and the packet ring inside a [`Shared`] state that the UI
+//! locks briefly each tick to take its snapshot.
+
+use crate::ring::PacketRing;
+use rtcscope_analysis::{Config, Engine};
+use rtcscope_capture::live::{LiveCapture, LiveStats};
+use rtcscope_capture::CaptureReader;
+use std::io::Read;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// Packets fed per lock while loading a file (the UI gets the lock between batches).
+const FILE_BATCH: usize = 512;
+
+/// How far a source has got.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Progress {
+    /// Reading a file: bytes read and the file's size when known.
+    Loading {
+        /// Bytes consumed.
+        read: u64,
+        /// File size (none for standard input).
+        total: Option<u64>,
+    },
+    /// The whole file was read.
+    Loaded,
+    /// Capturing live.
+    Live,
+    /// The live capture stopped (error or end).
+    Stopped,
+}
+
+/// Everything the capture side produces.
+pub struct CaptureState {
+    /// The analysis engine.
+    pub engine: Engine,
+    /// The most recent packets, raw.
+    pub ring: PacketRing,
+    /// Loading or capturing.
+    pub progress: Progress,
+    /// Kernel counters of a live capture.
+    pub kernel: Option<LiveStats>,
+    /// What stopped the source early (a damaged file, a capture error).
+    pub error: Option<String>,
+}
+
+impl CaptureState {
+    /// A fresh state.
+    pub fn new(config: Config, ring: PacketRing, progress: Progress) -> Self {
+        CaptureState {
+            engine: Engine::new(config),
+            ring,
+            progress,
+            kernel: None,
+            error: None,
+        }
+    }
+
+    /// Feeds one packet to the engine and the ring.
+    pub fn feed(
+        &mut self,
+        number: u64,
+        ts_nanos: i128,
+        link: rtcscope_capture::LinkType,
+        data: &[u8],
+        orig_len: u32,
+    ) {
+        self.engine
+            .feed_frame(number, ts_nanos, link, data, orig_len);
+        self.ring.push(number, ts_nanos, link, data, orig_len);
+    }
+
+    /// Reads a whole capture synchronously (for tests and benchmarks).
+    pub fn load<R: Read + Send>(&mut self, source: R) -> Result<(), String> {
+        let mut reader = CaptureReader::new(source).map_err(|e| e.to_string())?;
+        loop {
+            match reader.next_packet() {
+                Ok(Some(p)) => self.feed(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len),
+                Ok(None) => break,
+                Err(e) => {
+                    self.error = Some(e.to_string());
+                    break;
+                }
+            }
+        }
+        finish_file(self, &reader);
+        Ok(())
+    }
+}
+
+fn finish_file(state: &mut CaptureState, reader: &CaptureReader<'_>) {
+    let drops: Option<u64> = reader
+        .interfaces()
+        .iter()
+        .map(|i| i.dropped)
+        .try_fold(0u64, |acc, d| d.map(|d| acc + d));
+    if let Some(d) = drops {
+        state.engine.set_capture_drops(d);
+    }
+    state.progress = Progress::Loaded;
+}
+
+/// The state shared between the capture thread and the UI.
+#[derive(Clone)]
+pub struct Shared(Arc<Mutex<CaptureState>>);
+
+impl Shared {
+    /// Wraps a state.
+    pub fn new(state: CaptureState) -> Self {
+        Shared(Arc::new(Mutex::new(state)))
+    }
+
+    /// Locks the state. A panic on the capture thread poisons the lock; the data is still
+    /// consistent packet by packet, so the UI keeps showing it.
+    pub fn lock(&self) -> MutexGuard<'_, CaptureState> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Loads a capture on its own thread, in batches, updating [`Progress::Loading`]; `stop`
+/// ends it early.
+pub fn spawn_file_loader<R: Read + Send + 'static>(
+    shared: Shared,
+    source: R,
+    total: Option<u64>,
+    stop: Arc<AtomicBool>,
+) -> JoinHandle<()> {
+    std::thread::Builder::new()
+        .name("rtcscope-load".into())
+        .spawn(move || {
+            let mut reader = match CaptureReader::new(source) {
+                Ok(r) => r,
+                Err(e) => {
+                    let mut s = shared.lock();
+                    s.error = Some(format!("not a capture: {e}"));
+                    s.progress = Progress::Loaded;
+                    return;
+                }
+            };
+            'outer: while !stop.load(Ordering::Relaxed) {
+                let mut s = shared.lock();
+                for _ in 0..FILE_BATCH {
+                    match reader.next_packet() {
+                        Ok(Some(p)) => {
+                            s.feed(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len)
+                        }
+                        Ok(None) => break 'outer,
+                        Err(e) => {
+                            s.error = Some(e.to_string());
+                            break 'outer;
+                        }
+                    }
+                }
+                s.progress = Progress::Loading {
+                    read: reader.bytes_read(),
+                    total,
+                };
+            }
+            finish_file(&mut shared.lock(), &reader);
+        })
+        .expect("spawning the loader thread")
+}
+
+/// Captures live on its own thread until `stop`; kernel counters are refreshed twice a
+/// second.
+pub fn spawn_live(shared: Shared, mut cap: LiveCapture, stop: Arc<AtomicBool>) -> JoinHandle<()> {
+    std::thread::Builder::new()
+        .name("rtcscope-capture".into())
+        .spawn(move || {
+            // Read the kernel's counters right away, so the drop line shows from the start.
+            let mut last_stats = Instant::now()
+                .checked_sub(Duration::from_secs(1))
+                .unwrap_or_else(Instant::now);
+            while !stop.load(Ordering::Relaxed) {
+                match cap.next_packet() {
+                    Ok(Some(p)) => {
+                        shared
+                            .lock()
+                            .feed(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len);
+                    }
+                    Ok(None) => {}
+                    Err(e) => {
+                        let mut s = shared.lock();
+                        s.error = Some(e.to_string());
+                        s.progress = Progress::Stopped;
+                        return;
+                    }
+                }
+                if last_stats.elapsed() >= Duration::from_millis(500) {
+                    last_stats = Instant::now();
+                    if let Ok(st) = cap.stats() {
+                        let mut s = shared.lock();
+                        s.engine.set_capture_drops(st.dropped + st.if_dropped);
+                        s.kernel = Some(st);
+                    }
+                }
+            }
+        })
+        .expect("spawning the capture thread")
+}

@@ -1,0 +1,161 @@
+//! Rendered frames of every view on the real browser recordings, snapshotted with insta, so a
+//! change in what the user sees shows up in review. Times come from the captures, so frames
+//! are reproducible. CI never writes snapshots (`INSTA_UPDATE=no`).
+
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::Terminal;
+use rtcscope_analysis::Config;
+use rtcscope_tui::ring::PacketRing;
+use rtcscope_tui::{ui, App, CaptureState, Mode, Progress};
+use std::path::Path;
+
+fn load(rel: &str) -> CaptureState {
+    let path = rtcscope_testkit::workspace_root().join(rel);
+    let mut state = CaptureState::new(Config::default(), PacketRing::default(), Progress::Loaded);
+    state
+        .load(std::fs::File::open(&path).expect("fixture"))
+        .expect("a capture");
+    state
+}
+
+fn app(rel: &str, w: u16, h: u16) -> App {
+    let name = Path::new(rel).to_string_lossy().into_owned();
+    let mut app = App::new(Mode::File { path: name }, w, h);
+    app.nat_servers = vec![];
+    app
+}
+
+fn key(app: &mut App, state: &mut CaptureState, c: KeyCode) {
+    app.handle(&Event::Key(KeyEvent::new(c, KeyModifiers::NONE)));
+    app.update_view(state);
+}
+
+fn text(buf: &Buffer) -> String {
+    let area = buf.area;
+    let mut out = String::new();
+    for y in 0..area.height {
+        let mut line = String::new();
+        for x in 0..area.width {
+            line.push_str(buf[(x, y)].symbol());
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn draw(app: &App) -> String {
+    let mut t = Terminal::new(TestBackend::new(app.size.width, app.size.height)).unwrap();
+    t.draw(|f| ui::render(f, app)).unwrap();
+    text(t.backend().buffer())
+}
+
+/// Every view of one recording at one size.
+fn views(rel: &str, name: &str, w: u16, h: u16) {
+    let mut state = load(rel);
+    let mut app = app(rel, w, h);
+    app.refresh(&mut state);
+    for (k, view) in ["sessions", "ice", "dtls", "streams", "packets", "nat"]
+        .iter()
+        .enumerate()
+    {
+        key(
+            &mut app,
+            &mut state,
+            KeyCode::Char((b'1' + k as u8) as char),
+        );
+        insta::assert_snapshot!(format!("{name}_{w}x{h}_{view}"), draw(&app));
+    }
+}
+
+#[test]
+fn direct_call_120x40() {
+    views("fixtures/webrtc/direct/capture.pcapng", "direct", 120, 40);
+}
+
+#[test]
+fn direct_call_80x24() {
+    views("fixtures/webrtc/direct/capture.pcapng", "direct", 80, 24);
+}
+
+#[test]
+fn relay_call_120x40() {
+    views("fixtures/webrtc/relay/capture.pcapng", "relay", 120, 40);
+}
+
+#[test]
+fn turn_udp_120x40() {
+    views("fixtures/captures/turn-udp.pcapng", "turn_udp", 120, 40);
+}
+
+#[test]
+fn direct_call_facts_on_screen() {
+    // Concrete facts of the recording, independent of the snapshot files.
+    let rel = "fixtures/webrtc/direct/capture.pcapng";
+    let mut state = load(rel);
+    let mut app = app(rel, 120, 40);
+    app.refresh(&mut state);
+    let s = draw(&app);
+    assert!(s.contains("10.20.1.2:34409 ⇄ 10.20.2.2:52231"), "{s}");
+    assert!(s.contains("connected"), "{s}");
+    key(&mut app, &mut state, KeyCode::Char('3'));
+    let s = draw(&app);
+    assert!(s.contains("DTLS 1.3"), "{s}");
+    assert!(s.contains("TLS_AES_128_GCM_SHA256"), "{s}");
+    key(&mut app, &mut state, KeyCode::Char('4'));
+    let s = draw(&app);
+    for ssrc in ["0xde5af8f2", "0xe41eb112", "0x28cea191", "0x590c4668"] {
+        assert!(s.contains(ssrc), "{ssrc} missing:\n{s}");
+    }
+}
+
+#[test]
+fn keys_move_panes_and_hex_follows_the_field() {
+    let rel = "fixtures/webrtc/direct/capture.pcapng";
+    let mut state = load(rel);
+    let mut app = app(rel, 120, 40);
+    app.refresh(&mut state);
+    key(&mut app, &mut state, KeyCode::Char('5'));
+    // Packet 1 of the selection is a STUN Binding request; its first field after the message
+    // header is selected and its bytes are highlighted.
+    for _ in 0..4 {
+        key(&mut app, &mut state, KeyCode::Char('j'));
+    }
+    key(&mut app, &mut state, KeyCode::Char('l'));
+    key(&mut app, &mut state, KeyCode::Char('j'));
+    insta::assert_snapshot!("direct_packets_tree_field", draw(&app));
+    let d = app.packets.detail.as_ref().expect("a packet is selected");
+    let sel = &d.tree[app.packets.tree_nav.sel];
+    assert!(sel.depth > 0 && !sel.range.is_empty(), "{sel:?}");
+    // The filter narrows the list to matching packets.
+    key(&mut app, &mut state, KeyCode::Char('h'));
+    app.handle(&Event::Key(KeyEvent::new(
+        KeyCode::Char('/'),
+        KeyModifiers::NONE,
+    )));
+    for c in "client hello".chars() {
+        key(&mut app, &mut state, KeyCode::Char(c));
+    }
+    key(&mut app, &mut state, KeyCode::Enter);
+    assert_eq!(
+        app.packets.matched, 2,
+        "the ClientHello comes in two fragments"
+    );
+    // The help overlay lists every key.
+    key(&mut app, &mut state, KeyCode::Char('?'));
+    let s = draw(&app);
+    for (k, _) in ui::KEYS.iter().filter(|(k, _)| !k.is_empty()) {
+        assert!(s.contains(k), "{k} missing from help:\n{s}");
+    }
+}
+
+#[test]
+fn tiny_terminal_says_so() {
+    let rel = "fixtures/webrtc/direct/capture.pcapng";
+    let mut state = load(rel);
+    let mut app = app(rel, 40, 10);
+    app.refresh(&mut state);
+    assert!(draw(&app).contains("needs at least 60×16"));
+}

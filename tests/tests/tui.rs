@@ -1,0 +1,189 @@
+//! End-to-end tests of the terminal UI: the real `rtcscope` binary driven in tmux, on a
+//! recording and (as root) on a live capture inside network namespaces.
+
+use rtcscope_tests::{bin, Tmux};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+fn tmux_available(test: &str) -> bool {
+    rtcscope_testkit::require_tool(test, "tmux").is_some()
+}
+
+/// A free UDP port on loopback (bound then released).
+fn free_udp_port() -> u16 {
+    std::net::UdpSocket::bind("127.0.0.1:0")
+        .and_then(|s| s.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+struct Kill(Child);
+
+impl Drop for Kill {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn open_recording_through_every_view() {
+    if !tmux_available("open_recording_through_every_view") {
+        return;
+    }
+    let port = free_udp_port();
+    let alt = free_udp_port();
+    let _server = Kill(
+        Command::new(bin())
+            .args(["stun-server", "--primary", "127.0.0.1", "--port"])
+            .arg(port.to_string())
+            .arg("--alt-port")
+            .arg(alt.to_string())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("stun server starts"),
+    );
+    let cmd = format!(
+        "{} open -r fixtures/webrtc/direct/capture.pcapng --nat-server 127.0.0.1:{port}; echo EXITED $?",
+        bin().display()
+    );
+    let t = Tmux::start(&cmd, 120, 40);
+    // Sessions: the call, connected, direct, with its protocols.
+    let s = t.wait_for(&["10.20.1.2:34409 ⇄ 10.20.2.2:52231", "connected"], 20);
+    assert!(s.contains("STUN DTLS RTP RTCP"), "{s}");
+    assert!(s.contains("1783 pkts"), "{s}");
+    // ICE: both agents' pairs, host candidates, the nominated one.
+    t.keys(&["2"]);
+    let s = t.wait_for(&["Candidate pairs", "10.20.2.2:52231", "★"], 5);
+    assert!(s.contains("succeeded"), "{s}");
+    assert!(s.contains("Checks over time"), "{s}");
+    // DTLS: version, cipher, timing.
+    t.keys(&["3"]);
+    let s = t.wait_for(&["DTLS 1.3", "TLS_AES_128_GCM_SHA256", "client_hello"], 5);
+    assert!(s.contains("server_hello"), "{s}");
+    // Streams: the call's SSRCs.
+    t.keys(&["4"]);
+    t.wait_for(&["0xde5af8f2", "0xe41eb112", "0x28cea191", "0x590c4668"], 5);
+    // Packets: the list, the tree with offsets, the hex dump.
+    t.keys(&["5"]);
+    let s = t.wait_for(&["Binding Request", "Fields of packet", "0000  "], 5);
+    assert!(s.contains("[42.."), "byte offsets in the tree:\n{s}");
+    // Help overlay, then close it.
+    t.keys(&["?"]);
+    t.wait_for(&["Keys", "pause / resume"], 5);
+    t.keys(&["?"]);
+    // NAT check against the local STUN server: no NAT on loopback.
+    t.keys(&["6"]);
+    t.wait_for(&["Press r"], 5);
+    t.keys(&["r"]);
+    let s = t.wait_for(&["NAT type", "public address"], 20);
+    assert!(s.contains(&format!("127.0.0.1:{port}")), "{s}");
+    // Quit: the terminal is restored and the exit status is 0.
+    t.keys(&["q"]);
+    let s = t.wait_for(&["EXITED 0"], 10);
+    assert!(
+        !s.contains("Candidate pairs"),
+        "alternate screen left:\n{s}"
+    );
+}
+
+#[test]
+fn ctrl_c_restores_the_terminal() {
+    if !tmux_available("ctrl_c_restores_the_terminal") {
+        return;
+    }
+    let cmd = format!(
+        "{} open fixtures/webrtc/relay/capture.pcapng; echo EXITED $?",
+        bin().display()
+    );
+    let t = Tmux::start(&cmd, 80, 24);
+    t.wait_for(&["relayed", "connected"], 20);
+    // Resizing redraws the whole frame at the new size (the wider layout shows sparklines'
+    // column title).
+    t.resize(120, 30);
+    t.wait_for(&["activity"], 5);
+    t.keys(&["C-c"]);
+    t.wait_for(&["EXITED 0"], 10);
+}
+
+#[test]
+fn live_capture_in_network_namespaces() {
+    if !rtcscope_testkit::require_root("live_capture_in_network_namespaces")
+        || !tmux_available("live_capture_in_network_namespaces")
+    {
+        return;
+    }
+    let id = std::process::id();
+    let (a, b) = (format!("rtcs-a-{id}"), format!("rtcs-b-{id}"));
+    let ip = |args: &[&str]| {
+        let st = Command::new("ip").args(args).status().expect("ip runs");
+        assert!(st.success(), "ip {args:?} failed");
+    };
+    struct Netns(Vec<String>);
+    impl Drop for Netns {
+        fn drop(&mut self) {
+            for n in &self.0 {
+                let _ = Command::new("ip").args(["netns", "del", n]).status();
+            }
+        }
+    }
+    ip(&["netns", "add", &a]);
+    let _cleanup = Netns(vec![a.clone(), b.clone()]);
+    ip(&["netns", "add", &b]);
+    ip(&[
+        "link", "add", "rtcs0", "netns", &a, "type", "veth", "peer", "name", "rtcs1", "netns", &b,
+    ]);
+    ip(&["-n", &a, "addr", "add", "10.77.0.1/24", "dev", "rtcs0"]);
+    ip(&["-n", &b, "addr", "add", "10.77.0.2/24", "dev", "rtcs1"]);
+    for (ns, dev) in [(&a, "rtcs0"), (&b, "rtcs1")] {
+        ip(&["-n", ns, "link", "set", dev, "up"]);
+        ip(&["-n", ns, "link", "set", "lo", "up"]);
+    }
+    let _server = Kill(
+        Command::new("ip")
+            .args(["netns", "exec", &b])
+            .arg(bin())
+            .args(["stun-server", "--primary", "10.77.0.2"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("stun server starts"),
+    );
+    let cmd = format!(
+        "ip netns exec {a} {} live -i rtcs0 -f udp; echo EXITED $?",
+        bin().display()
+    );
+    let t = Tmux::start(&cmd, 120, 40);
+    t.wait_for(&["LIVE", "rtcs0", "kernel drops"], 20);
+    // STUN Binding requests from namespace A to the server in B: the NAT check's traffic.
+    std::thread::sleep(Duration::from_millis(300));
+    let out = Command::new("ip")
+        .args(["netns", "exec", &a])
+        .arg(bin())
+        .args(["nat", "--json", "--timeout", "2", "10.77.0.2:3478"])
+        .output()
+        .expect("nat check runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let s = t.wait_for(&["10.77.0.2:3478", "STUN", "kernel drops 0"], 10);
+    // The selected flow's detail counts its STUN messages.
+    let stun = s
+        .lines()
+        .find_map(|l| l.split("STUN ").nth(1))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse::<u64>().ok());
+    assert!(
+        stun.is_some_and(|n| n >= 2),
+        "no STUN count on screen:\n{s}"
+    );
+    // Pause freezes the display; resume.
+    t.keys(&["p"]);
+    t.wait_for(&["PAUSED"], 5);
+    t.keys(&["p"]);
+    t.keys(&["q"]);
+    t.wait_for(&["EXITED 0"], 10);
+}
