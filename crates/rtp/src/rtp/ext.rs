@@ -265,16 +265,21 @@ impl<'a> Iterator for Extensions<'a> {
                 return None;
             }
         };
-        // Skip padding bytes.
-        while self.pos < self.data.len() && self.data[self.pos] == 0 {
-            self.pos += 1;
-        }
-        if self.pos >= self.data.len() {
-            self.done = true;
-            return None;
-        }
-        let start = self.pos;
-        let b = u8_at(self.data, start);
+        // Skip padding bytes (one bounds check per byte via `get`).
+        let data = self.data;
+        let mut start = self.pos;
+        let b = loop {
+            match data.get(start) {
+                Some(0) => start += 1,
+                Some(&b) => break b,
+                None => {
+                    self.pos = start;
+                    self.done = true;
+                    return None;
+                }
+            }
+        };
+        self.pos = start;
         let (id, len, hdr) = if two_byte {
             if start + 2 > self.data.len() {
                 let avail = self.data.len() - start;
