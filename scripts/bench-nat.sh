@@ -77,7 +77,7 @@ for t in "${types[@]}"; do
   read -r -a servers < <(lab "$name" "$t" "")
   : > "$out/$t.rt"; : > "$out/$t.st"
   for ((i = 0; i < timed; i++)); do
-    s=$(now_ms); ip netns exec "$name-c" "$bin" nat --json "${servers[@]}" > "$out/last.json"; e=$(now_ms)
+    s=$(now_ms); ip netns exec "$name-c" "$bin" nat --json "${servers[@]}" > "$out/last.json" || true; e=$(now_ms)
     awk -v e="$e" -v s="$s" 'BEGIN {printf "%.1f\n", e - s}' >> "$out/$t.rt"
     if [[ $t != ipv6-* ]]; then
       s=$(now_ms); ip netns exec "$name-c" stun 198.51.100.2 > "$out/stun.txt" 2>&1 || true; e=$(now_ms)
@@ -106,8 +106,9 @@ for t in "${types[@]}"; do
     : > "$out/$t.lt"
     for ((i = 0; i < lossy; i++)); do
       s=$(now_ms)
-      got=$(ip netns exec "$name-c" "$bin" nat --json "${servers[@]}" |
-        python3 -c 'import json,sys; print(json.load(sys.stdin)["reports"][0]["classic"])')
+      # (exit status 1 is the verdict "no answer", not an error of the benchmark)
+      got=$( (ip netns exec "$name-c" "$bin" nat --json "${servers[@]}" || true) |
+        python3 -c 'import json,sys; print(json.load(sys.stdin)["reports"][0]["classic"])' || echo error)
       e=$(now_ms)
       awk -v e="$e" -v s="$s" 'BEGIN {printf "%.1f\n", e - s}' >> "$out/$t.lt"
       if [[ $got != "$want" ]]; then bad=$((bad + 1)); echo "$t run $i: $got" >> "$out/$t.wrong"; fi
