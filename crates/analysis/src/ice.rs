@@ -183,6 +183,9 @@ pub struct IceSession {
 
 /// Pairs kept per session, beyond which new pairs are counted only.
 pub const MAX_PAIRS_PER_SESSION: usize = 512;
+/// Sessions kept, beyond which new sessions are counted only (a live capture running for
+/// hours must not grow without bound).
+pub const MAX_SESSIONS: usize = 10_000;
 
 /// Every ICE session of a capture.
 #[derive(Debug, Default)]
@@ -195,6 +198,8 @@ pub struct IceTable {
     pub pairs: Vec<CandidatePair>,
     /// Pairs not tracked because a session hit [`MAX_PAIRS_PER_SESSION`].
     pub pairs_dropped: u64,
+    /// Checks of sessions not tracked because of [`MAX_SESSIONS`].
+    pub sessions_dropped: u64,
 }
 
 /// What a check request says.
@@ -228,6 +233,10 @@ impl IceTable {
             key = (key.1, key.0);
         }
         let next = self.sessions.len() as u32;
+        if self.sessions.len() >= MAX_SESSIONS && !self.sessions_by_ufrags.contains_key(&key) {
+            self.sessions_dropped += 1;
+            return None;
+        }
         let sid = *self.sessions_by_ufrags.entry(key.clone()).or_insert(next);
         if sid == next {
             self.sessions.push(IceSession {

@@ -662,7 +662,9 @@ impl Engine {
                 _ => {}
             }
         }
-        let alloc = self.turn.get_or_create(ctx.transport, ctx.src, ctx.dst);
+        let Some(alloc) = self.turn.get_or_create(ctx.transport, ctx.src, ctx.dst) else {
+            return;
+        };
         if username.is_some() {
             alloc.username = username;
         }

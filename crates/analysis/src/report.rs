@@ -39,6 +39,22 @@ pub struct Report {
     pub flows: Vec<FlowReport>,
     /// Damaged packets.
     pub damage: Vec<Damage>,
+    /// What the engine's memory caps left untracked (all zero unless a capture hit them).
+    pub over_limits: OverLimits,
+}
+
+/// Items not tracked because a table reached its cap; their packets still count in the
+/// capture-wide counters.
+#[derive(Clone, Copy, Debug, Default, Serialize)]
+pub struct OverLimits {
+    /// ICE checks of sessions beyond the session cap.
+    pub ice_sessions: u64,
+    /// ICE checks of pairs beyond the per-session pair cap.
+    pub ice_pairs: u64,
+    /// TURN requests of allocations beyond the allocation cap.
+    pub turn_allocations: u64,
+    /// RTP packets of SSRCs beyond the stream cap.
+    pub rtp_streams: u64,
 }
 
 /// An ICE session in the report.
@@ -290,6 +306,12 @@ impl Report {
             reflexive: engine.reflexive().to_vec(),
             flows,
             damage: engine.damage().to_vec(),
+            over_limits: OverLimits {
+                ice_sessions: engine.ice().sessions_dropped,
+                ice_pairs: engine.ice().pairs_dropped,
+                turn_allocations: engine.turn().dropped,
+                rtp_streams: engine.streams.dropped,
+            },
         }
     }
 }

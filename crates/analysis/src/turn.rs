@@ -103,23 +103,35 @@ pub const MAX_ERRORS: usize = 32;
 /// Permissions and channels kept per allocation.
 pub const MAX_PEERS: usize = 256;
 
+/// Allocations kept, beyond which new client/server pairs are counted only.
+pub const MAX_ALLOCATIONS: usize = 10_000;
+
 /// All allocations of a capture.
 #[derive(Debug, Default)]
 pub struct TurnTable {
     by_client: Map<(Transport, SocketAddr, SocketAddr), u32>,
     /// Allocations in order of appearance.
     pub allocations: Vec<Allocation>,
+    /// TURN requests of allocations not tracked because of [`MAX_ALLOCATIONS`].
+    pub dropped: u64,
 }
 
 impl TurnTable {
-    /// The allocation for a client/server pair, created on first use.
+    /// The allocation for a client/server pair, created on first use; `None` beyond
+    /// [`MAX_ALLOCATIONS`] new pairs.
     pub fn get_or_create(
         &mut self,
         transport: Transport,
         client: SocketAddr,
         server: SocketAddr,
-    ) -> &mut Allocation {
+    ) -> Option<&mut Allocation> {
         let next = self.allocations.len() as u32;
+        if self.allocations.len() >= MAX_ALLOCATIONS
+            && !self.by_client.contains_key(&(transport, client, server))
+        {
+            self.dropped += 1;
+            return None;
+        }
         let id = *self
             .by_client
             .entry((transport, client, server))
@@ -146,7 +158,7 @@ impl TurnTable {
                 allocate_requests: 0,
             });
         }
-        &mut self.allocations[id as usize]
+        Some(&mut self.allocations[id as usize])
     }
 
     /// The allocation for a client/server pair, if any.

@@ -1,7 +1,10 @@
 //! Live capture through libpcap.
 //!
-//! Reads with a short timeout so a caller's loop can react to Ctrl-C or a refresh tick even when
-//! no packet arrives; [`LiveCapture::next_packet`] returns `Ok(None)` on such a timeout.
+//! The capture runs non-blocking and waits on its file descriptor with `poll` for at most 100 ms
+//! when drained, so a caller's loop reacts to Ctrl-C, `-a duration:` or a refresh tick even on
+//! an idle interface ([`LiveCapture::next_packet`] returns `Ok(None)` then). libpcap's own read
+//! timeout cannot do this: with immediate mode on Linux it does not fire while no packet
+//! arrives.
 
 use crate::file::Packet;
 use crate::link::LinkType;
@@ -125,6 +128,8 @@ pub struct LiveCapture {
     link_type: LinkType,
     interface: String,
     packets: u64,
+    /// The last read found nothing: wait on the descriptor before reading again.
+    drained: bool,
 }
 
 impl LiveCapture {
@@ -138,7 +143,10 @@ impl LiveCapture {
             .immediate_mode(true)
             .timeout(100)
             .buffer_size(16 << 20);
-        let mut cap = inactive.open().map_err(|e| classify(interface, e))?;
+        let mut cap = inactive
+            .open()
+            .and_then(pcap::Capture::setnonblock)
+            .map_err(|e| classify(interface, e))?;
         if let Some(f) = filter {
             cap.filter(f, true).map_err(|e| LiveError::BadFilter {
                 filter: f.to_owned(),
@@ -151,6 +159,7 @@ impl LiveCapture {
             link_type,
             interface: interface.to_owned(),
             packets: 0,
+            drained: false,
         })
     }
 
@@ -164,10 +173,26 @@ impl LiveCapture {
         self.link_type
     }
 
-    /// The next packet, or `Ok(None)` when the read timeout (100 ms) passed without one.
+    /// The next packet, or `Ok(None)` when none arrived within 100 ms.
     pub fn next_packet(&mut self) -> Result<Option<Packet<'_>>, LiveError> {
+        use rustix::event::{poll, PollFd, PollFlags, Timespec};
+        if self.drained {
+            let mut fds = [PollFd::new(&self.cap, PollFlags::IN)];
+            let wait = Timespec {
+                tv_sec: 0,
+                tv_nsec: 100_000_000,
+            };
+            match poll(&mut fds, Some(&wait)) {
+                Ok(0) => return Ok(None),
+                Ok(_) => {}
+                // A signal (Ctrl-C) interrupts the wait: let the caller look at its flags.
+                Err(rustix::io::Errno::INTR) => return Ok(None),
+                Err(e) => return Err(LiveError::Pcap(format!("poll: {e}"))),
+            }
+        }
         match self.cap.next_packet() {
             Ok(p) => {
+                self.drained = false;
                 self.packets += 1;
                 let ts = i128::from(p.header.ts.tv_sec) * 1_000_000_000
                     + i128::from(p.header.ts.tv_usec) * 1_000;
@@ -180,7 +205,10 @@ impl LiveCapture {
                     orig_len: p.header.len,
                 }))
             }
-            Err(pcap::Error::TimeoutExpired) => Ok(None),
+            Err(pcap::Error::TimeoutExpired) => {
+                self.drained = true;
+                Ok(None)
+            }
             Err(e) => Err(classify(&self.interface, e)),
         }
     }

@@ -90,3 +90,23 @@ fn bad_filter_and_missing_interface_are_explained() {
         Ok(_) => panic!("opened a missing interface"),
     }
 }
+
+/// On an idle interface (a filter nothing matches) the read comes back empty instead of
+/// blocking, so callers can react to Ctrl-C and stop conditions. A liveness check, not a speed
+/// test: the bound is generous.
+#[test]
+fn idle_capture_returns_instead_of_blocking() {
+    if !rtcscope_testkit::require_root("capture::live::idle_capture_returns") {
+        return;
+    }
+    let mut cap = LiveCapture::open("lo", Some("udp and host 203.0.113.77"), 0).unwrap();
+    let started = Instant::now();
+    for _ in 0..3 {
+        assert!(cap.next_packet().unwrap().is_none());
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+}
