@@ -4,6 +4,8 @@
 //! `CARGO_BIN_EXE_` path for it; [`bin`] finds it beside the test executable and builds it once
 //! when it is missing.
 
+pub mod natlab;
+
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
