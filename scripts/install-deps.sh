@@ -3,9 +3,17 @@
 # tcpdump, coturn and stun-client (reference servers and clients), nftables and iproute2 (the NAT
 # lab), libpcap (live capture), tmux (TUI tests); and cargo-fuzz from crates.io.
 # Safe to run again: it installs only what is missing.
+#
+#   scripts/install-deps.sh          everything the test suite needs
+#   scripts/install-deps.sh --build  only what building rtcscope needs (libpcap, for live capture)
 set -euo pipefail
 
 packages=(tshark tcpdump coturn stun-client nftables iproute2 libpcap-dev tmux openssl)
+build_only=false
+if [ "${1:-}" = "--build" ]; then
+    packages=(libpcap-dev)
+    build_only=true
+fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -28,7 +36,7 @@ if ((${#missing[@]})); then
         "${missing[@]}" >/dev/null
 fi
 
-if ! cargo fuzz --version >/dev/null 2>&1; then
+if ! $build_only && ! cargo fuzz --version >/dev/null 2>&1; then
     echo "install-deps: installing cargo-fuzz"
     cargo install cargo-fuzz --locked --version 0.13.2 --quiet
 fi
