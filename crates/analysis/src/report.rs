@@ -35,6 +35,8 @@ pub struct Report {
     pub dtls: Vec<crate::dtls::DtlsReport>,
     /// RTP streams, by flow then SSRC.
     pub streams: Vec<crate::streams::Stream>,
+    /// RTCP by sender SSRC: cleartext packets read, SRTCP packets counted (never decrypted).
+    pub rtcp_senders: Vec<crate::streams::RtcpSender>,
     /// Flows, WebRTC ones first, then by bytes.
     pub flows: Vec<FlowReport>,
     /// Damaged packets.
@@ -298,6 +300,11 @@ impl Report {
             schema: SCHEMA,
             dtls: engine.dtls(),
             streams,
+            rtcp_senders: {
+                let mut v: Vec<_> = engine.streams.rtcp_senders.values().copied().collect();
+                v.sort_by_key(|r| r.ssrc);
+                v
+            },
             start_ns: engine.time_span().map(|(s, _)| s),
             end_ns: engine.time_span().map(|(_, e)| e),
             counters: engine.counters(),

@@ -440,6 +440,7 @@ impl Default for Streams {
             dropped: 0,
             sr_seen: Map::default(),
             default_extmap: ExtensionMap::libwebrtc_default(),
+            rtcp_senders: Map::default(),
         }
     }
 }
@@ -471,7 +472,23 @@ pub struct Streams {
     sr_seen: Map<u32, (u32, i64)>,
     /// libwebrtc's extension ids, used when no SDP gave any.
     default_extmap: ExtensionMap,
+    /// RTCP datagrams per sender SSRC (the first packet's SSRC, which SRTCP leaves clear).
+    pub rtcp_senders: Map<u32, RtcpSender>,
 }
+
+/// RTCP seen from one sender SSRC.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct RtcpSender {
+    /// The sender SSRC.
+    pub ssrc: u32,
+    /// Datagrams read as cleartext RTCP.
+    pub clear: u64,
+    /// Datagrams counted as SRTCP (only the first header and sender SSRC are clear).
+    pub encrypted: u64,
+}
+
+/// Distinct RTCP senders kept.
+pub const MAX_RTCP_SENDERS: usize = 10_000;
 
 impl Streams {
     /// Feeds one RTP packet. Returns what probation decided: how many packets of this SSRC
@@ -624,13 +641,25 @@ impl Streams {
             return RtcpSeen::Malformed;
         }
         let sender = u32::from_be_bytes([buf[4], buf[5], buf[6], buf[7]]);
-        if encrypted {
-            return RtcpSeen::Encrypted { sender };
+        let seen = if encrypted || Compound::new(buf).check(true).is_err() {
+            RtcpSeen::Encrypted { sender }
+        } else {
+            RtcpSeen::Clear { sender }
+        };
+        if self.rtcp_senders.len() < MAX_RTCP_SENDERS || self.rtcp_senders.contains_key(&sender) {
+            let e = self.rtcp_senders.entry(sender).or_insert(RtcpSender {
+                ssrc: sender,
+                ..RtcpSender::default()
+            });
+            match seen {
+                RtcpSeen::Clear { .. } => e.clear += 1,
+                _ => e.encrypted += 1,
+            }
+        }
+        if matches!(seen, RtcpSeen::Encrypted { .. }) {
+            return seen;
         }
         let compound = Compound::new(buf);
-        if compound.check(true).is_err() {
-            return RtcpSeen::Encrypted { sender };
-        }
         for p in compound.iter().map_while(Result::ok) {
             match p.body() {
                 Ok(RtcpBody::SenderReport(sr)) => {

@@ -724,6 +724,18 @@ pub fn render(r: &Report, all_flows: bool) -> String {
             notes.join("; ")
         );
     }
+    if !r.rtcp_senders.is_empty() {
+        let list: Vec<String> = r
+            .rtcp_senders
+            .iter()
+            .map(|x| match (x.clear, x.encrypted) {
+                (c, 0) => format!("0x{:08x} {c}", x.ssrc),
+                (0, e) => format!("0x{:08x} {e} SRTCP", x.ssrc),
+                (c, e) => format!("0x{:08x} {c} + {e} SRTCP", x.ssrc),
+            })
+            .collect();
+        let _ = writeln!(s, "  RTCP by sender: {}", list.join(", "));
+    }
     let webrtc: Vec<_> = r.flows.iter().filter(|f| is_webrtc(f)).collect();
     let _ = writeln!(
         s,
