@@ -23,6 +23,8 @@ pub enum Kind {
     Rtp,
     /// RTCP.
     Rtcp,
+    /// SCTP over UDP (recognised by its checksum after the other checks).
+    Sctp,
     /// Nothing recognised.
     Unknown,
 }

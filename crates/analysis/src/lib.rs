@@ -19,6 +19,7 @@
 //! tables are pruned, and reassembly buffers have hard limits.
 #![forbid(unsafe_code)]
 
+pub mod datachannels;
 pub mod demux;
 pub mod dtls;
 pub mod flow;
@@ -176,6 +177,7 @@ pub struct Engine {
     reflexive: Vec<Reflexive>,
     streams: streams::Streams,
     dtls: Map<FlowKey, dtls::DtlsFlow>,
+    sctp: Map<FlowKey, datachannels::Association>,
     sdp_fingerprints: Vec<String>,
     tcp_messages: Vec<(usize, usize)>,
     tcp_scratch: Vec<u8>,
@@ -206,6 +208,7 @@ impl Engine {
             reflexive: Vec::new(),
             streams: streams::Streams::default(),
             dtls: Map::default(),
+            sctp: Map::default(),
             sdp_fingerprints: Vec::new(),
             tcp_messages: Vec::new(),
             tcp_scratch: Vec::new(),
@@ -387,6 +390,20 @@ impl Engine {
             }
             k => k,
         };
+        // SCTP over UDP (RFC 6951) has no first-byte signature: a payload nothing else claimed
+        // is SCTP when its common header and chunks parse and its CRC32c matches (or, on an
+        // association that negotiated RFC 9653, is zero).
+        let kind = match kind {
+            Kind::Unknown
+                if datachannels::is_sctp(
+                    payload,
+                    self.sctp.get(&key).map(|a| a.zero_checksum()),
+                ) =>
+            {
+                Kind::Sctp
+            }
+            k => k,
+        };
         // RTP is counted once its stream passes probation (below).
         if let Some(f) = self.flows.get_mut(&key) {
             let c = &mut f.counts;
@@ -396,6 +413,7 @@ impl Engine {
                 Kind::ChannelData => c.channel_data += 1,
                 Kind::Dtls => c.dtls += 1,
                 Kind::Rtcp => c.rtcp += 1,
+                Kind::Sctp => c.sctp += 1,
                 Kind::Rtp | Kind::Unknown => c.unknown += 1,
             }
         }
@@ -422,6 +440,14 @@ impl Engine {
                     }
                 }
             }
+            Kind::Sctp => {
+                if self.sctp.contains_key(&key) || self.sctp.len() < MAX_DTLS_FLOWS {
+                    self.sctp
+                        .entry(key)
+                        .or_insert_with(|| datachannels::Association::new(key, ctx.now))
+                        .feed(ctx.now, ctx.src, payload);
+                }
+            }
             Kind::Dtls => {
                 if !self.dtls.contains_key(&key) && self.dtls.len() >= MAX_DTLS_FLOWS {
                     return;
@@ -437,6 +463,17 @@ impl Engine {
             }
             _ => {}
         }
+    }
+
+    /// Data channels of SCTP associations seen in clear.
+    pub fn data_channels(&self) -> Vec<datachannels::AssociationReport> {
+        let mut v: Vec<_> = self
+            .sctp
+            .values()
+            .map(datachannels::Association::report)
+            .collect();
+        v.sort_by_key(|a| a.first_ns);
+        v
     }
 
     /// Fingerprints (`sha-256 AB:…`) from SDPs, for the certificate check.

@@ -33,6 +33,8 @@ pub struct Report {
     pub reflexive: Vec<Reflexive>,
     /// DTLS associations.
     pub dtls: Vec<crate::dtls::DtlsReport>,
+    /// SCTP associations seen in clear (over UDP) with their data channels.
+    pub data_channels: Vec<crate::datachannels::AssociationReport>,
     /// RTP streams, by flow then SSRC.
     pub streams: Vec<crate::streams::Stream>,
     /// RTCP by sender SSRC: cleartext packets read, SRTCP packets counted (never decrypted).
@@ -299,6 +301,7 @@ impl Report {
         Report {
             schema: SCHEMA,
             dtls: engine.dtls(),
+            data_channels: engine.data_channels(),
             streams,
             rtcp_senders: {
                 let mut v: Vec<_> = engine.streams.rtcp_senders.values().copied().collect();

@@ -10,13 +10,11 @@ use crate::text::{bitrate, bytes, duration_ns, time_utc};
 use anyhow::{bail, Context as _};
 use clap::Args;
 use rtcscope_analysis::report::{PairReport, Report};
-use rtcscope_analysis::streams::{Codec, MediaHints, MediaKind};
 use rtcscope_analysis::turn::AllocationState;
 use rtcscope_analysis::Engine;
 use rtcscope_capture::live::{list_interfaces, LiveCapture};
 use rtcscope_capture::writer::{InterfaceStats, PcapNgWriter};
 use rtcscope_capture::CaptureReader;
-use rtcscope_rtp::rtp::extmap::ExtensionMap;
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::process::ExitCode;
@@ -81,83 +79,13 @@ pub struct AnalyzeArgs {
     sdp: Vec<String>,
 }
 
-/// What the SDPs say, in the engine's terms.
-fn load_sdps(paths: &[String]) -> anyhow::Result<Option<(MediaHints, Vec<String>, bool)>> {
-    if paths.is_empty() {
-        return Ok(None);
-    }
-    let mut hints = MediaHints::default();
-    let mut fingerprints = Vec::new();
-    let mut sdes = false;
-    let mut extmap = ExtensionMap::empty();
-    let mut any_extmap = false;
-    for path in paths {
-        let bytes = std::fs::read(path).with_context(|| format!("cannot read SDP {path}"))?;
-        let reports =
-            rtcscope_sdp::analyze(&bytes, None).map_err(|e| anyhow::anyhow!("{path}: {e}"))?;
-        if reports.is_empty() {
-            bail!("{path}: no SDP found");
-        }
-        for r in &reports {
-            let fp = |t: &rtcscope_sdp::Transport, out: &mut Vec<String>| {
-                for f in &t.fingerprints {
-                    out.push(format!("{} {}", f.hash, f.digest));
-                }
-            };
-            fp(&r.transport, &mut fingerprints);
-            for m in &r.media {
-                fp(&m.transport, &mut fingerprints);
-                sdes |= !m.crypto_suites.is_empty();
-                let kind = match m.kind.as_str() {
-                    "audio" => MediaKind::Audio,
-                    "video" => MediaKind::Video,
-                    _ => MediaKind::Unknown,
-                };
-                if let Some(mid) = &m.mid {
-                    hints.mid_kind.insert(mid.clone(), kind);
-                    for s in &m.ssrcs {
-                        hints.ssrc_mid.insert(s.ssrc, mid.clone());
-                    }
-                }
-                for c in &m.codecs {
-                    if let (Some(name), Some(rate)) = (&c.name, c.clock_rate) {
-                        hints.codecs.insert(
-                            c.pt,
-                            Codec {
-                                name: name.clone(),
-                                clock_rate: rate,
-                                apt: c.apt,
-                            },
-                        );
-                    }
-                }
-                for e in &m.extmaps {
-                    if let Ok(id) = u8::try_from(e.id) {
-                        extmap.insert_uri(id, &e.uri);
-                        any_extmap = true;
-                    }
-                }
-                for g in &m.ssrc_groups {
-                    if g.semantics.eq_ignore_ascii_case("FID") && g.ssrcs.len() == 2 {
-                        hints.fid.push((g.ssrcs[0], g.ssrcs[1]));
-                    }
-                }
-            }
-        }
-    }
-    if any_extmap {
-        hints.extmap = Some(extmap);
-    }
-    Ok(Some((hints, fingerprints, sdes)))
-}
-
 /// Runs `rtcscope analyze`.
 pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     if args.list_interfaces {
         return list();
     }
     let mut engine = Engine::default();
-    if let Some((hints, fingerprints, sdes)) = load_sdps(&args.sdp)? {
+    if let Some((hints, fingerprints, sdes)) = crate::sdp_hints::load_sdps(&args.sdp)? {
         engine.set_media_hints(hints, sdes);
         engine.set_sdp_fingerprints(fingerprints);
     }
@@ -636,6 +564,58 @@ pub fn render(r: &Report, all_flows: bool) -> String {
             })
             .collect();
         let _ = writeln!(s, "     timeline: {}", steps.join(" | "));
+    }
+
+    if !r.data_channels.is_empty() {
+        let _ = writeln!(s, "\nData channels (SCTP in clear):");
+        for a in &r.data_channels {
+            let _ = writeln!(
+                s,
+                "  {}SCTP {} ⇄ {}: {}/{} packets{}",
+                a.relay
+                    .map(|x| format!("[inside TURN #{x}] "))
+                    .unwrap_or_default(),
+                a.a,
+                a.b,
+                a.packets[0],
+                a.packets[1],
+                if a.bad_checksums > 0 {
+                    format!(", {} bad checksums", a.bad_checksums)
+                } else {
+                    String::new()
+                }
+            );
+            for c in &a.channels {
+                let msgs: Vec<String> = c
+                    .messages
+                    .iter()
+                    .map(|(ppid, n)| format!("{n}×PPID {ppid}"))
+                    .collect();
+                let _ = writeln!(
+                    s,
+                    "     stream {} {:?}{} ({}, {}): {}, {} bytes",
+                    c.stream,
+                    c.label,
+                    if c.protocol.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" protocol {:?}", c.protocol)
+                    },
+                    c.channel_type,
+                    if c.acked {
+                        "acknowledged"
+                    } else {
+                        "not acknowledged"
+                    },
+                    if msgs.is_empty() {
+                        "no messages".to_owned()
+                    } else {
+                        msgs.join(", ")
+                    },
+                    c.bytes
+                );
+            }
+        }
     }
 
     let _ = writeln!(s, "\nRTP streams: {}", r.streams.len());

@@ -86,6 +86,16 @@ impl DataChannels {
             Ok(p) => p,
             Err(e) => return self.error(e),
         };
+        // A receiver discards a packet whose checksum fails (RFC 9260 §6.8): count it, and do
+        // not count its messages as delivered.
+        match p.checksum_status(self.zero_checksum()) {
+            ChecksumStatus::Valid => {}
+            ChecksumStatus::ZeroAccepted => self.zero_checksums += 1,
+            ChecksumStatus::Mismatch { .. } => {
+                self.bad_checksums += 1;
+                return;
+            }
+        }
         let idx = from as usize;
         for c in p.chunks() {
             let body = match c.and_then(|c| c.body()) {
@@ -129,11 +139,6 @@ impl DataChannels {
                 }
                 _ => {}
             }
-        }
-        match p.checksum_status(self.zero_checksum()) {
-            ChecksumStatus::Valid => {}
-            ChecksumStatus::ZeroAccepted => self.zero_checksums += 1,
-            ChecksumStatus::Mismatch { .. } => self.bad_checksums += 1,
         }
     }
 
