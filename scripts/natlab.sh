@@ -119,7 +119,7 @@ up() {
     # Like a real NAT, keep no state for unsolicited packets to the public address: a conntrack
     # entry left by one would block that public port for a later outbound flow to the same
     # remote address and port (making the NAT look symmetric for 30 s).
-    rules+=$'\ntable inet unsolicited { chain filter_in { type filter hook input priority 0; ip daddr 203.0.113.1 meta l4proto udp ct state new drop; ip6 daddr 2001:db8:ff::1 meta l4proto udp ct state new drop; } }'
+    rules+=$'\ntable inet unsolicited { chain filter_in { type filter hook input priority 0; ip daddr 203.0.113.1-203.0.113.3 meta l4proto udp ct state new drop; ip6 daddr 2001:db8:ff::1 meta l4proto udp ct state new drop; } }'
   fi
   if [[ -n $loss ]]; then
     case $loss in
@@ -252,11 +252,14 @@ EOF
       fi
       ;;
     address-dependent)
-      # The public port depends on the internal port and the remote address only.
+      # The public address (port preserved) depends on the remote address only: "arbitrary"
+      # address pooling (RFC 4787 §4.1), which no port collision can disturb. (A hashed port,
+      # `jhash udp sport . ip daddr mod N map {...}`, also works but drops a flow whose hash
+      # collides with a live mapping to the same server.)
       cat <<EOF
 table ip nat {
   chain nat_post { type nat hook postrouting priority srcnat;
-    oifname { "out1", "out2" } ip saddr 10.0.0.0/24 meta l4proto udp snat to 203.0.113.1 : jhash udp sport . ip daddr mod 16384 seed 0x5eed map { $(portmap 16384 40000 1) }
+    oifname { "out1", "out2" } ip saddr 10.0.0.0/24 meta l4proto udp snat ip to ip daddr map { 198.51.100.2 : 203.0.113.1, 198.51.100.3 : 203.0.113.2, 198.51.100.130 : 203.0.113.3 }
   }
 }
 table inet fw { chain filter_fwd { type filter hook forward priority 0; policy accept;

@@ -468,7 +468,7 @@ pub fn matrix() -> Vec<Expected> {
             "symmetric",
             "some-peers",
             Some(false),
-            Some("random"),
+            Some("preserved"),
         ),
         e(
             "symmetric-random",

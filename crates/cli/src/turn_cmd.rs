@@ -248,13 +248,16 @@ fn render(r: &UriResult, user: Option<&str>, out: &mut String) {
             v[v.len() - 1]
         );
     }
-    let _ = writeln!(
-        out,
-        "  released            {}\n",
-        if rep.released {
-            "yes (Refresh with LIFETIME 0)"
-        } else {
-            "no"
-        }
-    );
+    if r.uri.starts_with("turn") {
+        let _ = writeln!(
+            out,
+            "  released            {}",
+            if rep.released {
+                "yes (Refresh with LIFETIME 0)"
+            } else {
+                "no"
+            }
+        );
+    }
+    out.push('\n');
 }

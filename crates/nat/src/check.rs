@@ -8,7 +8,7 @@
 //!                      ──► alt IP/primary port, alt IP/alt port,     (mapping tests II, III and
 //!                          primary IP/alt port of the RFC 5780 server  the same-IP other-port test)
 //!                      ──► CHANGE-REQUEST to the primary             (does the server honour it?)
-//! socket F (filtering) ──► primary address only: plain, change IP+port, change port
+//! sockets F, F'        ──► primary address only: plain, change IP+port, change port
 //! socket H (hairpin)   ──► primary; then H → M's public address and M → H's public address
 //! sockets P1..Pn       ──► one after another to the primary (port allocation, symmetric NATs)
 //! sockets X1..Xk, Y    ──► binding lifetime through RESPONSE-PORT (optional)
@@ -19,8 +19,9 @@
 //! must carry a transaction ID this check sent on that socket *and* come from the address it
 //! must come from; a reply to a CHANGE-REQUEST from the unchanged address means the server
 //! ignores CHANGE-REQUEST, which makes filtering untestable, never "full cone". A missing reply
-//! is a negative result only after every retransmission, and a negative filtering or hairpin
-//! result is re-checked once on a fresh socket. A missing reply in a mapping test is "no data",
+//! is a negative result only after every retransmission; every filtering verdict must be seen
+//! alike on two sockets (a third decides a disagreement), and a negative hairpin result is
+//! re-checked once on a fresh socket. A missing reply in a mapping test is "no data",
 //! never "symmetric". Retransmissions follow the measured round-trip time; the whole check has a
 //! deadline.
 
@@ -310,13 +311,23 @@ impl NatCheck {
             dst,
             expect_from,
             payload,
-            attempts: self.cfg.attempts,
+            attempts: self.attempts_for(kind),
             sent: 0,
             first_sent: None,
             next: now,
             not_before: None,
             outcome: None,
         });
+    }
+
+    /// Transmissions for a request of `kind`: the requests whose silence would cost the most
+    /// (a server's first answer, the mapping tests) get twice the budget; with a round-trip
+    /// time measured, that costs a few dozen milliseconds, not seconds.
+    fn attempts_for(&self, kind: Kind) -> u32 {
+        match kind {
+            Kind::Bind { .. } | Kind::MapAp | Kind::MapAa | Kind::MapPa => self.cfg.attempts * 2,
+            _ => self.cfg.attempts,
+        }
     }
 
     fn request(
@@ -523,8 +534,13 @@ impl NatCheck {
             if sock.local.is_none() || t.not_before.is_some_and(|nb| now < nb) || now < t.next {
                 continue;
             }
-            if t.sent >= t.attempts {
-                continue; // Expired by `expire`, at the start of the next `advance`.
+            let limit = if self.srtt.is_none() {
+                t.attempts.min(self.cfg.attempts)
+            } else {
+                t.attempts
+            };
+            if t.sent >= limit {
+                continue; // Expired at the start of the next `advance`.
             }
             if t.sent == 0 {
                 t.first_sent = Some(now);
@@ -539,7 +555,7 @@ impl NatCheck {
             };
             // The last transmission waits twice as long for its answer.
             t.next = now
-                + if t.sent >= t.attempts {
+                + if t.sent >= limit {
                     interval * 2
                 } else {
                     interval
@@ -558,8 +574,16 @@ impl NatCheck {
             return;
         }
         // Requests whose last transmission went unanswered long enough are negative results.
+        let nothing_heard = self.srtt.is_none();
+        let base = self.cfg.attempts;
         for t in self.txns.iter_mut().filter(|t| t.outcome.is_none()) {
-            if t.sent >= t.attempts && now >= t.next {
+            // Before anything answered at all, the normal budget: "UDP blocked" stays quick.
+            let limit = if nothing_heard {
+                t.attempts.min(base)
+            } else {
+                t.attempts
+            };
+            if t.sent >= limit && now >= t.next {
                 t.outcome = Some(Outcome::Timeout);
             }
         }
@@ -720,6 +744,10 @@ impl NatCheck {
             self.request(now, Kind::MapAp, m, ap, (false, false), ap);
             self.request(now, Kind::MapAa, m, o, (false, false), o);
             self.request(now, Kind::MapPa, m, pa2, (false, false), pa2);
+            // Two filtering sockets side by side: every verdict is seen twice, and a negative
+            // one costs one window, not two.
+            self.start_filter_round(now);
+            self.f_round = 1;
             self.start_filter_round(now);
         }
         self.start_hairpin_round(now);
@@ -919,60 +947,76 @@ impl NatCheck {
             self.filtering = Some((Filtering::Unknown, why));
             return;
         }
-        let r = self.f_round;
-        let k = |test| Kind::Filter { round: r, test };
-        if !(self.done(k(FilterTest::Base))
-            && self.done(k(FilterTest::Both))
-            && self.done(k(FilterTest::Port)))
-        {
+        let last = self.f_round;
+        let complete = |c: &Self, round: u8| {
+            [FilterTest::Base, FilterTest::Both, FilterTest::Port]
+                .into_iter()
+                .all(|test| c.done(Kind::Filter { round, test }))
+        };
+        if !(0..=last).all(|r| complete(self, r)) {
             return;
         }
         // A server that answers a CHANGE-REQUEST from the unchanged address ignores it.
-        for test in [FilterTest::Both, FilterTest::Port] {
-            match self.outcome(k(test)) {
-                Some(Outcome::WrongSource { from }) => {
-                    let from = *from;
-                    self.filtering = Some((
-                        Filtering::Unknown,
-                        format!("the server ignores CHANGE-REQUEST (the reply came from {from}): it cannot test filtering"),
-                    ));
-                    return;
+        for round in 0..=last {
+            for test in [FilterTest::Both, FilterTest::Port] {
+                match self.outcome(Kind::Filter { round, test }) {
+                    Some(Outcome::WrongSource { from }) => {
+                        let from = *from;
+                        self.filtering = Some((
+                            Filtering::Unknown,
+                            format!("the server ignores CHANGE-REQUEST (the reply came from {from}): it cannot test filtering"),
+                        ));
+                        return;
+                    }
+                    Some(Outcome::Response { resp, .. }) if !resp.success => {
+                        let code = resp.error_code().unwrap_or(0);
+                        self.filtering = Some((
+                            Filtering::Unknown,
+                            format!(
+                                "the server refused CHANGE-REQUEST with error {code}: it cannot test filtering"
+                            ),
+                        ));
+                        return;
+                    }
+                    _ => {}
                 }
-                Some(Outcome::Response { resp, .. }) if !resp.success => {
-                    let code = resp.error_code().unwrap_or(0);
-                    self.filtering = Some((
-                        Filtering::Unknown,
-                        format!(
-                            "the server refused CHANGE-REQUEST with error {code}: it cannot test filtering"
-                        ),
-                    ));
-                    return;
-                }
-                _ => {}
             }
         }
         let ok = |c: &Self, round: u8, test| {
             matches!(c.outcome(Kind::Filter { round, test }),
                 Some(Outcome::Response { resp, .. }) if resp.success)
         };
-        let base_ok = (0..=r).any(|rr| ok(self, rr, FilterTest::Base));
-        let both = (0..=r).any(|rr| ok(self, rr, FilterTest::Both));
-        let port = (0..=r).any(|rr| ok(self, rr, FilterTest::Port));
-        let negative = !both || !port;
-        if (negative || !base_ok) && r == 0 {
-            self.notes
-                .push("a filtering test went unanswered; re-checked once on a fresh socket".into());
-            self.f_round = 1;
+        // Rounds whose socket reached the server at all; each gives a (both, port) pair.
+        let valid: Vec<(bool, bool)> = (0..=last)
+            .filter(|&r| ok(self, r, FilterTest::Base))
+            .map(|r| (ok(self, r, FilterTest::Both), ok(self, r, FilterTest::Port)))
+            .collect();
+        // The verdict stands when two sockets agree; otherwise one more socket (at most four)
+        // decides. A stray positive (state a previous user of the same port left in the NAT)
+        // and a stray negative (every retransmission lost) both need two sockets to agree.
+        let agreed = |v: &[(bool, bool)]| {
+            v.iter()
+                .find(|x| v.iter().filter(|y| y == x).count() >= 2)
+                .copied()
+        };
+        let verdict = agreed(&valid);
+        if verdict.is_none() && last < 3 {
+            self.notes.push(
+                "two filtering sockets disagreed (or one did not reach the server); asked a fresh one".into(),
+            );
+            self.f_round = last + 1;
             self.start_filter_round(now);
             return;
         }
-        if !base_ok {
+        let Some((both, port)) = verdict else {
             self.filtering = Some((
                 Filtering::Unknown,
-                "the primary server did not answer the filtering socket".into(),
+                "the filtering sockets never agreed (heavy loss, or the server is unreliable)"
+                    .into(),
             ));
             return;
-        }
+        };
+        let negative = !both || !port;
         // Negative answers count only if the server proved it honours CHANGE-REQUEST, where
         // that can be proved (endpoint-independent mapping).
         if self.caps_started && negative && !(self.done(Kind::CapBoth) && self.done(Kind::CapPort))
@@ -1009,6 +1053,7 @@ impl NatCheck {
         } else {
             "; CHANGE-REQUEST support could not be confirmed independently (endpoint-dependent mapping)"
         };
+        let seen = format!(" ({} filtering sockets, two agreeing)", valid.len());
         let (f, basis) = if both {
             (
                 Filtering::EndpointIndependent,
@@ -1022,10 +1067,10 @@ impl NatCheck {
         } else {
             (
                 Filtering::AddressAndPortDependent,
-                "answers from the server's other port and other IP address were both filtered (twice, on two sockets)",
+                "answers from the server's other port and other IP address were both filtered",
             )
         };
-        self.filtering = Some((f, format!("{basis}{confirmed}")));
+        self.filtering = Some((f, format!("{basis}{seen}{confirmed}")));
     }
 
     fn start_hairpin_round(&mut self, now: Instant) {
