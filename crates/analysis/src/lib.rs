@@ -440,13 +440,11 @@ impl Engine {
                     }
                 }
             }
-            Kind::Sctp => {
-                if self.sctp.contains_key(&key) || self.sctp.len() < MAX_DTLS_FLOWS {
-                    self.sctp
-                        .entry(key)
-                        .or_insert_with(|| datachannels::Association::new(key, ctx.now))
-                        .feed(ctx.now, ctx.src, payload);
-                }
+            Kind::Sctp if self.sctp.contains_key(&key) || self.sctp.len() < MAX_DTLS_FLOWS => {
+                self.sctp
+                    .entry(key)
+                    .or_insert_with(|| datachannels::Association::new(key, ctx.now))
+                    .feed(ctx.now, ctx.src, payload);
             }
             Kind::Dtls => {
                 if !self.dtls.contains_key(&key) && self.dtls.len() >= MAX_DTLS_FLOWS {
