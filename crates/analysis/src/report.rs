@@ -79,6 +79,9 @@ pub struct SessionReport {
     pub selected: Vec<SelectedPair>,
     /// Every pair.
     pub pairs: Vec<PairReport>,
+    /// Bandwidth of the session: the flows its pairs used, merged; forward = what the agent
+    /// of the first ufrag sent.
+    pub series: Option<Series>,
 }
 
 /// The selected pair of one agent.
@@ -237,7 +240,28 @@ impl Report {
                         });
                     }
                 }
+                // Which addresses belong to the first agent (its checks' local addresses).
+                let first_agent: Vec<SocketAddr> = pairs
+                    .iter()
+                    .filter(|p| p.local_ufrag == s.ufrags.0)
+                    .map(|p| p.local)
+                    .collect();
+                let mut keys: Vec<(crate::flow::FlowKey, bool)> = Vec::new();
+                for p in &pairs {
+                    let (key, _) =
+                        crate::flow::FlowKey::of(p.transport, p.local, p.remote, p.relay);
+                    if !keys.iter().any(|(k, _)| *k == key) {
+                        // Forward on the flow is lo → hi; the session's forward is the first
+                        // agent's sending, so swap when hi is the first agent.
+                        keys.push((key, first_agent.contains(&key.hi)));
+                    }
+                }
+                let series = Series::merged(
+                    keys.iter()
+                        .filter_map(|(k, swap)| engine.flows.get(k).map(|f| (&f.series, *swap))),
+                );
                 SessionReport {
+                    series,
                     id: s.id,
                     ufrags: s.ufrags.clone(),
                     role_conflicts: s.role_conflicts,

@@ -113,6 +113,50 @@ impl Series {
     }
 }
 
+impl Series {
+    /// Merges several series into one covering them all (at most [`Series::MAX_BUCKETS`]
+    /// buckets, at least as wide as the widest part). Each part's buckets land in the merged
+    /// bucket holding their midpoint; `swap` exchanges a part's directions.
+    pub fn merged<'a>(parts: impl IntoIterator<Item = (&'a Series, bool)>) -> Option<Series> {
+        let parts: Vec<(&Series, bool)> = parts.into_iter().collect();
+        let start = parts.iter().map(|(p, _)| p.start_ns).min()?;
+        let end = parts
+            .iter()
+            .map(|(p, _)| p.start_ns + p.bucket_ns * p.buckets.len() as i64)
+            .max()?;
+        let mut width = parts.iter().map(|(p, _)| p.bucket_ns).max()?;
+        while (end - start) / width >= Self::MAX_BUCKETS as i64 {
+            width *= 2;
+        }
+        let mut out = Series {
+            start_ns: start,
+            bucket_ns: width,
+            buckets: vec![Bucket::default(); ((end - start) / width + 1) as usize],
+        };
+        for (p, swap) in parts {
+            for (i, b) in p.buckets.iter().enumerate() {
+                let mid = p.start_ns + p.bucket_ns * i as i64 + p.bucket_ns / 2;
+                let idx = (((mid - start) / width) as usize).min(out.buckets.len() - 1);
+                let b = if swap {
+                    Bucket {
+                        bytes_fwd: b.bytes_rev,
+                        bytes_rev: b.bytes_fwd,
+                        packets_fwd: b.packets_rev,
+                        packets_rev: b.packets_fwd,
+                    }
+                } else {
+                    *b
+                };
+                out.buckets[idx].merge(&b);
+            }
+        }
+        while out.buckets.last().is_some_and(|b| *b == Bucket::default()) {
+            out.buckets.pop();
+        }
+        Some(out)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -134,6 +178,27 @@ mod tests {
         // 50 pps * 100 B * 8 = 40 kbit/s in total; two thirds forward.
         let (pf, _) = s.peak_bps();
         assert!((26_000..=27_500).contains(&pf), "{pf}");
+    }
+
+    #[test]
+    fn merging_keeps_totals_and_orientation() {
+        let mut a = Series::new(0);
+        let mut b = Series::new(250_000_000);
+        for i in 0..100i64 {
+            a.add(i * 100_000_000, 10, true);
+            b.add(250_000_000 + i * 300_000_000, 7, false);
+        }
+        // Long enough to have coarsened b.
+        for i in 0..600i64 {
+            b.add(i * 1_000_000_000, 1, true);
+        }
+        let m = Series::merged([(&a, false), (&b, true)]).unwrap();
+        assert!(m.buckets.len() <= Series::MAX_BUCKETS);
+        assert!(m.bucket_ns >= b.bucket_ns);
+        let (f, r) = m.totals();
+        assert_eq!(f, 10 * 100 + 7 * 100);
+        assert_eq!(r, 600);
+        assert!(Series::merged(std::iter::empty()).is_none());
     }
 
     proptest! {
