@@ -89,6 +89,30 @@ fn open_recording_through_every_view() {
 }
 
 #[test]
+fn open_with_sdp_names_codecs_and_candidate_types() {
+    if !tmux_available("open_with_sdp_names_codecs_and_candidate_types") {
+        return;
+    }
+    let cmd = format!(
+        "{} open fixtures/webrtc/direct/capture.pcapng --sdp fixtures/webrtc/direct/offer.sdp \
+         --sdp fixtures/webrtc/direct/answer.sdp; echo EXITED $?",
+        bin().display()
+    );
+    let t = Tmux::start(&cmd, 120, 40);
+    t.wait_for(&["10.20.1.2:34409 ⇄ 10.20.2.2:52231", "1783 pkts"], 20);
+    // ICE: the types come from the SDPs' candidates.
+    t.keys(&["2"]);
+    let s = t.wait_for(&["Candidate pairs", "from the SDPs' candidates"], 5);
+    assert!(!s.contains("host?"), "{s}");
+    // Streams: codec names and clock rates from the SDPs' rtpmaps.
+    t.keys(&["4"]);
+    let s = t.wait_for(&["opus/48000", "red/90000"], 5);
+    assert!(!s.contains("pt 111"), "{s}");
+    t.keys(&["q"]);
+    t.wait_for(&["EXITED 0"], 10);
+}
+
+#[test]
 fn ctrl_c_restores_the_terminal() {
     if !tmux_available("ctrl_c_restores_the_terminal") {
         return;

@@ -1,5 +1,6 @@
 //! `rtcscope live` and `rtcscope open`: the terminal UI on a live capture or a capture file.
 
+use crate::sdp_hints::{self, SdpKnowledge};
 use anyhow::{bail, Context as _};
 use clap::Args;
 use rtcscope_analysis::{Config, DEFAULT_MAX_FLOWS};
@@ -21,6 +22,11 @@ pub struct UiArgs {
     /// Packets kept for the packet view (raw bytes, dissected when shown).
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_PACKETS)]
     ring: usize,
+    /// An SDP offer or answer of the call (raw, or a signalling JSON blob): codec names and
+    /// clock rates, header-extension ids, RTX groups, the certificate fingerprint check and the
+    /// candidates' types in the ICE view; repeatable.
+    #[arg(long = "sdp", value_name = "FILE")]
+    sdp: Vec<String>,
     /// Megabytes of packet data kept for the packet view.
     #[arg(long, value_name = "MB", default_value_t = DEFAULT_MAX_BYTES >> 20)]
     ring_mb: usize,
@@ -60,20 +66,29 @@ pub struct OpenArgs {
     ui: UiArgs,
 }
 
-fn new_app(mode: Mode, ui: &UiArgs) -> App {
+fn new_app(mode: Mode, ui: &UiArgs, sdp: Option<&SdpKnowledge>) -> App {
     let mut app = App::new(mode, 80, 24);
     app.nat_servers = ui.nat_server.clone();
+    if let Some(k) = sdp {
+        app.sdp_candidates = k.candidates.clone();
+    }
     app
 }
 
-fn state(ui: &UiArgs, progress: Progress) -> CaptureState {
-    CaptureState::new(
+/// The capture-side state, its engine primed with what the SDPs say (before the capture or
+/// loader thread feeds it).
+fn state(ui: &UiArgs, progress: Progress, sdp: Option<&SdpKnowledge>) -> CaptureState {
+    let mut state = CaptureState::new(
         Config {
             max_flows: ui.max_flows,
         },
         PacketRing::new(ui.ring, ui.ring_mb << 20),
         progress,
-    )
+    );
+    if let Some(k) = sdp {
+        state.set_sdp(k.hints.clone(), k.fingerprints.clone(), k.sdes);
+    }
+    state
 }
 
 fn need_terminal() -> anyhow::Result<()> {
@@ -86,10 +101,11 @@ fn need_terminal() -> anyhow::Result<()> {
 /// Runs `rtcscope live`.
 pub fn run_live(args: &LiveArgs) -> anyhow::Result<ExitCode> {
     need_terminal()?;
+    let sdp = sdp_hints::load(&args.ui.sdp)?;
     // Opened before the screen switches, so a missing privilege prints plainly with its fix.
     let cap = LiveCapture::open(&args.interface, args.filter.as_deref(), 0)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let shared = Shared::new(state(&args.ui, Progress::Live));
+    let shared = Shared::new(state(&args.ui, Progress::Live, sdp.as_ref()));
     let stop = Arc::new(AtomicBool::new(false));
     let worker = source::spawn_live(shared.clone(), cap, stop.clone());
     let app = new_app(
@@ -98,6 +114,7 @@ pub fn run_live(args: &LiveArgs) -> anyhow::Result<ExitCode> {
             filter: args.filter.clone(),
         },
         &args.ui,
+        sdp.as_ref(),
     );
     rtcscope_tui::term::run(app, shared.clone(), stop)?;
     // libpcap's read timeout does not always fire on an idle interface (Linux TPACKET_V3
@@ -118,8 +135,13 @@ pub fn run_open(args: &OpenArgs) -> anyhow::Result<ExitCode> {
     let total = (path != "-")
         .then(|| std::fs::metadata(path).ok().map(|m| m.len()))
         .flatten();
+    let sdp = sdp_hints::load(&args.ui.sdp)?;
     let source = crate::input::open(path)?;
-    let shared = Shared::new(state(&args.ui, Progress::Loading { read: 0, total }));
+    let shared = Shared::new(state(
+        &args.ui,
+        Progress::Loading { read: 0, total },
+        sdp.as_ref(),
+    ));
     let stop = Arc::new(AtomicBool::new(false));
     let worker = source::spawn_file_loader(shared.clone(), source, total, stop.clone());
     let app = new_app(
@@ -127,6 +149,7 @@ pub fn run_open(args: &OpenArgs) -> anyhow::Result<ExitCode> {
             path: path.to_owned(),
         },
         &args.ui,
+        sdp.as_ref(),
     );
     rtcscope_tui::term::run(app, shared.clone(), stop)?;
     // Reading standard input may block; the loader is not waited for then.

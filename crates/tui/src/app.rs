@@ -313,6 +313,9 @@ pub struct App {
     pub packets: Packets,
     /// NAT-check servers (`HOST:PORT`).
     pub nat_servers: Vec<String>,
+    /// Candidates the SDPs given with `--sdp` announced; the ICE view takes candidate types
+    /// from them (empty: types are inferred from the addresses).
+    pub sdp_candidates: Vec<crate::model::SdpCandidate>,
     /// NAT-check state.
     pub nat: NatState,
     /// Snapshot options.
@@ -363,6 +366,7 @@ impl App {
                 selected_number: None,
             },
             nat_servers: Vec::new(),
+            sdp_candidates: Vec::new(),
             nat: NatState::Idle,
             options: Options::default(),
         }

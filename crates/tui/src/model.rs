@@ -380,3 +380,74 @@ pub fn candidate_type(addr: SocketAddr, relayed: bool) -> &'static str {
         "public"
     }
 }
+
+/// A candidate an SDP announced (`a=candidate`): its transport address and its type, which
+/// the capture alone cannot tell (a public host address and a server-reflexive one look the
+/// same on the wire, a peer-reflexive one is never announced).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SdpCandidate {
+    /// The candidate's address and port.
+    pub addr: SocketAddr,
+    /// `host`, `srflx`, `prflx`, `relay` or an extension type, as the SDP wrote it.
+    pub typ: String,
+}
+
+/// The type shown for one side of a candidate pair: the type of the SDP candidate with the
+/// same address and port, else [`candidate_type`]'s inference. The flag is true when the type
+/// was inferred.
+pub fn pair_candidate_type(addr: SocketAddr, relayed: bool, sdp: &[SdpCandidate]) -> (&str, bool) {
+    match sdp.iter().find(|c| c.addr == addr) {
+        Some(c) => (c.typ.as_str(), false),
+        None => (candidate_type(addr, relayed), true),
+    }
+}
+
+/// The Codec column: `opus/48000` (name and clock rate, as in `a=rtpmap`), `rtx` (an RTX
+/// stream runs at the clock of the stream it repairs), the name alone when the rate is
+/// unknown, `pt 111` when only the payload type is known.
+pub fn codec_label(
+    codec: Option<&str>,
+    payload_type: Option<u8>,
+    clock_rate: Option<u32>,
+) -> String {
+    match (codec, payload_type, clock_rate) {
+        (Some(c), _, _) if c.eq_ignore_ascii_case("rtx") => c.to_owned(),
+        (Some(c), _, Some(rate)) => format!("{c}/{rate}"),
+        (Some(c), _, None) => c.to_owned(),
+        (None, Some(pt), _) => format!("pt {pt}"),
+        (None, None, _) => "-".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codec_labels() {
+        assert_eq!(
+            codec_label(Some("opus"), Some(111), Some(48000)),
+            "opus/48000"
+        );
+        assert_eq!(codec_label(Some("rtx"), Some(97), Some(90000)), "rtx");
+        assert_eq!(codec_label(Some("VP8"), Some(96), None), "VP8");
+        assert_eq!(codec_label(None, Some(111), None), "pt 111");
+        assert_eq!(codec_label(None, None, Some(90000)), "-");
+    }
+
+    #[test]
+    fn sdp_candidate_wins_over_the_inference() {
+        let public: SocketAddr = "198.51.100.7:50000".parse().unwrap();
+        let private: SocketAddr = "10.0.0.2:50000".parse().unwrap();
+        let sdp = vec![SdpCandidate {
+            addr: public,
+            typ: "srflx".into(),
+        }];
+        assert_eq!(pair_candidate_type(public, false, &sdp), ("srflx", false));
+        // Same address, other port: not the announced candidate.
+        let other: SocketAddr = "198.51.100.7:50001".parse().unwrap();
+        assert_eq!(pair_candidate_type(other, false, &sdp), ("public", true));
+        assert_eq!(pair_candidate_type(private, false, &sdp), ("host", true));
+        assert_eq!(pair_candidate_type(private, true, &[]), ("relay", true));
+    }
+}

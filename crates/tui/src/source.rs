@@ -3,6 +3,7 @@
 //! locks briefly each tick to take its snapshot.
 
 use crate::ring::PacketRing;
+use rtcscope_analysis::streams::MediaHints;
 use rtcscope_analysis::{Config, Engine};
 use rtcscope_capture::live::{LiveCapture, LiveStats};
 use rtcscope_capture::CaptureReader;
@@ -57,6 +58,15 @@ impl CaptureState {
             kernel: None,
             error: None,
         }
+    }
+
+    /// Tells the engine what the SDPs of the call say, before any packet is fed, as
+    /// `rtcscope analyze --sdp` does: payload types, clock rates, header-extension ids, RTX
+    /// groups and media kinds (`hints`), whether SDES keys SRTP (`sdes`), and the certificate
+    /// fingerprints DTLS is checked against (`fingerprints`, `HASH DIGEST`).
+    pub fn set_sdp(&mut self, hints: MediaHints, fingerprints: Vec<String>, sdes: bool) {
+        self.engine.set_media_hints(hints, sdes);
+        self.engine.set_sdp_fingerprints(fingerprints);
     }
 
     /// Feeds one packet to the engine and the ring.

@@ -9,7 +9,7 @@
 
 use crate::app::{App, ChartScope, Mode, NatState, Pane, View};
 use crate::fmt;
-use crate::model::{candidate_type, RowKey, RowState};
+use crate::model::{codec_label, pair_candidate_type, RowKey, RowState};
 use crate::source::Progress;
 use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::style::{Color, Modifier, Style, Stylize};
@@ -744,13 +744,38 @@ fn ice(f: &mut Frame<'_>, app: &App, body: Rect) {
             )),
         ]),
         Line::from(Span::styled(
-            " ★ nominated  ◆ selected (carries the call)  types: host/public from the address, relay from TURN",
+            if app.sdp_candidates.is_empty() {
+                " ★ nominated  ◆ selected (carries the call)  types: host/public from the address, relay from TURN"
+            } else {
+                " ★ nominated  ◆ selected (carries the call)  types: from the SDPs' candidates; with ? inferred from the address or TURN"
+            },
             dim(),
         )),
     ];
     f.render_widget(Paragraph::new(head_lines), head);
     let wide = body.width >= 110;
     let h = usize::from(table_area.height.saturating_sub(3));
+    // A type the SDPs announced, else the inferred one; inferred ones carry a `?` once SDPs
+    // are known (without SDPs every type is inferred, as the legend says).
+    let sdp = &app.sdp_candidates;
+    let type_label = |addr: std::net::SocketAddr, relay: Option<u32>| {
+        let (t, inferred) = pair_candidate_type(addr, relayed_addr(addr, relay), sdp);
+        if inferred && !sdp.is_empty() {
+            format!("{t}?")
+        } else {
+            t.to_owned()
+        }
+    };
+    let type_width = list
+        .iter()
+        .flat_map(|&pi| {
+            let q = &s.pairs[pi].pair;
+            [type_label(q.local, q.relay), type_label(q.remote, q.relay)]
+        })
+        .map(|t| t.chars().count())
+        .max()
+        .unwrap_or(0)
+        .clamp(6, 12) as u16;
     let rows: Vec<Row<'static>> = list
         .iter()
         .enumerate()
@@ -776,8 +801,8 @@ fn ice(f: &mut Frame<'_>, app: &App, body: Rect) {
                 flags.push_str(&format!("err {}", e.join(",")));
             }
             let side = if q.local_ufrag == a_ufrag { "A" } else { "B" };
-            let lt = candidate_type(q.local, relayed_addr(q.local, q.relay));
-            let rt = candidate_type(q.remote, relayed_addr(q.remote, q.relay));
+            let lt = type_label(q.local, q.relay);
+            let rt = type_label(q.remote, q.relay);
             let mut cells = vec![Cell::from(format!("{}", q.id)), Cell::from(side)];
             if wide {
                 cells.extend([
@@ -787,9 +812,18 @@ fn ice(f: &mut Frame<'_>, app: &App, body: Rect) {
                     Cell::from(rt),
                 ]);
             } else {
+                // The initial, and the `?` of an inferred type.
+                let short = |t: &str| {
+                    let mut c = t.chars();
+                    let mut out: String = c.next().into_iter().collect();
+                    if t.ends_with('?') {
+                        out.push('?');
+                    }
+                    out
+                };
                 cells.extend([
-                    Cell::from(format!("{} {}", q.local, &lt[..1])),
-                    Cell::from(format!("{} {}", q.remote, &rt[..1])),
+                    Cell::from(format!("{} {}", q.local, short(&lt))),
+                    Cell::from(format!("{} {}", q.remote, short(&rt))),
                 ]);
             }
             cells.extend([
@@ -820,9 +854,9 @@ fn ice(f: &mut Frame<'_>, app: &App, body: Rect) {
                 Constraint::Length(3),
                 Constraint::Length(2),
                 Constraint::Length(22),
-                Constraint::Length(6),
+                Constraint::Length(type_width),
                 Constraint::Length(22),
-                Constraint::Length(6),
+                Constraint::Length(type_width),
                 Constraint::Length(9),
                 Constraint::Length(4),
                 Constraint::Length(4),
@@ -1220,6 +1254,20 @@ fn streams(f: &mut Frame<'_>, app: &App, body: Rect) {
         Layout::vertical([Constraint::Percentage(50), Constraint::Min(6)]).areas(body);
     let live = matches!(app.mode, Mode::Live { .. });
     let wide = body.width >= 110;
+    // Wide enough for every listed stream's codec (`opus/48000`), so scrolling keeps the
+    // columns still.
+    let codec_width = app
+        .streams
+        .iter()
+        .map(|&si| {
+            let s = &app.snap.streams[si];
+            codec_label(s.codec.as_deref(), s.payload_type, s.clock_rate)
+                .chars()
+                .count()
+        })
+        .max()
+        .unwrap_or(0)
+        .clamp(9, 16) as u16;
     let h = usize::from(top.height.saturating_sub(3));
     let rows: Vec<Row<'static>> = app
         .streams
@@ -1234,12 +1282,7 @@ fn streams(f: &mut Frame<'_>, app: &App, body: Rect) {
                 MediaKind::Video => "video",
                 MediaKind::Unknown => "?",
             };
-            let codec = match (&s.codec, s.payload_type) {
-                (Some(c), Some(pt)) => format!("{c}/{pt}"),
-                (None, Some(pt)) => format!("pt {pt}"),
-                (Some(c), None) => c.clone(),
-                (None, None) => "-".into(),
-            };
+            let codec = codec_label(s.codec.as_deref(), s.payload_type, s.clock_rate);
             let mut notes = Vec::new();
             if let Some(o) = s.rtx_of {
                 notes.push(format!("RTX of {o:#010x}"));
@@ -1307,7 +1350,7 @@ fn streams(f: &mut Frame<'_>, app: &App, body: Rect) {
             vec![
                 Constraint::Length(10),
                 Constraint::Length(5),
-                Constraint::Length(9),
+                Constraint::Length(codec_width),
                 Constraint::Length(33),
                 Constraint::Length(7),
                 Constraint::Length(11),
@@ -1324,7 +1367,7 @@ fn streams(f: &mut Frame<'_>, app: &App, body: Rect) {
             vec![
                 Constraint::Length(10),
                 Constraint::Length(5),
-                Constraint::Length(9),
+                Constraint::Length(codec_width),
                 Constraint::Length(7),
                 Constraint::Length(11),
                 Constraint::Length(6),

@@ -11,6 +11,12 @@ use rtcscope_tui::ring::PacketRing;
 use rtcscope_tui::{ui, App, CaptureState, Mode, Progress};
 use std::path::Path;
 
+// The loader behind `--sdp` of `rtcscope open`/`live` (and `analyze`), so the frames below
+// show exactly what the command shows.
+#[allow(dead_code)] // `load_sdps` serves `rtcscope analyze` only.
+#[path = "../../cli/src/sdp_hints.rs"]
+mod sdp_hints;
+
 fn load(rel: &str) -> CaptureState {
     let path = rtcscope_testkit::workspace_root().join(rel);
     let mut state = CaptureState::new(Config::default(), PacketRing::default(), Progress::Loaded);
@@ -88,6 +94,94 @@ fn relay_call_120x40() {
 #[test]
 fn turn_udp_120x40() {
     views("fixtures/captures/turn-udp.pcapng", "turn_udp", 120, 40);
+}
+
+/// A recording opened with its SDPs (`rtcscope open CAPTURE --sdp OFFER --sdp ANSWER`).
+fn load_with_sdp(rel: &str, sdps: &[&str], w: u16, h: u16) -> (CaptureState, App) {
+    let root = rtcscope_testkit::workspace_root();
+    let paths: Vec<String> = sdps
+        .iter()
+        .map(|p| root.join(p).to_string_lossy().into_owned())
+        .collect();
+    let k = sdp_hints::load(&paths)
+        .expect("readable SDPs")
+        .expect("SDPs given");
+    let mut state = CaptureState::new(Config::default(), PacketRing::default(), Progress::Loaded);
+    state.set_sdp(k.hints, k.fingerprints, k.sdes);
+    state
+        .load(std::fs::File::open(root.join(rel)).expect("fixture"))
+        .expect("a capture");
+    let mut app = app(rel, w, h);
+    app.sdp_candidates = k.candidates;
+    app.refresh(&mut state);
+    (state, app)
+}
+
+#[test]
+fn direct_call_with_sdp() {
+    let rel = "fixtures/webrtc/direct/capture.pcapng";
+    let sdps = [
+        "fixtures/webrtc/direct/offer.sdp",
+        "fixtures/webrtc/direct/answer.sdp",
+    ];
+    let (mut state, mut app) = load_with_sdp(rel, &sdps, 120, 40);
+    key(&mut app, &mut state, KeyCode::Char('2'));
+    let ice = draw(&app);
+    insta::assert_snapshot!("direct_sdp_120x40_ice", ice);
+    // Both peers announced their host candidates: the types come from the SDPs, not inferred.
+    let pairs: Vec<&str> = ice.lines().filter(|l| l.contains("succeeded ")).collect();
+    assert_eq!(pairs.len(), 2, "{ice}");
+    for l in &pairs {
+        assert_eq!(l.matches(" host ").count(), 2, "{l}");
+        assert!(!l.contains("host?"), "{l}");
+    }
+    key(&mut app, &mut state, KeyCode::Char('4'));
+    let streams = draw(&app);
+    insta::assert_snapshot!("direct_sdp_120x40_streams", streams);
+    for (ssrc, codec) in [
+        ("0xde5af8f2", "opus/48000"),
+        ("0xe41eb112", "opus/48000"),
+        ("0x28cea191", "red/90000"),
+        ("0x25c3126b", "rtx"),
+    ] {
+        let line = streams
+            .lines()
+            .find(|l| l.starts_with(&format!("│{ssrc} ")))
+            .unwrap_or_else(|| panic!("{ssrc} missing:\n{streams}"));
+        assert!(
+            line.contains(&format!(" {codec} ")),
+            "{codec} missing: {line}"
+        );
+    }
+    assert!(!streams.contains("pt 111"), "{streams}");
+
+    // The narrow layout keeps the initial of the type, unmarked.
+    let (mut state, mut app) = load_with_sdp(rel, &sdps, 80, 24);
+    key(&mut app, &mut state, KeyCode::Char('2'));
+    let ice = draw(&app);
+    assert!(ice.contains("10.20.1.2:34409 h "), "{ice}");
+    assert!(!ice.contains("h?"), "{ice}");
+}
+
+#[test]
+fn candidate_types_without_an_sdp_match_are_marked_inferred() {
+    // SDP candidates are known but none has the call's addresses: every type shown is the
+    // inference from the address, marked with `?`.
+    let rel = "fixtures/webrtc/direct/capture.pcapng";
+    let mut state = load(rel);
+    let mut app = app(rel, 120, 40);
+    app.sdp_candidates = vec![rtcscope_tui::model::SdpCandidate {
+        addr: "192.0.2.1:9".parse().unwrap(),
+        typ: "host".into(),
+    }];
+    app.refresh(&mut state);
+    key(&mut app, &mut state, KeyCode::Char('2'));
+    let ice = draw(&app);
+    let pairs: Vec<&str> = ice.lines().filter(|l| l.contains("succeeded ")).collect();
+    assert_eq!(pairs.len(), 2, "{ice}");
+    for l in &pairs {
+        assert_eq!(l.matches(" host? ").count(), 2, "{l}");
+    }
 }
 
 #[test]
