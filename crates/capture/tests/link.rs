@@ -98,3 +98,65 @@ proptest! {
         let _ = decode(LinkType(lt), &bytes);
     }
 }
+
+/// The IPv4/UDP packet of `eth_vlan_ipv4_udp` without its link header.
+fn ipv4_udp() -> Vec<u8> {
+    let f = eth_vlan_ipv4_udp();
+    f[18..18 + 20 + 8 + 4].to_vec()
+}
+
+fn assert_abcd(lt: LinkType, frame: &[u8], offset: usize) {
+    let d = decode(lt, frame).unwrap().unwrap();
+    assert_eq!(d.payload, b"abcd", "{lt:?}");
+    assert_eq!(d.payload_offset, offset + 28, "{lt:?}");
+    assert_eq!(d.src.to_string(), "10.0.0.1:5000");
+}
+
+#[test]
+fn linux_cooked_v1_and_v2() {
+    // SLL: packet type, ARPHRD, address length, 8 address bytes, protocol 0x0800.
+    let mut sll = vec![0, 0, 0, 1, 0, 6, 2, 0, 0, 0, 0, 0, 2, 0, 0x08, 0x00];
+    sll.extend(ipv4_udp());
+    assert_abcd(LinkType::LINUX_SLL, &sll, 16);
+    // SLL2: protocol 0x0800 first, reserved, interface index, ARPHRD, packet type, address
+    // length, 8 address bytes.
+    let mut sll2 = vec![
+        0x08, 0x00, 0, 0, 0, 0, 0, 3, 0, 1, 0, 6, 2, 0, 0, 0, 0, 0, 0, 0,
+    ];
+    sll2.extend(ipv4_udp());
+    assert_abcd(LinkType::LINUX_SLL2, &sll2, 20);
+}
+
+#[test]
+fn bsd_loopback_in_either_byte_order_and_openbsd_loop() {
+    for family in [[2, 0, 0, 0], [0, 0, 0, 2]] {
+        let mut f = family.to_vec();
+        f.extend(ipv4_udp());
+        assert_abcd(LinkType::NULL, &f, 4);
+    }
+    let mut f = vec![0, 0, 0, 2];
+    f.extend(ipv4_udp());
+    assert_abcd(LinkType::LOOP, &f, 4);
+    // AF_INET6 is 30 on macOS: recognised as IPv6 (and this IPv4 packet then fails as such).
+    let mut f = vec![30, 0, 0, 0];
+    f.extend(ipv4_udp());
+    let e = decode(LinkType::NULL, &f).unwrap_err();
+    assert_eq!((e.field, e.offset), ("IP version", 4));
+}
+
+#[test]
+fn qinq_double_tagged_ethernet() {
+    let mut f = vec![0u8; 12];
+    f.extend_from_slice(&[0x88, 0xa8, 0x00, 0x64, 0x81, 0x00, 0x00, 0x05, 0x08, 0x00]);
+    f.extend(ipv4_udp());
+    assert_abcd(LinkType::ETHERNET, &f, 22);
+}
+
+#[test]
+fn raw_ipv4_link_types() {
+    for lt in [LinkType::RAW, LinkType::RAW_OPENBSD, LinkType::IPV4] {
+        assert_abcd(lt, &ipv4_udp(), 0);
+    }
+    let e = decode(LinkType(999), &ipv4_udp()).unwrap_err();
+    assert_eq!(e.field, "link type");
+}
