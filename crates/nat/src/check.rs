@@ -685,10 +685,20 @@ impl NatCheck {
 
     fn decide_primary(&mut self, now: Instant) {
         let n = self.cfg.servers.len();
+        let any = (0..n).any(|i| self.response(self.bind_kind(i)).is_some());
+        // Silence after three transmissions to every server: start the re-check on a fresh
+        // socket now, beside the first, so that "UDP blocked" takes one window, not two.
+        let silent = !any
+            && self.bind_round == 0
+            && (0..n).all(|i| {
+                self.txn(self.bind_kind(i))
+                    .is_some_and(|t| t.sent >= 3 || t.outcome.is_some())
+            });
         // Wait for servers in order: the first RFC 5780-capable one becomes the primary.
         let mut chosen = None;
         for i in 0..n {
             match self.outcome(self.bind_kind(i)) {
+                None if silent => break,
                 None => return,
                 Some(Outcome::Response { resp, .. })
                     if resp.success && capability(self.cfg.servers[i], resp).is_ok() =>
@@ -699,18 +709,7 @@ impl NatCheck {
                 _ => {}
             }
         }
-        let any = (0..n).any(|i| self.response(self.bind_kind(i)).is_some());
-        // Silence after three transmissions to every server: start the re-check on a fresh
-        // socket now, beside the first, so that "UDP blocked" takes one window, not two.
-        let silent = !any
-            && (0..n).all(|i| {
-                self.txn(self.bind_kind(i))
-                    .is_some_and(|t| t.sent >= 3 || t.outcome.is_some())
-            });
-        if chosen.is_none()
-            && (0..n).any(|i| !self.done(self.bind_kind(i)))
-            && !(silent && self.bind_round == 0)
-        {
+        if chosen.is_none() && (0..n).any(|i| !self.done(self.bind_kind(i))) && !silent {
             return;
         }
         if !any && self.bind_round == 0 {
