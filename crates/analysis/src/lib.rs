@@ -238,47 +238,13 @@ impl Engine {
             self.counters.cut += 1;
         }
         match decode(link, frame) {
-            Ok(Ok(d)) => {
-                let (transport, tcp) = match d.transport {
-                    rtcscope_capture::Transport::Udp => (Transport::Udp, None),
-                    rtcscope_capture::Transport::Tcp { seq, flags } => {
-                        (Transport::Tcp, Some((seq, flags)))
-                    }
-                };
-                let ctx = Ctx {
-                    number,
-                    now,
-                    transport,
-                    src: d.src,
-                    dst: d.dst,
-                    relay: None,
-                    depth: 0,
-                };
-                self.transport_payload(ctx, tcp, d.payload);
-            }
+            Ok(Ok(d)) => self.decoded(number, now, &d),
             Ok(Err(NotTransport::Fragment(f))) => {
                 self.counters.fragments += 1;
                 if let Some(r) = self.ip.push(&f, i128::from(now)) {
                     self.counters.reassembled += 1;
                     match decode_transport(r.protocol, r.src, r.dst, &r.payload) {
-                        Ok(Ok(d)) => {
-                            let (transport, tcp) = match d.transport {
-                                rtcscope_capture::Transport::Udp => (Transport::Udp, None),
-                                rtcscope_capture::Transport::Tcp { seq, flags } => {
-                                    (Transport::Tcp, Some((seq, flags)))
-                                }
-                            };
-                            let ctx = Ctx {
-                                number,
-                                now,
-                                transport,
-                                src: d.src,
-                                dst: d.dst,
-                                relay: None,
-                                depth: 0,
-                            };
-                            self.transport_payload(ctx, tcp, d.payload);
-                        }
+                        Ok(Ok(d)) => self.decoded(number, now, &d),
                         Ok(Err(_)) => self.counters.other_ip += 1,
                         Err(e) => self.damaged(number, e.to_string()),
                     }
@@ -288,6 +254,24 @@ impl Engine {
             Ok(Err(NotTransport::OtherProtocol(_))) => self.counters.other_ip += 1,
             Err(e) => self.damaged(number, e.to_string()),
         }
+    }
+
+    /// Hands a UDP or TCP packet (directly decoded or reassembled from fragments) to its flow.
+    fn decoded(&mut self, number: u64, now: i64, d: &rtcscope_capture::Decoded<'_>) {
+        let (transport, tcp) = match d.transport {
+            rtcscope_capture::Transport::Udp => (Transport::Udp, None),
+            rtcscope_capture::Transport::Tcp { seq, flags } => (Transport::Tcp, Some((seq, flags))),
+        };
+        let ctx = Ctx {
+            number,
+            now,
+            transport,
+            src: d.src,
+            dst: d.dst,
+            relay: None,
+            depth: 0,
+        };
+        self.transport_payload(ctx, tcp, d.payload);
     }
 
     /// Records what a capture lost before analysis (pcapng ISB or the kernel's counters).
