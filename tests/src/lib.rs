@@ -95,8 +95,10 @@ impl Tmux {
             std::process::id(),
             N.fetch_add(1, Ordering::SeqCst)
         );
+        // A private tmux server per session (`-L`): tests running in parallel (or two test runs
+        // at once) never race on the shared default server starting or exiting.
         let status = Command::new("tmux")
-            .args(["new-session", "-d", "-s", &name, "-x"])
+            .args(["-L", &name, "new-session", "-d", "-s", &name, "-x"])
             .arg(width.to_string())
             .arg("-y")
             .arg(height.to_string())
@@ -111,7 +113,7 @@ impl Tmux {
     /// Sends keys (tmux key names: `q`, `Enter`, `C-c`, `Down`, ...).
     pub fn keys(&self, keys: &[&str]) {
         let status = Command::new("tmux")
-            .args(["send-keys", "-t", &self.name])
+            .args(["-L", &self.name, "send-keys", "-t", &self.name])
             .args(keys)
             .status()
             .expect("tmux send-keys");
@@ -121,7 +123,7 @@ impl Tmux {
     /// Resizes the window (the program gets SIGWINCH).
     pub fn resize(&self, width: u16, height: u16) {
         let status = Command::new("tmux")
-            .args(["resize-window", "-t", &self.name, "-x"])
+            .args(["-L", &self.name, "resize-window", "-t", &self.name, "-x"])
             .arg(width.to_string())
             .arg("-y")
             .arg(height.to_string())
@@ -133,7 +135,7 @@ impl Tmux {
     /// The visible screen as text.
     pub fn screen(&self) -> String {
         let out = Command::new("tmux")
-            .args(["capture-pane", "-p", "-t", &self.name])
+            .args(["-L", &self.name, "capture-pane", "-p", "-t", &self.name])
             .output()
             .expect("tmux capture-pane");
         String::from_utf8_lossy(&out.stdout).into_owned()
@@ -160,7 +162,7 @@ impl Tmux {
 impl Drop for Tmux {
     fn drop(&mut self) {
         let _ = Command::new("tmux")
-            .args(["kill-session", "-t", &self.name])
+            .args(["-L", &self.name, "kill-server"])
             .status();
     }
 }
