@@ -50,9 +50,17 @@ fn open_recording_through_every_view() {
     );
     let t = Tmux::start(&cmd, 120, 40);
     // Sessions: the call, connected, direct, with its protocols.
-    let s = t.wait_for(&["10.20.1.2:34409 ⇄ 10.20.2.2:52231", "connected"], 20);
+    // The file loads on its own thread while the UI already shows what is known: wait for the
+    // final packet count before reading the rest of the screen.
+    let s = t.wait_for(
+        &[
+            "10.20.1.2:34409 ⇄ 10.20.2.2:52231",
+            "connected",
+            "1783 pkts",
+        ],
+        20,
+    );
     assert!(s.contains("STUN DTLS RTP RTCP"), "{s}");
-    assert!(s.contains("1783 pkts"), "{s}");
     // ICE: both agents' pairs, host candidates, the nominated one.
     t.keys(&["2"]);
     let s = t.wait_for(&["Candidate pairs", "10.20.2.2:52231", "★"], 5);
