@@ -10,33 +10,13 @@ const TCP: &str = "fixtures/captures/turn-tcp.pcap";
 /// Counts of STUN messages and ChannelData messages tshark finds (all occurrences per frame).
 fn tshark_counts(file: &str) -> Option<(usize, usize)> {
     let tshark = require_tool("dissect::tshark_counts", "tshark")?;
-    let out = std::process::Command::new(tshark)
-        .arg("-r")
-        .arg(fixtures().join(file.trim_start_matches("fixtures/")))
-        .args([
-            "-T",
-            "fields",
-            "-E",
-            "occurrence=a",
-            "-e",
-            "stun.type",
-            "-e",
-            "stun.channel",
-        ])
-        .output()
-        .unwrap();
-    let text = String::from_utf8(out.stdout).unwrap();
-    let (mut stun, mut chan) = (0, 0);
-    for line in text.lines() {
-        let mut cols = line.split('\t');
-        let n = |c: Option<&str>| {
-            c.filter(|s| !s.is_empty())
-                .map_or(0, |s| s.split(',').count())
-        };
-        stun += n(cols.next());
-        chan += n(cols.next());
-    }
-    Some((stun, chan))
+    let v = rtcscope_testkit::tshark::field_values(
+        &tshark,
+        &fixtures().join(file.trim_start_matches("fixtures/")),
+        &[],
+        &["stun.type", "stun.channel"],
+    );
+    Some((v[0].len(), v[1].len()))
 }
 
 /// Counts what `rtcscope dissect --json` found.

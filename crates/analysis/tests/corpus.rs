@@ -21,32 +21,16 @@ fn analyze(path: &Path) -> Report {
 }
 
 fn tshark_fields(tshark: &Path, pcap: &Path, field: &str) -> Vec<String> {
-    let out = std::process::Command::new(tshark)
-        .arg("-r")
-        .arg(pcap)
-        .args([
-            "--enable-heuristic",
-            "rtp_udp",
-            "--enable-heuristic",
-            "rtp_stun",
-            // Messages quoted inside ICMP errors are not messages.
-            "-Y",
-            "!icmp && !icmpv6",
-            "-T",
-            "fields",
-            "-E",
-            "occurrence=a",
-            "-e",
-            field,
-        ])
-        .output()
-        .unwrap();
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .flat_map(|l| l.split(',').map(str::to_owned).collect::<Vec<_>>())
-        .filter(|s| !s.is_empty())
-        .collect()
+    let args = [
+        "--enable-heuristic",
+        "rtp_udp",
+        "--enable-heuristic",
+        "rtp_stun",
+        // Messages quoted inside ICMP errors are not messages.
+        "-Y",
+        "!icmp && !icmpv6",
+    ];
+    rtcscope_testkit::tshark::field_values(tshark, pcap, &args, &[field]).remove(0)
 }
 
 fn captures(test: &str) -> Vec<(String, std::path::PathBuf)> {

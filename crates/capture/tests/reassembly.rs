@@ -77,33 +77,13 @@ fn run(
 }
 
 fn tshark_counts(tshark: &std::path::Path) -> (usize, usize) {
-    let out = std::process::Command::new(tshark)
-        .arg("-r")
-        .arg(fixtures().join("captures/turn-tcp.pcap"))
-        .args([
-            "-T",
-            "fields",
-            "-E",
-            "occurrence=a",
-            "-e",
-            "stun.type",
-            "-e",
-            "stun.channel",
-        ])
-        .output()
-        .unwrap();
-    let text = String::from_utf8(out.stdout).unwrap();
-    let (mut stun, mut chan) = (0, 0);
-    for line in text.lines() {
-        let mut cols = line.split('\t');
-        let count = |c: Option<&str>| {
-            c.filter(|s| !s.is_empty())
-                .map_or(0, |s| s.split(',').count())
-        };
-        stun += count(cols.next());
-        chan += count(cols.next());
-    }
-    (stun, chan)
+    let v = rtcscope_testkit::tshark::field_values(
+        tshark,
+        &fixtures().join("captures/turn-tcp.pcap"),
+        &[],
+        &["stun.type", "stun.channel"],
+    );
+    (v[0].len(), v[1].len())
 }
 
 #[test]

@@ -90,3 +90,36 @@ pub fn all_values<'a>(v: &'a Value, key: &str, out: &mut Vec<&'a Value>) {
         _ => {}
     }
 }
+
+/// Runs `tshark -r pcap ARGS -T fields -E occurrence=a -e F1 -e F2 …` and returns, per field,
+/// every occurrence in every frame (a frame can carry several messages, e.g. STUN messages
+/// back to back in one TCP segment).
+pub fn field_values(
+    tshark: &Path,
+    pcap: &Path,
+    args: &[&str],
+    fields: &[&str],
+) -> Vec<Vec<String>> {
+    let mut cmd = Command::new(tshark);
+    cmd.arg("-r").arg(pcap).args(args);
+    cmd.args(["-T", "fields", "-E", "occurrence=a"]);
+    for f in fields {
+        cmd.args(["-e", f]);
+    }
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("running tshark: {e}"));
+    assert!(
+        out.status.success(),
+        "tshark failed on {}: {}",
+        pcap.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut values = vec![Vec::new(); fields.len()];
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        for (col, text) in line.split('\t').enumerate().take(fields.len()) {
+            values[col].extend(text.split(',').filter(|s| !s.is_empty()).map(str::to_owned));
+        }
+    }
+    values
+}
