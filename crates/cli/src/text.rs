@@ -1,14 +1,7 @@
-//! Human-readable formatting shared by the reports.
+//! Human-readable formatting for the text reports (byte counts and times come from the TUI's
+//! `fmt`, so both show them alike).
 
-/// `1.2 MB`-style byte counts (decimal units, as network tools use).
-pub fn bytes(n: u64) -> String {
-    match n {
-        0..=9_999 => format!("{n} B"),
-        10_000..=9_999_999 => format!("{:.1} kB", n as f64 / 1e3),
-        10_000_000..=9_999_999_999 => format!("{:.1} MB", n as f64 / 1e6),
-        _ => format!("{:.2} GB", n as f64 / 1e9),
-    }
-}
+pub use rtcscope_tui::fmt::bytes;
 
 /// `640 kbit/s`-style rates.
 pub fn bitrate(bps: u64) -> String {
@@ -29,25 +22,7 @@ pub fn duration_ns(ns: i64) -> String {
     }
 }
 
-/// `2026-11-22 06:32:01.123 UTC` from nanoseconds since the epoch (proleptic Gregorian,
-/// Howard Hinnant's days-from-civil algorithm inverted).
-pub fn time_utc(ns: i64) -> String {
-    let secs = ns.div_euclid(1_000_000_000);
-    let millis = ns.rem_euclid(1_000_000_000) / 1_000_000;
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let (h, m, s) = (rem / 3600, rem % 3600 / 60, rem % 60);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let mo = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(mo <= 2);
-    format!("{y:04}-{mo:02}-{d:02} {h:02}:{m:02}:{s:02}.{millis:03} UTC")
-}
+pub use rtcscope_tui::fmt::utc_millis as time_utc;
 
 #[cfg(test)]
 mod tests {

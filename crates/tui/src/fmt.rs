@@ -51,9 +51,22 @@ pub fn duration(ns: i64) -> String {
     }
 }
 
-/// `2026-11-22 06:32:01 UTC` from nanoseconds since the epoch (civil-from-days, Howard
-/// Hinnant's algorithm).
+/// `2026-11-22 06:32:01 UTC` from nanoseconds since the epoch.
 pub fn utc(ns: i64) -> String {
+    let (y, mo, d, h, m, s) = civil(ns);
+    format!("{y:04}-{mo:02}-{d:02} {h:02}:{m:02}:{s:02} UTC")
+}
+
+/// `2026-11-22 06:32:01.123 UTC`: [`utc`] with milliseconds, for reports.
+pub fn utc_millis(ns: i64) -> String {
+    let (y, mo, d, h, m, s) = civil(ns);
+    let millis = ns.rem_euclid(1_000_000_000) / 1_000_000;
+    format!("{y:04}-{mo:02}-{d:02} {h:02}:{m:02}:{s:02}.{millis:03} UTC")
+}
+
+/// (year, month, day, hour, minute, second) of nanoseconds since the epoch, proleptic
+/// Gregorian (civil-from-days, Howard Hinnant's algorithm).
+fn civil(ns: i64) -> (i64, i64, i64, i64, i64, i64) {
     let secs = ns.div_euclid(1_000_000_000);
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);
@@ -67,7 +80,7 @@ pub fn utc(ns: i64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let mo = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(mo <= 2);
-    format!("{y:04}-{mo:02}-{d:02} {h:02}:{m:02}:{s:02} UTC")
+    (y, mo, d, h, m, s)
 }
 
 /// Eight-level bar characters for sparklines.
