@@ -35,11 +35,10 @@ pub fn walk_rtp_fields(p: &RtpPacket<'_>) -> Result<u64> {
     }
     if let Some(b) = p.extension() {
         h = mix(h, u64::from(b.profile()));
-        for e in b.iter() {
-            let e = e?;
-            h = mix(h, u64::from(e.id));
-            h = mix(h, e.data.as_ptr() as u64 ^ e.data.len() as u64);
-        }
+        b.visit(|id, data| {
+            h = mix(h, u64::from(id));
+            h = mix(h, data.as_ptr() as u64 ^ data.len() as u64);
+        })?;
     }
     h = mix(h, p.payload().len() as u64);
     h = mix(h, p.padding_len() as u64);
@@ -274,6 +273,25 @@ pub fn fuzz_rtp(data: &[u8]) {
                     let _ = k.decode(&e);
                 }
             }
+            // The range-free fast path sees exactly the elements and the error the iterator does.
+            let mut seen = Vec::new();
+            let visited = b.visit(|id, d| seen.push((id, d)));
+            let mut iter = b.iter();
+            let listed: Vec<_> = iter.by_ref().map_while(|e| e.ok()).collect();
+            assert_eq!(
+                seen.len(),
+                listed.len(),
+                "visit and iter disagree on the count"
+            );
+            for ((id, d), e) in seen.iter().zip(&listed) {
+                assert_eq!((*id, *d), (e.id, e.data), "visit and iter disagree");
+                assert_eq!(&data[e.data_range()], e.data, "element range");
+            }
+            assert_eq!(
+                visited.err(),
+                b.iter().find_map(|e| e.err()),
+                "visit and iter errors"
+            );
         }
         match RtpRepr::parse(&p) {
             Ok(r) => {
@@ -368,5 +386,18 @@ mod tests {
         for n in 0..rtp.len() {
             fuzz_rtp(&rtp[..n]);
         }
+    }
+
+    /// Inputs the fuzzers found (CI runs, `fuzz/artifacts/`); each once panicked.
+    #[test]
+    fn fuzz_findings_stay_fixed() {
+        // A padded transport-cc feedback (V=2, P=1, FMT=15) whose padding count byte points
+        // inside the FCI, followed by a truncated second packet.
+        let twcc_padded: &[u8] = &[
+            175, 205, 0, 11, 40, 0, 0, 0, 32, 0, 1, 60, 154, 40, 0, 0, 0, 32, 0, 1, 60, 154, 44, 2,
+            0, 0, 0, 223, 0, 0, 0, 60, 154, 159, 202, 0, 12, 0, 0, 0, 0, 169, 1, 25, 25, 60, 146,
+            25,
+        ];
+        fuzz_rtcp(twcc_padded);
     }
 }

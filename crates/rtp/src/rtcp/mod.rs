@@ -522,8 +522,8 @@ impl RtcpPacketRepr {
         })
     }
 
-    /// Appends the packet (header, body, padding). Without padding an unaligned body is
-    /// zero-padded; with padding, body plus padding must be a multiple of 4 bytes.
+    /// Appends the packet (header, body, padding). An unaligned body is zero-padded: to a
+    /// multiple of 4 bytes without padding, and so that body plus padding align with it.
     pub fn emit(&self, out: &mut Vec<u8>) -> Result<()> {
         let start = out.len();
         out.extend_from_slice(&[0; HEADER_LEN]);
@@ -535,6 +535,10 @@ impl RtcpPacketRepr {
             }
         };
         if self.padding > 0 {
+            // A body that ends unaligned (a transport-cc FCI whose repr dropped the FCI's own
+            // trailing zeros) gets zeros before the padding, so body plus padding align.
+            let unaligned = (out.len() - start + usize::from(self.padding)) % 4;
+            out.resize(out.len() + (4 - unaligned) % 4, 0);
             out.extend(core::iter::repeat_n(0, usize::from(self.padding) - 1));
             out.push(self.padding);
         } else {

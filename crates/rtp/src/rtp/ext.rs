@@ -26,7 +26,7 @@
 //!
 //! Any other profile is an RFC 3550 extension whose data this crate keeps raw.
 
-use crate::bytes::{shift, slice, slice_from, u16_at, u8_at};
+use crate::bytes::{slice_from, u16_at};
 use rtcscope_wire::{Error, ErrorKind, Field, Layer, Result};
 
 use super::field;
@@ -160,12 +160,17 @@ impl<'a> ExtensionBlock<'a> {
     /// until a malformed one, then that error, then stops.
     #[inline]
     pub fn iter(&self) -> Extensions<'a> {
+        let data = self.data();
+        let form = self.form();
         Extensions {
-            data: self.data(),
-            pos: 0,
-            base: self.base + field::EXT_DATA,
-            form: self.form(),
-            done: false,
+            // Another profile has no elements: start exhausted.
+            rest: if let ExtensionForm::Other(_) = form {
+                &[]
+            } else {
+                data
+            },
+            end: self.base + field::EXT_DATA + data.len(),
+            form,
         }
     }
 
@@ -174,6 +179,28 @@ impl<'a> ExtensionBlock<'a> {
     #[inline]
     pub fn find(&self, id: u8) -> Option<Extension<'a>> {
         self.iter().map_while(|e| e.ok()).find(|e| e.id == id)
+    }
+
+    /// Calls `f` with the ID and data of every RFC 8285 element, in order (nothing for another
+    /// profile); the first malformed element is the error, after `f` has seen those before it.
+    ///
+    /// The same walk as [`iter`](Self::iter) without the per-element ranges: the fast path for
+    /// a reader that wants every element (it is what the equal-work benchmark runs).
+    #[inline]
+    pub fn visit(&self, mut f: impl FnMut(u8, &'a [u8])) -> Result<()> {
+        let mut walk = |two_byte| {
+            let (mut rest, end) = (self.data(), self.data_range().end);
+            while let Some(e) = step(&mut rest, end, two_byte) {
+                let e = e?;
+                f(e.id, e.data);
+            }
+            Ok(())
+        };
+        match self.form() {
+            ExtensionForm::OneByte => walk(false),
+            ExtensionForm::TwoByte { .. } => walk(true),
+            ExtensionForm::Other(_) => Ok(()),
+        }
     }
 }
 
@@ -233,20 +260,17 @@ impl core::fmt::Debug for Extension<'_> {
 }
 
 /// Lax iterator over header extension elements.
+///
+/// It walks a shrinking slice of the block's data: the element's packet offset is `end` minus
+/// what is left, so no per-element offset bookkeeping is needed. Exhaustion, ID 15 and an
+/// error all leave `rest` empty.
 #[derive(Clone, Debug)]
 pub struct Extensions<'a> {
-    data: &'a [u8],
-    pos: usize,
-    base: usize,
+    /// The data not yet walked.
+    rest: &'a [u8],
+    /// Packet offset of the end of the extension data.
+    end: usize,
     form: ExtensionForm,
-    done: bool,
-}
-
-impl<'a> Extensions<'a> {
-    fn fail(&mut self, e: Error) -> Option<Result<Extension<'a>>> {
-        self.done = true;
-        Some(Err(e))
-    }
 }
 
 impl<'a> Iterator for Extensions<'a> {
@@ -254,83 +278,98 @@ impl<'a> Iterator for Extensions<'a> {
 
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
-        if self.done {
-            return None;
+        let two_byte = matches!(self.form, ExtensionForm::TwoByte { .. });
+        match step(&mut self.rest, self.end, two_byte)? {
+            Ok(e) => Some(Ok(Extension {
+                id: e.id,
+                data: e.data,
+                range: e.at..e.at + e.hdr + e.data.len(),
+                form: self.form,
+            })),
+            Err(e) => Some(Err(e)),
         }
-        let two_byte = match self.form {
-            ExtensionForm::OneByte => false,
-            ExtensionForm::TwoByte { .. } => true,
-            ExtensionForm::Other(_) => {
-                self.done = true;
+    }
+}
+
+/// An element as [`step`] finds it: ID, data, packet offset and header length.
+struct Element<'a> {
+    id: u8,
+    data: &'a [u8],
+    at: usize,
+    hdr: usize,
+}
+
+/// Walks one element off the front of `rest`, the block's data not yet walked, which ends at
+/// packet offset `end`. Skips padding bytes first. `None` at the end of the data and at ID 15;
+/// exhaustion, ID 15 and an error all leave `rest` empty. Shared by the iterator and by
+/// [`ExtensionBlock::visit`], whose per-form loops let `two_byte` be a constant.
+#[inline(always)]
+fn step<'a>(rest: &mut &'a [u8], end: usize, two_byte: bool) -> Option<Result<Element<'a>>> {
+    // Skip padding bytes (zeros between elements, in both forms).
+    let mut r = *rest;
+    let b = loop {
+        match r.split_first() {
+            Some((0, tail)) => r = tail,
+            Some((&b, _)) => break b,
+            None => {
+                *rest = r;
                 return None;
             }
-        };
-        // Skip padding bytes (one bounds check per byte via `get`).
-        let data = self.data;
-        let mut start = self.pos;
-        let b = loop {
-            match data.get(start) {
-                Some(0) => start += 1,
-                Some(&b) => break b,
-                None => {
-                    self.pos = start;
-                    self.done = true;
-                    return None;
-                }
-            }
-        };
-        self.pos = start;
-        let (id, len, hdr) = if two_byte {
-            if start + 2 > self.data.len() {
-                let avail = self.data.len() - start;
-                return self.fail(Error::truncated(
+        }
+    };
+    let at = end - r.len();
+    let (id, len, hdr) = if two_byte {
+        match r.get(1) {
+            Some(&l) => (b, usize::from(l), 2),
+            None => {
+                *rest = &[];
+                return Some(Err(Error::truncated(
                     Layer::RtpExtension,
-                    self.base + start,
+                    at,
                     "two-byte element header",
                     2,
-                    avail,
-                ));
+                    r.len(),
+                )));
             }
-            (b, usize::from(u8_at(self.data, start + 1)), 2)
-        } else {
-            let id = b >> 4;
-            if id == 15 {
-                // RFC 8285 §4.2: ID 15 stops processing of the whole extension.
-                self.done = true;
-                return None;
-            }
-            if id == 0 {
-                return self.fail(Error::bad_value(
-                    Layer::RtpExtension,
-                    self.base + start,
-                    "one-byte element ID",
-                    "a padding byte 0x00 (ID 0 is reserved for padding)",
-                    b.into(),
-                ));
-            }
-            (id, usize::from(b & 0x0f) + 1, 1)
-        };
-        let data_start = start + hdr;
-        let avail = self.data.len() - data_start;
-        if len > avail {
-            return self.fail(Error::new(
-                Layer::RtpExtension,
-                self.base + data_start,
-                "element data",
-                ErrorKind::Truncated {
-                    needed: len,
-                    available: avail,
-                },
-            ));
         }
-        self.pos = data_start + len;
-        Some(Ok(Extension {
-            id,
-            data: slice(self.data, data_start..self.pos),
-            range: shift(start..self.pos, self.base),
-            form: self.form,
-        }))
-    }
+    } else {
+        let id = b >> 4;
+        if id == 15 {
+            // RFC 8285 §4.2: ID 15 stops processing of the whole extension.
+            *rest = &[];
+            return None;
+        }
+        if id == 0 {
+            *rest = &[];
+            return Some(Err(Error::bad_value(
+                Layer::RtpExtension,
+                at,
+                "one-byte element ID",
+                "a padding byte 0x00 (ID 0 is reserved for padding)",
+                b.into(),
+            )));
+        }
+        (id, usize::from(b & 0x0f) + 1, 1)
+    };
+    let Some((element, after)) = r.split_at_checked(hdr + len) else {
+        *rest = &[];
+        return Some(Err(Error::new(
+            Layer::RtpExtension,
+            at + hdr,
+            "element data",
+            ErrorKind::Truncated {
+                needed: len,
+                available: r.len().saturating_sub(hdr),
+            },
+        )));
+    };
+    *rest = after;
+    Some(Ok(Element {
+        id,
+        data: element.get(hdr..).unwrap_or(&[]),
+        at,
+        hdr,
+    }))
 }
 
 /// An owned header extension element.
