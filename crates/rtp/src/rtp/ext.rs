@@ -26,7 +26,6 @@
 //!
 //! Any other profile is an RFC 3550 extension whose data this crate keeps raw.
 
-use crate::bytes::{slice_from, u16_at};
 use rtcscope_wire::{Error, ErrorKind, Field, Layer, Result};
 
 use super::field;
@@ -82,23 +81,28 @@ impl ExtensionForm {
 /// that the whole block is within the packet.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct ExtensionBlock<'a> {
-    buf: &'a [u8],
+    header: &'a [u8; field::EXT_DATA],
+    data: &'a [u8],
     base: usize,
 }
 
 impl<'a> ExtensionBlock<'a> {
-    /// `buf` is the whole block (header and `length` words of data); `base` is its offset in the
-    /// packet.
+    /// `header` and `data` are the block's 4-byte header and its `length` words of data;
+    /// `base` is the block's offset in the packet.
     #[inline]
-    pub(crate) fn from_checked(buf: &'a [u8], base: usize) -> Self {
-        ExtensionBlock { buf, base }
+    pub(crate) fn from_parts(
+        header: &'a [u8; field::EXT_DATA],
+        data: &'a [u8],
+        base: usize,
+    ) -> Self {
+        ExtensionBlock { header, data, base }
     }
 
     /// Checks a standalone extension block (header and data); `base` is its offset in the
     /// enclosing packet, used for error and field locations.
     #[inline]
     pub fn new_checked(buf: &'a [u8], base: usize) -> Result<Self> {
-        if buf.len() < field::EXT_DATA {
+        let Some((header, data)) = buf.split_first_chunk::<{ field::EXT_DATA }>() else {
             return Err(Error::truncated(
                 Layer::Rtp,
                 base,
@@ -106,9 +110,9 @@ impl<'a> ExtensionBlock<'a> {
                 field::EXT_DATA,
                 buf.len(),
             ));
-        }
-        let words = usize::from(u16_at(buf, field::EXT_LENGTH.start));
-        if buf.len() - field::EXT_DATA != 4 * words {
+        };
+        let words = usize::from(u16::from_be_bytes([header[2], header[3]]));
+        if data.len() != 4 * words {
             return Err(Error::bad_length(
                 Layer::Rtp,
                 base + field::EXT_LENGTH.start,
@@ -117,13 +121,13 @@ impl<'a> ExtensionBlock<'a> {
                 words,
             ));
         }
-        Ok(ExtensionBlock { buf, base })
+        Ok(ExtensionBlock { header, data, base })
     }
 
     /// The "defined by profile" field.
     #[inline]
     pub fn profile(&self) -> u16 {
-        u16_at(self.buf, field::EXT_PROFILE.start)
+        u16::from_be_bytes([self.header[0], self.header[1]])
     }
 
     /// The element form the profile selects.
@@ -135,25 +139,25 @@ impl<'a> ExtensionBlock<'a> {
     /// The length field (in 32-bit words, excluding the 4-byte header).
     #[inline]
     pub fn length_words(&self) -> u16 {
-        u16_at(self.buf, field::EXT_LENGTH.start)
+        u16::from_be_bytes([self.header[2], self.header[3]])
     }
 
     /// The extension data after the 4-byte header.
     #[inline]
     pub fn data(&self) -> &'a [u8] {
-        slice_from(self.buf, field::EXT_DATA)
+        self.data
     }
 
     /// Range of the whole block in the packet.
     #[inline]
     pub fn range(&self) -> Field {
-        self.base..self.base + self.buf.len()
+        self.base..self.base + field::EXT_DATA + self.data.len()
     }
 
     /// Range of the data in the packet.
     #[inline]
     pub fn data_range(&self) -> Field {
-        self.base + field::EXT_DATA..self.base + self.buf.len()
+        self.base + field::EXT_DATA..self.base + field::EXT_DATA + self.data.len()
     }
 
     /// Iterates over the RFC 8285 elements (nothing for another profile). Lax: yields elements

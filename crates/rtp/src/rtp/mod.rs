@@ -28,7 +28,7 @@
 pub mod ext;
 pub mod extmap;
 
-use crate::bytes::{slice, u16_at, u32_at, u8_at};
+use crate::bytes::slice;
 use rtcscope_wire::{Error, Field, Layer, Result};
 
 pub use ext::{
@@ -74,9 +74,16 @@ pub mod field {
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct RtpPacket<'a> {
     buf: &'a [u8],
-    csrc_end: usize,
-    ext_end: usize,
-    payload_end: usize,
+    /// The fixed header: fixed-offset reads need no bounds checks.
+    fixed: &'a [u8; HEADER_LEN],
+    /// The CSRC list (4 bytes each).
+    csrcs: &'a [u8],
+    /// The header extension block's 4-byte header, with the X bit.
+    ext_header: Option<&'a [u8; field::EXT_DATA]>,
+    /// The header extension data (empty without the X bit).
+    ext_data: &'a [u8],
+    /// The payload.
+    payload: &'a [u8],
     opaque: bool,
 }
 
@@ -99,8 +106,10 @@ impl<'a> RtpPacket<'a> {
         Self::check(buf, true)
     }
 
+    /// The checks split the packet into its parts as they go, so the view holds the parts
+    /// themselves and no accessor checks a bound again.
     fn check(buf: &'a [u8], opaque: bool) -> Result<Self> {
-        if buf.len() < HEADER_LEN {
+        let Some((fixed, rest)) = buf.split_first_chunk::<HEADER_LEN>() else {
             return Err(Error::truncated(
                 Layer::Rtp,
                 0,
@@ -108,8 +117,8 @@ impl<'a> RtpPacket<'a> {
                 HEADER_LEN,
                 buf.len(),
             ));
-        }
-        let b0 = buf[field::FLAGS];
+        };
+        let b0 = fixed[field::FLAGS];
         let version = b0 >> 6;
         if version != VERSION {
             return Err(Error::bad_value(
@@ -121,44 +130,45 @@ impl<'a> RtpPacket<'a> {
             ));
         }
         let cc = usize::from(b0 & 0x0f);
-        let csrc_end = field::CSRC_START + 4 * cc;
-        if buf.len() < csrc_end {
+        let Some((csrcs, rest)) = rest.split_at_checked(4 * cc) else {
             return Err(Error::truncated(
                 Layer::Rtp,
                 field::CSRC_START,
                 "CSRC list",
                 4 * cc,
-                buf.len() - field::CSRC_START,
+                rest.len(),
             ));
-        }
-        let mut ext_end = csrc_end;
-        if b0 & 0x10 != 0 {
-            if buf.len() < csrc_end + field::EXT_DATA {
+        };
+        let csrc_end = field::CSRC_START + 4 * cc;
+        let (ext_header, ext_data, rest) = if b0 & 0x10 != 0 {
+            let Some((header, data)) = rest.split_first_chunk::<{ field::EXT_DATA }>() else {
                 return Err(Error::truncated(
                     Layer::Rtp,
                     csrc_end,
                     "header extension header",
                     field::EXT_DATA,
-                    buf.len() - csrc_end,
+                    rest.len(),
                 ));
-            }
-            let words = usize::from(u16_at(buf, csrc_end + field::EXT_LENGTH.start));
-            let data = csrc_end + field::EXT_DATA;
-            if buf.len() - data < 4 * words {
+            };
+            let words = usize::from(u16::from_be_bytes([header[2], header[3]]));
+            if data.len() < 4 * words {
                 return Err(Error::truncated(
                     Layer::Rtp,
-                    data,
+                    csrc_end + field::EXT_DATA,
                     "header extension",
                     4 * words,
-                    buf.len() - data,
+                    data.len(),
                 ));
             }
-            ext_end = data + 4 * words;
-        }
-        let mut payload_end = buf.len();
+            let (ext_data, rest) = data.split_at(4 * words);
+            (Some(header), ext_data, rest)
+        } else {
+            (None, &[][..], rest)
+        };
+        let mut payload = rest;
         if b0 & 0x20 != 0 && !opaque {
-            let count = usize::from(buf[buf.len() - 1]);
             let last = buf.len() - 1;
+            let count = usize::from(buf[last]);
             if count == 0 {
                 return Err(Error::bad_value(
                     Layer::Rtp,
@@ -168,7 +178,7 @@ impl<'a> RtpPacket<'a> {
                     0,
                 ));
             }
-            if count > buf.len() - ext_end {
+            if count > rest.len() {
                 return Err(Error::bad_length(
                     Layer::Rtp,
                     last,
@@ -177,15 +187,38 @@ impl<'a> RtpPacket<'a> {
                     count,
                 ));
             }
-            payload_end = buf.len() - count;
+            payload = &rest[..rest.len() - count];
         }
         Ok(RtpPacket {
             buf,
-            csrc_end,
-            ext_end,
-            payload_end,
+            fixed,
+            csrcs,
+            ext_header,
+            ext_data,
+            payload,
             opaque,
         })
+    }
+
+    /// End of the CSRC list (offset in the packet).
+    #[inline]
+    fn csrc_end(&self) -> usize {
+        HEADER_LEN + self.csrcs.len()
+    }
+
+    /// End of the header extension (offset in the packet).
+    #[inline]
+    fn ext_end(&self) -> usize {
+        match self.ext_header {
+            Some(_) => self.csrc_end() + field::EXT_DATA + self.ext_data.len(),
+            None => self.csrc_end(),
+        }
+    }
+
+    /// End of the payload (offset in the packet).
+    #[inline]
+    fn payload_end(&self) -> usize {
+        self.ext_end() + self.payload.len()
     }
 
     /// The whole packet.
@@ -209,93 +242,92 @@ impl<'a> RtpPacket<'a> {
     /// The version field (always 2 for a checked packet).
     #[inline]
     pub fn version(&self) -> u8 {
-        u8_at(self.buf, field::FLAGS) >> 6
+        self.fixed[field::FLAGS] >> 6
     }
 
     /// The P bit.
     #[inline]
     pub fn has_padding(&self) -> bool {
-        u8_at(self.buf, field::FLAGS) & 0x20 != 0
+        self.fixed[field::FLAGS] & 0x20 != 0
     }
 
     /// The X bit.
     #[inline]
     pub fn has_extension(&self) -> bool {
-        u8_at(self.buf, field::FLAGS) & 0x10 != 0
+        self.fixed[field::FLAGS] & 0x10 != 0
     }
 
     /// The CSRC count (CC).
     #[inline]
     pub fn csrc_count(&self) -> u8 {
-        u8_at(self.buf, field::FLAGS) & 0x0f
+        self.fixed[field::FLAGS] & 0x0f
     }
 
     /// The marker bit.
     #[inline]
     pub fn marker(&self) -> bool {
-        u8_at(self.buf, field::MARKER_PT) & 0x80 != 0
+        self.fixed[field::MARKER_PT] & 0x80 != 0
     }
 
     /// The payload type.
     #[inline]
     pub fn payload_type(&self) -> u8 {
-        u8_at(self.buf, field::MARKER_PT) & 0x7f
+        self.fixed[field::MARKER_PT] & 0x7f
     }
 
     /// The sequence number.
     #[inline]
     pub fn sequence_number(&self) -> u16 {
-        u16_at(self.buf, field::SEQUENCE.start)
+        let [_, _, a, b, ..] = *self.fixed;
+        u16::from_be_bytes([a, b])
     }
 
     /// The RTP timestamp.
     #[inline]
     pub fn timestamp(&self) -> u32 {
-        u32_at(self.buf, field::TIMESTAMP.start)
+        let [_, _, _, _, a, b, c, d, ..] = *self.fixed;
+        u32::from_be_bytes([a, b, c, d])
     }
 
     /// The synchronization source.
     #[inline]
     pub fn ssrc(&self) -> u32 {
-        u32_at(self.buf, field::SSRC.start)
+        let [.., a, b, c, d] = *self.fixed;
+        u32::from_be_bytes([a, b, c, d])
     }
 
     /// The contributing sources.
     #[inline]
     pub fn csrcs(&self) -> Csrcs<'a> {
         Csrcs {
-            bytes: slice(self.buf, field::CSRC_START..self.csrc_end),
-            at: 0,
+            words: self.csrcs.chunks_exact(4),
         }
     }
 
     /// Range of the CSRC list.
     #[inline]
     pub fn csrc_range(&self) -> Field {
-        field::CSRC_START..self.csrc_end
+        field::CSRC_START..self.csrc_end()
     }
 
     /// Length of the header: fixed part, CSRCs and header extension.
     #[inline]
     pub fn header_len(&self) -> usize {
-        self.ext_end
+        self.ext_end()
     }
 
     /// The header extension, when the X bit is set.
     #[inline]
     pub fn extension(&self) -> Option<ExtensionBlock<'a>> {
-        self.has_extension().then(|| {
-            ExtensionBlock::from_checked(
-                slice(self.buf, self.csrc_end..self.ext_end),
-                self.csrc_end,
-            )
-        })
+        self.ext_header
+            .map(|h| ExtensionBlock::from_parts(h, self.ext_data, self.csrc_end()))
     }
 
     /// Range of the header extension (its 4-byte header and data), when present.
     #[inline]
     pub fn extension_range(&self) -> Option<Field> {
-        self.has_extension().then_some(self.csrc_end..self.ext_end)
+        self.has_extension()
+            .then_some(self.csrc_end()..self.ext_end())
     }
 
     /// Walks every header-extension element; the first malformed one is the error.
@@ -313,13 +345,13 @@ impl<'a> RtpPacket<'a> {
     /// the end of the slice the view was built on.
     #[inline]
     pub fn payload(&self) -> &'a [u8] {
-        slice(self.buf, self.payload_range())
+        self.payload
     }
 
     /// Range of the payload.
     #[inline]
     pub fn payload_range(&self) -> Field {
-        self.ext_end..self.payload_end
+        self.ext_end()..self.payload_end()
     }
 
     /// True when the payload was declared opaque (ciphertext), so padding was not interpreted.
@@ -332,7 +364,7 @@ impl<'a> RtpPacket<'a> {
     /// payload, where the count is encrypted).
     #[inline]
     pub fn padding_len(&self) -> usize {
-        self.buf.len() - self.payload_end
+        self.buf.len() - self.payload_end()
     }
 
     /// The padding bytes (including the count byte).
@@ -344,7 +376,7 @@ impl<'a> RtpPacket<'a> {
     /// Range of the padding.
     #[inline]
     pub fn padding_range(&self) -> Field {
-        self.payload_end..self.buf.len()
+        self.payload_end()..self.buf.len()
     }
 }
 
@@ -367,24 +399,20 @@ impl core::fmt::Debug for RtpPacket<'_> {
 /// Iterator over the CSRC list.
 #[derive(Clone, Debug)]
 pub struct Csrcs<'a> {
-    bytes: &'a [u8],
-    at: usize,
+    words: core::slice::ChunksExact<'a, u8>,
 }
 
 impl Iterator for Csrcs<'_> {
     type Item = u32;
     #[inline]
     fn next(&mut self) -> Option<u32> {
-        if self.at + 4 > self.bytes.len() {
-            return None;
+        match *self.words.next()? {
+            [a, b, c, d] => Some(u32::from_be_bytes([a, b, c, d])),
+            _ => None,
         }
-        let v = u32_at(self.bytes, self.at);
-        self.at += 4;
-        Some(v)
     }
     fn size_hint(&self) -> (usize, Option<usize>) {
-        let n = (self.bytes.len() - self.at.min(self.bytes.len())) / 4;
-        (n, Some(n))
+        self.words.size_hint()
     }
 }
 
