@@ -1,21 +1,69 @@
 #!/usr/bin/env bash
 # Runs every cargo-fuzz target for SECONDS seconds each (default 60), two at a time.
+#
 # Uses the stable toolchain: RUSTC_BOOTSTRAP lets cargo-fuzz pass its -Z flags, and no sanitizer
 # is needed because the parser crates forbid unsafe code (debug assertions stay on, so integer
-# overflow is caught). Seeds come from the project's fixtures and, when present, the corpus.
+# overflow is caught).
+#
+# Seeds (fuzz/seeds/<target>, rebuilt on every run): payloads of real captures (the fixtures
+# and, when present, the shared corpus's captures), classified by the analysis engine's
+# demultiplexer; the SDP fixtures; and, when present, the corpus's fuzzer corpora (Janus,
+# mediasoup/Chromium, usrsctp) and SDP files. New inputs go to fuzz/corpus/<target>.
+#
+# libFuzzer's seed is fixed (RTCSCOPE_FUZZ_SEED, default 1) so that a run is reproducible: the
+# same code and seeds explore the same inputs, and a finding in CI can be replayed exactly.
+# For exploratory runs pass RTCSCOPE_FUZZ_SEED=0 (a random seed) and more seconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
+seed=${RTCSCOPE_FUZZ_SEED:-1}
+corpus=${RTCSCOPE_CORPUS:-../shared/corpus}
 export RUSTC_BOOTSTRAP=1
+
+seeds=fuzz/seeds
+rm -rf "$seeds"
+mkdir -p "$seeds"/{stun,rtp,rtcp,dtls,sctp,sdp}
+captures=$(git ls-files 'fixtures/*.pcap' 'fixtures/*.pcapng')
+if [[ -f $corpus/MANIFEST.md ]]; then
+    captures+=" $(find "$corpus" -name '*.pcap' -o -name '*.pcapng' | sort | tr '\n' ' ')"
+    copy() { # copy FROM-DIR TARGET: every regular file, named by content
+        local f
+        [[ -d $1 ]] || return 0
+        while IFS= read -r -d '' f; do
+            cp "$f" "$seeds/$2/$(sha1sum "$f" | cut -c1-16)"
+        done < <(find "$1" -type f ! -name 'LICENSE*' ! -name COPYING ! -name 'README*' -print0)
+    }
+    copy "$corpus/janus-gateway-fuzzer-corpora/rtp_fuzzer" rtp
+    copy "$corpus/janus-gateway-fuzzer-corpora/rtcp_fuzzer" rtcp
+    copy "$corpus/janus-gateway-fuzzer-corpora/sdp_fuzzer" sdp
+    copy "$corpus/mediasoup-webrtc-fuzzer-corpora/rtp-corpus" rtp
+    copy "$corpus/mediasoup-webrtc-fuzzer-corpora/rtcp-corpus" rtcp
+    copy "$corpus/mediasoup-webrtc-fuzzer-corpora/stun-corpus" stun
+    copy "$corpus/mediasoup-webrtc-fuzzer-corpora/sdp-corpus" sdp
+    copy "$corpus/usrsctp-fuzzer-corpus" sctp
+    while IFS= read -r -d '' f; do
+        cp "$f" "$seeds/sdp/$(sha1sum "$f" | cut -c1-16)"
+    done < <(find "$corpus" -name '*.sdp' -print0)
+else
+    echo "fuzz: no corpus at $corpus; seeding from the fixtures only"
+fi
+for f in $(git ls-files 'fixtures/*.sdp'); do
+    cp "$f" "$seeds/sdp/$(sha1sum "$f" | cut -c1-16)"
+done
+# shellcheck disable=SC2086 # one argument per capture
+cargo run --quiet --release -p rtcscope-analysis --example fuzz_seeds -- "$seeds" $captures
+
 targets=$(cargo fuzz list --fuzz-dir fuzz)
 cargo fuzz build --fuzz-dir fuzz --sanitizer none --debug-assertions
 run() {
     local t=$1
     mkdir -p "fuzz/corpus/$t"
     local log="fuzz/$t.log"
-    if cargo fuzz run --fuzz-dir fuzz --sanitizer none --debug-assertions "$t" "fuzz/corpus/$t" \
-        -- -max_total_time="$seconds" -max_len=4096 -print_final_stats=1 >"$log" 2>&1; then
-        echo "fuzz $t: $(grep -E '^stat::number_of_executed_units' "$log" | awk '{print $2}') runs in ${seconds}s, no crash"
+    if cargo fuzz run --fuzz-dir fuzz --sanitizer none --debug-assertions "$t" \
+        "fuzz/corpus/$t" "$seeds/$t" \
+        -- -seed="$seed" -max_total_time="$seconds" -max_len=4096 -print_final_stats=1 \
+        >"$log" 2>&1; then
+        echo "fuzz $t: $(grep -E '^stat::number_of_executed_units' "$log" | awk '{print $2}') runs in ${seconds}s from $(find "$seeds/$t" -type f | wc -l) seeds, no crash"
     else
         echo "fuzz $t: FAILED (see $log)"
         tail -40 "$log"
@@ -24,11 +72,9 @@ run() {
 }
 status=0
 pids=()
-names=()
 for t in $targets; do
     run "$t" &
     pids+=($!)
-    names+=("$t")
     if ((${#pids[@]} == 2)); then
         for p in "${pids[@]}"; do wait "$p" || status=1; done
         pids=()
