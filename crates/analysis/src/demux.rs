@@ -111,36 +111,24 @@ pub fn dtls_plausible(buf: &[u8], dtls_seen: bool) -> bool {
     records > 0
 }
 
-/// RTP (version 2, any payload type but 72–76 with the marker, RFC 5761) or RTCP (version 2,
-/// packet type 192–223, lengths that tile the compound packet, or an SRTCP trailer after the
-/// first packet).
+/// RTP or RTCP, split by [`rtcscope_rtp::classify`] (version 2; RFC 5761: a second byte of
+/// 192–223 is an RTCP packet type) and confirmed by lengths: for RTP the header, CSRC list and
+/// extension block fit; for RTCP the first packet fits (SRTCP's encrypted tail may follow it).
 pub fn rtp_or_rtcp(buf: &[u8]) -> Kind {
-    if buf.len() < 8 || buf[0] >> 6 != 2 {
-        return Kind::Unknown;
-    }
-    let pt = buf[1];
-    if (192..=223).contains(&pt) {
-        // Walk the compound packet; an encrypted SRTCP tail stops the walk after the first
-        // packet, which is still RTCP.
-        let first_len = (usize::from(u16::from_be_bytes([buf[2], buf[3]])) + 1) * 4;
-        if first_len <= buf.len() {
-            return Kind::Rtcp;
+    use rtcscope_rtp::RtpOrRtcp;
+    match rtcscope_rtp::classify(buf) {
+        // The first packet (header and sender SSRC at least) must fit; an encrypted SRTCP tail
+        // may follow it, so the walk stops there.
+        Some(RtpOrRtcp::Rtcp)
+            if buf.len() >= 8
+                && (usize::from(u16::from_be_bytes([buf[2], buf[3]])) + 1) * 4 <= buf.len() =>
+        {
+            Kind::Rtcp
         }
-        return Kind::Unknown;
-    }
-    if buf.len() < 12 {
-        return Kind::Unknown;
-    }
-    let cc = usize::from(buf[0] & 0x0f);
-    let mut hdr = 12 + 4 * cc;
-    if buf[0] & 0x10 != 0 {
-        if buf.len() < hdr + 4 {
-            return Kind::Unknown;
+        // The header, CSRCs and extension block must fit; the payload may be ciphertext.
+        Some(RtpOrRtcp::Rtp) if rtcscope_rtp::rtp::RtpPacket::new_checked_opaque(buf).is_ok() => {
+            Kind::Rtp
         }
-        hdr += 4 + 4 * usize::from(u16::from_be_bytes([buf[hdr + 2], buf[hdr + 3]]));
+        _ => Kind::Unknown,
     }
-    if hdr > buf.len() {
-        return Kind::Unknown;
-    }
-    Kind::Rtp
 }
