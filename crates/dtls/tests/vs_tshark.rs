@@ -12,7 +12,7 @@ use rtcscope_dtls::ext::ExtensionBody;
 use rtcscope_dtls::handshake::{HandshakeFragments, Message, MessageContext};
 use rtcscope_dtls::record::{RecordOptions, Records};
 use rtcscope_dtls::{looks_like_dtls, ContentType, ExtensionType, Protection, Reassembler};
-use rtcscope_testkit::tshark::{all_values, frames};
+use rtcscope_testkit::tshark::{all_values, frame_fields, frames};
 use rtcscope_testkit::{corpus, require_tool, Expectations};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -112,50 +112,9 @@ fn ours(d: &[u8], reasm: &mut Reassembler, certs: &mut usize, ctx: &mut MessageC
     v
 }
 
-/// Values of `field` per frame number in wire order, from `tshark -T fields` (tshark's JSON
-/// gives distinct sibling keys such as "Extension: use_srtp" / "DATA chunk(...)", which the JSON
-/// map sorts alphabetically, so order-sensitive lists come from here).
-fn ordered_fields(
-    tshark: &Path,
-    pcap: &Path,
-    args: &[&str],
-    field: &str,
-) -> BTreeMap<u64, Vec<String>> {
-    let out = std::process::Command::new(tshark)
-        .arg("-r")
-        .arg(pcap)
-        .args(args)
-        .args([
-            "-T",
-            "fields",
-            "-e",
-            "frame.number",
-            "-e",
-            field,
-            "-E",
-            "occurrence=a",
-            "-E",
-            "aggregator=,",
-        ])
-        .output()
-        .expect("running tshark");
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| {
-            let (n, v) = l.split_once('\t')?;
-            let vals = if v.is_empty() {
-                Vec::new()
-            } else {
-                v.split(',').map(str::to_owned).collect()
-            };
-            Some((n.parse().ok()?, vals))
-        })
-        .collect()
-}
-
 fn compare(exp: &Expectations, tshark: &Path, pcap: &Path, rel: &str, args: &[&str]) -> usize {
     let tf = frames(tshark, pcap, args);
-    let ext_order = ordered_fields(tshark, pcap, args, "dtls.handshake.extension.type");
+    let ext_order = frame_fields(tshark, pcap, args, "dtls.handshake.extension.type");
     let mine = capture::packets(pcap);
     let by_num: BTreeMap<usize, &capture::Packet> = mine.iter().map(|p| (p.number, p)).collect();
     // One reassembler per direction (source endpoint).

@@ -8,7 +8,7 @@ mod capture;
 
 use rtcscope_sctp::chunk::ChunkBody;
 use rtcscope_sctp::{ChecksumStatus, Packet, ZeroChecksum};
-use rtcscope_testkit::tshark::{all_values, frames};
+use rtcscope_testkit::tshark::{all_values, frame_fields, frames};
 use rtcscope_testkit::{corpus, files_under, require_tool, Expectations};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -71,47 +71,6 @@ fn ours(bytes: &[u8]) -> View {
     v
 }
 
-/// Values of `field` per frame number in wire order, from `tshark -T fields` (tshark's JSON
-/// gives distinct sibling keys such as "Extension: use_srtp" / "DATA chunk(...)", which the JSON
-/// map sorts alphabetically, so order-sensitive lists come from here).
-fn ordered_fields(
-    tshark: &Path,
-    pcap: &Path,
-    args: &[&str],
-    field: &str,
-) -> BTreeMap<u64, Vec<String>> {
-    let out = std::process::Command::new(tshark)
-        .arg("-r")
-        .arg(pcap)
-        .args(args)
-        .args([
-            "-T",
-            "fields",
-            "-e",
-            "frame.number",
-            "-e",
-            field,
-            "-E",
-            "occurrence=a",
-            "-E",
-            "aggregator=,",
-        ])
-        .output()
-        .expect("running tshark");
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| {
-            let (n, v) = l.split_once('\t')?;
-            let vals = if v.is_empty() {
-                Vec::new()
-            } else {
-                v.split(',').map(str::to_owned).collect()
-            };
-            Some((n.parse().ok()?, vals))
-        })
-        .collect()
-}
-
 fn compare(
     exp: &Expectations,
     tshark: &Path,
@@ -128,7 +87,7 @@ fn compare(
         "sctp.data_payload_proto_id",
     ]
     .iter()
-    .map(|f| ordered_fields(tshark, pcap, &args, f))
+    .map(|f| frame_fields(tshark, pcap, &args, f))
     .collect();
     let mine = capture::packets(pcap);
     let mut compared = 0;

@@ -4,6 +4,7 @@
 //! JSON parser keeps only the last one, which would hide attributes from the comparison.
 
 use serde_json::Value;
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
@@ -122,4 +123,45 @@ pub fn field_values(
         }
     }
     values
+}
+
+/// Values of `field` per frame number in wire order, from `tshark -T fields` (tshark's JSON
+/// gives distinct sibling keys such as "Extension: use_srtp" / "DATA chunk(...)", which the JSON
+/// map sorts alphabetically, so order-sensitive lists come from here).
+pub fn frame_fields(
+    tshark: &Path,
+    pcap: &Path,
+    args: &[&str],
+    field: &str,
+) -> BTreeMap<u64, Vec<String>> {
+    let out = Command::new(tshark)
+        .arg("-r")
+        .arg(pcap)
+        .args(args)
+        .args([
+            "-T",
+            "fields",
+            "-e",
+            "frame.number",
+            "-e",
+            field,
+            "-E",
+            "occurrence=a",
+            "-E",
+            "aggregator=,",
+        ])
+        .output()
+        .unwrap_or_else(|e| panic!("running tshark: {e}"));
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| {
+            let (n, v) = l.split_once('\t')?;
+            let vals = if v.is_empty() {
+                Vec::new()
+            } else {
+                v.split(',').map(str::to_owned).collect()
+            };
+            Some((n.parse().ok()?, vals))
+        })
+        .collect()
 }
