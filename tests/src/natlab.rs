@@ -8,7 +8,7 @@
 use serde_json::Value;
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
@@ -55,6 +55,33 @@ pub struct CoturnAuth {
     pub secret: Option<String>,
     /// Per-user allocation quota.
     pub user_quota: Option<u32>,
+    /// TLS (`turns:`, `stuns:`) on port 5349 with this certificate; None: `--no-tls`.
+    pub tls: Option<CoturnTls>,
+}
+
+/// A certificate for coturn's TLS listener, and the throwaway CA that issued it.
+#[derive(Clone, Debug)]
+pub struct CoturnTls {
+    /// The CA's certificate (PEM): what a client must trust.
+    pub ca: PathBuf,
+    /// The server's certificate (PEM), issued by the CA.
+    pub cert: PathBuf,
+    /// The server's private key (PEM, unencrypted).
+    pub key: PathBuf,
+}
+
+fn openssl(dir: &Path, args: &[&str]) {
+    let out = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .output()
+        .expect("openssl runs");
+    assert!(
+        out.status.success(),
+        "openssl {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 impl Lab {
@@ -89,6 +116,89 @@ impl Lab {
             }
         }
         lab
+    }
+
+    /// The lab's temporary directory (created on first use, removed on drop).
+    pub fn temp_dir(&self) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("rtcscope-natlab-{}", self.name));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        dir
+    }
+
+    /// Makes a throwaway CA (P-256, valid two days) and a server certificate it issued for
+    /// the IP address `ip` (subjectAltName IP, serverAuth) with the `openssl` command, in the
+    /// lab's temporary directory.
+    pub fn tls_certificates(&self, ip: &str) -> CoturnTls {
+        let dir = self.temp_dir();
+        let ec = [
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+        ];
+        let mut args = vec!["req", "-x509"];
+        args.extend(ec);
+        args.extend([
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=rtcscope NAT lab test CA",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+        ]);
+        openssl(&dir, &args);
+        let subject = format!("/CN={ip}");
+        let mut args = vec!["req", "-new"];
+        args.extend(ec);
+        args.extend([
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+            "-subj",
+            &subject,
+        ]);
+        openssl(&dir, &args);
+        std::fs::write(
+            dir.join("server-ext.cnf"),
+            format!(
+                "subjectAltName=IP:{ip}\nbasicConstraints=critical,CA:FALSE\n\
+                 keyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n"
+            ),
+        )
+        .expect("write extensions");
+        openssl(
+            &dir,
+            &[
+                "x509",
+                "-req",
+                "-in",
+                "server.csr",
+                "-CA",
+                "ca.pem",
+                "-CAkey",
+                "ca.key",
+                "-CAcreateserial",
+                "-days",
+                "2",
+                "-extfile",
+                "server-ext.cnf",
+                "-out",
+                "server.pem",
+            ],
+        );
+        CoturnTls {
+            ca: dir.join("ca.pem"),
+            cert: dir.join("server.pem"),
+            key: dir.join("server.key"),
+        }
     }
 
     /// A value `natlab.sh up` printed.
@@ -157,8 +267,8 @@ impl Lab {
     }
 
     /// Starts coturn on the server host with both addresses of `family` (RFC 5780 mode) and
-    /// waits until its UDP listeners are bound. Also starts the plain rtcscope server on the
-    /// second host when `with_second` is set.
+    /// waits until its UDP listeners are bound, and with `auth.tls` its TLS listener on the
+    /// primary address, port 5349.
     pub fn start_coturn(&mut self, family: u8, auth: &CoturnAuth) {
         let (p, a) = if family == 6 {
             ("server_primary6", "server_alternate6")
@@ -166,8 +276,7 @@ impl Lab {
             ("server_primary", "server_alternate")
         };
         let (p, a) = (self.get(p).to_string(), self.get(a).to_string());
-        let dir = std::env::temp_dir().join(format!("rtcscope-natlab-{}", self.name));
-        std::fs::create_dir_all(&dir).expect("temp dir");
+        let dir = self.temp_dir();
         let mut args: Vec<String> = [
             "-n",
             "--listening-ip",
@@ -180,8 +289,6 @@ impl Lab {
             "3479",
             "--relay-ip",
             &p,
-            "--no-tls",
-            "--no-dtls",
             "--no-cli",
             "--log-file",
             "stdout",
@@ -197,6 +304,21 @@ impl Lab {
         .iter()
         .map(|s| s.to_string())
         .collect();
+        if let Some(tls) = &auth.tls {
+            args.extend([
+                "--cert".into(),
+                tls.cert.to_string_lossy().into_owned(),
+                "--pkey".into(),
+                tls.key.to_string_lossy().into_owned(),
+                "--tls-listening-port".into(),
+                "5349".into(),
+                // Nothing on UDP 5349, as at most TLS deployments: the check's peer socket
+                // must get its reflexive address from UDP 3478.
+                "--no-dtls".into(),
+            ]);
+        } else {
+            args.extend(["--no-tls".into(), "--no-dtls".into()]);
+        }
         args.push("--userdb".into());
         args.push(dir.join("turndb").to_string_lossy().into_owned());
         args.push("--pidfile".into());
@@ -239,21 +361,32 @@ impl Lab {
                 [format!("{ip}:3478"), format!("{ip}:3479")]
             })
             .collect();
+        let mut want = vec![("-Hlun", want)];
+        if auth.tls.is_some() {
+            let ip = if p.contains(':') {
+                format!("[{p}]")
+            } else {
+                p.clone()
+            };
+            want.push(("-Hltn", vec![format!("{ip}:5349")]));
+        }
         let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let out = Command::new("ip")
-                .args(["netns", "exec", &ns, "ss", "-Hlun"])
-                .output()
-                .expect("ss runs");
-            let text = String::from_utf8_lossy(&out.stdout);
-            if want.iter().all(|w| text.contains(w.as_str())) {
-                break;
+        for (flags, want) in want {
+            loop {
+                let out = Command::new("ip")
+                    .args(["netns", "exec", &ns, "ss", flags])
+                    .output()
+                    .expect("ss runs");
+                let text = String::from_utf8_lossy(&out.stdout);
+                if want.iter().all(|w| text.contains(w.as_str())) {
+                    break;
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "coturn did not bind {want:?} (ss {flags}): {text}"
+                );
+                std::thread::sleep(Duration::from_millis(100));
             }
-            assert!(
-                Instant::now() < deadline,
-                "coturn did not bind {want:?}: {text}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
         }
     }
 

@@ -1,5 +1,6 @@
 //! `rtcscope turn` against coturn in the NAT lab: good and bad long-term credentials, TURN REST
-//! credentials minted from a shared secret, UDP and TCP, and the password kept out of output.
+//! credentials minted from a shared secret, UDP, TCP and TLS (`turns:`, `stuns:` with a
+//! throwaway CA made by `openssl`), and the password kept out of output.
 
 use rtcscope_testkit::{require_root, require_tool};
 use rtcscope_tests::natlab::{CoturnAuth, Lab};
@@ -170,4 +171,171 @@ fn turn_rest_credentials_from_a_shared_secret() {
     let v = json(&out);
     assert_eq!(v[0]["error"]["code"], 401, "{v:#}");
     let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn turns_and_stuns_over_tls_against_coturn() {
+    if !require_root("nat_turn::tls")
+        || require_tool("nat_turn", "turnserver").is_none()
+        || require_tool("nat_turn", "openssl").is_none()
+    {
+        return;
+    }
+    let mut lab = Lab::up("port-restricted", None);
+    let tls = lab.tls_certificates("198.51.100.2");
+    lab.start_coturn(
+        4,
+        &CoturnAuth {
+            users: vec!["alice:correct-horse-battery".into()],
+            tls: Some(tls.clone()),
+            ..CoturnAuth::default()
+        },
+    );
+    let pass = lab.temp_dir().join("pass");
+    std::fs::write(&pass, "correct-horse-battery\n").expect("write pass file");
+    let pass = pass.to_string_lossy().into_owned();
+    let ca = tls.ca.to_string_lossy().into_owned();
+    // The fingerprint as openssl computes it, to compare with the one rtcscope reports.
+    let fp = std::process::Command::new("openssl")
+        .args(["x509", "-noout", "-fingerprint", "-sha256", "-in"])
+        .arg(&tls.cert)
+        .output()
+        .expect("openssl runs");
+    let fp = stdout(&fp);
+    let fp = fp.trim().rsplit('=').next().unwrap_or("").to_string();
+    assert_eq!(fp.len(), 95, "openssl fingerprint: {fp}");
+    let uris = ["turns:198.51.100.2:5349", "stuns:198.51.100.2:5349"];
+    let turn = |extra: &[&str]| {
+        let mut args = vec!["turn", "--user", "alice", "--pass-file", &pass];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&uris);
+        lab.rtcscope(&args)
+    };
+
+    // 1. The CA given with --ca: the whole TURN flow over TLS, and a Binding over TLS.
+    let (out, _) = turn(&["--json", "--ca", &ca]);
+    assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
+    assert!(!stdout(&out).contains("correct-horse") && !stderr(&out).contains("correct-horse"));
+    let v = json(&out);
+    let r = &v[0];
+    assert_eq!(r["transport"], "tls", "{r:#}");
+    assert_eq!(r["success"], true, "{r:#}");
+    assert_eq!(r["realm"], "lab.example");
+    assert!(
+        r["relayed"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("198.51.100.2:"),
+        "{r:#}"
+    );
+    assert!(
+        r["srflx"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("203.0.113.1:"),
+        "{r:#}"
+    );
+    assert_eq!(r["released"], true);
+    assert_eq!(r["echo_rtt_ms"].as_array().map(Vec::len), Some(5));
+    let names = step_names(r);
+    for want in [
+        "TLS handshake",
+        "certificate",
+        "Allocate (unauthenticated)",
+        "Allocate (authenticated)",
+        "CreatePermission",
+        "Data indication",
+        "Send indication",
+        "ChannelBind",
+        "ChannelData echo",
+        "Refresh (LIFETIME 0)",
+    ] {
+        assert!(names.iter().any(|n| n == want), "{want} missing: {names:?}");
+    }
+    for r in [&v[0], &v[1]] {
+        let t = &r["tls"];
+        assert_eq!(r["transport"], "tls", "{r:#}");
+        assert_eq!(r["success"], true, "{r:#}");
+        assert!(
+            matches!(t["version"].as_str(), Some("TLS 1.3" | "TLS 1.2")),
+            "{t:#}"
+        );
+        assert!(
+            t["cipher_suite"].as_str().unwrap_or("").starts_with("TLS_"),
+            "{t:#}"
+        );
+        assert_eq!(t["server_name"], "198.51.100.2");
+        assert_eq!(t["certificate_verified"], true, "{t:#}");
+        assert!(
+            t["verification"].as_str().unwrap_or("").contains(&ca),
+            "{t:#}"
+        );
+        assert_eq!(t["certificate_sha256"], fp.as_str(), "{t:#}");
+        assert!(t["handshake_ms"].as_f64().is_some_and(|m| m > 0.0), "{t:#}");
+    }
+    assert!(v[1]["srflx"]
+        .as_str()
+        .unwrap_or("")
+        .starts_with("203.0.113.1:"));
+    assert!(v[1]["relayed"].is_null());
+
+    // 2. Without --ca the throwaway CA is not trusted: a clear failure, exit status 1.
+    let (out, _) = turn(&["--json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}\n{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
+    let v = json(&out);
+    for r in [&v[0], &v[1]] {
+        assert_eq!(r["success"], false, "{r:#}");
+        assert_eq!(r["tls"]["certificate_verified"], false, "{r:#}");
+        let e = &r["error"];
+        assert_eq!(e["request"], "TLS handshake", "{r:#}");
+        assert_eq!(e["reason"], "certificate not trusted", "{r:#}");
+        let why = e["explanation"].as_str().unwrap_or("");
+        assert!(
+            why.contains("not trusted") && why.contains("198.51.100.2") && why.contains("--ca"),
+            "{why}"
+        );
+        assert!(r["relayed"].is_null(), "{r:#}");
+    }
+    // The same, as a person reads it.
+    let (out, _) = turn(&[]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(
+        text.contains("FAILED") && text.contains("is not trusted"),
+        "{text}"
+    );
+
+    // 3. --insecure: the check runs, and the report says plainly the certificate was not
+    // verified.
+    let (out, _) = turn(&["--json", "--insecure"]);
+    assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
+    let v = json(&out);
+    for r in [&v[0], &v[1]] {
+        assert_eq!(r["success"], true, "{r:#}");
+        let t = &r["tls"];
+        assert_eq!(t["certificate_verified"], false, "{t:#}");
+        assert!(
+            t["verification"]
+                .as_str()
+                .unwrap_or("")
+                .starts_with("certificate not verified (--insecure)"),
+            "{t:#}"
+        );
+    }
+    assert_eq!(v[0]["released"], true);
+    let (out, _) = turn(&["--insecure"]);
+    assert!(out.status.success(), "{}", stdout(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("certificate not verified (--insecure)") && text.contains("tls "),
+        "{text}"
+    );
+    assert!(!text.contains("correct-horse") && !stderr(&out).contains("correct-horse"));
 }

@@ -19,10 +19,14 @@ RTCSCOPE_TURN_PASSWORD, else a prompt; it is never printed or logged, and there 
 (coturn's use-auth-secret), credentials are minted: username EXPIRY:USER, password \
 base64(HMAC-SHA1(secret, username)); the secret comes from --secret-file, \
 RTCSCOPE_TURN_SECRET or --secret.\n\
+turns: and stuns: run over TLS (port 5349 by default): the server's certificate must be \
+valid for the URI's host (a name, or an IP address) and issued by a CA in the system store \
+or in --ca FILE; --insecure skips that, and the report says so.\n\
 Exit status: 0 when every URI worked, 1 when one did not, 2 on errors."
 )]
 pub struct Args {
-    /// stun:HOST[:PORT], turn:HOST[:PORT][?transport=udp|tcp], turns:HOST[:PORT].
+    /// stun:HOST[:PORT], turn:HOST[:PORT][?transport=udp|tcp], turns:HOST[:PORT],
+    /// stuns:HOST[:PORT].
     #[arg(value_name = "URI", required = true)]
     pub uris: Vec<String>,
     /// TURN username (with a REST secret: the user part after the expiry).
@@ -47,6 +51,18 @@ pub struct Args {
     /// Machine-readable output.
     #[arg(long)]
     pub json: bool,
+    /// TURN checks: the UDP STUN server the second local socket (the "peer") asks for its
+    /// reflexive address. Default: the server itself for UDP, its port 3478 for TCP and TLS.
+    #[arg(long, value_name = "HOST:PORT")]
+    pub peer_stun: Option<String>,
+    /// turns:/stuns: also trust the CA certificates in this PEM file (besides the system
+    /// store).
+    #[arg(long, value_name = "FILE")]
+    pub ca: Option<PathBuf>,
+    /// turns:/stuns: do not verify the server's certificate (the report says it was not
+    /// verified).
+    #[arg(long)]
+    pub insecure: bool,
 }
 
 fn first_line(path: &PathBuf) -> Result<String> {
@@ -101,7 +117,9 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     for u in &args.uris {
         uris.push(IceUri::parse(u)?);
     }
-    let needs_creds = uris.iter().any(|u| matches!(u.scheme, Scheme::Turn));
+    let needs_creds = uris
+        .iter()
+        .any(|u| matches!(u.scheme, Scheme::Turn | Scheme::Turns));
     let creds = if needs_creds {
         credentials(args)?
     } else {
@@ -110,33 +128,38 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     if needs_creds && creds.is_none() {
         bail!("turn: URIs need --user (with a password) or a TURN REST secret");
     }
+    let tls = if uris.iter().any(|u| u.transport == Transport::Tls) {
+        let ca = args.ca.as_deref();
+        Some(net::TlsClient::new(ca, args.insecure).context("TLS set-up (--ca)")?)
+    } else {
+        None
+    };
     let seed = net::random_seed().context("random transaction IDs")?;
     let mut results = Vec::new();
     for (i, u) in uris.iter().enumerate() {
         let text = args.uris[i].clone();
-        if matches!(u.scheme, Scheme::Turns | Scheme::Stuns) {
-            results.push(UriResult {
-                uri: text,
-                report: None,
-                skipped: Some(
-                    "TLS (turns:, stuns:) is not built into rtcscope; check the same server with turn:HOST?transport=tcp".into(),
-                ),
-            });
-            continue;
-        }
         let server = u.resolve().with_context(|| format!("resolving {text}"))?;
-        let mode = if u.scheme == Scheme::Stun {
+        let mode = if matches!(u.scheme, Scheme::Stun | Scheme::Stuns) {
             Mode::Stun
         } else {
             Mode::Turn
         };
         let mut cfg = TurnConfig::new(server, u.transport, mode, seed.wrapping_add(i as u64));
         cfg.deadline = Duration::from_secs_f64(args.timeout.clamp(0.5, 120.0));
+        if let Some(p) = &args.peer_stun {
+            cfg.peer_stun = resolve_peer_stun(p)?;
+        }
         if let Some((user, pass)) = &creds {
             cfg.username = user.clone();
             cfg.password = pass.clone();
         }
-        let report = match net::run_turn(cfg, None) {
+        let run = match &tls {
+            Some(tls) if u.transport == Transport::Tls => {
+                net::run_turn_tls(cfg, None, tls, &u.host)
+            }
+            _ => net::run_turn(cfg, None),
+        };
+        let report = match run {
             Ok(r) => r,
             Err(e) => {
                 results.push(UriResult {
@@ -186,6 +209,7 @@ fn render(r: &UriResult, user: Option<&str>, out: &mut String) {
     let transport = match rep.transport {
         Transport::Udp => "udp",
         Transport::Tcp => "tcp",
+        Transport::Tls => "tls",
     };
     let _ = writeln!(
         out,
@@ -204,6 +228,15 @@ fn render(r: &UriResult, user: Option<&str>, out: &mut String) {
     if let Some(s) = &rep.software {
         let _ = writeln!(out, "  server software     {s}");
     }
+    if let Some(t) = &rep.tls {
+        if let (Some(v), Some(c)) = (&t.version, &t.cipher_suite) {
+            let took = t
+                .handshake_ms
+                .map(|m| format!(", handshake {m:.1} ms"))
+                .unwrap_or_default();
+            let _ = writeln!(out, "  tls                 {v}, {c}{took}");
+        }
+    }
     for s in &rep.steps {
         let rtt = s
             .rtt_ms
@@ -217,7 +250,9 @@ fn render(r: &UriResult, user: Option<&str>, out: &mut String) {
             s.detail
         );
     }
-    let _ = writeln!(out, "  candidates:");
+    if rep.srflx.is_some() || rep.relayed.is_some() {
+        let _ = writeln!(out, "  candidates:");
+    }
     if let Some(x) = rep.srflx {
         let _ = writeln!(out, "    srflx  {x}");
     }
@@ -231,10 +266,16 @@ fn render(r: &UriResult, user: Option<&str>, out: &mut String) {
         );
     }
     if let Some(e) = &rep.error {
+        // Code 0: no STUN error code (a timeout, a connection or TLS failure).
+        let code = if e.code == 0 {
+            String::new()
+        } else {
+            format!("{} ", e.code)
+        };
         let _ = writeln!(
             out,
-            "  error: {} failed with {} {}: {}",
-            e.request, e.code, e.reason, e.explanation
+            "  error: {} failed with {code}{}: {}",
+            e.request, e.reason, e.explanation
         );
     }
     if !rep.echo_rtt_ms.is_empty() {
@@ -248,7 +289,8 @@ fn render(r: &UriResult, user: Option<&str>, out: &mut String) {
             v[v.len() - 1]
         );
     }
-    if r.uri.starts_with("turn") {
+    // Whether the allocation was released, when there was one.
+    if r.uri.starts_with("turn") && (rep.relayed.is_some() || rep.released) {
         let _ = writeln!(
             out,
             "  released            {}",
@@ -260,4 +302,13 @@ fn render(r: &UriResult, user: Option<&str>, out: &mut String) {
         );
     }
     out.push('\n');
+}
+
+/// `HOST:PORT` (or `[v6]:PORT`) for `--peer-stun`, resolved to its first address.
+fn resolve_peer_stun(s: &str) -> Result<std::net::SocketAddr> {
+    use std::net::ToSocketAddrs;
+    s.to_socket_addrs()
+        .with_context(|| format!("--peer-stun {s}: not HOST:PORT, or the name does not resolve"))?
+        .next()
+        .with_context(|| format!("--peer-stun {s}: the name has no address"))
 }

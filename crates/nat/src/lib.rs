@@ -13,7 +13,7 @@
 //!   ChannelBind, an echo through the relay, Refresh to zero) and TURN REST credentials
 //!   ([`turn::rest_credentials`]); [`uri`] parses `stun:`, `turn:` and `turns:` URIs;
 //! * [`net`]: the socket edge, the only module that touches the OS: it runs the machines above
-//!   on real UDP and TCP sockets.
+//!   on real UDP and TCP sockets, and TLS (rustls) for `turns:` and `stuns:`.
 #![forbid(unsafe_code)]
 
 pub mod check;

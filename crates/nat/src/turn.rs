@@ -13,8 +13,10 @@
 //! client ──Refresh LIFETIME=0────► server   released
 //! ```
 //!
-//! The client endpoint talks to the server over UDP or TCP (the edge frames TCP); the peer is a
-//! second local UDP socket, so an echo that comes back proves the relay forwards data both ways.
+//! The client endpoint talks to the server over UDP, TCP or TLS over TCP (the edge frames the
+//! byte stream and, for TLS, runs the TLS session; the machine sees the same messages either
+//! way); the peer is a second local UDP socket, so an echo that comes back proves the relay
+//! forwards data both ways.
 //! The password is held only as the long-term key and is never printed (`Debug` of the config
 //! hides it).
 
@@ -51,6 +53,16 @@ pub enum Transport {
     Udp,
     /// TCP (RFC 8656 §3.1; ChannelData padded to four bytes).
     Tcp,
+    /// TLS over TCP (`turns:`, `stuns:`; RFC 7065, RFC 8656 §3.1): framed exactly as TCP.
+    Tls,
+}
+
+impl Transport {
+    /// True for the byte-stream transports (TCP and TLS): one transmission per request, no
+    /// retransmission, ChannelData padded to four bytes.
+    pub fn is_stream(self) -> bool {
+        matches!(self, Transport::Tcp | Transport::Tls)
+    }
 }
 
 /// What to check.
@@ -81,6 +93,11 @@ pub struct TurnConfig {
     pub echoes: usize,
     /// Whole check deadline.
     pub deadline: Duration,
+    /// Where the peer socket sends its UDP Binding to learn its reflexive address (which the
+    /// client then permits on the relay). The server itself for a UDP check; for TCP and TLS
+    /// the server's address with the standard STUN port 3478, since a server on a stream port
+    /// such as 443 or 5349 rarely answers UDP there.
+    pub peer_stun: SocketAddr,
     /// Seed for transaction IDs.
     pub seed: u64,
 }
@@ -97,8 +114,14 @@ impl core::fmt::Debug for TurnConfig {
 }
 
 impl TurnConfig {
-    /// A TURN check with defaults: lifetime 600 s, 5 echoes, 8 s deadline.
+    /// A TURN check with defaults: lifetime 600 s, 5 echoes, 8 s deadline, the peer's Binding
+    /// to the server (UDP) or to its port 3478 (TCP, TLS).
     pub fn new(server: SocketAddr, transport: Transport, mode: Mode, seed: u64) -> Self {
+        let peer_stun = if transport.is_stream() {
+            SocketAddr::new(server.ip(), 3478)
+        } else {
+            server
+        };
         TurnConfig {
             server,
             transport,
@@ -108,6 +131,7 @@ impl TurnConfig {
             lifetime: 600,
             echoes: 5,
             deadline: Duration::from_secs(8),
+            peer_stun,
             seed,
         }
     }
@@ -159,6 +183,32 @@ pub struct ErrorInfo {
     pub explanation: String,
 }
 
+/// What the TLS handshake of a `turns:` or `stuns:` check established. The check itself never
+/// sees TLS: the socket edge fills this in.
+#[derive(Clone, Debug, Serialize)]
+pub struct TlsInfo {
+    /// The name sent as SNI and checked against the certificate: the URI's host (a name, or
+    /// an IP address).
+    pub server_name: String,
+    /// The negotiated version, `TLS 1.3` or `TLS 1.2` (None when the handshake failed before).
+    pub version: Option<String>,
+    /// The negotiated cipher suite, by its IANA name (None when the handshake failed before).
+    pub cipher_suite: Option<String>,
+    /// Whether the server's certificate chain was verified for `server_name` during the
+    /// handshake (never with `--insecure`).
+    pub certificate_verified: bool,
+    /// How the certificate was checked, in words: what it was verified against, or
+    /// `certificate not verified (--insecure)` and what a verification would have said.
+    pub verification: String,
+    /// SHA-256 fingerprint of the server's (leaf) certificate, colon-separated hex pairs as
+    /// `openssl x509 -fingerprint -sha256` prints them.
+    pub certificate_sha256: Option<String>,
+    /// How many certificates the server sent (leaf first, then intermediates).
+    pub certificates: usize,
+    /// Time the TLS handshake took, milliseconds (the TCP connect excluded).
+    pub handshake_ms: Option<f64>,
+}
+
 /// The outcome of one server check.
 #[derive(Clone, Debug, Serialize)]
 pub struct TurnReport {
@@ -186,8 +236,33 @@ pub struct TurnReport {
     pub released: bool,
     /// Whether everything asked for worked.
     pub success: bool,
-    /// Wall time, milliseconds.
+    /// Wall time, milliseconds (for TLS, from the end of the handshake; when the handshake
+    /// failed, its time).
     pub duration_ms: f64,
+    /// The TLS handshake's facts (`turns:`, `stuns:`), None for UDP and TCP.
+    pub tls: Option<TlsInfo>,
+}
+
+impl TurnReport {
+    /// An empty report for `server`: no step taken yet, not successful.
+    pub fn new(server: SocketAddr, transport: Transport) -> Self {
+        TurnReport {
+            server,
+            transport,
+            steps: Vec::new(),
+            srflx: None,
+            relayed: None,
+            lifetime: None,
+            realm: None,
+            software: None,
+            error: None,
+            echo_rtt_ms: Vec::new(),
+            released: false,
+            success: false,
+            duration_ms: 0.0,
+            tls: None,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -244,21 +319,7 @@ impl TurnCheck {
     /// Starts the check at `now`.
     pub fn new(cfg: TurnConfig, now: Instant) -> Self {
         let ids = IdGen::new(cfg.seed);
-        let report = TurnReport {
-            server: cfg.server,
-            transport: cfg.transport,
-            steps: Vec::new(),
-            srflx: None,
-            relayed: None,
-            lifetime: None,
-            realm: None,
-            software: None,
-            error: None,
-            echo_rtt_ms: Vec::new(),
-            released: false,
-            success: false,
-            duration_ms: 0.0,
-        };
+        let report = TurnReport::new(cfg.server, cfg.transport);
         let mut c = TurnCheck {
             cfg,
             ids,
@@ -295,7 +356,7 @@ impl TurnCheck {
                 c.peer_req = Some(Pending {
                     id,
                     from: Endpoint::Peer,
-                    dst: c.cfg.server,
+                    dst: c.cfg.peer_stun,
                     payload,
                     sent: 0,
                     first: now,
@@ -310,7 +371,7 @@ impl TurnCheck {
 
     fn rto(&self) -> Duration {
         match (self.cfg.transport, self.srtt) {
-            (Transport::Tcp, _) => Duration::from_secs(3),
+            (Transport::Tcp | Transport::Tls, _) => Duration::from_secs(3),
             (Transport::Udp, None) => Duration::from_millis(200),
             (Transport::Udp, Some(s)) => {
                 (s * 3).clamp(Duration::from_millis(20), Duration::from_secs(1))
@@ -453,7 +514,7 @@ impl TurnCheck {
 
     fn flush(&mut self, now: Instant) {
         let rto = self.rto();
-        let attempts = if self.cfg.transport == Transport::Tcp {
+        let attempts = if self.cfg.transport.is_stream() {
             1
         } else {
             ATTEMPTS
@@ -500,11 +561,19 @@ impl TurnCheck {
         }
         if let Some(what) = timed_out {
             self.step(what, false, None, "no answer".into());
+            let explanation = if what == "peer Binding" {
+                format!(
+                    "no answer to the peer socket's UDP Binding from {}: the relay check needs                      the peer's reflexive address from a STUN server over UDP (give another                      with --peer-stun HOST:PORT)",
+                    self.cfg.peer_stun
+                )
+            } else {
+                "no answer after every retransmission".into()
+            };
             self.report.error = Some(ErrorInfo {
                 request: what.into(),
                 code: 0,
                 reason: "timeout".into(),
-                explanation: "no answer after every retransmission".into(),
+                explanation,
             });
             if self.report.relayed.is_some() && self.phase != Phase::Release {
                 self.release(now);
@@ -546,7 +615,7 @@ impl TurnCheck {
                 cd.extend_from_slice(&CHANNEL.to_be_bytes());
                 cd.extend_from_slice(&(payload.len() as u16).to_be_bytes());
                 cd.extend_from_slice(&payload);
-                if self.cfg.transport == Transport::Tcp {
+                if self.cfg.transport.is_stream() {
                     cd.resize(cd.len().div_ceil(4) * 4, 0);
                 }
                 self.out.push(Transmit {
@@ -598,7 +667,7 @@ impl TurnCheck {
     }
 
     fn on_peer(&mut self, now: Instant, src: SocketAddr, data: &[u8]) {
-        if src == self.cfg.server {
+        if src == self.cfg.peer_stun && self.peer_req.is_some() {
             let Ok(msg) = Message::parse(data) else {
                 return;
             };
@@ -1024,6 +1093,27 @@ mod tests {
         );
         c.password = "hunter2-very-secret".into();
         assert!(!format!("{c:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn the_peer_asks_udp_stun_on_3478_for_stream_transports() {
+        let at = |port, t| {
+            let s: SocketAddr = format!("198.51.100.2:{port}").parse().unwrap();
+            let c = TurnConfig::new(s, t, Mode::Turn, 1);
+            let mut check = TurnCheck::new(c, Instant::now());
+            let mut peer = None;
+            while let Some(t) = check.poll_transmit() {
+                if t.from == Endpoint::Peer {
+                    peer = Some(t.dst);
+                }
+            }
+            peer.expect("the peer's Binding").to_string()
+        };
+        assert_eq!(at(3478, Transport::Udp), "198.51.100.2:3478");
+        assert_eq!(at(5000, Transport::Udp), "198.51.100.2:5000");
+        assert_eq!(at(443, Transport::Tls), "198.51.100.2:3478");
+        assert_eq!(at(5349, Transport::Tls), "198.51.100.2:3478");
+        assert_eq!(at(3478, Transport::Tcp), "198.51.100.2:3478");
     }
 }
 

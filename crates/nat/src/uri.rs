@@ -25,7 +25,8 @@ pub struct IceUri {
     pub host: String,
     /// Port (the scheme's default when absent).
     pub port: u16,
-    /// `?transport=`, UDP by default for `stun:`/`turn:`, TCP for `turns:`.
+    /// `?transport=`, UDP by default for `stun:`/`turn:`; always TLS (over TCP) for `stuns:` and
+    /// `turns:` (`turns:HOST?transport=tcp` says the same; DTLS, `?transport=udp`, is refused).
     pub transport: Transport,
 }
 
@@ -59,19 +60,25 @@ impl IceUri {
             None => (rest, None),
         };
         let tls = matches!(scheme, Scheme::Stuns | Scheme::Turns);
-        let mut transport = if tls { Transport::Tcp } else { Transport::Udp };
+        let mut transport = if tls { Transport::Tls } else { Transport::Udp };
         if let Some(q) = query {
+            if matches!(scheme, Scheme::Stun | Scheme::Stuns) {
+                return Err(err("stun: URIs take no ?transport="));
+            }
             match q.to_ascii_lowercase().as_str() {
                 "transport=udp" if !tls => transport = Transport::Udp,
-                "transport=tcp" => transport = Transport::Tcp,
+                "transport=tcp" if !tls => transport = Transport::Tcp,
+                "transport=tcp" => transport = Transport::Tls,
+                "transport=udp" => {
+                    return Err(err(
+                        "turns: runs over TLS on TCP; DTLS (?transport=udp) is not supported",
+                    ))
+                }
                 _ => {
                     return Err(err(
                         "the only query allowed is ?transport=udp or ?transport=tcp",
                     ))
                 }
-            }
-            if matches!(scheme, Scheme::Stun | Scheme::Stuns) {
-                return Err(err("stun: URIs take no ?transport="));
             }
         }
         let default_port = if tls { 5349 } else { 3478 };
@@ -130,8 +137,19 @@ mod tests {
         let u = IceUri::parse("turns:[2001:db8::1]").unwrap();
         assert_eq!(
             (u.host.as_str(), u.port, u.transport),
-            ("2001:db8::1", 5349, Transport::Tcp)
+            ("2001:db8::1", 5349, Transport::Tls)
         );
+        let u = IceUri::parse("turns:turn.example.org:443?transport=tcp").unwrap();
+        assert_eq!(
+            (u.scheme, u.port, u.transport),
+            (Scheme::Turns, 443, Transport::Tls)
+        );
+        let u = IceUri::parse("stuns:198.51.100.2").unwrap();
+        assert_eq!(
+            (u.scheme, u.port, u.transport),
+            (Scheme::Stuns, 5349, Transport::Tls)
+        );
+        assert!(IceUri::parse("turns:x?transport=udp").is_err());
         assert!(IceUri::parse("http://x").is_err());
         assert!(IceUri::parse("turn:x?transport=sctp").is_err());
         assert!(IceUri::parse("stun:x?transport=tcp").is_err());

@@ -1,16 +1,21 @@
 //! The socket edge: runs the sans-IO machines on real sockets. Nothing else in this crate
 //! touches the OS.
 //!
-//! Each UDP socket gets a reader thread that forwards datagrams into one channel; the driving
-//! loop waits on that channel until the machine's next timeout. No `unsafe`, no async runtime.
+//! Each UDP socket (and the TURN check's TCP connection) gets a reader thread that forwards
+//! what it receives into one channel; the driving loop waits on that channel until the
+//! machine's next timeout. TLS (`turns:`, `stuns:`) is rustls, driven by that loop between the
+//! socket and the STUN framing ([`TlsClient`] holds its configuration). No `unsafe`, no async
+//! runtime.
 
 mod check;
 mod server;
+mod tls;
 mod turn;
 
 pub use check::{local_ip_toward, run_check};
 pub use server::{run_server, ServerHandle};
-pub use turn::run_turn;
+pub use tls::TlsClient;
+pub use turn::{run_turn, run_turn_tls};
 
 use std::net::{SocketAddr, UdpSocket};
 use std::sync::atomic::{AtomicBool, Ordering};
