@@ -284,22 +284,26 @@ impl<'a> Iterator for Extensions<'a> {
     fn next(&mut self) -> Option<Self::Item> {
         let two_byte = matches!(self.form, ExtensionForm::TwoByte { .. });
         match step(&mut self.rest, self.end, two_byte)? {
-            Ok(e) => Some(Ok(Extension {
-                id: e.id,
-                data: e.data,
-                range: e.at..e.at + e.hdr + e.data.len(),
-                form: self.form,
-            })),
+            Ok(e) => {
+                // The element ends where the data not yet walked begins.
+                let end = self.end - self.rest.len();
+                Some(Ok(Extension {
+                    id: e.id,
+                    data: e.data,
+                    range: end - e.data.len() - e.hdr..end,
+                    form: self.form,
+                }))
+            }
             Err(e) => Some(Err(e)),
         }
     }
 }
 
-/// An element as [`step`] finds it: ID, data, packet offset and header length.
+/// An element as [`step`] finds it: ID, data and header length (its offset follows from
+/// what is left to walk, so the hot path does not carry it).
 struct Element<'a> {
     id: u8,
     data: &'a [u8],
-    at: usize,
     hdr: usize,
 }
 
@@ -321,7 +325,8 @@ fn step<'a>(rest: &mut &'a [u8], end: usize, two_byte: bool) -> Option<Result<El
             }
         }
     };
-    let at = end - r.len();
+    // Packet offset of the element, for errors only.
+    let at = |r: &[u8]| end - r.len();
     let (id, len, hdr) = if two_byte {
         match r.get(1) {
             Some(&l) => (b, usize::from(l), 2),
@@ -329,7 +334,7 @@ fn step<'a>(rest: &mut &'a [u8], end: usize, two_byte: bool) -> Option<Result<El
                 *rest = &[];
                 return Some(Err(Error::truncated(
                     Layer::RtpExtension,
-                    at,
+                    at(r),
                     "two-byte element header",
                     2,
                     r.len(),
@@ -347,7 +352,7 @@ fn step<'a>(rest: &mut &'a [u8], end: usize, two_byte: bool) -> Option<Result<El
             *rest = &[];
             return Some(Err(Error::bad_value(
                 Layer::RtpExtension,
-                at,
+                at(r),
                 "one-byte element ID",
                 "a padding byte 0x00 (ID 0 is reserved for padding)",
                 b.into(),
@@ -359,7 +364,7 @@ fn step<'a>(rest: &mut &'a [u8], end: usize, two_byte: bool) -> Option<Result<El
         *rest = &[];
         return Some(Err(Error::new(
             Layer::RtpExtension,
-            at + hdr,
+            at(r) + hdr,
             "element data",
             ErrorKind::Truncated {
                 needed: len,
@@ -371,7 +376,6 @@ fn step<'a>(rest: &mut &'a [u8], end: usize, two_byte: bool) -> Option<Result<El
     Some(Ok(Element {
         id,
         data: element.get(hdr..).unwrap_or(&[]),
-        at,
         hdr,
     }))
 }
