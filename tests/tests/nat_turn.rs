@@ -24,6 +24,35 @@ fn step_names(r: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// A TURN check that went all the way through coturn in the lab: relayed on the server's
+/// primary address, reflexive on the NAT's outside address, five echoes, released, and every
+/// step of the flow (after `first_steps`) in the report.
+fn assert_full_turn_flow(r: &Value, first_steps: &[&str]) {
+    assert_eq!(r["success"], true, "{r:#}");
+    assert_eq!(r["realm"], "lab.example");
+    let relayed = r["relayed"].as_str().unwrap_or("");
+    assert!(relayed.starts_with("198.51.100.2:"), "{r:#}");
+    let srflx = r["srflx"].as_str().unwrap_or("");
+    assert!(srflx.starts_with("203.0.113.1:"), "{r:#}");
+    assert_eq!(r["lifetime"], 600);
+    assert_eq!(r["released"], true);
+    assert_eq!(r["echo_rtt_ms"].as_array().map(Vec::len), Some(5));
+    let names = step_names(r);
+    let flow = [
+        "Allocate (unauthenticated)",
+        "Allocate (authenticated)",
+        "CreatePermission",
+        "Data indication",
+        "Send indication",
+        "ChannelBind",
+        "ChannelData echo",
+        "Refresh (LIFETIME 0)",
+    ];
+    for want in first_steps.iter().chain(&flow) {
+        assert!(names.iter().any(|n| n == want), "{want} missing: {names:?}");
+    }
+}
+
 #[test]
 fn turn_check_against_coturn_with_long_term_credentials() {
     if !require_root("nat_turn::long_term") || require_tool("nat_turn", "turnserver").is_none() {
@@ -59,33 +88,7 @@ fn turn_check_against_coturn_with_long_term_credentials() {
     for (i, transport) in [(0, "udp"), (1, "tcp")] {
         let r = &v[i];
         assert_eq!(r["transport"], transport, "{r:#}");
-        assert_eq!(r["success"], true, "{r:#}");
-        assert_eq!(r["realm"], "lab.example");
-        let relayed = r["relayed"].as_str().unwrap_or("");
-        assert!(relayed.starts_with("198.51.100.2:"), "{r:#}");
-        assert!(
-            r["srflx"]
-                .as_str()
-                .unwrap_or("")
-                .starts_with("203.0.113.1:"),
-            "{r:#}"
-        );
-        assert_eq!(r["lifetime"], 600);
-        assert_eq!(r["released"], true);
-        assert_eq!(r["echo_rtt_ms"].as_array().map(Vec::len), Some(5));
-        let names = step_names(r);
-        for want in [
-            "Allocate (unauthenticated)",
-            "Allocate (authenticated)",
-            "CreatePermission",
-            "Data indication",
-            "Send indication",
-            "ChannelBind",
-            "ChannelData echo",
-            "Refresh (LIFETIME 0)",
-        ] {
-            assert!(names.iter().any(|n| n == want), "{want} missing: {names:?}");
-        }
+        assert_full_turn_flow(r, &[]);
     }
     assert_eq!(v[2]["success"], true);
     assert!(v[2]["srflx"]
@@ -217,41 +220,7 @@ fn turns_and_stuns_over_tls_against_coturn() {
     assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
     assert!(!stdout(&out).contains("correct-horse") && !stderr(&out).contains("correct-horse"));
     let v = json(&out);
-    let r = &v[0];
-    assert_eq!(r["transport"], "tls", "{r:#}");
-    assert_eq!(r["success"], true, "{r:#}");
-    assert_eq!(r["realm"], "lab.example");
-    assert!(
-        r["relayed"]
-            .as_str()
-            .unwrap_or("")
-            .starts_with("198.51.100.2:"),
-        "{r:#}"
-    );
-    assert!(
-        r["srflx"]
-            .as_str()
-            .unwrap_or("")
-            .starts_with("203.0.113.1:"),
-        "{r:#}"
-    );
-    assert_eq!(r["released"], true);
-    assert_eq!(r["echo_rtt_ms"].as_array().map(Vec::len), Some(5));
-    let names = step_names(r);
-    for want in [
-        "TLS handshake",
-        "certificate",
-        "Allocate (unauthenticated)",
-        "Allocate (authenticated)",
-        "CreatePermission",
-        "Data indication",
-        "Send indication",
-        "ChannelBind",
-        "ChannelData echo",
-        "Refresh (LIFETIME 0)",
-    ] {
-        assert!(names.iter().any(|n| n == want), "{want} missing: {names:?}");
-    }
+    assert_full_turn_flow(&v[0], &["TLS handshake", "certificate"]);
     for r in [&v[0], &v[1]] {
         let t = &r["tls"];
         assert_eq!(r["transport"], "tls", "{r:#}");
