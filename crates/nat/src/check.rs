@@ -148,6 +148,7 @@ struct Txn {
     attempts: u32,
     sent: u32,
     first_sent: Option<Instant>,
+    last_sent: Option<Instant>,
     next: Instant,
     /// Not sent before this instant (lifetime probes wait).
     not_before: Option<Instant>,
@@ -160,6 +161,13 @@ struct Sock {
     failed: bool,
     closed: bool,
 }
+
+/// The shortest retransmission interval paced by a TCP round-trip time (`NatCheck::path_rtt`).
+/// Seven transmissions on the first socket and the re-check on a fresh one then make "UDP
+/// blocked" take 20 intervals (0.26 s), and a UDP round trip of up to 15 intervals (0.19 s) is
+/// still waited for even when TCP answered at once (say, a firewall near the client that resets
+/// TCP itself).
+const PATH_RTO_MIN: Duration = Duration::from_millis(13);
 
 /// Lifetime probe waits, in seconds.
 const LIFETIME_STEPS: [u64; 17] = [
@@ -177,6 +185,8 @@ pub struct NatCheck {
     out: VecDeque<Output>,
     srtt: Option<Duration>,
     rttvar: Duration,
+    /// A round-trip time to the first server's host measured outside STUN (a TCP handshake).
+    path_rtt: Option<Duration>,
     sent: u32,
     received: u32,
     notes: Vec<String>,
@@ -222,6 +232,7 @@ impl NatCheck {
             out: VecDeque::new(),
             srtt: None,
             rttvar: Duration::ZERO,
+            path_rtt: None,
             sent: 0,
             received: 0,
             notes: Vec::new(),
@@ -284,9 +295,47 @@ impl NatCheck {
         self.advance(now);
     }
 
+    /// A round-trip time to the first server's host measured another way: the edge times a TCP
+    /// handshake to the server's address and port (a connection or its refusal both count;
+    /// no answer gives nothing). Until a STUN answer gives the real round-trip time,
+    /// retransmissions are paced at three times it (at least 13 ms, at most the initial
+    /// interval): where the path is known to be fast, silence on UDP is told in under 0.3 s
+    /// instead of 2 s, with the same number of transmissions and the same re-check on a fresh
+    /// socket. Ignored once STUN answered.
+    pub fn path_rtt(&mut self, now: Instant, rtt: Duration) {
+        if self.srtt.is_some() || self.path_rtt.is_some() || self.finished.is_some() {
+            return;
+        }
+        self.path_rtt = Some(rtt);
+        self.notes.push(format!(
+            "a TCP handshake to the first server's host took {:.1} ms; until a STUN answer, \
+             UDP retransmissions were paced by it",
+            rtt.as_secs_f64() * 1000.0
+        ));
+        // Requests already waiting on the initial interval move up to the new pace.
+        let rto = self.rto();
+        for t in self.txns.iter_mut().filter(|t| t.outcome.is_none()) {
+            if let Some(last) = t.last_sent {
+                let interval = rto * (1 << (t.sent.saturating_sub(1)).min(1));
+                let limit = t.attempts.min(self.cfg.attempts);
+                let wait = if t.sent >= limit {
+                    interval * 2
+                } else {
+                    interval
+                };
+                t.next = t.next.min(last + wait);
+            }
+        }
+        self.advance(now);
+    }
+
     fn rto(&self) -> Duration {
         match self.srtt {
-            None => self.cfg.initial_rto,
+            // Before any STUN answer: paced by the TCP round-trip time when the edge measured
+            // one (see `path_rtt`), else the configured initial interval.
+            None => self.path_rtt.map_or(self.cfg.initial_rto, |p| {
+                (p * 3).clamp(PATH_RTO_MIN, self.cfg.initial_rto)
+            }),
             Some(s) => (s * 2 + self.rttvar * 4).clamp(self.cfg.min_rto, self.cfg.max_rto),
         }
     }
@@ -314,6 +363,7 @@ impl NatCheck {
             attempts: self.attempts_for(kind),
             sent: 0,
             first_sent: None,
+            last_sent: None,
             next: now,
             not_before: None,
             outcome: None,
@@ -545,6 +595,7 @@ impl NatCheck {
             if t.sent == 0 {
                 t.first_sent = Some(now);
             }
+            t.last_sent = Some(now);
             t.sent += 1;
             sent += 1;
             // Until a round-trip time is known, back off; after, a steady interval.

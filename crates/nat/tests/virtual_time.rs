@@ -197,6 +197,8 @@ fn run(
     server_kind: ServerKind,
     plain_only: bool,
     seed: u64,
+    delay: Duration,
+    tcp_rtt: Option<Duration>,
 ) -> Report {
     let mut primary = ServerConfig::new("198.51.100.2".parse().unwrap(), 3478);
     if !plain_only {
@@ -217,7 +219,7 @@ fn run(
         loss,
         crossings: 0,
         rng: seed,
-        delay: Duration::from_millis(10),
+        delay,
     };
     let inside_ip: IpAddr = if map == Map::None {
         "203.0.113.66".parse().unwrap()
@@ -229,6 +231,9 @@ fn run(
     cfg.lifetime = None;
     let mut check = NatCheck::new(cfg, t0);
     let mut now = t0;
+    // The edge's TCP handshake to the first server answers after `tcp_rtt` (TCP is not UDP:
+    // the UDP loss does not apply to it).
+    let mut tcp_due = tcp_rtt.map(|r| (t0 + r, r));
     let mut socks: HashMap<usize, SocketAddr> = HashMap::new();
     let mut by_addr: HashMap<SocketAddr, usize> = HashMap::new();
     let mut next_port = 50000u16;
@@ -293,6 +298,14 @@ fn run(
             return check.report(now);
         }
         let timer = check.poll_timeout().expect("a running check has a timeout");
+        if let Some((at, rtt)) = tcp_due.filter(|(at, _)| *at <= timer) {
+            if queue.peek().is_none_or(|Reverse(e)| at <= e.at) {
+                now = now.max(at);
+                check.path_rtt(now, rtt);
+                tcp_due = None;
+                continue;
+            }
+        }
         let next_event = queue.peek().map(|Reverse(e)| e.at);
         match next_event {
             Some(at) if at <= timer => {
@@ -368,6 +381,12 @@ fn run(
     panic!("the check did not finish");
 }
 
+/// One-way delay of the simulated outside link in most tests (a 20 ms round trip).
+const WAN: Duration = Duration::from_millis(10);
+
+/// One-way delay like the NAT lab's veth links (a 0.2 ms round trip).
+const LAB: Duration = Duration::from_micros(100);
+
 fn typical(map: Map, filt: Filt, alloc: Alloc, hairpin: bool, loss: Loss, seed: u64) -> Report {
     run(
         map,
@@ -378,6 +397,24 @@ fn typical(map: Map, filt: Filt, alloc: Alloc, hairpin: bool, loss: Loss, seed: 
         ServerKind::Rfc5780,
         false,
         seed,
+        WAN,
+        None,
+    )
+}
+
+/// As [`typical`] on a lab-like link where the edge's TCP handshake answers in `tcp_rtt`.
+fn with_tcp(map: Map, filt: Filt, loss: Loss, seed: u64, tcp_rtt: Duration) -> Report {
+    run(
+        map,
+        filt,
+        Alloc::Random,
+        true,
+        loss,
+        ServerKind::Rfc5780,
+        false,
+        seed,
+        LAB,
+        Some(tcp_rtt),
     )
 }
 
@@ -562,6 +599,8 @@ fn server_ignoring_change_request_is_never_a_full_cone() {
             ServerKind::IgnoresChangeRequest,
             false,
             3,
+            WAN,
+            None,
         );
         assert_eq!(r.filtering, Filtering::Unknown, "{r:#?}");
         assert!(
@@ -583,6 +622,8 @@ fn server_silent_on_change_request_is_detected_on_an_eim_nat() {
         ServerKind::SilentOnChangeRequest,
         false,
         4,
+        WAN,
+        None,
     );
     assert_eq!(r.filtering, Filtering::Unknown, "{r:#?}");
     assert_eq!(r.classic, Classic::ConeFilteringUnknown);
@@ -599,6 +640,8 @@ fn plain_servers_give_mapping_by_comparison_and_unknown_filtering() {
         ServerKind::Rfc5780,
         true,
         5,
+        WAN,
+        None,
     );
     assert_eq!(r.mapping, Mapping::EndpointIndependent, "{r:#?}");
     assert_eq!(r.filtering, Filtering::Unknown);
@@ -615,7 +658,82 @@ fn plain_servers_give_mapping_by_comparison_and_unknown_filtering() {
         ServerKind::Rfc5780,
         true,
         6,
+        WAN,
+        None,
     );
     assert_eq!(r.mapping, Mapping::EndpointDependent, "{r:#?}");
     assert_eq!(r.classic, Classic::Symmetric);
+}
+
+#[test]
+fn udp_blocked_is_told_quickly_when_tcp_answers() {
+    // Lab-like: UDP dropped, a TCP handshake answered in 0.2 ms. Seven transmissions and the
+    // fresh-socket re-check still happen, paced by the TCP round trip (13 ms floor).
+    let r = with_tcp(Map::Eim, Filt::Apdf, Loss::All, 1, LAB * 2);
+    assert_eq!(r.classic, Classic::UdpBlocked, "{r:#?}");
+    assert!(r.duration_ms < 300.0, "{}", r.duration_ms);
+    assert!(
+        r.notes.iter().any(|n| n.contains("TCP handshake")),
+        "{r:#?}"
+    );
+    // Without it, the initial 100 ms interval: about two seconds of silence.
+    let mut r = run(
+        Map::Eim,
+        Filt::Apdf,
+        Alloc::Random,
+        true,
+        Loss::All,
+        ServerKind::Rfc5780,
+        false,
+        1,
+        LAB,
+        None,
+    );
+    assert_eq!(r.classic, Classic::UdpBlocked);
+    assert!(r.duration_ms > 1500.0, "{}", r.duration_ms);
+    // A TCP answer after the first STUN answer changes nothing.
+    r = with_tcp(Map::Eim, Filt::Eif, Loss::None, 2, Duration::from_secs(1));
+    assert_eq!(r.classic, Classic::FullCone, "{r:#?}");
+}
+
+#[test]
+fn tcp_paced_checks_with_twenty_percent_loss_change_nothing() {
+    let cases = [
+        (Map::None, Filt::Open, Classic::OpenInternet),
+        (Map::None, Filt::Apdf, Classic::SymmetricUdpFirewall),
+        (Map::Eim, Filt::Eif, Classic::FullCone),
+        (Map::Eim, Filt::Adf, Classic::RestrictedCone),
+        (Map::Eim, Filt::Apdf, Classic::PortRestrictedCone),
+        (Map::Adm, Filt::Apdf, Classic::Symmetric),
+        (Map::Apdm, Filt::Apdf, Classic::Symmetric),
+    ];
+    let mut wrong = Vec::new();
+    for (map, filt, classic) in cases {
+        for seed in 0..60u64 {
+            let r = with_tcp(map, filt, Loss::Random(0.2), seed * 7919 + 3, LAB * 2);
+            if r.classic != classic {
+                wrong.push(format!("{map:?}/{filt:?} seed {seed}: {:?}", r.classic));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
+
+#[test]
+fn a_tcp_round_trip_shorter_than_udp_still_waits_long_enough() {
+    // A firewall near the client resets TCP at once (0.2 ms) while UDP takes 190 ms there and
+    // back: the 13 ms floor and the backoff still leave room for the first STUN answer.
+    let r = run(
+        Map::Eim,
+        Filt::Eif,
+        Alloc::Preserve,
+        true,
+        Loss::None,
+        ServerKind::Rfc5780,
+        false,
+        4,
+        Duration::from_millis(95),
+        Some(LAB * 2),
+    );
+    assert_eq!(r.classic, Classic::FullCone, "{r:#?}");
 }

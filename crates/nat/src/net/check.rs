@@ -3,11 +3,41 @@
 use super::{spawn_reader, Incoming};
 use crate::check::{CheckConfig, NatCheck, Output};
 use crate::report::Report;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream, UdpSocket};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{channel, RecvTimeoutError};
+use std::sync::mpsc::{channel, RecvTimeoutError, Sender};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+/// The channel tag of the TCP round-trip measurement (socket ids count up from 0).
+const PATH_PROBE: usize = usize::MAX;
+
+/// Times a TCP handshake to `server` on a thread of its own and sends the round-trip time
+/// (nanoseconds, big-endian) tagged [`PATH_PROBE`]: an accepted connection and a refused one
+/// (a RST) both answer; silence or an ICMP error gives nothing. The connection is closed at
+/// once; nothing is sent on it.
+fn spawn_path_probe(server: SocketAddr, tx: Sender<Incoming>) {
+    let spawned = std::thread::Builder::new()
+        .name("tcp-rtt".into())
+        .spawn(move || {
+            let t0 = Instant::now();
+            let r = TcpStream::connect_timeout(&server, Duration::from_secs(2));
+            let rtt = t0.elapsed();
+            match r {
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {}
+                Err(e) => {
+                    tracing::debug!("TCP handshake to {server}: {e}");
+                    return;
+                }
+            }
+            let nanos = u64::try_from(rtt.as_nanos()).unwrap_or(u64::MAX);
+            let _ = tx.send((PATH_PROBE, server, nanos.to_be_bytes().to_vec()));
+        });
+    if let Err(e) = spawned {
+        tracing::debug!("no TCP round-trip probe: {e}");
+    }
+}
 
 /// The local IP address the kernel would use toward `dst` (a connected UDP socket sends
 /// nothing).
@@ -38,6 +68,7 @@ pub fn run_check(cfg: CheckConfig, bind_ip: Option<IpAddr>) -> std::io::Result<R
     let (tx, rx) = channel::<Incoming>();
     let mut socks: Vec<Option<(Arc<UdpSocket>, Arc<AtomicBool>)>> = Vec::new();
     let mut engine = NatCheck::new(cfg, Instant::now());
+    spawn_path_probe(first, tx.clone());
     let result = loop {
         while let Some(o) = engine.poll_output() {
             match o {
@@ -93,6 +124,11 @@ pub fn run_check(cfg: CheckConfig, bind_ip: Option<IpAddr>) -> std::io::Result<R
             continue;
         }
         match rx.recv_timeout(at - now) {
+            Ok((PATH_PROBE, _, data)) => {
+                if let Ok(b) = <[u8; 8]>::try_from(data.as_slice()) {
+                    engine.path_rtt(Instant::now(), Duration::from_nanos(u64::from_be_bytes(b)));
+                }
+            }
             Ok((id, src, data)) => engine.handle_datagram(Instant::now(), id, src, &data),
             Err(RecvTimeoutError::Timeout) => engine.handle_timeout(Instant::now()),
             Err(RecvTimeoutError::Disconnected) => break engine.report(Instant::now()),
