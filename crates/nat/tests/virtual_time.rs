@@ -553,33 +553,43 @@ fn every_fifth_packet_lost_changes_nothing() {
     }
 }
 
-#[test]
-fn twenty_percent_random_loss_changes_nothing() {
-    let cases = [
-        (Map::None, Filt::Open, Classic::OpenInternet),
-        (Map::None, Filt::Apdf, Classic::SymmetricUdpFirewall),
-        (Map::Eim, Filt::Eif, Classic::FullCone),
-        (Map::Eim, Filt::Adf, Classic::RestrictedCone),
-        (Map::Eim, Filt::Apdf, Classic::PortRestrictedCone),
-        (Map::Adm, Filt::Apdf, Classic::Symmetric),
-        (Map::Apdm, Filt::Apdf, Classic::Symmetric),
-    ];
+/// Every NAT type the loss sweeps run, with its classic name.
+const LOSS_CASES: [(Map, Filt, Classic); 7] = [
+    (Map::None, Filt::Open, Classic::OpenInternet),
+    (Map::None, Filt::Apdf, Classic::SymmetricUdpFirewall),
+    (Map::Eim, Filt::Eif, Classic::FullCone),
+    (Map::Eim, Filt::Adf, Classic::RestrictedCone),
+    (Map::Eim, Filt::Apdf, Classic::PortRestrictedCone),
+    (Map::Adm, Filt::Apdf, Classic::Symmetric),
+    (Map::Apdm, Filt::Apdf, Classic::Symmetric),
+];
+
+/// Runs every loss case with 60 seeds through `check` and lists the wrong verdicts.
+fn loss_sweep(check: impl Fn(Map, Filt, u64) -> Report) -> Vec<String> {
     let mut wrong = Vec::new();
-    for (map, filt, classic) in cases {
+    for (map, filt, classic) in LOSS_CASES {
         for seed in 0..60u64 {
-            let r = typical(
-                map,
-                filt,
-                Alloc::Random,
-                true,
-                Loss::Random(0.2),
-                seed * 7919 + 1,
-            );
+            let r = check(map, filt, seed);
             if r.classic != classic {
                 wrong.push(format!("{map:?}/{filt:?} seed {seed}: {:?}", r.classic));
             }
         }
     }
+    wrong
+}
+
+#[test]
+fn twenty_percent_random_loss_changes_nothing() {
+    let wrong = loss_sweep(|map, filt, seed| {
+        typical(
+            map,
+            filt,
+            Alloc::Random,
+            true,
+            Loss::Random(0.2),
+            seed * 7919 + 1,
+        )
+    });
     assert!(wrong.is_empty(), "{wrong:#?}");
 }
 
@@ -698,24 +708,9 @@ fn udp_blocked_is_told_quickly_when_tcp_answers() {
 
 #[test]
 fn tcp_paced_checks_with_twenty_percent_loss_change_nothing() {
-    let cases = [
-        (Map::None, Filt::Open, Classic::OpenInternet),
-        (Map::None, Filt::Apdf, Classic::SymmetricUdpFirewall),
-        (Map::Eim, Filt::Eif, Classic::FullCone),
-        (Map::Eim, Filt::Adf, Classic::RestrictedCone),
-        (Map::Eim, Filt::Apdf, Classic::PortRestrictedCone),
-        (Map::Adm, Filt::Apdf, Classic::Symmetric),
-        (Map::Apdm, Filt::Apdf, Classic::Symmetric),
-    ];
-    let mut wrong = Vec::new();
-    for (map, filt, classic) in cases {
-        for seed in 0..60u64 {
-            let r = with_tcp(map, filt, Loss::Random(0.2), seed * 7919 + 3, LAB * 2);
-            if r.classic != classic {
-                wrong.push(format!("{map:?}/{filt:?} seed {seed}: {:?}", r.classic));
-            }
-        }
-    }
+    let wrong = loss_sweep(|map, filt, seed| {
+        with_tcp(map, filt, Loss::Random(0.2), seed * 7919 + 3, LAB * 2)
+    });
     assert!(wrong.is_empty(), "{wrong:#?}");
 }
 
