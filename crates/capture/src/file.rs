@@ -189,6 +189,15 @@ impl<'r> CaptureReader<'r> {
         &self.interfaces
     }
 
+    /// Packets the capturing kernel dropped, summed over the interfaces' statistics (pcapng
+    /// Interface Statistics Blocks); `None` when any interface does not say.
+    pub fn dropped(&self) -> Option<u64> {
+        self.interfaces
+            .iter()
+            .map(|i| i.dropped)
+            .try_fold(0u64, |acc, d| d.map(|d| acc + d))
+    }
+
     /// The container format (known after the first block).
     pub fn format(&self) -> Format {
         self.format

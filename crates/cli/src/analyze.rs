@@ -120,12 +120,7 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
                 }
             }
         }
-        let drops: Option<u64> = reader
-            .interfaces()
-            .iter()
-            .map(|i| i.dropped)
-            .try_fold(0u64, |acc, d| d.map(|d| acc + d));
-        if let Some(d) = drops {
+        if let Some(d) = reader.dropped() {
             engine.set_capture_drops(d);
         }
     }

@@ -102,12 +102,7 @@ impl CaptureState {
 }
 
 fn finish_file(state: &mut CaptureState, reader: &CaptureReader<'_>) {
-    let drops: Option<u64> = reader
-        .interfaces()
-        .iter()
-        .map(|i| i.dropped)
-        .try_fold(0u64, |acc, d| d.map(|d| acc + d));
-    if let Some(d) = drops {
+    if let Some(d) = reader.dropped() {
         state.engine.set_capture_drops(d);
     }
     state.progress = Progress::Loaded;
