@@ -3,7 +3,7 @@
 use anyhow::{bail, Context, Result};
 use rtcscope_nat::report::{Classic, Lifetime, PortAllocation, Report};
 use rtcscope_nat::{net, CheckConfig};
-use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
+use std::net::{IpAddr, SocketAddr};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -53,35 +53,6 @@ pub struct Args {
     pub verbose: bool,
 }
 
-fn resolve(spec: &str) -> Result<Vec<SocketAddr>> {
-    let s = spec
-        .strip_prefix("stun:")
-        .or_else(|| spec.strip_prefix("stun://"))
-        .unwrap_or(spec);
-    if let Ok(a) = s.parse::<SocketAddr>() {
-        return Ok(vec![a]);
-    }
-    if let Ok(ip) = s.trim_matches(['[', ']']).parse::<IpAddr>() {
-        return Ok(vec![SocketAddr::new(ip, 3478)]);
-    }
-    let with_port = if s
-        .rsplit_once(':')
-        .is_some_and(|(_, p)| p.parse::<u16>().is_ok())
-    {
-        s.to_string()
-    } else {
-        format!("{s}:3478")
-    };
-    let addrs: Vec<SocketAddr> = with_port
-        .to_socket_addrs()
-        .with_context(|| format!("resolving {spec}"))?
-        .collect();
-    if addrs.is_empty() {
-        bail!("{spec} has no address");
-    }
-    Ok(addrs)
-}
-
 /// Runs the check for every address family the servers have, in parallel.
 pub fn run(args: &Args) -> Result<ExitCode> {
     let specs: Vec<String> = if args.servers.is_empty() {
@@ -89,23 +60,11 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     } else {
         args.servers.clone()
     };
-    let mut v4 = Vec::new();
-    let mut v6 = Vec::new();
-    let mut errors = Vec::new();
-    for spec in &specs {
-        match resolve(spec) {
-            Ok(addrs) => {
-                // One address per family and server: several would look like several servers.
-                if let Some(a) = addrs.iter().find(|a| a.is_ipv4()) {
-                    v4.push(*a);
-                }
-                if let Some(a) = addrs.iter().find(|a| a.is_ipv6()) {
-                    v6.push(*a);
-                }
-            }
-            Err(e) => errors.push(format!("{e:#}")),
-        }
-    }
+    let net::ServersByFamily {
+        mut v4,
+        mut v6,
+        mut errors,
+    } = net::servers_by_family(&specs);
     if args.ipv4 {
         v6.clear();
     }

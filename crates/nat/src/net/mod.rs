@@ -9,11 +9,13 @@
 
 mod check;
 mod server;
+mod servers;
 mod tls;
 mod turn;
 
 pub use check::{local_ip_toward, run_check};
 pub use server::{run_server, ServerHandle};
+pub use servers::{resolve_server, servers_by_family, ServersByFamily};
 pub use tls::TlsClient;
 pub use turn::{run_turn, run_turn_tls};
 
