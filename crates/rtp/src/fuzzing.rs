@@ -18,11 +18,9 @@ fn mix(h: u64, v: u64) -> u64 {
     h.wrapping_add(v)
 }
 
-/// Reads exactly what webrtc-rs's `Packet::unmarshal` produces — every header field, the
-/// CSRCs, each extension element's id and bytes, the payload and padding — for the
-/// equal-work benchmark. Fails on the first malformed extension element.
+/// The checksum start of both RTP walks: every fixed header field and the CSRCs.
 #[inline]
-pub fn walk_rtp_fields(p: &RtpPacket<'_>) -> Result<u64> {
+fn header_sum(p: &RtpPacket<'_>) -> u64 {
     let mut h = 0xcbf2_9ce4_8422_2325;
     h = mix(h, u64::from(p.version()));
     h = mix(h, u64::from(p.marker()));
@@ -30,9 +28,21 @@ pub fn walk_rtp_fields(p: &RtpPacket<'_>) -> Result<u64> {
     h = mix(h, u64::from(p.sequence_number()));
     h = mix(h, u64::from(p.timestamp()));
     h = mix(h, u64::from(p.ssrc()));
-    for c in p.csrcs() {
-        h = mix(h, u64::from(c));
-    }
+    p.csrcs().fold(h, |h, c| mix(h, u64::from(c)))
+}
+
+/// The end of both RTP walks: payload and padding lengths.
+#[inline]
+fn payload_sum(p: &RtpPacket<'_>, h: u64) -> u64 {
+    mix(mix(h, p.payload().len() as u64), p.padding_len() as u64)
+}
+
+/// Reads exactly what webrtc-rs's `Packet::unmarshal` produces — every header field, the
+/// CSRCs, each extension element's id and bytes, the payload and padding — for the
+/// equal-work benchmark. Fails on the first malformed extension element.
+#[inline]
+pub fn walk_rtp_fields(p: &RtpPacket<'_>) -> Result<u64> {
+    let mut h = header_sum(p);
     if let Some(b) = p.extension() {
         h = mix(h, u64::from(b.profile()));
         b.visit(|id, data| {
@@ -40,25 +50,14 @@ pub fn walk_rtp_fields(p: &RtpPacket<'_>) -> Result<u64> {
             h = mix(h, data.as_ptr() as u64 ^ data.len() as u64);
         })?;
     }
-    h = mix(h, p.payload().len() as u64);
-    h = mix(h, p.padding_len() as u64);
-    Ok(h)
+    Ok(payload_sum(p, h))
 }
 
 /// Reads every header field and every extension element (with typed decoding under `map`).
 /// Fails on the first malformed extension element.
 #[inline]
 pub fn walk_rtp(p: &RtpPacket<'_>, map: &ExtensionMap) -> Result<u64> {
-    let mut h = 0xcbf2_9ce4_8422_2325;
-    h = mix(h, u64::from(p.version()));
-    h = mix(h, u64::from(p.marker()));
-    h = mix(h, u64::from(p.payload_type()));
-    h = mix(h, u64::from(p.sequence_number()));
-    h = mix(h, u64::from(p.timestamp()));
-    h = mix(h, u64::from(p.ssrc()));
-    for c in p.csrcs() {
-        h = mix(h, u64::from(c));
-    }
+    let mut h = header_sum(p);
     if let Some(b) = p.extension() {
         h = mix(h, u64::from(b.profile()));
         for e in b.iter() {
@@ -70,9 +69,7 @@ pub fn walk_rtp(p: &RtpPacket<'_>, map: &ExtensionMap) -> Result<u64> {
             }
         }
     }
-    h = mix(h, p.payload().len() as u64);
-    h = mix(h, p.padding_len() as u64);
-    Ok(h)
+    Ok(payload_sum(p, h))
 }
 
 #[inline]
