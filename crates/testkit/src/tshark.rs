@@ -18,13 +18,12 @@ pub struct Frame {
     pub layers: Value,
 }
 
-/// Runs `tshark -r pcap -T json --no-duplicate-keys -x` plus `args` and returns one [`Frame`] a
-/// packet. `-x` makes tshark include raw bytes (`udp.payload` / `tcp.payload`).
-pub fn frames(tshark: &Path, pcap: &Path, args: &[&str]) -> Vec<Frame> {
+/// Runs `tshark -r pcap ARGS…` and returns its standard output; panics (naming the file) when
+/// tshark cannot run or fails.
+fn run(tshark: &Path, pcap: &Path, args: &[&str]) -> Vec<u8> {
     let out = Command::new(tshark)
         .arg("-r")
         .arg(pcap)
-        .args(["-T", "json", "--no-duplicate-keys"])
         .args(args)
         .output()
         .unwrap_or_else(|e| panic!("running tshark: {e}"));
@@ -34,7 +33,15 @@ pub fn frames(tshark: &Path, pcap: &Path, args: &[&str]) -> Vec<Frame> {
         pcap.display(),
         String::from_utf8_lossy(&out.stderr)
     );
-    let v: Value = serde_json::from_slice(&out.stdout).expect("tshark printed JSON");
+    out.stdout
+}
+
+/// Runs `tshark -r pcap -T json --no-duplicate-keys -x` plus `args` and returns one [`Frame`] a
+/// packet. `-x` makes tshark include raw bytes (`udp.payload` / `tcp.payload`).
+pub fn frames(tshark: &Path, pcap: &Path, args: &[&str]) -> Vec<Frame> {
+    let mut all = vec!["-T", "json", "--no-duplicate-keys"];
+    all.extend_from_slice(args);
+    let v: Value = serde_json::from_slice(&run(tshark, pcap, &all)).expect("tshark printed JSON");
     let Value::Array(packets) = v else {
         panic!("tshark JSON is not an array")
     };
@@ -101,23 +108,14 @@ pub fn field_values(
     args: &[&str],
     fields: &[&str],
 ) -> Vec<Vec<String>> {
-    let mut cmd = Command::new(tshark);
-    cmd.arg("-r").arg(pcap).args(args);
-    cmd.args(["-T", "fields", "-E", "occurrence=a"]);
+    let mut all = args.to_vec();
+    all.extend(["-T", "fields", "-E", "occurrence=a"]);
     for f in fields {
-        cmd.args(["-e", f]);
+        all.extend(["-e", f]);
     }
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("running tshark: {e}"));
-    assert!(
-        out.status.success(),
-        "tshark failed on {}: {}",
-        pcap.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = run(tshark, pcap, &all);
     let mut values = vec![Vec::new(); fields.len()];
-    for line in String::from_utf8_lossy(&out.stdout).lines() {
+    for line in String::from_utf8_lossy(&out).lines() {
         for (col, text) in line.split('\t').enumerate().take(fields.len()) {
             values[col].extend(text.split(',').filter(|s| !s.is_empty()).map(str::to_owned));
         }
@@ -134,25 +132,20 @@ pub fn frame_fields(
     args: &[&str],
     field: &str,
 ) -> BTreeMap<u64, Vec<String>> {
-    let out = Command::new(tshark)
-        .arg("-r")
-        .arg(pcap)
-        .args(args)
-        .args([
-            "-T",
-            "fields",
-            "-e",
-            "frame.number",
-            "-e",
-            field,
-            "-E",
-            "occurrence=a",
-            "-E",
-            "aggregator=,",
-        ])
-        .output()
-        .unwrap_or_else(|e| panic!("running tshark: {e}"));
-    String::from_utf8_lossy(&out.stdout)
+    let mut all = args.to_vec();
+    all.extend([
+        "-T",
+        "fields",
+        "-e",
+        "frame.number",
+        "-e",
+        field,
+        "-E",
+        "occurrence=a",
+        "-E",
+        "aggregator=,",
+    ]);
+    String::from_utf8_lossy(&run(tshark, pcap, &all))
         .lines()
         .filter_map(|l| {
             let (n, v) = l.split_once('\t')?;
