@@ -244,8 +244,10 @@ pub struct Status {
     pub progress: Progress,
     /// Kernel counters (live).
     pub kernel: Option<LiveStats>,
-    /// What stopped the source.
+    /// What stopped the source, or the first damaged record it skipped.
     pub error: Option<String>,
+    /// Damaged records skipped while reading a file.
+    pub skipped: u64,
     /// Packets held by the ring.
     pub ring_len: usize,
     /// Its packet limit.
@@ -339,6 +341,7 @@ impl App {
                 progress: Progress::Loaded,
                 kernel: None,
                 error: None,
+                skipped: 0,
                 ring_len: 0,
                 ring_capacity: 0,
                 ring_evicted: 0,
@@ -396,6 +399,7 @@ impl App {
             progress: state.progress.clone(),
             kernel: state.kernel,
             error: state.error.clone(),
+            skipped: state.skipped,
             ring_len: state.ring.len(),
             ring_capacity: state.ring.capacity(),
             ring_evicted: state.ring.evicted(),

@@ -44,8 +44,11 @@ pub struct CaptureState {
     pub progress: Progress,
     /// Kernel counters of a live capture.
     pub kernel: Option<LiveStats>,
-    /// What stopped the source early (a damaged file, a capture error).
+    /// The first problem with the source: what stopped it early (a damaged file, a capture
+    /// error), or else the first damaged record that was skipped.
     pub error: Option<String>,
+    /// Damaged records skipped while reading a file (the rest of the file is still read).
+    pub skipped: u64,
 }
 
 impl CaptureState {
@@ -57,6 +60,7 @@ impl CaptureState {
             progress,
             kernel: None,
             error: None,
+            skipped: 0,
         }
     }
 
@@ -86,18 +90,32 @@ impl CaptureState {
     /// Reads a whole capture synchronously (for tests and benchmarks).
     pub fn load<R: Read + Send>(&mut self, source: R) -> Result<(), String> {
         let mut reader = CaptureReader::new(source).map_err(|e| e.to_string())?;
-        loop {
+        while self.read_batch(&mut reader, usize::MAX) {}
+        finish_file(self, &reader);
+        Ok(())
+    }
+
+    /// Feeds up to `budget` packets from `reader`; false once the capture has ended or a
+    /// fatal error stopped it. A damaged record that the reader could skip (a packet on an
+    /// interface the file never declared) is counted and the reading goes on, as
+    /// `rtcscope analyze` does; the first problem is kept for the status line.
+    fn read_batch(&mut self, reader: &mut CaptureReader<'_>, budget: usize) -> bool {
+        for _ in 0..budget {
             match reader.next_packet() {
                 Ok(Some(p)) => self.feed(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len),
-                Ok(None) => break,
+                Ok(None) => return false,
+                Err(e) if !e.is_fatal() => {
+                    self.skipped += 1;
+                    self.error.get_or_insert_with(|| format!("{e} (skipped)"));
+                }
                 Err(e) => {
+                    // A fatal error ends the file; it matters more than a skipped record.
                     self.error = Some(e.to_string());
-                    break;
+                    return false;
                 }
             }
         }
-        finish_file(self, &reader);
-        Ok(())
+        true
     }
 }
 
@@ -145,19 +163,10 @@ pub fn spawn_file_loader<R: Read + Send + 'static>(
                     return;
                 }
             };
-            'outer: while !stop.load(Ordering::Relaxed) {
+            while !stop.load(Ordering::Relaxed) {
                 let mut s = shared.lock();
-                for _ in 0..FILE_BATCH {
-                    match reader.next_packet() {
-                        Ok(Some(p)) => {
-                            s.feed(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len)
-                        }
-                        Ok(None) => break 'outer,
-                        Err(e) => {
-                            s.error = Some(e.to_string());
-                            break 'outer;
-                        }
-                    }
+                if !s.read_batch(&mut reader, FILE_BATCH) {
+                    break;
                 }
                 s.progress = Progress::Loading {
                     read: reader.bytes_read(),

@@ -343,6 +343,12 @@ fn status_line(f: &mut Frame<'_>, app: &App, area: Rect) {
     }
     if let Some(e) = &app.status.error {
         s.push(Span::styled(format!(" · {e}"), Style::new().fg(Color::Red)));
+        if app.status.skipped > 1 {
+            s.push(Span::styled(
+                format!(" ({} damaged records skipped)", app.status.skipped),
+                Style::new().fg(Color::Red),
+            ));
+        }
     }
     let [left, right] =
         Layout::horizontal([Constraint::Min(10), Constraint::Length(16)]).areas(area);
