@@ -19,7 +19,7 @@ fn mix(h: u64, v: u64) -> u64 {
 }
 
 /// The checksum start of both RTP walks: every fixed header field and the CSRCs.
-#[inline]
+#[inline(always)]
 fn header_sum(p: &RtpPacket<'_>) -> u64 {
     let mut h = 0xcbf2_9ce4_8422_2325;
     h = mix(h, u64::from(p.version()));
@@ -32,7 +32,7 @@ fn header_sum(p: &RtpPacket<'_>) -> u64 {
 }
 
 /// The end of both RTP walks: payload and padding lengths.
-#[inline]
+#[inline(always)]
 fn payload_sum(p: &RtpPacket<'_>, h: u64) -> u64 {
     mix(mix(h, p.payload().len() as u64), p.padding_len() as u64)
 }
@@ -40,7 +40,7 @@ fn payload_sum(p: &RtpPacket<'_>, h: u64) -> u64 {
 /// Reads exactly what webrtc-rs's `Packet::unmarshal` produces — every header field, the
 /// CSRCs, each extension element's id and bytes, the payload and padding — for the
 /// equal-work benchmark. Fails on the first malformed extension element.
-#[inline]
+#[inline(always)]
 pub fn walk_rtp_fields(p: &RtpPacket<'_>) -> Result<u64> {
     let mut h = header_sum(p);
     if let Some(b) = p.extension() {

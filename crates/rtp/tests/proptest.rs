@@ -1,5 +1,6 @@
 //! Property tests: arbitrary valid owned packets round-trip through emit and parse; arbitrary
-//! bytes (and arbitrary bodies behind plausible RTCP headers) never panic the parsers.
+//! bytes (and arbitrary bodies behind plausible RTCP headers) never panic the parsers; raw
+//! extension blocks, valid or not, walk the same in `ExtensionBlock::visit` and `iter`.
 
 use proptest::collection::vec;
 use proptest::prelude::*;
@@ -474,5 +475,23 @@ proptest! {
         b.extend_from_slice(&body[..body.len() / 4 * 4]);
         b.extend_from_slice(&extra);
         fuzz_rtcp(&b);
+    }
+
+    /// Raw header-extension data, mostly malformed: bytes weighted towards what the one-byte
+    /// fast walk treats specially (padding, the ID 15 stop, the reserved ID 0, lengths that
+    /// overrun, zeros that end the last word), under both profiles. `fuzz_rtp` asserts that
+    /// `visit` yields the elements and the error that `iter` does.
+    #[test]
+    fn raw_extension_blocks_visit_as_they_iterate(
+        two_byte in any::<bool>(),
+        words in vec(vec(prop_oneof![3 => Just(0u8), 1 => 1u8..16, 4 => 0x10u8..0xf0, 1 => 0xf0u8..=0xff], 4), 0..6),
+        payload in vec(any::<u8>(), 0..6),
+    ) {
+        let mut b = vec![0x90, 96, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3];
+        b.extend_from_slice(if two_byte { &[0x10, 0x00] } else { &[0xbe, 0xde] });
+        b.extend_from_slice(&(words.len() as u16).to_be_bytes());
+        b.extend(words.concat());
+        b.extend_from_slice(&payload);
+        fuzz_rtp(&b);
     }
 }

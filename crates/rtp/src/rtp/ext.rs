@@ -190,21 +190,72 @@ impl<'a> ExtensionBlock<'a> {
     ///
     /// The same walk as [`iter`](Self::iter) without the per-element ranges: the fast path for
     /// a reader that wants every element (it is what the equal-work benchmark runs).
-    #[inline]
-    pub fn visit(&self, mut f: impl FnMut(u8, &'a [u8])) -> Result<()> {
-        let mut walk = |two_byte| {
-            let (mut rest, end) = (self.data(), self.data_range().end);
-            while let Some(e) = step(&mut rest, end, two_byte) {
-                let e = e?;
-                f(e.id, e.data);
-            }
-            Ok(())
-        };
+    ///
+    /// Always inlined, with the one-byte loop, so that `f`'s state stays in registers; the
+    /// two-byte loop is a call.
+    #[inline(always)]
+    pub fn visit(&self, f: impl FnMut(u8, &'a [u8])) -> Result<()> {
         match self.form() {
-            ExtensionForm::OneByte => walk(false),
-            ExtensionForm::TwoByte { .. } => walk(true),
+            ExtensionForm::OneByte => self.visit_one_byte(f),
+            ExtensionForm::TwoByte { .. } => self.visit_two_byte(f),
             ExtensionForm::Other(_) => Ok(()),
         }
+    }
+
+    /// [`visit`](Self::visit) for the one-byte form, which WebRTC puts in nearly every packet:
+    /// the same elements and errors as [`step`], in fewer instructions per element.
+    ///
+    /// - The zero bytes that end the last word (the data is whole words) are counted at once,
+    ///   from that word, instead of walked one by one: the loop stops where they begin. They
+    ///   are padding unless the last element's data reaches into them, and an element's data
+    ///   is still bounded by the true end.
+    /// - One comparison tells an element (`0x10..=0xEF`) from the rare bytes that need a
+    ///   second look: padding (`0x00`), the ID 15 stop (`0xF0..`) and the reserved ID 0.
+    /// - Errors are built out of line, so the loop stays small.
+    #[inline(always)]
+    fn visit_one_byte(&self, mut f: impl FnMut(u8, &'a [u8])) -> Result<()> {
+        let end = self.data_range().end;
+        let mut rest = self.data;
+        let trailing_zeros = match rest.last_chunk::<4>() {
+            Some(&word) => (u32::from_le_bytes(word).leading_zeros() / 8) as usize,
+            None => 0,
+        };
+        while rest.len() > trailing_zeros {
+            let b = rest[0];
+            if b.wrapping_sub(0x10) >= 0xe0 {
+                match b {
+                    0 => {
+                        rest = &rest[1..];
+                        continue;
+                    }
+                    0xf0.. => return Ok(()),
+                    _ => return Err(reserved_one_byte_id(b, end - rest.len())),
+                }
+            }
+            // The ID/length byte and 1–16 bytes of data.
+            let size = usize::from(b & 0x0f) + 2;
+            if size > rest.len() {
+                return Err(truncated_data(
+                    end - rest.len() + 1,
+                    size - 1,
+                    rest.len() - 1,
+                ));
+            }
+            let (element, after) = rest.split_at(size);
+            f(b >> 4, &element[1..]);
+            rest = after;
+        }
+        Ok(())
+    }
+
+    /// [`visit`](Self::visit) for the two-byte form: [`step`] element by element.
+    fn visit_two_byte(&self, mut f: impl FnMut(u8, &'a [u8])) -> Result<()> {
+        let (mut rest, end) = (self.data(), self.data_range().end);
+        while let Some(e) = step(&mut rest, end, true) {
+            let e = e?;
+            f(e.id, e.data);
+        }
+        Ok(())
     }
 }
 
@@ -350,26 +401,16 @@ fn step<'a>(rest: &mut &'a [u8], end: usize, two_byte: bool) -> Option<Result<El
         }
         if id == 0 {
             *rest = &[];
-            return Some(Err(Error::bad_value(
-                Layer::RtpExtension,
-                at(r),
-                "one-byte element ID",
-                "a padding byte 0x00 (ID 0 is reserved for padding)",
-                b.into(),
-            )));
+            return Some(Err(reserved_one_byte_id(b, at(r))));
         }
         (id, usize::from(b & 0x0f) + 1, 1)
     };
     let Some((element, after)) = r.split_at_checked(hdr + len) else {
         *rest = &[];
-        return Some(Err(Error::new(
-            Layer::RtpExtension,
+        return Some(Err(truncated_data(
             at(r) + hdr,
-            "element data",
-            ErrorKind::Truncated {
-                needed: len,
-                available: r.len().saturating_sub(hdr),
-            },
+            len,
+            r.len().saturating_sub(hdr),
         )));
     };
     *rest = after;
@@ -378,6 +419,33 @@ fn step<'a>(rest: &mut &'a [u8], end: usize, two_byte: bool) -> Option<Result<El
         data: element.get(hdr..).unwrap_or(&[]),
         hdr,
     }))
+}
+
+/// A one-byte element header with ID 0 that is not the padding byte `0x00`, at packet offset
+/// `at`. Out of line: the walks' loops only branch to it.
+#[cold]
+#[inline(never)]
+fn reserved_one_byte_id(b: u8, at: usize) -> Error {
+    Error::bad_value(
+        Layer::RtpExtension,
+        at,
+        "one-byte element ID",
+        "a padding byte 0x00 (ID 0 is reserved for padding)",
+        b.into(),
+    )
+}
+
+/// Element data that needs `needed` bytes where `available` are left, starting at packet
+/// offset `at`. Out of line, like [`reserved_one_byte_id`].
+#[cold]
+#[inline(never)]
+fn truncated_data(at: usize, needed: usize, available: usize) -> Error {
+    Error::new(
+        Layer::RtpExtension,
+        at,
+        "element data",
+        ErrorKind::Truncated { needed, available },
+    )
 }
 
 /// An owned header extension element.

@@ -108,6 +108,7 @@ impl<'a> RtpPacket<'a> {
 
     /// The checks split the packet into its parts as they go, so the view holds the parts
     /// themselves and no accessor checks a bound again.
+    #[inline]
     fn check(buf: &'a [u8], opaque: bool) -> Result<Self> {
         let Some((fixed, rest)) = buf.split_first_chunk::<HEADER_LEN>() else {
             return Err(Error::truncated(
@@ -299,9 +300,7 @@ impl<'a> RtpPacket<'a> {
     /// The contributing sources.
     #[inline]
     pub fn csrcs(&self) -> Csrcs<'a> {
-        Csrcs {
-            words: self.csrcs.chunks_exact(4),
-        }
+        Csrcs { rest: self.csrcs }
     }
 
     /// Range of the CSRC list.
@@ -399,20 +398,21 @@ impl core::fmt::Debug for RtpPacket<'_> {
 /// Iterator over the CSRC list.
 #[derive(Clone, Debug)]
 pub struct Csrcs<'a> {
-    words: core::slice::ChunksExact<'a, u8>,
+    /// The words not yet read (the check made the list whole words).
+    rest: &'a [u8],
 }
 
 impl Iterator for Csrcs<'_> {
     type Item = u32;
     #[inline]
     fn next(&mut self) -> Option<u32> {
-        match *self.words.next()? {
-            [a, b, c, d] => Some(u32::from_be_bytes([a, b, c, d])),
-            _ => None,
-        }
+        let (word, rest) = self.rest.split_first_chunk::<4>()?;
+        self.rest = rest;
+        Some(u32::from_be_bytes(*word))
     }
     fn size_hint(&self) -> (usize, Option<usize>) {
-        self.words.size_hint()
+        let n = self.rest.len() / 4;
+        (n, Some(n))
     }
 }
 
