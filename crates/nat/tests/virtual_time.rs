@@ -186,199 +186,238 @@ impl Sim {
     }
 }
 
-// Every knob of the simulated network, spelled out at each call.
-#[allow(clippy::too_many_arguments)]
-fn run(
+/// One simulated check: the NAT's behaviour, the network around it and the servers.
+#[derive(Clone, Copy, Debug)]
+struct Scenario {
     map: Map,
     filt: Filt,
     alloc: Alloc,
     hairpin: bool,
     loss: Loss,
+    /// How the first server treats CHANGE-REQUEST (the second is always a proper RFC 5780 one).
     server_kind: ServerKind,
+    /// Both servers without an alternate address (no OTHER-ADDRESS).
     plain_only: bool,
     seed: u64,
+    /// One-way delay of the outside link.
     delay: Duration,
+    /// When the edge's TCP handshake to the first server answers, if it does.
     tcp_rtt: Option<Duration>,
-) -> Report {
-    let mut primary = ServerConfig::new("198.51.100.2".parse().unwrap(), 3478);
-    if !plain_only {
-        primary.alternate_ip = Some("198.51.100.3".parse().unwrap());
-        primary.alternate_port = Some(3479);
+}
+
+impl Scenario {
+    /// A NAT with this mapping and filtering, port-preserving, without hairpinning or loss,
+    /// behind a WAN link to two RFC 5780 servers; seed 1; no TCP answer.
+    fn new(map: Map, filt: Filt) -> Self {
+        Scenario {
+            map,
+            filt,
+            alloc: Alloc::Preserve,
+            hairpin: false,
+            loss: Loss::None,
+            server_kind: ServerKind::Rfc5780,
+            plain_only: false,
+            seed: 1,
+            delay: WAN,
+            tcp_rtt: None,
+        }
     }
-    let plain = ServerConfig::new("198.51.100.130".parse().unwrap(), 3478);
-    let servers_addr: Vec<SocketAddr> = vec![
-        "198.51.100.2:3478".parse().unwrap(),
-        "198.51.100.130:3478".parse().unwrap(),
-    ];
-    let mut sim = Sim {
-        nat: Nat::new(map, filt, alloc, hairpin),
-        servers: vec![
-            (StunServer::new(primary), server_kind),
-            (StunServer::new(plain), ServerKind::Rfc5780),
-        ],
-        loss,
-        crossings: 0,
-        rng: seed,
-        delay,
-    };
-    let inside_ip: IpAddr = if map == Map::None {
-        "203.0.113.66".parse().unwrap()
-    } else {
-        "10.0.0.2".parse().unwrap()
-    };
-    let t0 = Instant::now();
-    let mut cfg = CheckConfig::new(servers_addr, seed);
-    cfg.lifetime = None;
-    let mut check = NatCheck::new(cfg, t0);
-    let mut now = t0;
-    // The edge's TCP handshake to the first server answers after `tcp_rtt` (TCP is not UDP:
-    // the UDP loss does not apply to it).
-    let mut tcp_due = tcp_rtt.map(|r| (t0 + r, r));
-    let mut socks: HashMap<usize, SocketAddr> = HashMap::new();
-    let mut by_addr: HashMap<SocketAddr, usize> = HashMap::new();
-    let mut next_port = 50000u16;
-    let mut queue: BinaryHeap<Reverse<Event>> = BinaryHeap::new();
-    let mut seq = 0u64;
-    for _ in 0..100_000 {
-        while let Some(o) = check.poll_output() {
-            match o {
-                Output::Open(id) => {
-                    next_port += 7;
-                    let a = SocketAddr::new(inside_ip, next_port);
-                    socks.insert(id, a);
-                    by_addr.insert(a, id);
-                    check.opened(now, id, Some(a));
+
+    /// Runs the check to its report.
+    fn run(self) -> Report {
+        let Scenario {
+            map,
+            filt,
+            alloc,
+            hairpin,
+            loss,
+            server_kind,
+            plain_only,
+            seed,
+            delay,
+            tcp_rtt,
+        } = self;
+        let mut primary = ServerConfig::new("198.51.100.2".parse().unwrap(), 3478);
+        if !plain_only {
+            primary.alternate_ip = Some("198.51.100.3".parse().unwrap());
+            primary.alternate_port = Some(3479);
+        }
+        let plain = ServerConfig::new("198.51.100.130".parse().unwrap(), 3478);
+        let servers_addr: Vec<SocketAddr> = vec![
+            "198.51.100.2:3478".parse().unwrap(),
+            "198.51.100.130:3478".parse().unwrap(),
+        ];
+        let mut sim = Sim {
+            nat: Nat::new(map, filt, alloc, hairpin),
+            servers: vec![
+                (StunServer::new(primary), server_kind),
+                (StunServer::new(plain), ServerKind::Rfc5780),
+            ],
+            loss,
+            crossings: 0,
+            rng: seed,
+            delay,
+        };
+        let inside_ip: IpAddr = if map == Map::None {
+            "203.0.113.66".parse().unwrap()
+        } else {
+            "10.0.0.2".parse().unwrap()
+        };
+        let t0 = Instant::now();
+        let mut cfg = CheckConfig::new(servers_addr, seed);
+        cfg.lifetime = None;
+        let mut check = NatCheck::new(cfg, t0);
+        let mut now = t0;
+        // The edge's TCP handshake to the first server answers after `tcp_rtt` (TCP is not UDP:
+        // the UDP loss does not apply to it).
+        let mut tcp_due = tcp_rtt.map(|r| (t0 + r, r));
+        let mut socks: HashMap<usize, SocketAddr> = HashMap::new();
+        let mut by_addr: HashMap<SocketAddr, usize> = HashMap::new();
+        let mut next_port = 50000u16;
+        let mut queue: BinaryHeap<Reverse<Event>> = BinaryHeap::new();
+        let mut seq = 0u64;
+        for _ in 0..100_000 {
+            while let Some(o) = check.poll_output() {
+                match o {
+                    Output::Open(id) => {
+                        next_port += 7;
+                        let a = SocketAddr::new(inside_ip, next_port);
+                        socks.insert(id, a);
+                        by_addr.insert(a, id);
+                        check.opened(now, id, Some(a));
+                    }
+                    Output::Transmit {
+                        socket,
+                        dst,
+                        payload,
+                    } => {
+                        let src = socks[&socket];
+                        seq += 1;
+                        if dst.ip() == sim.nat.public && map != Map::None {
+                            // Hairpin: straight back inside, translated, if the NAT does that.
+                            if sim.nat.hairpin {
+                                let psrc = sim.nat.outbound(src, dst);
+                                if let Some(owner) = sim.nat.owners.get(&dst.port()).copied() {
+                                    queue.push(Reverse(Event {
+                                        at: now + Duration::from_millis(1),
+                                        seq,
+                                        to_server: false,
+                                        src: psrc,
+                                        dst: owner,
+                                        data: payload,
+                                    }));
+                                }
+                            }
+                            continue;
+                        }
+                        let psrc = sim.nat.outbound(src, dst);
+                        if sim.lose() {
+                            continue;
+                        }
+                        queue.push(Reverse(Event {
+                            at: now + sim.delay,
+                            seq,
+                            to_server: true,
+                            src: psrc,
+                            dst,
+                            data: payload,
+                        }));
+                    }
+                    Output::Close(_) => {}
                 }
-                Output::Transmit {
-                    socket,
-                    dst,
-                    payload,
-                } => {
-                    let src = socks[&socket];
-                    seq += 1;
-                    if dst.ip() == sim.nat.public && map != Map::None {
-                        // Hairpin: straight back inside, translated, if the NAT does that.
-                        if sim.nat.hairpin {
-                            let psrc = sim.nat.outbound(src, dst);
-                            if let Some(owner) = sim.nat.owners.get(&dst.port()).copied() {
-                                queue.push(Reverse(Event {
-                                    at: now + Duration::from_millis(1),
-                                    seq,
-                                    to_server: false,
-                                    src: psrc,
-                                    dst: owner,
-                                    data: payload,
-                                }));
+            }
+            if check.is_done() {
+                if std::env::var("SIMDEBUG").is_ok() {
+                    for l in check.trace() {
+                        eprintln!("{l}");
+                    }
+                }
+                return check.report(now);
+            }
+            let timer = check.poll_timeout().expect("a running check has a timeout");
+            if let Some((at, rtt)) = tcp_due.filter(|(at, _)| *at <= timer) {
+                if queue.peek().is_none_or(|Reverse(e)| at <= e.at) {
+                    now = now.max(at);
+                    check.path_rtt(now, rtt);
+                    tcp_due = None;
+                    continue;
+                }
+            }
+            let next_event = queue.peek().map(|Reverse(e)| e.at);
+            match next_event {
+                Some(at) if at <= timer => {
+                    let Reverse(e) = queue.pop().unwrap();
+                    now = now.max(e.at);
+                    if e.to_server {
+                        let Some((i, at_ep)) = sim.server_for(e.dst) else {
+                            continue;
+                        };
+                        let kind = sim.servers[i].1;
+                        let has_change = rtcscope_stun::Message::parse(&e.data).is_ok_and(|m| {
+                            m.get(rtcscope_stun::AttributeType::CHANGE_REQUEST)
+                                .is_some()
+                        });
+                        if kind == ServerKind::SilentOnChangeRequest && has_change {
+                            continue;
+                        }
+                        let Ok(mut reply) = sim.servers[i].0.handle(now, at_ep, e.src, &e.data)
+                        else {
+                            continue;
+                        };
+                        if kind == ServerKind::IgnoresChangeRequest {
+                            reply.from = at_ep;
+                        }
+                        let from = sim.servers[i].0.config().address(reply.from).unwrap();
+                        if sim.lose() {
+                            continue;
+                        }
+                        seq += 1;
+                        queue.push(Reverse(Event {
+                            at: now + sim.delay,
+                            seq,
+                            to_server: false,
+                            src: from,
+                            dst: reply.to,
+                            data: reply.payload,
+                        }));
+                    } else {
+                        // Toward the client: through the NAT's filter unless already inside.
+                        let internal = if e.dst.ip() == inside_ip {
+                            Some(e.dst)
+                        } else {
+                            sim.nat.inbound(e.src, e.dst.port())
+                        };
+                        let internal = match (map, internal) {
+                            (Map::None, _) => {
+                                // No NAT: the firewall filters on the real port.
+                                let ok = match filt {
+                                    Filt::Open | Filt::Eif => true,
+                                    Filt::Adf => {
+                                        sim.nat.permits.iter().any(|(p, r)| {
+                                            *p == e.dst.port() && r.ip() == e.src.ip()
+                                        })
+                                    }
+                                    Filt::Apdf => sim.nat.permits.contains(&(e.dst.port(), e.src)),
+                                };
+                                ok.then_some(e.dst)
+                            }
+                            (_, i) => i,
+                        };
+                        if let Some(a) = internal {
+                            if let Some(id) = by_addr.get(&a) {
+                                check.handle_datagram(now, *id, e.src, &e.data);
                             }
                         }
-                        continue;
-                    }
-                    let psrc = sim.nat.outbound(src, dst);
-                    if sim.lose() {
-                        continue;
-                    }
-                    queue.push(Reverse(Event {
-                        at: now + sim.delay,
-                        seq,
-                        to_server: true,
-                        src: psrc,
-                        dst,
-                        data: payload,
-                    }));
-                }
-                Output::Close(_) => {}
-            }
-        }
-        if check.is_done() {
-            if std::env::var("SIMDEBUG").is_ok() {
-                for l in check.trace() {
-                    eprintln!("{l}");
-                }
-            }
-            return check.report(now);
-        }
-        let timer = check.poll_timeout().expect("a running check has a timeout");
-        if let Some((at, rtt)) = tcp_due.filter(|(at, _)| *at <= timer) {
-            if queue.peek().is_none_or(|Reverse(e)| at <= e.at) {
-                now = now.max(at);
-                check.path_rtt(now, rtt);
-                tcp_due = None;
-                continue;
-            }
-        }
-        let next_event = queue.peek().map(|Reverse(e)| e.at);
-        match next_event {
-            Some(at) if at <= timer => {
-                let Reverse(e) = queue.pop().unwrap();
-                now = now.max(e.at);
-                if e.to_server {
-                    let Some((i, at_ep)) = sim.server_for(e.dst) else {
-                        continue;
-                    };
-                    let kind = sim.servers[i].1;
-                    let has_change = rtcscope_stun::Message::parse(&e.data).is_ok_and(|m| {
-                        m.get(rtcscope_stun::AttributeType::CHANGE_REQUEST)
-                            .is_some()
-                    });
-                    if kind == ServerKind::SilentOnChangeRequest && has_change {
-                        continue;
-                    }
-                    let Ok(mut reply) = sim.servers[i].0.handle(now, at_ep, e.src, &e.data) else {
-                        continue;
-                    };
-                    if kind == ServerKind::IgnoresChangeRequest {
-                        reply.from = at_ep;
-                    }
-                    let from = sim.servers[i].0.config().address(reply.from).unwrap();
-                    if sim.lose() {
-                        continue;
-                    }
-                    seq += 1;
-                    queue.push(Reverse(Event {
-                        at: now + sim.delay,
-                        seq,
-                        to_server: false,
-                        src: from,
-                        dst: reply.to,
-                        data: reply.payload,
-                    }));
-                } else {
-                    // Toward the client: through the NAT's filter unless already inside.
-                    let internal = if e.dst.ip() == inside_ip {
-                        Some(e.dst)
-                    } else {
-                        sim.nat.inbound(e.src, e.dst.port())
-                    };
-                    let internal = match (map, internal) {
-                        (Map::None, _) => {
-                            // No NAT: the firewall filters on the real port.
-                            let ok = match filt {
-                                Filt::Open | Filt::Eif => true,
-                                Filt::Adf => sim
-                                    .nat
-                                    .permits
-                                    .iter()
-                                    .any(|(p, r)| *p == e.dst.port() && r.ip() == e.src.ip()),
-                                Filt::Apdf => sim.nat.permits.contains(&(e.dst.port(), e.src)),
-                            };
-                            ok.then_some(e.dst)
-                        }
-                        (_, i) => i,
-                    };
-                    if let Some(a) = internal {
-                        if let Some(id) = by_addr.get(&a) {
-                            check.handle_datagram(now, *id, e.src, &e.data);
-                        }
                     }
                 }
-            }
-            _ => {
-                now = now.max(timer);
-                check.handle_timeout(now);
+                _ => {
+                    now = now.max(timer);
+                    check.handle_timeout(now);
+                }
             }
         }
+        panic!("the check did not finish");
     }
-    panic!("the check did not finish");
 }
 
 /// One-way delay of the simulated outside link in most tests (a 20 ms round trip).
@@ -388,34 +427,28 @@ const WAN: Duration = Duration::from_millis(10);
 const LAB: Duration = Duration::from_micros(100);
 
 fn typical(map: Map, filt: Filt, alloc: Alloc, hairpin: bool, loss: Loss, seed: u64) -> Report {
-    run(
-        map,
-        filt,
+    Scenario {
         alloc,
         hairpin,
         loss,
-        ServerKind::Rfc5780,
-        false,
         seed,
-        WAN,
-        None,
-    )
+        ..Scenario::new(map, filt)
+    }
+    .run()
 }
 
 /// As [`typical`] on a lab-like link where the edge's TCP handshake answers in `tcp_rtt`.
 fn with_tcp(map: Map, filt: Filt, loss: Loss, seed: u64, tcp_rtt: Duration) -> Report {
-    run(
-        map,
-        filt,
-        Alloc::Random,
-        true,
+    Scenario {
+        alloc: Alloc::Random,
+        hairpin: true,
         loss,
-        ServerKind::Rfc5780,
-        false,
         seed,
-        LAB,
-        Some(tcp_rtt),
-    )
+        delay: LAB,
+        tcp_rtt: Some(tcp_rtt),
+        ..Scenario::new(map, filt)
+    }
+    .run()
 }
 
 #[track_caller]
@@ -600,18 +633,12 @@ fn server_ignoring_change_request_is_never_a_full_cone() {
         (Map::Eim, Filt::Eif),
         (Map::Apdm, Filt::Apdf),
     ] {
-        let r = run(
-            map,
-            filt,
-            Alloc::Preserve,
-            false,
-            Loss::None,
-            ServerKind::IgnoresChangeRequest,
-            false,
-            3,
-            WAN,
-            None,
-        );
+        let r = Scenario {
+            server_kind: ServerKind::IgnoresChangeRequest,
+            seed: 3,
+            ..Scenario::new(map, filt)
+        }
+        .run();
         assert_eq!(r.filtering, Filtering::Unknown, "{r:#?}");
         assert!(
             r.filtering_basis.contains("ignores CHANGE-REQUEST"),
@@ -623,54 +650,37 @@ fn server_ignoring_change_request_is_never_a_full_cone() {
 
 #[test]
 fn server_silent_on_change_request_is_detected_on_an_eim_nat() {
-    let r = run(
-        Map::Eim,
-        Filt::Apdf,
-        Alloc::Preserve,
-        false,
-        Loss::None,
-        ServerKind::SilentOnChangeRequest,
-        false,
-        4,
-        WAN,
-        None,
-    );
+    let r = Scenario {
+        server_kind: ServerKind::SilentOnChangeRequest,
+        seed: 4,
+        ..Scenario::new(Map::Eim, Filt::Apdf)
+    }
+    .run();
     assert_eq!(r.filtering, Filtering::Unknown, "{r:#?}");
     assert_eq!(r.classic, Classic::ConeFilteringUnknown);
 }
 
 #[test]
 fn plain_servers_give_mapping_by_comparison_and_unknown_filtering() {
-    let r = run(
-        Map::Eim,
-        Filt::Apdf,
-        Alloc::Preserve,
-        false,
-        Loss::None,
-        ServerKind::Rfc5780,
-        true,
-        5,
-        WAN,
-        None,
-    );
+    let r = Scenario {
+        plain_only: true,
+        seed: 5,
+        ..Scenario::new(Map::Eim, Filt::Apdf)
+    }
+    .run();
     assert_eq!(r.mapping, Mapping::EndpointIndependent, "{r:#?}");
     assert_eq!(r.filtering, Filtering::Unknown);
     assert!(r
         .servers
         .iter()
         .all(|s| s.rfc5780.contains("no OTHER-ADDRESS")));
-    let r = run(
-        Map::Apdm,
-        Filt::Apdf,
-        Alloc::Random,
-        false,
-        Loss::None,
-        ServerKind::Rfc5780,
-        true,
-        6,
-        WAN,
-        None,
-    );
+    let r = Scenario {
+        alloc: Alloc::Random,
+        plain_only: true,
+        seed: 6,
+        ..Scenario::new(Map::Apdm, Filt::Apdf)
+    }
+    .run();
     assert_eq!(r.mapping, Mapping::EndpointDependent, "{r:#?}");
     assert_eq!(r.classic, Classic::Symmetric);
 }
@@ -687,18 +697,14 @@ fn udp_blocked_is_told_quickly_when_tcp_answers() {
         "{r:#?}"
     );
     // Without it, the initial 100 ms interval: about two seconds of silence.
-    let mut r = run(
-        Map::Eim,
-        Filt::Apdf,
-        Alloc::Random,
-        true,
-        Loss::All,
-        ServerKind::Rfc5780,
-        false,
-        1,
-        LAB,
-        None,
-    );
+    let mut r = Scenario {
+        alloc: Alloc::Random,
+        hairpin: true,
+        loss: Loss::All,
+        delay: LAB,
+        ..Scenario::new(Map::Eim, Filt::Apdf)
+    }
+    .run();
     assert_eq!(r.classic, Classic::UdpBlocked);
     assert!(r.duration_ms > 1500.0, "{}", r.duration_ms);
     // A TCP answer after the first STUN answer changes nothing.
@@ -718,17 +724,13 @@ fn tcp_paced_checks_with_twenty_percent_loss_change_nothing() {
 fn a_tcp_round_trip_shorter_than_udp_still_waits_long_enough() {
     // A firewall near the client resets TCP at once (0.2 ms) while UDP takes 190 ms there and
     // back: the 13 ms floor and the backoff still leave room for the first STUN answer.
-    let r = run(
-        Map::Eim,
-        Filt::Eif,
-        Alloc::Preserve,
-        true,
-        Loss::None,
-        ServerKind::Rfc5780,
-        false,
-        4,
-        Duration::from_millis(95),
-        Some(LAB * 2),
-    );
+    let r = Scenario {
+        hairpin: true,
+        seed: 4,
+        delay: Duration::from_millis(95),
+        tcp_rtt: Some(LAB * 2),
+        ..Scenario::new(Map::Eim, Filt::Eif)
+    }
+    .run();
     assert_eq!(r.classic, Classic::FullCone, "{r:#?}");
 }
