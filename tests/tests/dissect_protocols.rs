@@ -337,6 +337,7 @@ fn rtp_header_fields_agree_with_tshark_on_corpus_captures() {
 fn sctp_over_udp(src: &Path, out: &Path) -> usize {
     use rtcscope_capture::writer::PcapNgWriter;
     use rtcscope_capture::{CaptureReader, LinkType};
+    use rtcscope_testkit::frames;
     let mut reader = CaptureReader::new(std::fs::File::open(src).unwrap()).unwrap();
     let mut w = PcapNgWriter::new(std::fs::File::create(out).unwrap()).unwrap();
     let iface = w
@@ -350,27 +351,12 @@ fn sctp_over_udp(src: &Path, out: &Path) -> usize {
         let ihl = usize::from(ip[0] & 0x0f) * 4;
         let total = usize::from(u16::from_be_bytes([ip[2], ip[3]]));
         let sctp = &ip[ihl..total];
-        let len = 20 + 8 + sctp.len();
-        let mut f = vec![
-            0x45,
-            0,
-            (len >> 8) as u8,
-            len as u8,
-            0,
-            0,
-            0x40,
-            0,
-            64,
-            17,
-            0,
-            0,
-        ];
-        f.extend_from_slice(&ip[12..20]);
-        f.extend_from_slice(&9899u16.to_be_bytes());
-        f.extend_from_slice(&9899u16.to_be_bytes());
-        f.extend_from_slice(&((8 + sctp.len()) as u16).to_be_bytes());
-        f.extend_from_slice(&[0, 0]);
-        f.extend_from_slice(sctp);
+        let (src, dst) = (
+            ip[12..16].try_into().unwrap(),
+            ip[16..20].try_into().unwrap(),
+        );
+        let udp = frames::udp(9899, 9899, sctp);
+        let f = frames::ipv4(src, dst, frames::PROTO_UDP, 0, &udp);
         w.write_packet(iface, p.ts_nanos, &f, f.len() as u32)
             .unwrap();
         n += 1;

@@ -6,25 +6,14 @@ use rtcscope_analysis::Engine;
 use rtcscope_capture::LinkType;
 use rtcscope_sctp::enums::Ppid;
 use rtcscope_sctp::repr::{ChunkRepr, PacketRepr};
+use std::net::{Ipv4Addr, SocketAddrV4};
 
 /// Raw IPv4 + UDP around `payload`, from 10.0.0.1:5000 (`a_to_b`) or 10.0.0.2:6000.
 fn frame(a_to_b: bool, payload: &[u8]) -> Vec<u8> {
-    let (src, dst, sp, dp) = if a_to_b {
-        ([10, 0, 0, 1], [10, 0, 0, 2], 5000u16, 6000u16)
-    } else {
-        ([10, 0, 0, 2], [10, 0, 0, 1], 6000, 5000)
-    };
-    let total = 20 + 8 + payload.len();
-    let mut f = vec![0x45, 0, 0, 0, 0, 0, 0, 0, 64, 17, 0, 0];
-    f[2..4].copy_from_slice(&(total as u16).to_be_bytes());
-    f.extend_from_slice(&src);
-    f.extend_from_slice(&dst);
-    f.extend_from_slice(&sp.to_be_bytes());
-    f.extend_from_slice(&dp.to_be_bytes());
-    f.extend_from_slice(&((8 + payload.len()) as u16).to_be_bytes());
-    f.extend_from_slice(&[0, 0]);
-    f.extend_from_slice(payload);
-    f
+    let a = SocketAddrV4::new(Ipv4Addr::new(10, 0, 0, 1), 5000);
+    let b = SocketAddrV4::new(Ipv4Addr::new(10, 0, 0, 2), 6000);
+    let (src, dst) = if a_to_b { (a, b) } else { (b, a) };
+    rtcscope_testkit::frames::ipv4_udp(src, dst, payload)
 }
 
 fn data(tsn: u32, stream: u16, ppid: u32, bytes: &[u8]) -> Vec<u8> {

@@ -13,33 +13,17 @@ use rtcscope_rtp::rtcp::{CompoundRepr, ReceiverReportRepr, RtcpPacketRepr, RtcpR
 use rtcscope_rtp::rtp::{ExtensionBlockRepr, ExtensionKind, ExtensionRepr, RtpRepr};
 use rtcscope_sctp::{ChunkRepr, PacketRepr, Ppid};
 use rtcscope_wire::tree::Node;
+use std::net::{Ipv4Addr, SocketAddrV4};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 /// A raw-IPv4 frame (link type RAW) carrying `payload` in UDP from port `sport` to `dport`.
 fn udp_frame(payload: &[u8], sport: u16, dport: u16) -> Vec<u8> {
-    let total = 20 + 8 + payload.len();
-    let mut f = vec![
-        0x45,
-        0,
-        (total >> 8) as u8,
-        total as u8,
-        0,
-        0,
-        0x40,
-        0,
-        64,
-        17,
-        0,
-        0,
-    ];
-    f.extend_from_slice(&[10, 0, 0, 1, 10, 0, 0, 2]);
-    f.extend_from_slice(&sport.to_be_bytes());
-    f.extend_from_slice(&dport.to_be_bytes());
-    f.extend_from_slice(&((8 + payload.len()) as u16).to_be_bytes());
-    f.extend_from_slice(&[0, 0]);
-    f.extend_from_slice(payload);
-    f
+    rtcscope_testkit::frames::ipv4_udp(
+        SocketAddrV4::new(Ipv4Addr::new(10, 0, 0, 1), sport),
+        SocketAddrV4::new(Ipv4Addr::new(10, 0, 0, 2), dport),
+        payload,
+    )
 }
 
 fn frame(payload: &[u8], opts: &DissectOptions) -> Frame {

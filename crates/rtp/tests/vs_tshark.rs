@@ -9,7 +9,8 @@ use common::{Kind, PCAPS};
 use rtcscope_rtp::rtcp::Compound;
 use rtcscope_rtp::rtp::RtpPacket;
 use rtcscope_rtp::srtp::SrtpPacket;
-use rtcscope_testkit::{corpus, require_tool, Expectations};
+use rtcscope_testkit::{corpus, frames, require_tool, Expectations};
+use std::net::{Ipv4Addr, SocketAddrV4};
 use std::path::Path;
 use std::process::Command;
 
@@ -144,50 +145,13 @@ fn rtp_pcaps_vs_tshark(dir: &Path, tshark: &Path, exp: &Expectations) {
 
 /// Writes one Ethernet/IPv4/UDP frame per payload (UDP 5004 -> 5005).
 fn write_pcap(path: &Path, payloads: &[&[u8]]) {
-    let mut f = Vec::new();
-    f.extend_from_slice(&0xa1b2c3d4u32.to_le_bytes());
-    f.extend_from_slice(&2u16.to_le_bytes());
-    f.extend_from_slice(&4u16.to_le_bytes());
-    f.extend_from_slice(&[0; 8]);
-    f.extend_from_slice(&65535u32.to_le_bytes());
-    f.extend_from_slice(&1u32.to_le_bytes());
-    for (i, p) in payloads.iter().enumerate() {
-        let udp_len = 8 + p.len();
-        let ip_len = 20 + udp_len;
-        let mut frame = vec![0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 6, 0x08, 0x00];
-        frame.extend_from_slice(&[
-            0x45,
-            0,
-            (ip_len >> 8) as u8,
-            ip_len as u8,
-            0,
-            0,
-            0,
-            0,
-            64,
-            17,
-            0,
-            0,
-        ]);
-        frame.extend_from_slice(&[10, 0, 0, 1, 10, 0, 0, 2]);
-        frame.extend_from_slice(&[
-            0x13,
-            0x8c,
-            0x13,
-            0x8d,
-            (udp_len >> 8) as u8,
-            udp_len as u8,
-            0,
-            0,
-        ]);
-        frame.extend_from_slice(p);
-        f.extend_from_slice(&(i as u32).to_le_bytes());
-        f.extend_from_slice(&0u32.to_le_bytes());
-        f.extend_from_slice(&(frame.len() as u32).to_le_bytes());
-        f.extend_from_slice(&(frame.len() as u32).to_le_bytes());
-        f.extend_from_slice(&frame);
-    }
-    std::fs::write(path, f).unwrap();
+    let src = SocketAddrV4::new(Ipv4Addr::new(10, 0, 0, 1), 5004);
+    let dst = SocketAddrV4::new(Ipv4Addr::new(10, 0, 0, 2), 5005);
+    let frames: Vec<_> = payloads
+        .iter()
+        .map(|p| frames::ethernet(&frames::ipv4_udp(src, dst, p)))
+        .collect();
+    std::fs::write(path, frames::pcap(frames::LINKTYPE_ETHERNET, &frames)).unwrap();
 }
 
 fn rtcp_samples_vs_tshark(dir: &Path, tshark: &Path, exp: &Expectations) {

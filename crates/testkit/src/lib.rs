@@ -9,12 +9,14 @@
 //!   entry that no longer happens.
 //! * [`CountingAlloc`]: a global allocator that counts allocations, to prove that a parse path
 //!   does not allocate.
+//! * [`frames`]: hand-made IPv4/UDP and Ethernet frames, and classic pcap files of them.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 mod alloc;
+pub mod frames;
 pub mod tshark;
 pub use alloc::CountingAlloc;
 

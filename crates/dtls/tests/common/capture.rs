@@ -3,6 +3,7 @@
 //! crates/capture, which these parser crates must not depend on.)
 #![allow(dead_code)]
 
+use rtcscope_testkit::frames;
 use std::path::Path;
 
 /// One frame's transport payload.
@@ -180,53 +181,17 @@ fn transport(ip: &[u8], number: usize) -> Option<Packet> {
 /// payload in UDP with the given ports, 132 puts it right after the IP header (an SCTP packet
 /// with its own ports).
 pub fn write_ipv4_pcap(path: &Path, proto: u8, ports: (u16, u16), payloads: &[Vec<u8>]) {
-    let mut out = Vec::new();
-    out.extend_from_slice(&0xa1b2c3d4u32.to_le_bytes());
-    out.extend_from_slice(&2u16.to_le_bytes());
-    out.extend_from_slice(&4u16.to_le_bytes());
-    out.extend_from_slice(&[0; 8]);
-    out.extend_from_slice(&65535u32.to_le_bytes());
-    out.extend_from_slice(&101u32.to_le_bytes());
-    for (i, p) in payloads.iter().enumerate() {
-        let mut l4 = Vec::new();
-        if proto == 17 {
-            l4.extend_from_slice(&ports.0.to_be_bytes());
-            l4.extend_from_slice(&ports.1.to_be_bytes());
-            l4.extend_from_slice(&((8 + p.len()) as u16).to_be_bytes());
-            l4.extend_from_slice(&[0, 0]);
-        }
-        l4.extend_from_slice(p);
-        let total = 20 + l4.len();
-        let mut ip = vec![
-            0x45,
-            0,
-            (total >> 8) as u8,
-            total as u8,
-            0,
-            i as u8,
-            0x40,
-            0,
-            64,
-            proto,
-            0,
-            0,
-        ];
-        ip.extend_from_slice(&[10, 0, 0, 1, 10, 0, 0, 2]);
-        let mut sum = 0u32;
-        for c in ip.chunks(2) {
-            sum += u16::from_be_bytes([c[0], c[1]]) as u32;
-        }
-        while sum > 0xffff {
-            sum = (sum & 0xffff) + (sum >> 16);
-        }
-        let ck = !(sum as u16);
-        ip[10..12].copy_from_slice(&ck.to_be_bytes());
-        ip.extend_from_slice(&l4);
-        out.extend_from_slice(&(i as u32).to_le_bytes());
-        out.extend_from_slice(&0u32.to_le_bytes());
-        out.extend_from_slice(&(ip.len() as u32).to_le_bytes());
-        out.extend_from_slice(&(ip.len() as u32).to_le_bytes());
-        out.extend_from_slice(&ip);
-    }
-    std::fs::write(path, out).unwrap();
+    let frames: Vec<_> = payloads
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let l4 = if proto == frames::PROTO_UDP {
+                frames::udp(ports.0, ports.1, p)
+            } else {
+                p.clone()
+            };
+            frames::ipv4([10, 0, 0, 1], [10, 0, 0, 2], proto, i as u16, &l4)
+        })
+        .collect();
+    std::fs::write(path, frames::pcap(frames::LINKTYPE_RAW, &frames)).unwrap();
 }
