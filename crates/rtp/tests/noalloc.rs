@@ -2,7 +2,7 @@
 //! every element decoded, and RTCP compound iteration with report blocks, SDES items, NACK
 //! expansion, TWCC per-packet iteration, REMB and XR, all under a counting global allocator.
 
-use rtcscope_rtp::fuzzing::{walk_compound, walk_rtp};
+use rtcscope_rtp::fuzzing::{walk_compound, walk_rtp, walk_rtp_fields};
 use rtcscope_rtp::rtcp::feedback::{FciRepr, FeedbackRepr, NackRepr};
 use rtcscope_rtp::rtcp::report::{ReportBlockRepr, SenderReportRepr};
 use rtcscope_rtp::rtcp::twcc::{TwccChunk, TwccRepr};
@@ -133,6 +133,8 @@ fn rtp_view_does_not_allocate() {
         let p = RtpPacket::new_checked(black_box(&bytes)).unwrap();
         p.validate_extensions().unwrap();
         black_box(walk_rtp(&p, &map).unwrap());
+        // The benchmark's equal-work walk, through `ExtensionBlock::visit`.
+        black_box(walk_rtp_fields(&p).unwrap());
         let s =
             SrtpPacket::new_checked(black_box(&bytes), Some(SrtpProfile::Aes128CmHmacSha1_80), 0)
                 .unwrap();
@@ -173,6 +175,7 @@ fn corpus_walks_do_not_allocate() {
             black_box(walk_compound(&b).ok());
             if let Ok(p) = RtpPacket::new_checked(&b) {
                 black_box(walk_rtp(&p, &map).ok());
+                black_box(walk_rtp_fields(&p).ok());
             }
         });
         assert_eq!(n, 0, "{} allocated", f.display());
