@@ -89,7 +89,9 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
         engine.set_media_hints(hints, sdes);
         engine.set_sdp_fingerprints(fingerprints);
     }
+    // What stopped the file early, and the damaged records skipped on the way.
     let mut problem = None;
+    let mut skipped = 0u64;
     if let Some(iface) = &args.interface {
         live(args, iface, &mut engine)?;
     } else {
@@ -112,7 +114,7 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
                 Ok(None) => break,
                 Err(e) if !e.is_fatal() => {
                     eprintln!("rtcscope: {path}: {e} (skipped)");
-                    problem.get_or_insert(format!("{path}: {e}"));
+                    skipped += 1;
                 }
                 Err(e) => {
                     problem = Some(format!("{path}: {e}"));
@@ -134,11 +136,17 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
         out.write_all(render(&report, args.all_flows).as_bytes())?;
     }
     out.flush()?;
+    if skipped > 0 {
+        eprintln!("rtcscope: {skipped} damaged record(s) skipped; the report covers the rest");
+    }
     if let Some(p) = &problem {
         eprintln!("rtcscope: {p} (the report covers everything before it)");
-        return Ok(ExitCode::from(1));
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(if problem.is_some() || skipped > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn list() -> anyhow::Result<ExitCode> {

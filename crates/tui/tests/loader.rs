@@ -6,35 +6,18 @@
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use rtcscope_analysis::Config;
-use rtcscope_capture::writer::PcapNgWriter;
-use rtcscope_capture::CaptureReader;
 use rtcscope_tui::ring::PacketRing;
 use rtcscope_tui::source::spawn_file_loader;
 use rtcscope_tui::{ui, App, CaptureState, Mode, Progress, Shared};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
-/// The bundled TURN capture, rewritten as pcapng with a record on undeclared interface 7
-/// before each packet number in `bad_before`. Returns the file and its number of good packets.
+#[path = "../../../tests/support/damaged_capture.rs"]
+mod damaged_capture;
+
+/// The bundled TURN capture with records on an undeclared interface before the given packets.
 fn damaged(bad_before: &[u64]) -> (Vec<u8>, u64) {
-    let path = rtcscope_testkit::workspace_root().join("fixtures/captures/turn-udp.pcapng");
-    let original = std::fs::read(path).expect("the bundled capture");
-    let mut reader = CaptureReader::new(&original[..]).expect("a capture");
-    let mut w = PcapNgWriter::new(Vec::new()).unwrap();
-    let mut interface = None;
-    let mut good = 0;
-    while let Some(p) = reader.next_packet().expect("the fixture is whole") {
-        let i = match interface {
-            Some(i) => i,
-            None => *interface.insert(w.add_interface(p.link_type, 262_144, "lo").unwrap()),
-        };
-        if bad_before.contains(&p.number) {
-            w.write_packet(7, p.ts_nanos, p.data, p.orig_len).unwrap();
-        }
-        w.write_packet(i, p.ts_nanos, p.data, p.orig_len).unwrap();
-        good += 1;
-    }
-    (w.finish().unwrap(), good)
+    damaged_capture::turn_capture_with_undeclared_interfaces(bad_before)
 }
 
 fn fresh() -> CaptureState {

@@ -175,7 +175,8 @@ pub fn run(args: &DissectArgs) -> anyhow::Result<ExitCode> {
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut shown = 0u64;
     let mut first_ts = None;
-    let mut damaged: Vec<(u64, String)> = Vec::new();
+    let mut damaged = Problems::default();
+    let mut skipped = Problems::default();
     let mut json_first = true;
     if args.json {
         out.write_all(b"[\n")?;
@@ -187,6 +188,11 @@ pub fn run(args: &DissectArgs) -> anyhow::Result<ExitCode> {
         let packet = match reader.next_packet() {
             Ok(Some(p)) => p,
             Ok(None) => break None,
+            // A damaged record the reader could skip: say so and read on, as analyze does.
+            Err(e) if !e.is_fatal() => {
+                skipped.add(e.to_string());
+                continue;
+            }
             Err(e) => break Some(e),
         };
         let t0 = *first_ts.get_or_insert(packet.ts_nanos);
@@ -213,7 +219,7 @@ pub fn run(args: &DissectArgs) -> anyhow::Result<ExitCode> {
             }
         }
         if let Some(e) = &f.error {
-            damaged.push((packet.number, e.clone()));
+            damaged.add((packet.number, e.clone()));
         }
         let frame = f.frame;
         let dissected = f.messages;
@@ -227,7 +233,7 @@ pub fn run(args: &DissectArgs) -> anyhow::Result<ExitCode> {
         }
         for d in &dissected {
             if d.tree.has_warnings() && d.protocol != Protocol::Data {
-                damaged.push((packet.number, first_warning(&d.tree)));
+                damaged.add((packet.number, first_warning(&d.tree)));
             }
         }
         shown += 1;
@@ -278,8 +284,8 @@ pub fn run(args: &DissectArgs) -> anyhow::Result<ExitCode> {
     }
     out.flush()?;
     drop(out);
-    report_damage(&damaged, end_error.as_ref(), path);
-    Ok(if end_error.is_some() {
+    report_damage(&damaged, &skipped, end_error.as_ref(), path);
+    Ok(if end_error.is_some() || skipped.count > 0 {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
@@ -299,19 +305,63 @@ fn first_warning(n: &Node) -> String {
         .unwrap_or_default()
 }
 
-/// Damaged packets go to standard error, so the output stays clean for pipes.
+/// The first problems of one kind, and how many there were: memory stays bounded however
+/// damaged the file is.
+struct Problems<T> {
+    first: Vec<T>,
+    count: u64,
+}
+
+impl<T> Default for Problems<T> {
+    fn default() -> Self {
+        Problems {
+            first: Vec::new(),
+            count: 0,
+        }
+    }
+}
+
+impl<T> Problems<T> {
+    /// How many are listed by name.
+    const LISTED: usize = 20;
+
+    fn add(&mut self, problem: T) {
+        if self.first.len() < Self::LISTED {
+            self.first.push(problem);
+        }
+        self.count += 1;
+    }
+
+    /// How many there were beyond those listed.
+    fn unlisted(&self) -> u64 {
+        self.count - self.first.len() as u64
+    }
+}
+
+/// Damaged packets, skipped records and what ended the file early go to standard error, so
+/// the output stays clean for pipes.
 fn report_damage(
-    damaged: &[(u64, String)],
+    damaged: &Problems<(u64, String)>,
+    skipped: &Problems<String>,
     end: Option<&rtcscope_capture::CaptureError>,
     path: &str,
 ) {
-    if !damaged.is_empty() {
-        eprintln!("rtcscope: {} packet(s) with problems:", damaged.len());
-        for (n, what) in damaged.iter().take(20) {
+    for what in &skipped.first {
+        eprintln!("rtcscope: {path}: {what} (skipped)");
+    }
+    if skipped.unlisted() > 0 {
+        eprintln!(
+            "rtcscope: {path}: … and {} more damaged records skipped",
+            skipped.unlisted()
+        );
+    }
+    if damaged.count > 0 {
+        eprintln!("rtcscope: {} packet(s) with problems:", damaged.count);
+        for (n, what) in &damaged.first {
             eprintln!("  packet {n}: {what}");
         }
-        if damaged.len() > 20 {
-            eprintln!("  … and {} more", damaged.len() - 20);
+        if damaged.unlisted() > 0 {
+            eprintln!("  … and {} more", damaged.unlisted());
         }
     }
     if let Some(e) = end {
