@@ -6,6 +6,7 @@
 //! out to the STUN framing, and back; the TURN check never sees TLS.
 
 use crate::turn::TlsInfo;
+use rtcscope_dtls::fingerprint::Fingerprint;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::WebPkiServerVerifier;
 use rustls::crypto::WebPkiSupportedAlgorithms;
@@ -15,7 +16,6 @@ use rustls::{
     CertificateError, ClientConfig, ClientConnection, DigitallySignedStruct, Error,
     ProtocolVersion, RootCertStore, SignatureScheme,
 };
-use sha2::{Digest, Sha256};
 use std::io;
 use std::path::Path;
 use std::sync::Arc;
@@ -230,7 +230,7 @@ impl TlsClient {
                 .map(|s| suite_name(s.suite())),
             certificate_verified: verified,
             verification,
-            certificate_sha256: certs.first().map(|c| fingerprint(c)),
+            certificate_sha256: certs.first().map(|c| Fingerprint::sha256(c).hex()),
             certificates: certs.len(),
             handshake_ms,
         }
@@ -276,19 +276,6 @@ fn suite_name(s: rustls::CipherSuite) -> String {
         },
         None => format!("0x{:04X}", u16::from(s)),
     }
-}
-
-/// SHA-256 of a DER certificate, as `AB:CD:…`.
-fn fingerprint(der: &[u8]) -> String {
-    let d = Sha256::digest(der);
-    let mut s = String::with_capacity(d.len() * 3);
-    for (i, b) in d.iter().enumerate() {
-        if i > 0 {
-            s.push(':');
-        }
-        s.push_str(&format!("{b:02X}"));
-    }
-    s
 }
 
 /// A TLS failure explained: a short reason and what it means for `host` at `server`.
@@ -354,7 +341,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn names_and_fingerprints() {
+    fn version_and_suite_names() {
         assert_eq!(
             suite_name(rustls::CipherSuite::TLS13_AES_256_GCM_SHA384),
             "TLS_AES_256_GCM_SHA384"
@@ -364,8 +351,6 @@ mod tests {
             "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"
         );
         assert_eq!(version_name(ProtocolVersion::TLSv1_3), "TLS 1.3");
-        // SHA-256 of the empty string.
-        assert!(fingerprint(b"").starts_with("E3:B0:C4:42:98:FC:1C:14"));
     }
 
     #[test]
