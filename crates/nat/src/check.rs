@@ -169,6 +169,32 @@ struct Sock {
 /// TCP itself).
 const PATH_RTO_MIN: Duration = Duration::from_millis(13);
 
+/// How many transmissions a request gets: its own number, but before any round-trip time is
+/// known no more than the configured attempts (silence must be told in bounded time).
+fn attempt_limit(attempts: u32, configured: u32, rtt_known: bool) -> u32 {
+    if rtt_known {
+        attempts
+    } else {
+        attempts.min(configured)
+    }
+}
+
+/// How long a request waits for an answer after its `sent`-th transmission (`sent` ≥ 1) at
+/// retransmission interval `rto`: until a round-trip time is known it backs off, after that
+/// the interval is steady; the last transmission (`limit`) waits twice as long.
+fn wait_after(rto: Duration, rtt_known: bool, sent: u32, limit: u32) -> Duration {
+    let interval = if rtt_known {
+        rto
+    } else {
+        rto * (1 << (sent - 1).min(1))
+    };
+    if sent >= limit {
+        interval * 2
+    } else {
+        interval
+    }
+}
+
 /// Lifetime probe waits, in seconds.
 const LIFETIME_STEPS: [u64; 17] = [
     1, 2, 3, 4, 6, 8, 10, 15, 20, 30, 45, 60, 90, 120, 180, 240, 300,
@@ -316,14 +342,8 @@ impl NatCheck {
         let rto = self.rto();
         for t in self.txns.iter_mut().filter(|t| t.outcome.is_none()) {
             if let Some(last) = t.last_sent {
-                let interval = rto * (1 << (t.sent.saturating_sub(1)).min(1));
-                let limit = t.attempts.min(self.cfg.attempts);
-                let wait = if t.sent >= limit {
-                    interval * 2
-                } else {
-                    interval
-                };
-                t.next = t.next.min(last + wait);
+                let limit = attempt_limit(t.attempts, self.cfg.attempts, false);
+                t.next = t.next.min(last + wait_after(rto, false, t.sent, limit));
             }
         }
         self.advance(now);
@@ -584,11 +604,8 @@ impl NatCheck {
             if sock.local.is_none() || t.not_before.is_some_and(|nb| now < nb) || now < t.next {
                 continue;
             }
-            let limit = if self.srtt.is_none() {
-                t.attempts.min(self.cfg.attempts)
-            } else {
-                t.attempts
-            };
+            let rtt_known = self.srtt.is_some();
+            let limit = attempt_limit(t.attempts, self.cfg.attempts, rtt_known);
             if t.sent >= limit {
                 continue; // Expired at the start of the next `advance`.
             }
@@ -598,19 +615,7 @@ impl NatCheck {
             t.last_sent = Some(now);
             t.sent += 1;
             sent += 1;
-            // Until a round-trip time is known, back off; after, a steady interval.
-            let interval = if self.srtt.is_none() {
-                rto * (1 << (t.sent - 1).min(1))
-            } else {
-                rto
-            };
-            // The last transmission waits twice as long for its answer.
-            t.next = now
-                + if t.sent >= limit {
-                    interval * 2
-                } else {
-                    interval
-                };
+            t.next = now + wait_after(rto, rtt_known, t.sent, limit);
             self.out.push_back(Output::Transmit {
                 socket: t.socket,
                 dst: t.dst,
