@@ -563,7 +563,9 @@ impl TurnCheck {
             self.step(what, false, None, "no answer".into());
             let explanation = if what == "peer Binding" {
                 format!(
-                    "no answer to the peer socket's UDP Binding from {}: the relay check needs                      the peer's reflexive address from a STUN server over UDP (give another                      with --peer-stun HOST:PORT)",
+                    "no answer to the peer socket's UDP Binding from {}: the relay check needs \
+                     the peer's reflexive address from a STUN server over UDP (give another \
+                     with --peer-stun HOST:PORT)",
                     self.cfg.peer_stun
                 )
             } else {
@@ -1203,6 +1205,37 @@ mod scripted {
         );
         assert!(c.report().steps.iter().any(|s| s.detail.contains("438")));
         assert!(!c.is_done());
+    }
+
+    #[test]
+    fn a_silent_peer_stun_server_is_named_with_the_way_out() {
+        let (mut c, t0) = start();
+        // The server challenges the Allocate a little later, so the peer's Binding, sent at
+        // the start and never answered, runs out first.
+        let req = last_client_request(&mut c);
+        let later = t0 + Duration::from_millis(50);
+        c.handle_input(
+            later,
+            Endpoint::Client,
+            server(),
+            &error(&req, 401, Some("n1")),
+        );
+        while !c.is_done() {
+            while c.poll_transmit().is_some() {}
+            let at = c.poll_timeout().expect("a running check has a timeout");
+            c.handle_timeout(at);
+        }
+        let e = c.report().error.as_ref().expect("an error");
+        assert_eq!(
+            (e.request.as_str(), e.reason.as_str()),
+            ("peer Binding", "timeout")
+        );
+        assert_eq!(
+            e.explanation,
+            "no answer to the peer socket's UDP Binding from 198.51.100.2:3478: the relay \
+             check needs the peer's reflexive address from a STUN server over UDP (give \
+             another with --peer-stun HOST:PORT)"
+        );
     }
 
     #[test]
