@@ -14,11 +14,7 @@ use std::sync::Arc;
 
 #[path = "../../../tests/support/damaged_capture.rs"]
 mod damaged_capture;
-
-/// The bundled TURN capture with records on an undeclared interface before the given packets.
-fn damaged(bad_before: &[u64]) -> (Vec<u8>, u64) {
-    damaged_capture::turn_capture_with_undeclared_interfaces(bad_before)
-}
+use damaged_capture::turn_capture_with_undeclared_interfaces as damaged;
 
 fn fresh() -> CaptureState {
     CaptureState::new(Config::default(), PacketRing::default(), Progress::Loaded)
