@@ -15,12 +15,16 @@
 //!   Unknown values are data, not errors: `Debug` prints the name when known and the hex value
 //!   otherwise.
 //!
+//! Text taken from the wire is escaped for terminals by [`text::Escaped`] wherever rtcscope
+//! prints it as text.
+//!
 //! The contract for views built on these pieces (after smoltcp's `wire` module): a view is
 //! checked once when constructed; afterwards no accessor can panic or read out of bounds.
 #![forbid(unsafe_code)]
 
 mod error;
 mod reader;
+pub mod text;
 pub mod tree;
 mod wire_enum;
 

@@ -2,7 +2,12 @@
 //!
 //! Building a tree allocates (labels are formatted text); it is for display, never for the
 //! analysis hot path, which reads views directly.
+//!
+//! Labels, values and warnings hold text as decoded, wire strings included, unescaped (JSON
+//! output keeps them exact). [`Node::render`] escapes them for the terminal; any other text
+//! rendering must write them through [`crate::text::Escaped`] too.
 
+use crate::text::Escaped;
 use crate::Field;
 use core::fmt::Write as _;
 
@@ -85,19 +90,46 @@ impl Node {
     }
 
     /// Renders the tree as indented text, one node a line, with byte ranges:
-    /// `    Message Type: Binding Request (0x0001)  [0..2]`.
+    /// `    Message Type: Binding Request (0x0001)  [0..2]`. Labels, values and warnings are
+    /// escaped ([`Escaped`]), so text from the wire can neither break a line nor reach the
+    /// terminal as a control sequence.
     pub fn render(&self, indent: usize, out: &mut String) {
         let pad = "    ".repeat(indent);
+        let label = Escaped(&self.label);
         let _ = match &self.value {
-            Some(v) => write!(out, "{pad}{}: {v}", self.label),
-            None => write!(out, "{pad}{}", self.label),
+            Some(v) => write!(out, "{pad}{label}: {}", Escaped(v)),
+            None => write!(out, "{pad}{label}"),
         };
         let _ = writeln!(out, "  [{}..{}]", self.range.start, self.range.end);
         for w in &self.warnings {
-            let _ = writeln!(out, "{pad}    [!] {w}");
+            let _ = writeln!(out, "{pad}    [!] {}", Escaped(w));
         }
         for c in &self.children {
             c.render(indent + 1, out);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn render_escapes_labels_values_and_warnings() {
+        let mut n = Node::new("USERNAME\x1b]0;t\x07", 20..32);
+        n.add("Value", "alice\r\nok  fake line", 24..32);
+        n.warn("bad\x1b[2J");
+        let mut out = String::new();
+        n.render(0, &mut out);
+        assert_eq!(
+            out,
+            "USERNAME\\x1b]0;t\\x07  [20..32]\n    [!] bad\\x1b[2J\n    \
+             Value: alice\\r\\nok  fake line  [24..32]\n"
+        );
+        // The node itself keeps the text as decoded (for JSON).
+        assert_eq!(
+            n.children[0].value.as_deref(),
+            Some("alice\r\nok  fake line")
+        );
     }
 }
