@@ -257,17 +257,26 @@ impl TcpStream {
 
     /// Cuts complete messages from `data` (which starts at `self.buf_offset`); returns how many
     /// bytes were used (emitted or skipped).
+    ///
+    /// Progress: every turn of the loop emits a message (at least one byte), skips bytes, or
+    /// returns. A resynchronisation lands only on a message its framing accepts whole (see
+    /// [`candidate`]), so the frame at that offset is either cut or waited for, never rejected;
+    /// should that ever fail, the stream steps one byte past the offset instead of scanning the
+    /// same bytes again (and a debug build stops there).
     fn cut(
         &mut self,
         data: &[u8],
         known_channel: &dyn Fn(u16) -> bool,
         emit: &mut dyn FnMut(Message<'_>),
     ) -> usize {
+        let max = self.limits.max_message;
         let mut pos = 0;
+        // Where the last resynchronisation landed: losing sync there again would loop.
+        let mut resynced_at = None;
         loop {
             let rest = &data[pos..];
             if !self.in_sync {
-                match resync(rest, known_channel) {
+                match resync(rest, self.framing, known_channel, max) {
                     Some((skip, framing)) => {
                         self.stats.resyncs += 1;
                         self.stats.skipped_bytes += skip as u64;
@@ -276,11 +285,12 @@ impl TcpStream {
                             self.framing = framing;
                         }
                         self.in_sync = true;
+                        resynced_at = Some(pos);
                         continue;
                     }
                     None => {
                         // Keep the last few bytes: a header may straddle the next segment.
-                        let keep = rest.len().min(9);
+                        let keep = rest.len().min(KEEP_WHILE_SCANNING);
                         let skip = rest.len() - keep;
                         self.stats.skipped_bytes += skip as u64;
                         return pos + skip;
@@ -291,30 +301,26 @@ impl TcpStream {
                 return pos;
             }
             if self.framing == Framing::Unknown {
-                match detect(rest, known_channel) {
+                match detect(rest, Framing::Unknown, known_channel, max) {
                     Some(f) => self.framing = f,
                     None if rest.len() < 10 => return pos,
                     None => {
-                        self.in_sync = false;
+                        self.lose_sync(&mut pos, resynced_at);
                         continue;
                     }
                 }
             }
             match frame_len(self.framing, rest) {
                 Frame::Need => return pos,
-                Frame::Bad => {
-                    self.in_sync = false;
-                    continue;
+                Frame::Len { total, .. } if total > max + 2 => {
+                    self.lose_sync(&mut pos, resynced_at);
                 }
+                Frame::Bad => self.lose_sync(&mut pos, resynced_at),
                 Frame::Len {
                     prefix,
                     body,
                     total,
                 } => {
-                    if total > self.limits.max_message + 2 {
-                        self.in_sync = false;
-                        continue;
-                    }
                     if rest.len() < total {
                         return pos;
                     }
@@ -329,7 +335,26 @@ impl TcpStream {
             }
         }
     }
+
+    /// Marks the boundaries lost at `pos`. If a resynchronisation landed exactly there, the next
+    /// scan starts one byte further, so the same bytes are never scanned twice in a row.
+    fn lose_sync(&mut self, pos: &mut usize, resynced_at: Option<usize>) {
+        self.in_sync = false;
+        if resynced_at == Some(*pos) {
+            debug_assert!(
+                false,
+                "TCP framing: resynchronised at stream offset {} on a message its framing rejects",
+                self.buf_offset + *pos as u64
+            );
+            *pos += 1;
+            self.stats.skipped_bytes += 1;
+        }
+    }
 }
+
+/// Bytes kept at the end of a scan that found nothing: the longest header a candidate needs to
+/// be recognised (an RFC 4571 length, a STUN header up to its magic cookie) minus one.
+const KEEP_WHILE_SCANNING: usize = 9;
 
 enum Frame {
     Need,
@@ -399,33 +424,69 @@ fn channel_at(b: &[u8], known_channel: &dyn Fn(u16) -> bool) -> bool {
     b.len() >= 4 && b[0] >> 6 == 1 && known_channel(u16::from_be_bytes([b[0], b[1]]))
 }
 
-/// An RFC 4571 frame whose content looks like STUN, RTP/RTCP (version 2) or DTLS.
-fn rfc4571_at(b: &[u8], known_channel: &dyn Fn(u16) -> bool) -> bool {
+/// An RFC 4571 frame whose content looks like STUN, RTP/RTCP (version 2) or DTLS. `strict`
+/// (used while the framing is still unknown) accepts STUN only: an ICE-TCP connection opens with
+/// a Binding request (RFC 6544), and TLS or other text protocols easily look like a length
+/// followed by a byte of the form 0b10xxxxxx.
+fn rfc4571_at(b: &[u8], known_channel: &dyn Fn(u16) -> bool, strict: bool) -> bool {
     if b.len() < 4 {
         return false;
     }
     let len = usize::from(u16::from_be_bytes([b[0], b[1]]));
     let inner = &b[2..];
-    len >= 12
-        && (stun_at(inner)
-            || (inner[0] >> 6 == 2 && len >= 12)
-            || (20..=63).contains(&inner[0]) && inner.len() >= 3 && inner[1] == 0xfe
-            || channel_at(inner, known_channel))
+    if len < 12 {
+        return false;
+    }
+    if strict {
+        return stun_at(inner);
+    }
+    stun_at(inner)
+        || inner[0] >> 6 == 2
+        || (20..=63).contains(&inner[0]) && inner.len() >= 3 && inner[1] == 0xfe
+        || channel_at(inner, known_channel)
 }
 
-fn detect(b: &[u8], known_channel: &dyn Fn(u16) -> bool) -> Option<Framing> {
+/// The framing a message starting at `b[0]` would be cut by, given the framing already in use
+/// (`Unknown` before the first message). Only a message that framing accepts whole (known
+/// length, within `max`) is a candidate, so the cutter never lands on a start it then rejects.
+fn detect(
+    b: &[u8],
+    current: Framing,
+    known_channel: &dyn Fn(u16) -> bool,
+    max: usize,
+) -> Option<Framing> {
     // Prefer the self-describing STUN/ChannelData reading: an RFC 4571 length of 0x00xx
     // followed by "STUN" can only be misread when the STUN type itself looks like a length.
-    if stun_at(b) || channel_at(b, known_channel) {
-        Some(Framing::StunChannelData)
-    } else if rfc4571_at(b, known_channel) {
-        Some(Framing::Rfc4571)
-    } else {
-        None
+    let found = match current {
+        Framing::StunChannelData => {
+            (stun_at(b) || channel_at(b, known_channel)).then_some(Framing::StunChannelData)
+        }
+        Framing::Rfc4571 => rfc4571_at(b, known_channel, false).then_some(Framing::Rfc4571),
+        Framing::Unknown => {
+            if stun_at(b) || channel_at(b, known_channel) {
+                Some(Framing::StunChannelData)
+            } else if rfc4571_at(b, known_channel, true) {
+                Some(Framing::Rfc4571)
+            } else {
+                None
+            }
+        }
+    }?;
+    match frame_len(found, b) {
+        Frame::Len { total, .. } if total <= max + 2 => Some(found),
+        Frame::Need => Some(found),
+        _ => None,
     }
 }
 
-/// Finds the first plausible message start; returns its offset and framing.
-fn resync(b: &[u8], known_channel: &dyn Fn(u16) -> bool) -> Option<(usize, Framing)> {
-    (0..b.len().saturating_sub(3)).find_map(|i| detect(&b[i..], known_channel).map(|f| (i, f)))
+/// Finds the first plausible message start for the framing in use; returns its offset and
+/// framing. Linear in `b`: each offset is looked at once, a bounded number of bytes each.
+fn resync(
+    b: &[u8],
+    current: Framing,
+    known_channel: &dyn Fn(u16) -> bool,
+    max: usize,
+) -> Option<(usize, Framing)> {
+    (0..b.len().saturating_sub(3))
+        .find_map(|i| detect(&b[i..], current, known_channel, max).map(|f| (i, f)))
 }
