@@ -126,14 +126,14 @@ impl Flow {
         }
     }
 
-    /// Counts a packet.
-    pub fn account(&mut self, now: i64, bytes: usize, forward: bool) {
+    /// Counts a packet; returns the change in its series' stored buckets.
+    pub fn account(&mut self, now: i64, bytes: usize, forward: bool) -> isize {
         let d = usize::from(!forward);
         self.packets[d] += 1;
         self.bytes[d] += bytes as u64;
         self.first_ns = self.first_ns.min(now);
         self.last_ns = self.last_ns.max(now);
-        self.series.add(now, bytes as u64, forward);
+        self.series.add(now, bytes as u64, forward)
     }
 
     /// True when anything WebRTC-related was confirmed on the flow.

@@ -183,6 +183,9 @@ pub struct IceSession {
 
 /// Pairs kept per session, beyond which new pairs are counted only.
 pub const MAX_PAIRS_PER_SESSION: usize = 512;
+/// Pairs kept across all sessions (so the per-session cap cannot multiply: 10,000 sessions ×
+/// 512 pairs reached 7.5 GB on a crafted capture).
+pub const MAX_PAIRS: usize = 50_000;
 /// Sessions kept, beyond which new sessions are counted only (a live capture running for
 /// hours must not grow without bound).
 pub const MAX_SESSIONS: usize = 10_000;
@@ -253,7 +256,7 @@ impl IceTable {
             Some(&p) => p,
             None => {
                 let session = &mut self.sessions[sid as usize];
-                if session.pairs.len() >= MAX_PAIRS_PER_SESSION {
+                if session.pairs.len() >= MAX_PAIRS_PER_SESSION || self.pairs.len() >= MAX_PAIRS {
                     self.pairs_dropped += 1;
                     return None;
                 }

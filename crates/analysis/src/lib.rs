@@ -28,6 +28,7 @@ pub mod report;
 pub mod series;
 pub mod snapshot;
 pub mod streams;
+pub mod table;
 pub mod turn;
 
 /// The engine's hash maps: foldhash is several times faster than the standard SipHash on the
@@ -47,24 +48,80 @@ use turn::{AllocationState, ErrorSeen, TurnTable};
 
 /// Damaged packets kept with their description; later ones are only counted.
 pub const MAX_DAMAGE_RECORDS: usize = 1000;
-/// Flows kept; beyond this the flow idle the longest is evicted (its counts stay in the
+/// Flows kept; beyond this the flow used least recently is evicted (its counts stay in the
 /// totals).
 pub const DEFAULT_MAX_FLOWS: usize = 100_000;
 /// Transactions older than this are forgotten (responses come within seconds).
 const TRANSACTION_TTL_NS: i64 = 60_000_000_000;
 
-/// Engine settings.
+/// Engine settings: the caps that bound its memory whatever a capture holds.
+///
+/// Every table is capped and evicts (or stops tracking) in O(1) once full, and what it drops
+/// is counted ([`Counters`], [`Engine::over_limits`]). The caps' worst-case cost, added up, is
+/// what [`Config::worst_case_bytes`] states; [`Config::with_memory_budget`] scales the caps to
+/// fit a budget.
 #[derive(Clone, Debug)]
 pub struct Config {
-    /// Maximum flows held at once.
+    /// Flows held at once (least recently used evicted).
     pub max_flows: usize,
+    /// RTP streams held at once (least recently used evicted).
+    pub max_streams: usize,
+    /// STUN transactions awaiting a response (least recently used forgotten).
+    pub max_transactions: usize,
+    /// Bandwidth-series buckets held across all flows and streams; beyond it the series being
+    /// written halves its resolution.
+    pub max_series_buckets: usize,
+}
+
+/// Worst-case bytes per entry of each table, measured from the types' sizes plus their
+/// bounded contents (used by [`Config::worst_case_bytes`]).
+mod entry_cost {
+    /// A flow without its series (key, counters, hash and recency links; TCP buffers are
+    /// bounded per flow by `TcpLimits` and counted apart).
+    pub const FLOW: usize = 320;
+    /// A stream without its series.
+    pub const STREAM: usize = 640;
+    /// A pending transaction.
+    pub const TRANSACTION: usize = 120;
+    /// One stored series bucket.
+    pub const BUCKET: usize = 32;
 }
 
 impl Default for Config {
     fn default() -> Self {
         Config {
             max_flows: DEFAULT_MAX_FLOWS,
+            max_streams: streams::MAX_STREAMS,
+            max_transactions: 100_000,
+            max_series_buckets: 2_000_000,
         }
+    }
+}
+
+impl Config {
+    /// Caps scaled from the defaults so that [`Config::worst_case_bytes`] fits in `bytes`
+    /// (never below a floor that keeps a few calls analysable).
+    pub fn with_memory_budget(bytes: usize) -> Self {
+        let d = Config::default();
+        let scale = |n: usize, floor: usize| {
+            ((n as u128 * bytes as u128 / d.worst_case_bytes().max(1) as u128) as usize).max(floor)
+        };
+        Config {
+            max_flows: scale(d.max_flows, 64),
+            max_streams: scale(d.max_streams, 64),
+            max_transactions: scale(d.max_transactions, 256),
+            max_series_buckets: scale(d.max_series_buckets, 4096),
+        }
+    }
+
+    /// An upper bound of the memory the capped tables can hold (flows, streams, transactions,
+    /// series), excluding the fixed-size tables (ICE, TURN, DTLS, SCTP) whose caps are
+    /// constants, and TCP/IP reassembly buffers, bounded by their own limits.
+    pub fn worst_case_bytes(&self) -> usize {
+        self.max_flows * entry_cost::FLOW
+            + self.max_streams * entry_cost::STREAM
+            + self.max_transactions * entry_cost::TRANSACTION
+            + self.max_series_buckets * entry_cost::BUCKET
     }
 }
 
@@ -98,6 +155,9 @@ pub struct Counters {
     pub damaged: u64,
     /// Flows evicted under [`Config::max_flows`].
     pub flows_evicted: u64,
+    /// STUN transactions forgotten unanswered under [`Config::max_transactions`] (a response
+    /// arriving later is then not matched).
+    pub transactions_evicted: u64,
     /// Packets lost before the capture (pcapng statistics or the kernel's counters).
     pub capture_drops: Option<u64>,
 }
@@ -168,12 +228,11 @@ struct Ctx {
 /// The analysis engine.
 pub struct Engine {
     config: Config,
-    flows: Map<FlowKey, Flow>,
+    flows: table::LruMap<FlowKey, Flow>,
     ip: IpReassembler,
     turn: TurnTable,
     ice: IceTable,
-    transactions: Map<[u8; 16], Tx>,
-    tx_inserts: u64,
+    transactions: table::LruMap<[u8; 16], Tx>,
     reflexive: Vec<Reflexive>,
     streams: streams::Streams,
     dtls: Map<FlowKey, dtls::DtlsFlow>,
@@ -183,6 +242,8 @@ pub struct Engine {
     tcp_scratch: Vec<u8>,
     hints_srtp: bool,
     counters: Counters,
+    /// Series buckets stored across the flows (under [`Config::max_series_buckets`]).
+    series_buckets: usize,
     damage: Vec<Damage>,
     first_ns: Option<i64>,
     last_ns: i64,
@@ -197,16 +258,18 @@ impl Default for Engine {
 impl Engine {
     /// A new engine.
     pub fn new(config: Config) -> Self {
+        // Flows and streams share the series budget half and half.
+        let mut streams = streams::Streams::with_cap(config.max_streams);
+        streams.max_series_buckets = config.max_series_buckets / 2;
         Engine {
+            flows: table::LruMap::new(config.max_flows),
+            transactions: table::LruMap::new(config.max_transactions),
             config,
-            flows: Map::default(),
             ip: IpReassembler::default(),
             turn: TurnTable::default(),
             ice: IceTable::default(),
-            transactions: Map::default(),
-            tx_inserts: 0,
             reflexive: Vec::new(),
-            streams: streams::Streams::default(),
+            streams,
             dtls: Map::default(),
             sctp: Map::default(),
             sdp_fingerprints: Vec::new(),
@@ -214,6 +277,7 @@ impl Engine {
             tcp_scratch: Vec::new(),
             hints_srtp: false,
             counters: Counters::default(),
+            series_buckets: 0,
             damage: Vec::new(),
             first_ns: None,
             last_ns: 0,
@@ -286,26 +350,32 @@ impl Engine {
         }
     }
 
+    /// The flow of `key`, created at `now` when new; a full table first evicts the flow used
+    /// least recently (its packets stay in the capture-wide counters).
     fn flow(&mut self, key: FlowKey, now: i64) -> &mut Flow {
-        if self.flows.len() >= self.config.max_flows.max(1) && !self.flows.contains_key(&key) {
-            // Evict the flow idle the longest.
-            if let Some(old) = self
-                .flows
-                .iter()
-                .min_by_key(|(_, f)| f.last_ns)
-                .map(|(k, _)| *k)
-            {
-                self.flows.remove(&old);
-                self.counters.flows_evicted += 1;
-            }
-        }
-        self.flows.entry(key).or_insert_with(|| Flow::new(key, now))
+        let evicted = &mut self.counters.flows_evicted;
+        let buckets = &mut self.series_buckets;
+        self.flows.get_or_insert_with(
+            key,
+            || Flow::new(key, now),
+            |_, f| {
+                *evicted += 1;
+                *buckets -= f.series.stored_buckets();
+            },
+        )
     }
 
     fn transport_payload(&mut self, ctx: Ctx, tcp: Option<(u32, u8)>, payload: &[u8]) {
         let (key, forward) = FlowKey::of(ctx.transport, ctx.src, ctx.dst, ctx.relay);
         let flow = self.flow(key, ctx.now);
-        flow.account(ctx.now, payload.len(), forward);
+        let grown = flow.account(ctx.now, payload.len(), forward);
+        self.series_buckets = self.series_buckets.saturating_add_signed(grown);
+        if self.series_buckets > self.config.max_series_buckets / 2 {
+            // Over the budget: the series being written gives back half its buckets.
+            if let Some(f) = self.flows.peek_mut(&key) {
+                self.series_buckets -= f.series.shrink(16);
+            }
+        }
         match tcp {
             None => {
                 if !payload.is_empty() {
@@ -319,9 +389,17 @@ impl Engine {
                 };
                 let dir = usize::from(!forward);
                 let turn = &self.turn;
+                // A ChannelData start is believed only for a channel bound on this stream, or,
+                // once STUN has been seen on the connection (TURN over TCP whose ChannelBind the
+                // capture missed), for any channel number. Without that, ordinary TLS or XMPP
+                // bytes from 0x40 to 0x7f would read as channels.
+                let turn_seen = self
+                    .flows
+                    .get(&key)
+                    .is_some_and(|f| f.counts.stun + f.counts.classic_stun > 0);
                 let bound = |ch: u16| {
                     channel_bound(turn, ctx.transport, ctx.src, ctx.dst, ch)
-                        || (0x4000..0x8000).contains(&ch)
+                        || (turn_seen && (0x4000..0x8000).contains(&ch))
                 };
                 // Messages are copied into reusable buffers (no allocation per segment once
                 // they have grown), then handled with `self` available again.
@@ -441,7 +519,7 @@ impl Engine {
             }
             Kind::Rtcp => {
                 self.streams
-                    .rtcp(ctx.now, payload, self.hints_srtp || dtls_seen);
+                    .rtcp(ctx.now, key, payload, self.hints_srtp || dtls_seen);
             }
             _ => {}
         }
@@ -539,11 +617,10 @@ impl Engine {
     }
 
     fn remember(&mut self, id: [u8; 16], kind: TxKind, now: i64, flow: FlowKey) -> bool {
-        self.tx_inserts += 1;
-        if self.tx_inserts % 4096 == 0 {
-            self.transactions
-                .retain(|_, t| now - t.first_ns < TRANSACTION_TTL_NS);
-        }
+        // Transactions answered long ago are forgotten from the least recently used end: O(1)
+        // amortised, and the table never holds more than its cap.
+        self.transactions
+            .expire_lru(|t| now - t.first_ns >= TRANSACTION_TTL_NS);
         match self.transactions.get_mut(&id) {
             Some(t) => {
                 if t.flow == flow {
@@ -552,14 +629,16 @@ impl Engine {
                 true
             }
             None => {
-                self.transactions.insert(
+                let evicted = &mut self.counters.transactions_evicted;
+                self.transactions.get_or_insert_with(
                     id,
-                    Tx {
+                    || Tx {
                         kind,
                         first_ns: now,
                         sends: 1,
                         flow,
                     },
+                    |_, _| *evicted += 1,
                 );
                 false
             }
@@ -800,6 +879,9 @@ impl Engine {
                 channel,
                 peer,
             } => {
+                // Permissions and channels are capped per allocation and across them all.
+                let room = self.turn.peers_held < turn::MAX_PEERS_TOTAL;
+                let mut added = 0;
                 let Some(a) = self.turn.by_id(alloc) else {
                     return;
                 };
@@ -846,21 +928,25 @@ impl Engine {
                     }
                     Method::CREATE_PERMISSION => {
                         if let Some(p) = peer {
-                            if !a.permissions.contains(&p.ip())
+                            if room
+                                && !a.permissions.contains(&p.ip())
                                 && a.permissions.len() < turn::MAX_PEERS
                             {
                                 a.permissions.push(p.ip());
+                                added += 1;
                             }
                         }
                     }
                     Method::CHANNEL_BIND => {
                         if let (Some(ch), Some(p)) = (channel, peer) {
-                            if !a.permissions.contains(&p.ip())
+                            if room
+                                && !a.permissions.contains(&p.ip())
                                 && a.permissions.len() < turn::MAX_PEERS
                             {
                                 a.permissions.push(p.ip());
+                                added += 1;
                             }
-                            let full = a.channels.len() >= turn::MAX_PEERS;
+                            let full = !room || a.channels.len() >= turn::MAX_PEERS;
                             match a.channels.iter_mut().find(|c| c.channel == ch) {
                                 Some(c) => c.peer = p,
                                 None if !full => {
@@ -870,6 +956,7 @@ impl Engine {
                                         bound_ns: ctx.now,
                                         messages: 0,
                                     });
+                                    added += 1;
                                 }
                                 None => {}
                             }
@@ -877,6 +964,7 @@ impl Engine {
                     }
                     _ => {}
                 }
+                self.turn.peers_held += added;
             }
         }
     }

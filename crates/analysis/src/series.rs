@@ -30,14 +30,36 @@ impl Bucket {
 }
 
 /// A bandwidth time series with a fixed maximum number of buckets.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+///
+/// Only buckets that saw a packet are stored (index and counters, in time order), so a flow of
+/// two packets a minute apart holds two buckets, not the 600 between them: memory follows the
+/// packets up to [`Series::MAX_BUCKETS`], never the time span. Serialised, the buckets are
+/// written out densely (empty ones as zeros), as [`Series::dense`] returns them.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Series {
     /// Time of the first bucket's start, nanoseconds since the epoch.
     pub start_ns: i64,
     /// Width of every bucket in nanoseconds.
     pub bucket_ns: i64,
-    /// The buckets, oldest first.
-    pub buckets: Vec<Bucket>,
+    /// Non-empty buckets with their index, in increasing index order.
+    stored: Vec<(u32, Bucket)>,
+}
+
+impl Serialize for Series {
+    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        struct Dense<'a>(&'a Series);
+        impl Serialize for Dense<'_> {
+            fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+                ser.collect_seq(self.0.dense_iter())
+            }
+        }
+        let mut st = ser.serialize_struct("Series", 3)?;
+        st.serialize_field("start_ns", &self.start_ns)?;
+        st.serialize_field("bucket_ns", &self.bucket_ns)?;
+        st.serialize_field("buckets", &Dense(self))?;
+        st.end()
+    }
 }
 
 impl Series {
@@ -53,24 +75,55 @@ impl Series {
         Series {
             start_ns: start,
             bucket_ns: Self::INITIAL_BUCKET_NS,
-            buckets: Vec::new(),
+            stored: Vec::new(),
         }
     }
 
-    /// Adds a packet of `bytes` at `now_ns` in direction `forward`.
+    /// Adds a packet of `bytes` at `now_ns` in direction `forward`; returns the change in
+    /// [`Series::stored_buckets`] (a new bucket, or fewer after coarsening), for callers that
+    /// keep a budget of buckets across many series.
     ///
     /// Packets earlier than the series start (out-of-order capture timestamps) count in the
     /// first bucket. Allocation happens only when the bucket vector grows, which is bounded.
-    pub fn add(&mut self, now_ns: i64, bytes: u64, forward: bool) {
-        let mut idx = ((now_ns - self.start_ns).max(0) / self.bucket_ns) as usize;
-        while idx >= Self::MAX_BUCKETS {
+    pub fn add(&mut self, now_ns: i64, bytes: u64, forward: bool) -> isize {
+        let before = self.stored.len() as isize;
+        self.add_inner(now_ns, bytes, forward);
+        self.stored.len() as isize - before
+    }
+
+    /// Halves the resolution (doubles the bucket width) to free memory; returns the buckets
+    /// freed. A series of at most `keep` stored buckets is left as it is.
+    pub fn shrink(&mut self, keep: usize) -> usize {
+        let before = self.stored.len();
+        if before > keep {
             self.coarsen();
-            idx = ((now_ns - self.start_ns).max(0) / self.bucket_ns) as usize;
         }
-        if idx >= self.buckets.len() {
-            self.buckets.resize(idx + 1, Bucket::default());
+        before - self.stored.len()
+    }
+
+    fn add_inner(&mut self, now_ns: i64, bytes: u64, forward: bool) {
+        let mut idx = (now_ns.saturating_sub(self.start_ns).max(0) / self.bucket_ns) as u64;
+        while idx >= Self::MAX_BUCKETS as u64 {
+            self.coarsen();
+            idx = (now_ns.saturating_sub(self.start_ns).max(0) / self.bucket_ns) as u64;
         }
-        let b = &mut self.buckets[idx];
+        let idx = idx as u32;
+        let b = match self.stored.last_mut() {
+            // The common case: the packet falls in the newest bucket, or a new one after it.
+            Some((i, b)) if *i == idx => b,
+            Some((i, _)) if *i > idx => {
+                // An out-of-order timestamp: find or insert its bucket.
+                let at = self.stored.partition_point(|(i, _)| *i < idx);
+                if self.stored[at].0 != idx {
+                    self.stored.insert(at, (idx, Bucket::default()));
+                }
+                &mut self.stored[at].1
+            }
+            _ => {
+                self.stored.push((idx, Bucket::default()));
+                &mut self.stored.last_mut().expect("pushed").1
+            }
+        };
         if forward {
             b.bytes_fwd += bytes;
             b.packets_fwd = b.packets_fwd.saturating_add(1);
@@ -81,33 +134,70 @@ impl Series {
     }
 
     fn coarsen(&mut self) {
-        let merged: Vec<Bucket> = self
-            .buckets
-            .chunks(2)
-            .map(|pair| {
-                let mut b = pair[0];
-                if let Some(second) = pair.get(1) {
-                    b.merge(second);
-                }
-                b
-            })
-            .collect();
-        self.buckets = merged;
+        let mut out: Vec<(u32, Bucket)> = Vec::with_capacity(self.stored.len());
+        for &(i, b) in &self.stored {
+            match out.last_mut() {
+                Some((j, m)) if *j == i / 2 => m.merge(&b),
+                _ => out.push((i / 2, b)),
+            }
+        }
+        self.stored = out;
         self.bucket_ns *= 2;
+    }
+
+    /// Buckets from the first to the last non-empty one, as a dense count.
+    pub fn len(&self) -> usize {
+        self.stored.last().map_or(0, |(i, _)| *i as usize + 1)
+    }
+
+    /// True when no packet was added.
+    pub fn is_empty(&self) -> bool {
+        self.stored.is_empty()
+    }
+
+    /// Buckets held in memory (the non-empty ones).
+    pub fn stored_buckets(&self) -> usize {
+        self.stored.len()
+    }
+
+    /// The non-empty buckets with their index, in time order.
+    pub fn iter(&self) -> impl Iterator<Item = (usize, &Bucket)> + '_ {
+        self.stored.iter().map(|(i, b)| (*i as usize, b))
+    }
+
+    /// The non-empty buckets from index `first` on, in time order.
+    pub fn iter_from(&self, first: usize) -> impl Iterator<Item = (usize, &Bucket)> + '_ {
+        let at = self.stored.partition_point(|(i, _)| (*i as usize) < first);
+        self.stored[at..].iter().map(|(i, b)| (*i as usize, b))
+    }
+
+    fn dense_iter(&self) -> impl Iterator<Item = Bucket> + '_ {
+        let mut next = self.stored.iter().peekable();
+        (0..self.len() as u32).map(move |i| match next.peek() {
+            Some((j, b)) if *j == i => {
+                next.next();
+                *b
+            }
+            _ => Bucket::default(),
+        })
+    }
+
+    /// Every bucket from the first to the last non-empty one, empty ones as zeros.
+    pub fn dense(&self) -> Vec<Bucket> {
+        self.dense_iter().collect()
     }
 
     /// Total bytes (forward, reverse).
     pub fn totals(&self) -> (u64, u64) {
-        self.buckets
-            .iter()
-            .fold((0, 0), |(f, r), b| (f + b.bytes_fwd, r + b.bytes_rev))
+        self.iter()
+            .fold((0, 0), |(f, r), (_, b)| (f + b.bytes_fwd, r + b.bytes_rev))
     }
 
     /// The highest bucket rate, in bits per second (forward, reverse).
     pub fn peak_bps(&self) -> (u64, u64) {
         let scale =
             |bytes: u64| (bytes as u128 * 8 * 1_000_000_000 / self.bucket_ns as u128) as u64;
-        self.buckets.iter().fold((0, 0), |(f, r), b| {
+        self.iter().fold((0, 0), |(f, r), (_, b)| {
             (f.max(scale(b.bytes_fwd)), r.max(scale(b.bytes_rev)))
         })
     }
@@ -122,21 +212,17 @@ impl Series {
         let start = parts.iter().map(|(p, _)| p.start_ns).min()?;
         let end = parts
             .iter()
-            .map(|(p, _)| p.start_ns + p.bucket_ns * p.buckets.len() as i64)
+            .map(|(p, _)| p.start_ns + p.bucket_ns * p.len() as i64)
             .max()?;
         let mut width = parts.iter().map(|(p, _)| p.bucket_ns).max()?;
         while (end - start) / width >= Self::MAX_BUCKETS as i64 {
             width *= 2;
         }
-        let mut out = Series {
-            start_ns: start,
-            bucket_ns: width,
-            buckets: vec![Bucket::default(); ((end - start) / width + 1) as usize],
-        };
+        let mut dense = vec![Bucket::default(); ((end - start) / width + 1) as usize];
         for (p, swap) in parts {
-            for (i, b) in p.buckets.iter().enumerate() {
+            for (i, b) in p.iter() {
                 let mid = p.start_ns + p.bucket_ns * i as i64 + p.bucket_ns / 2;
-                let idx = (((mid - start) / width) as usize).min(out.buckets.len() - 1);
+                let idx = (((mid - start) / width) as usize).min(dense.len() - 1);
                 let b = if swap {
                     Bucket {
                         bytes_fwd: b.bytes_rev,
@@ -147,12 +233,19 @@ impl Series {
                 } else {
                     *b
                 };
-                out.buckets[idx].merge(&b);
+                dense[idx].merge(&b);
             }
         }
-        while out.buckets.last().is_some_and(|b| *b == Bucket::default()) {
-            out.buckets.pop();
-        }
+        let out = Series {
+            start_ns: start,
+            bucket_ns: width,
+            stored: dense
+                .into_iter()
+                .enumerate()
+                .filter(|(_, b)| *b != Bucket::default())
+                .map(|(i, b)| (i as u32, b))
+                .collect(),
+        };
         Some(out)
     }
 }
@@ -169,7 +262,7 @@ mod tests {
         for i in 0..180_000i64 {
             s.add(i * 20_000_000, 100, i % 3 != 0);
         }
-        assert!(s.buckets.len() <= Series::MAX_BUCKETS);
+        assert!(s.len() <= Series::MAX_BUCKETS);
         let (f, r) = s.totals();
         assert_eq!(f + r, 180_000 * 100);
         assert_eq!(r, 60_000 * 100);
@@ -193,12 +286,31 @@ mod tests {
             b.add(i * 1_000_000_000, 1, true);
         }
         let m = Series::merged([(&a, false), (&b, true)]).unwrap();
-        assert!(m.buckets.len() <= Series::MAX_BUCKETS);
+        assert!(m.len() <= Series::MAX_BUCKETS);
         assert!(m.bucket_ns >= b.bucket_ns);
         let (f, r) = m.totals();
         assert_eq!(f, 10 * 100 + 7 * 100);
         assert_eq!(r, 600);
         assert!(Series::merged(std::iter::empty()).is_none());
+    }
+
+    #[test]
+    fn a_sparse_flow_holds_only_its_buckets() {
+        // Two packets 51 s apart: two buckets held, 511 written out.
+        let mut s = Series::new(0);
+        s.add(0, 100, true);
+        s.add(51_000_000_000, 60, false);
+        assert_eq!(s.stored_buckets(), 2);
+        assert_eq!(s.len(), 511);
+        let d = s.dense();
+        assert_eq!((d[0].bytes_fwd, d[510].bytes_rev), (100, 60));
+        assert!(d[1..510].iter().all(|b| *b == Bucket::default()));
+        let json = serde_json::to_value(&s).unwrap();
+        assert_eq!(json["buckets"].as_array().unwrap().len(), 511);
+        // An out-of-order timestamp lands in its own bucket, in order.
+        s.add(20_000_000_000, 7, true);
+        assert_eq!(s.dense()[200].bytes_fwd, 7);
+        assert_eq!(s.totals(), (107, 60));
     }
 
     proptest! {
@@ -208,7 +320,7 @@ mod tests {
             for t in &times {
                 s.add(*t, 10, true);
             }
-            prop_assert!(s.buckets.len() <= Series::MAX_BUCKETS);
+            prop_assert!(s.len() <= Series::MAX_BUCKETS);
             prop_assert_eq!(s.totals().0, 10 * times.len() as u64);
         }
     }

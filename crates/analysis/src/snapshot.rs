@@ -315,7 +315,7 @@ pub fn resample(series: &Series, start: i64, end: i64, swap: bool, out: &mut [[u
     let bw = series.bucket_ns;
     let first = usize::try_from((start - series.start_ns).max(0) / bw).unwrap_or(usize::MAX);
     let bin_start = |i: usize| start + (i as i128 * span / n as i128) as i64;
-    for (i, b) in series.buckets.iter().enumerate().skip(first) {
+    for (i, b) in series.iter_from(first) {
         let b0 = series.start_ns + i as i64 * bw;
         if b0 >= end {
             break;

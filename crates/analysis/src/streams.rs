@@ -12,6 +12,7 @@
 
 use crate::flow::FlowKey;
 use crate::series::Series;
+use crate::table::LruMap;
 use crate::Map;
 use rtcscope_rtp::rtp::extmap::{ExtensionMap, ExtensionValue};
 use rtcscope_rtp::rtp::RtpPacket;
@@ -434,13 +435,23 @@ fn is_token(s: &str) -> bool {
 
 impl Default for Streams {
     fn default() -> Self {
+        Self::with_cap(MAX_STREAMS)
+    }
+}
+
+impl Streams {
+    /// An empty table holding at most `max_streams` streams.
+    pub fn with_cap(max_streams: usize) -> Self {
         Streams {
-            map: Map::default(),
+            map: LruMap::new(max_streams),
+            by_ssrc: Map::default(),
+            series_buckets: 0,
+            max_series_buckets: usize::MAX,
             hints: MediaHints::default(),
             dropped: 0,
-            sr_seen: Map::default(),
+            sr_seen: LruMap::new(max_streams),
             default_extmap: ExtensionMap::libwebrtc_default(),
-            rtcp_senders: Map::default(),
+            rtcp_senders: LruMap::new(MAX_RTCP_SENDERS),
         }
     }
 }
@@ -462,18 +473,26 @@ pub struct StreamKey {
 
 /// All streams.
 pub struct Streams {
-    /// Streams by key.
-    pub map: Map<StreamKey, Stream>,
+    /// Streams by key; beyond [`MAX_STREAMS`] the stream used least recently is evicted.
+    pub map: LruMap<StreamKey, Stream>,
+    /// The stream most recently created for an SSRC, for RTCP that travels on another flow
+    /// than its media (no rtcp-mux). Entries leave with their stream.
+    by_ssrc: Map<u32, StreamKey>,
+    /// Series buckets stored across the streams.
+    series_buckets: usize,
+    /// Budget of [`Streams::series_buckets`]; beyond it the series being written halves its
+    /// resolution.
+    pub max_series_buckets: usize,
     /// Media hints from SDPs.
     pub hints: MediaHints,
-    /// SSRCs not tracked because of [`MAX_STREAMS`].
+    /// Streams evicted because of [`MAX_STREAMS`] (their packets stay in the flows' counts).
     pub dropped: u64,
     /// Last SR seen per SSRC: middle 32 bits of its NTP time → capture time (for RTT).
-    sr_seen: Map<u32, (u32, i64)>,
+    sr_seen: LruMap<u32, (u32, i64)>,
     /// libwebrtc's extension ids, used when no SDP gave any.
     default_extmap: ExtensionMap,
     /// RTCP datagrams per sender SSRC (the first packet's SSRC, which SRTCP leaves clear).
-    pub rtcp_senders: Map<u32, RtcpSender>,
+    pub rtcp_senders: LruMap<u32, RtcpSender>,
 }
 
 /// RTCP seen from one sender SSRC.
@@ -520,25 +539,32 @@ impl Streams {
             forward,
             ssrc: p.ssrc(),
         };
-        if !self.map.contains_key(&key) && self.map.len() >= MAX_STREAMS {
-            // Make room by forgetting unconfirmed candidates (noise) first.
-            self.map.retain(|_, s| s.confirmed);
-            if self.map.len() >= MAX_STREAMS {
-                self.dropped += 1;
-                return 0;
-            }
-        }
         let hints = &self.hints;
-        let s = self
-            .map
-            .entry(key)
-            .or_insert_with(|| Stream::new(p.ssrc(), flow, src, dst, now));
+        let (dropped, by_ssrc) = (&mut self.dropped, &mut self.by_ssrc);
+        let buckets = &mut self.series_buckets;
+        let s = self.map.get_or_insert_with(
+            key,
+            || Stream::new(p.ssrc(), flow, src, dst, now),
+            |k, old| {
+                *dropped += 1;
+                *buckets -= old.series.stored_buckets();
+                if by_ssrc.get(&k.ssrc) == Some(&k) {
+                    by_ssrc.remove(&k.ssrc);
+                }
+            },
+        );
+        if s.packets == 0 {
+            by_ssrc.insert(key.ssrc, key);
+        }
         s.encrypted |= encrypted;
         s.packets += 1;
         s.bytes += buf.len() as u64;
         s.header_bytes += p.header_len() as u64;
         s.last_ns = s.last_ns.max(now);
-        s.series.add(now, buf.len() as u64, true);
+        *buckets = buckets.saturating_add_signed(s.series.add(now, buf.len() as u64, true));
+        if *buckets > self.max_series_buckets {
+            *buckets -= s.series.shrink(16);
+        }
         if p.marker() {
             s.markers += 1;
         }
@@ -635,7 +661,11 @@ impl Streams {
 
     /// Feeds one RTCP datagram. Cleartext compound packets are read fully; SRTCP (or anything
     /// whose compound structure does not check out) is counted by its clear sender SSRC only.
-    pub fn rtcp(&mut self, now: i64, buf: &[u8], encrypted: bool) -> RtcpSeen {
+    ///
+    /// Report blocks and sender reports update the streams of their SSRC on `flow` (either
+    /// direction), or, when that flow carries none (RTCP on its own port), the stream last
+    /// created for that SSRC: a constant number of lookups per block, whatever the table holds.
+    pub fn rtcp(&mut self, now: i64, flow: FlowKey, buf: &[u8], encrypted: bool) -> RtcpSeen {
         use rtcscope_rtp::rtcp::{Compound, RtcpBody};
         if buf.len() < 8 {
             return RtcpSeen::Malformed;
@@ -646,15 +676,17 @@ impl Streams {
         } else {
             RtcpSeen::Clear { sender }
         };
-        if self.rtcp_senders.len() < MAX_RTCP_SENDERS || self.rtcp_senders.contains_key(&sender) {
-            let e = self.rtcp_senders.entry(sender).or_insert(RtcpSender {
+        let e = self.rtcp_senders.get_or_insert_with(
+            sender,
+            || RtcpSender {
                 ssrc: sender,
                 ..RtcpSender::default()
-            });
-            match seen {
-                RtcpSeen::Clear { .. } => e.clear += 1,
-                _ => e.encrypted += 1,
-            }
+            },
+            |_, _| {},
+        );
+        match seen {
+            RtcpSeen::Clear { .. } => e.clear += 1,
+            _ => e.encrypted += 1,
         }
         if matches!(seen, RtcpSeen::Encrypted { .. }) {
             return seen;
@@ -664,18 +696,20 @@ impl Streams {
             match p.body() {
                 Ok(RtcpBody::SenderReport(sr)) => {
                     let mid32 = (sr.ntp_timestamp() >> 16) as u32;
-                    self.sr_seen.insert(sr.ssrc(), (mid32, now));
-                    for s in self.map.values_mut().filter(|s| s.ssrc == sr.ssrc()) {
+                    *self
+                        .sr_seen
+                        .get_or_insert_with(sr.ssrc(), || (mid32, now), |_, _| {}) = (mid32, now);
+                    self.for_ssrc(flow, sr.ssrc(), |s| {
                         s.sender_reports += 1;
                         s.sr_packet_count = Some(sr.packet_count());
-                    }
+                    });
                     for b in sr.report_blocks().map_while(Result::ok) {
-                        self.report_block(now, &b);
+                        self.report_block(now, flow, &b);
                     }
                 }
                 Ok(RtcpBody::ReceiverReport(rr)) => {
                     for b in rr.report_blocks().map_while(Result::ok) {
-                        self.report_block(now, &b);
+                        self.report_block(now, flow, &b);
                     }
                 }
                 _ => {}
@@ -684,7 +718,32 @@ impl Streams {
         RtcpSeen::Clear { sender }
     }
 
-    fn report_block(&mut self, now: i64, b: &rtcscope_rtp::rtcp::report::ReportBlock<'_>) {
+    /// Applies `f` to the streams of `ssrc` on `flow`, or else to the stream last created for it.
+    fn for_ssrc(&mut self, flow: FlowKey, ssrc: u32, mut f: impl FnMut(&mut Stream)) {
+        let mut found = false;
+        for forward in [true, false] {
+            if let Some(s) = self.map.peek_mut(&StreamKey {
+                flow,
+                forward,
+                ssrc,
+            }) {
+                f(s);
+                found = true;
+            }
+        }
+        if !found {
+            if let Some(s) = self.by_ssrc.get(&ssrc).and_then(|k| self.map.peek_mut(k)) {
+                f(s);
+            }
+        }
+    }
+
+    fn report_block(
+        &mut self,
+        now: i64,
+        flow: FlowKey,
+        b: &rtcscope_rtp::rtcp::report::ReportBlock<'_>,
+    ) {
         let view = ReceiverView {
             fraction_lost: f64::from(b.fraction_lost()) / 256.0,
             cumulative_lost: b.cumulative_lost(),
@@ -698,12 +757,12 @@ impl Streams {
                 (now - seen - dlsr_ns) as f64 / 1e6
             })
         });
-        for s in self.map.values_mut().filter(|s| s.ssrc == b.ssrc()) {
+        self.for_ssrc(flow, b.ssrc(), |s| {
             s.receiver_report = Some(view);
             if let Some(r) = rtt {
                 s.rtcp_rtt_ms = Some(r);
             }
-        }
+        });
     }
 
     /// A snapshot of every stream with the end-of-capture conclusions applied: without SDP,
@@ -712,7 +771,7 @@ impl Streams {
     pub fn clone_finished(&self) -> Vec<Stream> {
         let mut copy = Streams {
             map: self.map.clone(),
-            ..Streams::default()
+            ..Streams::with_cap(1)
         };
         copy.finish();
         copy.map.into_values().filter(|s| s.confirmed).collect()

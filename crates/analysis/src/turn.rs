@@ -103,6 +103,10 @@ pub const MAX_ERRORS: usize = 32;
 /// Permissions and channels kept per allocation.
 pub const MAX_PEERS: usize = 256;
 
+/// Permissions and channels kept across all allocations (so the per-allocation cap cannot
+/// multiply into gigabytes: 10,000 allocations × 256 peers).
+pub const MAX_PEERS_TOTAL: usize = 100_000;
+
 /// Allocations kept, beyond which new client/server pairs are counted only.
 pub const MAX_ALLOCATIONS: usize = 10_000;
 
@@ -114,6 +118,8 @@ pub struct TurnTable {
     pub allocations: Vec<Allocation>,
     /// TURN requests of allocations not tracked because of [`MAX_ALLOCATIONS`].
     pub dropped: u64,
+    /// Permissions and channels held across allocations (under [`MAX_PEERS_TOTAL`]).
+    pub peers_held: usize,
 }
 
 impl TurnTable {

@@ -109,11 +109,11 @@ fn state_does_not_grow_with_capture_length() {
         let buckets: usize = r
             .flows
             .iter()
-            .map(|f| f.series.buckets.len())
+            .map(|f| f.series.stored_buckets())
             .sum::<usize>()
             + r.streams
                 .iter()
-                .map(|s| s.series.buckets.len())
+                .map(|s| s.series.stored_buckets())
                 .sum::<usize>();
         let timeline: usize = r
             .ice_sessions
@@ -140,7 +140,10 @@ fn state_does_not_grow_with_capture_length() {
 /// Many distinct flows: the table stays at its cap and the oldest are evicted and counted.
 #[test]
 fn flow_table_is_capped() {
-    let mut engine = Engine::new(Config { max_flows: 1000 });
+    let mut engine = Engine::new(Config {
+        max_flows: 1000,
+        ..Config::default()
+    });
     let mut frame = vec![0u8; 14 + 20 + 8 + 4];
     frame[12] = 0x08;
     frame[14] = 0x45;

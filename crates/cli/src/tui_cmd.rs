@@ -81,6 +81,7 @@ fn state(ui: &UiArgs, progress: Progress, sdp: Option<&SdpKnowledge>) -> Capture
     let mut state = CaptureState::new(
         Config {
             max_flows: ui.max_flows,
+            ..Config::default()
         },
         PacketRing::new(ui.ring, ui.ring_mb << 20),
         progress,

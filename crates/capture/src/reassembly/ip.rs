@@ -1,7 +1,7 @@
 //! IPv4 and IPv6 fragment reassembly with hard limits.
 
 use crate::link::Fragment;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
 
 /// Limits of the fragment pool.
@@ -13,6 +13,9 @@ pub struct IpLimits {
     pub max_bytes: usize,
     /// A datagram not completed within this many nanoseconds of its first fragment is dropped.
     pub timeout_nanos: i128,
+    /// Fragments accepted per datagram (a 65,535-byte datagram in 1,500-byte frames takes 45;
+    /// 8-byte fragments are an evasion trick), which also bounds the work per fragment.
+    pub max_fragments: u32,
 }
 
 impl Default for IpLimits {
@@ -21,6 +24,7 @@ impl Default for IpLimits {
             max_pending: 1024,
             max_bytes: 8 << 20,
             timeout_nanos: 30_000_000_000,
+            max_fragments: 128,
         }
     }
 }
@@ -103,6 +107,10 @@ impl Pending {
 pub struct IpReassembler {
     limits: IpLimits,
     pending: HashMap<Key, Pending>,
+    /// Datagrams in order of their first fragment, for O(1) timeout and eviction. A datagram
+    /// completed or evicted leaves a stale entry (its key gone, or a newer datagram under the
+    /// same key with another first time); stale entries are skipped and swept.
+    order: VecDeque<(i128, Key)>,
     bytes: usize,
     stats: IpStats,
 }
@@ -159,13 +167,21 @@ impl IpReassembler {
             self.stats.bad_fragments += 1;
             return None;
         }
-        let p = self.pending.entry(key).or_insert_with(|| Pending {
-            first_seen: now,
-            data: Vec::new(),
-            have: Vec::new(),
-            total: None,
-            fragments: 0,
+        let order = &mut self.order;
+        let p = self.pending.entry(key).or_insert_with(|| {
+            order.push_back((now, key));
+            Pending {
+                first_seen: now,
+                data: Vec::new(),
+                have: Vec::new(),
+                total: None,
+                fragments: 0,
+            }
         });
+        if p.fragments >= self.limits.max_fragments {
+            self.stats.bad_fragments += 1;
+            return None;
+        }
         if p.overlaps(start, end)
             || p.total.is_some_and(|t| end > t)
             || (!frag.more && p.have.iter().any(|&(_, e)| e > end))
@@ -198,31 +214,44 @@ impl IpReassembler {
         None
     }
 
+    /// Drops datagrams whose first fragment is older than the timeout: O(1) amortised, from
+    /// the front of the arrival queue.
     fn expire(&mut self, now: i128) {
         let timeout = self.limits.timeout_nanos;
-        let before = self.pending.len();
-        let mut freed = 0;
-        self.pending.retain(|_, p| {
-            let keep = now - p.first_seen <= timeout;
-            if !keep {
-                freed += p.data.len();
+        while let Some(&(first, key)) = self.order.front() {
+            let live = self
+                .pending
+                .get(&key)
+                .is_some_and(|p| p.first_seen == first);
+            if live && now - first <= timeout {
+                break;
             }
-            keep
-        });
-        self.bytes -= freed;
-        self.stats.evicted += (before - self.pending.len()) as u64;
+            if live {
+                self.evict_oldest();
+            } else {
+                self.order.pop_front();
+            }
+        }
+        if self.order.len() > 2 * self.pending.len() + 64 {
+            let pending = &self.pending;
+            self.order
+                .retain(|(t, k)| pending.get(k).is_some_and(|p| p.first_seen == *t));
+        }
     }
 
+    /// Drops the datagram whose first fragment came first (skipping stale queue entries).
     fn evict_oldest(&mut self) {
-        if let Some(key) = self
-            .pending
-            .iter()
-            .min_by_key(|(_, p)| p.first_seen)
-            .map(|(k, _)| *k)
-        {
-            let p = self.pending.remove(&key).expect("present");
-            self.bytes -= p.data.len();
-            self.stats.evicted += 1;
+        while let Some((first, key)) = self.order.pop_front() {
+            if self
+                .pending
+                .get(&key)
+                .is_some_and(|p| p.first_seen == first)
+            {
+                let p = self.pending.remove(&key).expect("present");
+                self.bytes -= p.data.len();
+                self.stats.evicted += 1;
+                return;
+            }
         }
     }
 }
