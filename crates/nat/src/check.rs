@@ -410,7 +410,13 @@ impl NatCheck {
         expect_from: SocketAddr,
     ) {
         let id = self.ids.transaction_id();
-        let payload = msg::binding_request(id, change.0, change.1, None);
+        let payload = if matches!(kind, Kind::Bind { .. }) {
+            // Padded: a server that answers small requests with the reflexive address only
+            // has room for OTHER-ADDRESS and MAPPED-ADDRESS here.
+            msg::padded_binding_request(id, msg::PADDED_BINDING_BYTES)
+        } else {
+            msg::binding_request(id, change.0, change.1, None)
+        };
         self.add_txn(now, kind, socket, dst, Some(expect_from), payload, id);
     }
 

@@ -136,6 +136,71 @@ pub fn binding_request(
         .expect("a Binding request is a few dozen bytes long")
 }
 
+/// The size `rtcscope nat` pads its first Binding request of each server to: room for every
+/// attribute an RFC 5780 server may answer with over IPv6 (XOR-MAPPED-ADDRESS,
+/// MAPPED-ADDRESS, RESPONSE-ORIGIN, OTHER-ADDRESS and FINGERPRINT), so that a server that
+/// answers small requests with only the reflexive address (as `rtcscope stun-server` does)
+/// still advertises its other address.
+pub const PADDED_BINDING_BYTES: usize = 20 + 4 * 24 + 8;
+
+/// Builds a Binding request with FINGERPRINT, padded to `size` bytes (rounded up to four, at
+/// least 36) with a SOFTWARE attribute. SOFTWARE, unlike RFC 5780's PADDING, is
+/// comprehension-optional: a plain RFC 5389 server ignores it instead of answering 420.
+pub fn padded_binding_request(id: [u8; 12], size: usize) -> Vec<u8> {
+    const NAME: &str = "rtcscope NAT check";
+    let value = size.saturating_sub(20 + 8 + 4).max(NAME.len()).div_ceil(4) * 4;
+    let mut software = String::with_capacity(value);
+    software.push_str(NAME);
+    while software.len() < value {
+        software.push(' ');
+    }
+    let mut b = MessageBuilder::request(Method::BINDING, TransactionId::Rfc5389(id));
+    b.add(&Attribute::Software(software.into()));
+    b.fingerprint();
+    b.finish()
+        .expect("a padded Binding request is at most a few kilobytes")
+}
+
+/// What a datagram that came from a server is, for telling a broken server from silence.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Datagram {
+    /// A well-formed STUN response (success or error).
+    Response(Box<Response>),
+    /// A well-formed STUN request; its transaction ID.
+    Request(Vec<u8>),
+    /// A well-formed STUN indication.
+    Indication,
+    /// A STUN header (two zero bits, the magic cookie) on a message that does not parse:
+    /// truncated, bad lengths, bad attributes.
+    Malformed,
+    /// Not STUN at all.
+    NotStun,
+}
+
+/// Sorts a datagram into a [`Datagram`].
+pub fn classify(buf: &[u8]) -> Datagram {
+    match Message::parse(buf) {
+        Ok(m) if m.class() == Class::REQUEST => {
+            Datagram::Request(m.transaction_id().as_bytes().to_vec())
+        }
+        Ok(m) if m.class() == Class::INDICATION => Datagram::Indication,
+        Ok(_) => match parse_response(buf) {
+            Some(r) => Datagram::Response(Box::new(r)),
+            None => Datagram::Malformed,
+        },
+        Err(_) => {
+            let stun_like = buf.len() >= 8
+                && buf[0] & 0xC0 == 0
+                && buf[4..8] == rtcscope_stun::MAGIC_COOKIE.to_be_bytes();
+            if stun_like {
+                Datagram::Malformed
+            } else {
+                Datagram::NotStun
+            }
+        }
+    }
+}
+
 /// The flavor of a STUN transaction ID.
 pub fn flavor_of(id: &[u8]) -> Flavor {
     if id.len() == 16 {
@@ -253,6 +318,35 @@ mod tests {
         assert!(r.success);
         assert!(r.alg_rewrite());
         assert_eq!(r.reflexive(), Some("203.0.113.1:5000".parse().unwrap()));
+    }
+
+    #[test]
+    fn padded_request_has_the_size_asked_and_parses() {
+        for size in [0, 36, 76, PADDED_BINDING_BYTES, 125, 2052] {
+            let req = padded_binding_request([4; 12], size);
+            assert_eq!(req.len(), size.max(52).div_ceil(4) * 4, "{size}");
+            let m = Message::parse(&req).unwrap();
+            assert_eq!(m.verify_fingerprint(), Ok(rtcscope_stun::Check::Valid));
+            assert_eq!(request_id(&req).unwrap(), vec![4; 12]);
+        }
+    }
+
+    #[test]
+    fn datagrams_are_classified() {
+        let req = binding_request([5; 12], false, false, None);
+        assert_eq!(classify(&req), Datagram::Request(vec![5; 12]));
+        let mut b = MessageBuilder::success(Method::BINDING, TransactionId::Rfc5389([6; 12]));
+        b.add(&Attribute::XorMappedAddress(
+            "203.0.113.1:5".parse().unwrap(),
+        ));
+        let resp = b.finish().unwrap();
+        assert!(matches!(classify(&resp), Datagram::Response(r) if r.transaction_id == [6; 12]));
+        assert_eq!(classify(&resp[..resp.len() - 4]), Datagram::Malformed);
+        assert_eq!(
+            classify(b"HTTP/1.1 400 Bad Request\r\n\r\n"),
+            Datagram::NotStun
+        );
+        assert_eq!(classify(&[]), Datagram::NotStun);
     }
 
     #[test]
