@@ -85,7 +85,9 @@ fn serve(
     server: &Mutex<StunServer>,
     stop: &AtomicBool,
 ) {
-    let mut buf = vec![0u8; 2048];
+    // Larger than any UDP payload, so nothing is ever cut short by the kernel: an oversized
+    // datagram is seen whole and dropped (and counted) by the handler.
+    let mut buf = vec![0u8; 64 * 1024];
     while !stop.load(Ordering::Relaxed) {
         let (n, src) = match sock.recv_from(&mut buf) {
             Ok(x) => x,
