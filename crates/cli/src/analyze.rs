@@ -15,6 +15,7 @@ use rtcscope_analysis::Engine;
 use rtcscope_capture::live::{list_interfaces, LiveCapture};
 use rtcscope_capture::writer::{InterfaceStats, PcapNgWriter};
 use rtcscope_capture::CaptureReader;
+use rtcscope_wire::text::Escaped;
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::process::ExitCode;
@@ -361,8 +362,8 @@ pub fn render(r: &Report, all_flows: bool) -> String {
             s,
             "  Session {} (ufrags {} / {}): {} pairs, {} → {}{}",
             sess.id,
-            sess.ufrags.0,
-            sess.ufrags.1,
+            Escaped(&sess.ufrags.0),
+            Escaped(&sess.ufrags.1),
             sess.pairs.len(),
             time_utc(sess.first_ns),
             time_utc(sess.last_ns),
@@ -377,7 +378,7 @@ pub fn render(r: &Report, all_flows: bool) -> String {
                 let _ = writeln!(
                     s,
                     "    selected by {}: {} → {} ({}{})",
-                    sel.ufrag,
+                    Escaped(&sel.ufrag),
                     p.local,
                     p.remote,
                     p.path,
@@ -433,7 +434,7 @@ pub fn render(r: &Report, all_flows: bool) -> String {
                 .unwrap_or_default(),
             a.username
                 .as_deref()
-                .map(|u| format!(", user {u}"))
+                .map(|u| format!(", user {}", Escaped(u)))
                 .unwrap_or_default(),
         );
         let mut detail = vec![format!("{} Allocate requests", a.allocate_requests)];
@@ -462,9 +463,9 @@ pub fn render(r: &Report, all_flows: bool) -> String {
             let _ = writeln!(
                 s,
                 "     {} error {} {}{}",
-                e.method,
+                Escaped(&e.method),
                 e.code,
-                e.reason,
+                Escaped(&e.reason),
                 if expected {
                     " (the expected long-term-credential challenge)"
                 } else {
@@ -486,10 +487,10 @@ pub fn render(r: &Report, all_flows: bool) -> String {
             d.relay
                 .map(|r| format!("[inside TURN #{r}] "))
                 .unwrap_or_default(),
-            d.version.as_deref().unwrap_or("version not seen"),
+            Escaped(d.version.as_deref().unwrap_or("version not seen")),
             d.cipher_suite
                 .as_deref()
-                .map(|c| format!(", {c}"))
+                .map(|c| format!(", {}", Escaped(c)))
                 .unwrap_or_default(),
             d.duration_ms
                 .map(|ms| format!(", handshake {ms:.1} ms"))
@@ -506,7 +507,7 @@ pub fn render(r: &Report, all_flows: bool) -> String {
                 format!("not seen (offered: {})", d.offered_srtp_profiles.join(", "))
             }
         };
-        let _ = writeln!(s, "     SRTP profile: {srtp}");
+        let _ = writeln!(s, "     SRTP profile: {}", Escaped(&srtp));
         let cert = |v: &CertView| match v {
             CertView::Clear(list) => list
                 .first()
@@ -518,12 +519,12 @@ pub fn render(r: &Report, all_flows: bool) -> String {
         let _ = writeln!(
             s,
             "     client certificate: {}",
-            cert(&d.client_certificates)
+            Escaped(&cert(&d.client_certificates))
         );
         let _ = writeln!(
             s,
             "     server certificate: {}",
-            cert(&d.server_certificates)
+            Escaped(&cert(&d.server_certificates))
         );
         let check = match d.fingerprint_check {
             FingerprintCheck::NoSdp => "no SDP given (--sdp)",
@@ -550,7 +551,8 @@ pub fn render(r: &Report, all_flows: bool) -> String {
             extra.push(format!("alerts: {}", d.alerts.join("; ")));
         }
         if !extra.is_empty() {
-            let _ = writeln!(s, "     {}", extra.join(", "));
+            // Alert descriptions come from the wire.
+            let _ = writeln!(s, "     {}", Escaped(&extra.join(", ")));
         }
         let steps: Vec<String> = d
             .timeline
@@ -562,7 +564,7 @@ pub fn render(r: &Report, all_flows: bool) -> String {
                     "{:+.1}ms {} {}",
                     (e.at_ns - t0) as f64 / 1e6,
                     if Some(e.from) == d.client { "C" } else { "S" },
-                    e.what
+                    Escaped(&e.what)
                 )
             })
             .collect();
@@ -594,6 +596,8 @@ pub fn render(r: &Report, all_flows: bool) -> String {
                     .iter()
                     .map(|(ppid, n)| format!("{n}×PPID {ppid}"))
                     .collect();
+                // Label and protocol are quoted by Debug, which escapes controls and bidi
+                // overrides as rtcscope_wire::text does.
                 let _ = writeln!(
                     s,
                     "     stream {} {:?}{} ({}, {}): {}, {} bytes",
@@ -604,7 +608,7 @@ pub fn render(r: &Report, all_flows: bool) -> String {
                     } else {
                         format!(" protocol {:?}", c.protocol)
                     },
-                    c.channel_type,
+                    Escaped(&c.channel_type),
                     if c.acked {
                         "acknowledged"
                     } else {
@@ -645,8 +649,8 @@ pub fn render(r: &Report, all_flows: bool) -> String {
             .map(|(p, _)| p.to_string())
             .collect();
         let codec = match (&st.codec, st.clock_rate) {
-            (Some(c), Some(r)) => format!("{c}/{r}"),
-            (Some(c), None) => c.clone(),
+            (Some(c), Some(r)) => format!("{}/{r}", Escaped(c)),
+            (Some(c), None) => Escaped(c).to_string(),
             (None, Some(r)) => format!("PT{}/{r}", pts.join(",")),
             (None, None) => format!("PT{}", pts.join(",")),
         };
@@ -658,11 +662,12 @@ pub fn render(r: &Report, all_flows: bool) -> String {
                 None => format!("inside TURN #{r}"),
             });
         }
+        // MID and RID come from RTP header extensions, the codec from an SDP.
         if let Some(m) = &st.mid {
-            notes.push(format!("mid {m}"));
+            notes.push(format!("mid {}", Escaped(m)));
         }
         if let Some(rid) = &st.rid {
-            notes.push(format!("rid {rid}"));
+            notes.push(format!("rid {}", Escaped(rid)));
         }
         if let Some(why) = st.rtx_reason {
             notes.push(match st.rtx_of {
@@ -769,7 +774,7 @@ pub fn render(r: &Report, all_flows: bool) -> String {
     if !r.damage.is_empty() {
         let _ = writeln!(s, "\nDamaged packets:");
         for d in &r.damage {
-            let _ = writeln!(s, "  packet {}: {}", d.packet, d.what);
+            let _ = writeln!(s, "  packet {}: {}", d.packet, Escaped(&d.what));
         }
         if c.damaged as usize > r.damage.len() {
             let _ = writeln!(s, "  … and {} more", c.damaged as usize - r.damage.len());

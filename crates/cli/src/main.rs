@@ -66,7 +66,11 @@ fn main() -> ExitCode {
             {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("rtcscope: {e:#}");
+            // Errors can quote what a server or a file said: escaped for the terminal.
+            eprintln!(
+                "rtcscope: {}",
+                rtcscope_wire::text::Escaped(&format!("{e:#}"))
+            );
             ExitCode::from(2)
         }
     }

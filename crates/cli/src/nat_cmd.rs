@@ -3,6 +3,7 @@
 use anyhow::{bail, Context, Result};
 use rtcscope_nat::report::{Classic, Lifetime, PortAllocation, Report};
 use rtcscope_nat::{net, CheckConfig};
+use rtcscope_wire::text::Escaped;
 use std::net::{IpAddr, SocketAddr};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -109,7 +110,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
             render(r, args.verbose, &mut out);
         }
         for e in &errors {
-            out.push_str(&format!("error: {e}\n"));
+            out.push_str(&format!("error: {}\n", Escaped(e)));
         }
         out.push_str(&format!("Done in {elapsed:.2} s.\n"));
         print!("{out}");
@@ -145,6 +146,8 @@ fn explain(c: Classic) -> &'static str {
     }
 }
 
+/// The text report of one address family. The report's text (the servers' RFC 5780 support,
+/// the bases of the verdicts, notes, the trace) can quote what servers sent, so it is escaped.
 fn render(r: &Report, verbose: bool, out: &mut String) {
     use std::fmt::Write;
     let fam = if r.family == "ipv6" { "IPv6" } else { "IPv4" };
@@ -175,7 +178,8 @@ fn render(r: &Report, verbose: bool, out: &mut String) {
         let _ = writeln!(
             out,
             "    {:<24} {rtt}{other}; RFC 5780: {}",
-            s.address, s.rfc5780
+            s.address,
+            Escaped(&s.rfc5780)
         );
         if s.alg_rewrite {
             let _ = writeln!(
@@ -189,13 +193,13 @@ fn render(r: &Report, verbose: bool, out: &mut String) {
         out,
         "  mapping             {}\n                      ({})",
         r.mapping.describe(),
-        r.mapping_basis
+        Escaped(&r.mapping_basis)
     );
     let _ = writeln!(
         out,
         "  filtering           {}\n                      ({})",
         r.filtering.describe(),
-        r.filtering_basis
+        Escaped(&r.filtering_basis)
     );
     let _ = writeln!(
         out,
@@ -225,20 +229,24 @@ fn render(r: &Report, verbose: bool, out: &mut String) {
                 format!("between {alive_s:.0} s and {dead_s:.0} s of silence")
             }
             Lifetime::AtLeast { alive_s } => format!("at least {alive_s:.0} s"),
-            Lifetime::Unsupported { reason } => format!("not measured: {reason}"),
+            Lifetime::Unsupported { reason } => format!("not measured: {}", Escaped(reason)),
         };
         let _ = writeln!(out, "  binding lifetime    {text}");
     }
     let _ = writeln!(out, "  NAT type            {}", r.classic.describe());
-    let _ = writeln!(out, "  WebRTC              {}", r.webrtc_explained);
+    let _ = writeln!(
+        out,
+        "  WebRTC              {}",
+        Escaped(&r.webrtc_explained)
+    );
     for n in &r.notes {
-        let _ = writeln!(out, "  note: {n}");
+        let _ = writeln!(out, "  note: {}", Escaped(n));
     }
     let _ = writeln!(out, "  {}", explain(r.classic));
     if verbose {
         let _ = writeln!(out, "  requests:");
         for t in &r.trace {
-            let _ = writeln!(out, "    {t}");
+            let _ = writeln!(out, "    {}", Escaped(t));
         }
     }
     out.push('\n');

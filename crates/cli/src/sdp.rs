@@ -72,7 +72,7 @@ pub fn run(args: &SdpArgs) -> anyhow::Result<ExitCode> {
         writeln!(out)?;
     } else {
         for r in &reports {
-            out.write_all(r.to_text(args.quiet).as_bytes())?;
+            write_escaped_lines(&mut out, &r.to_text(args.quiet))?;
         }
     }
     out.flush()?;
@@ -83,4 +83,34 @@ pub fn run(args: &SdpArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Writes a text report line by line, each line escaped ([`rtcscope_wire::text::Escaped`]).
+///
+/// The report quotes the SDP (origin, mids, fmtp, cname, candidates), which comes from the other
+/// party of a call; SDP is line-based, so no value can hold a line break, and escaping each
+/// line keeps the report's own layout while no control sequence or bidi override reaches the
+/// terminal.
+fn write_escaped_lines(out: &mut impl Write, text: &str) -> std::io::Result<()> {
+    for line in text.split_inclusive('\n') {
+        let (body, end) = match line.strip_suffix('\n') {
+            Some(b) => (b, "\n"),
+            None => (line, ""),
+        };
+        write!(out, "{}{end}", rtcscope_wire::text::Escaped(body))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn report_lines_are_escaped_and_kept() {
+        let mut out = Vec::new();
+        super::write_escaped_lines(&mut out, "### a\n  mid=\x1b[2J\u{202e}x\n\nlast").unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "### a\n  mid=\\x1b[2J\\u{202e}x\n\nlast"
+        );
+    }
 }

@@ -4,6 +4,7 @@ use anyhow::{bail, Context, Result};
 use rtcscope_nat::net;
 use rtcscope_nat::turn::{rest_credentials, Mode, Transport, TurnConfig, TurnReport};
 use rtcscope_nat::uri::{IceUri, Scheme};
+use rtcscope_wire::text::Escaped;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -195,14 +196,17 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     })
 }
 
+/// The text report of one URI. What the server sent (REALM, SOFTWARE, reason phrases, and the
+/// step details and TLS errors quoting them) is escaped, so a hostile server can neither reach
+/// the terminal with control sequences nor forge an `ok` line.
 fn render(r: &UriResult, user: Option<&str>, out: &mut String) {
     use std::fmt::Write;
+    let uri = Escaped(&r.uri);
     let Some(rep) = &r.report else {
         let _ = writeln!(
             out,
-            "{}\n  not checked: {}\n",
-            r.uri,
-            r.skipped.as_deref().unwrap_or("")
+            "{uri}\n  not checked: {}\n",
+            Escaped(r.skipped.as_deref().unwrap_or(""))
         );
         return;
     };
@@ -213,20 +217,19 @@ fn render(r: &UriResult, user: Option<&str>, out: &mut String) {
     };
     let _ = writeln!(
         out,
-        "{}  ({transport} {})  {} in {:.0} ms",
-        r.uri,
+        "{uri}  ({transport} {})  {} in {:.0} ms",
         rep.server,
         if rep.success { "OK" } else { "FAILED" },
         rep.duration_ms
     );
     if let (Some(u), true) = (user, r.uri.starts_with("turn")) {
-        let _ = writeln!(out, "  username            {u}");
+        let _ = writeln!(out, "  username            {}", Escaped(u));
     }
     if let Some(realm) = &rep.realm {
-        let _ = writeln!(out, "  realm               {realm}");
+        let _ = writeln!(out, "  realm               {}", Escaped(realm));
     }
     if let Some(s) = &rep.software {
-        let _ = writeln!(out, "  server software     {s}");
+        let _ = writeln!(out, "  server software     {}", Escaped(s));
     }
     if let Some(t) = &rep.tls {
         if let (Some(v), Some(c)) = (&t.version, &t.cipher_suite) {
@@ -234,7 +237,12 @@ fn render(r: &UriResult, user: Option<&str>, out: &mut String) {
                 .handshake_ms
                 .map(|m| format!(", handshake {m:.1} ms"))
                 .unwrap_or_default();
-            let _ = writeln!(out, "  tls                 {v}, {c}{took}");
+            let _ = writeln!(
+                out,
+                "  tls                 {}, {}{took}",
+                Escaped(v),
+                Escaped(c)
+            );
         }
     }
     for s in &rep.steps {
@@ -246,8 +254,8 @@ fn render(r: &UriResult, user: Option<&str>, out: &mut String) {
             out,
             "  {} {:<28} {rtt}  {}",
             if s.ok { "ok  " } else { "FAIL" },
-            s.name,
-            s.detail
+            Escaped(&s.name),
+            Escaped(&s.detail)
         );
     }
     if rep.srflx.is_some() || rep.relayed.is_some() {
@@ -275,7 +283,9 @@ fn render(r: &UriResult, user: Option<&str>, out: &mut String) {
         let _ = writeln!(
             out,
             "  error: {} failed with {code}{}: {}",
-            e.request, e.reason, e.explanation
+            Escaped(&e.request),
+            Escaped(&e.reason),
+            Escaped(&e.explanation)
         );
     }
     if !rep.echo_rtt_ms.is_empty() {

@@ -19,6 +19,7 @@ use rtcscope_capture::CaptureReader;
 use rtcscope_dissect::{
     dissect_frame_with, DissectOptions, Dissected, ExtensionMap, Protection, Protocol, SrtpProfile,
 };
+use rtcscope_wire::text::Escaped;
 use rtcscope_wire::tree::Node;
 use serde_json::{json, Value};
 use std::io::Write;
@@ -347,7 +348,7 @@ fn report_damage(
     path: &str,
 ) {
     for what in &skipped.first {
-        eprintln!("rtcscope: {path}: {what} (skipped)");
+        eprintln!("rtcscope: {path}: {} (skipped)", Escaped(what));
     }
     if skipped.unlisted() > 0 {
         eprintln!(
@@ -358,7 +359,7 @@ fn report_damage(
     if damaged.count > 0 {
         eprintln!("rtcscope: {} packet(s) with problems:", damaged.count);
         for (n, what) in &damaged.first {
-            eprintln!("  packet {n}: {what}");
+            eprintln!("  packet {n}: {}", Escaped(what));
         }
         if damaged.unlisted() > 0 {
             eprintln!("  … and {} more", damaged.unlisted());
@@ -382,9 +383,10 @@ fn summary_line(
     let protos: Vec<&str> = dissected.iter().map(|d| d.protocol.name()).collect();
     let info: Vec<&str> = dissected.iter().map(|d| d.info.as_str()).collect();
     let proto = protos.first().copied().unwrap_or("");
+    // The info column carries wire text (USERNAME, REALM, reason phrases): escaped.
     format!(
         "{number:>6} {rel:>11.6} {src:>21} → {dst:<21} {proto:<11} {len:>5} {}",
-        info.join(" ; ")
+        Escaped(&info.join(" ; "))
     )
 }
 
