@@ -68,23 +68,24 @@ pub struct Config {
     pub max_streams: usize,
     /// STUN transactions awaiting a response (least recently used forgotten).
     pub max_transactions: usize,
-    /// Bandwidth-series buckets held across all flows and streams; beyond it the series being
-    /// written halves its resolution.
+    /// Bandwidth-series buckets held across all flows and streams (half each); beyond it the
+    /// series being written halves its resolution, down to [`series::Series::MIN_KEEP`]
+    /// buckets, so the bound is this plus that many per flow and stream.
     pub max_series_buckets: usize,
 }
 
-/// Worst-case bytes per entry of each table, measured from the types' sizes plus their
-/// bounded contents (used by [`Config::worst_case_bytes`]).
+/// Worst-case bytes per entry of each table (used by [`Config::worst_case_bytes`]): the
+/// entry in its table's vector, which may hold up to twice its length, and its hash index
+/// entry; checked against the types' sizes by a test.
 mod entry_cost {
-    /// A flow without its series (key, counters, hash and recency links; TCP buffers are
-    /// bounded per flow by `TcpLimits` and counted apart).
-    pub const FLOW: usize = 320;
-    /// A stream without its series.
-    pub const STREAM: usize = 640;
+    /// A flow without its series (TCP buffers, bounded per TCP flow by `TcpLimits`, apart).
+    pub const FLOW: usize = 768;
+    /// A stream without its series (its few short strings included).
+    pub const STREAM: usize = 2048;
     /// A pending transaction.
-    pub const TRANSACTION: usize = 120;
-    /// One stored series bucket.
-    pub const BUCKET: usize = 32;
+    pub const TRANSACTION: usize = 384;
+    /// One stored series bucket (index and counters).
+    pub const BUCKET: usize = 64;
 }
 
 impl Default for Config {
@@ -93,7 +94,7 @@ impl Default for Config {
             max_flows: DEFAULT_MAX_FLOWS,
             max_streams: streams::MAX_STREAMS,
             max_transactions: 100_000,
-            max_series_buckets: 2_000_000,
+            max_series_buckets: 1_000_000,
         }
     }
 }
@@ -115,13 +116,15 @@ impl Config {
     }
 
     /// An upper bound of the memory the capped tables can hold (flows, streams, transactions,
-    /// series), excluding the fixed-size tables (ICE, TURN, DTLS, SCTP) whose caps are
+    /// series: about 256 MB with the defaults), excluding the fixed-size tables (ICE, TURN, DTLS, SCTP) whose caps are
     /// constants, and TCP/IP reassembly buffers, bounded by their own limits.
     pub fn worst_case_bytes(&self) -> usize {
         self.max_flows * entry_cost::FLOW
             + self.max_streams * entry_cost::STREAM
             + self.max_transactions * entry_cost::TRANSACTION
-            + self.max_series_buckets * entry_cost::BUCKET
+            + (self.max_series_buckets
+                + series::Series::MIN_KEEP * (self.max_flows + self.max_streams))
+                * entry_cost::BUCKET
     }
 }
 
@@ -373,7 +376,7 @@ impl Engine {
         if self.series_buckets > self.config.max_series_buckets / 2 {
             // Over the budget: the series being written gives back half its buckets.
             if let Some(f) = self.flows.peek_mut(&key) {
-                self.series_buckets -= f.series.shrink(16);
+                self.series_buckets -= f.series.shrink(series::Series::MIN_KEEP);
             }
         }
         match tcp {
@@ -1026,4 +1029,28 @@ fn channel_bound(
     turn.find(transport, src, dst)
         .or_else(|| turn.find(transport, dst, src))
         .is_some_and(|a| a.peer_of(ch).is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::mem::size_of;
+
+    /// The stated per-entry costs cover the types: a node (key, value, two links) in a vector
+    /// that may be up to twice its length, plus the index entry (key, position, control byte)
+    /// in a hash table at its 7/8 maximum load, rounded up.
+    #[test]
+    fn entry_costs_cover_the_types() {
+        let lru = |k: usize, v: usize| 2 * (k + v + 8) + (k + 4 + 1) * 8 / 7 + 8;
+        let flow = lru(size_of::<FlowKey>(), size_of::<Flow>());
+        let stream = lru(
+            size_of::<streams::StreamKey>(),
+            size_of::<streams::Stream>(),
+        );
+        let tx = lru(16, size_of::<Tx>());
+        assert!(flow <= entry_cost::FLOW, "flow {flow}");
+        assert!(stream <= entry_cost::STREAM, "stream {stream}");
+        assert!(tx <= entry_cost::TRANSACTION, "transaction {tx}");
+        assert!(2 * size_of::<(u32, series::Bucket)>() <= entry_cost::BUCKET);
+    }
 }

@@ -47,18 +47,35 @@ pub struct Report {
     pub over_limits: OverLimits,
 }
 
-/// Items not tracked because a table reached its cap; their packets still count in the
-/// capture-wide counters.
+/// Items not tracked, or evicted, because a table reached its cap (see
+/// [`crate::Config`]); their packets still count in the capture-wide counters.
 #[derive(Clone, Copy, Debug, Default, Serialize)]
 pub struct OverLimits {
+    /// Flows evicted (least recently used first) under the flow cap.
+    pub flows: u64,
+    /// STUN transactions forgotten unanswered under the transaction cap.
+    pub transactions: u64,
     /// ICE checks of sessions beyond the session cap.
     pub ice_sessions: u64,
     /// ICE checks of pairs beyond the per-session pair cap.
     pub ice_pairs: u64,
     /// TURN requests of allocations beyond the allocation cap.
     pub turn_allocations: u64,
-    /// RTP packets of SSRCs beyond the stream cap.
+    /// RTP streams evicted (least recently used first) under the stream cap.
     pub rtp_streams: u64,
+}
+
+impl OverLimits {
+    /// True when any cap dropped or evicted something.
+    pub fn any(&self) -> bool {
+        self.flows
+            + self.transactions
+            + self.ice_sessions
+            + self.ice_pairs
+            + self.turn_allocations
+            + self.rtp_streams
+            > 0
+    }
 }
 
 /// An ICE session in the report.
@@ -341,6 +358,8 @@ impl Report {
             flows,
             damage: engine.damage().to_vec(),
             over_limits: OverLimits {
+                flows: engine.counters().flows_evicted,
+                transactions: engine.counters().transactions_evicted,
                 ice_sessions: engine.ice().sessions_dropped,
                 ice_pairs: engine.ice().pairs_dropped,
                 turn_allocations: engine.turn().dropped,

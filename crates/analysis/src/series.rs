@@ -65,6 +65,9 @@ impl Serialize for Series {
 impl Series {
     /// Bucket count at which the series coarsens (halving its resolution).
     pub const MAX_BUCKETS: usize = 512;
+    /// Buckets a series keeps whatever a shared budget says ([`Series::shrink`]'s floor as the
+    /// engine uses it).
+    pub const MIN_KEEP: usize = 8;
     /// The initial bucket width: 100 ms.
     pub const INITIAL_BUCKET_NS: i64 = 100_000_000;
 

@@ -563,7 +563,7 @@ impl Streams {
         s.last_ns = s.last_ns.max(now);
         *buckets = buckets.saturating_add_signed(s.series.add(now, buf.len() as u64, true));
         if *buckets > self.max_series_buckets {
-            *buckets -= s.series.shrink(16);
+            *buckets -= s.series.shrink(Series::MIN_KEEP);
         }
         if p.marker() {
             s.markers += 1;
