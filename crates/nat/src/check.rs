@@ -25,8 +25,11 @@
 //! never "symmetric". Retransmissions follow the measured round-trip time; the whole check has a
 //! deadline.
 
-use crate::msg::{self, IdGen, Response};
-use crate::report::{self, Filtering, Lifetime, Mapping, PortAllocation, Report, ServerReport};
+use crate::msg::{self, Datagram, IdGen, Response};
+use crate::report::{
+    self, Classic, Filtering, Lifetime, Mapping, PortAllocation, Reason, Report, ServerReport,
+    ServerStatus,
+};
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -75,11 +78,47 @@ impl CheckConfig {
     }
 }
 
+/// An ICMP error that came back for a datagram sent on a connected socket (the edge sees it as
+/// `ECONNREFUSED`, `EHOSTUNREACH` or `ENETUNREACH` on the socket).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unreachable {
+    /// ICMP port unreachable: the host is up but nothing listens on that UDP port (or a
+    /// firewall rejects the datagram with this ICMP type).
+    Port,
+    /// ICMP host unreachable (or administratively prohibited).
+    Host,
+    /// ICMP network unreachable.
+    Network,
+}
+
+impl Unreachable {
+    /// The ICMP error for an I/O error kind, if it is one.
+    pub fn from_io(kind: std::io::ErrorKind) -> Option<Self> {
+        match kind {
+            std::io::ErrorKind::ConnectionRefused => Some(Unreachable::Port),
+            std::io::ErrorKind::HostUnreachable => Some(Unreachable::Host),
+            std::io::ErrorKind::NetworkUnreachable => Some(Unreachable::Network),
+            _ => None,
+        }
+    }
+}
+
 /// What the check asks the edge to do.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Output {
     /// Open a new UDP socket of the servers' family and report it with [`NatCheck::opened`].
     Open(SocketId),
+    /// Open a new UDP socket connected to `peer` (it sends there and hears only from there)
+    /// and report it with [`NatCheck::opened`]; an ICMP error for it goes to
+    /// [`NatCheck::unreachable`]. The check uses one per server beside its first Binding
+    /// request, so that a closed port is told from silence (an unconnected socket does not
+    /// hear ICMP errors).
+    OpenConnected {
+        /// The socket's number.
+        socket: SocketId,
+        /// The address it is connected to.
+        peer: SocketAddr,
+    },
     /// Send a datagram from a socket.
     Transmit {
         /// The socket to send from.
@@ -102,16 +141,33 @@ enum FilterTest {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kind {
-    Bind { server: usize, round: u8 },
+    Bind {
+        server: usize,
+        round: u8,
+    },
+    /// The first Binding again, from a socket connected to the server: only there does an
+    /// ICMP port unreachable show.
+    Reach {
+        server: usize,
+    },
     MapAp,
     MapAa,
     MapPa,
     CapBoth,
     CapPort,
-    Filter { round: u8, test: FilterTest },
-    HairpinBase { round: u8 },
-    HairpinToM { round: u8 },
-    HairpinToH { round: u8 },
+    Filter {
+        round: u8,
+        test: FilterTest,
+    },
+    HairpinBase {
+        round: u8,
+    },
+    HairpinToM {
+        round: u8,
+    },
+    HairpinToH {
+        round: u8,
+    },
     PortProbe(usize),
     LifeBase(usize),
     LifeProbe(usize),
@@ -131,6 +187,8 @@ enum Outcome {
     WrongReceiver,
     /// A hairpin probe arrived on its target socket.
     Arrived,
+    /// An ICMP error came back (on the server's connected socket).
+    Unreachable(Unreachable),
     Timeout,
 }
 
@@ -155,6 +213,19 @@ struct Txn {
     outcome: Option<Outcome>,
 }
 
+/// What came from one server that was not an answer to the check.
+#[derive(Clone, Copy, Debug, Default)]
+struct Junk {
+    /// Datagrams that are not STUN.
+    not_stun: u32,
+    /// STUN headers on messages that do not parse.
+    malformed: u32,
+    /// STUN responses with a transaction ID of no request.
+    wrong_id: u32,
+    /// An ICMP error on the server's connected socket.
+    icmp: Option<Unreachable>,
+}
+
 #[derive(Clone, Debug, Default)]
 struct Sock {
     local: Option<SocketAddr>,
@@ -163,11 +234,16 @@ struct Sock {
 }
 
 /// The shortest retransmission interval paced by a TCP round-trip time (`NatCheck::path_rtt`).
-/// Seven transmissions on the first socket and the re-check on a fresh one then make "UDP
-/// blocked" take 20 intervals (0.26 s), and a UDP round trip of up to 15 intervals (0.19 s) is
-/// still waited for even when TCP answered at once (say, a firewall near the client that resets
-/// TCP itself).
+/// The interval doubles from there (13, 26, 52, 104, 200 … ms), so the seven transmissions of
+/// a first Binding spread over about a second; "UDP blocked" still waits for
+/// [`SILENCE_FLOOR`], so a server slower than the TCP handshake (or a firewall near the client
+/// that resets TCP itself) is not taken for silence.
 const PATH_RTO_MIN: Duration = Duration::from_millis(13);
+
+/// Before any STUN answer, silence is "UDP blocked" only once this long (or the check's
+/// deadline, if shorter) has passed since the first transmission, however fast the pacing: a
+/// server slower than the TCP handshake's round trip is not silence.
+pub const SILENCE_FLOOR: Duration = Duration::from_secs(2);
 
 /// How many transmissions a request gets: its own number, but before any round-trip time is
 /// known no more than the configured attempts (silence must be told in bounded time).
@@ -180,13 +256,15 @@ fn attempt_limit(attempts: u32, configured: u32, rtt_known: bool) -> u32 {
 }
 
 /// How long a request waits for an answer after its `sent`-th transmission (`sent` ≥ 1) at
-/// retransmission interval `rto`: until a round-trip time is known it backs off, after that
-/// the interval is steady; the last transmission (`limit`) waits twice as long.
-fn wait_after(rto: Duration, rtt_known: bool, sent: u32, limit: u32) -> Duration {
+/// retransmission interval `rto`: until a round-trip time is known it doubles each time, up
+/// to `cap` (twice the initial interval: 100, 200, 200 … ms unpaced; 13, 26, 52, 104, 200 …
+/// ms paced by a fast TCP handshake), after that the interval is steady; the last
+/// transmission (`limit`) waits twice as long.
+fn wait_after(rto: Duration, rtt_known: bool, sent: u32, limit: u32, cap: Duration) -> Duration {
     let interval = if rtt_known {
         rto
     } else {
-        rto * (1 << (sent - 1).min(1))
+        (rto * (1 << (sent - 1).min(16))).min(cap.max(rto))
     };
     if sent >= limit {
         interval * 2
@@ -213,6 +291,10 @@ pub struct NatCheck {
     rttvar: Duration,
     /// A round-trip time to the first server's host measured outside STUN (a TCP handshake).
     path_rtt: Option<Duration>,
+    /// The first transmission of the check.
+    first_tx: Option<Instant>,
+    /// Per server: what came from it that was not an answer, and an ICMP error.
+    junk: Vec<Junk>,
     sent: u32,
     received: u32,
     notes: Vec<String>,
@@ -259,6 +341,8 @@ impl NatCheck {
             srtt: None,
             rttvar: Duration::ZERO,
             path_rtt: None,
+            first_tx: None,
+            junk: Vec::new(),
             sent: 0,
             received: 0,
             notes: Vec::new(),
@@ -289,6 +373,7 @@ impl NatCheck {
             lifetime: None,
             finished: None,
         };
+        c.junk = vec![Junk::default(); c.cfg.servers.len()];
         if c.cfg.servers.is_empty() {
             c.notes.push("no server to ask".into());
             c.finished = Some(now);
@@ -303,6 +388,59 @@ impl NatCheck {
         self.socks.push(Sock::default());
         self.out.push_back(Output::Open(id));
         id
+    }
+
+    fn open_connected(&mut self, peer: SocketAddr) -> SocketId {
+        let id = self.socks.len();
+        self.socks.push(Sock::default());
+        self.out
+            .push_back(Output::OpenConnected { socket: id, peer });
+        id
+    }
+
+    fn close(&mut self, id: SocketId) {
+        if let Some(s) = self.socks.get_mut(id) {
+            if !s.closed {
+                s.closed = true;
+                self.out.push_back(Output::Close(id));
+            }
+        }
+    }
+
+    /// An ICMP error came back on socket `id` (one opened with [`Output::OpenConnected`]).
+    pub fn unreachable(&mut self, now: Instant, id: SocketId, kind: Unreachable) {
+        if self.finished.is_some() {
+            return;
+        }
+        let Some(server) = self.txns.iter().find_map(|t| match t.kind {
+            Kind::Reach { server } if t.socket == id => Some(server),
+            _ => None,
+        }) else {
+            return;
+        };
+        self.junk[server].icmp = Some(kind);
+        // Neither the probe nor the server's Binding on the mapping socket will be answered.
+        for t in self.txns.iter_mut().filter(|t| {
+            t.outcome.is_none()
+                && matches!(t.kind, Kind::Reach { server: s } | Kind::Bind { server: s, .. } if s == server)
+        }) {
+            t.outcome = Some(Outcome::Unreachable(kind));
+        }
+        self.close(id);
+        self.advance(now);
+    }
+
+    /// The server whose address `src` is: its own address, else its IP address (an answer
+    /// from its other port), else the primary's other address.
+    fn server_of(&self, src: SocketAddr) -> Option<usize> {
+        let s = &self.cfg.servers;
+        s.iter()
+            .position(|a| *a == src)
+            .or_else(|| s.iter().position(|a| a.ip() == src.ip()))
+            .or_else(|| {
+                self.primary
+                    .filter(|_| self.other.is_some_and(|o| o.ip() == src.ip()))
+            })
     }
 
     /// The edge opened socket `id` at `local` (or failed to: `None`).
@@ -325,9 +463,10 @@ impl NatCheck {
     /// handshake to the server's address and port (a connection or its refusal both count;
     /// no answer gives nothing). Until a STUN answer gives the real round-trip time,
     /// retransmissions are paced at three times it (at least 13 ms, at most the initial
-    /// interval): where the path is known to be fast, silence on UDP is told in under 0.3 s
-    /// instead of 2 s, with the same number of transmissions and the same re-check on a fresh
-    /// socket. Ignored once STUN answered.
+    /// interval), doubling: where the path is fast, a lost request is sent again sooner. Only
+    /// the pace changes: the number of transmissions, the re-check on a fresh socket and the
+    /// wait before "UDP blocked" ([`SILENCE_FLOOR`] after the first transmission, or the
+    /// deadline if shorter) stay. Ignored once STUN answered.
     pub fn path_rtt(&mut self, now: Instant, rtt: Duration) {
         if self.srtt.is_some() || self.path_rtt.is_some() || self.finished.is_some() {
             return;
@@ -340,10 +479,13 @@ impl NatCheck {
         ));
         // Requests already waiting on the initial interval move up to the new pace.
         let rto = self.rto();
+        let cap = self.cfg.initial_rto * 2;
         for t in self.txns.iter_mut().filter(|t| t.outcome.is_none()) {
             if let Some(last) = t.last_sent {
                 let limit = attempt_limit(t.attempts, self.cfg.attempts, false);
-                t.next = t.next.min(last + wait_after(rto, false, t.sent, limit));
+                t.next = t
+                    .next
+                    .min(last + wait_after(rto, false, t.sent, limit, cap));
             }
         }
         self.advance(now);
@@ -410,7 +552,7 @@ impl NatCheck {
         expect_from: SocketAddr,
     ) {
         let id = self.ids.transaction_id();
-        let payload = if matches!(kind, Kind::Bind { .. }) {
+        let payload = if matches!(kind, Kind::Bind { .. } | Kind::Reach { .. }) {
             // Padded: a server that answers small requests with the reflexive address only
             // has room for OTHER-ADDRESS and MAPPED-ADDRESS here.
             msg::padded_binding_request(id, msg::PADDED_BINDING_BYTES)
@@ -454,19 +596,31 @@ impl NatCheck {
         if self.finished.is_some() {
             return;
         }
-        if let Some(resp) = msg::parse_response(data) {
-            self.on_response(now, socket, src, resp);
-        } else if let Some(id) = msg::request_id(data) {
-            // A hairpin probe reaching its target socket.
-            if let Some(t) = self.txns.iter_mut().find(|t| {
-                t.outcome.is_none()
-                    && t.receiver == socket
-                    && t.socket != socket
-                    && t.expect_from.is_none()
-                    && t.id[..] == id[..]
-            }) {
-                t.outcome = Some(Outcome::Arrived);
-                self.received += 1;
+        match msg::classify(data) {
+            Datagram::Response(resp) => self.on_response(now, socket, src, *resp),
+            Datagram::Request(id) => {
+                // A hairpin probe reaching its target socket.
+                if let Some(t) = self.txns.iter_mut().find(|t| {
+                    t.outcome.is_none()
+                        && t.receiver == socket
+                        && t.socket != socket
+                        && t.expect_from.is_none()
+                        && t.id[..] == id[..]
+                }) {
+                    t.outcome = Some(Outcome::Arrived);
+                    self.received += 1;
+                }
+            }
+            Datagram::Indication => {}
+            Datagram::Malformed => {
+                if let Some(i) = self.server_of(src) {
+                    self.junk[i].malformed += 1;
+                }
+            }
+            Datagram::NotStun => {
+                if let Some(i) = self.server_of(src) {
+                    self.junk[i].not_stun += 1;
+                }
             }
         }
         self.advance(now);
@@ -478,7 +632,11 @@ impl NatCheck {
             .iter()
             .position(|t| t.id[..] == resp.transaction_id[..] && t.expect_from.is_some())
         else {
-            return; // Not ours: dropped.
+            // Not ours: a server that answers with transaction IDs of no request is broken.
+            if let Some(i) = self.server_of(src) {
+                self.junk[i].wrong_id += 1;
+            }
+            return;
         };
         if self.txns[i].outcome.is_some() {
             return; // A duplicate answer to a retransmission.
@@ -495,6 +653,7 @@ impl NatCheck {
             let plain = matches!(
                 t.kind,
                 Kind::Bind { .. }
+                    | Kind::Reach { .. }
                     | Kind::MapAp
                     | Kind::MapAa
                     | Kind::MapPa
@@ -521,9 +680,15 @@ impl NatCheck {
             // A plain request answered from elsewhere: ignored, keep waiting for the real one.
             return;
         }
-        let rtt = (t.sent == 1).then(|| now.saturating_duration_since(t.first_sent.unwrap_or(now)));
-        if let Some(r) = rtt {
-            self.sample_rtt(r);
+        let since_first = now.saturating_duration_since(t.first_sent.unwrap_or(now));
+        let rtt = (t.sent == 1).then_some(since_first);
+        match rtt {
+            Some(r) => self.sample_rtt(r),
+            // An answer to a retransmission is ambiguous (Karn), but before any round-trip time
+            // is known the time since the first transmission is a safe upper bound: a slow
+            // server then paces the rest of the check instead of the TCP handshake.
+            None if self.srtt.is_none() => self.sample_rtt(since_first),
+            None => {}
         }
         if resp.alg_rewrite() {
             let note = format!(
@@ -564,9 +729,30 @@ impl NatCheck {
         let mut next = self.start + self.total_deadline();
         for t in self.txns.iter().filter(|t| t.outcome.is_none()) {
             let at = t.not_before.map_or(t.next, |nb| nb.max(t.next));
+            let at = match self.silence_until(t) {
+                Some(floor) if self.expired(t) => at.max(floor),
+                _ => at,
+            };
             next = next.min(at);
         }
         Some(next)
+    }
+
+    /// Whether `t` has had every transmission it may have before a round-trip time is known.
+    fn expired(&self, t: &Txn) -> bool {
+        let limit = attempt_limit(t.attempts, self.cfg.attempts, self.srtt.is_some());
+        t.sent >= limit
+    }
+
+    /// Until when the silence of `t` must not be taken for an answer: for a server's first
+    /// Binding while no server has answered, [`SILENCE_FLOOR`] (or the deadline) after the
+    /// first transmission.
+    fn silence_until(&self, t: &Txn) -> Option<Instant> {
+        if self.srtt.is_some() || !matches!(t.kind, Kind::Bind { .. }) {
+            return None;
+        }
+        let first = self.first_tx?;
+        Some(first + SILENCE_FLOOR.min(self.cfg.deadline))
     }
 
     fn total_deadline(&self) -> Duration {
@@ -600,6 +786,7 @@ impl NatCheck {
 
     fn flush(&mut self, now: Instant) {
         let rto = self.rto();
+        let cap = self.cfg.initial_rto * 2;
         let mut sent = 0;
         for t in self.txns.iter_mut().filter(|t| t.outcome.is_none()) {
             let sock = &self.socks[t.socket];
@@ -618,10 +805,11 @@ impl NatCheck {
             if t.sent == 0 {
                 t.first_sent = Some(now);
             }
+            self.first_tx.get_or_insert(now);
             t.last_sent = Some(now);
             t.sent += 1;
             sent += 1;
-            t.next = now + wait_after(rto, rtt_known, t.sent, limit);
+            t.next = now + wait_after(rto, rtt_known, t.sent, limit, cap);
             self.out.push_back(Output::Transmit {
                 socket: t.socket,
                 dst: t.dst,
@@ -635,19 +823,19 @@ impl NatCheck {
         if self.finished.is_some() {
             return;
         }
-        // Requests whose last transmission went unanswered long enough are negative results.
-        let nothing_heard = self.srtt.is_none();
-        let base = self.cfg.attempts;
-        for t in self.txns.iter_mut().filter(|t| t.outcome.is_none()) {
-            // Before anything answered at all, the normal budget: "UDP blocked" stays quick.
-            let limit = if nothing_heard {
-                t.attempts.min(base)
-            } else {
-                t.attempts
-            };
-            if t.sent >= limit && now >= t.next {
-                t.outcome = Some(Outcome::Timeout);
-            }
+        // Requests whose last transmission went unanswered long enough are negative results;
+        // before any answer, a server's first Binding waits for the silence floor too.
+        let expired: Vec<usize> = (0..self.txns.len())
+            .filter(|&i| {
+                let t = &self.txns[i];
+                t.outcome.is_none()
+                    && self.expired(t)
+                    && now >= t.next
+                    && self.silence_until(t).is_none_or(|f| now >= f)
+            })
+            .collect();
+        for i in expired {
+            self.txns[i].outcome = Some(Outcome::Timeout);
         }
         // Loop until no step makes progress (a step may complete what the next one needs).
         for _ in 0..8 {
@@ -710,9 +898,12 @@ impl NatCheck {
                     (false, false),
                     s,
                 );
+                let r = self.open_connected(s);
+                self.request(now, Kind::Reach { server: i }, r, s, (false, false), s);
             }
             return;
         }
+        self.cancel_reach();
         let m = self.m.unwrap_or(0);
         if !self.primary_decided {
             self.decide_primary(now);
@@ -735,6 +926,36 @@ impl NatCheck {
         }
         if self.lifetime.is_none() {
             self.step_lifetime(now);
+        }
+    }
+
+    /// Stops the connected probes whose servers answered (or all, once the primary is
+    /// decided): they only tell a closed port from silence.
+    fn cancel_reach(&mut self) {
+        let answered: Vec<bool> = (0..self.cfg.servers.len())
+            .map(|i| {
+                self.primary_decided
+                    || (0..=self.bind_round).any(|round| {
+                        matches!(
+                            self.outcome(Kind::Bind { server: i, round }),
+                            Some(Outcome::Response { .. })
+                        )
+                    })
+            })
+            .collect();
+        let mut close = Vec::new();
+        for t in self.txns.iter_mut() {
+            if let Kind::Reach { server } = t.kind {
+                if answered[server] && t.outcome.is_none() {
+                    t.outcome = Some(Outcome::Timeout);
+                }
+                if t.outcome.is_some() {
+                    close.push(t.socket);
+                }
+            }
+        }
+        for id in close {
+            self.close(id);
         }
     }
 
@@ -774,7 +995,14 @@ impl NatCheck {
         if chosen.is_none() && (0..n).any(|i| !self.done(self.bind_kind(i))) && !silent {
             return;
         }
-        if !any && self.bind_round == 0 {
+        // Every server refused with ICMP: that is an answer, there is nothing to re-check.
+        let all_refused = (0..n).all(|i| {
+            matches!(
+                self.outcome(self.bind_kind(i)),
+                Some(Outcome::Unreachable(_))
+            )
+        });
+        if !any && self.bind_round == 0 && !all_refused {
             // No answer at all: re-check once on a fresh socket before saying "UDP blocked".
             self.notes
                 .push("no server answered the first socket; re-checked on a fresh socket".into());
@@ -783,6 +1011,10 @@ impl NatCheck {
             self.m = Some(m);
             for (i, s) in self.cfg.servers.clone().into_iter().enumerate() {
                 self.request(now, self.bind_kind(i), m, s, (false, false), s);
+                // A server known to refuse is not asked to answer again.
+                if let (Some(k), Some(t)) = (self.junk[i].icmp, self.txns.last_mut()) {
+                    t.outcome = Some(Outcome::Unreachable(k));
+                }
             }
             return;
         }
@@ -816,14 +1048,117 @@ impl NatCheck {
 
     /// Whether server `i` can run the RFC 5780 tests, in words.
     fn capability_text(&self, i: usize) -> String {
-        match self.response(self.bind_kind(i)) {
-            Some(r) => match capability(self.cfg.servers[i], r) {
+        match (
+            self.response(self.bind_kind(i)),
+            self.outcome(self.bind_kind(i)),
+        ) {
+            (Some(r), _) => match capability(self.cfg.servers[i], r) {
                 Ok(()) => "supported: OTHER-ADDRESS on another IP address and port".into(),
                 Err(e) => e.to_string(),
             },
-            None if self.done(self.bind_kind(i)) => "no answer".into(),
-            None => "not answered yet".into(),
+            (None, Some(Outcome::Response { resp, .. })) => format!(
+                "not tested: it answered Binding with error {}",
+                resp.error_code().unwrap_or(0)
+            ),
+            (None, Some(_)) => format!("not tested: {}", self.server_status(i).describe()),
+            (None, None) => "not answered yet".into(),
         }
+    }
+
+    /// What became of server `i`'s Binding requests.
+    fn server_status(&self, i: usize) -> ServerStatus {
+        let answered = (0..=self.bind_round).any(|round| {
+            matches!(
+                self.outcome(Kind::Bind { server: i, round }),
+                Some(Outcome::Response { .. })
+            )
+        });
+        let j = &self.junk[i];
+        if answered {
+            ServerStatus::Answered
+        } else if let Some(k) = j.icmp {
+            match k {
+                Unreachable::Port => ServerStatus::PortUnreachable,
+                Unreachable::Host | Unreachable::Network => ServerStatus::HostUnreachable,
+            }
+        } else if j.wrong_id + j.malformed > 0 {
+            ServerStatus::BrokenStun
+        } else if j.not_stun > 0 {
+            ServerStatus::NotStun
+        } else {
+            ServerStatus::NoAnswer
+        }
+    }
+
+    /// Why the check could or could not judge the NAT, with the explanation.
+    fn reason(&self) -> (Reason, String) {
+        let n = self.cfg.servers.len();
+        if n == 0 {
+            return (Reason::NoServer, "no server to ask".into());
+        }
+        let statuses: Vec<ServerStatus> = (0..n).map(|i| self.server_status(i)).collect();
+        if statuses.contains(&ServerStatus::Answered) {
+            return (
+                Reason::Measured,
+                "the verdict rests on STUN answers to the check's requests".into(),
+            );
+        }
+        let reason = [
+            (ServerStatus::BrokenStun, Reason::BrokenServer),
+            (ServerStatus::NotStun, Reason::NotStun),
+            (ServerStatus::PortUnreachable, Reason::PortUnreachable),
+            (ServerStatus::HostUnreachable, Reason::HostUnreachable),
+        ]
+        .into_iter()
+        .find(|(st, _)| statuses.contains(st))
+        .map_or(Reason::NoAnswer, |(_, r)| r);
+        let per_server: Vec<String> = (0..n)
+            .map(|i| {
+                let j = &self.junk[i];
+                let counts = match statuses[i] {
+                    ServerStatus::NotStun => format!(" ({} datagrams)", j.not_stun),
+                    ServerStatus::BrokenStun => format!(
+                        " ({} with a transaction ID of no request, {} malformed)",
+                        j.wrong_id, j.malformed
+                    ),
+                    _ => String::new(),
+                };
+                format!(
+                    "{}: {}{counts}",
+                    self.cfg.servers[i],
+                    statuses[i].describe()
+                )
+            })
+            .collect();
+        let wait = self
+            .first_tx
+            .map(|f| {
+                self.finished
+                    .unwrap_or(f)
+                    .saturating_duration_since(f)
+                    .as_secs_f64()
+            })
+            .unwrap_or(0.0);
+        let why = match reason {
+            Reason::NoAnswer => format!(
+                "no server answered in {wait:.1} s ({} transmissions each, and a re-check on a \
+                 fresh socket): UDP is blocked on the way, or every server is down and drops \
+                 requests silently",
+                self.cfg.attempts
+            ),
+            Reason::PortUnreachable | Reason::HostUnreachable => {
+                "no server could be reached, and the network said so (ICMP): this says nothing \
+                 about your NAT; ask a server that is up"
+                    .to_string()
+            }
+            Reason::NotStun | Reason::BrokenServer => {
+                "UDP gets through (the servers sent datagrams back), but no usable STUN answer \
+                 came: this says nothing about your NAT; ask a working STUN server"
+                    .to_string()
+            }
+            Reason::Measured | Reason::NoServer => String::new(),
+        };
+        (reason, format!("{why}; {}", per_server.join("; ")))
     }
 
     /// The server the hairpin and port tests use: the primary, else the first that answered.
@@ -1423,6 +1758,7 @@ impl NatCheck {
                     }
                     Some(Outcome::WrongReceiver) => "answered on the wrong socket".into(),
                     Some(Outcome::Arrived) => "arrived".into(),
+                    Some(Outcome::Unreachable(k)) => format!("ICMP {k:?} unreachable"),
                     Some(Outcome::Timeout) => "no answer".into(),
                 };
                 format!(
@@ -1456,9 +1792,14 @@ impl NatCheck {
                         },
                     )
                     .unwrap_or((None, None));
+                let j = &self.junk[i];
                 ServerReport {
                     address: *s,
                     answered: resp.is_some(),
+                    status: self.server_status(i),
+                    not_stun: j.not_stun,
+                    malformed: j.malformed,
+                    wrong_transaction_id: j.wrong_id,
                     rtt_ms: rtt.map(|d| d.as_secs_f64() * 1000.0),
                     mapped: resp.and_then(Response::reflexive),
                     other_address: resp.and_then(Response::other),
@@ -1477,8 +1818,23 @@ impl NatCheck {
             .filtering
             .clone()
             .unwrap_or((Filtering::Unknown, "not finished".into()));
-        let classic = report::classic(self.mapping, filtering, any);
+        let (reason, reason_explained) = self.reason();
+        let classic = match reason {
+            // Only silence means UDP is blocked; a closed port or a broken server says nothing
+            // about the NAT.
+            Reason::Measured | Reason::NoAnswer => report::classic(self.mapping, filtering, any),
+            _ => Classic::Unknown,
+        };
         let webrtc = report::verdict(classic);
+        let webrtc_explained = match reason {
+            Reason::Measured | Reason::NoAnswer => webrtc.explain(classic).to_string(),
+            _ => format!("unknown: {reason_explained}"),
+        };
+        let mapping_basis = if any {
+            self.mapping_basis.clone()
+        } else {
+            format!("no server answered: {}", reason.describe())
+        };
         let port_preservation = match (mapped, local) {
             (Some(x), Some(l)) if self.mapping != Mapping::NoNat => Some(x.port() == l.port()),
             _ => None,
@@ -1491,7 +1847,7 @@ impl NatCheck {
             servers,
             primary: self.primary.map(|p| self.cfg.servers[p]),
             mapping: if any { self.mapping } else { Mapping::Unknown },
-            mapping_basis: self.mapping_basis.clone(),
+            mapping_basis,
             filtering,
             filtering_basis,
             hairpinning: self.hairpin.flatten(),
@@ -1500,7 +1856,9 @@ impl NatCheck {
             port_probes: self.probe_ports.iter().map(|p| p.1).collect(),
             classic,
             webrtc,
-            webrtc_explained: webrtc.explain(classic).to_string(),
+            webrtc_explained,
+            reason,
+            reason_explained,
             lifetime: self.lifetime.clone().flatten(),
             notes: self.notes.clone(),
             sent: self.sent,

@@ -157,6 +157,16 @@ impl Verdict {
             (Verdict::DirectLikely, Classic::PortRestrictedCone) => {
                 "direct peer-to-peer likely; with a peer behind a symmetric NAT it needs TURN"
             }
+            (Verdict::DirectLikely, Classic::ConeFilteringUnknown) => {
+                "direct peer-to-peer likely; with a peer behind a symmetric NAT it needs TURN \
+                 (the filtering could not be tested, so it is taken to be the strictest, as in \
+                 a port-restricted cone)"
+            }
+            (Verdict::SomePeers, Classic::NoNatFilteringUnknown) => {
+                "direct peer-to-peer possible only with some peers (the filtering could not be \
+                 tested, so it is taken to be the strictest, as behind a symmetric UDP \
+                 firewall); otherwise TURN is needed"
+            }
             (Verdict::DirectLikely, _) => "direct peer-to-peer likely with almost any peer",
             (Verdict::SomePeers, _) => {
                 "direct peer-to-peer possible only with some peers (those whose NAT filters by address only or not at all); otherwise TURN is needed"
@@ -189,16 +199,20 @@ pub fn classic(mapping: Mapping, filtering: Filtering, any_reply: bool) -> Class
     }
 }
 
-/// The WebRTC verdict for a classic type.
+/// The WebRTC verdict for a classic type. Filtering that could not be tested is judged as the
+/// strictest there is, so an unknown filtering never gets a better verdict than a known one:
+/// a cone NAT with unknown filtering as a port-restricted cone, no NAT with unknown filtering
+/// as a symmetric UDP firewall.
 pub fn verdict(classic: Classic) -> Verdict {
     match classic {
         Classic::OpenInternet
         | Classic::FullCone
         | Classic::RestrictedCone
         | Classic::PortRestrictedCone
-        | Classic::ConeFilteringUnknown
-        | Classic::NoNatFilteringUnknown => Verdict::DirectLikely,
-        Classic::Symmetric | Classic::SymmetricUdpFirewall => Verdict::SomePeers,
+        | Classic::ConeFilteringUnknown => Verdict::DirectLikely,
+        Classic::Symmetric | Classic::SymmetricUdpFirewall | Classic::NoNatFilteringUnknown => {
+            Verdict::SomePeers
+        }
         Classic::UdpBlocked => Verdict::TurnNeeded,
         Classic::Unknown => Verdict::Unknown,
     }
@@ -305,6 +319,90 @@ pub fn port_allocation(probes: &[(u16, u16)]) -> PortAllocation {
     }
 }
 
+/// Why the check could, or could not, judge the NAT: what came back from the servers. Only
+/// silence from every server is "UDP blocked"; a closed port, an ICMP error or a server that
+/// answers something else says nothing about the NAT.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Reason {
+    /// At least one server gave a STUN answer: the verdict rests on measurements.
+    Measured,
+    /// Nothing at all came back from any server, through every retransmission, a re-check on
+    /// a fresh socket, and at least 2 s (or `--timeout`): UDP is blocked (classic
+    /// `udp-blocked`), or every server is down and drops requests silently.
+    NoAnswer,
+    /// ICMP port unreachable came back: nothing listens on the server's UDP port (server down,
+    /// wrong port), or a firewall rejects the datagrams.
+    PortUnreachable,
+    /// ICMP host or network unreachable (or administratively prohibited) came back.
+    HostUnreachable,
+    /// Datagrams came back from the server, but not STUN: not a STUN server (wrong port?).
+    NotStun,
+    /// STUN came back, but malformed or with transaction IDs of no request: a broken server
+    /// (or something on the path that rewrites STUN).
+    BrokenServer,
+    /// No server was given.
+    NoServer,
+}
+
+impl Reason {
+    /// A short human description.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Reason::Measured => "measured",
+            Reason::NoAnswer => "no answer at all (UDP blocked, or every server down and silent)",
+            Reason::PortUnreachable => "the server's port is closed (ICMP port unreachable)",
+            Reason::HostUnreachable => {
+                "the server is unreachable (ICMP host or network unreachable)"
+            }
+            Reason::NotStun => "the server answers with something that is not STUN",
+            Reason::BrokenServer => {
+                "the server answers with broken STUN (wrong transaction IDs or malformed)"
+            }
+            Reason::NoServer => "no server to ask",
+        }
+    }
+}
+
+/// What became of one server's Binding requests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ServerStatus {
+    /// It answered (a success or an error response) with a transaction ID of the check.
+    Answered,
+    /// Nothing came back.
+    NoAnswer,
+    /// ICMP port unreachable.
+    PortUnreachable,
+    /// ICMP host or network unreachable.
+    HostUnreachable,
+    /// Datagrams that are not STUN came back, and no answer.
+    NotStun,
+    /// STUN came back, malformed or with transaction IDs of no request, and no answer.
+    BrokenStun,
+}
+
+impl ServerStatus {
+    /// A short human description.
+    pub fn describe(self) -> &'static str {
+        match self {
+            ServerStatus::Answered => "answered",
+            ServerStatus::NoAnswer => "no answer",
+            ServerStatus::PortUnreachable => {
+                "ICMP port unreachable: nothing listens on that UDP port (server down or wrong \
+                 port), or a firewall rejects it"
+            }
+            ServerStatus::HostUnreachable => "ICMP host or network unreachable",
+            ServerStatus::NotStun => {
+                "answers with datagrams that are not STUN (not a STUN server?)"
+            }
+            ServerStatus::BrokenStun => {
+                "answers with broken STUN: transaction IDs of no request, or malformed messages"
+            }
+        }
+    }
+}
+
 /// What one server answered to the first Binding request.
 #[derive(Clone, Debug, Serialize)]
 pub struct ServerReport {
@@ -312,6 +410,14 @@ pub struct ServerReport {
     pub address: SocketAddr,
     /// Whether it answered at all.
     pub answered: bool,
+    /// What became of its Binding requests (answered, silence, ICMP, junk).
+    pub status: ServerStatus,
+    /// Datagrams from it that were not STUN.
+    pub not_stun: u32,
+    /// STUN messages from it that did not parse.
+    pub malformed: u32,
+    /// STUN responses from it with a transaction ID of no request of the check.
+    pub wrong_transaction_id: u32,
     /// Round-trip time of the first answer, in milliseconds.
     pub rtt_ms: Option<f64>,
     /// The reflexive address it saw.
@@ -386,6 +492,10 @@ pub struct Report {
     pub webrtc: Verdict,
     /// The verdict in plain language.
     pub webrtc_explained: String,
+    /// Why the check could, or could not, judge the NAT.
+    pub reason: Reason,
+    /// The reason in plain language, server by server when none answered.
+    pub reason_explained: String,
     /// Binding lifetime, when measured.
     pub lifetime: Option<Lifetime>,
     /// Anything odd: ALGs, servers ignoring CHANGE-REQUEST, inconsistent answers, replies from
@@ -507,5 +617,24 @@ mod tests {
         assert_eq!(verdict(Classic::UdpBlocked), Verdict::TurnNeeded);
         assert_eq!(verdict(Classic::Symmetric), Verdict::SomePeers);
         assert_eq!(verdict(Classic::FullCone), Verdict::DirectLikely);
+    }
+
+    #[test]
+    fn unknown_filtering_is_never_judged_better_than_the_strictest() {
+        assert_eq!(
+            verdict(Classic::ConeFilteringUnknown),
+            verdict(Classic::PortRestrictedCone)
+        );
+        assert_eq!(
+            verdict(Classic::NoNatFilteringUnknown),
+            verdict(Classic::SymmetricUdpFirewall)
+        );
+        let cone = Verdict::DirectLikely.explain(Classic::ConeFilteringUnknown);
+        assert!(cone.contains("symmetric NAT it needs TURN"), "{cone}");
+        assert_ne!(
+            cone,
+            Verdict::DirectLikely.explain(Classic::FullCone),
+            "not the full cone's 'almost any peer'"
+        );
     }
 }

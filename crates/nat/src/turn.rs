@@ -20,6 +20,7 @@
 //! The password is held only as the long-term key and is never printed (`Debug` of the config
 //! hides it).
 
+use crate::check::Unreachable;
 use crate::msg::{explain_error, IdGen};
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
@@ -209,6 +210,36 @@ pub struct TlsInfo {
     pub handshake_ms: Option<f64>,
 }
 
+/// The check's verdict on a server, in one word: whether it works, and if not, whether it
+/// answered at all, and with what.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TurnVerdict {
+    /// Every step worked.
+    Works,
+    /// The server answered, but a step failed: an error response (see `error`), no relayed
+    /// address, data that did not come back through the relay, a peer STUN server that did
+    /// not answer.
+    Failed,
+    /// Nothing came back from the server for a request, through every retransmission (UDP)
+    /// or until the timeout (TCP, TLS).
+    NoAnswer,
+    /// ICMP port unreachable (UDP): nothing listens on the server's port (server down, wrong
+    /// port), or a firewall rejects the datagrams.
+    PortUnreachable,
+    /// ICMP host or network unreachable (UDP).
+    HostUnreachable,
+    /// The server answered with something that is not STUN: not a STUN/TURN server (wrong
+    /// port?).
+    NotStun,
+    /// The server answered with STUN that is malformed or carries transaction IDs of no
+    /// request, and never with a valid answer: a broken server, or something on the path
+    /// that rewrites STUN.
+    BrokenServer,
+    /// The TCP connection or the TLS handshake failed, or the connection closed early.
+    ConnectionFailed,
+}
+
 /// The outcome of one server check.
 #[derive(Clone, Debug, Serialize)]
 pub struct TurnReport {
@@ -241,6 +272,13 @@ pub struct TurnReport {
     pub duration_ms: f64,
     /// The TLS handshake's facts (`turns:`, `stuns:`), None for UDP and TCP.
     pub tls: Option<TlsInfo>,
+    /// The verdict in one word (`works`, `failed`, `no-answer`, `port-unreachable`, …).
+    pub verdict: TurnVerdict,
+    /// Datagrams from the server that were not STUN (nor ChannelData).
+    pub not_stun: u32,
+    /// STUN messages from the server that did not parse, or with a transaction ID of no
+    /// request the check sent.
+    pub broken_stun: u32,
 }
 
 impl TurnReport {
@@ -261,6 +299,9 @@ impl TurnReport {
             success: false,
             duration_ms: 0.0,
             tls: None,
+            verdict: TurnVerdict::Failed,
+            not_stun: 0,
+            broken_stun: 0,
         }
     }
 }
@@ -311,6 +352,12 @@ pub struct TurnCheck {
     client_to_peer: bool,
     echo_n: usize,
     srtt: Option<Duration>,
+    /// Every transaction ID sent: an answer to an earlier request is late, not broken.
+    sent_ids: Vec<[u8; 12]>,
+    /// Whether the server ever gave a valid answer.
+    answered: bool,
+    /// The verdict a failure decided (a timeout, an ICMP error); `Failed` otherwise.
+    verdict: Option<TurnVerdict>,
     report: TurnReport,
     finished: Option<Instant>,
 }
@@ -336,6 +383,9 @@ impl TurnCheck {
             client_to_peer: false,
             echo_n: 0,
             srtt: None,
+            sent_ids: Vec::new(),
+            answered: false,
+            verdict: None,
             report,
             finished: None,
         };
@@ -353,6 +403,7 @@ impl TurnCheck {
                 let mut b = MessageBuilder::request(Method::BINDING, TransactionId::Rfc5389(id));
                 b.fingerprint();
                 let payload = b.finish().expect("small");
+                c.sent_ids.push(id);
                 c.peer_req = Some(Pending {
                     id,
                     from: Endpoint::Peer,
@@ -394,6 +445,7 @@ impl TurnCheck {
         }
         b.fingerprint();
         let payload = b.finish().expect("TURN requests are small");
+        self.sent_ids.push(id);
         self.client_req = Some(Pending {
             id,
             from: Endpoint::Client,
@@ -476,6 +528,96 @@ impl TurnCheck {
                         && self.report.echo_rtt_ms.len() == self.cfg.echoes
                 }
             };
+        self.report.verdict = if self.report.success {
+            TurnVerdict::Works
+        } else {
+            self.verdict.unwrap_or(TurnVerdict::Failed)
+        };
+    }
+
+    /// Why the server's silence to `what` (a request of the client) ended the check: the
+    /// verdict, the short reason and the explanation, from what else came from the server.
+    fn silence(&self, what: &str, sent: u32) -> (TurnVerdict, &'static str, String) {
+        let server = self.cfg.server;
+        let r = &self.report;
+        if r.broken_stun > 0 {
+            (
+                TurnVerdict::BrokenServer,
+                "broken STUN",
+                format!(
+                    "{server} never answered {what} with a valid STUN answer but sent {} STUN \
+                     message(s) that are malformed or carry a transaction ID of no request: a \
+                     broken server, or something on the path that rewrites STUN",
+                    r.broken_stun
+                ),
+            )
+        } else if r.not_stun > 0 {
+            (
+                TurnVerdict::NotStun,
+                "not STUN",
+                format!(
+                    "{server} never answered {what} but sent {} datagram(s) that are not STUN: \
+                     is it a STUN/TURN server (the right port)?",
+                    r.not_stun
+                ),
+            )
+        } else if self.cfg.transport.is_stream() {
+            (
+                TurnVerdict::NoAnswer,
+                "timeout",
+                format!(
+                    "{server} accepted the connection but did not answer {what} over it: is it \
+                     a STUN/TURN server (the right port)?"
+                ),
+            )
+        } else {
+            let earlier = if self.answered {
+                "; it had answered earlier requests"
+            } else {
+                ": the server is down or drops the requests, a firewall drops the traffic, \
+                 or UDP is blocked on the way"
+            };
+            (
+                TurnVerdict::NoAnswer,
+                "timeout",
+                format!("no answer from {server} to {what} after {sent} transmission(s){earlier}"),
+            )
+        }
+    }
+
+    /// An ICMP error came back for what `at` sent (the client's UDP socket is connected to
+    /// the server, so the edge sees one): the check ends with that verdict.
+    pub fn handle_unreachable(&mut self, now: Instant, at: Endpoint, kind: Unreachable) {
+        if self.finished.is_some() || at != Endpoint::Client {
+            return;
+        }
+        let server = self.cfg.server;
+        let what = self.client_req.as_ref().map_or("the server", |p| p.what);
+        let (verdict, reason, explanation) = match kind {
+            Unreachable::Port => (
+                TurnVerdict::PortUnreachable,
+                "port unreachable",
+                format!(
+                    "ICMP port unreachable from {server}: nothing listens on UDP port {} (the \
+                     server is down or on another port), or a firewall rejects the datagrams",
+                    server.port()
+                ),
+            ),
+            Unreachable::Host | Unreachable::Network => (
+                TurnVerdict::HostUnreachable,
+                "host unreachable",
+                format!("ICMP host or network unreachable for {server}: no route to the server"),
+            ),
+        };
+        self.step(what, false, None, reason.into());
+        self.report.error = Some(ErrorInfo {
+            request: what.into(),
+            code: 0,
+            reason: reason.into(),
+            explanation,
+        });
+        self.verdict = Some(verdict);
+        self.finish(now);
     }
 
     /// Datagrams to send.
@@ -519,7 +661,7 @@ impl TurnCheck {
         } else {
             ATTEMPTS
         };
-        let mut timed_out = None;
+        let mut timed_out: Option<(&'static str, u32)> = None;
         for slot in [&mut self.client_req, &mut self.peer_req] {
             let Some(p) = slot else { continue };
             if now < p.next {
@@ -532,7 +674,11 @@ impl TurnCheck {
                 attempts
             };
             if p.sent >= limit {
-                timed_out = Some(p.what);
+                // The client's request first: when the server is silent, its silence is the
+                // news, not the peer's Binding that went to the same server.
+                if timed_out.is_none() {
+                    timed_out = Some((p.what, p.sent));
+                }
                 *slot = None;
                 continue;
             }
@@ -550,7 +696,7 @@ impl TurnCheck {
         if let Some((payload, _, next, sent)) = &mut self.probe {
             if now >= *next {
                 if *sent >= ATTEMPTS {
-                    timed_out = Some("data through the relay");
+                    timed_out.get_or_insert(("data through the relay", *sent));
                 } else {
                     *sent += 1;
                     *next = now + rto;
@@ -559,22 +705,31 @@ impl TurnCheck {
                 }
             }
         }
-        if let Some(what) = timed_out {
+        if let Some((what, sent)) = timed_out {
             self.step(what, false, None, "no answer".into());
-            let explanation = if what == "peer Binding" {
-                format!(
-                    "no answer to the peer socket's UDP Binding from {}: the relay check needs \
-                     the peer's reflexive address from a STUN server over UDP (give another \
-                     with --peer-stun HOST:PORT)",
-                    self.cfg.peer_stun
-                )
-            } else {
-                "no answer after every retransmission".into()
+            let (verdict, reason, explanation) = match what {
+                "peer Binding" => (
+                    TurnVerdict::Failed,
+                    "timeout",
+                    format!(
+                        "no answer to the peer socket's UDP Binding from {}: the relay check \
+                         needs the peer's reflexive address from a STUN server over UDP (give \
+                         another with --peer-stun HOST:PORT)",
+                        self.cfg.peer_stun
+                    ),
+                ),
+                "data through the relay" => (
+                    TurnVerdict::Failed,
+                    "timeout",
+                    "the relay did not pass the data on, after every retransmission".to_string(),
+                ),
+                _ => self.silence(what, sent),
             };
+            self.verdict = Some(verdict);
             self.report.error = Some(ErrorInfo {
                 request: what.into(),
                 code: 0,
-                reason: "timeout".into(),
+                reason: reason.into(),
                 explanation,
             });
             if self.report.relayed.is_some() && self.phase != Phase::Release {
@@ -642,11 +797,24 @@ impl TurnCheck {
         }
         if now >= self.start + self.cfg.deadline {
             self.step("deadline", false, None, "the check ran out of time".into());
+            let pending = self.client_req.as_ref().map(|p| (p.what, p.sent));
+            let (verdict, reason, explanation) = match pending {
+                // Waiting on the server when time ran out: say what else it sent.
+                Some((what, sent)) if self.report.error.is_none() => self.silence(what, sent),
+                _ => (
+                    TurnVerdict::Failed,
+                    "timeout",
+                    "the check ran out of time".to_string(),
+                ),
+            };
+            if self.report.error.is_none() {
+                self.verdict = Some(verdict);
+            }
             self.report.error.get_or_insert(ErrorInfo {
-                request: format!("{:?}", self.phase),
+                request: pending.map_or_else(|| format!("{:?}", self.phase), |p| p.0.to_string()),
                 code: 0,
-                reason: "timeout".into(),
-                explanation: "the check ran out of time".into(),
+                reason: reason.into(),
+                explanation,
             });
             self.finish(now);
             return;
@@ -671,10 +839,12 @@ impl TurnCheck {
     fn on_peer(&mut self, now: Instant, src: SocketAddr, data: &[u8]) {
         if src == self.cfg.peer_stun && self.peer_req.is_some() {
             let Ok(msg) = Message::parse(data) else {
+                self.junk(src, data);
                 return;
             };
             let Some(p) = &self.peer_req else { return };
             if msg.transaction_id().as_bytes() != p.id || msg.class() != Class::SUCCESS {
+                self.late_or_wrong(src, &msg);
                 return;
             }
             let rtt = (p.sent == 1).then(|| now.saturating_duration_since(p.first));
@@ -751,6 +921,34 @@ impl TurnCheck {
         self.send_client(now, id, b, "CreatePermission", true);
     }
 
+    /// Counts a datagram from the server that is not a message.
+    fn junk(&mut self, src: SocketAddr, data: &[u8]) {
+        if src != self.cfg.server {
+            return;
+        }
+        let stun_like = data.len() >= 8
+            && data[0] & 0xC0 == 0
+            && data[4..8] == rtcscope_stun::MAGIC_COOKIE.to_be_bytes();
+        if stun_like {
+            self.report.broken_stun += 1;
+        } else {
+            self.report.not_stun += 1;
+        }
+    }
+
+    /// Counts a response from the server with a transaction ID the check never sent (an
+    /// answer to an earlier request, or a duplicate, is only late).
+    fn late_or_wrong(&mut self, src: SocketAddr, msg: &Message<'_>) {
+        let response = msg.class() == Class::SUCCESS || msg.class() == Class::ERROR;
+        let ours = self
+            .sent_ids
+            .iter()
+            .any(|id| msg.transaction_id().as_bytes() == id);
+        if src == self.cfg.server && response && !ours {
+            self.report.broken_stun += 1;
+        }
+    }
+
     fn on_client(&mut self, now: Instant, src: SocketAddr, data: &[u8]) {
         if src != self.cfg.server {
             return;
@@ -760,6 +958,7 @@ impl TurnCheck {
             let Ok(cd) = ChannelData::parse(data)
                 .or_else(|_| ChannelData::parse_prefix(data).map(|(c, _)| c))
             else {
+                self.report.not_stun += 1;
                 return;
             };
             if let (Phase::Echo, Some((payload, first, _, _))) = (self.phase, self.probe.clone()) {
@@ -789,6 +988,7 @@ impl TurnCheck {
             return;
         }
         let Ok(msg) = Message::parse(data) else {
+            self.junk(src, data);
             return;
         };
         // A Data indication: the peer's datagram relayed to the client.
@@ -816,10 +1016,15 @@ impl TurnCheck {
             }
             return;
         }
-        let Some(p) = &self.client_req else { return };
+        let Some(p) = &self.client_req else {
+            self.late_or_wrong(src, &msg);
+            return;
+        };
         if msg.transaction_id().as_bytes() != p.id {
+            self.late_or_wrong(src, &msg);
             return;
         }
+        self.answered = true;
         let rtt = (p.sent == 1).then(|| now.saturating_duration_since(p.first));
         if let Some(r) = rtt {
             self.srtt = Some(self.srtt.map_or(r, |s| (s * 7 + r) / 8));
@@ -1210,10 +1415,12 @@ mod scripted {
     #[test]
     fn a_silent_peer_stun_server_is_named_with_the_way_out() {
         let (mut c, t0) = start();
-        // The server challenges the Allocate a little later, so the peer's Binding, sent at
-        // the start and never answered, runs out first.
+        // The server challenges the Allocate later (after a retransmission, so no round-trip
+        // time speeds the client's schedule up), so the peer's Binding, sent at the start and
+        // never answered, runs out first. (When both run out together, the client's request
+        // is named: the server's silence is the news.)
         let req = last_client_request(&mut c);
-        let later = t0 + Duration::from_millis(50);
+        let later = t0 + Duration::from_millis(300);
         c.handle_input(
             later,
             Endpoint::Client,
@@ -1267,6 +1474,119 @@ mod scripted {
         }
     }
 
+    /// Runs the check to its end, answering each client request the server gets with
+    /// `answer` (None: silence).
+    fn run_against(
+        mode: Mode,
+        answer: impl Fn(&[u8]) -> Option<Vec<u8>>,
+    ) -> (TurnReport, Duration) {
+        let t0 = Instant::now();
+        let mut cfg = TurnConfig::new(server(), Transport::Udp, mode, 9);
+        cfg.username = "alice".into();
+        cfg.password = "pw".into();
+        let mut c = TurnCheck::new(cfg, t0);
+        let mut now = t0;
+        while !c.is_done() {
+            let mut replies = Vec::new();
+            while let Some(t) = c.poll_transmit() {
+                if t.from == Endpoint::Client {
+                    replies.extend(answer(&t.payload));
+                }
+            }
+            for r in replies {
+                c.handle_input(now, Endpoint::Client, server(), &r);
+            }
+            if c.is_done() {
+                break;
+            }
+            now = c.poll_timeout().unwrap();
+            c.handle_timeout(now);
+        }
+        (c.report().clone(), now - t0)
+    }
+
+    #[test]
+    fn a_server_answering_garbage_wrong_ids_or_nothing_gets_a_clear_verdict() {
+        for mode in [Mode::Stun, Mode::Turn] {
+            let (r, took) =
+                run_against(mode, |_| Some(b"HTTP/1.1 400 Bad Request\r\n\r\n".to_vec()));
+            assert_eq!(r.verdict, TurnVerdict::NotStun, "{mode:?}: {r:#?}");
+            let e = r.error.as_ref().unwrap();
+            assert_eq!(e.reason, "not STUN");
+            assert!(e.explanation.contains("not STUN"), "{}", e.explanation);
+            assert!(r.not_stun >= ATTEMPTS, "{r:#?}");
+            assert!(took < Duration::from_secs(8));
+
+            let (r, _) = run_against(mode, |req| {
+                let m = Message::parse(req).unwrap();
+                let mut id = [0u8; 12];
+                id.copy_from_slice(m.transaction_id().as_bytes());
+                id[0] ^= 0xff;
+                let mut b = MessageBuilder::error(m.method(), TransactionId::Rfc5389(id));
+                b.add(&Attribute::ErrorCode {
+                    code: ErrorCode(401),
+                    reason: "x".into(),
+                });
+                Some(b.finish().unwrap())
+            });
+            assert_eq!(r.verdict, TurnVerdict::BrokenServer, "{mode:?}: {r:#?}");
+            let e = r.error.as_ref().unwrap();
+            assert!(
+                e.explanation.contains("transaction ID of no request"),
+                "{}",
+                e.explanation
+            );
+            assert!(r.broken_stun >= ATTEMPTS);
+
+            let (r, _) = run_against(mode, |req| Some(req[..req.len() - 4].to_vec()));
+            assert_eq!(r.verdict, TurnVerdict::BrokenServer, "{mode:?}: {r:#?}");
+
+            let (r, _) = run_against(mode, |_| None);
+            assert_eq!(r.verdict, TurnVerdict::NoAnswer, "{mode:?}: {r:#?}");
+            let e = r.error.as_ref().unwrap();
+            assert_eq!((e.code, e.reason.as_str()), (0, "timeout"));
+            // The server's silence is the news, not the peer's Binding to the same server.
+            assert_ne!(e.request, "peer Binding", "{r:#?}");
+            assert!(
+                e.explanation.contains("no answer from 198.51.100.2:3478"),
+                "{}",
+                e.explanation
+            );
+        }
+    }
+
+    #[test]
+    fn icmp_port_unreachable_ends_the_check_at_once() {
+        let (mut c, t0) = start();
+        while c.poll_transmit().is_some() {}
+        c.handle_unreachable(t0, Endpoint::Client, Unreachable::Port);
+        assert!(c.is_done());
+        let r = c.report();
+        assert_eq!(r.verdict, TurnVerdict::PortUnreachable);
+        let e = r.error.as_ref().unwrap();
+        assert_eq!(e.reason, "port unreachable");
+        assert!(
+            e.explanation.contains("nothing listens on UDP port 3478"),
+            "{}",
+            e.explanation
+        );
+        // The peer's socket is not connected: an ICMP error there says nothing.
+        let (mut c, t0) = start();
+        c.handle_unreachable(t0, Endpoint::Peer, Unreachable::Port);
+        assert!(!c.is_done());
+    }
+
+    #[test]
+    fn a_late_duplicate_answer_is_not_a_broken_server() {
+        let (mut c, t0) = start();
+        let req = last_client_request(&mut c);
+        let challenge = error(&req, 401, Some("n1"));
+        c.handle_input(t0, Endpoint::Client, server(), &challenge);
+        // The answer to a retransmission of the first Allocate arrives after the second.
+        c.handle_input(t0, Endpoint::Client, server(), &challenge);
+        assert_eq!(c.report().broken_stun, 0);
+    }
+
     #[test]
     fn silence_times_out_within_the_retransmission_budget() {
         let (mut c, t0) = start();
@@ -1282,5 +1602,6 @@ mod scripted {
         assert!(sent <= 2 * ATTEMPTS as usize, "{sent} datagrams");
         assert!(now - t0 < Duration::from_secs(8));
         assert_eq!(c.report().error.as_ref().map(|e| e.code), Some(0));
+        assert_eq!(c.report().verdict, TurnVerdict::NoAnswer);
     }
 }

@@ -1,8 +1,10 @@
 //! The NAT check driven on virtual time against simulated NATs and the real server handler,
 //! with and without packet loss. No sockets, no clocks: every verdict here is reproducible.
 
-use rtcscope_nat::check::{CheckConfig, NatCheck, Output};
-use rtcscope_nat::report::{Classic, Filtering, Mapping, PortAllocation, Report, Verdict};
+use rtcscope_nat::check::{CheckConfig, NatCheck, Output, Unreachable};
+use rtcscope_nat::report::{
+    self, Classic, Filtering, Mapping, PortAllocation, Reason, Report, ServerStatus, Verdict,
+};
 use rtcscope_nat::server::{Endpoint, ServerConfig, StunServer};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet};
@@ -51,6 +53,16 @@ enum ServerKind {
     IgnoresChangeRequest,
     /// Advertises OTHER-ADDRESS but never answers a CHANGE-REQUEST.
     SilentOnChangeRequest,
+    /// Nothing listens: every datagram draws an ICMP port unreachable.
+    Down,
+    /// Answers every datagram with something that is not STUN.
+    Garbage,
+    /// Answers with a proper response whose transaction ID is wrong.
+    WrongId,
+    /// Answers with a response cut short (its header announces more than it has).
+    Malformed,
+    /// A proper RFC 5780 server that answers this much later.
+    Slow(Duration),
 }
 
 struct Nat {
@@ -144,6 +156,8 @@ struct Event {
     at: Instant,
     seq: u64,
     to_server: bool,
+    /// An ICMP port unreachable toward the client (about a datagram from `dst` to `src`).
+    icmp: bool,
     src: SocketAddr,
     dst: SocketAddr,
     data: Vec<u8>,
@@ -194,8 +208,10 @@ struct Scenario {
     alloc: Alloc,
     hairpin: bool,
     loss: Loss,
-    /// How the first server treats CHANGE-REQUEST (the second is always a proper RFC 5780 one).
+    /// How the first server behaves (CHANGE-REQUEST, faults).
     server_kind: ServerKind,
+    /// How the second server behaves.
+    second_kind: ServerKind,
     /// Both servers without an alternate address (no OTHER-ADDRESS).
     plain_only: bool,
     seed: u64,
@@ -203,6 +219,8 @@ struct Scenario {
     delay: Duration,
     /// When the edge's TCP handshake to the first server answers, if it does.
     tcp_rtt: Option<Duration>,
+    /// The check's deadline (`--timeout`).
+    deadline: Duration,
 }
 
 impl Scenario {
@@ -216,10 +234,12 @@ impl Scenario {
             hairpin: false,
             loss: Loss::None,
             server_kind: ServerKind::Rfc5780,
+            second_kind: ServerKind::Rfc5780,
             plain_only: false,
             seed: 1,
             delay: WAN,
             tcp_rtt: None,
+            deadline: Duration::from_secs(5),
         }
     }
 
@@ -232,10 +252,12 @@ impl Scenario {
             hairpin,
             loss,
             server_kind,
+            second_kind,
             plain_only,
             seed,
             delay,
             tcp_rtt,
+            deadline,
         } = self;
         let mut primary = ServerConfig::new("198.51.100.2".parse().unwrap(), 3478);
         if !plain_only {
@@ -251,7 +273,7 @@ impl Scenario {
             nat: Nat::new(map, filt, alloc, hairpin),
             servers: vec![
                 (StunServer::new(primary), server_kind),
-                (StunServer::new(plain), ServerKind::Rfc5780),
+                (StunServer::new(plain), second_kind),
             ],
             loss,
             crossings: 0,
@@ -266,6 +288,7 @@ impl Scenario {
         let t0 = Instant::now();
         let mut cfg = CheckConfig::new(servers_addr, seed);
         cfg.lifetime = None;
+        cfg.deadline = deadline;
         let mut check = NatCheck::new(cfg, t0);
         let mut now = t0;
         // The edge's TCP handshake to the first server answers after `tcp_rtt` (TCP is not UDP:
@@ -273,13 +296,23 @@ impl Scenario {
         let mut tcp_due = tcp_rtt.map(|r| (t0 + r, r));
         let mut socks: HashMap<usize, SocketAddr> = HashMap::new();
         let mut by_addr: HashMap<SocketAddr, usize> = HashMap::new();
+        // Sockets opened connected, with their peers: only they hear ICMP errors (Linux).
+        let mut connected: HashMap<usize, SocketAddr> = HashMap::new();
         let mut next_port = 50000u16;
         let mut queue: BinaryHeap<Reverse<Event>> = BinaryHeap::new();
         let mut seq = 0u64;
         for _ in 0..100_000 {
             while let Some(o) = check.poll_output() {
                 match o {
-                    Output::Open(id) => {
+                    Output::Open(_) | Output::OpenConnected { .. } => {
+                        let id = match o {
+                            Output::OpenConnected { socket, peer } => {
+                                connected.insert(socket, peer);
+                                socket
+                            }
+                            Output::Open(id) => id,
+                            _ => unreachable!(),
+                        };
                         next_port += 7;
                         let a = SocketAddr::new(inside_ip, next_port);
                         socks.insert(id, a);
@@ -302,6 +335,7 @@ impl Scenario {
                                         at: now + Duration::from_millis(1),
                                         seq,
                                         to_server: false,
+                                        icmp: false,
                                         src: psrc,
                                         dst: owner,
                                         data: payload,
@@ -318,6 +352,7 @@ impl Scenario {
                             at: now + sim.delay,
                             seq,
                             to_server: true,
+                            icmp: false,
                             src: psrc,
                             dst,
                             data: payload,
@@ -353,6 +388,22 @@ impl Scenario {
                             continue;
                         };
                         let kind = sim.servers[i].1;
+                        if kind == ServerKind::Down {
+                            // ICMP port unreachable, back the way the datagram came.
+                            if !sim.lose() {
+                                seq += 1;
+                                queue.push(Reverse(Event {
+                                    at: now + sim.delay,
+                                    seq,
+                                    to_server: false,
+                                    icmp: true,
+                                    src: e.dst,
+                                    dst: e.src,
+                                    data: Vec::new(),
+                                }));
+                            }
+                            continue;
+                        }
                         let has_change = rtcscope_stun::Message::parse(&e.data).is_ok_and(|m| {
                             m.get(rtcscope_stun::AttributeType::CHANGE_REQUEST)
                                 .is_some()
@@ -364,8 +415,16 @@ impl Scenario {
                         else {
                             continue;
                         };
-                        if kind == ServerKind::IgnoresChangeRequest {
-                            reply.from = at_ep;
+                        let mut extra = Duration::ZERO;
+                        match kind {
+                            ServerKind::IgnoresChangeRequest => reply.from = at_ep,
+                            ServerKind::Garbage => {
+                                reply.payload = b"HTTP/1.1 400 Bad Request\r\n\r\n".to_vec()
+                            }
+                            ServerKind::WrongId => reply.payload[19] ^= 0x5a,
+                            ServerKind::Malformed => reply.payload.truncate(28),
+                            ServerKind::Slow(d) => extra = d,
+                            _ => {}
                         }
                         let from = sim.servers[i].0.config().address(reply.from).unwrap();
                         if sim.lose() {
@@ -373,13 +432,27 @@ impl Scenario {
                         }
                         seq += 1;
                         queue.push(Reverse(Event {
-                            at: now + sim.delay,
+                            at: now + sim.delay + extra,
                             seq,
                             to_server: false,
+                            icmp: false,
                             src: from,
                             dst: reply.to,
                             data: reply.payload,
                         }));
+                    } else if e.icmp {
+                        // An ICMP error about a flow the NAT knows goes back to its owner
+                        // (conntrack: related); a connected socket to that server hears it.
+                        let owner = if map == Map::None {
+                            Some(e.dst)
+                        } else {
+                            sim.nat.owners.get(&e.dst.port()).copied()
+                        };
+                        if let Some(id) = owner.and_then(|a| by_addr.get(&a)) {
+                            if connected.get(id) == Some(&e.src) {
+                                check.unreachable(now, *id, Unreachable::Port);
+                            }
+                        }
                     } else {
                         // Toward the client: through the NAT's filter unless already inside.
                         let internal = if e.dst.ip() == inside_ip {
@@ -686,17 +759,26 @@ fn plain_servers_give_mapping_by_comparison_and_unknown_filtering() {
 }
 
 #[test]
-fn udp_blocked_is_told_quickly_when_tcp_answers() {
-    // Lab-like: UDP dropped, a TCP handshake answered in 0.2 ms. Seven transmissions and the
-    // fresh-socket re-check still happen, paced by the TCP round trip (13 ms floor).
+fn udp_blocked_waits_for_the_silence_floor_however_fast_tcp_answers() {
+    // Lab-like: UDP dropped, a TCP handshake answered in 0.2 ms. The retransmissions are paced
+    // by it (13 ms, doubling), but "UDP blocked" is said only 2 s after the first
+    // transmission: a server slower than the TCP handshake is not silence.
     let r = with_tcp(Map::Eim, Filt::Apdf, Loss::All, 1, LAB * 2);
     assert_eq!(r.classic, Classic::UdpBlocked, "{r:#?}");
-    assert!(r.duration_ms < 300.0, "{}", r.duration_ms);
+    assert_eq!(r.reason, Reason::NoAnswer);
+    assert_eq!(r.webrtc, Verdict::TurnNeeded);
+    assert!(
+        (2000.0..2100.0).contains(&r.duration_ms),
+        "{}",
+        r.duration_ms
+    );
     assert!(
         r.notes.iter().any(|n| n.contains("TCP handshake")),
         "{r:#?}"
     );
-    // Without it, the initial 100 ms interval: about two seconds of silence.
+    assert!(r.servers.iter().all(|s| s.status == ServerStatus::NoAnswer));
+    assert!(r.reason_explained.contains("UDP is blocked"), "{r:#?}");
+    // Without it, the initial 100 ms interval: the same two seconds.
     let mut r = Scenario {
         alloc: Alloc::Random,
         hairpin: true,
@@ -706,10 +788,191 @@ fn udp_blocked_is_told_quickly_when_tcp_answers() {
     }
     .run();
     assert_eq!(r.classic, Classic::UdpBlocked);
-    assert!(r.duration_ms > 1500.0, "{}", r.duration_ms);
+    assert!(
+        (2000.0..2100.0).contains(&r.duration_ms),
+        "{}",
+        r.duration_ms
+    );
+    // A shorter --timeout is the user's choice: the floor is the deadline then.
+    r = Scenario {
+        loss: Loss::All,
+        delay: LAB,
+        tcp_rtt: Some(LAB * 2),
+        deadline: Duration::from_secs(1),
+        ..Scenario::new(Map::Eim, Filt::Apdf)
+    }
+    .run();
+    assert_eq!(r.classic, Classic::UdpBlocked);
+    assert!(
+        (1000.0..1100.0).contains(&r.duration_ms),
+        "{}",
+        r.duration_ms
+    );
     // A TCP answer after the first STUN answer changes nothing.
     r = with_tcp(Map::Eim, Filt::Eif, Loss::None, 2, Duration::from_secs(1));
     assert_eq!(r.classic, Classic::FullCone, "{r:#?}");
+}
+
+#[test]
+fn a_server_slower_than_the_tcp_handshake_is_not_silence() {
+    // TCP answers in 0.2 ms (the kernel), the STUN server takes 0.7 s, then 1.5 s: the first
+    // answer still counts, and the rest of the check is paced by it.
+    for (slow, full) in [(700, true), (1500, false)] {
+        let kind = ServerKind::Slow(Duration::from_millis(slow));
+        let r = Scenario {
+            hairpin: true,
+            server_kind: kind,
+            second_kind: kind,
+            delay: LAB,
+            tcp_rtt: Some(LAB * 2),
+            ..Scenario::new(Map::Eim, Filt::Eif)
+        }
+        .run();
+        assert_eq!(r.reason, Reason::Measured, "{slow} ms: {r:#?}");
+        assert_ne!(r.classic, Classic::UdpBlocked, "{slow} ms");
+        assert_eq!(r.mapping, Mapping::EndpointIndependent, "{slow} ms: {r:#?}");
+        if full {
+            assert_eq!(r.classic, Classic::FullCone, "{slow} ms: {r:#?}");
+        }
+    }
+}
+
+#[test]
+fn a_closed_port_is_named_not_taken_for_udp_blocked() {
+    // ICMP port unreachable on the connected probes: told in a round trip, no re-check.
+    let r = Scenario {
+        server_kind: ServerKind::Down,
+        second_kind: ServerKind::Down,
+        tcp_rtt: Some(LAB * 2),
+        ..Scenario::new(Map::Eim, Filt::Apdf)
+    }
+    .run();
+    assert_eq!(r.reason, Reason::PortUnreachable, "{r:#?}");
+    assert_eq!(r.classic, Classic::Unknown);
+    assert_eq!(r.webrtc, Verdict::Unknown);
+    assert!(r.duration_ms < 100.0, "{}", r.duration_ms);
+    assert!(r
+        .servers
+        .iter()
+        .all(|s| s.status == ServerStatus::PortUnreachable && !s.answered));
+    assert!(
+        r.webrtc_explained.contains("ICMP port unreachable")
+            && r.webrtc_explained.contains("says nothing about your NAT"),
+        "{}",
+        r.webrtc_explained
+    );
+    assert!(r.mapping_basis.contains("port is closed"), "{r:#?}");
+    assert!(r.servers[0].rfc5780.contains("ICMP port unreachable"));
+    // With 20 % loss the probes' retransmissions still draw an ICMP error.
+    for seed in 0..20 {
+        let r = Scenario {
+            server_kind: ServerKind::Down,
+            second_kind: ServerKind::Down,
+            loss: Loss::Random(0.2),
+            seed: seed * 31 + 7,
+            ..Scenario::new(Map::Apdm, Filt::Apdf)
+        }
+        .run();
+        assert_eq!(r.reason, Reason::PortUnreachable, "seed {seed}: {r:#?}");
+    }
+    // One server down, the other up: the check runs on the other, and says which is down.
+    let r = Scenario {
+        server_kind: ServerKind::Down,
+        ..Scenario::new(Map::Eim, Filt::Apdf)
+    }
+    .run();
+    assert_eq!(r.reason, Reason::Measured, "{r:#?}");
+    assert_eq!(r.servers[0].status, ServerStatus::PortUnreachable);
+    assert_eq!(r.servers[1].status, ServerStatus::Answered);
+    assert!(r.mapped.is_some(), "{r:#?}");
+}
+
+#[test]
+fn garbage_and_broken_answers_are_named_not_taken_for_udp_blocked() {
+    for (kind, reason, status) in [
+        (ServerKind::Garbage, Reason::NotStun, ServerStatus::NotStun),
+        (
+            ServerKind::WrongId,
+            Reason::BrokenServer,
+            ServerStatus::BrokenStun,
+        ),
+        (
+            ServerKind::Malformed,
+            Reason::BrokenServer,
+            ServerStatus::BrokenStun,
+        ),
+    ] {
+        let r = Scenario {
+            server_kind: kind,
+            second_kind: kind,
+            tcp_rtt: Some(LAB * 2),
+            ..Scenario::new(Map::Eim, Filt::Apdf)
+        }
+        .run();
+        assert_eq!(r.reason, reason, "{kind:?}: {r:#?}");
+        assert_eq!(r.classic, Classic::Unknown, "{kind:?}");
+        assert_eq!(r.webrtc, Verdict::Unknown, "{kind:?}");
+        assert!(r.servers.iter().all(|s| s.status == status), "{r:#?}");
+        let s = &r.servers[0];
+        let counted = match kind {
+            ServerKind::Garbage => s.not_stun,
+            ServerKind::WrongId => s.wrong_transaction_id,
+            _ => s.malformed,
+        };
+        assert!(counted >= 7, "{kind:?}: {s:#?}");
+        assert!(
+            r.webrtc_explained.contains("UDP gets through"),
+            "{}",
+            r.webrtc_explained
+        );
+    }
+    // A broken first server and a down second one: the broken one is the news.
+    let r = Scenario {
+        server_kind: ServerKind::WrongId,
+        second_kind: ServerKind::Down,
+        ..Scenario::new(Map::Eim, Filt::Apdf)
+    }
+    .run();
+    assert_eq!(r.reason, Reason::BrokenServer, "{r:#?}");
+    assert!(
+        r.reason_explained
+            .contains("198.51.100.130:3478: ICMP port unreachable"),
+        "{}",
+        r.reason_explained
+    );
+    // A broken first server beside a good one: measured, the broken one named.
+    let r = Scenario {
+        server_kind: ServerKind::Garbage,
+        ..Scenario::new(Map::Eim, Filt::Apdf)
+    }
+    .run();
+    assert_eq!(r.reason, Reason::Measured, "{r:#?}");
+    assert_eq!(r.servers[0].status, ServerStatus::NotStun);
+}
+
+#[test]
+fn unknown_filtering_is_never_judged_better_than_a_port_restricted_cone() {
+    let r = Scenario {
+        plain_only: true,
+        seed: 5,
+        ..Scenario::new(Map::Eim, Filt::Eif)
+    }
+    .run();
+    assert_eq!(r.classic, Classic::ConeFilteringUnknown, "{r:#?}");
+    assert_eq!(r.webrtc, report::verdict(Classic::PortRestrictedCone));
+    assert!(
+        r.webrtc_explained.contains("symmetric NAT it needs TURN"),
+        "{}",
+        r.webrtc_explained
+    );
+    let r = Scenario {
+        plain_only: true,
+        seed: 6,
+        ..Scenario::new(Map::None, Filt::Open)
+    }
+    .run();
+    assert_eq!(r.classic, Classic::NoNatFilteringUnknown, "{r:#?}");
+    assert_eq!(r.webrtc, report::verdict(Classic::SymmetricUdpFirewall));
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! Runs a [`NatCheck`] on real UDP sockets.
 
 use super::{spawn_reader, Incoming};
-use crate::check::{CheckConfig, NatCheck, Output};
+use crate::check::{CheckConfig, NatCheck, Output, Unreachable};
 use crate::report::Report;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream, UdpSocket};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -9,13 +9,10 @@ use std::sync::mpsc::{channel, RecvTimeoutError, Sender};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// The channel tag of the TCP round-trip measurement (socket ids count up from 0).
-const PATH_PROBE: usize = usize::MAX;
-
-/// Times a TCP handshake to `server` on a thread of its own and sends the round-trip time
-/// (nanoseconds, big-endian) tagged [`PATH_PROBE`]: an accepted connection and a refused one
-/// (a RST) both answer; silence or an ICMP error gives nothing. The connection is closed at
-/// once; nothing is sent on it.
+/// Times a TCP handshake to `server` on a thread of its own and sends the round-trip time as
+/// [`Incoming::PathRtt`]: an accepted connection and a refused one (a RST) both answer;
+/// silence or an ICMP error gives nothing. The connection is closed at once; nothing is sent
+/// on it.
 fn spawn_path_probe(server: SocketAddr, tx: Sender<Incoming>) {
     let spawned = std::thread::Builder::new()
         .name("tcp-rtt".into())
@@ -31,8 +28,7 @@ fn spawn_path_probe(server: SocketAddr, tx: Sender<Incoming>) {
                     return;
                 }
             }
-            let nanos = u64::try_from(rtt.as_nanos()).unwrap_or(u64::MAX);
-            let _ = tx.send((PATH_PROBE, server, nanos.to_be_bytes().to_vec()));
+            let _ = tx.send(Incoming::PathRtt(rtt));
         });
     if let Err(e) = spawned {
         tracing::debug!("no TCP round-trip probe: {e}");
@@ -72,8 +68,16 @@ pub fn run_check(cfg: CheckConfig, bind_ip: Option<IpAddr>) -> std::io::Result<R
     let result = loop {
         while let Some(o) = engine.poll_output() {
             match o {
-                Output::Open(id) => {
+                Output::Open(_) | Output::OpenConnected { .. } => {
+                    let (id, peer) = match o {
+                        Output::OpenConnected { socket, peer } => (socket, Some(peer)),
+                        Output::Open(id) => (id, None),
+                        _ => continue,
+                    };
                     let opened = UdpSocket::bind((ip, 0)).and_then(|s| {
+                        if let Some(p) = peer {
+                            s.connect(p)?;
+                        }
                         let local = s.local_addr()?;
                         let s = Arc::new(s);
                         let stop = Arc::new(AtomicBool::new(false));
@@ -102,6 +106,10 @@ pub fn run_check(cfg: CheckConfig, bind_ip: Option<IpAddr>) -> std::io::Result<R
                     if let Some(Some((s, _))) = socks.get(socket) {
                         if let Err(e) = s.send_to(&payload, dst) {
                             tracing::debug!("send to {dst}: {e}");
+                            // A connected socket may report a pending ICMP error on send.
+                            if let Some(k) = Unreachable::from_io(e.kind()) {
+                                engine.unreachable(Instant::now(), socket, k);
+                            }
                         }
                     }
                 }
@@ -124,12 +132,11 @@ pub fn run_check(cfg: CheckConfig, bind_ip: Option<IpAddr>) -> std::io::Result<R
             continue;
         }
         match rx.recv_timeout(at - now) {
-            Ok((PATH_PROBE, _, data)) => {
-                if let Ok(b) = <[u8; 8]>::try_from(data.as_slice()) {
-                    engine.path_rtt(Instant::now(), Duration::from_nanos(u64::from_be_bytes(b)));
-                }
+            Ok(Incoming::PathRtt(rtt)) => engine.path_rtt(Instant::now(), rtt),
+            Ok(Incoming::Unreachable(id, k)) => engine.unreachable(Instant::now(), id, k),
+            Ok(Incoming::Data(id, src, data)) => {
+                engine.handle_datagram(Instant::now(), id, src, &data)
             }
-            Ok((id, src, data)) => engine.handle_datagram(Instant::now(), id, src, &data),
             Err(RecvTimeoutError::Timeout) => engine.handle_timeout(Instant::now()),
             Err(RecvTimeoutError::Disconnected) => break engine.report(Instant::now()),
         }

@@ -19,6 +19,7 @@ pub use servers::{resolve_server, servers_by_family, ServersByFamily};
 pub use tls::TlsClient;
 pub use turn::{run_turn, run_turn_tls};
 
+use crate::check::Unreachable;
 use std::net::{SocketAddr, UdpSocket};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Sender;
@@ -33,11 +34,21 @@ pub fn random_seed() -> std::io::Result<u64> {
     Ok(u64::from_le_bytes(b))
 }
 
-/// A datagram received on socket `0` from `1`.
-pub(crate) type Incoming = (usize, SocketAddr, Vec<u8>);
+/// What the reader threads forward to the driving loop.
+#[derive(Debug)]
+pub(crate) enum Incoming {
+    /// A datagram received on socket `0` from `1` (for the TURN check's TCP connection, a
+    /// chunk of the byte stream; empty when the connection ended).
+    Data(usize, SocketAddr, Vec<u8>),
+    /// An ICMP error reported on socket `0` (connected UDP sockets only: Linux reports ICMP
+    /// errors to a connected socket as ECONNREFUSED, EHOSTUNREACH or ENETUNREACH).
+    Unreachable(usize, Unreachable),
+    /// The round trip of a TCP handshake (the NAT check's path probe).
+    PathRtt(Duration),
+}
 
-/// Starts a thread that forwards datagrams from `sock` to `tx`, tagged with `id`, until `stop`
-/// is set or the receiver is gone.
+/// Starts a thread that forwards datagrams from `sock` to `tx`, tagged with `id`, and the ICMP
+/// errors a connected socket reports, until `stop` is set or the receiver is gone.
 pub(crate) fn spawn_reader(
     id: usize,
     sock: Arc<UdpSocket>,
@@ -48,23 +59,29 @@ pub(crate) fn spawn_reader(
     std::thread::Builder::new()
         .name(format!("udp-{id}"))
         .spawn(move || {
-            let mut buf = vec![0u8; 2048];
+            // Larger than any UDP payload: nothing is cut short.
+            let mut buf = vec![0u8; 64 * 1024];
             while !stop.load(Ordering::Relaxed) {
                 match sock.recv_from(&mut buf) {
                     Ok((n, src)) => {
-                        if tx.send((id, src, buf[..n].to_vec())).is_err() {
+                        if tx.send(Incoming::Data(id, src, buf[..n].to_vec())).is_err() {
                             break;
                         }
                     }
-                    Err(e)
-                        if matches!(
+                    Err(e) => {
+                        if let Some(k) = Unreachable::from_io(e.kind()) {
+                            if tx.send(Incoming::Unreachable(id, k)).is_err() {
+                                break;
+                            }
+                        } else if !matches!(
                             e.kind(),
                             std::io::ErrorKind::WouldBlock
                                 | std::io::ErrorKind::TimedOut
                                 | std::io::ErrorKind::Interrupted
-                                | std::io::ErrorKind::ConnectionRefused
-                        ) => {}
-                    Err(_) => break,
+                        ) {
+                            break;
+                        }
+                    }
                 }
             }
         })?;

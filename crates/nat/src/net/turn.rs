@@ -10,8 +10,9 @@
 
 use super::tls::{explain, TlsClient};
 use super::{local_ip_toward, spawn_reader, Incoming};
+use crate::check::Unreachable;
 use crate::turn::{
-    Endpoint, ErrorInfo, Step, TlsInfo, Transport, TurnCheck, TurnConfig, TurnReport,
+    Endpoint, ErrorInfo, Step, TlsInfo, Transport, TurnCheck, TurnConfig, TurnReport, TurnVerdict,
 };
 use rustls::ClientConnection;
 use std::io::{Read, Write};
@@ -43,11 +44,14 @@ fn spawn_tcp_reader(
             while !stop.load(Ordering::Relaxed) {
                 match stream.read(&mut chunk) {
                     Ok(0) => {
-                        let _ = tx.send((CLIENT, server, Vec::new()));
+                        let _ = tx.send(Incoming::Data(CLIENT, server, Vec::new()));
                         return;
                     }
                     Ok(n) => {
-                        if tx.send((CLIENT, server, chunk[..n].to_vec())).is_err() {
+                        if tx
+                            .send(Incoming::Data(CLIENT, server, chunk[..n].to_vec()))
+                            .is_err()
+                        {
                             return;
                         }
                     }
@@ -60,7 +64,7 @@ fn spawn_tcp_reader(
                         ) => {}
                     Err(e) => {
                         tracing::debug!("reading from {server}: {e}");
-                        let _ = tx.send((CLIENT, server, Vec::new()));
+                        let _ = tx.send(Incoming::Data(CLIENT, server, Vec::new()));
                         return;
                     }
                 }
@@ -237,8 +241,10 @@ fn handshake(
             return Err(HandshakeError::Timeout);
         }
         match rx.recv_timeout(deadline - now) {
-            Ok((CLIENT, _, chunk)) if chunk.is_empty() => return Err(HandshakeError::Closed),
-            Ok((CLIENT, _, chunk)) => {
+            Ok(Incoming::Data(CLIENT, _, chunk)) if chunk.is_empty() => {
+                return Err(HandshakeError::Closed)
+            }
+            Ok(Incoming::Data(CLIENT, _, chunk)) => {
                 if let Err(e) = absorb(conn, &chunk, plain) {
                     // Tell the server why (the alert rustls queued), then give up.
                     let _ = flush_tls(conn, tcp);
@@ -259,7 +265,14 @@ fn ms(d: Duration) -> f64 {
 
 /// Marks `report` failed: a failed step `name` with the short `reason`, and the error, with
 /// its explanation.
-fn fail_report(report: &mut TurnReport, name: &str, reason: &str, explanation: String) {
+fn fail_report(
+    report: &mut TurnReport,
+    verdict: TurnVerdict,
+    name: &str,
+    reason: &str,
+    explanation: String,
+) {
+    report.verdict = verdict;
     report.steps.push(Step {
         name: name.into(),
         ok: false,
@@ -339,7 +352,13 @@ impl HandshakeFailed {
                 ),
             ),
         };
-        fail_report(&mut report, "TLS handshake", &reason, explanation);
+        fail_report(
+            &mut report,
+            TurnVerdict::ConnectionFailed,
+            "TLS handshake",
+            &reason,
+            explanation,
+        );
         report.duration_ms = ms(self.took);
         report
     }
@@ -411,7 +430,11 @@ fn run(
     let mut tls_info = None;
     let mut client = match cfg.transport {
         Transport::Udp => {
-            let s = Arc::new(UdpSocket::bind((ip, 0))?);
+            let s = UdpSocket::bind((ip, 0))?;
+            // Connected, so that an ICMP port unreachable shows (as ECONNREFUSED): the client
+            // talks to the server only, and everything it receives comes from there.
+            s.connect(cfg.server)?;
+            let s = Arc::new(s);
             spawn_reader(CLIENT, s.clone(), tx.clone(), stop.clone())?;
             Client::Udp(s)
         }
@@ -484,6 +507,12 @@ fn run(
             };
             if let Err(e) = r {
                 tracing::debug!("send to {}: {e}", t.dst);
+                // The connected UDP client may report a pending ICMP error on send.
+                if let (Endpoint::Client, Client::Udp(_), Some(k)) =
+                    (t.from, &client, Unreachable::from_io(e.kind()))
+                {
+                    check.handle_unreachable(Instant::now(), Endpoint::Client, k);
+                }
             }
         }
         let now = Instant::now();
@@ -495,8 +524,14 @@ fn run(
             continue;
         }
         match rx.recv_timeout(at - now) {
-            Ok((PEER, src, data)) => check.handle_input(Instant::now(), Endpoint::Peer, src, &data),
-            Ok((_, src, data)) => match &mut client {
+            Ok(Incoming::Data(PEER, src, data)) => {
+                check.handle_input(Instant::now(), Endpoint::Peer, src, &data)
+            }
+            Ok(Incoming::Unreachable(CLIENT, k)) => {
+                check.handle_unreachable(Instant::now(), Endpoint::Client, k)
+            }
+            Ok(Incoming::Unreachable(..) | Incoming::PathRtt(_)) => {}
+            Ok(Incoming::Data(_, src, data)) => match &mut client {
                 Client::Udp(_) => check.handle_input(Instant::now(), Endpoint::Client, src, &data),
                 Client::Stream(s) => {
                     let mut frames = Vec::new();
@@ -525,18 +560,27 @@ fn run(
         } else {
             "TCP connection"
         };
-        let (reason, explanation) = match end {
+        let (verdict, reason, explanation) = match end {
             StreamEnd::Closed => (
+                TurnVerdict::ConnectionFailed,
                 "connection closed",
                 format!("the server {server} closed the connection before the check was done"),
             ),
             StreamEnd::NotStun => (
+                TurnVerdict::NotStun,
                 "not STUN",
-                format!("the server {server} sent something that is not STUN or ChannelData"),
+                format!(
+                    "the server {server} sent something that is not STUN or ChannelData: is it \
+                     a STUN/TURN server (the right port)?"
+                ),
             ),
-            StreamEnd::Tls(e) => ("TLS error", format!("TLS failed with {server}: {e}")),
+            StreamEnd::Tls(e) => (
+                TurnVerdict::ConnectionFailed,
+                "TLS error",
+                format!("TLS failed with {server}: {e}"),
+            ),
         };
-        fail_report(&mut report, what, reason, explanation);
+        fail_report(&mut report, verdict, what, reason, explanation);
         report.duration_ms = ms(check_start.elapsed());
     }
     if let Some(info) = tls_info {
