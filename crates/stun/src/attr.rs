@@ -76,9 +76,14 @@ impl<'a> PasswordAlgorithms<'a> {
     pub fn parse(bytes: &'a [u8], offset: usize) -> Result<Self> {
         let mut r = Reader::with_base(bytes, offset, Layer::Stun);
         while !r.is_empty() {
+            let before = r.position();
             r.skip(2, "PASSWORD-ALGORITHMS algorithm")?;
             let len = r.u16("PASSWORD-ALGORITHMS parameters length")? as usize;
             r.skip(pad4(len), "PASSWORD-ALGORITHMS parameters")?;
+            debug_assert!(
+                r.position() >= before + 4,
+                "PasswordAlgorithms::parse did not advance past an entry header"
+            );
         }
         Ok(PasswordAlgorithms(Cow::Borrowed(bytes)))
     }
@@ -105,7 +110,12 @@ impl<'a> PasswordAlgorithms<'a> {
             let alg = PasswordAlgorithm(u16::from_be_bytes([rest[0], rest[1]]));
             let len = u16::from_be_bytes([rest[2], rest[3]]) as usize;
             let params = rest.get(4..4 + len)?;
+            let before = rest.len();
             rest = rest.get(4 + pad4(len)..).unwrap_or(&[]);
+            debug_assert!(
+                rest.len() < before,
+                "PasswordAlgorithms::iter did not advance"
+            );
             Some((alg, params))
         })
     }

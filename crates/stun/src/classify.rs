@@ -88,7 +88,13 @@ fn attribute_headers_tile(mut body: &[u8]) -> bool {
         }
         let len = pad4(u16::from_be_bytes([body[2], body[3]]) as usize);
         match body.get(4 + len..) {
-            Some(rest) => body = rest,
+            Some(rest) => {
+                debug_assert!(
+                    rest.len() < body.len(),
+                    "attribute_headers_tile did not advance"
+                );
+                body = rest;
+            }
             None => return false,
         }
     }
@@ -211,6 +217,8 @@ impl<'a> Iterator for StreamFrames<'a> {
         };
         match item {
             Ok(f) => {
+                // Progress: `frame_len` counts the 4- or 20-byte header, so `n` is never 0.
+                debug_assert!(n >= 4, "StreamFrames::next did not advance");
                 self.pos += n;
                 Some(Ok(f))
             }

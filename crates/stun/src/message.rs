@@ -498,9 +498,16 @@ impl<'a> Iterator for Attributes<'a> {
         if self.done || self.reader.is_empty() {
             return None;
         }
+        let before = self.reader.offset();
         let r = self.read_one();
         if r.is_err() {
             self.done = true;
+        } else {
+            // Progress: an attribute takes at least its 4-byte header, whatever its length says.
+            debug_assert!(
+                self.reader.offset() >= before + field::attribute::LEN,
+                "Attributes::next did not advance past an attribute header"
+            );
         }
         Some(r)
     }
