@@ -19,6 +19,7 @@ use rtcscope_analysis::snapshot::{self, Options, Snapshot};
 use rtcscope_analysis::streams::StreamKey;
 use rtcscope_capture::live::LiveStats;
 use rtcscope_dissect::dissect_frame;
+use rtcscope_wire::text::{escape, Escaped};
 use rtcscope_wire::tree::Node;
 use std::ops::Range;
 
@@ -170,7 +171,7 @@ pub struct PacketRow {
     pub protocol: &'static str,
     /// Captured length.
     pub len: usize,
-    /// Info column.
+    /// Info column, escaped for the terminal ([`rtcscope_wire::text`]).
     pub info: String,
 }
 
@@ -179,7 +180,7 @@ pub struct PacketRow {
 pub struct TreeLine {
     /// Nesting depth.
     pub depth: usize,
-    /// `label: value`.
+    /// `label: value`, escaped for the terminal ([`rtcscope_wire::text`]).
     pub text: String,
     /// The bytes it covers in the frame.
     pub range: Range<usize>,
@@ -711,7 +712,7 @@ impl App {
                     .map(|(s, d)| (s.to_string(), d.to_string()))
                     .unwrap_or_default();
                 let (number, ts, len) = (p.number, p.ts_nanos, p.data.len());
-                let sm = p.summary().clone();
+                let sm = p.summary();
                 Some(PacketRow {
                     number,
                     offset_ns: i64::try_from(ts).unwrap_or(i64::MAX) - start,
@@ -719,7 +720,8 @@ impl App {
                     dst,
                     protocol: sm.protocol,
                     len,
-                    info: sm.info,
+                    // USERNAME, REALM, reason phrases: wire text, escaped for the terminal.
+                    info: escape(&sm.info).into_owned(),
                 })
             })
             .collect();
@@ -953,12 +955,13 @@ impl App {
     }
 }
 
+/// The tree as lines of text, escaped ([`Escaped`]): labels and values hold wire text.
 fn flatten(n: &Node, depth: usize, out: &mut Vec<TreeLine>) {
     out.push(TreeLine {
         depth,
         text: match &n.value {
-            Some(v) => format!("{}: {v}", n.label),
-            None => n.label.clone(),
+            Some(v) => format!("{}: {}", Escaped(&n.label), Escaped(v)),
+            None => Escaped(&n.label).to_string(),
         },
         range: n.range.clone(),
         warning: false,
@@ -966,7 +969,7 @@ fn flatten(n: &Node, depth: usize, out: &mut Vec<TreeLine>) {
     for w in &n.warnings {
         out.push(TreeLine {
             depth: depth + 1,
-            text: format!("⚠ {w}"),
+            text: format!("⚠ {}", Escaped(w)),
             range: n.range.clone(),
             warning: true,
         });

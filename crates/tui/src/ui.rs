@@ -6,6 +6,11 @@
 //!
 //! The layout functions (`list_height`, `tab_at`, ...) are shared with input handling, so a
 //! mouse click lands on the row it was drawn on.
+//!
+//! Text from the wire (ufrags, DTLS names, alerts, codecs, MIDs and RIDs, the packet list and
+//! field tree, what NAT-check servers said) goes through [`rtcscope_wire::text`] before it is
+//! drawn: ratatui would hand a raw ESC or bidi override to the terminal as it is. [`render`]
+//! then drops whatever such character is still left in the frame, as a last line of defence.
 
 use crate::app::{App, ChartScope, Mode, NatState, Pane, View};
 use crate::fmt;
@@ -22,6 +27,7 @@ use ratatui::Frame;
 use rtcscope_analysis::dtls::{FingerprintCheck, SeenText};
 use rtcscope_analysis::ice::{PairEvent, PairState};
 use rtcscope_analysis::streams::MediaKind;
+use rtcscope_wire::text::{escape, needs_escape, Escaped};
 
 /// Smallest usable terminal.
 const MIN_W: u16 = 60;
@@ -224,6 +230,23 @@ pub fn render(f: &mut Frame<'_>, app: &App) {
     if app.help {
         help(f, size);
     }
+    scrub(f.buffer_mut());
+}
+
+/// Removes from every cell the characters [`needs_escape`] finds (controls, bidi overrides):
+/// text from the wire is escaped where it is drawn, and this makes sure nothing missed there
+/// reaches the terminal. A cell left empty shows a space.
+fn scrub(buf: &mut ratatui::buffer::Buffer) {
+    for cell in &mut buf.content {
+        if cell.symbol().chars().any(needs_escape) {
+            let kept: String = cell
+                .symbol()
+                .chars()
+                .filter(|&c| !needs_escape(c))
+                .collect();
+            cell.set_symbol(if kept.is_empty() { " " } else { &kept });
+        }
+    }
 }
 
 fn title_line(f: &mut Frame<'_>, app: &App, area: Rect) {
@@ -259,7 +282,7 @@ fn title_line(f: &mut Frame<'_>, app: &App, area: Rect) {
             let name = std::path::Path::new(path)
                 .file_name()
                 .map_or(path.clone(), |n| n.to_string_lossy().into_owned());
-            source.push(Span::raw(name));
+            source.push(Span::raw(escape(&name).into_owned()));
         }
     }
     source.push(Span::raw(" "));
@@ -342,7 +365,10 @@ fn status_line(f: &mut Frame<'_>, app: &App, area: Rect) {
         s.push(Span::styled(format!(" · filter: {}", app.filter), bold()));
     }
     if let Some(e) = &app.status.error {
-        s.push(Span::styled(format!(" · {e}"), Style::new().fg(Color::Red)));
+        s.push(Span::styled(
+            format!(" · {}", Escaped(e)),
+            Style::new().fg(Color::Red),
+        ));
         if app.status.skipped > 1 {
             s.push(Span::styled(
                 format!(" ({} damaged records skipped)", app.status.skipped),
@@ -539,7 +565,8 @@ fn session_detail(f: &mut Frame<'_>, app: &App, area: Rect) {
                     "session {id}, ufrags {} · {n} pairs, {ok} succeeded · from {} for {}",
                     s.map_or(String::new(), |s| format!(
                         "{} / {}",
-                        s.session.ufrags.0, s.session.ufrags.1
+                        Escaped(&s.session.ufrags.0),
+                        Escaped(&s.session.ufrags.1)
                     )),
                     fmt::offset(r.first_ns - start),
                     fmt::duration(r.last_ns - r.first_ns)
@@ -620,8 +647,8 @@ fn session_detail(f: &mut Frame<'_>, app: &App, area: Rect) {
             k("DTLS"),
             Span::raw(format!(
                 "{} · {} · SRTP {} · handshake {} · fingerprint {}",
-                d.version.as_deref().unwrap_or("version not seen"),
-                d.cipher_suite.as_deref().unwrap_or("cipher not seen"),
+                Escaped(d.version.as_deref().unwrap_or("version not seen")),
+                Escaped(d.cipher_suite.as_deref().unwrap_or("cipher not seen")),
                 seen(&d.srtp_profile),
                 d.duration_ms.map_or("-".into(), |ms| format!("{ms:.1} ms")),
                 fingerprint(d.fingerprint_check)
@@ -671,7 +698,7 @@ fn percent(part: u64, whole: u64) -> String {
 
 fn seen(s: &SeenText) -> String {
     match s {
-        SeenText::Clear(v) => v.clone(),
+        SeenText::Clear(v) => escape(v).into_owned(),
         SeenText::Encrypted => "in encrypted extensions".into(),
         SeenText::NotSeen => "not seen".into(),
     }
@@ -724,7 +751,8 @@ fn ice(f: &mut Frame<'_>, app: &App, body: Rect) {
         Line::from(vec![
             Span::styled(format!(" ICE session {} ", s.session.id), bold()),
             Span::raw(format!(
-                "ufrag {a_ufrag} (A{}) ⇄ {} · {} pairs: ",
+                "ufrag {} (A{}) ⇄ {} · {} pairs: ",
+                Escaped(a_ufrag),
                 if s.pairs
                     .iter()
                     .any(|p| p.pair.role == Some(rtcscope_analysis::ice::Role::Controlling))
@@ -733,11 +761,11 @@ fn ice(f: &mut Frame<'_>, app: &App, body: Rect) {
                 } else {
                     ""
                 },
-                if s.session.ufrags.0 == a_ufrag {
+                Escaped(if s.session.ufrags.0 == a_ufrag {
                     &s.session.ufrags.1
                 } else {
                     &s.session.ufrags.0
-                },
+                }),
                 s.pairs.len()
             )),
             Span::styled(format!("{ok} succeeded"), Style::new().fg(Color::Green)),
@@ -1081,7 +1109,7 @@ fn dtls(f: &mut Frame<'_>, app: &App, body: Rect) {
                     "{c} → {s}{}",
                     if d.relay.is_some() { " (TURN)" } else { "" }
                 )),
-                Cell::from(d.version.clone().unwrap_or_else(|| "-".into())),
+                Cell::from(escape(d.version.as_deref().unwrap_or("-")).into_owned()),
                 Cell::from(state.0).style(state.1),
                 Cell::from(fmt::offset(d.first_ns - start)),
                 Cell::from(d.duration_ms.map_or("-".into(), |m| format!("{m:.1} ms"))),
@@ -1147,17 +1175,17 @@ fn dtls(f: &mut Frame<'_>, app: &App, body: Rect) {
             "Version",
             format!(
                 "{}{}",
-                d.version.as_deref().unwrap_or("not seen"),
+                Escaped(d.version.as_deref().unwrap_or("not seen")),
                 if d.offered_versions.is_empty() {
                     String::new()
                 } else {
-                    format!(" (offered {})", d.offered_versions.join(", "))
+                    format!(" (offered {})", Escaped(&d.offered_versions.join(", ")))
                 }
             ),
         ),
         kv(
             "Cipher",
-            d.cipher_suite.clone().unwrap_or_else(|| "not seen".into()),
+            escape(d.cipher_suite.as_deref().unwrap_or("not seen")).into_owned(),
         ),
         kv(
             "SRTP profile",
@@ -1167,7 +1195,10 @@ fn dtls(f: &mut Frame<'_>, app: &App, body: Rect) {
                 if d.offered_srtp_profiles.is_empty() {
                     String::new()
                 } else {
-                    format!(" (offered {})", d.offered_srtp_profiles.join(", "))
+                    format!(
+                        " (offered {})",
+                        Escaped(&d.offered_srtp_profiles.join(", "))
+                    )
                 }
             ),
         ),
@@ -1204,7 +1235,7 @@ fn dtls(f: &mut Frame<'_>, app: &App, body: Rect) {
     for a in &d.alerts {
         lines.push(Line::from(vec![
             Span::styled(format!("{:<15}", "Alert"), bold()),
-            Span::styled(a.clone(), Style::new().fg(Color::Red)),
+            Span::styled(escape(a).into_owned(), Style::new().fg(Color::Red)),
         ]));
     }
     f.render_widget(
@@ -1229,7 +1260,7 @@ fn dtls(f: &mut Frame<'_>, app: &App, body: Rect) {
             Row::new(vec![
                 Cell::from(format!("{:+.1} ms", (e.at_ns - t0) as f64 / 1e6)),
                 Cell::from(dir),
-                Cell::from(e.what.clone()),
+                Cell::from(escape(&e.what).into_owned()),
             ])
         })
         .collect();
@@ -1267,9 +1298,13 @@ fn streams(f: &mut Frame<'_>, app: &App, body: Rect) {
         .iter()
         .map(|&si| {
             let s = &app.snap.streams[si];
-            codec_label(s.codec.as_deref(), s.payload_type, s.clock_rate)
-                .chars()
-                .count()
+            escape(&codec_label(
+                s.codec.as_deref(),
+                s.payload_type,
+                s.clock_rate,
+            ))
+            .chars()
+            .count()
         })
         .max()
         .unwrap_or(0)
@@ -1288,7 +1323,13 @@ fn streams(f: &mut Frame<'_>, app: &App, body: Rect) {
                 MediaKind::Video => "video",
                 MediaKind::Unknown => "?",
             };
-            let codec = codec_label(s.codec.as_deref(), s.payload_type, s.clock_rate);
+            // The codec name comes from an SDP, MID and RID from RTP header extensions.
+            let codec = escape(&codec_label(
+                s.codec.as_deref(),
+                s.payload_type,
+                s.clock_rate,
+            ))
+            .into_owned();
             let mut notes = Vec::new();
             if let Some(o) = s.rtx_of {
                 notes.push(format!("RTX of {o:#010x}"));
@@ -1296,10 +1337,10 @@ fn streams(f: &mut Frame<'_>, app: &App, body: Rect) {
                 notes.push("padding/RTX".into());
             }
             if let Some(m) = &s.mid {
-                notes.push(format!("mid {m}"));
+                notes.push(format!("mid {}", Escaped(m)));
             }
             if let Some(r) = &s.rid {
-                notes.push(format!("rid {r}"));
+                notes.push(format!("rid {}", Escaped(r)));
             }
             if let Some(l) = s.reported_loss {
                 notes.push(format!("RR loss {:.1}%", l * 100.0));
@@ -1678,7 +1719,7 @@ fn nat(f: &mut Frame<'_>, app: &App, body: Rect) {
     } else {
         lines.push(Line::from(vec![
             Span::styled("Servers  ", bold()),
-            Span::raw(app.nat_servers.join(", ")),
+            Span::raw(escape(&app.nat_servers.join(", ")).into_owned()),
         ]));
         match &app.nat {
             NatState::Idle => lines.push(Line::raw("Press r (or Enter) to run the NAT check.")),
@@ -1692,7 +1733,7 @@ fn nat(f: &mut Frame<'_>, app: &App, body: Rect) {
                 }
                 for e in errors {
                     lines.push(Line::styled(
-                        format!("error: {e}"),
+                        format!("error: {}", Escaped(e)),
                         Style::new().fg(Color::Red),
                     ));
                 }
@@ -1708,11 +1749,12 @@ fn nat(f: &mut Frame<'_>, app: &App, body: Rect) {
     );
 }
 
+/// One NAT check report. Its text can quote what the servers sent: every value is escaped.
 fn nat_report(r: &rtcscope_nat::Report) -> Vec<Line<'static>> {
     let kv = |k: &str, v: String| {
         Line::from(vec![
             Span::styled(format!("  {k:<19}"), bold()),
-            Span::raw(v),
+            Span::raw(escape(&v).into_owned()),
         ])
     };
     let addr = |a: Option<std::net::SocketAddr>| a.map_or("-".into(), |a| a.to_string());
@@ -1821,4 +1863,22 @@ fn help(f: &mut Frame<'_>, size: Rect) {
         Paragraph::new(lines).block(block(" Keys ", true).bold()),
         area,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use ratatui::buffer::Buffer;
+    use ratatui::layout::Rect;
+
+    #[test]
+    fn scrub_drops_controls_and_bidi_overrides_from_cells() {
+        let mut buf = Buffer::empty(Rect::new(0, 0, 4, 1));
+        buf[(0, 0)].set_symbol("a\x1b");
+        buf[(1, 0)].set_symbol("\u{202e}");
+        buf[(2, 0)].set_symbol("\u{9b}");
+        buf[(3, 0)].set_symbol("é");
+        super::scrub(&mut buf);
+        let cells: Vec<&str> = (0..4).map(|x| buf[(x, 0)].symbol()).collect();
+        assert_eq!(cells, ["a", " ", " ", "é"]);
+    }
 }
