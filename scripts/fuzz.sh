@@ -10,6 +10,14 @@
 # demultiplexer; the SDP fixtures; and, when present, the corpus's fuzzer corpora (Janus,
 # mediasoup/Chromium, usrsctp) and SDP files. New inputs go to fuzz/corpus/<target>.
 #
+# The whole-pipeline targets (pipeline: file reader to JSON report; dissect: file reader to
+# `dissect -V` trees) are seeded with every capture as a whole file, plus windows of records
+# from the middle of each (libFuzzer reads a seed's first -max_len bytes only); tcp_framing with
+# every capture's TCP segments in its input layout (crates/analysis/examples/fuzz_seeds.rs).
+# These three run whole captures, so they get a larger -max_len, and -timeout and
+# -rss_limit_mb: an input that takes 10 s or 512 MB is a finding (issue #16: no capture can
+# hang rtcscope or make it slow or large), not something to wait out.
+#
 # libFuzzer's seed is fixed (RTCSCOPE_FUZZ_SEED, default 1) so that a run is reproducible: the
 # same code and seeds explore the same inputs, and a finding in CI can be replayed exactly.
 # For exploratory runs pass RTCSCOPE_FUZZ_SEED=0 (a random seed) and more seconds.
@@ -22,7 +30,7 @@ export RUSTC_BOOTSTRAP=1
 
 seeds=fuzz/seeds
 rm -rf "$seeds"
-mkdir -p "$seeds"/{stun,rtp,rtcp,dtls,sctp,sdp}
+mkdir -p "$seeds"/{stun,rtp,rtcp,dtls,sctp,sdp,pipeline,dissect,tcp_framing}
 captures=$(git ls-files 'fixtures/*.pcap' 'fixtures/*.pcapng')
 if [[ -f $corpus/MANIFEST.md ]]; then
     captures+=" $(find "$corpus" -name '*.pcap' -o -name '*.pcapng' | sort | tr '\n' ' ')"
@@ -50,18 +58,31 @@ fi
 for f in $(git ls-files 'fixtures/*.sdp'); do
     cp "$f" "$seeds/sdp/$(sha1sum "$f" | cut -c1-16)"
 done
+for f in $captures; do
+    for t in pipeline dissect; do cp "$f" "$seeds/$t/$(sha1sum "$f" | cut -c1-16)"; done
+done
 # shellcheck disable=SC2086 # one argument per capture
 cargo run --quiet --release -p rtcscope-analysis --example fuzz_seeds -- "$seeds" $captures
 
 targets=$(cargo fuzz list --fuzz-dir fuzz)
 cargo fuzz build --fuzz-dir fuzz --sanitizer none --debug-assertions
+# Per-target libFuzzer options: the parsers take one message (4 KiB is plenty); the pipeline
+# targets take whole captures, under a time and memory budget per input.
+options() {
+    case $1 in
+    pipeline | dissect) echo "-max_len=65536 -timeout=10 -rss_limit_mb=512" ;;
+    tcp_framing) echo "-max_len=16384 -timeout=10 -rss_limit_mb=512" ;;
+    *) echo "-max_len=4096" ;;
+    esac
+}
 run() {
     local t=$1
     mkdir -p "fuzz/corpus/$t"
     local log="fuzz/$t.log"
+    # shellcheck disable=SC2046 # one word per option
     if cargo fuzz run --fuzz-dir fuzz --sanitizer none --debug-assertions "$t" \
         "fuzz/corpus/$t" "$seeds/$t" \
-        -- -seed="$seed" -max_total_time="$seconds" -max_len=4096 -print_final_stats=1 \
+        -- -seed="$seed" -max_total_time="$seconds" $(options "$t") -print_final_stats=1 \
         >"$log" 2>&1; then
         echo "fuzz $t: $(grep -E '^stat::number_of_executed_units' "$log" | awk '{print $2}') runs in ${seconds}s from $(find "$seeds/$t" -type f | wc -l) seeds, no crash"
     else
