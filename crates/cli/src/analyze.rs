@@ -7,6 +7,7 @@
 
 use crate::input;
 use crate::text::{bitrate, bytes, duration_ns, time_utc};
+use crate::value;
 use anyhow::{bail, Context as _};
 use clap::Args;
 use rtcscope_analysis::report::{PairReport, Report};
@@ -62,12 +63,24 @@ pub struct AnalyzeArgs {
     /// Stop after N packets.
     #[arg(short = 'c', long = "count", value_name = "N")]
     count: Option<u64>,
-    /// Stop condition for live capture: `duration:SECONDS`.
-    #[arg(short = 'a', long = "autostop", value_name = "duration:S")]
-    autostop: Option<String>,
-    /// Seconds between periodic summaries in live mode (0 for none).
-    #[arg(long, default_value_t = 5, value_name = "S")]
-    interval: u64,
+    /// Stop condition for live capture: `duration:SECONDS` (at most 30 days).
+    #[arg(
+        short = 'a',
+        long = "autostop",
+        value_name = "duration:S",
+        value_parser = value::autostop(0.001, 30.0 * 86_400.0),
+        allow_negative_numbers = true
+    )]
+    autostop: Option<Duration>,
+    /// Seconds between periodic summaries in live mode (0 for none; at most 86400).
+    #[arg(
+        long,
+        default_value = "5",
+        value_name = "S",
+        value_parser = value::seconds(0.0, 86_400.0),
+        allow_negative_numbers = true
+    )]
+    interval: Duration,
     /// Print the report as JSON (schema `rtcscope.analyze/1`).
     #[arg(long)]
     json: bool,
@@ -173,21 +186,8 @@ fn list() -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn parse_autostop(spec: &str) -> anyhow::Result<Duration> {
-    let Some(secs) = spec.strip_prefix("duration:") else {
-        bail!("-a takes duration:SECONDS, got {spec:?}");
-    };
-    let s: f64 = secs
-        .parse()
-        .with_context(|| format!("-a duration: {secs:?} is not a number of seconds"))?;
-    if !(s > 0.0 && s.is_finite()) {
-        bail!("-a duration must be positive");
-    }
-    Ok(Duration::from_secs_f64(s))
-}
-
 fn live(args: &AnalyzeArgs, iface: &str, engine: &mut Engine) -> anyhow::Result<()> {
-    let stop_after = args.autostop.as_deref().map(parse_autostop).transpose()?;
+    let stop_after = args.autostop;
     let mut cap =
         LiveCapture::open(iface, args.filter.as_deref(), 0).map_err(|e| anyhow::anyhow!("{e}"))?;
     let stop = Arc::new(AtomicBool::new(false));
@@ -233,7 +233,7 @@ fn live(args: &AnalyzeArgs, iface: &str, engine: &mut Engine) -> anyhow::Result<
             Ok(None) => {}
             Err(e) => bail!("{e}"),
         }
-        if args.interval > 0 && last_tick.elapsed() >= Duration::from_secs(args.interval) {
+        if !args.interval.is_zero() && last_tick.elapsed() >= args.interval {
             last_tick = Instant::now();
             let drops = cap.stats().ok();
             let c = engine.counters();

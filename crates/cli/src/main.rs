@@ -13,6 +13,7 @@ mod stun_server_cmd;
 mod text;
 mod tui_cmd;
 mod turn_cmd;
+mod value;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;

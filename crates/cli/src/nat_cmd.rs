@@ -1,5 +1,6 @@
 //! `rtcscope nat [SERVER...]`: what NAT am I behind, and will peer-to-peer work?
 
+use crate::value;
 use anyhow::{bail, Context, Result};
 use rtcscope_nat::report::{Classic, Lifetime, PortAllocation, Report};
 use rtcscope_nat::{net, CheckConfig};
@@ -36,13 +37,26 @@ pub struct Args {
     /// IPv6 only.
     #[arg(short = '6', long = "ipv6")]
     pub ipv6: bool,
-    /// Also measure how long an idle binding lives (up to SECONDS, 120 by default; needs a
-    /// server that supports RESPONSE-PORT).
-    #[arg(long, value_name = "SECONDS", num_args = 0..=1, default_missing_value = "120")]
-    pub lifetime: Option<u64>,
-    /// Give up on unanswered tests after this many seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
-    pub timeout: f64,
+    /// Also measure how long an idle binding lives (up to SECONDS, 120 by default, at most
+    /// 3600; needs a server that supports RESPONSE-PORT). (No negative numbers here: in
+    /// `--lifetime -4` the -4 is the IPv4 flag.)
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        num_args = 0..=1,
+        default_missing_value = "120",
+        value_parser = value::seconds(1.0, 3600.0)
+    )]
+    pub lifetime: Option<Duration>,
+    /// Give up on unanswered tests after this many seconds (0.2 to 120).
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value = "5",
+        value_parser = value::seconds(0.2, 120.0),
+        allow_negative_numbers = true
+    )]
+    pub timeout: Duration,
     /// Local address to bind (one per family; default: the address the system routes from).
     #[arg(long, value_name = "IP")]
     pub bind: Vec<IpAddr>,
@@ -83,8 +97,8 @@ pub fn run(args: &Args) -> Result<ExitCode> {
             continue;
         }
         let mut cfg = CheckConfig::new(servers, seed.wrapping_add(i as u64));
-        cfg.deadline = Duration::from_secs_f64(args.timeout.clamp(0.2, 120.0));
-        cfg.lifetime = args.lifetime.map(Duration::from_secs);
+        cfg.deadline = args.timeout;
+        cfg.lifetime = args.lifetime;
         let bind = args.bind.iter().copied().find(|b| b.is_ipv4() == (i == 0));
         jobs.push(std::thread::spawn(move || net::run_check(cfg, bind)));
     }

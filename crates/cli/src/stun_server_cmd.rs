@@ -1,6 +1,7 @@
 //! `rtcscope stun-server`: an RFC 5780-capable STUN server (and a plain RFC 5389 / classic
 //! RFC 3489 one) for NAT tests.
 
+use crate::value;
 use anyhow::{bail, Context, Result};
 use rtcscope_nat::{net, ServerConfig};
 use std::net::IpAddr;
@@ -33,11 +34,23 @@ pub struct Args {
     /// Alternate port (used with --alternate).
     #[arg(long, default_value_t = 3479)]
     pub alt_port: u16,
-    /// Responses per second allowed per source IP address.
-    #[arg(long, default_value_t = 500.0)]
+    /// Responses per second allowed per source IP address (0.001 to 1000000).
+    #[arg(
+        long,
+        value_name = "PER_SECOND",
+        default_value = "500",
+        value_parser = value::number(0.001, 1e6, "responses per second"),
+        allow_negative_numbers = true
+    )]
     pub rate: f64,
-    /// Burst allowed per source IP address.
-    #[arg(long, default_value_t = 1000.0)]
+    /// Burst allowed per source IP address (1 to 1000000).
+    #[arg(
+        long,
+        value_name = "RESPONSES",
+        default_value = "1000",
+        value_parser = value::number(1.0, 1e6, "responses"),
+        allow_negative_numbers = true
+    )]
     pub burst: f64,
     /// More logging (-v: every request, as debug lines on standard error).
     #[arg(short, long, action = clap::ArgAction::Count)]
@@ -56,9 +69,6 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         .with_max_level(level)
         .with_target(false)
         .try_init();
-    if !(args.rate > 0.0 && args.burst >= 1.0) {
-        bail!("--rate must be positive and --burst at least 1");
-    }
     let mut cfgs = Vec::new();
     for p in &args.primary {
         let alts: Vec<IpAddr> = args

@@ -1,6 +1,7 @@
 //! `rtcscope live` and `rtcscope open`: the terminal UI on a live capture or a capture file.
 
 use crate::sdp_hints::{self, SdpKnowledge};
+use crate::value;
 use anyhow::{bail, Context as _};
 use clap::Args;
 use rtcscope_analysis::{Config, DEFAULT_MAX_FLOWS};
@@ -19,19 +20,37 @@ pub struct UiArgs {
     /// `rtcscope stun-server` runs the full test).
     #[arg(long = "nat-server", value_name = "HOST:PORT")]
     nat_server: Vec<String>,
-    /// Packets kept for the packet view (raw bytes, dissected when shown).
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_PACKETS)]
+    /// Packets kept for the packet view (raw bytes, dissected when shown; 1 to 10000000).
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = DEFAULT_MAX_PACKETS,
+        value_parser = value::whole(1usize, 10_000_000, "packets"),
+        allow_negative_numbers = true
+    )]
     ring: usize,
     /// An SDP offer or answer of the call (raw, or a signalling JSON blob): codec names and
     /// clock rates, header-extension ids, RTX groups, the certificate fingerprint check and the
     /// candidates' types in the ICE view; repeatable.
     #[arg(long = "sdp", value_name = "FILE")]
     sdp: Vec<String>,
-    /// Megabytes of packet data kept for the packet view.
-    #[arg(long, value_name = "MB", default_value_t = DEFAULT_MAX_BYTES >> 20)]
+    /// Megabytes of packet data kept for the packet view (1 to 65536).
+    #[arg(
+        long,
+        value_name = "MB",
+        default_value_t = DEFAULT_MAX_BYTES >> 20,
+        value_parser = value::whole(1usize, 65_536, "MB"),
+        allow_negative_numbers = true
+    )]
     ring_mb: usize,
-    /// Flows tracked at once; the flow idle longest is forgotten beyond this.
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_FLOWS)]
+    /// Flows tracked at once; the flow idle longest is forgotten beyond this (1 to 10000000).
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = DEFAULT_MAX_FLOWS,
+        value_parser = value::whole(1usize, 10_000_000, "flows"),
+        allow_negative_numbers = true
+    )]
     max_flows: usize,
 }
 
@@ -83,7 +102,8 @@ fn state(ui: &UiArgs, progress: Progress, sdp: Option<&SdpKnowledge>) -> Capture
             max_flows: ui.max_flows,
             ..Config::default()
         },
-        PacketRing::new(ui.ring, ui.ring_mb << 20),
+        // At most 64 GiB; saturating where usize is narrower.
+        PacketRing::new(ui.ring, ui.ring_mb.saturating_mul(1 << 20)),
         progress,
     );
     if let Some(k) = sdp {

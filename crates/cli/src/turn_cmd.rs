@@ -1,5 +1,6 @@
 //! `rtcscope turn URI...`: does this STUN/TURN server work, with these credentials?
 
+use crate::value;
 use anyhow::{bail, Context, Result};
 use rtcscope_nat::net;
 use rtcscope_nat::turn::{rest_credentials, Mode, Transport, TurnConfig, TurnReport};
@@ -43,12 +44,24 @@ pub struct Args {
     /// Read the TURN REST shared secret from this file (first line).
     #[arg(long, value_name = "FILE")]
     pub secret_file: Option<PathBuf>,
-    /// Validity of minted REST credentials, seconds.
-    #[arg(long, default_value_t = 86400)]
+    /// Validity of minted REST credentials, seconds (at most 365 days).
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value = "86400",
+        value_parser = value::whole(0u64, 365 * 86_400, "seconds"),
+        allow_negative_numbers = true
+    )]
     pub ttl: u64,
-    /// Give up on a server after this many seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = 8.0)]
-    pub timeout: f64,
+    /// Give up on a server after this many seconds (0.5 to 120).
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value = "8",
+        value_parser = value::seconds(0.5, 120.0),
+        allow_negative_numbers = true
+    )]
+    pub timeout: Duration,
     /// Machine-readable output.
     #[arg(long)]
     pub json: bool,
@@ -146,7 +159,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
             Mode::Turn
         };
         let mut cfg = TurnConfig::new(server, u.transport, mode, seed.wrapping_add(i as u64));
-        cfg.deadline = Duration::from_secs_f64(args.timeout.clamp(0.5, 120.0));
+        cfg.deadline = args.timeout;
         if let Some(p) = &args.peer_stun {
             cfg.peer_stun = resolve_peer_stun(p)?;
         }
