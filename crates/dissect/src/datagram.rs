@@ -62,9 +62,10 @@ pub struct Dissected {
     pub protocol: Protocol,
     /// True for STUN messages of TURN methods (for `--proto turn`).
     pub turn: bool,
-    /// The summary's info column.
+    /// The summary's info column. It quotes wire text (USERNAME, REALM, reason phrases) as
+    /// decoded, unescaped: print it through [`rtcscope_wire::text::Escaped`].
     pub info: String,
-    /// The field tree.
+    /// The field tree (its text is unescaped too; [`Node::render`] escapes it).
     pub tree: Node,
 }
 

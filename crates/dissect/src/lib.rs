@@ -6,6 +6,11 @@
 //! views. Dissection is per packet and stateless; `rtcscope analyze` is where state across
 //! packets (reassembly, sessions) lives.
 //!
+//! Text decoded from the wire (STUN USERNAME, REALM, SOFTWARE, reason phrases, DTLS and SCTP
+//! names) is kept as it came, in the info column and in the tree, so `--json` stays exact;
+//! every text output escapes it with [`rtcscope_wire::text`] (the tree's own
+//! [`Node::render`] does).
+//!
 //! What a session would know and a single packet cannot show (the negotiated header-extension
 //! IDs, whether and how RTP is protected, which UDP port carries SCTP) comes in through
 //! [`DissectOptions`]; [`dissect_frame`] uses the defaults, which never mistake ciphertext for
@@ -63,7 +68,8 @@ pub struct Frame {
 }
 
 impl Frame {
-    /// The summary's info column: each message's info, `;`-separated.
+    /// The summary's info column: each message's info, `;`-separated. Wire text in it is
+    /// unescaped: print it through [`rtcscope_wire::text::Escaped`].
     pub fn info(&self) -> String {
         self.messages
             .iter()
