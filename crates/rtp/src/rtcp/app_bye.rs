@@ -132,7 +132,9 @@ impl Iterator for Sources<'_> {
             return None;
         }
         let v = u32_at(self.buf, self.pos);
+        let before = self.pos;
         self.pos += 4;
+        debug_assert!(self.pos > before, "Sources::next did not advance");
         Some(v)
     }
     fn size_hint(&self) -> (usize, Option<usize>) {

@@ -162,7 +162,12 @@ impl<'a> Iterator for CcfbStreams<'a> {
                 avail - 8,
             )));
         }
+        // Progress: a stream block is at least its 8-byte header, even with no metric blocks.
         self.pos += len;
+        debug_assert!(
+            self.pos >= at + 8,
+            "CcfbStreams::next did not advance past a stream header"
+        );
         Some(Ok(CcfbStream {
             ssrc: u32_at(self.buf, at),
             begin_seq: u16_at(self.buf, at + 4),

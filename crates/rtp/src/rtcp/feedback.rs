@@ -263,7 +263,8 @@ fn expect_empty(fci: &[u8], at: usize, what: &'static str) -> Result<()> {
 
 /// A fixed-size FCI entry type.
 pub trait FciEntry<'a>: Sized {
-    /// Entry length in bytes.
+    /// Entry length in bytes; at least 1 (the iterators step by it, so 0 is a compile error
+    /// where they are used).
     const LEN: usize;
     /// Builds the entry from exactly `LEN` bytes located at `base`.
     fn from_bytes(b: &'a [u8], base: usize) -> Self;
@@ -281,6 +282,7 @@ impl<'a, T: FciEntry<'a>> Entries<'a, T> {
     /// Checks that the FCI is a non-empty multiple of the entry length.
     #[inline]
     pub fn new_checked(buf: &'a [u8], base: usize, what: &'static str) -> Result<Self> {
+        const { assert!(T::LEN > 0, "an FCI entry has at least one byte") };
         if buf.is_empty() || buf.len() % T::LEN != 0 {
             return Err(Error::bad_length(
                 Layer::Rtcp,
@@ -357,9 +359,13 @@ impl<'a, T: FciEntry<'a>> Iterator for EntryIter<'a, T> {
     type Item = T;
     #[inline]
     fn next(&mut self) -> Option<T> {
+        // Progress: an entry type of length 0 would yield forever; it does not compile.
+        const { assert!(T::LEN > 0, "an FCI entry has at least one byte") };
         let b = self.buf.get(self.pos..self.pos + T::LEN)?;
         let e = T::from_bytes(b, self.base + self.pos);
+        let before = self.pos;
         self.pos += T::LEN;
+        debug_assert!(self.pos > before, "EntryIter::next did not advance");
         Some(e)
     }
 }

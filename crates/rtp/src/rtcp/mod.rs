@@ -394,7 +394,14 @@ impl<'a> Iterator for CompoundIter<'a> {
         }
         match RtcpPacket::new_checked(&self.buf[self.pos..], self.pos) {
             Ok(p) => {
+                // Progress: the length field counts words minus one, so a packet is at least
+                // its 4-byte header.
+                let before = self.pos;
                 self.pos += p.len();
+                debug_assert!(
+                    self.pos >= before + HEADER_LEN,
+                    "CompoundIter::next did not advance past an RTCP header"
+                );
                 Some(Ok(p))
             }
             Err(e) => {

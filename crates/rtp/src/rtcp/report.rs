@@ -296,8 +296,10 @@ impl<'a> Iterator for ReportBlocks<'a> {
         }
         let r = ReportBlock::new_checked(slice_from(self.body, self.pos), self.base + self.pos);
         if r.is_ok() {
+            let before = self.pos;
             self.left -= 1;
             self.pos += field::BLOCK_LEN;
+            debug_assert!(self.pos > before, "ReportBlocks::next did not advance");
         } else {
             self.left = 0;
         }

@@ -147,6 +147,11 @@ impl<'a> SdesChunk<'a> {
                     buf.len() - pos - 2,
                 ));
             }
+            // Progress: an item is at least its type and length bytes.
+            debug_assert!(
+                end >= pos + 2,
+                "SdesChunk::new_checked item walk did not advance"
+            );
             pos = end;
         }
         let items_end = pos;
@@ -277,6 +282,7 @@ impl<'a> Iterator for SdesItems<'a> {
         if end > self.buf.len() {
             return None;
         }
+        debug_assert!(end >= start + 2, "SdesItems::next did not advance");
         self.pos = end;
         Some(SdesItem {
             item_type: SdesItemType(t),
@@ -317,7 +323,13 @@ impl<'a> Iterator for SdesChunks<'a> {
         }
         match SdesChunk::new_checked(slice_from(self.body, self.pos), self.base + self.pos) {
             Ok(c) => {
+                // Progress: a chunk is at least its SSRC, END and padding (8 bytes).
+                let before = self.pos;
                 self.pos += c.len();
+                debug_assert!(
+                    self.pos >= before + 8,
+                    "SdesChunks::next did not advance past a chunk"
+                );
                 self.left -= 1;
                 Some(Ok(c))
             }

@@ -282,7 +282,11 @@ impl Iterator for TwccChunks<'_> {
         }
         let c = TwccChunk(u16_at(self.fci, self.pos));
         let r = self.base + self.pos..self.base + self.pos + 2;
+        // Progress: every chunk takes two bytes, even a run of 0 that covers no packet (so a
+        // list of empty runs ends at the end of the FCI rather than never).
+        let before = self.pos;
         self.pos += 2;
+        debug_assert!(self.pos > before, "TwccChunks::next did not advance");
         self.left -= c.capacity().min(self.left);
         Some(Ok((c, r)))
     }
@@ -357,6 +361,7 @@ impl Iterator for TwccPackets<'_> {
                 ))
             });
         }
+        let (index, chunk_pos, delta_pos) = (self.index, self.chunk_pos, self.delta_pos);
         let mut chunk = TwccChunk(u16_at(self.fci, self.chunk_pos));
         // A run-length chunk with a run of 0 describes no packet: skip it (as the chunk walk
         // and the owned form do).
@@ -417,6 +422,12 @@ impl Iterator for TwccPackets<'_> {
         };
         self.seq = self.seq.wrapping_add(1);
         self.index += 1;
+        // Progress: one packet per step, at most the status count, which the chunk walk in
+        // `packets` checked is covered by chunks; the chunk and delta cursors never go back.
+        debug_assert!(
+            self.index > index && self.chunk_pos >= chunk_pos && self.delta_pos >= delta_pos,
+            "TwccPackets::next did not advance"
+        );
         Some(Ok(p))
     }
 }

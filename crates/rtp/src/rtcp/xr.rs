@@ -131,7 +131,12 @@ impl<'a> Iterator for XrBlocks<'a> {
                 avail - 4,
             )));
         }
+        // Progress: a block is at least its 4-byte header, even with block length 0.
         self.pos += 4 + len;
+        debug_assert!(
+            self.pos >= at + 4,
+            "XrBlocks::next did not advance past a block header"
+        );
         Some(Ok(XrBlock {
             block_type: XrBlockType(u8_at(self.body, at)),
             type_specific: u8_at(self.body, at + 1),
@@ -369,7 +374,9 @@ impl Iterator for DlrrItems<'_> {
     #[inline]
     fn next(&mut self) -> Option<DlrrItem> {
         let b = self.buf.get(self.pos..self.pos + 12)?;
+        let before = self.pos;
         self.pos += 12;
+        debug_assert!(self.pos > before, "DlrrItems::next did not advance");
         Some(DlrrItem {
             ssrc: u32_at(b, 0),
             last_rr: u32_at(b, 4),

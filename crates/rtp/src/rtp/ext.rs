@@ -243,6 +243,11 @@ impl<'a> ExtensionBlock<'a> {
             }
             let (element, after) = rest.split_at(size);
             f(b >> 4, &element[1..]);
+            // Progress: the ID/length byte and at least one data byte.
+            debug_assert!(
+                after.len() + 2 <= rest.len(),
+                "ExtensionBlock::visit_one_byte did not advance"
+            );
             rest = after;
         }
         Ok(())
@@ -413,6 +418,11 @@ fn step<'a>(rest: &mut &'a [u8], end: usize, two_byte: bool) -> Option<Result<El
             r.len().saturating_sub(hdr),
         )));
     };
+    // Progress: an element takes its header and, in the one-byte form, at least one data byte.
+    debug_assert!(
+        after.len() + 2 <= rest.len(),
+        "RTP header-extension step did not advance"
+    );
     *rest = after;
     Some(Ok(Element {
         id,

@@ -407,6 +407,7 @@ impl Iterator for Csrcs<'_> {
     #[inline]
     fn next(&mut self) -> Option<u32> {
         let (word, rest) = self.rest.split_first_chunk::<4>()?;
+        debug_assert!(rest.len() < self.rest.len(), "Csrcs::next did not advance");
         self.rest = rest;
         Some(u32::from_be_bytes(*word))
     }
