@@ -706,7 +706,6 @@ impl TurnCheck {
             }
         }
         if let Some((what, sent)) = timed_out {
-            self.step(what, false, None, "no answer".into());
             let (verdict, reason, explanation) = match what {
                 "peer Binding" => (
                     TurnVerdict::Failed,
@@ -725,6 +724,12 @@ impl TurnCheck {
                 ),
                 _ => self.silence(what, sent),
             };
+            let detail = if reason == "timeout" {
+                "no answer"
+            } else {
+                reason
+            };
+            self.step(what, false, None, detail.into());
             self.verdict = Some(verdict);
             self.report.error = Some(ErrorInfo {
                 request: what.into(),
