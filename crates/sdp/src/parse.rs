@@ -467,6 +467,8 @@ impl<'a> Sdp<'a> {
                 session.lines.push(l);
             }
             let used = line.len() + ending.len();
+            // Progress: a line is its terminator or, at the end, the non-empty rest.
+            debug_assert!(used > 0, "Sdp::parse line loop did not advance");
             offset += used;
             rest = &rest[used..];
         }

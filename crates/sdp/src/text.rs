@@ -120,15 +120,23 @@ impl<'a> Toks<'a> {
         self.base + self.pos
     }
 
-    /// The next token with its absolute offset.
+    /// The next token with its absolute offset; `None` at the end of the value.
+    ///
+    /// A token is never empty, so every `while let Some(_) = t.next_tok()` loop consumes at
+    /// least one byte per step and ends.
     pub(crate) fn next_tok(&mut self) -> Option<(usize, &'a str)> {
+        let entry = self.pos;
         self.skip_space();
         let b = self.s.as_bytes();
         let start = self.pos;
         while self.pos < b.len() && b[self.pos] != b' ' && b[self.pos] != b'\t' {
             self.pos += 1;
         }
-        (self.pos > start).then(|| (self.base + start, &self.s[start..self.pos]))
+        if self.pos == start {
+            return None;
+        }
+        debug_assert!(self.pos > entry, "Toks::next_tok did not advance");
+        Some((self.base + start, &self.s[start..self.pos]))
     }
 
     /// The next token, or a "missing" error naming `field`.
