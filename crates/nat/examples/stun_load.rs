@@ -120,7 +120,7 @@ fn main() -> std::io::Result<()> {
             .map(|l| l.saturating_duration_since(t0).as_secs_f64())
             .unwrap_or(sent_in);
         let s = stats.first().copied().unwrap_or_default();
-        let received = s.answered + s.malformed + s.rate_limited + s.new_source_limited;
+        let received = s.answered + s.malformed + s.rate_limited;
         println!(
             "server, {label}: sent {n} in {sent_in:.2} s ({:.0}/s, {send_errors} send errors); \
              {got} answers in {span:.2} s ({:.0}/s); lost {:.1} % ({} never reached the \
@@ -129,7 +129,7 @@ fn main() -> std::io::Result<()> {
             got as f64 / span.max(1e-9),
             100.0 * (n - got.min(n)) as f64 / n as f64,
             n.saturating_sub(received),
-            s.rate_limited + s.new_source_limited,
+            s.rate_limited,
         );
     }
     Ok(())

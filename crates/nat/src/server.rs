@@ -188,8 +188,8 @@ pub enum Dropped {
 pub struct Stats {
     /// Responses sent (success and error).
     pub answered: u64,
-    /// Every datagram dropped for what it was (not for a rate limit): the sum of the counters
-    /// below and of bad fingerprints, bad sources and over-large responses.
+    /// Every datagram dropped for what it was (not for a rate limit): the sum of the five
+    /// counters below, bad sources and over-large responses.
     pub malformed: u64,
     /// Dropped as not STUN.
     pub not_stun: u64,
@@ -197,13 +197,13 @@ pub struct Stats {
     pub truncated: u64,
     /// Dropped as longer than [`MAX_REQUEST_BYTES`].
     pub oversized: u64,
-    /// Dropped as malformed STUN.
+    /// Dropped as malformed STUN (a wrong FINGERPRINT included).
     pub malformed_stun: u64,
     /// Dropped as STUN but not a Binding request.
     pub not_binding_request: u64,
-    /// Dropped by a known source's rate limit.
+    /// Dropped by a rate limit: a known source's bucket, or the new-source budget.
     pub rate_limited: u64,
-    /// Dropped because the new-source budget was spent.
+    /// Of those, dropped because the new-source budget was spent.
     pub new_source_limited: u64,
     /// New sources answered without a table entry (the table was full).
     pub untracked: u64,
@@ -398,14 +398,17 @@ impl StunServer {
         match &r {
             Ok(_) => s.answered += 1,
             Err(Dropped::RateLimited) => s.rate_limited += 1,
-            Err(Dropped::NewSourceLimited) => s.new_source_limited += 1,
+            Err(Dropped::NewSourceLimited) => {
+                s.rate_limited += 1;
+                s.new_source_limited += 1;
+            }
             Err(why) => {
                 s.malformed += 1;
                 match why {
                     Dropped::NotStun => s.not_stun += 1,
                     Dropped::Truncated => s.truncated += 1,
                     Dropped::Oversized => s.oversized += 1,
-                    Dropped::Malformed => s.malformed_stun += 1,
+                    Dropped::Malformed | Dropped::BadFingerprint => s.malformed_stun += 1,
                     Dropped::NotBindingRequest => s.not_binding_request += 1,
                     _ => {}
                 }
