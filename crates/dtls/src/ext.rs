@@ -324,9 +324,16 @@ impl<'a> Iterator for KeyShares<'a> {
         if self.r.is_empty() {
             return None;
         }
+        let before = self.r.offset();
         let e = KeyShareEntry::read(&mut self.r);
         if e.is_err() {
             self.r.take_rest();
+        } else {
+            // Progress: group and length, even for an empty key.
+            debug_assert!(
+                self.r.offset() >= before + 4,
+                "KeyShares::next did not advance past an entry header"
+            );
         }
         Some(e)
     }
@@ -344,9 +351,16 @@ impl<'a> Iterator for ProtocolNames<'a> {
         if self.r.is_empty() {
             return None;
         }
+        let before = self.r.offset();
         let e = self.r.sub_u8("ProtocolName").map(|s| Span::of(&s));
         if e.is_err() {
             self.r.take_rest();
+        } else {
+            // Progress: the length byte, even for an empty name.
+            debug_assert!(
+                self.r.offset() > before,
+                "ProtocolNames::next did not advance"
+            );
         }
         Some(e)
     }
@@ -364,12 +378,19 @@ impl<'a> Iterator for ServerNames<'a> {
         if self.r.is_empty() {
             return None;
         }
+        let before = self.r.offset();
         let e = (|| {
             let t = self.r.u8("name_type")?;
             Ok((t, Span::of(&self.r.sub_u16("HostName")?)))
         })();
         if e.is_err() {
             self.r.take_rest();
+        } else {
+            // Progress: name type and length, even for an empty name.
+            debug_assert!(
+                self.r.offset() >= before + 3,
+                "ServerNames::next did not advance past an entry header"
+            );
         }
         Some(e)
     }
@@ -417,6 +438,12 @@ impl<'a> Iterator for Extensions<'a> {
         })();
         if e.is_err() {
             self.r.take_rest();
+        } else {
+            // Progress: type and length, even for empty extension_data.
+            debug_assert!(
+                self.r.offset() >= offset + 4,
+                "Extensions::next did not advance past an extension header"
+            );
         }
         Some(e)
     }

@@ -144,9 +144,16 @@ impl<'a> Iterator for HandshakeFragments<'a> {
         if self.r.is_empty() {
             return None;
         }
+        let before = self.r.offset();
         let f = HandshakeFragment::read(&mut self.r);
         if f.is_err() {
             self.r.take_rest();
+        } else {
+            // Progress: a fragment is at least its 12-byte header, even with fragment_length 0.
+            debug_assert!(
+                self.r.offset() >= before + field::HEADER_LEN,
+                "HandshakeFragments::next did not advance past a fragment header"
+            );
         }
         Some(f)
     }
@@ -550,6 +557,7 @@ impl<'a> Iterator for CertificateEntries<'a> {
         if self.r.is_empty() {
             return None;
         }
+        let before = self.r.offset();
         let e = (|| {
             let der = Span::of(&self.r.sub_u24("ASN.1Cert")?);
             let extensions = if self.tls13 {
@@ -561,6 +569,12 @@ impl<'a> Iterator for CertificateEntries<'a> {
         })();
         if e.is_err() {
             self.r.take_rest();
+        } else {
+            // Progress: an entry is at least its 3-byte length, even for an empty certificate.
+            debug_assert!(
+                self.r.offset() >= before + 3,
+                "CertificateEntries::next did not advance past a length"
+            );
         }
         Some(e)
     }

@@ -392,9 +392,17 @@ impl<'a> Iterator for Records<'a> {
         if self.done || self.r.is_empty() {
             return None;
         }
+        let before = self.r.offset();
         let rec = parse_record(&mut self.r, self.opts);
         if rec.is_err() {
             self.done = true;
+        } else {
+            // Progress: a record is at least its header (two bytes for the shortest unified
+            // header), whatever its length field says.
+            debug_assert!(
+                self.r.offset() >= before + 2,
+                "Records::next did not advance past a record header"
+            );
         }
         Some(rec)
     }
