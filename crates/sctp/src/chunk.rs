@@ -58,6 +58,7 @@ impl<'a> Iterator for Chunks<'a> {
         if self.r.is_empty() {
             return None;
         }
+        let before = self.r.offset();
         let c = (|| {
             let offset = self.r.offset();
             let ctype = ChunkType(self.r.u8("chunk type")?);
@@ -85,6 +86,12 @@ impl<'a> Iterator for Chunks<'a> {
         })();
         if c.is_err() {
             self.r.take_rest();
+        } else {
+            // Progress: a length below 4 is an error, so a chunk is at least its header.
+            debug_assert!(
+                self.r.offset() >= before + 4,
+                "Chunks::next did not advance past a chunk header"
+            );
         }
         Some(c)
     }

@@ -70,6 +70,7 @@ impl<'a> Iterator for Params<'a> {
         if self.r.is_empty() {
             return None;
         }
+        let before = self.r.offset();
         let p = read_tlv(&mut self.r, "parameter type").map(|(t, value, offset)| Param {
             ptype: ParamType(t),
             value,
@@ -77,6 +78,13 @@ impl<'a> Iterator for Params<'a> {
         });
         if p.is_err() {
             self.r.take_rest();
+        } else {
+            // Progress: `read_tlv` refuses a length below 4, so a parameter is at least its
+            // header.
+            debug_assert!(
+                self.r.offset() >= before + 4,
+                "Params::next did not advance past a parameter header"
+            );
         }
         Some(p)
     }
@@ -459,6 +467,7 @@ impl<'a> Iterator for Causes<'a> {
         if self.r.is_empty() {
             return None;
         }
+        let before = self.r.offset();
         let c = read_tlv(&mut self.r, "cause code").map(|(t, info, offset)| Cause {
             code: CauseCode(t),
             info,
@@ -466,6 +475,12 @@ impl<'a> Iterator for Causes<'a> {
         });
         if c.is_err() {
             self.r.take_rest();
+        } else {
+            // Progress: `read_tlv` refuses a length below 4, so a cause is at least its header.
+            debug_assert!(
+                self.r.offset() >= before + 4,
+                "Causes::next did not advance past a cause header"
+            );
         }
         Some(c)
     }
