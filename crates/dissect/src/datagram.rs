@@ -151,6 +151,7 @@ pub fn dissect_stream_with(buf: &[u8], base: usize, opts: &DissectOptions) -> Ve
     let mut frames = stun::StreamFrames::new(buf);
     let mut pos = 0;
     for f in frames.by_ref() {
+        let before = pos;
         match f {
             Err(_) => break,
             Ok(stun::Frame::Stun(m)) => {
@@ -162,7 +163,17 @@ pub fn dissect_stream_with(buf: &[u8], base: usize, opts: &DissectOptions) -> Ve
                 pos += c.wire_len();
             }
         }
+        // Progress: each frame is at least its 4-byte (ChannelData) or 20-byte (STUN) header.
+        debug_assert!(
+            pos >= before + 4,
+            "dissect_stream_with: STUN/ChannelData frame walk did not advance"
+        );
     }
+    debug_assert_eq!(
+        pos,
+        frames.consumed(),
+        "dissect_stream_with: STUN/ChannelData frame walk out of step with the framer"
+    );
     let rest = &buf[pos..];
     if !rest.is_empty() {
         // RFC 4571: a 16-bit length before each packet (ICE-TCP).
@@ -171,6 +182,7 @@ pub fn dissect_stream_with(buf: &[u8], base: usize, opts: &DissectOptions) -> Ve
         let mut framed = Vec::new();
         while r.len() >= 2 {
             let len = usize::from(u16::from_be_bytes([r[0], r[1]]));
+            // A length of 0 frames nothing (and would only advance by the prefix): stop there.
             if len == 0 || r.len() < 2 + len {
                 break;
             }
@@ -180,7 +192,12 @@ pub fn dissect_stream_with(buf: &[u8], base: usize, opts: &DissectOptions) -> Ve
             }
             framed.append(&mut inner);
             at += 2 + len;
+            let before = r.len();
             r = &r[2 + len..];
+            debug_assert!(
+                r.len() + 3 <= before,
+                "dissect_stream_with: RFC 4571 frame walk did not advance"
+            );
         }
         if !framed.is_empty() && r.is_empty() {
             out.append(&mut framed);

@@ -426,7 +426,12 @@ fn partial_client_hello(node: &mut Node, f: &HandshakeFragment<'_>) {
             offset: at + pos,
         };
         list.push(extension(&e, ExtensionContext::ClientHello));
+        let before = pos;
         pos += 4 + len;
+        debug_assert!(
+            pos >= before + 4,
+            "partial_client_hello: extension walk did not advance past a header"
+        );
     }
     part.push(list);
     node.push(part);
