@@ -1,4 +1,5 @@
-//! Property tests for the cursor: no sequence of reads can panic, and offsets stay absolute.
+//! Property tests for the cursor: no sequence of reads can panic, offsets stay absolute, and a
+//! successful read advances by exactly its width.
 
 use proptest::prelude::*;
 use rtcscope_wire::{ErrorKind, Layer, Reader};
@@ -40,17 +41,33 @@ proptest! {
         let mut r = Reader::with_base(&buf, base, Layer::Stun);
         for op in ops {
             let before = r.offset();
+            // On success, how far the read moved the cursor.
             let res = match op {
-                Op::U8 => r.u8("f").map(|_| ()),
-                Op::U16 => r.u16("f").map(|_| ()),
-                Op::U24 => r.u24("f").map(|_| ()),
-                Op::U32 => r.u32("f").map(|_| ()),
-                Op::U64 => r.u64("f").map(|_| ()),
-                Op::Bytes(n) => r.bytes(n, "f").map(|_| ()),
-                Op::Sub(n) => r.sub(n, "f").map(|s| assert_eq!(s.offset(), before)),
-                Op::SubU8 => r.sub_u8("f").map(|s| assert_eq!(s.offset(), before + 1)),
-                Op::SubU16 => r.sub_u16("f").map(|s| assert_eq!(s.offset(), before + 2)),
+                Op::U8 => r.u8("f").map(|_| 1),
+                Op::U16 => r.u16("f").map(|_| 2),
+                Op::U24 => r.u24("f").map(|_| 3),
+                Op::U32 => r.u32("f").map(|_| 4),
+                Op::U64 => r.u64("f").map(|_| 8),
+                Op::Bytes(n) => r.bytes(n, "f").map(|_| n),
+                Op::Sub(n) => r.sub(n, "f").map(|s| {
+                    assert_eq!(s.offset(), before);
+                    n
+                }),
+                Op::SubU8 => r.sub_u8("f").map(|s| {
+                    assert_eq!(s.offset(), before + 1);
+                    1 + s.remaining()
+                }),
+                Op::SubU16 => r.sub_u16("f").map(|s| {
+                    assert_eq!(s.offset(), before + 2);
+                    2 + s.remaining()
+                }),
             };
+            // Progress (issue #16): a read advances by exactly its width, and a length-prefixed
+            // read by its prefix even when the length is 0. The parsers' TLV loops rely on this
+            // to move forward on a zero-length element.
+            if let Ok(width) = res {
+                prop_assert_eq!(r.offset(), before + width);
+            }
             if let Err(e) = res {
                 prop_assert!(e.offset >= base && e.offset <= base + buf.len());
                 prop_assert_eq!(e.layer, Layer::Stun);
