@@ -32,11 +32,10 @@ for k in "${kinds[@]}"; do
 done
 
 run() { # run FILE: prints "seconds peak-KiB packets"
-    local out
-    out=$( { /usr/bin/time -f '%e %M' target/release/rtcscope analyze --json "$1" |
-        python3 -c 'import json,sys; print(json.load(sys.stdin)["counters"]["packets"])'; } 2>&1)
-    # time's line comes last on stderr, the packet count first on stdout
-    echo "$(echo "$out" | tail -1) $(echo "$out" | head -1)"
+    local packets
+    packets=$(/usr/bin/time -o "$dir/time.txt" -f '%e %M' target/release/rtcscope analyze --json "$1" |
+        python3 -c 'import json,sys; print(json.load(sys.stdin)["counters"]["packets"])')
+    echo "$(cat "$dir/time.txt") $packets"
 }
 
 printf '| capture | packets | size | time (s) | peak RSS (MiB) | time / real call |\n'

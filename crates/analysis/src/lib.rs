@@ -400,9 +400,13 @@ impl Engine {
                     .flows
                     .get(&key)
                     .is_some_and(|f| f.counts.stun + f.counts.classic_stun > 0);
+                // The allocation is looked up once per segment, not once per byte scanned.
+                let alloc = turn
+                    .find(ctx.transport, ctx.src, ctx.dst)
+                    .or_else(|| turn.find(ctx.transport, ctx.dst, ctx.src));
                 let bound = |ch: u16| {
-                    channel_bound(turn, ctx.transport, ctx.src, ctx.dst, ch)
-                        || (turn_seen && (0x4000..0x8000).contains(&ch))
+                    (turn_seen && (0x4000..0x8000).contains(&ch))
+                        || alloc.is_some_and(|a| a.peer_of(ch).is_some())
                 };
                 // Messages are copied into reusable buffers (no allocation per segment once
                 // they have grown), then handled with `self` available again.

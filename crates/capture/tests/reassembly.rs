@@ -314,7 +314,8 @@ proptest! {
         // Shuffle by the random keys.
         let mut keyed: Vec<_> = frags.drain(..).zip(order.iter().cycle()).collect();
         keyed.sort_by_key(|(_, k)| **k);
-        let mut r = IpReassembler::default();
+        // Up to 501 fragments of 8 bytes: above the default per-datagram cap (tested below).
+        let mut r = IpReassembler::new(IpLimits { max_fragments: 1024, ..IpLimits::default() });
         let mut out = None;
         for ((off, more, data), _) in &keyed {
             if let Some(done) = r.push(&frag(*off, *more, data, 7), 0) {
@@ -329,6 +330,56 @@ proptest! {
         prop_assert_eq!(r.pending(), 0);
         prop_assert_eq!(r.buffered_bytes(), 0);
     }
+}
+
+/// A datagram cut into more fragments than the cap allows is dropped, fragment by fragment,
+/// and counted; the cap bounds the work each fragment costs (its range list is searched).
+#[test]
+fn too_many_fragments_are_dropped_and_counted() {
+    let d = udp_datagram(2000);
+    let limits = IpLimits::default();
+    let mut r = IpReassembler::new(limits);
+    let frags = fragments(&d, 8, 3);
+    assert!(frags.len() > limits.max_fragments as usize);
+    for (off, more, data) in &frags {
+        assert!(r.push(&frag(*off, *more, data, 3), 0).is_none());
+    }
+    assert_eq!(
+        r.stats().bad_fragments,
+        (frags.len() - limits.max_fragments as usize) as u64
+    );
+    // The same datagram in ordinary 1,480-byte fragments reassembles.
+    let mut done = None;
+    for (off, more, data) in fragments(&d, 1480, 4) {
+        done = done.or(r.push(&frag(off, more, &data, 4), 0));
+    }
+    assert_eq!(done.unwrap().payload, d);
+}
+
+/// Expiry and eviction take the oldest datagrams first, from the arrival queue, even after
+/// many datagrams completed (their queue entries are stale and skipped).
+#[test]
+fn expiry_follows_arrival_order_after_completions() {
+    let mut r = IpReassembler::new(IpLimits {
+        max_pending: 4,
+        ..IpLimits::default()
+    });
+    let d = udp_datagram(100);
+    // 1,000 datagrams that complete: nothing stays pending.
+    for id in 0..1000u32 {
+        assert!(r.push(&frag(0, true, &d[..64], id), i128::from(id)).is_none());
+        assert!(r.push(&frag(64, false, &d[64..], id), i128::from(id)).is_some());
+    }
+    assert_eq!(r.pending(), 0);
+    // Four that never complete, then a fifth: the first of them is evicted.
+    for id in 2000..2005u32 {
+        r.push(&frag(0, true, &d[..64], id), 5000 + i128::from(id));
+    }
+    assert_eq!(r.pending(), 4);
+    assert_eq!(r.stats().evicted, 1);
+    // The oldest left (2001) still completes; the evicted one (2000) does not.
+    assert!(r.push(&frag(64, false, &d[64..], 2001), 7100).is_some());
+    assert!(r.push(&frag(64, false, &d[64..], 2000), 7100).is_none());
 }
 
 #[test]

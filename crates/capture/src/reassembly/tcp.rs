@@ -480,13 +480,40 @@ fn detect(
 }
 
 /// Finds the first plausible message start for the framing in use; returns its offset and
-/// framing. Linear in `b`: each offset is looked at once, a bounded number of bytes each.
+/// framing. Linear in `b`, and cheap per byte: STUN (and, while the framing is unknown, an
+/// RFC 4571 frame holding STUN) is found by searching for the magic cookie, which a vectorised
+/// search does at memory speed; only ChannelData (first byte 0x40 to 0x7f, on a known channel)
+/// and an established RFC 4571 framing need each byte looked at. Every candidate is then
+/// checked whole by [`detect`].
 fn resync(
     b: &[u8],
     current: Framing,
     known_channel: &dyn Fn(u16) -> bool,
     max: usize,
 ) -> Option<(usize, Framing)> {
-    (0..b.len().saturating_sub(3))
-        .find_map(|i| detect(&b[i..], current, known_channel, max).map(|f| (i, f)))
+    static COOKIE: std::sync::OnceLock<memchr::memmem::Finder<'static>> =
+        std::sync::OnceLock::new();
+    let cookie = COOKIE.get_or_init(|| memchr::memmem::Finder::new(&MAGIC_COOKIE));
+    let end = b.len().saturating_sub(3);
+    // The first cookie at or after offset `from`, or past the end.
+    let next_cookie = |from: usize| {
+        b.get(from..)
+            .and_then(|rest| cookie.find(rest))
+            .map_or(usize::MAX, |p| from + p)
+    };
+    let mut cookie_at = next_cookie(4);
+    for i in 0..end {
+        if cookie_at < i + 4 {
+            cookie_at = next_cookie(i + 4);
+        }
+        let by_cookie = cookie_at == i + 4 || cookie_at == i + 6;
+        let by_byte = current == Framing::Rfc4571
+            || (b[i] >> 6 == 1 && known_channel(u16::from_be_bytes([b[i], b[i + 1]])));
+        if by_cookie || by_byte {
+            if let Some(f) = detect(&b[i..], current, known_channel, max) {
+                return Some((i, f));
+            }
+        }
+    }
+    None
 }
