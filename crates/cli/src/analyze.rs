@@ -12,7 +12,7 @@ use anyhow::{bail, Context as _};
 use clap::Args;
 use rtcscope_analysis::report::{PairReport, Report};
 use rtcscope_analysis::turn::AllocationState;
-use rtcscope_analysis::Engine;
+use rtcscope_analysis::{Config, Engine};
 use rtcscope_capture::live::{list_interfaces, LiveCapture};
 use rtcscope_capture::writer::{InterfaceStats, PcapNgWriter};
 use rtcscope_capture::CaptureReader;
@@ -91,6 +91,20 @@ pub struct AnalyzeArgs {
     /// header-extension ids, RTX groups and the certificate fingerprint check; repeatable.
     #[arg(long = "sdp", value_name = "FILE")]
     sdp: Vec<String>,
+    /// Flows held at once; beyond it the flow used least recently is evicted (the report
+    /// says how many).
+    #[arg(long, value_name = "N", default_value_t = rtcscope_analysis::DEFAULT_MAX_FLOWS as u64,
+          value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+    max_flows: u64,
+    /// RTP streams held at once; beyond it the stream used least recently is evicted.
+    #[arg(long, value_name = "N", default_value_t = rtcscope_analysis::streams::MAX_STREAMS as u64,
+          value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    max_streams: u64,
+    /// Memory budget of the engine's tables in MiB: scales every cap to fit (instead of
+    /// --max-flows and --max-streams); the default caps hold at most about 256 MB.
+    #[arg(long, value_name = "MIB", conflicts_with_all = ["max_flows", "max_streams"],
+          value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
+    memory: Option<u64>,
 }
 
 /// Runs `rtcscope analyze`.
@@ -98,7 +112,16 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     if args.list_interfaces {
         return list();
     }
-    let mut engine = Engine::default();
+    let config = match args.memory {
+        // (The ranges above keep these conversions and the shift exact.)
+        Some(mib) => Config::with_memory_budget((mib << 20) as usize),
+        None => Config {
+            max_flows: args.max_flows as usize,
+            max_streams: args.max_streams as usize,
+            ..Config::default()
+        },
+    };
+    let mut engine = Engine::new(config);
     if let Some((hints, fingerprints, sdes)) = crate::sdp_hints::load_sdps(&args.sdp)? {
         engine.set_media_hints(hints, sdes);
         engine.set_sdp_fingerprints(fingerprints);
@@ -354,6 +377,28 @@ pub fn render(r: &Report, all_flows: bool) -> String {
     }
     if !notes.is_empty() {
         let _ = writeln!(s, "         {}", notes.join("; "));
+    }
+    let o = &r.over_limits;
+    if o.any() {
+        // Whatever a cap dropped is said here, not only in the JSON.
+        let parts: Vec<String> = [
+            (o.flows, "flows evicted (--max-flows)"),
+            (o.rtp_streams, "RTP streams evicted (--max-streams)"),
+            (o.transactions, "STUN transactions forgotten unanswered"),
+            (o.ice_sessions, "ICE checks of untracked sessions"),
+            (o.ice_pairs, "ICE checks of untracked pairs"),
+            (o.turn_allocations, "TURN requests of untracked allocations"),
+        ]
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, what)| format!("{n} {what}"))
+        .collect();
+        let _ = writeln!(
+            s,
+            "Limits:  the capture outgrew the engine's caps: {}; their packets still count \
+             above (--memory raises every cap)",
+            parts.join(", ")
+        );
     }
 
     let _ = writeln!(s, "\nICE sessions: {}", r.ice_sessions.len());
