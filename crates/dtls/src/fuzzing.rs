@@ -46,6 +46,7 @@ pub fn dtls(data: &[u8]) {
         max_pending: 4,
         max_buffered: 8192,
         max_remembered: 16,
+        max_fragments: 64,
     });
     for rec in Records::new(datagram, opts) {
         let Ok(rec) = rec else { break };

@@ -29,6 +29,9 @@ pub struct Limits {
     pub max_buffered: usize,
     /// How many completed message_seq values are remembered for retransmission detection.
     pub max_remembered: usize,
+    /// Fragments accepted per message (a 256 KiB certificate chain in 1,200-byte records takes
+    /// about 220); it also bounds the received-range list each fragment is checked against.
+    pub max_fragments: u32,
 }
 
 impl Default for Limits {
@@ -38,6 +41,7 @@ impl Default for Limits {
             max_pending: 16,
             max_buffered: 1024 * 1024,
             max_remembered: 256,
+            max_fragments: 1024,
         }
     }
 }
@@ -261,19 +265,42 @@ impl Reassembler {
                 self.pending.len() - 1
             }
         };
+        // (Parsed fragments are checked against their length already; a hand-built one may
+        // not be.)
+        let reach = (frag.fragment_offset as usize).saturating_add(frag.body.bytes.len());
+        if reach > length {
+            return Err(self.refuse(frag, "a fragment within its message's length", reach));
+        }
+        if self.pending[idx].fragments >= self.limits.max_fragments {
+            let n = self.pending[idx].fragments as usize + 1;
+            return Err(self.refuse(frag, "no more fragments than Limits::max_fragments", n));
+        }
         let p = &mut self.pending[idx];
         let start = frag.fragment_offset;
         let end = start + frag.fragment_length();
-        // Keep bytes already received; count disagreements in overlaps.
+        // Keep bytes already received; count disagreements in overlaps. One pass over the
+        // sorted received ranges that meet the fragment: O(bytes + ranges), not their product.
         let mut conflict = false;
-        for (i, &b) in frag.body.bytes.iter().enumerate() {
-            let pos = start + i as u32;
-            let known = p.have.iter().any(|&(s, e)| s <= pos && pos < e);
-            if known {
-                conflict |= p.buf[pos as usize] != b;
-            } else {
-                p.buf[pos as usize] = b;
+        let mut pos = start;
+        let first = p.have.partition_point(|&(_, e)| e <= start);
+        for &(s, e) in &p.have[first..] {
+            if s >= end {
+                break;
             }
+            let (os, oe) = (s.max(start), e.min(end));
+            // New bytes before this range, then the overlap compared.
+            if pos < os {
+                p.buf[pos as usize..os as usize].copy_from_slice(
+                    &frag.body.bytes[(pos - start) as usize..(os - start) as usize],
+                );
+            }
+            conflict |= p.buf[os as usize..oe as usize]
+                != frag.body.bytes[(os - start) as usize..(oe - start) as usize];
+            pos = pos.max(oe);
+        }
+        if pos < end {
+            p.buf[pos as usize..end as usize]
+                .copy_from_slice(&frag.body.bytes[(pos - start) as usize..]);
         }
         if conflict {
             self.stats.conflicts += 1;
