@@ -132,6 +132,16 @@ impl Tmux {
         assert!(status.success());
     }
 
+    /// True while the program has the terminal's alternate screen.
+    pub fn alternate_screen(&self) -> bool {
+        let out = Command::new("tmux")
+            .args(["-L", &self.name, "display", "-p", "-t", &self.name])
+            .arg("#{alternate_on}")
+            .output()
+            .expect("tmux display");
+        String::from_utf8_lossy(&out.stdout).trim() == "1"
+    }
+
     /// The visible screen as text.
     pub fn screen(&self) -> String {
         let out = Command::new("tmux")

@@ -139,6 +139,41 @@ fn ctrl_c_restores_the_terminal() {
     t.wait_for(&["EXITED 0"], 10);
 }
 
+/// SIGTERM (a `kill`, a closing session manager) ends the UI with the terminal restored: no
+/// alternate screen, no raw mode left behind for the shell.
+#[test]
+fn sigterm_restores_the_terminal() {
+    if !tmux_available("sigterm_restores_the_terminal") {
+        return;
+    }
+    // A ring size no other test uses marks this process for pkill.
+    let cmd = format!(
+        "{} open fixtures/webrtc/relay/capture.pcapng --ring 43217; echo EXITED $?; \
+         stty -a | grep -q -- -icanon && echo RAW-MODE-LEFT || echo COOKED",
+        bin().display()
+    );
+    let t = Tmux::start(&cmd, 80, 24);
+    t.wait_for(&["relayed", "connected"], 20);
+    // Anchored at the binary, so the shell whose command line holds the same words is spared.
+    let pattern = format!(
+        "^{} open fixtures/webrtc/relay/capture.pcapng --ring 43217",
+        bin().display()
+    );
+    let status = Command::new("pkill")
+        .args(["-TERM", "-f", &pattern])
+        .status()
+        .expect("pkill runs");
+    assert!(status.success(), "the UI process was not found");
+    let s = t.wait_for(&["EXITED 143"], 10);
+    let s = if s.contains("COOKED") || s.contains("RAW-MODE-LEFT") {
+        s
+    } else {
+        t.wait_for(&["COOKED"], 5)
+    };
+    assert!(s.contains("COOKED"), "{s}");
+    assert!(!t.alternate_screen(), "still on the alternate screen:\n{s}");
+}
+
 #[test]
 fn live_capture_in_network_namespaces() {
     if !rtcscope_testkit::require_root("live_capture_in_network_namespaces")

@@ -367,8 +367,12 @@ fn expiry_follows_arrival_order_after_completions() {
     let d = udp_datagram(100);
     // 1,000 datagrams that complete: nothing stays pending.
     for id in 0..1000u32 {
-        assert!(r.push(&frag(0, true, &d[..64], id), i128::from(id)).is_none());
-        assert!(r.push(&frag(64, false, &d[64..], id), i128::from(id)).is_some());
+        assert!(r
+            .push(&frag(0, true, &d[..64], id), i128::from(id))
+            .is_none());
+        assert!(r
+            .push(&frag(64, false, &d[64..], id), i128::from(id))
+            .is_some());
     }
     assert_eq!(r.pending(), 0);
     // Four that never complete, then a fifth: the first of them is evicted.

@@ -215,9 +215,17 @@ fn live(args: &AnalyzeArgs, iface: &str, engine: &mut Engine) -> anyhow::Result<
         LiveCapture::open(iface, args.filter.as_deref(), 0).map_err(|e| anyhow::anyhow!("{e}"))?;
     let stop = Arc::new(AtomicBool::new(false));
     {
+        // The first Ctrl-C (or SIGTERM, SIGHUP) stops the capture after the packet at hand and
+        // prints the report; a second one ends the process at once, as tcpdump and tshark do,
+        // whatever the engine is doing.
         let stop = stop.clone();
-        ctrlc::set_handler(move || stop.store(true, Ordering::SeqCst))
-            .context("installing the Ctrl-C handler")?;
+        ctrlc::set_handler(move || {
+            if stop.swap(true, Ordering::SeqCst) {
+                eprintln!("rtcscope: interrupted again; exiting without the report");
+                std::process::exit(130);
+            }
+        })
+        .context("installing the Ctrl-C handler")?;
     }
     let mut writer = match &args.write {
         Some(path) => {

@@ -112,6 +112,17 @@ fn state(ui: &UiArgs, progress: Progress, sdp: Option<&SdpKnowledge>) -> Capture
     state
 }
 
+/// A signal (SIGTERM from `kill`, SIGHUP from a closed terminal, SIGINT from outside: in raw
+/// mode Ctrl-C is a key, not a signal) puts the terminal back before the process ends, so the
+/// shell is not left in raw mode on the alternate screen.
+fn restore_terminal_on_signals() -> anyhow::Result<()> {
+    ctrlc::set_handler(|| {
+        rtcscope_tui::term::restore();
+        std::process::exit(143);
+    })
+    .context("installing the signal handler")
+}
+
 fn need_terminal() -> anyhow::Result<()> {
     if !std::io::stdout().is_terminal() {
         bail!("the terminal UI needs a terminal; for a report use `rtcscope analyze`");
@@ -122,6 +133,7 @@ fn need_terminal() -> anyhow::Result<()> {
 /// Runs `rtcscope live`.
 pub fn run_live(args: &LiveArgs) -> anyhow::Result<ExitCode> {
     need_terminal()?;
+    restore_terminal_on_signals()?;
     let sdp = sdp_hints::load(&args.ui.sdp)?;
     // Opened before the screen switches, so a missing privilege prints plainly with its fix.
     let cap = LiveCapture::open(&args.interface, args.filter.as_deref(), 0)
@@ -148,6 +160,7 @@ pub fn run_live(args: &LiveArgs) -> anyhow::Result<ExitCode> {
 /// Runs `rtcscope open`.
 pub fn run_open(args: &OpenArgs) -> anyhow::Result<ExitCode> {
     need_terminal()?;
+    restore_terminal_on_signals()?;
     let path = args
         .read
         .as_deref()
