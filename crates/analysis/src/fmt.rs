@@ -1,0 +1,102 @@
+//! Number and time formatting shared by the text reports and the terminal UI: byte counts,
+//! rates and durations in narrow columns, and civil UTC dates from capture timestamps, so that
+//! `rtcscope analyze` and `rtcscope open` show them alike.
+
+/// `640k`, `1.2M`, `950` bit/s, in at most 5 characters.
+pub fn rate(bps: u64) -> String {
+    match bps {
+        0 => "0".into(),
+        1..=999 => format!("{bps}"),
+        1_000..=9_999 => format!("{:.1}k", bps as f64 / 1e3),
+        10_000..=999_999 => format!("{}k", bps / 1000),
+        1_000_000..=9_999_999 => format!("{:.1}M", bps as f64 / 1e6),
+        10_000_000..=999_999_999 => format!("{}M", bps / 1_000_000),
+        _ => format!("{:.1}G", bps as f64 / 1e9),
+    }
+}
+
+/// `999 B`, `12.3 kB`, `4.5 MB`, `1.20 GB`.
+pub fn bytes(n: u64) -> String {
+    match n {
+        0..=9_999 => format!("{n} B"),
+        10_000..=9_999_999 => format!("{:.1} kB", n as f64 / 1e3),
+        10_000_000..=9_999_999_999 => format!("{:.1} MB", n as f64 / 1e6),
+        _ => format!("{:.2} GB", n as f64 / 1e9),
+    }
+}
+
+/// A time offset from the capture's start: `+1.234s`, `+12.5s`, `+1m05s`.
+pub fn offset(ns: i64) -> String {
+    let ns = ns.max(0);
+    if ns < 10_000_000_000 {
+        format!("+{:.3}s", ns as f64 / 1e9)
+    } else if ns < 60_000_000_000 {
+        format!("+{:.1}s", ns as f64 / 1e9)
+    } else {
+        let s = ns / 1_000_000_000;
+        format!("+{}m{:02}s", s / 60, s % 60)
+    }
+}
+
+/// A duration: `850 µs`, `12.3 ms`, `1.25 s`, `3m20s`.
+pub fn duration(ns: i64) -> String {
+    let ns = ns.max(0);
+    if ns < 1_000_000 {
+        format!("{} µs", ns / 1000)
+    } else if ns < 1_000_000_000 {
+        format!("{:.1} ms", ns as f64 / 1e6)
+    } else if ns < 60_000_000_000 {
+        format!("{:.2} s", ns as f64 / 1e9)
+    } else {
+        let s = ns / 1_000_000_000;
+        format!("{}m{:02}s", s / 60, s % 60)
+    }
+}
+
+/// `2026-11-22 06:32:01 UTC` from nanoseconds since the epoch.
+pub fn utc(ns: i64) -> String {
+    let (y, mo, d, h, m, s) = civil(ns);
+    format!("{y:04}-{mo:02}-{d:02} {h:02}:{m:02}:{s:02} UTC")
+}
+
+/// `2026-11-22 06:32:01.123 UTC`: [`utc`] with milliseconds, for reports.
+pub fn utc_millis(ns: i64) -> String {
+    let (y, mo, d, h, m, s) = civil(ns);
+    let millis = ns.rem_euclid(1_000_000_000) / 1_000_000;
+    format!("{y:04}-{mo:02}-{d:02} {h:02}:{m:02}:{s:02}.{millis:03} UTC")
+}
+
+/// (year, month, day, hour, minute, second) of nanoseconds since the epoch, proleptic
+/// Gregorian (civil-from-days, Howard Hinnant's algorithm).
+fn civil(ns: i64) -> (i64, i64, i64, i64, i64, i64) {
+    let secs = ns.div_euclid(1_000_000_000);
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let (h, m, s) = (rem / 3600, rem % 3600 / 60, rem % 60);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let mo = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(mo <= 2);
+    (y, mo, d, h, m, s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats() {
+        assert_eq!(rate(640_000), "640k");
+        assert_eq!(rate(1_234_567), "1.2M");
+        assert_eq!(rate(5_500), "5.5k");
+        assert_eq!(offset(1_234_000_000), "+1.234s");
+        assert_eq!(offset(65_000_000_000), "+1m05s");
+        assert_eq!(duration(12_340_000), "12.3 ms");
+        assert_eq!(utc(1_709_210_096_789_000_000), "2024-02-29 12:34:56 UTC");
+    }
+}

@@ -1,0 +1,170 @@
+//! What `--sdp FILE` gives the analysis: the SDP offers and answers of a call (raw, or inside
+//! signalling JSON) turned into the engine's terms ([`MediaHints`], certificate fingerprints,
+//! the SDES flag) and, for the terminal UI, the candidates they announce. Shared by
+//! `rtcscope analyze`, `rtcscope open` and `rtcscope live`.
+
+use crate::streams::{Codec, MediaHints, MediaKind};
+use rtcscope_rtp::rtp::extmap::ExtensionMap;
+use std::net::{IpAddr, SocketAddr};
+
+/// A candidate an SDP announced (`a=candidate`): its transport address and its type, which
+/// the capture alone cannot tell (a public host address and a server-reflexive one look the
+/// same on the wire, a peer-reflexive one is never announced).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SdpCandidate {
+    /// The candidate's address and port.
+    pub addr: SocketAddr,
+    /// `host`, `srflx`, `prflx`, `relay` or an extension type, as the SDP wrote it.
+    pub typ: String,
+}
+
+/// Everything the SDPs say that rtcscope uses.
+#[derive(Clone, Debug, Default)]
+pub struct SdpKnowledge {
+    /// Codecs, clock rates, header-extension ids, RTX groups, mid → kind, SSRC → mid.
+    pub hints: MediaHints,
+    /// Certificate fingerprints, `HASH DIGEST`.
+    pub fingerprints: Vec<String>,
+    /// True when an SDP offers SDES crypto suites (SRTP keyed in the SDP, not by DTLS).
+    pub sdes: bool,
+    /// `a=candidate` lines with an IP address (mDNS and FQDN names cannot be matched).
+    pub candidates: Vec<SdpCandidate>,
+}
+
+/// Why an SDP file could not be used.
+#[derive(Debug)]
+pub enum SdpError {
+    /// The file could not be read.
+    Read {
+        /// The path given.
+        path: String,
+        /// What reading it said.
+        source: std::io::Error,
+    },
+    /// The file is not SDP (or signalling JSON holding SDP).
+    Parse {
+        /// The path given.
+        path: String,
+        /// What the SDP parser said.
+        reason: String,
+    },
+    /// The file holds no SDP.
+    Empty {
+        /// The path given.
+        path: String,
+    },
+}
+
+impl std::fmt::Display for SdpError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SdpError::Read { path, .. } => write!(f, "cannot read SDP {path}"),
+            SdpError::Parse { path, reason } => write!(f, "{path}: {reason}"),
+            SdpError::Empty { path } => write!(f, "{path}: no SDP found"),
+        }
+    }
+}
+
+impl std::error::Error for SdpError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            SdpError::Read { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+/// Reads every SDP in `paths` (each file raw SDP or signalling JSON, possibly with several
+/// SDPs); `None` when no path is given.
+pub fn load(paths: &[String]) -> Result<Option<SdpKnowledge>, SdpError> {
+    if paths.is_empty() {
+        return Ok(None);
+    }
+    let mut hints = MediaHints::default();
+    let mut fingerprints = Vec::new();
+    let mut sdes = false;
+    let mut candidates = Vec::new();
+    let mut extmap = ExtensionMap::empty();
+    let mut any_extmap = false;
+    for path in paths {
+        let bytes = std::fs::read(path).map_err(|source| SdpError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        let reports = rtcscope_sdp::analyze(&bytes, None).map_err(|e| SdpError::Parse {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
+        if reports.is_empty() {
+            return Err(SdpError::Empty { path: path.clone() });
+        }
+        for r in &reports {
+            let fp = |t: &rtcscope_sdp::Transport, out: &mut Vec<String>| {
+                for f in &t.fingerprints {
+                    out.push(format!("{} {}", f.hash, f.digest));
+                }
+            };
+            fp(&r.transport, &mut fingerprints);
+            for m in &r.media {
+                fp(&m.transport, &mut fingerprints);
+                sdes |= !m.crypto_suites.is_empty();
+                let kind = match m.kind.as_str() {
+                    "audio" => MediaKind::Audio,
+                    "video" => MediaKind::Video,
+                    _ => MediaKind::Unknown,
+                };
+                if let Some(mid) = &m.mid {
+                    hints.mid_kind.insert(mid.clone(), kind);
+                    for s in &m.ssrcs {
+                        hints.ssrc_mid.insert(s.ssrc, mid.clone());
+                    }
+                }
+                for c in &m.codecs {
+                    if let (Some(name), Some(rate)) = (&c.name, c.clock_rate) {
+                        hints.codecs.insert(
+                            c.pt,
+                            Codec {
+                                name: name.clone(),
+                                clock_rate: rate,
+                                apt: c.apt,
+                            },
+                        );
+                    }
+                }
+                for e in &m.extmaps {
+                    if let Ok(id) = u8::try_from(e.id) {
+                        extmap.insert_uri(id, &e.uri);
+                        any_extmap = true;
+                    }
+                }
+                for g in &m.ssrc_groups {
+                    if g.semantics.eq_ignore_ascii_case("FID") && g.ssrcs.len() == 2 {
+                        hints.fid.push((g.ssrcs[0], g.ssrcs[1]));
+                    }
+                }
+                for c in &m.candidates {
+                    let Ok(ip) = c.address.parse::<IpAddr>() else {
+                        continue;
+                    };
+                    let candidate = SdpCandidate {
+                        addr: SocketAddr::new(ip, c.port),
+                        typ: c.typ.clone(),
+                    };
+                    // BUNDLE repeats the same candidate in every media section.
+                    if !candidates.contains(&candidate) {
+                        candidates.push(candidate);
+                    }
+                }
+            }
+        }
+    }
+    if any_extmap {
+        hints.extmap = Some(extmap);
+    }
+    Ok(Some(SdpKnowledge {
+        hints,
+        fingerprints,
+        sdes,
+        candidates,
+    }))
+}
