@@ -168,3 +168,20 @@ pub fn load(paths: &[String]) -> Result<Option<SdpKnowledge>, SdpError> {
         candidates,
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_path_no_knowledge() {
+        assert!(load(&[]).unwrap().is_none());
+    }
+
+    #[test]
+    fn an_unreadable_file_is_named_with_its_cause() {
+        let e = load(&["/nonexistent/offer.sdp".into()]).unwrap_err();
+        assert_eq!(e.to_string(), "cannot read SDP /nonexistent/offer.sdp");
+        assert!(std::error::Error::source(&e).is_some());
+    }
+}

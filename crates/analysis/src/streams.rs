@@ -61,8 +61,8 @@ pub struct Codec {
     pub apt: Option<u8>,
 }
 
-/// What an SDP says about media, as the engine uses it (filled by the caller from
-/// `rtcscope-sdp`, so the engine does not depend on the SDP parser).
+/// What an SDP says about media, as the engine uses it (filled from the SDPs by
+/// [`crate::sdp_hints::load`]; the engine itself never parses SDP).
 #[derive(Clone, Debug, Default)]
 pub struct MediaHints {
     /// Payload type → codec.

@@ -122,9 +122,9 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
         },
     };
     let mut engine = Engine::new(config);
-    if let Some((hints, fingerprints, sdes)) = crate::sdp_hints::load_sdps(&args.sdp)? {
-        engine.set_media_hints(hints, sdes);
-        engine.set_sdp_fingerprints(fingerprints);
+    if let Some(k) = rtcscope_analysis::sdp_hints::load(&args.sdp)? {
+        engine.set_media_hints(k.hints, k.sdes);
+        engine.set_sdp_fingerprints(k.fingerprints);
     }
     // What stopped the file early, and the damaged records skipped on the way.
     let mut problem = None;

@@ -8,7 +8,6 @@ mod dissect;
 mod input;
 mod nat_cmd;
 mod sdp;
-mod sdp_hints;
 mod stun_server_cmd;
 mod text;
 mod tui_cmd;

@@ -1,7 +1,7 @@
-//! Human-readable formatting for the text reports (byte counts and times come from the TUI's
-//! `fmt`, so both show them alike).
+//! Human-readable formatting for the text reports (byte counts and times come from
+//! [`rtcscope_analysis::fmt`], which the terminal UI uses too, so both show them alike).
 
-pub use rtcscope_tui::fmt::bytes;
+pub use rtcscope_analysis::fmt::bytes;
 
 /// `640 kbit/s`-style rates.
 pub fn bitrate(bps: u64) -> String {
@@ -22,7 +22,7 @@ pub fn duration_ns(ns: i64) -> String {
     }
 }
 
-pub use rtcscope_tui::fmt::utc_millis as time_utc;
+pub use rtcscope_analysis::fmt::utc_millis as time_utc;
 
 #[cfg(test)]
 mod tests {

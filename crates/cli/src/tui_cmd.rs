@@ -1,9 +1,9 @@
 //! `rtcscope live` and `rtcscope open`: the terminal UI on a live capture or a capture file.
 
-use crate::sdp_hints::{self, SdpKnowledge};
 use crate::value;
 use anyhow::{bail, Context as _};
 use clap::Args;
+use rtcscope_analysis::sdp_hints::{self, SdpKnowledge};
 use rtcscope_analysis::{Config, DEFAULT_MAX_FLOWS};
 use rtcscope_capture::live::LiveCapture;
 use rtcscope_tui::ring::{PacketRing, DEFAULT_MAX_BYTES, DEFAULT_MAX_PACKETS};

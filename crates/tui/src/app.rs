@@ -318,7 +318,7 @@ pub struct App {
     pub nat_servers: Vec<String>,
     /// Candidates the SDPs given with `--sdp` announced; the ICE view takes candidate types
     /// from them (empty: types are inferred from the addresses).
-    pub sdp_candidates: Vec<crate::model::SdpCandidate>,
+    pub sdp_candidates: Vec<rtcscope_analysis::sdp_hints::SdpCandidate>,
     /// NAT-check state.
     pub nat: NatState,
     /// Snapshot options.

@@ -10,7 +10,6 @@
 //! restores it on every exit path, panics included.
 
 pub mod app;
-pub mod fmt;
 pub mod model;
 pub mod nat;
 pub mod ring;

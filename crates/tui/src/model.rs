@@ -3,6 +3,7 @@
 
 use rtcscope_analysis::flow::{FlowKey, ProtocolCounts, Transport};
 use rtcscope_analysis::ice::{PairState, Role};
+use rtcscope_analysis::sdp_hints::SdpCandidate;
 use rtcscope_analysis::snapshot::{SessionSnapshot, Snapshot};
 use rtcscope_analysis::turn::AllocationState;
 use std::collections::{HashMap, HashSet};
@@ -379,17 +380,6 @@ pub fn candidate_type(addr: SocketAddr, relayed: bool) -> &'static str {
     } else {
         "public"
     }
-}
-
-/// A candidate an SDP announced (`a=candidate`): its transport address and its type, which
-/// the capture alone cannot tell (a public host address and a server-reflexive one look the
-/// same on the wire, a peer-reflexive one is never announced).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SdpCandidate {
-    /// The candidate's address and port.
-    pub addr: SocketAddr,
-    /// `host`, `srflx`, `prflx`, `relay` or an extension type, as the SDP wrote it.
-    pub typ: String,
 }
 
 /// The type shown for one side of a candidate pair: the type of the SDP candidate with the

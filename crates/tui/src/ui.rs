@@ -13,7 +13,6 @@
 //! then drops whatever such character is still left in the frame, as a last line of defence.
 
 use crate::app::{App, ChartScope, Mode, NatState, Pane, View};
-use crate::fmt;
 use crate::model::{codec_label, pair_candidate_type, RowKey, RowState};
 use crate::source::Progress;
 use ratatui::layout::{Constraint, Layout, Position, Rect};
@@ -25,6 +24,7 @@ use ratatui::widgets::{
 };
 use ratatui::Frame;
 use rtcscope_analysis::dtls::{FingerprintCheck, SeenText};
+use rtcscope_analysis::fmt;
 use rtcscope_analysis::ice::{PairEvent, PairState};
 use rtcscope_analysis::streams::MediaKind;
 use rtcscope_wire::text::{escape, needs_escape, Escaped};
@@ -52,6 +52,24 @@ fn block(title: impl Into<Line<'static>>, focused: bool) -> Block<'static> {
     } else {
         b
     }
+}
+
+/// Eight-level bar characters for sparklines.
+const BARS: [char; 9] = [' ', '▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+
+/// A text sparkline of `values`, scaled to their maximum; a non-zero value never shows blank.
+pub fn sparkline(values: &[u64]) -> String {
+    let max = values.iter().copied().max().unwrap_or(0);
+    values
+        .iter()
+        .map(|&v| {
+            if max == 0 || v == 0 {
+                BARS[0]
+            } else {
+                BARS[((v as u128 * 8).div_ceil(max as u128) as usize).clamp(1, 8)]
+            }
+        })
+        .collect()
 }
 
 // ---------------------------------------------------------------- layout
@@ -486,7 +504,7 @@ fn sessions(f: &mut Frame<'_>, app: &App, body: Rect) {
                     .sparks
                     .iter()
                     .find(|(j, _)| *j == i)
-                    .map(|(_, v)| fmt::sparkline(v))
+                    .map(|(_, v)| sparkline(v))
                     .unwrap_or_default();
                 cells.push(Cell::from(spark).style(Style::new().fg(Color::Cyan)));
             }
@@ -1880,5 +1898,10 @@ mod tests {
         super::scrub(&mut buf);
         let cells: Vec<&str> = (0..4).map(|x| buf[(x, 0)].symbol()).collect();
         assert_eq!(cells, ["a", " ", " ", "é"]);
+    }
+
+    #[test]
+    fn sparkline_scales_to_the_maximum() {
+        assert_eq!(super::sparkline(&[0, 1, 4, 8]), " ▁▄█");
     }
 }

@@ -13,9 +13,7 @@ use std::path::Path;
 
 // The loader behind `--sdp` of `rtcscope open`/`live` (and `analyze`), so the frames below
 // show exactly what the command shows.
-#[allow(dead_code)] // `load_sdps` serves `rtcscope analyze` only.
-#[path = "../../cli/src/sdp_hints.rs"]
-mod sdp_hints;
+use rtcscope_analysis::sdp_hints;
 
 fn load(rel: &str) -> CaptureState {
     let path = rtcscope_testkit::workspace_root().join(rel);
@@ -170,7 +168,7 @@ fn candidate_types_without_an_sdp_match_are_marked_inferred() {
     let rel = "fixtures/webrtc/direct/capture.pcapng";
     let mut state = load(rel);
     let mut app = app(rel, 120, 40);
-    app.sdp_candidates = vec![rtcscope_tui::model::SdpCandidate {
+    app.sdp_candidates = vec![rtcscope_analysis::sdp_hints::SdpCandidate {
         addr: "192.0.2.1:9".parse().unwrap(),
         typ: "host".into(),
     }];
