@@ -7,6 +7,7 @@
 //! ```text
 //! byte 0       limits: bit 0 clear = the defaults the engine uses; set = small limits,
 //!              max_out_of_order = 16 × (1 + bits 4..8), max_message = 64 × (1 + bits 1..4),
+//!              max_gap_segments = 4,
 //!              so the give-up-on-a-gap and oversized-message paths are reached by small inputs
 //! byte 1       known channels: ChannelData channel c counts as bound when c is in
 //!              0x4000..=0x7FFF and its low byte is at most this byte (0: none bound)
@@ -57,6 +58,8 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         TcpLimits {
             max_out_of_order: 16 * (1 + usize::from(data[0] >> 4)),
             max_message: 64 * (1 + usize::from((data[0] >> 1) & 7)),
+            // Small, so the give-up-after-segments path is reached too.
+            max_gap_segments: 4,
         }
     };
     let known_low = data[1];

@@ -163,6 +163,14 @@ pub struct Counters {
     /// STUN transactions forgotten unanswered under [`Config::max_transactions`] (a response
     /// arriving later is then not matched).
     pub transactions_evicted: u64,
+    /// TCP gaps declared lost (segments missing from the capture): the messages they held are
+    /// missing from the analysis.
+    pub tcp_gaps: u64,
+    /// Bytes lost in those gaps.
+    pub tcp_gap_bytes: u64,
+    /// TCP bytes skipped while finding message boundaries again (after a gap, a mid-stream
+    /// start, or bytes that are not STUN, ChannelData or RFC 4571 framing).
+    pub tcp_skipped_bytes: u64,
     /// Packets lost before the capture (pcapng statistics or the kernel's counters).
     pub capture_drops: Option<u64>,
 }
@@ -416,11 +424,16 @@ impl Engine {
                 let mut scratch = std::mem::take(&mut self.tcp_scratch);
                 messages.clear();
                 scratch.clear();
+                let before = streams[dir].stats();
                 streams[dir].push(seq, flags, payload, &bound, &mut |m| {
                     let start = scratch.len();
                     scratch.extend_from_slice(m.bytes);
                     messages.push((start, scratch.len()));
                 });
+                let after = streams[dir].stats();
+                self.counters.tcp_gaps += after.gaps - before.gaps;
+                self.counters.tcp_gap_bytes += after.gap_bytes - before.gap_bytes;
+                self.counters.tcp_skipped_bytes += after.skipped_bytes - before.skipped_bytes;
                 if let Some(f) = self.flows.get_mut(&key) {
                     f.tcp = Some(streams);
                 }

@@ -213,19 +213,27 @@ impl Series {
     pub fn merged<'a>(parts: impl IntoIterator<Item = (&'a Series, bool)>) -> Option<Series> {
         let parts: Vec<(&Series, bool)> = parts.into_iter().collect();
         let start = parts.iter().map(|(p, _)| p.start_ns).min()?;
+        // Saturating: a capture's timestamps may sit anywhere in i64 (a pcapng with wrong
+        // timestamp units clamps to i64::MAX).
         let end = parts
             .iter()
-            .map(|(p, _)| p.start_ns + p.bucket_ns * p.len() as i64)
+            .map(|(p, _)| {
+                p.start_ns
+                    .saturating_add(p.bucket_ns.saturating_mul(p.len() as i64))
+            })
             .max()?;
         let mut width = parts.iter().map(|(p, _)| p.bucket_ns).max()?;
-        while (end - start) / width >= Self::MAX_BUCKETS as i64 {
-            width *= 2;
+        while end.saturating_sub(start) / width >= Self::MAX_BUCKETS as i64 {
+            width = width.saturating_mul(2);
         }
-        let mut dense = vec![Bucket::default(); ((end - start) / width + 1) as usize];
+        let mut dense = vec![Bucket::default(); (end.saturating_sub(start) / width + 1) as usize];
         for (p, swap) in parts {
             for (i, b) in p.iter() {
-                let mid = p.start_ns + p.bucket_ns * i as i64 + p.bucket_ns / 2;
-                let idx = (((mid - start) / width) as usize).min(dense.len() - 1);
+                let mid = p
+                    .start_ns
+                    .saturating_add(p.bucket_ns.saturating_mul(i as i64))
+                    .saturating_add(p.bucket_ns / 2);
+                let idx = ((mid.saturating_sub(start) / width) as usize).min(dense.len() - 1);
                 let b = if swap {
                     Bucket {
                         bytes_fwd: b.bytes_rev,
@@ -295,6 +303,19 @@ mod tests {
         assert_eq!(f, 10 * 100 + 7 * 100);
         assert_eq!(r, 600);
         assert!(Series::merged(std::iter::empty()).is_none());
+    }
+
+    #[test]
+    fn extreme_timestamps_merge_without_overflow() {
+        // A pcapng with wrong timestamp units clamps times to i64::MAX (found by fuzzing).
+        let mut a = Series::new(0);
+        a.add(0, 10, true);
+        a.add(i64::MAX, 10, false);
+        let mut b = Series::new(i64::MAX - 5);
+        b.add(i64::MAX, 7, true);
+        let m = Series::merged([(&a, false), (&b, true)]).unwrap();
+        assert!(m.len() <= Series::MAX_BUCKETS);
+        assert_eq!(m.totals(), (10, 17));
     }
 
     #[test]

@@ -311,31 +311,35 @@ pub fn resample(series: &Series, start: i64, end: i64, swap: bool, out: &mut [[u
     if n == 0 || end <= start || series.bucket_ns <= 0 {
         return;
     }
-    let span = i128::from(end - start);
+    // Saturating and 128-bit: capture timestamps may sit anywhere in i64.
+    let span = i128::from(end) - i128::from(start);
     let bw = series.bucket_ns;
-    let first = usize::try_from((start - series.start_ns).max(0) / bw).unwrap_or(usize::MAX);
+    let first =
+        usize::try_from(start.saturating_sub(series.start_ns).max(0) / bw).unwrap_or(usize::MAX);
     let bin_start = |i: usize| start + (i as i128 * span / n as i128) as i64;
     for (i, b) in series.iter_from(first) {
-        let b0 = series.start_ns + i as i64 * bw;
+        let b0 = series.start_ns.saturating_add(bw.saturating_mul(i as i64));
         if b0 >= end {
             break;
         }
         if b.bytes_fwd == 0 && b.bytes_rev == 0 {
             continue;
         }
-        let (lo, hi) = (b0.max(start), (b0 + bw).min(end));
+        let (lo, hi) = (b0.max(start), b0.saturating_add(bw).min(end));
         if hi <= lo {
             continue;
         }
-        let first_bin = (i128::from(lo - start) * n as i128 / span) as usize;
-        let last_bin = ((i128::from(hi - 1 - start) * n as i128 / span) as usize).min(n - 1);
+        let first_bin = ((i128::from(lo) - i128::from(start)) * n as i128 / span) as usize;
+        let last_bin =
+            (((i128::from(hi) - 1 - i128::from(start)) * n as i128 / span) as usize).min(n - 1);
         for (bin, slot) in out
             .iter_mut()
             .enumerate()
             .take(last_bin + 1)
             .skip(first_bin)
         {
-            let overlap = hi.min(bin_start(bin + 1)) - lo.max(bin_start(bin));
+            let overlap =
+                i128::from(hi.min(bin_start(bin + 1))) - i128::from(lo.max(bin_start(bin)));
             if overlap <= 0 {
                 continue;
             }

@@ -534,7 +534,7 @@ proptest! {
         syn in any::<bool>(),
         any_channel in any::<bool>()) {
         let known = move |c: u16| any_channel && (0x4000..0x8000).contains(&c);
-        let mut s = TcpStream::new(TcpLimits { max_out_of_order: 2000, max_message: 1000 });
+        let mut s = TcpStream::new(TcpLimits { max_out_of_order: 2000, max_message: 1000, max_gap_segments: 8 });
         if syn {
             s.push(u32::MAX - 10, 0x02, &[], &known, &mut |_| {});
         }
@@ -553,4 +553,60 @@ proptest! {
         prop_assert_eq!(messages, st.messages);
         prop_assert!(st.skipped_bytes <= st.bytes);
     }
+}
+
+/// A segment lost before the capture on a quiet stream (one that never piles up
+/// `max_out_of_order` bytes after the hole) is declared lost after `max_gap_segments`, and the
+/// messages after it are found: one lost segment no longer hides the rest of a TURN stream.
+#[test]
+fn a_gap_on_a_quiet_stream_is_given_up_after_some_segments() {
+    let none = |_: u16| false;
+    let limits = TcpLimits::default();
+    let mut s = TcpStream::new(limits);
+    s.push(0, 0x02, &[], &none, &mut |_| {});
+    let m = stun_message(2, 9);
+    let len = m.len() as u32;
+    let mut got = 0;
+    // Message 0 arrives, message 1 is lost, then 100 more.
+    s.push(1, 0x18, &m, &none, &mut |_| got += 1);
+    for i in 2..102u32 {
+        s.push(1 + i * len, 0x18, &m, &none, &mut |_| got += 1);
+    }
+    let st = s.stats();
+    assert_eq!(st.gaps, 1, "{st:?}");
+    assert_eq!(st.gap_bytes, u64::from(len));
+    assert_eq!(got, 101, "{st:?}");
+    assert_eq!(s.buffered_bytes(), 0);
+}
+
+/// Many small held segments between holes: giving up one gap releases only the segments up to
+/// the next hole, so give-ups repeat until what is held is under the limit again; and every
+/// byte delivered is accounted for (emitted, skipped, or still buffered).
+#[test]
+fn holes_between_small_segments_stay_within_the_limit_and_bytes_add_up() {
+    let none = |_: u16| false;
+    let limits = TcpLimits {
+        max_out_of_order: 64,
+        max_message: 256,
+        max_gap_segments: 1_000_000,
+    };
+    let mut s = TcpStream::new(limits);
+    s.push(0, 0x02, &[], &none, &mut |_| {});
+    let mut emitted = 0u64;
+    // One byte every other position: every segment opens a new hole.
+    for i in 0..5_000u32 {
+        s.push(3 + 2 * i, 0x18, &[0xee], &none, &mut |m| {
+            emitted += m.bytes.len() as u64
+        });
+        assert!(
+            s.buffered_bytes() <= 64 + 256 + 4 + 1,
+            "{}",
+            s.buffered_bytes()
+        );
+    }
+    let st = s.stats();
+    assert!(st.gaps > 1000, "{st:?}");
+    let held_in_order = s.buffered_bytes() as u64;
+    assert!(emitted + st.skipped_bytes <= st.bytes);
+    assert!(st.bytes <= emitted + st.skipped_bytes + held_in_order);
 }

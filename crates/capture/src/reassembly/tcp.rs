@@ -34,6 +34,11 @@ pub struct TcpLimits {
     pub max_out_of_order: usize,
     /// The largest message accepted (an RFC 4571 frame is at most 65535 + 2 bytes).
     pub max_message: usize,
+    /// Segments that may arrive while a gap stays open; after that many the gap is declared
+    /// lost. TCP retransmits a lost segment within a few round trips, so a gap still open this
+    /// long was lost before the capture (and would otherwise hide the rest of a quiet stream,
+    /// which never fills `max_out_of_order`).
+    pub max_gap_segments: u32,
 }
 
 impl Default for TcpLimits {
@@ -41,6 +46,7 @@ impl Default for TcpLimits {
         TcpLimits {
             max_out_of_order: 256 * 1024,
             max_message: 65_535 + 4,
+            max_gap_segments: 16,
         }
     }
 }
@@ -85,6 +91,8 @@ pub struct TcpStream {
     next_seq: Option<u32>,
     out_of_order: BTreeMap<u64, Vec<u8>>,
     ooo_bytes: usize,
+    /// Segments pushed since the current gap opened.
+    gap_segments: u32,
     /// Bytes received in order but not yet a whole message.
     buf: Vec<u8>,
     /// Stream offset of `buf[0]`.
@@ -110,6 +118,7 @@ impl TcpStream {
             next_seq: None,
             out_of_order: BTreeMap::new(),
             ooo_bytes: 0,
+            gap_segments: 0,
             buf: Vec::new(),
             buf_offset: 0,
             delivered: 0,
@@ -183,19 +192,41 @@ impl TcpStream {
             } else {
                 self.stats.retransmitted_bytes += payload.len() as u64;
             }
-            if self.ooo_bytes > self.limits.max_out_of_order {
-                // Give up on the gap: skip to the first held segment.
-                let (&first, _) = self.out_of_order.iter().next().expect("non-empty");
-                self.stats.gaps += 1;
-                self.stats.gap_bytes += first - self.delivered;
-                self.next_seq = Some(next.wrapping_add((first - self.delivered) as u32));
-                self.delivered = first;
-                self.buf.clear();
-                self.buf_offset = first;
-                self.in_sync = false;
-            }
         }
         self.drain_out_of_order(known_channel, emit);
+        if self.out_of_order.is_empty() {
+            self.gap_segments = 0;
+        } else {
+            self.gap_segments += 1;
+        }
+        // Give up on gaps while too much is held (each give-up releases the segments up to the
+        // next hole, so with many small segments between holes it may take several), or once
+        // a gap has stayed open for too many segments.
+        while !self.out_of_order.is_empty()
+            && (self.ooo_bytes > self.limits.max_out_of_order
+                || self.gap_segments > self.limits.max_gap_segments)
+        {
+            self.give_up_gap();
+            self.drain_out_of_order(known_channel, emit);
+            self.gap_segments = 0;
+        }
+    }
+
+    /// Declares the bytes up to the first held segment lost: the partial message before the
+    /// gap is dropped (counted as skipped) and the stream resynchronises after it.
+    fn give_up_gap(&mut self) {
+        let Some((&first, _)) = self.out_of_order.iter().next() else {
+            return;
+        };
+        let lost = first - self.delivered;
+        self.stats.gaps += 1;
+        self.stats.gap_bytes += lost;
+        self.stats.skipped_bytes += self.buf.len() as u64;
+        self.next_seq = self.next_seq.map(|n| n.wrapping_add(lost as u32));
+        self.delivered = first;
+        self.buf.clear();
+        self.buf_offset = first;
+        self.in_sync = false;
     }
 
     fn drain_out_of_order(
