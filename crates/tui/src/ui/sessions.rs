@@ -1,0 +1,275 @@
+//! The Sessions view (key 1): one row per WebRTC session and other flow, with state, rates
+//! and a sparkline, and the selection's details below.
+
+use super::layout::{list_area, list_height};
+use super::widgets::{
+    block, bold, empty, fingerprint, percent, position, seen, selected, sparkline, state_style,
+};
+use crate::app::{App, Mode, View};
+use crate::model::RowKey;
+use crate::source::Progress;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::{Color, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row, Table};
+use ratatui::Frame;
+use rtcscope_analysis::fmt;
+use rtcscope_analysis::ice::PairState;
+use rtcscope_analysis::streams::MediaKind;
+use rtcscope_wire::text::Escaped;
+
+pub(super) fn sessions(f: &mut Frame<'_>, app: &App, body: Rect) {
+    let list = list_area(app.size, View::Sessions);
+    let list = Rect {
+        width: body.width,
+        ..list
+    };
+    let detail = Rect {
+        y: list.y + list.height,
+        height: body.y + body.height - (list.y + list.height),
+        ..body
+    };
+    let wide = body.width >= 110;
+    let live = matches!(app.mode, Mode::Live { .. });
+    let (rate_a, rate_b) = if live {
+        ("now A→B", "now B→A")
+    } else {
+        ("avg A→B", "avg B→A")
+    };
+    let mut header = vec!["A ⇄ B", "Path", "State", "Protocols", rate_a, rate_b];
+    let mut widths = vec![
+        Constraint::Min(24),
+        Constraint::Length(7),
+        Constraint::Length(11),
+        Constraint::Length(23),
+        Constraint::Length(7),
+        Constraint::Length(7),
+    ];
+    if wide {
+        header.push(if live { "last 60 s" } else { "activity" });
+        widths.push(Constraint::Length(crate::app::SPARK_BINS as u16));
+    }
+    let h = list_height(app.size, View::Sessions);
+    let rows: Vec<Row<'static>> = app
+        .rows
+        .iter()
+        .enumerate()
+        .skip(app.rows_nav.offset)
+        .take(h)
+        .map(|(i, r)| {
+            let rates = if live { r.recent_bps } else { r.mean_bps };
+            let who = match r.key {
+                RowKey::Session(_) => format!("{} ⇄ {}", r.a, r.b),
+                RowKey::Flow(k) => format!(
+                    "{}{} ⇄ {}",
+                    if k.relay.is_some() { "↳ " } else { "" },
+                    r.a,
+                    r.b
+                ),
+            };
+            let mut cells = vec![
+                Cell::from(who),
+                Cell::from(if r.relayed { "relayed" } else { "direct" }),
+                Cell::from(r.state.label()).style(state_style(r.state)),
+                Cell::from(r.protocols()),
+                Cell::from(fmt::rate(rates[0])),
+                Cell::from(fmt::rate(rates[1])),
+            ];
+            if wide {
+                let spark = app
+                    .sparks
+                    .iter()
+                    .find(|(j, _)| *j == i)
+                    .map(|(_, v)| sparkline(v))
+                    .unwrap_or_default();
+                cells.push(Cell::from(spark).style(Style::new().fg(Color::Cyan)));
+            }
+            let row = Row::new(cells);
+            let row = if matches!(r.key, RowKey::Session(_)) {
+                row.style(bold())
+            } else {
+                row
+            };
+            if i == app.rows_nav.sel {
+                row.style(selected())
+            } else {
+                row
+            }
+        })
+        .collect();
+    let n_sessions = app
+        .rows
+        .iter()
+        .filter(|r| matches!(r.key, RowKey::Session(_)))
+        .count();
+    let title = format!(
+        " {} WebRTC sessions, {} other flows{} ",
+        n_sessions,
+        app.rows.len() - n_sessions,
+        position(app.rows_nav.sel, app.rows.len())
+    );
+    f.render_widget(
+        Table::new(rows, widths)
+            .header(Row::new(header).style(bold().fg(Color::Cyan)))
+            .block(block(title, true)),
+        list,
+    );
+    if detail.height > 2 {
+        session_detail(f, app, detail);
+    }
+}
+
+fn session_detail(f: &mut Frame<'_>, app: &App, area: Rect) {
+    let Some(r) = app.selected_row() else {
+        empty(
+            f,
+            area,
+            " Selection ",
+            match app.status.progress {
+                Progress::Live => "No traffic yet. Waiting for packets…".into(),
+                _ => "No flows in this capture.".into(),
+            },
+        );
+        return;
+    };
+    let start = app.snap.start_ns.unwrap_or(0);
+    let mut lines: Vec<Line<'static>> = Vec::new();
+    let k = |s: &str| Span::styled(format!("{s:<9}"), bold());
+    match r.key {
+        RowKey::Session(id) => {
+            let s = app.selected_session();
+            let ok = s.map_or(0, |s| {
+                s.pairs
+                    .iter()
+                    .filter(|p| p.state == PairState::Succeeded)
+                    .count()
+            });
+            let n = s.map_or(0, |s| s.pairs.len());
+            lines.push(Line::from(vec![
+                k("ICE"),
+                Span::raw(format!(
+                    "session {id}, ufrags {} · {n} pairs, {ok} succeeded · from {} for {}",
+                    s.map_or(String::new(), |s| format!(
+                        "{} / {}",
+                        Escaped(&s.session.ufrags.0),
+                        Escaped(&s.session.ufrags.1)
+                    )),
+                    fmt::offset(r.first_ns - start),
+                    fmt::duration(r.last_ns - r.first_ns)
+                )),
+            ]));
+            if let Some(p) = s.and_then(crate::model::shown_pair) {
+                let rtt = p.pair.rtt_mean_ns().map_or("-".into(), fmt::duration);
+                lines.push(Line::from(vec![
+                    k("Path"),
+                    Span::raw(format!(
+                        "{} {} ⇄ {} · RTT {rtt}{}",
+                        if p.pair.relay.is_some() {
+                            "relayed"
+                        } else {
+                            "direct"
+                        },
+                        p.pair.local,
+                        p.pair.remote,
+                        if p.pair.nominated {
+                            " · nominated"
+                        } else {
+                            ""
+                        }
+                    )),
+                ]));
+            }
+        }
+        RowKey::Flow(key) => {
+            lines.push(Line::from(vec![
+                k("Flow"),
+                Span::raw(format!(
+                    "{} {} ⇄ {} · from {} for {}{}",
+                    key.transport,
+                    key.lo,
+                    key.hi,
+                    fmt::offset(r.first_ns - start),
+                    fmt::duration(r.last_ns - r.first_ns),
+                    key.relay
+                        .map(|a| format!(" · inside TURN allocation {a}"))
+                        .unwrap_or_default()
+                )),
+            ]));
+        }
+    }
+    let c = &r.counts;
+    let mut parts = vec![
+        format!("{} packets", r.packets),
+        format!("A→B {}", fmt::bytes(r.bytes[0])),
+        format!("B→A {}", fmt::bytes(r.bytes[1])),
+    ];
+    for (name, n) in [
+        ("STUN", c.stun + c.classic_stun),
+        ("ChannelData", c.channel_data),
+        ("DTLS", c.dtls),
+        ("RTP", c.rtp),
+        ("RTCP", c.rtcp),
+        ("SCTP", c.sctp),
+        ("other", c.unknown),
+    ] {
+        if n > 0 {
+            parts.push(format!("{name} {n}"));
+        }
+    }
+    lines.push(Line::from(vec![k("Traffic"), Span::raw(parts.join(" · "))]));
+    let in_sel = |key: &rtcscope_analysis::flow::FlowKey| r.flows.iter().any(|(k2, _)| k2 == key);
+    for d in app.snap.dtls.iter().filter(|d| {
+        in_sel(
+            &rtcscope_analysis::flow::FlowKey::of(
+                rtcscope_analysis::flow::Transport::Udp,
+                d.a,
+                d.b,
+                d.relay,
+            )
+            .0,
+        )
+    }) {
+        lines.push(Line::from(vec![
+            k("DTLS"),
+            Span::raw(format!(
+                "{} · {} · SRTP {} · handshake {} · fingerprint {}",
+                Escaped(d.version.as_deref().unwrap_or("version not seen")),
+                Escaped(d.cipher_suite.as_deref().unwrap_or("cipher not seen")),
+                seen(&d.srtp_profile),
+                d.duration_ms.map_or("-".into(), |ms| format!("{ms:.1} ms")),
+                fingerprint(d.fingerprint_check)
+            )),
+        ]));
+    }
+    let streams: Vec<_> = app
+        .snap
+        .streams
+        .iter()
+        .filter(|s| in_sel(&s.key.flow))
+        .collect();
+    if !streams.is_empty() {
+        let audio = streams
+            .iter()
+            .filter(|s| s.kind == MediaKind::Audio)
+            .count();
+        let video = streams
+            .iter()
+            .filter(|s| s.kind == MediaKind::Video)
+            .count();
+        let lost: u64 = streams.iter().map(|s| s.lost).sum();
+        let expected: u64 = streams.iter().map(|s| s.expected).sum();
+        lines.push(Line::from(vec![
+            k("Streams"),
+            Span::raw(format!(
+                "{} RTP streams ({audio} audio, {video} video, {} other) · lost {lost} of {expected} ({})",
+                streams.len(),
+                streams.len() - audio - video,
+                percent(lost, expected)
+            )),
+        ]));
+    }
+    f.render_widget(
+        Paragraph::new(lines).block(block(" Selection ", false)),
+        area,
+    );
+}

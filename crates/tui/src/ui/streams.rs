@@ -1,0 +1,247 @@
+//! The Streams view (key 4): RTP streams with codec, loss, jitter and rate, and the bandwidth
+//! chart of the session, flow or stream.
+
+use super::widgets::{block, bold, dim, percent, position, selected};
+use crate::app::{App, ChartScope, Mode};
+use crate::model::codec_label;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Style};
+use ratatui::symbols::Marker;
+use ratatui::widgets::{Axis, Cell, Chart, Dataset, GraphType, Row, Table};
+use ratatui::Frame;
+use rtcscope_analysis::fmt;
+use rtcscope_analysis::streams::MediaKind;
+use rtcscope_wire::text::{escape, Escaped};
+
+pub(super) fn streams(f: &mut Frame<'_>, app: &App, body: Rect) {
+    let [top, bottom] =
+        Layout::vertical([Constraint::Percentage(50), Constraint::Min(6)]).areas(body);
+    let live = matches!(app.mode, Mode::Live { .. });
+    let wide = body.width >= 110;
+    // Wide enough for every listed stream's codec (`opus/48000`), so scrolling keeps the
+    // columns still.
+    let codec_width = app
+        .streams
+        .iter()
+        .map(|&si| {
+            let s = &app.snap.streams[si];
+            escape(&codec_label(
+                s.codec.as_deref(),
+                s.payload_type,
+                s.clock_rate,
+            ))
+            .chars()
+            .count()
+        })
+        .max()
+        .unwrap_or(0)
+        .clamp(9, 16) as u16;
+    let h = usize::from(top.height.saturating_sub(3));
+    let rows: Vec<Row<'static>> = app
+        .streams
+        .iter()
+        .enumerate()
+        .skip(app.streams_nav.offset)
+        .take(h)
+        .map(|(i, &si)| {
+            let s = &app.snap.streams[si];
+            let kind = match s.kind {
+                MediaKind::Audio => "audio",
+                MediaKind::Video => "video",
+                MediaKind::Unknown => "?",
+            };
+            // The codec name comes from an SDP, MID and RID from RTP header extensions.
+            let codec = escape(&codec_label(
+                s.codec.as_deref(),
+                s.payload_type,
+                s.clock_rate,
+            ))
+            .into_owned();
+            let mut notes = Vec::new();
+            if let Some(o) = s.rtx_of {
+                notes.push(format!("RTX of {o:#010x}"));
+            } else if s.rtx_reason.is_some() {
+                notes.push("padding/RTX".into());
+            }
+            if let Some(m) = &s.mid {
+                notes.push(format!("mid {}", Escaped(m)));
+            }
+            if let Some(r) = &s.rid {
+                notes.push(format!("rid {}", Escaped(r)));
+            }
+            if let Some(l) = s.reported_loss {
+                notes.push(format!("RR loss {:.1}%", l * 100.0));
+            }
+            if let Some(r) = s.rtcp_rtt_ms {
+                notes.push(format!("RTT {r:.1} ms"));
+            }
+            if s.encrypted {
+                notes.push("SRTP".into());
+            }
+            let loss_style = if s.expected > 0 && s.lost * 100 >= s.expected * 2 {
+                Style::new().fg(Color::Red)
+            } else {
+                Style::new()
+            };
+            let mut cells = vec![
+                Cell::from(format!("{:#010x}", s.key.ssrc)),
+                Cell::from(kind),
+                Cell::from(codec),
+            ];
+            if wide {
+                cells.push(Cell::from(format!("{} → {}", s.src, s.dst)));
+            }
+            cells.extend([
+                Cell::from(s.packets.to_string()),
+                Cell::from(format!("{} ({})", s.lost, percent(s.lost, s.expected)))
+                    .style(loss_style),
+                Cell::from(s.jitter_ms.map_or("-".into(), |j| format!("{j:.1}"))),
+                Cell::from(fmt::rate(if live { s.recent_bps } else { s.mean_bps() })),
+                Cell::from(notes.join(" · ")),
+            ]);
+            let row = Row::new(cells);
+            if i == app.streams_nav.sel {
+                row.style(selected())
+            } else {
+                row
+            }
+        })
+        .collect();
+    let rate = if live { "now" } else { "avg" };
+    let (header, widths): (Vec<&str>, Vec<Constraint>) = if wide {
+        (
+            vec![
+                "SSRC",
+                "Kind",
+                "Codec",
+                "From → To",
+                "Packets",
+                "Lost",
+                "Jitter ms",
+                rate,
+                "Notes",
+            ],
+            vec![
+                Constraint::Length(10),
+                Constraint::Length(5),
+                Constraint::Length(codec_width),
+                Constraint::Length(33),
+                Constraint::Length(7),
+                Constraint::Length(11),
+                Constraint::Length(9),
+                Constraint::Length(5),
+                Constraint::Min(10),
+            ],
+        )
+    } else {
+        (
+            vec![
+                "SSRC", "Kind", "Codec", "Packets", "Lost", "Jitter", rate, "Notes",
+            ],
+            vec![
+                Constraint::Length(10),
+                Constraint::Length(5),
+                Constraint::Length(codec_width),
+                Constraint::Length(7),
+                Constraint::Length(11),
+                Constraint::Length(6),
+                Constraint::Length(5),
+                Constraint::Min(10),
+            ],
+        )
+    };
+    let scope = if app.all_streams {
+        "all"
+    } else {
+        "of the selection"
+    };
+    f.render_widget(
+        Table::new(rows, widths)
+            .header(Row::new(header).style(bold().fg(Color::Cyan)))
+            .block(block(
+                format!(
+                    " RTP streams {scope}{} (a: all/selection) ",
+                    position(app.streams_nav.sel, app.streams.len())
+                ),
+                true,
+            )),
+        top,
+    );
+    chart(f, app, bottom);
+}
+
+fn chart(f: &mut Frame<'_>, app: &App, area: Rect) {
+    let c = &app.chart;
+    let secs = c.bin_ns as f64 / 1e9;
+    let to_kbps = |b: u64| b as f64 * 8.0 / secs.max(1e-9) / 1000.0;
+    let origin = app.snap.start_ns.unwrap_or(c.start_ns);
+    let x0 = (c.start_ns - origin) as f64 / 1e9;
+    let series: [Vec<(f64, f64)>; 2] = [0, 1].map(|d| {
+        c.bins
+            .iter()
+            .enumerate()
+            .map(|(i, b)| (x0 + (i as f64 + 0.5) * secs, to_kbps(b[d])))
+            .collect()
+    });
+    let max = series
+        .iter()
+        .flatten()
+        .map(|p| p.1)
+        .fold(0.0f64, f64::max)
+        .max(1.0);
+    let x1 = x0 + secs * c.bins.len() as f64;
+    let scope = match app.chart_scope {
+        ChartScope::Session => "session",
+        ChartScope::Flow => "flow",
+        ChartScope::Stream => "stream",
+    };
+    let mut sets = vec![Dataset::default()
+        .name(c.legends[0].clone())
+        .marker(Marker::Braille)
+        .graph_type(GraphType::Line)
+        .style(Style::new().fg(Color::Cyan))
+        .data(&series[0])];
+    if !c.legends[1].is_empty() {
+        sets.push(
+            Dataset::default()
+                .name(c.legends[1].clone())
+                .marker(Marker::Braille)
+                .graph_type(GraphType::Line)
+                .style(Style::new().fg(Color::Magenta))
+                .data(&series[1]),
+        );
+    }
+    let ylab = |v: f64| {
+        if v >= 1000.0 {
+            format!("{:.1}M", v / 1000.0)
+        } else {
+            format!("{v:.0}k")
+        }
+    };
+    let chart = Chart::new(sets)
+        .block(block(
+            format!(
+                " bit/s of {} (c: session/flow/stream, now {scope}) ",
+                c.title
+            ),
+            false,
+        ))
+        .x_axis(
+            Axis::default()
+                .bounds([x0, x1.max(x0 + 1e-3)])
+                .labels([
+                    format!("+{x0:.0}s"),
+                    format!("+{:.0}s", (x0 + x1) / 2.0),
+                    format!("+{x1:.0}s"),
+                ])
+                .style(dim()),
+        )
+        .y_axis(
+            Axis::default()
+                .bounds([0.0, max * 1.1])
+                .labels(["0".to_string(), ylab(max / 2.0), ylab(max)])
+                .style(dim()),
+        )
+        .legend_position(Some(ratatui::widgets::LegendPosition::TopLeft));
+    f.render_widget(chart, area);
+}
