@@ -30,6 +30,7 @@ use crate::report::{
     self, Classic, Filtering, Lifetime, Mapping, PortAllocation, Reason, Report, ServerReport,
     ServerStatus,
 };
+use crate::transaction::{Pacing, Poll, RtoRule, RttEstimator, Transaction};
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -192,24 +193,14 @@ enum Outcome {
     Timeout,
 }
 
+/// A request of the check: the shared transaction, and where its answer must arrive.
 #[derive(Clone, Debug)]
 struct Txn {
-    id: [u8; 12],
-    kind: Kind,
-    socket: SocketId,
+    tx: Transaction<Kind, SocketId>,
     /// The socket the answer must arrive on (another one for hairpin and RESPONSE-PORT).
     receiver: SocketId,
-    dst: SocketAddr,
     /// Where the answer must come from; `None` for hairpin probes (checked by ID only).
     expect_from: Option<SocketAddr>,
-    payload: Vec<u8>,
-    attempts: u32,
-    sent: u32,
-    first_sent: Option<Instant>,
-    last_sent: Option<Instant>,
-    next: Instant,
-    /// Not sent before this instant (lifetime probes wait).
-    not_before: Option<Instant>,
     outcome: Option<Outcome>,
 }
 
@@ -245,34 +236,6 @@ const PATH_RTO_MIN: Duration = Duration::from_millis(13);
 /// server slower than the TCP handshake's round trip is not silence.
 pub const SILENCE_FLOOR: Duration = Duration::from_secs(2);
 
-/// How many transmissions a request gets: its own number, but before any round-trip time is
-/// known no more than the configured attempts (silence must be told in bounded time).
-fn attempt_limit(attempts: u32, configured: u32, rtt_known: bool) -> u32 {
-    if rtt_known {
-        attempts
-    } else {
-        attempts.min(configured)
-    }
-}
-
-/// How long a request waits for an answer after its `sent`-th transmission (`sent` ≥ 1) at
-/// retransmission interval `rto`: until a round-trip time is known it doubles each time, up
-/// to `cap` (twice the initial interval: 100, 200, 200 … ms unpaced; 13, 26, 52, 104, 200 …
-/// ms paced by a fast TCP handshake), after that the interval is steady; the last
-/// transmission (`limit`) waits twice as long.
-fn wait_after(rto: Duration, rtt_known: bool, sent: u32, limit: u32, cap: Duration) -> Duration {
-    let interval = if rtt_known {
-        rto
-    } else {
-        (rto * (1 << (sent - 1).min(16))).min(cap.max(rto))
-    };
-    if sent >= limit {
-        interval * 2
-    } else {
-        interval
-    }
-}
-
 /// Lifetime probe waits, in seconds.
 const LIFETIME_STEPS: [u64; 17] = [
     1, 2, 3, 4, 6, 8, 10, 15, 20, 30, 45, 60, 90, 120, 180, 240, 300,
@@ -287,8 +250,7 @@ pub struct NatCheck {
     socks: Vec<Sock>,
     txns: Vec<Txn>,
     out: VecDeque<Output>,
-    srtt: Option<Duration>,
-    rttvar: Duration,
+    rtt: RttEstimator,
     /// A round-trip time to the first server's host measured outside STUN (a TCP handshake).
     path_rtt: Option<Duration>,
     /// The first transmission of the check.
@@ -338,8 +300,7 @@ impl NatCheck {
             socks: Vec::new(),
             txns: Vec::new(),
             out: VecDeque::new(),
-            srtt: None,
-            rttvar: Duration::ZERO,
+            rtt: RttEstimator::new(),
             path_rtt: None,
             first_tx: None,
             junk: Vec::new(),
@@ -412,8 +373,8 @@ impl NatCheck {
         if self.finished.is_some() {
             return;
         }
-        let Some(server) = self.txns.iter().find_map(|t| match t.kind {
-            Kind::Reach { server } if t.socket == id => Some(server),
+        let Some(server) = self.txns.iter().find_map(|t| match t.tx.request {
+            Kind::Reach { server } if t.tx.from == id => Some(server),
             _ => None,
         }) else {
             return;
@@ -422,7 +383,7 @@ impl NatCheck {
         // Neither the probe nor the server's Binding on the mapping socket will be answered.
         for t in self.txns.iter_mut().filter(|t| {
             t.outcome.is_none()
-                && matches!(t.kind, Kind::Reach { server: s } | Kind::Bind { server: s, .. } if s == server)
+                && matches!(t.tx.request, Kind::Reach { server: s } | Kind::Bind { server: s, .. } if s == server)
         }) {
             t.outcome = Some(Outcome::Unreachable(kind));
         }
@@ -451,7 +412,7 @@ impl NatCheck {
             if s.failed {
                 self.notes
                     .push(format!("could not open a UDP socket (socket {id})"));
-                for t in self.txns.iter_mut().filter(|t| t.socket == id) {
+                for t in self.txns.iter_mut().filter(|t| t.tx.from == id) {
                     t.outcome.get_or_insert(Outcome::Timeout);
                 }
             }
@@ -468,7 +429,7 @@ impl NatCheck {
     /// wait before "UDP blocked" ([`SILENCE_FLOOR`] after the first transmission, or the
     /// deadline if shorter) stay. Ignored once STUN answered.
     pub fn path_rtt(&mut self, now: Instant, rtt: Duration) {
-        if self.srtt.is_some() || self.path_rtt.is_some() || self.finished.is_some() {
+        if self.rtt.is_known() || self.path_rtt.is_some() || self.finished.is_some() {
             return;
         }
         self.path_rtt = Some(rtt);
@@ -478,27 +439,34 @@ impl NatCheck {
             rtt.as_secs_f64() * 1000.0
         ));
         // Requests already waiting on the initial interval move up to the new pace.
-        let rto = self.rto();
-        let cap = self.cfg.initial_rto * 2;
+        let pacing = self.pacing();
         for t in self.txns.iter_mut().filter(|t| t.outcome.is_none()) {
-            if let Some(last) = t.last_sent {
-                let limit = attempt_limit(t.attempts, self.cfg.attempts, false);
-                t.next = t
-                    .next
-                    .min(last + wait_after(rto, false, t.sent, limit, cap));
-            }
+            t.tx.schedule.repace(&pacing);
         }
         self.advance(now);
     }
 
-    fn rto(&self) -> Duration {
-        match self.srtt {
-            // Before any STUN answer: paced by the TCP round-trip time when the edge measured
-            // one (see `path_rtt`), else the configured initial interval.
-            None => self.path_rtt.map_or(self.cfg.initial_rto, |p| {
-                (p * 3).clamp(PATH_RTO_MIN, self.cfg.initial_rto)
-            }),
-            Some(s) => (s * 2 + self.rttvar * 4).clamp(self.cfg.min_rto, self.cfg.max_rto),
+    /// How requests are spaced now. Before any STUN answer: paced by the TCP round-trip time
+    /// when the edge measured one (see `path_rtt`), else the configured initial interval,
+    /// doubling up to twice the initial interval, with no more than the configured attempts
+    /// (silence must be told in bounded time); after it, `2·srtt + 4·rttvar`, steady, with
+    /// each request's own number of attempts. The last transmission waits twice as long.
+    fn pacing(&self) -> Pacing {
+        let unmeasured = self.path_rtt.map_or(self.cfg.initial_rto, |p| {
+            (p * 3).clamp(PATH_RTO_MIN, self.cfg.initial_rto)
+        });
+        let rule = RtoRule {
+            srtt_factor: 2,
+            rttvar_factor: 4,
+            min: self.cfg.min_rto,
+            max: self.cfg.max_rto,
+        };
+        let known = self.rtt.is_known();
+        Pacing {
+            rto: self.rtt.rto(unmeasured, rule),
+            backoff_cap: (!known).then_some(self.cfg.initial_rto * 2),
+            attempt_cap: (!known).then_some(self.cfg.attempts),
+            double_last: true,
         }
     }
 
@@ -514,20 +482,11 @@ impl NatCheck {
         payload: Vec<u8>,
         id: [u8; 12],
     ) {
+        let attempts = self.attempts_for(kind);
         self.txns.push(Txn {
-            id,
-            kind,
-            socket,
+            tx: Transaction::new(now, id, kind, socket, dst, payload, attempts),
             receiver: socket,
-            dst,
             expect_from,
-            payload,
-            attempts: self.attempts_for(kind),
-            sent: 0,
-            first_sent: None,
-            last_sent: None,
-            next: now,
-            not_before: None,
             outcome: None,
         });
     }
@@ -563,7 +522,7 @@ impl NatCheck {
     }
 
     fn txn(&self, kind: Kind) -> Option<&Txn> {
-        self.txns.iter().find(|t| t.kind == kind)
+        self.txns.iter().find(|t| t.tx.request == kind)
     }
 
     fn outcome(&self, kind: Kind) -> Option<&Outcome> {
@@ -603,9 +562,9 @@ impl NatCheck {
                 if let Some(t) = self.txns.iter_mut().find(|t| {
                     t.outcome.is_none()
                         && t.receiver == socket
-                        && t.socket != socket
+                        && t.tx.from != socket
                         && t.expect_from.is_none()
-                        && t.id[..] == id[..]
+                        && t.tx.matches(&id)
                 }) {
                     t.outcome = Some(Outcome::Arrived);
                     self.received += 1;
@@ -630,7 +589,7 @@ impl NatCheck {
         let Some(i) = self
             .txns
             .iter()
-            .position(|t| t.id[..] == resp.transaction_id[..] && t.expect_from.is_some())
+            .position(|t| t.tx.matches(&resp.transaction_id) && t.expect_from.is_some())
         else {
             // Not ours: a server that answers with transaction IDs of no request is broken.
             if let Some(i) = self.server_of(src) {
@@ -643,7 +602,7 @@ impl NatCheck {
         }
         let t = &self.txns[i];
         if socket != t.receiver {
-            if socket == t.socket {
+            if socket == t.tx.from {
                 self.txns[i].outcome = Some(Outcome::WrongReceiver);
                 self.received += 1;
             }
@@ -651,7 +610,7 @@ impl NatCheck {
         }
         if Some(src) != t.expect_from {
             let plain = matches!(
-                t.kind,
+                t.tx.request,
                 Kind::Bind { .. }
                     | Kind::Reach { .. }
                     | Kind::MapAp
@@ -667,7 +626,7 @@ impl NatCheck {
             );
             let note = format!(
                 "a reply to a request sent to {} came from {src}, not from {}",
-                t.dst,
+                t.tx.dst,
                 t.expect_from.map(|a| a.to_string()).unwrap_or_default()
             );
             if !self.notes.contains(&note) {
@@ -680,14 +639,14 @@ impl NatCheck {
             // A plain request answered from elsewhere: ignored, keep waiting for the real one.
             return;
         }
-        let since_first = now.saturating_duration_since(t.first_sent.unwrap_or(now));
-        let rtt = (t.sent == 1).then_some(since_first);
+        let since_first = t.tx.schedule.since_first(now);
+        let rtt = t.tx.schedule.rtt_sample(now);
         match rtt {
-            Some(r) => self.sample_rtt(r),
+            Some(r) => self.rtt.sample(r),
             // An answer to a retransmission is ambiguous (Karn), but before any round-trip time
             // is known the time since the first transmission is a safe upper bound: a slow
             // server then paces the rest of the check instead of the TCP handshake.
-            None if self.srtt.is_none() => self.sample_rtt(since_first),
+            None if !self.rtt.is_known() => self.rtt.sample(since_first),
             None => {}
         }
         if resp.alg_rewrite() {
@@ -707,20 +666,6 @@ impl NatCheck {
         });
     }
 
-    fn sample_rtt(&mut self, r: Duration) {
-        match self.srtt {
-            None => {
-                self.srtt = Some(r);
-                self.rttvar = r / 2;
-            }
-            Some(s) => {
-                let diff = s.abs_diff(r);
-                self.rttvar = (self.rttvar * 3 + diff) / 4;
-                self.srtt = Some((s * 7 + r) / 8);
-            }
-        }
-    }
-
     /// The next instant [`NatCheck::handle_timeout`] must be called.
     pub fn poll_timeout(&self) -> Option<Instant> {
         if self.finished.is_some() {
@@ -728,7 +673,7 @@ impl NatCheck {
         }
         let mut next = self.start + self.total_deadline();
         for t in self.txns.iter().filter(|t| t.outcome.is_none()) {
-            let at = t.not_before.map_or(t.next, |nb| nb.max(t.next));
+            let at = t.tx.schedule.due_at();
             let at = match self.silence_until(t) {
                 Some(floor) if self.expired(t) => at.max(floor),
                 _ => at,
@@ -738,17 +683,16 @@ impl NatCheck {
         Some(next)
     }
 
-    /// Whether `t` has had every transmission it may have before a round-trip time is known.
+    /// Whether `t` has had every transmission the current pacing allows it.
     fn expired(&self, t: &Txn) -> bool {
-        let limit = attempt_limit(t.attempts, self.cfg.attempts, self.srtt.is_some());
-        t.sent >= limit
+        t.tx.schedule.exhausted(&self.pacing())
     }
 
     /// Until when the silence of `t` must not be taken for an answer: for a server's first
     /// Binding while no server has answered, [`SILENCE_FLOOR`] (or the deadline) after the
     /// first transmission.
     fn silence_until(&self, t: &Txn) -> Option<Instant> {
-        if self.srtt.is_some() || !matches!(t.kind, Kind::Bind { .. }) {
+        if self.rtt.is_known() || !matches!(t.tx.request, Kind::Bind { .. }) {
             return None;
         }
         let first = self.first_tx?;
@@ -784,36 +728,26 @@ impl NatCheck {
         self.finished.is_some()
     }
 
+    /// Sends what is due: first transmissions and retransmissions, paced by [`Pacing`].
     fn flush(&mut self, now: Instant) {
-        let rto = self.rto();
-        let cap = self.cfg.initial_rto * 2;
+        let pacing = self.pacing();
         let mut sent = 0;
         for t in self.txns.iter_mut().filter(|t| t.outcome.is_none()) {
-            let sock = &self.socks[t.socket];
+            let sock = &self.socks[t.tx.from];
             if sock.failed {
                 t.outcome = Some(Outcome::Timeout);
                 continue;
             }
-            if sock.local.is_none() || t.not_before.is_some_and(|nb| now < nb) || now < t.next {
+            // Exhausted requests expire at the start of the next `advance`.
+            if sock.local.is_none() || t.tx.schedule.poll(now, &pacing) != Poll::Transmit {
                 continue;
             }
-            let rtt_known = self.srtt.is_some();
-            let limit = attempt_limit(t.attempts, self.cfg.attempts, rtt_known);
-            if t.sent >= limit {
-                continue; // Expired at the start of the next `advance`.
-            }
-            if t.sent == 0 {
-                t.first_sent = Some(now);
-            }
             self.first_tx.get_or_insert(now);
-            t.last_sent = Some(now);
-            t.sent += 1;
             sent += 1;
-            t.next = now + wait_after(rto, rtt_known, t.sent, limit, cap);
             self.out.push_back(Output::Transmit {
-                socket: t.socket,
-                dst: t.dst,
-                payload: t.payload.clone(),
+                socket: t.tx.from,
+                dst: t.tx.dst,
+                payload: t.tx.payload.clone(),
             });
         }
         self.sent += sent;
@@ -825,12 +759,12 @@ impl NatCheck {
         }
         // Requests whose last transmission went unanswered long enough are negative results;
         // before any answer, a server's first Binding waits for the silence floor too.
+        let pacing = self.pacing();
         let expired: Vec<usize> = (0..self.txns.len())
             .filter(|&i| {
                 let t = &self.txns[i];
                 t.outcome.is_none()
-                    && self.expired(t)
-                    && now >= t.next
+                    && t.tx.schedule.expired(now, &pacing)
                     && self.silence_until(t).is_none_or(|f| now >= f)
             })
             .collect();
@@ -878,7 +812,7 @@ impl NatCheck {
             && self
                 .txns
                 .iter()
-                .all(|t| t.outcome.is_some() || matches!(t.kind, Kind::LifeProbe(_)))
+                .all(|t| t.outcome.is_some() || matches!(t.tx.request, Kind::LifeProbe(_)))
     }
 
     fn step(&mut self, now: Instant) {
@@ -945,12 +879,12 @@ impl NatCheck {
             .collect();
         let mut close = Vec::new();
         for t in self.txns.iter_mut() {
-            if let Kind::Reach { server } = t.kind {
+            if let Kind::Reach { server } = t.tx.request {
                 if answered[server] && t.outcome.is_none() {
                     t.outcome = Some(Outcome::Timeout);
                 }
                 if t.outcome.is_some() {
-                    close.push(t.socket);
+                    close.push(t.tx.from);
                 }
             }
         }
@@ -975,7 +909,7 @@ impl NatCheck {
             && self.bind_round == 0
             && (0..n).all(|i| {
                 self.txn(self.bind_kind(i))
-                    .is_some_and(|t| t.sent >= 3 || t.outcome.is_some())
+                    .is_some_and(|t| t.tx.schedule.sent >= 3 || t.outcome.is_some())
             });
         // Wait for servers in order: the first RFC 5780-capable one becomes the primary.
         let mut chosen = None;
@@ -1276,9 +1210,9 @@ impl NatCheck {
         for t in self
             .txns
             .iter_mut()
-            .filter(|t| matches!(t.kind, Kind::CapBoth | Kind::CapPort))
+            .filter(|t| matches!(t.tx.request, Kind::CapBoth | Kind::CapPort))
         {
-            t.attempts = attempts;
+            t.tx.schedule.attempts = attempts;
         }
     }
 
@@ -1539,8 +1473,10 @@ impl NatCheck {
             self.hairpin = Some(Some(true));
             // The other direction may still be waiting: stop it.
             for t in self.txns.iter_mut().filter(|t| {
-                matches!(t.kind, Kind::HairpinToM { .. } | Kind::HairpinToH { .. })
-                    && t.outcome.is_none()
+                matches!(
+                    t.tx.request,
+                    Kind::HairpinToM { .. } | Kind::HairpinToH { .. }
+                ) && t.outcome.is_none()
             }) {
                 t.outcome = Some(Outcome::Timeout);
             }
@@ -1560,10 +1496,9 @@ impl NatCheck {
     fn others_busy(&self) -> bool {
         self.filtering.is_none()
             || self.hairpin.is_none()
-            || self
-                .txns
-                .iter()
-                .any(|t| t.outcome.is_none() && matches!(t.kind, Kind::CapBoth | Kind::CapPort))
+            || self.txns.iter().any(|t| {
+                t.outcome.is_none() && matches!(t.tx.request, Kind::CapBoth | Kind::CapPort)
+            })
     }
 
     fn step_port_probes(&mut self, now: Instant) {
@@ -1592,7 +1527,7 @@ impl NatCheck {
                 return;
             }
             if let (Some(x), Some(t)) = (self.mapped(prev), self.txn(prev)) {
-                if let Some(l) = self.socks[t.socket].local {
+                if let Some(l) = self.socks[t.tx.from].local {
                     self.probe_ports.push((l.port(), x.port()));
                 }
             }
@@ -1668,7 +1603,7 @@ impl NatCheck {
                 let wait = if i == 0 { 0 } else { steps[i - 1] };
                 if let Some(t) = self.txns.last_mut() {
                     t.receiver = self.life_socks[i];
-                    t.not_before = Some(now + Duration::from_secs(wait));
+                    t.tx.schedule.not_before = Some(now + Duration::from_secs(wait));
                 }
             }
             return;
@@ -1720,7 +1655,7 @@ impl NatCheck {
         for t in self
             .txns
             .iter_mut()
-            .filter(|t| matches!(t.kind, Kind::LifeProbe(_)) && t.outcome.is_none())
+            .filter(|t| matches!(t.tx.request, Kind::LifeProbe(_)) && t.outcome.is_none())
         {
             t.outcome = Some(Outcome::Timeout);
         }
@@ -1732,15 +1667,16 @@ impl NatCheck {
         self.txns
             .iter()
             .map(|t| {
-                let at = t
-                    .first_sent
-                    .map(|f| {
-                        format!(
-                            "+{:.1} ms",
-                            f.saturating_duration_since(self.start).as_secs_f64() * 1000.0
-                        )
-                    })
-                    .unwrap_or_else(|| "not sent".into());
+                let at =
+                    t.tx.schedule
+                        .first_sent
+                        .map(|f| {
+                            format!(
+                                "+{:.1} ms",
+                                f.saturating_duration_since(self.start).as_secs_f64() * 1000.0
+                            )
+                        })
+                        .unwrap_or_else(|| "not sent".into());
                 let outcome = match &t.outcome {
                     None => "pending".to_string(),
                     Some(Outcome::Response { resp, rtt }) => format!(
@@ -1763,7 +1699,7 @@ impl NatCheck {
                 };
                 format!(
                     "{:?} socket {} -> {} {} x{} {}",
-                    t.kind, t.socket, t.dst, at, t.sent, outcome
+                    t.tx.request, t.tx.from, t.tx.dst, at, t.tx.schedule.sent, outcome
                 )
             })
             .collect()

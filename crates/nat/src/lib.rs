@@ -12,6 +12,8 @@
 //! * [`turn`]: the TURN client check (long-term credentials, Allocate, CreatePermission,
 //!   ChannelBind, an echo through the relay, Refresh to zero) and TURN REST credentials
 //!   ([`turn::rest_credentials`]); [`uri`] parses `stun:`, `turn:` and `turns:` URIs;
+//! * [`transaction`]: the STUN transaction layer both checks share: a request in flight, its
+//!   retransmission schedule and the round-trip time estimate that paces it;
 //! * [`net`]: the socket edge, the only module that touches the OS: it runs the machines above
 //!   on real UDP and TCP sockets, and TLS (rustls) for `turns:` and `stuns:`.
 #![forbid(unsafe_code)]
@@ -21,6 +23,7 @@ pub mod msg;
 pub mod net;
 pub mod report;
 pub mod server;
+pub mod transaction;
 pub mod turn;
 pub mod uri;
 
