@@ -22,6 +22,7 @@
 
 use crate::check::Unreachable;
 use crate::msg::{explain_error, IdGen};
+use crate::transaction::{Pacing, Poll, RtoRule, RttEstimator, Schedule, Transaction};
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use rtcscope_stun::{
@@ -319,17 +320,57 @@ enum Phase {
     Done,
 }
 
-#[derive(Clone, Debug)]
-struct Pending {
-    id: [u8; 12],
-    from: Endpoint,
-    dst: SocketAddr,
-    payload: Vec<u8>,
-    sent: u32,
-    first: Instant,
-    next: Instant,
-    what: &'static str,
+/// A request the check sends, by what it is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Request {
+    /// The STUN check's Binding from the client.
+    Binding,
+    /// The peer socket's Binding, for its reflexive address.
+    PeerBinding,
+    /// Allocate, unauthenticated (the challenge) or signed.
+    Allocate,
+    /// CreatePermission for the peer.
+    CreatePermission,
+    /// ChannelBind of [`CHANNEL`] to the peer.
+    ChannelBind,
+    /// Refresh with LIFETIME 0: the allocation released.
+    Refresh,
 }
+
+impl Request {
+    /// The name in steps and errors.
+    fn name(self) -> &'static str {
+        match self {
+            Request::Binding => "Binding",
+            Request::PeerBinding => "peer Binding",
+            Request::Allocate => "Allocate",
+            Request::CreatePermission => "CreatePermission",
+            Request::ChannelBind => "ChannelBind",
+            Request::Refresh => "Refresh (LIFETIME 0)",
+        }
+    }
+}
+
+/// What the check waited for in vain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Awaited {
+    /// The answer to a request.
+    Answer(Request),
+    /// Data through the relay (a data-path probe or an echo).
+    RelayedData,
+}
+
+impl Awaited {
+    fn name(self) -> &'static str {
+        match self {
+            Awaited::Answer(r) => r.name(),
+            Awaited::RelayedData => "data through the relay",
+        }
+    }
+}
+
+/// A request in flight: the shared transaction layer, sent from the client or the peer.
+type Pending = Transaction<Request, Endpoint>;
 
 const CHANNEL: u16 = 0x4000;
 const ATTEMPTS: u32 = 7;
@@ -346,12 +387,12 @@ pub struct TurnCheck {
     creds: Option<Credentials>,
     stale_retries: u32,
     peer_srflx: Option<SocketAddr>,
-    /// Data-path probes: (payload, first sent, next send, sends) of what is waiting to arrive.
-    probe: Option<(Vec<u8>, Instant, Instant, u32)>,
+    /// The data-path probe (or echo) waiting to arrive: its payload and its retransmissions.
+    probe: Option<(Vec<u8>, Schedule)>,
     peer_to_client: bool,
     client_to_peer: bool,
     echo_n: usize,
-    srtt: Option<Duration>,
+    rtt: RttEstimator,
     /// Every transaction ID sent: an answer to an earlier request is late, not broken.
     sent_ids: Vec<[u8; 12]>,
     /// Whether the server ever gave a valid answer.
@@ -382,7 +423,7 @@ impl TurnCheck {
             peer_to_client: false,
             client_to_peer: false,
             echo_n: 0,
-            srtt: None,
+            rtt: RttEstimator::new(),
             sent_ids: Vec::new(),
             answered: false,
             verdict: None,
@@ -393,7 +434,7 @@ impl TurnCheck {
             Mode::Stun => {
                 let id = c.ids.transaction_id();
                 let b = MessageBuilder::request(Method::BINDING, TransactionId::Rfc5389(id));
-                c.send_client(now, id, b, "Binding", false);
+                c.send_client(now, id, b, Request::Binding, false);
             }
             Mode::Turn => {
                 c.phase = Phase::AllocateChallenge;
@@ -404,29 +445,43 @@ impl TurnCheck {
                 b.fingerprint();
                 let payload = b.finish().expect("small");
                 c.sent_ids.push(id);
-                c.peer_req = Some(Pending {
+                c.peer_req = Some(Transaction::new(
+                    now,
                     id,
-                    from: Endpoint::Peer,
-                    dst: c.cfg.peer_stun,
+                    Request::PeerBinding,
+                    Endpoint::Peer,
+                    c.cfg.peer_stun,
                     payload,
-                    sent: 0,
-                    first: now,
-                    next: now,
-                    what: "peer Binding",
-                });
+                    ATTEMPTS,
+                ));
             }
         }
         c.flush(now);
         c
     }
 
-    fn rto(&self) -> Duration {
-        match (self.cfg.transport, self.srtt) {
-            (Transport::Tcp | Transport::Tls, _) => Duration::from_secs(3),
-            (Transport::Udp, None) => Duration::from_millis(200),
-            (Transport::Udp, Some(s)) => {
-                (s * 3).clamp(Duration::from_millis(20), Duration::from_secs(1))
-            }
+    /// How requests are spaced: a steady interval, 3 s over TCP and TLS; over UDP 200 ms
+    /// until an answer gives a round-trip time, then three times it (20 ms to 1 s).
+    fn pacing(&self) -> Pacing {
+        let rto = if self.cfg.transport.is_stream() {
+            Duration::from_secs(3)
+        } else {
+            let rule = RtoRule {
+                srtt_factor: 3,
+                rttvar_factor: 0,
+                min: Duration::from_millis(20),
+                max: Duration::from_secs(1),
+            };
+            self.rtt.rto(Duration::from_millis(200), rule)
+        };
+        Pacing::steady(rto)
+    }
+
+    /// How data probes are spaced: as requests, but the last wait is not doubled.
+    fn probe_pacing(&self) -> Pacing {
+        Pacing {
+            double_last: false,
+            ..self.pacing()
         }
     }
 
@@ -435,7 +490,7 @@ impl TurnCheck {
         now: Instant,
         id: [u8; 12],
         mut b: MessageBuilder,
-        what: &'static str,
+        request: Request,
         sign: bool,
     ) {
         if sign {
@@ -446,16 +501,21 @@ impl TurnCheck {
         b.fingerprint();
         let payload = b.finish().expect("TURN requests are small");
         self.sent_ids.push(id);
-        self.client_req = Some(Pending {
+        // A byte stream delivers or fails: one transmission, no retransmission.
+        let attempts = if self.cfg.transport.is_stream() {
+            1
+        } else {
+            ATTEMPTS
+        };
+        self.client_req = Some(Transaction::new(
+            now,
             id,
-            from: Endpoint::Client,
-            dst: self.cfg.server,
+            request,
+            Endpoint::Client,
+            self.cfg.server,
             payload,
-            sent: 0,
-            first: now,
-            next: now,
-            what,
-        });
+            attempts,
+        ));
     }
 
     fn allocate(&mut self, now: Instant) {
@@ -464,7 +524,7 @@ impl TurnCheck {
         b.add(&Attribute::RequestedTransport(TransportProtocol::UDP))
             .add(&Attribute::Lifetime(self.cfg.lifetime));
         let signed = self.creds.is_some();
-        self.send_client(now, id, b, "Allocate", signed);
+        self.send_client(now, id, b, Request::Allocate, signed);
     }
 
     fn step(&mut self, name: &str, ok: bool, rtt: Option<Duration>, detail: String) {
@@ -476,21 +536,22 @@ impl TurnCheck {
         });
     }
 
-    fn fail(&mut self, now: Instant, request: &str, code: u16, reason: &str) {
+    /// An error answer to `request` (named `name` in the step and the error) ends the check.
+    fn fail(&mut self, now: Instant, request: Request, name: &str, code: u16, reason: &str) {
         let explanation = match code {
-            401 if request.starts_with("Allocate") => {
+            401 if request == Request::Allocate => {
                 "the credentials were rejected (wrong username or password, or expired TURN REST credentials)".to_string()
             }
             _ => explain_error(code).to_string(),
         };
         self.step(
-            request,
+            name,
             false,
             None,
             format!("error {code} {reason}: {explanation}"),
         );
         self.report.error = Some(ErrorInfo {
-            request: request.into(),
+            request: name.into(),
             code,
             reason: reason.into(),
             explanation,
@@ -508,7 +569,7 @@ impl TurnCheck {
         let id = self.ids.transaction_id();
         let mut b = MessageBuilder::request(Method::REFRESH, TransactionId::Rfc5389(id));
         b.add(&Attribute::Lifetime(0));
-        self.send_client(now, id, b, "Refresh (LIFETIME 0)", true);
+        self.send_client(now, id, b, Request::Refresh, true);
     }
 
     fn finish(&mut self, now: Instant) {
@@ -592,7 +653,10 @@ impl TurnCheck {
             return;
         }
         let server = self.cfg.server;
-        let what = self.client_req.as_ref().map_or("the server", |p| p.what);
+        let what = self
+            .client_req
+            .as_ref()
+            .map_or("the server", |p| p.request.name());
         let (verdict, reason, explanation) = match kind {
             Unreachable::Port => (
                 TurnVerdict::PortUnreachable,
@@ -636,10 +700,10 @@ impl TurnCheck {
         }
         let mut t = self.start + self.cfg.deadline;
         for p in [&self.client_req, &self.peer_req].into_iter().flatten() {
-            t = t.min(p.next);
+            t = t.min(p.schedule.due_at());
         }
-        if let Some((_, _, next, _)) = &self.probe {
-            t = t.min(*next);
+        if let Some((_, schedule)) = &self.probe {
+            t = t.min(schedule.due_at());
         }
         Some(t)
     }
@@ -654,60 +718,47 @@ impl TurnCheck {
         &self.report
     }
 
+    /// Sends what is due (requests, retransmissions, data probes) and ends the check, or
+    /// releases the allocation, when something went unanswered through every transmission.
     fn flush(&mut self, now: Instant) {
-        let rto = self.rto();
-        let attempts = if self.cfg.transport.is_stream() {
-            1
-        } else {
-            ATTEMPTS
-        };
-        let mut timed_out: Option<(&'static str, u32)> = None;
+        let pacing = self.pacing();
+        let mut timed_out: Option<(Awaited, u32)> = None;
         for slot in [&mut self.client_req, &mut self.peer_req] {
             let Some(p) = slot else { continue };
-            if now < p.next {
-                continue;
-            }
-            // The peer always uses UDP; the client's transport decides retransmission.
-            let limit = if p.from == Endpoint::Peer {
-                ATTEMPTS
-            } else {
-                attempts
-            };
-            if p.sent >= limit {
-                // The client's request first: when the server is silent, its silence is the
-                // news, not the peer's Binding that went to the same server.
-                if timed_out.is_none() {
-                    timed_out = Some((p.what, p.sent));
+            match p.schedule.poll(now, &pacing) {
+                Poll::Wait => {}
+                Poll::Exhausted => {
+                    // The client's request first: when the server is silent, its silence is
+                    // the news, not the peer's Binding that went to the same server.
+                    if timed_out.is_none() {
+                        timed_out = Some((Awaited::Answer(p.request), p.schedule.sent));
+                    }
+                    *slot = None;
                 }
-                *slot = None;
-                continue;
+                Poll::Transmit => self.out.push(Transmit {
+                    from: p.from,
+                    dst: p.dst,
+                    payload: p.payload.clone(),
+                }),
             }
-            if p.sent == 0 {
-                p.first = now;
-            }
-            p.sent += 1;
-            p.next = now + if p.sent >= limit { rto * 2 } else { rto };
-            self.out.push(Transmit {
-                from: p.from,
-                dst: p.dst,
-                payload: p.payload.clone(),
-            });
         }
-        if let Some((payload, _, next, sent)) = &mut self.probe {
-            if now >= *next {
-                if *sent >= ATTEMPTS {
-                    timed_out.get_or_insert(("data through the relay", *sent));
-                } else {
-                    *sent += 1;
-                    *next = now + rto;
+        let probe_pacing = self.probe_pacing();
+        if let Some((payload, schedule)) = &mut self.probe {
+            match schedule.poll(now, &probe_pacing) {
+                Poll::Wait => {}
+                Poll::Exhausted => {
+                    timed_out.get_or_insert((Awaited::RelayedData, schedule.sent));
+                }
+                Poll::Transmit => {
                     let payload = payload.clone();
                     self.send_probe(payload);
                 }
             }
         }
-        if let Some((what, sent)) = timed_out {
-            let (verdict, reason, explanation) = match what {
-                "peer Binding" => (
+        if let Some((awaited, sent)) = timed_out {
+            let what = awaited.name();
+            let (verdict, reason, explanation) = match awaited {
+                Awaited::Answer(Request::PeerBinding) => (
                     TurnVerdict::Failed,
                     "timeout",
                     format!(
@@ -717,12 +768,12 @@ impl TurnCheck {
                         self.cfg.peer_stun
                     ),
                 ),
-                "data through the relay" => (
+                Awaited::RelayedData => (
                     TurnVerdict::Failed,
                     "timeout",
                     "the relay did not pass the data on, after every retransmission".to_string(),
                 ),
-                _ => self.silence(what, sent),
+                Awaited::Answer(_) => self.silence(what, sent),
             };
             let detail = if reason == "timeout" {
                 "no answer"
@@ -791,7 +842,10 @@ impl TurnCheck {
     }
 
     fn start_probe(&mut self, now: Instant, payload: Vec<u8>) {
-        self.probe = Some((payload.clone(), now, now + self.rto(), 1));
+        let mut schedule = Schedule::new(now, ATTEMPTS);
+        let first = schedule.poll(now, &self.probe_pacing());
+        debug_assert_eq!(first, Poll::Transmit);
+        self.probe = Some((payload.clone(), schedule));
         self.send_probe(payload);
     }
 
@@ -802,7 +856,10 @@ impl TurnCheck {
         }
         if now >= self.start + self.cfg.deadline {
             self.step("deadline", false, None, "the check ran out of time".into());
-            let pending = self.client_req.as_ref().map(|p| (p.what, p.sent));
+            let pending = self
+                .client_req
+                .as_ref()
+                .map(|p| (p.request.name(), p.schedule.sent));
             let (verdict, reason, explanation) = match pending {
                 // Waiting on the server when time ran out: say what else it sent.
                 Some((what, sent)) if self.report.error.is_none() => self.silence(what, sent),
@@ -848,11 +905,11 @@ impl TurnCheck {
                 return;
             };
             let Some(p) = &self.peer_req else { return };
-            if msg.transaction_id().as_bytes() != p.id || msg.class() != Class::SUCCESS {
+            if !p.matches(msg.transaction_id().as_bytes()) || msg.class() != Class::SUCCESS {
                 self.late_or_wrong(src, &msg);
                 return;
             }
-            let rtt = (p.sent == 1).then(|| now.saturating_duration_since(p.first));
+            let rtt = p.schedule.rtt_sample(now);
             let mapped = msg
                 .attributes()
                 .map_while(Result::ok)
@@ -880,7 +937,7 @@ impl TurnCheck {
         if Some(src) != self.report.relayed {
             return;
         }
-        let Some((payload, first, _, _)) = self.probe.clone() else {
+        let Some((payload, schedule)) = self.probe.clone() else {
             return;
         };
         match self.phase {
@@ -890,18 +947,11 @@ impl TurnCheck {
                 self.step(
                     "Send indication",
                     true,
-                    Some(now.saturating_duration_since(first)),
+                    Some(schedule.since_first(now)),
                     format!("the peer received the client's data from the relayed address {src}"),
                 );
-                let id = self.ids.transaction_id();
-                let mut b =
-                    MessageBuilder::request(Method::CHANNEL_BIND, TransactionId::Rfc5389(id));
-                if let Some(peer) = self.peer_srflx {
-                    b.add(&Attribute::ChannelNumber(CHANNEL))
-                        .add(&Attribute::XorPeerAddress(peer));
-                }
                 self.phase = Phase::ChannelBind;
-                self.send_client(now, id, b, "ChannelBind", true);
+                self.channel_bind(now);
             }
             Phase::Echo if data == payload.as_slice() => {
                 // The peer echoes what it got back through the relay.
@@ -923,7 +973,17 @@ impl TurnCheck {
         let id = self.ids.transaction_id();
         let mut b = MessageBuilder::request(Method::CREATE_PERMISSION, TransactionId::Rfc5389(id));
         b.add(&Attribute::XorPeerAddress(peer));
-        self.send_client(now, id, b, "CreatePermission", true);
+        self.send_client(now, id, b, Request::CreatePermission, true);
+    }
+
+    fn channel_bind(&mut self, now: Instant) {
+        let id = self.ids.transaction_id();
+        let mut b = MessageBuilder::request(Method::CHANNEL_BIND, TransactionId::Rfc5389(id));
+        if let Some(peer) = self.peer_srflx {
+            b.add(&Attribute::ChannelNumber(CHANNEL))
+                .add(&Attribute::XorPeerAddress(peer));
+        }
+        self.send_client(now, id, b, Request::ChannelBind, true);
     }
 
     /// Counts a datagram from the server that is not a message.
@@ -966,9 +1026,9 @@ impl TurnCheck {
                 self.report.not_stun += 1;
                 return;
             };
-            if let (Phase::Echo, Some((payload, first, _, _))) = (self.phase, self.probe.clone()) {
+            if let (Phase::Echo, Some((payload, schedule))) = (self.phase, self.probe.clone()) {
                 if cd.channel_number() == CHANNEL && cd.data() == payload.as_slice() {
-                    let rtt = now.saturating_duration_since(first);
+                    let rtt = schedule.since_first(now);
                     self.report.echo_rtt_ms.push(rtt.as_secs_f64() * 1000.0);
                     self.echo_n += 1;
                     if self.echo_n >= self.cfg.echoes {
@@ -1005,7 +1065,7 @@ impl TurnCheck {
                     Ok(Attribute::Data(d)) => Some(d.into_owned()),
                     _ => None,
                 });
-            if let (Phase::DataPaths, Some((payload, first, _, _)), Some(d)) =
+            if let (Phase::DataPaths, Some((payload, schedule)), Some(d)) =
                 (self.phase, self.probe.clone(), d)
             {
                 if !self.peer_to_client && d == payload {
@@ -1013,7 +1073,7 @@ impl TurnCheck {
                     self.step(
                         "Data indication",
                         true,
-                        Some(now.saturating_duration_since(first)),
+                        Some(schedule.since_first(now)),
                         "the relay forwarded the peer's datagram to the client".into(),
                     );
                     self.start_probe(now, b"rtcscope-send-indication".to_vec());
@@ -1025,16 +1085,16 @@ impl TurnCheck {
             self.late_or_wrong(src, &msg);
             return;
         };
-        if msg.transaction_id().as_bytes() != p.id {
+        if !p.matches(msg.transaction_id().as_bytes()) {
             self.late_or_wrong(src, &msg);
             return;
         }
         self.answered = true;
-        let rtt = (p.sent == 1).then(|| now.saturating_duration_since(p.first));
+        let rtt = p.schedule.rtt_sample(now);
         if let Some(r) = rtt {
-            self.srtt = Some(self.srtt.map_or(r, |s| (s * 7 + r) / 8));
+            self.rtt.sample(r);
         }
-        let what = p.what;
+        let what = p.request;
         self.client_req = None;
         let mut attrs = Vec::new();
         for a in msg.attributes() {
@@ -1055,11 +1115,11 @@ impl TurnCheck {
             }
         }
         // Integrity of answers to signed requests.
-        if msg.class() == Class::SUCCESS && what != "Binding" {
+        if msg.class() == Class::SUCCESS && what != Request::Binding {
             if let Some(c) = &self.creds {
                 if msg.verify_integrity(c.key()).is_err() {
                     self.step(
-                        what,
+                        what.name(),
                         false,
                         rtt,
                         "the answer's MESSAGE-INTEGRITY does not verify with our key".into(),
@@ -1130,7 +1190,13 @@ impl TurnCheck {
                             }
                         }
                     }
-                    (code, _, _) => self.fail(now, "Allocate (unauthenticated)", code, &reason),
+                    (code, _, _) => self.fail(
+                        now,
+                        Request::Allocate,
+                        "Allocate (unauthenticated)",
+                        code,
+                        &reason,
+                    ),
                 }
             }
             (Phase::AllocateChallenge, Class::SUCCESS) => {
@@ -1157,7 +1223,7 @@ impl TurnCheck {
                         *nonce = n;
                     }
                     self.step(
-                        what,
+                        what.name(),
                         true,
                         rtt,
                         "438 Stale Nonce: retried with the new nonce".into(),
@@ -1167,14 +1233,14 @@ impl TurnCheck {
                 }
                 if self.phase == Phase::Release {
                     self.step(
-                        what,
+                        what.name(),
                         false,
                         rtt,
                         format!("error {code} {reason}: {}", explain_error(code)),
                     );
                     self.finish(now);
                 } else {
-                    self.fail(now, what, code, &reason);
+                    self.fail(now, what, what.name(), code, &reason);
                 }
             }
             (Phase::Allocate, Class::SUCCESS) => {
@@ -1213,29 +1279,21 @@ impl TurnCheck {
             }
             (Phase::Release, Class::SUCCESS) => {
                 self.report.released = true;
-                self.step(what, true, rtt, "allocation released".into());
+                self.step(what.name(), true, rtt, "allocation released".into());
                 self.finish(now);
             }
             _ => {}
         }
     }
 
-    fn resend(&mut self, now: Instant, what: &'static str) {
-        match what {
-            "Allocate" => self.allocate(now),
-            "Refresh (LIFETIME 0)" => self.release(now),
-            "CreatePermission" => self.maybe_permission(now),
-            "ChannelBind" => {
-                let id = self.ids.transaction_id();
-                let mut b =
-                    MessageBuilder::request(Method::CHANNEL_BIND, TransactionId::Rfc5389(id));
-                if let Some(peer) = self.peer_srflx {
-                    b.add(&Attribute::ChannelNumber(CHANNEL))
-                        .add(&Attribute::XorPeerAddress(peer));
-                }
-                self.send_client(now, id, b, "ChannelBind", true);
-            }
-            _ => self.finish(now),
+    /// Sends `request` again, after a stale nonce.
+    fn resend(&mut self, now: Instant, request: Request) {
+        match request {
+            Request::Allocate => self.allocate(now),
+            Request::Refresh => self.release(now),
+            Request::CreatePermission => self.maybe_permission(now),
+            Request::ChannelBind => self.channel_bind(now),
+            Request::Binding | Request::PeerBinding => self.finish(now),
         }
     }
 
