@@ -130,7 +130,7 @@ impl Pacing {
     }
 }
 
-/// What [`Transaction::poll`] says.
+/// What [`Schedule::poll`] says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Poll {
     /// Not due yet (or held back).
