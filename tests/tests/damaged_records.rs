@@ -5,9 +5,7 @@
 use rtcscope_tests::{run_with_stdin, stderr, stdout};
 use serde_json::Value;
 
-#[path = "../support/damaged_capture.rs"]
-mod damaged_capture;
-use damaged_capture::turn_capture_with_undeclared_interfaces as damaged;
+use rtcscope_testkit::damaged_capture::turn_capture_with_undeclared_interfaces as damaged;
 
 fn analyze(file: &[u8]) -> (Value, String, Option<i32>) {
     let out = run_with_stdin(&["analyze", "--json", "-r", "-"], file);

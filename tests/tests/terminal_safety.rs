@@ -8,9 +8,9 @@
 
 use rtcscope_tests::{run_with_stdin, stderr, stdout};
 
-#[path = "../support/hostile_capture.rs"]
-mod hostile_capture;
-use hostile_capture::{acted_on, hostile_capture, FORGED, REALM, REASON, USERNAME};
+use rtcscope_testkit::hostile_capture::{
+    acted_on, hostile_capture, FORGED, REALM, REASON, USERNAME,
+};
 
 /// Asserts that `text` (one output stream of one command) holds nothing a terminal acts on
 /// and no forged line, and returns it.

@@ -1,8 +1,7 @@
 //! Proof that the view parse paths do not allocate: record iteration and a ClientHello
 //! extension walk, counted with rtcscope_testkit::CountingAlloc.
 
-#[path = "common/capture.rs"]
-mod capture;
+use rtcscope_testkit::capture_frames as capture;
 
 use rtcscope_dtls::ext::{ExtensionBody, ExtensionContext};
 use rtcscope_dtls::handshake::{HandshakeFragments, Message, MessageContext};

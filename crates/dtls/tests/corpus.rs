@@ -1,8 +1,7 @@
 //! Corpus conformance (suite `dtls-corpus`): every record of every DTLS capture and
 //! per-record file in the shared corpus parses, or is listed in tests/expected-failures.tsv.
 
-#[path = "common/capture.rs"]
-mod capture;
+use rtcscope_testkit::capture_frames as capture;
 
 use rtcscope_dtls::handshake::{HandshakeFragments, Message, MessageContext};
 use rtcscope_dtls::record::{Ack, Alert, InnerPlaintext, RecordOptions, Records};

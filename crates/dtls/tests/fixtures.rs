@@ -3,8 +3,7 @@
 //! one, and the certificate fingerprints computed from the Certificate messages equal what
 //! `openssl x509 -fingerprint -sha256` printed for the generated certificates.
 
-#[path = "common/capture.rs"]
-mod capture;
+use rtcscope_testkit::capture_frames as capture;
 
 use rtcscope_dtls::handshake::{HandshakeFragments, Message, MessageContext};
 use rtcscope_dtls::keylog::{KeyLog, KeyLogLabel};

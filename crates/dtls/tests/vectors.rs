@@ -1,8 +1,7 @@
 //! Hand-made vectors for the header forms, truncation sweeps over every prefix of every record
 //! in the fixtures and corpus, reassembly and property tests.
 
-#[path = "common/capture.rs"]
-mod capture;
+use rtcscope_testkit::capture_frames as capture;
 
 use proptest::prelude::*;
 use rtcscope_dtls::ext::{ExtensionBody, ExtensionRepr};

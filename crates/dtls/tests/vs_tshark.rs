@@ -5,8 +5,7 @@
 //! DTLS 1.3 captures are left out: tshark 4.0 cannot dissect the unified header (it shows
 //! those records as data), so there is nothing to compare against.
 
-#[path = "common/capture.rs"]
-mod capture;
+use rtcscope_testkit::capture_frames as capture;
 
 use rtcscope_dtls::ext::ExtensionBody;
 use rtcscope_dtls::handshake::{HandshakeFragments, Message, MessageContext};

@@ -2,8 +2,7 @@
 //! (chunks without a common header), pion's DCEP vectors and zeek's SCTP capture. Every
 //! failure must be listed in tests/expected-failures.tsv with its reason.
 
-#[path = "../../dtls/tests/common/capture.rs"]
-mod capture;
+use rtcscope_testkit::capture_frames as capture;
 
 use rtcscope_sctp::chunk::{chunks, ChunkBody, Chunks};
 use rtcscope_sctp::dcep::DcepMessage;

@@ -3,8 +3,7 @@
 //! aiortc packets written into a temporary pcap, both as SCTP over IPv4 and as SCTP over UDP
 //! (RFC 6951, port 9899, which Wireshark decodes as SCTP by default).
 
-#[path = "../../dtls/tests/common/capture.rs"]
-mod capture;
+use rtcscope_testkit::capture_frames as capture;
 
 use rtcscope_sctp::chunk::ChunkBody;
 use rtcscope_sctp::{ChecksumStatus, Packet, ZeroChecksum};

@@ -10,13 +10,21 @@
 //! * [`CountingAlloc`]: a global allocator that counts allocations, to prove that a parse path
 //!   does not allocate.
 //! * [`frames`]: hand-made IPv4/UDP and Ethernet frames, and classic pcap files of them.
+//! * [`capture_frames`]: a tiny pcap/pcapng reader down to UDP and SCTP payloads, for the
+//!   parser crates that must not depend on rtcscope-capture.
+//! * [`hostile_capture`]: a capture whose STUN strings attack the terminal.
+//! * `damaged_capture` (feature `capture`): a capture with records the reader can skip.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 mod alloc;
+pub mod capture_frames;
+#[cfg(feature = "capture")]
+pub mod damaged_capture;
 pub mod frames;
+pub mod hostile_capture;
 pub mod tshark;
 pub use alloc::CountingAlloc;
 

@@ -12,9 +12,7 @@ use rtcscope_tui::{ui, App, CaptureState, Mode, Progress, Shared};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
-#[path = "../../../tests/support/damaged_capture.rs"]
-mod damaged_capture;
-use damaged_capture::turn_capture_with_undeclared_interfaces as damaged;
+use rtcscope_testkit::damaged_capture::turn_capture_with_undeclared_interfaces as damaged;
 
 fn fresh() -> CaptureState {
     CaptureState::new(Config::default(), PacketRing::default(), Progress::Loaded)

@@ -10,9 +10,7 @@ use rtcscope_analysis::Config;
 use rtcscope_tui::ring::PacketRing;
 use rtcscope_tui::{ui, App, CaptureState, Mode, Progress};
 
-#[path = "../../../tests/support/hostile_capture.rs"]
-mod hostile_capture;
-use hostile_capture::{acted_on, hostile_capture, FORGED};
+use rtcscope_testkit::hostile_capture::{acted_on, hostile_capture, FORGED};
 
 fn key(app: &mut App, state: &mut CaptureState, c: KeyCode) {
     app.handle(&Event::Key(KeyEvent::new(c, KeyModifiers::NONE)));

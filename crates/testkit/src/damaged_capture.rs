@@ -1,5 +1,6 @@
 //! A capture with damage the reader can skip, for the tests of every front door that reads
-//! files (`rtcscope analyze`, `rtcscope dissect`, the TUI's loaders). Included with `#[path]`.
+//! files (`rtcscope analyze`, `rtcscope dissect`, the TUI's loaders). Needs the `capture`
+//! feature (it reads and writes pcapng with rtcscope-capture).
 
 use rtcscope_capture::writer::PcapNgWriter;
 use rtcscope_capture::CaptureReader;
@@ -8,7 +9,7 @@ use rtcscope_capture::CaptureReader;
 /// record on interface 7, which the file never declares, before each packet number in
 /// `bad_before`. Returns the file and its number of good packets.
 pub fn turn_capture_with_undeclared_interfaces(bad_before: &[u64]) -> (Vec<u8>, u64) {
-    let path = rtcscope_testkit::fixtures().join("captures/turn-udp.pcapng");
+    let path = crate::fixtures().join("captures/turn-udp.pcapng");
     let original = std::fs::read(path).expect("the bundled capture");
     let mut reader = CaptureReader::new(&original[..]).expect("a capture");
     let mut w = PcapNgWriter::new(Vec::new()).unwrap();

@@ -1,12 +1,12 @@
 //! A capture whose STUN strings attack the terminal, for the terminal-safety tests of every
-//! text output (`rtcscope analyze`, `rtcscope dissect`, the TUI). Included with `#[path]`.
+//! text output (`rtcscope analyze`, `rtcscope dissect`, the TUI).
 //!
 //! USERNAME, REALM, NONCE, SOFTWARE, the ERROR-CODE reason phrases and an ICE check's ufrags
 //! carry ESC [2J (clear the screen), an OSC window title (ESC ] 0 ; … BEL), SGR colours, a C1
 //! CSI, bidi overrides and isolates, and CR LF followed by [`FORGED`], a line that must never
 //! stand on its own.
 
-use rtcscope_testkit::frames::{ipv4_udp, pcap, LINKTYPE_RAW};
+use crate::frames::{ipv4_udp, pcap, LINKTYPE_RAW};
 use std::net::SocketAddrV4;
 
 /// Ends every crafted string, after a CR or CR LF.

@@ -1,9 +1,9 @@
-//! A tiny pcap/pcapng reader for the tests: frames down to UDP and SCTP-over-IP payloads.
-//! (Shared by rtcscope-dtls and rtcscope-sctp tests via `#[path]`; the real capture stack is
-//! crates/capture, which these parser crates must not depend on.)
-#![allow(dead_code)]
+//! A tiny pcap/pcapng reader for the parser crates' tests: frames down to UDP and SCTP-over-IP
+//! payloads, and a writer of raw-IPv4 pcaps. The DTLS and SCTP tests read their fixtures and
+//! the corpus with it; the real capture stack is crates/capture, which those parser crates must
+//! not depend on.
 
-use rtcscope_testkit::frames;
+use crate::frames;
 use std::path::Path;
 
 /// One frame's transport payload.
