@@ -15,18 +15,35 @@
 //! * the JSON report round-trips: parsed back into a `serde_json::Value` it equals the report
 //!   serialised straight to a `Value`, and serialising that `Value` again gives the same text.
 //!
+//! * every table stays under its cap: half the inputs run with the default caps, half with
+//!   tiny ones (a few dozen flows, streams and transactions) so that eviction is exercised,
+//!   and the flows, streams, pending transactions and series buckets held are checked against
+//!   them after each record.
+//!
 //! The engine exposes no loop counter; a hang or a blow-up is caught by libFuzzer's `-timeout`
 //! and `-rss_limit_mb`, which `scripts/fuzz.sh` sets for this target.
 
 use rtcscope_analysis::report::Report;
-use rtcscope_analysis::Engine;
+use rtcscope_analysis::{series::Series, Config, Engine};
 use rtcscope_capture::CaptureReader;
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let Ok(mut reader) = CaptureReader::new(data) else {
         return;
     };
-    let mut engine = Engine::default();
+    let config = if data.len() % 2 == 0 {
+        Config::default()
+    } else {
+        Config {
+            max_flows: 24,
+            max_streams: 12,
+            max_transactions: 16,
+            max_series_buckets: 256,
+        }
+    };
+    let mut engine = Engine::new(config.clone());
+    let bucket_cap =
+        config.max_series_buckets / 2 + Series::MIN_KEEP * config.max_flows + config.max_flows;
     let mut records = 0u64;
     let mut skipped = 0u64;
     loop {
@@ -34,6 +51,11 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
             Ok(Some(p)) => {
                 records += 1;
                 engine.feed_frame(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len);
+                assert!(engine.flows().count() <= config.max_flows);
+                assert!(engine.streams().map.len() <= config.max_streams);
+                assert!(engine.pending_transactions() <= config.max_transactions);
+                let buckets: usize = engine.flows().map(|f| f.series.stored_buckets()).sum();
+                assert!(buckets <= bucket_cap, "{buckets} series buckets held");
             }
             Ok(None) => break,
             Err(e) if !e.is_fatal() => skipped += 1,
