@@ -369,6 +369,14 @@ impl Awaited {
     }
 }
 
+/// The ERROR-CODE of an answer: code and reason phrase.
+fn error_of(attrs: &[Attribute<'static>]) -> Option<(u16, String)> {
+    attrs.iter().find_map(|a| match a {
+        Attribute::ErrorCode { code, reason } => Some((code.0, reason.to_string())),
+        _ => None,
+    })
+}
+
 /// A request in flight: the shared transaction layer, sent from the client or the peer.
 type Pending = Transaction<Request, Endpoint>;
 
@@ -756,44 +764,7 @@ impl TurnCheck {
             }
         }
         if let Some((awaited, sent)) = timed_out {
-            let what = awaited.name();
-            let (verdict, reason, explanation) = match awaited {
-                Awaited::Answer(Request::PeerBinding) => (
-                    TurnVerdict::Failed,
-                    "timeout",
-                    format!(
-                        "no answer to the peer socket's UDP Binding from {}: the relay check \
-                         needs the peer's reflexive address from a STUN server over UDP (give \
-                         another with --peer-stun HOST:PORT)",
-                        self.cfg.peer_stun
-                    ),
-                ),
-                Awaited::RelayedData => (
-                    TurnVerdict::Failed,
-                    "timeout",
-                    "the relay did not pass the data on, after every retransmission".to_string(),
-                ),
-                Awaited::Answer(_) => self.silence(what, sent),
-            };
-            let detail = if reason == "timeout" {
-                "no answer"
-            } else {
-                reason
-            };
-            self.step(what, false, None, detail.into());
-            self.verdict = Some(verdict);
-            self.report.error = Some(ErrorInfo {
-                request: what.into(),
-                code: 0,
-                reason: reason.into(),
-                explanation,
-            });
-            if self.report.relayed.is_some() && self.phase != Phase::Release {
-                self.release(now);
-                self.flush(now);
-            } else {
-                self.finish(now);
-            }
+            self.on_silence(now, awaited, sent);
         }
     }
 
@@ -855,30 +826,7 @@ impl TurnCheck {
             return;
         }
         if now >= self.start + self.cfg.deadline {
-            self.step("deadline", false, None, "the check ran out of time".into());
-            let pending = self
-                .client_req
-                .as_ref()
-                .map(|p| (p.request.name(), p.schedule.sent));
-            let (verdict, reason, explanation) = match pending {
-                // Waiting on the server when time ran out: say what else it sent.
-                Some((what, sent)) if self.report.error.is_none() => self.silence(what, sent),
-                _ => (
-                    TurnVerdict::Failed,
-                    "timeout",
-                    "the check ran out of time".to_string(),
-                ),
-            };
-            if self.report.error.is_none() {
-                self.verdict = Some(verdict);
-            }
-            self.report.error.get_or_insert(ErrorInfo {
-                request: pending.map_or_else(|| format!("{:?}", self.phase), |p| p.0.to_string()),
-                code: 0,
-                reason: reason.into(),
-                explanation,
-            });
-            self.finish(now);
+            self.on_deadline(now);
             return;
         }
         self.flush(now);
@@ -900,37 +848,7 @@ impl TurnCheck {
 
     fn on_peer(&mut self, now: Instant, src: SocketAddr, data: &[u8]) {
         if src == self.cfg.peer_stun && self.peer_req.is_some() {
-            let Ok(msg) = Message::parse(data) else {
-                self.junk(src, data);
-                return;
-            };
-            let Some(p) = &self.peer_req else { return };
-            if !p.matches(msg.transaction_id().as_bytes()) || msg.class() != Class::SUCCESS {
-                self.late_or_wrong(src, &msg);
-                return;
-            }
-            let rtt = p.schedule.rtt_sample(now);
-            let mapped = msg
-                .attributes()
-                .map_while(Result::ok)
-                .find_map(|a| match a.decode() {
-                    Ok(Attribute::XorMappedAddress(x)) => Some(x),
-                    _ => None,
-                });
-            self.peer_req = None;
-            self.peer_srflx = mapped;
-            self.step(
-                "peer Binding",
-                mapped.is_some(),
-                rtt,
-                format!(
-                    "the peer socket's reflexive address is {}",
-                    mapped
-                        .map(|a| a.to_string())
-                        .unwrap_or_else(|| "missing".into())
-                ),
-            );
-            self.maybe_permission(now);
+            self.on_peer_binding(now, src, data);
             return;
         }
         // Data from the relay to the peer.
@@ -942,25 +860,9 @@ impl TurnCheck {
         };
         match self.phase {
             Phase::DataPaths if self.peer_to_client && data == payload.as_slice() => {
-                self.client_to_peer = true;
-                self.probe = None;
-                self.step(
-                    "Send indication",
-                    true,
-                    Some(schedule.since_first(now)),
-                    format!("the peer received the client's data from the relayed address {src}"),
-                );
-                self.phase = Phase::ChannelBind;
-                self.channel_bind(now);
+                self.on_send_indication_arrived(now, src, &schedule)
             }
-            Phase::Echo if data == payload.as_slice() => {
-                // The peer echoes what it got back through the relay.
-                self.out.push(Transmit {
-                    from: Endpoint::Peer,
-                    dst: src,
-                    payload: data.to_vec(),
-                });
-            }
+            Phase::Echo if data == payload.as_slice() => self.echo_back(src, data),
             _ => {}
         }
     }
@@ -1020,36 +922,7 @@ impl TurnCheck {
         }
         // ChannelData: the echo coming back.
         if data.first().is_some_and(|b| b >> 6 == 1) {
-            let Ok(cd) = ChannelData::parse(data)
-                .or_else(|_| ChannelData::parse_prefix(data).map(|(c, _)| c))
-            else {
-                self.report.not_stun += 1;
-                return;
-            };
-            if let (Phase::Echo, Some((payload, schedule))) = (self.phase, self.probe.clone()) {
-                if cd.channel_number() == CHANNEL && cd.data() == payload.as_slice() {
-                    let rtt = schedule.since_first(now);
-                    self.report.echo_rtt_ms.push(rtt.as_secs_f64() * 1000.0);
-                    self.echo_n += 1;
-                    if self.echo_n >= self.cfg.echoes {
-                        self.probe = None;
-                        let rtts = &self.report.echo_rtt_ms;
-                        let min = rtts.iter().copied().fold(f64::INFINITY, f64::min);
-                        let max = rtts.iter().copied().fold(0.0, f64::max);
-                        let detail = format!(
-                            "{} echoes client → relay → peer → relay → client over channel 0x{CHANNEL:04X}, RTT {min:.1} to {max:.1} ms",
-                            rtts.len()
-                        );
-                        self.step("ChannelData echo", true, None, detail);
-                        self.release(now);
-                    } else {
-                        self.start_probe(
-                            now,
-                            format!("rtcscope-echo-{}", self.echo_n).into_bytes(),
-                        );
-                    }
-                }
-            }
+            self.on_channel_data(now, data);
             return;
         }
         let Ok(msg) = Message::parse(data) else {
@@ -1058,27 +931,7 @@ impl TurnCheck {
         };
         // A Data indication: the peer's datagram relayed to the client.
         if msg.class() == Class::INDICATION && msg.method() == Method::DATA {
-            let d = msg
-                .attributes()
-                .map_while(Result::ok)
-                .find_map(|a| match a.decode() {
-                    Ok(Attribute::Data(d)) => Some(d.into_owned()),
-                    _ => None,
-                });
-            if let (Phase::DataPaths, Some((payload, schedule)), Some(d)) =
-                (self.phase, self.probe.clone(), d)
-            {
-                if !self.peer_to_client && d == payload {
-                    self.peer_to_client = true;
-                    self.step(
-                        "Data indication",
-                        true,
-                        Some(schedule.since_first(now)),
-                        "the relay forwarded the peer's datagram to the client".into(),
-                    );
-                    self.start_probe(now, b"rtcscope-send-indication".to_vec());
-                }
-            }
+            self.on_data_indication(now, &msg);
             return;
         }
         let Some(p) = &self.client_req else {
@@ -1103,12 +956,6 @@ impl TurnCheck {
                 Err(_) => break,
             }
         }
-        let get_err = || {
-            attrs.iter().find_map(|a| match a {
-                Attribute::ErrorCode { code, reason } => Some((code.0, reason.to_string())),
-                _ => None,
-            })
-        };
         for a in &attrs {
             if let Attribute::Software(s) = a {
                 self.report.software = Some(s.to_string());
@@ -1128,160 +975,14 @@ impl TurnCheck {
             }
         }
         match (self.phase, msg.class()) {
-            (Phase::Bind, Class::SUCCESS) => {
-                let x = attrs.iter().find_map(|a| match a {
-                    Attribute::XorMappedAddress(x) | Attribute::MappedAddress(x) => Some(*x),
-                    _ => None,
-                });
-                self.report.srflx = x;
-                self.step(
-                    "Binding",
-                    x.is_some(),
-                    rtt,
-                    format!(
-                        "server-reflexive candidate {}",
-                        x.map(|a| a.to_string()).unwrap_or_else(|| "missing".into())
-                    ),
-                );
-                self.finish(now);
-            }
-            (Phase::AllocateChallenge, Class::ERROR) => {
-                let (code, reason) = get_err().unwrap_or((0, String::new()));
-                let realm = attrs.iter().find_map(|a| match a {
-                    Attribute::Realm(r) => Some(r.to_string()),
-                    _ => None,
-                });
-                let nonce = attrs.iter().find_map(|a| match a {
-                    Attribute::Nonce(n) => Some(n.to_string()),
-                    _ => None,
-                });
-                match (code, realm, nonce) {
-                    (401, Some(realm), Some(nonce)) => {
-                        self.step(
-                            "Allocate (unauthenticated)",
-                            true,
-                            rtt,
-                            format!(
-                                "401 challenge with REALM \"{realm}\" and a NONCE, as expected"
-                            ),
-                        );
-                        self.report.realm = Some(realm.clone());
-                        match Credentials::long_term(
-                            &self.cfg.username,
-                            &realm,
-                            &nonce,
-                            &self.cfg.password,
-                            None,
-                            PasswordPrep::SaslPrep,
-                        ) {
-                            Ok(c) => {
-                                self.creds = Some(c);
-                                self.phase = Phase::Allocate;
-                                self.allocate(now);
-                            }
-                            Err(e) => {
-                                self.step(
-                                    "credentials",
-                                    false,
-                                    None,
-                                    format!("the username or password cannot be prepared: {e:?}"),
-                                );
-                                self.finish(now);
-                            }
-                        }
-                    }
-                    (code, _, _) => self.fail(
-                        now,
-                        Request::Allocate,
-                        "Allocate (unauthenticated)",
-                        code,
-                        &reason,
-                    ),
-                }
-            }
-            (Phase::AllocateChallenge, Class::SUCCESS) => {
-                self.step(
-                    "Allocate (unauthenticated)",
-                    true,
-                    rtt,
-                    "the server allocated a relay WITHOUT authentication: an open relay".into(),
-                );
-                self.on_allocated(now, &attrs);
-            }
-            (_, Class::ERROR) => {
-                let (code, reason) = get_err().unwrap_or((0, String::new()));
-                if code == 438 && self.stale_retries < 2 {
-                    // Stale nonce: take the new one and resend the same request.
-                    self.stale_retries += 1;
-                    let nonce = attrs.iter().find_map(|a| match a {
-                        Attribute::Nonce(n) => Some(n.to_string()),
-                        _ => None,
-                    });
-                    if let (Some(n), Some(Credentials::LongTerm { nonce, .. })) =
-                        (nonce, self.creds.as_mut())
-                    {
-                        *nonce = n;
-                    }
-                    self.step(
-                        what.name(),
-                        true,
-                        rtt,
-                        "438 Stale Nonce: retried with the new nonce".into(),
-                    );
-                    self.resend(now, what);
-                    return;
-                }
-                if self.phase == Phase::Release {
-                    self.step(
-                        what.name(),
-                        false,
-                        rtt,
-                        format!("error {code} {reason}: {}", explain_error(code)),
-                    );
-                    self.finish(now);
-                } else {
-                    self.fail(now, what, what.name(), code, &reason);
-                }
-            }
-            (Phase::Allocate, Class::SUCCESS) => {
-                self.step(
-                    "Allocate (authenticated)",
-                    true,
-                    rtt,
-                    "allocation created".into(),
-                );
-                self.on_allocated(now, &attrs);
-            }
-            (Phase::Permission, Class::SUCCESS) => {
-                self.step(
-                    "CreatePermission",
-                    true,
-                    rtt,
-                    format!(
-                        "permission for {}",
-                        self.peer_srflx
-                            .map(|a| a.ip().to_string())
-                            .unwrap_or_default()
-                    ),
-                );
-                self.phase = Phase::DataPaths;
-                self.start_probe(now, b"rtcscope-peer-punch".to_vec());
-            }
-            (Phase::ChannelBind, Class::SUCCESS) => {
-                self.step(
-                    "ChannelBind",
-                    true,
-                    rtt,
-                    format!("channel 0x{CHANNEL:04X} bound to the peer"),
-                );
-                self.phase = Phase::Echo;
-                self.start_probe(now, b"rtcscope-echo-0".to_vec());
-            }
-            (Phase::Release, Class::SUCCESS) => {
-                self.report.released = true;
-                self.step(what.name(), true, rtt, "allocation released".into());
-                self.finish(now);
-            }
+            (Phase::Bind, Class::SUCCESS) => self.on_binding(now, rtt, &attrs),
+            (Phase::AllocateChallenge, Class::ERROR) => self.on_challenge(now, rtt, &attrs),
+            (Phase::AllocateChallenge, Class::SUCCESS) => self.on_open_relay(now, rtt, &attrs),
+            (_, Class::ERROR) => self.on_error(now, what, rtt, &attrs),
+            (Phase::Allocate, Class::SUCCESS) => self.on_allocate_signed(now, rtt, &attrs),
+            (Phase::Permission, Class::SUCCESS) => self.on_permission(now, rtt),
+            (Phase::ChannelBind, Class::SUCCESS) => self.on_channel_bound(now, rtt),
+            (Phase::Release, Class::SUCCESS) => self.on_released(now, what, rtt),
             _ => {}
         }
     }
@@ -1333,6 +1034,373 @@ impl TurnCheck {
         }
         self.phase = Phase::Permission;
         self.maybe_permission(now);
+    }
+
+    /// ChannelData at the client: an echo back through the relay.
+    fn on_channel_data(&mut self, now: Instant, data: &[u8]) {
+        let Ok(cd) =
+            ChannelData::parse(data).or_else(|_| ChannelData::parse_prefix(data).map(|(c, _)| c))
+        else {
+            self.report.not_stun += 1;
+            return;
+        };
+        if let (Phase::Echo, Some((payload, schedule))) = (self.phase, self.probe.clone()) {
+            if cd.channel_number() == CHANNEL && cd.data() == payload.as_slice() {
+                let rtt = schedule.since_first(now);
+                self.report.echo_rtt_ms.push(rtt.as_secs_f64() * 1000.0);
+                self.echo_n += 1;
+                if self.echo_n >= self.cfg.echoes {
+                    self.probe = None;
+                    let rtts = &self.report.echo_rtt_ms;
+                    let min = rtts.iter().copied().fold(f64::INFINITY, f64::min);
+                    let max = rtts.iter().copied().fold(0.0, f64::max);
+                    let detail = format!(
+                        "{} echoes client → relay → peer → relay → client over channel 0x{CHANNEL:04X}, RTT {min:.1} to {max:.1} ms",
+                        rtts.len()
+                    );
+                    self.step("ChannelData echo", true, None, detail);
+                    self.release(now);
+                } else {
+                    self.start_probe(now, format!("rtcscope-echo-{}", self.echo_n).into_bytes());
+                }
+            }
+        }
+    }
+
+    /// A Data indication at the client: the peer's datagram relayed to it.
+    fn on_data_indication(&mut self, now: Instant, msg: &Message<'_>) {
+        let d = msg
+            .attributes()
+            .map_while(Result::ok)
+            .find_map(|a| match a.decode() {
+                Ok(Attribute::Data(d)) => Some(d.into_owned()),
+                _ => None,
+            });
+        if let (Phase::DataPaths, Some((payload, schedule)), Some(d)) =
+            (self.phase, self.probe.clone(), d)
+        {
+            if !self.peer_to_client && d == payload {
+                self.peer_to_client = true;
+                self.step(
+                    "Data indication",
+                    true,
+                    Some(schedule.since_first(now)),
+                    "the relay forwarded the peer's datagram to the client".into(),
+                );
+                self.start_probe(now, b"rtcscope-send-indication".to_vec());
+            }
+        }
+    }
+
+    /// The STUN check's Binding answered.
+    fn on_binding(&mut self, now: Instant, rtt: Option<Duration>, attrs: &[Attribute<'static>]) {
+        let x = attrs.iter().find_map(|a| match a {
+            Attribute::XorMappedAddress(x) | Attribute::MappedAddress(x) => Some(*x),
+            _ => None,
+        });
+        self.report.srflx = x;
+        self.step(
+            "Binding",
+            x.is_some(),
+            rtt,
+            format!(
+                "server-reflexive candidate {}",
+                x.map(|a| a.to_string()).unwrap_or_else(|| "missing".into())
+            ),
+        );
+        self.finish(now);
+    }
+
+    /// The unauthenticated Allocate refused: the 401 challenge (REALM, NONCE) gives the credentials, anything else ends the check.
+    fn on_challenge(&mut self, now: Instant, rtt: Option<Duration>, attrs: &[Attribute<'static>]) {
+        let (code, reason) = error_of(attrs).unwrap_or((0, String::new()));
+        let realm = attrs.iter().find_map(|a| match a {
+            Attribute::Realm(r) => Some(r.to_string()),
+            _ => None,
+        });
+        let nonce = attrs.iter().find_map(|a| match a {
+            Attribute::Nonce(n) => Some(n.to_string()),
+            _ => None,
+        });
+        match (code, realm, nonce) {
+            (401, Some(realm), Some(nonce)) => {
+                self.step(
+                    "Allocate (unauthenticated)",
+                    true,
+                    rtt,
+                    format!("401 challenge with REALM \"{realm}\" and a NONCE, as expected"),
+                );
+                self.report.realm = Some(realm.clone());
+                match Credentials::long_term(
+                    &self.cfg.username,
+                    &realm,
+                    &nonce,
+                    &self.cfg.password,
+                    None,
+                    PasswordPrep::SaslPrep,
+                ) {
+                    Ok(c) => {
+                        self.creds = Some(c);
+                        self.phase = Phase::Allocate;
+                        self.allocate(now);
+                    }
+                    Err(e) => {
+                        self.step(
+                            "credentials",
+                            false,
+                            None,
+                            format!("the username or password cannot be prepared: {e:?}"),
+                        );
+                        self.finish(now);
+                    }
+                }
+            }
+            (code, _, _) => self.fail(
+                now,
+                Request::Allocate,
+                "Allocate (unauthenticated)",
+                code,
+                &reason,
+            ),
+        }
+    }
+
+    /// The unauthenticated Allocate succeeded: an open relay.
+    fn on_open_relay(&mut self, now: Instant, rtt: Option<Duration>, attrs: &[Attribute<'static>]) {
+        self.step(
+            "Allocate (unauthenticated)",
+            true,
+            rtt,
+            "the server allocated a relay WITHOUT authentication: an open relay".into(),
+        );
+        self.on_allocated(now, attrs);
+    }
+
+    /// An error answer to `what`: a stale nonce is retried (twice at most) with the new nonce; any other error ends the check (after releasing the allocation).
+    fn on_error(
+        &mut self,
+        now: Instant,
+        what: Request,
+        rtt: Option<Duration>,
+        attrs: &[Attribute<'static>],
+    ) {
+        let (code, reason) = error_of(attrs).unwrap_or((0, String::new()));
+        if code == 438 && self.stale_retries < 2 {
+            // Stale nonce: take the new one and resend the same request.
+            self.stale_retries += 1;
+            let nonce = attrs.iter().find_map(|a| match a {
+                Attribute::Nonce(n) => Some(n.to_string()),
+                _ => None,
+            });
+            if let (Some(n), Some(Credentials::LongTerm { nonce, .. })) =
+                (nonce, self.creds.as_mut())
+            {
+                *nonce = n;
+            }
+            self.step(
+                what.name(),
+                true,
+                rtt,
+                "438 Stale Nonce: retried with the new nonce".into(),
+            );
+            self.resend(now, what);
+            return;
+        }
+        if self.phase == Phase::Release {
+            self.step(
+                what.name(),
+                false,
+                rtt,
+                format!("error {code} {reason}: {}", explain_error(code)),
+            );
+            self.finish(now);
+        } else {
+            self.fail(now, what, what.name(), code, &reason);
+        }
+    }
+
+    /// The signed Allocate succeeded.
+    fn on_allocate_signed(
+        &mut self,
+        now: Instant,
+        rtt: Option<Duration>,
+        attrs: &[Attribute<'static>],
+    ) {
+        self.step(
+            "Allocate (authenticated)",
+            true,
+            rtt,
+            "allocation created".into(),
+        );
+        self.on_allocated(now, attrs);
+    }
+
+    /// CreatePermission succeeded: the data paths are next.
+    fn on_permission(&mut self, now: Instant, rtt: Option<Duration>) {
+        self.step(
+            "CreatePermission",
+            true,
+            rtt,
+            format!(
+                "permission for {}",
+                self.peer_srflx
+                    .map(|a| a.ip().to_string())
+                    .unwrap_or_default()
+            ),
+        );
+        self.phase = Phase::DataPaths;
+        self.start_probe(now, b"rtcscope-peer-punch".to_vec());
+    }
+
+    /// ChannelBind succeeded: the echoes are next.
+    fn on_channel_bound(&mut self, now: Instant, rtt: Option<Duration>) {
+        self.step(
+            "ChannelBind",
+            true,
+            rtt,
+            format!("channel 0x{CHANNEL:04X} bound to the peer"),
+        );
+        self.phase = Phase::Echo;
+        self.start_probe(now, b"rtcscope-echo-0".to_vec());
+    }
+
+    /// The Refresh to LIFETIME 0 succeeded: the allocation is released.
+    fn on_released(&mut self, now: Instant, what: Request, rtt: Option<Duration>) {
+        self.report.released = true;
+        self.step(what.name(), true, rtt, "allocation released".into());
+        self.finish(now);
+    }
+
+    /// An answer at the peer from its STUN server: the peer's reflexive address, which the
+    /// client then permits on the relay.
+    fn on_peer_binding(&mut self, now: Instant, src: SocketAddr, data: &[u8]) {
+        let Ok(msg) = Message::parse(data) else {
+            self.junk(src, data);
+            return;
+        };
+        let Some(p) = &self.peer_req else { return };
+        if !p.matches(msg.transaction_id().as_bytes()) || msg.class() != Class::SUCCESS {
+            self.late_or_wrong(src, &msg);
+            return;
+        }
+        let rtt = p.schedule.rtt_sample(now);
+        let mapped = msg
+            .attributes()
+            .map_while(Result::ok)
+            .find_map(|a| match a.decode() {
+                Ok(Attribute::XorMappedAddress(x)) => Some(x),
+                _ => None,
+            });
+        self.peer_req = None;
+        self.peer_srflx = mapped;
+        self.step(
+            "peer Binding",
+            mapped.is_some(),
+            rtt,
+            format!(
+                "the peer socket's reflexive address is {}",
+                mapped
+                    .map(|a| a.to_string())
+                    .unwrap_or_else(|| "missing".into())
+            ),
+        );
+        self.maybe_permission(now);
+    }
+
+    /// The client's Send indication arrived at the peer from the relayed address: both data
+    /// paths work, ChannelBind is next.
+    fn on_send_indication_arrived(&mut self, now: Instant, src: SocketAddr, schedule: &Schedule) {
+        self.client_to_peer = true;
+        self.probe = None;
+        self.step(
+            "Send indication",
+            true,
+            Some(schedule.since_first(now)),
+            format!("the peer received the client's data from the relayed address {src}"),
+        );
+        self.phase = Phase::ChannelBind;
+        self.channel_bind(now);
+    }
+
+    /// The peer sends an echo it got back through the relay.
+    fn echo_back(&mut self, src: SocketAddr, data: &[u8]) {
+        // The peer echoes what it got back through the relay.
+        self.out.push(Transmit {
+            from: Endpoint::Peer,
+            dst: src,
+            payload: data.to_vec(),
+        });
+    }
+
+    /// Nothing came for `awaited` through `sent` transmissions: the check ends with the
+    /// reason (after releasing the allocation, if there is one).
+    fn on_silence(&mut self, now: Instant, awaited: Awaited, sent: u32) {
+        let what = awaited.name();
+        let (verdict, reason, explanation) = match awaited {
+            Awaited::Answer(Request::PeerBinding) => (
+                TurnVerdict::Failed,
+                "timeout",
+                format!(
+                    "no answer to the peer socket's UDP Binding from {}: the relay check \
+                     needs the peer's reflexive address from a STUN server over UDP (give \
+                     another with --peer-stun HOST:PORT)",
+                    self.cfg.peer_stun
+                ),
+            ),
+            Awaited::RelayedData => (
+                TurnVerdict::Failed,
+                "timeout",
+                "the relay did not pass the data on, after every retransmission".to_string(),
+            ),
+            Awaited::Answer(_) => self.silence(what, sent),
+        };
+        let detail = if reason == "timeout" {
+            "no answer"
+        } else {
+            reason
+        };
+        self.step(what, false, None, detail.into());
+        self.verdict = Some(verdict);
+        self.report.error = Some(ErrorInfo {
+            request: what.into(),
+            code: 0,
+            reason: reason.into(),
+            explanation,
+        });
+        if self.report.relayed.is_some() && self.phase != Phase::Release {
+            self.release(now);
+            self.flush(now);
+        } else {
+            self.finish(now);
+        }
+    }
+
+    /// The check ran out of time: it ends, saying what it was waiting for.
+    fn on_deadline(&mut self, now: Instant) {
+        self.step("deadline", false, None, "the check ran out of time".into());
+        let pending = self
+            .client_req
+            .as_ref()
+            .map(|p| (p.request.name(), p.schedule.sent));
+        let (verdict, reason, explanation) = match pending {
+            // Waiting on the server when time ran out: say what else it sent.
+            Some((what, sent)) if self.report.error.is_none() => self.silence(what, sent),
+            _ => (
+                TurnVerdict::Failed,
+                "timeout",
+                "the check ran out of time".to_string(),
+            ),
+        };
+        if self.report.error.is_none() {
+            self.verdict = Some(verdict);
+        }
+        self.report.error.get_or_insert(ErrorInfo {
+            request: pending.map_or_else(|| format!("{:?}", self.phase), |p| p.0.to_string()),
+            code: 0,
+            reason: reason.into(),
+            explanation,
+        });
+        self.finish(now);
     }
 }
 
