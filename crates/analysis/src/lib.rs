@@ -941,8 +941,9 @@ impl Engine {
                     }
                     Method::REFRESH => {
                         if requested == Some(0) || lifetime == Some(0) {
+                            // The lifetime granted before stays: "lifetime 0 s" would hide it.
                             a.state = AllocationState::Released;
-                            a.lifetime_s = Some(0);
+                            a.released_ns.get_or_insert(ctx.now);
                         } else {
                             a.refreshes += 1;
                             a.lifetime_s = lifetime.or(a.lifetime_s);

@@ -68,10 +68,12 @@ pub struct Allocation {
     pub relayed: Option<SocketAddr>,
     /// The client's server-reflexive address (XOR-MAPPED-ADDRESS of the Allocate success).
     pub mapped: Option<SocketAddr>,
-    /// Lifetime granted last (seconds).
+    /// Lifetime granted last (seconds); kept after a release, which grants 0.
     pub lifetime_s: Option<u32>,
     /// When the allocation succeeded.
     pub allocated_ns: Option<i64>,
+    /// When it was released (a Refresh with LIFETIME 0 that succeeded).
+    pub released_ns: Option<i64>,
     /// Refresh transactions that succeeded.
     pub refreshes: u32,
     /// Peer IPs with a permission (CreatePermission or ChannelBind success).
@@ -155,6 +157,7 @@ impl TurnTable {
                 mapped: None,
                 lifetime_s: None,
                 allocated_ns: None,
+                released_ns: None,
                 refreshes: 0,
                 permissions: Vec::new(),
                 channels: Vec::new(),

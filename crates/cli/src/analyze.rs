@@ -470,7 +470,10 @@ pub fn render(r: &Report, all_flows: bool) -> String {
             AllocationState::Challenged => "challenged (401), never authenticated".to_owned(),
             AllocationState::Allocated => "allocated".to_owned(),
             AllocationState::Failed => "failed".to_owned(),
-            AllocationState::Released => "released".to_owned(),
+            AllocationState::Released => match (a.allocated_ns, a.released_ns) {
+                (Some(from), Some(to)) => format!("released after {}", duration_ns(to - from)),
+                _ => "released".to_owned(),
+            },
         };
         let _ = writeln!(
             s,
