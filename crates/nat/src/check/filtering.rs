@@ -20,6 +20,8 @@ pub(super) enum FilterTest {
 }
 
 impl NatCheck {
+    /// Proves on the mapping socket that the server honours CHANGE-REQUEST (endpoint-
+    /// independent mappings only).
     pub(super) fn step_capability(&mut self, now: Instant, m: SocketId) {
         // Once M has sent to every address the server answers from, a CHANGE-REQUEST on M must
         // be answered through any filter of an endpoint-independent mapping: this proves the
@@ -55,6 +57,7 @@ impl NatCheck {
         }
     }
 
+    /// Opens filtering socket `f_round` and sends its three requests.
     pub(super) fn start_filter_round(&mut self, now: Instant) {
         let (Some(p), Some(o)) = (self.primary, self.other) else {
             return;
@@ -98,6 +101,7 @@ impl NatCheck {
         );
     }
 
+    /// Decides filtering once the filtering sockets agree (or asks another socket).
     pub(super) fn step_filtering(&mut self, now: Instant) {
         if self.primary.is_none() {
             let why = if self.helper_server().is_none() {

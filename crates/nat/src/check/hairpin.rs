@@ -8,6 +8,7 @@ use crate::report::Mapping;
 use std::time::Instant;
 
 impl NatCheck {
+    /// Opens hairpin socket `h_round` and learns its public address.
     pub(super) fn start_hairpin_round(&mut self, now: Instant) {
         let Some(h) = self.helper_server() else {
             return;
@@ -20,6 +21,7 @@ impl NatCheck {
         self.request(now, Kind::HairpinBase { round }, sock, s, (false, false), s);
     }
 
+    /// Sends each socket's probe to the other's public address and decides hairpinning.
     pub(super) fn step_hairpin(&mut self, now: Instant, m: SocketId) {
         let Some(h) = self.helper_server() else {
             self.hairpin = Some(None);

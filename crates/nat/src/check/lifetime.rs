@@ -14,6 +14,7 @@ pub(super) const LIFETIME_STEPS: [u64; 17] = [
 ];
 
 impl NatCheck {
+    /// Makes the bindings, schedules their RESPONSE-PORT probes and brackets the lifetime.
     pub(super) fn step_lifetime(&mut self, now: Instant) {
         let Some(max) = self.cfg.lifetime else {
             self.lifetime = Some(None);
@@ -117,6 +118,7 @@ impl NatCheck {
         self.lifetime = Some(Some(Lifetime::AtLeast { alive_s: alive }));
     }
 
+    /// Stops the lifetime probes still waiting.
     pub(super) fn cancel_life(&mut self) {
         for t in self
             .txns

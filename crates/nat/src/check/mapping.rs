@@ -8,10 +8,12 @@ use crate::report::{self, Mapping};
 use std::net::SocketAddr;
 
 impl NatCheck {
+    /// The mapping socket's local address.
     pub(super) fn m_local(&self) -> Option<SocketAddr> {
         self.m.and_then(|m| self.socks[m].local)
     }
 
+    /// True when the reflexive address is the local one.
     pub(super) fn no_nat(&self) -> bool {
         let local = self.m_local();
         self.helper_server()
@@ -19,6 +21,7 @@ impl NatCheck {
             .is_some_and(|x| Some(x) == local)
     }
 
+    /// Decides the mapping from the RFC 5780 tests, or by comparing servers.
     pub(super) fn decide_mapping(&mut self) {
         let n = self.cfg.servers.len();
         let seen: Vec<(SocketAddr, SocketAddr)> = (0..n)

@@ -8,6 +8,7 @@ use crate::report;
 use std::time::Instant;
 
 impl NatCheck {
+    /// True while other tests may still open flows (the probes must be alone on the wire).
     pub(super) fn others_busy(&self) -> bool {
         self.filtering.is_none()
             || self.hairpin.is_none()
@@ -16,6 +17,7 @@ impl NatCheck {
             })
     }
 
+    /// Sends the port probes one after another and judges the allocation pattern.
     pub(super) fn step_port_probes(&mut self, now: Instant) {
         if !self.mapping_done {
             return;

@@ -169,6 +169,8 @@ impl NatCheck {
         }
     }
 
+    /// Adds a Binding request of `kind` (with CHANGE-REQUEST `change`) whose answer must
+    /// come from `expect_from`.
     pub(super) fn request(
         &mut self,
         now: Instant,
@@ -189,18 +191,22 @@ impl NatCheck {
         self.add_txn(now, kind, socket, dst, Some(expect_from), payload, id);
     }
 
+    /// The request of `kind`.
     pub(super) fn txn(&self, kind: Kind) -> Option<&Txn> {
         self.txns.iter().find(|t| t.tx.request == kind)
     }
 
+    /// What came of the request of `kind`, if decided.
     pub(super) fn outcome(&self, kind: Kind) -> Option<&Outcome> {
         self.txn(kind).and_then(|t| t.outcome.as_ref())
     }
 
+    /// True once the request of `kind` is decided.
     pub(super) fn done(&self, kind: Kind) -> bool {
         self.outcome(kind).is_some()
     }
 
+    /// The success answer to the request of `kind`.
     pub(super) fn response(&self, kind: Kind) -> Option<&Response> {
         match self.outcome(kind) {
             Some(Outcome::Response { resp, .. }) if resp.success => Some(&**resp),
@@ -208,10 +214,13 @@ impl NatCheck {
         }
     }
 
+    /// The reflexive address in the answer to the request of `kind`.
     pub(super) fn mapped(&self, kind: Kind) -> Option<SocketAddr> {
         self.response(kind).and_then(Response::reflexive)
     }
 
+    /// Matches a STUN response to its request: the right ID, socket and source, and takes
+    /// its round-trip time.
     pub(super) fn on_response(
         &mut self,
         now: Instant,

@@ -97,6 +97,7 @@ impl NatCheck {
         }
     }
 
+    /// Server `server`'s Binding of the current round.
     pub(super) fn bind_kind(&self, server: usize) -> Kind {
         Kind::Bind {
             server,
@@ -104,6 +105,8 @@ impl NatCheck {
         }
     }
 
+    /// Waits for the first Bindings, re-checks on a fresh socket after silence, chooses the
+    /// primary and starts the mapping, filtering and hairpin tests.
     pub(super) fn decide_primary(&mut self, now: Instant) {
         let n = self.cfg.servers.len();
         let any = (0..n).any(|i| self.response(self.bind_kind(i)).is_some());
