@@ -188,17 +188,15 @@ pub fn classify(buf: &[u8]) -> Datagram {
             Some(r) => Datagram::Response(Box::new(r)),
             None => Datagram::Malformed,
         },
-        Err(_) => {
-            let stun_like = buf.len() >= 8
-                && buf[0] & 0xC0 == 0
-                && buf[4..8] == rtcscope_stun::MAGIC_COOKIE.to_be_bytes();
-            if stun_like {
-                Datagram::Malformed
-            } else {
-                Datagram::NotStun
-            }
-        }
+        Err(_) if looks_like_stun(buf) => Datagram::Malformed,
+        Err(_) => Datagram::NotStun,
     }
+}
+
+/// True when `buf` starts like a STUN message (two zero bits, the magic cookie), whether or not
+/// the rest parses: a malformed message, not some other protocol.
+pub fn looks_like_stun(buf: &[u8]) -> bool {
+    buf.len() >= 8 && buf[0] & 0xC0 == 0 && buf[4..8] == rtcscope_stun::MAGIC_COOKIE.to_be_bytes()
 }
 
 /// The flavor of a STUN transaction ID.

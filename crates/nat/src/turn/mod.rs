@@ -49,7 +49,7 @@ mod tests;
 pub use report::{ErrorInfo, Step, TlsInfo, TurnReport, TurnVerdict};
 pub use rest::rest_credentials;
 
-use crate::msg::IdGen;
+use crate::msg::{self, IdGen};
 use crate::transaction::{Pacing, Poll, RtoRule, RttEstimator, Schedule, Transaction};
 use rtcscope_stun::{
     Attribute, Class, Credentials, Message, MessageBuilder, Method, TransactionId,
@@ -526,10 +526,7 @@ impl TurnCheck {
         if src != self.cfg.server {
             return;
         }
-        let stun_like = data.len() >= 8
-            && data[0] & 0xC0 == 0
-            && data[4..8] == rtcscope_stun::MAGIC_COOKIE.to_be_bytes();
-        if stun_like {
+        if msg::looks_like_stun(data) {
             self.report.broken_stun += 1;
         } else {
             self.report.not_stun += 1;
