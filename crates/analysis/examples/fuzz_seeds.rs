@@ -16,7 +16,7 @@
 //!
 //! A capture that cannot be read is reported and skipped; the others are still used.
 
-use rtcscope_analysis::demux::{classify, Kind};
+use rtcscope_analysis::demux::{classify, Context, Kind};
 use rtcscope_capture::file::CaptureReader;
 use rtcscope_capture::link::decode;
 use rtcscope_capture::link::{LinkType, Transport};
@@ -127,7 +127,7 @@ impl Seeds {
                     .push((seq, flags, d.payload.to_vec()));
             }
             // Any channel counts as bound and DTLS as seen: this is about shapes, not flows.
-            if let Some(t) = target(classify(d.payload, &|_| true, true)) {
+            if let Some(t) = target(classify(d.payload, &Context::one_packet(None))) {
                 self.offer(out, t, d.payload)?;
             }
         }

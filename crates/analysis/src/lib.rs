@@ -175,6 +175,45 @@ pub struct Counters {
     pub capture_drops: Option<u64>,
 }
 
+/// What the engine made of one frame, as [`Engine::feed_frame`] returns it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Verdict {
+    /// The flow of its UDP datagram or TCP segment (`None`: not UDP or TCP, damaged, or an IP
+    /// fragment whose datagram is not complete yet).
+    pub flow: Option<FlowKey>,
+    /// What the payload is, by the same rules as the engine's counts (for a TCP segment: the
+    /// first message cut from it; `None` when it completed no message).
+    pub kind: Option<Kind>,
+    /// What a TURN relay carried inside it (ChannelData, Send or Data indication), and the
+    /// inner flow (relayed address ↔ peer).
+    pub inner: Option<(Kind, FlowKey)>,
+    /// The SSRC, for RTP (outer or inner).
+    pub ssrc: Option<u32>,
+    /// The ICE session, for a connectivity check.
+    pub ice_session: Option<u32>,
+}
+
+impl Verdict {
+    fn note(&mut self, depth: u8, key: FlowKey, kind: Kind, payload: &[u8]) {
+        if depth == 0 {
+            if self.kind.is_none() {
+                self.flow = Some(key);
+                self.kind = Some(kind);
+            }
+        } else if self.inner.is_none() {
+            self.inner = Some((kind, key));
+        }
+        if kind == Kind::Rtp && self.ssrc.is_none() && payload.len() >= 12 {
+            self.ssrc = Some(u32::from_be_bytes([
+                payload[8],
+                payload[9],
+                payload[10],
+                payload[11],
+            ]));
+        }
+    }
+}
+
 /// What a pending transaction was.
 #[derive(Clone, Copy, Debug)]
 enum TxKind {
@@ -255,6 +294,8 @@ pub struct Engine {
     tcp_scratch: Vec<u8>,
     hints_srtp: bool,
     counters: Counters,
+    /// What the frame being fed turned out to be.
+    verdict: Verdict,
     /// Series buckets stored across the flows (under [`Config::max_series_buckets`]).
     series_buckets: usize,
     damage: Vec<Damage>,
@@ -290,6 +331,7 @@ impl Engine {
             tcp_scratch: Vec::new(),
             hints_srtp: false,
             counters: Counters::default(),
+            verdict: Verdict::default(),
             series_buckets: 0,
             damage: Vec::new(),
             first_ns: None,
@@ -297,7 +339,8 @@ impl Engine {
         }
     }
 
-    /// Feeds one captured frame.
+    /// Feeds one captured frame; returns what the engine made of it (the seam through which a
+    /// packet list, a per-packet export or a decryptor learn the engine's view of a packet).
     pub fn feed_frame(
         &mut self,
         number: u64,
@@ -305,7 +348,8 @@ impl Engine {
         link: LinkType,
         frame: &[u8],
         orig_len: u32,
-    ) {
+    ) -> Verdict {
+        self.verdict = Verdict::default();
         let now = i64::try_from(ts_nanos).unwrap_or(i64::MAX);
         self.first_ns.get_or_insert(now);
         self.last_ns = self.last_ns.max(now);
@@ -331,6 +375,7 @@ impl Engine {
             Ok(Err(NotTransport::OtherProtocol(_))) => self.counters.other_ip += 1,
             Err(e) => self.damaged(number, e.to_string()),
         }
+        self.verdict
     }
 
     /// Hands a UDP or TCP packet (directly decoded or reassembled from fragments) to its flow.
@@ -380,6 +425,9 @@ impl Engine {
 
     fn transport_payload(&mut self, ctx: Ctx, tcp: Option<(u32, u8)>, payload: &[u8]) {
         let (key, forward) = FlowKey::of(ctx.transport, ctx.src, ctx.dst, ctx.relay);
+        if ctx.depth == 0 {
+            self.verdict.flow.get_or_insert(key);
+        }
         let flow = self.flow(key, ctx.now);
         let grown = flow.account(ctx.now, payload.len(), forward);
         self.series_buckets = self.series_buckets.saturating_add_signed(grown);
@@ -454,8 +502,11 @@ impl Engine {
             let turn = &self.turn;
             demux::classify(
                 payload,
-                &|ch| channel_bound(turn, ctx.transport, ctx.src, ctx.dst, ch),
-                dtls_seen,
+                &demux::Context {
+                    channel_bound: &|ch| channel_bound(turn, ctx.transport, ctx.src, ctx.dst, ch),
+                    dtls_seen,
+                    ports: Some((ctx.src.port(), ctx.dst.port())),
+                },
             )
         };
         // RTCP needs context: a flow that already carries RTP or DTLS (SRTCP's encrypted tail
@@ -488,6 +539,7 @@ impl Engine {
             }
             k => k,
         };
+        self.verdict.note(ctx.depth, key, kind, payload);
         // RTP is counted once its stream passes probation (below).
         if let Some(f) = self.flows.get_mut(&key) {
             let c = &mut f.counts;
@@ -745,6 +797,7 @@ impl Engine {
                     use_candidate,
                 };
                 if let Some(pair) = self.ice.request(&check) {
+                    self.verdict.ice_session = self.ice.pairs.get(pair as usize).map(|p| p.session);
                     self.remember(
                         id,
                         TxKind::Ice {

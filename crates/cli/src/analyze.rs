@@ -146,7 +146,7 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
             }
             match reader.next_packet() {
                 Ok(Some(p)) => {
-                    engine.feed_frame(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len)
+                    engine.feed_frame(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len);
                 }
                 Ok(None) => break,
                 Err(e) if !e.is_fatal() => {

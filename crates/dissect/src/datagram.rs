@@ -124,8 +124,19 @@ pub fn dissect(buf: &[u8], base: usize) -> Vec<Dissected> {
 
 /// Dissects one UDP payload that starts at `base` in the frame.
 pub fn dissect_with(buf: &[u8], base: usize, opts: &DissectOptions) -> Vec<Dissected> {
+    dissect_datagram(buf, base, None, opts)
+}
+
+/// Dissects one UDP payload between `ports` (source, destination): on the ports of LAN
+/// protocols only STUN is read ([`rtcscope_demux::reserved_port`]), as in the engine.
+pub fn dissect_datagram(
+    buf: &[u8],
+    base: usize,
+    ports: Option<(u16, u16)>,
+    opts: &DissectOptions,
+) -> Vec<Dissected> {
     let mut out = Vec::with_capacity(1);
-    dissect_into(buf, base, 0, opts, &mut out);
+    dissect_into(buf, base, 0, ports, opts, &mut out);
     out
 }
 
@@ -208,53 +219,30 @@ pub fn dissect_stream_with(buf: &[u8], base: usize, opts: &DissectOptions) -> Ve
     out
 }
 
+/// The payload's kind by the demultiplexing rules the engine uses (`rtcscope-demux`), with what
+/// one packet tells (any channel may be bound, DTLS may have come before), then its dissector.
 fn dissect_into(
     buf: &[u8],
     base: usize,
     depth: u8,
+    ports: Option<(u16, u16)>,
     opts: &DissectOptions,
     out: &mut Vec<Dissected>,
 ) {
-    let Some(&first) = buf.first() else {
-        return;
+    use rtcscope_demux::Kind;
+    let found = match rtcscope_demux::classify(buf, &rtcscope_demux::Context::one_packet(ports)) {
+        Kind::Stun | Kind::ClassicStun => stun::Message::parse(buf)
+            .ok()
+            .map(|m| stun_message(&m, base)),
+        Kind::Dtls => crate::dtls::dtls(buf, base),
+        Kind::ChannelData => stun::ChannelData::parse(buf)
+            .ok()
+            .map(|c| channel_data(&c, base, depth, opts)),
+        Kind::Rtp => crate::rtp::rtp(buf, base, opts),
+        Kind::Rtcp => crate::rtcp::rtcp(buf, base, opts),
+        Kind::Sctp | Kind::Unknown => None,
     };
-    match first {
-        0..=3 => {
-            if let Ok(m) = stun::Message::parse(buf) {
-                if stun::classify(buf).is_some() {
-                    out.push(stun_message(&m, base));
-                    return;
-                }
-            }
-        }
-        20..=63 if rtcscope_dtls::looks_like_dtls(buf) => {
-            if let Some(d) = crate::dtls::dtls(buf, base) {
-                out.push(d);
-                return;
-            }
-        }
-        64..=127 => {
-            if let Some(stun::Kind::ChannelData) = stun::classify(buf) {
-                if let Ok(c) = stun::ChannelData::parse(buf) {
-                    out.push(channel_data(&c, base, depth, opts));
-                    return;
-                }
-            }
-        }
-        128..=191 => {
-            let found = match rtcscope_rtp::classify(buf) {
-                Some(rtcscope_rtp::RtpOrRtcp::Rtp) => crate::rtp::rtp(buf, base, opts),
-                Some(rtcscope_rtp::RtpOrRtcp::Rtcp) => crate::rtcp::rtcp(buf, base, opts),
-                None => None,
-            };
-            if let Some(d) = found {
-                out.push(d);
-                return;
-            }
-        }
-        _ => {}
-    }
-    out.push(Dissected::data(buf, base));
+    out.push(found.unwrap_or_else(|| Dissected::data(buf, base)));
 }
 
 fn channel_data(
@@ -284,6 +272,7 @@ fn channel_data(
             c.data(),
             base + data_range.start,
             depth + 1,
+            None,
             opts,
             &mut inner,
         );

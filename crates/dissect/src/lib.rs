@@ -153,7 +153,12 @@ pub fn dissect_frame_with(
                 .any(|&p| p == d.src.port() || p == d.dst.port());
             let mut messages = match d.transport {
                 Transport::Udp if sctp_port => dissect_sctp(d.payload, d.payload_offset),
-                Transport::Udp => dissect_with(d.payload, d.payload_offset, opts),
+                Transport::Udp => datagram::dissect_datagram(
+                    d.payload,
+                    d.payload_offset,
+                    Some((d.src.port(), d.dst.port())),
+                    opts,
+                ),
                 Transport::Tcp { .. } => dissect_stream_with(d.payload, d.payload_offset, opts),
             };
             if let (Transport::Tcp { seq, flags }, true) = (d.transport, messages.is_empty()) {
