@@ -97,3 +97,35 @@ fn the_verdict_names_flow_stream_and_session() {
     let session_ids: Vec<u32> = engine.ice().sessions.iter().map(|s| s.id).collect();
     assert!(!session_ids.is_empty());
 }
+
+/// The report (analyze, text and JSON) and the TUI's snapshot take nomination and the selected
+/// pair per agent from one place (`Engine::session_view`), so they name the same pairs, on a
+/// direct call, a relayed one and TURN over TCP.
+#[test]
+fn report_and_tui_name_the_same_selected_pairs() {
+    use rtcscope_analysis::report::Report;
+    use rtcscope_analysis::snapshot::{Options, Snapshot};
+    for name in [
+        "webrtc/direct/capture.pcapng",
+        "webrtc/relay/capture.pcapng",
+        "captures/turn-tcp.pcap",
+    ] {
+        let bytes = std::fs::read(rtcscope_testkit::fixtures().join(name)).unwrap();
+        let mut reader = CaptureReader::new(&bytes[..]).unwrap();
+        let mut engine = Engine::default();
+        while let Ok(Some(p)) = reader.next_packet() {
+            engine.feed_frame(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len);
+        }
+        let report = Report::new(&engine);
+        let snap = Snapshot::take(&engine, &Options::default());
+        assert_eq!(report.ice_sessions.len(), snap.sessions.len(), "{name}");
+        for (r, s) in report.ice_sessions.iter().zip(&snap.sessions) {
+            let from_report: Vec<u32> = r.selected.iter().map(|p| p.pair).collect();
+            assert_eq!(from_report, s.selected, "{name}: selected pairs");
+            for (rp, sp) in r.pairs.iter().zip(&s.pairs) {
+                assert_eq!(rp.id, sp.pair.id);
+                assert_eq!(rp.nominated, sp.pair.nominated, "{name}: pair {}", rp.id);
+            }
+        }
+    }
+}

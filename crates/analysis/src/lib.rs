@@ -214,6 +214,27 @@ impl Verdict {
     }
 }
 
+/// The engine's conclusions about an ICE session ([`Engine::session_view`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionView {
+    /// The session's pair ids, in order.
+    pub pairs: Vec<u32>,
+    /// Effective nomination of each of those pairs (the reverse direction's included).
+    pub nominated: Vec<bool>,
+    /// The selected pair per agent: (the agent's ufrag, pair id).
+    pub selected: Vec<(String, u32)>,
+}
+
+impl SessionView {
+    /// Effective nomination of pair `id`.
+    pub fn is_nominated(&self, id: u32) -> bool {
+        self.pairs
+            .iter()
+            .position(|&p| p == id)
+            .is_some_and(|i| self.nominated[i])
+    }
+}
+
 /// What a pending transaction was.
 #[derive(Clone, Copy, Debug)]
 enum TxKind {
@@ -1083,6 +1104,56 @@ impl Engine {
     /// RTP streams.
     pub fn streams(&self) -> &streams::Streams {
         &self.streams
+    }
+
+    /// What the engine concludes about one ICE session, derived here once for every front end
+    /// (the text and JSON reports, the TUI): each pair's effective nomination and the selected
+    /// pair per agent.
+    ///
+    /// RFC 8445 §8: nomination belongs to the pair, which each agent sees from its own side, so
+    /// the controlled agent's view of a pair the controlling agent nominated (the reverse
+    /// direction), once it succeeded, is nominated too. The selected pair of an agent is its
+    /// succeeded pair that is nominated, then carries the most bytes on its own flow (its
+    /// transport, UDP or TCP, and relay included), then was active last.
+    pub fn session_view(&self, session: &ice::IceSession, end: i64) -> SessionView {
+        let pairs: Vec<&ice::CandidatePair> = session
+            .pairs
+            .iter()
+            .filter_map(|&p| self.ice.pairs.get(p as usize))
+            .collect();
+        let succeeded: Vec<bool> = pairs
+            .iter()
+            .map(|p| p.state(end) == ice::PairState::Succeeded)
+            .collect();
+        let nominated: Vec<bool> = pairs
+            .iter()
+            .zip(&succeeded)
+            .map(|(p, &ok)| {
+                p.nominated
+                    || (ok
+                        && pairs
+                            .iter()
+                            .any(|q| q.nominated && (q.local, q.remote) == (p.remote, p.local)))
+            })
+            .collect();
+        let flow_bytes = |p: &ice::CandidatePair| -> u64 {
+            let (key, _) = FlowKey::of(p.transport, p.local, p.remote, p.relay);
+            self.flows.get(&key).map_or(0, |f| f.bytes[0] + f.bytes[1])
+        };
+        let mut selected = Vec::new();
+        for ufrag in [&session.ufrags.0, &session.ufrags.1] {
+            let best = (0..pairs.len())
+                .filter(|&i| &pairs[i].local_ufrag == ufrag && succeeded[i])
+                .max_by_key(|&i| (nominated[i], flow_bytes(pairs[i]), pairs[i].last_ns));
+            if let Some(i) = best {
+                selected.push((ufrag.clone(), pairs[i].id));
+            }
+        }
+        SessionView {
+            pairs: pairs.iter().map(|p| p.id).collect(),
+            nominated,
+            selected,
+        }
     }
 
     /// Transactions currently remembered (for memory-bound tests).

@@ -209,13 +209,6 @@ impl Report {
     pub fn new(engine: &Engine) -> Report {
         let end = engine.time_span().map(|(_, e)| e).unwrap_or(0);
         let ice = engine.ice();
-        let flow_bytes = |local: SocketAddr, remote: SocketAddr, relay: Option<u32>| -> u64 {
-            let (key, _) = crate::flow::FlowKey::of(Transport::Udp, local, remote, relay);
-            engine
-                .flows
-                .get(&key)
-                .map_or(0, |f| f.bytes[0] + f.bytes[1])
-        };
         let ice_sessions = ice
             .sessions
             .iter()
@@ -225,38 +218,17 @@ impl Report {
                     .iter()
                     .map(|&p| pair_report(&ice.pairs[p as usize], end))
                     .collect();
-                // RFC 8445 §8: nomination belongs to the pair, which each agent sees from its
-                // own side; the controlled agent's view of a pair the controlling agent
-                // nominated (the reverse direction) is nominated too.
-                let nominated: Vec<(SocketAddr, SocketAddr)> = pairs
-                    .iter()
-                    .filter(|p| p.nominated)
-                    .map(|p| (p.local, p.remote))
-                    .collect();
+                // Nomination and selection are the engine's (Engine::session_view), so the TUI
+                // and this report name the same pairs.
+                let view = engine.session_view(s, end);
                 for p in &mut pairs {
-                    if nominated.contains(&(p.remote, p.local)) && p.state == PairState::Succeeded {
-                        p.nominated = true;
-                    }
+                    p.nominated = view.is_nominated(p.id);
                 }
-                let mut selected = Vec::new();
-                for ufrag in [&s.ufrags.0, &s.ufrags.1] {
-                    let best = pairs
-                        .iter()
-                        .filter(|p| &p.local_ufrag == ufrag && p.state == PairState::Succeeded)
-                        .max_by_key(|p| {
-                            (
-                                p.nominated,
-                                flow_bytes(p.local, p.remote, p.relay),
-                                p.last_ns,
-                            )
-                        });
-                    if let Some(b) = best {
-                        selected.push(SelectedPair {
-                            ufrag: ufrag.clone(),
-                            pair: b.id,
-                        });
-                    }
-                }
+                let selected: Vec<SelectedPair> = view
+                    .selected
+                    .into_iter()
+                    .map(|(ufrag, pair)| SelectedPair { ufrag, pair })
+                    .collect();
                 // Which addresses belong to the first agent (its checks' local addresses).
                 let first_agent: Vec<SocketAddr> = pairs
                     .iter()

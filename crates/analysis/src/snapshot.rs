@@ -196,36 +196,27 @@ impl Snapshot {
             })
             .collect();
         let ice = engine.ice();
-        let flow_bytes = |p: &CandidatePair| -> u64 {
-            let (key, _) = FlowKey::of(p.transport, p.local, p.remote, p.relay);
-            engine
-                .flows
-                .get(&key)
-                .map_or(0, |f| f.bytes[0] + f.bytes[1])
-        };
         let sessions = ice
             .sessions
             .iter()
             .map(|s| {
+                // Nomination and selection are the engine's (Engine::session_view), so the
+                // reports and the TUI name the same pairs.
+                let view = engine.session_view(s, end);
                 let pairs: Vec<PairSnapshot> = s
                     .pairs
                     .iter()
                     .filter_map(|&p| ice.pairs.get(p as usize))
-                    .map(|p| PairSnapshot {
-                        state: p.state(end),
-                        pair: p.clone(),
+                    .map(|p| {
+                        let mut pair = p.clone();
+                        pair.nominated = view.is_nominated(p.id);
+                        PairSnapshot {
+                            state: p.state(end),
+                            pair,
+                        }
                     })
                     .collect();
-                let mut selected = Vec::new();
-                for ufrag in [&s.ufrags.0, &s.ufrags.1] {
-                    let best = pairs
-                        .iter()
-                        .filter(|p| &p.pair.local_ufrag == ufrag && p.state == PairState::Succeeded)
-                        .max_by_key(|p| (p.pair.nominated, flow_bytes(&p.pair), p.pair.last_ns));
-                    if let Some(b) = best {
-                        selected.push(b.pair.id);
-                    }
-                }
+                let selected: Vec<u32> = view.selected.iter().map(|(_, id)| *id).collect();
                 SessionSnapshot {
                     session: s.clone(),
                     pairs,
