@@ -8,6 +8,9 @@ impl TurnCheck {
     /// Releases the allocation: Refresh with LIFETIME 0, signed.
     pub(super) fn release(&mut self, now: Instant) {
         self.phase = Phase::Release;
+        // A data probe still waiting is over: left in place, its exhausted schedule would be
+        // reported as silence a second time and end the check before the Refresh is answered.
+        self.probe = None;
         let id = self.ids.transaction_id();
         let mut b = MessageBuilder::request(Method::REFRESH, TransactionId::Rfc5389(id));
         b.add(&Attribute::Lifetime(0));

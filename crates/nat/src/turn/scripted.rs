@@ -274,3 +274,87 @@ fn silence_times_out_within_the_retransmission_budget() {
     assert_eq!(c.report().error.as_ref().map(|e| e.code), Some(0));
     assert_eq!(c.report().verdict, TurnVerdict::NoAnswer);
 }
+
+/// A relay that allocates and grants permissions but never passes data on: the data probe
+/// runs out, the check says so once, releases the allocation and waits for the Refresh's
+/// answer (it used to report the silence twice and end before the release was answered).
+#[test]
+fn a_relay_that_drops_data_is_released_after_one_timeout() {
+    let (mut c, t0) = start();
+    let creds = rtcscope_stun::Credentials::long_term(
+        "alice",
+        "lab",
+        "n1",
+        "pw",
+        None,
+        rtcscope_stun::PasswordPrep::SaslPrep,
+    )
+    .unwrap();
+    let mut now = t0;
+    let mut challenged = false;
+    while !c.is_done() {
+        let mut replies = Vec::new();
+        while let Some(t) = c.poll_transmit() {
+            let Ok(m) = Message::parse(&t.payload) else {
+                continue; // data for the peer: the relay drops it
+            };
+            if m.class() != Class::REQUEST {
+                continue; // Send indications: dropped too
+            }
+            let mut ok = MessageBuilder::success(m.method(), m.transaction_id());
+            let from = if t.from == Endpoint::Peer {
+                // The peer's Binding to its STUN server.
+                ok.add(&Attribute::XorMappedAddress(
+                    "203.0.113.7:4000".parse().unwrap(),
+                ));
+                replies.push((Endpoint::Peer, ok.finish().unwrap()));
+                continue;
+            } else {
+                Endpoint::Client
+            };
+            if m.method() == Method::BINDING {
+                ok.add(&Attribute::XorMappedAddress(
+                    "203.0.113.9:5000".parse().unwrap(),
+                ));
+            } else if m.method() == Method::ALLOCATE && !challenged {
+                challenged = true;
+                replies.push((from, error(&t.payload, 401, Some("n1"))));
+                continue;
+            } else {
+                if m.method() == Method::ALLOCATE {
+                    ok.add(&Attribute::XorRelayedAddress(
+                        "198.51.100.2:50000".parse().unwrap(),
+                    ))
+                    .add(&Attribute::XorMappedAddress(
+                        "203.0.113.9:5000".parse().unwrap(),
+                    ))
+                    .add(&Attribute::Lifetime(600));
+                }
+                ok.sign(&creds);
+            }
+            replies.push((from, ok.finish().unwrap()));
+        }
+        for (at, r) in replies {
+            c.handle_input(now, at, server(), &r);
+        }
+        if c.is_done() {
+            break;
+        }
+        now = c.poll_timeout().expect("a running check has a timeout");
+        c.handle_timeout(now);
+    }
+    let r = c.report();
+    let relayed_data: Vec<&str> = r
+        .steps
+        .iter()
+        .filter(|s| s.name == "data through the relay")
+        .map(|s| s.name.as_str())
+        .collect();
+    assert_eq!(relayed_data.len(), 1, "{:#?}", r.steps);
+    assert!(
+        r.released,
+        "the Refresh to zero was answered: {:#?}",
+        r.steps
+    );
+    assert_eq!(r.error.as_ref().unwrap().request, "data through the relay");
+}
