@@ -5,7 +5,8 @@
 # is needed because the parser crates forbid unsafe code (debug assertions stay on, so integer
 # overflow is caught).
 #
-# Seeds (fuzz/seeds/<target>, rebuilt on every run): payloads of real captures (the fixtures
+# Seeds (fuzz/seeds/<target>, rebuilt on every run): the inputs of fuzz/regressions/<target>
+# that once broke a target; payloads of real captures (the fixtures
 # and, when present, the shared corpus's captures), classified by the analysis engine's
 # demultiplexer; the SDP fixtures; and, when present, the corpus's fuzzer corpora (Janus,
 # mediasoup/Chromium, usrsctp) and SDP files. New inputs go to fuzz/corpus/<target>.
@@ -55,6 +56,12 @@ if [[ -f $corpus/MANIFEST.md ]]; then
 else
     echo "fuzz: no corpus at $corpus; seeding from the fixtures only"
 fi
+# Inputs that once broke a target (fuzz/regressions/<target>, committed): replayed on every run.
+for d in fuzz/regressions/*/; do
+    t=$(basename "$d")
+    mkdir -p "$seeds/$t"
+    cp "$d"* "$seeds/$t/"
+done
 for f in $(git ls-files 'fixtures/*.sdp'); do
     cp "$f" "$seeds/sdp/$(sha1sum "$f" | cut -c1-16)"
 done
