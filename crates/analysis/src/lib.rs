@@ -50,6 +50,11 @@ use turn::{AllocationState, ErrorSeen, TurnTable};
 
 /// Damaged packets kept with their description; later ones are only counted.
 pub const MAX_DAMAGE_RECORDS: usize = 1000;
+
+/// The damage entry of a STUN message whose length is not a multiple of four (an unpadded last
+/// attribute): RFC 8489 forbids it, real clients send it, the engine reads it.
+pub const MALFORMED_STUN_LENGTH: &str =
+    "STUN length not a multiple of 4 (accepted, as real clients send it)";
 /// Flows kept; beyond this the flow used least recently is evicted (its counts stay in the
 /// totals).
 pub const DEFAULT_MAX_FLOWS: usize = 100_000;
@@ -575,8 +580,15 @@ impl Engine {
             }
         }
         match kind {
-            Kind::Stun | Kind::ClassicStun => match stun::Message::parse(payload) {
-                Ok(m) => self.stun(ctx, &m),
+            // Lax: WhatsApp, Microsoft Teams and MS-TURN send messages whose last attribute is
+            // not padded; they are analysed, and flagged.
+            Kind::Stun | Kind::ClassicStun => match stun::Message::parse_lax(payload) {
+                Ok(m) => {
+                    if m.malformed_length() {
+                        self.damaged(ctx.number, MALFORMED_STUN_LENGTH.to_owned());
+                    }
+                    self.stun(ctx, &m)
+                }
                 Err(e) => self.damaged(ctx.number, e.to_string()),
             },
             Kind::ChannelData => self.channel_data(ctx, payload),

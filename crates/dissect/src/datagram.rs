@@ -231,7 +231,8 @@ fn dissect_into(
 ) {
     use rtcscope_demux::Kind;
     let found = match rtcscope_demux::classify(buf, &rtcscope_demux::Context::one_packet(ports)) {
-        Kind::Stun | Kind::ClassicStun => stun::Message::parse(buf)
+        // Lax: real clients leave the last attribute unpadded; the tree flags it.
+        Kind::Stun | Kind::ClassicStun => stun::Message::parse_lax(buf)
             .ok()
             .map(|m| stun_message(&m, base)),
         Kind::Dtls => crate::dtls::dtls(buf, base),
@@ -329,6 +330,12 @@ fn stun_message(m: &stun::Message<'_>, base: usize) -> Dissected {
         base..base + 2,
     );
     tree.add("Message Length", m.length(), base + 2..base + 4);
+    if let Some(e) = m.length_warning() {
+        tree.warn(format!(
+            "{} (the last attribute is not padded; accepted, as real clients send it)",
+            e.shifted(base)
+        ));
+    }
     if classic {
         tree.add(
             "Transaction ID",

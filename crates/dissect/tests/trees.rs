@@ -476,3 +476,26 @@ fn truncation_sweep_over_real_frames() {
         }
     }
 }
+
+#[test]
+fn stun_with_an_unpadded_last_attribute_is_dissected_and_flagged() {
+    // A Binding request whose last attribute, USERNAME "abc", is not padded (length 7), as
+    // WhatsApp, Microsoft Teams and MS-TURN send.
+    let bytes = [
+        0x00, 0x01, 0x00, 0x07, 0x21, 0x12, 0xa4, 0x42, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+        0x00, 0x06, 0x00, 0x03, b'a', b'b', b'c',
+    ];
+    let f = frame(&bytes, &DissectOptions::default());
+    assert_eq!(f.messages.len(), 1);
+    let m = &f.messages[0];
+    assert_eq!(m.protocol, Protocol::Stun);
+    assert_eq!(value(&m.tree, "USERNAME"), "abc");
+    assert!(
+        m.tree
+            .warnings
+            .iter()
+            .any(|w| w.contains("multiple of 4") && w.contains("not padded")),
+        "{:?}",
+        m.tree.warnings
+    );
+}

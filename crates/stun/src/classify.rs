@@ -23,7 +23,7 @@
 
 use crate::channel::{ChannelData, CHANNEL_NUMBERS};
 use crate::field;
-use crate::message::{check_header, Message};
+use crate::message::{check_header_with, Message};
 use crate::types::Flavor;
 use crate::MAGIC_COOKIE;
 use rtcscope_wire::{pad4, Error, Layer, Result};
@@ -45,8 +45,9 @@ const CLASSIC_TYPES: [u16; 6] = [0x0001, 0x0101, 0x0111, 0x0002, 0x0102, 0x0112]
 
 /// Classifies one datagram (a UDP payload) as STUN, classic STUN or ChannelData, or `None`.
 ///
-/// * STUN: first two bits zero, magic cookie, length a multiple of four that matches the
-///   datagram exactly.
+/// * STUN: first two bits zero, magic cookie, a length that matches the datagram exactly. The
+///   length may be other than a multiple of four (an unpadded last attribute, sent by real
+///   clients; parse it with [`Message::parse_lax`], which flags it).
 /// * Classic STUN: one of the six RFC 3489 message types, no cookie, exact length, and the
 ///   attribute headers tile the body exactly.
 /// * ChannelData: first byte 0x40..=0x7F, and the length field matches the datagram up to the
@@ -57,7 +58,7 @@ pub fn classify(buf: &[u8]) -> Option<Kind> {
     let first = *buf.first()?;
     match first {
         0x00..=0x03 => {
-            let (flavor, total) = check_header(buf).ok()?;
+            let (flavor, total, _) = check_header_with(buf, true).ok()?;
             if total != buf.len() {
                 return None;
             }

@@ -11,6 +11,9 @@ use rtcscope_wire::{pad4, Error, ErrorKind, Field, Layer, Reader, Result};
 ///
 /// [`Message::parse`] checks the header once: at least 20 bytes, the two top bits zero, a
 /// length that is a multiple of four and fits the buffer. After that no accessor can panic.
+/// [`Message::parse_lax`] also accepts a length that is not a multiple of four when the magic
+/// cookie is present (an unpadded last attribute, as WhatsApp, Microsoft Teams and MS-TURN
+/// send); such a message reports [`Message::malformed_length`].
 /// Attributes are not checked up front: [`Message::attributes`] walks them lazily and stops at
 /// the first malformed one with a located error (lax parsing, so a dissector can show the valid
 /// prefix of a damaged message). Nothing here allocates.
@@ -34,10 +37,13 @@ use rtcscope_wire::{pad4, Error, ErrorKind, Field, Layer, Reader, Result};
 pub struct Message<'a> {
     buf: &'a [u8],
     flavor: Flavor,
+    malformed_length: bool,
 }
 
-/// Checks the fixed header: returns the flavor and the total message length (20 + length).
-pub(crate) fn check_header(buf: &[u8]) -> Result<(Flavor, usize)> {
+/// Checks the fixed header: returns the flavor, the total message length (20 + length) and
+/// whether the length is not a multiple of four. Such a length is an error unless `lax` and
+/// the magic cookie is present.
+pub(crate) fn check_header_with(buf: &[u8], lax: bool) -> Result<(Flavor, usize, bool)> {
     if buf.len() < field::header::LEN {
         return Err(Error::truncated(
             Layer::Stun,
@@ -57,14 +63,9 @@ pub(crate) fn check_header(buf: &[u8]) -> Result<(Flavor, usize)> {
         ));
     }
     let len = u16::from_be_bytes([buf[2], buf[3]]) as usize;
-    if len % 4 != 0 {
-        return Err(Error::bad_length(
-            Layer::Stun,
-            field::header::LENGTH.start,
-            "message length",
-            "a multiple of 4",
-            len,
-        ));
+    let malformed_length = len % 4 != 0;
+    if malformed_length && !(lax && has_cookie(buf)) {
+        return Err(length_error(len));
     }
     let available = buf.len() - field::header::LEN;
     if len > available {
@@ -82,7 +83,23 @@ pub(crate) fn check_header(buf: &[u8]) -> Result<(Flavor, usize)> {
     } else {
         Flavor::Rfc3489
     };
-    Ok((flavor, field::header::LEN + len))
+    Ok((flavor, field::header::LEN + len, malformed_length))
+}
+
+/// True when bytes 4..8 of a buffer of at least 20 bytes hold the magic cookie.
+fn has_cookie(buf: &[u8]) -> bool {
+    buf[field::header::MAGIC_COOKIE] == MAGIC_COOKIE.to_be_bytes()
+}
+
+/// The error for a message length that is not a multiple of four.
+fn length_error(len: usize) -> Error {
+    Error::bad_length(
+        Layer::Stun,
+        field::header::LENGTH.start,
+        "message length",
+        "a multiple of 4",
+        len,
+    )
 }
 
 impl<'a> Message<'a> {
@@ -91,7 +108,33 @@ impl<'a> Message<'a> {
     /// Bytes after the length the header announces are a `TrailingBytes` error; use
     /// [`Message::parse_prefix`] for a stream.
     pub fn parse(buf: &'a [u8]) -> Result<Self> {
-        let (msg, rest) = Self::parse_prefix(buf)?;
+        Self::parse_with(buf, false)
+    }
+
+    /// [`Message::parse`], but a message with the magic cookie whose length is not a multiple
+    /// of four (an unpadded last attribute) is accepted and reports
+    /// [`Message::malformed_length`]. Real clients send such messages (WhatsApp, Microsoft
+    /// Teams, MS-TURN), so an analyser should read them and flag them.
+    ///
+    /// ```
+    /// use rtcscope_stun::Message;
+    /// // A Binding request whose USERNAME "abc" is not padded: length 7.
+    /// let bytes = [
+    ///     0x00, 0x01, 0x00, 0x07, 0x21, 0x12, 0xa4, 0x42, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+    ///     0x00, 0x06, 0x00, 0x03, b'a', b'b', b'c',
+    /// ];
+    /// assert!(Message::parse(&bytes).is_err());
+    /// let msg = Message::parse_lax(&bytes)?;
+    /// assert!(msg.malformed_length());
+    /// assert_eq!(msg.attributes().count(), 1);
+    /// # Ok::<(), rtcscope_wire::Error>(())
+    /// ```
+    pub fn parse_lax(buf: &'a [u8]) -> Result<Self> {
+        Self::parse_with(buf, true)
+    }
+
+    fn parse_with(buf: &'a [u8], lax: bool) -> Result<Self> {
+        let (msg, rest) = Self::parse_prefix_with(buf, lax)?;
         if !rest.is_empty() {
             return Err(Error::new(
                 Layer::Stun,
@@ -106,9 +149,33 @@ impl<'a> Message<'a> {
     /// Checks the header of a message at the start of `buf` and returns it with the bytes that
     /// follow it (for stream transports, RFC 8489 §6.2.2).
     pub fn parse_prefix(buf: &'a [u8]) -> Result<(Self, &'a [u8])> {
-        let (flavor, total) = check_header(buf)?;
+        Self::parse_prefix_with(buf, false)
+    }
+
+    fn parse_prefix_with(buf: &'a [u8], lax: bool) -> Result<(Self, &'a [u8])> {
+        let (flavor, total, malformed_length) = check_header_with(buf, lax)?;
         let (msg, rest) = buf.split_at(total);
-        Ok((Message { buf: msg, flavor }, rest))
+        Ok((
+            Message {
+                buf: msg,
+                flavor,
+                malformed_length,
+            },
+            rest,
+        ))
+    }
+
+    /// True when the length field is not a multiple of four (only possible with
+    /// [`Message::parse_lax`]): the last attribute is not padded. RFC 8489 §5 forbids it.
+    pub fn malformed_length(&self) -> bool {
+        self.malformed_length
+    }
+
+    /// The located error for a length that is not a multiple of four, for a dissector or an
+    /// analyser to show as a warning; `None` for a well-formed length.
+    pub fn length_warning(&self) -> Option<Error> {
+        self.malformed_length
+            .then(|| length_error(usize::from(self.length())))
     }
 
     /// The message bytes (header and attributes).
@@ -186,6 +253,7 @@ impl<'a> Message<'a> {
                 field::header::LEN,
                 Layer::Stun,
             ),
+            unpadded_end: self.malformed_length,
             done: false,
         }
     }
@@ -464,6 +532,8 @@ pub struct Attributes<'a> {
     msg: &'a [u8],
     xor_key: [u8; 16],
     reader: Reader<'a>,
+    /// The message ends without the last attribute's padding (see [`Message::parse_lax`]).
+    unpadded_end: bool,
     done: bool,
 }
 
@@ -475,7 +545,12 @@ impl<'a> Attributes<'a> {
         let len = r.u16("attribute length")? as usize;
         let value = r.bytes(len, "attribute value")?;
         let pad = pad4(len) - len;
-        let padding = r.bytes(pad, "attribute padding")?;
+        // A lax message may end right after (or inside) the last attribute's padding.
+        let padding = if self.unpadded_end && r.remaining() < pad {
+            r.take_rest()
+        } else {
+            r.bytes(pad, "attribute padding")?
+        };
         Ok(RawAttribute {
             typ,
             offset,
