@@ -124,3 +124,44 @@ fn garbage_and_missing_files_give_clear_errors() {
         stderr(&out)
     );
 }
+
+/// Captures of other protocols (TLS, XMPP, DNS, NTP, mDNS, SSDP, QUIC-like) that no packet of
+/// may be shown as a WebRTC protocol: a TLS record once framed as "classic STUN 0x1603".
+#[test]
+fn other_protocols_are_not_labelled_webrtc() {
+    const WEBRTC: [&str; 7] = [
+        "STUN",
+        "STUN(3489)",
+        "ChannelData",
+        "DTLS",
+        "RTP",
+        "RTCP",
+        "SCTP",
+    ];
+    for name in [
+        "tls-443",
+        "xmpp-5222",
+        "dns-53",
+        "ntp-123",
+        "mdns-5353",
+        "ssdp-1900",
+        "quic-like-443",
+    ] {
+        let file = format!("fixtures/captures/nonwebrtc/{name}.pcap");
+        let out = run(&["dissect", "--json", &file]);
+        assert!(out.status.success(), "{file}: {}", stderr(&out));
+        let v: Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+        let packets = v.as_array().unwrap();
+        assert!(!packets.is_empty(), "{file}: no packets");
+        for p in packets {
+            for proto in p["protocols"].as_array().unwrap() {
+                let proto = proto.as_str().unwrap();
+                assert!(
+                    !WEBRTC.contains(&proto),
+                    "{file}: packet {} shown as {proto}",
+                    p["number"]
+                );
+            }
+        }
+    }
+}

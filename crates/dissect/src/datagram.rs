@@ -161,10 +161,18 @@ pub fn dissect_stream_with(buf: &[u8], base: usize, opts: &DissectOptions) -> Ve
     }
     let mut frames = stun::StreamFrames::new(buf);
     let mut pos = 0;
+    let mut rejected = false;
     for f in frames.by_ref() {
         let before = pos;
         match f {
             Err(_) => break,
+            // The framer only reads the first two bits and the length: a TLS record (0x16 0x03
+            // 0x01 ...) frames as a "STUN message" of type 0x1603. Keep a message only when it
+            // passes the datagram test (magic cookie, or an RFC 3489 type whose attributes tile).
+            Ok(stun::Frame::Stun(m)) if stun::classify(m.as_bytes()).is_none() => {
+                rejected = true;
+                break;
+            }
             Ok(stun::Frame::Stun(m)) => {
                 out.push(stun_message(&m, base + pos));
                 pos += m.as_bytes().len();
@@ -180,9 +188,8 @@ pub fn dissect_stream_with(buf: &[u8], base: usize, opts: &DissectOptions) -> Ve
             "dissect_stream_with: STUN/ChannelData frame walk did not advance"
         );
     }
-    debug_assert_eq!(
-        pos,
-        frames.consumed(),
+    debug_assert!(
+        rejected || pos == frames.consumed(),
         "dissect_stream_with: STUN/ChannelData frame walk out of step with the framer"
     );
     let rest = &buf[pos..];

@@ -499,3 +499,24 @@ fn stun_with_an_unpadded_last_attribute_is_dissected_and_flagged() {
         m.tree.warnings
     );
 }
+
+#[test]
+fn a_tls_server_flight_on_tcp_is_not_classic_stun() {
+    // A TLS 1.3 server flight in one segment: ServerHello (record 0x16 0x0303, 122 bytes),
+    // ChangeCipherSpec, then application data. The first two bits are zero and bytes 2..4 read
+    // as a STUN length of 0x0300, a multiple of 4 that fits the segment, so framing alone took
+    // it for a "classic STUN 0x1603" message.
+    let mut seg = vec![
+        0x16, 0x03, 0x03, 0x00, 0x7a, 0x02, 0x00, 0x00, 0x76, 0x03, 0x03,
+    ];
+    seg.resize(5 + 122, 0x5a);
+    seg.extend_from_slice(&[0x14, 0x03, 0x03, 0x00, 0x01, 0x01]);
+    seg.extend_from_slice(&[0x17, 0x03, 0x03, 0x04, 0x00]);
+    seg.resize(seg.len() + 0x400, 0xa5);
+    let out = rtcscope_dissect::dissect_stream(&seg, 0);
+    assert!(
+        out.iter().all(|d| d.protocol == Protocol::Data),
+        "{:?}",
+        out.iter().map(|d| d.protocol).collect::<Vec<_>>()
+    );
+}
