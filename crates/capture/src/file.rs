@@ -220,6 +220,18 @@ impl<'r> CaptureReader<'r> {
     /// file. After a non-fatal one the damaged record was skipped and reading can go on. Packets
     /// already returned stay valid for analysis.
     pub fn next_packet(&mut self) -> Result<Option<Packet<'_>>, CaptureError> {
+        self.read_packet(None)
+    }
+
+    /// The next packet; with `on_skip`, records the reader can skip (non-fatal errors) are
+    /// handed to it with the number of records read so far, and reading goes on while it
+    /// returns true (`Ok(None)` when it returns false), so only fatal errors are returned.
+    /// (Skipping happens here, not in a caller's loop, because a loop that returns a borrowed
+    /// packet from one iteration cannot call the reader again in the next.)
+    pub(crate) fn read_packet(
+        &mut self,
+        mut on_skip: Option<&mut dyn FnMut(CaptureError, u64) -> bool>,
+    ) -> Result<Option<Packet<'_>>, CaptureError> {
         if self.pending_consume > 0 {
             self.inner.consume(self.pending_consume);
             self.file_offset += self.pending_consume as u64;
@@ -368,10 +380,18 @@ impl<'r> CaptureReader<'r> {
                     self.inner.consume(len);
                     self.file_offset += len as u64;
                     self.packets += 1;
-                    return Err(CaptureError::UnknownInterface {
+                    let e = CaptureError::UnknownInterface {
                         packet: self.packets,
                         interface,
-                    });
+                    };
+                    match on_skip.as_mut() {
+                        Some(skip) => {
+                            if !skip(e, self.packets) {
+                                return Ok(None);
+                            }
+                        }
+                        None => return Err(e),
+                    }
                 }
                 Step::Packet(len, found) => {
                     self.pending_consume = len;

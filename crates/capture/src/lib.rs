@@ -9,6 +9,9 @@
 //!
 //! * [`live`] (feature `live`, on by default): live capture through libpcap, with BPF filters,
 //!   interface listing, kernel drop counters and a clear message when privileges are missing.
+//! * [`source`]: [`source::PacketSource`], the one damaged-record policy over a file or
+//!   standard input: skippable records are skipped and counted, a fatal error ends the stream
+//!   and is kept.
 //! * [`writer`]: pcapng output with Interface Statistics Blocks (drop counts).
 //!
 //! Damaged input is never fatal: a record that cannot be read is reported with its packet number
@@ -20,7 +23,9 @@ pub mod link;
 #[cfg(feature = "live")]
 pub mod live;
 pub mod reassembly;
+pub mod source;
 pub mod writer;
 
 pub use file::{CaptureError, CaptureReader, Interface, Packet};
 pub use link::{decode, Decoded, Fragment, LinkType, NotTransport, Transport};
+pub use source::PacketSource;
