@@ -15,7 +15,7 @@ use rtcscope_analysis::turn::AllocationState;
 use rtcscope_analysis::{Config, Engine};
 use rtcscope_capture::live::{list_interfaces, LiveCapture};
 use rtcscope_capture::writer::{InterfaceStats, PcapNgWriter};
-use rtcscope_capture::CaptureReader;
+use rtcscope_capture::PacketSource;
 use rtcscope_wire::text::Escaped;
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -138,28 +138,19 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
             .or(args.file.as_deref())
             .context("give a capture file, -r FILE, -r - (standard input) or -i IFACE")?;
         let source = input::open(path)?;
-        let mut reader =
-            CaptureReader::new(source).with_context(|| format!("cannot read capture {path}"))?;
-        loop {
-            if args.count.is_some_and(|c| reader.packets_read() >= c) {
-                break;
-            }
-            match reader.next_packet() {
-                Ok(Some(p)) => {
-                    engine.feed_frame(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len);
-                }
-                Ok(None) => break,
-                Err(e) if !e.is_fatal() => {
-                    eprintln!("rtcscope: {path}: {e} (skipped)");
-                    skipped += 1;
-                }
-                Err(e) => {
-                    problem = Some(format!("{path}: {e}"));
-                    break;
-                }
-            }
+        // Damaged records are named as they are skipped, every one of them (the source keeps
+        // only the first few); a fatal error ends the file and the report covers the rest.
+        let mut source = PacketSource::new(source)
+            .with_context(|| format!("cannot read capture {path}"))?
+            .with_limit(args.count);
+        while let Some(p) =
+            source.next_packet_observing(|e| eprintln!("rtcscope: {path}: {e} (skipped)"))
+        {
+            engine.feed_frame(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len);
         }
-        if let Some(d) = reader.dropped() {
+        skipped = source.skipped();
+        problem = source.fatal().map(|e| format!("{path}: {e}"));
+        if let Some(d) = source.dropped() {
             engine.set_capture_drops(d);
         }
     }

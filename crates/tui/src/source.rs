@@ -6,7 +6,7 @@ use crate::ring::PacketRing;
 use rtcscope_analysis::streams::MediaHints;
 use rtcscope_analysis::{Config, Engine};
 use rtcscope_capture::live::{LiveCapture, LiveStats};
-use rtcscope_capture::CaptureReader;
+use rtcscope_capture::PacketSource;
 use std::io::Read;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -89,38 +89,43 @@ impl CaptureState {
 
     /// Reads a whole capture synchronously (for tests and benchmarks).
     pub fn load<R: Read + Send>(&mut self, source: R) -> Result<(), String> {
-        let mut reader = CaptureReader::new(source).map_err(|e| e.to_string())?;
-        while self.read_batch(&mut reader, usize::MAX) {}
-        finish_file(self, &reader);
+        let mut source = PacketSource::new(source).map_err(|e| e.to_string())?;
+        while self.read_batch(&mut source, usize::MAX) {}
+        finish_file(self, &source);
         Ok(())
     }
 
-    /// Feeds up to `budget` packets from `reader`; false once the capture has ended or a
+    /// Feeds up to `budget` packets from `source`; false once the capture has ended or a
     /// fatal error stopped it. A damaged record that the reader could skip (a packet on an
     /// interface the file never declared) is counted and the reading goes on, as
-    /// `rtcscope analyze` does; the first problem is kept for the status line.
-    fn read_batch(&mut self, reader: &mut CaptureReader<'_>, budget: usize) -> bool {
+    /// `rtcscope analyze` does (the source applies that policy); the first problem is kept for
+    /// the status line.
+    fn read_batch(&mut self, source: &mut PacketSource<'_>, budget: usize) -> bool {
+        let skipped_before = source.skipped();
+        let mut more = true;
         for _ in 0..budget {
-            match reader.next_packet() {
-                Ok(Some(p)) => self.feed(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len),
-                Ok(None) => return false,
-                Err(e) if !e.is_fatal() => {
-                    self.skipped += 1;
-                    self.error.get_or_insert_with(|| format!("{e} (skipped)"));
-                }
-                Err(e) => {
-                    // A fatal error ends the file; it matters more than a skipped record.
-                    self.error = Some(e.to_string());
-                    return false;
+            match source.next_packet() {
+                Some(p) => self.feed(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len),
+                None => {
+                    more = false;
+                    break;
                 }
             }
         }
-        true
+        self.skipped += source.skipped() - skipped_before;
+        if let Some(e) = source.fatal() {
+            // A fatal error ends the file; it matters more than a skipped record.
+            self.error = Some(e.to_string());
+        } else if let Some(first) = source.skipped_messages().first() {
+            self.error
+                .get_or_insert_with(|| format!("{first} (skipped)"));
+        }
+        more
     }
 }
 
-fn finish_file(state: &mut CaptureState, reader: &CaptureReader<'_>) {
-    if let Some(d) = reader.dropped() {
+fn finish_file(state: &mut CaptureState, source: &PacketSource<'_>) {
+    if let Some(d) = source.dropped() {
         state.engine.set_capture_drops(d);
     }
     state.progress = Progress::Loaded;
@@ -154,7 +159,7 @@ pub fn spawn_file_loader<R: Read + Send + 'static>(
     std::thread::Builder::new()
         .name("rtcscope-load".into())
         .spawn(move || {
-            let mut reader = match CaptureReader::new(source) {
+            let mut source = match PacketSource::new(source) {
                 Ok(r) => r,
                 Err(e) => {
                     let mut s = shared.lock();
@@ -165,15 +170,15 @@ pub fn spawn_file_loader<R: Read + Send + 'static>(
             };
             while !stop.load(Ordering::Relaxed) {
                 let mut s = shared.lock();
-                if !s.read_batch(&mut reader, FILE_BATCH) {
+                if !s.read_batch(&mut source, FILE_BATCH) {
                     break;
                 }
                 s.progress = Progress::Loading {
-                    read: reader.bytes_read(),
+                    read: source.bytes_read(),
                     total,
                 };
             }
-            finish_file(&mut shared.lock(), &reader);
+            finish_file(&mut shared.lock(), &source);
         })
         .expect("spawning the loader thread")
 }

@@ -15,7 +15,7 @@
 use crate::input;
 use anyhow::Context as _;
 use clap::{Args, ValueEnum};
-use rtcscope_capture::CaptureReader;
+use rtcscope_capture::PacketSource;
 use rtcscope_dissect::{
     dissect_frame_with, DissectOptions, Dissected, ExtensionMap, Protection, Protocol, SrtpProfile,
 };
@@ -170,31 +170,25 @@ pub fn run(args: &DissectArgs) -> anyhow::Result<ExitCode> {
         sctp_ports: args.sctp_ports.clone(),
     };
     let source = input::open(path)?;
-    let mut reader =
-        CaptureReader::new(source).with_context(|| format!("cannot read capture {path}"))?;
+    // Damaged records the reader can skip are skipped and counted by the source, as analyze
+    // does; a fatal error ends the file and is named after the output.
+    let mut source =
+        PacketSource::new(source).with_context(|| format!("cannot read capture {path}"))?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut shown = 0u64;
     let mut first_ts = None;
     let mut damaged = Problems::default();
-    let mut skipped = Problems::default();
     let mut json_first = true;
     if args.json {
         out.write_all(b"[\n")?;
     }
-    let end_error = loop {
+    loop {
         if args.count.is_some_and(|c| shown >= c) {
-            break None;
+            break;
         }
-        let packet = match reader.next_packet() {
-            Ok(Some(p)) => p,
-            Ok(None) => break None,
-            // A damaged record the reader could skip: say so and read on, as analyze does.
-            Err(e) if !e.is_fatal() => {
-                skipped.add(e.to_string());
-                continue;
-            }
-            Err(e) => break Some(e),
+        let Some(packet) = source.next_packet() else {
+            break;
         };
         let t0 = *first_ts.get_or_insert(packet.ts_nanos);
         let rel = (packet.ts_nanos - t0) as f64 / 1e9;
@@ -279,14 +273,14 @@ pub fn run(args: &DissectArgs) -> anyhow::Result<ExitCode> {
                 writeln!(out, "{}", hex_dump(packet.data))?;
             }
         }
-    };
+    }
     if args.json {
         out.write_all(b"\n]\n")?;
     }
     out.flush()?;
     drop(out);
-    report_damage(&damaged, &skipped, end_error.as_ref(), path);
-    Ok(if end_error.is_some() || skipped.count > 0 {
+    report_damage(&damaged, &source, path);
+    Ok(if source.fatal().is_some() || source.skipped() > 0 {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
@@ -341,19 +335,14 @@ impl<T> Problems<T> {
 
 /// Damaged packets, skipped records and what ended the file early go to standard error, so
 /// the output stays clean for pipes.
-fn report_damage(
-    damaged: &Problems<(u64, String)>,
-    skipped: &Problems<String>,
-    end: Option<&rtcscope_capture::CaptureError>,
-    path: &str,
-) {
-    for what in &skipped.first {
+fn report_damage(damaged: &Problems<(u64, String)>, source: &PacketSource<'_>, path: &str) {
+    for what in source.skipped_messages() {
         eprintln!("rtcscope: {path}: {} (skipped)", Escaped(what));
     }
-    if skipped.unlisted() > 0 {
+    if source.unlisted() > 0 {
         eprintln!(
             "rtcscope: {path}: … and {} more damaged records skipped",
-            skipped.unlisted()
+            source.unlisted()
         );
     }
     if damaged.count > 0 {
@@ -365,7 +354,7 @@ fn report_damage(
             eprintln!("  … and {} more", damaged.unlisted());
         }
     }
-    if let Some(e) = end {
+    if let Some(e) = source.fatal() {
         eprintln!("rtcscope: {path}: {e}");
     }
 }
