@@ -10,8 +10,8 @@ use crate::datagram::{Dissected, Protocol};
 use crate::util::{bytes, hex_preview, text_or_hex, yes_no};
 use rtcscope_sctp::chunk::{flags, DataChunk, IDataChunk, InitChunk, SackChunk};
 use rtcscope_sctp::{
-    Causes, ChecksumStatus, Chunk, ChunkBody, DcepMessage, Packet, ParamBody, Params, Ppid,
-    ZeroChecksum,
+    CauseBody, Causes, ChecksumStatus, Chunk, ChunkBody, DcepMessage, Packet, ParamBody, Params,
+    Ppid, ZeroChecksum,
 };
 use rtcscope_wire::tree::Node;
 
@@ -462,8 +462,73 @@ fn param_text(b: &ParamBody<'_>) -> String {
         ParamBody::Random(s) | ParamBody::Padding(s) | ParamBody::Unknown(s) => {
             hex_preview(s.bytes)
         }
-        other => format!("{other:?}"),
+        ParamBody::UnrecognizedParameter(s)
+        | ParamBody::SupportedAddressTypes(s)
+        | ParamBody::RequestedHmacAlgorithm(s) => hex_preview(s.bytes),
+        ParamBody::OutgoingSsnReset {
+            request_seq,
+            response_seq,
+            last_tsn,
+            streams,
+        } => format!(
+            "request {request_seq}, response {response_seq}, last TSN {last_tsn}, {}",
+            stream_list(streams.bytes)
+        ),
+        ParamBody::IncomingSsnReset {
+            request_seq,
+            streams,
+        } => format!("request {request_seq}, {}", stream_list(streams.bytes)),
+        ParamBody::SsnTsnReset { request_seq } => format!("request {request_seq}"),
+        ParamBody::ReconfigResponse {
+            response_seq,
+            result,
+            next_tsns,
+        } => match next_tsns {
+            Some((sender, receiver)) => format!(
+                "response {response_seq}: {result}, next TSN sender {sender}, receiver {receiver}"
+            ),
+            None => format!("response {response_seq}: {result}"),
+        },
+        ParamBody::AddOutgoingStreams {
+            request_seq,
+            new_streams,
+        }
+        | ParamBody::AddIncomingStreams {
+            request_seq,
+            new_streams,
+        } => format!("request {request_seq}, {new_streams} new streams"),
+        ParamBody::AddressRequest { correlation_id, .. }
+        | ParamBody::ErrorCauseIndication { correlation_id, .. }
+        | ParamBody::SuccessIndication { correlation_id } => {
+            format!("correlation ID {correlation_id}")
+        }
+        ParamBody::AdaptationLayerIndication(i) => format!("0x{i:08x}"),
     }
+}
+
+/// The information of an error cause (`info`: its bytes), as text.
+fn cause_text(b: &CauseBody<'_>, info: &[u8]) -> String {
+    match b {
+        CauseBody::InvalidStreamIdentifier(id) => format!("stream {id}"),
+        CauseBody::StaleCookie(us) => format!("staleness {us} µs"),
+        CauseBody::NoUserData(tsn) => format!("TSN {tsn}"),
+        CauseBody::MissingMandatoryParameter(s)
+        | CauseBody::UnrecognizedChunk(s)
+        | CauseBody::Raw(s) => hex_preview(s.bytes),
+        CauseBody::UnrecognizedParameters(_) => hex_preview(info),
+    }
+}
+
+/// Stream identifiers of a reset request (16 bits each); "all streams" when there are none.
+fn stream_list(b: &[u8]) -> String {
+    if b.len() < 2 {
+        return "all streams".to_owned();
+    }
+    let ids: Vec<String> = b
+        .chunks_exact(2)
+        .map(|c| u16::from_be_bytes([c[0], c[1]]).to_string())
+        .collect();
+    format!("streams {}", ids.join(", "))
 }
 
 fn causes(n: &mut Node, cs: Causes<'_>) {
@@ -479,7 +544,7 @@ fn causes(n: &mut Node, cs: Causes<'_>) {
                 cn.add("Code", c.code.0, r.start..r.start + 2);
                 cn.add("Length", c.info.len() + 4, r.start + 2..r.start + 4);
                 match c.body() {
-                    Ok(b) => cn.add("Information", format!("{b:?}"), c.info.range()),
+                    Ok(b) => cn.add("Information", cause_text(&b, c.info.bytes), c.info.range()),
                     Err(e) => {
                         cn.add("Information", hex_preview(c.info.bytes), c.info.range());
                         cn.warn(e.to_string());

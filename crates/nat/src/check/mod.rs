@@ -123,6 +123,16 @@ impl Unreachable {
     }
 }
 
+impl std::fmt::Display for Unreachable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Unreachable::Port => "port",
+            Unreachable::Host => "host",
+            Unreachable::Network => "network",
+        })
+    }
+}
+
 /// What the check asks the edge to do.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Output {

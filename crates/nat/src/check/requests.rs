@@ -43,6 +43,42 @@ pub(super) enum Kind {
     LifeProbe(usize),
 }
 
+impl std::fmt::Display for Kind {
+    /// What the request tests, for the trace (`--verbose`).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {
+            Kind::Bind { server, round: 0 } => write!(f, "Binding to server {server}"),
+            Kind::Bind { server, round } => {
+                write!(f, "Binding to server {server} (re-check {round})")
+            }
+            Kind::Reach { server } => write!(f, "reachability Binding to server {server}"),
+            Kind::MapAp => f.write_str("mapping test (other IP, primary port)"),
+            Kind::MapAa => f.write_str("mapping test (other IP, other port)"),
+            Kind::MapPa => f.write_str("mapping test (primary IP, other port)"),
+            Kind::CapBoth => f.write_str("CHANGE-REQUEST (IP and port) capability"),
+            Kind::CapPort => f.write_str("CHANGE-REQUEST (port) capability"),
+            Kind::Filter { round, test } => {
+                let what = match test {
+                    FilterTest::Base => "plain Binding",
+                    FilterTest::Both => "CHANGE-REQUEST IP and port",
+                    FilterTest::Port => "CHANGE-REQUEST port",
+                };
+                write!(f, "filtering test {what} (socket {round})")
+            }
+            Kind::HairpinBase { round } => write!(f, "hairpin socket Binding (round {round})"),
+            Kind::HairpinToM { round } => {
+                write!(f, "hairpin to the mapping socket (round {round})")
+            }
+            Kind::HairpinToH { round } => {
+                write!(f, "hairpin to the hairpin socket (round {round})")
+            }
+            Kind::PortProbe(n) => write!(f, "port probe {n}"),
+            Kind::LifeBase(n) => write!(f, "lifetime step {n} Binding"),
+            Kind::LifeProbe(n) => write!(f, "lifetime step {n} RESPONSE-PORT probe"),
+        }
+    }
+}
+
 /// What came of a request.
 #[derive(Clone, Debug)]
 pub(super) enum Outcome {
@@ -347,5 +383,44 @@ impl NatCheck {
             });
         }
         self.sent += sent;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_print_as_words_not_debug() {
+        let kinds = [
+            Kind::Bind {
+                server: 0,
+                round: 0,
+            },
+            Kind::Bind {
+                server: 1,
+                round: 1,
+            },
+            Kind::Reach { server: 0 },
+            Kind::MapAp,
+            Kind::Filter {
+                round: 2,
+                test: FilterTest::Port,
+            },
+            Kind::HairpinToH { round: 0 },
+            Kind::LifeProbe(3),
+        ];
+        for k in kinds {
+            let s = k.to_string();
+            assert!(!s.contains('{') && !s.contains("::"), "{s}");
+        }
+        assert_eq!(
+            Kind::Bind {
+                server: 0,
+                round: 0
+            }
+            .to_string(),
+            "Binding to server 0"
+        );
     }
 }

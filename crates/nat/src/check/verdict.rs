@@ -115,11 +115,11 @@ impl NatCheck {
                     }
                     Some(Outcome::WrongReceiver) => "answered on the wrong socket".into(),
                     Some(Outcome::Arrived) => "arrived".into(),
-                    Some(Outcome::Unreachable(k)) => format!("ICMP {k:?} unreachable"),
+                    Some(Outcome::Unreachable(k)) => format!("ICMP {k} unreachable"),
                     Some(Outcome::Timeout) => "no answer".into(),
                 };
                 format!(
-                    "{:?} socket {} -> {} {} x{} {}",
+                    "{} socket {} -> {} {} x{} {}",
                     t.tx.request, t.tx.from, t.tx.dst, at, t.tx.schedule.sent, outcome
                 )
             })

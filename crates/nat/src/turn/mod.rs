@@ -200,6 +200,23 @@ enum Request {
     Refresh,
 }
 
+impl Phase {
+    /// The name in errors (the phase the check was in).
+    fn name(self) -> &'static str {
+        match self {
+            Phase::Bind => "Binding",
+            Phase::AllocateChallenge => "Allocate (challenge)",
+            Phase::Allocate => "Allocate",
+            Phase::Permission => "CreatePermission",
+            Phase::DataPaths => "data paths",
+            Phase::ChannelBind => "ChannelBind",
+            Phase::Echo => "echo",
+            Phase::Release => "Refresh (LIFETIME 0)",
+            Phase::Done => "done",
+        }
+    }
+}
+
 impl Request {
     /// The name in steps and errors.
     fn name(self) -> &'static str {

@@ -218,7 +218,7 @@ impl TurnCheck {
             self.verdict = Some(verdict);
         }
         self.report.error.get_or_insert(ErrorInfo {
-            request: pending.map_or_else(|| format!("{:?}", self.phase), |p| p.0.to_string()),
+            request: pending.map_or_else(|| self.phase.name().to_owned(), |p| p.0.to_string()),
             code: 0,
             reason: reason.into(),
             explanation,
