@@ -96,3 +96,11 @@ fn lenience_needs_the_cookie_and_the_exact_size() {
     ));
     assert!(Message::parse_lax(&bytes[..bytes.len() - 1]).is_err());
 }
+
+#[test]
+fn the_fuzz_body_holds_on_unpadded_messages_and_their_prefixes() {
+    let bytes = unpadded_binding("abcd:ef");
+    for n in 0..=bytes.len() {
+        rtcscope_stun::fuzzing::run(&bytes[..n]);
+    }
+}
