@@ -14,29 +14,7 @@ use rtcscope_rtp::rtcp::feedback::FeedbackKind;
 use rtcscope_rtp::rtcp::xr::XrBlockKind;
 use rtcscope_rtp::rtcp::{Compound, RtcpBody};
 use rtcscope_rtp::rtp::ExtensionBlock;
-
-/// Runs `iter` for at most `bound + 1` steps and checks it ended within `bound` steps.
-fn steps<I: Iterator>(iter: I, bound: usize, what: &str) -> usize {
-    let n = iter.take(bound + 1).count();
-    assert!(n <= bound, "{what}: {n} steps, at most {bound} allowed");
-    n
-}
-
-/// For a lax iterator (items until the first error, then that error, then the end): at most
-/// `bound` items, then at most one error, which is the last step.
-fn lax_steps<T, E, I: Iterator<Item = Result<T, E>>>(iter: I, bound: usize, what: &str) -> usize {
-    let mut oks = 0;
-    let mut errs = 0;
-    for r in iter.take(bound + 2) {
-        assert_eq!(errs, 0, "{what}: a step after the error");
-        match r {
-            Ok(_) => oks += 1,
-            Err(_) => errs += 1,
-        }
-    }
-    assert!(oks <= bound, "{what}: {oks} items, at most {bound} allowed");
-    oks
-}
+use rtcscope_testkit::progress::{lax_steps, steps};
 
 /// Walks an extension block with both walkers: an element is at least two bytes.
 fn walk_extensions(block: &[u8]) {

@@ -8,22 +8,7 @@
 use proptest::collection::vec;
 use proptest::prelude::*;
 use rtcscope_sctp::{chunks, CauseBody, Causes, ChunkBody, DcepMessage, Packet, ParamBody, Params};
-
-/// For a lax iterator (items until the first error, then that error, then the end): at most
-/// `bound` items, then at most one error, which is the last step.
-fn lax_steps<T, E, I: Iterator<Item = Result<T, E>>>(iter: I, bound: usize, what: &str) -> usize {
-    let mut oks = 0;
-    let mut errs = 0;
-    for r in iter.take(bound + 2) {
-        assert_eq!(errs, 0, "{what}: a step after the error");
-        match r {
-            Ok(_) => oks += 1,
-            Err(_) => errs += 1,
-        }
-    }
-    assert!(oks <= bound, "{what}: {oks} items, at most {bound} allowed");
-    oks
-}
+use rtcscope_testkit::progress::lax_steps;
 
 /// Walks the chunks of `bytes` and every parameter and cause list inside, each bounded by the
 /// number of 4-byte headers its bytes can hold.

@@ -25,6 +25,7 @@ pub mod capture_frames;
 pub mod damaged_capture;
 pub mod frames;
 pub mod hostile_capture;
+pub mod progress;
 pub mod tshark;
 pub use alloc::CountingAlloc;
 
