@@ -3,7 +3,7 @@
 //!
 //! `rtcscope analyze`, `rtcscope analyze --json` and `rtcscope dissect -V` run on every capture
 //! in `fixtures/` and in the shared corpus, and on damaged variants of each made here,
-//! deterministically (tests/support/capture_variants.rs): four truncations (after the file
+//! deterministically (rtcscope_testkit::capture_variants): four truncations (after the file
 //! header, half way at a record boundary, in the middle of a record, one byte short), three
 //! variants with bytes flipped only inside packet data (8 bytes, one in 256, one in 32), and two
 //! with bytes flipped in file and record headers. Each run is killed after its budget,
@@ -40,9 +40,7 @@ use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-#[path = "../support/capture_variants.rs"]
-mod capture_variants;
-use capture_variants::{Capture, Kind, Variant, FULL};
+use rtcscope_testkit::capture_variants::{self, Capture, Kind, Variant, FULL};
 
 /// The smallest budget of a run on a damaged variant.
 const MIN_BUDGET: Duration = Duration::from_secs(20);

@@ -22,6 +22,8 @@ use std::sync::Mutex;
 mod alloc;
 pub mod capture_frames;
 #[cfg(feature = "capture")]
+pub mod capture_variants;
+#[cfg(feature = "capture")]
 pub mod damaged_capture;
 pub mod frames;
 pub mod hostile_capture;

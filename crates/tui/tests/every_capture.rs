@@ -2,7 +2,7 @@
 //! budget (issue #16: no capture can hang rtcscope or make it slow or large).
 //!
 //! Every capture in `fixtures/` and in the shared corpus, and the same damaged variants of each
-//! as the CLI's every-capture test (tests/support/capture_variants.rs: four truncations, three
+//! as the CLI's every-capture test (rtcscope_testkit::capture_variants: four truncations, three
 //! variants with bytes flipped inside packet data only, two with bytes flipped in headers), is
 //! loaded by `spawn_file_loader` and then drawn once in each view but the NAT check (which
 //! would go to the network). Each load and draw must end within max(20 s, 100 × the clean
@@ -32,9 +32,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-#[path = "../../../tests/support/capture_variants.rs"]
-mod capture_variants;
-use capture_variants::{Capture, Variant, FULL};
+use rtcscope_testkit::capture_variants::{self, Capture, Variant, FULL};
 
 /// The smallest budget of a load of a damaged variant.
 const MIN_BUDGET: Duration = Duration::from_secs(20);

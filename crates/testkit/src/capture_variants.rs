@@ -1,6 +1,6 @@
 //! Every capture the project can reach, and damaged variants of each, for the every-capture
 //! tests of the CLI (tests/tests/every_capture.rs) and of the TUI's loader
-//! (crates/tui/tests/every_capture.rs). Included with `#[path]`.
+//! (crates/tui/tests/every_capture.rs).
 //!
 //! Variants of one capture, all made here and deterministic (a seeded generator per capture):
 //! * `clean`: the file as it is;
@@ -10,8 +10,6 @@
 //!   so every record stays readable and a report must still count every one of them;
 //! * `header-flip-N`: bytes flipped in the file header and record headers (the magic number
 //!   excepted), which may make records unreadable, huge, or on unknown interfaces.
-
-#![allow(dead_code)] // each including test uses its part
 
 use rtcscope_capture::CaptureReader;
 use std::ops::Range;
@@ -66,7 +64,7 @@ fn is_capture(p: &Path) -> bool {
 }
 
 fn read_all(root: &Path, prefix: &str) -> Vec<Capture> {
-    rtcscope_testkit::files_under(root)
+    crate::files_under(root)
         .into_iter()
         .filter(|p| is_capture(p))
         .map(|path| {
@@ -83,13 +81,13 @@ fn read_all(root: &Path, prefix: &str) -> Vec<Capture> {
 
 /// Every capture below `fixtures/`.
 pub fn fixture_captures() -> Vec<Capture> {
-    read_all(&rtcscope_testkit::fixtures(), "fixtures")
+    read_all(&crate::fixtures(), "fixtures")
 }
 
 /// Every capture of the shared corpus; `None` (after a visible SKIPPED line, or a failure when
 /// `RTCSCOPE_REQUIRE_CORPUS=1`) when the corpus is absent.
 pub fn corpus_captures(test: &str) -> Option<Vec<Capture>> {
-    rtcscope_testkit::corpus(test).map(|dir| read_all(&dir, "corpus"))
+    crate::corpus(test).map(|dir| read_all(&dir, "corpus"))
 }
 
 /// Packets the capture reader returns from `bytes`, reading past the records it can skip and
@@ -210,7 +208,7 @@ impl Rng {
     }
 
     /// The next 64 bits.
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
@@ -220,7 +218,7 @@ impl Rng {
 
     /// A number below `n` (`n > 0`).
     pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
+        (self.next_u64() % n as u64) as usize
     }
 }
 
@@ -235,7 +233,7 @@ fn flip(bytes: &mut [u8], ranges: &[Range<usize>], count: usize, rng: &mut Rng) 
         let mut at = rng.below(total);
         for r in ranges {
             if at < r.len() {
-                bytes[r.start + at] ^= 1 + (rng.next() % 255) as u8;
+                bytes[r.start + at] ^= 1 + (rng.next_u64() % 255) as u8;
                 break;
             }
             at -= r.len();
