@@ -100,3 +100,19 @@ mod tests {
         assert_eq!(utc(1_709_210_096_789_000_000), "2024-02-29 12:34:56 UTC");
     }
 }
+
+/// `n` and the noun, singular for one: `count(1, "session", "sessions")` is `1 session`.
+pub fn count(n: impl Into<u64>, one: &str, many: &str) -> String {
+    let n = n.into();
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+#[cfg(test)]
+mod count_tests {
+    #[test]
+    fn singular_for_one_only() {
+        assert_eq!(super::count(1u32, "session", "sessions"), "1 session");
+        assert_eq!(super::count(0u32, "session", "sessions"), "0 sessions");
+        assert_eq!(super::count(2u64, "pair", "pairs"), "2 pairs");
+    }
+}

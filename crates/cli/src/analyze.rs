@@ -10,6 +10,7 @@ use crate::text::{bitrate, bytes, duration_ns, time_utc};
 use crate::value;
 use anyhow::{bail, Context as _};
 use clap::Args;
+use rtcscope_analysis::fmt::count;
 use rtcscope_analysis::report::{PairReport, Report};
 use rtcscope_analysis::turn::AllocationState;
 use rtcscope_analysis::{Config, Engine};
@@ -404,15 +405,18 @@ pub fn render(r: &Report, all_flows: bool) -> String {
     for sess in &r.ice_sessions {
         let _ = writeln!(
             s,
-            "  Session {} (ufrags {} / {}): {} pairs, {} → {}{}",
+            "  Session {} (ufrags {} / {}): {}, {} → {}{}",
             sess.id,
             Escaped(&sess.ufrags.0),
             Escaped(&sess.ufrags.1),
-            sess.pairs.len(),
+            count(sess.pairs.len() as u64, "pair", "pairs"),
             time_utc(sess.first_ns),
             time_utc(sess.last_ns),
             if sess.role_conflicts > 0 {
-                format!(", {} role conflicts (487)", sess.role_conflicts)
+                format!(
+                    ", {} (487)",
+                    count(sess.role_conflicts, "role conflict", "role conflicts")
+                )
             } else {
                 String::new()
             }
@@ -484,12 +488,20 @@ pub fn render(r: &Report, all_flows: bool) -> String {
                 .map(|u| format!(", user {}", Escaped(u)))
                 .unwrap_or_default(),
         );
-        let mut detail = vec![format!("{} Allocate requests", a.allocate_requests)];
+        let mut detail = vec![count(
+            a.allocate_requests,
+            "Allocate request",
+            "Allocate requests",
+        )];
         if a.refreshes > 0 {
-            detail.push(format!("{} refreshes", a.refreshes));
+            detail.push(count(a.refreshes, "refresh", "refreshes"));
         }
         if !a.permissions.is_empty() {
-            detail.push(format!("{} permissions", a.permissions.len()));
+            detail.push(count(
+                a.permissions.len() as u64,
+                "permission",
+                "permissions",
+            ));
         }
         if a.send_indications + a.data_indications > 0 {
             detail.push(format!(

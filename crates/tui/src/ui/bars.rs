@@ -96,11 +96,11 @@ pub(super) fn status_line(f: &mut Frame<'_>, app: &App, area: Rect) {
         Progress::Loaded | Progress::Live => {}
     }
     s.push(Span::raw(format!(
-        " {} pkts · {} · {} sessions · {} flows",
+        " {} pkts · {} · {} · {}",
         c.packets,
         fmt::bytes(c.bytes),
-        app.snap.sessions.len(),
-        app.snap.flows.len()
+        fmt::count(app.snap.sessions.len() as u64, "session", "sessions"),
+        fmt::count(app.snap.flows.len() as u64, "flow", "flows")
     )));
     match (&app.mode, app.status.kernel) {
         (Mode::Live { .. }, Some(k)) => {
