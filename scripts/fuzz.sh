@@ -60,7 +60,7 @@ fi
 for d in fuzz/regressions/*/; do
     t=$(basename "$d")
     mkdir -p "$seeds/$t"
-    cp "$d"* "$seeds/$t/"
+    find "$d" -type f -exec cp {} "$seeds/$t/" \;
 done
 for f in $(git ls-files 'fixtures/*.sdp'); do
     cp "$f" "$seeds/sdp/$(sha1sum "$f" | cut -c1-16)"
