@@ -205,21 +205,6 @@ fn capinfos(tool: &Path, file: &Path) -> Option<u64> {
         .and_then(|n| n.trim().parse().ok())
 }
 
-/// Runs `jobs` on `PARALLEL` threads.
-fn parallel<T: Send>(jobs: Vec<T>, work: impl Fn(T) + Sync) {
-    let queue = Mutex::new(jobs);
-    std::thread::scope(|s| {
-        for _ in 0..PARALLEL {
-            s.spawn(|| loop {
-                let Some(job) = queue.lock().unwrap().pop() else {
-                    return;
-                };
-                work(job);
-            });
-        }
-    });
-}
-
 /// Every command on every capture of `captures` and its variants; fails the test on an
 /// unexpected failure.
 fn every_command(test: &str, suite: &str, captures: &[Capture]) {
@@ -250,7 +235,7 @@ fn every_command(test: &str, suite: &str, captures: &[Capture]) {
     let jobs: Vec<(usize, usize)> = (0..captures.len())
         .flat_map(|i| (0..COMMANDS.len()).map(move |k| (i, k)))
         .collect();
-    parallel(jobs, |(i, k)| {
+    capture_variants::parallel(PARALLEL, jobs, |(i, k)| {
         let (c, v) = (&captures[i], &variants[i][0]);
         let (name, args) = COMMANDS[k];
         let o = run_with_budget(args, &c.path, CLEAN_BUDGET);
@@ -282,7 +267,7 @@ fn every_command(test: &str, suite: &str, captures: &[Capture]) {
     let jobs: Vec<(usize, usize)> = (0..captures.len())
         .flat_map(|i| (1..variants[i].len()).map(move |j| (i, j)))
         .collect();
-    parallel(jobs, |(i, j)| {
+    capture_variants::parallel(PARALLEL, jobs, |(i, j)| {
         let (c, v) = (&captures[i], &variants[i][j]);
         let records = capture_variants::readable_records(&v.bytes);
         if v.whole() && records != clean_records[i] {

@@ -324,3 +324,19 @@ pub fn variants(c: &Capture, plan: Plan) -> Vec<Variant> {
     }
     out
 }
+
+/// Runs `jobs` on `workers` threads (the every-capture tests keep the two cores busy without
+/// oversubscribing them).
+pub fn parallel<T: Send>(workers: usize, jobs: Vec<T>, work: impl Fn(T) + Sync) {
+    let queue = std::sync::Mutex::new(jobs);
+    std::thread::scope(|s| {
+        for _ in 0..workers.max(1) {
+            s.spawn(|| loop {
+                let Some(job) = queue.lock().unwrap().pop() else {
+                    return;
+                };
+                work(job);
+            });
+        }
+    });
+}

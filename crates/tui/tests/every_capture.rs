@@ -120,21 +120,6 @@ fn load(v: &Variant, records: u64, budget: Duration) -> Result<Duration, (String
     Ok(elapsed)
 }
 
-/// Runs `jobs` on `PARALLEL` threads.
-fn parallel<T: Send>(jobs: Vec<T>, work: impl Fn(T) + Sync) {
-    let queue = Mutex::new(jobs);
-    std::thread::scope(|s| {
-        for _ in 0..PARALLEL {
-            s.spawn(|| loop {
-                let Some(job) = queue.lock().unwrap().pop() else {
-                    return;
-                };
-                work(job);
-            });
-        }
-    });
-}
-
 fn every_capture(test: &str, suite: &str, captures: &[Capture]) {
     assert!(!captures.is_empty(), "{test}: no captures found");
     let started = Instant::now();
@@ -155,7 +140,7 @@ fn every_capture(test: &str, suite: &str, captures: &[Capture]) {
         .collect();
     // The clean files first: their times set the budgets.
     let clean_times = Mutex::new(vec![CLEAN_BUDGET; captures.len()]);
-    parallel((0..captures.len()).collect(), |i| {
+    capture_variants::parallel(PARALLEL, (0..captures.len()).collect(), |i| {
         match load(&variants[i][0], clean_records[i], CLEAN_BUDGET) {
             Ok(t) => clean_times.lock().unwrap()[i] = t,
             Err(f) => record(&captures[i], &variants[i][0], f),
@@ -165,7 +150,7 @@ fn every_capture(test: &str, suite: &str, captures: &[Capture]) {
     let jobs: Vec<(usize, usize)> = (0..captures.len())
         .flat_map(|i| (1..variants[i].len()).map(move |j| (i, j)))
         .collect();
-    parallel(jobs, |(i, j)| {
+    capture_variants::parallel(PARALLEL, jobs, |(i, j)| {
         let v = &variants[i][j];
         let records = capture_variants::readable_records(&v.bytes);
         let budget = MIN_BUDGET.max(clean_times[i] * SLOWDOWN);
