@@ -151,6 +151,9 @@ pub struct CaptureReader<'r> {
     file_offset: u64,
     packets: u64,
     format: Format,
+    /// The byte order of the current pcapng section (`Some(true)` for big-endian), read from
+    /// its Section Header Block; `None` before one is seen (and for classic pcap).
+    section_big_endian: Option<bool>,
 }
 
 /// The container format of a capture.
@@ -181,6 +184,7 @@ impl<'r> CaptureReader<'r> {
             file_offset: 0,
             packets: 0,
             format: Format::Pcap,
+            section_big_endian: None,
         })
     }
 
@@ -238,6 +242,13 @@ impl<'r> CaptureReader<'r> {
             self.pending_consume = 0;
         }
         loop {
+            if let Some(what) = self.check_pcapng_block_length() {
+                return Err(CaptureError::Corrupt {
+                    offset: self.file_offset,
+                    after_packet: self.packets,
+                    what,
+                });
+            }
             // Classify the next block without holding the borrow across refill/grow.
             let step = match self.inner.next() {
                 Ok((len, block)) => match block {
@@ -416,6 +427,52 @@ impl<'r> CaptureReader<'r> {
                     }));
                 }
             }
+        }
+    }
+}
+
+impl CaptureReader<'_> {
+    /// Checks the total length of the pcapng block at the head of the buffer before
+    /// pcap-parser reads it: at least 12 bytes (28 for a Section Header Block), a multiple of 4,
+    /// in the section's byte order. pcap-parser 0.17 computes `block_len - 12` unchecked for
+    /// some block types (a Process Information Block of length 4 overflows it), so a length it
+    /// cannot hold is reported here as the corrupt block it is. Returns what is wrong, if
+    /// anything; a head shorter than a block header is left to pcap-parser's refill.
+    fn check_pcapng_block_length(&mut self) -> Option<String> {
+        const SHB: [u8; 4] = [0x0a, 0x0d, 0x0d, 0x0a];
+        // Only a pcapng file has blocks: it starts with a Section Header Block, and pcap-parser
+        // has said so (`format`) by the time any other block is at the head.
+        if self.format != Format::PcapNg && self.file_offset != 0 {
+            return None;
+        }
+        let data = self.inner.data();
+        let head: &[u8; 12] = data.get(..12)?.try_into().ok()?;
+        if head[..4] == SHB {
+            // A new section: its byte-order magic (0x1A2B3C4D) says how to read the rest.
+            self.section_big_endian = match head[8..12] {
+                [0x1a, 0x2b, 0x3c, 0x4d] => Some(true),
+                [0x4d, 0x3c, 0x2b, 0x1a] => Some(false),
+                _ => return None, // pcap-parser names a bad byte-order magic itself
+            };
+        }
+        let big_endian = self.section_big_endian?;
+        let word = |b: [u8; 4]| {
+            if big_endian {
+                u32::from_be_bytes(b)
+            } else {
+                u32::from_le_bytes(b)
+            }
+        };
+        let block_type = word([head[0], head[1], head[2], head[3]]);
+        let total = word([head[4], head[5], head[6], head[7]]);
+        let min = if head[..4] == SHB { 28 } else { 12 };
+        if total < min || total % 4 != 0 {
+            Some(format!(
+                "pcapng block of type {block_type:#010x} declares a total length of {total} \
+                 bytes (it must be a multiple of 4, at least {min})"
+            ))
+        } else {
+            None
         }
     }
 }

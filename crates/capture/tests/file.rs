@@ -224,3 +224,123 @@ fn unknown_interface_is_skipped_not_fatal() {
     assert_eq!((p.number, p.ts_nanos), (3, 3));
     assert!(r.next_packet().unwrap().is_none());
 }
+
+/// A pcapng file in either byte order: Section Header, one RAW interface, one packet, then a
+/// block of `block_type` declaring `total` bytes (its body is 64 bytes of 0xd5 whatever it
+/// says, so the reader has something to misread).
+fn pcapng_with_block(big_endian: bool, block_type: u32, total: u32) -> (Vec<u8>, usize) {
+    let w = |f: &mut Vec<u8>, v: u32| {
+        f.extend_from_slice(&if big_endian {
+            v.to_be_bytes()
+        } else {
+            v.to_le_bytes()
+        })
+    };
+    let mut f = Vec::new();
+    // Section Header Block: type, length, byte-order magic, version 1.0, section length -1.
+    w(&mut f, 0x0a0d_0d0a);
+    w(&mut f, 28);
+    w(&mut f, 0x1a2b_3c4d);
+    w(&mut f, if big_endian { 0x0001_0000 } else { 1 });
+    f.extend_from_slice(&[0xff; 8]);
+    w(&mut f, 28);
+    // Interface Description Block: LINKTYPE_RAW, snaplen 0.
+    w(&mut f, 1);
+    w(&mut f, 20);
+    w(&mut f, if big_endian { 101 << 16 } else { 101 });
+    w(&mut f, 0);
+    w(&mut f, 20);
+    // Enhanced Packet Block with a 20-byte IPv4 header.
+    let pkt = [
+        0x45u8, 0, 0, 20, 0, 0, 0, 0, 64, 1, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
+    ];
+    w(&mut f, 6);
+    w(&mut f, 32 + pkt.len() as u32);
+    for v in [0, 0, 1, pkt.len() as u32, pkt.len() as u32] {
+        w(&mut f, v);
+    }
+    f.extend_from_slice(&pkt);
+    w(&mut f, 32 + pkt.len() as u32);
+    let at = f.len();
+    w(&mut f, block_type);
+    w(&mut f, total);
+    f.extend_from_slice(&[0xd5; 64]);
+    (f, at)
+}
+
+/// pcap-parser 0.17 computes `block_len - 12` unchecked for some blocks (a Process
+/// Information Block of length 4 overflowed it: `fuzz/regressions/dissect/
+/// pcapng-pib-length-underflow`). Every block type, every short or unaligned length, both byte
+/// orders: the packet before it is read, and the block is reported at its offset, never a
+/// panic (this test runs with overflow checks).
+#[test]
+fn impossible_pcapng_block_lengths_are_corrupt_blocks() {
+    let types = [
+        0x0000_0002, // obsolete Packet Block
+        0x0000_0003, // Simple Packet Block
+        0x0000_0004, // Name Resolution Block
+        0x0000_0005, // Interface Statistics Block
+        0x0000_0006, // Enhanced Packet Block
+        0x0000_000a, // Decryption Secrets Block
+        0x0000_0bad, // custom
+        0x4000_0bad, // custom, not to be copied
+        0x8000_0001, // Darwin Process Information Block
+        0x1234_5678, // unknown
+    ];
+    for big_endian in [false, true] {
+        for &t in &types {
+            for total in 0..=44u32 {
+                let (bytes, at) = pcapng_with_block(big_endian, t, total);
+                let (count, _, err) = read_all(&bytes);
+                assert!(count >= 1, "{t:#x} len {total}: the packet before was lost");
+                if total < 12 || total % 4 != 0 {
+                    let text = err.map(|e| e.to_string()).unwrap_or_default();
+                    assert!(
+                        text.contains(&format!("byte {at}"))
+                            && text.contains(&format!("total length of {total} bytes")),
+                        "{t:#x} len {total} (big-endian {big_endian}): {text}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// The committed fuzz finding itself, through the reader.
+#[test]
+fn process_information_block_of_length_4() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fuzz/regressions/dissect/pcapng-pib-length-underflow");
+    let bytes = std::fs::read(&path).unwrap();
+    let (_, _, err) = read_all(&bytes);
+    let text = err.expect("an error").to_string();
+    assert!(
+        text.contains("byte 108") && text.contains("type 0x80000001"),
+        "{text}"
+    );
+}
+
+/// A classic pcap whose record header happens to start with the pcapng section magic is not
+/// mistaken for pcapng by the block-length check.
+#[test]
+fn pcap_record_with_section_magic_is_still_pcap() {
+    let mut f = Vec::new();
+    f.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
+    f.extend_from_slice(&2u16.to_le_bytes());
+    f.extend_from_slice(&4u16.to_le_bytes());
+    f.extend_from_slice(&[0; 8]);
+    f.extend_from_slice(&65535u32.to_le_bytes());
+    f.extend_from_slice(&101u32.to_le_bytes());
+    let pkt = [
+        0x45u8, 0, 0, 20, 0, 0, 0, 0, 64, 1, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
+    ];
+    for _ in 0..2 {
+        f.extend_from_slice(&0x0a0d_0d0au32.to_le_bytes()); // ts_sec
+        f.extend_from_slice(&3u32.to_le_bytes()); // ts_usec: not a valid block length
+        f.extend_from_slice(&(pkt.len() as u32).to_le_bytes());
+        f.extend_from_slice(&(pkt.len() as u32).to_le_bytes());
+        f.extend_from_slice(&pkt);
+    }
+    let (count, _, err) = read_all(&f);
+    assert_eq!((count, err.map(|e| e.to_string())), (2, None));
+}
