@@ -22,6 +22,10 @@
 # libFuzzer's seed is fixed (RTCSCOPE_FUZZ_SEED, default 1) so that a run is reproducible: the
 # same code and seeds explore the same inputs, and a finding in CI can be replayed exactly.
 # For exploratory runs pass RTCSCOPE_FUZZ_SEED=0 (a random seed) and more seconds.
+#
+# RTCSCOPE_FUZZ_TARGETS (default: every target) picks targets, and RTCSCOPE_FUZZ_JOBS (default 2)
+# how many run at once: long runs on a shared machine go one target at a time, e.g.
+#   RTCSCOPE_FUZZ_SEED=0 RTCSCOPE_FUZZ_TARGETS=pipeline RTCSCOPE_FUZZ_JOBS=1 nice scripts/fuzz.sh 3600
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
@@ -71,7 +75,8 @@ done
 # shellcheck disable=SC2086 # one argument per capture
 cargo run --quiet --release -p rtcscope-analysis --example fuzz_seeds -- "$seeds" $captures
 
-targets=$(cargo fuzz list --fuzz-dir fuzz)
+targets=${RTCSCOPE_FUZZ_TARGETS:-$(cargo fuzz list --fuzz-dir fuzz)}
+jobs=${RTCSCOPE_FUZZ_JOBS:-2}
 cargo fuzz build --fuzz-dir fuzz --sanitizer none --debug-assertions
 # Per-target libFuzzer options: the parsers take one message (4 KiB is plenty); the pipeline
 # targets take whole captures, under a time and memory budget per input.
@@ -103,7 +108,7 @@ pids=()
 for t in $targets; do
     run "$t" &
     pids+=($!)
-    if ((${#pids[@]} == 2)); then
+    if ((${#pids[@]} >= jobs)); then
         for p in "${pids[@]}"; do wait "$p" || status=1; done
         pids=()
     fi
