@@ -87,6 +87,10 @@ pub enum CaptureError {
         /// The interface id it named.
         interface: u32,
     },
+    /// A live capture failed while running (the interface went away, libpcap gave up); the
+    /// packets before it were returned.
+    #[cfg(feature = "live")]
+    Live(crate::live::LiveError),
 }
 
 impl fmt::Display for CaptureError {
@@ -121,6 +125,8 @@ impl fmt::Display for CaptureError {
                 f,
                 "packet {packet} names interface {interface}, which the file never declared"
             ),
+            #[cfg(feature = "live")]
+            CaptureError::Live(e) => write!(f, "live capture stopped: {e}"),
         }
     }
 }

@@ -173,6 +173,11 @@ impl LiveCapture {
         self.link_type
     }
 
+    /// Packets returned so far.
+    pub fn packets(&self) -> u64 {
+        self.packets
+    }
+
     /// The next packet, or `Ok(None)` when none arrived within 100 ms.
     pub fn next_packet(&mut self) -> Result<Option<Packet<'_>>, LiveError> {
         use rustix::event::{poll, PollFd, PollFlags, Timespec};

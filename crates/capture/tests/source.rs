@@ -2,7 +2,7 @@
 //! to a cap), a fatal error ending the stream with every packet before it returned.
 
 use rtcscope_capture::link::LinkType;
-use rtcscope_capture::source::PacketSource;
+use rtcscope_capture::source::{Next, PacketSource};
 use rtcscope_capture::writer::PcapNgWriter;
 use rtcscope_capture::CaptureError;
 
@@ -63,13 +63,10 @@ fn each_skipped_record_is_shown_to_an_observer() {
     let mut source = PacketSource::new(&bytes[..]).unwrap();
     let mut seen = Vec::new();
     let mut good = 0;
-    while source
-        .next_packet_observing(|e| {
-            assert!(!e.is_fatal());
-            seen.push(e.to_string());
-        })
-        .is_some()
-    {
+    while let Next::Packet(_) = source.next_observing(|e| {
+        assert!(!e.is_fatal());
+        seen.push(e.to_string());
+    }) {
         good += 1;
     }
     assert_eq!(good, 3);

@@ -8,15 +8,16 @@
 use crate::input;
 use crate::text::{bitrate, bytes, duration_ns, time_utc};
 use crate::value;
-use anyhow::{bail, Context as _};
+use anyhow::Context as _;
 use clap::Args;
 use rtcscope_analysis::fmt::count;
 use rtcscope_analysis::report::{PairReport, Report};
+use rtcscope_analysis::streams::TagLenSource;
 use rtcscope_analysis::turn::AllocationState;
 use rtcscope_analysis::{Config, Engine};
 use rtcscope_capture::live::{list_interfaces, LiveCapture};
 use rtcscope_capture::writer::{InterfaceStats, PcapNgWriter};
-use rtcscope_capture::PacketSource;
+use rtcscope_capture::source::{Next, PacketSource};
 use rtcscope_wire::text::Escaped;
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -127,33 +128,45 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
         engine.set_media_hints(k.hints, k.sdes);
         engine.set_sdp_fingerprints(k.fingerprints);
     }
-    // What stopped the file early, and the damaged records skipped on the way.
-    let mut problem = None;
-    let mut skipped = 0u64;
-    if let Some(iface) = &args.interface {
-        live(args, iface, &mut engine)?;
+    // One packet source, whether a file, standard input or a live capture: the same record
+    // limit (-c), damaged-record policy and drop counts.
+    let (source, name, live) = match &args.interface {
+        Some(iface) => {
+            let cap = LiveCapture::open(iface, args.filter.as_deref(), 0)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            (PacketSource::live(cap), iface.clone(), true)
+        }
+        None => {
+            let path = args
+                .read
+                .as_deref()
+                .or(args.file.as_deref())
+                .context("give a capture file, -r FILE, -r - (standard input) or -i IFACE")?;
+            let source = PacketSource::new(input::open(path)?)
+                .with_context(|| format!("cannot read capture {path}"))?;
+            (source, path.to_owned(), false)
+        }
+    };
+    let mut source = source.with_limit(args.count);
+    if live {
+        capture(args, &name, &mut source, &mut engine)?;
     } else {
-        let path = args
-            .read
-            .as_deref()
-            .or(args.file.as_deref())
-            .context("give a capture file, -r FILE, -r - (standard input) or -i IFACE")?;
-        let source = input::open(path)?;
         // Damaged records are named as they are skipped, every one of them (the source keeps
         // only the first few); a fatal error ends the file and the report covers the rest.
-        let mut source = PacketSource::new(source)
-            .with_context(|| format!("cannot read capture {path}"))?
-            .with_limit(args.count);
-        while let Some(p) =
-            source.next_packet_observing(|e| eprintln!("rtcscope: {path}: {e} (skipped)"))
-        {
-            engine.feed_frame(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len);
+        loop {
+            match source.next_observing(|e| eprintln!("rtcscope: {name}: {e} (skipped)")) {
+                Next::Packet(p) => {
+                    engine.feed_frame(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len);
+                }
+                Next::Idle => {}
+                Next::End => break,
+            }
         }
-        skipped = source.skipped();
-        problem = source.fatal().map(|e| format!("{path}: {e}"));
-        if let Some(d) = source.dropped() {
-            engine.set_capture_drops(d);
-        }
+    }
+    let skipped = source.skipped();
+    let problem = source.fatal().map(|e| format!("{name}: {e}"));
+    if let Some(d) = source.dropped() {
+        engine.set_capture_drops(d);
     }
     let report = Report::new(&engine);
     let stdout = std::io::stdout();
@@ -201,10 +214,15 @@ fn list() -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn live(args: &AnalyzeArgs, iface: &str, engine: &mut Engine) -> anyhow::Result<()> {
+/// Feeds a live capture to the engine until Ctrl-C, `-a duration:S` or `-c N`, printing a
+/// summary every `--interval` and saving the packets with `-w`.
+fn capture(
+    args: &AnalyzeArgs,
+    iface: &str,
+    source: &mut PacketSource<'_>,
+    engine: &mut Engine,
+) -> anyhow::Result<()> {
     let stop_after = args.autostop;
-    let mut cap =
-        LiveCapture::open(iface, args.filter.as_deref(), 0).map_err(|e| anyhow::anyhow!("{e}"))?;
     let stop = Arc::new(AtomicBool::new(false));
     {
         // The first Ctrl-C (or SIGTERM, SIGHUP) stops the capture after the packet at hand and
@@ -223,7 +241,10 @@ fn live(args: &AnalyzeArgs, iface: &str, engine: &mut Engine) -> anyhow::Result<
         Some(path) => {
             let f = std::fs::File::create(path).with_context(|| format!("cannot create {path}"))?;
             let mut w = PcapNgWriter::new(std::io::BufWriter::new(f))?;
-            w.add_interface(cap.link_type(), 0, iface)?;
+            let link = source
+                .live_capture()
+                .map_or(rtcscope_capture::LinkType::ETHERNET, |c| c.link_type());
+            w.add_interface(link, 0, iface)?;
             Some(w)
         }
         None => None,
@@ -237,28 +258,22 @@ fn live(args: &AnalyzeArgs, iface: &str, engine: &mut Engine) -> anyhow::Result<
     );
     let started = Instant::now();
     let mut last_tick = Instant::now();
-    let mut n = 0u64;
     let mut last_ts = 0i128;
-    while !stop.load(Ordering::SeqCst) {
-        if args.count.is_some_and(|c| n >= c) || stop_after.is_some_and(|d| started.elapsed() >= d)
-        {
-            break;
-        }
-        match cap.next_packet() {
-            Ok(Some(p)) => {
-                n += 1;
+    while !stop.load(Ordering::SeqCst) && stop_after.is_none_or(|d| started.elapsed() < d) {
+        match source.next() {
+            Next::Packet(p) => {
                 last_ts = p.ts_nanos;
                 engine.feed_frame(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len);
                 if let Some(w) = writer.as_mut() {
                     w.write_packet(0, p.ts_nanos, p.data, p.orig_len)?;
                 }
             }
-            Ok(None) => {}
-            Err(e) => bail!("{e}"),
+            Next::Idle => {}
+            Next::End => break,
         }
         if !args.interval.is_zero() && last_tick.elapsed() >= args.interval {
             last_tick = Instant::now();
-            let drops = cap.stats().ok();
+            let drops = source.refresh_stats();
             let c = engine.counters();
             let r = Report::new(engine);
             eprintln!(
@@ -274,18 +289,19 @@ fn live(args: &AnalyzeArgs, iface: &str, engine: &mut Engine) -> anyhow::Result<
             );
         }
     }
-    let stats = cap.stats().map_err(|e| anyhow::anyhow!("{e}"))?;
-    engine.set_capture_drops(stats.dropped + stats.if_dropped);
+    let stats = source.refresh_stats();
     if let Some(mut w) = writer {
-        w.write_stats(
-            0,
-            last_ts,
-            InterfaceStats {
-                received: stats.received,
-                if_dropped: stats.if_dropped,
-                os_dropped: stats.dropped,
-            },
-        )?;
+        if let Some(stats) = stats {
+            w.write_stats(
+                0,
+                last_ts,
+                InterfaceStats {
+                    received: stats.received,
+                    if_dropped: stats.if_dropped,
+                    os_dropped: stats.dropped,
+                },
+            )?;
+        }
         w.finish()?.flush()?;
     }
     Ok(())
@@ -688,31 +704,28 @@ pub fn render(r: &Report, all_flows: bool) -> String {
     if !r.streams.is_empty() {
         let _ = writeln!(
             s,
-            "  {:>10}  {:<45} {:<7} {:<12} {:>7} {:>6} {:>5} {:>5} {:>9} {:>10}  notes",
+            "  {:>10}  {:<45} {:<7} {:<27} {:>7} {:>6} {:>5} {:>5} {:>9} {:>10} {:>10}  notes",
             "SSRC",
             "sender → receiver",
             "kind",
-            "codec/PT",
+            "codec",
             "packets",
             "lost",
             "dup",
             "late",
             "jitter",
-            "avg rate"
+            "payload",
+            "rate"
+        );
+        let _ = writeln!(
+            s,
+            "  (payload: RTP payload bytes as getStats bytesSent counts them, without header, \
+             padding or SRTP tag; rate: that payload over the stream's life)"
         );
     }
     for st in &r.streams {
-        let pts: Vec<String> = st
-            .payload_types
-            .iter()
-            .map(|(p, _)| p.to_string())
-            .collect();
-        let codec = match (&st.codec, st.clock_rate) {
-            (Some(c), Some(r)) => format!("{}/{r}", Escaped(c)),
-            (Some(c), None) => Escaped(c).to_string(),
-            (None, Some(r)) => format!("PT{}/{r}", pts.join(",")),
-            (None, None) => format!("PT{}", pts.join(",")),
-        };
+        // The engine's label: RED and RTX name the codec inside and how it is known.
+        let codec = Escaped(&st.codec_label).to_string();
         let dur = (st.last_ns - st.first_ns).max(1_000_000_000);
         let mut notes = Vec::new();
         if let Some(r) = st.relay {
@@ -734,8 +747,27 @@ pub fn render(r: &Report, all_flows: bool) -> String {
                 None => format!("RTX/padding? ({why})"),
             });
         }
+        if st.rtx_payload > 0 || (st.rtx_reason.is_some() && st.padding_only > 0) {
+            notes.push(format!(
+                "{} retransmission{} (after a NACK), {} payload probe{}, {} padding-only",
+                st.retransmissions,
+                if st.retransmissions == 1 { "" } else { "s" },
+                st.rtx_probes,
+                if st.rtx_probes == 1 { "" } else { "s" },
+                st.padding_only
+            ));
+        } else if st.padding_only > 0 {
+            notes.push(format!("{} padding-only", st.padding_only));
+        }
         if st.encrypted {
-            notes.push("SRTP".into());
+            notes.push(match (st.srtp_tag_len, st.srtp_tag_len_source) {
+                (Some(t), Some(TagLenSource::Assumed)) => format!("SRTP (tag {t} B assumed)"),
+                (Some(t), Some(TagLenSource::PaddingProbes)) => {
+                    format!("SRTP (tag {t} B, from padding probes)")
+                }
+                (Some(t), _) => format!("SRTP (tag {t} B)"),
+                _ => "SRTP".into(),
+            });
         }
         if st.clock_source == Some(rtcscope_analysis::streams::ClockSource::Inferred) {
             notes.push("clock inferred".into());
@@ -755,7 +787,7 @@ pub fn render(r: &Report, all_flows: bool) -> String {
         }
         let _ = writeln!(
             s,
-            "  0x{:08x}  {:<45} {:<7} {:<12} {:>7} {:>6} {:>5} {:>5} {:>9} {:>10}  {}",
+            "  0x{:08x}  {:<45} {:<7} {:<27} {:>7} {:>6} {:>5} {:>5} {:>9} {:>10} {:>10}  {}",
             st.ssrc,
             format!("{} → {}", st.src, st.dst),
             format!("{:?}", st.kind).to_lowercase(),
@@ -767,7 +799,8 @@ pub fn render(r: &Report, all_flows: bool) -> String {
             st.jitter_ms
                 .map(|j| format!("{j:.1} ms"))
                 .unwrap_or_else(|| "-".into()),
-            bitrate(st.bytes * 8 * 1_000_000_000 / dur as u64),
+            bytes(st.payload_bytes),
+            bitrate(st.payload_bytes * 8 * 1_000_000_000 / dur as u64),
             notes.join("; ")
         );
     }

@@ -6,7 +6,7 @@ use crate::ring::PacketRing;
 use rtcscope_analysis::streams::MediaHints;
 use rtcscope_analysis::{Config, Engine};
 use rtcscope_capture::live::{LiveCapture, LiveStats};
-use rtcscope_capture::PacketSource;
+use rtcscope_capture::source::{Next, PacketSource};
 use std::io::Read;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -104,9 +104,10 @@ impl CaptureState {
         let skipped_before = source.skipped();
         let mut more = true;
         for _ in 0..budget {
-            match source.next_packet() {
-                Some(p) => self.feed(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len),
-                None => {
+            match source.next() {
+                Next::Packet(p) => self.feed(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len),
+                Next::Idle => break,
+                Next::End => {
                     more = false;
                     break;
                 }
@@ -183,34 +184,37 @@ pub fn spawn_file_loader<R: Read + Send + 'static>(
         .expect("spawning the loader thread")
 }
 
-/// Captures live on its own thread until `stop`; kernel counters are refreshed twice a
+/// Captures live on its own thread until `stop`, through the same [`PacketSource`] policy as
+/// a file (a capture error ends it and is shown); kernel counters are refreshed twice a
 /// second.
-pub fn spawn_live(shared: Shared, mut cap: LiveCapture, stop: Arc<AtomicBool>) -> JoinHandle<()> {
+pub fn spawn_live(shared: Shared, cap: LiveCapture, stop: Arc<AtomicBool>) -> JoinHandle<()> {
     std::thread::Builder::new()
         .name("rtcscope-capture".into())
         .spawn(move || {
+            let mut source = PacketSource::live(cap);
             // Read the kernel's counters right away, so the drop line shows from the start.
             let mut last_stats = Instant::now()
                 .checked_sub(Duration::from_secs(1))
                 .unwrap_or_else(Instant::now);
             while !stop.load(Ordering::Relaxed) {
-                match cap.next_packet() {
-                    Ok(Some(p)) => {
+                // The lock is taken per packet, never across the source's wait for one.
+                match source.next() {
+                    Next::Packet(p) => {
                         shared
                             .lock()
                             .feed(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len);
                     }
-                    Ok(None) => {}
-                    Err(e) => {
+                    Next::Idle => {}
+                    Next::End => {
                         let mut s = shared.lock();
-                        s.error = Some(e.to_string());
+                        s.error = source.fatal().map(ToString::to_string);
                         s.progress = Progress::Stopped;
                         return;
                     }
                 }
                 if last_stats.elapsed() >= Duration::from_millis(500) {
                     last_stats = Instant::now();
-                    if let Ok(st) = cap.stats() {
+                    if let Some(st) = source.refresh_stats() {
                         let mut s = shared.lock();
                         s.engine.set_capture_drops(st.dropped + st.if_dropped);
                         s.kernel = Some(st);
