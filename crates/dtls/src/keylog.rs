@@ -6,8 +6,9 @@
 //! module does not know are kept as [`KeyLogLabel::Other`], since implementations add their own
 //! (wolfSSL writes `CLIENT_TRAFFIC_SECRET` without the `_0`).
 //!
-//! This module only parses; decryption is a later stage (see the seam described in
-//! [`crate::record`]).
+//! [`KeyLog`] parses one text; [`KeyLogIndex`] merges any number of texts (files, pcapng
+//! Decryption Secrets Blocks) into a map from client random to [`Secrets`], which the
+//! decryptor ([`crate::decrypt`]) looks up once per association.
 
 use core::fmt;
 
@@ -169,6 +170,110 @@ impl KeyLog {
     }
 }
 
+/// The secrets of one association (one ClientHello random), by what they are for.
+/// Keys print as a short prefix and their length ([`crate::decrypt::Secret`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Secrets {
+    /// `CLIENT_RANDOM`: the ≤ 1.2 master secret.
+    pub master_secret: Option<crate::decrypt::Secret>,
+    /// `CLIENT_HANDSHAKE_TRAFFIC_SECRET`.
+    pub client_handshake: Option<crate::decrypt::Secret>,
+    /// `SERVER_HANDSHAKE_TRAFFIC_SECRET`.
+    pub server_handshake: Option<crate::decrypt::Secret>,
+    /// `CLIENT_TRAFFIC_SECRET_0` (wolfSSL writes `CLIENT_TRAFFIC_SECRET`, taken as the same).
+    pub client_traffic_0: Option<crate::decrypt::Secret>,
+    /// `SERVER_TRAFFIC_SECRET_0` (or wolfSSL's `SERVER_TRAFFIC_SECRET`).
+    pub server_traffic_0: Option<crate::decrypt::Secret>,
+    /// `EXPORTER_SECRET`.
+    pub exporter: Option<crate::decrypt::Secret>,
+}
+
+/// At most this many malformed lines are kept with their line numbers; all are counted.
+pub const MAX_KEPT_ERRORS: usize = 32;
+
+/// Key log lines from any number of sources, indexed by client random. Bounded by the key log
+/// size (one entry per association), not by the capture.
+#[derive(Clone, Debug, Default)]
+pub struct KeyLogIndex {
+    map: std::collections::HashMap<[u8; 32], Secrets>,
+    /// The first [`MAX_KEPT_ERRORS`] malformed lines, each with its source and line number.
+    pub errors: Vec<(String, KeyLogError)>,
+    /// All malformed lines.
+    pub error_count: usize,
+    /// Lines used.
+    pub used: usize,
+    /// Well-formed lines with a label decryption does not use (`RSA`, early secrets, ...).
+    pub ignored: usize,
+}
+
+impl KeyLogIndex {
+    /// An empty index.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// An index of one text.
+    pub fn parse(text: &str) -> Self {
+        let mut i = Self::new();
+        i.add_text("key log", text);
+        i
+    }
+
+    /// Adds the lines of `text`; `source` (a file name, "pcapng DSB #2") names it in errors.
+    /// A later line for the same client random and label replaces an earlier one.
+    pub fn add_text(&mut self, source: &str, text: &str) {
+        let log = KeyLog::parse(text);
+        for e in log.errors {
+            self.error_count += 1;
+            if self.errors.len() < MAX_KEPT_ERRORS {
+                self.errors.push((source.to_owned(), e));
+            }
+        }
+        for e in log.entries {
+            let Ok(random) = <[u8; 32]>::try_from(e.client_random.as_slice()) else {
+                self.ignored += 1;
+                continue;
+            };
+            let secret = Some(crate::decrypt::Secret::new(e.secret));
+            let s = self.map.entry(random).or_default();
+            match &e.label {
+                KeyLogLabel::ClientRandom => s.master_secret = secret,
+                KeyLogLabel::ClientHandshakeTrafficSecret => s.client_handshake = secret,
+                KeyLogLabel::ServerHandshakeTrafficSecret => s.server_handshake = secret,
+                KeyLogLabel::ClientTrafficSecret0 => s.client_traffic_0 = secret,
+                KeyLogLabel::ServerTrafficSecret0 => s.server_traffic_0 = secret,
+                KeyLogLabel::ExporterSecret => s.exporter = secret,
+                KeyLogLabel::Other(o) if o == "CLIENT_TRAFFIC_SECRET" => {
+                    s.client_traffic_0 = secret
+                }
+                KeyLogLabel::Other(o) if o == "SERVER_TRAFFIC_SECRET" => {
+                    s.server_traffic_0 = secret
+                }
+                _ => {
+                    self.ignored += 1;
+                    continue;
+                }
+            }
+            self.used += 1;
+        }
+    }
+
+    /// The secrets logged for `client_random`.
+    pub fn get(&self, client_random: &[u8]) -> Option<&Secrets> {
+        self.map.get(<&[u8; 32]>::try_from(client_random).ok()?)
+    }
+
+    /// Number of associations (client randoms) with at least one secret.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// True when no secret was read.
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -197,5 +302,43 @@ mod tests {
             Some(&[0xcd; 32][..])
         );
         assert_eq!(log.secret(&KeyLogLabel::ExporterSecret, &random), None);
+    }
+
+    #[test]
+    fn index_merges_sources_and_counts_junk_with_line_numbers() {
+        let a = "11".repeat(32);
+        let b = "22".repeat(32);
+        let mut idx = KeyLogIndex::new();
+        idx.add_text(
+            "one.txt",
+            &format!(
+                "CLIENT_RANDOM {a} {}\njunk\nRSA 0011223344556677 00\n",
+                "aa".repeat(48)
+            ),
+        );
+        idx.add_text(
+            "two.txt",
+            &format!(
+                "# c\nCLIENT_HANDSHAKE_TRAFFIC_SECRET {b} {s}\nCLIENT_TRAFFIC_SECRET {b} {s}\nEXPORTER_SECRET {b} {s}\nEXPORTER_SECRET {b} zz\n",
+                s = "bb".repeat(32)
+            ),
+        );
+        assert_eq!(idx.len(), 2);
+        assert_eq!(idx.used, 4);
+        assert_eq!(idx.ignored, 1);
+        assert_eq!(idx.error_count, 2);
+        assert_eq!(idx.errors[0].0, "one.txt");
+        assert_eq!(idx.errors[0].1.line, 2);
+        assert_eq!(idx.errors[1].0, "two.txt");
+        assert_eq!(idx.errors[1].1.line, 5);
+        let sa = idx.get(&[0x11; 32]).unwrap();
+        assert_eq!(sa.master_secret.as_ref().unwrap().len(), 48);
+        let sb = idx.get(&[0x22; 32]).unwrap();
+        assert!(sb.client_traffic_0.is_some() && sb.exporter.is_some());
+        assert!(sb.master_secret.is_none());
+        assert!(idx.get(&[0x33; 32]).is_none());
+        assert!(idx.get(&[0x11; 5]).is_none());
+        // Secrets never print in full.
+        assert!(!format!("{idx:?}").contains(&"aa".repeat(4)));
     }
 }

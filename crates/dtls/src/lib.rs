@@ -18,12 +18,15 @@
 //!   (version, cipher, use_srtp, certificate fingerprints, alerts, retransmissions), marking
 //!   what DTLS 1.3 encrypts as [`Seen::Encrypted`].
 //! * [`fingerprint`]: SDP-style certificate fingerprints; [`keylog`]: NSS key log files.
+//! * [`decrypt`]: record decryption from a key log (DTLS 1.0/1.2/1.3) and the DTLS-SRTP
+//!   exporter (RFC 5764 §4.2).
 //!
 //! Views borrow the input and do not allocate; every item has an absolute byte range
-//! (`rtcscope_wire::Field`) for a dissection tree. Decryption is not done here; the
-//! seam where it slots in is described in [`record`].
+//! (`rtcscope_wire::Field`) for a dissection tree. Decryption ([`decrypt`]) slots in at the
+//! seam described in [`record`] and feeds plaintext back through the same parsers.
 #![forbid(unsafe_code)]
 
+pub mod decrypt;
 pub mod enums;
 pub mod ext;
 pub mod fingerprint;

@@ -1,0 +1,534 @@
+//! Decryption from key logs: the project's own OpenSSL recordings (DTLS 1.0 CBC, DTLS 1.2
+//! GCM), checked against the text the recording script sent and against the ground truth it
+//! wrote; the Illustrated DTLS 1.3 connection, every record against its published plaintext;
+//! RFC 8448 key-schedule values; and the failures (no key, wrong key, truncation).
+
+use rtcscope_dtls::decrypt::keys::{
+    hkdf_expand_label, prf as prf_fn, AeadAlg, HashAlg, LabelPrefix, Prf, SuiteParams,
+};
+use rtcscope_dtls::decrypt::tls13::{reconstruct_sequence, traffic_key_bytes};
+use rtcscope_dtls::decrypt::{DecryptError, DecryptedRecord, DtlsDecryptor, KeyLogIndex};
+use rtcscope_dtls::{AlertDescription, ContentType, HandshakeType, ProtocolVersion, Side};
+use rtcscope_testkit::capture_frames as capture;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+fn unhex(s: &str) -> Vec<u8> {
+    hex::decode(s.split_whitespace().collect::<String>()).unwrap()
+}
+
+fn expected(name: &str) -> BTreeMap<String, String> {
+    let path = rtcscope_testkit::fixtures().join(format!("dtls/{name}.expected"));
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
+}
+
+/// Every protected record's outcome, with its frame number.
+type Outcomes = Vec<(usize, Result<DecryptedRecord, DecryptError>)>;
+
+/// Runs a capture through one decryptor; `server_port` tells the sides apart (A = the side
+/// sending to it). Returns the decryptor and every protected record's outcome, with the
+/// frame number.
+fn run(pcap: &Path, keys: &KeyLogIndex, server_port: u16) -> (DtlsDecryptor, Outcomes) {
+    let mut d = DtlsDecryptor::default();
+    let mut out = Vec::new();
+    let mut base = 0;
+    for p in capture::packets(pcap) {
+        let side = if p.dst.1 == server_port {
+            Side::A
+        } else {
+            Side::B
+        };
+        for r in d.feed(keys, side, &p.payload, base) {
+            out.push((p.number, r));
+        }
+        base += p.payload.len();
+    }
+    (d, out)
+}
+
+fn fixture(name: &str) -> (std::path::PathBuf, KeyLogIndex) {
+    let dir = rtcscope_testkit::fixtures().join("dtls");
+    let keys = std::fs::read_to_string(dir.join(format!("{name}.keys"))).unwrap();
+    (
+        dir.join(format!("{name}.pcapng")),
+        KeyLogIndex::parse(&keys),
+    )
+}
+
+/// The texts record.sh pipes into s_server and s_client.
+const SERVER_LINE: &[u8] = b"hello from the server\n";
+const CLIENT_LINE: &[u8] = b"hello from the client\n";
+
+/// The handshake transcript as the Finished messages hash it (RFC 6347 §4.2.6): every
+/// message in order, each with its DTLS header as if unfragmented, except the cookie
+/// exchange's first ClientHello and the HelloVerifyRequest.
+fn transcript(pcap: &Path, decrypted: &Outcomes) -> Vec<(Side, HandshakeType, Vec<u8>)> {
+    use rtcscope_dtls::handshake::HandshakeFragments;
+    use rtcscope_dtls::record::{RecordOptions, Records};
+    use rtcscope_dtls::{Outcome, Reassembler};
+    let mut reasm = [Reassembler::default(), Reassembler::default()];
+    let mut out = Vec::new();
+    let mut feed = |side: Side, content: &[u8], out: &mut Vec<(Side, HandshakeType, Vec<u8>)>| {
+        let r = &mut reasm[usize::from(side == Side::B)];
+        for f in HandshakeFragments::new(content, 0).map_while(Result::ok) {
+            if let Ok(Outcome::Complete(m)) = r.feed(&f) {
+                let mut msg = vec![m.msg_type.0];
+                msg.extend_from_slice(&(m.body.len() as u32).to_be_bytes()[1..]);
+                msg.extend_from_slice(&m.message_seq.to_be_bytes());
+                msg.extend_from_slice(&[0, 0, 0]);
+                msg.extend_from_slice(&(m.body.len() as u32).to_be_bytes()[1..]);
+                msg.extend_from_slice(&m.body);
+                out.push((side, m.msg_type, msg));
+            }
+        }
+    };
+    for p in capture::packets(pcap) {
+        let side = if p.dst.1 == 4433 { Side::A } else { Side::B };
+        for rec in Records::new(&p.payload, RecordOptions::default()).map_while(Result::ok) {
+            if rec.content_type() == Some(ContentType::HANDSHAKE)
+                && rec.protection() == rtcscope_dtls::Protection::Plaintext
+            {
+                feed(side, rec.fragment(), &mut out);
+            }
+        }
+        for (_, d) in decrypted.iter().filter(|(n, _)| *n == p.number) {
+            let d = d.as_ref().unwrap();
+            if d.content_type == ContentType::HANDSHAKE {
+                feed(d.from, &d.plaintext, &mut out);
+            }
+        }
+    }
+    let first_hvr = out
+        .iter()
+        .position(|(_, t, _)| *t == HandshakeType::HELLO_VERIFY_REQUEST)
+        .expect("OpenSSL's server sends a cookie");
+    assert_eq!(out[0].1, HandshakeType::CLIENT_HELLO);
+    out.remove(first_hvr);
+    out.remove(0);
+    out
+}
+
+/// verify_data = PRF(master_secret, finished_label, Hash(handshake_messages))[0..12]
+/// (RFC 5246 §7.4.9); DTLS 1.0 hashes with MD5 || SHA-1 (RFC 2246 §7.4.9).
+fn verify_data(prf: Prf, master: &[u8], label: &str, msgs: &[u8]) -> Vec<u8> {
+    use sha2::Digest;
+    let hash = match prf {
+        Prf::Tls10 => [
+            md5::Md5::digest(msgs).to_vec(),
+            sha1::Sha1::digest(msgs).to_vec(),
+        ]
+        .concat(),
+        Prf::Tls12(h) => h.digest(msgs),
+    };
+    prf_fn(prf, master, label, &[&hash], 12).bytes().to_vec()
+}
+
+fn check_recording(name: &str, version: ProtocolVersion) {
+    let want = expected(name);
+    let (pcap, keys) = fixture(name);
+    let (d, out) = run(&pcap, &keys, 4433);
+    let r = d.revealed();
+    assert_eq!(r.version, Some(version), "{name}");
+    assert_eq!(r.client, Some(Side::A));
+    assert!(
+        d.is_keyed() && d.key_error().is_none(),
+        "{name}: {:?}",
+        d.key_error()
+    );
+    let ok: Vec<&DecryptedRecord> = out
+        .iter()
+        .map(|(n, r)| {
+            r.as_ref()
+                .unwrap_or_else(|e| panic!("{name} frame {n}: {e}"))
+        })
+        .collect();
+    // Finished from each side, one line of application data each way, close_notify from
+    // each side: six protected records, all in epoch 1.
+    assert_eq!(ok.len(), 6, "{name}");
+    assert!(ok.iter().all(|r| r.epoch == 1));
+    let app: Vec<(Side, &[u8])> = ok
+        .iter()
+        .filter(|r| r.content_type == ContentType::APPLICATION_DATA)
+        .map(|r| (r.from, r.plaintext.as_slice()))
+        .collect();
+    assert_eq!(
+        app,
+        vec![(Side::B, SERVER_LINE), (Side::A, CLIENT_LINE)],
+        "{name}"
+    );
+    assert_eq!(
+        r.application_data,
+        [(1, CLIENT_LINE.len() as u64), (1, SERVER_LINE.len() as u64)]
+    );
+    let alerts: Vec<_> = r.alerts.iter().map(|a| (a.0, a.2)).collect();
+    assert_eq!(
+        alerts,
+        vec![
+            (Side::A, AlertDescription::CLOSE_NOTIFY),
+            (Side::B, AlertDescription::CLOSE_NOTIFY)
+        ]
+    );
+    assert_eq!(r.parse_errors, 0);
+
+    // Finished: recompute both verify_data from the transcript and the master secret.
+    let msgs = transcript(&pcap, &out);
+    let cr = d.client_random().unwrap();
+    let master = keys.get(cr).unwrap().master_secret.clone().unwrap();
+    let prf = if version == ProtocolVersion::DTLS1_0 {
+        Prf::Tls10
+    } else {
+        Prf::Tls12(SuiteParams::of(r.cipher_suite.unwrap()).unwrap().hash)
+    };
+    let client_fin = msgs
+        .iter()
+        .position(|(s, t, _)| *s == Side::A && *t == HandshakeType::FINISHED)
+        .unwrap();
+    let before: Vec<u8> = msgs[..client_fin]
+        .iter()
+        .flat_map(|m| m.2.clone())
+        .collect();
+    assert_eq!(
+        r.finished[0].as_deref(),
+        Some(&verify_data(prf, master.bytes(), "client finished", &before)[..]),
+        "{name}: client Finished"
+    );
+    let server_fin = msgs
+        .iter()
+        .position(|(s, t, _)| *s == Side::B && *t == HandshakeType::FINISHED)
+        .unwrap();
+    let before: Vec<u8> = msgs[..server_fin]
+        .iter()
+        .flat_map(|m| m.2.clone())
+        .collect();
+    assert_eq!(
+        r.finished[1].as_deref(),
+        Some(&verify_data(prf, master.bytes(), "server finished", &before)[..]),
+        "{name}: server Finished"
+    );
+
+    // What the recording script wrote: the profile, the certificates, the exporter output.
+    let srtp = d.srtp_keying_material().expect("keying material");
+    assert_eq!(
+        srtp.profile.openssl_name(),
+        Some(want["srtp_profile"].as_str())
+    );
+    assert_eq!(
+        r.leaf_fingerprint(Side::B).unwrap().to_string(),
+        want["server_fingerprint"]
+    );
+    assert_eq!(
+        r.leaf_fingerprint(Side::A).unwrap().to_string(),
+        want["client_fingerprint"]
+    );
+    if let Some(x) = want.get("srtp_exporter") {
+        assert_eq!(
+            hex::encode_upper(srtp.to_exported()),
+            x.to_uppercase(),
+            "{name}: exporter"
+        );
+    } else {
+        eprintln!(
+            "{name}: the recording has no srtp_exporter line (recorded before record.sh wrote it)"
+        );
+    }
+}
+
+#[test]
+fn dtls12_aes256_gcm_recording_decrypts() {
+    check_recording("dtls12-srtp", ProtocolVersion::DTLS1_2);
+}
+
+#[test]
+fn dtls10_aes256_cbc_etm_recording_decrypts() {
+    check_recording("dtls10-srtp", ProtocolVersion::DTLS1_0);
+}
+
+#[test]
+fn no_key_and_wrong_key_say_why() {
+    let (pcap, keys) = fixture("dtls12-srtp");
+    let (d, out) = run(&pcap, &KeyLogIndex::new(), 4433);
+    assert_eq!(out.len(), 6);
+    for (_, r) in &out {
+        let e = r.as_ref().unwrap_err();
+        assert!(
+            matches!(
+                e,
+                DecryptError::NoKey {
+                    wanted: "CLIENT_RANDOM",
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        assert!(e
+            .to_string()
+            .starts_with("no CLIENT_RANDOM in the key log for client random "));
+    }
+    assert!(d.key_error().is_some() && !d.is_keyed());
+
+    // The right client random with another master secret: every tag fails.
+    let cr = hex::encode(d.client_random().unwrap());
+    let wrong = KeyLogIndex::parse(&format!("CLIENT_RANDOM {cr} {}\n", "5a".repeat(48)));
+    let (_, out) = run(&pcap, &wrong, 4433);
+    assert_eq!(out.len(), 6);
+    for (n, r) in &out {
+        match r {
+            Err(DecryptError::Authentication { epoch: 1, .. }) => {}
+            other => panic!("frame {n}: {other:?}"),
+        }
+    }
+    // CBC with encrypt-then-MAC: the MAC fails the same way.
+    let (pcap, _) = fixture("dtls10-srtp");
+    let (d, _) = run(&pcap, &KeyLogIndex::new(), 4433);
+    let cr = hex::encode(d.client_random().unwrap());
+    let wrong = KeyLogIndex::parse(&format!("CLIENT_RANDOM {cr} {}\n", "5a".repeat(48)));
+    let (_, out) = run(&pcap, &wrong, 4433);
+    assert!(out
+        .iter()
+        .all(|(_, r)| matches!(r, Err(DecryptError::Authentication { .. }))));
+    // A 47-byte "master secret" is refused with its length.
+    let short = KeyLogIndex::parse(&format!("CLIENT_RANDOM {cr} {}\n", "5a".repeat(47)));
+    let (d, _) = run(&pcap, &short, 4433);
+    assert_eq!(
+        d.key_error(),
+        Some(&DecryptError::BadSecret {
+            label: "CLIENT_RANDOM",
+            len: 47
+        })
+    );
+    drop(keys);
+}
+
+#[test]
+fn truncated_and_unknown_epoch_records_are_errors() {
+    let (pcap, keys) = fixture("dtls12-srtp");
+    let pkts = capture::packets(&pcap);
+    let mut d = DtlsDecryptor::default();
+    let mut app = None;
+    for p in &pkts {
+        let side = if p.dst.1 == 4433 { Side::A } else { Side::B };
+        let r = d.feed(&keys, side, &p.payload, 0);
+        if app.is_none()
+            && r.iter()
+                .any(|r| matches!(r, Ok(d) if d.content_type == ContentType::APPLICATION_DATA))
+        {
+            app = Some((side, p.payload.clone()));
+        }
+    }
+    let (side, rec) = app.unwrap();
+    // Cut the fragment to 10 bytes (header length adjusted): shorter than nonce + tag.
+    let mut short = rec[..13 + 10].to_vec();
+    short[11..13].copy_from_slice(&10u16.to_be_bytes());
+    let r = d.feed(&keys, side, &short, 1000);
+    assert_eq!(
+        r,
+        vec![Err(DecryptError::Truncated {
+            offset: 1000,
+            what: "GCM explicit nonce and tag",
+            need: 24,
+            have: 10
+        })]
+    );
+    // Epoch 2 in DTLS 1.2 (a renegotiation): no keys for it.
+    let mut e2 = rec.clone();
+    e2[3..5].copy_from_slice(&2u16.to_be_bytes());
+    assert_eq!(
+        d.feed(&keys, side, &e2, 7),
+        vec![Err(DecryptError::UnknownEpoch {
+            offset: 7,
+            epoch: 2
+        })]
+    );
+    // A flipped ciphertext bit fails authentication, naming the sequence number.
+    let mut bad = rec.clone();
+    *bad.last_mut().unwrap() ^= 1;
+    assert!(matches!(
+        d.feed(&keys, side, &bad, 0)[..],
+        [Err(DecryptError::Authentication {
+            epoch: 1,
+            sequence: 1,
+            ..
+        })]
+    ));
+    // The untouched record still decrypts: failures change no state.
+    assert_eq!(
+        d.feed(&keys, side, &rec, 0)[0].as_ref().unwrap().plaintext,
+        SERVER_LINE
+    );
+}
+
+/// A record before any hello: the decryptor says the handshake is missing.
+#[test]
+fn protected_record_before_the_hellos() {
+    let (pcap, keys) = fixture("dtls12-srtp");
+    let last = capture::packets(&pcap).pop().unwrap();
+    let mut d = DtlsDecryptor::default();
+    assert_eq!(
+        d.feed(&keys, Side::B, &last.payload, 40),
+        vec![Err(DecryptError::NoHandshake { offset: 40 })]
+    );
+}
+
+/// The Illustrated DTLS 1.3 Connection (dtls.xargs.org, wolfSSL): every protected record of
+/// the capture decrypts to the plaintext the site publishes for it (`caps/record-*`: content
+/// followed by the inner content type).
+#[test]
+fn illustrated_dtls13_every_record_matches_the_published_plaintext() {
+    let Some(c) =
+        rtcscope_testkit::corpus("illustrated_dtls13_every_record_matches_the_published_plaintext")
+    else {
+        return;
+    };
+    let dir = c.join("illustrated-dtls13");
+    let keys = KeyLogIndex::parse(&std::fs::read_to_string(dir.join("keylog.txt")).unwrap());
+    assert_eq!((keys.used, keys.error_count), (4, 0));
+    let (d, out) = run(&dir.join("capture.pcap"), &keys, 8400);
+    let published = |f: &str| std::fs::read(dir.join("caps").join(f)).unwrap();
+    // (file, sender, epoch, sequence) in capture order.
+    let want = [
+        ("record-encext", Side::B, 2, 0),
+        ("record-cert", Side::B, 2, 1),
+        ("record-cverify", Side::B, 2, 2),
+        ("record-sfin", Side::B, 2, 3),
+        ("record-cfin", Side::A, 2, 0),
+        ("record-sack", Side::B, 3, 0),
+        ("record-cdata", Side::A, 3, 0),
+        ("record-sdata", Side::B, 3, 1),
+        ("record-sbye", Side::B, 3, 2),
+    ];
+    assert_eq!(out.len(), want.len());
+    for ((n, r), (file, from, epoch, seq)) in out.iter().zip(want) {
+        let r = r.as_ref().unwrap_or_else(|e| panic!("frame {n}: {e}"));
+        let mut inner = r.plaintext.clone();
+        inner.push(r.content_type.0);
+        assert_eq!(
+            hex::encode(&inner),
+            hex::encode(published(file)),
+            "frame {n}: {file}"
+        );
+        assert_eq!(
+            (r.from, r.epoch, r.sequence),
+            (from, epoch, seq),
+            "frame {n}"
+        );
+    }
+    let rv = d.revealed();
+    assert_eq!(rv.version, Some(ProtocolVersion::DTLS1_3));
+    assert_eq!(rv.certificates_of(Side::B).len(), 1);
+    assert_eq!(rv.certificate_verify, [0, 1]);
+    assert_eq!(rv.finished[1].as_ref().map(Vec::len), Some(32));
+    assert_eq!(rv.finished[0].as_ref().map(Vec::len), Some(32));
+    assert_eq!(rv.application_data, [(1, 4), (1, 4)]);
+    assert_eq!(
+        rv.alerts,
+        vec![(
+            Side::B,
+            rtcscope_dtls::AlertLevel::WARNING,
+            AlertDescription::CLOSE_NOTIFY
+        )]
+    );
+    // No EXPORTER_SECRET in this key log, and no use_srtp in this handshake: no SRTP keys.
+    assert_eq!(d.srtp_keying_material(), None);
+
+    // Without the application secrets the handshake still decrypts and the rest says why.
+    let partial: String = std::fs::read_to_string(dir.join("keylog.txt"))
+        .unwrap()
+        .lines()
+        .filter(|l| l.contains("HANDSHAKE"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let (_, out) = run(
+        &dir.join("capture.pcap"),
+        &KeyLogIndex::parse(&partial),
+        8400,
+    );
+    assert_eq!(out.iter().filter(|(_, r)| r.is_ok()).count(), 5);
+    for (_, r) in &out[5..] {
+        assert!(
+            matches!(r, Err(DecryptError::UnknownEpoch { epoch: 3, .. })),
+            "{r:?}"
+        );
+    }
+}
+
+/// RFC 8448 §3 (Simple 1-RTT handshake): the TLS 1.3 key schedule values, through the same
+/// HKDF-Expand-Label the DTLS 1.3 decryption uses (with TLS's "tls13 " prefix).
+#[test]
+fn rfc8448_key_schedule() {
+    let hs = unhex("1dc826e93606aa6fdc0aadc12f741b01046aa6b99f691ed221a9f0ca043fbeac");
+    let th = unhex("860c06edc07858ee8e78f0e7428c58edd6b43f2ca3e6e95f02ed063cf0e1cad8");
+    let l = |secret: &[u8], label, ctx: &[u8], n| {
+        hkdf_expand_label(HashAlg::Sha256, LabelPrefix::Tls13, secret, label, ctx, n)
+            .unwrap()
+            .bytes()
+            .to_vec()
+    };
+    let c_hs = l(&hs, "c hs traffic", &th, 32);
+    assert_eq!(
+        hex::encode(&c_hs),
+        "b3eddb126e067f35a780b3abf45e2d8f3b1a950738f52e9600746a0e27a55a21"
+    );
+    let s_hs = l(&hs, "s hs traffic", &th, 32);
+    assert_eq!(
+        hex::encode(&s_hs),
+        "b67b7d690cc16c4e75e54213cb2d37b4e9c912bcded9105d42befd59d391ad38"
+    );
+    let k = traffic_key_bytes(
+        HashAlg::Sha256,
+        AeadAlg::Aes128Gcm,
+        LabelPrefix::Tls13,
+        &s_hs,
+    )
+    .unwrap();
+    assert_eq!(
+        hex::encode(k.key.bytes()),
+        "3fce516009c21727d0f2e4e86ee403bc"
+    );
+    assert_eq!(hex::encode(k.iv.bytes()), "5d313eb2671276ee13000b30");
+    let k = traffic_key_bytes(
+        HashAlg::Sha256,
+        AeadAlg::Aes128Gcm,
+        LabelPrefix::Tls13,
+        &c_hs,
+    )
+    .unwrap();
+    assert_eq!(hex::encode(k.iv.bytes()), "5bd3c71b836e0b76bb73265f");
+    assert_eq!(
+        hex::encode(l(&s_hs, "finished", b"", 32)),
+        "008d3b66f816ea559f96b537e885c31fc068bf492c652f01f288a1d8cdc19fc8"
+    );
+    // The DTLS prefix gives other keys from the same secret.
+    let d = traffic_key_bytes(
+        HashAlg::Sha256,
+        AeadAlg::Aes128Gcm,
+        LabelPrefix::Dtls13,
+        &s_hs,
+    )
+    .unwrap();
+    assert_ne!(
+        hex::encode(d.key.bytes()),
+        "3fce516009c21727d0f2e4e86ee403bc"
+    );
+}
+
+/// RFC 9147 §4.2.2: the full sequence number is the one closest to the expected next.
+#[test]
+fn sequence_number_reconstruction() {
+    assert_eq!(reconstruct_sequence(0, 0, 8), 0);
+    assert_eq!(reconstruct_sequence(0, 5, 8), 5);
+    assert_eq!(reconstruct_sequence(250, 3, 8), 259);
+    assert_eq!(reconstruct_sequence(260, 250, 8), 250);
+    assert_eq!(reconstruct_sequence(0x1_0005, 0xfffe, 16), 0xfffe);
+    assert_eq!(reconstruct_sequence(0xfff0, 0x0002, 16), 0x1_0002);
+    assert_eq!(reconstruct_sequence(5, 200, 8), 200);
+    // Never beyond 2^48 - 1.
+    assert_eq!(
+        reconstruct_sequence((1 << 48) - 2, 0x10, 8),
+        (1 << 48) - 256 + 0x10
+    );
+}
