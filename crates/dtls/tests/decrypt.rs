@@ -532,3 +532,199 @@ fn sequence_number_reconstruction() {
         (1 << 48) - 256 + 0x10
     );
 }
+
+/// The first value of `key` anywhere in a JSON document.
+fn json_find<'a>(v: &'a serde_json::Value, key: &str) -> Option<&'a serde_json::Value> {
+    match v {
+        serde_json::Value::Object(m) => m
+            .get(key)
+            .or_else(|| m.values().find_map(|x| json_find(x, key))),
+        serde_json::Value::Array(a) => a.iter().find_map(|x| json_find(x, key)),
+        _ => None,
+    }
+}
+
+/// RFC 3711 §4.3 key derivation (key derivation rate 0): the AES-CM key stream of
+/// `master_key` from `(label at byte 7 XOR master_salt) * 2^16`, `n` bytes. For the AEAD
+/// profiles RFC 7714 §11 uses it with the 12-byte salt zero-extended to 14.
+fn srtp_kdf(master_key: &[u8], master_salt: &[u8], label: u8, n: usize) -> Vec<u8> {
+    use aes::cipher::{BlockEncrypt, KeyInit};
+    let mut out = Vec::new();
+    for counter in 0..n.div_ceil(16) as u16 {
+        let mut x = [0u8; 16];
+        x[..master_salt.len()].copy_from_slice(master_salt);
+        x[7] ^= label;
+        x[14..].copy_from_slice(&counter.to_be_bytes());
+        let mut block = aes::cipher::generic_array::GenericArray::from(x);
+        match master_key.len() {
+            16 => aes::Aes128::new_from_slice(master_key)
+                .unwrap()
+                .encrypt_block(&mut block),
+            _ => aes::Aes256::new_from_slice(master_key)
+                .unwrap()
+                .encrypt_block(&mut block),
+        }
+        out.extend_from_slice(&block);
+    }
+    out.truncate(n);
+    out
+}
+
+/// Opens an SRTP packet of an AEAD_AES_*_GCM profile (RFC 7714 §8) with the session keys of
+/// `master_key`/`master_salt`, rollover counter 0 (the call's first packets).
+fn srtp_gcm_opens(master_key: &[u8], master_salt: &[u8], pkt: &[u8]) -> bool {
+    use aes_gcm::aead::{Aead, KeyInit, Payload};
+    let key = srtp_kdf(master_key, master_salt, 0, master_key.len());
+    let salt = srtp_kdf(master_key, master_salt, 2, 12);
+    let cc = usize::from(pkt[0] & 0x0f);
+    let mut hl = 12 + 4 * cc;
+    if pkt[0] & 0x10 != 0 {
+        hl += 4 + 4 * usize::from(u16::from_be_bytes([pkt[hl + 2], pkt[hl + 3]]));
+    }
+    // IV = (0x0000 || SSRC || ROC || SEQ) XOR salt.
+    let mut iv = [0u8; 12];
+    iv[2..6].copy_from_slice(&pkt[8..12]);
+    iv[10..12].copy_from_slice(&pkt[2..4]);
+    for (i, s) in iv.iter_mut().zip(&salt) {
+        *i ^= s;
+    }
+    let payload = Payload {
+        msg: &pkt[hl..],
+        aad: &pkt[..hl],
+    };
+    let nonce = aes_gcm::Nonce::from_slice(&iv);
+    if key.len() == 16 {
+        aes_gcm::Aes128Gcm::new_from_slice(&key)
+            .unwrap()
+            .decrypt(nonce, payload)
+            .is_ok()
+    } else {
+        aes_gcm::Aes256Gcm::new_from_slice(&key)
+            .unwrap()
+            .decrypt(nonce, payload)
+            .is_ok()
+    }
+}
+
+/// A real DTLS 1.3 WebRTC call between two Firefox ESR peers (fixtures/webrtc/firefox-direct,
+/// recorded with SSLKEYLOGFILE by fixtures/webrtc/record.sh). Everything expected is read from
+/// the recording's own files: getStats (dtlsCipher, srtpCipher), the SDP fingerprints,
+/// meta.json's data-channel messages; and the exported SRTP keys must open the call's first
+/// SRTP packet in each direction.
+#[test]
+fn firefox_dtls13_call_decrypts_and_exports_the_srtp_keys() {
+    let dir = rtcscope_testkit::fixtures().join("webrtc/firefox-direct");
+    if !dir.join("meta.json").is_file() {
+        eprintln!(
+            "SKIPPED firefox_dtls13_call: {} not recorded",
+            dir.display()
+        );
+        return;
+    }
+    let read = |f: &str| std::fs::read_to_string(dir.join(f)).unwrap();
+    let meta: serde_json::Value = serde_json::from_str(&read("meta.json")).unwrap();
+    let stats: serde_json::Value = serde_json::from_str(&read("stats-a.json")).unwrap();
+    let addr_a = meta["peers"]["A"]["address"].as_str().unwrap().to_owned();
+    let keys = KeyLogIndex::parse(&read("keylog.txt"));
+    assert_eq!(keys.error_count, 0);
+
+    let mut d = DtlsDecryptor::default();
+    let mut app: [Vec<u8>; 2] = [Vec::new(), Vec::new()];
+    let mut first_srtp: [Option<Vec<u8>>; 2] = [None, None];
+    let mut records = 0;
+    let mut base = 0;
+    for p in capture::packets(&dir.join("capture.pcapng")) {
+        let side = if p.src.0 == addr_a { Side::A } else { Side::B };
+        let i = usize::from(side == Side::B);
+        match p.payload.first() {
+            Some(20..=63) => {
+                for r in d.feed(&keys, side, &p.payload, base) {
+                    let r = r.unwrap_or_else(|e| panic!("frame {}: {e}", p.number));
+                    records += 1;
+                    if r.content_type == ContentType::APPLICATION_DATA {
+                        app[i].extend_from_slice(&r.plaintext);
+                    }
+                }
+            }
+            // RTP (not RTCP: payload types 72..=76 with the marker bit are RTCP).
+            Some(128..=191) if !(200..=204).contains(&p.payload[1]) => {
+                first_srtp[i].get_or_insert(p.payload.clone());
+            }
+            _ => {}
+        }
+        base += p.payload.len();
+    }
+    assert!(records > 20, "{records} protected records");
+    let r = d.revealed();
+    assert_eq!(r.version, Some(ProtocolVersion::DTLS1_3));
+    assert_eq!(r.parse_errors, 0);
+    assert_eq!(
+        r.cipher_suite.and_then(|c| c.name()),
+        json_find(&stats, "dtlsCipher").and_then(|v| v.as_str())
+    );
+    let profile = r.srtp_profile.expect("use_srtp in EncryptedExtensions");
+    assert_eq!(
+        Some(profile.to_string().as_str()),
+        json_find(&stats, "srtpCipher").and_then(|v| v.as_str())
+    );
+    // The certificates, decrypted, carry the fingerprints the SDP announced: A made the offer.
+    let sdp_fp = |f: &str| {
+        read(f)
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("a=fingerprint:").map(str::to_owned))
+            .unwrap()
+    };
+    assert_eq!(
+        r.leaf_fingerprint(Side::A).unwrap().to_string(),
+        sdp_fp("offer.sdp")
+    );
+    assert_eq!(
+        r.leaf_fingerprint(Side::B).unwrap().to_string(),
+        sdp_fp("answer.sdp")
+    );
+    assert_eq!(r.certificate_verify, [1, 1]);
+    // Every data-channel message is inside the decrypted application data (SCTP DATA chunks).
+    let dc = &meta["call"]["data_channel"];
+    for (key, i) in [("sentByA", 0), ("sentByB", 1)] {
+        let sent = dc[key].as_array().unwrap();
+        assert!(!sent.is_empty());
+        for m in sent {
+            let m = m.as_str().unwrap().as_bytes();
+            assert!(
+                app[i].windows(m.len()).any(|w| w == m),
+                "{key}: {:?} not in the decrypted data",
+                String::from_utf8_lossy(m)
+            );
+        }
+    }
+    // The exporter: the DTLS client's keys open its first SRTP packet, the server's keys the
+    // other side's, and not crosswise.
+    let srtp = d
+        .srtp_keying_material()
+        .expect("EXPORTER_SECRET in the key log");
+    assert_eq!(srtp.profile, profile);
+    if !matches!(profile.0, 0x0007 | 0x0008) {
+        eprintln!("firefox_dtls13_call: profile {profile} is not AEAD; SRTP cross-check left out");
+        return;
+    }
+    let client = usize::from(r.client == Some(Side::B));
+    let (c_pkt, s_pkt) = (
+        first_srtp[client].as_ref().unwrap(),
+        first_srtp[1 - client].as_ref().unwrap(),
+    );
+    assert!(srtp_gcm_opens(
+        srtp.client_key.bytes(),
+        srtp.client_salt.bytes(),
+        c_pkt
+    ));
+    assert!(srtp_gcm_opens(
+        srtp.server_key.bytes(),
+        srtp.server_salt.bytes(),
+        s_pkt
+    ));
+    assert!(!srtp_gcm_opens(
+        srtp.server_key.bytes(),
+        srtp.server_salt.bytes(),
+        c_pkt
+    ));
+}
