@@ -99,8 +99,8 @@ fn load(dir: &str) -> (Peer, Peer, Value) {
     (a, b, report)
 }
 
-/// Our packet count for an SSRC: on the sender's leg when relayed, else the only stream.
-fn packets_of(report: &Value, ssrc: u64) -> u64 {
+/// Our stream for an SSRC: on the sender's leg when relayed, else the only stream.
+fn stream_of(report: &Value, ssrc: u64) -> &Value {
     let streams: Vec<&Value> = report["streams"]
         .as_array()
         .unwrap()
@@ -109,8 +109,8 @@ fn packets_of(report: &Value, ssrc: u64) -> u64 {
         .collect();
     let own_leg: Vec<&&Value> = streams.iter().filter(|s| s["leg"] == "sender").collect();
     match (own_leg.as_slice(), streams.as_slice()) {
-        ([s], _) => s["packets"].as_u64().unwrap(),
-        ([], [s]) => s["packets"].as_u64().unwrap(),
+        ([s], _) => s,
+        ([], [s]) => s,
         _ => panic!(
             "SSRC {ssrc:#x}: {} streams, {} on the sender's leg",
             streams.len(),
@@ -119,16 +119,79 @@ fn packets_of(report: &Value, ssrc: u64) -> u64 {
     }
 }
 
+fn n(v: &Value, field: &str) -> u64 {
+    v[field]
+        .as_u64()
+        .unwrap_or_else(|| panic!("{field} missing in {v}"))
+}
+
+/// Every outbound-rtp entry against the streams of its SSRC and its `rtxSsrc`, field by field.
+/// All of these are exact on these calls (every count is a sum over packets the capture
+/// holds, and the stats were taken after the media stopped):
+/// * `packetsSent` = packets of the SSRC + packets of the RTX SSRC;
+/// * `bytesSent` = our `payload_bytes` of both (payload without header, padding or SRTP tag;
+///   the 10-byte tag is inferred from the padding probes' size and agrees with `srtpCipher`);
+/// * `headerBytesSent` = our `header_bytes` of both + the padding of padding-only packets
+///   (libwebrtc counts a probe's padding as header);
+/// * `retransmittedPacketsSent`/`retransmittedBytesSent` = our `retransmissions` and
+///   `retransmitted_bytes` (RTX answering a NACK; the probes are counted apart);
+/// * the codec's `mimeType` = our codec (for RED, the codec inside that the SDP suggests; the
+///   RED header that would tell it exactly is encrypted); `mid` = the mid extension.
 fn check_rtp(peer: &Peer, report: &Value) -> usize {
     let mut checked = 0;
     for out in peer.by_type("outbound-rtp") {
         let ssrc = out["ssrc"].as_u64().unwrap();
-        let sent = out["packetsSent"].as_u64().unwrap();
-        let mut ours = packets_of(report, ssrc);
+        let what = format!("SSRC {ssrc:#x} ({})", out["kind"]);
+        let media = stream_of(report, ssrc);
+        let mut parts = vec![media];
         if let Some(rtx) = out["rtxSsrc"].as_u64() {
-            ours += packets_of(report, rtx);
+            let r = stream_of(report, rtx);
+            assert_eq!(r["rtx_of"], ssrc, "{what}: its RTX stream's rtx_of");
+            assert_eq!(r["encapsulation"], "rtx", "{what}: RTX stream");
+            parts.push(r);
         }
-        assert_eq!(ours, sent, "SSRC {ssrc:#x} ({}): packetsSent", out["kind"]);
+        let sum = |f: &str| parts.iter().map(|s| n(s, f)).sum::<u64>();
+        assert_eq!(sum("packets"), n(out, "packetsSent"), "{what}: packetsSent");
+        assert_eq!(
+            sum("payload_bytes"),
+            n(out, "bytesSent"),
+            "{what}: bytesSent"
+        );
+        assert_eq!(
+            sum("header_bytes") + sum("padding_only_bytes"),
+            n(out, "headerBytesSent"),
+            "{what}: headerBytesSent"
+        );
+        assert_eq!(
+            sum("retransmissions"),
+            n(out, "retransmittedPacketsSent"),
+            "{what}: retransmittedPacketsSent"
+        );
+        assert_eq!(
+            sum("retransmitted_bytes"),
+            n(out, "retransmittedBytesSent"),
+            "{what}: retransmittedBytesSent"
+        );
+        // Every RTX packet here is a bandwidth probe: padding-only or payload padding.
+        for p in &parts[1..] {
+            assert_eq!(
+                n(p, "padding_only") + n(p, "rtx_probes"),
+                n(p, "packets"),
+                "{what}: RTX probes"
+            );
+            assert!(n(p, "padding_only") > 0, "{what}: padding-only probes");
+        }
+        for p in &parts {
+            assert_eq!(p["srtp_tag_len"], 10, "{what}: SRTP tag (srtpCipher …_80)");
+        }
+        let codec = &peer.stats[out["codecId"].as_str().unwrap()];
+        let mime = codec["mimeType"].as_str().unwrap();
+        let ours = media["codec"].as_str().unwrap_or("-");
+        assert!(
+            mime.eq_ignore_ascii_case(&format!("{}/{ours}", out["kind"].as_str().unwrap())),
+            "{what}: codec {mime} vs ours {ours}"
+        );
+        assert_eq!(media["mid"], out["mid"], "{what}: mid");
         checked += 1;
     }
     checked

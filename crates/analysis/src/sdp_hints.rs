@@ -3,7 +3,7 @@
 //! the SDES flag) and, for the terminal UI, the candidates they announce. Shared by
 //! `rtcscope analyze`, `rtcscope open` and `rtcscope live`.
 
-use crate::streams::{Codec, MediaHints, MediaKind};
+use crate::streams::{Codec, CodecSource, MediaHints, MediaKind};
 use rtcscope_rtp::rtp::extmap::ExtensionMap;
 use std::net::{IpAddr, SocketAddr};
 
@@ -121,12 +121,17 @@ pub fn load(paths: &[String]) -> Result<Option<SdpKnowledge>, SdpError> {
                 }
                 for c in &m.codecs {
                     if let (Some(name), Some(rate)) = (&c.name, c.clock_rate) {
+                        let red_inner = name
+                            .eq_ignore_ascii_case("red")
+                            .then(|| red_inner(c, &m.codecs))
+                            .flatten();
                         hints.codecs.insert(
                             c.pt,
                             Codec {
                                 name: name.clone(),
                                 clock_rate: rate,
                                 apt: c.apt,
+                                red_inner,
                             },
                         );
                     }
@@ -167,6 +172,28 @@ pub fn load(paths: &[String]) -> Result<Option<SdpKnowledge>, SdpError> {
         sdes,
         candidates,
     }))
+}
+
+/// The payload type a RED payload type most likely carries: the first one its
+/// `a=fmtp:<red> <pt>/<pt>` names (RFC 2198 §5), else the first media codec of the m-line (a
+/// sender encodes with the first codec it can; Chromium's video RED has no fmtp).
+fn red_inner(red: &rtcscope_sdp::Codec, all: &[rtcscope_sdp::Codec]) -> Option<(u8, CodecSource)> {
+    let from_fmtp = red.fmtp.as_deref().and_then(|f| {
+        f.split('/')
+            .next()
+            .and_then(|pt| pt.trim().parse::<u8>().ok())
+            .filter(|pt| all.iter().any(|c| c.pt == *pt))
+    });
+    if let Some(pt) = from_fmtp {
+        return Some((pt, CodecSource::SdpRedFmtp));
+    }
+    all.iter()
+        .find(|c| {
+            c.name
+                .as_deref()
+                .is_some_and(|n| !crate::streams::is_repair_or_aux(n))
+        })
+        .map(|c| (c.pt, CodecSource::SdpCodecOrder))
 }
 
 #[cfg(test)]

@@ -105,6 +105,15 @@ pub struct StreamSummary {
     pub kind: MediaKind,
     /// Codec name when known.
     pub codec: Option<String>,
+    /// What to show as the codec: the engine's [`crate::streams::Stream::codec_label`] (RED
+    /// and RTX name the codec inside and how it is known).
+    pub codec_label: String,
+    /// Padding-only packets (bandwidth probes).
+    pub padding_only: u64,
+    /// RTX packets answering a NACK.
+    pub retransmissions: u64,
+    /// RTX packets with a payload that answered no NACK (payload-padding probes).
+    pub rtx_probes: u64,
     /// Dominant payload type.
     pub payload_type: Option<u8>,
     /// Clock rate when known.
@@ -247,6 +256,10 @@ impl Snapshot {
                     relay: s.relay,
                     kind: s.kind,
                     codec: s.codec.clone(),
+                    codec_label: s.codec_label(),
+                    padding_only: s.padding_only,
+                    retransmissions: s.retransmissions,
+                    rtx_probes: s.rtx_probes,
                     payload_type: pt,
                     clock_rate: s.clock_rate,
                     packets: s.packets,

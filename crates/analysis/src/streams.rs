@@ -59,6 +59,90 @@ pub struct Codec {
     pub clock_rate: u32,
     /// For RTX: the payload type it repairs.
     pub apt: Option<u8>,
+    /// For RED (RFC 2198): the payload type most likely carried inside, and how the SDP tells
+    /// it (`a=fmtp:<red> <pt>/<pt>`, else the first media codec of the m-line).
+    pub red_inner: Option<(u8, CodecSource)>,
+}
+
+impl Codec {
+    /// RFC 4588 retransmission (`rtx`).
+    pub fn is_rtx(&self) -> bool {
+        self.name.eq_ignore_ascii_case("rtx")
+    }
+
+    /// RFC 2198 redundancy (`red`).
+    pub fn is_red(&self) -> bool {
+        self.name.eq_ignore_ascii_case("red")
+    }
+
+    /// Not a media codec of its own: RTX, RED, FEC (ulpfec, flexfec) or comfort noise and DTMF,
+    /// which a sender never picks as the media it encodes.
+    pub fn is_repair_or_aux(&self) -> bool {
+        is_repair_or_aux(&self.name)
+    }
+}
+
+/// Whether an encoding name is RTX, RED, FEC, comfort noise or DTMF rather than a media codec.
+pub(crate) fn is_repair_or_aux(name: &str) -> bool {
+    matches!(
+        name.to_ascii_lowercase().as_str(),
+        "rtx" | "red" | "ulpfec" | "flexfec" | "flexfec-03" | "cn" | "telephone-event"
+    )
+}
+
+/// How a stream's media is wrapped in its RTP payloads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Encapsulation {
+    /// RFC 2198 redundant data: block headers, the last naming the primary encoding's payload
+    /// type (encrypted under SRTP).
+    Red,
+    /// RFC 4588 retransmission: the original sequence number, then the repaired payload.
+    Rtx,
+}
+
+/// How a stream's codec was told.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CodecSource {
+    /// The SDP's rtpmap of the stream's own payload type.
+    Sdp,
+    /// RFC 3551's static payload types.
+    StaticTable,
+    /// RED: the SDP's `a=fmtp:<red pt> <pt>/<pt>` names the payload type inside.
+    SdpRedFmtp,
+    /// RED: no fmtp; the first media codec of the m-line, the one a sender encodes with.
+    SdpCodecOrder,
+    /// RTX: the codec of the payload type its `apt=` repairs.
+    SdpApt,
+    /// RED: read from the (cleartext or decrypted) RED block header, exact.
+    RedHeader,
+}
+
+/// Where the SRTP authentication tag length used for the byte figures came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TagLenSource {
+    /// Set by the caller from the negotiated SRTP profile (DTLS-SRTP in clear, SDES).
+    Profile,
+    /// Inferred from libwebrtc's padding-only probes (255 or 224 bytes of padding + the tag).
+    PaddingProbes,
+    /// Assumed: the 10 bytes of SRTP_AES128_CM_HMAC_SHA1_80, WebRTC's usual profile.
+    Assumed,
+}
+
+/// RFC 2198 §3: the payload type of the primary encoding of a RED payload, which is the
+/// last block header (F bit clear); every earlier header (F bit set) is 4 bytes. `None` when
+/// the headers run past the payload. Give it a cleartext (or decrypted) payload only.
+pub fn red_primary_payload_type(payload: &[u8]) -> Option<u8> {
+    let mut at = 0;
+    loop {
+        let b = *payload.get(at)?;
+        if b & 0x80 == 0 {
+            return Some(b & 0x7f);
+        }
+        at += 4;
+    }
 }
 
 /// What an SDP says about media, as the engine uses it (filled from the SDPs by
@@ -107,8 +191,7 @@ fn snap_rate(est: f64) -> Option<u32> {
 pub struct Stream {
     /// The SSRC.
     pub ssrc: u32,
-    /// The flow (direction: `forward` = a → b of the flow).
-    #[serde(skip)]
+    /// The flow (direction: `forward` = a → b of the flow), transport included.
     pub flow: FlowKey,
     /// Sender address.
     pub src: std::net::SocketAddr,
@@ -116,10 +199,13 @@ pub struct Stream {
     pub dst: std::net::SocketAddr,
     /// Inside TURN allocation, when unwrapped from a relay.
     pub relay: Option<u32>,
-    /// For a stream inside a relay: `sender` when the allocation is the sender's own (the leg
-    /// from the sender to the TURN server), `receiver` when it is the receiver's (the leg from
-    /// the server to the receiver). A capture at the server or between both NATs sees both.
+    /// For a stream inside a relay: whose leg it was counted on, `sender` (the sender's own
+    /// allocation, its leg to the TURN server: where a capture of both legs counts it) or
+    /// `receiver` (the leg from the server to the receiver, when only that one is captured).
     pub leg: Option<&'static str>,
+    /// For a stream inside a relay: the path and the leg it was counted on (once, however
+    /// many legs the capture sees), set by the report.
+    pub counted_on: Option<crate::relay::CountedOn>,
     /// First packet.
     pub first_ns: i64,
     /// Last packet.
@@ -130,10 +216,35 @@ pub struct Stream {
     pub bytes: u64,
     /// RTP header bytes (fixed header, CSRCs, extensions).
     pub header_bytes: u64,
+    /// Payload bytes as getStats' `bytesSent`/`bytesReceived` count them: the RTP payload
+    /// without header, padding or SRTP tag, RTX payloads (their original sequence number
+    /// included) counted, padding-only packets not (filled in snapshots; see
+    /// [`Stream::finish_bytes`]).
+    pub payload_bytes: u64,
+    /// Padding bytes, where they can be told: every padding byte of cleartext packets, and the
+    /// padding of padding-only SRTP packets (their whole payload less the tag).
+    pub padding_bytes: u64,
+    /// The padding of padding-only packets alone (getStats counts it in `headerBytesSent`).
+    pub padding_only_bytes: u64,
+    /// SRTP authentication tag bytes (packets × [`Stream::srtp_tag_len`]).
+    pub srtp_tag_bytes: u64,
+    /// The SRTP tag length used for these figures, when the stream is SRTP.
+    pub srtp_tag_len: Option<u8>,
+    /// Where that length came from.
+    pub srtp_tag_len_source: Option<TagLenSource>,
     /// Payload types seen with their counts.
     pub payload_types: Vec<(u8, u64)>,
-    /// Codec name, when known (of the dominant payload type).
+    /// The media codec, when known (of the dominant payload type): for RED the codec inside
+    /// (see [`Stream::codec_source`]), for RTX the codec it repairs.
     pub codec: Option<String>,
+    /// How the codec was told.
+    pub codec_source: Option<CodecSource>,
+    /// RED or RTX wrapping, when the SDP says so.
+    pub encapsulation: Option<Encapsulation>,
+    /// The payload type inside the wrapping: RED's inner type, RTX's `apt`.
+    pub inner_payload_type: Option<u8>,
+    /// What a display shows as the codec ([`Stream::codec_label`]), filled in snapshots.
+    pub codec_label: String,
     #[serde(skip)]
     codec_pt: Option<u8>,
     /// Clock rate, when known.
@@ -146,8 +257,25 @@ pub struct Stream {
     pub markers: u64,
     /// Packets with the padding bit.
     pub padded: u64,
-    /// Packets whose payload is nothing but padding (cleartext only).
+    /// Packets whose payload is nothing but padding: read in cleartext; for SRTP inferred
+    /// from the size (P bit, a video or RTX stream, at most 255 padding bytes + a 16-byte tag
+    /// after the header), which is what libwebrtc's bandwidth probes look like.
     pub padding_only: u64,
+    /// RTX packets with a payload (not padding-only): retransmissions and "payload padding"
+    /// probes together.
+    pub rtx_payload: u64,
+    /// RTX packets sent in answer to a NACK: in cleartext, their original sequence number was
+    /// NACKed; under SRTCP, a NACK (the clear first RTCP header says RTPFB FMT 1) came from
+    /// the receiver within the second before. NACKs inside an encrypted compound packet are
+    /// invisible, so this can undercount there.
+    pub retransmissions: u64,
+    /// Payload bytes of those retransmissions (as getStats' `retransmittedBytesSent`).
+    pub retransmitted_bytes: u64,
+    /// RTX packets with a payload that answered no NACK seen: bandwidth probes that repeat
+    /// earlier media ("payload padding").
+    pub rtx_probes: u64,
+    #[serde(skip)]
+    raw: RawBytes,
     /// Whether payloads are SRTP ciphertext.
     pub encrypted: bool,
     /// Unique sequence numbers received.
@@ -201,6 +329,27 @@ pub struct Stream {
     infer: Option<(i64, u32)>,
 }
 
+/// Byte sums kept per packet, turned into getStats' figures once the tag length is known.
+#[derive(Clone, Copy, Debug, Default)]
+struct RawBytes {
+    /// Bytes after the RTP header (payload, padding and, for SRTP, the tag).
+    body: u64,
+    /// SRTP packets (each carries a tag).
+    srtp: u64,
+    /// Padding read from cleartext packets.
+    clear_padding: u64,
+    /// Of which in padding-only packets.
+    clear_padding_only: u64,
+    /// Bodies of padding-only SRTP packets (padding + tag), and their number.
+    srtp_padding_only_body: u64,
+    srtp_padding_only: u64,
+    /// The last padding-only SRTP body length (for the tag-length inference).
+    probe_body: Option<u64>,
+    /// Bodies of retransmissions (payload + tag when SRTP), and how many were SRTP.
+    retransmitted_body: u64,
+    retransmitted_srtp: u64,
+}
+
 /// The receiver's view from an RTCP report block.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct ReceiverView {
@@ -241,13 +390,24 @@ impl Stream {
             dst,
             relay: flow.relay,
             leg: None,
+            counted_on: None,
             first_ns: now,
             last_ns: now,
             packets: 0,
             bytes: 0,
             header_bytes: 0,
+            payload_bytes: 0,
+            padding_bytes: 0,
+            padding_only_bytes: 0,
+            srtp_tag_bytes: 0,
+            srtp_tag_len: None,
+            srtp_tag_len_source: None,
             payload_types: Vec::new(),
             codec: None,
+            codec_source: None,
+            encapsulation: None,
+            inner_payload_type: None,
+            codec_label: String::new(),
             codec_pt: None,
             clock_rate: None,
             clock_source: None,
@@ -255,6 +415,11 @@ impl Stream {
             markers: 0,
             padded: 0,
             padding_only: 0,
+            rtx_payload: 0,
+            retransmissions: 0,
+            retransmitted_bytes: 0,
+            rtx_probes: 0,
+            raw: RawBytes::default(),
             encrypted: false,
             unique: 0,
             duplicates: 0,
@@ -295,6 +460,137 @@ impl Stream {
     /// Packets lost: expected − unique received (never negative).
     pub fn lost(&self) -> u64 {
         self.expected().saturating_sub(self.unique)
+    }
+
+    /// What a display shows as the codec: `opus/48000`; `RED (VP8 per SDP)` when the SDP
+    /// says RED and suggests the codec inside, `RED (VP8)` when the RED header said it,
+    /// `RED (inner codec encrypted)` when nothing tells it; `RTX of VP8/90000`; `PT96/90000`
+    /// or `PT97,119` without an SDP.
+    pub fn codec_label(&self) -> String {
+        let rate = self.clock_rate.map(|r| format!("/{r}")).unwrap_or_default();
+        match (self.encapsulation, &self.codec) {
+            (Some(Encapsulation::Red), Some(c)) => match self.codec_source {
+                Some(CodecSource::RedHeader) => format!("RED ({c})"),
+                _ => format!("RED ({c} per SDP)"),
+            },
+            (Some(Encapsulation::Red), None) if self.encrypted => {
+                "RED (inner codec encrypted)".to_owned()
+            }
+            (Some(Encapsulation::Red), None) => "RED (inner codec unknown)".to_owned(),
+            (Some(Encapsulation::Rtx), Some(c)) => format!("RTX of {c}{rate}"),
+            (Some(Encapsulation::Rtx), None) => format!("RTX{rate}"),
+            (None, Some(c)) => format!("{c}{rate}"),
+            (None, None) => {
+                let pts: Vec<String> = self
+                    .payload_types
+                    .iter()
+                    .map(|(p, _)| p.to_string())
+                    .collect();
+                format!("PT{}{rate}", pts.join(","))
+            }
+        }
+    }
+
+    /// Turns the per-packet sums into getStats' byte figures with an SRTP tag of `tag` bytes
+    /// (and says where that length came from); also fills [`Stream::codec_label`].
+    pub fn finish_bytes(&mut self, tag: u8, source: TagLenSource) {
+        let r = self.raw;
+        let t = u64::from(tag);
+        if r.srtp > 0 {
+            self.srtp_tag_len = Some(tag);
+            self.srtp_tag_len_source = Some(source);
+        }
+        self.srtp_tag_bytes = r.srtp * t;
+        let probe_padding = r
+            .srtp_padding_only_body
+            .saturating_sub(r.srtp_padding_only * t);
+        self.padding_only_bytes = r.clear_padding_only + probe_padding;
+        self.padding_bytes = r.clear_padding + probe_padding;
+        self.payload_bytes = r
+            .body
+            .saturating_sub(self.srtp_tag_bytes)
+            .saturating_sub(self.padding_bytes);
+        self.retransmitted_bytes = r
+            .retransmitted_body
+            .saturating_sub(r.retransmitted_srtp * t);
+        self.codec_label = self.codec_label();
+    }
+
+    /// The tag length that libwebrtc's padding-only probes on this stream imply: their
+    /// padding is 255 bytes (224 in older versions), so body − padding is the tag, when that
+    /// is one of SRTP's tag lengths (4, 10, 16).
+    fn probe_tag_len(&self) -> Option<u8> {
+        let b = self.raw.probe_body?;
+        [255u64, 224].into_iter().find_map(|pad| {
+            let t = b.checked_sub(pad)?;
+            matches!(t, 4 | 10 | 16).then_some(t as u8)
+        })
+    }
+
+    /// Applies the SDP's codec for payload type `pt`: name, clock rate, RED/RTX wrapping.
+    fn apply_codec(&mut self, pt: u8, hints: &MediaHints) {
+        if let Some(c) = hints.codecs.get(&pt) {
+            if self.clock_source != Some(ClockSource::Inferred) || self.clock_rate.is_none() {
+                self.clock_rate = Some(c.clock_rate);
+                self.clock_source = Some(ClockSource::Sdp);
+            }
+            if c.is_rtx() {
+                self.encapsulation = Some(Encapsulation::Rtx);
+                self.inner_payload_type = c.apt;
+                self.rtx_reason.get_or_insert("SDP payload type is rtx");
+                // The codec it repairs (through RED to the codec inside, when it repairs RED).
+                let target = c.apt.and_then(|a| hints.codecs.get(&a));
+                self.codec = target.and_then(|t| {
+                    if t.is_red() {
+                        t.red_inner
+                            .and_then(|(i, _)| hints.codecs.get(&i))
+                            .map(|i| i.name.clone())
+                    } else {
+                        Some(t.name.clone())
+                    }
+                });
+                self.codec_source = self.codec.as_ref().map(|_| CodecSource::SdpApt);
+            } else if c.is_red() {
+                self.encapsulation = Some(Encapsulation::Red);
+                if self.codec_source != Some(CodecSource::RedHeader) {
+                    let inner = c
+                        .red_inner
+                        .and_then(|(i, how)| hints.codecs.get(&i).map(|x| (i, x, how)));
+                    self.inner_payload_type = inner.map(|(i, _, _)| i);
+                    self.codec = inner.map(|(_, x, _)| x.name.clone());
+                    self.codec_source = inner.map(|(_, _, how)| how);
+                }
+            } else {
+                self.encapsulation = None;
+                self.inner_payload_type = None;
+                self.codec = Some(c.name.clone());
+                self.codec_source = Some(CodecSource::Sdp);
+            }
+        } else if let Some((rate, name, kind)) = static_clock_rate(pt) {
+            self.codec = Some(name.to_owned());
+            self.codec_source = Some(CodecSource::StaticTable);
+            self.clock_rate = Some(rate);
+            self.clock_source = Some(ClockSource::StaticTable);
+            self.kind = kind;
+        }
+    }
+
+    /// The hook for decrypted (or cleartext) RED payloads: the first block header names the
+    /// exact codec inside, which replaces the SDP's suggestion. Returns whether it did.
+    pub fn red_payload(&mut self, payload: &[u8], hints: &MediaHints) -> bool {
+        if self.encapsulation != Some(Encapsulation::Red) {
+            return false;
+        }
+        let Some(pt) = red_primary_payload_type(payload) else {
+            return false;
+        };
+        let Some(c) = hints.codecs.get(&pt) else {
+            return false;
+        };
+        self.inner_payload_type = Some(pt);
+        self.codec = Some(c.name.clone());
+        self.codec_source = Some(CodecSource::RedHeader);
+        true
     }
 
     fn bit(&mut self, ext: u64) -> bool {
@@ -452,8 +748,30 @@ impl Streams {
             sr_seen: LruMap::new(max_streams),
             default_extmap: ExtensionMap::libwebrtc_default(),
             rtcp_senders: LruMap::new(MAX_RTCP_SENDERS),
+            nacks: LruMap::new(MAX_NACK_FLOWS),
+            srtp_tag_len: None,
         }
     }
+}
+
+/// The largest body (after the RTP header) of an SRTP packet taken for padding-only: 255
+/// padding bytes and the longest tag (16).
+const MAX_PADDING_ONLY_BODY: u64 = 255 + 16;
+/// How long after a NACK an RTX packet counts as its answer (under SRTCP, where the NACK's
+/// sequence numbers are encrypted).
+const NACK_WINDOW_NS: i64 = 1_000_000_000;
+/// NACKed sequence numbers remembered per flow direction (cleartext RTCP).
+const MAX_NACKED: usize = 512;
+/// Flow directions whose NACKs are remembered.
+const MAX_NACK_FLOWS: usize = 10_000;
+
+/// NACKs seen in one direction of a flow.
+#[derive(Clone, Debug, Default)]
+struct NacksSeen {
+    /// When the last one was seen.
+    last_ns: i64,
+    /// (media SSRC, sequence number) NACKed, most recent last (cleartext RTCP only).
+    seqs: std::collections::VecDeque<(u32, u16)>,
 }
 
 /// Packets of a stream whose header extensions are read for mid/rid/repaired-rid; senders put
@@ -493,6 +811,11 @@ pub struct Streams {
     default_extmap: ExtensionMap,
     /// RTCP datagrams per sender SSRC (the first packet's SSRC, which SRTCP leaves clear).
     pub rtcp_senders: LruMap<u32, RtcpSender>,
+    /// NACKs per (flow, direction the NACK travelled).
+    nacks: LruMap<(FlowKey, bool), NacksSeen>,
+    /// The SRTP tag length of the negotiated profile, when the caller knows it; else it is
+    /// inferred from padding probes or assumed (see [`TagLenSource`]).
+    pub srtp_tag_len: Option<u8>,
 }
 
 /// RTCP seen from one sender SSRC.
@@ -568,12 +891,6 @@ impl Streams {
         if p.marker() {
             s.markers += 1;
         }
-        if p.has_padding() {
-            s.padded += 1;
-            if !encrypted && p.payload().is_empty() {
-                s.padding_only += 1;
-            }
-        }
         let pt = p.payload_type();
         let full = s.payload_types.len() >= MAX_PAYLOAD_TYPES;
         match s.payload_types.iter_mut().find(|(t, _)| *t == pt) {
@@ -590,20 +907,7 @@ impl Streams {
             .map_or(pt, |(t, _)| *t);
         if s.codec_pt != Some(dominant) {
             s.codec_pt = Some(dominant);
-            if let Some(c) = hints.codecs.get(&dominant) {
-                s.codec = Some(c.name.clone());
-                if c.name.eq_ignore_ascii_case("rtx") {
-                    s.rtx_reason.get_or_insert("SDP payload type is rtx");
-                } else if s.clock_source != Some(ClockSource::Inferred) || s.clock_rate.is_none() {
-                    s.clock_rate = Some(c.clock_rate);
-                    s.clock_source = Some(ClockSource::Sdp);
-                }
-            } else if let Some((rate, name, kind)) = static_clock_rate(dominant) {
-                s.codec = Some(name.to_owned());
-                s.clock_rate = Some(rate);
-                s.clock_source = Some(ClockSource::StaticTable);
-                s.kind = kind;
-            }
+            s.apply_codec(dominant, hints);
         }
         if s.kind == MediaKind::Unknown {
             if let Some(mid) = hints.ssrc_mid.get(&s.ssrc).or(s.mid.as_ref()) {
@@ -615,6 +919,68 @@ impl Streams {
         if let Some(&(media, _)) = hints.fid.iter().find(|(_, rtx)| *rtx == s.ssrc) {
             s.rtx_of = Some(media);
             s.rtx_reason.get_or_insert("SDP ssrc-group FID");
+        }
+        // Bytes as getStats counts them, and padding-only probes apart from retransmissions.
+        let opaque = p.is_payload_opaque();
+        let body = (buf.len() - p.header_len()) as u64;
+        s.raw.body += body;
+        if opaque {
+            s.raw.srtp += 1;
+        } else {
+            s.raw.clear_padding += p.padding_len() as u64;
+        }
+        // libwebrtc probes only with video (on the RTX SSRC when there is one).
+        let video = s.kind == MediaKind::Video
+            || s.encapsulation == Some(Encapsulation::Rtx)
+            || s.rtx_of.is_some()
+            || (s.kind == MediaKind::Unknown && s.clock_rate == Some(90000));
+        let padding_only = p.has_padding()
+            && if opaque {
+                video && body <= MAX_PADDING_ONLY_BODY
+            } else {
+                p.payload().is_empty()
+            };
+        if p.has_padding() {
+            s.padded += 1;
+        }
+        if padding_only {
+            s.padding_only += 1;
+            if opaque {
+                s.raw.srtp_padding_only += 1;
+                s.raw.srtp_padding_only_body += body;
+                s.raw.probe_body = Some(body);
+            } else {
+                s.raw.clear_padding_only += p.padding_len() as u64;
+            }
+        } else if hints.codecs.get(&pt).is_some_and(Codec::is_rtx)
+            || s.rtx_of.is_some()
+            || s.repaired_rid.is_some()
+        {
+            s.rtx_payload += 1;
+            let nacked = match self.nacks.get(&(flow, !forward)) {
+                None => false,
+                Some(n) if opaque => now - n.last_ns <= NACK_WINDOW_NS,
+                Some(n) => p.payload().get(..2).is_some_and(|osn| {
+                    let osn = u16::from_be_bytes([osn[0], osn[1]]);
+                    n.seqs
+                        .iter()
+                        .any(|&(m, q)| q == osn && s.rtx_of.is_none_or(|x| x == m))
+                }),
+            };
+            if nacked {
+                s.retransmissions += 1;
+                if opaque {
+                    s.raw.retransmitted_body += body;
+                    s.raw.retransmitted_srtp += 1;
+                } else {
+                    s.raw.retransmitted_body += p.payload().len() as u64;
+                }
+            } else {
+                s.rtx_probes += 1;
+            }
+        }
+        if !opaque && s.encapsulation == Some(Encapsulation::Red) {
+            s.red_payload(p.payload(), hints);
         }
         let want_ids = s.packets <= EXTENSION_SCAN_PACKETS
             && (s.mid.is_none() || s.rid.is_none() || s.repaired_rid.is_none());
@@ -665,7 +1031,18 @@ impl Streams {
     /// Report blocks and sender reports update the streams of their SSRC on `flow` (either
     /// direction), or, when that flow carries none (RTCP on its own port), the stream last
     /// created for that SSRC: a constant number of lookups per block, whatever the table holds.
-    pub fn rtcp(&mut self, now: i64, flow: FlowKey, buf: &[u8], encrypted: bool) -> RtcpSeen {
+    /// NACKs are remembered per direction (`forward`: a → b of the flow) so that RTX packets
+    /// answering them count as retransmissions; under SRTCP only a NACK that comes first in
+    /// its datagram shows (its header is the clear part).
+    pub fn rtcp(
+        &mut self,
+        now: i64,
+        flow: FlowKey,
+        forward: bool,
+        buf: &[u8],
+        encrypted: bool,
+    ) -> RtcpSeen {
+        use rtcscope_rtp::rtcp::feedback::FeedbackKind;
         use rtcscope_rtp::rtcp::{Compound, RtcpBody};
         if buf.len() < 8 {
             return RtcpSeen::Malformed;
@@ -689,6 +1066,10 @@ impl Streams {
             _ => e.encrypted += 1,
         }
         if matches!(seen, RtcpSeen::Encrypted { .. }) {
+            // RTPFB (205) with FMT 1: a generic NACK.
+            if buf[1] == 205 && buf[0] & 0x1f == 1 {
+                self.nack_seen(now, flow, forward);
+            }
             return seen;
         }
         let compound = Compound::new(buf);
@@ -712,10 +1093,29 @@ impl Streams {
                         self.report_block(now, flow, &b);
                     }
                 }
+                Ok(RtcpBody::Feedback(fb)) => {
+                    if let Ok(FeedbackKind::Nack(e)) = fb.kind() {
+                        let n = self.nack_seen(now, flow, forward);
+                        for q in e.lost_sequences() {
+                            if n.seqs.len() >= MAX_NACKED {
+                                n.seqs.pop_front();
+                            }
+                            n.seqs.push_back((fb.media_ssrc(), q));
+                        }
+                    }
+                }
                 _ => {}
             }
         }
         RtcpSeen::Clear { sender }
+    }
+
+    fn nack_seen(&mut self, now: i64, flow: FlowKey, forward: bool) -> &mut NacksSeen {
+        let n = self
+            .nacks
+            .get_or_insert_with((flow, forward), NacksSeen::default, |_, _| {});
+        n.last_ns = now;
+        n
     }
 
     /// Applies `f` to the streams of `ssrc` on `flow`, or else to the stream last created for it.
@@ -771,6 +1171,7 @@ impl Streams {
     pub fn clone_finished(&self) -> Vec<Stream> {
         let mut copy = Streams {
             map: self.map.clone(),
+            srtp_tag_len: self.srtp_tag_len,
             ..Streams::with_cap(1)
         };
         copy.finish();
@@ -778,12 +1179,26 @@ impl Streams {
     }
 
     fn finish(&mut self) {
+        // The SRTP tag length per flow: the caller's, else what padding probes on the flow
+        // imply, else WebRTC's usual 10 bytes.
+        let mut probed: Map<FlowKey, u8> = Map::default();
+        for s in self.map.values() {
+            if let Some(t) = s.probe_tag_len() {
+                probed.entry(s.flow).or_insert(t);
+            }
+        }
         for s in self.map.values_mut() {
             s.expected = s.expected();
             s.lost = s.lost();
             if s.rtx_reason.is_none() && s.packets >= 3 && s.padded == s.packets {
                 s.rtx_reason = Some("every packet padded (bandwidth probing / RTX padding)");
             }
+            let (tag, source) = match (self.srtp_tag_len, probed.get(&s.flow)) {
+                (Some(t), _) => (t, TagLenSource::Profile),
+                (None, Some(&t)) => (t, TagLenSource::PaddingProbes),
+                (None, None) => (10, TagLenSource::Assumed),
+            };
+            s.finish_bytes(tag, source);
         }
         // Pair repaired-rid streams with the stream carrying that rid on the same flow.
         let rids: Vec<(FlowKey, bool, String, u32)> = self

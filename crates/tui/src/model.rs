@@ -392,38 +392,9 @@ pub fn pair_candidate_type(addr: SocketAddr, relayed: bool, sdp: &[SdpCandidate]
     }
 }
 
-/// The Codec column: `opus/48000` (name and clock rate, as in `a=rtpmap`), `rtx` (an RTX
-/// stream runs at the clock of the stream it repairs), the name alone when the rate is
-/// unknown, `pt 111` when only the payload type is known.
-pub fn codec_label(
-    codec: Option<&str>,
-    payload_type: Option<u8>,
-    clock_rate: Option<u32>,
-) -> String {
-    match (codec, payload_type, clock_rate) {
-        (Some(c), _, _) if c.eq_ignore_ascii_case("rtx") => c.to_owned(),
-        (Some(c), _, Some(rate)) => format!("{c}/{rate}"),
-        (Some(c), _, None) => c.to_owned(),
-        (None, Some(pt), _) => format!("pt {pt}"),
-        (None, None, _) => "-".into(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn codec_labels() {
-        assert_eq!(
-            codec_label(Some("opus"), Some(111), Some(48000)),
-            "opus/48000"
-        );
-        assert_eq!(codec_label(Some("rtx"), Some(97), Some(90000)), "rtx");
-        assert_eq!(codec_label(Some("VP8"), Some(96), None), "VP8");
-        assert_eq!(codec_label(None, Some(111), None), "pt 111");
-        assert_eq!(codec_label(None, None, Some(90000)), "-");
-    }
 
     #[test]
     fn sdp_candidate_wins_over_the_inference() {

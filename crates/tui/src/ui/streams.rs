@@ -3,7 +3,6 @@
 
 use super::widgets::{block, bold, dim, percent, position, selected};
 use crate::app::{App, ChartScope, Mode};
-use crate::model::codec_label;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Style};
 use ratatui::symbols::Marker;
@@ -25,17 +24,11 @@ pub(super) fn streams(f: &mut Frame<'_>, app: &App, body: Rect) {
         .iter()
         .map(|&si| {
             let s = &app.snap.streams[si];
-            escape(&codec_label(
-                s.codec.as_deref(),
-                s.payload_type,
-                s.clock_rate,
-            ))
-            .chars()
-            .count()
+            escape(&s.codec_label).chars().count()
         })
         .max()
         .unwrap_or(0)
-        .clamp(9, 16) as u16;
+        .clamp(9, 27) as u16;
     let h = usize::from(top.height.saturating_sub(3));
     let rows: Vec<Row<'static>> = app
         .streams
@@ -50,18 +43,21 @@ pub(super) fn streams(f: &mut Frame<'_>, app: &App, body: Rect) {
                 MediaKind::Video => "video",
                 MediaKind::Unknown => "?",
             };
-            // The codec name comes from an SDP, MID and RID from RTP header extensions.
-            let codec = escape(&codec_label(
-                s.codec.as_deref(),
-                s.payload_type,
-                s.clock_rate,
-            ))
-            .into_owned();
+            // The engine's codec label (from an SDP, RED/RTX resolved), MID and RID from RTP
+            // header extensions.
+            let codec = escape(&s.codec_label).into_owned();
             let mut notes = Vec::new();
             if let Some(o) = s.rtx_of {
                 notes.push(format!("RTX of {o:#010x}"));
             } else if s.rtx_reason.is_some() {
                 notes.push("padding/RTX".into());
+            }
+            if s.retransmissions + s.rtx_probes + s.padding_only > 0 {
+                notes.push(format!(
+                    "{} rtx, {} probes",
+                    s.retransmissions,
+                    s.rtx_probes + s.padding_only
+                ));
             }
             if let Some(m) = &s.mid {
                 notes.push(format!("mid {}", Escaped(m)));

@@ -1,0 +1,289 @@
+//! The engine's per-stream media figures on scripted packets: RED named with the codec inside
+//! (per SDP, or exactly from a cleartext RED header), RTX tied to its media by `apt` and FID
+//! with the SDP's clock rate, padding-only probes and payload probes counted apart from
+//! retransmissions (which answer a NACK), and the byte figures getStats defines.
+
+use rtcscope_analysis::flow::{FlowKey, Transport};
+use rtcscope_analysis::streams::{
+    red_primary_payload_type, Codec, CodecSource, Encapsulation, MediaHints, Stream, Streams,
+    TagLenSource,
+};
+use std::net::SocketAddr;
+
+const SENDER: &str = "10.0.0.1:5000";
+const RECEIVER: &str = "10.0.0.2:6000";
+
+fn addrs() -> (SocketAddr, SocketAddr) {
+    (SENDER.parse().unwrap(), RECEIVER.parse().unwrap())
+}
+
+fn flow() -> (FlowKey, bool) {
+    let (a, b) = addrs();
+    let (key, _) = FlowKey::of(Transport::Udp, a, b, None);
+    (key, key.lo == a)
+}
+
+/// An RTP packet: 12-byte header (+ a 4-byte extension header and one word when `ext`),
+/// `payload`, then `padding` bytes (P bit) whose last byte is the count.
+fn rtp(pt: u8, seq: u16, ssrc: u32, payload: &[u8], padding: u8) -> Vec<u8> {
+    let mut p = vec![0x80 | if padding > 0 { 0x20 } else { 0 }, pt];
+    p.extend_from_slice(&seq.to_be_bytes());
+    p.extend_from_slice(&(u32::from(seq) * 3000).to_be_bytes());
+    p.extend_from_slice(&ssrc.to_be_bytes());
+    p.extend_from_slice(payload);
+    if padding > 0 {
+        p.extend(std::iter::repeat_n(0, usize::from(padding) - 1));
+        p.push(padding);
+    }
+    p
+}
+
+fn codec(name: &str, rate: u32) -> Codec {
+    Codec {
+        name: name.into(),
+        clock_rate: rate,
+        apt: None,
+        red_inner: None,
+    }
+}
+
+/// Chromium's video: VP8 96, its RTX 97, RED 118 (no fmtp: the m-line order names VP8), RTX
+/// 119 for RED; media SSRC 0x1111 with RTX SSRC 0x2222 (FID).
+fn chromium_video_hints() -> MediaHints {
+    let mut h = MediaHints::default();
+    h.codecs.insert(96, codec("VP8", 90000));
+    h.codecs.insert(
+        97,
+        Codec {
+            apt: Some(96),
+            ..codec("rtx", 90000)
+        },
+    );
+    h.codecs.insert(
+        118,
+        Codec {
+            red_inner: Some((96, CodecSource::SdpCodecOrder)),
+            ..codec("red", 90000)
+        },
+    );
+    h.codecs.insert(
+        119,
+        Codec {
+            apt: Some(118),
+            ..codec("rtx", 90000)
+        },
+    );
+    h.fid.push((0x1111, 0x2222));
+    h
+}
+
+fn feed(s: &mut Streams, t_ms: i64, packet: &[u8], encrypted: bool) {
+    let (a, b) = addrs();
+    let (key, fwd) = flow();
+    s.rtp(t_ms * 1_000_000, key, fwd, a, b, packet, encrypted);
+}
+
+fn stream(s: &Streams, ssrc: u32) -> Stream {
+    s.clone_finished()
+        .into_iter()
+        .find(|x| x.ssrc == ssrc)
+        .unwrap_or_else(|| panic!("no stream {ssrc:#x}"))
+}
+
+#[test]
+fn red_is_named_with_the_codec_the_sdp_suggests_and_never_as_the_codec() {
+    let mut s = Streams::default();
+    s.hints = chromium_video_hints();
+    for i in 0..5 {
+        feed(
+            &mut s,
+            i * 33,
+            &rtp(118, i as u16, 0x1111, &[0xaa; 100], 0),
+            true,
+        );
+    }
+    let st = stream(&s, 0x1111);
+    assert_eq!(st.encapsulation, Some(Encapsulation::Red));
+    assert_eq!(st.codec.as_deref(), Some("VP8"));
+    assert_eq!(st.codec_source, Some(CodecSource::SdpCodecOrder));
+    assert_eq!(st.inner_payload_type, Some(96));
+    assert_eq!(st.clock_rate, Some(90000));
+    assert_eq!(st.codec_label, "RED (VP8 per SDP)");
+}
+
+#[test]
+fn red_without_a_hint_of_its_inner_codec_says_it_is_encrypted() {
+    let mut s = Streams::default();
+    s.hints.codecs.insert(118, codec("red", 90000));
+    for i in 0..5 {
+        feed(
+            &mut s,
+            i * 33,
+            &rtp(118, i as u16, 0x1111, &[0xaa; 100], 0),
+            true,
+        );
+    }
+    let st = stream(&s, 0x1111);
+    assert_eq!(st.encapsulation, Some(Encapsulation::Red));
+    assert_eq!(st.codec, None);
+    assert_eq!(st.codec_label, "RED (inner codec encrypted)");
+    assert!(!st.codec_label.contains("red/"));
+}
+
+#[test]
+fn a_cleartext_red_header_names_the_codec_exactly() {
+    let mut s = Streams::default();
+    s.hints = chromium_video_hints();
+    // The SDP suggests VP8, the RED header says 98 (VP9): the header wins.
+    s.hints.codecs.insert(98, codec("VP9", 90000));
+    // One redundant block (F bit, PT 98, offset, length) then the primary's header (PT 98).
+    let red = [0x80 | 98, 0, 0, 4, 98, 1, 2, 3, 4, 5, 6, 7, 8];
+    for i in 0..5 {
+        feed(&mut s, i * 33, &rtp(118, i as u16, 0x1111, &red, 0), false);
+    }
+    let st = stream(&s, 0x1111);
+    assert_eq!(st.codec.as_deref(), Some("VP9"));
+    assert_eq!(st.codec_source, Some(CodecSource::RedHeader));
+    assert_eq!(st.codec_label, "RED (VP9)");
+    assert_eq!(red_primary_payload_type(&red), Some(98));
+    assert_eq!(
+        red_primary_payload_type(&[0x80 | 98, 0, 0]),
+        None,
+        "cut headers"
+    );
+}
+
+#[test]
+fn rtx_takes_its_clock_from_the_sdp_and_its_media_from_apt_and_fid() {
+    let mut s = Streams::default();
+    s.hints = chromium_video_hints();
+    for i in 0..3 {
+        let mut payload = (100 + i as u16).to_be_bytes().to_vec();
+        payload.extend_from_slice(&[0xbb; 50]);
+        feed(&mut s, i * 5, &rtp(97, i as u16, 0x2222, &payload, 0), true);
+    }
+    let st = stream(&s, 0x2222);
+    assert_eq!(st.encapsulation, Some(Encapsulation::Rtx));
+    assert_eq!(st.inner_payload_type, Some(96), "apt");
+    assert_eq!(st.codec.as_deref(), Some("VP8"));
+    assert_eq!(st.codec_source, Some(CodecSource::SdpApt));
+    assert_eq!(st.clock_rate, Some(90000));
+    assert_eq!(st.rtx_of, Some(0x1111), "FID");
+    assert_eq!(st.codec_label, "RTX of VP8/90000");
+}
+
+/// libwebrtc's probes under SRTP: padding-only packets (P bit, 255 bytes of padding, a
+/// 10-byte tag) and payload-padding RTX packets with no NACK before them. None is a
+/// retransmission; the byte figures follow getStats (probe padding counted apart).
+#[test]
+fn srtp_padding_probes_and_payload_probes_are_not_retransmissions() {
+    let mut s = Streams::default();
+    s.hints = chromium_video_hints();
+    for i in 0..4u16 {
+        // 255 bytes of padding + a 10-byte tag (the padding count is ciphertext in SRTP).
+        let mut p = rtp(97, i, 0x2222, &[], 255);
+        p.extend_from_slice(&[0xcc; 10]);
+        feed(&mut s, i64::from(i), &p, true);
+    }
+    for i in 4..7u16 {
+        // A payload of 500 bytes + the tag.
+        feed(
+            &mut s,
+            i64::from(i),
+            &rtp(119, i, 0x2222, &[0xdd; 510], 0),
+            true,
+        );
+    }
+    let st = stream(&s, 0x2222);
+    assert_eq!(st.padding_only, 4);
+    assert_eq!(st.rtx_payload, 3);
+    assert_eq!(st.rtx_probes, 3);
+    assert_eq!(st.retransmissions, 0);
+    assert_eq!(st.srtp_tag_len, Some(10));
+    assert_eq!(st.srtp_tag_len_source, Some(TagLenSource::PaddingProbes));
+    assert_eq!(st.padding_only_bytes, 4 * 255);
+    assert_eq!(st.payload_bytes, 3 * 500);
+    assert_eq!(st.srtp_tag_bytes, 7 * 10);
+    assert_eq!(st.header_bytes, 7 * 12);
+}
+
+/// A retransmission answers a NACK: under SRTCP a NACK is known only by its clear first
+/// header (RTPFB, FMT 1) from the receiver; an RTX packet within a second of it counts as a
+/// retransmission, one long after it as a probe, and a NACK sent the other way counts for
+/// nothing.
+#[test]
+fn rtx_after_an_srtcp_nack_from_the_receiver_is_a_retransmission() {
+    let mut s = Streams::default();
+    s.hints = chromium_video_hints();
+    let (key, fwd) = flow();
+    // SRTCP: V=2 FMT=1, PT 205, length, sender SSRC, then ciphertext.
+    let nack = [
+        0x81, 205, 0, 3, 0, 0, 0x33, 0x33, 9, 9, 9, 9, 9, 9, 9, 9, 7, 7, 7, 7,
+    ];
+    // The receiver's NACK travels the other way; the sender's own is about other media.
+    s.rtcp(0, key, fwd, &nack, true);
+    feed(&mut s, 10, &rtp(119, 1, 0x2222, &[0xdd; 110], 0), true);
+    s.rtcp(2_000_000_000, key, !fwd, &nack, true);
+    feed(&mut s, 2_100, &rtp(119, 2, 0x2222, &[0xdd; 110], 0), true);
+    feed(&mut s, 5_000, &rtp(119, 3, 0x2222, &[0xdd; 110], 0), true);
+    let st = stream(&s, 0x2222);
+    assert_eq!(st.rtx_payload, 3);
+    assert_eq!(st.retransmissions, 1);
+    assert_eq!(st.rtx_probes, 2);
+    // No padding probes to infer the tag from: WebRTC's usual 10 bytes, said to be assumed.
+    assert_eq!(st.srtp_tag_len_source, Some(TagLenSource::Assumed));
+    assert_eq!(st.retransmitted_bytes, 100);
+}
+
+/// In cleartext the NACK's sequence numbers and the RTX original sequence number are read:
+/// only the packet whose OSN was NACKed is a retransmission.
+#[test]
+fn cleartext_rtx_is_a_retransmission_only_when_its_osn_was_nacked() {
+    let mut s = Streams::default();
+    s.hints = chromium_video_hints();
+    let (key, fwd) = flow();
+    // RTPFB NACK from 0x3333 about media 0x1111: PID 500, BLP 0b1 (501 too).
+    let nack = [
+        0x81, 205, 0, 3, 0, 0, 0x33, 0x33, 0, 0, 0x11, 0x11, 0x01, 0xf4, 0x00, 0x01,
+    ];
+    s.rtcp(0, key, !fwd, &nack, false);
+    for (i, osn) in [500u16, 501, 777].into_iter().enumerate() {
+        let mut payload = osn.to_be_bytes().to_vec();
+        payload.extend_from_slice(&[0xee; 40]);
+        feed(
+            &mut s,
+            1 + i as i64,
+            &rtp(97, i as u16, 0x2222, &payload, 0),
+            false,
+        );
+    }
+    // A cleartext padding-only packet: read exactly.
+    feed(&mut s, 10, &rtp(97, 3, 0x2222, &[], 200), false);
+    let st = stream(&s, 0x2222);
+    assert_eq!(st.retransmissions, 2);
+    assert_eq!(st.rtx_probes, 1);
+    assert_eq!(st.padding_only, 1);
+    assert_eq!(st.padding_only_bytes, 200);
+    assert_eq!(st.retransmitted_bytes, 2 * 42);
+    assert_eq!(st.payload_bytes, 3 * 42);
+    assert_eq!(st.srtp_tag_bytes, 0);
+    assert_eq!(st.srtp_tag_len, None);
+}
+
+/// Audio with the P bit and a small SRTP payload is not taken for a padding probe.
+#[test]
+fn small_padded_srtp_audio_is_not_a_padding_probe() {
+    let mut s = Streams::default();
+    s.hints.codecs.insert(111, codec("opus", 48000));
+    for i in 0..5u16 {
+        feed(
+            &mut s,
+            i64::from(i) * 20,
+            &rtp(111, i, 0x5555, &[0x11; 60], 4),
+            true,
+        );
+    }
+    let st = stream(&s, 0x5555);
+    assert_eq!(st.padding_only, 0);
+    assert_eq!(st.codec_label, "opus/48000");
+}
