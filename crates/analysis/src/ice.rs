@@ -25,9 +25,12 @@ pub enum Role {
     Controlled,
 }
 
-/// A pair's state.
+/// A pair's state, named as RFC 8445 §6.1.2.6 and `RTCStatsIceCandidatePairState` name it
+/// (`in-progress`, `succeeded`, `failed`), plus `timed-out` for checks a capture shows
+/// unanswered for longer than [`TIMEOUT_NS`] (RFC 8445 calls that `failed` as well; the
+/// report keeps the reason apart). The JSON and the text both use these names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(rename_all = "kebab-case")]
 pub enum PairState {
     /// Checks sent, no answer yet.
     InProgress,
@@ -37,6 +40,30 @@ pub enum PairState {
     Failed,
     /// Checks went unanswered for longer than [`TIMEOUT_NS`].
     TimedOut,
+}
+
+impl PairState {
+    /// The state's name: `in-progress`, `succeeded`, `failed`, `timed-out` (the JSON's).
+    pub const fn name(self) -> &'static str {
+        match self {
+            PairState::InProgress => "in-progress",
+            PairState::Succeeded => "succeeded",
+            PairState::Failed => "failed",
+            PairState::TimedOut => "timed-out",
+        }
+    }
+}
+
+impl std::fmt::Display for PairState {
+    /// Words for a reader: `in progress`, `succeeded`, `failed`, `timed out`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(match self {
+            PairState::InProgress => "in progress",
+            PairState::Succeeded => "succeeded",
+            PairState::Failed => "failed",
+            PairState::TimedOut => "timed out",
+        })
+    }
 }
 
 /// One event on a pair's timeline.
@@ -111,9 +138,15 @@ pub struct CandidatePair {
     pub rtt_samples: u32,
     /// A check with USE-CANDIDATE was sent.
     pub use_candidate_sent: bool,
-    /// A check with USE-CANDIDATE succeeded: the pair is nominated.
+    /// A check with USE-CANDIDATE succeeded: the pair is nominated (by this agent, the
+    /// controlling one; the controlled agent's view is [`Engine::session_view`]'s).
+    ///
+    /// [`Engine::session_view`]: crate::Engine::session_view
     pub nominated: bool,
-    /// Checks after nomination (consent freshness, RFC 7675).
+    /// Consent freshness checks (RFC 7675): checks sent on the pair once it had succeeded and
+    /// was nominated, by either agent: the controlling agent's pair is nominated by its own
+    /// USE-CANDIDATE check, the controlled agent's by the controlling agent's nomination of
+    /// the reverse pair (RFC 8445 §7.3.1.5).
     pub consent_checks: u32,
     /// The last consent check answered.
     pub last_consent_ns: Option<i64>,
@@ -190,11 +223,30 @@ pub const MAX_PAIRS: usize = 50_000;
 /// hours must not grow without bound).
 pub const MAX_SESSIONS: usize = 10_000;
 
+/// What one agent received and answered on a pair (its local address is the pair's local).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Received {
+    /// Checks that reached the agent on the pair's path (retransmissions included), as
+    /// getStats' `requestsReceived` counts them.
+    pub requests: u32,
+    /// Success responses the agent sent back on that path (getStats' `responsesSent`).
+    pub responses: u32,
+}
+
+/// A pair's identity: session, local (requester) and remote address, TURN allocation.
+pub type PairKey = (u32, SocketAddr, SocketAddr, Option<u32>);
+
 /// Every ICE session of a capture.
 #[derive(Debug, Default)]
 pub struct IceTable {
     sessions_by_ufrags: Map<(String, String), u32>,
-    pairs_by_key: Map<(u32, SocketAddr, SocketAddr, Option<u32>), u32>,
+    pairs_by_key: Map<PairKey, u32>,
+    /// The first pair of each (session, local, remote), whatever its relay: how the reverse
+    /// of a pair is found.
+    pairs_by_addrs: Map<(u32, SocketAddr, SocketAddr), u32>,
+    /// Checks received and answered, by the receiving agent's pair key (a pair it may not
+    /// have checked itself yet, so kept apart from [`IceTable::pairs`]).
+    received: Map<PairKey, Received>,
     /// Sessions in order of appearance.
     pub sessions: Vec<IceSession>,
     /// Pairs in order of appearance.
@@ -263,6 +315,9 @@ impl IceTable {
                 let pid = self.pairs.len() as u32;
                 session.pairs.push(pid);
                 self.pairs_by_key.insert(pk, pid);
+                self.pairs_by_addrs
+                    .entry((sid, c.src, c.dst))
+                    .or_insert(pid);
                 self.pairs.push(CandidatePair {
                     id: pid,
                     session: sid,
@@ -299,9 +354,10 @@ impl IceTable {
             }
         };
         self.sessions[sid as usize].last_ns = c.at_ns;
+        let consent = self.consent_due(pid);
         let p = &mut self.pairs[pid as usize];
         p.requests += 1;
-        if p.nominated {
+        if consent {
             p.consent_checks += 1;
         }
         p.priority = c.priority.or(p.priority);
@@ -315,6 +371,95 @@ impl IceTable {
             use_candidate: c.use_candidate,
         });
         Some(pid)
+    }
+
+    /// The reverse of pair `id`: the other agent's pair between the same two addresses (its
+    /// first one, whatever TURN allocation it went through).
+    pub fn reverse_of(&self, id: u32) -> Option<&CandidatePair> {
+        let p = self.pairs.get(id as usize)?;
+        let r = *self.pairs_by_addrs.get(&(p.session, p.remote, p.local))?;
+        self.pairs.get(r as usize)
+    }
+
+    /// Whether pair `id` is nominated as its agent knows at this point: by its own
+    /// USE-CANDIDATE check (the controlling agent), or, once it succeeded, by the other
+    /// agent's nomination of the reverse pair (the controlled agent, RFC 8445 §7.3.1.5).
+    pub fn nominated_now(&self, id: u32) -> bool {
+        let Some(p) = self.pairs.get(id as usize) else {
+            return false;
+        };
+        p.nominated
+            || (p.succeeded_ns.is_some() && self.reverse_of(id).is_some_and(|q| q.nominated))
+    }
+
+    /// A check on pair `id` now is a consent check: the pair succeeded and is nominated.
+    fn consent_due(&self, id: u32) -> bool {
+        self.pairs
+            .get(id as usize)
+            .is_some_and(|p| p.succeeded_ns.is_some())
+            && self.nominated_now(id)
+    }
+
+    /// A check from `src` reached `dst` on the path of `relay` (any sighting, retransmissions
+    /// included): counted for the receiving agent's pair (`dst` → `src`). Only sessions
+    /// already known (a check's USERNAME) are counted.
+    pub fn request_received(
+        &mut self,
+        username: &str,
+        src: SocketAddr,
+        dst: SocketAddr,
+        relay: Option<u32>,
+    ) {
+        if let Some(key) = self.received_key(username, src, dst, relay) {
+            self.received.entry(key).or_default().requests += 1;
+        }
+    }
+
+    /// A success response from `src` (the responder) to `dst` on the path of `relay`, to a
+    /// check of pair `answered`'s session: counted as sent by the responder's pair.
+    pub fn response_sent(
+        &mut self,
+        answered: u32,
+        src: SocketAddr,
+        dst: SocketAddr,
+        relay: Option<u32>,
+    ) {
+        let Some(p) = self.pairs.get(answered as usize) else {
+            return;
+        };
+        let key = (p.session, src, dst, relay);
+        if self.received.contains_key(&key) || self.received.len() < MAX_PAIRS {
+            self.received.entry(key).or_default().responses += 1;
+        }
+    }
+
+    fn received_key(
+        &self,
+        username: &str,
+        src: SocketAddr,
+        dst: SocketAddr,
+        relay: Option<u32>,
+    ) -> Option<PairKey> {
+        let (remote_ufrag, local_ufrag) = username.split_once(':')?;
+        let mut key = (local_ufrag.to_owned(), remote_ufrag.to_owned());
+        if key.0 > key.1 {
+            key = (key.1, key.0);
+        }
+        let sid = *self.sessions_by_ufrags.get(&key)?;
+        let key = (sid, dst, src, relay);
+        (self.received.contains_key(&key) || self.received.len() < MAX_PAIRS).then_some(key)
+    }
+
+    /// What the agent of pair `id` received and answered on the pair's path.
+    pub fn received(&self, id: u32) -> Received {
+        self.pairs
+            .get(id as usize)
+            .and_then(|p| {
+                self.received
+                    .get(&(p.session, p.local, p.remote, p.relay))
+                    .copied()
+            })
+            .unwrap_or_default()
     }
 
     /// Records a retransmission of a check on `pair`.
@@ -342,6 +487,7 @@ impl IceTable {
         use_candidate: bool,
         mapped: Option<SocketAddr>,
     ) {
+        let consent = self.consent_due(pair);
         let Some(p) = self.pairs.get_mut(pair as usize) else {
             return;
         };
@@ -352,7 +498,7 @@ impl IceTable {
             p.rtt_sum_ns += r;
             p.rtt_samples += 1;
         }
-        if p.nominated {
+        if consent {
             p.last_consent_ns = Some(at_ns);
         }
         p.responses += 1;

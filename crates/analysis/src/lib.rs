@@ -768,6 +768,9 @@ impl Engine {
                 let Some(tx) = self.transactions.get(&id).copied() else {
                     return;
                 };
+                if let (TxKind::Ice { pair, .. }, Class::SUCCESS) = (tx.kind, m.class()) {
+                    self.ice.response_sent(pair, ctx.src, ctx.dst, ctx.relay);
+                }
                 if tx.flow != flow {
                     // The same response seen at another vantage point.
                     return;
@@ -818,6 +821,8 @@ impl Engine {
                             self.ice.retransmission(pair, ctx.now, use_candidate);
                         }
                     }
+                    self.ice
+                        .request_received(&username, ctx.src, ctx.dst, ctx.relay);
                     return;
                 }
                 let check = Check {
@@ -843,6 +848,8 @@ impl Engine {
                         flow,
                     );
                 }
+                self.ice
+                    .request_received(&username, ctx.src, ctx.dst, ctx.relay);
             } else {
                 self.remember(
                     id,
@@ -1139,17 +1146,8 @@ impl Engine {
             .iter()
             .map(|p| p.state(end) == ice::PairState::Succeeded)
             .collect();
-        let nominated: Vec<bool> = pairs
-            .iter()
-            .zip(&succeeded)
-            .map(|(p, &ok)| {
-                p.nominated
-                    || (ok
-                        && pairs
-                            .iter()
-                            .any(|q| q.nominated && (q.local, q.remote) == (p.remote, p.local)))
-            })
-            .collect();
+        // The same rule the consent count applies as packets arrive (ice::IceTable::nominated_now).
+        let nominated: Vec<bool> = pairs.iter().map(|p| self.ice.nominated_now(p.id)).collect();
         let flow_bytes = |p: &ice::CandidatePair| -> u64 {
             let (key, _) = FlowKey::of(p.transport, p.local, p.remote, p.relay);
             self.flows.get(&key).map_or(0, |f| f.bytes[0] + f.bytes[1])

@@ -108,6 +108,10 @@ pub struct SelectedPair {
     pub ufrag: String,
     /// The pair id.
     pub pair: u32,
+    /// The role the agent claimed last on that pair.
+    pub role: Option<Role>,
+    /// Consent freshness checks the agent sent, over all its pairs.
+    pub consent_checks: u32,
 }
 
 /// A candidate pair in the report.
@@ -150,8 +154,14 @@ pub struct PairReport {
     /// Nominated: a USE-CANDIDATE check on it succeeded, or (the controlled agent's view) on
     /// the reverse pair. `use_candidate_sent` tells which.
     pub nominated: bool,
-    /// Consent checks after nomination.
+    /// Consent freshness checks (RFC 7675) sent on the pair: checks after it succeeded and was
+    /// nominated, by either agent (the controlled agent's included).
     pub consent_checks: u32,
+    /// Checks the requester received on this pair's path (retransmissions included): what
+    /// getStats calls `requestsReceived`.
+    pub requests_received: u32,
+    /// Success responses the requester sent on this pair's path (`responsesSent`).
+    pub responses_sent: u32,
     /// The requester's address as the responder saw it.
     pub mapped: Option<SocketAddr>,
     /// First check, first success, last activity (ns).
@@ -216,7 +226,7 @@ impl Report {
                 let mut pairs: Vec<PairReport> = s
                     .pairs
                     .iter()
-                    .map(|&p| pair_report(&ice.pairs[p as usize], end))
+                    .map(|&p| pair_report(&ice.pairs[p as usize], ice.received(p), end))
                     .collect();
                 // Nomination and selection are the engine's (Engine::session_view), so the TUI
                 // and this report name the same pairs.
@@ -227,7 +237,16 @@ impl Report {
                 let selected: Vec<SelectedPair> = view
                     .selected
                     .into_iter()
-                    .map(|(ufrag, pair)| SelectedPair { ufrag, pair })
+                    .map(|(ufrag, pair)| SelectedPair {
+                        consent_checks: pairs
+                            .iter()
+                            .filter(|p| p.local_ufrag == ufrag)
+                            .map(|p| p.consent_checks)
+                            .sum(),
+                        role: ice.pairs.get(pair as usize).and_then(|p| p.role),
+                        ufrag,
+                        pair,
+                    })
                     .collect();
                 // Which addresses belong to the first agent (its checks' local addresses).
                 let first_agent: Vec<SocketAddr> = pairs
@@ -341,7 +360,11 @@ impl Report {
     }
 }
 
-fn pair_report(p: &crate::ice::CandidatePair, end: i64) -> PairReport {
+fn pair_report(
+    p: &crate::ice::CandidatePair,
+    received: crate::ice::Received,
+    end: i64,
+) -> PairReport {
     PairReport {
         id: p.id,
         local: p.local,
@@ -374,6 +397,8 @@ fn pair_report(p: &crate::ice::CandidatePair, end: i64) -> PairReport {
         use_candidate_sent: p.use_candidate_sent,
         nominated: p.nominated,
         consent_checks: p.consent_checks,
+        requests_received: received.requests,
+        responses_sent: received.responses,
         mapped: p.mapped,
         first_ns: p.first_ns,
         succeeded_ns: p.succeeded_ns,
