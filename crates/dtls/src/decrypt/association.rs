@@ -54,6 +54,8 @@ pub struct Revealed {
     pub cipher_suite: Option<CipherSuite>,
     /// The side that sent the ClientHello.
     pub client: Option<Side>,
+    /// RFC 7366 encrypt_then_mac was negotiated (≤ 1.2; it changes CBC records only).
+    pub encrypt_then_mac: bool,
     /// The selected SRTP profile (ServerHello in ≤ 1.2, EncryptedExtensions in 1.3).
     pub srtp_profile: Option<SrtpProtectionProfile>,
     /// The MKI of the selected use_srtp (empty when none).
@@ -473,6 +475,7 @@ impl DtlsDecryptor {
                     .extensions()
                     .find(ExtensionType::ENCRYPT_THEN_MAC)
                     .is_some();
+                r.encrypt_then_mac = self.encrypt_then_mac;
                 if let Some(Ok(ExtensionBody::UseSrtp(u))) = sh.extension(ExtensionType::USE_SRTP) {
                     r.srtp_profile = u.profiles.iter().next();
                     r.srtp_mki = u.mki.bytes.to_vec();
