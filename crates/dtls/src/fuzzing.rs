@@ -154,8 +154,201 @@ pub fn walk_message(t: crate::HandshakeType, body: &[u8], base: usize, ctx: &Mes
     }
 }
 
+/// The suites [`dtls_decrypt`] keys the decryptor for, by the control byte's low three bits:
+/// (suite, version, encrypt_then_mac).
+const DECRYPT_SETUPS: [(CipherSuite, ProtocolVersion, bool); 8] = [
+    (
+        CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+        ProtocolVersion::DTLS1_2,
+        false,
+    ),
+    (
+        CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+        ProtocolVersion::DTLS1_2,
+        false,
+    ),
+    (
+        CipherSuite::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+        ProtocolVersion::DTLS1_2,
+        false,
+    ),
+    (
+        CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA,
+        ProtocolVersion::DTLS1_2,
+        false,
+    ),
+    (
+        CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384,
+        ProtocolVersion::DTLS1_2,
+        true,
+    ),
+    (
+        CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA,
+        ProtocolVersion::DTLS1_0,
+        true,
+    ),
+    (
+        CipherSuite::TLS_AES_128_GCM_SHA256,
+        ProtocolVersion::DTLS1_3,
+        false,
+    ),
+    (
+        CipherSuite::TLS_CHACHA20_POLY1305_SHA256,
+        ProtocolVersion::DTLS1_3,
+        false,
+    ),
+];
+
+/// A plaintext epoch-0 handshake record holding one unfragmented message.
+fn handshake_record(msg_type: u8, message_seq: u16, body: &[u8]) -> Vec<u8> {
+    let len = (body.len() as u32).to_be_bytes();
+    let mut out = vec![22, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, message_seq as u8];
+    out.extend_from_slice(&((body.len() + 12) as u16).to_be_bytes());
+    out.push(msg_type);
+    out.extend_from_slice(&len[1..]);
+    out.extend_from_slice(&message_seq.to_be_bytes());
+    out.extend_from_slice(&[0, 0, 0]);
+    out.extend_from_slice(&len[1..]);
+    out.extend_from_slice(body);
+    out
+}
+
+/// The hellos that key a decryptor for `setup` (client random 0x11…, server random 0x22…).
+pub fn decrypt_hellos(setup: usize) -> [Vec<u8>; 2] {
+    let (suite, version, etm) = DECRYPT_SETUPS[setup % DECRYPT_SETUPS.len()];
+    let mut ch = vec![0xfe, 0xfd];
+    ch.extend_from_slice(&[0x11; 32]);
+    ch.extend_from_slice(&[0, 0, 0, 2]);
+    ch.extend_from_slice(&suite.0.to_be_bytes());
+    ch.extend_from_slice(&[1, 0]);
+    let mut exts = Vec::new();
+    if version == ProtocolVersion::DTLS1_3 {
+        exts.extend_from_slice(&[0x00, 0x2b, 0, 2]);
+        exts.extend_from_slice(&version.0.to_be_bytes());
+    }
+    if etm {
+        exts.extend_from_slice(&[0x00, 0x16, 0, 0]);
+    }
+    // use_srtp: SRTP_AEAD_AES_128_GCM, no MKI.
+    exts.extend_from_slice(&[0x00, 0x0e, 0, 5, 0, 2, 0, 7, 0]);
+    let legacy = if version == ProtocolVersion::DTLS1_0 {
+        [0xfe, 0xff]
+    } else {
+        [0xfe, 0xfd]
+    };
+    let mut sh = legacy.to_vec();
+    sh.extend_from_slice(&[0x22; 32]);
+    sh.push(0);
+    sh.extend_from_slice(&suite.0.to_be_bytes());
+    sh.push(0);
+    sh.extend_from_slice(&(exts.len() as u16).to_be_bytes());
+    sh.extend_from_slice(&exts);
+    [handshake_record(1, 0, &ch), handshake_record(2, 0, &sh)]
+}
+
+/// The key log [`dtls_decrypt`] uses: every secret for client random 0x11….
+pub fn decrypt_key_log() -> crate::keylog::KeyLogIndex {
+    let r = "11".repeat(32);
+    let mut text = format!("CLIENT_RANDOM {r} {}\n", "33".repeat(48));
+    for (label, b) in [
+        ("CLIENT_HANDSHAKE_TRAFFIC_SECRET", "44"),
+        ("SERVER_HANDSHAKE_TRAFFIC_SECRET", "55"),
+        ("CLIENT_TRAFFIC_SECRET_0", "66"),
+        ("SERVER_TRAFFIC_SECRET_0", "77"),
+        ("EXPORTER_SECRET", "88"),
+    ] {
+        text.push_str(&format!("{label} {r} {}\n", b.repeat(48)));
+    }
+    crate::keylog::KeyLogIndex::parse(&text)
+}
+
+/// Drives a keyed [`crate::decrypt::DtlsDecryptor`] with arbitrary datagrams. The first byte
+/// picks the suite and version (low three bits) and whether to skip the hellos (bit 3); the rest
+/// is a sequence of datagrams, each a 16-bit length (its top bit: sent by the server) and that
+/// many bytes. Asserts that nothing panics, that every decrypted record lies inside its
+/// datagram, and that the state stays bounded.
+pub fn dtls_decrypt(data: &[u8]) {
+    use crate::decrypt::{DtlsDecryptor, MAX_ALERTS};
+    let Some((&ctl, mut rest)) = data.split_first() else {
+        return;
+    };
+    let keys = decrypt_key_log();
+    let mut d = DtlsDecryptor::new(Limits {
+        max_message_len: 4096,
+        max_pending: 4,
+        max_buffered: 8192,
+        max_remembered: 16,
+        max_fragments: 64,
+    });
+    if ctl & 0x08 == 0 {
+        let [ch, sh] = decrypt_hellos(usize::from(ctl & 0x07));
+        assert!(d.feed(&keys, Side::A, &ch, 0).is_empty());
+        assert!(d.feed(&keys, Side::B, &sh, 0).is_empty());
+        assert!(d.is_keyed(), "{:?}", d.key_error());
+    }
+    let mut base = 0usize;
+    while rest.len() >= 2 {
+        let head = u16::from_be_bytes([rest[0], rest[1]]);
+        let len = usize::from(head & 0x7fff).min(rest.len() - 2);
+        let (datagram, tail) = rest[2..].split_at(len);
+        rest = tail;
+        let side = if head & 0x8000 != 0 { Side::B } else { Side::A };
+        for r in d.feed(&keys, side, datagram, base) {
+            match r {
+                Ok(rec) => {
+                    assert!(rec.range.start >= base && rec.range.end <= base + datagram.len());
+                    assert!(rec.plaintext.len() <= datagram.len());
+                    assert!(rec.sequence < 1 << 48);
+                }
+                Err(e) => {
+                    let _ = e.to_string();
+                }
+            }
+        }
+        base += datagram.len();
+        assert!(d.revealed().alerts.len() <= MAX_ALERTS);
+    }
+    let _ = d.srtp_keying_material();
+    let _ = format!("{d:?}");
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn decrypt_fuzz_body_keys_every_setup_and_survives_odd_records() {
+        for setup in 0u8..16 {
+            super::dtls_decrypt(&[setup]);
+            // An epoch-1 record of every short length, a unified header of every flag byte.
+            for n in 0u8..40 {
+                let mut rec = vec![
+                    setup,
+                    0,
+                    13 + n,
+                    23,
+                    0xfe,
+                    0xfd,
+                    0,
+                    1,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    1,
+                    0,
+                    n,
+                ];
+                rec.extend(std::iter::repeat_n(0xa5, usize::from(n)));
+                super::dtls_decrypt(&rec);
+            }
+            for flags in 0x20u8..=0x3f {
+                let mut rec = vec![setup, 0x80, 40, flags];
+                rec.extend((0u8..39).map(|i| i.wrapping_mul(37)));
+                super::dtls_decrypt(&rec);
+            }
+        }
+    }
+
     #[test]
     fn fuzz_body_survives_odd_inputs() {
         super::dtls(&[]);
