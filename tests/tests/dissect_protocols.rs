@@ -41,7 +41,9 @@ fn first_value<'a>(v: &'a Value, label: &str) -> Option<&'a str> {
 fn protocol_counts_agree_with_analyze() {
     let packets = json_of(&["dissect", "--json", CALL]);
     let mut ours: BTreeMap<String, u64> = BTreeMap::new();
-    for p in &packets {
+    // What an ICMP error quotes (the call's last DTLS record, after close()) is listed after
+    // "ICMP" but is no packet of the flow: the engine counts it as an ICMP error instead.
+    for p in packets.iter().filter(|p| p["protocols"][0] != "ICMP") {
         for proto in p["protocols"].as_array().unwrap() {
             *ours.entry(proto.as_str().unwrap().to_owned()).or_default() += 1;
         }

@@ -3,7 +3,7 @@
 use crate::series::Series;
 use rtcscope_capture::reassembly::TcpStream;
 use serde::Serialize;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 /// Transport of a flow.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -109,6 +109,42 @@ pub struct Flow {
     pub series: Series,
     /// TCP reassembly, one per direction (TCP flows only).
     pub tcp: Option<Box<[TcpStream; 2]>>,
+    /// ICMP errors that quoted one of its datagrams (port unreachable after a peer closed, ...),
+    /// one entry per kind and unreachable endpoint, at most [`MAX_ICMP_KINDS`]; allocated only
+    /// for a flow that received one (boxed: a flow without stays 8 bytes larger, not 24).
+    #[allow(clippy::box_collection)]
+    pub icmp_errors: Option<Box<Vec<IcmpErrors>>>,
+}
+
+/// Kinds of ICMP error kept per flow; later kinds are counted in the last entry's
+/// [`IcmpErrors::other_kinds`].
+pub const MAX_ICMP_KINDS: usize = 4;
+
+/// ICMP errors of one kind (type and code) about one flow's datagrams to one endpoint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct IcmpErrors {
+    /// `"icmp"` or `"icmpv6"`.
+    pub family: &'static str,
+    /// ICMP type (3 destination unreachable, 11 time exceeded; ICMPv6 1, 3).
+    #[serde(rename = "type")]
+    pub icmp_type: u8,
+    /// ICMP code (ICMPv4 3 and ICMPv6 4: port unreachable).
+    pub code: u8,
+    /// The endpoint the quoted datagram could not reach (its destination).
+    pub unreachable: SocketAddr,
+    /// Who sent the first error (the unreachable host itself, or a router).
+    pub reported_by: IpAddr,
+    /// How many.
+    pub count: u64,
+    /// Packet number of the first.
+    pub first_packet: u64,
+    /// Time of the first (ns since the epoch).
+    pub first_ns: i64,
+    /// Time of the last.
+    pub last_ns: i64,
+    /// Errors of further kinds once [`MAX_ICMP_KINDS`] were listed (counted here, on the
+    /// last entry).
+    pub other_kinds: u64,
 }
 
 impl Flow {
@@ -123,7 +159,49 @@ impl Flow {
             counts: ProtocolCounts::default(),
             series: Series::new(now),
             tcp: (key.transport == Transport::Tcp).then(Default::default),
+            icmp_errors: None,
         }
+    }
+
+    /// Records an ICMP error about one of its datagrams: ICMPv6 when `v6`, of `icmp_type` and
+    /// `code`, about a datagram to `unreachable`, sent by `reported_by`, in packet `number`.
+    pub fn icmp_error(
+        &mut self,
+        now: i64,
+        number: u64,
+        v6: bool,
+        (icmp_type, code): (u8, u8),
+        unreachable: SocketAddr,
+        reported_by: IpAddr,
+    ) {
+        let family = if v6 { "icmpv6" } else { "icmp" };
+        let list = self.icmp_errors.get_or_insert_with(Default::default);
+        if let Some(e) = list.iter_mut().find(|e| {
+            (e.family, e.icmp_type, e.code, e.unreachable) == (family, icmp_type, code, unreachable)
+        }) {
+            e.count += 1;
+            e.first_ns = e.first_ns.min(now);
+            e.last_ns = e.last_ns.max(now);
+            return;
+        }
+        if list.len() >= MAX_ICMP_KINDS {
+            if let Some(last) = list.last_mut() {
+                last.other_kinds += 1;
+            }
+            return;
+        }
+        list.push(IcmpErrors {
+            family,
+            icmp_type,
+            code,
+            unreachable,
+            reported_by,
+            count: 1,
+            first_packet: number,
+            first_ns: now,
+            last_ns: now,
+            other_kinds: 0,
+        });
     }
 
     /// Counts a packet; returns the change in its series' stored buckets.

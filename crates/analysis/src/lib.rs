@@ -400,6 +400,22 @@ impl Engine {
             }
             Ok(Err(NotTransport::NotIp(_))) => self.counters.not_ip += 1,
             Ok(Err(NotTransport::OtherProtocol(_))) => self.counters.other_ip += 1,
+            Ok(Err(NotTransport::IcmpError(e))) => {
+                self.counters.other_ip += 1;
+                // Attributed to the quoted datagram's flow when the engine knows it (an error
+                // about a flow never seen creates none).
+                let (key, _) = FlowKey::of(Transport::Udp, e.quoted_src, e.quoted_dst, None);
+                if let Some(f) = self.flows.get_mut(&key) {
+                    f.icmp_error(
+                        now,
+                        number,
+                        e.v6,
+                        (e.icmp_type, e.code),
+                        e.quoted_dst,
+                        e.from,
+                    );
+                }
+            }
             Err(e) => self.damaged(number, e.to_string()),
         }
         self.verdict

@@ -212,6 +212,8 @@ pub struct FlowReport {
     pub counts: ProtocolCounts,
     /// Bandwidth over time (forward = a → b).
     pub series: Series,
+    /// ICMP errors that quoted its datagrams (e.g. port unreachable after a peer closed).
+    pub icmp_errors: Vec<crate::flow::IcmpErrors>,
 }
 
 impl Report {
@@ -293,6 +295,7 @@ impl Report {
                 bytes: f.bytes,
                 counts: f.counts,
                 series: f.series.clone(),
+                icmp_errors: f.icmp_errors.as_deref().cloned().unwrap_or_default(),
             })
             .collect();
         flows.sort_by(|x, y| {

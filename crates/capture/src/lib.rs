@@ -27,5 +27,7 @@ pub mod source;
 pub mod writer;
 
 pub use file::{CaptureError, CaptureReader, Interface, Packet};
-pub use link::{decode, Decoded, Fragment, LinkType, NotTransport, Transport};
+pub use link::{
+    decode, Decoded, Fragment, IcmpError, LinkType, NotTransport, Transport, Tunnel, Tunnels,
+};
 pub use source::PacketSource;

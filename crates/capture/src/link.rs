@@ -5,6 +5,20 @@
 //! loopback (DLT_NULL, DLT_LOOP). Network layers: IPv4 and IPv6 (extension headers walked).
 //! Transports: UDP and TCP. Fragments are reported as such; reassembly belongs to the analysis
 //! stage, which keeps bounded state across packets.
+//!
+//! Encapsulations are seen through, as tshark does, and listed in [`Decoded::tunnels`]:
+//!
+//! * PPPoE session stage (EtherType 0x8864, RFC 2516) carrying PPP IPv4 (0x0021) or IPv6
+//!   (0x0057); any other PPP protocol (LCP, IPCP, ...) is "not IP".
+//! * GTP-U (3GPP TS 29.281) on UDP port 2152: a G-PDU (message type 0xFF) whose payload is
+//!   IPv4 or IPv6 is decoded down to the inner UDP/TCP, after the optional sequence number,
+//!   N-PDU number and extension headers. GTP-U inside GTP-U is followed up to
+//!   [`MAX_GTP_DEPTH`] levels; deeper, and for the other GTP-U messages (echo, error
+//!   indication, end marker), the UDP datagram on port 2152 is handed on as it is.
+//!
+//! ICMP errors (ICMPv4 destination unreachable and time exceeded, ICMPv6 destination
+//! unreachable and time exceeded) that quote a UDP datagram are decoded into
+//! [`IcmpError`]: the quoted addresses and ports name the flow the error is about.
 
 use rtcscope_wire::{wire_enum, Error, Layer, Reader, Result};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -62,6 +76,148 @@ pub struct Decoded<'a> {
     pub payload_offset: usize,
     /// The payload length the headers announce (larger than `payload.len()` when cut).
     pub payload_len_on_wire: usize,
+    /// The tunnels (PPPoE, GTP-U) this packet was carried in, outermost first.
+    pub tunnels: Tunnels,
+}
+
+/// GTP-U inside GTP-U is followed at most this many levels deep.
+pub const MAX_GTP_DEPTH: usize = 2;
+
+/// The UDP port of GTP-U (3GPP TS 29.281).
+pub const GTP_U_PORT: u16 = 2152;
+
+/// One encapsulation a packet was carried in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tunnel {
+    /// A PPPoE session (RFC 2516).
+    Pppoe {
+        /// Session ID.
+        session: u16,
+        /// The PPP protocol number (0x0021 IPv4, 0x0057 IPv6).
+        ppp_protocol: u16,
+        /// Offset of the PPPoE header in the frame.
+        offset: usize,
+    },
+    /// A GTP-U G-PDU (3GPP TS 29.281).
+    GtpU {
+        /// The outer UDP source (the tunnel endpoint that sent it).
+        src: SocketAddr,
+        /// The outer UDP destination.
+        dst: SocketAddr,
+        /// Tunnel endpoint identifier.
+        teid: u32,
+        /// The sequence number, when the S flag is set.
+        sequence: Option<u16>,
+        /// Extension headers walked.
+        extensions: u8,
+        /// Offset of the GTP-U header in the frame.
+        offset: usize,
+        /// Its length, optional fields and extension headers included.
+        header_len: usize,
+    },
+}
+
+/// The tunnels a packet was carried in, outermost first: one PPPoE session and up to
+/// [`MAX_GTP_DEPTH`] GTP-U levels.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Tunnels {
+    list: [Option<Tunnel>; 1 + MAX_GTP_DEPTH],
+    len: u8,
+}
+
+impl Tunnels {
+    /// The tunnels, outermost first.
+    pub fn iter(&self) -> impl Iterator<Item = &Tunnel> {
+        self.list.iter().take(usize::from(self.len)).flatten()
+    }
+
+    /// True when the packet was not tunnelled.
+    pub const fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// GTP-U levels so far.
+    fn gtp_depth(&self) -> usize {
+        self.iter()
+            .filter(|t| matches!(t, Tunnel::GtpU { .. }))
+            .count()
+    }
+
+    /// Adds one; false (nothing added) when full.
+    fn push(&mut self, t: Tunnel) -> bool {
+        match self.list.get_mut(usize::from(self.len)) {
+            Some(slot) => {
+                *slot = Some(t);
+                self.len += 1;
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// An ICMP error that quotes a UDP datagram (the start of it: RFC 792 quotes the IP header
+/// and 8 bytes, RFC 1812 routers and Linux quote more, ICMPv6 as much as fits in 1280 bytes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IcmpError<'a> {
+    /// Who sent the error (the ICMP packet's source).
+    pub from: IpAddr,
+    /// Whom it was sent to.
+    pub to: IpAddr,
+    /// True for ICMPv6.
+    pub v6: bool,
+    /// ICMP type (3 destination unreachable or 11 time exceeded for ICMPv4; 1 or 3 for
+    /// ICMPv6).
+    pub icmp_type: u8,
+    /// ICMP code (3 port unreachable for ICMPv4, 4 for ICMPv6).
+    pub code: u8,
+    /// Offset of the ICMP header in the frame.
+    pub offset: usize,
+    /// Offset of the quoted IP header in the frame.
+    pub quoted_offset: usize,
+    /// The quoted datagram's source (the sender of the datagram that failed).
+    pub quoted_src: SocketAddr,
+    /// The quoted datagram's destination (where it could not go).
+    pub quoted_dst: SocketAddr,
+    /// The quoted UDP length field (its payload length on the wire is this minus 8).
+    pub quoted_udp_len: u16,
+    /// The quoted start of the UDP payload.
+    pub quoted_payload: &'a [u8],
+    /// Offset of `quoted_payload` in the frame.
+    pub quoted_payload_offset: usize,
+}
+
+impl IcmpError<'_> {
+    /// True for "port unreachable" (ICMPv4 3/3, ICMPv6 1/4).
+    pub const fn port_unreachable(&self) -> bool {
+        if self.v6 {
+            self.icmp_type == 1 && self.code == 4
+        } else {
+            self.icmp_type == 3 && self.code == 3
+        }
+    }
+
+    /// A short name of the type and code, as tshark's info column has it.
+    pub fn describe(&self) -> String {
+        let name = match (self.v6, self.icmp_type, self.code) {
+            (false, 3, 0) => "Network unreachable",
+            (false, 3, 1) => "Host unreachable",
+            (false, 3, 2) => "Protocol unreachable",
+            (false, 3, 3) => "Port unreachable",
+            (false, 3, 4) => "Fragmentation needed",
+            (false, 3, 13) => "Communication administratively filtered",
+            (false, 3, _) => "Destination unreachable",
+            (false, 11, _) => "Time-to-live exceeded",
+            (true, 1, 0) => "No route to destination",
+            (true, 1, 1) => "Administratively prohibited",
+            (true, 1, 3) => "Address unreachable",
+            (true, 1, 4) => "Port unreachable",
+            (true, 1, _) => "Destination unreachable",
+            (true, 3, _) => "Hop limit exceeded",
+            _ => "ICMP error",
+        };
+        format!("{name} (type {}, code {})", self.icmp_type, self.code)
+    }
 }
 
 /// What a frame turned out to be when it is not a UDP/TCP packet we can hand on.
@@ -74,6 +230,8 @@ pub enum NotTransport<'a> {
     /// An IP fragment (IPv4 MF/offset or an IPv6 Fragment header), to be handed to a
     /// [`crate::reassembly::IpReassembler`].
     Fragment(Fragment<'a>),
+    /// An ICMP error quoting a UDP datagram.
+    IcmpError(IcmpError<'a>),
 }
 
 /// One IP fragment.
@@ -105,6 +263,9 @@ const ETH_IPV6: u16 = 0x86dd;
 const ETH_VLAN: u16 = 0x8100;
 const ETH_QINQ: u16 = 0x88a8;
 const ETH_QINQ_OLD: u16 = 0x9100;
+const ETH_PPPOE_SESSION: u16 = 0x8864;
+const PPP_IPV4: u16 = 0x0021;
+const PPP_IPV6: u16 = 0x0057;
 
 /// Decodes a frame of `link_type` down to its UDP or TCP payload.
 ///
@@ -167,14 +328,43 @@ pub fn decode(link_type: LinkType, frame: &[u8]) -> DecodeResult<'_> {
             ))
         }
     };
+    let mut tunnels = Tunnels::default();
+    let ethertype = if ethertype == ETH_PPPOE_SESSION {
+        // RFC 2516 §4: VER/TYPE (0x11), CODE 0 (session data), SESSION_ID, LENGTH, then the
+        // PPP protocol field.
+        let offset = r.offset();
+        let vt = r.u8("PPPoE version/type")?;
+        if vt != 0x11 {
+            return Err(r.bad_value_at(1, "PPPoE version/type", "0x11", u64::from(vt)));
+        }
+        let code = r.u8("PPPoE code")?;
+        if code != 0 {
+            return Err(r.bad_value_at(1, "PPPoE code", "0 (session data)", u64::from(code)));
+        }
+        let session = r.u16("PPPoE session ID")?;
+        r.skip(2, "PPPoE length")?;
+        let ppp_protocol = r.u16("PPP protocol")?;
+        tunnels.push(Tunnel::Pppoe {
+            session,
+            ppp_protocol,
+            offset,
+        });
+        match ppp_protocol {
+            PPP_IPV4 => ETH_IPV4,
+            PPP_IPV6 => ETH_IPV6,
+            _ => return Ok(Err(NotTransport::NotIp(u32::from(ETH_PPPOE_SESSION)))),
+        }
+    } else {
+        ethertype
+    };
     match ethertype {
-        ETH_IPV4 => ipv4(r.in_layer(Layer::Ip)),
-        ETH_IPV6 => ipv6(r.in_layer(Layer::Ip)),
+        ETH_IPV4 => ipv4(r.in_layer(Layer::Ip), tunnels),
+        ETH_IPV6 => ipv6(r.in_layer(Layer::Ip), tunnels),
         other => Ok(Err(NotTransport::NotIp(u32::from(other)))),
     }
 }
 
-fn ipv4(mut r: Reader<'_>) -> DecodeResult<'_> {
+fn ipv4(mut r: Reader<'_>, tunnels: Tunnels) -> DecodeResult<'_> {
     let start = r.offset();
     let vihl = r.u8("IPv4 version/IHL")?;
     if vihl >> 4 != 4 {
@@ -224,10 +414,17 @@ fn ipv4(mut r: Reader<'_>) -> DecodeResult<'_> {
             cut: rest.len() < announced,
         })));
     }
-    transport(r, proto, IpAddr::V4(src), IpAddr::V4(dst), announced)
+    transport(
+        r,
+        proto,
+        IpAddr::V4(src),
+        IpAddr::V4(dst),
+        announced,
+        tunnels,
+    )
 }
 
-fn ipv6(mut r: Reader<'_>) -> DecodeResult<'_> {
+fn ipv6(mut r: Reader<'_>, tunnels: Tunnels) -> DecodeResult<'_> {
     let vtc = r.u32("IPv6 version/class/flow")?;
     if vtc >> 28 != 6 {
         return Err(r.bad_value_at(4, "IP version", "6", u64::from(vtc >> 28)));
@@ -268,7 +465,14 @@ fn ipv6(mut r: Reader<'_>) -> DecodeResult<'_> {
             _ => break,
         }
     }
-    transport(r, next, IpAddr::V6(src), IpAddr::V6(dst), payload_len)
+    transport(
+        r,
+        next,
+        IpAddr::V6(src),
+        IpAddr::V6(dst),
+        payload_len,
+        tunnels,
+    )
 }
 
 /// Decodes the UDP or TCP header at the start of a reassembled IP payload.
@@ -284,6 +488,7 @@ pub fn decode_transport(
         src,
         dst,
         payload.len(),
+        Tunnels::default(),
     )
 }
 
@@ -293,15 +498,94 @@ fn transport<'a>(
     src: IpAddr,
     dst: IpAddr,
     announced: usize,
+    tunnels: Tunnels,
 ) -> DecodeResult<'a> {
     match proto {
-        17 => udp(r.in_layer(Layer::Udp), src, dst),
-        6 => tcp(r.in_layer(Layer::Tcp), src, dst, announced),
+        17 => udp(r.in_layer(Layer::Udp), src, dst, tunnels),
+        6 => tcp(r.in_layer(Layer::Tcp), src, dst, announced, tunnels),
+        1 | 58 => match icmp_error(r, proto == 58, src, dst, announced) {
+            Some(e) => Ok(Err(NotTransport::IcmpError(e))),
+            None => Ok(Err(NotTransport::OtherProtocol(proto))),
+        },
         other => Ok(Err(NotTransport::OtherProtocol(other))),
     }
 }
 
-fn udp(mut r: Reader<'_>, src: IpAddr, dst: IpAddr) -> DecodeResult<'_> {
+/// An ICMP error quoting a UDP datagram; `None` for any other ICMP message, or a quote too
+/// short to name the flow (the IP header and the UDP ports), or not UDP.
+fn icmp_error<'a>(
+    r: Reader<'a>,
+    v6: bool,
+    from: IpAddr,
+    to: IpAddr,
+    announced: usize,
+) -> Option<IcmpError<'a>> {
+    let offset = r.offset();
+    let rest = r.rest();
+    let b = &rest[..announced.min(rest.len())];
+    let (icmp_type, code) = (*b.first()?, *b.get(1)?);
+    let error = if v6 {
+        matches!(icmp_type, 1 | 3)
+    } else {
+        matches!(icmp_type, 3 | 11)
+    };
+    if !error {
+        return None;
+    }
+    // Type, code, checksum, 4 unused (or MTU) bytes; then the quoted IP header.
+    let q = b.get(8..)?;
+    let (qsrc, qdst, proto, hdr) = match q.first()? >> 4 {
+        4 if !v6 => {
+            let ihl = usize::from(q[0] & 0x0f) * 4;
+            if ihl < 20 || q.len() < ihl {
+                return None;
+            }
+            let src: [u8; 4] = q.get(12..16)?.try_into().ok()?;
+            let dst: [u8; 4] = q.get(16..20)?.try_into().ok()?;
+            // A quoted fragment other than the first has no UDP header.
+            let frag = u16::from_be_bytes([q[6], q[7]]);
+            if frag & 0x1fff != 0 {
+                return None;
+            }
+            (IpAddr::from(src), IpAddr::from(dst), q[9], ihl)
+        }
+        6 if v6 => {
+            if q.len() < 40 {
+                return None;
+            }
+            let src: [u8; 16] = q.get(8..24)?.try_into().ok()?;
+            let dst: [u8; 16] = q.get(24..40)?.try_into().ok()?;
+            // Extension headers are not walked in quotes: a UDP datagram with them is rare.
+            (IpAddr::from(src), IpAddr::from(dst), q[6], 40)
+        }
+        _ => return None,
+    };
+    if proto != 17 {
+        return None;
+    }
+    let u = q.get(hdr..hdr + 8)?;
+    let sport = u16::from_be_bytes([u[0], u[1]]);
+    let dport = u16::from_be_bytes([u[2], u[3]]);
+    let quoted_udp_len = u16::from_be_bytes([u[4], u[5]]);
+    let payload_start = 8 + hdr + 8;
+    let payload_end = (8 + hdr + usize::from(quoted_udp_len)).clamp(payload_start, b.len());
+    Some(IcmpError {
+        from,
+        to,
+        v6,
+        icmp_type,
+        code,
+        offset,
+        quoted_offset: offset + 8,
+        quoted_src: SocketAddr::new(qsrc, sport),
+        quoted_dst: SocketAddr::new(qdst, dport),
+        quoted_udp_len,
+        quoted_payload: &b[payload_start..payload_end],
+        quoted_payload_offset: offset + payload_start,
+    })
+}
+
+fn udp(mut r: Reader<'_>, src: IpAddr, dst: IpAddr, tunnels: Tunnels) -> DecodeResult<'_> {
     let start = r.offset();
     let sport = r.u16("source port")?;
     let dport = r.u16("destination port")?;
@@ -320,17 +604,113 @@ fn udp(mut r: Reader<'_>, src: IpAddr, dst: IpAddr) -> DecodeResult<'_> {
     let payload_offset = r.offset();
     let rest = r.rest();
     let payload = &rest[..on_wire.min(rest.len())];
+    let (src, dst) = (SocketAddr::new(src, sport), SocketAddr::new(dst, dport));
+    if (sport == GTP_U_PORT || dport == GTP_U_PORT) && tunnels.gtp_depth() < MAX_GTP_DEPTH {
+        if let Some(inner) = gtp_u(r, on_wire, src, dst, tunnels) {
+            return inner;
+        }
+    }
     Ok(Ok(Decoded {
-        src: SocketAddr::new(src, sport),
-        dst: SocketAddr::new(dst, dport),
+        src,
+        dst,
         transport: Transport::Udp,
         payload,
         payload_offset,
         payload_len_on_wire: on_wire,
+        tunnels,
     }))
 }
 
-fn tcp(mut r: Reader<'_>, src: IpAddr, dst: IpAddr, announced: usize) -> DecodeResult<'_> {
+/// Extension headers walked in one GTP-U header at most.
+const MAX_GTP_EXTENSIONS: u8 = 8;
+
+/// A GTP-U G-PDU carrying IP (3GPP TS 29.281 §5.1), decoded down to its inner transport.
+/// `None` when the UDP payload is not such a G-PDU (another GTP-U message, another version,
+/// a header that does not fit, or a payload that is not IP): the datagram is then handed on as
+/// UDP. Once the header says "G-PDU carrying IP", errors of the inner packet are the result.
+fn gtp_u<'a>(
+    mut r: Reader<'a>,
+    udp_payload_len: usize,
+    src: SocketAddr,
+    dst: SocketAddr,
+    mut tunnels: Tunnels,
+) -> Option<DecodeResult<'a>> {
+    let offset = r.offset();
+    let flags = r.u8("GTP-U flags").ok()?;
+    // Version 1, protocol type 1 (GTP, not GTP').
+    if flags >> 5 != 1 || flags & 0x10 == 0 {
+        return None;
+    }
+    if r.u8("GTP-U message type").ok()? != 0xff {
+        return None;
+    }
+    let length = usize::from(r.u16("GTP-U length").ok()?);
+    let teid = r.u32("GTP-U TEID").ok()?;
+    // The length counts everything after the mandatory 8 bytes; it cannot exceed the datagram.
+    if 8 + length > udp_payload_len {
+        return None;
+    }
+    let mut header_len = 8;
+    let mut sequence = None;
+    let mut extensions = 0u8;
+    if flags & 0x07 != 0 {
+        // E, S or PN: the sequence number, N-PDU number and next-extension type are present.
+        let seq = r.u16("GTP-U sequence number").ok()?;
+        if flags & 0x02 != 0 {
+            sequence = Some(seq);
+        }
+        r.skip(1, "GTP-U N-PDU number").ok()?;
+        let mut next = r.u8("GTP-U next extension header type").ok()?;
+        header_len += 4;
+        if flags & 0x04 == 0 {
+            next = 0;
+        }
+        while next != 0 {
+            if extensions == MAX_GTP_EXTENSIONS {
+                return None;
+            }
+            // Length in 4-byte units, the content, and the next type as the last byte.
+            let units = usize::from(r.u8("GTP-U extension length").ok()?);
+            if units == 0 {
+                return None;
+            }
+            r.skip(units * 4 - 2, "GTP-U extension content").ok()?;
+            next = r.u8("GTP-U next extension header type").ok()?;
+            header_len += units * 4;
+            extensions += 1;
+        }
+    }
+    if header_len > 8 + length {
+        return None;
+    }
+    let version = r.peek_u8("GTP-U inner IP version").ok()? >> 4;
+    if !matches!(version, 4 | 6) {
+        return None;
+    }
+    tunnels.push(Tunnel::GtpU {
+        src,
+        dst,
+        teid,
+        sequence,
+        extensions,
+        offset,
+        header_len,
+    });
+    let r = r.in_layer(Layer::Ip);
+    Some(if version == 4 {
+        ipv4(r, tunnels)
+    } else {
+        ipv6(r, tunnels)
+    })
+}
+
+fn tcp(
+    mut r: Reader<'_>,
+    src: IpAddr,
+    dst: IpAddr,
+    announced: usize,
+    tunnels: Tunnels,
+) -> DecodeResult<'_> {
     let start = r.offset();
     let sport = r.u16("source port")?;
     let dport = r.u16("destination port")?;
@@ -360,5 +740,6 @@ fn tcp(mut r: Reader<'_>, src: IpAddr, dst: IpAddr, announced: usize) -> DecodeR
         payload,
         payload_offset,
         payload_len_on_wire: on_wire,
+        tunnels,
     }))
 }

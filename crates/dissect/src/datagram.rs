@@ -12,9 +12,11 @@
 //! * SCTP has no first-byte range: it is tried only on the UDP ports named in
 //!   [`DissectOptions::sctp_ports`] (RFC 6951).
 
+use crate::session::{Cx, Via};
 use crate::DissectOptions;
 use rtcscope_stun as stun;
 use rtcscope_wire::tree::Node;
+use std::net::SocketAddr;
 
 /// Protocols a message can be shown as.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,6 +37,8 @@ pub enum Protocol {
     Sctp,
     /// A TCP segment without payload.
     Tcp,
+    /// An ICMP error quoting a UDP datagram.
+    Icmp,
     /// Unrecognised payload, or a non-UDP/TCP packet.
     Data,
 }
@@ -51,6 +55,7 @@ impl Protocol {
             Protocol::Rtcp => "RTCP",
             Protocol::Sctp => "SCTP",
             Protocol::Tcp => "TCP",
+            Protocol::Icmp => "ICMP",
             Protocol::Data => "Data",
         }
     }
@@ -67,6 +72,53 @@ pub struct Dissected {
     pub info: String,
     /// The field tree (its text is unescaped too; [`Node::render`] escapes it).
     pub tree: Node,
+    /// What it carries inside: the payload of TURN ChannelData or of a Send/Data indication,
+    /// or the datagram an ICMP error quotes.
+    pub inner: Option<Inner>,
+}
+
+/// The messages inside a relayed payload or an ICMP quote, for filters and the protocol list
+/// (their trees are in the carrier's tree).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Inner {
+    /// The addresses the inner packet is between, as far as they are known: the peer of a
+    /// Send/Data indication (XOR-PEER-ADDRESS) or of a bound channel, or the quoted datagram's
+    /// source and destination.
+    pub addresses: Vec<SocketAddr>,
+    /// The inner messages' protocols (nested relays flattened), with whether each is a STUN
+    /// message of a TURN method.
+    pub protocols: Vec<(Protocol, bool)>,
+}
+
+impl Dissected {
+    /// This message's protocol and those inside it, outermost first.
+    pub fn protocols(&self) -> impl Iterator<Item = (Protocol, bool)> + '_ {
+        std::iter::once((self.protocol, self.turn))
+            .chain(self.inner.iter().flat_map(|i| i.protocols.iter().copied()))
+    }
+
+    /// The addresses of what it carries (relayed peer, quoted datagram's endpoints).
+    pub fn inner_addresses(&self) -> &[SocketAddr] {
+        self.inner.as_ref().map_or(&[], |i| &i.addresses)
+    }
+}
+
+/// The inner record of messages dissected inside a carrier.
+fn inner_of(messages: &[Dissected], addresses: Vec<SocketAddr>) -> Inner {
+    let mut protocols = Vec::new();
+    let mut addresses = addresses;
+    for d in messages {
+        protocols.extend(d.protocols());
+        for a in d.inner_addresses() {
+            if !addresses.contains(a) {
+                addresses.push(*a);
+            }
+        }
+    }
+    Inner {
+        addresses,
+        protocols,
+    }
 }
 
 impl Dissected {
@@ -77,6 +129,7 @@ impl Dissected {
             turn: false,
             tree: Node::new("Not dissected", 0..0).with_value(&info),
             info,
+            inner: None,
         }
     }
 
@@ -100,6 +153,7 @@ impl Dissected {
             turn: false,
             tree: Node::new("TCP segment without payload", 0..0).with_value(&info),
             info,
+            inner: None,
         }
     }
 
@@ -113,6 +167,7 @@ impl Dissected {
                 format!("{} bytes", buf.len()),
                 base..base + buf.len(),
             ),
+            inner: None,
         }
     }
 }
@@ -135,8 +190,19 @@ pub fn dissect_datagram(
     ports: Option<(u16, u16)>,
     opts: &DissectOptions,
 ) -> Vec<Dissected> {
+    dissect_datagram_in(buf, base, ports, opts, &mut Cx::stateless())
+}
+
+/// [`dissect_datagram`] with state across packets.
+pub(crate) fn dissect_datagram_in(
+    buf: &[u8],
+    base: usize,
+    ports: Option<(u16, u16)>,
+    opts: &DissectOptions,
+    cx: &mut Cx<'_>,
+) -> Vec<Dissected> {
     let mut out = Vec::with_capacity(1);
-    dissect_into(buf, base, 0, ports, opts, &mut out);
+    dissect_into(buf, base, 0, ports, opts, cx, &mut out);
     out
 }
 
@@ -155,6 +221,16 @@ pub fn dissect_stream(buf: &[u8], base: usize) -> Vec<Dissected> {
 
 /// [`dissect_stream`] with options (for the RTP/RTCP carried in RFC 4571 framing).
 pub fn dissect_stream_with(buf: &[u8], base: usize, opts: &DissectOptions) -> Vec<Dissected> {
+    dissect_stream_in(buf, base, opts, &mut Cx::stateless())
+}
+
+/// [`dissect_stream_with`] with state across packets.
+pub(crate) fn dissect_stream_in(
+    buf: &[u8],
+    base: usize,
+    opts: &DissectOptions,
+    cx: &mut Cx<'_>,
+) -> Vec<Dissected> {
     let mut out = Vec::new();
     if buf.is_empty() {
         return out;
@@ -174,11 +250,11 @@ pub fn dissect_stream_with(buf: &[u8], base: usize, opts: &DissectOptions) -> Ve
                 break;
             }
             Ok(stun::Frame::Stun(m)) => {
-                out.push(stun_message(&m, base + pos));
+                out.push(stun_message(&m, base + pos, 0, opts, cx));
                 pos += m.as_bytes().len();
             }
             Ok(stun::Frame::ChannelData(c)) => {
-                out.push(channel_data(&c, base + pos, 0, opts));
+                out.push(channel_data(&c, base + pos, 0, opts, cx));
                 pos += c.wire_len();
             }
         }
@@ -204,7 +280,8 @@ pub fn dissect_stream_with(buf: &[u8], base: usize, opts: &DissectOptions) -> Ve
             if len == 0 || r.len() < 2 + len {
                 break;
             }
-            let mut inner = dissect_with(&r[2..2 + len], at + 2, opts);
+            let mut inner = Vec::new();
+            dissect_into(&r[2..2 + len], at + 2, 0, None, opts, cx, &mut inner);
             if inner.iter().all(|d| d.protocol == Protocol::Data) {
                 break;
             }
@@ -234,6 +311,7 @@ fn dissect_into(
     depth: u8,
     ports: Option<(u16, u16)>,
     opts: &DissectOptions,
+    cx: &mut Cx<'_>,
     out: &mut Vec<Dissected>,
 ) {
     use rtcscope_demux::Kind;
@@ -241,11 +319,11 @@ fn dissect_into(
         // Lax: real clients leave the last attribute unpadded; the tree flags it.
         Kind::Stun | Kind::ClassicStun => stun::Message::parse_lax(buf)
             .ok()
-            .map(|m| stun_message(&m, base)),
-        Kind::Dtls => crate::dtls::dtls(buf, base),
+            .map(|m| stun_message(&m, base, depth, opts, cx)),
+        Kind::Dtls => crate::dtls::dtls(buf, base, cx),
         Kind::ChannelData => stun::ChannelData::parse(buf)
             .ok()
-            .map(|c| channel_data(&c, base, depth, opts)),
+            .map(|c| channel_data(&c, base, depth, opts, cx)),
         Kind::Rtp => crate::rtp::rtp(buf, base, opts),
         Kind::Rtcp => crate::rtcp::rtcp(buf, base, opts),
         Kind::Sctp | Kind::Unknown => None,
@@ -253,11 +331,45 @@ fn dissect_into(
     out.push(found.unwrap_or_else(|| Dissected::data(buf, base)));
 }
 
+/// Relays inside relays are followed this deep (the engine's limit too).
+const MAX_RELAY_DEPTH: u8 = 2;
+
+/// Dissects a relayed payload (inside ChannelData or a Send/Data indication) with `via` as the
+/// relay's part of the reassembly key.
+fn relayed(
+    data: &[u8],
+    base: usize,
+    depth: u8,
+    via: Via,
+    opts: &DissectOptions,
+    cx: &mut Cx<'_>,
+) -> Vec<Dissected> {
+    let mut inner = Vec::new();
+    if depth < MAX_RELAY_DEPTH {
+        let outer_via = std::mem::replace(&mut cx.via, via);
+        dissect_into(data, base, depth + 1, None, opts, cx, &mut inner);
+        cx.via = outer_via;
+    }
+    inner
+}
+
+/// ` [DTLS Client Hello]` for each recognised inner message.
+fn inner_info(inner: &[Dissected]) -> String {
+    let mut info = String::new();
+    for d in inner {
+        if d.protocol != Protocol::Data {
+            info.push_str(&format!(" [{} {}]", d.protocol.name(), d.info));
+        }
+    }
+    info
+}
+
 fn channel_data(
     c: &stun::ChannelData<'_>,
     base: usize,
     depth: u8,
     opts: &DissectOptions,
+    cx: &mut Cx<'_>,
 ) -> Dissected {
     let mut tree = Node::new("TURN ChannelData", base..base + c.wire_len());
     // RFC 5766 allowed 0x4000-0x7FFF; RFC 8656 narrowed it to 0x4000-0x4FFF. Servers such as
@@ -274,23 +386,24 @@ fn channel_data(
     );
     tree.add("Length", c.length(), base + 2..base + 4);
     let data_range = c.data_range();
-    let mut inner = Vec::new();
-    if depth < 2 {
-        dissect_into(
-            c.data(),
-            base + data_range.start,
-            depth + 1,
-            None,
-            opts,
-            &mut inner,
+    let ch = c.channel_number();
+    // The peer, from a ChannelBind seen earlier on this 5-tuple (stateful dissection only).
+    let peer = cx.channel_peer(ch);
+    if let Some((p, frame)) = peer {
+        tree.add(
+            "Peer",
+            format!("{p} (bound to the channel in frame {frame})"),
+            base..base + 2,
         );
     }
-    let mut info = format!("Channel 0x{:04x}, {} bytes", c.channel_number(), c.length());
-    for d in &inner {
-        if d.protocol != Protocol::Data {
-            info.push_str(&format!(" [{} {}]", d.protocol.name(), d.info));
-        }
+    let via = peer.map_or(Via::Channel(ch), |(p, _)| Via::Peer(p));
+    let inner = relayed(c.data(), base + data_range.start, depth, via, opts, cx);
+    let mut info = format!("Channel 0x{ch:04x}, {} bytes", c.length());
+    if let Some((p, _)) = peer {
+        info.push_str(&format!(" peer={p}"));
     }
+    info.push_str(&inner_info(&inner));
+    let inner_record = inner_of(&inner, peer.map(|(p, _)| p).into_iter().collect());
     let mut data = Node::leaf(
         "Data",
         format!("{} bytes", c.data().len()),
@@ -310,6 +423,7 @@ fn channel_data(
         turn: true,
         info,
         tree,
+        inner: Some(inner_record),
     }
 }
 
@@ -318,7 +432,13 @@ fn is_turn_method(m: stun::Method) -> bool {
     m != stun::Method::BINDING
 }
 
-fn stun_message(m: &stun::Message<'_>, base: usize) -> Dissected {
+fn stun_message(
+    m: &stun::Message<'_>,
+    base: usize,
+    depth: u8,
+    opts: &DissectOptions,
+    cx: &mut Cx<'_>,
+) -> Dissected {
     let bytes = m.as_bytes();
     let flavor = m.flavor();
     let classic = flavor == stun::Flavor::Rfc3489;
@@ -363,6 +483,13 @@ fn stun_message(m: &stun::Message<'_>, base: usize) -> Dissected {
     }
     let mut info = mt.to_string();
     let mut attrs = Node::new("Attributes", base + 20..base + bytes.len());
+    // A Send or Data indication carries a datagram to or from XOR-PEER-ADDRESS in DATA
+    // (RFC 8656 §10-11): dissected like ChannelData's.
+    let indication = m.class() == stun::Class::INDICATION
+        && (m.method() == stun::Method::SEND || m.method() == stun::Method::DATA);
+    let mut peer = None;
+    let mut data_node = None;
+    let mut channel_bind = None;
     for a in m.attributes() {
         match a {
             Ok(raw) => {
@@ -392,6 +519,16 @@ fn stun_message(m: &stun::Message<'_>, base: usize) -> Dissected {
                         }
                         node.value = Some(value.clone());
                         node.add("Value", value, base + vr.start..base + vr.end);
+                        match attr {
+                            stun::Attribute::XorPeerAddress(p) => {
+                                peer = peer.or(Some(p));
+                            }
+                            stun::Attribute::ChannelNumber(c) => channel_bind = Some(c),
+                            stun::Attribute::Data(d) if indication => {
+                                data_node = Some((attrs.children.len(), d, base + vr.start));
+                            }
+                            _ => {}
+                        }
                     }
                     Err(e) => node.warn(e.shifted(base).to_string()),
                 }
@@ -416,6 +553,25 @@ fn stun_message(m: &stun::Message<'_>, base: usize) -> Dissected {
     if let Err(e) = m.check_order() {
         attrs.warn(e.shifted(base).to_string());
     }
+    if let (Some(ch), Some(p), true) = (
+        channel_bind,
+        peer,
+        m.method() == stun::Method::CHANNEL_BIND && m.class() == stun::Class::REQUEST,
+    ) {
+        cx.bind_channel(ch, p);
+    }
+    let mut inner_record = None;
+    if let Some((at, data, data_base)) = data_node {
+        let via = peer.map_or(Via::Direct, Via::Peer);
+        let inner = relayed(&data, data_base, depth, via, opts, cx);
+        info.push_str(&inner_info(&inner));
+        inner_record = Some(inner_of(&inner, peer.into_iter().collect()));
+        if let Some(node) = attrs.children.get_mut(at) {
+            if let Some(value) = node.children.iter_mut().find(|c| c.label == "Value") {
+                value.children.extend(inner.into_iter().map(|d| d.tree));
+            }
+        }
+    }
     tree.push(attrs);
     Dissected {
         protocol: if classic {
@@ -426,6 +582,7 @@ fn stun_message(m: &stun::Message<'_>, base: usize) -> Dissected {
         turn: is_turn_method(m.method()),
         info,
         tree,
+        inner: inner_record,
     }
 }
 

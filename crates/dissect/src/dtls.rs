@@ -8,6 +8,7 @@
 //! ID length (negotiated in the handshake) is unknown, so a record with a CID cannot be walked.
 
 use crate::datagram::{Dissected, Protocol};
+use crate::session::Cx;
 use crate::util::{bytes, hex, hex_preview, text_or_hex};
 use rtcscope_dtls::ext::U16List;
 use rtcscope_dtls::handshake::{
@@ -16,15 +17,15 @@ use rtcscope_dtls::handshake::{
 use rtcscope_dtls::record::Ack;
 use rtcscope_dtls::{
     Alert, ContentType, Epoch, Extension, ExtensionBody, ExtensionContext, Extensions, Fingerprint,
-    HandshakeFragment, HandshakeFragments, HandshakeType, Message, MessageContext, Protection,
-    Record, RecordHeader, RecordOptions, Records, SequenceNumber,
+    HandshakeFragment, HandshakeFragments, HandshakeType, Message, MessageContext, Outcome,
+    Protection, Record, RecordHeader, RecordOptions, Records, SequenceNumber,
 };
 use rtcscope_wire::tree::Node;
 use rtcscope_wire::Field;
 
 /// Dissects the DTLS records of a datagram at `base`; `None` when the first record cannot even
 /// be framed (then the payload is not DTLS).
-pub(crate) fn dtls(buf: &[u8], base: usize) -> Option<Dissected> {
+pub(crate) fn dtls(buf: &[u8], base: usize, cx: &mut Cx<'_>) -> Option<Dissected> {
     let mut records = Records::with_base(buf, base, RecordOptions::default()).peekable();
     if !matches!(records.peek(), Some(Ok(_))) {
         return None;
@@ -32,9 +33,13 @@ pub(crate) fn dtls(buf: &[u8], base: usize) -> Option<Dissected> {
     let mut tree = Node::new("Datagram Transport Layer Security", base..base + buf.len());
     let mut info: Vec<String> = Vec::new();
     let mut ctx = MessageContext::default();
+    if let Some((version, suite)) = cx.negotiated() {
+        ctx.version = version;
+        ctx.cipher_suite = Some(suite);
+    }
     for rec in records {
         match rec {
-            Ok(rec) => tree.push(record(&rec, &mut ctx, &mut info)),
+            Ok(rec) => tree.push(record(&rec, &mut ctx, &mut info, cx)),
             Err(e) => {
                 tree.warn(e.to_string());
                 break;
@@ -44,6 +49,7 @@ pub(crate) fn dtls(buf: &[u8], base: usize) -> Option<Dissected> {
     Some(Dissected {
         protocol: Protocol::Dtls,
         turn: false,
+        inner: None,
         info: info.join(", "),
         tree,
     })
@@ -70,7 +76,12 @@ fn handshake_title(t: HandshakeType) -> String {
     }
 }
 
-fn record(rec: &Record<'_>, ctx: &mut MessageContext, info: &mut Vec<String>) -> Node {
+fn record(
+    rec: &Record<'_>,
+    ctx: &mut MessageContext,
+    info: &mut Vec<String>,
+    cx: &mut Cx<'_>,
+) -> Node {
     let r = rec.range();
     let s = r.start;
     let frag = rec.fragment_range();
@@ -100,7 +111,7 @@ fn record(rec: &Record<'_>, ctx: &mut MessageContext, info: &mut Vec<String>) ->
             node.add("Sequence number", sequence, s + 5..s + 11);
             node.add("Length", frag.len(), s + 11..s + 13);
             if rec.protection() == Protection::Plaintext {
-                plaintext(&mut node, rec, content_type, ctx, info);
+                plaintext(&mut node, rec, content_type, ctx, info, cx);
             } else {
                 let what = match content_type {
                     ContentType::HANDSHAKE => "Encrypted Handshake Message".to_owned(),
@@ -207,6 +218,7 @@ fn plaintext(
     ct: ContentType,
     ctx: &mut MessageContext,
     info: &mut Vec<String>,
+    cx: &mut Cx<'_>,
 ) {
     let frag = rec.fragment_range();
     let content = rec.fragment();
@@ -214,7 +226,7 @@ fn plaintext(
         ContentType::HANDSHAKE => {
             for f in HandshakeFragments::new(content, frag.start) {
                 match f {
-                    Ok(f) => node.push(handshake(&f, ctx, info)),
+                    Ok(f) => node.push(handshake(&f, ctx, info, cx)),
                     Err(e) => {
                         node.warn(e.to_string());
                         info.push("[malformed handshake]".to_owned());
@@ -286,7 +298,12 @@ fn plaintext(
     }
 }
 
-fn handshake(f: &HandshakeFragment<'_>, ctx: &mut MessageContext, info: &mut Vec<String>) -> Node {
+fn handshake(
+    f: &HandshakeFragment<'_>,
+    ctx: &mut MessageContext,
+    info: &mut Vec<String>,
+    cx: &mut Cx<'_>,
+) -> Node {
     let s = f.offset;
     let mut name = handshake_title(f.msg_type);
     let mut node = Node::new(format!("Handshake: {name}"), f.range());
@@ -312,10 +329,43 @@ fn handshake(f: &HandshakeFragment<'_>, ctx: &mut MessageContext, info: &mut Vec
         if f.fragment_offset == 0 && f.msg_type == HandshakeType::CLIENT_HELLO {
             partial_client_hello(&mut node, f);
         }
-        info.push(format!(
-            "{name} (fragment {}..{end} of {})",
-            f.fragment_offset, f.length
-        ));
+        let fragment = format!("fragment {}..{end} of {}", f.fragment_offset, f.length);
+        match cx.reassemble(f) {
+            // Stateless: the fragment alone.
+            None => info.push(format!("{name} ({fragment})")),
+            Some(Ok((Outcome::Complete(m), frames, more))) => {
+                let list = frame_list(&frames, more);
+                node.push(reassembled(&m, &name, &list, f.range(), ctx, cx));
+                info.push(format!("{name} (reassembled from frames {list})"));
+            }
+            Some(Ok((Outcome::Pending, frames, more))) => {
+                node.add(
+                    "Reassembly",
+                    format!(
+                        "pending: fragments so far in frames {}",
+                        frame_list(&frames, more)
+                    ),
+                    f.range(),
+                );
+                info.push(format!("{name} ({fragment})"));
+            }
+            Some(Ok((Outcome::Retransmission { .. }, _, _))) => {
+                node.add(
+                    "Reassembly",
+                    "retransmission of a message already reassembled",
+                    f.range(),
+                );
+                info.push(format!("{name} ({fragment}, retransmission)"));
+            }
+            Some(Ok((Outcome::Duplicate, _, _))) => {
+                node.add("Reassembly", "duplicate: no new bytes", f.range());
+                info.push(format!("{name} ({fragment}, duplicate)"));
+            }
+            Some(Err(e)) => {
+                node.warn(format!("reassembly: {e}"));
+                info.push(format!("{name} ({fragment})"));
+            }
+        }
         return node;
     }
     match Message::parse(f.msg_type, f.body.bytes, f.body.offset, ctx) {
@@ -325,7 +375,7 @@ fn handshake(f: &HandshakeFragment<'_>, ctx: &mut MessageContext, info: &mut Vec
                     name = "Hello Retry Request".to_owned();
                     node.label = format!("Handshake: {name}");
                 }
-                ctx.cipher_suite = Some(sh.cipher_suite);
+                negotiated(ctx, cx, sh);
             }
             message(&mut node, &m, f.body.range());
         }
@@ -336,6 +386,75 @@ fn handshake(f: &HandshakeFragment<'_>, ctx: &mut MessageContext, info: &mut Vec
     }
     info.push(name);
     node
+}
+
+/// What a ServerHello selected shapes the messages after it: the cipher suite (the key
+/// exchange's layout) and the version (DTLS 1.0 signatures carry no algorithm). DTLS 1.3's
+/// ServerHello says 1.2 (its real version is in an extension), and its later messages are
+/// encrypted, so 1.2 is right for what can be read.
+fn negotiated(ctx: &mut MessageContext, cx: &mut Cx<'_>, sh: &ServerHello<'_>) {
+    ctx.cipher_suite = Some(sh.cipher_suite);
+    if !sh.is_hello_retry_request() {
+        ctx.version = sh.server_version;
+        cx.set_negotiated(sh.server_version, sh.cipher_suite);
+    }
+}
+
+/// `4, 5, 6` (and `… and N more`).
+fn frame_list(frames: &[u64], more: usize) -> String {
+    let mut s = frames
+        .iter()
+        .map(u64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if more > 0 {
+        s.push_str(&format!(" and {more} more"));
+    }
+    s
+}
+
+/// A message reassembled from fragments, parsed. Its bytes are not in this frame as one
+/// piece, so every node of it spans the fragment that completed it (`at`); offsets inside the
+/// message are given in the labels' stead by the message's own structure.
+fn reassembled(
+    m: &rtcscope_dtls::reassembly::CompleteMessage<'_>,
+    name: &str,
+    frames: &str,
+    at: rtcscope_wire::Field,
+    ctx: &mut MessageContext,
+    cx: &mut Cx<'_>,
+) -> Node {
+    let body: &[u8] = &m.body;
+    let mut node =
+        Node::new(format!("Reassembled Handshake: {name}"), at.clone()).with_value(format!(
+            "{} (message_seq {}), reassembled from frames {frames}",
+            bytes(body.len()),
+            m.message_seq
+        ));
+    node.add("Reassembled length", body.len(), at.clone());
+    match Message::parse(m.msg_type, body, 0, ctx) {
+        Ok(msg) => {
+            if let Message::ServerHello(sh) = &msg {
+                negotiated(ctx, cx, sh);
+            }
+            message(&mut node, &msg, 0..body.len());
+        }
+        Err(e) => {
+            node.add("Body", hex_preview(body), 0..body.len());
+            node.warn(e.to_string());
+        }
+    }
+    for c in &mut node.children {
+        set_range(c, &at);
+    }
+    node
+}
+
+fn set_range(n: &mut Node, at: &rtcscope_wire::Field) {
+    n.range = at.clone();
+    for c in &mut n.children {
+        set_range(c, at);
+    }
 }
 
 /// The first fragment of a ClientHello: its fixed fields and every extension that is complete

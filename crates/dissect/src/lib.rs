@@ -3,8 +3,17 @@
 //! [`dissect_frame`] turns one captured frame into a summary (addresses, protocols, an info
 //! column like tshark's) and a field tree ([`rtcscope_wire::tree::Node`]) whose every node
 //! carries its byte range in the frame, for `rtcscope dissect -V` and the TUI's packet and hex
-//! views. Dissection is per packet and stateless; `rtcscope analyze` is where state across
-//! packets (reassembly, sessions) lives.
+//! views. [`dissect_frame`] is per packet and stateless; [`Dissector`] keeps a little bounded
+//! state across packets, as tshark does: DTLS handshake messages fragmented over several
+//! records are shown reassembled on the packet that completes them, and TURN ChannelData
+//! names the peer its channel was bound to ([`session`] states the caps). `rtcscope analyze`
+//! is where the rest of the state across packets (sessions, streams) lives.
+//!
+//! What a relay carries is dissected in turn (TURN ChannelData, and the DATA of Send and Data
+//! indications, with their XOR-PEER-ADDRESS), and listed in [`Dissected::inner`] so that
+//! filters can match the protocols and addresses inside. ICMP errors that quote a UDP datagram
+//! show the quoted headers and the start of the quoted payload, dissected the same way.
+//! Tunnels the link decoder saw through (PPPoE, GTP-U) are shown as layers of the frame tree.
 //!
 //! Text decoded from the wire (STUN USERNAME, REALM, SOFTWARE, reason phrases, DTLS and SCTP
 //! names) is kept as it came, in the info column and in the tree, so `--json` stays exact;
@@ -23,17 +32,20 @@ mod dtls;
 mod rtcp;
 mod rtp;
 mod sctp;
+pub mod session;
 mod util;
 
 pub use datagram::{
-    dissect, dissect_sctp, dissect_stream, dissect_stream_with, dissect_with, Dissected, Protocol,
+    dissect, dissect_sctp, dissect_stream, dissect_stream_with, dissect_with, Dissected, Inner,
+    Protocol,
 };
 pub use rtcp::MAX_LISTED;
-use rtcscope_capture::link::{decode, LinkType, NotTransport, Transport};
+use rtcscope_capture::link::{decode, IcmpError, LinkType, NotTransport, Transport, Tunnel};
 pub use rtcscope_rtp::rtp::ExtensionMap;
 pub use rtcscope_rtp::srtp::{Protection, SrtpProfile};
 use rtcscope_wire::tree::Node;
 pub use rtp::DEFAULT_EXTMAP_NOTE;
+use session::{Cx, State, Via};
 use std::net::SocketAddr;
 
 /// What the dissector cannot learn from one packet: the session's negotiated parameters.
@@ -82,6 +94,58 @@ impl Frame {
     pub fn protocol(&self) -> &'static str {
         self.messages.first().map_or("", |d| d.protocol.name())
     }
+
+    /// Every address the frame is about: its own endpoints, the peers of what it relays
+    /// (XOR-PEER-ADDRESS, a bound channel's peer) and the endpoints of a datagram an ICMP
+    /// error quotes.
+    pub fn addresses(&self) -> Vec<SocketAddr> {
+        let mut v: Vec<SocketAddr> = self.endpoints.map(|(s, d)| vec![s, d]).unwrap_or_default();
+        for m in &self.messages {
+            v.extend_from_slice(m.inner_addresses());
+        }
+        v
+    }
+}
+
+/// A dissector that keeps bounded state across the frames it is given in capture order (see
+/// [`session`]): DTLS handshake reassembly and TURN channel bindings.
+#[derive(Default)]
+pub struct Dissector {
+    opts: DissectOptions,
+    state: State,
+}
+
+impl Dissector {
+    /// A dissector with `opts`.
+    pub fn new(opts: DissectOptions) -> Self {
+        Dissector {
+            opts,
+            state: State::default(),
+        }
+    }
+
+    /// Dissects the next frame; `number` labels it and names it in reassembly notes.
+    pub fn frame(
+        &mut self,
+        number: u64,
+        ts_nanos: i128,
+        link: LinkType,
+        data: &[u8],
+        orig_len: u32,
+    ) -> Frame {
+        let mut cx = Cx {
+            frame: number,
+            flow: None,
+            via: Via::Direct,
+            state: Some(&mut self.state),
+        };
+        dissect_frame_in(number, ts_nanos, link, data, orig_len, &self.opts, &mut cx)
+    }
+
+    /// The state across packets (for its counters).
+    pub fn state(&self) -> &State {
+        &self.state
+    }
 }
 
 /// Dissects one frame of `link` type with the default [`DissectOptions`]. `number` and
@@ -113,6 +177,26 @@ pub fn dissect_frame_with(
     orig_len: u32,
     opts: &DissectOptions,
 ) -> Frame {
+    dissect_frame_in(
+        number,
+        ts_nanos,
+        link,
+        data,
+        orig_len,
+        opts,
+        &mut Cx::stateless(),
+    )
+}
+
+fn dissect_frame_in(
+    number: u64,
+    ts_nanos: i128,
+    link: LinkType,
+    data: &[u8],
+    orig_len: u32,
+    opts: &DissectOptions,
+    cx: &mut Cx<'_>,
+) -> Frame {
     let mut frame = Node::new(
         format!(
             "Frame {number}: {orig_len} bytes on wire, {} captured",
@@ -135,6 +219,10 @@ pub fn dissect_frame_with(
                 Transport::Udp => 8,
                 Transport::Tcp { .. } => 20,
             };
+            for t in d.tunnels.iter() {
+                frame.push(tunnel_node(t));
+            }
+            cx.flow = Some((d.src, d.dst));
             frame.push(Node::leaf(
                 proto,
                 format!("{} → {}", d.src, d.dst),
@@ -153,13 +241,16 @@ pub fn dissect_frame_with(
                 .any(|&p| p == d.src.port() || p == d.dst.port());
             let mut messages = match d.transport {
                 Transport::Udp if sctp_port => dissect_sctp(d.payload, d.payload_offset),
-                Transport::Udp => datagram::dissect_datagram(
+                Transport::Udp => datagram::dissect_datagram_in(
                     d.payload,
                     d.payload_offset,
                     Some((d.src.port(), d.dst.port())),
                     opts,
+                    cx,
                 ),
-                Transport::Tcp { .. } => dissect_stream_with(d.payload, d.payload_offset, opts),
+                Transport::Tcp { .. } => {
+                    datagram::dissect_stream_in(d.payload, d.payload_offset, opts, cx)
+                }
             };
             if let (Transport::Tcp { seq, flags }, true) = (d.transport, messages.is_empty()) {
                 messages.push(Dissected::tcp_control(seq, flags));
@@ -169,6 +260,21 @@ pub fn dissect_frame_with(
                 transport: Some(proto),
                 frame,
                 messages,
+                error: None,
+            }
+        }
+        Ok(Err(NotTransport::IcmpError(e))) => {
+            frame.push(Node::leaf(
+                if e.v6 { "IPv6" } else { "IPv4" },
+                format!("{} → {}", e.from, e.to),
+                0..e.offset,
+            ));
+            let message = icmp_error(&e, opts);
+            Frame {
+                endpoints: None,
+                transport: None,
+                frame,
+                messages: vec![message],
                 error: None,
             }
         }
@@ -182,6 +288,7 @@ pub fn dissect_frame_with(
                     f.offset,
                     if f.more { ", more follow" } else { "" }
                 ),
+                NotTransport::IcmpError(e) => e.describe(),
             };
             frame.add("Not dissected", &what, 0..data.len());
             Frame {
@@ -202,5 +309,137 @@ pub fn dissect_frame_with(
                 error: Some(e.to_string()),
             }
         }
+    }
+}
+
+fn tunnel_node(t: &Tunnel) -> Node {
+    match *t {
+        Tunnel::Pppoe {
+            session,
+            ppp_protocol,
+            offset,
+        } => {
+            let mut n = Node::new("PPPoE Session", offset..offset + 8).with_value(format!(
+                "session 0x{session:04x}, PPP protocol 0x{ppp_protocol:04x} ({})",
+                if ppp_protocol == 0x0021 {
+                    "IPv4"
+                } else {
+                    "IPv6"
+                }
+            ));
+            n.add("Version/type", "0x11", offset..offset + 1);
+            n.add("Code", "session data (0x00)", offset + 1..offset + 2);
+            n.add(
+                "Session ID",
+                format!("0x{session:04x}"),
+                offset + 2..offset + 4,
+            );
+            n.add(
+                "PPP protocol",
+                format!("0x{ppp_protocol:04x}"),
+                offset + 6..offset + 8,
+            );
+            n
+        }
+        Tunnel::GtpU {
+            src,
+            dst,
+            teid,
+            sequence,
+            extensions,
+            offset,
+            header_len,
+        } => {
+            let mut n = Node::new("GTP-U G-PDU", offset..offset + header_len)
+                .with_value(format!("{src} → {dst}, TEID 0x{teid:08x}"));
+            n.add("Message type", "G-PDU (0xff)", offset + 1..offset + 2);
+            n.add("TEID", format!("0x{teid:08x}"), offset + 4..offset + 8);
+            if let Some(seq) = sequence {
+                n.add("Sequence number", seq, offset + 8..offset + 10);
+            }
+            if extensions > 0 {
+                n.add(
+                    "Extension headers",
+                    extensions,
+                    offset + 12..offset + header_len,
+                );
+            }
+            n
+        }
+    }
+}
+
+/// An ICMP error quoting a UDP datagram: its type and code, the quoted addresses and ports,
+/// and the quoted start of the payload, dissected as a UDP payload would be.
+fn icmp_error(e: &IcmpError<'_>, opts: &DissectOptions) -> Dissected {
+    let what = e.describe();
+    let end = e.quoted_payload_offset + e.quoted_payload.len();
+    let mut tree = Node::new(
+        if e.v6 {
+            "Internet Control Message Protocol v6"
+        } else {
+            "Internet Control Message Protocol"
+        },
+        e.offset..end,
+    )
+    .with_value(&what);
+    tree.add("Type", e.icmp_type, e.offset..e.offset + 1);
+    tree.add("Code", e.code, e.offset + 1..e.offset + 2);
+    let mut quoted = Node::new("Quoted datagram", e.quoted_offset..end)
+        .with_value(format!("UDP {} → {}", e.quoted_src, e.quoted_dst));
+    let udp_at = e.quoted_payload_offset - 8;
+    quoted.add(
+        if e.v6 { "IPv6 header" } else { "IPv4 header" },
+        format!("{} → {}", e.quoted_src.ip(), e.quoted_dst.ip()),
+        e.quoted_offset..udp_at,
+    );
+    quoted.add(
+        "UDP header",
+        format!(
+            "{} → {}, length {}",
+            e.quoted_src.port(),
+            e.quoted_dst.port(),
+            e.quoted_udp_len
+        ),
+        udp_at..e.quoted_payload_offset,
+    );
+    let on_wire = usize::from(e.quoted_udp_len).saturating_sub(8);
+    let mut inner = Vec::new();
+    if !e.quoted_payload.is_empty() {
+        quoted.add(
+            "Quoted payload",
+            format!("{} of {} bytes", e.quoted_payload.len(), on_wire),
+            e.quoted_payload_offset..end,
+        );
+        // The quote may stop short of the payload's end: what fits is dissected, and a
+        // message cut by the quote shows as cut.
+        inner = datagram::dissect_datagram(
+            e.quoted_payload,
+            e.quoted_payload_offset,
+            Some((e.quoted_src.port(), e.quoted_dst.port())),
+            opts,
+        );
+        quoted.children.extend(inner.iter().map(|d| d.tree.clone()));
+    }
+    tree.push(quoted);
+    let mut info = format!("{what} for UDP {} → {}", e.quoted_src, e.quoted_dst);
+    for d in &inner {
+        if d.protocol != Protocol::Data {
+            info.push_str(&format!(" [{} {}]", d.protocol.name(), d.info));
+        }
+    }
+    let mut protocols = Vec::new();
+    for d in &inner {
+        protocols.extend(d.protocols());
+    }
+    Dissected {
+        protocol: Protocol::Icmp,
+        turn: false,
+        info,
+        tree,
+        inner: Some(Inner {
+            addresses: vec![e.quoted_src, e.quoted_dst],
+            protocols,
+        }),
     }
 }

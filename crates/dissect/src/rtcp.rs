@@ -61,6 +61,7 @@ pub(crate) fn rtcp(buf: &[u8], base: usize, opts: &DissectOptions) -> Option<Dis
     Some(Dissected {
         protocol: Protocol::Rtcp,
         turn: false,
+        inner: None,
         info,
         tree,
     })

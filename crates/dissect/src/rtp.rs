@@ -164,6 +164,7 @@ pub(crate) fn rtp(buf: &[u8], base: usize, opts: &DissectOptions) -> Option<Diss
     Some(Dissected {
         protocol: Protocol::Rtp,
         turn: false,
+        inner: None,
         info,
         tree,
     })

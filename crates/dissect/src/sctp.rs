@@ -73,6 +73,7 @@ pub(crate) fn sctp(buf: &[u8], base: usize) -> Option<Dissected> {
     Some(Dissected {
         protocol: Protocol::Sctp,
         turn: false,
+        inner: None,
         info: info.join(", "),
         tree,
     })

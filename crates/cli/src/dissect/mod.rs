@@ -3,8 +3,16 @@
 //! Each UDP payload (and each TCP segment's payload) is demultiplexed by RFC 7983's first-byte
 //! ranges, then confirmed by the protocol's own structural checks before it is called STUN,
 //! DTLS, ChannelData, RTP or RTCP: the first byte alone is only a pre-filter, since ordinary
-//! LAN traffic falls into the same ranges. ChannelData is unwrapped and its content dissected
-//! in turn. Anything that passes no check is shown as `Data`, never dropped.
+//! LAN traffic falls into the same ranges. ChannelData and the DATA of Send/Data indications
+//! are unwrapped and their content dissected in turn; `--proto`, `--host` and `--port` match
+//! what is inside a relay too (the inner protocols, the peer's address), and the JSON
+//! `protocols` list names the inner protocols after their carrier. Anything that passes no
+//! check is shown as `Data`, never dropped.
+//!
+//! Packets are dissected in capture order with a little bounded state (see
+//! `rtcscope_dissect::session`): DTLS handshake messages fragmented over several records are
+//! shown reassembled on the packet that completes them, as tshark does, and ChannelData names
+//! the peer its channel was bound to.
 //!
 //! What one packet cannot say comes from options: `--sdp` gives the negotiated RTP
 //! header-extension IDs (without it libwebrtc's defaults are used and marked as a guess),
@@ -17,7 +25,7 @@ use anyhow::Context as _;
 use clap::{Args, ValueEnum};
 use rtcscope_capture::PacketSource;
 use rtcscope_dissect::{
-    dissect_frame_with, DissectOptions, Dissected, ExtensionMap, Protection, Protocol, SrtpProfile,
+    DissectOptions, Dissected, Dissector, ExtensionMap, Protection, Protocol, SrtpProfile,
 };
 use rtcscope_wire::text::Escaped;
 use rtcscope_wire::tree::Node;
@@ -52,7 +60,8 @@ pub struct DissectArgs {
     /// Stop after printing N packets.
     #[arg(short = 'c', long = "count", value_name = "N")]
     count: Option<u64>,
-    /// Show only packets carrying these protocols (comma-separated).
+    /// Show only packets carrying these protocols (comma-separated), inside a TURN relay
+    /// (ChannelData, Send/Data indications) or an ICMP error's quote too.
     #[arg(
         long = "proto",
         value_enum,
@@ -60,10 +69,12 @@ pub struct DissectArgs {
         value_name = "PROTO"
     )]
     protocols: Vec<ProtoFilter>,
-    /// Show only packets to or from this address.
+    /// Show only packets to or from this address (a relayed peer's, or the endpoints of a
+    /// datagram an ICMP error quotes, included).
     #[arg(long, value_name = "ADDR")]
     host: Option<IpAddr>,
-    /// Show only packets to or from this port.
+    /// Show only packets to or from this port (a relayed peer's, or the ports of a datagram an
+    /// ICMP error quotes, included).
     #[arg(long, value_name = "PORT")]
     port: Option<u16>,
     /// SDP offer or answer (raw, or signalling JSON) whose `a=extmap` lines name the RTP
@@ -143,20 +154,28 @@ enum ProtoFilter {
     Rtcp,
     /// SCTP packets (on the ports given with --sctp-port).
     Sctp,
+    /// ICMP errors that quote a UDP datagram.
+    Icmp,
     /// Anything no dissector recognised.
     Data,
 }
 
 impl ProtoFilter {
+    /// True when the message or anything inside it (relayed, quoted) is of this protocol.
     fn matches(self, d: &Dissected) -> bool {
+        d.protocols().any(|(p, turn)| self.matches_one(p, turn))
+    }
+
+    fn matches_one(self, p: Protocol, turn: bool) -> bool {
         match self {
-            ProtoFilter::Stun => matches!(d.protocol, Protocol::Stun | Protocol::ClassicStun),
-            ProtoFilter::Turn => d.protocol == Protocol::ChannelData || d.turn,
-            ProtoFilter::Dtls => d.protocol == Protocol::Dtls,
-            ProtoFilter::Rtp => d.protocol == Protocol::Rtp,
-            ProtoFilter::Rtcp => d.protocol == Protocol::Rtcp,
-            ProtoFilter::Sctp => d.protocol == Protocol::Sctp,
-            ProtoFilter::Data => d.protocol == Protocol::Data,
+            ProtoFilter::Stun => matches!(p, Protocol::Stun | Protocol::ClassicStun),
+            ProtoFilter::Turn => p == Protocol::ChannelData || turn,
+            ProtoFilter::Dtls => p == Protocol::Dtls,
+            ProtoFilter::Rtp => p == Protocol::Rtp,
+            ProtoFilter::Rtcp => p == Protocol::Rtcp,
+            ProtoFilter::Sctp => p == Protocol::Sctp,
+            ProtoFilter::Icmp => p == Protocol::Icmp,
+            ProtoFilter::Data => p == Protocol::Data,
         }
     }
 }
@@ -164,11 +183,11 @@ impl ProtoFilter {
 /// Runs `rtcscope dissect`.
 pub fn run(args: &DissectArgs) -> anyhow::Result<ExitCode> {
     let path = args.read.as_deref().or(args.file.as_deref()).unwrap_or("-");
-    let opts = DissectOptions {
+    let mut dissector = Dissector::new(DissectOptions {
         extmap: extmap_from_sdps(&args.sdp)?,
         protection: args.srtp,
         sctp_ports: args.sctp_ports.clone(),
-    };
+    });
     let source = input::open(path)?;
     // Damaged records the reader can skip are skipped and counted by the source, as analyze
     // does; a fatal error ends the file and is named after the output.
@@ -192,25 +211,26 @@ pub fn run(args: &DissectArgs) -> anyhow::Result<ExitCode> {
         };
         let t0 = *first_ts.get_or_insert(packet.ts_nanos);
         let rel = (packet.ts_nanos - t0) as f64 / 1e9;
-        let f = dissect_frame_with(
+        // Every frame goes through the dissector, shown or not: reassembly and channel
+        // bindings need the whole capture in order.
+        let f = dissector.frame(
             packet.number,
             packet.ts_nanos,
             packet.link_type,
             packet.data,
             packet.orig_len,
-            &opts,
         );
-        if let Some(h) = args.host {
-            if !f.endpoints.is_some_and(|(s, d)| s.ip() == h || d.ip() == h) {
-                continue;
+        if args.host.is_some() || args.port.is_some() {
+            let addresses = f.addresses();
+            if let Some(h) = args.host {
+                if !addresses.iter().any(|a| a.ip() == h) {
+                    continue;
+                }
             }
-        }
-        if let Some(p) = args.port {
-            if !f
-                .endpoints
-                .is_some_and(|(s, d)| s.port() == p || d.port() == p)
-            {
-                continue;
+            if let Some(p) = args.port {
+                if !addresses.iter().any(|a| a.port() == p) {
+                    continue;
+                }
             }
         }
         if let Some(e) = &f.error {
@@ -250,7 +270,12 @@ pub fn run(args: &DissectArgs) -> anyhow::Result<ExitCode> {
                 "captured": packet.data.len(),
                 "src": endpoints.as_ref().map(|e| &e.0),
                 "dst": endpoints.as_ref().map(|e| &e.1),
-                "protocols": dissected.iter().map(|d| d.protocol.name()).collect::<Vec<_>>(),
+                // Each message's protocol, then those inside it (relayed, quoted).
+                "protocols": dissected
+                    .iter()
+                    .flat_map(Dissected::protocols)
+                    .map(|(p, _)| p.name())
+                    .collect::<Vec<_>>(),
                 "info": dissected.iter().map(|d| d.info.as_str()).collect::<Vec<_>>().join("; "),
                 "layers": layers,
             });

@@ -1,0 +1,273 @@
+//! What `dissect` remembers across packets, bounded: DTLS handshake reassembly per direction and
+//! TURN channel bindings.
+//!
+//! [`crate::dissect_frame_with`] stays stateless; [`crate::Dissector`] owns a [`State`] and
+//! hands it to the dissectors, which then
+//!
+//! * feed every fragment of a handshake message (a message not complete in one record) to a
+//!   [`rtcscope_dtls::Reassembler`] of its direction, and show the message whole, parsed, on
+//!   the packet that completes it, with the frames it came from (tshark's "Reassembled");
+//! * remember ChannelBind requests (client, server, channel → peer), so that ChannelData
+//!   names the peer it is relayed to or from, and `--host`/`--port` can match it.
+//!
+//! Caps: [`MAX_DTLS_DIRECTIONS`] directions reassembled at once (the least recently used one is
+//! dropped, with its partial messages), each with [`dtls_limits`] (16 pending messages, 256 KiB
+//! buffered, a message at most 128 KiB), and at most [`MAX_DTLS_BYTES`] buffered over all of
+//! them (least recently used directions dropped until under it); at most
+//! [`MAX_FRAMES_LISTED`] frame numbers listed per message; [`MAX_CHANNELS`] channel bindings
+//! (the oldest forgotten first).
+
+use rtcscope_dtls::{
+    CipherSuite, HandshakeFragment, Limits, Outcome, ProtocolVersion, Reassembler,
+};
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+
+/// Directions (one 5-tuple one way, and for relayed DTLS the relay's peer or channel) whose
+/// handshake is reassembled at once.
+pub const MAX_DTLS_DIRECTIONS: usize = 256;
+/// Bytes buffered by all DTLS reassemblers together.
+pub const MAX_DTLS_BYTES: usize = 16 * 1024 * 1024;
+/// Frame numbers listed for one reassembled message (more are counted).
+pub const MAX_FRAMES_LISTED: usize = 64;
+/// Channel bindings remembered.
+pub const MAX_CHANNELS: usize = 4096;
+
+/// The limits of each direction's reassembler.
+pub const fn dtls_limits() -> Limits {
+    Limits {
+        max_message_len: 128 * 1024,
+        max_pending: 16,
+        max_buffered: 256 * 1024,
+        max_remembered: 64,
+        max_fragments: 256,
+    }
+}
+
+/// How a message travelled inside a relay, when it did (part of the reassembly key).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Via {
+    /// Not relayed.
+    Direct,
+    /// In a Send or Data indication to or from this peer, or ChannelData bound to it.
+    Peer(SocketAddr),
+    /// In ChannelData on a channel whose binding was not seen.
+    Channel(u16),
+}
+
+/// Per-packet context handed down the dissectors.
+pub(crate) struct Cx<'s> {
+    /// Frame number.
+    pub frame: u64,
+    /// The outer flow, source then destination.
+    pub flow: Option<(SocketAddr, SocketAddr)>,
+    /// Inside which relay the current payload is.
+    pub via: Via,
+    /// State across packets (`None`: stateless dissection).
+    pub state: Option<&'s mut State>,
+}
+
+impl Cx<'_> {
+    /// A context without state.
+    pub fn stateless() -> Cx<'static> {
+        Cx {
+            frame: 0,
+            flow: None,
+            via: Via::Direct,
+            state: None,
+        }
+    }
+
+    fn key(&self) -> Option<DirKey> {
+        self.flow.map(|(src, dst)| DirKey {
+            src,
+            dst,
+            via: self.via,
+        })
+    }
+
+    /// Both directions of the association (the endpoints in order, and the relay).
+    fn association(&self) -> Option<AssocKey> {
+        self.flow.map(|(a, b)| (a.min(b), a.max(b), self.via))
+    }
+
+    /// The version and cipher suite a ServerHello of this association selected earlier (for
+    /// a later ServerKeyExchange, CertificateRequest or CertificateVerify, whose layout
+    /// depends on them).
+    pub fn negotiated(&self) -> Option<(ProtocolVersion, CipherSuite)> {
+        let key = self.association()?;
+        self.state.as_ref()?.negotiated.get(&key).copied()
+    }
+
+    /// Remembers what a ServerHello selected.
+    pub fn set_negotiated(&mut self, version: ProtocolVersion, suite: CipherSuite) {
+        let Some(key) = self.association() else {
+            return;
+        };
+        if let Some(st) = self.state.as_deref_mut() {
+            if !st.negotiated.contains_key(&key) && st.negotiated.len() >= MAX_DTLS_DIRECTIONS {
+                // Forget an arbitrary one: it only refines how later messages are parsed.
+                if let Some(k) = st.negotiated.keys().next().copied() {
+                    st.negotiated.remove(&k);
+                }
+            }
+            st.negotiated.insert(key, (version, suite));
+        }
+    }
+
+    /// Feeds a fragment of an incomplete message; `None` without state. The outcome comes with
+    /// the frames that carried the message's fragments (this one included) and how many more
+    /// there were than listed.
+    pub fn reassemble<'f>(
+        &mut self,
+        frag: &HandshakeFragment<'f>,
+    ) -> Option<rtcscope_wire::Result<(Outcome<'f>, Vec<u64>, usize)>> {
+        let key = self.key()?;
+        let frame = self.frame;
+        let st = self.state.as_deref_mut()?;
+        let d = st.direction(key, frame);
+        let result = d.reassembler.feed(frag).map(|outcome| {
+            let seq = frag.message_seq;
+            let listed = match d.frames.iter().position(|(s, _, _)| *s == seq) {
+                Some(i) => i,
+                None => {
+                    // As many lists as the reassembler keeps pending messages.
+                    if d.frames.len() >= dtls_limits().max_pending {
+                        d.frames.pop_front();
+                    }
+                    d.frames.push_back((seq, Vec::new(), 0));
+                    d.frames.len() - 1
+                }
+            };
+            let (_, frames, more) = &mut d.frames[listed];
+            if matches!(outcome, Outcome::Complete(_) | Outcome::Pending)
+                && frames.last() != Some(&frame)
+            {
+                if frames.len() < MAX_FRAMES_LISTED {
+                    frames.push(frame);
+                } else {
+                    *more += 1;
+                }
+            }
+            let (list, more) = (frames.clone(), *more);
+            if matches!(outcome, Outcome::Complete(_)) {
+                d.frames.remove(listed);
+            }
+            (outcome, list, more)
+        });
+        st.enforce_bytes();
+        Some(result)
+    }
+
+    /// Remembers a ChannelBind request from the outer source (the client) to the outer
+    /// destination (the server).
+    pub fn bind_channel(&mut self, channel: u16, peer: SocketAddr) {
+        let (Some((client, server)), frame) = (self.flow, self.frame) else {
+            return;
+        };
+        if let Some(st) = self.state.as_deref_mut() {
+            st.bind(client, server, channel, peer, frame);
+        }
+    }
+
+    /// The peer of `channel` on the outer flow, in either direction, and the frame of its
+    /// ChannelBind.
+    pub fn channel_peer(&self, channel: u16) -> Option<(SocketAddr, u64)> {
+        let (src, dst) = self.flow?;
+        let st = self.state.as_ref()?;
+        st.channels
+            .get(&(src, dst, channel))
+            .or_else(|| st.channels.get(&(dst, src, channel)))
+            .copied()
+    }
+}
+
+type AssocKey = (SocketAddr, SocketAddr, Via);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+struct DirKey {
+    src: SocketAddr,
+    dst: SocketAddr,
+    via: Via,
+}
+
+struct Direction {
+    reassembler: Reassembler,
+    /// Per pending message_seq: the frames of its fragments, and how many more were not listed.
+    frames: VecDeque<(u16, Vec<u64>, usize)>,
+    last_used: u64,
+}
+
+/// State across packets, bounded (see the module documentation for the caps).
+#[derive(Default)]
+pub struct State {
+    dtls: HashMap<DirKey, Direction>,
+    /// What each association's ServerHello selected (at most [`MAX_DTLS_DIRECTIONS`]).
+    negotiated: HashMap<AssocKey, (ProtocolVersion, CipherSuite)>,
+    channels: HashMap<(SocketAddr, SocketAddr, u16), (SocketAddr, u64)>,
+    channel_order: VecDeque<(SocketAddr, SocketAddr, u16)>,
+    /// Directions dropped to stay under the caps.
+    evicted: u64,
+}
+
+impl State {
+    /// DTLS directions dropped (with their partial messages) to stay under the caps.
+    pub fn evicted(&self) -> u64 {
+        self.evicted
+    }
+
+    /// Bytes held by the DTLS reassemblers.
+    pub fn buffered(&self) -> usize {
+        self.dtls.values().map(|d| d.reassembler.buffered()).sum()
+    }
+
+    fn direction(&mut self, key: DirKey, frame: u64) -> &mut Direction {
+        if !self.dtls.contains_key(&key) && self.dtls.len() >= MAX_DTLS_DIRECTIONS {
+            self.evict_lru();
+        }
+        let d = self.dtls.entry(key).or_insert_with(|| Direction {
+            reassembler: Reassembler::new(dtls_limits()),
+            frames: VecDeque::new(),
+            last_used: frame,
+        });
+        d.last_used = frame;
+        d
+    }
+
+    fn evict_lru(&mut self) {
+        if let Some(k) = self
+            .dtls
+            .iter()
+            .min_by_key(|(_, d)| d.last_used)
+            .map(|(k, _)| *k)
+        {
+            self.dtls.remove(&k);
+            self.evicted += 1;
+        }
+    }
+
+    fn enforce_bytes(&mut self) {
+        while self.buffered() > MAX_DTLS_BYTES && !self.dtls.is_empty() {
+            self.evict_lru();
+        }
+    }
+
+    fn bind(
+        &mut self,
+        client: SocketAddr,
+        server: SocketAddr,
+        channel: u16,
+        peer: SocketAddr,
+        frame: u64,
+    ) {
+        let key = (client, server, channel);
+        if self.channels.insert(key, (peer, frame)).is_none() {
+            self.channel_order.push_back(key);
+            if self.channel_order.len() > MAX_CHANNELS {
+                if let Some(old) = self.channel_order.pop_front() {
+                    self.channels.remove(&old);
+                }
+            }
+        }
+    }
+}
