@@ -862,6 +862,25 @@ pub fn render(r: &Report, all_flows: bool) -> String {
             bitrate(pr),
             protos.join(", ")
         );
+        // ICMP errors that quoted the flow's datagrams (a peer gone, a port closed).
+        for e in &f.icmp_errors {
+            let what = match (e.family, e.icmp_type, e.code) {
+                ("icmp", 3, 3) | ("icmpv6", 1, 4) => "port unreachable".to_owned(),
+                (fam, t, c) => format!("{fam} type {t} code {c}"),
+            };
+            let _ = writeln!(
+                s,
+                "    ICMP {what} ×{} for datagrams to {} (first in packet {}){}",
+                e.count,
+                e.unreachable,
+                e.first_packet,
+                if e.other_kinds > 0 {
+                    format!(", {} of other kinds", e.other_kinds)
+                } else {
+                    String::new()
+                }
+            );
+        }
     }
     if !r.damage.is_empty() {
         let _ = writeln!(s, "\nDamaged packets:");
