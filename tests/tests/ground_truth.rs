@@ -144,7 +144,17 @@ fn check_rtp(peer: &Peer, report: &Value) -> usize {
         let what = format!("SSRC {ssrc:#x} ({})", out["kind"]);
         let media = stream_of(report, ssrc);
         let mut parts = vec![media];
-        if let Some(rtx) = out["rtxSsrc"].as_u64() {
+        // Chromium names the RTX SSRC (`rtxSsrc`); Firefox does not, and counts its packets
+        // all the same: ours is the stream whose FID says it repairs this SSRC.
+        let rtx = out["rtxSsrc"].as_u64().or_else(|| {
+            report["streams"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s["rtx_of"] == ssrc)
+                .and_then(|s| s["ssrc"].as_u64())
+        });
+        if let Some(rtx) = rtx {
             let r = stream_of(report, rtx);
             assert_eq!(r["rtx_of"], ssrc, "{what}: its RTX stream's rtx_of");
             assert_eq!(r["encapsulation"], "rtx", "{what}: RTX stream");
@@ -181,8 +191,16 @@ fn check_rtp(peer: &Peer, report: &Value) -> usize {
             );
             assert!(n(p, "padding_only") > 0, "{what}: padding-only probes");
         }
+        let tag = match peer.transport()["srtpCipher"].as_str() {
+            Some("SRTP_AES128_CM_HMAC_SHA1_80") => Some(10),
+            Some("SRTP_AES128_CM_HMAC_SHA1_32") => Some(4),
+            Some(c) if c.contains("GCM") => Some(16),
+            _ => None,
+        };
         for p in &parts {
-            assert_eq!(p["srtp_tag_len"], 10, "{what}: SRTP tag (srtpCipher …_80)");
+            if let Some(t) = tag {
+                assert_eq!(p["srtp_tag_len"], t, "{what}: SRTP tag vs srtpCipher");
+            }
         }
         let codec = &peer.stats[out["codecId"].as_str().unwrap()];
         let mime = codec["mimeType"].as_str().unwrap();
@@ -275,6 +293,20 @@ fn direct_call_matches_get_stats() {
     check_ice(&b, &report, "direct");
     check_dtls(&a, &b, &report);
     assert!(report["turn_allocations"].as_array().unwrap().is_empty());
+}
+
+/// A Firefox call (fixtures/webrtc/firefox-direct, recorded by record.sh's Firefox variant):
+/// other extension ids than Chromium's, no `rtxSsrc`, AES-GCM SRTP (16-byte tags). The
+/// per-SSRC figures must agree as exactly as Chromium's.
+#[test]
+fn firefox_call_matches_get_stats() {
+    let dir = fixtures().join("webrtc").join("firefox-direct");
+    if !dir.join("stats-a.json").exists() {
+        eprintln!("SKIPPED: {} not recorded", dir.display());
+        return;
+    }
+    let (a, b, report) = load("firefox-direct");
+    assert_eq!(check_rtp(&a, &report) + check_rtp(&b, &report), 4);
 }
 
 #[test]

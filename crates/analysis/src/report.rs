@@ -37,6 +37,9 @@ pub struct Report {
     pub data_channels: Vec<crate::datachannels::AssociationReport>,
     /// RTP streams, by flow then SSRC.
     pub streams: Vec<crate::streams::Stream>,
+    /// Without an SDP: the RTP header-extension ids as the packets show them (unknown ids
+    /// included); `None` when an SDP gave the ids.
+    pub header_extensions: Option<Vec<crate::streams::InferredExtensionReport>>,
     /// RTCP by sender SSRC: cleartext packets read, SRTCP packets counted (never decrypted).
     pub rtcp_senders: Vec<crate::streams::RtcpSender>,
     /// Flows, WebRTC ones first, then by bytes.
@@ -338,6 +341,12 @@ impl Report {
             dtls: engine.dtls(),
             data_channels: engine.data_channels(),
             streams,
+            header_extensions: engine.streams.inferred_extmap().map(|m| {
+                m.ids
+                    .iter()
+                    .map(crate::streams::InferredExtensionReport::from)
+                    .collect()
+            }),
             rtcp_senders: {
                 let mut v: Vec<_> = engine.streams.rtcp_senders.values().copied().collect();
                 v.sort_by_key(|r| r.ssrc);

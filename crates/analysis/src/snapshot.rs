@@ -233,6 +233,7 @@ impl Snapshot {
                 }
             })
             .collect();
+        let mid_id = engine.streams.inferred_mid_id();
         let streams = engine
             .streams
             .map
@@ -277,7 +278,7 @@ impl Snapshot {
                     encrypted: s.encrypted,
                     rtx_of: s.rtx_of,
                     rtx_reason,
-                    mid: s.mid.clone(),
+                    mid: engine.streams.mid_of(s, mid_id),
                     rid: s.rid.clone(),
                     reported_loss: s.receiver_report.map(|r| r.fraction_lost),
                     rtcp_rtt_ms: s.rtcp_rtt_ms,

@@ -15,6 +15,7 @@ use crate::series::Series;
 use crate::table::LruMap;
 use crate::Map;
 use rtcscope_rtp::rtp::extmap::{ExtensionMap, ExtensionValue};
+use rtcscope_rtp::rtp::infer::{ExtmapInference, InferredExtmap};
 use rtcscope_rtp::rtp::RtpPacket;
 use serde::Serialize;
 
@@ -294,8 +295,12 @@ pub struct Stream {
     pub seq_jumps: u64,
     /// Interarrival jitter (RFC 3550 A.8) in milliseconds, once the clock rate is known.
     pub jitter_ms: Option<f64>,
-    /// sdes:mid seen in a header extension.
+    /// sdes:mid seen in a header extension (without an SDP, from the id the packets show is
+    /// the mid: [`Streams::inferred_extmap`]).
     pub mid: Option<String>,
+    /// Without an SDP: token values by extension id, until the ids are known.
+    #[serde(skip)]
+    ext_tokens: Vec<(u8, String)>,
     /// rtp-stream-id.
     pub rid: Option<String>,
     /// repaired-rtp-stream-id (this stream repairs `rid`).
@@ -428,6 +433,7 @@ impl Stream {
             seq_jumps: 0,
             jitter_ms: None,
             mid: None,
+            ext_tokens: Vec::new(),
             rid: None,
             repaired_rid: None,
             rtx_of: None,
@@ -743,7 +749,7 @@ impl Streams {
             hints: MediaHints::default(),
             dropped: 0,
             sr_seen: LruMap::new(max_streams),
-            default_extmap: ExtensionMap::libwebrtc_default(),
+            extmap_inference: ExtmapInference::default(),
             rtcp_senders: LruMap::new(MAX_RTCP_SENDERS),
             nacks: LruMap::new(MAX_NACK_FLOWS),
             srtp_tag_len: None,
@@ -774,6 +780,8 @@ struct NacksSeen {
 /// Packets of a stream whose header extensions are read for mid/rid/repaired-rid; senders put
 /// them in the first packets (libwebrtc stops once the receiver has seen them).
 const EXTENSION_SCAN_PACKETS: u64 = 200;
+/// Token-valued header-extension elements kept per stream (by id) while the ids are unknown.
+const MAX_EXT_TOKENS: usize = 4;
 
 /// Key of a stream: flow, direction, SSRC.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -804,8 +812,8 @@ pub struct Streams {
     pub dropped: u64,
     /// Last SR seen per SSRC: middle 32 bits of its NTP time → capture time (for RTT).
     sr_seen: LruMap<u32, (u32, i64)>,
-    /// libwebrtc's extension ids, used when no SDP gave any.
-    default_extmap: ExtensionMap,
+    /// Header-extension ids inferred from the packets, used when no SDP gave any.
+    extmap_inference: ExtmapInference,
     /// RTCP datagrams per sender SSRC (the first packet's SSRC, which SRTCP leaves clear).
     pub rtcp_senders: LruMap<u32, RtcpSender>,
     /// NACKs per (flow, direction the NACK travelled).
@@ -813,6 +821,38 @@ pub struct Streams {
     /// The SRTP tag length of the negotiated profile, when the caller knows it; else it is
     /// inferred from padding probes or assumed (see [`TagLenSource`]).
     pub srtp_tag_len: Option<u8>,
+}
+
+/// One header-extension id as inferred from the packets (see
+/// [`rtcscope_rtp::rtp::infer`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct InferredExtensionReport {
+    /// The id.
+    pub id: u8,
+    /// The extension's URI, or `None`: unknown.
+    pub uri: Option<&'static str>,
+    /// `likely` or `strong`, for a known one.
+    pub confidence: Option<&'static str>,
+    /// Packets that carried the id.
+    pub packets: u32,
+    /// Why, in words.
+    pub evidence: &'static str,
+}
+
+impl From<&rtcscope_rtp::rtp::infer::InferredId> for InferredExtensionReport {
+    fn from(i: &rtcscope_rtp::rtp::infer::InferredId) -> Self {
+        use rtcscope_rtp::rtp::infer::Confidence;
+        InferredExtensionReport {
+            id: i.id,
+            uri: i.kind.map(|k| k.uri()),
+            confidence: i.confidence.map(|c| match c {
+                Confidence::Likely => "likely",
+                Confidence::Strong => "strong",
+            }),
+            packets: i.packets,
+            evidence: i.evidence,
+        }
+    }
 }
 
 /// RTCP seen from one sender SSRC.
@@ -981,11 +1021,28 @@ impl Streams {
         }
         let want_ids = s.packets <= EXTENSION_SCAN_PACKETS
             && (s.mid.is_none() || s.rid.is_none() || s.repaired_rid.is_none());
-        if let (true, Some(ext)) = (want_ids, p.extension()) {
-            let map = hints.extmap.as_ref().unwrap_or(&self.default_extmap);
+        if hints.extmap.is_none() {
+            // No SDP: the ids are inferred from the packets (never assumed); tokens are kept
+            // per id until the inference says which one is the mid.
+            self.extmap_inference.observe(now, &p);
+            if let (true, Some(ext)) = (want_ids, p.extension()) {
+                for e in ext.iter().map_while(Result::ok) {
+                    let known = s.ext_tokens.iter().any(|(id, _)| *id == e.id);
+                    if let (false, true, Ok(t)) = (
+                        known,
+                        s.ext_tokens.len() < MAX_EXT_TOKENS,
+                        std::str::from_utf8(e.data),
+                    ) {
+                        if is_token(t) {
+                            s.ext_tokens.push((e.id, t.to_owned()));
+                        }
+                    }
+                }
+            }
+        } else if let (true, Some(ext), Some(map)) = (want_ids, p.extension(), &hints.extmap) {
             for e in ext.iter().map_while(Result::ok) {
-                // Without an SDP the ids are libwebrtc's defaults, a guess: keep only values that
-                // are valid tokens (RFC 8843 mid, RFC 8851 rid: alphanumerics, '-' and '_').
+                // Keep only values that are valid tokens (RFC 8843 mid, RFC 8851 rid:
+                // alphanumerics, '-' and '_').
                 match map.decode(&e) {
                     Ok(ExtensionValue::Mid(m)) if s.mid.is_none() && is_token(m) => {
                         s.mid = Some(m.to_owned());
@@ -1171,8 +1228,41 @@ impl Streams {
             srtp_tag_len: self.srtp_tag_len,
             ..Streams::with_cap(1)
         };
+        let mid_id = self.inferred_mid_id();
+        for s in copy.map.values_mut() {
+            if s.mid.is_none() {
+                s.mid = self.mid_of(s, mid_id);
+            }
+        }
         copy.finish();
         copy.map.into_values().filter(|s| s.confirmed).collect()
+    }
+
+    /// Without an SDP: what the packets show about the header-extension ids (`None` when an
+    /// SDP gave them). `dissect` decodes with the same inference.
+    pub fn inferred_extmap(&self) -> Option<InferredExtmap> {
+        self.hints
+            .extmap
+            .is_none()
+            .then(|| self.extmap_inference.result())
+    }
+
+    /// The id inferred to carry the mid (`None` with an SDP or when it cannot be told).
+    pub fn inferred_mid_id(&self) -> Option<u8> {
+        self.inferred_extmap()
+            .and_then(|m| m.id_of(rtcscope_rtp::rtp::ExtensionKind::Mid))
+    }
+
+    /// A stream's mid: read with the SDP's ids, or, without an SDP, the token it carried on
+    /// the id inferred to be the mid (`mid_id`, from [`Streams::inferred_mid_id`]).
+    pub fn mid_of(&self, s: &Stream, mid_id: Option<u8>) -> Option<String> {
+        s.mid.clone().or_else(|| {
+            let id = mid_id?;
+            s.ext_tokens
+                .iter()
+                .find(|(i, _)| *i == id)
+                .map(|(_, t)| t.clone())
+        })
     }
 
     fn finish(&mut self) {

@@ -287,3 +287,52 @@ fn small_padded_srtp_audio_is_not_a_padding_probe() {
     assert_eq!(st.padding_only, 0);
     assert_eq!(st.codec_label, "opus/48000");
 }
+
+fn analyze_fixture(dir: &str, with_sdp: bool) -> rtcscope_analysis::report::Report {
+    use rtcscope_capture::CaptureReader;
+    let base = rtcscope_testkit::fixtures().join("webrtc").join(dir);
+    let bytes = std::fs::read(base.join("capture.pcapng")).unwrap();
+    let mut r = CaptureReader::new(&bytes[..]).unwrap();
+    let mut e = rtcscope_analysis::Engine::default();
+    if with_sdp {
+        let k = rtcscope_analysis::sdp_hints::load(&[
+            base.join("offer.sdp").display().to_string(),
+            base.join("answer.sdp").display().to_string(),
+        ])
+        .unwrap()
+        .unwrap();
+        e.set_media_hints(k.hints, k.sdes);
+    }
+    while let Ok(Some(p)) = r.next_packet() {
+        e.feed_frame(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len);
+    }
+    rtcscope_analysis::report::Report::new(&e)
+}
+
+/// Without an SDP the header-extension ids of a real Chromium call are inferred from its
+/// packets (mid 4, abs-send-time 2, transport-cc 3, audio level 1, as its SDP says) and the
+/// mids read with them are those of its SDP; with the SDP nothing is inferred.
+#[test]
+fn chromium_extension_ids_are_inferred_without_an_sdp() {
+    use rtcscope_rtp::rtp::extmap::uri;
+    for dir in ["direct", "relay"] {
+        let r = analyze_fixture(dir, false);
+        let ids = r.header_extensions.as_ref().expect("inferred without SDP");
+        let uri_of = |id: u8| ids.iter().find(|i| i.id == id).and_then(|i| i.uri);
+        assert_eq!(uri_of(4), Some(uri::MID), "{dir}: {ids:?}");
+        assert_eq!(uri_of(2), Some(uri::ABS_SEND_TIME), "{dir}: {ids:?}");
+        assert_eq!(uri_of(3), Some(uri::TRANSPORT_CC_01), "{dir}: {ids:?}");
+        assert_eq!(uri_of(1), Some(uri::SSRC_AUDIO_LEVEL), "{dir}: {ids:?}");
+        let with = analyze_fixture(dir, true);
+        assert!(with.header_extensions.is_none());
+        for s in &with.streams {
+            let same = r
+                .streams
+                .iter()
+                .find(|x| x.ssrc == s.ssrc && x.src == s.src)
+                .unwrap();
+            assert_eq!(same.mid, s.mid, "{dir}: SSRC {:#x}", s.ssrc);
+            assert!(s.mid.is_some());
+        }
+    }
+}

@@ -27,6 +27,7 @@
 
 pub mod ext;
 pub mod extmap;
+pub mod infer;
 
 use crate::bytes::slice;
 use rtcscope_wire::{Error, Field, Layer, Result};
