@@ -35,7 +35,7 @@ export RUSTC_BOOTSTRAP=1
 
 seeds=fuzz/seeds
 rm -rf "$seeds"
-mkdir -p "$seeds"/{stun,rtp,rtcp,dtls,sctp,sdp,pipeline,dissect,tcp_framing}
+mkdir -p "$seeds"/{stun,rtp,rtcp,dtls,sctp,sdp,pipeline,dissect,tcp_framing,srtp}
 captures=$(git ls-files 'fixtures/*.pcap' 'fixtures/*.pcapng')
 if [[ -f $corpus/MANIFEST.md ]]; then
     captures+=" $(find "$corpus" -name '*.pcap' -o -name '*.pcapng' | sort | tr '\n' ' ')"
@@ -74,6 +74,12 @@ for f in $captures; do
 done
 # shellcheck disable=SC2086 # one argument per capture
 cargo run --quiet --release -p rtcscope-analysis --example fuzz_seeds -- "$seeds" $captures
+# srtp: RTP and RTCP seeds behind the selector byte fuzz_srtp reads (profile, MKI, ROC).
+sel=0
+while IFS= read -r f; do
+    { printf "\\$(printf '%03o' "$sel")"; cat "$f"; } >"$seeds/srtp/$(basename "$f")"
+    sel=$(((sel + 37) % 256))
+done < <(find "$seeds/rtp" "$seeds/rtcp" -type f | sort | head -n 400)
 
 targets=${RTCSCOPE_FUZZ_TARGETS:-$(cargo fuzz list --fuzz-dir fuzz)}
 jobs=${RTCSCOPE_FUZZ_JOBS:-2}
