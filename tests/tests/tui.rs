@@ -112,9 +112,11 @@ fn open_with_sdp_names_codecs_and_candidate_types() {
     t.keys(&["2"]);
     let s = t.wait_for(&["Candidate pairs", "from the SDPs' candidates"], 5);
     assert!(!s.contains("host?"), "{s}");
-    // Streams: codec names and clock rates from the SDPs' rtpmaps.
+    // Streams: codec names and clock rates from the SDPs' rtpmaps; RED named with the codec
+    // the SDP suggests inside, never as the codec.
     t.keys(&["4"]);
-    let s = t.wait_for(&["opus/48000", "red/90000"], 5);
+    let s = t.wait_for(&["opus/48000", "RED (VP8 per SDP)"], 5);
+    assert!(!s.contains("red/90000"), "{s}");
     assert!(!s.contains("pt 111"), "{s}");
     t.keys(&["q"]);
     t.wait_for(&["EXITED 0"], 10);

@@ -139,8 +139,8 @@ fn direct_call_with_sdp() {
     for (ssrc, codec) in [
         ("0xde5af8f2", "opus/48000"),
         ("0xe41eb112", "opus/48000"),
-        ("0x28cea191", "red/90000"),
-        ("0x25c3126b", "rtx"),
+        ("0x28cea191", "RED (VP8 per SDP)"),
+        ("0x25c3126b", "RTX of VP8/90000"),
     ] {
         let line = streams
             .lines()
