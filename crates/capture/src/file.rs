@@ -160,7 +160,19 @@ pub struct CaptureReader<'r> {
     /// The byte order of the current pcapng section (`Some(true)` for big-endian), read from
     /// its Section Header Block; `None` before one is seen (and for classic pcap).
     section_big_endian: Option<bool>,
+    /// The texts of the TLS key log Decryption Secrets Blocks read so far.
+    tls_key_logs: Vec<String>,
+    /// Bytes in `tls_key_logs`, and bytes of further blocks left out past the cap.
+    tls_key_log_bytes: usize,
+    tls_key_log_dropped: usize,
 }
+
+/// At most this many bytes of Decryption Secrets Block text are kept (a key log line is about
+/// 180 bytes: tens of thousands of associations).
+pub const MAX_TLS_KEY_LOG_BYTES: usize = 16 << 20;
+
+/// `secrets_type` of a pcapng Decryption Secrets Block holding an NSS key log ("TLSK").
+const DSB_TLS_KEY_LOG: u32 = 0x544c_534b;
 
 /// The container format of a capture.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -191,6 +203,9 @@ impl<'r> CaptureReader<'r> {
             packets: 0,
             format: Format::Pcap,
             section_big_endian: None,
+            tls_key_logs: Vec::new(),
+            tls_key_log_bytes: 0,
+            tls_key_log_dropped: 0,
         })
     }
 
@@ -206,6 +221,19 @@ impl<'r> CaptureReader<'r> {
             .iter()
             .map(|i| i.dropped)
             .try_fold(0u64, |acc, d| d.map(|d| acc + d))
+    }
+
+    /// The NSS key logs (SSLKEYLOGFILE text) of the pcapng Decryption Secrets Blocks
+    /// (secrets type `TLSK`, as `editcap --inject-secrets tls,FILE` writes) read so far, in
+    /// file order. Such blocks precede the packets they decrypt, so a reader sees them in time.
+    /// Kept up to [`MAX_TLS_KEY_LOG_BYTES`] in total (see [`Self::tls_key_log_bytes_dropped`]).
+    pub fn tls_key_logs(&self) -> &[String] {
+        &self.tls_key_logs
+    }
+
+    /// Bytes of Decryption Secrets Block text left out because the cap was reached.
+    pub fn tls_key_log_bytes_dropped(&self) -> usize {
+        self.tls_key_log_dropped
     }
 
     /// The container format (known after the first block).
@@ -344,6 +372,19 @@ impl<'r> CaptureReader<'r> {
                             Step::Packet(len, Found::new(0, 0, &spb.data[..caplen], spb.origlen))
                         }
                     },
+                    PcapBlockOwned::NG(Block::DecryptionSecrets(dsb))
+                        if dsb.secrets_type.0 == DSB_TLS_KEY_LOG =>
+                    {
+                        let n = (dsb.secrets_len as usize).min(dsb.data.len());
+                        if self.tls_key_log_bytes + n <= MAX_TLS_KEY_LOG_BYTES {
+                            self.tls_key_log_bytes += n;
+                            self.tls_key_logs
+                                .push(String::from_utf8_lossy(&dsb.data[..n]).into_owned());
+                        } else {
+                            self.tls_key_log_dropped += n;
+                        }
+                        Step::Skip(len)
+                    }
                     PcapBlockOwned::NG(_) => Step::Skip(len),
                 },
                 Err(PcapError::Eof) => return Ok(None),
