@@ -21,6 +21,7 @@
 
 pub mod datachannels;
 pub mod demux;
+pub mod diagnosis;
 pub mod dtls;
 pub mod flow;
 pub mod fmt;
@@ -1136,6 +1137,17 @@ impl Engine {
     /// First and last packet times.
     pub fn time_span(&self) -> Option<(i64, i64)> {
         self.first_ns.map(|f| (f, self.last_ns))
+    }
+
+    /// Moves the engine's clock to `now_ns` (ns since the epoch) without a packet. A live
+    /// capture calls it while the interface is idle, so the report's end, and what ages with it
+    /// (idle flows, consent, the findings), follows the clock rather than stopping at the last
+    /// packet: a call that dies looks dead, not frozen. Time never goes back, and an engine
+    /// that has seen no packet has no clock to move.
+    pub fn advance_clock(&mut self, now_ns: i64) {
+        if self.first_ns.is_some() {
+            self.last_ns = self.last_ns.max(now_ns);
+        }
     }
 
     /// RTP streams.

@@ -19,6 +19,8 @@ pub const SCHEMA: &str = "rtcscope.analyze/1";
 pub struct Report {
     /// [`SCHEMA`].
     pub schema: &'static str,
+    /// Why the call failed or degraded, worst first ([`crate::diagnosis`]).
+    pub findings: Vec<crate::diagnosis::Finding>,
     /// First packet time (ns since the epoch).
     pub start_ns: Option<i64>,
     /// Last packet time.
@@ -336,8 +338,9 @@ impl Report {
             (x.relay, x.src, x.dst, x.first_ns, x.ssrc)
                 .cmp(&(y.relay, y.src, y.dst, y.first_ns, y.ssrc))
         });
-        Report {
+        let mut report = Report {
             schema: SCHEMA,
+            findings: Vec::new(),
             dtls: engine.dtls(),
             data_channels: engine.data_channels(),
             streams,
@@ -368,7 +371,10 @@ impl Report {
                 turn_allocations: engine.turn().dropped,
                 rtp_streams: engine.streams.dropped,
             },
-        }
+        };
+        // Findings read the finished report: the same model every front door shows.
+        report.findings = crate::diagnosis::diagnose(&report);
+        report
     }
 }
 

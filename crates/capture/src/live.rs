@@ -111,6 +111,14 @@ pub fn list_interfaces() -> Result<Vec<InterfaceInfo>, LiveError> {
         .collect())
 }
 
+/// Now, in the clock live packets are stamped with (the system's real-time clock, ns since
+/// the Unix epoch), for callers that age what they saw while no packet arrives.
+pub fn clock_ns() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+}
+
 /// Kernel and interface counters of a live capture.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct LiveStats {

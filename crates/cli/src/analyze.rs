@@ -268,7 +268,8 @@ fn capture(
                     w.write_packet(0, p.ts_nanos, p.data, p.orig_len)?;
                 }
             }
-            Next::Idle => {}
+            // Nothing arrived: time still passes for the sessions (idle, consent, findings).
+            Next::Idle => engine.advance_clock(rtcscope_capture::live::clock_ns()),
             Next::End => break,
         }
         if !args.interval.is_zero() && last_tick.elapsed() >= args.interval {
@@ -353,6 +354,57 @@ fn pair_line(p: &PairReport, relays: &[rtcscope_analysis::turn::Allocation]) -> 
 }
 
 /// Renders the text report.
+/// The findings (why the call failed or degraded), worst first, each with its evidence and
+/// what to do; at the top of the report, since they are what a reader came for.
+fn render_findings(s: &mut String, r: &Report) {
+    use rtcscope_analysis::diagnosis::Severity;
+    let n = |sev| r.findings.iter().filter(|f| f.severity == sev).count();
+    if r.findings.is_empty() {
+        let _ = writeln!(s, "\nFindings: none");
+        return;
+    }
+    let parts: Vec<String> = [
+        (n(Severity::Failure), "failure"),
+        (n(Severity::Degraded), "degraded"),
+        (n(Severity::Notice), "notice"),
+    ]
+    .iter()
+    .filter(|(k, _)| *k > 0)
+    .map(|(k, w)| format!("{k} {w}"))
+    .collect();
+    let _ = writeln!(s, "\nFindings: {}", parts.join(", "));
+    let start = r.start_ns.unwrap_or(0);
+    let rel = |t: i64| format!("+{:.3} s", (t - start) as f64 / 1e9);
+    for f in &r.findings {
+        let _ = writeln!(
+            s,
+            "  {:<8} {:<11} {}",
+            f.severity.name(),
+            f.at_ns.map(rel).unwrap_or_default(),
+            f.id
+        );
+        let _ = writeln!(s, "           {}", Escaped(&f.verdict));
+        for e in &f.evidence {
+            let mut place = e.at_ns.map(rel).unwrap_or_default();
+            if let Some(p) = e.packet {
+                if !place.is_empty() {
+                    place.push(' ');
+                }
+                let _ = write!(place, "packet {p}");
+            }
+            let _ = writeln!(
+                s,
+                "           evidence: {}{}{}",
+                place,
+                if place.is_empty() { "" } else { "  " },
+                Escaped(&e.what)
+            );
+        }
+        let _ = writeln!(s, "           what to do: {}", Escaped(&f.advice));
+    }
+}
+
+/// The text report.
 pub fn render(r: &Report, all_flows: bool) -> String {
     let mut s = String::new();
     let c = &r.counters;
@@ -416,6 +468,8 @@ pub fn render(r: &Report, all_flows: bool) -> String {
             parts.join(", ")
         );
     }
+
+    render_findings(&mut s, r);
 
     let _ = writeln!(s, "\nICE sessions: {}", r.ice_sessions.len());
     for sess in &r.ice_sessions {

@@ -204,7 +204,12 @@ pub fn spawn_live(shared: Shared, cap: LiveCapture, stop: Arc<AtomicBool>) -> Jo
                             .lock()
                             .feed(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len);
                     }
-                    Next::Idle => {}
+                    // Nothing arrived: time still passes for the sessions, so a call that
+                    // dies shows idle and failed instead of frozen.
+                    Next::Idle => shared
+                        .lock()
+                        .engine
+                        .advance_clock(rtcscope_capture::live::clock_ns()),
                     Next::End => {
                         let mut s = shared.lock();
                         s.error = source.fatal().map(ToString::to_string);

@@ -1,0 +1,1108 @@
+//! Why a call failed or degraded: findings drawn from what the engine saw.
+//!
+//! [`diagnose`] reads a [`Report`] (the engine's one model, as `analyze` prints it) and turns
+//! it into [`Finding`]s: a stable identifier, a [`Severity`], a one-sentence verdict in plain
+//! language, the evidence that proves it (times, packet numbers where the model keeps them, the
+//! counts) and what to do about it. It is sans-IO and pure: the same report gives the same
+//! findings, so a capture, a live run and a test all agree.
+//!
+//! What each finding needs, and the thresholds, are stated with it below. A finding never
+//! guesses beyond its evidence: where the packets allow more than one explanation, the verdict
+//! names them.
+
+use crate::dtls::{DtlsReport, FingerprintCheck};
+use crate::fmt::count;
+use crate::ice::{PairEvent, PairState};
+use crate::report::{FlowReport, PairReport, Report, SessionReport};
+use crate::turn::{Allocation, AllocationState};
+use serde::Serialize;
+use std::fmt::Write as _;
+use std::net::SocketAddr;
+
+/// How bad a finding is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// The call (or a part of it) did not work.
+    Failure,
+    /// It worked, worse than it should.
+    Degraded,
+    /// Worth knowing; not a fault by itself.
+    Notice,
+}
+
+impl Severity {
+    /// The word the text report prints.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Severity::Failure => "FAILURE",
+            Severity::Degraded => "DEGRADED",
+            Severity::Notice => "notice",
+        }
+    }
+}
+
+/// One piece of evidence: what was seen, and when or where.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Evidence {
+    /// What was seen, in words (addresses and counts included).
+    pub what: String,
+    /// When (ns since the epoch), if it is one moment.
+    pub at_ns: Option<i64>,
+    /// The capture's packet number, where the model keeps it.
+    pub packet: Option<u64>,
+}
+
+impl Evidence {
+    fn at(what: String, at_ns: i64) -> Self {
+        Evidence {
+            what,
+            at_ns: Some(at_ns),
+            packet: None,
+        }
+    }
+
+    fn count(what: String) -> Self {
+        Evidence {
+            what,
+            at_ns: None,
+            packet: None,
+        }
+    }
+}
+
+/// A diagnosis: what went wrong (or is worth knowing), why it looks so, and what to do.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Finding {
+    /// Stable identifier (`ice.no-pair-succeeded`, `turn.wrong-credentials`, ...): scripts
+    /// match on it; the words may change, the identifier does not.
+    pub id: &'static str,
+    /// How bad.
+    pub severity: Severity,
+    /// When it happened or began (ns since the epoch), when it is one moment.
+    pub at_ns: Option<i64>,
+    /// One sentence, plain language.
+    pub verdict: String,
+    /// What proves it.
+    pub evidence: Vec<Evidence>,
+    /// What to do about it.
+    pub advice: String,
+}
+
+/// Loss (of the packets expected from the sequence numbers) at or above which a stream is
+/// degraded.
+pub const LOSS_DEGRADED: f64 = 0.05;
+/// Loss at or above which a stream gets a notice.
+pub const LOSS_NOTICE: f64 = 0.01;
+/// RFC 3550 interarrival jitter (ms) at or above which an audio stream is degraded.
+pub const JITTER_DEGRADED_MS: f64 = 30.0;
+/// The same for video, whose frames leave in bursts (a frame's packets share a timestamp, so
+/// pacing alone shows as jitter at a capture point near the sender).
+pub const VIDEO_JITTER_DEGRADED_MS: f64 = 60.0;
+/// A one-way stream needs this many packets before it is called one-way media.
+pub const ONE_WAY_MIN_PACKETS: u64 = 50;
+/// A stream that ends this long before the rest of its flow has stopped.
+pub const STOPPED_NS: i64 = 3_000_000_000;
+/// Checks on a selected pair left unanswered for this long after its last success mean
+/// consent is being lost (RFC 7675 gives up after 30 s).
+pub const CONSENT_SILENCE_NS: i64 = 5_000_000_000;
+/// A call whose every WebRTC packet stopped this long before the end (of the capture, or of
+/// the live clock) went silent.
+pub const SILENT_NS: i64 = 5_000_000_000;
+/// Retransmissions above this share of a stream's packets are a degradation.
+pub const RTX_DEGRADED: f64 = 0.10;
+
+/// Every finding the report supports, worst first, then by time.
+pub fn diagnose(report: &Report) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let end = report.end_ns.unwrap_or(0);
+    capture_findings(report, &mut out);
+    for s in &report.ice_sessions {
+        ice_findings(report, s, end, &mut out);
+    }
+    for a in &report.turn_allocations {
+        turn_findings(a, &report.turn_allocations, end, &mut out);
+    }
+    dtls_findings(report, &mut out);
+    media_findings(report, &mut out);
+    silence_findings(report, end, &mut out);
+    out.sort_by_key(|f| (f.severity, f.at_ns.unwrap_or(i64::MAX)));
+    out
+}
+
+/// True when `f` joins `x` and `y` (either way round).
+fn joins(f: &FlowReport, x: SocketAddr, y: SocketAddr) -> bool {
+    (f.a == x && f.b == y) || (f.a == y && f.b == x)
+}
+
+fn transport_name(t: crate::flow::Transport) -> &'static str {
+    match t {
+        crate::flow::Transport::Udp => "UDP",
+        crate::flow::Transport::Tcp => "TCP",
+    }
+}
+
+fn kind_name(k: crate::streams::MediaKind) -> &'static str {
+    match k {
+        crate::streams::MediaKind::Audio => "audio",
+        crate::streams::MediaKind::Video => "video",
+        crate::streams::MediaKind::Unknown => "RTP",
+    }
+}
+
+fn is_webrtc(f: &FlowReport) -> bool {
+    let c = &f.counts;
+    c.stun + c.classic_stun + c.channel_data + c.dtls + c.rtp + c.rtcp + c.sctp > 0
+}
+
+fn capture_findings(r: &Report, out: &mut Vec<Finding>) {
+    let c = &r.counters;
+    if let Some(d) = c.capture_drops.filter(|&d| d > 0) {
+        out.push(Finding {
+            id: "capture.drops",
+            severity: Severity::Notice,
+            at_ns: None,
+            verdict: format!(
+                "The capture itself lost {d} packet(s) before they were recorded, so loss \
+                 figures may be the capture's, not the network's."
+            ),
+            evidence: vec![Evidence::count(format!(
+                "the capture's statistics report {d} dropped"
+            ))],
+            advice: "Capture with a larger buffer (dumpcap -B, tcpdump -B) or a capture filter."
+                .into(),
+        });
+    }
+    let webrtc: Vec<&FlowReport> = r.flows.iter().filter(|f| is_webrtc(f)).collect();
+    if webrtc.is_empty() {
+        if c.packets == 0 {
+            return;
+        }
+        // Say what the capture holds instead: its busiest flows.
+        let mut evidence: Vec<Evidence> = r
+            .flows
+            .iter()
+            .take(5)
+            .map(|f| {
+                Evidence::count(format!(
+                    "{} {} ↔ {}: {} packets",
+                    transport_name(f.transport),
+                    f.a,
+                    f.b,
+                    f.packets[0] + f.packets[1]
+                ))
+            })
+            .collect();
+        if r.flows.len() > 5 {
+            evidence.push(Evidence::count(format!(
+                "and {} more flow(s)",
+                r.flows.len() - 5
+            )));
+        }
+        out.push(Finding {
+            id: "capture.no-webrtc",
+            severity: Severity::Notice,
+            at_ns: None,
+            verdict: format!(
+                "No WebRTC traffic (STUN, TURN, DTLS, RTP, RTCP) in {} on {}.",
+                count(c.packets, "packet", "packets"),
+                count(r.flows.len() as u64, "flow", "flows")
+            ),
+            evidence,
+            advice: "Capture where the call's media passes (both peers' or the TURN server's \
+                     interface), without a filter that drops UDP."
+                .into(),
+        });
+        return;
+    }
+    // Every WebRTC flow seen in one direction only: the capture point sees half the call.
+    if webrtc
+        .iter()
+        .all(|f| f.packets[0] == 0 || f.packets[1] == 0)
+        && webrtc
+            .iter()
+            .map(|f| f.packets[0] + f.packets[1])
+            .sum::<u64>()
+            >= 20
+    {
+        out.push(Finding {
+            id: "capture.one-direction",
+            severity: Severity::Notice,
+            at_ns: None,
+            verdict: "Every WebRTC flow was seen in one direction only: the capture shows half \
+                      of the call (or the other direction never came)."
+                .into(),
+            evidence: webrtc
+                .iter()
+                .take(3)
+                .map(|f| {
+                    let (from, to) = if f.packets[0] > 0 {
+                        (f.a, f.b)
+                    } else {
+                        (f.b, f.a)
+                    };
+                    Evidence::count(format!(
+                        "{from} → {to}: {} packets, nothing back",
+                        f.packets[0] + f.packets[1]
+                    ))
+                })
+                .collect(),
+            advice: "If the capture point sees both directions, the peer's packets are not \
+                     arriving: check firewalls between the peers."
+                .into(),
+        });
+    }
+    // Media from the first moments with no handshake before it: the capture began mid-call.
+    // Only for DTLS-SRTP: plain RTP (SIP) and SDES calls have no handshake to miss.
+    let start = r.start_ns.unwrap_or(0);
+    let handshakes = r.dtls.iter().any(|d| d.client_hello_ns.is_some());
+    let dtls_records = r.flows.iter().any(|f| f.counts.dtls > 0);
+    let early_media = r
+        .streams
+        .iter()
+        .filter(|s| s.confirmed && s.encrypted && s.first_ns - start < 500_000_000)
+        .count();
+    if !handshakes && dtls_records && early_media > 0 {
+        out.push(Finding {
+            id: "capture.started-mid-call",
+            severity: Severity::Notice,
+            at_ns: r.start_ns,
+            verdict: "The capture started in the middle of a call: media flows from the first \
+                      packet and no DTLS handshake is in it, so set-up problems cannot be seen."
+                .into(),
+            evidence: vec![Evidence::count(format!(
+                "{} already running in the first 0.5 s; DTLS records but no ClientHello",
+                count(early_media as u64, "SRTP stream", "SRTP streams")
+            ))],
+            advice: "Start the capture before the call to see ICE and DTLS.".into(),
+        });
+    }
+}
+
+/// The pairs an agent checked (its ufrag is the pair's local one).
+fn pairs_of<'a>(s: &'a SessionReport, ufrag: &'a str) -> impl Iterator<Item = &'a PairReport> {
+    s.pairs.iter().filter(move |p| p.local_ufrag == ufrag)
+}
+
+fn ice_findings(r: &Report, s: &SessionReport, end: i64, out: &mut Vec<Finding>) {
+    let any_success = s.pairs.iter().any(|p| p.state == PairState::Succeeded);
+    let requests: u32 = s.pairs.iter().map(|p| p.requests).sum();
+    if !any_success && requests > 0 {
+        out.push(no_pair_succeeded(r, s));
+    }
+    if s.role_conflicts > 0 {
+        out.push(Finding {
+            id: "ice.role-conflict",
+            severity: if any_success {
+                Severity::Notice
+            } else {
+                Severity::Failure
+            },
+            at_ns: Some(s.first_ns),
+            verdict: if any_success {
+                format!(
+                    "Both agents claimed the same ICE role; {} 487 Role Conflict answer(s) \
+                     settled it.",
+                    s.role_conflicts
+                )
+            } else {
+                format!(
+                    "Both agents claimed the same ICE role and it never settled ({} 487 Role \
+                     Conflict answer(s)).",
+                    s.role_conflicts
+                )
+            },
+            evidence: vec![Evidence::count(format!(
+                "{} check(s) answered 487 in session {} / {}",
+                s.role_conflicts, s.ufrags.0, s.ufrags.1
+            ))],
+            advice: "Both ends decided they were the offerer (or both ice-lite): check the \
+                     signalling's offer/answer roles."
+                .into(),
+        });
+    }
+    // One-sided success: one agent's checks succeed, the other's never do.
+    for (mine, theirs) in [(&s.ufrags.0, &s.ufrags.1), (&s.ufrags.1, &s.ufrags.0)] {
+        let my_ok = pairs_of(s, mine).any(|p| p.state == PairState::Succeeded);
+        let their_requests: u32 = pairs_of(s, theirs).map(|p| p.requests).sum();
+        let their_ok = pairs_of(s, theirs).any(|p| p.state == PairState::Succeeded);
+        if my_ok && their_requests >= 3 && !their_ok {
+            let unanswered: Vec<&PairReport> = pairs_of(s, theirs).collect();
+            out.push(Finding {
+                id: "ice.one-sided",
+                severity: Severity::Degraded,
+                at_ns: unanswered.iter().map(|p| p.first_ns).min(),
+                verdict: format!(
+                    "Checks from agent {mine} succeed, but the {their_requests} check(s) from \
+                     agent {theirs} never do: the path works in one direction only."
+                ),
+                evidence: unanswered
+                    .iter()
+                    .take(3)
+                    .map(|p| {
+                        Evidence::count(format!(
+                            "{} → {}: {} request(s), {} response(s)",
+                            p.local, p.remote, p.requests, p.responses
+                        ))
+                    })
+                    .collect(),
+                advice: "A firewall or NAT lets the first agent's packets in but not the \
+                         second's: open the second agent's direction, or relay through TURN."
+                    .into(),
+            });
+        }
+    }
+    consent_findings(s, end, out);
+}
+
+fn no_pair_succeeded(r: &Report, s: &SessionReport) -> Finding {
+    let requests: u32 = s.pairs.iter().map(|p| p.requests).sum();
+    let responses: u32 = s.pairs.iter().map(|p| p.responses).sum();
+    let mut evidence = Vec::new();
+    let mut reasons = Vec::new();
+    // ICMP errors on the pairs' flows: the checks were refused, not lost.
+    let mut icmp = 0u64;
+    for p in &s.pairs {
+        for f in r.flows.iter().filter(|f| joins(f, p.local, p.remote)) {
+            for e in &f.icmp_errors {
+                icmp += e.count;
+                evidence.push(Evidence {
+                    what: format!(
+                        "{} {} type {} code {} from {} ({} time(s)) for {}",
+                        e.family,
+                        icmp_words(e.family, e.icmp_type, e.code),
+                        e.icmp_type,
+                        e.code,
+                        e.reported_by,
+                        e.count,
+                        e.unreachable
+                    ),
+                    at_ns: Some(e.first_ns),
+                    packet: Some(e.first_packet),
+                });
+            }
+        }
+    }
+    if icmp > 0 {
+        reasons.push("the checks were answered with ICMP errors (nothing listens, or a firewall rejects them)");
+    }
+    let errors: Vec<(u16, u32)> = s.pairs.iter().flat_map(|p| p.errors.clone()).collect();
+    if !errors.is_empty() {
+        let codes: Vec<String> = errors.iter().map(|(c, n)| format!("{c} ×{n}")).collect();
+        evidence.push(Evidence::count(format!(
+            "error responses: {}",
+            codes.join(", ")
+        )));
+        reasons.push("the checks were answered with errors");
+    }
+    if responses == 0 && icmp == 0 {
+        reasons.push("no check was ever answered");
+    }
+    for (a, b) in [(&s.ufrags.0, &s.ufrags.1), (&s.ufrags.1, &s.ufrags.0)] {
+        let sent: u32 = pairs_of(s, a).map(|p| p.requests).sum();
+        if sent > 0 && pairs_of(s, b).map(|p| p.requests).sum::<u32>() == 0 {
+            evidence.push(Evidence::count(format!(
+                "agent {a} sent {sent} check(s); agent {b} sent none in this capture"
+            )));
+            reasons.push("only one agent's checks are in the capture");
+        }
+    }
+    // Host candidates only, on different networks: nothing can route between them.
+    let private = |a: &SocketAddr| match a.ip() {
+        std::net::IpAddr::V4(v) => v.is_private() || v.is_link_local(),
+        std::net::IpAddr::V6(v) => (v.segments()[0] & 0xfe00) == 0xfc00,
+    };
+    let relayed = s.pairs.iter().any(|p| p.relay.is_some());
+    if !relayed
+        && s.pairs
+            .iter()
+            .all(|p| private(&p.local) && private(&p.remote))
+        && s.pairs.iter().all(|p| !same_subnet(&p.local, &p.remote))
+    {
+        reasons.push("only private host addresses on different networks were tried, with no relay");
+    }
+    if !relayed {
+        evidence.push(Evidence::count(
+            "no pair went through TURN (no relay candidate was tried)".into(),
+        ));
+    }
+    for p in s.pairs.iter().take(4) {
+        evidence.push(Evidence::at(
+            format!(
+                "{} {} → {}: {} request(s), {} response(s), {}",
+                transport_name(p.transport),
+                p.local,
+                p.remote,
+                p.requests,
+                p.responses,
+                p.state
+            ),
+            p.first_ns,
+        ));
+    }
+    if s.pairs.len() > 4 {
+        evidence.push(Evidence::count(format!(
+            "and {} more pair(s)",
+            s.pairs.len() - 4
+        )));
+    }
+    let mut verdict = format!(
+        "ICE failed: none of {} candidate pair(s) succeeded ({requests} check(s), {responses} \
+         answered)",
+        s.pairs.len()
+    );
+    if !reasons.is_empty() {
+        let _ = write!(verdict, "; {}", reasons.join("; "));
+    }
+    verdict.push('.');
+    Finding {
+        id: "ice.no-pair-succeeded",
+        severity: Severity::Failure,
+        at_ns: Some(s.first_ns),
+        verdict,
+        evidence,
+        advice: if relayed {
+            "The relay path failed too: check the TURN server's reachability and credentials."
+                .into()
+        } else {
+            "Offer a TURN server (relay candidates) so peers that cannot reach each other \
+             directly still connect, and check that UDP is not blocked."
+                .into()
+        },
+    }
+}
+
+fn same_subnet(a: &SocketAddr, b: &SocketAddr) -> bool {
+    match (a.ip(), b.ip()) {
+        (std::net::IpAddr::V4(x), std::net::IpAddr::V4(y)) => x.octets()[..3] == y.octets()[..3],
+        (std::net::IpAddr::V6(x), std::net::IpAddr::V6(y)) => {
+            x.segments()[..4] == y.segments()[..4]
+        }
+        _ => false,
+    }
+}
+
+fn icmp_words(family: &str, t: u8, code: u8) -> &'static str {
+    match (family, t, code) {
+        ("icmp", 3, 3) | ("icmpv6", 1, 4) => "port unreachable",
+        ("icmp", 3, 1) | ("icmpv6", 1, 3) => "host unreachable",
+        ("icmp", 3, 0) | ("icmpv6", 1, 0) => "network unreachable",
+        ("icmp", 3, 13) | ("icmpv6", 1, 1) => "administratively prohibited",
+        ("icmp", 3, _) | ("icmpv6", 1, _) => "destination unreachable",
+        ("icmp", 11, _) | ("icmpv6", 3, _) => "time exceeded",
+        _ => "error",
+    }
+}
+
+/// Consent (RFC 7675): on a pair that succeeded, checks keep being sent after its last
+/// success and are no longer answered.
+fn consent_findings(s: &SessionReport, end: i64, out: &mut Vec<Finding>) {
+    for sel in &s.selected {
+        let Some(p) = s.pairs.iter().find(|p| p.id == sel.pair) else {
+            continue;
+        };
+        let last_success = p
+            .timeline
+            .iter()
+            .filter_map(|e| match e {
+                PairEvent::Success { at_ns, .. } => Some(*at_ns),
+                _ => None,
+            })
+            .max();
+        let Some(last_success) = last_success else {
+            continue;
+        };
+        let after: Vec<i64> = p
+            .timeline
+            .iter()
+            .filter_map(|e| match e {
+                PairEvent::Request { at_ns, .. } if *at_ns > last_success => Some(*at_ns),
+                _ => None,
+            })
+            .collect();
+        let Some(&last_request) = after.last() else {
+            continue;
+        };
+        if after.len() >= 3 && last_request - last_success >= CONSENT_SILENCE_NS {
+            let silent_s = (end.max(last_request) - last_success) as f64 / 1e9;
+            out.push(Finding {
+                id: "ice.consent-lost",
+                severity: Severity::Failure,
+                at_ns: Some(last_success),
+                verdict: format!(
+                    "Consent checks on the selected pair {} → {} stopped being answered: {} \
+                     check(s) over {silent_s:.1} s after the last answer (RFC 7675 ends the \
+                     call about 30 s after the last answer).",
+                    p.local,
+                    p.remote,
+                    after.len()
+                ),
+                evidence: vec![
+                    Evidence::at("last answered consent check".into(), last_success),
+                    Evidence::at(
+                        format!("{} unanswered check(s), the last here", after.len()),
+                        last_request,
+                    ),
+                ],
+                advice: "The path died mid-call (network change, NAT binding or firewall \
+                         timeout, the peer went away): an ICE restart or a relay would recover it."
+                    .into(),
+            });
+        }
+    }
+}
+
+fn turn_findings(a: &Allocation, all: &[Allocation], end: i64, out: &mut Vec<Finding>) {
+    let where_ = format!("allocation of {} at {}", a.client, a.server);
+    let code_count = |code: u16| a.errors.iter().filter(|e| e.code == code).count();
+    let first = |code: u16| a.errors.iter().find(|e| e.code == code);
+    let ok = matches!(
+        a.state,
+        AllocationState::Allocated | AllocationState::Released
+    );
+    // 401 after credentials: the first 401 is the normal challenge; more means they were wrong.
+    if code_count(401) >= 2 && !ok {
+        let e = first(401).map(|e| e.at_ns);
+        out.push(Finding {
+            id: "turn.wrong-credentials",
+            severity: Severity::Failure,
+            at_ns: e,
+            verdict: format!(
+                "The TURN server refused the credentials: 401 Unauthorized {} times, the \
+                 repeats after the client had answered the challenge{}.",
+                code_count(401),
+                a.username
+                    .as_deref()
+                    .map(|u| format!(" (username {u:?})"))
+                    .unwrap_or_default()
+            ),
+            evidence: errors_of(a, 401),
+            advice: "Check the TURN username and password (or the shared secret and clock of \
+                     time-limited credentials) given to the client."
+                .into(),
+        });
+    }
+    let simple: [(u16, &str, Severity, &str, &str); 7] = [
+        (
+            403,
+            "turn.forbidden",
+            Severity::Failure,
+            "The TURN server answered 403 Forbidden",
+            "The server's policy refuses this request (a peer address it denies, e.g. a private \
+             or loopback address, or a user not allowed to relay): check its denied-peer-ip \
+             and allowed-peer-ip settings.",
+        ),
+        (
+            437,
+            "turn.allocation-mismatch",
+            Severity::Degraded,
+            "The TURN server answered 437 Allocation Mismatch",
+            "The client reused a 5-tuple that already has (or no longer has) an allocation, \
+             often after a NAT rebinding or a client restart: it should allocate afresh.",
+        ),
+        (
+            441,
+            "turn.wrong-credentials",
+            Severity::Failure,
+            "The TURN server answered 441 Wrong Credentials",
+            "A request used other credentials than the allocation's: keep one username per \
+             allocation.",
+        ),
+        (
+            442,
+            "turn.unsupported-transport",
+            Severity::Failure,
+            "The TURN server answered 442 Unsupported Transport Protocol",
+            "The client asked for a relay transport the server does not offer (e.g. TCP \
+             relaying): ask for UDP.",
+        ),
+        (
+            486,
+            "turn.quota",
+            Severity::Failure,
+            "The TURN server answered 486 Allocation Quota Reached",
+            "The user has too many allocations on this server: raise the quota (user-quota) \
+             or release allocations that are left over.",
+        ),
+        (
+            508,
+            "turn.insufficient-capacity",
+            Severity::Failure,
+            "The TURN server answered 508 Insufficient Capacity",
+            "The server has no relay ports left: raise its port range or add servers.",
+        ),
+        (
+            438,
+            "turn.stale-nonce",
+            Severity::Notice,
+            "The TURN server answered 438 Stale Nonce",
+            "Normal when a nonce expires (the client retries with the new one); if it repeats \
+             without success the client is not taking the new nonce.",
+        ),
+    ];
+    for (code, id, severity, words, advice) in simple {
+        let n = code_count(code);
+        if n == 0 {
+            continue;
+        }
+        let e = first(code).expect("counted above");
+        // A 438 followed by success is routine; one that ends the allocation is a failure.
+        let severity = if code == 438 && !ok {
+            Severity::Failure
+        } else {
+            severity
+        };
+        out.push(Finding {
+            id,
+            severity,
+            at_ns: Some(e.at_ns),
+            verdict: format!("{words} to {} ({n} time(s), on the {where_}).", e.method),
+            evidence: errors_of(a, code),
+            advice: advice.into(),
+        });
+    }
+    // An allocation that lapsed: granted for L seconds, never refreshed, and the capture goes on
+    // past its end.
+    if let (AllocationState::Allocated, Some(at), Some(life)) =
+        (a.state, a.allocated_ns, a.lifetime_s)
+    {
+        let expiry = at + i64::from(life) * 1_000_000_000;
+        if a.refreshes == 0 && life > 0 && end > expiry {
+            out.push(Finding {
+                id: "turn.allocation-expired",
+                severity: Severity::Failure,
+                at_ns: Some(expiry),
+                verdict: format!(
+                    "The TURN allocation expired: granted for {life} s and never refreshed, so \
+                     the server dropped it at this time while the capture went on."
+                ),
+                evidence: vec![
+                    Evidence::at(format!("allocated, lifetime {life} s"), at),
+                    Evidence::count("no Refresh request seen".into()),
+                ],
+                advice: "The client must send Refresh before the lifetime ends (typically a \
+                         minute before)."
+                    .into(),
+            });
+        }
+    }
+    if a.state == AllocationState::Requested && a.allocate_requests >= 3 {
+        // Another allocation that worked (often over TCP or TLS after UDP failed) makes this
+        // a detour rather than a failure.
+        let worked = all.iter().find(|o| {
+            matches!(
+                o.state,
+                AllocationState::Allocated | AllocationState::Released
+            )
+        });
+        out.push(Finding {
+            id: "turn.no-answer",
+            severity: if worked.is_some() {
+                Severity::Notice
+            } else {
+                Severity::Failure
+            },
+            at_ns: None,
+            verdict: format!(
+                "The TURN server {} never answered {} from {} over {}{}.",
+                a.server,
+                count(a.allocate_requests, "Allocate request", "Allocate requests"),
+                a.client,
+                transport_name(a.transport),
+                worked
+                    .map(|o| format!(
+                        "; an allocation at {} over {} worked",
+                        o.server,
+                        transport_name(o.transport)
+                    ))
+                    .unwrap_or_default()
+            ),
+            evidence: vec![Evidence::count(format!(
+                "{} Allocate request(s) from {}, no response",
+                a.allocate_requests, a.client
+            ))],
+            advice: "The server is down, the address or port is wrong, or a firewall drops the \
+                     traffic: try `rtcscope turn` against it."
+                .into(),
+        });
+    }
+}
+
+fn errors_of(a: &Allocation, code: u16) -> Vec<Evidence> {
+    let mut v: Vec<Evidence> = a
+        .errors
+        .iter()
+        .filter(|e| e.code == code)
+        .take(3)
+        .map(|e| {
+            Evidence::at(
+                format!("{} error {} {:?}", e.method, e.code, e.reason),
+                e.at_ns,
+            )
+        })
+        .collect();
+    let n = a.errors.iter().filter(|e| e.code == code).count();
+    if n > 3 {
+        v.push(Evidence::count(format!("and {} more", n - 3)));
+    }
+    v
+}
+
+fn dtls_findings(r: &Report, out: &mut Vec<Finding>) {
+    // ICE succeeded on a path that never carried a DTLS handshake (each path once, though
+    // both agents select it).
+    let mut paths_said: Vec<(SocketAddr, SocketAddr)> = Vec::new();
+    for s in &r.ice_sessions {
+        for sel in &s.selected {
+            let Some(p) = s.pairs.iter().find(|p| p.id == sel.pair) else {
+                continue;
+            };
+            let path = (p.local.min(p.remote), p.local.max(p.remote));
+            if p.state != PairState::Succeeded || paths_said.contains(&path) {
+                continue;
+            }
+            paths_said.push(path);
+            let on_path = |d: &DtlsReport| {
+                (d.a == p.local && d.b == p.remote) || (d.a == p.remote && d.b == p.local)
+            };
+            let flow_media = r
+                .flows
+                .iter()
+                .any(|f| joins(f, p.local, p.remote) && f.counts.rtp + f.counts.rtcp > 0);
+            if !r.dtls.iter().any(on_path) && !flow_media && p.relay.is_none() {
+                let at = p.succeeded_ns.unwrap_or(p.first_ns);
+                out.push(Finding {
+                    id: "dtls.no-handshake",
+                    severity: Severity::Failure,
+                    at_ns: Some(at),
+                    verdict: format!(
+                        "ICE connected {} ↔ {}, but no DTLS handshake and no media followed on \
+                         that path.",
+                        p.local, p.remote
+                    ),
+                    evidence: vec![Evidence::at("the pair succeeded".into(), at)],
+                    advice: "The DTLS client never started: check the a=setup roles in the SDP \
+                             (both passive, or both active) and that the application calls \
+                             setRemoteDescription on both sides."
+                        .into(),
+                });
+            }
+        }
+    }
+    for d in &r.dtls {
+        let path = format!("{} ↔ {}", d.a, d.b);
+        if d.client_hello_ns.is_some() && d.done_ns.is_none() {
+            let last = d.timeline.last();
+            let mut evidence: Vec<Evidence> = d
+                .timeline
+                .iter()
+                .rev()
+                .take(4)
+                .rev()
+                .map(|e| Evidence::at(format!("{} from {}", e.what, e.from), e.at_ns))
+                .collect();
+            if d.handshake_retransmissions > 0 {
+                evidence.push(Evidence::count(format!(
+                    "{} handshake flight(s) retransmitted",
+                    d.handshake_retransmissions
+                )));
+            }
+            out.push(Finding {
+                id: "dtls.handshake-incomplete",
+                severity: Severity::Failure,
+                at_ns: last.map(|e| e.at_ns).or(d.client_hello_ns),
+                verdict: format!(
+                    "The DTLS handshake on {path} started but never finished{}.",
+                    last.map(|e| format!("; the last message was {} from {}", e.what, e.from))
+                        .unwrap_or_default()
+                ),
+                evidence,
+                advice: "A flight was lost or refused: retransmissions point to a path that \
+                         drops large datagrams (certificates need fragmentation; check the MTU), \
+                         an alert to a refusal (see the alert)."
+                    .into(),
+            });
+        }
+        // close_notify is a normal goodbye; an encrypted alert after the handshake is almost
+        // always one too (it cannot be read without keys), so only one during the handshake
+        // counts as a refusal.
+        let fatal: Vec<&String> = d
+            .alerts
+            .iter()
+            .filter(|a| !a.contains("close_notify") && !a.contains("close notify"))
+            .filter(|a| !(a.contains("encrypted") && d.done_ns.is_some()))
+            .collect();
+        if !fatal.is_empty() {
+            out.push(Finding {
+                id: "dtls.alert",
+                severity: Severity::Failure,
+                at_ns: None,
+                verdict: format!(
+                    "DTLS on {path} ended with an alert: {}.",
+                    fatal
+                        .iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                evidence: fatal
+                    .iter()
+                    .map(|a| Evidence::count((*a).clone()))
+                    .collect(),
+                advice: "The alert names the refusal (bad_certificate, handshake_failure: no \
+                         common cipher or SRTP profile, decrypt_error: a fingerprint or key \
+                         problem)."
+                    .into(),
+            });
+        }
+        if d.fingerprint_check == FingerprintCheck::Mismatch {
+            out.push(Finding {
+                id: "dtls.fingerprint-mismatch",
+                severity: Severity::Failure,
+                at_ns: d.done_ns.or(d.client_hello_ns),
+                verdict: format!(
+                    "A DTLS certificate on {path} matches no a=fingerprint of the SDP: the \
+                     browser will refuse the call (or someone is in the middle)."
+                ),
+                evidence: vec![Evidence::count(
+                    "certificate fingerprints differ from the SDP's".into(),
+                )],
+                advice: "Check that the SDP given belongs to this call, and that no middlebox \
+                         rewrites the SDP or terminates DTLS."
+                    .into(),
+            });
+        }
+    }
+}
+
+fn media_findings(r: &Report, out: &mut Vec<Finding>) {
+    let streams: Vec<&crate::streams::Stream> = r
+        .streams
+        .iter()
+        .filter(|s| s.confirmed && s.rtx_of.is_none() && s.rtx_reason.is_none())
+        .collect();
+    // One-way media: a flow whose streams all go one way, while the other side is there.
+    for f in r.flows.iter().filter(|f| f.counts.rtp > 0) {
+        let on: Vec<&&crate::streams::Stream> = streams
+            .iter()
+            .filter(|s| {
+                joins(f, s.src, s.dst) && s.flow.transport == f.transport && s.relay == f.relay
+            })
+            .collect();
+        if on.iter().map(|s| s.packets).sum::<u64>() < ONE_WAY_MIN_PACKETS {
+            continue;
+        }
+        let from_a = on.iter().filter(|s| s.src == f.a).count();
+        let from_b = on.iter().filter(|s| s.src == f.b).count();
+        // The other side is there (answers consent, sends RTCP) yet sends no media.
+        let both_talk = f.packets[0] >= 5 && f.packets[1] >= 5;
+        if both_talk && (from_a == 0 || from_b == 0) {
+            let (sender, silent) = if from_a > 0 { (f.a, f.b) } else { (f.b, f.a) };
+            out.push(Finding {
+                id: "media.one-way",
+                severity: Severity::Failure,
+                at_ns: Some(f.first_ns),
+                verdict: format!(
+                    "One-way media: {sender} sends {} RTP stream(s), {silent} sends none back \
+                     although it is there (it answers on the same path).",
+                    on.len()
+                ),
+                evidence: vec![Evidence::count(format!(
+                    "{sender} → {silent}: {} packets; {silent} → {sender}: {} packets, no RTP",
+                    if sender == f.a {
+                        f.packets[0]
+                    } else {
+                        f.packets[1]
+                    },
+                    if sender == f.a {
+                        f.packets[1]
+                    } else {
+                        f.packets[0]
+                    }
+                ))],
+                advice: "The silent side is not sending: a track not added or muted, a \
+                         direction of recvonly/inactive in its SDP, or a media permission \
+                         refused."
+                    .into(),
+            });
+        }
+    }
+    for s in &streams {
+        let label = format!(
+            "{} stream {:#010x} {} → {}",
+            kind_name(s.kind),
+            s.ssrc,
+            s.src,
+            s.dst
+        );
+        // A stream that stops while its flow goes on.
+        let flow_last = r
+            .flows
+            .iter()
+            .filter(|f| {
+                f.transport == s.flow.transport && joins(f, s.src, s.dst) && f.relay == s.relay
+            })
+            .map(|f| f.last_ns)
+            .max()
+            .unwrap_or(s.last_ns);
+        if s.packets >= 50 && flow_last - s.last_ns >= STOPPED_NS {
+            out.push(Finding {
+                id: "media.stream-stopped",
+                severity: Severity::Degraded,
+                at_ns: Some(s.last_ns),
+                verdict: format!(
+                    "The {label} stopped {:.1} s before its path went quiet.",
+                    (flow_last - s.last_ns) as f64 / 1e9
+                ),
+                evidence: vec![
+                    Evidence::at(format!("last packet of {:#010x}", s.ssrc), s.last_ns),
+                    Evidence::at("the path still carried packets".into(), flow_last),
+                ],
+                advice: "The sender stopped or removed the track (or muted it with \
+                         replaceTrack(null)); if unintended, look at the sender's application."
+                    .into(),
+            });
+        }
+        if s.expected >= 100 {
+            let loss = s.lost as f64 / s.expected as f64;
+            if loss >= LOSS_NOTICE {
+                out.push(Finding {
+                    id: "media.loss",
+                    severity: if loss >= LOSS_DEGRADED {
+                        Severity::Degraded
+                    } else {
+                        Severity::Notice
+                    },
+                    at_ns: Some(s.first_ns),
+                    verdict: format!(
+                        "The {label} lost {:.1} % of its packets ({} of {}){}.",
+                        loss * 100.0,
+                        s.lost,
+                        s.expected,
+                        if s.loss_uncertain {
+                            "; the capture itself dropped packets, so some of it may be the \
+                             capture's"
+                        } else {
+                            ""
+                        }
+                    ),
+                    evidence: vec![Evidence::count(format!(
+                        "sequence numbers {}..{}: {} unique, {} missing",
+                        s.base_ext_seq, s.max_ext_seq, s.unique, s.lost
+                    ))],
+                    advice: "Loss on the path to the capture point: compare captures at both \
+                             ends to find the hop; RTX and FEC hide some of it from users."
+                        .into(),
+                });
+            }
+        }
+        let jitter_limit = match s.kind {
+            crate::streams::MediaKind::Video => VIDEO_JITTER_DEGRADED_MS,
+            _ => JITTER_DEGRADED_MS,
+        };
+        if let Some(j) = s.jitter_ms.filter(|&j| j >= jitter_limit) {
+            out.push(Finding {
+                id: "media.jitter",
+                severity: Severity::Degraded,
+                at_ns: Some(s.first_ns),
+                verdict: format!("The {label} arrives with {j:.1} ms of jitter (RFC 3550)."),
+                evidence: vec![Evidence::count(format!(
+                    "interarrival jitter {j:.1} ms at the capture point"
+                ))],
+                advice: "Queues on the path vary: congestion or Wi-Fi; the receiver's jitter \
+                         buffer will add delay to cover it."
+                    .into(),
+            });
+        }
+    }
+    // Retransmissions (on the RTX stream) against the packets of the stream they repair.
+    for rtx in r.streams.iter().filter(|s| s.confirmed) {
+        let Some(primary) = rtx
+            .rtx_of
+            .and_then(|p| streams.iter().find(|s| s.ssrc == p && s.relay == rtx.relay))
+        else {
+            continue;
+        };
+        if primary.packets >= 100
+            && rtx.retransmissions as f64 >= RTX_DEGRADED * primary.packets as f64
+        {
+            out.push(Finding {
+                id: "media.retransmissions",
+                severity: Severity::Degraded,
+                at_ns: Some(rtx.first_ns),
+                verdict: format!(
+                    "The {} stream {:#010x} {} → {} needed {} retransmissions for {} packets \
+                     ({:.0} %).",
+                    kind_name(primary.kind),
+                    primary.ssrc,
+                    primary.src,
+                    primary.dst,
+                    rtx.retransmissions,
+                    primary.packets,
+                    100.0 * rtx.retransmissions as f64 / primary.packets as f64
+                ),
+                evidence: vec![Evidence::count(format!(
+                    "{} RTX packets on {:#010x} answered NACKs",
+                    rtx.retransmissions, rtx.ssrc
+                ))],
+                advice: "The receiver is losing packets and asking for them again: see its \
+                         loss on the path."
+                    .into(),
+            });
+        }
+    }
+}
+
+/// Everything WebRTC stopped, long before the end, with no goodbye (DTLS close_notify or an
+/// encrypted alert after the handshake, a TURN release): the peer vanished or the network went.
+fn silence_findings(r: &Report, end: i64, out: &mut Vec<Finding>) {
+    let media: Vec<&FlowReport> = r
+        .flows
+        .iter()
+        .filter(|f| f.counts.rtp + f.counts.rtcp + f.counts.dtls + f.counts.channel_data > 0)
+        .collect();
+    let Some(last) = media.iter().map(|f| f.last_ns).max() else {
+        return;
+    };
+    if end - last < SILENT_NS {
+        return;
+    }
+    let goodbye = r.dtls.iter().any(|d| {
+        d.alerts
+            .iter()
+            .any(|a| a.contains("close_notify") || (a.contains("encrypted") && d.done_ns.is_some()))
+    }) || r
+        .turn_allocations
+        .iter()
+        .any(|a| a.state == AllocationState::Released);
+    if goodbye {
+        return;
+    }
+    let busiest = media
+        .iter()
+        .max_by_key(|f| f.packets[0] + f.packets[1])
+        .expect("not empty");
+    out.push(Finding {
+        id: "call.went-silent",
+        severity: Severity::Failure,
+        at_ns: Some(last),
+        verdict: format!(
+            "Every WebRTC packet stopped {:.1} s before the end, with no goodbye (no DTLS \
+             close_notify, no TURN release): the peer or the network went away.",
+            (end - last) as f64 / 1e9
+        ),
+        evidence: vec![
+            Evidence::at(
+                format!(
+                    "last packet on {} ↔ {}, the busiest WebRTC path",
+                    busiest.a, busiest.b
+                ),
+                busiest.last_ns,
+            ),
+            Evidence::at("the end of the capture (or the live clock)".into(), end),
+        ],
+        advice: "Look at what happened at that moment on the network (a Wi-Fi or mobile \
+                 handover, a NAT or firewall timeout, the peer's process or machine)."
+            .into(),
+    });
+}

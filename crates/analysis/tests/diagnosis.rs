@@ -1,0 +1,446 @@
+//! Findings (crates/analysis/src/diagnosis.rs) from scripted packets: each failure the engine
+//! must explain, built the way it shows on the wire, and the negatives: a healthy exchange and
+//! the real browser calls in fixtures/ raise no failure.
+
+use rtcscope_analysis::diagnosis::{Finding, Severity};
+use rtcscope_analysis::report::Report;
+use rtcscope_analysis::Engine;
+use rtcscope_stun::{Attribute, ErrorCode, MessageBuilder, Method, TransactionId};
+use rtcscope_testkit::frames::{ipv4, ipv4_udp};
+use std::borrow::Cow;
+use std::net::SocketAddrV4;
+
+const T0: i128 = 1_700_000_000_000_000_000;
+const A: &str = "10.0.0.2:50000";
+const B: &str = "203.0.113.7:60000";
+const CLIENT: &str = "10.0.0.2:40000";
+const SERVER: &str = "198.51.100.1:3478";
+
+struct Script {
+    engine: Engine,
+    n: u64,
+}
+
+impl Script {
+    fn new() -> Self {
+        Script {
+            engine: Engine::default(),
+            n: 0,
+        }
+    }
+
+    /// Feeds a raw IPv4 packet at `t_ms` milliseconds; returns its packet number.
+    fn ip(&mut self, t_ms: i128, frame: &[u8]) -> u64 {
+        self.n += 1;
+        self.engine.feed_frame(
+            self.n,
+            T0 + t_ms * 1_000_000,
+            rtcscope_capture::LinkType::RAW,
+            frame,
+            frame.len() as u32,
+        );
+        self.n
+    }
+
+    fn udp(&mut self, t_ms: i128, from: &str, to: &str, payload: &[u8]) -> u64 {
+        let f = ipv4_udp(v4(from), v4(to), payload);
+        self.ip(t_ms, &f)
+    }
+
+    fn findings(&self) -> Vec<Finding> {
+        Report::new(&self.engine).findings
+    }
+}
+
+fn v4(s: &str) -> SocketAddrV4 {
+    s.parse().unwrap()
+}
+
+fn tid(i: u32) -> TransactionId {
+    let mut t = [7u8; 12];
+    t[..4].copy_from_slice(&i.to_be_bytes());
+    TransactionId::Rfc5389(t)
+}
+
+/// An ICE connectivity check from the agent with ufrag `mine` to the one with `theirs`.
+fn check(i: u32, mine: &str, theirs: &str, controlling: bool, nominate: bool) -> Vec<u8> {
+    let mut m = MessageBuilder::request(Method::BINDING, tid(i));
+    let user = format!("{theirs}:{mine}");
+    m.add(&Attribute::Username(Cow::Borrowed(&user)))
+        .add(&Attribute::Priority(1_853_817_087));
+    if controlling {
+        m.add(&Attribute::IceControlling(42));
+    } else {
+        m.add(&Attribute::IceControlled(42));
+    }
+    if nominate {
+        m.add(&Attribute::UseCandidate);
+    }
+    m.finish().unwrap()
+}
+
+fn check_ok(i: u32, mapped: &str) -> Vec<u8> {
+    let mut m = MessageBuilder::success(Method::BINDING, tid(i));
+    m.add(&Attribute::XorMappedAddress(mapped.parse().unwrap()));
+    m.finish().unwrap()
+}
+
+fn turn_request(method: Method, i: u32, attrs: &[Attribute<'_>]) -> Vec<u8> {
+    let mut m = MessageBuilder::request(method, tid(i));
+    for a in attrs {
+        m.add(a);
+    }
+    m.finish().unwrap()
+}
+
+fn turn_error(method: Method, i: u32, code: u16, reason: &str) -> Vec<u8> {
+    let mut m = MessageBuilder::error(method, tid(i));
+    m.add(&Attribute::ErrorCode {
+        code: ErrorCode::from(code),
+        reason: Cow::Borrowed(reason),
+    });
+    m.finish().unwrap()
+}
+
+fn allocate_ok(i: u32, lifetime: u32) -> Vec<u8> {
+    let mut m = MessageBuilder::success(Method::ALLOCATE, tid(i));
+    m.add(&Attribute::XorRelayedAddress(
+        "198.51.100.1:50000".parse().unwrap(),
+    ))
+    .add(&Attribute::XorMappedAddress(CLIENT.parse().unwrap()))
+    .add(&Attribute::Lifetime(lifetime));
+    m.finish().unwrap()
+}
+
+/// An ICMP port unreachable from `from`'s host quoting the UDP datagram `quoted` sent to it.
+fn port_unreachable(quoted: &[u8], reporter: [u8; 4], to: [u8; 4]) -> Vec<u8> {
+    let mut icmp = vec![3, 3, 0, 0, 0, 0, 0, 0];
+    icmp.extend_from_slice(&quoted[..quoted.len().min(28 + 20)]);
+    ipv4(reporter, to, 1, 9, &icmp)
+}
+
+/// An RTP packet (Opus-like, PT 111) of `ssrc` with sequence number `seq`.
+fn rtp(ssrc: u32, seq: u16, ts: u32) -> Vec<u8> {
+    let mut p = vec![0x80, 111];
+    p.extend(seq.to_be_bytes());
+    p.extend(ts.to_be_bytes());
+    p.extend(ssrc.to_be_bytes());
+    p.extend([0x5a; 80]);
+    p
+}
+
+fn ids(f: &[Finding]) -> Vec<&'static str> {
+    f.iter().map(|f| f.id).collect()
+}
+
+fn find<'a>(f: &'a [Finding], id: &str) -> &'a Finding {
+    f.iter()
+        .find(|f| f.id == id)
+        .unwrap_or_else(|| panic!("no {id} in {:#?}", ids(f)))
+}
+
+#[test]
+fn checks_refused_by_icmp_are_the_evidence() {
+    let mut s = Script::new();
+    let mut first_icmp = None;
+    for i in 0..8u32 {
+        let t = i128::from(i) * 500;
+        let c = check(i, "aaaa", "bbbb", true, false);
+        let quoted = ipv4_udp(v4(A), v4(B), &c);
+        s.udp(t, A, B, &c);
+        let n = s.ip(
+            t + 1,
+            &port_unreachable(&quoted, [203, 0, 113, 7], [10, 0, 0, 2]),
+        );
+        first_icmp.get_or_insert(n);
+    }
+    let f = s.findings();
+    let ice = find(&f, "ice.no-pair-succeeded");
+    assert_eq!(ice.severity, Severity::Failure);
+    assert!(ice.verdict.contains("ICMP"), "{}", ice.verdict);
+    assert!(
+        ice.evidence
+            .iter()
+            .any(|e| e.packet == first_icmp && e.what.contains("port unreachable")),
+        "{:#?}",
+        ice.evidence
+    );
+    assert_eq!(ice.at_ns, Some((T0) as i64));
+}
+
+#[test]
+fn checks_never_answered_from_one_side_only() {
+    let mut s = Script::new();
+    for i in 0..6u32 {
+        s.udp(
+            i128::from(i) * 400,
+            A,
+            B,
+            &check(i, "aaaa", "bbbb", true, false),
+        );
+    }
+    let f = s.findings();
+    let ice = find(&f, "ice.no-pair-succeeded");
+    assert!(
+        ice.verdict.contains("no check was ever answered")
+            && ice.verdict.contains("only one agent's checks"),
+        "{}",
+        ice.verdict
+    );
+    assert!(!ice.verdict.contains("ICMP"));
+}
+
+#[test]
+fn repeated_401_after_credentials_is_wrong_credentials() {
+    let mut s = Script::new();
+    s.udp(0, CLIENT, SERVER, &turn_request(Method::ALLOCATE, 1, &[]));
+    s.udp(
+        5,
+        SERVER,
+        CLIENT,
+        &turn_error(Method::ALLOCATE, 1, 401, "Unauthorized"),
+    );
+    let user = [Attribute::Username(Cow::Borrowed("alice"))];
+    for i in 2..4u32 {
+        let t = i128::from(i) * 100;
+        s.udp(t, CLIENT, SERVER, &turn_request(Method::ALLOCATE, i, &user));
+        s.udp(
+            t + 5,
+            SERVER,
+            CLIENT,
+            &turn_error(Method::ALLOCATE, i, 401, "Unauthorized"),
+        );
+    }
+    let f = s.findings();
+    let w = find(&f, "turn.wrong-credentials");
+    assert_eq!(w.severity, Severity::Failure);
+    assert!(w.verdict.contains("3 times"), "{}", w.verdict);
+    assert_eq!(w.evidence.len(), 3);
+}
+
+#[test]
+fn a_single_401_challenge_is_normal() {
+    let mut s = Script::new();
+    s.udp(0, CLIENT, SERVER, &turn_request(Method::ALLOCATE, 1, &[]));
+    s.udp(
+        5,
+        SERVER,
+        CLIENT,
+        &turn_error(Method::ALLOCATE, 1, 401, "Unauthorized"),
+    );
+    s.udp(10, CLIENT, SERVER, &turn_request(Method::ALLOCATE, 2, &[]));
+    s.udp(15, SERVER, CLIENT, &allocate_ok(2, 600));
+    assert_eq!(ids(&s.findings()), Vec::<&str>::new());
+}
+
+#[test]
+fn forbidden_permission_is_named() {
+    let mut s = Script::new();
+    s.udp(0, CLIENT, SERVER, &turn_request(Method::ALLOCATE, 1, &[]));
+    s.udp(5, SERVER, CLIENT, &allocate_ok(1, 600));
+    let peer = [Attribute::XorPeerAddress("10.9.9.9:1".parse().unwrap())];
+    s.udp(
+        100,
+        CLIENT,
+        SERVER,
+        &turn_request(Method::CREATE_PERMISSION, 2, &peer),
+    );
+    s.udp(
+        105,
+        SERVER,
+        CLIENT,
+        &turn_error(Method::CREATE_PERMISSION, 2, 403, "Forbidden IP"),
+    );
+    let f = s.findings();
+    let x = find(&f, "turn.forbidden");
+    assert_eq!(x.severity, Severity::Failure);
+    assert!(x.verdict.contains("CreatePermission"), "{}", x.verdict);
+    assert_eq!(x.at_ns, Some((T0 + 105_000_000) as i64));
+}
+
+#[test]
+fn an_allocation_never_refreshed_expires() {
+    let mut s = Script::new();
+    s.udp(0, CLIENT, SERVER, &turn_request(Method::ALLOCATE, 1, &[]));
+    s.udp(5, SERVER, CLIENT, &allocate_ok(1, 60));
+    // Traffic goes on to the server for two minutes, with no Refresh.
+    for i in 0..12u32 {
+        let t = 10_000 * i128::from(i + 1);
+        s.udp(
+            t,
+            CLIENT,
+            SERVER,
+            &turn_request(Method::BINDING, 100 + i, &[]),
+        );
+    }
+    let f = s.findings();
+    let x = find(&f, "turn.allocation-expired");
+    assert_eq!(x.at_ns, Some((T0 + 5_000_000 + 60_000_000_000) as i64));
+}
+
+/// A call whose selected pair works for 10 s, then its consent checks go unanswered.
+fn consent_script(answer_until_ms: i128) -> Script {
+    let mut s = Script::new();
+    let mut i = 0u32;
+    let mut t = 0i128;
+    while t <= 20_000 {
+        i += 1;
+        s.udp(t, A, B, &check(i, "aaaa", "bbbb", true, true));
+        if t <= answer_until_ms {
+            s.udp(t + 20, B, A, &check_ok(i, A));
+        }
+        i += 1;
+        s.udp(t + 30, B, A, &check(i, "bbbb", "aaaa", false, false));
+        if t <= answer_until_ms {
+            s.udp(t + 50, A, B, &check_ok(i, B));
+        }
+        t += 1_000;
+    }
+    s
+}
+
+#[test]
+fn consent_lost_midcall_is_a_failure_at_the_last_answer() {
+    let s = consent_script(10_000);
+    let f = s.findings();
+    let x = find(&f, "ice.consent-lost");
+    assert_eq!(x.severity, Severity::Failure);
+    // The last answer to A's checks came at 10.020 s.
+    assert!(
+        f.iter()
+            .filter(|f| f.id == "ice.consent-lost")
+            .any(|f| f.at_ns == Some((T0 + 10_020_000_000) as i64)),
+        "{f:#?}"
+    );
+}
+
+/// Consent answered to the end: no consent finding. (Nothing but ICE ran on the path, which
+/// is its own finding, once for the path both agents selected.)
+#[test]
+fn consent_answered_throughout_is_not_lost() {
+    let s = consent_script(i128::MAX);
+    assert_eq!(ids(&s.findings()), ["dtls.no-handshake"]);
+}
+
+#[test]
+fn media_one_way_while_the_other_side_answers() {
+    let mut s = Script::new();
+    for i in 0..200u16 {
+        let t = i128::from(i) * 20;
+        s.udp(t, A, B, &rtp(0x1111, 1000 + i, 960 * u32::from(i)));
+        if i % 20 == 0 {
+            // B is there: it answers A's checks on the same path.
+            let id = u32::from(i);
+            s.udp(t + 1, A, B, &check(id, "aaaa", "bbbb", true, false));
+            s.udp(t + 2, B, A, &check_ok(id, A));
+        }
+    }
+    let f = s.findings();
+    let x = find(&f, "media.one-way");
+    assert_eq!(x.severity, Severity::Failure);
+    assert!(x.verdict.contains("10.0.0.2:50000 sends"), "{}", x.verdict);
+}
+
+#[test]
+fn a_stream_that_stops_while_its_path_goes_on() {
+    let mut s = Script::new();
+    for i in 0..500u16 {
+        let t = i128::from(i) * 20;
+        s.udp(t, A, B, &rtp(0x2222, i, 960 * u32::from(i)));
+        if i < 100 {
+            s.udp(t + 5, B, A, &rtp(0x3333, i, 960 * u32::from(i)));
+        }
+    }
+    let f = s.findings();
+    let x = find(&f, "media.stream-stopped");
+    assert!(x.verdict.contains("0x00003333"), "{}", x.verdict);
+    assert_eq!(x.at_ns, Some((T0 + 99 * 20_000_000 + 5_000_000) as i64));
+}
+
+#[test]
+fn loss_is_graded_by_its_share() {
+    let mut s = Script::new();
+    // 1000 packets sent, every 10th missing from the capture: 10 % loss.
+    for i in 0..1000u16 {
+        if i % 10 == 5 {
+            continue;
+        }
+        s.udp(
+            i128::from(i) * 20,
+            A,
+            B,
+            &rtp(0x4444, i, 960 * u32::from(i)),
+        );
+    }
+    let f = s.findings();
+    let x = find(&f, "media.loss");
+    assert_eq!(x.severity, Severity::Degraded);
+    assert!(x.verdict.contains("10.0 %"), "{}", x.verdict);
+}
+
+#[test]
+fn not_webrtc_says_what_is_there() {
+    let mut s = Script::new();
+    for i in 0..5 {
+        s.udp(
+            i,
+            "10.0.0.2:5353",
+            "10.0.0.3:53",
+            b"\x12\x34\x01\x00\x00\x01\x00\x00",
+        );
+    }
+    let f = s.findings();
+    let x = find(&f, "capture.no-webrtc");
+    assert_eq!(x.severity, Severity::Notice);
+    assert!(x.evidence[0].what.contains("5 packets"), "{:?}", x.evidence);
+}
+
+/// The real Chromium calls of fixtures/webrtc (healthy, both peers' getStats say connected):
+/// no failure and no degradation.
+#[test]
+fn healthy_browser_calls_raise_no_failure() {
+    let root = rtcscope_testkit::fixtures().join("webrtc");
+    for call in ["direct", "relay"] {
+        let bytes = std::fs::read(root.join(call).join("capture.pcapng")).unwrap();
+        let mut reader = rtcscope_capture::CaptureReader::new(&bytes[..]).unwrap();
+        let mut e = Engine::default();
+        while let Ok(Some(p)) = reader.next_packet() {
+            e.feed_frame(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len);
+        }
+        let f = Report::new(&e).findings;
+        assert!(
+            f.iter().all(|f| f.severity == Severity::Notice),
+            "{call}: {f:#?}"
+        );
+    }
+}
+
+/// Live: packets stop, the clock goes on (`Engine::advance_clock`, as the live loops call it
+/// while the interface is idle), and the call is found silent at its last packet.
+#[test]
+fn a_call_that_goes_silent_is_seen_when_the_clock_moves_on() {
+    let mut s = Script::new();
+    for i in 0..100u16 {
+        let t = i128::from(i) * 20;
+        s.udp(t, A, B, &rtp(0x5555, i, 960 * u32::from(i)));
+        s.udp(t + 5, B, A, &rtp(0x6666, i, 960 * u32::from(i)));
+    }
+    let last = (T0 + 99 * 20_000_000 + 5_000_000) as i64;
+    assert!(
+        !ids(&s.findings()).contains(&"call.went-silent"),
+        "not silent before the clock moves"
+    );
+    s.engine.advance_clock(last + 4_000_000_000);
+    assert!(!ids(&s.findings()).contains(&"call.went-silent"));
+    s.engine.advance_clock(last + 6_000_000_000);
+    let f = s.findings();
+    let x = find(&f, "call.went-silent");
+    assert_eq!((x.severity, x.at_ns), (Severity::Failure, Some(last)));
+    // The clock never goes back.
+    s.engine.advance_clock(last);
+    assert_eq!(
+        s.engine.time_span().unwrap().1,
+        last + 6_000_000_000,
+        "time went back"
+    );
+}
