@@ -44,9 +44,21 @@ pub struct SdesCrypto {
     pub unencrypted_srtcp: bool,
 }
 
+/// The profile of this name. An unknown name is echoed in the error only when it looks like a
+/// profile name (letters, digits and `_`, with a `_`): text in the profile's place may be a
+/// misplaced key, which must not be printed.
 fn profile_named(name: &str) -> Result<SrtpProfile, KeyError> {
-    SrtpProfile::from_name(name).ok_or_else(|| KeyError::UnknownProfile {
-        name: name.chars().take(40).collect(),
+    SrtpProfile::from_name(name).ok_or_else(|| {
+        let named = name.contains('_')
+            && name.len() <= 40
+            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        if named {
+            KeyError::UnknownProfile {
+                name: name.to_string(),
+            }
+        } else {
+            KeyError::MissingProfile
+        }
     })
 }
 
@@ -414,6 +426,23 @@ mod tests {
     #[test]
     fn errors_never_echo_key_text() {
         let key = "PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR";
+        // The key where the crypto suite belongs.
+        for line in [format!("1 inline:{key}"), format!("1 {key}|2^31")] {
+            let e = parse_crypto_attribute(&line).unwrap_err();
+            assert_eq!(e, KeyError::MissingProfile, "{line}");
+        }
+        for s in [format!("{}:{key}", &key[..12]), format!("{key}:hex")] {
+            let e = parse_srtp_key(&s).unwrap_err();
+            assert!(!format!("{e} {e:?}").contains(&key[..8]), "{e:?}");
+        }
+        // Parsed keys print redacted wherever they are nested.
+        let c = parse_crypto_attribute(&format!("1 AES_CM_128_HMAC_SHA1_80 inline:{key}")).unwrap();
+        let hex_key = hex::encode(c.keys[0].key.key());
+        let shown = format!("{c:?}");
+        assert!(
+            !shown.contains(&hex_key[..8]) && !shown.contains(&key[..8]),
+            "{shown}"
+        );
         for s in [
             format!("AEAD_AES_128_GCM:{key}"),
             format!("AES_CM_128_HMAC_SHA1_80:{key}xx"),
