@@ -6,7 +6,7 @@
 use rtcscope_dtls::decrypt::keys::{
     hkdf_expand_label, prf as prf_fn, AeadAlg, BulkCipher, HashAlg, LabelPrefix, Prf, SuiteParams,
 };
-use rtcscope_dtls::decrypt::tls13::{reconstruct_sequence, traffic_key_bytes};
+use rtcscope_dtls::decrypt::tls13::{next_traffic_secret, reconstruct_sequence, traffic_key_bytes};
 use rtcscope_dtls::decrypt::{DecryptError, DecryptedRecord, DtlsDecryptor, KeyLogIndex};
 use rtcscope_dtls::{
     AlertDescription, CipherSuite, ContentType, HandshakeType, ProtocolVersion, Side,
@@ -918,4 +918,104 @@ fn every_single_bit_flip_of_a_protected_record_is_refused() {
         }
     }
     assert!(flips > 10_000, "{flips}");
+}
+
+/// Seals `inner` (content then content type) as a DTLS 1.3 record of `epoch` and sequence
+/// number `seq` under `secret`, the way RFC 9147 §4 builds it: unified header with a 16-bit
+/// sequence number and a length, AEAD over the header with the clear sequence number, then
+/// the sequence number masked with AES-ECB(sn_key, ciphertext[0..16]).
+fn seal13(secret: &[u8], epoch: u64, seq: u16, inner: &[u8]) -> Vec<u8> {
+    use aes::cipher::{BlockEncrypt, KeyInit as _};
+    use aes_gcm::aead::{Aead, KeyInit, Payload};
+    let k = traffic_key_bytes(
+        HashAlg::Sha256,
+        AeadAlg::Aes128Gcm,
+        LabelPrefix::Dtls13,
+        secret,
+    )
+    .unwrap();
+    let mut header = vec![0x2c | (epoch & 3) as u8];
+    header.extend_from_slice(&seq.to_be_bytes());
+    header.extend_from_slice(&((inner.len() + 16) as u16).to_be_bytes());
+    let mut nonce = [0u8; 12];
+    nonce.copy_from_slice(k.iv.bytes());
+    for (n, s) in nonce[4..].iter_mut().zip(u64::from(seq).to_be_bytes()) {
+        *n ^= s;
+    }
+    let ct = aes_gcm::Aes128Gcm::new_from_slice(k.key.bytes())
+        .unwrap()
+        .encrypt(
+            aes_gcm::Nonce::from_slice(&nonce),
+            Payload {
+                msg: inner,
+                aad: &header,
+            },
+        )
+        .unwrap();
+    let mut mask = aes::cipher::generic_array::GenericArray::clone_from_slice(&ct[..16]);
+    aes::Aes128::new_from_slice(k.sn.bytes())
+        .unwrap()
+        .encrypt_block(&mut mask);
+    header[1] ^= mask[0];
+    header[2] ^= mask[1];
+    [header, ct].concat()
+}
+
+/// A key update (RFC 9147 §8): after the Illustrated DTLS 1.3 connection, records of epoch 4
+/// (keys from `HKDF-Expand-Label(secret_3, "traffic upd", "", 32)`) decrypt, the epoch becomes
+/// the current one, and the next (5) follows; records of the old epoch 3 are then refused.
+#[test]
+fn dtls13_key_update_moves_to_the_next_epoch() {
+    let Some(c) = rtcscope_testkit::corpus("dtls13_key_update_moves_to_the_next_epoch") else {
+        return;
+    };
+    let dir = c.join("illustrated-dtls13");
+    let keys = KeyLogIndex::parse(&std::fs::read_to_string(dir.join("keylog.txt")).unwrap());
+    let mut d = DtlsDecryptor::default();
+    let mut last_server_app = None;
+    for p in capture::packets(&dir.join("capture.pcap")) {
+        let side = if p.dst.1 == 8400 { Side::A } else { Side::B };
+        for r in d.feed(&keys, side, &p.payload, 0) {
+            if r.unwrap().content_type == ContentType::APPLICATION_DATA && side == Side::B {
+                last_server_app = Some(p.payload.clone());
+            }
+        }
+    }
+    let s3 = keys
+        .get(&[
+            0xe0u8, 0xe1, 0xe2, 0xe3, 0xe4, 0xe5, 0xe6, 0xe7, 0xe8, 0xe9, 0xea, 0xeb, 0xec, 0xed,
+            0xee, 0xef, 0xf0, 0xf1, 0xf2, 0xf3, 0xf4, 0xf5, 0xf6, 0xf7, 0xf8, 0xf9, 0xfa, 0xfb,
+            0xfc, 0xfd, 0xfe, 0xff,
+        ])
+        .unwrap()
+        .server_traffic_0
+        .clone()
+        .unwrap();
+    let s4 = next_traffic_secret(HashAlg::Sha256, LabelPrefix::Dtls13, s3.bytes()).unwrap();
+    let s5 = next_traffic_secret(HashAlg::Sha256, LabelPrefix::Dtls13, s4.bytes()).unwrap();
+    for (secret, epoch, seq, text) in [
+        (&s4, 4, 0u16, &b"after the first update"[..]),
+        (&s4, 4, 1, b"still epoch 4"),
+        (&s5, 5, 0, b"after the second update"),
+    ] {
+        let rec = seal13(secret.bytes(), epoch, seq, &[text, &[23]].concat());
+        let out = d.feed(&keys, Side::B, &rec, 0);
+        let r = out[0]
+            .as_ref()
+            .unwrap_or_else(|e| panic!("epoch {epoch}: {e}"));
+        assert_eq!((r.epoch, r.sequence), (epoch, u64::from(seq)));
+        assert_eq!(r.plaintext, text);
+    }
+    // The server's epoch-3 application data no longer decrypts: its keys are gone.
+    let old = d.feed(&keys, Side::B, &last_server_app.unwrap(), 0);
+    assert!(
+        matches!(old[..], [Err(DecryptError::UnknownEpoch { epoch: 3, .. })]),
+        "{old:?}"
+    );
+    // A record sealed with the wrong epoch's keys fails authentication.
+    let wrong = seal13(s4.bytes(), 6, 0, b"x\x17");
+    assert!(matches!(
+        d.feed(&keys, Side::B, &wrong, 0)[..],
+        [Err(DecryptError::Authentication { epoch: 6, .. })]
+    ));
 }
