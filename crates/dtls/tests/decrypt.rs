@@ -925,7 +925,7 @@ fn every_single_bit_flip_of_a_protected_record_is_refused() {
 /// sequence number and a length, AEAD over the header with the clear sequence number, then
 /// the sequence number masked with AES-ECB(sn_key, ciphertext[0..16]).
 fn seal13(secret: &[u8], epoch: u64, seq: u16, inner: &[u8]) -> Vec<u8> {
-    use aes::cipher::{BlockEncrypt, KeyInit as _};
+    use aes::cipher::BlockEncrypt;
     use aes_gcm::aead::{Aead, KeyInit, Payload};
     let k = traffic_key_bytes(
         HashAlg::Sha256,
