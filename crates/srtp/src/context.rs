@@ -250,6 +250,12 @@ impl SrtpContext {
         self.profile
     }
 
+    /// The MKI packets under this context's key carry, when there is one (to pick the context
+    /// of a packet when several keys with MKIs share a direction).
+    pub fn mki(&self) -> Option<&Mki> {
+        self.mki.as_ref()
+    }
+
     /// The counters so far.
     pub fn stats(&self) -> ContextStats {
         self.stats

@@ -24,6 +24,24 @@
 //! Every primitive comes from RustCrypto (`aes`, `ctr`, `hmac`, `sha1`, `aes-gcm`); tags are
 //! compared in constant time by those crates.
 //!
+//! # Use from an analysis engine
+//!
+//! * One [`SrtpContext`] per master key and transport direction. DTLS-SRTP: the profile is
+//!   `SrtpProfile::from_dtls_id(use_srtp id)`; rtcscope-dtls's `SrtpKeyingMaterial` gives
+//!   `client_key`/`client_salt` (what the DTLS client sends) and `server_key`/`server_salt`
+//!   → [`MasterKey::new`] each (or [`MasterKey::pair_from_dtls_exporter`] over the exported
+//!   bytes). SDES: the `a=crypto` of an SDP protects what *that SDP's sender* sends; the
+//!   answer's accepted tag picks the line.
+//! * RTP or RTCP first (RFC 5761 / rtcscope-rtp's `classify`), then
+//!   [`SrtpContext::unprotect_rtp`] or [`SrtpContext::unprotect_rtcp`] into one reused
+//!   scratch buffer, then rtcscope-rtp's clear parsers over `out[..len]`.
+//! * Report [`ContextStats`] per context and each [`SrtpError`] with its [`AuthFailure`] reason;
+//!   a [`Replay::Duplicate`] packet is genuine (it authenticated) but seen before.
+//! * Unsupported: a key derivation rate other than 0, RFC 9335 cryptex and RFC 6904 encrypted
+//!   header extensions (their packets fail to authenticate or keep opaque extension data),
+//!   key lifetimes (parsed, not enforced), and several keys per context (one MKI per context:
+//!   make one context per MKI and pick by the packet's MKI).
+//!
 //! ```
 //! use rtcscope_srtp::{parse_srtp_key, ContextConfig, SrtpContext};
 //!
