@@ -161,7 +161,12 @@ fn rtp_summaries_show_the_ssrcs_getstats_reports() {
     assert!(text.lines().all(|l| l.contains(" RTP ")));
     let tree = stdout(&run(&["dissect", "-V", "--proto", "rtp", "-c", "20", CALL]));
     assert!(tree.contains("Payload: possibly SRTP ciphertext;"));
-    assert!(tree.contains("(default extmap; the SDP may say otherwise)"));
+    // Without an SDP the ids are inferred from the capture (as analyze does) and said to be.
+    assert!(
+        tree.contains("sdes:mid (id inferred from the packets"),
+        "{tree}"
+    );
+    assert!(!tree.contains("default extmap"));
     // With the call's SDP the extension IDs are the negotiated ones: no guess is marked.
     let with_sdp = stdout(&run(&[
         "dissect",
@@ -175,7 +180,7 @@ fn rtp_summaries_show_the_ssrcs_getstats_reports() {
         CALL,
     ]));
     assert!(with_sdp.contains("sdes:mid"), "{with_sdp}");
-    assert!(!with_sdp.contains("default extmap"));
+    assert!(!with_sdp.contains("inferred from the packets"));
 }
 
 #[test]

@@ -44,17 +44,21 @@ use rtcscope_capture::link::{decode, IcmpError, LinkType, NotTransport, Transpor
 pub use rtcscope_rtp::rtp::ExtensionMap;
 pub use rtcscope_rtp::srtp::{Protection, SrtpProfile};
 use rtcscope_wire::tree::Node;
-pub use rtp::DEFAULT_EXTMAP_NOTE;
+pub use rtp::{INFERRED_EXTMAP_NOTE, NO_EXTMAP_NOTE};
 use session::{Cx, State, Via};
 use std::net::SocketAddr;
 
 /// What the dissector cannot learn from one packet: the session's negotiated parameters.
 #[derive(Clone, Debug, Default)]
 pub struct DissectOptions {
-    /// RFC 8285 header-extension ID → extension, from the SDP's `a=extmap` lines. `None`: the
-    /// IDs of libwebrtc's default offer, and every element so decoded says
-    /// [`DEFAULT_EXTMAP_NOTE`].
+    /// RFC 8285 header-extension ID → extension, from the SDP's `a=extmap` lines, or inferred
+    /// from the capture's packets by the analysis engine (then [`Self::extmap_inferred`]).
+    /// `None`: no id is assumed (senders differ: libwebrtc and Firefox put mid on 4 and 3);
+    /// every element shows its raw bytes and says [`NO_EXTMAP_NOTE`].
     pub extmap: Option<ExtensionMap>,
+    /// The map was inferred from the packets (rtcscope_rtp::rtp::infer), not negotiated:
+    /// every element decoded with it says [`INFERRED_EXTMAP_NOTE`].
+    pub extmap_inferred: bool,
     /// How RTP and RTCP are protected. `None` (the default): unknown. RTP headers are shown
     /// and the payload is called possibly SRTP ciphertext (its padding count is not read);
     /// RTCP is cleartext when its packets tile the datagram exactly, else SRTCP.

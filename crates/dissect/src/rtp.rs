@@ -17,12 +17,24 @@ use rtcscope_rtp::srtp::{Protection, SrtpPacket};
 use rtcscope_wire::tree::Node;
 use std::sync::OnceLock;
 
-/// The note on every element decoded with the guessed (libwebrtc default) extension map.
-pub const DEFAULT_EXTMAP_NOTE: &str = "(default extmap; the SDP may say otherwise)";
+/// The note on every element decoded with ids inferred from the packets
+/// ([`DissectOptions::extmap_inferred`]).
+pub const INFERRED_EXTMAP_NOTE: &str = "(id inferred from the packets; the SDP may say otherwise)";
+/// What an element is called when no map was given: ids differ between senders (libwebrtc,
+/// Firefox), so none is assumed.
+pub const NO_EXTMAP_NOTE: &str = "unknown ID (no SDP: IDs are not assumed)";
 
-fn default_map() -> &'static ExtensionMap {
+fn empty_map() -> &'static ExtensionMap {
     static MAP: OnceLock<ExtensionMap> = OnceLock::new();
-    MAP.get_or_init(ExtensionMap::libwebrtc_default)
+    MAP.get_or_init(ExtensionMap::empty)
+}
+
+/// How the elements' ids were learnt.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum IdSource {
+    Sdp,
+    Inferred,
+    None,
 }
 
 /// Dissects an RTP packet at `base`; `None` when the header is not valid RTP (version 2, CSRC
@@ -60,14 +72,15 @@ pub(crate) fn rtp(buf: &[u8], base: usize, opts: &DissectOptions) -> Option<Diss
         tree.push(list);
     }
     if let Some(block) = header.extension() {
-        let (map, guessed) = match &opts.extmap {
-            Some(m) => (m, false),
-            None => (default_map(), true),
+        let (map, source) = match &opts.extmap {
+            Some(m) if opts.extmap_inferred => (m, IdSource::Inferred),
+            Some(m) => (m, IdSource::Sdp),
+            None => (empty_map(), IdSource::None),
         };
         tree.push(extension_block(
             &block,
             map,
-            guessed,
+            source,
             cryptex && protection != Protection::Clear,
             base,
         ));
@@ -185,7 +198,7 @@ fn header_fields(tree: &mut Node, h: &RtpPacket<'_>) {
 fn extension_block(
     block: &ExtensionBlock<'_>,
     map: &ExtensionMap,
-    guessed: bool,
+    source: IdSource,
     encrypted: bool,
     base: usize,
 ) -> Node {
@@ -229,7 +242,7 @@ fn extension_block(
     }
     for e in block.iter() {
         match e {
-            Ok(ext) => node.push(element(&ext, map, guessed, base)),
+            Ok(ext) => node.push(element(&ext, map, source, base)),
             Err(err) => {
                 node.warn(err.shifted(base).to_string());
                 break;
@@ -239,11 +252,14 @@ fn extension_block(
     node
 }
 
-fn element(ext: &Extension<'_>, map: &ExtensionMap, guessed: bool, base: usize) -> Node {
+fn element(ext: &Extension<'_>, map: &ExtensionMap, source: IdSource, base: usize) -> Node {
     let kind = map.get(ext.id);
     let name = match kind {
-        Some(k) if guessed => format!("{} {DEFAULT_EXTMAP_NOTE}", short_name(k)),
+        Some(k) if source == IdSource::Inferred => {
+            format!("{} {INFERRED_EXTMAP_NOTE}", short_name(k))
+        }
         Some(k) => short_name(k).to_owned(),
+        None if source == IdSource::None => NO_EXTMAP_NOTE.to_owned(),
         None => "unmapped ID".to_owned(),
     };
     let mut node = Node::new(format!("Extension {}", ext.id), ext.range.clone());

@@ -5,7 +5,7 @@ use rtcscope_capture::link::LinkType;
 use rtcscope_capture::CaptureReader;
 use rtcscope_dissect::{
     dissect_frame, dissect_frame_with, DissectOptions, ExtensionMap, Frame, Protection, Protocol,
-    SrtpProfile, DEFAULT_EXTMAP_NOTE, MAX_LISTED,
+    SrtpProfile, INFERRED_EXTMAP_NOTE, MAX_LISTED, NO_EXTMAP_NOTE,
 };
 use rtcscope_rtp::rtcp::feedback::{FciRepr, FeedbackRepr, NackRepr};
 use rtcscope_rtp::rtcp::twcc::{TwccChunk, TwccRepr};
@@ -121,22 +121,42 @@ fn rtp_without_known_protection_shows_the_clear_header_only() {
         "possibly SRTP ciphertext; 24 bytes incl. auth tag"
     );
     assert!(value(t, "Padding").contains("not read"));
+    // Without a map no id is assumed: every element is raw bytes, said to be unknown.
     let ext1 = find(t, "Extension 1").unwrap();
+    assert_eq!(ext1.value.as_deref(), Some("9a"));
+    assert_eq!(value(ext1, "Extension"), NO_EXTMAP_NOTE);
+    assert_eq!(
+        find(t, "Extension 3").unwrap().value.as_deref(),
+        Some("0102")
+    );
+    assert_eq!(find(t, "Extension 4").unwrap().value.as_deref(), Some("30"));
+    // With ids inferred from the packets, elements decode and say where the ids came from.
+    let mut inferred = ExtensionMap::empty();
+    inferred.set(1, ExtensionKind::AudioLevel);
+    inferred.set(4, ExtensionKind::Mid);
+    let opts = DissectOptions {
+        extmap: Some(inferred),
+        extmap_inferred: true,
+        ..DissectOptions::default()
+    };
+    let fi = frame(&pkt, &opts);
+    let ti = &fi.messages[0].tree;
+    let ext1 = find(ti, "Extension 1").unwrap();
     assert_eq!(
         ext1.value.as_deref(),
         Some("ssrc-audio-level: -26 dBov, voice activity yes")
     );
     assert_eq!(
         value(ext1, "Extension"),
-        format!("ssrc-audio-level {DEFAULT_EXTMAP_NOTE}")
+        format!("ssrc-audio-level {INFERRED_EXTMAP_NOTE}")
     );
     assert_eq!(
-        find(t, "Extension 3").unwrap().value.as_deref(),
-        Some("transport-wide-cc-extensions-01: seq 258")
-    );
-    assert_eq!(
-        find(t, "Extension 4").unwrap().value.as_deref(),
+        find(ti, "Extension 4").unwrap().value.as_deref(),
         Some("sdes:mid: \"0\"")
+    );
+    assert_eq!(
+        value(find(ti, "Extension 3").unwrap(), "Extension"),
+        "unmapped ID"
     );
     // The element ranges: IPv4 20 + UDP 8, then 12 header + 8 CSRC + 4 extension header.
     assert_eq!(find(t, "Extension 1").unwrap().range, 52..54);
@@ -188,7 +208,7 @@ fn rtp_cleartext_and_srtp_with_a_profile() {
         .value
         .as_deref()
         .unwrap_or("")
-        .contains(DEFAULT_EXTMAP_NOTE)));
+        .contains(INFERRED_EXTMAP_NOTE)));
 }
 
 /// webrtc-rs's RR + SDES + BYE + PLI + RTPFB compound (as in the rtp crate's tests).

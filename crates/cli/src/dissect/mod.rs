@@ -110,6 +110,22 @@ fn parse_srtp(s: &str) -> Result<Protection, String> {
         })
 }
 
+/// The header-extension ids the analysis engine infers from the capture's own packets
+/// (`None` when it can name none): the same answer `analyze` reads mids with.
+fn inferred_extmap(path: &str) -> anyhow::Result<Option<ExtensionMap>> {
+    let mut source = PacketSource::new(input::open(path)?)
+        .with_context(|| format!("cannot read capture {path}"))?;
+    let mut engine = rtcscope_analysis::Engine::default();
+    while let Some(p) = source.next_packet() {
+        engine.feed_frame(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len);
+    }
+    Ok(engine
+        .streams()
+        .inferred_extmap()
+        .filter(|m| m.ids.iter().any(|i| i.kind.is_some()))
+        .map(|m| m.map()))
+}
+
 /// The extension map of the SDPs' `a=extmap` lines (`None` when they have none).
 fn extmap_from_sdps(paths: &[String]) -> anyhow::Result<Option<ExtensionMap>> {
     if paths.is_empty() {
@@ -183,8 +199,16 @@ impl ProtoFilter {
 /// Runs `rtcscope dissect`.
 pub fn run(args: &DissectArgs) -> anyhow::Result<ExitCode> {
     let path = args.read.as_deref().or(args.file.as_deref()).unwrap_or("-");
+    // Without an SDP the ids come from the capture itself, as the engine infers them (a
+    // first pass over the file); stdin cannot be read twice, so there none is assumed.
+    let (extmap, extmap_inferred) = match extmap_from_sdps(&args.sdp)? {
+        Some(m) => (Some(m), false),
+        None if path != "-" => (inferred_extmap(path)?, true),
+        None => (None, false),
+    };
     let mut dissector = Dissector::new(DissectOptions {
-        extmap: extmap_from_sdps(&args.sdp)?,
+        extmap,
+        extmap_inferred,
         protection: args.srtp,
         sctp_ports: args.sctp_ports.clone(),
     });
