@@ -165,7 +165,18 @@ fn frames() -> Vec<(Vec<u8>, &'static str, &'static str)> {
     ]
 }
 
-fn write_capture(name: &str) -> PathBuf {
+/// The test capture in a folder of its own, removed when dropped.
+struct TempCapture(PathBuf);
+
+impl Drop for TempCapture {
+    fn drop(&mut self) {
+        if let Some(dir) = self.0.parent() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+fn write_capture(name: &str) -> TempCapture {
     let dir = std::env::temp_dir().join(format!("rtcscope-encap-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(name);
@@ -176,7 +187,7 @@ fn write_capture(name: &str) -> PathBuf {
         w.write_packet(ifc, ts, f, f.len() as u32).unwrap();
     }
     w.finish().unwrap();
-    path
+    TempCapture(path)
 }
 
 #[test]
@@ -368,7 +379,8 @@ fn tshark_innermost(tshark_bin: &Path, pcap: &Path) -> Vec<(String, String)> {
 
 #[test]
 fn dissect_and_analyze_agree_with_tshark_on_pppoe_gtp_and_icmp() {
-    let pcap = write_capture("encap.pcapng");
+    let capture = write_capture("encap.pcapng");
+    let pcap = capture.0.as_path();
     let expected: Vec<(String, String)> = frames()
         .iter()
         .map(|(_, s, d)| (s.to_string(), d.to_string()))
@@ -462,18 +474,18 @@ fn dissect_and_analyze_agree_with_tshark_on_pppoe_gtp_and_icmp() {
     let Some(tshark_bin) = require_tool("encapsulation::vs_tshark", "tshark") else {
         return;
     };
-    assert_eq!(tshark_innermost(&tshark_bin, &pcap), expected);
+    assert_eq!(tshark_innermost(&tshark_bin, pcap), expected);
     // And the same tunnel fields.
-    let teids = tshark::frame_fields(&tshark_bin, &pcap, &[], "gtp.teid");
+    let teids = tshark::frame_fields(&tshark_bin, pcap, &[], "gtp.teid");
     assert_eq!(teids[&3], ["0xdeadbeef"]);
     assert_eq!(teids[&5], ["0x00001111", "0x00002222"]);
-    let sessions = tshark::frame_fields(&tshark_bin, &pcap, &[], "pppoe.session_id");
+    let sessions = tshark::frame_fields(&tshark_bin, pcap, &[], "pppoe.session_id");
     assert_eq!(sessions[&1], ["0x0042"]);
-    let icmp = tshark::frame_fields(&tshark_bin, &pcap, &[], "icmp.code");
+    let icmp = tshark::frame_fields(&tshark_bin, pcap, &[], "icmp.code");
     assert_eq!(icmp[&6], ["3"]);
-    let icmp6 = tshark::frame_fields(&tshark_bin, &pcap, &[], "icmpv6.code");
+    let icmp6 = tshark::frame_fields(&tshark_bin, pcap, &[], "icmpv6.code");
     assert_eq!(icmp6[&7], ["4"]);
-    let stun = tshark::frame_fields(&tshark_bin, &pcap, &[], "stun.type");
+    let stun = tshark::frame_fields(&tshark_bin, pcap, &[], "stun.type");
     for n in 1..=7u64 {
         assert!(!stun[&n].is_empty(), "tshark sees STUN in frame {n}");
     }
