@@ -486,3 +486,60 @@ fn damaged_turn_over_tcp_recovers_after_loss_reordering_and_duplication() {
     );
     expectations.finish();
 }
+
+#[test]
+fn damaged_turn_over_tls_is_tls_on_the_turn_port_and_nothing_else() {
+    // TURN over TLS (turns:, TCP 5349) with record 144 lost (105 bytes of one server-to-client
+    // stream), 269 and 273 swapped, 413 duplicated (fixtures/README.md). Only TLS records are on
+    // the wire: the no-false-positive test above checks that nothing is counted as WebRTC; this
+    // one that every packet is still accounted for, on the flows to the TURN server's TLS port,
+    // and that dissect reads no TLS segment as STUN, ChannelData, RTP or anything else.
+    const FILE: &str = "fixtures/captures/nonwebrtc/turn-tls-damaged.pcap";
+    let path = rtcscope_testkit::workspace_root().join(FILE);
+    let r = report(&path);
+    assert_eq!(r["counters"]["packets"], 560, "every record is counted");
+    let flows = r["flows"].as_array().expect("flows");
+    assert_eq!(flows.len(), 11, "one TCP connection per uclient attempt");
+    let mut packets = 0;
+    for f in flows {
+        assert_eq!(f["transport"], "tcp", "{f}");
+        assert!(
+            f["a"] == "10.40.0.1:5349" || f["b"] == "10.40.0.1:5349",
+            "every flow goes to the TURN server's TLS port: {f}"
+        );
+        packets += f["packets"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_u64)
+            .sum::<u64>();
+    }
+    assert_eq!(packets, 560, "the flows hold every packet");
+
+    let o = run_with_budget(&["dissect", "--json"], &path, CLEAN_BUDGET);
+    assert!(!o.timed_out && o.code == Some(0), "{}", o.stderr);
+    let v: Value = serde_json::from_slice(&o.stdout).expect("dissect JSON");
+    let packets = v.as_array().expect("packets");
+    assert_eq!(packets.len(), 560);
+    for p in packets {
+        for proto in p["protocols"].as_array().expect("protocols") {
+            assert!(
+                proto == "Data" || proto == "TCP",
+                "packet {}: a TLS segment dissected as {proto}",
+                p["number"]
+            );
+        }
+    }
+
+    // The lost segment is a hole in one TLS stream; the report should say so.
+    let expectations = Expectations::load("turn-tls-damaged");
+    let counters = &r["counters"];
+    if !(counters["tcp_gaps"] == 1 && counters["tcp_gap_bytes"] == 105) {
+        let detail = format!("the report does not count the gap: {counters}");
+        match expectations.failure(FILE, "counters.tcp_gaps", "lost", &detail) {
+            Some(reason) => eprintln!("expected: {detail} ({reason})"),
+            None => eprintln!("FAILED: {detail}"),
+        }
+    }
+    expectations.finish();
+}
