@@ -1019,3 +1019,43 @@ fn dtls13_key_update_moves_to_the_next_epoch() {
         [Err(DecryptError::Authentication { epoch: 6, .. })]
     ));
 }
+
+/// Two handshakes on one association (a peer restarted on the same 5-tuple): the second
+/// ClientHello's new random starts over, and both handshakes' records decrypt with their own
+/// keys from one merged key log.
+#[test]
+fn a_new_client_hello_starts_the_association_over() {
+    let (first, _) = fixture("dtls12-srtp");
+    let (second, _) = fixture("dtls12-aes128gcm");
+    let dir = rtcscope_testkit::fixtures().join("dtls");
+    let mut keys = KeyLogIndex::new();
+    for n in ["dtls12-srtp", "dtls12-aes128gcm"] {
+        keys.add_text(
+            n,
+            &std::fs::read_to_string(dir.join(format!("{n}.keys"))).unwrap(),
+        );
+    }
+    assert_eq!(keys.len(), 2);
+    let mut d = DtlsDecryptor::default();
+    let mut lines = Vec::new();
+    for pcap in [&first, &second] {
+        for p in capture::packets(pcap) {
+            let side = if p.dst.1 == 4433 { Side::A } else { Side::B };
+            for r in d.feed(&keys, side, &p.payload, 0) {
+                let r = r.unwrap_or_else(|e| panic!("{} frame {}: {e}", pcap.display(), p.number));
+                if r.content_type == ContentType::APPLICATION_DATA {
+                    lines.push(r.plaintext);
+                }
+            }
+        }
+    }
+    assert_eq!(lines, [SERVER_LINE, CLIENT_LINE, SERVER_LINE, CLIENT_LINE]);
+    // What is revealed is the second handshake's.
+    let want = expected("dtls12-aes128gcm");
+    let r = d.revealed();
+    assert_eq!(
+        r.leaf_fingerprint(Side::B).unwrap().to_string(),
+        want["server_fingerprint"]
+    );
+    assert_eq!(r.application_data, [(1, 22), (1, 22)]);
+}

@@ -118,6 +118,7 @@ enum Keys {
 
 /// The decryptor of one association. See the module docs.
 pub struct DtlsDecryptor {
+    limits: Limits,
     keys: Keys,
     client_random: Option<[u8; 32]>,
     server_random: Option<[u8; 32]>,
@@ -147,6 +148,7 @@ impl DtlsDecryptor {
     /// A decryptor with the given handshake reassembly limits.
     pub fn new(limits: Limits) -> Self {
         DtlsDecryptor {
+            limits,
             keys: Keys::Pending,
             client_random: None,
             server_random: None,
@@ -223,6 +225,11 @@ impl DtlsDecryptor {
             if rec.protection() == Protection::Plaintext {
                 match rec.content_type() {
                     Some(ContentType::HANDSHAKE) => {
+                        if self.is_new_handshake(rec.fragment()) {
+                            // The association starts over (a peer restarted on the same
+                            // 5-tuple): forget the old keys, reassembly and findings.
+                            *self = DtlsDecryptor::new(self.limits);
+                        }
                         self.handshake_content(from, rec.fragment());
                         if matches!(self.keys, Keys::Pending) && self.server_random.is_some() {
                             self.set_up_keys(keys);
@@ -240,6 +247,21 @@ impl DtlsDecryptor {
             out.push(r);
         }
         out
+    }
+
+    /// True when `content` starts a ClientHello with another random than the one this
+    /// association was keyed for (retransmissions and the cookie exchange repeat the random).
+    fn is_new_handshake(&self, content: &[u8]) -> bool {
+        let Some(current) = &self.client_random else {
+            return false;
+        };
+        HandshakeFragments::new(content, 0)
+            .map_while(Result::ok)
+            .any(|f| {
+                f.msg_type == HandshakeType::CLIENT_HELLO
+                    && f.fragment_offset == 0
+                    && f.body.bytes.get(2..34).is_some_and(|r| r != current)
+            })
     }
 
     fn decrypt(&mut self, from: Side, rec: &Record<'_>) -> Result<DecryptedRecord, DecryptError> {
