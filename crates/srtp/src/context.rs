@@ -176,6 +176,34 @@ fn estimate_roc(roc: u32, s_l: u16, seq: u16) -> u32 {
     }
 }
 
+/// RFC 5761 §4: payload-type values 192–223 (64–95 with the marker bit) are RTCP's.
+fn not_rtcp(packet: &[u8]) -> Result<(), Error> {
+    match packet.get(1) {
+        Some(&pt) if (192..=223).contains(&pt) => Err(Error::bad_value(
+            Layer::Rtp,
+            1,
+            "payload type",
+            "not 64-95 with the marker bit set (that is RTCP: use unprotect_rtcp)",
+            u64::from(pt),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The first packet type of an RTCP compound is in 192–223.
+fn rtcp_type(packet: &[u8]) -> Result<(), Error> {
+    match packet.get(1) {
+        Some(&pt) if !(192..=223).contains(&pt) => Err(Error::bad_value(
+            Layer::Rtcp,
+            1,
+            "packet type",
+            "an RTCP packet type, 192-223 (this looks like RTP: use unprotect_rtp)",
+            u64::from(pt),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// The order a ROC search tries: `hint`, `hint+1`, `hint-1`, `hint+2`, … within `radius`,
 /// never below 0 nor above `u32::MAX`.
 fn search_order(hint: u32, radius: u32) -> impl Iterator<Item = u32> {
@@ -317,6 +345,9 @@ impl SrtpContext {
                 available: out.len(),
             });
         }
+        if let Err(e) = not_rtcp(packet) {
+            return Err(self.fail(out, SrtpError::NotSrtp(e)));
+        }
         let view = match SrtpPacket::new_checked(packet, Some(self.profile), self.mki_len()) {
             Ok(v) => v,
             Err(e) => return Err(self.fail(out, SrtpError::NotSrtp(e))),
@@ -431,6 +462,9 @@ impl SrtpContext {
                 available: out.len(),
             });
         }
+        if let Err(e) = rtcp_type(packet) {
+            return Err(self.fail(out, SrtpError::NotSrtp(e)));
+        }
         let view = match SrtcpPacket::new_checked(packet, Some(self.profile), self.mki_len()) {
             Ok(v) => v,
             Err(e) => return Err(self.fail(out, SrtpError::NotSrtp(e))),
@@ -507,6 +541,7 @@ impl SrtpContext {
     /// fuzzing and re-encryption; it does not touch the receiving state). Returns the SRTP
     /// length written to `out` ([`Self::protected_rtp_len`] bytes needed).
     pub fn protect_rtp(&self, packet: &[u8], roc: u32, out: &mut [u8]) -> Result<usize, SrtpError> {
+        not_rtcp(packet).map_err(SrtpError::NotSrtp)?;
         let rtp = RtpPacket::new_checked_opaque(packet).map_err(SrtpError::NotSrtp)?;
         let needed = self.protected_rtp_len(packet.len());
         if out.len() < needed {
@@ -541,6 +576,7 @@ impl SrtpContext {
             );
             return Err(SrtpError::NotSrtp(e));
         }
+        rtcp_type(packet).map_err(SrtpError::NotSrtp)?;
         let needed = self.protected_rtcp_len(packet.len());
         if out.len() < needed {
             return Err(SrtpError::OutputTooSmall {

@@ -319,6 +319,17 @@ fn failure_reasons() {
         rx.unprotect_rtp(&s[..n], &mut out),
         Err(SrtpError::MkiMismatch)
     );
+    // SRTCP given as SRTP and the reverse: said as such.
+    let mut c = vec![0x80, 200, 0, 6, 0, 0, 0, 8];
+    c.resize(28, 0);
+    let n = tx.protect_rtcp(&c, 1, true, &mut s).unwrap();
+    let e = rx.unprotect_rtp(&s[..n], &mut out).unwrap_err();
+    assert!(e.to_string().contains("use unprotect_rtcp"), "{e}");
+    let n = tx
+        .protect_rtp(&rtp(9, 8, 0, false, b"abc", 0), 0, &mut s)
+        .unwrap();
+    let e = rx.unprotect_rtcp(&s[..n], &mut out).unwrap_err();
+    assert!(e.to_string().contains("use unprotect_rtp"), "{e}");
     // Too short to be SRTP of this profile.
     assert!(matches!(
         rx.unprotect_rtp(&[0x80, 0, 0, 1], &mut out),
