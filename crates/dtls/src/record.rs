@@ -45,13 +45,13 @@
 //!
 //! # The decryption seam
 //!
-//! Decryption is a later stage and must slot in without changing these views. A [`Record`]
-//! therefore exposes exactly what a decryptor needs and nothing it would have to undo: the
+//! Decryption ([`crate::decrypt`]) slots in without changing these views. A [`Record`]
+//! exposes exactly what a decryptor needs and nothing it would have to undo: the
 //! header form and its raw bytes ([`Record::header_bytes`], the AEAD additional data in 1.3),
 //! the [`Epoch`] (full in ≤ 1.2, low bits in 1.3), the [`SequenceNumber`] (clear or still
 //! encrypted), the fragment bytes and whether they are protected ([`Record::protection`]).
-//! A decryptor keyed from an NSS key log ([`crate::keylog`]) turns a protected fragment into
-//! plaintext; for 1.3 that plaintext is a `DTLSInnerPlaintext` which [`InnerPlaintext::parse`]
+//! [`crate::decrypt::DtlsDecryptor`], keyed from an NSS key log ([`crate::keylog`]), turns a
+//! protected fragment into plaintext; for 1.3 that plaintext is a `DTLSInnerPlaintext` which [`InnerPlaintext::parse`]
 //! splits into real content type and content. Handshake content from *any* source (a clear
 //! record or a decrypted one) goes through the same [`crate::handshake::HandshakeFragments`]
 //! iterator and [`crate::reassembly::Reassembler`], which never look at record headers.
