@@ -1059,3 +1059,13 @@ fn a_new_client_hello_starts_the_association_over() {
     );
     assert_eq!(r.application_data, [(1, 22), (1, 22)]);
 }
+
+proptest::proptest! {
+    /// The fuzz body over random inputs: keyed decryptors of every setup, arbitrary datagrams.
+    #[test]
+    fn arbitrary_datagrams_through_a_keyed_decryptor_never_panic(
+        data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400)
+    ) {
+        rtcscope_dtls::fuzzing::dtls_decrypt(&data);
+    }
+}
