@@ -11,7 +11,9 @@
 //!   the IANA cipher-suite name.
 //!
 //! In the relayed call each datagram crosses the capture twice (each peer's leg to the TURN
-//! server); the sender's own leg is where its packets are counted.
+//! server): the engine merges the legs into one relay path and counts every stream, handshake
+//! and check once, on the sender's own leg; the second sighting only adds to the path's figures
+//! (packets per leg, loss and delay between the legs).
 
 use rtcscope_testkit::fixtures;
 use rtcscope_tests::{run, stderr};
@@ -99,7 +101,8 @@ fn load(dir: &str) -> (Peer, Peer, Value) {
     (a, b, report)
 }
 
-/// Our stream for an SSRC: on the sender's leg when relayed, else the only stream.
+/// Our stream for an SSRC: exactly one, relayed or not (a relayed call's two legs are one
+/// path), and when relayed, counted on the sender's own leg.
 fn stream_of(report: &Value, ssrc: u64) -> &Value {
     let streams: Vec<&Value> = report["streams"]
         .as_array()
@@ -107,16 +110,18 @@ fn stream_of(report: &Value, ssrc: u64) -> &Value {
         .iter()
         .filter(|s| s["ssrc"] == ssrc)
         .collect();
-    let own_leg: Vec<&&Value> = streams.iter().filter(|s| s["leg"] == "sender").collect();
-    match (own_leg.as_slice(), streams.as_slice()) {
-        ([s], _) => s,
-        ([], [s]) => s,
-        _ => panic!(
-            "SSRC {ssrc:#x}: {} streams, {} on the sender's leg",
-            streams.len(),
-            own_leg.len()
-        ),
+    let [s] = streams.as_slice() else {
+        panic!("SSRC {ssrc:#x}: {} streams, not one", streams.len());
+    };
+    if !s["relay"].is_null() {
+        assert_eq!(
+            s["leg"], "sender",
+            "SSRC {ssrc:#x}: counted on the sender's leg"
+        );
+        assert_eq!(s["counted_on"]["both_legs"], true);
+        assert_eq!(s["flow"]["transport"], "udp");
     }
+    s
 }
 
 fn n(v: &Value, field: &str) -> u64 {
@@ -326,5 +331,108 @@ fn relayed_call_matches_get_stats() {
     for x in used {
         assert_eq!(x["errors"][0]["code"], 401);
         assert_eq!(x["realm"], "rtcscope.test");
+    }
+    check_relay_path(&a, &b, &report);
+}
+
+/// The relayed call is one relay path seen on both legs: A's allocation relays to B's relayed
+/// address and back. Checked against both browsers:
+/// * the legs' relayed addresses are the selected pair's relay candidates, their clients the
+///   NATs' public addresses (meta.json);
+/// * one inner flow, one DTLS handshake, and the session's packets not doubled: the inner
+///   flow's packets from X, less the STUN checks and responses X sent on the pair, are X's
+///   transport `packetsSent`, plus the few packets `close()` sends after the stats were taken
+///   (a DTLS alert and a last SRTCP packet: at most 4);
+/// * lost between the legs, X → Y, is what X sent and Y never received, by the browsers'
+///   own counts: (X packetsSent − Y packetsReceived) + (X requestsSent − Y requestsReceived)
+///   + (X responsesSent − Y responsesReceived). Here 0 from A, 1 from B (its first check, which
+///   coturn dropped: A's allocation had no permission for B yet);
+/// * the relay's added delay is positive and small (a server on the same host).
+fn check_relay_path(a: &Peer, b: &Peer, report: &Value) {
+    let paths = report["relay_paths"].as_array().unwrap();
+    assert_eq!(paths.len(), 1, "one relay path");
+    let path = &paths[0];
+    assert_eq!(path["legs_seen"], "both");
+    let meta: Value = serde_json::from_str(
+        &std::fs::read_to_string(fixtures().join("webrtc/relay/meta.json")).unwrap(),
+    )
+    .unwrap();
+    let legs = path["legs"].as_array().unwrap();
+    assert_eq!(legs.len(), 2);
+    let inner = report["flows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| !f["relay"].is_null())
+        .collect::<Vec<_>>();
+    assert_eq!(inner.len(), 1, "one inner flow, not one per leg");
+    let flow = inner[0];
+    assert_eq!(report["dtls"].as_array().unwrap().len(), 1, "one handshake");
+    fn pair_of(p: &Peer) -> &Value {
+        let sel = p.transport()["selectedCandidatePairId"].as_str().unwrap();
+        &p.stats[sel]
+    }
+    for (x, y, name) in [(a, b, "A"), (b, a, "B")] {
+        let (local, remote, _) = x.pair_ends(pair_of(x));
+        let leg = legs
+            .iter()
+            .find(|l| l["relayed"] == local.as_str())
+            .unwrap_or_else(|| panic!("no leg relaying {local} ({name})"));
+        assert_eq!(
+            leg["peer"],
+            remote.as_str(),
+            "{name}'s leg relays to the other's address"
+        );
+        let public = meta["peers"][name]["public_address"].as_str().unwrap();
+        let client = leg["client"].as_str().unwrap();
+        assert!(
+            client.starts_with(&format!("{public}:")),
+            "{name}: {client}"
+        );
+        assert_eq!(
+            leg["mapped"], client,
+            "{name}: the server saw the NAT's address"
+        );
+
+        let dir = path["directions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["from"] == local.as_str())
+            .unwrap();
+        assert_eq!(
+            dir["ingress"], leg["allocation"],
+            "{name}'s packets counted on its leg"
+        );
+        // Not doubled: this direction of the inner flow against the sender's own count.
+        let from_lo = flow["a"] == local.as_str();
+        let ours = flow["packets"][usize::from(!from_lo)].as_u64().unwrap();
+        let (xp, yp) = (pair_of(x), pair_of(y));
+        let stun_sent = n(xp, "requestsSent") + n(xp, "responsesSent");
+        let sent = n(x.transport(), "packetsSent");
+        let tail = ours - stun_sent - sent;
+        assert!(
+            ours >= stun_sent + sent && tail <= 4,
+            "{name}: inner flow {ours} packets, getStats {sent} + {stun_sent} STUN"
+        );
+        // The relay's loss, by the browsers' own counts.
+        let lost = (sent - n(y.transport(), "packetsReceived"))
+            + (n(xp, "requestsSent") - n(yp, "requestsReceived"))
+            + (n(xp, "responsesSent") - n(yp, "responsesReceived"));
+        assert_eq!(
+            dir["lost_between_legs"], lost,
+            "{name} → other: lost between the legs"
+        );
+        assert_eq!(
+            n(dir, "counted") - n(dir, "matched"),
+            lost,
+            "{name}: every counted datagram but the lost ones seen on the other leg"
+        );
+        let delay = &dir["delay_us"];
+        let (min, median, max) = (n(delay, "min"), n(delay, "median"), n(delay, "max"));
+        assert!(
+            0 < min && min <= median && median <= max && max < 50_000,
+            "{name}: relay delay {min}/{median}/{max} µs"
+        );
     }
 }

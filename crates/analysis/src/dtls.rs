@@ -204,6 +204,8 @@ impl DtlsFlow {
             a: self.flow.lo,
             b: self.flow.hi,
             relay: self.flow.relay,
+            flow: self.flow,
+            counted_on: None,
             client,
             server,
             version: hs.version.map(|v| format!("{v:?}")),
@@ -314,6 +316,10 @@ pub struct DtlsReport {
     pub b: SocketAddr,
     /// TURN allocation when inside a relay.
     pub relay: Option<u32>,
+    /// The flow, transport included.
+    pub flow: crate::flow::FlowKey,
+    /// Inside a relay: the path and the leg the handshake was counted on (set by the report).
+    pub counted_on: Option<crate::relay::CountedOn>,
     /// The side that sent the ClientHello.
     pub client: Option<SocketAddr>,
     /// The other side.

@@ -17,7 +17,7 @@ pub enum Transport {
 
 /// A flow's identity: transport, its two endpoints in a canonical order, and whether it was
 /// unwrapped from a TURN allocation (then the endpoints are the relayed address and the peer).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct FlowKey {
     /// UDP or TCP.
     pub transport: Transport,

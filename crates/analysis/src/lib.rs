@@ -26,6 +26,7 @@ pub mod dtls;
 pub mod flow;
 pub mod fmt;
 pub mod ice;
+pub mod relay;
 pub mod report;
 pub mod sdp_hints;
 pub mod series;
@@ -198,6 +199,10 @@ pub struct Verdict {
     pub ssrc: Option<u32>,
     /// The ICE session, for a connectivity check.
     pub ice_session: Option<u32>,
+    /// The relay path, when this frame carried the second sighting of a relayed datagram (its
+    /// copy on the path's other leg, matched and not analysed again: `inner` says what the
+    /// first sighting was).
+    pub relay_copy: Option<u32>,
 }
 
 impl Verdict {
@@ -272,6 +277,17 @@ struct Tx {
     first_ns: i64,
     sends: u32,
     flow: FlowKey,
+    /// A response was handled: on the request's flow, or (a TURN request only) on another
+    /// 5-tuple; after the latter, copies on the request's flow are not handled again.
+    answered: Answered,
+}
+
+/// Whether a transaction's response was handled, and where.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Answered {
+    No,
+    OnItsFlow,
+    Elsewhere,
 }
 
 /// A server-reflexive address learned from a plain Binding exchange with a STUN server.
@@ -303,6 +319,11 @@ struct Ctx {
     dst: SocketAddr,
     relay: Option<u32>,
     depth: u8,
+    /// Whether this sighting is where the receiver gets the packet (its own leg of a relay
+    /// path, the only leg seen, or not relayed at all).
+    at_receiver: bool,
+    /// Whether this sighting is where the sender sent it (likewise).
+    at_sender: bool,
 }
 
 /// The analysis engine.
@@ -311,6 +332,7 @@ pub struct Engine {
     flows: table::LruMap<FlowKey, Flow>,
     ip: IpReassembler,
     turn: TurnTable,
+    relay: relay::RelayTable,
     ice: IceTable,
     transactions: table::LruMap<[u8; 16], Tx>,
     reflexive: Vec<Reflexive>,
@@ -349,6 +371,7 @@ impl Engine {
             config,
             ip: IpReassembler::default(),
             turn: TurnTable::default(),
+            relay: relay::RelayTable::default(),
             ice: IceTable::default(),
             reflexive: Vec::new(),
             streams,
@@ -436,6 +459,8 @@ impl Engine {
             dst: d.dst,
             relay: None,
             depth: 0,
+            at_receiver: true,
+            at_sender: true,
         };
         self.transport_payload(ctx, tcp, d.payload);
     }
@@ -672,7 +697,12 @@ impl Engine {
         let mut v: Vec<_> = self
             .dtls
             .values()
-            .map(|d| d.report(&self.sdp_fingerprints))
+            .map(|d| {
+                let mut r = d.report(&self.sdp_fingerprints);
+                // Inside a relay: counted on the leg the ClientHello entered it by.
+                r.counted_on = self.counted_on(&r.flow, r.client.unwrap_or(r.flow.lo));
+                r
+            })
             .collect();
         v.sort_by_key(|d| d.first_ns);
         v
@@ -731,15 +761,96 @@ impl Engine {
         } else {
             (peer, relayed)
         };
+        // One logical path per relayed association (relay.rs): a datagram is analysed on its
+        // first sighting, under the path's inner flow; its copy on the path's other leg only
+        // adds to the legs' figures.
+        let sighting = self.relay.sight(&self.turn, alloc, src, dst, ctx.now, data);
+        let (named, both_legs) = match sighting {
+            Some(relay::Sighting::Counted { path, .. } | relay::Sighting::Copy { path, .. }) => {
+                let p = &self.relay.paths[path as usize];
+                (p.allocation(), p.both_legs())
+            }
+            None => (alloc, false),
+        };
         let inner = Ctx {
             transport: Transport::Udp,
             src,
             dst,
-            relay: Some(alloc),
+            relay: Some(named),
             depth: ctx.depth + 1,
+            // Client → server is the sender's own leg (its relayed address is the source),
+            // server → client the receiver's.
+            at_sender: !both_legs || to_peer,
+            at_receiver: !both_legs || !to_peer,
             ..ctx
         };
-        self.transport_payload(inner, None, data);
+        match sighting {
+            Some(relay::Sighting::Copy { path, kind }) => {
+                let (key, _) = FlowKey::of(Transport::Udp, src, dst, Some(named));
+                self.verdict.relay_copy = Some(path);
+                if let Some(k) = kind {
+                    self.verdict.note(inner.depth, key, k, data);
+                }
+                if kind == Some(Kind::Stun) {
+                    self.stun_copy(inner, data);
+                }
+            }
+            Some(relay::Sighting::Counted { path, token }) => {
+                let before = self.verdict.inner;
+                self.transport_payload(inner, None, data);
+                if let (None, Some((k, _))) = (before, self.verdict.inner) {
+                    self.relay.classified(path, token, k);
+                }
+            }
+            None => self.transport_payload(inner, None, data),
+        }
+    }
+
+    /// The copy of a relayed STUN message on the path's other leg: not a new check or
+    /// response, but where the receiver got a check and where the responder sent its answer
+    /// (getStats' `requestsReceived` and `responsesSent`).
+    fn stun_copy(&mut self, ctx: Ctx, data: &[u8]) {
+        let Ok(m) = stun::Message::parse_lax(data) else {
+            return;
+        };
+        if m.class() == Class::REQUEST && m.method() == Method::BINDING && ctx.at_receiver {
+            let mut username = None;
+            let mut ice = false;
+            for a in m.attributes().map_while(Result::ok) {
+                match a.decode() {
+                    Ok(Attribute::Username(u)) => username = Some(u),
+                    Ok(
+                        Attribute::Priority(_)
+                        | Attribute::IceControlling(_)
+                        | Attribute::IceControlled(_)
+                        | Attribute::UseCandidate,
+                    ) => ice = true,
+                    _ => {}
+                }
+            }
+            if let (true, Some(u)) = (ice, username) {
+                if u.contains(':') {
+                    self.ice.request_received(&u, ctx.src, ctx.dst, ctx.relay);
+                }
+            }
+        } else if m.class() == Class::SUCCESS && ctx.at_sender {
+            let mut id = [0u8; 16];
+            let tb = m.transaction_id();
+            let tb = tb.as_bytes();
+            id[..tb.len()].copy_from_slice(tb);
+            if let Some(TxKind::Ice { pair, .. }) = self.transactions.get(&id).map(|t| t.kind) {
+                self.ice.response_sent(pair, ctx.src, ctx.dst, ctx.relay);
+            }
+        }
+    }
+
+    /// Marks transaction `id` answered.
+    fn answered(&mut self, id: &[u8; 16], how: Answered) {
+        if let Some(t) = self.transactions.peek_mut(id) {
+            if t.answered == Answered::No {
+                t.answered = how;
+            }
+        }
     }
 
     fn remember(&mut self, id: [u8; 16], kind: TxKind, now: i64, flow: FlowKey) -> bool {
@@ -763,6 +874,7 @@ impl Engine {
                         first_ns: now,
                         sends: 1,
                         flow,
+                        answered: Answered::No,
                     },
                     |_, _| *evicted += 1,
                 );
@@ -786,11 +898,42 @@ impl Engine {
                     return;
                 };
                 if let (TxKind::Ice { pair, .. }, Class::SUCCESS) = (tx.kind, m.class()) {
-                    self.ice.response_sent(pair, ctx.src, ctx.dst, ctx.relay);
+                    // Counted where the responder sends it: its own leg of a relay path.
+                    if ctx.at_sender {
+                        self.ice.response_sent(pair, ctx.src, ctx.dst, ctx.relay);
+                    }
                 }
                 if tx.flow != flow {
-                    // The same response seen at another vantage point.
+                    // The same response seen at another vantage point, unless it answers a
+                    // TURN request not answered yet: a server replying from another address,
+                    // or the client's NAT rebinding, changes the 5-tuple, not the
+                    // transaction id (RFC 8489 §6.3.1 matches on it alone). The server's
+                    // address family must agree.
+                    let TxKind::Turn { alloc, method, .. } = tx.kind else {
+                        return;
+                    };
+                    let Some(a) = self.turn.by_id(alloc) else {
+                        return;
+                    };
+                    if tx.answered != Answered::No
+                        || ctx.depth > 0
+                        || a.server.is_ipv4() != ctx.src.is_ipv4()
+                    {
+                        return;
+                    }
+                    if a.elsewhere.len() < turn::MAX_ERRORS {
+                        a.elsewhere.push(turn::AnsweredElsewhere {
+                            at_ns: ctx.now,
+                            method: format!("{method:?}"),
+                            from: ctx.src,
+                            to: ctx.dst,
+                        });
+                    }
+                    self.answered(&id, Answered::Elsewhere);
+                } else if tx.answered == Answered::Elsewhere {
                     return;
+                } else {
+                    self.answered(&id, Answered::OnItsFlow);
                 }
                 self.stun_response(ctx, m, tx, m.class() == Class::SUCCESS);
             }
@@ -838,8 +981,10 @@ impl Engine {
                             self.ice.retransmission(pair, ctx.now, use_candidate);
                         }
                     }
-                    self.ice
-                        .request_received(&username, ctx.src, ctx.dst, ctx.relay);
+                    if ctx.at_receiver {
+                        self.ice
+                            .request_received(&username, ctx.src, ctx.dst, ctx.relay);
+                    }
                     return;
                 }
                 let check = Check {
@@ -865,8 +1010,10 @@ impl Engine {
                         flow,
                     );
                 }
-                self.ice
-                    .request_received(&username, ctx.src, ctx.dst, ctx.relay);
+                if ctx.at_receiver {
+                    self.ice
+                        .request_received(&username, ctx.src, ctx.dst, ctx.relay);
+                }
             } else {
                 self.remember(
                     id,
@@ -1016,6 +1163,7 @@ impl Engine {
                 // Permissions and channels are capped per allocation and across them all.
                 let room = self.turn.peers_held < turn::MAX_PEERS_TOTAL;
                 let mut added = 0;
+                let mut granted = None;
                 let Some(a) = self.turn.by_id(alloc) else {
                     return;
                 };
@@ -1025,10 +1173,12 @@ impl Engine {
                 if !success {
                     let (code, reason) = error.unwrap_or((0, String::new()));
                     if method == Method::ALLOCATE {
-                        a.state = if code == 401 && a.state != AllocationState::Allocated {
-                            AllocationState::Challenged
-                        } else if a.state == AllocationState::Allocated {
+                        // 401 is the first challenge, 438 (Stale Nonce) a new nonce to retry
+                        // with: neither is a failure.
+                        a.state = if a.state == AllocationState::Allocated {
                             a.state
+                        } else if matches!(code, 401 | 438) {
+                            AllocationState::Challenged
                         } else {
                             AllocationState::Failed
                         };
@@ -1046,7 +1196,7 @@ impl Engine {
                 match method {
                     Method::ALLOCATE => {
                         a.state = AllocationState::Allocated;
-                        a.relayed = relayed.or(a.relayed);
+                        granted = relayed;
                         a.mapped = mapped.or(a.mapped);
                         a.lifetime_s = lifetime.or(a.lifetime_s);
                         a.allocated_ns.get_or_insert(ctx.now);
@@ -1100,6 +1250,9 @@ impl Engine {
                     _ => {}
                 }
                 self.turn.peers_held += added;
+                if let Some(r) = granted {
+                    self.turn.set_relayed(alloc, r);
+                }
             }
         }
     }
@@ -1122,6 +1275,18 @@ impl Engine {
     /// TURN allocations.
     pub fn turn(&self) -> &TurnTable {
         &self.turn
+    }
+
+    /// Relay paths: each relayed association once, with its legs' figures.
+    pub fn relay_paths(&self) -> &relay::RelayTable {
+        &self.relay
+    }
+
+    /// Where an item of the flow `flow` sent by `src` was counted, when the flow is inside a
+    /// relay: its path, and the leg its datagrams entered the relay by.
+    pub fn counted_on(&self, flow: &FlowKey, src: SocketAddr) -> Option<relay::CountedOn> {
+        self.relay
+            .counted_on(&self.turn, flow.relay?, flow.lo, flow.hi, src)
     }
 
     /// ICE sessions and pairs.

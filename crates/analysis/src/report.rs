@@ -31,6 +31,9 @@ pub struct Report {
     pub ice_sessions: Vec<SessionReport>,
     /// TURN allocations.
     pub turn_allocations: Vec<Allocation>,
+    /// Relay paths: each relayed association once (client ↔ TURN ↔ peer), with its legs,
+    /// the peers' addresses and what the relay did between the legs.
+    pub relay_paths: Vec<crate::relay::RelayPathReport>,
     /// Server-reflexive addresses from plain STUN Binding exchanges.
     pub reflexive: Vec<Reflexive>,
     /// DTLS associations.
@@ -316,18 +319,9 @@ impl Report {
         });
         let mut streams = engine.streams.clone_finished();
         for s in &mut streams {
-            if let Some(a) = s
-                .relay
-                .and_then(|r| engine.turn().allocations.get(r as usize))
-            {
-                s.leg = if a.relayed == Some(s.src) {
-                    Some("sender")
-                } else if a.relayed == Some(s.dst) {
-                    Some("receiver")
-                } else {
-                    None
-                };
-            }
+            // Where the engine counted it (once, on the leg its packets entered the relay by).
+            s.counted_on = engine.counted_on(&s.flow, s.src);
+            s.leg = s.counted_on.map(|c| c.leg.as_str());
         }
         if engine.counters().capture_drops.is_some_and(|d| d > 0) {
             for s in &mut streams {
@@ -360,6 +354,7 @@ impl Report {
             counters: engine.counters(),
             ice_sessions,
             turn_allocations: engine.turn().allocations.clone(),
+            relay_paths: engine.relay_paths().report(engine.turn(), end),
             reflexive: engine.reflexive().to_vec(),
             flows,
             damage: engine.damage().to_vec(),

@@ -101,6 +101,8 @@ pub struct StreamSummary {
     pub dst: SocketAddr,
     /// TURN allocation it was unwrapped from.
     pub relay: Option<u32>,
+    /// Inside a relay: the path and the leg it was counted on.
+    pub counted_on: Option<crate::relay::CountedOn>,
     /// Audio or video.
     pub kind: MediaKind,
     /// Codec name when known.
@@ -173,6 +175,8 @@ pub struct Snapshot {
     pub sessions: Vec<SessionSnapshot>,
     /// TURN allocations.
     pub allocations: Vec<Allocation>,
+    /// Relay paths (each relayed association once, with its legs' figures).
+    pub relay_paths: Vec<crate::relay::RelayPathReport>,
     /// DTLS associations, by first packet.
     pub dtls: Vec<DtlsReport>,
     /// Confirmed RTP streams, in no particular order.
@@ -255,6 +259,7 @@ impl Snapshot {
                     src: s.src,
                     dst: s.dst,
                     relay: s.relay,
+                    counted_on: engine.counted_on(&s.flow, s.src),
                     kind: s.kind,
                     codec: s.codec.clone(),
                     codec_label: s.codec_label(),
@@ -292,6 +297,7 @@ impl Snapshot {
             flows,
             sessions,
             allocations: engine.turn().allocations.clone(),
+            relay_paths: engine.relay_paths().report(engine.turn(), end),
             dtls: engine.dtls(),
             streams,
             streams_dropped: engine.streams.dropped,

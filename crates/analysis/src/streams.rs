@@ -192,8 +192,7 @@ fn snap_rate(est: f64) -> Option<u32> {
 pub struct Stream {
     /// The SSRC.
     pub ssrc: u32,
-    /// The flow (direction: `forward` = a → b of the flow).
-    #[serde(skip)]
+    /// The flow (direction: `forward` = a → b of the flow), transport included.
     pub flow: FlowKey,
     /// Sender address.
     pub src: std::net::SocketAddr,
@@ -201,10 +200,13 @@ pub struct Stream {
     pub dst: std::net::SocketAddr,
     /// Inside TURN allocation, when unwrapped from a relay.
     pub relay: Option<u32>,
-    /// For a stream inside a relay: `sender` when the allocation is the sender's own (the leg
-    /// from the sender to the TURN server), `receiver` when it is the receiver's (the leg from
-    /// the server to the receiver). A capture at the server or between both NATs sees both.
+    /// For a stream inside a relay: whose leg it was counted on, `sender` (the sender's own
+    /// allocation, its leg to the TURN server: where a capture of both legs counts it) or
+    /// `receiver` (the leg from the server to the receiver, when only that one is captured).
     pub leg: Option<&'static str>,
+    /// For a stream inside a relay: the path and the leg it was counted on (once, however
+    /// many legs the capture sees), set by the report.
+    pub counted_on: Option<crate::relay::CountedOn>,
     /// First packet.
     pub first_ns: i64,
     /// Last packet.
@@ -393,6 +395,7 @@ impl Stream {
             dst,
             relay: flow.relay,
             leg: None,
+            counted_on: None,
             first_ns: now,
             last_ns: now,
             packets: 0,

@@ -34,6 +34,21 @@ pub struct ErrorSeen {
     pub reason: String,
 }
 
+/// A response matched to its request by transaction id although it arrived on another
+/// 5-tuple than the request's (a server answering from another address or port, the client's
+/// NAT rebinding between request and response).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AnsweredElsewhere {
+    /// Time (ns since the epoch).
+    pub at_ns: i64,
+    /// STUN method of the request.
+    pub method: String,
+    /// Where the response came from.
+    pub from: SocketAddr,
+    /// Where it went.
+    pub to: SocketAddr,
+}
+
 /// A channel binding.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ChannelBinding {
@@ -88,6 +103,9 @@ pub struct Allocation {
     pub errors: Vec<ErrorSeen>,
     /// Allocate requests sent (including the unauthenticated first one and retries).
     pub allocate_requests: u32,
+    /// Responses that arrived on another 5-tuple than their request, matched by transaction
+    /// id (at most [`MAX_ERRORS`]).
+    pub elsewhere: Vec<AnsweredElsewhere>,
 }
 
 impl Allocation {
@@ -116,6 +134,8 @@ pub const MAX_ALLOCATIONS: usize = 10_000;
 #[derive(Debug, Default)]
 pub struct TurnTable {
     by_client: Map<(Transport, SocketAddr, SocketAddr), u32>,
+    /// Allocations by relayed transport address (the latest one granted it).
+    relayed_index: Map<SocketAddr, u32>,
     /// Allocations in order of appearance.
     pub allocations: Vec<Allocation>,
     /// TURN requests of allocations not tracked because of [`MAX_ALLOCATIONS`].
@@ -165,6 +185,7 @@ impl TurnTable {
                 data_indications: 0,
                 errors: Vec::new(),
                 allocate_requests: 0,
+                elsewhere: Vec::new(),
             });
         }
         Some(&mut self.allocations[id as usize])
@@ -180,6 +201,20 @@ impl TurnTable {
         self.by_client
             .get(&(transport, client, server))
             .map(|&id| &self.allocations[id as usize])
+    }
+
+    /// The allocation granted `relayed` as its relayed transport address (the latest one,
+    /// should a server reuse an address).
+    pub fn by_relayed(&self, relayed: SocketAddr) -> Option<u32> {
+        self.relayed_index.get(&relayed).copied()
+    }
+
+    /// Records the relayed address granted to allocation `id`.
+    pub fn set_relayed(&mut self, id: u32, relayed: SocketAddr) {
+        if let Some(a) = self.allocations.get_mut(id as usize) {
+            a.relayed = Some(relayed);
+            self.relayed_index.insert(relayed, id);
+        }
     }
 
     /// Mutable access by id.

@@ -16,8 +16,8 @@ use rtcscope_analysis::streams::TagLenSource;
 use rtcscope_analysis::turn::AllocationState;
 use rtcscope_analysis::{Config, Engine};
 use rtcscope_capture::live::{list_interfaces, LiveCapture};
-use rtcscope_capture::writer::{InterfaceStats, PcapNgWriter};
 use rtcscope_capture::source::{Next, PacketSource};
+use rtcscope_capture::writer::{InterfaceStats, PcapNgWriter};
 use rtcscope_wire::text::Escaped;
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -313,6 +313,126 @@ fn is_webrtc(f: &rtcscope_analysis::report::FlowReport) -> bool {
     c.stun + c.classic_stun + c.channel_data + c.dtls + c.rtp + c.rtcp + c.sctp > 0
 }
 
+/// `[relay path #0, counted on TURN #3] ` for an item inside a relay path, `[inside TURN #3] `
+/// for one outside any path, nothing when not relayed.
+fn relay_tag(relay: Option<u32>, counted: Option<rtcscope_analysis::relay::CountedOn>) -> String {
+    match (relay, counted) {
+        (_, Some(c)) => format!(
+            "[relay path #{}, counted on TURN #{}] ",
+            c.path, c.allocation
+        ),
+        (Some(r), None) => format!("[inside TURN #{r}] "),
+        (None, None) => String::new(),
+    }
+}
+
+/// A flow's relay: `[relay path #0: TURN #3 ⇄ TURN #0] ` (every leg that carried it).
+fn flow_relay_tag(r: &Report, f: &rtcscope_analysis::report::FlowReport) -> String {
+    let Some(alloc) = f.relay else {
+        return String::new();
+    };
+    match r
+        .relay_paths
+        .iter()
+        .find(|p| p.allocation == alloc && p.a == f.a && p.b == f.b)
+    {
+        Some(p) => {
+            let legs: Vec<String> = p
+                .legs
+                .iter()
+                .map(|l| format!("TURN #{}", l.allocation))
+                .collect();
+            format!("[relay path #{}: {}] ", p.id, legs.join(" ⇄ "))
+        }
+        None => format!("[inside TURN #{alloc}] "),
+    }
+}
+
+/// Relay paths: each relayed association once, its legs and what the relay did between them.
+fn render_relay_paths(s: &mut String, r: &Report) {
+    if r.relay_paths.is_empty() {
+        return;
+    }
+    let _ = writeln!(s, "\nRelay paths: {}", r.relay_paths.len());
+    for p in &r.relay_paths {
+        let _ = writeln!(
+            s,
+            "  #{} {} ⇄ {} ({}): {}",
+            p.id,
+            p.a,
+            p.b,
+            p.transport,
+            if p.legs_seen == "both" {
+                "both legs seen, each datagram counted once"
+            } else {
+                "one leg seen"
+            }
+        );
+        for l in &p.legs {
+            let _ = writeln!(
+                s,
+                "     leg TURN #{}: client {}{} ⇄ server {} ({}), relayed {} → peer {}: {}/{} packets",
+                l.allocation,
+                l.client,
+                match l.mapped {
+                    Some(m) if m == l.client => " (as the server sees it)".to_owned(),
+                    Some(m) => format!(" (the server sees {m})"),
+                    None => String::new(),
+                },
+                l.server,
+                l.transport,
+                l.relayed.map_or_else(|| "?".to_owned(), |x| x.to_string()),
+                l.peer,
+                l.packets[0],
+                l.packets[1]
+            );
+        }
+        for d in &p.directions {
+            if d.counted == 0 {
+                continue;
+            }
+            let on = d
+                .ingress
+                .map(|a| format!(" on TURN #{a}"))
+                .unwrap_or_default();
+            let mut line = format!("     {} → {}: {} counted{on}", d.from, d.to, d.counted);
+            match (d.egress, d.lost_between_legs) {
+                (Some(e), Some(lost)) => {
+                    let _ = write!(
+                        line,
+                        ", {} seen again on TURN #{e}, {lost} lost between the legs",
+                        d.matched
+                    );
+                }
+                _ => line.push_str(" (loss and delay between the legs need both legs)"),
+            }
+            if d.duplicated > 0 {
+                let _ = write!(line, ", {} duplicated", d.duplicated);
+            }
+            if d.egress_only > 0 {
+                let _ = write!(line, ", {} only on the egress leg", d.egress_only);
+            }
+            if d.window_overflow > 0 {
+                let _ = write!(line, ", {} not judged (window full)", d.window_overflow);
+            }
+            if let Some(x) = d.delay_us {
+                let _ = write!(
+                    line,
+                    "; relay delay min/median/max {}/{}/{} ms",
+                    ms3(x.min),
+                    ms3(x.median),
+                    ms3(x.max)
+                );
+            }
+            let _ = writeln!(s, "{line}");
+        }
+    }
+}
+
+fn ms3(us: i64) -> String {
+    format!("{:.3}", us as f64 / 1000.0)
+}
+
 fn ms(us: i64) -> String {
     format!("{:.1}", us as f64 / 1000.0)
 }
@@ -588,21 +708,30 @@ pub fn render(r: &Report, all_flows: bool) -> String {
             );
         }
         for e in &a.errors {
-            let expected = e.code == 401 && e.method == "Allocate";
+            let note = match (e.code, e.method.as_str()) {
+                (401, "Allocate") => " (the expected long-term-credential challenge)",
+                (438, _) => " (stale nonce: the client retries with the new one)",
+                _ => "",
+            };
             let _ = writeln!(
                 s,
-                "     {} error {} {}{}",
+                "     {} error {} {}{note}",
                 Escaped(&e.method),
                 e.code,
                 Escaped(&e.reason),
-                if expected {
-                    " (the expected long-term-credential challenge)"
-                } else {
-                    ""
-                }
+            );
+        }
+        for x in &a.elsewhere {
+            let _ = writeln!(
+                s,
+                "     {} response from {} to {}: on another 5-tuple than its request, matched by transaction id",
+                Escaped(&x.method),
+                x.from,
+                x.to
             );
         }
     }
+    render_relay_paths(&mut s, r);
     let _ = writeln!(s, "\nDTLS: {}", r.dtls.len());
     for d in &r.dtls {
         use rtcscope_analysis::dtls::{CertView, FingerprintCheck, SeenText};
@@ -613,9 +742,7 @@ pub fn render(r: &Report, all_flows: bool) -> String {
         let _ = writeln!(
             s,
             "  {}{who}: {}{}{}",
-            d.relay
-                .map(|r| format!("[inside TURN #{r}] "))
-                .unwrap_or_default(),
+            relay_tag(d.relay, d.counted_on),
             Escaped(d.version.as_deref().unwrap_or("version not seen")),
             d.cipher_suite
                 .as_deref()
@@ -782,11 +909,15 @@ pub fn render(r: &Report, all_flows: bool) -> String {
         let codec = Escaped(&st.codec_label).to_string();
         let dur = (st.last_ns - st.first_ns).max(1_000_000_000);
         let mut notes = Vec::new();
-        if let Some(r) = st.relay {
-            notes.push(match st.leg {
-                Some(leg) => format!("inside TURN #{r}, {leg}'s leg"),
-                None => format!("inside TURN #{r}"),
-            });
+        match (st.relay, st.counted_on) {
+            (_, Some(c)) => notes.push(format!(
+                "relay path #{}, counted on TURN #{} ({}'s leg)",
+                c.path,
+                c.allocation,
+                c.leg.as_str()
+            )),
+            (Some(r), None) => notes.push(format!("inside TURN #{r}")),
+            (None, None) => {}
         }
         // MID and RID come from RTP header extensions, the codec from an SDP.
         if let Some(m) = &st.mid {
@@ -900,9 +1031,7 @@ pub fn render(r: &Report, all_flows: bool) -> String {
         let _ = writeln!(
             s,
             "  {}{} {} ⇄ {}: {}/{} packets, {}/{}, avg {}/{}, peak {}/{}; {}",
-            f.relay
-                .map(|r| format!("[inside TURN #{r}] "))
-                .unwrap_or_default(),
+            flow_relay_tag(r, f),
             f.transport,
             f.a,
             f.b,
