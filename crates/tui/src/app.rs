@@ -18,7 +18,7 @@ use rtcscope_analysis::flow::FlowKey;
 use rtcscope_analysis::snapshot::{self, Options, Snapshot};
 use rtcscope_analysis::streams::StreamKey;
 use rtcscope_capture::live::LiveStats;
-use rtcscope_dissect::dissect_frame;
+use rtcscope_dissect::{dissect_frame_with, DissectOptions};
 use rtcscope_wire::text::{escape, Escaped};
 use rtcscope_wire::tree::Node;
 use std::ops::Range;
@@ -554,7 +554,7 @@ impl App {
                 );
                 self.chart = self.build_chart(engine, ws, we);
             }
-            View::Packets => self.rebuild_packets(&mut state.ring),
+            View::Packets => self.rebuild_packets(&mut state.ring, &state.engine),
             View::Nat => {}
         }
     }
@@ -653,7 +653,7 @@ impl App {
         }
     }
 
-    fn rebuild_packets(&mut self, ring: &mut PacketRing) {
+    fn rebuild_packets(&mut self, ring: &mut PacketRing, engine: &rtcscope_analysis::Engine) {
         let words = self.filter_words();
         let wire: Vec<_> = if self.packets.all {
             Vec::new()
@@ -729,7 +729,22 @@ impl App {
         pk.selected_number = sel.as_ref().map(|p| p.number);
         match sel {
             Some(p) if pk.detail.as_ref().map(|d| d.number) != Some(p.number) => {
-                let f = dissect_frame(p.number, p.ts_nanos, p.link, &p.data, p.orig_len);
+                // Header-extension ids as the engine knows them: the SDP's, else inferred from
+                // the packets so far (never assumed).
+                let streams = engine.streams();
+                let opts = match &streams.hints.extmap {
+                    Some(m) => DissectOptions {
+                        extmap: Some(m.clone()),
+                        ..DissectOptions::default()
+                    },
+                    None => DissectOptions {
+                        extmap: streams.inferred_extmap().map(|i| i.map()),
+                        extmap_inferred: true,
+                        ..DissectOptions::default()
+                    },
+                };
+                let f =
+                    dissect_frame_with(p.number, p.ts_nanos, p.link, &p.data, p.orig_len, &opts);
                 let mut tree = Vec::new();
                 flatten(&f.frame, 0, &mut tree);
                 for m in &f.messages {
