@@ -785,6 +785,16 @@ fn firefox_dtls13_call_decrypts_and_exports_the_srtp_keys() {
         srtp.server_salt.bytes(),
         c_pkt
     ));
+    // The same halves by sender: each side's own write key opens its packets.
+    for (side, pkt) in [(Side::A, &first_srtp[0]), (Side::B, &first_srtp[1])] {
+        let (p, key, salt) = d.srtp_master_of(side).unwrap();
+        assert_eq!(p, profile);
+        assert!(srtp_gcm_opens(
+            key.bytes(),
+            salt.bytes(),
+            pkt.as_ref().unwrap()
+        ));
+    }
 }
 
 /// Differential against tshark 4.0 (`-o tls.keylog_file:`): per frame, the decrypted

@@ -205,6 +205,19 @@ impl DtlsDecryptor {
         }
     }
 
+    /// The SRTP master key and salt for what `sender` sends (its write key: the client's or
+    /// the server's half of [`Self::srtp_keying_material`]), with the profile.
+    pub fn srtp_master_of(&self, sender: Side) -> Option<(SrtpProtectionProfile, Secret, Secret)> {
+        let m = self.srtp_keying_material()?;
+        if Some(sender) == self.revealed.client {
+            Some((m.profile, m.client_key, m.client_salt))
+        } else if self.revealed.client.is_some() {
+            Some((m.profile, m.server_key, m.server_salt))
+        } else {
+            None
+        }
+    }
+
     /// Feeds one datagram sent by `from`, whose first byte is at absolute offset `base`.
     /// Returns one entry per protected record: its plaintext, or why it has none. Clear
     /// records return nothing (their hellos are read here; the caller dissects them as
