@@ -7,7 +7,9 @@
 //! What DTLS 1.3 encrypts is reported as [`Seen::Encrypted`], never guessed: in 1.3 only the
 //! ClientHello, ServerHello/HelloRetryRequest (version, cipher suite, offered SRTP profiles,
 //! key shares) and the record epochs are in clear; the selected SRTP profile travels in
-//! EncryptedExtensions and the certificates in an encrypted Certificate message.
+//! EncryptedExtensions and the certificates in an encrypted Certificate message. Handshake
+//! content a decryptor ([`crate::decrypt::DtlsDecryptor`]) recovers goes in through
+//! [`DtlsSession::handshake_content`] and turns those into [`Seen::Clear`].
 
 use crate::enums::{
     AlertDescription, AlertLevel, CipherSuite, ContentType, ExtensionType, HandshakeType,
@@ -320,6 +322,19 @@ impl DtlsSession {
                         self.hs.srtp_profile = Seen::Clear(p);
                     }
                     self.hs.srtp_mki = u.mki.bytes.to_vec();
+                }
+            }
+            Message::EncryptedExtensions(exts) => {
+                // Only ever seen through `handshake_content` from a decryption stage (1.3).
+                if let Some(e) = exts.clone().find(ExtensionType::USE_SRTP) {
+                    if let Ok(ExtensionBody::UseSrtp(u)) =
+                        e.body(crate::ext::ExtensionContext::EncryptedExtensions)
+                    {
+                        if let Some(p) = u.profiles.iter().next() {
+                            self.hs.srtp_profile = Seen::Clear(p);
+                        }
+                        self.hs.srtp_mki = u.mki.bytes.to_vec();
+                    }
                 }
             }
             Message::Certificate(c) => {

@@ -1079,3 +1079,48 @@ proptest::proptest! {
         rtcscope_dtls::fuzzing::dtls_decrypt(&data);
     }
 }
+
+/// The session tracker learns what DTLS 1.3 encrypts from decrypted handshake content:
+/// the use_srtp choice and the certificates go from `Encrypted` to `Clear`, equal to what the
+/// decryptor revealed.
+#[test]
+fn decrypted_handshake_content_fills_the_session_summary() {
+    use rtcscope_dtls::{DtlsSession, Seen};
+    let dir = rtcscope_testkit::fixtures().join("webrtc/firefox-direct");
+    if !dir.join("meta.json").is_file() {
+        eprintln!(
+            "SKIPPED decrypted_handshake_content_fills_the_session_summary: {} not recorded",
+            dir.display()
+        );
+        return;
+    }
+    let keys = KeyLogIndex::parse(&std::fs::read_to_string(dir.join("keylog.txt")).unwrap());
+    let mut d = DtlsDecryptor::default();
+    let mut s = DtlsSession::default();
+    let mut first = None;
+    for p in capture::packets(&dir.join("capture.pcapng")) {
+        if !matches!(p.payload.first(), Some(20..=63)) {
+            continue;
+        }
+        let f = first.get_or_insert_with(|| p.src.clone()).clone();
+        let side = if p.src == f { Side::A } else { Side::B };
+        s.feed(side, &p.payload);
+        for r in d.feed(&keys, side, &p.payload, 0) {
+            let r = r.unwrap();
+            if r.content_type == ContentType::HANDSHAKE {
+                s.handshake_content(side, &r.plaintext, 0);
+            }
+        }
+    }
+    let hs = s.handshake();
+    let rv = d.revealed();
+    assert_eq!(hs.version, Some(ProtocolVersion::DTLS1_3));
+    assert_eq!(hs.srtp_profile, Seen::Clear(rv.srtp_profile.unwrap()));
+    for side in [Side::A, Side::B] {
+        let Seen::Clear(certs) = hs.certificates_of(side) else {
+            panic!("{side:?}: {:?}", hs.certificates_of(side))
+        };
+        assert_eq!(certs, rv.certificates_of(side));
+    }
+    assert_eq!(hs.error_count, 0, "{:?}", hs.errors);
+}
