@@ -349,6 +349,17 @@ mod tests {
         }
     }
 
+    /// Found by the dtls_decrypt fuzz target: a DTLS 1.3 ChaCha20 record whose ciphertext
+    /// sample starts with ff ff ff ff asked the chacha20 crate for the block after its last
+    /// counter value, which panicked.
+    #[test]
+    fn chacha20_mask_at_the_last_block_counter() {
+        let mut input = vec![0xd7u8, 0x00, 0x75, 0x20, 0x13];
+        input.extend(std::iter::repeat_n(0xff, 54));
+        input.push(0xf9);
+        super::dtls_decrypt(&input);
+    }
+
     #[test]
     fn fuzz_body_survives_odd_inputs() {
         super::dtls(&[]);

@@ -92,7 +92,9 @@ impl SnMask {
     /// The 16-byte mask for a ciphertext sample (the first 16 bytes of the record's
     /// ciphertext): `AES-ECB(sn_key, sample)`, or for ChaCha20 the key stream with the first
     /// four sample bytes as the (little-endian) block counter and the other twelve as the nonce.
-    pub(crate) fn mask(&self, sample: &[u8; 16]) -> [u8; 16] {
+    /// `None` for a ChaCha20 sample whose counter is 2^32 - 1: the `chacha20` crate refuses to
+    /// produce that last block of its 32-bit counter space (one record in 2^32).
+    pub(crate) fn mask(&self, sample: &[u8; 16]) -> Option<[u8; 16]> {
         use aes::cipher::BlockEncrypt;
         let mut block = GenericArray::clone_from_slice(sample);
         match self {
@@ -105,14 +107,14 @@ impl SnMask {
                     GenericArray::from_slice(&key[..]),
                     GenericArray::from_slice(&sample[4..]),
                 );
-                c.seek(u64::from(counter) * 64);
+                c.try_seek(u64::from(counter) * 64).ok()?;
                 let mut out = [0u8; 16];
-                c.apply_keystream(&mut out);
-                return out;
+                c.try_apply_keystream(&mut out).ok()?;
+                return Some(out);
             }
         }
         let mut out = [0u8; 16];
         out.copy_from_slice(&block);
-        out
+        Some(out)
     }
 }

@@ -221,7 +221,13 @@ impl Direction13 {
             if ek.epoch & 0x03 != low {
                 continue;
             }
-            let mask = ek.keys.sn.mask(&sample);
+            let Some(mask) = ek.keys.sn.mask(&sample) else {
+                last_err = Some(DecryptError::Unsupported {
+                    offset,
+                    what: "a ChaCha20 record-number mask at block counter 2^32-1",
+                });
+                continue;
+            };
             let mut aad = header.to_vec();
             let seq_low = if bits == 16 {
                 let v = raw ^ u16::from_be_bytes([mask[0], mask[1]]);
