@@ -30,9 +30,12 @@ pub struct DtlsFlow {
     /// First ClientHello.
     pub client_hello_ns: Option<i64>,
     /// When the handshake was over: in DTLS ≤ 1.2 the second side's ChangeCipherSpec (its
-    /// Finished follows in the same flight); otherwise the first application-data record or the
-    /// first SRTP packet on the flow.
+    /// Finished follows in the same flight); in DTLS 1.3 the client's last epoch-2 record (its
+    /// Finished) before the first epoch-3 record, as the unified header's clear epoch bits
+    /// show; failing both, the first application-data record or the first SRTP packet.
     pub done_ns: Option<i64>,
+    /// How [`DtlsFlow::done_ns`] was found.
+    pub done_by: Option<DoneBy>,
     /// Last DTLS record.
     pub last_ns: i64,
     /// Datagrams carrying DTLS from lo and hi.
@@ -43,6 +46,40 @@ pub struct DtlsFlow {
     pub events_dropped: u64,
     /// ChangeCipherSpec seen from lo and hi (≤ 1.2).
     ccs: [bool; 2],
+    /// DTLS 1.3: the last epoch-2 (handshake) record of the side that sent the ClientHello,
+    /// while no epoch-3 record has been seen.
+    client_epoch2_ns: Option<i64>,
+    /// DTLS 1.3: an epoch-3 (application data) record was seen.
+    epoch3_seen: bool,
+}
+
+/// What marked the end of a handshake.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DoneBy {
+    /// DTLS ≤ 1.2: the second side's ChangeCipherSpec (its Finished follows it).
+    ChangeCipherSpec,
+    /// DTLS 1.3: the client's last epoch-2 record (its Finished), confirmed by the first
+    /// epoch-3 record (an ACK or application data).
+    ClientFinished,
+    /// DTLS 1.3 without a client epoch-2 record in the capture: the first epoch-3 record.
+    FirstEpoch3,
+    /// The first application-data record (≤ 1.2 headers).
+    ApplicationData,
+    /// The first SRTP packet on the flow (nothing in the DTLS records marked the end).
+    FirstMedia,
+}
+
+impl std::fmt::Display for DoneBy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            DoneBy::ChangeCipherSpec => "to the second ChangeCipherSpec",
+            DoneBy::ClientFinished => "to the client's Finished",
+            DoneBy::FirstEpoch3 => "to the first epoch-3 record",
+            DoneBy::ApplicationData => "to the first application data",
+            DoneBy::FirstMedia => "to the first SRTP packet",
+        })
+    }
 }
 
 impl DtlsFlow {
@@ -54,18 +91,29 @@ impl DtlsFlow {
             first_ns: now,
             client_hello_ns: None,
             done_ns: None,
+            done_by: None,
             last_ns: now,
             datagrams: [0; 2],
             timeline: Vec::new(),
             events_dropped: 0,
             ccs: [false; 2],
+            client_epoch2_ns: None,
+            epoch3_seen: false,
+        }
+    }
+
+    /// Marks the handshake over at `at` (the first mark wins), once a ClientHello was seen.
+    fn done(&mut self, at: i64, by: DoneBy) {
+        if self.client_hello_ns.is_some() && self.done_ns.is_none() {
+            self.done_ns = Some(at);
+            self.done_by = Some(by);
         }
     }
 
     fn event(&mut self, at_ns: i64, from: SocketAddr, what: String) {
         // Collapse retransmitted or repeated encrypted records into one line per burst.
         if let Some(last) = self.timeline.last() {
-            if last.from == from && last.what == what && what == "encrypted" {
+            if last.from == from && last.what == what && what.starts_with("encrypted") {
                 return;
             }
         }
@@ -106,16 +154,14 @@ impl DtlsFlow {
                             None => "handshake".to_owned(),
                         }
                     } else if content_type == ContentType::APPLICATION_DATA {
-                        if self.client_hello_ns.is_some() {
-                            self.done_ns.get_or_insert(now);
-                        }
+                        self.done(now, DoneBy::ApplicationData);
                         "application_data".to_owned()
                     } else if content_type == ContentType::CHANGE_CIPHER_SPEC {
                         // In DTLS ≤ 1.2 the handshake ends with each side's ChangeCipherSpec
                         // and (encrypted) Finished; the second side's marks the end.
                         self.ccs[usize::from(side == Side::B)] = true;
-                        if self.ccs == [true, true] && self.client_hello_ns.is_some() {
-                            self.done_ns.get_or_insert(now);
+                        if self.ccs == [true, true] {
+                            self.done(now, DoneBy::ChangeCipherSpec);
                         }
                         "change_cipher_spec".to_owned()
                     } else if content_type == ContentType::ALERT {
@@ -128,7 +174,33 @@ impl DtlsFlow {
                             .map_or_else(|| format!("{content_type:?}"), str::to_owned)
                     }
                 }
-                RecordHeader::Cid12 { .. } | RecordHeader::Unified { .. } => "encrypted".to_owned(),
+                RecordHeader::Unified { flags, .. } => {
+                    // RFC 9147 §4: the low two bits of the epoch are in clear. Epoch 2 carries
+                    // the encrypted handshake, epoch 3 the first application traffic keys (the
+                    // server's ACK of the client's Finished, data). Later epochs wrap to 0 and
+                    // 1 again only after the handshake.
+                    let client = self.session.handshake().client;
+                    let bits = flags & 0x03;
+                    match bits {
+                        2 if !self.epoch3_seen && client == Some(side) => {
+                            self.client_epoch2_ns = Some(now);
+                        }
+                        3 if !self.epoch3_seen => {
+                            self.epoch3_seen = true;
+                            match self.client_epoch2_ns {
+                                Some(at) => self.done(at, DoneBy::ClientFinished),
+                                None => self.done(now, DoneBy::FirstEpoch3),
+                            }
+                        }
+                        _ => {}
+                    }
+                    if bits == 2 && !self.epoch3_seen {
+                        "encrypted handshake".to_owned()
+                    } else {
+                        "encrypted".to_owned()
+                    }
+                }
+                RecordHeader::Cid12 { .. } => "encrypted".to_owned(),
             };
             if events.last() != Some(&what) {
                 events.push(what);
@@ -140,10 +212,13 @@ impl DtlsFlow {
         self.session.feed(side, datagram);
     }
 
-    /// Media (SRTP) started on the flow: the handshake is over if it was not marked already.
+    /// Media (SRTP) started on the flow: the handshake is over if it was not marked already
+    /// (at the client's last epoch-2 record in DTLS 1.3: SRTP needs the exporter keys, which
+    /// exist once the client's Finished is sent).
     pub fn media_seen(&mut self, now: i64) {
-        if self.client_hello_ns.is_some() {
-            self.done_ns.get_or_insert(now);
+        match self.client_epoch2_ns {
+            Some(at) => self.done(at, DoneBy::ClientFinished),
+            None => self.done(now, DoneBy::FirstMedia),
         }
     }
 
@@ -246,6 +321,7 @@ impl DtlsFlow {
             first_ns: self.first_ns,
             client_hello_ns: self.client_hello_ns,
             done_ns: self.done_ns,
+            done_by: self.done_by,
             duration_ms: match (self.client_hello_ns, self.done_ns) {
                 (Some(a), Some(b)) => Some((b - a) as f64 / 1e6),
                 _ => None,
@@ -360,6 +436,8 @@ pub struct DtlsReport {
     pub client_hello_ns: Option<i64>,
     /// Handshake over.
     pub done_ns: Option<i64>,
+    /// What marked the end.
+    pub done_by: Option<DoneBy>,
     /// ClientHello to done, milliseconds.
     pub duration_ms: Option<f64>,
     /// Timeline.

@@ -25,6 +25,15 @@ pub enum Role {
     Controlled,
 }
 
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(match self {
+            Role::Controlling => "controlling",
+            Role::Controlled => "controlled",
+        })
+    }
+}
+
 /// A pair's state, named as RFC 8445 §6.1.2.6 and `RTCStatsIceCandidatePairState` name it
 /// (`in-progress`, `succeeded`, `failed`), plus `timed-out` for checks a capture shows
 /// unanswered for longer than [`TIMEOUT_NS`] (RFC 8445 calls that `failed` as well; the

@@ -19,6 +19,7 @@
 //! tables are pruned, and reassembly buffers have hard limits.
 #![forbid(unsafe_code)]
 
+pub mod candidates;
 pub mod datachannels;
 pub mod demux;
 pub mod diagnosis;
@@ -340,6 +341,7 @@ pub struct Engine {
     dtls: Map<FlowKey, dtls::DtlsFlow>,
     sctp: Map<FlowKey, datachannels::Association>,
     sdp_fingerprints: Vec<String>,
+    sdp_candidates: Vec<sdp_hints::SdpCandidate>,
     tcp_messages: Vec<(usize, usize)>,
     tcp_scratch: Vec<u8>,
     hints_srtp: bool,
@@ -378,6 +380,7 @@ impl Engine {
             dtls: Map::default(),
             sctp: Map::default(),
             sdp_fingerprints: Vec::new(),
+            sdp_candidates: Vec::new(),
             tcp_messages: Vec::new(),
             tcp_scratch: Vec::new(),
             hints_srtp: false,

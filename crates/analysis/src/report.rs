@@ -135,6 +135,12 @@ pub struct PairReport {
     pub transport: Transport,
     /// `relayed` when the local side is a TURN relayed address, else `direct`.
     pub path: &'static str,
+    /// The pair's flow, transport and TURN allocation included.
+    pub flow: crate::flow::FlowKey,
+    /// The local candidate's type (from the SDPs, else inferred).
+    pub local_type: crate::candidates::CandidateType,
+    /// The remote candidate's type.
+    pub remote_type: crate::candidates::CandidateType,
     /// The TURN allocation, when relayed.
     pub relay: Option<u32>,
     /// Requester's ufrag.
@@ -229,6 +235,7 @@ impl Report {
     pub fn new(engine: &Engine) -> Report {
         let end = engine.time_span().map(|(_, e)| e).unwrap_or(0);
         let ice = engine.ice();
+        let typer = engine.candidate_typer();
         let ice_sessions = ice
             .sessions
             .iter()
@@ -236,7 +243,10 @@ impl Report {
                 let mut pairs: Vec<PairReport> = s
                     .pairs
                     .iter()
-                    .map(|&p| pair_report(&ice.pairs[p as usize], ice.received(p), end))
+                    .map(|&p| {
+                        let pair = &ice.pairs[p as usize];
+                        pair_report(pair, ice.received(p), typer.types(pair), end)
+                    })
                     .collect();
                 // Nomination and selection are the engine's (Engine::session_view), so the TUI
                 // and this report name the same pairs.
@@ -376,9 +386,16 @@ impl Report {
 fn pair_report(
     p: &crate::ice::CandidatePair,
     received: crate::ice::Received,
+    (local_type, remote_type): (
+        crate::candidates::CandidateType,
+        crate::candidates::CandidateType,
+    ),
     end: i64,
 ) -> PairReport {
     PairReport {
+        flow: crate::flow::FlowKey::of(p.transport, p.local, p.remote, p.relay).0,
+        local_type,
+        remote_type,
         id: p.id,
         local: p.local,
         remote: p.remote,

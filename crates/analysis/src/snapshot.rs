@@ -76,6 +76,10 @@ pub struct PairSnapshot {
     pub pair: CandidatePair,
     /// Its state at the end of the snapshot.
     pub state: PairState,
+    /// The local candidate's type (from the SDPs, else inferred: the report's).
+    pub local_type: crate::candidates::CandidateType,
+    /// The remote candidate's type.
+    pub remote_type: crate::candidates::CandidateType,
 }
 
 /// An ICE session with its pairs.
@@ -209,6 +213,7 @@ impl Snapshot {
             })
             .collect();
         let ice = engine.ice();
+        let typer = engine.candidate_typer();
         let sessions = ice
             .sessions
             .iter()
@@ -223,9 +228,12 @@ impl Snapshot {
                     .map(|p| {
                         let mut pair = p.clone();
                         pair.nominated = view.is_nominated(p.id);
+                        let (local_type, remote_type) = typer.types(p);
                         PairSnapshot {
                             state: p.state(end),
                             pair,
+                            local_type,
+                            remote_type,
                         }
                     })
                     .collect();

@@ -127,6 +127,7 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     if let Some(k) = rtcscope_analysis::sdp_hints::load(&args.sdp)? {
         engine.set_media_hints(k.hints, k.sdes);
         engine.set_sdp_fingerprints(k.fingerprints);
+        engine.set_sdp_candidates(k.candidates);
     }
     // One packet source, whether a file, standard input or a live capture: the same record
     // limit (-c), damaged-record policy and drop counts.
@@ -449,11 +450,12 @@ fn pair_line(p: &PairReport, relays: &[rtcscope_analysis::turn::Allocation]) -> 
         .unwrap_or_else(|| "-".into());
     let errors: Vec<String> = p.errors.iter().map(|(c, n)| format!("{c}×{n}")).collect();
     format!(
-        "{:>21} → {:<21} {:<8} {:<11} {:>4} {:>4} {:>4} {:>22} {}{}{}{}",
+        "{:>21} → {:<21} {:<8} {:<15} {:<11} {:>4} {:>4} {:>4} {:>22} {}{}{}{}",
         p.local.to_string(),
         p.remote.to_string(),
         p.path,
-        format!("{:?}", p.state).to_lowercase(),
+        Escaped(&format!("{}/{}", p.local_type, p.remote_type)).to_string(),
+        p.state,
         p.requests,
         p.responses,
         p.retransmissions,
@@ -615,11 +617,19 @@ pub fn render(r: &Report, all_flows: bool) -> String {
             if let Some(p) = sess.pairs.iter().find(|p| p.id == sel.pair) {
                 let _ = writeln!(
                     s,
-                    "    selected by {}: {} → {} ({}{})",
+                    "    selected by {}{}: {} {} → {} {} ({}{}{})",
                     Escaped(&sel.ufrag),
+                    sel.role.map(|r| format!(" ({r})")).unwrap_or_default(),
                     p.local,
+                    Escaped(&p.local_type.to_string()),
                     p.remote,
+                    Escaped(&p.remote_type.to_string()),
                     p.path,
+                    if sel.consent_checks > 0 {
+                        format!(", {} consent checks", sel.consent_checks)
+                    } else {
+                        String::new()
+                    },
                     p.succeeded_ns
                         .map(|t| format!(", connected after {}", duration_ns(t - sess.first_ns)))
                         .unwrap_or_default()
@@ -628,10 +638,11 @@ pub fn render(r: &Report, all_flows: bool) -> String {
         }
         let _ = writeln!(
             s,
-            "    {:>21}   {:<21} {:<8} {:<11} {:>4} {:>4} {:>4} {:>22}",
+            "    {:>21}   {:<21} {:<8} {:<15} {:<11} {:>4} {:>4} {:>4} {:>22}",
             "local (requester)",
             "remote",
             "path",
+            "types",
             "state",
             "req",
             "resp",
@@ -749,7 +760,10 @@ pub fn render(r: &Report, all_flows: bool) -> String {
                 .map(|c| format!(", {}", Escaped(c)))
                 .unwrap_or_default(),
             d.duration_ms
-                .map(|ms| format!(", handshake {ms:.1} ms"))
+                .map(|ms| format!(
+                    ", handshake {ms:.1} ms{}",
+                    d.done_by.map(|b| format!(" ({b})")).unwrap_or_default()
+                ))
                 .unwrap_or_else(|| ", handshake not completed in the capture".into()),
         );
         let srtp = match &d.srtp_profile {

@@ -108,6 +108,7 @@ fn state(ui: &UiArgs, progress: Progress, sdp: Option<&SdpKnowledge>) -> Capture
     );
     if let Some(k) = sdp {
         state.set_sdp(k.hints.clone(), k.fingerprints.clone(), k.sdes);
+        state.engine.set_sdp_candidates(k.candidates.clone());
     }
     state
 }

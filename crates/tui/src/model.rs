@@ -3,11 +3,10 @@
 
 use rtcscope_analysis::flow::{FlowKey, ProtocolCounts, Transport};
 use rtcscope_analysis::ice::{PairState, Role};
-use rtcscope_analysis::sdp_hints::SdpCandidate;
 use rtcscope_analysis::snapshot::{SessionSnapshot, Snapshot};
 use rtcscope_analysis::turn::AllocationState;
 use std::collections::{HashMap, HashSet};
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 
 /// What a row of the Sessions view stands for; selection follows the key, not the position.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -353,62 +352,4 @@ pub fn rows(snap: &Snapshot) -> Vec<Row> {
     out.reserve(snap.flows.len());
     out.extend(stray);
     out
-}
-
-/// A candidate type as far as the capture tells: `relay` for a TURN relayed address, `host`
-/// for a private, loopback or link-local address, `public` otherwise (a public host address
-/// and a server-reflexive one look the same on the wire).
-pub fn candidate_type(addr: SocketAddr, relayed: bool) -> &'static str {
-    if relayed {
-        return "relay";
-    }
-    let private = match addr.ip() {
-        IpAddr::V4(v4) => {
-            v4.is_private()
-                || v4.is_loopback()
-                || v4.is_link_local()
-                || (v4.octets()[0] == 100 && (64..128).contains(&v4.octets()[1]))
-        }
-        IpAddr::V6(v6) => {
-            v6.is_loopback()
-                || (v6.segments()[0] & 0xfe00) == 0xfc00
-                || (v6.segments()[0] & 0xffc0) == 0xfe80
-        }
-    };
-    if private {
-        "host"
-    } else {
-        "public"
-    }
-}
-
-/// The type shown for one side of a candidate pair: the type of the SDP candidate with the
-/// same address and port, else [`candidate_type`]'s inference. The flag is true when the type
-/// was inferred.
-pub fn pair_candidate_type(addr: SocketAddr, relayed: bool, sdp: &[SdpCandidate]) -> (&str, bool) {
-    match sdp.iter().find(|c| c.addr == addr) {
-        Some(c) => (c.typ.as_str(), false),
-        None => (candidate_type(addr, relayed), true),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sdp_candidate_wins_over_the_inference() {
-        let public: SocketAddr = "198.51.100.7:50000".parse().unwrap();
-        let private: SocketAddr = "10.0.0.2:50000".parse().unwrap();
-        let sdp = vec![SdpCandidate {
-            addr: public,
-            typ: "srflx".into(),
-        }];
-        assert_eq!(pair_candidate_type(public, false, &sdp), ("srflx", false));
-        // Same address, other port: not the announced candidate.
-        let other: SocketAddr = "198.51.100.7:50001".parse().unwrap();
-        assert_eq!(pair_candidate_type(other, false, &sdp), ("public", true));
-        assert_eq!(pair_candidate_type(private, false, &sdp), ("host", true));
-        assert_eq!(pair_candidate_type(private, true, &[]), ("relay", true));
-    }
 }

@@ -105,6 +105,7 @@ fn load_with_sdp(rel: &str, sdps: &[&str], w: u16, h: u16) -> (CaptureState, App
         .expect("readable SDPs")
         .expect("SDPs given");
     let mut state = CaptureState::new(Config::default(), PacketRing::default(), Progress::Loaded);
+    state.engine.set_sdp_candidates(k.candidates.clone());
     state.set_sdp(k.hints, k.fingerprints, k.sdes);
     state
         .load(std::fs::File::open(root.join(rel)).expect("fixture"))
@@ -164,21 +165,23 @@ fn direct_call_with_sdp() {
 #[test]
 fn candidate_types_without_an_sdp_match_are_marked_inferred() {
     // SDP candidates are known but none has the call's addresses: every type shown is the
-    // inference from the address, marked with `?`.
+    // engine's inference, marked with `?`: an address no SDP announced is peer-reflexive.
     let rel = "fixtures/webrtc/direct/capture.pcapng";
     let mut state = load(rel);
     let mut app = app(rel, 120, 40);
-    app.sdp_candidates = vec![rtcscope_analysis::sdp_hints::SdpCandidate {
-        addr: "192.0.2.1:9".parse().unwrap(),
+    let sdp = vec![rtcscope_analysis::sdp_hints::SdpCandidate {
+        addr: "203.0.113.1:9".parse().unwrap(),
         typ: "host".into(),
     }];
+    state.engine.set_sdp_candidates(sdp.clone());
+    app.sdp_candidates = sdp;
     app.refresh(&mut state);
     key(&mut app, &mut state, KeyCode::Char('2'));
     let ice = draw(&app);
     let pairs: Vec<&str> = ice.lines().filter(|l| l.contains("succeeded ")).collect();
     assert_eq!(pairs.len(), 2, "{ice}");
     for l in &pairs {
-        assert_eq!(l.matches(" host? ").count(), 2, "{l}");
+        assert_eq!(l.matches(" prflx? ").count(), 2, "{l}");
     }
 }
 

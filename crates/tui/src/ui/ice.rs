@@ -4,7 +4,6 @@
 use super::layout::ice_areas;
 use super::widgets::{block, bold, dim, empty, position, selected};
 use crate::app::App;
-use crate::model::pair_candidate_type;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
@@ -19,15 +18,6 @@ fn pair_state_style(st: PairState) -> Style {
         PairState::Succeeded => Style::new().fg(Color::Green),
         PairState::Failed | PairState::TimedOut => Style::new().fg(Color::Red),
         PairState::InProgress => Style::new().fg(Color::Yellow),
-    }
-}
-
-fn pair_state_label(st: PairState) -> &'static str {
-    match st {
-        PairState::Succeeded => "succeeded",
-        PairState::Failed => "failed",
-        PairState::TimedOut => "timed out",
-        PairState::InProgress => "checking",
     }
 }
 
@@ -58,10 +48,6 @@ pub(super) fn ice(f: &mut Frame<'_>, app: &App, body: Rect) {
         .iter()
         .filter(|p| matches!(p.state, PairState::Failed | PairState::TimedOut))
         .count();
-    // A relayed address of any allocation in the capture (each side may have its own).
-    let relayed_addr = |addr: std::net::SocketAddr, relay: Option<u32>| {
-        relay.is_some() && app.snap.allocations.iter().any(|a| a.relayed == Some(addr))
-    };
     let head_lines = vec![
         Line::from(vec![
             Span::styled(format!(" ICE session {} ", s.session.id), bold()),
@@ -87,16 +73,16 @@ pub(super) fn ice(f: &mut Frame<'_>, app: &App, body: Rect) {
             Span::raw(", "),
             Span::styled(format!("{failed} failed"), Style::new().fg(Color::Red)),
             Span::raw(format!(
-                ", {} checking · role conflicts {}",
+                ", {} in progress · role conflicts {}",
                 s.pairs.len() - ok - failed,
                 s.session.role_conflicts
             )),
         ]),
         Line::from(Span::styled(
             if app.sdp_candidates.is_empty() {
-                " ★ nominated  ◆ selected (carries the call)  types: host/public from the address, relay from TURN"
+                " ★ nominated  ◆ selected (carries the call)  types inferred: relay from TURN, srflx/prflx from mapped addresses"
             } else {
-                " ★ nominated  ◆ selected (carries the call)  types: from the SDPs' candidates; with ? inferred from the address or TURN"
+                " ★ nominated  ◆ selected (carries the call)  types: from the SDPs' candidates; with ? inferred from the capture"
             },
             dim(),
         )),
@@ -104,22 +90,22 @@ pub(super) fn ice(f: &mut Frame<'_>, app: &App, body: Rect) {
     f.render_widget(Paragraph::new(head_lines), head);
     let wide = body.width >= 110;
     let h = usize::from(table_area.height.saturating_sub(3));
-    // A type the SDPs announced, else the inferred one; inferred ones carry a `?` once SDPs
-    // are known (without SDPs every type is inferred, as the legend says).
-    let sdp = &app.sdp_candidates;
-    let type_label = |addr: std::net::SocketAddr, relay: Option<u32>| {
-        let (t, inferred) = pair_candidate_type(addr, relayed_addr(addr, relay), sdp);
-        if inferred && !sdp.is_empty() {
-            format!("{t}?")
+    // The engine's type (the SDPs' when they announced it, else inferred from the capture);
+    // inferred ones carry a `?` once SDPs are known (without SDPs every type is inferred, as
+    // the legend says).
+    let sdp_known = !app.sdp_candidates.is_empty();
+    let type_label = |t: &rtcscope_analysis::candidates::CandidateType| {
+        if t.inferred && sdp_known {
+            format!("{}?", t.typ)
         } else {
-            t.to_owned()
+            t.typ.clone()
         }
     };
     let type_width = list
         .iter()
         .flat_map(|&pi| {
-            let q = &s.pairs[pi].pair;
-            [type_label(q.local, q.relay), type_label(q.remote, q.relay)]
+            let p = &s.pairs[pi];
+            [type_label(&p.local_type), type_label(&p.remote_type)]
         })
         .map(|t| t.chars().count())
         .max()
@@ -150,8 +136,8 @@ pub(super) fn ice(f: &mut Frame<'_>, app: &App, body: Rect) {
                 flags.push_str(&format!("err {}", e.join(",")));
             }
             let side = if q.local_ufrag == a_ufrag { "A" } else { "B" };
-            let lt = type_label(q.local, q.relay);
-            let rt = type_label(q.remote, q.relay);
+            let lt = type_label(&p.local_type);
+            let rt = type_label(&p.remote_type);
             let mut cells = vec![Cell::from(format!("{}", q.id)), Cell::from(side)];
             if wide {
                 cells.extend([
@@ -176,7 +162,7 @@ pub(super) fn ice(f: &mut Frame<'_>, app: &App, body: Rect) {
                 ]);
             }
             cells.extend([
-                Cell::from(pair_state_label(p.state)).style(pair_state_style(p.state)),
+                Cell::from(p.state.to_string()).style(pair_state_style(p.state)),
                 Cell::from(format!("{}", q.requests)),
                 Cell::from(format!("{}", q.responses)),
             ]);
