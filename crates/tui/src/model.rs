@@ -243,6 +243,16 @@ pub fn rows(snap: &Snapshot) -> Vec<Row> {
                 }
             }
         }
+        // A relay path seen on both legs: the other leg's allocation carries the session too.
+        for p in &snap.relay_paths {
+            if allocs.contains(&p.allocation) {
+                for l in &p.legs {
+                    if !allocs.contains(&l.allocation) {
+                        allocs.push(l.allocation);
+                    }
+                }
+            }
+        }
         for r in allocs {
             if let Some(al) = snap.allocations.iter().find(|al| al.id == r) {
                 let (key, _) = FlowKey::of(al.transport, al.client, al.server, None);
