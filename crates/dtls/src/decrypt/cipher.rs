@@ -118,3 +118,31 @@ impl SnMask {
         Some(out)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The ChaCha20 mask against python3-cryptography (OpenSSL's ChaCha20, whose 16-byte nonce
+    /// is the little-endian counter then the 96-bit nonce, i.e. the sample as is):
+    /// `Cipher(algorithms.ChaCha20(key, sample), None).encryptor().update(bytes(16))`.
+    #[test]
+    fn chacha20_mask_matches_an_independent_chacha20() {
+        let key: Vec<u8> = (0u8..32).collect();
+        let m = SnMask::new(AeadAlg::ChaCha20Poly1305, &key).unwrap();
+        let sample: [u8; 16] = core::array::from_fn(|i| 0x40 + i as u8);
+        assert_eq!(
+            hex::encode(m.mask(&sample).unwrap()),
+            "6593a8522aca6a37a21d7a99bd755e37"
+        );
+        let mut sample2 = sample;
+        sample2[..4].copy_from_slice(&[2, 0, 0, 0]);
+        assert_eq!(
+            hex::encode(m.mask(&sample2).unwrap()),
+            "572134b04e299479d84b23913580e350"
+        );
+        let mut last = sample;
+        last[..4].copy_from_slice(&[0xff; 4]);
+        assert_eq!(m.mask(&last), None);
+    }
+}
