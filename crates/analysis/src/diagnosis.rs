@@ -352,7 +352,7 @@ fn ice_findings(r: &Report, s: &SessionReport, end: i64, out: &mut Vec<Finding>)
             });
         }
     }
-    consent_findings(s, end, out);
+    consent_findings(r, s, end, out);
 }
 
 fn no_pair_succeeded(r: &Report, s: &SessionReport) -> Finding {
@@ -494,41 +494,96 @@ fn icmp_words(family: &str, t: u8, code: u8) -> &'static str {
     }
 }
 
+/// A pair that lost consent: its last success, and the requests sent after it (at least 3,
+/// the last [`CONSENT_SILENCE_NS`] or more after that success).
+fn consent_loss(p: &PairReport) -> Option<(i64, Vec<i64>)> {
+    let last_success = p
+        .timeline
+        .iter()
+        .filter_map(|e| match e {
+            PairEvent::Success { at_ns, .. } => Some(*at_ns),
+            _ => None,
+        })
+        .max()?;
+    let after: Vec<i64> = p
+        .timeline
+        .iter()
+        .filter_map(|e| match e {
+            PairEvent::Request { at_ns, .. } if *at_ns > last_success => Some(*at_ns),
+            _ => None,
+        })
+        .collect();
+    let &last_request = after.last()?;
+    (after.len() >= 3 && last_request - last_success >= CONSENT_SILENCE_NS)
+        .then_some((last_success, after))
+}
+
+/// The selected pairs of every session that lost consent: (requester, responder, last
+/// success).
+fn consent_lost_paths(r: &Report) -> Vec<(SocketAddr, SocketAddr, i64)> {
+    r.ice_sessions
+        .iter()
+        .flat_map(|s| {
+            s.selected
+                .iter()
+                .filter_map(|sel| s.pairs.iter().find(|p| p.id == sel.pair))
+        })
+        .filter_map(|p| consent_loss(p).map(|(last, _)| (p.local, p.remote, last)))
+        .collect()
+}
+
+/// Media streams proper: confirmed, not RTX.
+fn media_streams(r: &Report) -> impl Iterator<Item = &crate::streams::Stream> {
+    r.streams
+        .iter()
+        .filter(|s| s.confirmed && s.rtx_of.is_none() && s.rtx_reason.is_none())
+}
+
 /// Consent (RFC 7675): on a pair that succeeded, checks keep being sent after its last
 /// success and are no longer answered.
-fn consent_findings(s: &SessionReport, end: i64, out: &mut Vec<Finding>) {
+///
+/// The finding's time is when the path died as closely as the capture shows it: the last
+/// media packet the unanswering side sent on the path, when that came after the last answer
+/// (and before the last unanswered check: the side went quiet, rather than only its answers
+/// getting lost); otherwise the last answer. Consent checks are seconds apart, media packets
+/// milliseconds, so the last media packet is the closer bound.
+fn consent_findings(r: &Report, s: &SessionReport, end: i64, out: &mut Vec<Finding>) {
     for sel in &s.selected {
         let Some(p) = s.pairs.iter().find(|p| p.id == sel.pair) else {
             continue;
         };
-        let last_success = p
-            .timeline
-            .iter()
-            .filter_map(|e| match e {
-                PairEvent::Success { at_ns, .. } => Some(*at_ns),
-                _ => None,
-            })
-            .max();
-        let Some(last_success) = last_success else {
+        let Some((last_success, after)) = consent_loss(p) else {
             continue;
         };
-        let after: Vec<i64> = p
-            .timeline
-            .iter()
-            .filter_map(|e| match e {
-                PairEvent::Request { at_ns, .. } if *at_ns > last_success => Some(*at_ns),
-                _ => None,
-            })
-            .collect();
-        let Some(&last_request) = after.last() else {
-            continue;
-        };
-        if after.len() >= 3 && last_request - last_success >= CONSENT_SILENCE_NS {
+        let last_request = *after.last().expect("consent_loss keeps 3 or more");
+        let remote_media = media_streams(r)
+            .filter(|m| m.src == p.remote && m.dst == p.local)
+            .map(|m| m.last_ns)
+            .max()
+            .filter(|&t| t > last_success && t <= last_request);
+        {
             let silent_s = (end.max(last_request) - last_success) as f64 / 1e9;
+            let mut evidence = vec![Evidence::at(
+                "last answered consent check".into(),
+                last_success,
+            )];
+            if let Some(t) = remote_media {
+                evidence.push(Evidence::at(
+                    format!(
+                        "last media packet from {}, not followed by any answer",
+                        p.remote
+                    ),
+                    t,
+                ));
+            }
+            evidence.push(Evidence::at(
+                format!("{} unanswered check(s), the last here", after.len()),
+                last_request,
+            ));
             out.push(Finding {
                 id: "ice.consent-lost",
                 severity: Severity::Failure,
-                at_ns: Some(last_success),
+                at_ns: Some(remote_media.unwrap_or(last_success)),
                 verdict: format!(
                     "Consent checks on the selected pair {} → {} stopped being answered: {} \
                      check(s) over {silent_s:.1} s after the last answer (RFC 7675 ends the \
@@ -537,15 +592,9 @@ fn consent_findings(s: &SessionReport, end: i64, out: &mut Vec<Finding>) {
                     p.remote,
                     after.len()
                 ),
-                evidence: vec![
-                    Evidence::at("last answered consent check".into(), last_success),
-                    Evidence::at(
-                        format!("{} unanswered check(s), the last here", after.len()),
-                        last_request,
-                    ),
-                ],
-                advice: "The path died mid-call (network change, NAT binding or firewall \
-                         timeout, the peer went away): an ICE restart or a relay would recover it."
+                evidence,
+                advice: "The path died mid-call (network change, NAT binding or firewall timeout, \
+                         the peer went away): an ICE restart or a relay would recover it."
                     .into(),
             });
         }
@@ -855,6 +904,9 @@ fn dtls_findings(r: &Report, out: &mut Vec<Finding>) {
                     .into(),
             });
         }
+        if d.version.as_deref().is_some_and(|v| v.ends_with("1.3")) {
+            dtls_ended_after_handshake(r, d, out);
+        }
         if d.fingerprint_check == FingerprintCheck::Mismatch {
             out.push(Finding {
                 id: "dtls.fingerprint-mismatch",
@@ -876,11 +928,19 @@ fn dtls_findings(r: &Report, out: &mut Vec<Finding>) {
 }
 
 fn media_findings(r: &Report, out: &mut Vec<Finding>) {
-    let streams: Vec<&crate::streams::Stream> = r
-        .streams
-        .iter()
-        .filter(|s| s.confirmed && s.rtx_of.is_none() && s.rtx_reason.is_none())
-        .collect();
+    let streams: Vec<&crate::streams::Stream> = media_streams(r).collect();
+    let lost = consent_lost_paths(r);
+    // Streams already explained by a finding of their own (a path that died, one side's
+    // media that stopped mid-call): no stream-stopped finding repeats them.
+    let mut explained: Vec<u32> = Vec::new();
+    for s in &streams {
+        if lost.iter().any(|&(x, y, last_success)| {
+            ((s.src == x && s.dst == y) || (s.src == y && s.dst == x)) && s.last_ns >= last_success
+        }) {
+            explained.push(s.ssrc);
+        }
+    }
+    one_way_midcall(r, &streams, &mut explained, out);
     // One-way media: a flow whose streams all go one way, while the other side is there.
     for f in r.flows.iter().filter(|f| f.counts.rtp > 0) {
         let on: Vec<&&crate::streams::Stream> = streams
@@ -945,7 +1005,7 @@ fn media_findings(r: &Report, out: &mut Vec<Finding>) {
             .map(|f| f.last_ns)
             .max()
             .unwrap_or(s.last_ns);
-        if s.packets >= 50 && flow_last - s.last_ns >= STOPPED_NS {
+        if s.packets >= 50 && flow_last - s.last_ns >= STOPPED_NS && !explained.contains(&s.ssrc) {
             out.push(Finding {
                 id: "media.stream-stopped",
                 severity: Severity::Degraded,
@@ -1045,13 +1105,181 @@ fn media_findings(r: &Report, out: &mut Vec<Finding>) {
                     "{} RTX packets on {:#010x} answered NACKs",
                     rtx.retransmissions, rtx.ssrc
                 ))],
-                advice: "The receiver is losing packets and asking for them again: see its \
-                         loss on the path."
+                advice: "The receiver is losing packets and asking for them again: see its loss \
+                         on the path."
                     .into(),
             });
         }
     }
 }
+
+/// One-way media from a moment on: on a path where both sides sent media, every stream of one
+/// side stops together (within [`STOPPED_NS`] of the other side's last media, which goes on at
+/// least that long after), while that side is still there: it answers the other's ICE
+/// consent checks, or sends its own, after its media stopped. (A side that ends the call stops
+/// all of it, consent included; a dead path stops the answers too: that is ice.consent-lost.)
+fn one_way_midcall(
+    r: &Report,
+    streams: &[&crate::streams::Stream],
+    explained: &mut Vec<u32>,
+    out: &mut Vec<Finding>,
+) {
+    for f in r.flows.iter().filter(|f| f.counts.rtp > 0) {
+        let on: Vec<&&crate::streams::Stream> = streams
+            .iter()
+            .filter(|s| {
+                joins(f, s.src, s.dst) && s.flow.transport == f.transport && s.relay == f.relay
+            })
+            .collect();
+        for (x, y) in [(f.a, f.b), (f.b, f.a)] {
+            // Streams big enough to tell (a few RTX probes early in the call do not count).
+            let big = |side: SocketAddr| -> Vec<&crate::streams::Stream> {
+                on.iter()
+                    .filter(|s| s.src == side && s.packets >= 50)
+                    .map(|s| **s)
+                    .collect()
+            };
+            let (from_x, from_y) = (big(x), big(y));
+            if from_x.is_empty()
+                || from_y.is_empty()
+                || from_x.iter().any(|s| explained.contains(&s.ssrc))
+            {
+                continue;
+            }
+            let x_stop = from_x.iter().map(|s| s.last_ns).max().expect("not empty");
+            let y_last = from_y.iter().map(|s| s.last_ns).max().expect("not empty");
+            if y_last - x_stop < STOPPED_NS {
+                continue;
+            }
+            // X still there after its media stopped: an answer from X to Y's checks, or a
+            // check of X's own, on this path.
+            let alive = r
+                .ice_sessions
+                .iter()
+                .flat_map(|s| s.pairs.iter())
+                .filter(|p| joins(f, p.local, p.remote))
+                .flat_map(|p| p.timeline.iter().map(move |e| (p, e)))
+                .filter(|(p, e)| match e {
+                    PairEvent::Success { at_ns, .. } => p.local == y && *at_ns > x_stop,
+                    PairEvent::Request { at_ns, .. } => p.local == x && *at_ns > x_stop,
+                    PairEvent::Error { .. } => false,
+                })
+                .map(|(_, e)| match e {
+                    PairEvent::Success { at_ns, .. }
+                    | PairEvent::Request { at_ns, .. }
+                    | PairEvent::Error { at_ns, .. } => *at_ns,
+                })
+                .max();
+            let Some(alive) = alive else {
+                continue;
+            };
+            explained.extend(from_x.iter().map(|s| s.ssrc));
+            let mut evidence: Vec<Evidence> = from_x
+                .iter()
+                .take(4)
+                .map(|s| {
+                    Evidence::at(
+                        format!(
+                            "last packet of the {} stream {:#010x}",
+                            kind_name(s.kind),
+                            s.ssrc
+                        ),
+                        s.last_ns,
+                    )
+                })
+                .collect();
+            evidence.push(Evidence::at(
+                format!("{x} still does ICE on the path (its last consent traffic here)"),
+                alive,
+            ));
+            evidence.push(Evidence::at(
+                format!("{y}'s media still flows here"),
+                y_last,
+            ));
+            out.push(Finding {
+                id: "media.one-way",
+                severity: Severity::Failure,
+                at_ns: Some(x_stop),
+                verdict: format!(
+                    "One-way media from here on: all {} stream(s) from {x} stopped, while {y}'s \
+                     media went on {:.1} s more and {x} kept doing ICE consent on the same path.",
+                    from_x.len(),
+                    (y_last - x_stop) as f64 / 1e9
+                ),
+                evidence,
+                advice: "Either the side stopped sending every track at once, or something on the \
+                         path drops its RTP and RTCP but not STUN or DTLS (a firewall or DPI rule \
+                         matching media): compare with a capture next to that side."
+                    .into(),
+            });
+        }
+    }
+}
+
+/// DTLS 1.3 without keys: the handshake reached the client's Finished, then at most
+/// [`REFUSED_MAX_RECORDS`] encrypted records followed and no media at all, while the path
+/// stayed up (later packets on it). A peer that checks the certificate against the SDP's
+/// a=fingerprint after the handshake and refuses it leaves exactly this: an alert-sized
+/// record and silence. (≤ 1.2, or 1.3 with keys, show the alert itself.)
+fn dtls_ended_after_handshake(r: &Report, d: &DtlsReport, out: &mut Vec<Finding>) {
+    let (Some(done), Some(crate::dtls::DoneBy::ClientFinished)) = (d.done_ns, d.done_by) else {
+        return;
+    };
+    if d.events_dropped > 0 {
+        return;
+    }
+    let after: Vec<&crate::dtls::DtlsEvent> = d
+        .timeline
+        .iter()
+        .filter(|e| e.at_ns > done && e.what == "encrypted")
+        .collect();
+    let on_path: Vec<&FlowReport> = r.flows.iter().filter(|f| joins(f, d.a, d.b)).collect();
+    let media = on_path.iter().any(|f| f.counts.rtp + f.counts.rtcp > 0);
+    let last_dtls = d.timeline.last().map_or(done, |e| e.at_ns);
+    let path_went_on = on_path.iter().any(|f| f.last_ns > last_dtls);
+    if media || after.len() > REFUSED_MAX_RECORDS || !path_went_on {
+        return;
+    }
+    let mut evidence = vec![Evidence::at(
+        format!(
+            "the client's Finished ({})",
+            d.client
+                .map_or_else(|| "client".to_owned(), |c| c.to_string())
+        ),
+        done,
+    )];
+    evidence.extend(
+        after
+            .iter()
+            .map(|e| Evidence::at(format!("encrypted record from {}", e.from), e.at_ns)),
+    );
+    evidence.push(Evidence::count(
+        "no RTP or RTCP on the path; its other traffic (ICE) went on".into(),
+    ));
+    out.push(Finding {
+        id: "dtls.ended-after-handshake",
+        severity: Severity::Failure,
+        at_ns: after.first().map_or(Some(done), |e| Some(e.at_ns)),
+        verdict: format!(
+            "The DTLS 1.3 handshake on {} ↔ {} finished, then only {} encrypted record(s) and no \
+             media followed: a peer refused the association right after the handshake, the shape \
+             a certificate that does not match the SDP's a=fingerprint leaves.",
+            d.a,
+            d.b,
+            after.len()
+        ),
+        evidence,
+        advice: "Compare each side's a=fingerprint with the certificate the other side uses (an \
+                 SDP altered in signalling, a certificate regenerated between offer and answer); \
+                 the browser's console or getStats (dtlsState failed) names the side that \
+                 refused. A key log would show the alert itself."
+            .into(),
+    });
+}
+
+/// Encrypted records after the client's Finished at most, for [`dtls_ended_after_handshake`]
+/// (an SCTP INIT and the two sides' alerts; a data channel or media needs far more).
+pub const REFUSED_MAX_RECORDS: usize = 4;
 
 /// Everything WebRTC stopped, long before the end, with no goodbye (DTLS close_notify or an
 /// encrypted alert after the handshake, a TURN release): the peer vanished or the network went.

@@ -444,3 +444,75 @@ fn a_call_that_goes_silent_is_seen_when_the_clock_moves_on() {
         "time went back"
     );
 }
+
+/// A (controlling) and B both send media; B's media stops at `b_stops_ms` while A's goes on
+/// to 8 s; B answers A's consent checks (one a second) until `b_answers_ms`.
+fn midcall_script(b_stops_ms: i128, b_answers_ms: i128) -> Script {
+    let mut s = Script::new();
+    for i in 0..400u16 {
+        let t = i128::from(i) * 20;
+        s.udp(t, A, B, &rtp(0x7777, i, 960 * u32::from(i)));
+        if t < b_stops_ms {
+            s.udp(t + 5, B, A, &rtp(0x8888, i, 960 * u32::from(i)));
+        }
+        if i % 50 == 0 {
+            let id = u32::from(i) + 1;
+            s.udp(t + 1, A, B, &check(id, "aaaa", "bbbb", true, true));
+            if t <= b_answers_ms {
+                s.udp(t + 2, B, A, &check_ok(id, A));
+            }
+        }
+    }
+    s
+}
+
+/// Media blocked from one side mid-call while its consent answers still come (what
+/// fixtures/webrtc/fail-one-way recorded): one-way media from the moment it stopped, and no
+/// "the sender stopped the track" finding for the same streams.
+#[test]
+fn media_one_way_from_midcall_while_consent_goes_on() {
+    let s = midcall_script(3_000, i128::MAX);
+    let f = s.findings();
+    let x = find(&f, "media.one-way");
+    assert_eq!(x.severity, Severity::Failure);
+    // B's last packet: t = 2.980 s + 5 ms.
+    assert_eq!(x.at_ns, Some((T0 + 2_985_000_000) as i64), "{x:#?}");
+    assert!(
+        x.verdict.contains("from 203.0.113.7:60000 stopped"),
+        "{}",
+        x.verdict
+    );
+    assert!(!ids(&f).contains(&"media.stream-stopped"), "{f:#?}");
+}
+
+/// The same stop with B's consent answers stopping too is a dead path, not one-way media:
+/// consent lost, timed at B's last media packet (closer than its last answer), and B's
+/// stopped stream is part of it, not a finding of its own.
+#[test]
+fn consent_lost_is_timed_at_the_silent_sides_last_media() {
+    let s = midcall_script(3_000, 1_500);
+    let f = s.findings();
+    assert!(!ids(&f).contains(&"media.one-way"), "{f:#?}");
+    assert!(!ids(&f).contains(&"media.stream-stopped"), "{f:#?}");
+    let x = find(&f, "ice.consent-lost");
+    assert_eq!(x.at_ns, Some((T0 + 2_985_000_000) as i64), "{x:#?}");
+    assert_eq!(
+        x.evidence[0].at_ns,
+        Some((T0 + 1_002_000_000) as i64),
+        "the last answer stays in the evidence"
+    );
+}
+
+/// Both sides' media stop together (the end of a call), consent answered: no one-way media.
+#[test]
+fn media_stopping_on_both_sides_is_not_one_way() {
+    let mut s = midcall_script(8_000, i128::MAX);
+    // Nothing after 8 s but consent: both stopped at the same time.
+    for k in 0..5u32 {
+        let t = 8_000 + i128::from(k) * 1_000;
+        s.udp(t, A, B, &check(1000 + k, "aaaa", "bbbb", true, false));
+        s.udp(t + 1, B, A, &check_ok(1000 + k, A));
+    }
+    let f = s.findings();
+    assert!(!ids(&f).contains(&"media.one-way"), "{f:#?}");
+}
