@@ -24,6 +24,8 @@ pub const MAX_PAYLOAD_TYPES: usize = 8;
 /// Streams kept; beyond this new SSRCs are counted only.
 pub const MAX_STREAMS: usize = 10_000;
 const WINDOW: u32 = 1024;
+/// How long an inferred clock rate keeps being refined.
+const INFER_REFINE_NS: i64 = 10_000_000_000;
 const MAX_DROPOUT: u32 = 3000;
 const MAX_MISORDER: u32 = 100;
 
@@ -180,11 +182,16 @@ pub fn static_clock_rate(pt: u8) -> Option<(u32, &'static str, MediaKind)> {
     })
 }
 
-/// Snaps an estimated rate to the common RTP clock rates (within 5 %).
+/// Snaps an estimated rate to the nearest of the common RTP clock rates (within 5 %): 44100
+/// and 48000 are both within 5 % of 46000, and the nearer one is the better guess.
 fn snap_rate(est: f64) -> Option<u32> {
     [8000u32, 16000, 24000, 32000, 44100, 48000, 90000]
         .into_iter()
-        .find(|&r| (est - f64::from(r)).abs() <= f64::from(r) * 0.05)
+        .filter(|&r| (est - f64::from(r)).abs() <= f64::from(r) * 0.05)
+        .min_by(|&a, &b| {
+            let d = |r: u32| (est - f64::from(r)).abs();
+            d(a).total_cmp(&d(b))
+        })
 }
 
 /// One RTP stream: an SSRC in one direction of one flow.
@@ -698,17 +705,26 @@ impl Stream {
     }
 
     fn infer_rate(&mut self, now: i64, ts: u32) {
-        if self.clock_rate.is_some() {
+        // An inferred rate is refined over the first ten seconds: a sender's first second
+        // can be irregular enough to put 48 kHz audio nearer 44.1 kHz.
+        let refining = self.clock_source == Some(ClockSource::Inferred);
+        if self.clock_rate.is_some() && !refining {
             return;
         }
         match self.infer {
             None => self.infer = Some((now, ts)),
+            Some((t0, _)) if refining && now - t0 > INFER_REFINE_NS => {}
             Some((t0, ts0)) => {
                 let dt = now - t0;
                 if dt >= 1_000_000_000 && self.packets >= 20 {
                     let dts = ts.wrapping_sub(ts0);
                     let est = f64::from(dts) / (dt as f64 / 1e9);
                     if let Some(r) = snap_rate(est) {
+                        if self.clock_rate.is_some_and(|c| c != r) {
+                            // Jitter measured at the wrong rate is meaningless: start again.
+                            self.jitter = JitterState::default();
+                            self.jitter_ms = None;
+                        }
                         self.clock_rate = Some(r);
                         self.clock_source = Some(ClockSource::Inferred);
                         if self.kind == MediaKind::Unknown {
@@ -974,9 +990,14 @@ impl Streams {
             || s.encapsulation == Some(Encapsulation::Rtx)
             || s.rtx_of.is_some()
             || (s.kind == MediaKind::Unknown && s.clock_rate == Some(90000));
+        // A padded SRTP packet exactly as long as a libwebrtc probe (255 or 224 bytes of
+        // padding and a 4-, 10- or 16-byte tag) is one whatever the stream is known to be.
+        let probe_sized = [255u64, 224]
+            .iter()
+            .any(|pad| [4u64, 10, 16].iter().any(|tag| body == pad + tag));
         let padding_only = p.has_padding()
             && if opaque {
-                video && body <= MAX_PADDING_ONLY_BODY
+                (video && body <= MAX_PADDING_ONLY_BODY) || probe_sized
             } else {
                 p.payload().is_empty()
             };
@@ -1419,6 +1440,14 @@ mod tests {
         }
         let j = s.map.values().next().unwrap().jitter_ms.unwrap();
         assert!((9.0..=10.5).contains(&j), "{j}");
+    }
+
+    #[test]
+    fn snaps_to_the_nearest_common_rate() {
+        // Both 44100 and 48000 are within 5 % of these; the nearer one wins.
+        assert_eq!(snap_rate(46_500.0), Some(48000));
+        assert_eq!(snap_rate(45_000.0), Some(44100));
+        assert_eq!(snap_rate(70_000.0), None);
     }
 
     #[test]
