@@ -664,21 +664,45 @@ fn srtp_gcm_opens(master_key: &[u8], master_salt: &[u8], pkt: &[u8]) -> bool {
     }
 }
 
-/// A real DTLS 1.3 WebRTC call between two Firefox ESR peers (fixtures/webrtc/firefox-direct,
-/// recorded with SSLKEYLOGFILE by fixtures/webrtc/record.sh). Everything expected is read from
-/// the recording's own files: getStats (dtlsCipher, srtpCipher), the SDP fingerprints,
-/// meta.json's data-channel messages; and the exported SRTP keys must open the call's first
-/// SRTP packet in each direction.
+/// Real DTLS 1.3 WebRTC calls recorded with SSLKEYLOGFILE by fixtures/webrtc/record.sh (two
+/// Firefox ESR peers; Firefox and Chromium): every direct (not relayed) recording with a
+/// key log. Everything expected is read from the recording's own files: getStats
+/// (dtlsCipher, srtpCipher), the SDP fingerprints, meta.json's data-channel messages; and the
+/// exported SRTP keys must open the call's first SRTP packet in each direction.
 #[test]
-fn firefox_dtls13_call_decrypts_and_exports_the_srtp_keys() {
-    let dir = rtcscope_testkit::fixtures().join("webrtc/firefox-direct");
-    if !dir.join("meta.json").is_file() {
-        eprintln!(
-            "SKIPPED firefox_dtls13_call: {} not recorded",
-            dir.display()
-        );
-        return;
+fn browser_dtls13_calls_decrypt_and_export_the_srtp_keys() {
+    let root = rtcscope_testkit::fixtures().join("webrtc");
+    let mut checked = Vec::new();
+    for e in std::fs::read_dir(&root).unwrap() {
+        let dir = e.unwrap().path();
+        if !dir.join("keylog.txt").is_file() || !dir.join("meta.json").is_file() {
+            continue;
+        }
+        let meta: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("meta.json")).unwrap()).unwrap();
+        let relayed = meta["call"]["rtc_configuration"]["iceServers"]
+            .as_array()
+            .is_some_and(|a| !a.is_empty());
+        if relayed || meta["call"]["data_channel"]["sentByA"].as_array().is_none() {
+            eprintln!(
+                "{}: relayed or without a data channel; left to the engine's tests",
+                dir.display()
+            );
+            continue;
+        }
+        check_browser_call(&dir);
+        checked.push(dir);
     }
+    if checked.is_empty() {
+        eprintln!(
+            "SKIPPED browser_dtls13_calls: no direct browser recording with a key log in {}",
+            root.display()
+        );
+    }
+}
+
+fn check_browser_call(dir: &Path) {
+    eprintln!("checking {}", dir.display());
     let read = |f: &str| std::fs::read_to_string(dir.join(f)).unwrap();
     let meta: serde_json::Value = serde_json::from_str(&read("meta.json")).unwrap();
     let stats: serde_json::Value = serde_json::from_str(&read("stats-a.json")).unwrap();
