@@ -312,6 +312,10 @@ fn firefox_call_matches_get_stats() {
     }
     let (a, b, report) = load("firefox-direct");
     assert_eq!(check_rtp(&a, &report) + check_rtp(&b, &report), 4);
+    // The selected pair and its candidate types (Firefox's getStats has no per-pair request
+    // counts, so check_ice compares those only where they exist).
+    check_ice(&a, &report, "direct");
+    check_ice(&b, &report, "direct");
 }
 
 #[test]
