@@ -339,6 +339,51 @@ fn relayed_call_matches_get_stats() {
     check_relay_path(&a, &b, &report);
 }
 
+/// The relayed Firefox call (fixtures/webrtc/firefox-relay): captured on both legs like
+/// Chromium's, counted once. Firefox's getStats has no per-pair request counts, so the relay's
+/// loss is checked against its byte counts: what each side's pair sent (DTLS, SRTP, SRTCP) the
+/// other received, so nothing but STUN can be lost between the legs.
+#[test]
+fn firefox_relayed_call_is_counted_once() {
+    let dir = fixtures().join("webrtc").join("firefox-relay");
+    if !dir.join("stats-a.json").exists() {
+        eprintln!("SKIPPED: {} not recorded", dir.display());
+        return;
+    }
+    let (a, b, report) = load("firefox-relay");
+    assert_eq!(check_rtp(&a, &report) + check_rtp(&b, &report), 4);
+    let paths = report["relay_paths"].as_array().unwrap();
+    assert_eq!(paths.len(), 1, "one relay path");
+    assert_eq!(paths[0]["legs_seen"], "both");
+    assert_eq!(report["dtls"].as_array().unwrap().len(), 1, "one handshake");
+    let inner = report["flows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| !f["relay"].is_null())
+        .count();
+    assert_eq!(inner, 1, "one inner flow");
+    let selected = |p: &Peer| {
+        let id = p.transport()["selectedCandidatePairId"].as_str().unwrap();
+        (
+            n(&p.stats[id], "bytesSent"),
+            n(&p.stats[id], "bytesReceived"),
+        )
+    };
+    let ((a_sent, a_received), (b_sent, b_received)) = (selected(&a), selected(&b));
+    assert_eq!(
+        (a_sent, b_sent),
+        (b_received, a_received),
+        "no media lost by the relay"
+    );
+    for d in paths[0]["directions"].as_array().unwrap() {
+        let lost = n(d, "lost_between_legs");
+        assert_eq!(n(d, "counted") - n(d, "matched"), lost);
+        let delay = &d["delay_us"];
+        assert!(n(delay, "min") > 0 && n(delay, "max") < 50_000, "{delay}");
+    }
+}
+
 /// The relayed call is one relay path seen on both legs: A's allocation relays to B's relayed
 /// address and back. Checked against both browsers:
 /// * the legs' relayed addresses are the selected pair's relay candidates, their clients the
