@@ -242,6 +242,19 @@ fn check_ice(peer: &Peer, report: &Value, path: &str) {
     assert_eq!(pair["remote"], remote.as_str(), "selected pair remote");
     assert_eq!(pair["path"], path);
     assert_eq!(ctype, if path == "relayed" { "relay" } else { "host" });
+    // Candidate types of the selected pair, as the SDPs (given with --sdp) announced them.
+    let remote_type = &peer.stats[selected["remoteCandidateId"].as_str().unwrap()]["candidateType"];
+    assert_eq!(
+        pair["local_type"]["type"],
+        ctype.as_str(),
+        "selected local type"
+    );
+    assert_eq!(
+        pair["remote_type"]["type"], *remote_type,
+        "selected remote type"
+    );
+    assert_eq!(pair["local_type"]["inferred"], false);
+    assert_eq!(pair["flow"]["transport"], "udp", "the pair's flow key");
     assert_eq!(pair["nominated"].as_bool(), selected["nominated"].as_bool());
     // Check counts: every candidate pair that sent checks, ours by local/remote address.
     for p in peer.by_type("candidate-pair") {
@@ -264,6 +277,28 @@ fn check_ice(peer: &Peer, report: &Value, path: &str) {
             p["responsesReceived"].as_u64(),
             "{l} → {r}: responsesReceived"
         );
+        // What reached this agent on the pair's path (in relay/, after the TURN server
+        // dropped the unpermitted first check) and what it answered.
+        assert_eq!(
+            ours["requests_received"].as_u64(),
+            p["requestsReceived"].as_u64(),
+            "{l} → {r}: requestsReceived"
+        );
+        assert_eq!(
+            ours["responses_sent"].as_u64(),
+            p["responsesSent"].as_u64(),
+            "{l} → {r}: responsesSent"
+        );
+        // Consent freshness (RFC 7675), the controlled agent's included: Chromium counts every
+        // request after the pair's first success; with its nomination on every check that is
+        // every check once the pair is nominated, which is what rtcscope counts.
+        if let Some(consent) = p["consentRequestsSent"].as_u64() {
+            assert_eq!(
+                ours["consent_checks"].as_u64(),
+                Some(consent),
+                "{l} → {r}: consentRequestsSent"
+            );
+        }
     }
 }
 
