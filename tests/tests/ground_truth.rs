@@ -353,6 +353,81 @@ fn firefox_call_matches_get_stats() {
     check_ice(&b, &report, "direct");
 }
 
+/// A Firefox (offerer) ↔ Chromium call (fixtures/webrtc/firefox-chromium): each browser's
+/// per-SSRC figures, Chromium sending on the extension ids Firefox offered.
+#[test]
+fn firefox_chromium_call_matches_get_stats() {
+    let dir = fixtures().join("webrtc").join("firefox-chromium");
+    if !dir.join("stats-a.json").exists() {
+        eprintln!("SKIPPED: {} not recorded", dir.display());
+        return;
+    }
+    let (a, b, report) = load("firefox-chromium");
+    assert_eq!(check_rtp(&a, &report) + check_rtp(&b, &report), 4);
+}
+
+/// Without an SDP the header-extension ids are inferred from the packets (never assumed to be
+/// libwebrtc's): on every recorded call each id the inference names is the one the SDP
+/// negotiated for that extension, the mid's id is found, and every stream's mid is the one
+/// read with the SDP. Exact: an inference that names a wrong id fails here.
+#[test]
+fn extension_ids_without_an_sdp_match_the_sdp() {
+    for dir in [
+        "direct",
+        "relay",
+        "firefox-direct",
+        "firefox-relay",
+        "firefox-chromium",
+    ] {
+        let base = fixtures().join("webrtc").join(dir);
+        if !base.join("stats-a.json").exists() {
+            eprintln!("SKIPPED: {} not recorded", base.display());
+            continue;
+        }
+        let offer = std::fs::read_to_string(base.join("offer.sdp")).unwrap();
+        let negotiated: HashMap<u64, String> = offer
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("a=extmap:"))
+            .filter_map(|l| {
+                let (id, uri) = l.split_once(' ')?;
+                let id = id.split('/').next()?.parse().ok()?;
+                Some((id, uri.trim().to_owned()))
+            })
+            .collect();
+        let path = format!("fixtures/webrtc/{dir}/capture.pcapng");
+        let out = run(&["analyze", "--json", &path]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let bare: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let ids = bare["header_extensions"].as_array().expect("inferred ids");
+        let mut mid = None;
+        for i in ids {
+            let Some(uri) = i["uri"].as_str() else {
+                continue;
+            };
+            let id = n(i, "id");
+            assert_eq!(
+                negotiated.get(&id).map(String::as_str),
+                Some(uri),
+                "{dir}: id {id}"
+            );
+            if uri == "urn:ietf:params:rtp-hdrext:sdes:mid" {
+                mid = Some(id);
+            }
+        }
+        assert!(mid.is_some(), "{dir}: no mid id inferred: {ids:?}");
+        let (_, _, with_sdp) = load(dir);
+        for s in with_sdp["streams"].as_array().unwrap() {
+            let same = bare["streams"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|x| x["ssrc"] == s["ssrc"] && x["src"] == s["src"])
+                .unwrap_or_else(|| panic!("{dir}: SSRC {} without SDP", s["ssrc"]));
+            assert_eq!(same["mid"], s["mid"], "{dir}: SSRC {} mid", s["ssrc"]);
+        }
+    }
+}
+
 #[test]
 fn relayed_call_matches_get_stats() {
     let (a, b, report) = load("relay");
