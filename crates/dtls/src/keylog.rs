@@ -54,8 +54,8 @@ impl KeyLogLabel {
     }
 }
 
-/// One secret.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One secret. `Debug` shows only a prefix and the length of the secret.
+#[derive(Clone, PartialEq, Eq)]
 pub struct KeyLogEntry {
     /// Label.
     pub label: KeyLogLabel,
@@ -66,6 +66,17 @@ pub struct KeyLogEntry {
     pub secret: Vec<u8>,
     /// 1-based line number.
     pub line: usize,
+}
+
+impl fmt::Debug for KeyLogEntry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KeyLogEntry")
+            .field("label", &self.label)
+            .field("client_random", &rtcscope_wire::Hex(&self.client_random))
+            .field("secret", &crate::decrypt::Secret::from_slice(&self.secret))
+            .field("line", &self.line)
+            .finish()
+    }
 }
 
 /// A malformed line.
@@ -302,6 +313,10 @@ mod tests {
             Some(&[0xcd; 32][..])
         );
         assert_eq!(log.secret(&KeyLogLabel::ExporterSecret, &random), None);
+        // Secrets never print in full.
+        let shown = format!("{log:?}");
+        assert!(shown.contains("ababab…(48 bytes)"), "{shown}");
+        assert!(!shown.contains(&"ab".repeat(4)), "{shown}");
     }
 
     #[test]

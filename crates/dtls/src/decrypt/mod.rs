@@ -24,6 +24,42 @@
 //! the RFC's composition of HMAC.
 //!
 //! Keys and secrets never print in full ([`Secret`]).
+//!
+//! # Use
+//!
+//! One [`KeyLogIndex`] for the whole capture (every `--keylog` file and the capture's own
+//! Decryption Secrets Blocks, `rtcscope_capture::CaptureReader::tls_key_logs`), one
+//! [`DtlsDecryptor`] per association, fed in capture order with the DTLS payload (unwrapped
+//! from TURN ChannelData or Send/Data indications, or cut from a TCP stream, by the caller)
+//! and a [`Side`](crate::Side) label that stays the same for each endpoint:
+//!
+//! ```
+//! use rtcscope_dtls::decrypt::{DtlsDecryptor, KeyLogIndex};
+//! use rtcscope_dtls::{ContentType, Side};
+//!
+//! let mut keys = KeyLogIndex::new();
+//! keys.add_text("sslkeys.log", "# no secrets yet\n");
+//! let datagrams: Vec<(Side, Vec<u8>)> = Vec::new(); // the association's payloads
+//! let mut d = DtlsDecryptor::default();
+//! let mut offset = 0;
+//! for (side, payload) in &datagrams {
+//!     for record in d.feed(&keys, *side, payload, offset) {
+//!         match record {
+//!             Ok(r) if r.content_type == ContentType::APPLICATION_DATA => {
+//!                 // r.plaintext: SCTP for a WebRTC data channel
+//!             }
+//!             Ok(_) => {} // handshake, alerts, ACKs: already summarised in d.revealed()
+//!             Err(e) => eprintln!("{e}"), // says why: no key, wrong key, truncated, ...
+//!         }
+//!     }
+//!     offset += payload.len();
+//! }
+//! // Per sender: the SRTP master key and salt for the SRTP stage.
+//! assert!(d.srtp_master_of(Side::A).is_none()); // nothing fed, nothing known
+//! ```
+//!
+//! Decrypted handshake content can also go to [`crate::DtlsSession::handshake_content`],
+//! which then shows DTLS 1.3's encrypted choices (use_srtp, certificates) in clear.
 
 mod association;
 mod cipher;
