@@ -21,6 +21,7 @@
 
 pub mod candidates;
 pub mod datachannels;
+pub mod decrypt;
 pub mod demux;
 pub mod diagnosis;
 pub mod dtls;
@@ -340,6 +341,7 @@ pub struct Engine {
     streams: streams::Streams,
     dtls: Map<FlowKey, dtls::DtlsFlow>,
     sctp: Map<FlowKey, datachannels::Association>,
+    decrypt: decrypt::Decryption,
     sdp_fingerprints: Vec<String>,
     sdp_candidates: Vec<sdp_hints::SdpCandidate>,
     tcp_messages: Vec<(usize, usize)>,
@@ -379,6 +381,7 @@ impl Engine {
             streams,
             dtls: Map::default(),
             sctp: Map::default(),
+            decrypt: decrypt::Decryption::default(),
             sdp_fingerprints: Vec::new(),
             sdp_candidates: Vec::new(),
             tcp_messages: Vec::new(),
@@ -640,7 +643,12 @@ impl Engine {
             Kind::ChannelData => self.channel_data(ctx, payload),
             Kind::Rtp => {
                 let forward = key.lo == ctx.src && key.hi == ctx.dst;
-                let encrypted = self.hints_srtp || dtls_seen;
+                // SRTP that authenticates under a key goes on as cleartext RTP (decrypt.rs).
+                let (payload, encrypted) =
+                    match self.decrypt.unprotect(key, ctx.src, payload, false) {
+                        Some(plain) => (plain, false),
+                        None => (payload, self.hints_srtp || dtls_seen),
+                    };
                 let confirmed = self
                     .streams
                     .rtp(ctx.now, key, forward, ctx.src, ctx.dst, payload, encrypted);
@@ -669,11 +677,24 @@ impl Engine {
                     .entry(key)
                     .or_insert_with(|| dtls::DtlsFlow::new(key, ctx.now))
                     .feed(ctx.now, ctx.src, payload);
+                self.decrypt.dtls(ctx.now, key, ctx.src, payload);
             }
             Kind::Rtcp => {
                 let forward = key.lo == ctx.src && key.hi == ctx.dst;
-                self.streams
-                    .rtcp(ctx.now, key, forward, payload, self.hints_srtp || dtls_seen);
+                match self.decrypt.unprotect(key, ctx.src, payload, true) {
+                    Some(plain) => {
+                        self.streams.rtcp(ctx.now, key, forward, plain, false);
+                    }
+                    None => {
+                        self.streams.rtcp(
+                            ctx.now,
+                            key,
+                            forward,
+                            payload,
+                            self.hints_srtp || dtls_seen,
+                        );
+                    }
+                }
             }
             _ => {}
         }
@@ -685,9 +706,27 @@ impl Engine {
             .sctp
             .values()
             .map(datachannels::Association::report)
+            .chain(self.decrypt.data_channels())
             .collect();
         v.sort_by_key(|a| a.first_ns);
         v
+    }
+
+    /// Gives the engine its keys (NSS key log, SDES and `--srtp-key` SRTP keys) before
+    /// packets: DTLS, SRTP/SRTCP and the data channels are then decrypted (decrypt.rs).
+    pub fn set_keys(&mut self, keys: decrypt::KeyStore) {
+        self.decrypt.set_keys(keys);
+    }
+
+    /// Adds key log text met while reading (a pcapng Decryption Secrets Block); `source`
+    /// names it in errors.
+    pub fn add_key_log(&mut self, source: &str, text: &str) {
+        self.decrypt.add_key_log(source, text);
+    }
+
+    /// What decryption did, per DTLS association and for the SDES keys.
+    pub fn decryption(&self) -> decrypt::DecryptionReport {
+        self.decrypt.report()
     }
 
     /// Fingerprints (`sha-256 AB:…`) from SDPs, for the certificate check.

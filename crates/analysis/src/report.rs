@@ -40,6 +40,10 @@ pub struct Report {
     pub dtls: Vec<crate::dtls::DtlsReport>,
     /// SCTP associations seen in clear (over UDP) with their data channels.
     pub data_channels: Vec<crate::datachannels::AssociationReport>,
+    /// Decryption per DTLS association and for SDES / `--srtp-key` keys: keys found or why
+    /// not, DTLS records and SRTP/SRTCP packets decrypted, failures with their likely reason,
+    /// data-channel messages (never a key).
+    pub decryption: crate::decrypt::DecryptionReport,
     /// RTP streams, by flow then SSRC.
     pub streams: Vec<crate::streams::Stream>,
     /// Without an SDP: the RTP header-extension ids as the packets show them (unknown ids
@@ -347,6 +351,7 @@ impl Report {
             findings: Vec::new(),
             dtls: engine.dtls(),
             data_channels: engine.data_channels(),
+            decryption: engine.decryption(),
             streams,
             header_extensions: engine.streams.inferred_extmap().map(|m| {
                 m.ids

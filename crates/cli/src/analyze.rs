@@ -93,6 +93,16 @@ pub struct AnalyzeArgs {
     /// header-extension ids, RTX groups and the certificate fingerprint check; repeatable.
     #[arg(long = "sdp", value_name = "FILE")]
     sdp: Vec<String>,
+    /// NSS key log (SSLKEYLOGFILE of Firefox, NSS, OpenSSL, BoringSSL) to decrypt DTLS, the
+    /// data channels and, through the DTLS-SRTP exporter, SRTP/SRTCP; repeatable. Key logs
+    /// in the capture's pcapng Decryption Secrets Blocks are used as well.
+    #[arg(long = "keylog", value_name = "FILE")]
+    keylog: Vec<String>,
+    /// SRTP master key for SRTP/SRTCP not keyed by DTLS: `[SCOPE@]PROFILE:KEY` with KEY as
+    /// base64 key||salt (as in a=crypto) or hex, or a whole `a=crypto:` line; SCOPE is an SSRC
+    /// (`0x20c23467`) or the sender's IP:PORT; repeatable. SDES keys in `--sdp` are used too.
+    #[arg(long = "srtp-key", value_name = "SPEC")]
+    srtp_key: Vec<String>,
     /// Flows held at once; beyond it the flow used least recently is evicted (the report
     /// says how many).
     #[arg(long, value_name = "N", default_value_t = rtcscope_analysis::DEFAULT_MAX_FLOWS as u64,
@@ -129,6 +139,7 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
         engine.set_sdp_fingerprints(k.fingerprints);
         engine.set_sdp_candidates(k.candidates);
     }
+    engine.set_keys(load_keys(args)?);
     // One packet source, whether a file, standard input or a live capture: the same record
     // limit (-c), damaged-record policy and drop counts.
     let (source, name, live) = match &args.interface {
@@ -152,6 +163,19 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     if live {
         capture(args, &name, &mut source, &mut engine)?;
     } else {
+        // Key logs in pcapng Decryption Secrets Blocks: those before the first packet are read
+        // here (the engine needs them before the handshakes), later ones as they come.
+        let mut dsbs = 0;
+        if name != "-" {
+            if let Ok(mut r) = input::open(&name)
+                .ok()
+                .and_then(|f| rtcscope_capture::file::CaptureReader::new(f).ok())
+                .ok_or(())
+            {
+                let _ = r.next_packet();
+                dsbs = add_dsbs(&mut engine, r.tls_key_logs(), 0);
+            }
+        }
         // Damaged records are named as they are skipped, every one of them (the source keeps
         // only the first few); a fatal error ends the file and the report covers the rest.
         loop {
@@ -161,6 +185,11 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
                 }
                 Next::Idle => {}
                 Next::End => break,
+            }
+            if let Some(r) = source.reader() {
+                if r.tls_key_logs().len() > dsbs {
+                    dsbs = add_dsbs(&mut engine, r.tls_key_logs(), dsbs);
+                }
             }
         }
     }
@@ -190,6 +219,208 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The decryption section: per DTLS association, keys found or why not, what was decrypted,
+/// failures with their reason, and the data-channel messages; then the SDES keys. Never a key.
+fn render_decryption(s: &mut String, r: &Report) {
+    use rtcscope_analysis::decrypt::KeyStatus;
+    let d = &r.decryption;
+    if d.associations.is_empty() && d.sdes.is_none() {
+        return;
+    }
+    let _ = writeln!(s, "\nDecryption:");
+    if d.key_log.lines_used + d.key_log.malformed_lines > 0 {
+        let _ = writeln!(
+            s,
+            "  key log: {} associations ({} lines used, {} ignored, {} malformed)",
+            d.key_log.associations,
+            d.key_log.lines_used,
+            d.key_log.lines_ignored,
+            d.key_log.malformed_lines
+        );
+        for e in &d.key_log.first_errors {
+            let _ = writeln!(s, "     {}", Escaped(e));
+        }
+    }
+    for a in &d.associations {
+        let who = match a.client {
+            Some(c) => format!("client {c} ⇄ {}", if c == a.a { a.b } else { a.a }),
+            None => format!("{} ⇄ {}", a.a, a.b),
+        };
+        let relay = a
+            .relay
+            .map(|x| format!("[inside TURN #{x}] "))
+            .unwrap_or_default();
+        let keys = match &a.keys {
+            KeyStatus::NoKeyLog => "no key log given (--keylog)".to_owned(),
+            KeyStatus::Found => "keys found in the key log".to_owned(),
+            KeyStatus::Missing(why) => format!("no keys: {why}"),
+        };
+        let _ = writeln!(
+            s,
+            "  {relay}DTLS {who} ({}): {}",
+            a.transport,
+            Escaped(&keys)
+        );
+        if a.application_data_decrypted {
+            let _ = writeln!(
+                s,
+                "     {} records decrypted{}; {} application-data records ({}) → SCTP",
+                a.records_decrypted,
+                a.version
+                    .as_deref()
+                    .map(|v| format!(
+                        " ({}{})",
+                        Escaped(v),
+                        a.cipher_suite
+                            .as_deref()
+                            .map(|c| format!(", {}", Escaped(c)))
+                            .unwrap_or_default()
+                    ))
+                    .unwrap_or_default(),
+                a.application_data_records,
+                bytes(a.application_data_bytes)
+            );
+        } else if a.application_data_records > 0 {
+            let _ = writeln!(
+                s,
+                "     {} application-data records inside DTLS (data channel, encrypted)",
+                a.application_data_records
+            );
+        }
+        for (why, n) in &a.record_failures.reasons {
+            let _ = writeln!(s, "     {n} DTLS records failed: {}", Escaped(why));
+        }
+        if let Some(p) = &a.srtp_profile {
+            let _ = writeln!(s, "     SRTP profile (srtpCipher): {}", Escaped(p));
+        }
+        let f = &a.srtp;
+        if a.srtp_keys {
+            let _ = writeln!(
+                s,
+                "     SRTP keys from the DTLS exporter: {} SRTP and {} SRTCP packets authenticated and decrypted, {} failed{}",
+                f.rtp_decrypted,
+                f.rtcp_decrypted,
+                f.failures.count,
+                if f.duplicates > 0 { format!(", {} duplicates", f.duplicates) } else { String::new() }
+            );
+        } else if let Some(why) = &a.srtp_missing {
+            let _ = writeln!(s, "     no SRTP keys: {}", Escaped(why));
+        }
+        for (why, n) in &f.failures.reasons {
+            let _ = writeln!(s, "     {n} packets refused (not used): {}", Escaped(why));
+        }
+        if a.messages_total > 0 {
+            let _ = writeln!(s, "     data-channel messages: {}", a.messages_total);
+        }
+        for m in &a.messages {
+            let content = match (&m.message.text, &m.message.hex) {
+                (Some(t), _) => format!("{t:?}"),
+                (None, Some(h)) => format!("hex {h}"),
+                _ => String::new(),
+            };
+            let _ = writeln!(
+                s,
+                "       {} {} → stream {}{} PPID {}, {} B: {}{}",
+                time_utc(m.message.at_ns),
+                m.message.from,
+                m.message.stream,
+                m.label
+                    .as_deref()
+                    .map(|l| format!(" {l:?}"))
+                    .unwrap_or_default(),
+                m.message.ppid,
+                m.message.len,
+                content,
+                if m.message.truncated { " …" } else { "" }
+            );
+        }
+        if !a.alerts.is_empty() {
+            let _ = writeln!(s, "     alerts: {}", Escaped(&a.alerts.join("; ")));
+        }
+    }
+    if d.associations_beyond_cap > 0 {
+        let _ = writeln!(
+            s,
+            "  {} DTLS datagrams of associations beyond the cap of {} (not decrypted)",
+            d.associations_beyond_cap,
+            rtcscope_analysis::decrypt::MAX_ASSOCIATIONS
+        );
+    }
+    if let Some(sd) = &d.sdes {
+        let _ = writeln!(
+            s,
+            "  SDES / --srtp-key: {} SRTP and {} SRTCP packets authenticated and decrypted, {} failed",
+            sd.srtp.rtp_decrypted, sd.srtp.rtcp_decrypted, sd.srtp.failures.count
+        );
+        for (k, n) in &sd.keys {
+            let _ = writeln!(
+                s,
+                "     {} ({}, {}, {}+{} bytes): {n} packets",
+                Escaped(&k.source),
+                k.profile,
+                k.scope,
+                k.key_len,
+                k.salt_len
+            );
+        }
+        for (why, n) in &sd.srtp.failures.reasons {
+            let _ = writeln!(s, "     {n} packets refused (not used): {}", Escaped(why));
+        }
+    }
+}
+
+/// Adds the Decryption Secrets Block key logs from index `from` on; returns how many there are.
+fn add_dsbs(engine: &mut Engine, logs: &[String], from: usize) -> usize {
+    for (i, text) in logs.iter().enumerate().skip(from) {
+        engine.add_key_log(&format!("pcapng Decryption Secrets Block #{}", i + 1), text);
+    }
+    logs.len()
+}
+
+/// The keys of `--keylog`, `--srtp-key` and the `a=crypto` lines of `--sdp`. Errors name the
+/// file or argument and never repeat key text.
+fn load_keys(args: &AnalyzeArgs) -> anyhow::Result<rtcscope_analysis::decrypt::KeyStore> {
+    use rtcscope_analysis::decrypt::{parse_scoped_key, KeyStore};
+    let mut keys = KeyStore::default();
+    for path in &args.keylog {
+        let bytes = std::fs::read(path).with_context(|| format!("cannot read key log {path}"))?;
+        keys.keylog.add_text(path, &String::from_utf8_lossy(&bytes));
+        if keys.keylog.is_empty() {
+            anyhow::bail!(
+                "--keylog {path}: no usable key log line (expected NSS key log lines such as \
+                 CLIENT_RANDOM or EXPORTER_SECRET; {} malformed)",
+                keys.keylog.error_count
+            );
+        }
+    }
+    for (i, spec) in args.srtp_key.iter().enumerate() {
+        let (scope, key) =
+            parse_scoped_key(spec).map_err(|e| anyhow::anyhow!("--srtp-key #{}: {e}", i + 1))?;
+        keys.add_srtp_key(format!("--srtp-key #{}", i + 1), scope, key);
+    }
+    for path in &args.sdp {
+        let text = std::fs::read(path).with_context(|| format!("cannot read SDP {path}"))?;
+        let text = String::from_utf8_lossy(&text);
+        // Raw SDP, or a signalling JSON blob whose SDP string escapes its line ends.
+        for (n, start) in text.match_indices("a=crypto:").map(|(i, _)| i).enumerate() {
+            let line: String = text[start..]
+                .split(['\r', '\n', '"'])
+                .next()
+                .unwrap_or_default()
+                .split("\\r")
+                .next()
+                .unwrap_or_default()
+                .split("\\n")
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+            keys.add_sdes(path, &line)
+                .map_err(|e| anyhow::anyhow!("{path}: a=crypto line {}: {e}", n + 1))?;
+        }
+    }
+    Ok(keys)
 }
 
 fn list() -> anyhow::Result<ExitCode> {
@@ -841,8 +1072,9 @@ pub fn render(r: &Report, all_flows: bool) -> String {
         let _ = writeln!(s, "     timeline: {}", steps.join(" | "));
     }
 
+    render_decryption(&mut s, r);
     if !r.data_channels.is_empty() {
-        let _ = writeln!(s, "\nData channels (SCTP in clear):");
+        let _ = writeln!(s, "\nData channels (SCTP in clear or decrypted):");
         for a in &r.data_channels {
             let _ = writeln!(
                 s,
