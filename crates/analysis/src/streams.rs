@@ -1262,6 +1262,16 @@ impl Streams {
         copy.map.into_values().filter(|s| s.confirmed).collect()
     }
 
+    /// The decryption seam for RED: the decrypted payload of one RTP packet of stream `key`.
+    /// Its RED block header names the codec inside exactly, which then replaces the SDP's
+    /// suggestion ([`CodecSource::RedHeader`]). Returns whether it did.
+    pub fn red_payload_decrypted(&mut self, key: &StreamKey, payload: &[u8]) -> bool {
+        let hints = &self.hints;
+        self.map
+            .peek_mut(key)
+            .is_some_and(|s| s.red_payload(payload, hints))
+    }
+
     /// Without an SDP: what the packets show about the header-extension ids (`None` when an
     /// SDP gave them). `dissect` decodes with the same inference.
     pub fn inferred_extmap(&self) -> Option<InferredExtmap> {

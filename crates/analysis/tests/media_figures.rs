@@ -153,6 +153,33 @@ fn a_cleartext_red_header_names_the_codec_exactly() {
     );
 }
 
+/// The seam decryption plugs into: a decrypted RED payload names the codec inside exactly.
+#[test]
+fn a_decrypted_red_payload_replaces_the_sdp_suggestion() {
+    let mut s = Streams::default();
+    s.hints = chromium_video_hints();
+    s.hints.codecs.insert(98, codec("VP9", 90000));
+    for i in 0..3 {
+        feed(
+            &mut s,
+            i * 33,
+            &rtp(118, i as u16, 0x1111, &[0xaa; 40], 0),
+            true,
+        );
+    }
+    let key = *s.map.iter().next().unwrap().0;
+    assert_eq!(stream(&s, 0x1111).codec_label, "RED (VP8 per SDP)");
+    // A payload whose header runs past its end changes nothing.
+    assert!(!s.red_payload_decrypted(&key, &[0x80 | 98, 0]));
+    assert!(s.red_payload_decrypted(&key, &[98, 0xde, 0xad]));
+    let st = stream(&s, 0x1111);
+    assert_eq!(st.codec_label, "RED (VP9)");
+    assert_eq!(st.inner_payload_type, Some(98));
+    // An encrypted stream keeps the exact answer however many packets follow.
+    feed(&mut s, 200, &rtp(118, 3, 0x1111, &[0xaa; 40], 0), true);
+    assert_eq!(stream(&s, 0x1111).codec_label, "RED (VP9)");
+}
+
 #[test]
 fn rtx_takes_its_clock_from_the_sdp_and_its_media_from_apt_and_fid() {
     let mut s = Streams::default();

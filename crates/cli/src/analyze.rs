@@ -119,6 +119,18 @@ pub struct AnalyzeArgs {
     memory: Option<u64>,
 }
 
+/// A header-extension URI without its registry prefix (`sdes:mid`, `abs-send-time`).
+fn short_uri(uri: &str) -> &str {
+    [
+        "urn:ietf:params:rtp-hdrext:",
+        "http://www.webrtc.org/experiments/rtp-hdrext/",
+        "http://www.ietf.org/id/draft-holmer-rmcat-",
+    ]
+    .iter()
+    .find_map(|p| uri.strip_prefix(p))
+    .unwrap_or(uri)
+}
+
 /// Runs `rtcscope analyze`.
 pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     if args.list_interfaces {
@@ -1246,6 +1258,22 @@ pub fn render(r: &Report, all_flows: bool) -> String {
             })
             .collect();
         let _ = writeln!(s, "  RTCP by sender: {}", list.join(", "));
+    }
+    if let Some(ids) = r.header_extensions.as_ref().filter(|i| !i.is_empty()) {
+        // No SDP: what the packets show the header-extension ids to be (never assumed).
+        let list: Vec<String> = ids
+            .iter()
+            .map(|i| match (i.uri, i.confidence) {
+                (Some(u), Some(c)) => format!("{} {} ({c})", i.id, short_uri(u)),
+                (Some(u), None) => format!("{} {}", i.id, short_uri(u)),
+                (None, _) => format!("{} unknown ({})", i.id, i.evidence),
+            })
+            .collect();
+        let _ = writeln!(
+            s,
+            "  Header extension ids (no SDP; inferred from the packets): {}",
+            list.join(", ")
+        );
     }
     let webrtc: Vec<_> = r.flows.iter().filter(|f| is_webrtc(f)).collect();
     let _ = writeln!(
