@@ -220,6 +220,66 @@ fn check_rtp(peer: &Peer, report: &Value) -> usize {
     checked
 }
 
+/// Every inbound-rtp entry against the stream of its SSRC.
+/// * Chromium counts its RTX SSRC in `packetsReceived`, `bytesReceived` and
+///   `headerBytesReceived` (and every RTX packet, probes included, in
+///   `retransmittedPacketsReceived`; their payload in `retransmittedBytesReceived`); Firefox
+///   names no `rtxSsrc` and counts the media SSRC only.
+/// * Exact, except that a receiver that took its stats while the other side's last packet was
+///   in flight counted one packet fewer than the capture holds (firefox-chromium: one 3-byte
+///   Opus packet): one packet more, and then at least as many bytes, is tolerated.
+/// * Jitter within 1 ms: the capture point is not the receiver (a router or the TURN bridge,
+///   before the receiver's socket), and Chromium reports jitter in whole milliseconds.
+fn check_inbound(peer: &Peer, report: &Value) -> usize {
+    let mut checked = 0;
+    for inb in peer.by_type("inbound-rtp") {
+        let ssrc = inb["ssrc"].as_u64().unwrap();
+        let what = format!("inbound SSRC {ssrc:#x} ({})", inb["kind"]);
+        let media = stream_of(report, ssrc);
+        let mut parts = vec![media];
+        if let Some(rtx) = inb["rtxSsrc"].as_u64() {
+            let r = stream_of(report, rtx);
+            assert_eq!(
+                n(r, "packets"),
+                n(inb, "retransmittedPacketsReceived"),
+                "{what}: retransmittedPacketsReceived"
+            );
+            assert_eq!(
+                n(r, "payload_bytes"),
+                n(inb, "retransmittedBytesReceived"),
+                "{what}: retransmittedBytesReceived"
+            );
+            parts.push(r);
+        }
+        let sum = |f: &str| parts.iter().map(|s| n(s, f)).sum::<u64>();
+        let (ours, theirs) = (sum("packets"), n(inb, "packetsReceived"));
+        assert!(
+            ours == theirs || ours == theirs + 1,
+            "{what}: packetsReceived {theirs}, ours {ours}"
+        );
+        let bytes = sum("payload_bytes");
+        let header = sum("header_bytes") + sum("padding_only_bytes");
+        if ours == theirs {
+            assert_eq!(bytes, n(inb, "bytesReceived"), "{what}: bytesReceived");
+            assert_eq!(
+                header,
+                n(inb, "headerBytesReceived"),
+                "{what}: headerBytesReceived"
+            );
+        } else {
+            assert!(bytes >= n(inb, "bytesReceived"), "{what}: bytesReceived");
+        }
+        let jitter = inb["jitter"].as_f64().unwrap() * 1000.0;
+        let our_jitter = media["jitter_ms"].as_f64().unwrap();
+        assert!(
+            (jitter - our_jitter).abs() <= 1.0,
+            "{what}: jitter {jitter} ms, ours {our_jitter} ms"
+        );
+        checked += 1;
+    }
+    checked
+}
+
 fn check_ice(peer: &Peer, report: &Value, path: &str) {
     let session = &report["ice_sessions"][0];
     let transport = peer.transport();
@@ -329,6 +389,7 @@ fn check_dtls(a: &Peer, b: &Peer, report: &Value) {
 fn direct_call_matches_get_stats() {
     let (a, b, report) = load("direct");
     assert_eq!(check_rtp(&a, &report) + check_rtp(&b, &report), 4);
+    assert_eq!(check_inbound(&a, &report) + check_inbound(&b, &report), 4);
     check_ice(&a, &report, "direct");
     check_ice(&b, &report, "direct");
     check_dtls(&a, &b, &report);
@@ -347,6 +408,7 @@ fn firefox_call_matches_get_stats() {
     }
     let (a, b, report) = load("firefox-direct");
     assert_eq!(check_rtp(&a, &report) + check_rtp(&b, &report), 4);
+    assert_eq!(check_inbound(&a, &report) + check_inbound(&b, &report), 4);
     // The selected pair and its candidate types (Firefox's getStats has no per-pair request
     // counts, so check_ice compares those only where they exist).
     check_ice(&a, &report, "direct");
@@ -364,6 +426,7 @@ fn firefox_chromium_call_matches_get_stats() {
     }
     let (a, b, report) = load("firefox-chromium");
     assert_eq!(check_rtp(&a, &report) + check_rtp(&b, &report), 4);
+    assert_eq!(check_inbound(&a, &report) + check_inbound(&b, &report), 4);
 }
 
 /// Without an SDP the header-extension ids are inferred from the packets (never assumed to be
@@ -432,6 +495,7 @@ fn extension_ids_without_an_sdp_match_the_sdp() {
 fn relayed_call_matches_get_stats() {
     let (a, b, report) = load("relay");
     assert_eq!(check_rtp(&a, &report) + check_rtp(&b, &report), 4);
+    assert_eq!(check_inbound(&a, &report) + check_inbound(&b, &report), 4);
     check_ice(&a, &report, "relayed");
     check_ice(&b, &report, "relayed");
     check_dtls(&a, &b, &report);
