@@ -516,3 +516,81 @@ fn media_stopping_on_both_sides_is_not_one_way() {
     let f = s.findings();
     assert!(!ids(&f).contains(&"media.one-way"), "{f:#?}");
 }
+
+/// A STUN Binding request without credentials (server-reflexive discovery).
+fn binding(i: u32) -> Vec<u8> {
+    MessageBuilder::request(Method::BINDING, tid(i))
+        .finish()
+        .unwrap()
+}
+
+/// Both peers learn a server-reflexive address from a STUN server, the other peer's checks go
+/// to it, and unanswered; each peer's own checks leave from another port (a NAT that maps each
+/// destination anew), as in fixtures/webrtc/fail-symmetric-nat. `a_keeps_port`: A's NAT maps
+/// endpoint-independently instead (its checks leave from its reflexive address).
+fn symmetric_script(a_keeps_port: bool) -> Vec<Finding> {
+    const STUN: &str = "198.51.100.10:3478";
+    const A_SEEN: &str = "198.51.100.21:25388";
+    const B_SEEN: &str = "198.51.100.22:62282";
+    let a_from = if a_keeps_port {
+        A_SEEN
+    } else {
+        "198.51.100.21:41774"
+    };
+    let b_from = "198.51.100.22:22849";
+    let mut s = Script::new();
+    s.udp(0, A_SEEN, STUN, &binding(900));
+    s.udp(1, STUN, A_SEEN, &check_ok(900, A_SEEN));
+    s.udp(2, B_SEEN, STUN, &binding(901));
+    s.udp(3, STUN, B_SEEN, &check_ok(901, B_SEEN));
+    for k in 0..10u32 {
+        let t = 100 + i128::from(k) * 500;
+        s.udp(
+            t,
+            a_from,
+            B_SEEN,
+            &check(10 + 2 * k, "aaaa", "bbbb", true, false),
+        );
+        s.udp(
+            t + 5,
+            b_from,
+            A_SEEN,
+            &check(11 + 2 * k, "bbbb", "aaaa", false, false),
+        );
+    }
+    s.findings()
+}
+
+#[test]
+fn symmetric_nats_on_both_sides_are_named() {
+    let f = symmetric_script(false);
+    let x = find(&f, "ice.no-pair-succeeded");
+    assert!(
+        x.verdict
+            .contains("both sides look to be behind NATs whose mapping depends"),
+        "{}",
+        x.verdict
+    );
+    assert!(
+        x.evidence.iter().any(|e| e.what.contains(
+            "198.51.100.22: the STUN server saw it as 198.51.100.22:62282, and the peer's checks \
+             went there; its own checks left from 198.51.100.22:22849"
+        )),
+        "{:#?}",
+        x.evidence
+    );
+}
+
+#[test]
+fn a_nat_that_keeps_its_port_is_not_called_symmetric() {
+    let f = symmetric_script(true);
+    let x = find(&f, "ice.no-pair-succeeded");
+    assert!(x.verdict.contains("one side looks to be"), "{}", x.verdict);
+    assert!(
+        !x.evidence
+            .iter()
+            .any(|e| e.what.starts_with("198.51.100.21:")),
+        "{:#?}",
+        x.evidence
+    );
+}
