@@ -94,8 +94,8 @@ mod entry_cost {
     /// A stream without its series (its few short strings included, and the byte sums
     /// behind getStats' figures).
     pub const STREAM: usize = 2304;
-    /// A pending transaction.
-    pub const TRANSACTION: usize = 384;
+    /// A pending transaction (where its response was handled included).
+    pub const TRANSACTION: usize = 416;
     /// One stored series bucket (index and counters).
     pub const BUCKET: usize = 64;
 }
