@@ -197,6 +197,164 @@ pub struct SrtpFigures {
     pub duplicates: u64,
     /// Packets refused, by likely reason: their plaintext is never used.
     pub failures: Failures,
+    /// What the decrypted RTCP held.
+    pub rtcp: RtcpFigures,
+}
+
+/// Media SSRCs whose feedback is counted per association or key set.
+pub const MAX_FEEDBACK_SSRCS: usize = 32;
+/// CNAMEs kept per association or key set.
+pub const MAX_CNAMES: usize = 16;
+
+/// Feedback about one media SSRC, from decrypted RTCP: what getStats counts on the sender's
+/// `outbound-rtp` (`nackCount`, `pliCount`, `firCount`) and more.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct FeedbackFigures {
+    /// The media SSRC the feedback is about.
+    pub media_ssrc: u32,
+    /// Generic NACK packets (RFC 4585 §6.2.1).
+    pub nack_packets: u64,
+    /// Sequence numbers those NACKs asked for.
+    pub nacked_sequences: u64,
+    /// Picture loss indications.
+    pub pli: u64,
+    /// Full intra requests (FCI entries for this SSRC).
+    pub fir: u64,
+}
+
+/// What decrypted RTCP held (all compound packets of a key set).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct RtcpFigures {
+    /// Sender reports.
+    pub sender_reports: u64,
+    /// Receiver reports.
+    pub receiver_reports: u64,
+    /// SDES packets.
+    pub sdes: u64,
+    /// `[ssrc, CNAME]` pairs (the first [`MAX_CNAMES`]).
+    pub cnames: Vec<(u32, String)>,
+    /// BYE packets.
+    pub bye: u64,
+    /// APP packets.
+    pub app: u64,
+    /// Extended reports (RFC 3611).
+    pub xr: u64,
+    /// Transport-wide congestion control feedback packets (draft-holmer-rmcat-transport-wide-cc).
+    pub transport_cc: u64,
+    /// Packets those reported on (status count), and of them reported received.
+    pub transport_cc_packets: u64,
+    /// Of which reported received.
+    pub transport_cc_received: u64,
+    /// RFC 8888 congestion control feedback packets.
+    pub ccfb: u64,
+    /// REMB packets and the last estimate (bit/s).
+    pub remb: u64,
+    /// The last REMB estimate in bit/s.
+    pub remb_last_bps: Option<u64>,
+    /// Other feedback (TMMBR/TMMBN, SLI, RPSI, other FMTs).
+    pub other_feedback: u64,
+    /// Per media SSRC: NACK, PLI, FIR (the first [`MAX_FEEDBACK_SSRCS`] SSRCs).
+    pub feedback: Vec<FeedbackFigures>,
+    /// Compound packets whose decrypted content did not parse to the end.
+    pub parse_errors: u64,
+}
+
+impl RtcpFigures {
+    fn for_media(&mut self, ssrc: u32) -> Option<&mut FeedbackFigures> {
+        let i = match self.feedback.iter().position(|f| f.media_ssrc == ssrc) {
+            Some(i) => i,
+            None if self.feedback.len() < MAX_FEEDBACK_SSRCS => {
+                self.feedback.push(FeedbackFigures {
+                    media_ssrc: ssrc,
+                    ..FeedbackFigures::default()
+                });
+                self.feedback.len() - 1
+            }
+            None => return None,
+        };
+        self.feedback.get_mut(i)
+    }
+
+    /// Counts what a decrypted compound RTCP packet holds.
+    fn read(&mut self, compound: &[u8]) {
+        use rtcscope_rtp::rtcp::feedback::FeedbackKind;
+        use rtcscope_rtp::rtcp::{Compound, RtcpBody};
+        for p in Compound::new(compound).iter() {
+            let body = match p.and_then(|p| p.body()) {
+                Ok(b) => b,
+                Err(_) => {
+                    self.parse_errors += 1;
+                    break;
+                }
+            };
+            match body {
+                RtcpBody::SenderReport(_) => self.sender_reports += 1,
+                RtcpBody::ReceiverReport(_) => self.receiver_reports += 1,
+                RtcpBody::Sdes(sd) => {
+                    self.sdes += 1;
+                    for c in sd.chunks().map_while(Result::ok) {
+                        for it in c.items() {
+                            if it.item_type.0 != 1 {
+                                continue;
+                            }
+                            let known = self.cnames.iter().any(|(x, _)| *x == c.ssrc());
+                            if let (false, true, Ok(t)) =
+                                (known, self.cnames.len() < MAX_CNAMES, it.text())
+                            {
+                                self.cnames.push((c.ssrc(), t.to_owned()));
+                            }
+                        }
+                    }
+                }
+                RtcpBody::Bye(_) => self.bye += 1,
+                RtcpBody::App(_) => self.app += 1,
+                RtcpBody::ExtendedReport(_) => self.xr += 1,
+                RtcpBody::Feedback(fb) => {
+                    let media = fb.media_ssrc();
+                    match fb.kind() {
+                        Ok(FeedbackKind::Nack(e)) => {
+                            let n = e.lost_sequences().count() as u64;
+                            if let Some(f) = self.for_media(media) {
+                                f.nack_packets += 1;
+                                f.nacked_sequences += n;
+                            }
+                        }
+                        Ok(FeedbackKind::Pli) => {
+                            if let Some(f) = self.for_media(media) {
+                                f.pli += 1;
+                            }
+                        }
+                        Ok(FeedbackKind::Fir(e)) => {
+                            // RFC 5104 §4.3.1: the media SSRC word is unused; each FCI entry
+                            // names its SSRC.
+                            for x in e.iter() {
+                                if let Some(f) = self.for_media(x.ssrc) {
+                                    f.fir += 1;
+                                }
+                            }
+                        }
+                        Ok(FeedbackKind::TransportCc(t)) => {
+                            self.transport_cc += 1;
+                            self.transport_cc_packets += u64::from(t.status_count());
+                            self.transport_cc_received +=
+                                t.packets()
+                                    .map_while(Result::ok)
+                                    .filter(|p| p.arrival_us.is_some())
+                                    .count() as u64;
+                        }
+                        Ok(FeedbackKind::Ccfb(_)) => self.ccfb += 1,
+                        Ok(FeedbackKind::Remb(r)) => {
+                            self.remb += 1;
+                            self.remb_last_bps = Some(r.bitrate());
+                        }
+                        Ok(_) => self.other_feedback += 1,
+                        Err(_) => self.parse_errors += 1,
+                    }
+                }
+                RtcpBody::Unknown(_) => self.other_feedback += 1,
+            }
+        }
+    }
 }
 
 /// Why an SRTP or DTLS failure happened, in words (never a key).
@@ -563,6 +721,7 @@ impl Decryption {
                     Ok((len, replay)) => {
                         if rtcp {
                             f.rtcp_decrypted += 1;
+                            f.rtcp.read(&self.buf[..len]);
                         } else {
                             f.rtp_decrypted += 1;
                         }
@@ -613,6 +772,7 @@ impl Decryption {
                     s.per_key[i] += 1;
                     if rtcp {
                         s.figures.rtcp_decrypted += 1;
+                        s.figures.rtcp.read(&self.buf[..len]);
                     } else {
                         s.figures.rtp_decrypted += 1;
                     }

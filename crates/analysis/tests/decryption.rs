@@ -205,6 +205,42 @@ fn check_call(name: &str) {
     }
     assert_eq!(compared, 4, "{name}: two senders × audio and video");
 
+    // Feedback per media SSRC equals the sender's outbound-rtp nackCount/pliCount/firCount.
+    let rtcp = &a.srtp.rtcp;
+    assert_eq!(rtcp.parse_errors, 0, "{name}");
+    for s in &stats {
+        for o in stats_of(s, "outbound-rtp") {
+            let ssrc = o["ssrc"].as_u64().unwrap() as u32;
+            let ours = rtcp.feedback.iter().find(|f| f.media_ssrc == ssrc);
+            for (key, got) in [
+                ("nackCount", ours.map_or(0, |f| f.nack_packets)),
+                ("pliCount", ours.map_or(0, |f| f.pli)),
+                ("firCount", ours.map_or(0, |f| f.fir)),
+            ] {
+                if let Some(want) = o[key].as_u64() {
+                    assert_eq!(got, want, "{name}: {ssrc:#x} {key}");
+                }
+            }
+        }
+    }
+    // Transport-wide feedback reported every RTP packet of the call as received (no loss,
+    // every packet carries the transport-wide sequence number in these calls).
+    assert!(rtcp.transport_cc > 0, "{name}");
+    assert_eq!(rtcp.transport_cc_packets, a.srtp.rtp_decrypted, "{name}");
+    assert_eq!(rtcp.transport_cc_received, a.srtp.rtp_decrypted, "{name}");
+    // SDES CNAMEs are the SDPs' a=ssrc cname values (Firefox lists them).
+    let sdp = std::fs::read_to_string(dir.join("offer.sdp")).unwrap()
+        + &std::fs::read_to_string(dir.join("answer.sdp")).unwrap();
+    let mut named = 0;
+    for (ssrc, cname) in &rtcp.cnames {
+        let line = format!("a=ssrc:{ssrc} cname:{cname}");
+        if sdp.contains(&format!("a=ssrc:{ssrc} cname:")) {
+            assert!(sdp.contains(&line), "{name}: {line}");
+            named += 1;
+        }
+    }
+    assert!(named >= 2, "{name}: CNAMEs {:?}", rtcp.cnames);
+
     // No secret of the key log appears in the report.
     let out = serde_json::to_string(&r).unwrap();
     for line in text.lines() {

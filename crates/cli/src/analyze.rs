@@ -323,6 +323,7 @@ fn render_decryption(s: &mut String, r: &Report) {
         for (why, n) in &f.failures.reasons {
             let _ = writeln!(s, "     {n} packets refused (not used): {}", Escaped(why));
         }
+        render_rtcp_figures(s, &f.rtcp);
         if a.messages_total > 0 {
             let _ = writeln!(s, "     data-channel messages: {}", a.messages_total);
         }
@@ -380,6 +381,71 @@ fn render_decryption(s: &mut String, r: &Report) {
         for (why, n) in &sd.srtp.failures.reasons {
             let _ = writeln!(s, "     {n} packets refused (not used): {}", Escaped(why));
         }
+        render_rtcp_figures(s, &sd.srtp.rtcp);
+    }
+}
+
+/// What decrypted RTCP held: report and feedback counts, CNAMEs.
+fn render_rtcp_figures(s: &mut String, r: &rtcscope_analysis::decrypt::RtcpFigures) {
+    if r.sender_reports + r.receiver_reports + r.sdes + r.transport_cc + r.other_feedback == 0
+        && r.feedback.is_empty()
+    {
+        return;
+    }
+    let mut parts = vec![
+        format!("{} SR", r.sender_reports),
+        format!("{} RR", r.receiver_reports),
+        format!("{} SDES", r.sdes),
+        format!("{} BYE", r.bye),
+    ];
+    if r.transport_cc > 0 {
+        parts.push(format!(
+            "{} transport-cc ({} packets reported, {} received)",
+            r.transport_cc, r.transport_cc_packets, r.transport_cc_received
+        ));
+    }
+    if r.remb > 0 {
+        parts.push(format!(
+            "{} REMB (last {})",
+            r.remb,
+            r.remb_last_bps.map(bitrate).unwrap_or_default()
+        ));
+    }
+    for (n, what) in [(r.ccfb, "RFC 8888 feedback"), (r.xr, "XR"), (r.app, "APP")] {
+        if n > 0 {
+            parts.push(format!("{n} {what}"));
+        }
+    }
+    if r.other_feedback > 0 {
+        parts.push(format!("{} other feedback", r.other_feedback));
+    }
+    let _ = writeln!(s, "     decrypted RTCP: {}", parts.join(", "));
+    let fb: Vec<String> = r
+        .feedback
+        .iter()
+        .map(|f| {
+            format!(
+                "{:#010x}: {} NACK ({} sequences), {} PLI, {} FIR",
+                f.media_ssrc, f.nack_packets, f.nacked_sequences, f.pli, f.fir
+            )
+        })
+        .collect();
+    let _ = writeln!(
+        s,
+        "     NACK/PLI/FIR: {}",
+        if fb.is_empty() {
+            "none".to_owned()
+        } else {
+            fb.join("; ")
+        }
+    );
+    if !r.cnames.is_empty() {
+        let names: Vec<String> = r
+            .cnames
+            .iter()
+            .map(|(ssrc, c)| format!("{ssrc:#010x} {}", Escaped(c)))
+            .collect();
+        let _ = writeln!(s, "     CNAME: {}", names.join(", "));
     }
 }
 

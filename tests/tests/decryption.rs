@@ -1,0 +1,130 @@
+//! `rtcscope analyze` with keys, end to end through the binary: `--keylog`, the key log of a
+//! pcapng Decryption Secrets Block (written by `editcap --inject-secrets`), `--srtp-key` with
+//! its errors, and no key or secret ever in the text or JSON output.
+//! (The engine's figures against getStats: crates/analysis/tests/decryption.rs.)
+
+use rtcscope_testkit::{fixtures, require_tool};
+use rtcscope_tests::{bin, stderr, stdout};
+use std::process::Command;
+
+fn analyze(args: &[&str]) -> std::process::Output {
+    Command::new(bin())
+        .arg("analyze")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn secrets(keylog: &str) -> Vec<String> {
+    keylog
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(2))
+        .filter(|s| s.len() >= 32)
+        .map(|s| s[..16].to_ascii_lowercase())
+        .collect()
+}
+
+fn assert_no_secret(out: &str, secrets: &[String]) {
+    let low = out.to_ascii_lowercase();
+    for s in secrets {
+        assert!(
+            !low.contains(s.as_str()),
+            "a secret prefix {s}… in the output"
+        );
+    }
+}
+
+#[test]
+fn keylog_shows_the_data_channel_and_authenticated_media() {
+    let dir = fixtures().join("webrtc/firefox-direct");
+    let cap = dir.join("capture.pcapng");
+    let keylog = dir.join("keylog.txt");
+    let out = analyze(&[cap.to_str().unwrap(), "--keylog", keylog.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("keys found in the key log"), "{text}");
+    assert!(text.contains("SRTP profile (srtpCipher): SRTP_AEAD_AES_128_GCM"));
+    assert!(
+        text.contains("authenticated and decrypted, 0 failed"),
+        "{text}"
+    );
+    assert!(text.contains("stream 1 \"chat\" PPID 51, 49 B: \"message 1 from peer A"));
+    assert!(text.contains("data-channel messages: 6"));
+    let secrets = secrets(&std::fs::read_to_string(&keylog).unwrap());
+    assert_no_secret(&text, &secrets);
+    let json = analyze(&[
+        cap.to_str().unwrap(),
+        "--keylog",
+        keylog.to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(json.status.success());
+    assert_no_secret(&stdout(&json), &secrets);
+
+    // Without keys the data channel is still there, as encrypted records.
+    let plain = stdout(&analyze(&[cap.to_str().unwrap()]));
+    assert!(
+        plain.contains("27 application-data records inside DTLS (data channel, encrypted)"),
+        "{plain}"
+    );
+}
+
+#[test]
+fn a_decryption_secrets_block_is_used_without_keylog() {
+    let Some(editcap) = require_tool(
+        "a_decryption_secrets_block_is_used_without_keylog",
+        "editcap",
+    ) else {
+        return;
+    };
+    let dir = fixtures().join("webrtc/firefox-relay");
+    let tmp = std::env::temp_dir().join(format!("rtcscope-dsb-{}.pcapng", std::process::id()));
+    let st = Command::new(editcap)
+        .arg("--inject-secrets")
+        .arg(format!("tls,{}", dir.join("keylog.txt").display()))
+        .arg(dir.join("capture.pcapng"))
+        .arg(&tmp)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let out = analyze(&[tmp.to_str().unwrap()]);
+    let _ = std::fs::remove_file(&tmp);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("keys found in the key log"), "{text}");
+    assert!(
+        text.contains("authenticated and decrypted, 0 failed"),
+        "{text}"
+    );
+    assert!(text.contains("[inside TURN #"), "{text}");
+    assert_no_secret(
+        &text,
+        &secrets(&std::fs::read_to_string(dir.join("keylog.txt")).unwrap()),
+    );
+}
+
+#[test]
+fn srtp_key_mistakes_are_explained_without_echoing_the_key() {
+    let cap = fixtures().join("webrtc/firefox-direct/capture.pcapng");
+    let cap = cap.to_str().unwrap();
+    for (spec, expect) in [
+        // A certificate fingerprint is not a key.
+        (
+            "sha-256 4A:AD:B9:B1:3F:82:18:3B:54:02:12:DF:3E:5D:49:6B:19:E5:7C:AB:3F:82:18:3B:54:02:12:DF:3E:5D:49:6B",
+            "fingerprint",
+        ),
+        // Too short for AES_CM_128 key||salt.
+        ("AES_CM_128_HMAC_SHA1_80:PS1uQCVeeCFCanVm", "--srtp-key #1"),
+        // A scope that is neither an SSRC nor an address.
+        (
+            "nowhere@AES_CM_128_HMAC_SHA1_80:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR",
+            "neither an SSRC",
+        ),
+    ] {
+        let out = analyze(&[cap, "--srtp-key", spec]);
+        assert!(!out.status.success(), "{spec}");
+        let err = stderr(&out);
+        assert!(err.contains(expect), "{spec}: {err}");
+        assert!(!err.contains("PS1uQCVe") && !err.contains("4A:AD:B9"), "{err}");
+    }
+}
