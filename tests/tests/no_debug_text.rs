@@ -84,3 +84,28 @@ fn dissect_and_analyze_print_no_debug_structs() {
         found.join("\n")
     );
 }
+
+/// Pair states print by their names ("in progress", "timed out"), never as lowercased Debug
+/// ("inprogress", "timedout") or the JSON's identifiers; the recording of a call that failed
+/// behind a symmetric NAT (fixtures/webrtc/fail-symmetric-nat) has pairs still in progress.
+#[test]
+fn pair_states_print_by_name() {
+    let mut files = Vec::new();
+    captures(&fixtures(), &mut files);
+    let mut found = Vec::new();
+    let mut in_progress = 0;
+    for f in &files {
+        let out = run(&["analyze", f.to_str().unwrap()]);
+        let text = String::from_utf8_lossy(&out.stdout);
+        for line in text.lines() {
+            for bad in ["inprogress", "timedout", "in_progress", "timed_out"] {
+                if line.contains(bad) {
+                    found.push(format!("{}: {line:?}", f.display()));
+                }
+            }
+            in_progress += usize::from(line.contains(" in progress "));
+        }
+    }
+    assert!(in_progress > 0, "no pair in progress in any fixture");
+    assert!(found.is_empty(), "{}", found.join("\n"));
+}
