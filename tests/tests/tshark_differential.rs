@@ -11,7 +11,7 @@
 //! * RTCP packets by packet type (SR, RR, SDES, BYE, APP, RTPFB, PSFB, XR, others by number).
 //!
 //! rtcscope's side is `rtcscope dissect --json`: every message tree of every packet is walked,
-//! inner ones included (ChannelData content), and each message is named by the wire code its
+//! inner ones included (what ChannelData and Send/Data indications carry), and each message is named by the wire code its
 //! tree shows (`Message Type … (0x0101)`, `Content type: handshake (22)`, `Handshake type:
 //! client_hello (1)`, `Packet type: SR (200)`, and the RTP header's root).
 //!
@@ -26,8 +26,8 @@
 //!   reassembles, and its counts are compared with tshark's in crates/analysis/tests/corpus.rs),
 //!   so tshark does too (`tcp.desegment_tcp_streams:FALSE`, `tcp.analyze_sequence_numbers:FALSE`):
 //!   a message split across segments counts for neither, a retransmitted one twice for both.
-//! * pass 2, only where rtcscope found RTP or RTCP outside TURN: tshark's RTCP heuristic never
-//!   accepts SRTCP (its trailer breaks the compound-length check the heuristic relies on), and
+//! * pass 2, only where rtcscope found RTP or RTCP outside TURN: tshark's RTCP heuristic turns
+//!   most SRTCP away (the veondigital and Chromium calls' SRTCP shows as plain UDP data), and
 //!   tshark has no heuristic at all for RTP/RTCP in RFC 4571 framing (ICE-TCP). So tshark runs
 //!   again with decode-as on the ports of those flows (`-d udp.port==P,srtcp`,
 //!   `-d tcp.port==P,rtp`), and its findings count only on frames where pass 1 found nothing,
@@ -36,15 +36,18 @@
 //!   on them, so a packet rtcscope missed there still counts against it.
 //! * DTLS 1.3 records with the unified header (RFC 9147 §4) carry no clear content type: neither
 //!   tool counts a content type for them.
+//! * Not made equal, and so listed where it matters: SRTCP inside TURN (tshark has no decode-as
+//!   for what TURN carries), packet types tshark reads out of SRTCP ciphertext when its heuristic
+//!   does take an SRTCP packet, and IPv4 fragments (tshark reassembles them, dissect does not).
 //!
 //! Every difference in a count is a failure unless `tests/expected-failures.tsv` lists it (suite
 //! `dissect-vs-tshark`; columns: file, protocol/type, "tshark N, rtcscope M", then who is right
 //! and why). A listed difference that no longer happens, or whose counts changed, fails too, so
 //! the list stays true. An unlisted failure prints the first frames where the two differ.
 //!
-//! Files run two at a time (two cores). With a debug build the whole run costs about 35 s of
-//! CPU (tshark twice for the files with media, rtcscope once per file); on a busy two-core
-//! machine (load average 8) it took 140 s of wall time.
+//! Files run two at a time (two cores). With a debug build the whole run costs about 45 s of
+//! CPU (tshark twice for the files with media, rtcscope once per file, 55 files); on a busy
+//! two-core machine (load average 6 to 14) it took 110 to 170 s of wall time.
 
 use rtcscope_testkit::capture_variants::{self, Capture};
 use rtcscope_testkit::{require_tool, Expectations};
