@@ -46,7 +46,7 @@
 //! the list stays true. An unlisted failure prints the first frames where the two differ.
 //!
 //! Files run two at a time (two cores). With a debug build the whole run costs about 45 s of
-//! CPU (tshark twice for the files with media, rtcscope once per file, 55 files); on a busy
+//! CPU (tshark twice for the files with media, rtcscope once per file, 61 files); on a busy
 //! two-core machine (load average 6 to 14) it took 110 to 170 s of wall time.
 
 use rtcscope_testkit::capture_variants::{self, Capture};
