@@ -25,11 +25,21 @@ struct Recording {
 
 impl Recording {
     fn open(name: &'static str) -> Recording {
+        Recording::open_with(name, false)
+    }
+
+    /// `keylog`: give rtcscope the recording's keylog.txt (Firefox's DTLS secrets).
+    fn open_with(name: &'static str, keylog: bool) -> Recording {
         let dir = fixtures().join("webrtc").join(name);
         let meta: Value =
             serde_json::from_slice(&std::fs::read(dir.join("meta.json")).unwrap()).unwrap();
         let capture = dir.join("capture.pcapng");
-        let out = run(&["analyze", "--json", capture.to_str().unwrap()]);
+        let keys = dir.join("keylog.txt");
+        let mut args = vec!["analyze", "--json", capture.to_str().unwrap()];
+        if keylog {
+            args.extend(["--keylog", keys.to_str().unwrap()]);
+        }
+        let out = run(&args);
         assert!(out.status.success(), "{name}: {}", stderr(&out));
         let report: Value = serde_json::from_slice(&out.stdout).unwrap();
         let findings = report["findings"].as_array().unwrap().clone();
@@ -216,6 +226,38 @@ fn munged_fingerprint() {
     r.agrees_with_browser();
 }
 
+/// The same munged fingerprint between two Firefox peers: the same shape on the wire (A's one
+/// encrypted record right after B's Finished), and with Firefox's key log the alert itself,
+/// bad_certificate from A (the side given the wrong fingerprint).
+#[test]
+fn munged_fingerprint_firefox() {
+    let r = Recording::open("fail-firefox-fingerprint");
+    let f = r.finding("dtls.ended-after-handshake", "failure");
+    close(
+        "dtls.ended-after-handshake vs the browser's connection failed",
+        r.at_ms(f),
+        r.first_saw("connection failed"),
+        TOLERANCE_MS,
+    );
+    r.agrees_with_browser();
+    let k = Recording::open_with("fail-firefox-fingerprint", true);
+    let f = k.finding("dtls.alert", "failure");
+    let a = k.meta["peers"]["A"]["address"].as_str().unwrap();
+    let verdict = f["verdict"].as_str().unwrap();
+    assert!(
+        verdict.contains(&format!("fatal from {a}:")) && verdict.contains("bad_certificate"),
+        "{verdict}"
+    );
+    assert!(
+        !k.findings
+            .iter()
+            .any(|f| f["id"] == "dtls.ended-after-handshake"),
+        "the alert replaces the shape: {:#?}",
+        k.findings
+    );
+    k.agrees_with_browser();
+}
+
 /// SRTP/SRTCP from B to A dropped 3 s after connected, STUN and DTLS let through: one-way
 /// media from the drop, seen by A's getStats (inbound packets stop) within the tolerance, and
 /// both browsers stay connected, so no ICE or DTLS failure may be claimed.
@@ -288,13 +330,16 @@ fn healthy_recordings_raise_no_failure() {
         "firefox-relay",
         "firefox-chromium",
     ] {
-        let r = Recording::open(name);
-        assert!(
-            !r.browser_saw_trouble(),
-            "{name}: {:#}",
-            r.meta["call"]["events"]
-        );
-        assert_eq!(r.failures(), Vec::<&str>::new(), "{name}");
-        r.agrees_with_browser();
+        // The Firefox calls also with their key logs (decrypted alerts: only close_notify).
+        let keylog = name.starts_with("firefox");
+        for r in [Recording::open(name), Recording::open_with(name, keylog)] {
+            assert!(
+                !r.browser_saw_trouble(),
+                "{name}: {:#}",
+                r.meta["call"]["events"]
+            );
+            assert_eq!(r.failures(), Vec::<&str>::new(), "{name}");
+            r.agrees_with_browser();
+        }
     }
 }

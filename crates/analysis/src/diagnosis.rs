@@ -965,7 +965,41 @@ fn dtls_findings(r: &Report, out: &mut Vec<Finding>) {
                     .into(),
             });
         }
-        if d.version.as_deref().is_some_and(|v| v.ends_with("1.3")) {
+        // With keys, the alerts decrypted (DTLS 1.3 encrypts them): a fatal one is the refusal
+        // itself, and it replaces the shape below.
+        let decrypted_fatal: Vec<&String> = r
+            .decryption
+            .associations
+            .iter()
+            .filter(|x| {
+                (x.a == d.a && x.b == d.b || x.a == d.b && x.b == d.a) && x.relay == d.relay
+            })
+            .flat_map(|x| x.alerts.iter())
+            .filter(|a| a.starts_with("fatal"))
+            .collect();
+        if !decrypted_fatal.is_empty() {
+            out.push(Finding {
+                id: "dtls.alert",
+                severity: Severity::Failure,
+                at_ns: None,
+                verdict: format!(
+                    "DTLS on {path} ended with an alert (decrypted with the key log): {}.",
+                    decrypted_fatal
+                        .iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                evidence: decrypted_fatal
+                    .iter()
+                    .map(|a| Evidence::count((*a).clone()))
+                    .collect(),
+                advice: "The alert names the refusal (bad_certificate: the certificate does not \
+                         match the SDP's a=fingerprint; handshake_failure: no common cipher or \
+                         SRTP profile; decrypt_error: a key problem)."
+                    .into(),
+            });
+        } else if d.version.as_deref().is_some_and(|v| v.ends_with("1.3")) {
             dtls_ended_after_handshake(r, d, out);
         }
         if d.fingerprint_check == FingerprintCheck::Mismatch {
