@@ -804,6 +804,52 @@ impl Decryption {
             .map(|a| a.sctp.report())
     }
 
+    /// Fills in what decryption revealed of a DTLS 1.3 handshake that the clear records hide
+    /// (the chosen SRTP profile, both certificate chains) and checks the certificates against
+    /// the SDPs' fingerprints again.
+    pub fn reveal(&self, r: &mut crate::dtls::DtlsReport, sdp_fingerprints: &[String]) {
+        use crate::dtls::{check_fingerprints, CertFingerprints, CertView, SeenText};
+        let Some(a) = self.assocs.get(&r.flow).filter(|a| a.dtls.is_keyed()) else {
+            return;
+        };
+        let rev = a.dtls.revealed();
+        if let (SeenText::Encrypted, Some(p)) = (&r.srtp_profile, rev.srtp_profile) {
+            r.srtp_profile = SeenText::Clear(format!("{p:?}"));
+        }
+        let Some(client) = rev.client else {
+            return;
+        };
+        let view = |side: Side| {
+            CertView::Clear(
+                rev.certificates_of(side)
+                    .iter()
+                    .map(|c| CertFingerprints {
+                        der_len: c.der_len,
+                        sha256: c.sha256.to_string(),
+                        sha1: c.sha1.to_string(),
+                    })
+                    .collect(),
+            )
+        };
+        let mut changed = false;
+        for (cert, side) in [
+            (&mut r.client_certificates, client),
+            (&mut r.server_certificates, client.peer()),
+        ] {
+            if *cert == CertView::Encrypted && !rev.certificates_of(side).is_empty() {
+                *cert = view(side);
+                changed = true;
+            }
+        }
+        if changed {
+            r.fingerprint_check = check_fingerprints(
+                sdp_fingerprints,
+                &r.client_certificates,
+                &r.server_certificates,
+            );
+        }
+    }
+
     /// The report of every association and of the SDES keys.
     pub fn report(&self) -> DecryptionReport {
         let mut associations: Vec<AssociationReport> = self

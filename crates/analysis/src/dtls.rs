@@ -250,31 +250,7 @@ impl DtlsFlow {
             Some(c) => (certs(c), certs(c.peer())),
             None => (CertView::NotSeen, CertView::NotSeen),
         };
-        let fingerprint_check = if sdp_fingerprints.is_empty() {
-            FingerprintCheck::NoSdp
-        } else {
-            let own = |v: &CertView| match v {
-                CertView::Clear(list) => list.first().map(|c| {
-                    sdp_fingerprints.iter().any(|f| {
-                        f.eq_ignore_ascii_case(&c.sha256) || f.eq_ignore_ascii_case(&c.sha1)
-                    })
-                }),
-                _ => None,
-            };
-            match (
-                own(&client_certs),
-                own(&server_certs),
-                &client_certs,
-                &server_certs,
-            ) {
-                (_, _, CertView::Encrypted, _) | (_, _, _, CertView::Encrypted) => {
-                    FingerprintCheck::Encrypted
-                }
-                (Some(true), Some(true), _, _) => FingerprintCheck::Match,
-                (Some(false), _, _, _) | (_, Some(false), _, _) => FingerprintCheck::Mismatch,
-                _ => FingerprintCheck::NotSeen,
-            }
-        };
+        let fingerprint_check = check_fingerprints(sdp_fingerprints, &client_certs, &server_certs);
         DtlsReport {
             a: self.flow.lo,
             b: self.flow.hi,
@@ -329,6 +305,38 @@ impl DtlsFlow {
             timeline: self.timeline.clone(),
             events_dropped: self.events_dropped,
         }
+    }
+}
+
+/// Compares each side's own (first) certificate with the SDPs' `a=fingerprint` values.
+pub fn check_fingerprints(
+    sdp_fingerprints: &[String],
+    client_certs: &CertView,
+    server_certs: &CertView,
+) -> FingerprintCheck {
+    if sdp_fingerprints.is_empty() {
+        return FingerprintCheck::NoSdp;
+    }
+    let own = |v: &CertView| match v {
+        CertView::Clear(list) => list.first().map(|c| {
+            sdp_fingerprints
+                .iter()
+                .any(|f| f.eq_ignore_ascii_case(&c.sha256) || f.eq_ignore_ascii_case(&c.sha1))
+        }),
+        _ => None,
+    };
+    match (
+        own(client_certs),
+        own(server_certs),
+        client_certs,
+        server_certs,
+    ) {
+        (_, _, CertView::Encrypted, _) | (_, _, _, CertView::Encrypted) => {
+            FingerprintCheck::Encrypted
+        }
+        (Some(true), Some(true), _, _) => FingerprintCheck::Match,
+        (Some(false), _, _, _) | (_, Some(false), _, _) => FingerprintCheck::Mismatch,
+        _ => FingerprintCheck::NotSeen,
     }
 }
 

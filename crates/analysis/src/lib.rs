@@ -741,6 +741,8 @@ impl Engine {
             .values()
             .map(|d| {
                 let mut r = d.report(&self.sdp_fingerprints);
+                // DTLS 1.3 hides the SRTP profile and certificates; decryption shows them.
+                self.decrypt.reveal(&mut r, &self.sdp_fingerprints);
                 // Inside a relay: counted on the leg the ClientHello entered it by.
                 r.counted_on = self.counted_on(&r.flow, r.client.unwrap_or(r.flow.lo));
                 r

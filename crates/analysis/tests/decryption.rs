@@ -430,3 +430,49 @@ fn srtp_keys_scoped_by_ssrc_decrypt_a_turn_call() {
         assert!(!out.contains(&key[..12]), "a key in the report");
     }
 }
+
+fn with_sdp(capture: &Path, keys: KeyStore, sdps: &[std::path::PathBuf]) -> Report {
+    let bytes = std::fs::read(capture).unwrap();
+    let mut r = CaptureReader::new(&bytes[..]).unwrap();
+    let mut e = Engine::default();
+    let paths: Vec<String> = sdps.iter().map(|p| p.display().to_string()).collect();
+    let k = rtcscope_analysis::sdp_hints::load(&paths).unwrap().unwrap();
+    e.set_sdp_fingerprints(k.fingerprints);
+    e.set_keys(keys);
+    while let Ok(Some(p)) = r.next_packet() {
+        e.feed_frame(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len);
+    }
+    Report::new(&e)
+}
+
+#[test]
+fn decrypted_dtls13_certificates_are_checked_against_the_sdp() {
+    use rtcscope_analysis::dtls::{CertView, FingerprintCheck, SeenText};
+    let dir = fixtures().join("webrtc/firefox-direct");
+    let text = std::fs::read_to_string(dir.join("keylog.txt")).unwrap();
+    let cap = dir.join("capture.pcapng");
+    let own = [dir.join("offer.sdp"), dir.join("answer.sdp")];
+    // Without keys DTLS 1.3 hides both.
+    let r = with_sdp(&cap, KeyStore::default(), &own);
+    assert_eq!(r.dtls[0].fingerprint_check, FingerprintCheck::Encrypted);
+    assert_eq!(r.dtls[0].srtp_profile, SeenText::Encrypted);
+    // With them: the profile, both chains, and the check.
+    let r = with_sdp(&cap, keylog(&text), &own);
+    let d = &r.dtls[0];
+    assert!(
+        matches!(&d.srtp_profile, SeenText::Clear(p) if p.contains("AEAD_AES_128_GCM")),
+        "{:?}",
+        d.srtp_profile
+    );
+    assert!(matches!(&d.client_certificates, CertView::Clear(l) if !l.is_empty()));
+    assert!(matches!(&d.server_certificates, CertView::Clear(l) if !l.is_empty()));
+    assert_eq!(d.fingerprint_check, FingerprintCheck::Match);
+    // Another call's SDPs: the certificates match nothing in them.
+    let other = fixtures().join("webrtc/firefox-chromium");
+    let r = with_sdp(
+        &cap,
+        keylog(&text),
+        &[other.join("offer.sdp"), other.join("answer.sdp")],
+    );
+    assert_eq!(r.dtls[0].fingerprint_check, FingerprintCheck::Mismatch);
+}
