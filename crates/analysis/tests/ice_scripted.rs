@@ -311,3 +311,94 @@ fn after_a_role_conflict_nomination_follows_the_new_roles() {
     // Consent: one check each after the pairs were nominated and had succeeded.
     assert_eq!((a.consent_checks, b.consent_checks), (1, 1));
 }
+
+/// Candidate types without SDPs come from what the capture shows, and are marked inferred: an
+/// address a STUN server reported is server-reflexive, one only a check's success reported is
+/// peer-reflexive, the rest host. With SDPs the announced types win, and an address no SDP
+/// announced is peer-reflexive.
+#[test]
+fn candidate_types_are_inferred_from_the_capture_or_taken_from_the_sdps() {
+    use rtcscope_analysis::sdp_hints::SdpCandidate;
+    use std::net::SocketAddrV4;
+    let a: SocketAddrV4 = "10.0.0.1:40001".parse().unwrap();
+    let b: SocketAddrV4 = "10.0.0.2:40002".parse().unwrap();
+    let server: SocketAddrV4 = "203.0.113.9:3478".parse().unwrap();
+    // A's NAT maps it to :6000 towards the STUN server and to :6001 towards B.
+    let srflx: SocketAddrV4 = "198.51.100.7:6000".parse().unwrap();
+    let prflx: SocketAddrV4 = "198.51.100.7:6001".parse().unwrap();
+    let mut e = Engine::default();
+    let mut n = 0u64;
+    let mut send = |e: &mut Engine, src: SocketAddrV4, dst: SocketAddrV4, msg: Vec<u8>| {
+        n += 1;
+        let f = rtcscope_testkit::frames::ipv4_udp(src, dst, &msg);
+        let t = 1_700_000_000_000_000_000i128 + i128::from(n) * 1_000_000;
+        e.feed_frame(n, t, rtcscope_capture::LinkType::RAW, &f, f.len() as u32);
+    };
+    let check = |id: u8, username: &str| {
+        let mut m = MessageBuilder::request(Method::BINDING, tid(id));
+        m.add(&Attribute::Username(username.into()))
+            .add(&Attribute::Priority(1))
+            .add(&Attribute::IceControlled(1));
+        m.finish().unwrap()
+    };
+    let ok = |id: u8, mapped: SocketAddrV4| {
+        let mut m = MessageBuilder::success(Method::BINDING, tid(id));
+        m.add(&Attribute::XorMappedAddress(mapped.into()));
+        m.finish().unwrap()
+    };
+    // Server-reflexive discovery: a plain Binding to a STUN server.
+    send(
+        &mut e,
+        a,
+        server,
+        MessageBuilder::request(Method::BINDING, tid(1))
+            .finish()
+            .unwrap(),
+    );
+    send(&mut e, server, a, ok(1, srflx));
+    // A checks B; B saw A as its peer-reflexive address.
+    send(&mut e, a, b, check(2, "bbbb:aaaa"));
+    send(&mut e, b, a, ok(2, prflx));
+    // B checks both of A's reflexive addresses.
+    send(&mut e, b, srflx, check(3, "aaaa:bbbb"));
+    send(&mut e, srflx, b, ok(3, b));
+    send(&mut e, b, prflx, check(4, "aaaa:bbbb"));
+    send(&mut e, prflx, b, ok(4, b));
+
+    let types = |r: &Report| -> Vec<(String, String, String)> {
+        r.ice_sessions[0]
+            .pairs
+            .iter()
+            .map(|p| {
+                (
+                    p.remote.to_string(),
+                    p.local_type.to_string(),
+                    p.remote_type.to_string(),
+                )
+            })
+            .collect()
+    };
+    let t = |r: &str, l: &str, rt: &str| (r.to_owned(), l.to_owned(), rt.to_owned());
+    assert_eq!(
+        types(&Report::new(&e)),
+        vec![
+            t("10.0.0.2:40002", "host?", "host?"),
+            t("198.51.100.7:6000", "host?", "srflx?"),
+            t("198.51.100.7:6001", "host?", "prflx?"),
+        ]
+    );
+    // The SDPs announce A's host and server-reflexive candidates and B's host candidate.
+    let sdp = |addr: SocketAddrV4, typ: &str| SdpCandidate {
+        addr: addr.into(),
+        typ: typ.into(),
+    };
+    e.set_sdp_candidates(vec![sdp(a, "host"), sdp(srflx, "srflx"), sdp(b, "host")]);
+    assert_eq!(
+        types(&Report::new(&e)),
+        vec![
+            t("10.0.0.2:40002", "host", "host"),
+            t("198.51.100.7:6000", "host", "srflx"),
+            t("198.51.100.7:6001", "host", "prflx?"),
+        ]
+    );
+}
