@@ -427,6 +427,10 @@ fn firefox_chromium_call_matches_get_stats() {
     let (a, b, report) = load("firefox-chromium");
     assert_eq!(check_rtp(&a, &report) + check_rtp(&b, &report), 4);
     assert_eq!(check_inbound(&a, &report) + check_inbound(&b, &report), 4);
+    // Selected pairs and candidate types on both sides; the Chromium side's per-pair request,
+    // response and consent counts (Firefox keeps none).
+    check_ice(&a, &report, "direct");
+    check_ice(&b, &report, "direct");
 }
 
 /// Without an SDP the header-extension ids are inferred from the packets (never assumed to be
