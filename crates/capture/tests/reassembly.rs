@@ -610,3 +610,40 @@ fn holes_between_small_segments_stay_within_the_limit_and_bytes_add_up() {
     assert!(emitted + st.skipped_bytes <= st.bytes);
     assert!(st.bytes <= emitted + st.skipped_bytes + held_in_order);
 }
+
+/// Real IP fragments (the relayed Firefox call: coturn's Data indications carrying the
+/// ClientHello and the server's first flight exceed the MTU): every datagram the reassembler
+/// completes equals tshark's reassembled UDP payload at the frame that completes it.
+#[test]
+fn real_fragments_reassemble_like_tshark() {
+    let path = fixtures().join("webrtc/firefox-relay/capture.pcapng");
+    let bytes = std::fs::read(&path).unwrap();
+    let mut r = CaptureReader::new(&bytes[..]).unwrap();
+    let mut pool = IpReassembler::default();
+    let mut ours: Vec<(u64, Vec<u8>)> = Vec::new();
+    let mut fragments = 0;
+    while let Some(p) = r.next_packet().unwrap() {
+        if let Ok(Err(NotTransport::Fragment(f))) = decode(p.link_type, p.data) {
+            fragments += 1;
+            if let Some(done) = pool.push(&f, p.ts_nanos) {
+                let t = decode_transport(done.protocol, done.src, done.dst, &done.payload)
+                    .unwrap()
+                    .unwrap();
+                ours.push((p.number, t.payload.to_vec()));
+            }
+        }
+    }
+    assert!(fragments >= 4 && !ours.is_empty(), "{fragments} fragments");
+    assert_eq!(pool.pending(), 0, "a fragment was left over");
+    let Some(tshark) = require_tool("capture::reassembly::real_fragments", "tshark") else {
+        return;
+    };
+    let theirs = rtcscope_testkit::tshark::frames(&tshark, &path, &["-o", "ip.defragment:TRUE"]);
+    for (number, payload) in &ours {
+        let frame = theirs
+            .iter()
+            .find(|f| f.number == *number)
+            .expect("tshark has the frame");
+        assert_eq!(&frame.payload, payload, "frame {number}");
+    }
+}
