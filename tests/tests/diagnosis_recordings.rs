@@ -210,6 +210,33 @@ fn udp_blocked_midcall() {
     r.agrees_with_browser();
 }
 
+/// The same between two Firefox peers, which check consent only about every 5 s: the last
+/// answered check came 3.3 s before the drop, so only the silent side's last media packet
+/// times the finding within the tolerance.
+#[test]
+fn udp_blocked_midcall_firefox() {
+    let r = Recording::open("fail-firefox-udp-blocked");
+    let f = r.finding("ice.consent-lost", "failure");
+    let at = r.at_ms(f);
+    close(
+        "ice.consent-lost vs the nftables drop",
+        at,
+        r.injected_ms(),
+        TOLERANCE_MS,
+    );
+    let last_answer = f["evidence"][0]["at_ns"].as_i64().unwrap() as f64 / 1e6;
+    assert!(
+        r.injected_ms() - last_answer > TOLERANCE_MS,
+        "the recording no longer shows why the last answer is not the time"
+    );
+    let disconnected = r.first_saw("ice disconnected");
+    assert!(
+        disconnected > at && disconnected - at < 10_000.0,
+        "the browser's disconnected at {disconnected}, the finding at {at}"
+    );
+    r.agrees_with_browser();
+}
+
 /// One hex digit of B's a=fingerprint changed before A applied the answer: DTLS 1.3 finishes
 /// on the wire, A refuses B's certificate with an (encrypted) alert, both browsers report
 /// DTLS failed within the tolerance of the finding.
