@@ -52,13 +52,6 @@ pub(super) fn streams(f: &mut Frame<'_>, app: &App, body: Rect) {
             } else if s.rtx_reason.is_some() {
                 notes.push("padding/RTX".into());
             }
-            if s.retransmissions + s.rtx_probes + s.padding_only > 0 {
-                notes.push(format!(
-                    "{} rtx, {} probes",
-                    s.retransmissions,
-                    s.rtx_probes + s.padding_only
-                ));
-            }
             if let Some(m) = &s.mid {
                 notes.push(format!("mid {}", Escaped(m)));
             }
@@ -73,6 +66,16 @@ pub(super) fn streams(f: &mut Frame<'_>, app: &App, body: Rect) {
             }
             if s.encrypted {
                 notes.push("SRTP".into());
+            }
+            // Retransmissions (answering a NACK) apart from bandwidth probes, as in analyze.
+            if s.rtx_of.is_some() || s.rtx_reason.is_some() {
+                notes.push(format!(
+                    "{} retransmitted, {} probes",
+                    s.retransmissions,
+                    s.rtx_probes + s.padding_only
+                ));
+            } else if s.padding_only > 0 {
+                notes.push(format!("{} padding-only", s.padding_only));
             }
             let loss_style = if s.expected > 0 && s.lost * 100 >= s.expected * 2 {
                 Style::new().fg(Color::Red)
