@@ -519,6 +519,15 @@ fn tls_and_text_on_tcp_are_not_framed() {
     assert!(s.buffered_bytes() <= 16, "{}", s.buffered_bytes());
 }
 
+/// Stream bytes a message of `len` bytes took: its RFC 4571 length prefix, or its padding to 4
+/// bytes (ChannelData over TCP; a STUN message is a multiple of 4 already).
+fn framed_len(framing: Framing, len: usize) -> u64 {
+    match framing {
+        Framing::Rfc4571 => len as u64 + 2,
+        _ => len.next_multiple_of(4) as u64,
+    }
+}
+
 proptest! {
     /// Progress, whatever the bytes: any segments (in order, reordered, overlapping, with gaps)
     /// with any channel numbers bound end, and everything cut lies within the bytes delivered.
@@ -540,11 +549,14 @@ proptest! {
         }
         let mut cut = 0u64;
         let mut messages = 0u64;
+        // Stream bytes the messages took: RFC 4571 prefix and ChannelData padding included.
+        let mut framed = 0u64;
         for (off, bytes) in &segs {
             s.push((u32::MAX - 9).wrapping_add(*off), 0x18, bytes, &known, &mut |m| {
                 assert!(!m.bytes.is_empty());
                 cut += m.bytes.len() as u64;
                 messages += 1;
+                framed += framed_len(m.framing, m.bytes.len());
             });
             prop_assert!(s.buffered_bytes() <= 2000 + 1000 + 300 + 8);
         }
@@ -552,6 +564,16 @@ proptest! {
         prop_assert!(cut <= st.bytes);
         prop_assert_eq!(messages, st.messages);
         prop_assert!(st.skipped_bytes <= st.bytes);
+        // The end of input gives up every hole: nothing out of order is held, and every new
+        // byte was cut into a message (its RFC 4571 prefix or ChannelData padding included),
+        // skipped, or is the unfinished message at the end.
+        s.finish(&known, &mut |m| framed += framed_len(m.framing, m.bytes.len()));
+        let st = s.stats();
+        prop_assert!(s.buffered_bytes() <= 1000 + 4, "{} held", s.buffered_bytes());
+        prop_assert_eq!(st.bytes, framed + st.skipped_bytes + s.buffered_bytes() as u64);
+        // A second end changes nothing.
+        s.finish(&known, &mut |_| panic!("a second finish emitted"));
+        prop_assert_eq!(s.stats(), st);
     }
 }
 
@@ -577,6 +599,102 @@ fn a_gap_on_a_quiet_stream_is_given_up_after_some_segments() {
     assert_eq!(st.gap_bytes, u64::from(len));
     assert_eq!(got, 101, "{st:?}");
     assert_eq!(s.buffered_bytes(), 0);
+}
+
+/// A segment lost near the end of a stream (followed by fewer than `max_gap_segments` segments,
+/// and far fewer than `max_out_of_order` bytes) stays open while the input lasts; `finish`
+/// declares it lost, and the messages held after it are cut and emitted.
+#[test]
+fn a_gap_still_open_at_the_end_of_input_is_declared_by_finish() {
+    let none = |_: u16| false;
+    let mut s = TcpStream::new(TcpLimits::default());
+    s.push(0, 0x02, &[], &none, &mut |_| {});
+    let msgs: Vec<Vec<u8>> = (0..5).map(|i| stun_message(2, i)).collect();
+    let len = msgs[0].len() as u32;
+    let mut got: Vec<(Vec<u8>, u64)> = Vec::new();
+    // Message 0 arrives, message 1 is lost, messages 2 to 4 arrive, and the input ends.
+    for i in [0u32, 2, 3, 4] {
+        s.push(1 + i * len, 0x18, &msgs[i as usize], &none, &mut |m| {
+            got.push((m.bytes.to_vec(), m.stream_offset))
+        });
+    }
+    assert_eq!(got, vec![(msgs[0].clone(), 0)]);
+    assert_eq!(s.stats().gaps, 0, "three segments do not give the gap up");
+    assert_eq!(s.buffered_bytes(), 3 * len as usize);
+
+    s.finish(&none, &mut |m| {
+        got.push((m.bytes.to_vec(), m.stream_offset))
+    });
+    let st = s.stats();
+    assert_eq!(st.gaps, 1, "{st:?}");
+    assert_eq!(st.gap_bytes, u64::from(len), "{st:?}");
+    assert_eq!(st.skipped_bytes, 0, "{st:?}");
+    assert_eq!(st.messages, 4, "{st:?}");
+    let expected: Vec<(Vec<u8>, u64)> = [0u32, 2, 3, 4]
+        .iter()
+        .map(|&i| (msgs[i as usize].clone(), u64::from(i * len)))
+        .collect();
+    assert_eq!(
+        got, expected,
+        "every message after the hole, at its stream offset"
+    );
+    assert_eq!(s.buffered_bytes(), 0);
+    assert_eq!(st.bytes, 4 * u64::from(len));
+
+    // The input has ended: a second call finds nothing to do.
+    s.finish(&none, &mut |_| panic!("a second finish emitted"));
+    assert_eq!(s.stats(), st);
+}
+
+/// Two holes still open at the end, one cutting a message in half, and an unfinished message
+/// after the last one: `finish` declares both holes, drops the half message before the first
+/// (skipped), resynchronises on the next message, and keeps the unfinished tail; the bytes add
+/// up exactly (emitted + skipped + still buffered = delivered).
+#[test]
+fn finish_gives_up_every_open_hole_and_the_bytes_add_up() {
+    let none = |_: u16| false;
+    let mut s = TcpStream::new(TcpLimits::default());
+    s.push(99, 0x02, &[], &none, &mut |_| {});
+    let msgs: Vec<Vec<u8>> = (0..6).map(|i| stun_message(4, 0x10 + i)).collect();
+    let len = msgs[0].len();
+    let stream = msgs.concat();
+    let half = len / 2;
+    let tail = 10;
+    // Delivered: message 0 and the first half of message 1; lost: the rest of message 1;
+    // held: message 2; lost: message 3; held: message 4 and the first bytes of message 5.
+    let pieces = [
+        (0, len + half),
+        (2 * len, 3 * len),
+        (4 * len, 5 * len + tail),
+    ];
+    let mut got = Vec::new();
+    for (from, to) in pieces {
+        s.push(
+            100 + from as u32,
+            0x18,
+            &stream[from..to],
+            &none,
+            &mut |m| got.push(m.bytes.to_vec()),
+        );
+    }
+    assert_eq!(got, vec![msgs[0].clone()]);
+    assert_eq!(s.stats().gaps, 0);
+
+    s.finish(&none, &mut |m| got.push(m.bytes.to_vec()));
+    let st = s.stats();
+    assert_eq!(got, vec![msgs[0].clone(), msgs[2].clone(), msgs[4].clone()]);
+    assert_eq!(st.gaps, 2, "{st:?}");
+    assert_eq!(st.gap_bytes, (len - half + len) as u64, "{st:?}");
+    assert_eq!(
+        st.skipped_bytes, half as u64,
+        "the half message before the first hole"
+    );
+    assert_eq!(s.buffered_bytes(), tail, "the unfinished last message");
+    assert_eq!(
+        st.bytes,
+        (3 * len) as u64 + st.skipped_bytes + s.buffered_bytes() as u64
+    );
+    assert_eq!(st.bytes + st.gap_bytes, (5 * len + tail) as u64);
 }
 
 /// Many small held segments between holes: giving up one gap releases only the segments up to

@@ -212,6 +212,29 @@ impl TcpStream {
         }
     }
 
+    /// Ends the input: every gap still open is declared lost (counted in
+    /// [`StreamStats::gaps`] and [`StreamStats::gap_bytes`]) and the segments held after it are
+    /// delivered, so their messages go to `emit` (or their bytes are skipped and counted while
+    /// the stream resynchronises). Without this, a hole followed by fewer than
+    /// [`TcpLimits::max_gap_segments`] segments before the capture ends would never be counted
+    /// and the bytes after it never analysed.
+    ///
+    /// Afterwards nothing out of order is held: every new byte is emitted, skipped or part of
+    /// the unfinished message at the end ([`TcpStream::buffered_bytes`]). Calling it again does
+    /// nothing; a segment pushed afterwards is handled as usual (one that fills a hole already
+    /// given up counts as retransmitted).
+    pub fn finish(
+        &mut self,
+        known_channel: &dyn Fn(u16) -> bool,
+        emit: &mut dyn FnMut(Message<'_>),
+    ) {
+        while !self.out_of_order.is_empty() {
+            self.give_up_gap();
+            self.drain_out_of_order(known_channel, emit);
+        }
+        self.gap_segments = 0;
+    }
+
     /// Declares the bytes up to the first held segment lost: the partial message before the
     /// gap is dropped (counted as skipped) and the stream resynchronises after it.
     fn give_up_gap(&mut self) {
