@@ -37,6 +37,7 @@ fn analyze(capture: &Path, keys: KeyStore) -> Report {
     while let Ok(Some(p)) = r.next_packet() {
         e.feed_frame(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len);
     }
+    e.finish();
     Report::new(&e)
 }
 
@@ -442,6 +443,7 @@ fn with_sdp(capture: &Path, keys: KeyStore, sdps: &[std::path::PathBuf]) -> Repo
     while let Ok(Some(p)) = r.next_packet() {
         e.feed_frame(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len);
     }
+    e.finish();
     Report::new(&e)
 }
 
@@ -475,4 +477,79 @@ fn decrypted_dtls13_certificates_are_checked_against_the_sdp() {
         &[other.join("offer.sdp"), other.join("answer.sdp")],
     );
     assert_eq!(r.dtls[0].fingerprint_check, FingerprintCheck::Mismatch);
+}
+
+#[test]
+fn a_tampered_fingerprint_shows_once_dtls13_is_decrypted() {
+    use rtcscope_analysis::dtls::FingerprintCheck;
+    // A was given B's answer with one hex digit of a=fingerprint changed; A refused B's
+    // certificate with a fatal bad_certificate alert, inside the encrypted DTLS 1.3 records.
+    let dir = fixtures().join("webrtc/fail-firefox-fingerprint");
+    let text = std::fs::read_to_string(dir.join("keylog.txt")).unwrap();
+    let cap = dir.join("capture.pcapng");
+    let check = |answer: &str| {
+        let r = with_sdp(
+            &cap,
+            keylog(&text),
+            &[dir.join("offer.sdp"), dir.join(answer)],
+        );
+        let a = &r.decryption.associations[0];
+        assert!(
+            a.alerts
+                .iter()
+                .any(|x| x.contains("fatal") && x.contains("bad_certificate")),
+            "{:?}",
+            a.alerts
+        );
+        r.dtls[0].fingerprint_check
+    };
+    assert_eq!(check("answer.sdp"), FingerprintCheck::Match);
+    assert_eq!(
+        check("answer-as-applied-by-a.sdp"),
+        FingerprintCheck::Mismatch
+    );
+}
+
+#[test]
+fn wrong_traffic_secrets_fail_the_records_with_their_reason() {
+    let dir = fixtures().join("webrtc/firefox-direct");
+    let text = std::fs::read_to_string(dir.join("keylog.txt")).unwrap();
+    // Every secret's last hex digit changed: the client random still finds the entry, but
+    // no record authenticates, so nothing after the ServerHello is known.
+    let bad: String = text
+        .lines()
+        .map(|l| {
+            let mut s = l.to_owned();
+            if l.split_whitespace().count() == 3 {
+                let last = s.pop().unwrap();
+                s.push(if last == '0' { '1' } else { '0' });
+            }
+            s
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let r = analyze(&dir.join("capture.pcapng"), keylog(&bad));
+    let a = &r.decryption.associations[0];
+    assert_eq!(a.keys, KeyStatus::Found);
+    assert_eq!(a.records_decrypted, 0);
+    assert!(a.record_failures.count >= 27, "{:?}", a.record_failures);
+    assert!(
+        a.record_failures
+            .reasons
+            .iter()
+            .any(|(w, _)| w.to_ascii_lowercase().contains("authenticat")),
+        "{:?}",
+        a.record_failures.reasons
+    );
+    // Without the handshake's EncryptedExtensions the SRTP profile stays unknown, and says so.
+    assert!(!a.srtp_keys);
+    assert!(
+        a.srtp_missing
+            .as_deref()
+            .is_some_and(|w| w.contains("profile")),
+        "{:?}",
+        a.srtp_missing
+    );
+    assert!(a.messages.is_empty());
+    assert!(r.streams.iter().all(|s| s.encrypted));
 }
