@@ -553,3 +553,71 @@ fn wrong_traffic_secrets_fail_the_records_with_their_reason() {
     assert!(a.messages.is_empty());
     assert!(r.streams.iter().all(|s| s.encrypted));
 }
+
+#[test]
+fn decrypted_byte_counts_equal_getstats_outbound_rtp() {
+    // Decrypted, the RTP padding is read instead of inferred: payload and header bytes per
+    // SSRC (its RTX stream included, as getStats counts it) equal the sender's outbound-rtp.
+    for name in ["firefox-direct", "firefox-relay", "firefox-chromium"] {
+        let dir = fixtures().join("webrtc").join(name);
+        let text = std::fs::read_to_string(dir.join("keylog.txt")).unwrap();
+        let bytes = std::fs::read(dir.join("capture.pcapng")).unwrap();
+        let mut rd = CaptureReader::new(&bytes[..]).unwrap();
+        let mut e = Engine::default();
+        let sdps = [
+            dir.join("offer.sdp").display().to_string(),
+            dir.join("answer.sdp").display().to_string(),
+        ];
+        let k = rtcscope_analysis::sdp_hints::load(&sdps).unwrap().unwrap();
+        e.set_media_hints(k.hints, k.sdes);
+        e.set_keys(keylog(&text));
+        while let Ok(Some(p)) = rd.next_packet() {
+            e.feed_frame(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len);
+        }
+        let r = Report::new(&e);
+        let mut compared = 0;
+        for f in ["stats-a.json", "stats-b.json"] {
+            for o in stats_of(&json(&dir.join(f)), "outbound-rtp") {
+                let ssrc = o["ssrc"].as_u64().unwrap() as u32;
+                let of: Vec<_> = r
+                    .streams
+                    .iter()
+                    .filter(|s| s.ssrc == ssrc || s.rtx_of == Some(ssrc))
+                    .collect();
+                let sum = |f: &dyn Fn(&&rtcscope_analysis::streams::Stream) -> u64| {
+                    of.iter().map(f).sum::<u64>()
+                };
+                assert_eq!(
+                    sum(&|s| s.packets),
+                    o["packetsSent"].as_u64().unwrap(),
+                    "{name} {ssrc:#x} packetsSent"
+                );
+                assert_eq!(
+                    sum(&|s| s.payload_bytes),
+                    o["bytesSent"].as_u64().unwrap(),
+                    "{name} {ssrc:#x} bytesSent"
+                );
+                assert_eq!(
+                    sum(&|s| s.header_bytes + s.padding_only_bytes),
+                    o["headerBytesSent"].as_u64().unwrap(),
+                    "{name} {ssrc:#x} headerBytesSent"
+                );
+                assert!(of.iter().all(|s| !s.encrypted && s.srtp_tag_len.is_none()));
+                compared += 1;
+            }
+        }
+        assert_eq!(compared, 4, "{name}");
+        // The codec inside RED is read from the decrypted payloads.
+        let labels: Vec<String> = r.streams.iter().map(|s| s.codec_label()).collect();
+        assert!(
+            labels.iter().all(|l| !l.contains("encrypted")),
+            "{name}: {labels:?}"
+        );
+        if name != "firefox-chromium" {
+            assert!(
+                labels.iter().any(|l| l == "RED (VP8)"),
+                "{name}: {labels:?}"
+            );
+        }
+    }
+}
