@@ -43,17 +43,20 @@ pub enum View {
     Packets,
     /// The NAT check.
     Nat,
+    /// Why the call failed or degraded: the engine's findings.
+    Findings,
 }
 
 impl View {
     /// All views in tab order.
-    pub const ALL: [View; 6] = [
+    pub const ALL: [View; 7] = [
         View::Sessions,
         View::Ice,
         View::Dtls,
         View::Streams,
         View::Packets,
         View::Nat,
+        View::Findings,
     ];
 
     /// The tab title.
@@ -65,6 +68,7 @@ impl View {
             View::Streams => "Streams",
             View::Packets => "Packets",
             View::Nat => "NAT check",
+            View::Findings => "Findings",
         }
     }
 
@@ -314,6 +318,12 @@ pub struct App {
     pub chart: Chart,
     /// The Packets view.
     pub packets: Packets,
+    /// The engine's findings (why the call failed or degraded), worst first.
+    pub findings: Vec<rtcscope_analysis::diagnosis::Finding>,
+    /// When the findings were last derived (they are re-derived at most once a second).
+    findings_at: Option<std::time::Instant>,
+    /// Findings scroll.
+    pub findings_nav: Nav,
     /// NAT-check servers (`HOST:PORT`).
     pub nat_servers: Vec<String>,
     /// Candidates the SDPs given with `--sdp` announced; the ICE view takes candidate types
@@ -369,6 +379,9 @@ impl App {
                 all: false,
                 selected_number: None,
             },
+            findings: Vec::new(),
+            findings_at: None,
+            findings_nav: Nav::default(),
             nat_servers: Vec::new(),
             sdp_candidates: Vec::new(),
             nat: NatState::Idle,
@@ -407,6 +420,16 @@ impl App {
         };
         if !self.paused {
             self.snap = Snapshot::take(&state.engine, &self.options);
+            // The findings read the whole report (what `analyze` prints at its top); that costs
+            // more than a snapshot, so they are derived at most once a second.
+            if self
+                .findings_at
+                .is_none_or(|t| t.elapsed() >= std::time::Duration::from_secs(1))
+                || state.progress == Progress::Loaded && self.findings_at.is_none()
+            {
+                self.findings = rtcscope_analysis::report::Report::new(&state.engine).findings;
+                self.findings_at = Some(std::time::Instant::now());
+            }
         }
         self.rebuild_rows();
         self.update_view(state);
@@ -556,6 +579,11 @@ impl App {
             }
             View::Packets => self.rebuild_packets(&mut state.ring, &state.engine),
             View::Nat => {}
+            View::Findings => {
+                let n = self.findings.len();
+                self.findings_nav
+                    .fit(n, ui::list_height(self.size, View::Findings));
+            }
         }
     }
 
@@ -818,7 +846,7 @@ impl App {
         match k.code {
             KeyCode::Char('q') => return Action::Quit,
             KeyCode::Char('?') | KeyCode::F(1) => self.help = true,
-            KeyCode::Char(c @ '1'..='6') => {
+            KeyCode::Char(c @ '1'..='7') => {
                 self.view = View::ALL[(c as u8 - b'1') as usize];
             }
             KeyCode::Tab => self.view = View::ALL[(self.view.index() + 1) % View::ALL.len()],
@@ -920,6 +948,7 @@ impl App {
                 }
             },
             View::Nat => {}
+            View::Findings => self.findings_nav.step(delta, self.findings.len()),
         }
     }
 
@@ -949,6 +978,7 @@ impl App {
                         View::Dtls => self.dtls_nav,
                         View::Streams => self.streams_nav,
                         View::Packets => self.packets.nav,
+                        View::Findings => self.findings_nav,
                         View::Nat => return,
                     };
                     let target = nav.offset + r;

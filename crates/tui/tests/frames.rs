@@ -61,9 +61,11 @@ fn views(rel: &str, name: &str, w: u16, h: u16) {
     let mut state = load(rel);
     let mut app = app(rel, w, h);
     app.refresh(&mut state);
-    for (k, view) in ["sessions", "ice", "dtls", "streams", "packets", "nat"]
-        .iter()
-        .enumerate()
+    for (k, view) in [
+        "sessions", "ice", "dtls", "streams", "packets", "nat", "findings",
+    ]
+    .iter()
+    .enumerate()
     {
         key(
             &mut app,
@@ -87,6 +89,25 @@ fn direct_call_80x24() {
 #[test]
 fn relay_call_120x40() {
     views("fixtures/webrtc/relay/capture.pcapng", "relay", 120, 40);
+}
+
+/// A failed call (wrong TURN credentials, relay-only policy): the Findings view names it,
+/// with the 401s as evidence, at both sizes.
+#[test]
+fn failed_call_findings() {
+    for (w, h) in [(120, 40), (80, 24)] {
+        let rel = "fixtures/webrtc/fail-turn-credentials/capture.pcapng";
+        let mut state = load(rel);
+        let mut app = app(rel, w, h);
+        app.refresh(&mut state);
+        key(&mut app, &mut state, KeyCode::Char('7'));
+        let screen = draw(&app);
+        assert!(
+            screen.contains("turn.wrong-credentials") && screen.contains("401"),
+            "{screen}"
+        );
+        insta::assert_snapshot!(format!("fail_turn_credentials_{w}x{h}_findings"), screen);
+    }
 }
 
 #[test]

@@ -8,8 +8,8 @@ use ratatui::widgets::{Clear, Paragraph};
 use ratatui::Frame;
 
 /// The key list of the `?` overlay.
-pub const KEYS: [(&str, &str); 20] = [
-    ("1-6, Tab, S-Tab", "switch view (or click a tab)"),
+pub const KEYS: [(&str, &str); 21] = [
+    ("1-7, Tab, S-Tab", "switch view (or click a tab)"),
     ("j/k, ↓/↑", "move the selection (or scroll the mouse wheel)"),
     ("PgDn/PgUp", "move by a page"),
     ("g/G, Home/End", "first / last (G follows new packets live)"),
@@ -35,6 +35,7 @@ pub const KEYS: [(&str, &str); 20] = [
     ),
     ("ICE", "◆ selected pair, ★ nominated; timeline of checks"),
     ("Streams", "loss from sequence numbers; jitter per RFC 3550"),
+    ("Findings", "why the call failed or degraded, with evidence"),
 ];
 
 pub(super) fn help(f: &mut Frame<'_>, size: Rect) {

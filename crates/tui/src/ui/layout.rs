@@ -43,6 +43,16 @@ pub(super) fn list_area(size: Rect, view: View) -> Rect {
             list
         }
         View::Nat => body,
+        View::Findings => {
+            let detail = if body.height >= 16 {
+                body.height * 45 / 100
+            } else {
+                0
+            };
+            let [list, _] =
+                Layout::vertical([Constraint::Min(4), Constraint::Length(detail)]).areas(body);
+            list
+        }
     }
 }
 

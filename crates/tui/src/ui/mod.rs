@@ -9,7 +9,7 @@
 //!
 //! One file per part of the screen: `layout.rs` (where everything goes), `bars.rs` (the title
 //! and status lines), one per view (`sessions.rs`, `ice.rs`, `dtls.rs`, `streams.rs`,
-//! `packets.rs`, `nat.rs`), `help.rs` (the `?` overlay) and `widgets.rs` (styles and small
+//! `packets.rs`, `nat.rs`, `findings.rs`), `help.rs` (the `?` overlay) and `widgets.rs` (styles and small
 //! helpers the views share).
 //!
 //! Text from the wire (ufrags, DTLS names, alerts, codecs, MIDs and RIDs, the packet list and
@@ -19,6 +19,7 @@
 
 mod bars;
 mod dtls;
+mod findings;
 mod help;
 mod ice;
 mod layout;
@@ -64,6 +65,7 @@ pub fn render(f: &mut Frame<'_>, app: &App) {
         View::Streams => streams::streams(f, app, body),
         View::Packets => packets::packets(f, app, body),
         View::Nat => nat::nat(f, app, body),
+        View::Findings => findings::findings(f, app, body),
     }
     if app.help {
         help::help(f, size);
