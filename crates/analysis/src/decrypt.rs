@@ -403,6 +403,8 @@ pub struct Association {
     app_bytes: u64,
     sctp: datachannels::Association,
     sctp_seen: bool,
+    /// Decrypted application-data records that parsed as SCTP packets.
+    sctp_records: u64,
     messages: Vec<MessageSample>,
     messages_total: u64,
     /// Recent DATA TSNs per side (retransmissions are not new messages).
@@ -425,6 +427,7 @@ impl Association {
             app_bytes: 0,
             sctp: datachannels::Association::new(flow, now),
             sctp_seen: false,
+            sctp_records: 0,
             messages: Vec::new(),
             messages_total: 0,
             tsns: [[0; 16]; 2],
@@ -513,11 +516,18 @@ impl Association {
 
     fn sctp_packet(&mut self, now: i64, from: Side, plaintext: &[u8]) {
         let src = self.addr(from);
-        self.sctp_seen = true;
-        self.sctp.feed(now, src, plaintext);
+        // WebRTC carries SCTP in DTLS; anything else (a DTLS test tool's text) is counted only.
+        // The first packet must check out with its CRC32c (an INIT never has a zero checksum).
+        let known = self.sctp_seen.then(|| self.sctp.zero_checksum());
+        if !datachannels::is_sctp(plaintext, known) {
+            return;
+        }
         let Ok(p) = Packet::new_checked(plaintext) else {
             return;
         };
+        self.sctp_seen = true;
+        self.sctp_records += 1;
+        self.sctp.feed(now, src, plaintext);
         let si = usize::from(from == Side::B);
         for c in p.chunks() {
             let Ok(body) = c.and_then(|c| c.body()) else {
@@ -932,6 +942,7 @@ impl Decryption {
             application_data_records: a.app_records,
             application_data_bytes: a.app_bytes,
             application_data_decrypted: a.dtls.is_keyed(),
+            application_data_sctp: a.sctp_records,
             srtp_keys: a.srtp.is_some(),
             srtp_missing: if a.srtp.is_none() && a.dtls.is_keyed() {
                 Some(
@@ -1025,6 +1036,8 @@ pub struct AssociationReport {
     pub application_data_bytes: u64,
     /// The application data was decrypted (the counts above are exact).
     pub application_data_decrypted: bool,
+    /// Decrypted application-data records that were SCTP packets (data channels).
+    pub application_data_sctp: u64,
     /// SRTP keys were derived from the exporter.
     pub srtp_keys: bool,
     /// Why not, when the DTLS keys were found but SRTP keys were not derived.

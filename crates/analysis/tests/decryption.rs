@@ -80,6 +80,10 @@ fn check_call(name: &str) {
         a.record_failures
     );
     assert!(a.records_decrypted > 20, "{name}: {}", a.records_decrypted);
+    assert_eq!(
+        a.application_data_sctp, a.application_data_records,
+        "{name}"
+    );
 
     // SRTP/SRTCP: every packet authenticates, none is left encrypted.
     assert!(a.srtp_keys, "{name}: {:?}", a.srtp_missing);
@@ -620,4 +624,45 @@ fn decrypted_byte_counts_equal_getstats_outbound_rtp() {
             );
         }
     }
+}
+
+#[test]
+fn openssl_dtls_with_every_suite_decrypts_and_its_text_is_not_taken_for_sctp() {
+    // fixtures/dtls: OpenSSL s_server/s_client, DTLS 1.0 and 1.2, GCM, CBC (MAC-then-encrypt
+    // and encrypt-then-MAC), ChaCha20-Poly1305, with use_srtp; the application data is
+    // s_client's text, not SCTP.
+    let dir = fixtures().join("dtls");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().and_then(|e| e.to_str()) != Some("keys") {
+            continue;
+        }
+        let name = path.file_stem().unwrap().to_str().unwrap().to_owned();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let expected = std::fs::read_to_string(dir.join(format!("{name}.expected"))).unwrap();
+        let r = analyze(&dir.join(format!("{name}.pcapng")), keylog(&text));
+        let a = &r.decryption.associations[0];
+        assert_eq!(a.keys, KeyStatus::Found, "{name}");
+        assert_eq!(
+            a.record_failures.count, 0,
+            "{name}: {:?}",
+            a.record_failures
+        );
+        assert!(a.application_data_records > 0, "{name}");
+        assert_eq!(a.application_data_sctp, 0, "{name}");
+        assert!(
+            a.messages.is_empty() && r.data_channels.is_empty(),
+            "{name}"
+        );
+        // The chosen profile, in OpenSSL's spelling in the .expected file.
+        let want = expected
+            .lines()
+            .find_map(|l| l.strip_prefix("srtp_profile="))
+            .unwrap();
+        let got = a.srtp_profile.as_deref().unwrap().replace("HMAC_", "");
+        assert_eq!(got, want, "{name}");
+        seen += 1;
+    }
+    assert!(seen >= 6, "{seen} DTLS fixtures");
 }

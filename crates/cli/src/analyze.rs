@@ -278,7 +278,7 @@ fn render_decryption(s: &mut String, r: &Report) {
         if a.application_data_decrypted {
             let _ = writeln!(
                 s,
-                "     {} records decrypted{}; {} application-data records ({}) → SCTP",
+                "     {} records decrypted{}; {} application-data records ({}), {} of them SCTP",
                 a.records_decrypted,
                 a.version
                     .as_deref()
@@ -292,7 +292,8 @@ fn render_decryption(s: &mut String, r: &Report) {
                     ))
                     .unwrap_or_default(),
                 a.application_data_records,
-                bytes(a.application_data_bytes)
+                bytes(a.application_data_bytes),
+                a.application_data_sctp
             );
         } else if a.application_data_records > 0 {
             let _ = writeln!(
