@@ -18,7 +18,9 @@
 //! * every table stays under its cap: half the inputs run with the default caps, half with
 //!   tiny ones (a few dozen flows, streams and transactions) so that eviction is exercised,
 //!   and the flows, streams, pending transactions and series buckets held are checked against
-//!   them after each record.
+//!   them after each record;
+//! * ending the input (`Engine::finish`, which gives up the TCP gaps still open) a second time
+//!   changes nothing.
 //!
 //! The engine exposes no loop counter; a hang or a blow-up is caught by libFuzzer's `-timeout`
 //! and `-rss_limit_mb`, which `scripts/fuzz.sh` sets for this target.
@@ -77,6 +79,15 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     if let Some(d) = reader.dropped() {
         engine.set_capture_drops(d);
     }
+    // The end of input, as analyze ends it: open TCP gaps given up, held segments analysed.
+    engine.finish();
+    let finished = engine.counters();
+    engine.finish();
+    assert_eq!(
+        engine.counters(),
+        finished,
+        "a second finish changes nothing"
+    );
     assert_eq!(
         engine.counters().packets,
         records,

@@ -116,6 +116,7 @@ fn report_and_tui_name_the_same_selected_pairs() {
         while let Ok(Some(p)) = reader.next_packet() {
             engine.feed_frame(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len);
         }
+        engine.finish();
         let report = Report::new(&engine);
         let snap = Snapshot::take(&engine, &Options::default());
         assert_eq!(report.ice_sessions.len(), snap.sessions.len(), "{name}");

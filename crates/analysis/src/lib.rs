@@ -355,6 +355,8 @@ pub struct Engine {
     damage: Vec<Damage>,
     first_ns: Option<i64>,
     last_ns: i64,
+    /// Number of the last frame fed (where [`Engine::finish`] locates what it finds).
+    last_number: u64,
 }
 
 impl Default for Engine {
@@ -393,6 +395,7 @@ impl Engine {
             damage: Vec::new(),
             first_ns: None,
             last_ns: 0,
+            last_number: 0,
         }
     }
 
@@ -410,6 +413,7 @@ impl Engine {
         let now = i64::try_from(ts_nanos).unwrap_or(i64::MAX);
         self.first_ns.get_or_insert(now);
         self.last_ns = self.last_ns.max(now);
+        self.last_number = number;
         self.counters.packets += 1;
         self.counters.bytes += frame.len() as u64;
         if (frame.len() as u64) < u64::from(orig_len) {
@@ -1356,6 +1360,82 @@ impl Engine {
     pub fn advance_clock(&mut self, now_ns: i64) {
         if self.first_ns.is_some() {
             self.last_ns = self.last_ns.max(now_ns);
+        }
+    }
+
+    /// Ends the input (a file read to its end, a live capture stopped): every TCP stream gives
+    /// up the gaps still open ([`rtcscope_capture::reassembly::TcpStream::finish`]), counted as
+    /// the segments' own give-ups are, and the messages held after them are analysed like any
+    /// other, at the flow's last packet time and the last frame fed. Without it a segment lost
+    /// near the end of a connection is never counted and the bytes after it never analysed.
+    /// Calling it again does nothing (nothing is held any more).
+    pub fn finish(&mut self) {
+        let keys: Vec<FlowKey> = self
+            .flows
+            .iter()
+            .filter(|(_, f)| f.tcp.is_some())
+            .map(|(k, _)| *k)
+            .collect();
+        for key in keys {
+            for dir in 0..2 {
+                // As in `transport_payload`: the streams leave the flow while `self` is needed.
+                let Some(flow) = self.flows.peek_mut(&key) else {
+                    break;
+                };
+                let (now, turn_seen) = (
+                    flow.last_ns,
+                    flow.counts.stun + flow.counts.classic_stun > 0,
+                );
+                let Some(mut streams) = flow.tcp.take() else {
+                    break;
+                };
+                let (src, dst) = if dir == 0 {
+                    (key.lo, key.hi)
+                } else {
+                    (key.hi, key.lo)
+                };
+                let turn = &self.turn;
+                let alloc = turn
+                    .find(key.transport, src, dst)
+                    .or_else(|| turn.find(key.transport, dst, src));
+                let bound = |ch: u16| {
+                    (turn_seen && (0x4000..0x8000).contains(&ch))
+                        || alloc.is_some_and(|a| a.peer_of(ch).is_some())
+                };
+                let mut messages = std::mem::take(&mut self.tcp_messages);
+                let mut scratch = std::mem::take(&mut self.tcp_scratch);
+                messages.clear();
+                scratch.clear();
+                let before = streams[dir].stats();
+                streams[dir].finish(&bound, &mut |m| {
+                    let start = scratch.len();
+                    scratch.extend_from_slice(m.bytes);
+                    messages.push((start, scratch.len()));
+                });
+                let after = streams[dir].stats();
+                self.counters.tcp_gaps += after.gaps - before.gaps;
+                self.counters.tcp_gap_bytes += after.gap_bytes - before.gap_bytes;
+                self.counters.tcp_skipped_bytes += after.skipped_bytes - before.skipped_bytes;
+                if let Some(f) = self.flows.peek_mut(&key) {
+                    f.tcp = Some(streams);
+                }
+                let ctx = Ctx {
+                    number: self.last_number,
+                    now,
+                    transport: key.transport,
+                    src,
+                    dst,
+                    relay: key.relay,
+                    depth: 0,
+                    at_receiver: true,
+                    at_sender: true,
+                };
+                for &(s, e) in &messages {
+                    self.datagram(ctx, key, &scratch[s..e]);
+                }
+                self.tcp_messages = messages;
+                self.tcp_scratch = scratch;
+            }
         }
     }
 

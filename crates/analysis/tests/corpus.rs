@@ -17,6 +17,7 @@ fn analyze(path: &Path) -> Report {
     while let Ok(Some(p)) = r.next_packet() {
         e.feed_frame(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len);
     }
+    e.finish();
     Report::new(&e)
 }
 

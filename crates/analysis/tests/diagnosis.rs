@@ -407,6 +407,7 @@ fn healthy_browser_calls_raise_no_failure() {
         while let Ok(Some(p)) = reader.next_packet() {
             e.feed_frame(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len);
         }
+        e.finish();
         let f = Report::new(&e).findings;
         assert!(
             f.iter().all(|f| f.severity == Severity::Notice),

@@ -333,6 +333,7 @@ fn analyze_fixture(dir: &str, with_sdp: bool) -> rtcscope_analysis::report::Repo
     while let Ok(Some(p)) = r.next_packet() {
         e.feed_frame(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len);
     }
+    e.finish();
     rtcscope_analysis::report::Report::new(&e)
 }
 

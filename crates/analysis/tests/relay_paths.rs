@@ -13,6 +13,7 @@ fn report_of(file: &str) -> Report {
     while let Ok(Some(p)) = reader.next_packet() {
         engine.feed_frame(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len);
     }
+    engine.finish();
     Report::new(&engine)
 }
 

@@ -205,6 +205,9 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
             }
         }
     }
+    // The input has ended (file or live capture): TCP gaps still open are declared lost and
+    // the bytes held after them analysed.
+    engine.finish();
     let skipped = source.skipped();
     let problem = source.fatal().map(|e| format!("{name}: {e}"));
     if let Some(d) = source.dropped() {

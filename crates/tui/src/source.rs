@@ -126,6 +126,8 @@ impl CaptureState {
 }
 
 fn finish_file(state: &mut CaptureState, source: &PacketSource<'_>) {
+    // TCP gaps still open at the end of the file are declared lost, and what they held analysed.
+    state.engine.finish();
     if let Some(d) = source.dropped() {
         state.engine.set_capture_drops(d);
     }

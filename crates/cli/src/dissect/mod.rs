@@ -119,6 +119,8 @@ fn inferred_extmap(path: &str) -> anyhow::Result<Option<ExtensionMap>> {
     while let Some(p) = source.next_packet() {
         engine.feed_frame(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len);
     }
+    // As analyze ends its input (the streams held after an open TCP gap included).
+    engine.finish();
     Ok(engine
         .streams()
         .inferred_extmap()
