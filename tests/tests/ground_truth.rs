@@ -571,8 +571,8 @@ fn firefox_relayed_call_is_counted_once() {
 ///   transport `packetsSent`, plus the few packets `close()` sends after the stats were taken
 ///   (a DTLS alert and a last SRTCP packet: at most 4);
 /// * lost between the legs, X → Y, is what X sent and Y never received, by the browsers'
-///   own counts: (X packetsSent − Y packetsReceived) + (X requestsSent − Y requestsReceived)
-///   + (X responsesSent − Y responsesReceived). Here 0 from A, 1 from B (its first check, which
+///   own counts: (X packetsSent − Y packetsReceived) + (X requestsSent − Y requestsReceived) +
+///   (X responsesSent − Y responsesReceived). Here 0 from A, 1 from B (its first check, which
 ///   coturn dropped: A's allocation had no permission for B yet);
 /// * the relay's added delay is positive and small (a server on the same host).
 fn check_relay_path(a: &Peer, b: &Peer, report: &Value) {
