@@ -38,7 +38,10 @@
 //!   tool counts a content type for them.
 //! * Not made equal, and so listed where it matters: SRTCP inside TURN (tshark has no decode-as
 //!   for what TURN carries), packet types tshark reads out of SRTCP ciphertext when its heuristic
-//!   does take an SRTCP packet, and IPv4 fragments (tshark reassembles them, dissect does not).
+//!   does take an SRTCP packet.
+//! * IP fragments: both tools reassemble them (tshark's `ip.defragment` is on by default;
+//!   `dissect` keeps the bounded reassembler `analyze` uses) and count what the datagram holds
+//!   on the frame that completes it.
 //!
 //! Every difference in a count is a failure unless `tests/expected-failures.tsv` lists it (suite
 //! `dissect-vs-tshark`; columns: file, protocol/type, "tshark N, rtcscope M", then who is right

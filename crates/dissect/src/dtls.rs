@@ -401,7 +401,7 @@ fn negotiated(ctx: &mut MessageContext, cx: &mut Cx<'_>, sh: &ServerHello<'_>) {
 }
 
 /// `4, 5, 6` (and `… and N more`).
-fn frame_list(frames: &[u64], more: usize) -> String {
+pub(crate) fn frame_list(frames: &[u64], more: usize) -> String {
     let mut s = frames
         .iter()
         .map(u64::to_string)

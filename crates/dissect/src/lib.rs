@@ -4,9 +4,11 @@
 //! column like tshark's) and a field tree ([`rtcscope_wire::tree::Node`]) whose every node
 //! carries its byte range in the frame, for `rtcscope dissect -V` and the TUI's packet and hex
 //! views. [`dissect_frame`] is per packet and stateless; [`Dissector`] keeps a little bounded
-//! state across packets, as tshark does: DTLS handshake messages fragmented over several
-//! records are shown reassembled on the packet that completes them, and TURN ChannelData
-//! names the peer its channel was bound to ([`session`] states the caps). `rtcscope analyze`
+//! state across packets, as tshark does: IP fragments are reassembled (as `analyze` reassembles
+//! them) and the whole datagram dissected on the frame that completes it, DTLS handshake
+//! messages fragmented over several records are shown reassembled on the packet that completes
+//! them, and TURN ChannelData names the peer its channel was bound to ([`session`] states the
+//! caps). `rtcscope analyze`
 //! is where the rest of the state across packets (sessions, streams) lives.
 //!
 //! What a relay carries is dissected in turn (TURN ChannelData, and the DATA of Send and Data
@@ -40,12 +42,15 @@ pub use datagram::{
     Protocol,
 };
 pub use rtcp::MAX_LISTED;
-use rtcscope_capture::link::{decode, IcmpError, LinkType, NotTransport, Transport, Tunnel};
+use rtcscope_capture::link::{
+    decode, decode_transport, Decoded, Fragment, IcmpError, LinkType, NotTransport, Transport,
+    Tunnel,
+};
 pub use rtcscope_rtp::rtp::ExtensionMap;
 pub use rtcscope_rtp::srtp::{Protection, SrtpProfile};
 use rtcscope_wire::tree::Node;
 pub use rtp::{INFERRED_EXTMAP_NOTE, NO_EXTMAP_NOTE};
-use session::{Cx, State, Via};
+use session::{Cx, IpOutcome, State, Via};
 use std::net::SocketAddr;
 
 /// What the dissector cannot learn from one packet: the session's negotiated parameters.
@@ -112,7 +117,7 @@ impl Frame {
 }
 
 /// A dissector that keeps bounded state across the frames it is given in capture order (see
-/// [`session`]): DTLS handshake reassembly and TURN channel bindings.
+/// [`session`]): IP fragment and DTLS handshake reassembly, and TURN channel bindings.
 #[derive(Default)]
 pub struct Dissector {
     opts: DissectOptions,
@@ -214,58 +219,9 @@ fn dissect_frame_in(
         frame.warn("cut by the snapshot length");
     }
     match decode(link, data) {
-        Ok(Ok(d)) => {
-            let proto = match d.transport {
-                Transport::Udp => "UDP",
-                Transport::Tcp { .. } => "TCP",
-            };
-            let header_len = match d.transport {
-                Transport::Udp => 8,
-                Transport::Tcp { .. } => 20,
-            };
-            for t in d.tunnels.iter() {
-                frame.push(tunnel_node(t));
-            }
-            cx.flow = Some((d.src, d.dst));
-            frame.push(Node::leaf(
-                proto,
-                format!("{} → {}", d.src, d.dst),
-                d.payload_offset.saturating_sub(header_len)..d.payload_offset,
-            ));
-            if d.payload.len() < d.payload_len_on_wire {
-                frame.warn(format!(
-                    "payload cut: {} of {} bytes captured",
-                    d.payload.len(),
-                    d.payload_len_on_wire
-                ));
-            }
-            let sctp_port = opts
-                .sctp_ports
-                .iter()
-                .any(|&p| p == d.src.port() || p == d.dst.port());
-            let mut messages = match d.transport {
-                Transport::Udp if sctp_port => dissect_sctp(d.payload, d.payload_offset),
-                Transport::Udp => datagram::dissect_datagram_in(
-                    d.payload,
-                    d.payload_offset,
-                    Some((d.src.port(), d.dst.port())),
-                    opts,
-                    cx,
-                ),
-                Transport::Tcp { .. } => {
-                    datagram::dissect_stream_in(d.payload, d.payload_offset, opts, cx)
-                }
-            };
-            if let (Transport::Tcp { seq, flags }, true) = (d.transport, messages.is_empty()) {
-                messages.push(Dissected::tcp_control(seq, flags));
-            }
-            Frame {
-                endpoints: Some((d.src, d.dst)),
-                transport: Some(proto),
-                frame,
-                messages,
-                error: None,
-            }
+        Ok(Ok(d)) => transport_frame(&d, frame, opts, cx),
+        Ok(Err(NotTransport::Fragment(f))) if cx.state.is_some() => {
+            fragment_frame(&f, data, number, ts_nanos, frame, opts, cx)
         }
         Ok(Err(NotTransport::IcmpError(e))) => {
             frame.push(Node::leaf(
@@ -283,17 +239,7 @@ fn dissect_frame_in(
             }
         }
         Ok(Err(not)) => {
-            let what = match not {
-                NotTransport::NotIp(t) => format!("not IP (type 0x{t:04x})"),
-                NotTransport::OtherProtocol(p) => format!("IP protocol {p}"),
-                NotTransport::Fragment(f) => format!(
-                    "IP fragment (id 0x{:x}, offset {}{})",
-                    f.id,
-                    f.offset,
-                    if f.more { ", more follow" } else { "" }
-                ),
-                NotTransport::IcmpError(e) => e.describe(),
-            };
+            let what = not_transport(&not);
             frame.add("Not dissected", &what, 0..data.len());
             Frame {
                 endpoints: None,
@@ -313,6 +259,186 @@ fn dissect_frame_in(
                 error: Some(e.to_string()),
             }
         }
+    }
+}
+
+/// A UDP or TCP packet (or a reassembled datagram) under `frame`: the transport node, and the
+/// messages of its payload.
+fn transport_frame(
+    d: &Decoded<'_>,
+    mut frame: Node,
+    opts: &DissectOptions,
+    cx: &mut Cx<'_>,
+) -> Frame {
+    let proto = match d.transport {
+        Transport::Udp => "UDP",
+        Transport::Tcp { .. } => "TCP",
+    };
+    let header_len = match d.transport {
+        Transport::Udp => 8,
+        Transport::Tcp { .. } => 20,
+    };
+    for t in d.tunnels.iter() {
+        frame.push(tunnel_node(t));
+    }
+    cx.flow = Some((d.src, d.dst));
+    frame.push(Node::leaf(
+        proto,
+        format!("{} → {}", d.src, d.dst),
+        d.payload_offset.saturating_sub(header_len)..d.payload_offset,
+    ));
+    if d.payload.len() < d.payload_len_on_wire {
+        frame.warn(format!(
+            "payload cut: {} of {} bytes captured",
+            d.payload.len(),
+            d.payload_len_on_wire
+        ));
+    }
+    let sctp_port = opts
+        .sctp_ports
+        .iter()
+        .any(|&p| p == d.src.port() || p == d.dst.port());
+    let mut messages = match d.transport {
+        Transport::Udp if sctp_port => dissect_sctp(d.payload, d.payload_offset),
+        Transport::Udp => datagram::dissect_datagram_in(
+            d.payload,
+            d.payload_offset,
+            Some((d.src.port(), d.dst.port())),
+            opts,
+            cx,
+        ),
+        Transport::Tcp { .. } => datagram::dissect_stream_in(d.payload, d.payload_offset, opts, cx),
+    };
+    if let (Transport::Tcp { seq, flags }, true) = (d.transport, messages.is_empty()) {
+        messages.push(Dissected::tcp_control(seq, flags));
+    }
+    Frame {
+        endpoints: Some((d.src, d.dst)),
+        transport: Some(proto),
+        frame,
+        messages,
+        error: None,
+    }
+}
+
+/// An IP fragment, with state: shown as a fragment, and on the frame that completes its
+/// datagram, the whole datagram dissected. Its nodes span this fragment's bytes in the frame
+/// (the datagram is not in this frame as one piece, as a reassembled DTLS message is not).
+fn fragment_frame(
+    f: &Fragment<'_>,
+    data: &[u8],
+    number: u64,
+    ts_nanos: i128,
+    mut frame: Node,
+    opts: &DissectOptions,
+    cx: &mut Cx<'_>,
+) -> Frame {
+    // Where the fragment's bytes lie in the frame (they are a piece of it).
+    let at = {
+        let start = (f.data.as_ptr() as usize).wrapping_sub(data.as_ptr() as usize);
+        match start.checked_add(f.data.len()) {
+            Some(end) if end <= data.len() => start..end,
+            _ => 0..data.len(),
+        }
+    };
+    let v6 = f.src.is_ipv6();
+    let ip = if v6 { "IPv6" } else { "IPv4" };
+    let fragment = format!(
+        "{ip} fragment, id 0x{:x}, offset {}, {} bytes{}",
+        f.id,
+        f.offset,
+        f.data.len(),
+        if f.more { ", more follow" } else { ", last" }
+    );
+    let outcome = match cx.state.as_deref_mut() {
+        Some(st) => st.ip_fragment(f, number, ts_nanos),
+        None => IpOutcome::Pending,
+    };
+    match outcome {
+        IpOutcome::Pending => {
+            frame.add("IP fragment", &fragment, at);
+            let info = format!(
+                "IP fragment (offset {}{}), part of datagram id 0x{:x}",
+                f.offset,
+                if f.more { ", more follow" } else { "" },
+                f.id
+            );
+            Frame {
+                endpoints: None,
+                transport: None,
+                frame,
+                messages: vec![Dissected::other(info)],
+                error: None,
+            }
+        }
+        IpOutcome::Complete(r, frames, more) => {
+            let list = dtls::frame_list(&frames, more);
+            frame.add("IP fragment", &fragment, at.clone());
+            let whole =
+                Node::new(format!("Reassembled {ip} datagram"), at.clone()).with_value(format!(
+                    "{} bytes, protocol {}, {} → {}, reassembled from frames {list}",
+                    r.payload.len(),
+                    r.protocol,
+                    r.src,
+                    r.dst
+                ));
+            let mut out = match decode_transport(r.protocol, r.src, r.dst, &r.payload) {
+                Ok(Ok(d)) => transport_frame(&d, whole, opts, cx),
+                Ok(Err(not)) => {
+                    let what = format!(
+                        "{ip} datagram reassembled from frames {list}: {}",
+                        not_transport(&not)
+                    );
+                    Frame {
+                        endpoints: None,
+                        transport: None,
+                        frame: whole,
+                        messages: vec![Dissected::other(what)],
+                        error: None,
+                    }
+                }
+                Err(e) => {
+                    let mut whole = whole;
+                    whole.warn(e.to_string());
+                    Frame {
+                        endpoints: None,
+                        transport: None,
+                        frame: whole,
+                        messages: vec![Dissected::other(format!("malformed: {e}"))],
+                        error: Some(e.to_string()),
+                    }
+                }
+            };
+            set_range(&mut out.frame, &at);
+            for m in &mut out.messages {
+                set_range(&mut m.tree, &at);
+            }
+            frame.push(out.frame);
+            out.frame = frame;
+            out
+        }
+    }
+}
+
+fn set_range(n: &mut Node, at: &std::ops::Range<usize>) {
+    n.range = at.clone();
+    for c in &mut n.children {
+        set_range(c, at);
+    }
+}
+
+/// Why a decoded IP packet has no UDP or TCP payload.
+fn not_transport(not: &NotTransport<'_>) -> String {
+    match not {
+        NotTransport::NotIp(t) => format!("not IP (type 0x{t:04x})"),
+        NotTransport::OtherProtocol(p) => format!("IP protocol {p}"),
+        NotTransport::Fragment(f) => format!(
+            "IP fragment (id 0x{:x}, offset {}{})",
+            f.id,
+            f.offset,
+            if f.more { ", more follow" } else { "" }
+        ),
+        NotTransport::IcmpError(e) => e.describe(),
     }
 }
 

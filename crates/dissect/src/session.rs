@@ -1,9 +1,15 @@
-//! What `dissect` remembers across packets, bounded: DTLS handshake reassembly per direction and
-//! TURN channel bindings.
+//! What `dissect` remembers across packets, bounded: IP fragment reassembly, DTLS handshake
+//! reassembly per direction and TURN channel bindings.
 //!
 //! [`crate::dissect_frame_with`] stays stateless; [`crate::Dissector`] owns a [`State`] and
 //! hands it to the dissectors, which then
 //!
+//! * feed every IP fragment to one [`IpReassembler`] (the one `analyze` uses, with the same
+//!   default [`IpLimits`]: 1024 datagrams pending, 8 MiB buffered, 30 s from a datagram's first
+//!   fragment to its last, 128 fragments a datagram, overlapping fragments refused), and
+//!   dissect the whole datagram on the frame that completes it, with the frames it came from
+//!   (tshark's "reassembled from frames"); the frame numbers of each pending datagram are
+//!   kept for as many datagrams as the reassembler keeps, [`MAX_FRAMES_LISTED`] each;
 //! * feed every fragment of a handshake message (a message not complete in one record) to a
 //!   [`rtcscope_dtls::Reassembler`] of its direction, and show the message whole, parsed, on
 //!   the packet that completes it, with the frames it came from (tshark's "Reassembled");
@@ -17,11 +23,13 @@
 //! [`MAX_FRAMES_LISTED`] frame numbers listed per message; [`MAX_CHANNELS`] channel bindings
 //! (the oldest forgotten first).
 
+use rtcscope_capture::link::Fragment;
+use rtcscope_capture::reassembly::{IpLimits, IpReassembler, Reassembled};
 use rtcscope_dtls::{
     CipherSuite, HandshakeFragment, Limits, Outcome, ProtocolVersion, Reassembler,
 };
 use std::collections::{HashMap, VecDeque};
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 /// Directions (one 5-tuple one way, and for relayed DTLS the relay's peer or channel) whose
 /// handshake is reassembled at once.
@@ -184,6 +192,28 @@ impl Cx<'_> {
 
 type AssocKey = (SocketAddr, SocketAddr, Via);
 
+/// An IP datagram being reassembled: addresses, protocol, identification.
+type IpKey = (IpAddr, IpAddr, u8, u32);
+
+/// The frames that carried a pending datagram's fragments.
+struct IpFrames {
+    /// Capture time of the first of them (lists older than the reassembler's timeout are
+    /// stale: that datagram was dropped, and a new one reuses its identification).
+    first_ts: i128,
+    frames: Vec<u64>,
+    /// Frames beyond [`MAX_FRAMES_LISTED`].
+    more: usize,
+}
+
+/// What became of an IP fragment.
+pub(crate) enum IpOutcome {
+    /// Kept (or refused, counted in [`State::ip_stats`]); the datagram is not complete.
+    Pending,
+    /// The datagram is complete: it, the frames of its fragments (this one last), and how
+    /// many more there were than listed.
+    Complete(Reassembled, Vec<u64>, usize),
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 struct DirKey {
     src: SocketAddr,
@@ -208,9 +238,85 @@ pub struct State {
     channel_order: VecDeque<(SocketAddr, SocketAddr, u16)>,
     /// Directions dropped to stay under the caps.
     evicted: u64,
+    /// IP fragments, under [`IpLimits::default`].
+    ip: IpReassembler,
+    /// The frames of each datagram `ip` holds (at most [`IpLimits::default`]'s `max_pending`,
+    /// the oldest forgotten first).
+    ip_frames: HashMap<IpKey, IpFrames>,
+    ip_order: VecDeque<IpKey>,
 }
 
 impl State {
+    /// What became of the IP fragments so far (fragments, datagrams reassembled, dropped).
+    pub fn ip_stats(&self) -> rtcscope_capture::reassembly::IpStats {
+        self.ip.stats()
+    }
+
+    /// Feeds an IP fragment seen in `frame` at `ts` (nanoseconds).
+    pub(crate) fn ip_fragment(&mut self, f: &Fragment<'_>, frame: u64, ts: i128) -> IpOutcome {
+        let limits = IpLimits::default();
+        let key = (f.src, f.dst, f.protocol, f.id);
+        let fresh = |ts0: i128| ts - ts0 <= limits.timeout_nanos;
+        match self.ip_frames.get_mut(&key) {
+            Some(e) if fresh(e.first_ts) => {
+                if e.frames.len() < MAX_FRAMES_LISTED {
+                    e.frames.push(frame);
+                } else {
+                    e.more += 1;
+                }
+            }
+            Some(e) => {
+                *e = IpFrames {
+                    first_ts: ts,
+                    frames: vec![frame],
+                    more: 0,
+                };
+            }
+            None => {
+                while self.ip_frames.len() >= limits.max_pending {
+                    match self.ip_order.pop_front() {
+                        Some(old) => {
+                            self.ip_frames.remove(&old);
+                        }
+                        None => break,
+                    }
+                }
+                self.ip_frames.insert(
+                    key,
+                    IpFrames {
+                        first_ts: ts,
+                        frames: vec![frame],
+                        more: 0,
+                    },
+                );
+                self.ip_order.push_back(key);
+            }
+        }
+        let refused_before = self.ip.stats().bad_fragments;
+        let outcome = self.ip.push(f, ts);
+        if self.ip.stats().bad_fragments > refused_before {
+            // Refused (overlapping, beyond 65535 bytes, cut): not one of the datagram's frames.
+            if let Some(e) = self.ip_frames.get_mut(&key) {
+                if e.more > 0 {
+                    e.more -= 1;
+                } else if e.frames.last() == Some(&frame) {
+                    e.frames.pop();
+                }
+            }
+        }
+        match outcome {
+            Some(datagram) => {
+                let listed = self.ip_frames.remove(&key);
+                if let Some(i) = self.ip_order.iter().position(|k| *k == key) {
+                    self.ip_order.remove(i);
+                }
+                let (frames, more) = listed.map_or((vec![frame], 0), |l| (l.frames, l.more));
+                IpOutcome::Complete(datagram, frames, more)
+            }
+            None => IpOutcome::Pending,
+        }
+    }
+
     /// DTLS directions dropped (with their partial messages) to stay under the caps.
     pub fn evicted(&self) -> u64 {
         self.evicted

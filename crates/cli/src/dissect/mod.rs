@@ -10,9 +10,11 @@
 //! check is shown as `Data`, never dropped.
 //!
 //! Packets are dissected in capture order with a little bounded state (see
-//! `rtcscope_dissect::session`): DTLS handshake messages fragmented over several records are
-//! shown reassembled on the packet that completes them, as tshark does, and ChannelData names
-//! the peer its channel was bound to.
+//! `rtcscope_dissect::session`): IP fragments are reassembled as `analyze` reassembles them
+//! (the frame that completes a datagram shows it whole, "reassembled from frames 50, 51"; the
+//! fragments before show as "IP fragment … part of datagram id X"), DTLS handshake messages
+//! fragmented over several records are shown reassembled on the packet that completes them,
+//! as tshark does, and ChannelData names the peer its channel was bound to.
 //!
 //! What one packet cannot say comes from options: `--sdp` gives the negotiated RTP
 //! header-extension IDs (without it libwebrtc's defaults are used and marked as a guess),
