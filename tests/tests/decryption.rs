@@ -128,3 +128,21 @@ fn srtp_key_mistakes_are_explained_without_echoing_the_key() {
         assert!(!err.contains("PS1uQCVe") && !err.contains("4A:AD:B9"), "{err}");
     }
 }
+
+#[test]
+fn a_file_that_is_not_a_key_log_is_refused() {
+    let dir = fixtures().join("webrtc/firefox-direct");
+    let cap = dir.join("capture.pcapng");
+    let sdp = dir.join("offer.sdp");
+    let out = analyze(&[cap.to_str().unwrap(), "--keylog", sdp.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("no usable key log line"), "{err}");
+    let out = analyze(&[cap.to_str().unwrap(), "--keylog", "/nonexistent/keylog.txt"]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("cannot read key log"),
+        "{}",
+        stderr(&out)
+    );
+}
