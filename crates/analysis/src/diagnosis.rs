@@ -260,7 +260,7 @@ fn capture_findings(r: &Report, out: &mut Vec<Finding>) {
     let early_media = r
         .streams
         .iter()
-        .filter(|s| s.confirmed && s.encrypted && s.first_ns - start < 500_000_000)
+        .filter(|s| s.confirmed && s.encrypted && s.first_ns.saturating_sub(start) < 500_000_000)
         .count();
     if !handshakes && dtls_records && early_media > 0 {
         out.push(Finding {
@@ -575,7 +575,7 @@ fn consent_loss(p: &PairReport) -> Option<(i64, Vec<i64>)> {
         })
         .collect();
     let &last_request = after.last()?;
-    (after.len() >= 3 && last_request - last_success >= CONSENT_SILENCE_NS)
+    (after.len() >= 3 && last_request.saturating_sub(last_success) >= CONSENT_SILENCE_NS)
         .then_some((last_success, after))
 }
 
@@ -623,7 +623,7 @@ fn consent_findings(r: &Report, s: &SessionReport, end: i64, out: &mut Vec<Findi
             .max()
             .filter(|&t| t > last_success && t <= last_request);
         {
-            let silent_s = (end.max(last_request) - last_success) as f64 / 1e9;
+            let silent_s = end.max(last_request).saturating_sub(last_success) as f64 / 1e9;
             let mut evidence = vec![Evidence::at(
                 "last answered consent check".into(),
                 last_success,
@@ -776,7 +776,7 @@ fn turn_findings(a: &Allocation, all: &[Allocation], end: i64, out: &mut Vec<Fin
     if let (AllocationState::Allocated, Some(at), Some(life)) =
         (a.state, a.allocated_ns, a.lifetime_s)
     {
-        let expiry = at + i64::from(life) * 1_000_000_000;
+        let expiry = at.saturating_add(i64::from(life).saturating_mul(1_000_000_000));
         if a.refreshes == 0 && life > 0 && end > expiry {
             out.push(Finding {
                 id: "turn.allocation-expired",
@@ -1100,14 +1100,14 @@ fn media_findings(r: &Report, out: &mut Vec<Finding>) {
             .map(|f| f.last_ns)
             .max()
             .unwrap_or(s.last_ns);
-        if s.packets >= 50 && flow_last - s.last_ns >= STOPPED_NS && !explained.contains(&s.ssrc) {
+        if s.packets >= 50 && flow_last.saturating_sub(s.last_ns) >= STOPPED_NS && !explained.contains(&s.ssrc) {
             out.push(Finding {
                 id: "media.stream-stopped",
                 severity: Severity::Degraded,
                 at_ns: Some(s.last_ns),
                 verdict: format!(
                     "The {label} stopped {:.1} s before its path went quiet.",
-                    (flow_last - s.last_ns) as f64 / 1e9
+                    flow_last.saturating_sub(s.last_ns) as f64 / 1e9
                 ),
                 evidence: vec![
                     Evidence::at(format!("last packet of {:#010x}", s.ssrc), s.last_ns),
@@ -1243,7 +1243,7 @@ fn one_way_midcall(
             }
             let x_stop = from_x.iter().map(|s| s.last_ns).max().expect("not empty");
             let y_last = from_y.iter().map(|s| s.last_ns).max().expect("not empty");
-            if y_last - x_stop < STOPPED_NS {
+            if y_last.saturating_sub(x_stop) < STOPPED_NS {
                 continue;
             }
             // X still there after its media stopped: an answer from X to Y's checks, or a
@@ -1299,7 +1299,7 @@ fn one_way_midcall(
                     "One-way media from here on: all {} stream(s) from {x} stopped, while {y}'s \
                      media went on {:.1} s more and {x} kept doing ICE consent on the same path.",
                     from_x.len(),
-                    (y_last - x_stop) as f64 / 1e9
+                    y_last.saturating_sub(x_stop) as f64 / 1e9
                 ),
                 evidence,
                 advice: "Either the side stopped sending every track at once, or something on the \
@@ -1387,7 +1387,7 @@ fn silence_findings(r: &Report, end: i64, out: &mut Vec<Finding>) {
     let Some(last) = media.iter().map(|f| f.last_ns).max() else {
         return;
     };
-    if end - last < SILENT_NS {
+    if end.saturating_sub(last) < SILENT_NS {
         return;
     }
     let goodbye = r.dtls.iter().any(|d| {
@@ -1412,7 +1412,7 @@ fn silence_findings(r: &Report, end: i64, out: &mut Vec<Finding>) {
         verdict: format!(
             "Every WebRTC packet stopped {:.1} s before the end, with no goodbye (no DTLS \
              close_notify, no TURN release): the peer or the network went away.",
-            (end - last) as f64 / 1e9
+            end.saturating_sub(last) as f64 / 1e9
         ),
         evidence: vec![
             Evidence::at(

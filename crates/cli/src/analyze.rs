@@ -809,7 +809,7 @@ fn render_findings(s: &mut String, r: &Report) {
     .collect();
     let _ = writeln!(s, "\nFindings: {}", parts.join(", "));
     let start = r.start_ns.unwrap_or(0);
-    let rel = |t: i64| format!("+{:.3} s", (t - start) as f64 / 1e9);
+    let rel = |t: i64| format!("+{:.3} s", t.saturating_sub(start) as f64 / 1e9);
     for f in &r.findings {
         let _ = writeln!(
             s,
