@@ -1100,7 +1100,10 @@ fn media_findings(r: &Report, out: &mut Vec<Finding>) {
             .map(|f| f.last_ns)
             .max()
             .unwrap_or(s.last_ns);
-        if s.packets >= 50 && flow_last.saturating_sub(s.last_ns) >= STOPPED_NS && !explained.contains(&s.ssrc) {
+        if s.packets >= 50
+            && flow_last.saturating_sub(s.last_ns) >= STOPPED_NS
+            && !explained.contains(&s.ssrc)
+        {
             out.push(Finding {
                 id: "media.stream-stopped",
                 severity: Severity::Degraded,

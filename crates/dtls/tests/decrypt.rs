@@ -683,9 +683,14 @@ fn browser_dtls13_calls_decrypt_and_export_the_srtp_keys() {
         let relayed = meta["call"]["rtc_configuration"]["iceServers"]
             .as_array()
             .is_some_and(|a| !a.is_empty());
-        if relayed || meta["call"]["data_channel"]["sentByA"].as_array().is_none() {
+        // The failure recordings (meta.json `fault`) end early by design (a refused
+        // certificate, blocked UDP): crates/analysis/tests/decryption.rs and the diagnosis tests
+        // read them.
+        let failure = !meta["fault"].is_null();
+        if relayed || failure || meta["call"]["data_channel"]["sentByA"].as_array().is_none() {
             eprintln!(
-                "{}: relayed or without a data channel; left to the engine's tests",
+                "{}: relayed, a failure recording, or without a data channel; left to the \
+                 engine's tests",
                 dir.display()
             );
             continue;

@@ -74,7 +74,9 @@ pub(super) fn findings(f: &mut Frame<'_>, app: &App, body: Rect) {
                 ),
                 Span::raw(format!(
                     "{:<11}",
-                    x.at_ns.map(|t| fmt::offset(t.saturating_sub(start))).unwrap_or_default()
+                    x.at_ns
+                        .map(|t| fmt::offset(t.saturating_sub(start)))
+                        .unwrap_or_default()
                 )),
                 Span::styled(format!("{:<28} ", x.id), bold()),
                 Span::raw(Escaped(&x.verdict).to_string()),
@@ -108,7 +110,10 @@ pub(super) fn findings(f: &mut Frame<'_>, app: &App, body: Rect) {
         Line::from(""),
     ];
     for e in &x.evidence {
-        let mut place = e.at_ns.map(|t| fmt::offset(t.saturating_sub(start))).unwrap_or_default();
+        let mut place = e
+            .at_ns
+            .map(|t| fmt::offset(t.saturating_sub(start)))
+            .unwrap_or_default();
         if let Some(p) = e.packet {
             if !place.is_empty() {
                 place.push(' ');
