@@ -573,6 +573,10 @@ fn capture(
     let started = Instant::now();
     let mut last_tick = Instant::now();
     let mut last_ts = 0i128;
+    // Findings already printed, by (id, when): each is said once, as it appears. Bounded: past
+    // the cap, new findings still reach the final report.
+    const SAID_CAP: usize = 1024;
+    let mut said: Vec<(&'static str, Option<i64>)> = Vec::new();
     while !stop.load(Ordering::SeqCst) && stop_after.is_none_or(|d| started.elapsed() < d) {
         match source.next() {
             Next::Packet(p) => {
@@ -602,6 +606,20 @@ fn capture(
                     .map(|d| format!(", kernel dropped {}", d.dropped + d.if_dropped))
                     .unwrap_or_default()
             );
+            // Findings as they appear: the moment a call fails is when the user needs to know.
+            for f in &r.findings {
+                let key = (f.id, f.at_ns);
+                if said.len() < SAID_CAP && !said.contains(&key) {
+                    said.push(key);
+                    eprintln!(
+                        "[{:>6.1}s] {} {}: {}",
+                        started.elapsed().as_secs_f64(),
+                        f.severity.name(),
+                        f.id,
+                        Escaped(&f.verdict)
+                    );
+                }
+            }
         }
     }
     let stats = source.refresh_stats();
