@@ -46,7 +46,7 @@ use demux::Kind;
 use flow::{Flow, FlowKey, Transport};
 use ice::{Check, IceTable, Role};
 use rtcscope_capture::link::{decode, decode_transport, LinkType, NotTransport};
-use rtcscope_capture::reassembly::IpReassembler;
+use rtcscope_capture::reassembly::{IpReassembler, Message as TcpMessage, TcpStream};
 use rtcscope_stun::{self as stun, Attribute, Class, Method};
 use serde::Serialize;
 use std::net::SocketAddr;
@@ -523,52 +523,10 @@ impl Engine {
                 }
             }
             Some((seq, flags)) => {
-                // Take the stream out of the flow so messages can be handled with `self`.
-                let Some(mut streams) = self.flows.get_mut(&key).and_then(|f| f.tcp.take()) else {
-                    return;
-                };
                 let dir = usize::from(!forward);
-                let turn = &self.turn;
-                // A ChannelData start is believed only for a channel bound on this stream, or,
-                // once STUN has been seen on the connection (TURN over TCP whose ChannelBind the
-                // capture missed), for any channel number. Without that, ordinary TLS or XMPP
-                // bytes from 0x40 to 0x7f would read as channels.
-                let turn_seen = self
-                    .flows
-                    .get(&key)
-                    .is_some_and(|f| f.counts.stun + f.counts.classic_stun > 0);
-                // The allocation is looked up once per segment, not once per byte scanned.
-                let alloc = turn
-                    .find(ctx.transport, ctx.src, ctx.dst)
-                    .or_else(|| turn.find(ctx.transport, ctx.dst, ctx.src));
-                let bound = |ch: u16| {
-                    (turn_seen && (0x4000..0x8000).contains(&ch))
-                        || alloc.is_some_and(|a| a.peer_of(ch).is_some())
-                };
-                // Messages are copied into reusable buffers (no allocation per segment once
-                // they have grown), then handled with `self` available again.
-                let mut messages = std::mem::take(&mut self.tcp_messages);
-                let mut scratch = std::mem::take(&mut self.tcp_scratch);
-                messages.clear();
-                scratch.clear();
-                let before = streams[dir].stats();
-                streams[dir].push(seq, flags, payload, &bound, &mut |m| {
-                    let start = scratch.len();
-                    scratch.extend_from_slice(m.bytes);
-                    messages.push((start, scratch.len()));
+                self.tcp_step(ctx, key, dir, |stream, bound, emit| {
+                    stream.push(seq, flags, payload, bound, emit);
                 });
-                let after = streams[dir].stats();
-                self.counters.tcp_gaps += after.gaps - before.gaps;
-                self.counters.tcp_gap_bytes += after.gap_bytes - before.gap_bytes;
-                self.counters.tcp_skipped_bytes += after.skipped_bytes - before.skipped_bytes;
-                if let Some(f) = self.flows.get_mut(&key) {
-                    f.tcp = Some(streams);
-                }
-                for &(s, e) in &messages {
-                    self.datagram(ctx, key, &scratch[s..e]);
-                }
-                self.tcp_messages = messages;
-                self.tcp_scratch = scratch;
             }
         }
     }
@@ -1378,15 +1336,7 @@ impl Engine {
             .collect();
         for key in keys {
             for dir in 0..2 {
-                // As in `transport_payload`: the streams leave the flow while `self` is needed.
-                let Some(flow) = self.flows.peek_mut(&key) else {
-                    break;
-                };
-                let (now, turn_seen) = (
-                    flow.last_ns,
-                    flow.counts.stun + flow.counts.classic_stun > 0,
-                );
-                let Some(mut streams) = flow.tcp.take() else {
+                let Some(now) = self.flows.get(&key).map(|f| f.last_ns) else {
                     break;
                 };
                 let (src, dst) = if dir == 0 {
@@ -1394,31 +1344,6 @@ impl Engine {
                 } else {
                     (key.hi, key.lo)
                 };
-                let turn = &self.turn;
-                let alloc = turn
-                    .find(key.transport, src, dst)
-                    .or_else(|| turn.find(key.transport, dst, src));
-                let bound = |ch: u16| {
-                    (turn_seen && (0x4000..0x8000).contains(&ch))
-                        || alloc.is_some_and(|a| a.peer_of(ch).is_some())
-                };
-                let mut messages = std::mem::take(&mut self.tcp_messages);
-                let mut scratch = std::mem::take(&mut self.tcp_scratch);
-                messages.clear();
-                scratch.clear();
-                let before = streams[dir].stats();
-                streams[dir].finish(&bound, &mut |m| {
-                    let start = scratch.len();
-                    scratch.extend_from_slice(m.bytes);
-                    messages.push((start, scratch.len()));
-                });
-                let after = streams[dir].stats();
-                self.counters.tcp_gaps += after.gaps - before.gaps;
-                self.counters.tcp_gap_bytes += after.gap_bytes - before.gap_bytes;
-                self.counters.tcp_skipped_bytes += after.skipped_bytes - before.skipped_bytes;
-                if let Some(f) = self.flows.peek_mut(&key) {
-                    f.tcp = Some(streams);
-                }
                 let ctx = Ctx {
                     number: self.last_number,
                     now,
@@ -1430,13 +1355,69 @@ impl Engine {
                     at_receiver: true,
                     at_sender: true,
                 };
-                for &(s, e) in &messages {
-                    self.datagram(ctx, key, &scratch[s..e]);
-                }
-                self.tcp_messages = messages;
-                self.tcp_scratch = scratch;
+                self.tcp_step(ctx, key, dir, |stream, bound, emit| {
+                    stream.finish(bound, emit);
+                });
             }
         }
+    }
+
+    /// One step of the TCP stream of direction `dir` of `key`'s flow (a segment pushed, or the
+    /// end of input): the step frames messages, the gaps it declared and the bytes it skipped
+    /// are counted, and each message is analysed as a datagram of `ctx`. The one path of
+    /// `transport_payload` and [`finish`](Self::finish).
+    fn tcp_step(
+        &mut self,
+        ctx: Ctx,
+        key: FlowKey,
+        dir: usize,
+        step: impl FnOnce(&mut TcpStream, &dyn Fn(u16) -> bool, &mut dyn FnMut(TcpMessage<'_>)),
+    ) {
+        // Take the streams out of the flow so messages can be handled with `self`.
+        let Some(flow) = self.flows.peek_mut(&key) else {
+            return;
+        };
+        // A ChannelData start is believed only for a channel bound on this stream, or, once
+        // STUN has been seen on the connection (TURN over TCP whose ChannelBind the capture
+        // missed), for any channel number. Without that, ordinary TLS or XMPP bytes from 0x40
+        // to 0x7f would read as channels.
+        let turn_seen = flow.counts.stun + flow.counts.classic_stun > 0;
+        let Some(mut streams) = flow.tcp.take() else {
+            return;
+        };
+        let turn = &self.turn;
+        // The allocation is looked up once per step, not once per byte scanned.
+        let alloc = turn
+            .find(ctx.transport, ctx.src, ctx.dst)
+            .or_else(|| turn.find(ctx.transport, ctx.dst, ctx.src));
+        let bound = |ch: u16| {
+            (turn_seen && (0x4000..0x8000).contains(&ch))
+                || alloc.is_some_and(|a| a.peer_of(ch).is_some())
+        };
+        // Messages are copied into reusable buffers (no allocation per segment once they have
+        // grown), then handled with `self` available again.
+        let mut messages = std::mem::take(&mut self.tcp_messages);
+        let mut scratch = std::mem::take(&mut self.tcp_scratch);
+        messages.clear();
+        scratch.clear();
+        let before = streams[dir].stats();
+        step(&mut streams[dir], &bound, &mut |m| {
+            let start = scratch.len();
+            scratch.extend_from_slice(m.bytes);
+            messages.push((start, scratch.len()));
+        });
+        let after = streams[dir].stats();
+        self.counters.tcp_gaps += after.gaps - before.gaps;
+        self.counters.tcp_gap_bytes += after.gap_bytes - before.gap_bytes;
+        self.counters.tcp_skipped_bytes += after.skipped_bytes - before.skipped_bytes;
+        if let Some(f) = self.flows.peek_mut(&key) {
+            f.tcp = Some(streams);
+        }
+        for &(s, e) in &messages {
+            self.datagram(ctx, key, &scratch[s..e]);
+        }
+        self.tcp_messages = messages;
+        self.tcp_scratch = scratch;
     }
 
     /// RTP streams.

@@ -8,4 +8,4 @@ mod ip;
 mod tcp;
 
 pub use ip::{IpLimits, IpReassembler, IpStats, Reassembled};
-pub use tcp::{Framing, StreamStats, TcpLimits, TcpStream};
+pub use tcp::{Framing, Message, StreamStats, TcpLimits, TcpStream};
