@@ -3,35 +3,11 @@
 
 use rtcscope_analysis::report::Report;
 use rtcscope_analysis::{Config, Engine};
-use rtcscope_capture::CaptureReader;
-use rtcscope_testkit::{fixtures, CountingAlloc};
+use rtcscope_testkit::owned_frames::{owned_frames as frames, OwnedFrame as Frame};
+use rtcscope_testkit::CountingAlloc;
 
 #[global_allocator]
 static ALLOC: CountingAlloc = CountingAlloc;
-
-struct Frame {
-    number: u64,
-    ts: i128,
-    link: rtcscope_capture::LinkType,
-    data: Vec<u8>,
-    len: u32,
-}
-
-fn frames(path: &str) -> Vec<Frame> {
-    let bytes = std::fs::read(fixtures().join(path)).unwrap();
-    let mut r = CaptureReader::new(&bytes[..]).unwrap();
-    let mut out = Vec::new();
-    while let Some(p) = r.next_packet().unwrap() {
-        out.push(Frame {
-            number: p.number,
-            ts: p.ts_nanos,
-            link: p.link_type,
-            data: p.data.to_vec(),
-            len: p.orig_len,
-        });
-    }
-    out
-}
 
 /// RTP and RTCP packets of a real call cost no heap allocation in steady state.
 ///

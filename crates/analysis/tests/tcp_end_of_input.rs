@@ -4,40 +4,15 @@
 
 use rtcscope_analysis::flow::Transport;
 use rtcscope_analysis::Engine;
-use rtcscope_capture::link::{decode, LinkType, Transport as Wire};
+use rtcscope_capture::link::{decode, Transport as Wire};
 use rtcscope_capture::reassembly::TcpStream;
-use rtcscope_capture::CaptureReader;
-use rtcscope_testkit::fixtures;
+use rtcscope_testkit::owned_frames::{owned_frames as frames, OwnedFrame as Frame};
 use std::net::SocketAddr;
 
 /// One direction of a connection.
 type Dir = (SocketAddr, SocketAddr);
 /// A data segment: the index of its frame and its payload.
 type Segment = (usize, Vec<u8>);
-
-struct Frame {
-    number: u64,
-    ts: i128,
-    link: LinkType,
-    data: Vec<u8>,
-    len: u32,
-}
-
-fn frames(path: &str) -> Vec<Frame> {
-    let bytes = std::fs::read(fixtures().join(path)).unwrap();
-    let mut r = CaptureReader::new(&bytes[..]).unwrap();
-    let mut out = Vec::new();
-    while let Some(p) = r.next_packet().unwrap() {
-        out.push(Frame {
-            number: p.number,
-            ts: p.ts_nanos,
-            link: p.link_type,
-            data: p.data.to_vec(),
-            len: p.orig_len,
-        });
-    }
-    out
-}
 
 /// Messages framed on the TCP connections themselves (not what TURN relays inside them).
 fn tcp_messages(e: &Engine) -> u64 {

@@ -14,6 +14,7 @@
 //!   parser crates that must not depend on rtcscope-capture.
 //! * [`hostile_capture`]: a capture whose STUN strings attack the terminal.
 //! * `damaged_capture` (feature `capture`): a capture with records the reader can skip.
+//! * `owned_frames` (feature `capture`): a whole capture in memory, for tests that replay it.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -27,6 +28,8 @@ pub mod capture_variants;
 pub mod damaged_capture;
 pub mod frames;
 pub mod hostile_capture;
+#[cfg(feature = "capture")]
+pub mod owned_frames;
 pub mod progress;
 pub mod tshark;
 pub use alloc::CountingAlloc;
