@@ -403,8 +403,14 @@ impl<'r> CaptureReader<'r> {
                     return Err(CaptureError::Corrupt {
                         offset: self.file_offset,
                         after_packet: self.packets,
-                        what: format!("{e:?}").chars().take(120).collect(),
-                    })
+                        // Words, not pcap-parser's Debug text ("NomError([], Verify)").
+                        what: match &e {
+                            PcapError::NomError(_, kind) | PcapError::OwnedNomError(_, kind) => {
+                                format!("its fields do not parse ({})", kind.description())
+                            }
+                            other => other.to_string(),
+                        },
+                    });
                 }
             };
             match step {
