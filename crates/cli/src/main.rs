@@ -5,6 +5,7 @@
 
 mod analyze;
 mod dissect;
+mod export_cmd;
 mod input;
 mod nat_cmd;
 mod sdp;
@@ -31,6 +32,8 @@ enum Command {
     Analyze(analyze::AnalyzeArgs),
     /// One line per packet (like tshark), or the full field tree with byte offsets (-V).
     Dissect(dissect::DissectArgs),
+    /// Captures into tables for DuckDB and Spark: Parquet, CSV or JSON Lines, by capture.
+    Export(export_cmd::ExportArgs),
     /// Summarise and lint SDP offers/answers (raw or inside signalling JSON).
     Sdp(sdp::SdpArgs),
     /// What NAT am I behind, and will peer-to-peer work? (RFC 5780 NAT behaviour discovery.)
@@ -50,6 +53,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Analyze(args) => analyze::run(args),
         Command::Dissect(args) => dissect::run(args),
+        Command::Export(args) => export_cmd::run(args),
         Command::Sdp(args) => sdp::run(args),
         Command::Nat(args) => nat_cmd::run(args),
         Command::StunServer(args) => stun_server_cmd::run(args),

@@ -1,0 +1,170 @@
+//! `rtcscope export FILE... -o DIR`: captures into a columnar dataset (Parquet, CSV or JSON
+//! Lines) partitioned by capture, for DuckDB and Spark; the tables and their schema are in
+//! docs/export.md, the writing in `rtcscope-export`.
+//!
+//! Each capture is read as `analyze` reads it (the same packet source and damaged-record
+//! policy, the same engine and report), so the exported figures are `analyze --json`'s.
+
+use crate::input;
+use anyhow::Context as _;
+use clap::{Args, ValueEnum};
+use rtcscope_analysis::report::Report;
+use rtcscope_analysis::Engine;
+use rtcscope_capture::source::{Next, PacketSource};
+use rtcscope_export::{capture_names, Dataset, Format, Options, ReadOutcome, Table};
+use rtcscope_wire::text::Escaped;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Output formats.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum FormatArg {
+    /// Apache Parquet (Snappy), one row group per batch.
+    Parquet,
+    /// CSV with a header line.
+    Csv,
+    /// JSON Lines.
+    Jsonl,
+}
+
+/// Arguments of `rtcscope export`.
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    /// Capture files (pcap or pcapng); `-` reads standard input.
+    #[arg(value_name = "FILE", required = true)]
+    files: Vec<String>,
+    /// Output folder: one sub-folder per table, partitioned by capture
+    /// (DIR/packets/capture=NAME/part-0.parquet).
+    #[arg(short = 'o', long = "output", value_name = "DIR")]
+    output: PathBuf,
+    /// File format of the tables.
+    #[arg(long, value_enum, default_value = "parquet")]
+    format: FormatArg,
+    /// Write into a folder that already holds files: these captures' partitions are replaced,
+    /// other captures' are kept.
+    #[arg(long)]
+    force: bool,
+    /// Packet rows per batch (and Parquet row group): what the export holds in memory.
+    #[arg(long, value_name = "N", default_value_t = rtcscope_export::DEFAULT_BATCH_ROWS as u64,
+          value_parser = clap::value_parser!(u64).range(1..=16_777_216))]
+    batch_rows: u64,
+}
+
+/// Runs `rtcscope export`.
+pub fn run(args: &ExportArgs) -> anyhow::Result<ExitCode> {
+    let paths: Vec<&str> = args.files.iter().map(String::as_str).collect();
+    let names = capture_names(&paths);
+    let options = Options {
+        format: match args.format {
+            FormatArg::Parquet => Format::Parquet,
+            FormatArg::Csv => Format::Csv,
+            FormatArg::Jsonl => Format::Jsonl,
+        },
+        // (The range above keeps this exact.)
+        batch_rows: args.batch_rows as usize,
+        force: args.force,
+    };
+    let dataset = Dataset::create(&args.output, &names, options)?;
+    let mut problems = 0;
+    for (path, name) in paths.iter().zip(&names) {
+        match export_one(&dataset, path, name) {
+            Ok((rows, clean)) => {
+                if !clean {
+                    problems += 1;
+                }
+                println!(
+                    "capture={name}\t{path}\t{} packets, {} flows, {} streams, {} ICE pairs",
+                    rows.get(&Table::Packets).unwrap_or(&0),
+                    rows.get(&Table::Flows).unwrap_or(&0),
+                    rows.get(&Table::Streams).unwrap_or(&0),
+                    rows.get(&Table::IceChecks).unwrap_or(&0),
+                );
+            }
+            Err(e) => {
+                problems += 1;
+                eprintln!(
+                    "rtcscope: {}: {} (not exported)",
+                    Escaped(path),
+                    Escaped(&format!("{e:#}"))
+                );
+            }
+        }
+    }
+    Ok(if problems > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Exports one capture; returns the rows per table and whether it was read without damage.
+fn export_one(
+    dataset: &Dataset,
+    path: &str,
+    name: &str,
+) -> anyhow::Result<(std::collections::BTreeMap<Table, u64>, bool)> {
+    let mut source = PacketSource::new(input::open(path)?)
+        .with_context(|| format!("cannot read capture {path}"))?;
+    let mut engine = Engine::default();
+    // Key logs in pcapng Decryption Secrets Blocks before the first packet, as analyze reads
+    // them (the engine needs them before the handshakes); later ones as they come.
+    let mut dsbs = 0;
+    if path != "-" {
+        if let Some(mut r) = input::open(path)
+            .ok()
+            .and_then(|f| rtcscope_capture::file::CaptureReader::new(f).ok())
+        {
+            let _ = r.next_packet();
+            dsbs = add_dsbs(&mut engine, r.tls_key_logs(), 0);
+        }
+    }
+    let mut out = dataset.capture(name, path)?;
+    loop {
+        match source.next_observing(|e| {
+            eprintln!("rtcscope: {}: {e} (skipped)", Escaped(path));
+        }) {
+            Next::Packet(p) => {
+                let v = engine.feed_frame(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len);
+                out.packet(&p, &v)?;
+            }
+            Next::Idle => {}
+            Next::End => break,
+        }
+        if let Some(r) = source.reader() {
+            if r.tls_key_logs().len() > dsbs {
+                dsbs = add_dsbs(&mut engine, r.tls_key_logs(), dsbs);
+            }
+        }
+    }
+    engine.finish();
+    if let Some(d) = source.dropped() {
+        engine.set_capture_drops(d);
+    }
+    let read_error = source.fatal().map(|e| e.to_string());
+    if let Some(e) = &read_error {
+        eprintln!(
+            "rtcscope: {}: {} (exported everything before it)",
+            Escaped(path),
+            Escaped(e)
+        );
+    }
+    let skipped = source.skipped();
+    let report = Report::new(&engine);
+    let rows = out.finish(
+        &report,
+        &ReadOutcome {
+            source: path.to_owned(),
+            skipped_records: skipped,
+            read_error: read_error.clone(),
+        },
+    )?;
+    Ok((rows, read_error.is_none() && skipped == 0))
+}
+
+/// Adds the Decryption Secrets Block key logs from index `from` on; returns how many there are.
+fn add_dsbs(engine: &mut Engine, logs: &[String], from: usize) -> usize {
+    for (i, text) in logs.iter().enumerate().skip(from) {
+        engine.add_key_log(&format!("pcapng Decryption Secrets Block #{}", i + 1), text);
+    }
+    logs.len()
+}

@@ -1,0 +1,356 @@
+//! Columnar export of rtcscope's engine model, for DuckDB, Spark and anything that reads
+//! Parquet, CSV or JSON Lines: `rtcscope export FILE... -o DIR`.
+//!
+//! ```text
+//! capture ─ CaptureReader ─ Engine::feed_frame ─ Verdict ─┬ packets (one row per frame, batched)
+//!                                                         │
+//!            Engine::finish ─ Report::new ────────────────┴ captures, flows, streams,
+//!                                                           stream_bins, ice_checks, turn,
+//!                                                           dtls, findings
+//! ```
+//!
+//! A dataset is a folder with one sub-folder per table, partitioned by capture the way Hive
+//! does it: `DIR/packets/capture=<name>/part-0.parquet`, so
+//! `read_parquet('DIR/packets/*/*.parquet', hive_partitioning = true)` in DuckDB and
+//! `spark.read.parquet("DIR/packets")` in Spark read every capture with a `capture` column.
+//! The schema is versioned ([`SCHEMA_VERSION`], in every Parquet file's key-value metadata and
+//! in the `captures` table) and documented in `docs/export.md`; within a version, columns are
+//! only added.
+//!
+//! Memory is flat whatever the capture's size: the packet rows are written every
+//! [`Options::batch_rows`] rows (one Parquet row group each), and the report tables are as
+//! large as the engine's bounded tables.
+#![forbid(unsafe_code)]
+
+mod columns;
+pub mod packets;
+mod sink;
+pub mod tables;
+
+pub use columns::{Col, Ty};
+pub use tables::{ReadOutcome, Table};
+
+use rtcscope_analysis::report::Report;
+use rtcscope_analysis::Verdict;
+use rtcscope_capture::file::Packet;
+use sink::Sink;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// The export's schema identifier; within a version columns are only added, never renamed or
+/// removed.
+pub const SCHEMA_VERSION: &str = "rtcscope.export/1";
+
+/// The Parquet key-value metadata key holding [`SCHEMA_VERSION`].
+pub const SCHEMA_KEY: &str = "rtcscope.export.schema";
+
+/// Packet rows per batch (and Parquet row group) unless told otherwise.
+pub const DEFAULT_BATCH_ROWS: usize = 65_536;
+
+/// The file format of an export.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// Apache Parquet, Snappy-compressed, one row group per batch.
+    Parquet,
+    /// CSV with a header line; times in RFC 3339 (UTC).
+    Csv,
+    /// JSON Lines: one object per row; null fields left out.
+    Jsonl,
+}
+
+impl Format {
+    /// The file extension.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Parquet => "parquet",
+            Format::Csv => "csv",
+            Format::Jsonl => "jsonl",
+        }
+    }
+}
+
+/// Why an export failed.
+#[derive(Debug)]
+pub enum Error {
+    /// A file or folder could not be created, read or written.
+    Io(PathBuf, std::io::Error),
+    /// The Parquet writer failed.
+    Parquet(PathBuf, String),
+    /// The CSV or JSON writer failed.
+    Arrow(PathBuf, String),
+    /// Rows did not fit the table's schema (a bug).
+    Schema(String),
+    /// The output folder already holds files and `--force` was not given.
+    NotEmpty(PathBuf),
+    /// Two captures would share a partition name.
+    DuplicateName(String),
+}
+
+impl Error {
+    fn io(path: &Path, e: std::io::Error) -> Self {
+        Error::Io(path.to_owned(), e)
+    }
+    fn parquet(path: &Path, e: parquet::errors::ParquetError) -> Self {
+        Error::Parquet(path.to_owned(), e.to_string())
+    }
+    fn arrow(path: &Path, e: arrow_schema::ArrowError) -> Self {
+        Error::Arrow(path.to_owned(), e.to_string())
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Io(p, e) => write!(f, "{}: {e}", p.display()),
+            Error::Parquet(p, e) => write!(f, "{}: Parquet writer: {e}", p.display()),
+            Error::Arrow(p, e) => write!(f, "{}: {e}", p.display()),
+            Error::Schema(e) => write!(f, "export schema: {e}"),
+            Error::NotEmpty(p) => write!(
+                f,
+                "{} is not empty; give an empty or new folder, or --force to replace these \
+                 captures' partitions",
+                p.display()
+            ),
+            Error::DuplicateName(n) => write!(f, "two captures would both be named {n}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// How to export.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// File format.
+    pub format: Format,
+    /// Packet rows per batch (Parquet row group); bounds the memory the export holds.
+    pub batch_rows: usize,
+    /// Write into a folder that already holds files: the partitions of the captures being
+    /// exported are replaced, other captures' partitions are kept.
+    pub force: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            format: Format::Parquet,
+            batch_rows: DEFAULT_BATCH_ROWS,
+            force: false,
+        }
+    }
+}
+
+/// Partition names for capture files: the file name without its extension, with as many
+/// parent folders as it takes (joined by `-`) to tell files of the same name apart, and every
+/// character outside `[A-Za-z0-9._-]` replaced by `_` (a Hive partition value must not hold
+/// `/` or `=`).
+pub fn capture_names(paths: &[&str]) -> Vec<String> {
+    let parts: Vec<Vec<String>> = paths
+        .iter()
+        .map(|p| {
+            let path = Path::new(p);
+            let stem = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "stdin".into());
+            let mut v = vec![stem];
+            if let Some(parent) = path.parent() {
+                v.extend(parent.components().rev().filter_map(|c| match c {
+                    std::path::Component::Normal(s) => Some(s.to_string_lossy().into()),
+                    _ => None,
+                }));
+            }
+            v
+        })
+        .collect();
+    let name = |p: &[String], depth: usize| -> String {
+        let mut picked: Vec<&str> = p.iter().take(depth).map(String::as_str).collect();
+        picked.reverse();
+        picked
+            .join("-")
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect()
+    };
+    let max_depth = parts.iter().map(Vec::len).max().unwrap_or(1);
+    (0..parts.len())
+        .map(|i| {
+            (1..=max_depth)
+                .map(|d| name(&parts[i], d))
+                .find(|n| {
+                    parts
+                        .iter()
+                        .enumerate()
+                        .filter(|(j, _)| *j != i)
+                        .all(|(j, _)| (1..=max_depth).all(|d| name(&parts[j], d) != *n))
+                })
+                .unwrap_or_else(|| name(&parts[i], max_depth))
+        })
+        .collect()
+}
+
+/// An export folder.
+pub struct Dataset {
+    dir: PathBuf,
+    options: Options,
+}
+
+impl Dataset {
+    /// Opens `dir` (created if missing) for the captures named `names`. Fails when it already
+    /// holds files and [`Options::force`] is off; with it, those captures' partitions are
+    /// removed first.
+    pub fn create(dir: &Path, names: &[String], options: Options) -> Result<Self, Error> {
+        let mut seen = std::collections::BTreeSet::new();
+        for n in names {
+            if !seen.insert(n) {
+                return Err(Error::DuplicateName(n.clone()));
+            }
+        }
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        let non_empty = std::fs::read_dir(dir)
+            .map_err(|e| Error::io(dir, e))?
+            .next()
+            .is_some();
+        if non_empty {
+            if !options.force {
+                return Err(Error::NotEmpty(dir.to_owned()));
+            }
+            for t in Table::ALL {
+                for n in names {
+                    let part = partition(dir, t, n);
+                    if part.exists() {
+                        std::fs::remove_dir_all(&part).map_err(|e| Error::io(&part, e))?;
+                    }
+                }
+            }
+        }
+        Ok(Dataset {
+            dir: dir.to_owned(),
+            options,
+        })
+    }
+
+    /// Starts one capture's partitions (`source` is the file as given, kept in the metadata).
+    pub fn capture(&self, name: &str, source: &str) -> Result<CaptureExport, Error> {
+        let sink = self.sink(Table::Packets, name, source, packets::schema())?;
+        Ok(CaptureExport {
+            dir: self.dir.clone(),
+            options: self.options.clone(),
+            name: name.to_owned(),
+            source: source.to_owned(),
+            packets: packets::PacketTable::new(sink, self.options.batch_rows),
+        })
+    }
+
+    fn sink(
+        &self,
+        table: Table,
+        name: &str,
+        source: &str,
+        schema: arrow_schema::SchemaRef,
+    ) -> Result<Sink, Error> {
+        open_sink(&self.dir, &self.options, table, name, source, schema)
+    }
+}
+
+fn partition(dir: &Path, table: Table, name: &str) -> PathBuf {
+    dir.join(table.name()).join(format!("capture={name}"))
+}
+
+fn open_sink(
+    dir: &Path,
+    options: &Options,
+    table: Table,
+    name: &str,
+    source: &str,
+    schema: arrow_schema::SchemaRef,
+) -> Result<Sink, Error> {
+    let part = partition(dir, table, name);
+    std::fs::create_dir_all(&part).map_err(|e| Error::io(&part, e))?;
+    let path = part.join(format!("part-0.{}", options.format.extension()));
+    Sink::create(
+        &path,
+        options.format,
+        schema,
+        options.batch_rows,
+        &[
+            (SCHEMA_KEY, SCHEMA_VERSION),
+            ("rtcscope.export.table", table.name()),
+            ("rtcscope.export.capture", name),
+            ("rtcscope.export.source", source),
+        ],
+    )
+}
+
+/// One capture being exported: feed it each packet with the engine's verdict, then the
+/// finished report.
+pub struct CaptureExport {
+    dir: PathBuf,
+    options: Options,
+    name: String,
+    source: String,
+    packets: packets::PacketTable,
+}
+
+impl CaptureExport {
+    /// Adds the row of one frame (call it with what [`rtcscope_analysis::Engine::feed_frame`]
+    /// returned for it).
+    pub fn packet(&mut self, p: &Packet<'_>, verdict: &Verdict) -> Result<(), Error> {
+        self.packets.push(p, verdict)
+    }
+
+    /// Closes the packets table and writes the report's tables; returns the rows written per
+    /// table.
+    pub fn finish(
+        self,
+        report: &Report,
+        read: &ReadOutcome,
+    ) -> Result<BTreeMap<Table, u64>, Error> {
+        let mut rows = BTreeMap::new();
+        rows.insert(Table::Packets, self.packets.finish()?);
+        let mut tables: BTreeMap<Table, columns::JsonTable> = BTreeMap::new();
+        for t in Table::ALL {
+            if let Some(cols) = t.columns() {
+                let sink = open_sink(
+                    &self.dir,
+                    &self.options,
+                    t,
+                    &self.name,
+                    &self.source,
+                    columns::schema(cols),
+                )?;
+                tables.insert(
+                    t,
+                    columns::JsonTable::new(cols, sink, self.options.batch_rows),
+                );
+            }
+        }
+        let mut failed = None;
+        if let Some(t) = tables.get_mut(&Table::Captures) {
+            t.push(&tables::capture_row(report, read))?;
+        }
+        tables::report_rows(report, |table, row| {
+            if failed.is_none() {
+                if let Some(t) = tables.get_mut(&table) {
+                    if let Err(e) = t.push(&row) {
+                        failed = Some(e);
+                    }
+                }
+            }
+        });
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        for (t, table) in tables {
+            rows.insert(t, table.finish()?);
+        }
+        Ok(rows)
+    }
+}
