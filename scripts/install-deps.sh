@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what rtcscope's test suite needs on a Debian machine: tshark (differential tests),
 # tcpdump, coturn and stun-client (reference servers and clients), nftables and iproute2 (the NAT
-# lab), libpcap (live capture), tmux (TUI tests); and cargo-fuzz from crates.io.
+# lab), libpcap (live capture), tmux (TUI tests); cargo-fuzz from crates.io and DuckDB's Python
+# package from PyPI (the export test).
 # Safe to run again: it installs only what is missing.
 #
 #   scripts/install-deps.sh          everything the test suite needs
@@ -19,6 +20,10 @@ missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# pip, for DuckDB's Python package below (Debian's python3 comes without it).
+if ! $build_only && ! python3 -m pip --version >/dev/null 2>&1; then
+    missing+=(python3-pip)
+fi
 if ((${#missing[@]})); then
     if ! command -v apt-get >/dev/null; then
         echo "install-deps: not a Debian system; please install: ${missing[*]}" >&2
@@ -34,6 +39,15 @@ if ((${#missing[@]})); then
     # coturn's package would start a system-wide server; the tests start their own.
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
         "${missing[@]}" >/dev/null
+fi
+
+# DuckDB (the Python package, from PyPI) reads `rtcscope export`'s datasets back in
+# tests/tests/export_duckdb.rs. Debian's python3 is externally managed (PEP 668): the package
+# goes beside the system's own, as root's pip does on CI's throwaway machines.
+if ! $build_only && ! python3 -c 'import duckdb' >/dev/null 2>&1; then
+    echo "install-deps: installing duckdb (Python) from PyPI"
+    python3 -m pip install --quiet --break-system-packages duckdb 2>/dev/null \
+        || python3 -m pip install --quiet duckdb
 fi
 
 if ! $build_only && ! cargo fuzz --version >/dev/null 2>&1; then

@@ -2,8 +2,9 @@
 //!
 //! * [`corpus`]: where `../shared/corpus` is, or a visible skip (a failure when
 //!   `RTCSCOPE_REQUIRE_CORPUS=1`, as `.ci/run` sets it).
-//! * [`require_root`] and [`require_tool`]: likewise for tests that need root or a program such
-//!   as `tshark` (`RTCSCOPE_REQUIRE_ROOT=1`, `RTCSCOPE_REQUIRE_TOOLS=1`).
+//! * [`require_root`], [`require_tool`] and [`require_python_module`]: likewise for tests that
+//!   need root, a program such as `tshark`, or a Python module such as `duckdb`
+//!   (`RTCSCOPE_REQUIRE_ROOT=1`, `RTCSCOPE_REQUIRE_TOOLS=1`).
 //! * [`Expectations`]: the one checked-in file of expected failures and known disagreements,
 //!   `tests/expected-failures.tsv`. A failure not listed there fails the suite, and so does an
 //!   entry that no longer happens.
@@ -119,6 +120,37 @@ pub fn require_tool(test: &str, program: &str) -> Option<PathBuf> {
         );
     }
     found
+}
+
+/// Finds `python3` with the module `module` importable (e.g. `duckdb`, which
+/// `scripts/install-deps.sh` installs from PyPI); otherwise prints a visible skip (or panics
+/// when `RTCSCOPE_REQUIRE_TOOLS=1`).
+pub fn require_python_module(test: &str, module: &str) -> Option<PathBuf> {
+    let python = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|p| p.join("python3"))
+            .find(|p| p.is_file())
+    });
+    let usable = python.as_ref().is_some_and(|py| {
+        std::process::Command::new(py)
+            .args(["-c", &format!("import {module}")])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    });
+    if !usable {
+        skip_or_fail(
+            test,
+            "RTCSCOPE_REQUIRE_TOOLS",
+            &format!(
+                "python3 with the `{module}` module is not installed (scripts/install-deps.sh \
+                 installs it)"
+            ),
+        );
+        return None;
+    }
+    python
 }
 
 /// Reads a text file of hex lines (blank lines and `#` comments ignored), one message a line.

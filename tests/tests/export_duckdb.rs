@@ -1,0 +1,401 @@
+//! `rtcscope export` on the project's recordings, read back by DuckDB (the `duckdb` Python
+//! package, which scripts/install-deps.sh installs): row counts and aggregates equal what
+//! `rtcscope analyze --json` says of the same files (packets per capture and per SSRC, bytes
+//! per flow, checks per candidate pair), in Parquet, CSV and JSON Lines alike; and every
+//! DuckDB query in docs/export.md runs.
+//!
+//! Without python3 and duckdb the DuckDB test prints `SKIPPED` (a failure with
+//! `RTCSCOPE_REQUIRE_TOOLS=1`, as in CI); the damaged-capture tests need neither.
+
+use rtcscope_tests::{run, stderr, stdout};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// Answers a list of SQL queries (JSON on standard input) with their rows (JSON on standard
+/// output), run from the folder given as the first argument.
+const DUCKDB_RUNNER: &str = r#"
+import duckdb, json, os, sys
+os.chdir(sys.argv[1])
+con = duckdb.connect()
+out = []
+for q in json.load(sys.stdin):
+    try:
+        rows = con.execute(q).fetchall()
+    except Exception as e:
+        print(json.dumps({"query": q, "error": str(e)}))
+        sys.exit(1)
+    out.append([[v if v is None or isinstance(v, (bool, int, float, str)) else str(v)
+                 for v in r] for r in rows])
+print(json.dumps(out))
+"#;
+
+fn duckdb(python: &Path, cwd: &Path, queries: &[String]) -> Vec<Vec<Vec<Value>>> {
+    use std::io::Write;
+    let mut child = Command::new(python)
+        .args(["-c", DUCKDB_RUNNER])
+        .arg(cwd)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python3 runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(serde_json::to_string(queries).unwrap().as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "duckdb: {text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"))
+}
+
+fn scratch(test: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("rtcscope-{test}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// The project's recordings: every pcap and pcapng under fixtures/.
+fn recordings() -> Vec<String> {
+    let root = rtcscope_testkit::workspace_root();
+    let mut files: Vec<String> = rtcscope_testkit::files_under(&rtcscope_testkit::fixtures())
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "pcap" || e == "pcapng"))
+        .map(|p| {
+            p.strip_prefix(&root)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    files.sort();
+    assert!(files.len() >= 20, "{files:?}");
+    files
+}
+
+/// Runs `export` and returns the capture names by file, from its `capture=NAME\tFILE` lines.
+fn export(files: &[String], dir: &Path, format: &str) -> BTreeMap<String, String> {
+    let mut args = vec!["export", "--format", format, "-o"];
+    let d = dir.to_string_lossy().into_owned();
+    args.push(&d);
+    args.extend(files.iter().map(String::as_str));
+    let out = run(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let names: BTreeMap<String, String> = stdout(&out)
+        .lines()
+        .filter_map(|l| {
+            let mut f = l.split('\t');
+            let name = f.next()?.strip_prefix("capture=")?;
+            Some((f.next()?.to_owned(), name.to_owned()))
+        })
+        .collect();
+    assert_eq!(names.len(), files.len(), "{}", stdout(&out));
+    names
+}
+
+fn analyze(file: &str) -> Value {
+    let out = run(&["analyze", "--json", file]);
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{file}: {e}: {}", stderr(&out)))
+}
+
+/// Rows by their first `key` values (as JSON text: JSON values have no order), to the rest.
+type Rows = BTreeMap<String, Vec<Value>>;
+
+fn k(key: &[Value]) -> String {
+    serde_json::to_string(key).unwrap()
+}
+
+fn keyed(rows: &[Vec<Value>], key: usize) -> Rows {
+    rows.iter()
+        .map(|r| (k(&r[..key]), r[key..].to_vec()))
+        .collect()
+}
+
+fn add(m: &mut Rows, key: &[Value], n: u64) {
+    let e = m.entry(k(key)).or_insert_with(|| vec![json!(0)]);
+    e[0] = json!(e[0].as_u64().unwrap() + n);
+}
+
+fn assert_same(what: &str, got: &Rows, want: &Rows) {
+    for (k, v) in want {
+        assert_eq!(got.get(k), Some(v), "{what} {k}");
+    }
+    assert_eq!(got.len(), want.len(), "{what}: rows");
+}
+
+#[test]
+fn duckdb_reads_the_export_with_analyze_json_figures() {
+    let test = "duckdb_reads_the_export_with_analyze_json_figures";
+    let Some(python) = rtcscope_testkit::require_python_module(test, "duckdb") else {
+        return;
+    };
+    let files = recordings();
+    let tmp = scratch("export-duckdb");
+    let names = export(&files, &tmp.join("export"), "parquet");
+    export(&files, &tmp.join("export-csv"), "csv");
+    export(&files, &tmp.join("export-jsonl"), "jsonl");
+
+    // What analyze --json says of each file, keyed by capture name.
+    let mut packets = BTreeMap::new();
+    let mut per_ssrc = BTreeMap::new();
+    let mut udp_per_ssrc = BTreeMap::new();
+    let mut flow_bytes = BTreeMap::new();
+    let mut flows = BTreeMap::new();
+    let mut pairs = BTreeMap::new();
+    for file in &files {
+        let r = analyze(file);
+        let c = json!(names[file]);
+        packets.insert(
+            k(std::slice::from_ref(&c)),
+            vec![r["counters"]["packets"].clone()],
+        );
+        for s in r["streams"].as_array().unwrap() {
+            let n = s["packets"].as_u64().unwrap();
+            add(&mut per_ssrc, &[c.clone(), s["ssrc"].clone()], n);
+            // Carried in UDP datagrams all the way (not inside TURN over TCP).
+            let outer = match s["relay"].as_u64() {
+                Some(id) => &r["turn_allocations"][id as usize]["transport"],
+                None => &s["flow"]["transport"],
+            };
+            if s["flow"]["transport"] == "udp" && outer == "udp" {
+                add(&mut udp_per_ssrc, &[c.clone(), s["ssrc"].clone()], n);
+            }
+        }
+        for f in r["flows"].as_array().unwrap() {
+            let key = vec![
+                c.clone(),
+                f["transport"].clone(),
+                f["a"].clone(),
+                f["b"].clone(),
+            ];
+            if f["relay"].is_null() {
+                flow_bytes.insert(k(&key), vec![f["bytes"][0].clone(), f["bytes"][1].clone()]);
+            }
+            let mut key = key;
+            key.push(f["relay"].clone());
+            flows.insert(
+                k(&key),
+                vec![
+                    f["packets"][0].clone(),
+                    f["packets"][1].clone(),
+                    f["bytes"][0].clone(),
+                    f["bytes"][1].clone(),
+                ],
+            );
+        }
+        for s in r["ice_sessions"].as_array().unwrap() {
+            let selected: Vec<&Value> = s["selected"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| &x["pair"])
+                .collect();
+            for p in s["pairs"].as_array().unwrap() {
+                pairs.insert(
+                    k(&[c.clone(), s["id"].clone(), p["id"].clone()]),
+                    vec![
+                        p["local"].clone(),
+                        p["remote"].clone(),
+                        p["requests"].clone(),
+                        p["retransmissions"].clone(),
+                        p["responses"].clone(),
+                        p["nominated"].clone(),
+                        json!(selected.contains(&&p["id"])),
+                        p["state"].clone(),
+                    ],
+                );
+            }
+        }
+    }
+    assert!(per_ssrc.len() > 20 && pairs.len() > 20 && flows.len() > 50);
+
+    let t = |table: &str| {
+        format!("read_parquet('export/{table}/*/*.parquet', hive_partitioning = true)")
+    };
+    let queries = vec![
+        format!("SELECT capture, packets FROM {}", t("captures")),
+        format!(
+            "SELECT capture, count(*) FROM {} GROUP BY capture",
+            t("packets")
+        ),
+        format!(
+            "SELECT capture, ssrc, sum(packets) FROM {} GROUP BY ALL",
+            t("streams")
+        ),
+        format!(
+            "SELECT capture, rtp_ssrc, count(*) FROM {} WHERE transport = 'udp' \
+             AND (kind = 'rtp' OR inner_kind = 'rtp') AND relay_copy IS NULL GROUP BY ALL",
+            t("packets")
+        ),
+        format!(
+            "SELECT capture, transport, flow_a, flow_b, \
+             coalesce(sum(payload_len) FILTER (WHERE direction = 'a_to_b'), 0), \
+             coalesce(sum(payload_len) FILTER (WHERE direction = 'b_to_a'), 0) \
+             FROM {} WHERE flow_a IS NOT NULL GROUP BY ALL",
+            t("packets")
+        ),
+        format!(
+            "SELECT capture, transport, a, b, relay, packets_ab, packets_ba, bytes_ab, bytes_ba \
+             FROM {}",
+            t("flows")
+        ),
+        format!(
+            "SELECT capture, session, pair, local, remote, requests, retransmissions, responses, \
+             nominated, selected, state FROM {}",
+            t("ice_checks")
+        ),
+        "SELECT capture, count(*) FROM read_csv('export-csv/packets/*/*.csv', \
+         hive_partitioning = true) GROUP BY capture"
+            .into(),
+        "SELECT capture, ssrc, sum(packets) FROM read_csv('export-csv/streams/*/*.csv', \
+         hive_partitioning = true) GROUP BY ALL"
+            .into(),
+        "SELECT capture, count(*) FROM read_json('export-jsonl/packets/*/*.jsonl', \
+         hive_partitioning = true) GROUP BY capture"
+            .into(),
+        "SELECT capture, ssrc, sum(packets) FROM read_json('export-jsonl/streams/*/*.jsonl', \
+         hive_partitioning = true) GROUP BY ALL"
+            .into(),
+    ];
+    let r = duckdb(&python, &tmp, &queries);
+    assert_same("captures.packets", &keyed(&r[0], 1), &packets);
+    assert_same("packet rows", &keyed(&r[1], 1), &packets);
+    assert_same("streams: packets per SSRC", &keyed(&r[2], 2), &per_ssrc);
+    // Packet rows of RTP per SSRC: the streams' packets (on UDP, where a datagram is one
+    // message; other SSRCs are stray datagrams that never passed probation).
+    let rows = keyed(&r[3], 2);
+    for (key, v) in &udp_per_ssrc {
+        assert_eq!(rows.get(key), Some(v), "RTP packet rows of {key}");
+    }
+    assert_same("packet rows: bytes per flow", &keyed(&r[4], 4), &flow_bytes);
+    assert_same("flows", &keyed(&r[5], 5), &flows);
+    assert_same("ice_checks", &keyed(&r[6], 3), &pairs);
+    assert_same("CSV packet rows", &keyed(&r[7], 1), &packets);
+    assert_same("CSV streams", &keyed(&r[8], 2), &per_ssrc);
+    assert_same("JSON Lines packet rows", &keyed(&r[9], 1), &packets);
+    assert_same("JSON Lines streams", &keyed(&r[10], 2), &per_ssrc);
+
+    // Every query of docs/export.md runs on this dataset, and the ICE question finds the
+    // recordings whose ICE failed.
+    let doc =
+        std::fs::read_to_string(rtcscope_testkit::workspace_root().join("docs/export.md")).unwrap();
+    let blocks: Vec<String> = doc
+        .split("```sql\n")
+        .skip(1)
+        .map(|b| b.split("```").next().unwrap().to_owned())
+        .collect();
+    assert!(blocks.len() >= 8, "{} SQL blocks", blocks.len());
+    let results = duckdb(&python, &tmp, &blocks);
+    let never = blocks
+        .iter()
+        .position(|b| b.contains("ice_pairs_succeeded = 0"))
+        .unwrap();
+    let failed: Vec<&str> = results[never]
+        .iter()
+        .filter_map(|r| r[0].as_str())
+        .collect();
+    for expected in [
+        "fail-symmetric-nat-capture",
+        "fail-turn-credentials-capture",
+    ] {
+        assert!(failed.contains(&expected), "{failed:?}");
+    }
+    assert!(!failed.contains(&"direct-capture"), "{failed:?}");
+    let _ = std::fs::remove_dir_all(&tmp);
+}
+
+/// The lines of a CSV table's partition, header included.
+fn csv_lines(dir: &Path, table: &str, name: &str) -> usize {
+    let p = dir
+        .join(table)
+        .join(format!("capture={name}"))
+        .join("part-0.csv");
+    std::fs::read_to_string(&p)
+        .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+        .lines()
+        .count()
+}
+
+#[test]
+fn a_damaged_capture_is_named_and_the_rest_exported() {
+    let tmp = scratch("export-damaged");
+    let root = rtcscope_testkit::workspace_root();
+    // A capture that breaks off inside a record, and a file that is no capture at all.
+    let whole = std::fs::read(root.join("fixtures/webrtc/direct/capture.pcapng")).unwrap();
+    let broken = tmp.join("broken.pcapng");
+    std::fs::write(&broken, &whole[..whole.len() * 2 / 3]).unwrap();
+    let junk = tmp.join("notes.pcap");
+    std::fs::write(&junk, "not a capture").unwrap();
+    let good = "fixtures/captures/turn-udp.pcapng";
+    let out_dir = tmp.join("out");
+    let out = run(&[
+        "export",
+        "--format",
+        "csv",
+        "-o",
+        &out_dir.to_string_lossy(),
+        &broken.to_string_lossy(),
+        &junk.to_string_lossy(),
+        good,
+    ]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("broken.pcapng: file ends inside a record at byte")
+            && err.contains("(exported everything before it)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("notes.pcap") && err.contains("not exported"),
+        "{err}"
+    );
+    // The broken capture is exported up to the break, as analyze reads it.
+    let report = analyze(&broken.to_string_lossy());
+    let n = report["counters"]["packets"].as_u64().unwrap();
+    assert!(n > 1000);
+    assert_eq!(csv_lines(&out_dir, "packets", "broken") as u64, n + 1);
+    let captures =
+        std::fs::read_to_string(out_dir.join("captures/capture=broken/part-0.csv")).unwrap();
+    assert!(
+        captures.contains("file ends inside a record at byte"),
+        "{captures}"
+    );
+    // The good one is whole.
+    let report = analyze(good);
+    assert_eq!(
+        csv_lines(&out_dir, "packets", "turn-udp") as u64,
+        report["counters"]["packets"].as_u64().unwrap() + 1
+    );
+    assert!(!out_dir.join("packets/capture=notes").exists());
+
+    // The folder now holds files: refused without --force, which replaces only these
+    // captures' partitions.
+    let again = run(&["export", "-o", &out_dir.to_string_lossy(), good]);
+    assert_eq!(again.status.code(), Some(2), "{}", stderr(&again));
+    assert!(
+        stderr(&again).contains("is not empty"),
+        "{}",
+        stderr(&again)
+    );
+    let forced = run(&[
+        "export",
+        "--force",
+        "--format",
+        "csv",
+        "-o",
+        &out_dir.to_string_lossy(),
+        good,
+    ]);
+    assert_eq!(forced.status.code(), Some(0), "{}", stderr(&forced));
+    assert!(out_dir.join("packets/capture=broken/part-0.csv").is_file());
+    let _ = std::fs::remove_dir_all(&tmp);
+}
