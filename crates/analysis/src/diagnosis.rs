@@ -120,8 +120,8 @@ pub fn diagnose(report: &Report) -> Vec<Finding> {
     for s in &report.ice_sessions {
         ice_findings(report, s, end, &mut out);
     }
-    for a in &report.turn_allocations {
-        turn_findings(a, &report.turn_allocations, end, &mut out);
+    for group in turn_groups(&report.turn_allocations) {
+        turn_findings(&group, &report.turn_allocations, end, &mut out);
     }
     dtls_findings(report, &mut out);
     media_findings(report, &mut out);
@@ -662,31 +662,119 @@ fn consent_findings(r: &Report, s: &SessionReport, end: i64, out: &mut Vec<Findi
     }
 }
 
-fn turn_findings(a: &Allocation, all: &[Allocation], end: i64, out: &mut Vec<Finding>) {
-    let where_ = format!("allocation of {} at {}", a.client, a.server);
-    let code_count = |code: u16| a.errors.iter().filter(|e| e.code == code).count();
-    let first = |code: u16| a.errors.iter().find(|e| e.code == code);
-    let ok = matches!(
+/// The allocations of one TURN server and transport: their findings are told once for the
+/// group (a browser allocates from every local address, so one wrong password shows as four
+/// refused allocations, and one unreachable server as many unanswered ones).
+fn turn_groups(all: &[Allocation]) -> Vec<Vec<&Allocation>> {
+    let mut groups: Vec<Vec<&Allocation>> = Vec::new();
+    for a in all {
+        match groups
+            .iter_mut()
+            .find(|g| g[0].server == a.server && g[0].transport == a.transport)
+        {
+            Some(g) => g.push(a),
+            None => groups.push(vec![a]),
+        }
+    }
+    groups
+}
+
+/// "from 198.51.100.21:46897" or "from 4 allocations (clients 198.51.100.21, 198.51.100.22)".
+fn allocations_words(allocs: &[&Allocation]) -> String {
+    if let [a] = allocs {
+        return format!("the allocation of {}", a.client);
+    }
+    let mut ips: Vec<std::net::IpAddr> = Vec::new();
+    for a in allocs {
+        if !ips.contains(&a.client.ip()) {
+            ips.push(a.client.ip());
+        }
+    }
+    let shown: Vec<String> = ips.iter().take(4).map(ToString::to_string).collect();
+    let more = if ips.len() > 4 {
+        format!(" and {} more", ips.len() - 4)
+    } else {
+        String::new()
+    };
+    format!(
+        "{} allocations (from {}{more})",
+        allocs.len(),
+        shown.join(", ")
+    )
+}
+
+/// Evidence for error responses: the first three, with their packet numbers, and a count of
+/// the rest.
+fn error_evidence<'a>(errors: impl Iterator<Item = &'a crate::turn::ErrorSeen>) -> Vec<Evidence> {
+    let mut all: Vec<&crate::turn::ErrorSeen> = errors.collect();
+    all.sort_by_key(|e| (e.at_ns, e.packet));
+    let n = all.len();
+    let mut v: Vec<Evidence> = all
+        .iter()
+        .take(3)
+        .map(|e| Evidence {
+            what: format!("{} error {} {:?}", e.method, e.code, e.reason),
+            at_ns: Some(e.at_ns),
+            packet: Some(e.packet),
+        })
+        .collect();
+    if n > 3 {
+        v.push(Evidence::count(format!("and {} more", n - 3)));
+    }
+    v
+}
+
+fn allocated(a: &Allocation) -> bool {
+    matches!(
         a.state,
         AllocationState::Allocated | AllocationState::Released
-    );
-    // 401 after credentials: the first 401 is the normal challenge; more means they were wrong.
-    if code_count(401) >= 2 && !ok {
-        let e = first(401).map(|e| e.at_ns);
+    )
+}
+
+fn turn_findings(group: &[&Allocation], all: &[Allocation], end: i64, out: &mut Vec<Finding>) {
+    let server = group[0].server;
+    let transport = transport_name(group[0].transport);
+    // A 401 to a request that carried MESSAGE-INTEGRITY refused the credentials (the 401 to
+    // a request without it is the normal challenge). Allocations that got through in the end
+    // had only a stale credential on the way.
+    let refused: Vec<&Allocation> = group
+        .iter()
+        .copied()
+        .filter(|a| {
+            !allocated(a)
+                && a.errors
+                    .iter()
+                    .any(|e| e.code == 401 && e.after_credentials)
+        })
+        .collect();
+    if !refused.is_empty() {
+        let errors = || {
+            refused
+                .iter()
+                .flat_map(|a| a.errors.iter())
+                .filter(|e| e.code == 401 && e.after_credentials)
+        };
+        let mut users: Vec<&str> = refused
+            .iter()
+            .filter_map(|a| a.username.as_deref())
+            .collect();
+        users.dedup();
         out.push(Finding {
             id: "turn.wrong-credentials",
             severity: Severity::Failure,
-            at_ns: e,
+            at_ns: errors().map(|e| e.at_ns).min(),
             verdict: format!(
-                "The TURN server refused the credentials: 401 Unauthorized {} times, the \
-                 repeats after the client had answered the challenge{}.",
-                code_count(401),
-                a.username
-                    .as_deref()
-                    .map(|u| format!(" (username {u:?})"))
-                    .unwrap_or_default()
+                "The TURN server {server} refused the credentials{}: {} carrying them \
+                 answered 401 Unauthorized, on {}.",
+                match users.as_slice() {
+                    [] => String::new(),
+                    [u] => format!(" (username {u:?})"),
+                    [u, ..] => format!(" (usernames {u:?} and others)"),
+                },
+                count(errors().count() as u64, "request", "requests"),
+                allocations_words(&refused),
             ),
-            evidence: errors_of(a, 401),
+            evidence: error_evidence(errors()),
             advice: "Check the TURN username and password (or the shared secret and clock of \
                      time-limited credentials) given to the client."
                 .into(),
@@ -751,60 +839,87 @@ fn turn_findings(a: &Allocation, all: &[Allocation], end: i64, out: &mut Vec<Fin
         ),
     ];
     for (code, id, severity, words, advice) in simple {
-        let n = code_count(code);
-        if n == 0 {
+        let hit: Vec<&Allocation> = group
+            .iter()
+            .copied()
+            .filter(|a| a.errors.iter().any(|e| e.code == code))
+            .collect();
+        let errors = || {
+            hit.iter()
+                .flat_map(|a| a.errors.iter())
+                .filter(|e| e.code == code)
+        };
+        let Some(first) = errors().min_by_key(|e| e.at_ns) else {
             continue;
-        }
-        let e = first(code).expect("counted above");
-        // A 438 followed by success is routine; one that ends the allocation is a failure.
-        let severity = if code == 438 && !ok {
+        };
+        // A 438 followed by success is routine; one that ends an allocation is a failure.
+        let severity = if code == 438 && hit.iter().any(|a| !allocated(a)) {
             Severity::Failure
         } else {
             severity
         };
+        let mut methods: Vec<&str> = errors().map(|e| e.method.as_str()).collect();
+        methods.sort_unstable();
+        methods.dedup();
         out.push(Finding {
             id,
             severity,
-            at_ns: Some(e.at_ns),
-            verdict: format!("{words} to {} ({n} time(s), on the {where_}).", e.method),
-            evidence: errors_of(a, code),
+            at_ns: Some(first.at_ns),
+            verdict: format!(
+                "{words} to {} ({}, on {}).",
+                methods.join(" and "),
+                count(errors().count() as u64, "time", "times"),
+                allocations_words(&hit)
+            ),
+            evidence: error_evidence(errors()),
             advice: advice.into(),
         });
     }
     // An allocation that lapsed: granted for L seconds, never refreshed, and the capture goes on
     // past its end.
-    if let (AllocationState::Allocated, Some(at), Some(life)) =
-        (a.state, a.allocated_ns, a.lifetime_s)
-    {
-        let expiry = at.saturating_add(i64::from(life).saturating_mul(1_000_000_000));
-        if a.refreshes == 0 && life > 0 && end > expiry {
-            out.push(Finding {
-                id: "turn.allocation-expired",
-                severity: Severity::Failure,
-                at_ns: Some(expiry),
-                verdict: format!(
-                    "The TURN allocation expired: granted for {life} s and never refreshed, so \
-                     the server dropped it at this time while the capture went on."
-                ),
-                evidence: vec![
-                    Evidence::at(format!("allocated, lifetime {life} s"), at),
-                    Evidence::count("no Refresh request seen".into()),
-                ],
-                advice: "The client must send Refresh before the lifetime ends (typically a \
-                         minute before)."
-                    .into(),
-            });
-        }
+    let expired: Vec<(&Allocation, i64, i64, u32)> = group
+        .iter()
+        .filter_map(|a| match (a.state, a.allocated_ns, a.lifetime_s) {
+            (AllocationState::Allocated, Some(at), Some(life)) if a.refreshes == 0 && life > 0 => {
+                let expiry = at.saturating_add(i64::from(life).saturating_mul(1_000_000_000));
+                (end > expiry).then_some((*a, at, expiry, life))
+            }
+            _ => None,
+        })
+        .collect();
+    if let Some(&(_, at, expiry, life)) = expired.iter().min_by_key(|x| x.2) {
+        let allocs: Vec<&Allocation> = expired.iter().map(|x| x.0).collect();
+        let mut evidence = vec![Evidence::at(format!("allocated, lifetime {life} s"), at)];
+        evidence.push(Evidence::count("no Refresh request seen".into()));
+        out.push(Finding {
+            id: "turn.allocation-expired",
+            severity: Severity::Failure,
+            at_ns: Some(expiry),
+            verdict: format!(
+                "The TURN allocation expired: granted for {life} s by {server} and never \
+                 refreshed, so the server dropped it at this time while the capture went on \
+                 ({}).",
+                allocations_words(&allocs)
+            ),
+            evidence,
+            advice: "The client must send Refresh before the lifetime ends (typically a \
+                     minute before)."
+                .into(),
+        });
     }
-    if a.state == AllocationState::Requested && a.allocate_requests >= 3 {
+    let unanswered: Vec<&Allocation> = group
+        .iter()
+        .copied()
+        .filter(|a| a.state == AllocationState::Requested && a.allocate_requests >= 3)
+        .collect();
+    if !unanswered.is_empty() {
         // Another allocation that worked (often over TCP or TLS after UDP failed) makes this
         // a detour rather than a failure.
-        let worked = all.iter().find(|o| {
-            matches!(
-                o.state,
-                AllocationState::Allocated | AllocationState::Released
-            )
-        });
+        let worked = all.iter().find(|o| allocated(o));
+        let requests: u64 = unanswered
+            .iter()
+            .map(|a| u64::from(a.allocate_requests))
+            .sum();
         out.push(Finding {
             id: "turn.no-answer",
             severity: if worked.is_some() {
@@ -814,11 +929,9 @@ fn turn_findings(a: &Allocation, all: &[Allocation], end: i64, out: &mut Vec<Fin
             },
             at_ns: None,
             verdict: format!(
-                "The TURN server {} never answered {} from {} over {}{}.",
-                a.server,
-                count(a.allocate_requests, "Allocate request", "Allocate requests"),
-                a.client,
-                transport_name(a.transport),
+                "The TURN server {server} never answered {} over {transport}, on {}{}.",
+                count(requests, "Allocate request", "Allocate requests"),
+                allocations_words(&unanswered),
                 worked
                     .map(|o| format!(
                         "; an allocation at {} over {} worked",
@@ -827,35 +940,21 @@ fn turn_findings(a: &Allocation, all: &[Allocation], end: i64, out: &mut Vec<Fin
                     ))
                     .unwrap_or_default()
             ),
-            evidence: vec![Evidence::count(format!(
-                "{} Allocate request(s) from {}, no response",
-                a.allocate_requests, a.client
-            ))],
+            evidence: unanswered
+                .iter()
+                .take(3)
+                .map(|a| {
+                    Evidence::count(format!(
+                        "{} Allocate request(s) from {}, no response",
+                        a.allocate_requests, a.client
+                    ))
+                })
+                .collect(),
             advice: "The server is down, the address or port is wrong, or a firewall drops the \
                      traffic: try `rtcscope turn` against it."
                 .into(),
         });
     }
-}
-
-fn errors_of(a: &Allocation, code: u16) -> Vec<Evidence> {
-    let mut v: Vec<Evidence> = a
-        .errors
-        .iter()
-        .filter(|e| e.code == code)
-        .take(3)
-        .map(|e| {
-            Evidence::at(
-                format!("{} error {} {:?}", e.method, e.code, e.reason),
-                e.at_ns,
-            )
-        })
-        .collect();
-    let n = a.errors.iter().filter(|e| e.code == code).count();
-    if n > 3 {
-        v.push(Evidence::count(format!("and {} more", n - 3)));
-    }
-    v
 }
 
 fn dtls_findings(r: &Report, out: &mut Vec<Finding>) {

@@ -40,7 +40,16 @@ pub mod turn;
 /// The engine's hash maps: foldhash is several times faster than the standard SipHash on the
 /// small keys used here (5-tuples, SSRCs) and is seeded randomly per process, so a crafted
 /// capture cannot aim many flows at one bucket.
-pub type Map<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+pub type Map<K, V> = std::collections::HashMap<K, V, HashState>;
+
+/// The hasher of [`Map`]: seeded randomly per process, except in fuzzing builds (cargo-fuzz's
+/// `--cfg fuzzing`), where a fixed seed makes a run replayable: the same input then meets the
+/// same hash order, so a finding in CI's fixed-seed run reproduces on another machine.
+#[cfg(not(fuzzing))]
+pub type HashState = foldhash::fast::RandomState;
+/// The hasher of [`Map`]: fixed in fuzzing builds, so that a finding replays exactly.
+#[cfg(fuzzing)]
+pub type HashState = foldhash::fast::FixedState;
 
 use demux::Kind;
 use flow::{Flow, FlowKey, Transport};
@@ -266,6 +275,9 @@ enum TxKind {
         lifetime: Option<u32>,
         channel: Option<u16>,
         peer: Option<SocketAddr>,
+        /// The request carried MESSAGE-INTEGRITY: it answered a challenge, so a 401 to it
+        /// means the credentials were refused.
+        authenticated: bool,
     },
 }
 
@@ -1038,12 +1050,16 @@ impl Engine {
         let mut channel = None;
         let mut peer = None;
         let mut username = None;
+        let mut authenticated = false;
         for a in m.attributes().map_while(Result::ok) {
             match a.decode() {
                 Ok(Attribute::Lifetime(l)) => lifetime = Some(l),
                 Ok(Attribute::ChannelNumber(c)) => channel = Some(c),
                 Ok(Attribute::XorPeerAddress(p)) => peer = peer.or(Some(p)),
                 Ok(Attribute::Username(u)) => username = Some(u.into_owned()),
+                Ok(Attribute::MessageIntegrity(_) | Attribute::MessageIntegritySha256(_)) => {
+                    authenticated = true;
+                }
                 _ => {}
             }
         }
@@ -1065,6 +1081,7 @@ impl Engine {
                 lifetime,
                 channel,
                 peer,
+                authenticated,
             },
             ctx.now,
             flow,
@@ -1165,6 +1182,7 @@ impl Engine {
                 lifetime: requested,
                 channel,
                 peer,
+                authenticated,
             } => {
                 // Permissions and channels are capped per allocation and across them all.
                 let room = self.turn.peers_held < turn::MAX_PEERS_TOTAL;
@@ -1192,9 +1210,11 @@ impl Engine {
                     if a.errors.len() < turn::MAX_ERRORS {
                         a.errors.push(ErrorSeen {
                             at_ns: ctx.now,
+                            packet: ctx.number,
                             method: format!("{method:?}"),
                             code,
                             reason,
+                            after_credentials: authenticated,
                         });
                     }
                     return;

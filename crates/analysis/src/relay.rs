@@ -261,7 +261,7 @@ pub struct RelayTable {
     pub paths: Vec<RelayPath>,
     /// Relayed datagrams not matched because of [`MAX_PATHS`].
     pub dropped: u64,
-    hasher: foldhash::fast::RandomState,
+    hasher: crate::HashState,
 }
 
 impl std::fmt::Debug for RelayPath {

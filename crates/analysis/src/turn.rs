@@ -26,12 +26,17 @@ pub enum AllocationState {
 pub struct ErrorSeen {
     /// Time (ns since the epoch).
     pub at_ns: i64,
+    /// The capture's packet number of the error response.
+    pub packet: u64,
     /// STUN method of the failed request.
     pub method: String,
     /// Error code.
     pub code: u16,
     /// Reason phrase.
     pub reason: String,
+    /// The request carried MESSAGE-INTEGRITY (it answered a challenge): a 401 to it refuses
+    /// the credentials, where a 401 to a request without it is the normal challenge.
+    pub after_credentials: bool,
 }
 
 /// A response matched to its request by transaction id although it arrived on another

@@ -5,7 +5,10 @@
 use rtcscope_analysis::diagnosis::{Finding, Severity};
 use rtcscope_analysis::report::Report;
 use rtcscope_analysis::Engine;
-use rtcscope_stun::{Attribute, ErrorCode, MessageBuilder, Method, TransactionId};
+use rtcscope_stun::{
+    Attribute, Credentials, ErrorCode, MessageBuilder, Method, PasswordPrep, TransactionId,
+    TransportProtocol,
+};
 use rtcscope_testkit::frames::{ipv4, ipv4_udp};
 use std::borrow::Cow;
 use std::net::SocketAddrV4;
@@ -190,32 +193,118 @@ fn checks_never_answered_from_one_side_only() {
     assert!(!ice.verdict.contains("ICMP"));
 }
 
-#[test]
-fn repeated_401_after_credentials_is_wrong_credentials() {
-    let mut s = Script::new();
-    s.udp(0, CLIENT, SERVER, &turn_request(Method::ALLOCATE, 1, &[]));
+/// An Allocate that answers a challenge: USERNAME, REALM, NONCE and MESSAGE-INTEGRITY with
+/// the long-term key of a (wrong) password, as a browser sends it.
+fn allocate_with_credentials(i: u32, user: &str) -> Vec<u8> {
+    let creds = Credentials::long_term(
+        user,
+        "example.org",
+        "nonce-1",
+        "not-the-password",
+        None,
+        PasswordPrep::default(),
+    )
+    .unwrap();
+    let mut m = MessageBuilder::request(Method::ALLOCATE, tid(i));
+    m.add(&Attribute::RequestedTransport(TransportProtocol::UDP))
+        .credentials(&creds)
+        .sign(&creds);
+    m.finish().unwrap()
+}
+
+/// A client's Allocate: challenged, then refused twice with credentials.
+fn refused_allocation(s: &mut Script, client: &str, first: u32, t0: i128) -> [u64; 2] {
     s.udp(
-        5,
+        t0,
+        client,
         SERVER,
-        CLIENT,
-        &turn_error(Method::ALLOCATE, 1, 401, "Unauthorized"),
+        &turn_request(Method::ALLOCATE, first, &[]),
     );
-    let user = [Attribute::Username(Cow::Borrowed("alice"))];
-    for i in 2..4u32 {
-        let t = i128::from(i) * 100;
-        s.udp(t, CLIENT, SERVER, &turn_request(Method::ALLOCATE, i, &user));
-        s.udp(
+    s.udp(
+        t0 + 5,
+        SERVER,
+        client,
+        &turn_error(Method::ALLOCATE, first, 401, "Unauthorized"),
+    );
+    let mut refusals = [0; 2];
+    for (k, i) in (first + 1..first + 3).enumerate() {
+        let t = t0 + i128::from(i - first) * 100;
+        s.udp(t, client, SERVER, &allocate_with_credentials(i, "alice"));
+        refusals[k] = s.udp(
             t + 5,
             SERVER,
-            CLIENT,
+            client,
             &turn_error(Method::ALLOCATE, i, 401, "Unauthorized"),
         );
     }
+    refusals
+}
+
+#[test]
+fn repeated_401_after_credentials_is_wrong_credentials() {
+    let mut s = Script::new();
+    let refusals = refused_allocation(&mut s, CLIENT, 1, 0);
     let f = s.findings();
     let w = find(&f, "turn.wrong-credentials");
     assert_eq!(w.severity, Severity::Failure);
-    assert!(w.verdict.contains("3 times"), "{}", w.verdict);
-    assert_eq!(w.evidence.len(), 3);
+    assert!(
+        w.verdict.contains("2 requests carrying them") && w.verdict.contains("\"alice\""),
+        "{}",
+        w.verdict
+    );
+    // The evidence is the refusals, not the challenge, with their packet numbers.
+    let packets: Vec<Option<u64>> = w.evidence.iter().map(|e| e.packet).collect();
+    assert_eq!(packets, refusals.map(Some));
+    let report = Report::new(&s.engine);
+    let errors = &report.turn_allocations[0].errors;
+    assert_eq!(
+        errors
+            .iter()
+            .map(|e| e.after_credentials)
+            .collect::<Vec<_>>(),
+        [false, true, true]
+    );
+}
+
+#[test]
+fn refusals_on_many_allocations_are_one_finding_per_server() {
+    // A browser allocates from every local address: one wrong password, four allocations.
+    let mut s = Script::new();
+    let clients = [
+        "10.0.0.2:40000",
+        "10.0.0.2:40002",
+        "10.0.0.3:40000",
+        "10.0.0.4:40000",
+    ];
+    let mut refusals = Vec::new();
+    for (k, c) in clients.iter().enumerate() {
+        let k = u32::try_from(k).unwrap();
+        refusals.extend(refused_allocation(
+            &mut s,
+            c,
+            10 * k + 1,
+            i128::from(k) * 1000,
+        ));
+    }
+    let f = s.findings();
+    let wrong: Vec<&Finding> = f
+        .iter()
+        .filter(|f| f.id == "turn.wrong-credentials")
+        .collect();
+    assert_eq!(wrong.len(), 1, "{wrong:#?}");
+    let w = wrong[0];
+    assert!(
+        w.verdict.contains("8 requests")
+            && w.verdict.contains("4 allocations")
+            && w.verdict.contains("10.0.0.2, 10.0.0.3, 10.0.0.4"),
+        "{}",
+        w.verdict
+    );
+    // The first three refusals in time (each client's exchange ends before the next one's
+    // begins, so packet order is time order), then a count of the rest.
+    let shown: Vec<u64> = w.evidence.iter().filter_map(|e| e.packet).collect();
+    assert_eq!(shown, refusals[..3]);
+    assert_eq!(w.evidence[3].what, "and 5 more");
 }
 
 #[test]

@@ -994,6 +994,13 @@ pub fn render(r: &Report, all_flows: bool) -> String {
     for a in &r.turn_allocations {
         let state = match a.state {
             AllocationState::Requested => "requested, no answer".to_owned(),
+            AllocationState::Challenged
+                if a.errors
+                    .iter()
+                    .any(|e| e.code == 401 && e.after_credentials) =>
+            {
+                "credentials refused (401 to a request carrying them)".to_owned()
+            }
             AllocationState::Challenged => "challenged (401), never authenticated".to_owned(),
             AllocationState::Allocated => "allocated".to_owned(),
             AllocationState::Failed => "failed".to_owned(),
@@ -1050,17 +1057,19 @@ pub fn render(r: &Report, all_flows: bool) -> String {
             );
         }
         for e in &a.errors {
-            let note = match (e.code, e.method.as_str()) {
-                (401, "Allocate") => " (the expected long-term-credential challenge)",
+            let note = match (e.code, e.after_credentials) {
+                (401, false) => " (the expected long-term-credential challenge)",
+                (401, true) => " (to a request with credentials: they were refused)",
                 (438, _) => " (stale nonce: the client retries with the new one)",
                 _ => "",
             };
             let _ = writeln!(
                 s,
-                "     {} error {} {}{note}",
+                "     {} error {} {}{note} (packet {})",
                 Escaped(&e.method),
                 e.code,
                 Escaped(&e.reason),
+                e.packet,
             );
         }
         for x in &a.elsewhere {
