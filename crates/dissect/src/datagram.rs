@@ -315,19 +315,23 @@ fn dissect_into(
     out: &mut Vec<Dissected>,
 ) {
     use rtcscope_demux::Kind;
-    let found = match rtcscope_demux::classify(buf, &rtcscope_demux::Context::one_packet(ports)) {
-        // Lax: real clients leave the last attribute unpadded; the tree flags it.
-        Kind::Stun | Kind::ClassicStun => stun::Message::parse_lax(buf)
-            .ok()
-            .map(|m| stun_message(&m, base, depth, opts, cx)),
-        Kind::Dtls => crate::dtls::dtls(buf, base, cx),
-        Kind::ChannelData => stun::ChannelData::parse(buf)
-            .ok()
-            .map(|c| channel_data(&c, base, depth, opts, cx)),
-        Kind::Rtp => crate::rtp::rtp(buf, base, opts),
-        Kind::Rtcp => crate::rtcp::rtcp(buf, base, opts),
-        Kind::Sctp | Kind::Unknown => None,
-    };
+    let found =
+        match rtcscope_demux::classify(buf, &rtcscope_demux::Context::one_packet(ports)) {
+            // Lax: real clients leave the last attribute unpadded; the tree flags it.
+            Kind::Stun | Kind::ClassicStun => stun::Message::parse_lax(buf)
+                .ok()
+                .map(|m| stun_message(&m, base, depth, opts, cx)),
+            Kind::Dtls => crate::dtls::dtls(buf, base, cx)
+                .inspect(|_| crate::fields::dtls(buf, &mut cx.fields)),
+            Kind::ChannelData => stun::ChannelData::parse(buf)
+                .ok()
+                .map(|c| channel_data(&c, base, depth, opts, cx)),
+            Kind::Rtp => crate::rtp::rtp(buf, base, opts)
+                .inspect(|_| crate::fields::rtp(buf, &mut cx.fields)),
+            Kind::Rtcp => crate::rtcp::rtcp(buf, base, opts)
+                .inspect(|_| crate::fields::rtcp(buf, opts, &mut cx.fields)),
+            Kind::Sctp | Kind::Unknown => None,
+        };
     out.push(found.unwrap_or_else(|| Dissected::data(buf, base)));
 }
 
@@ -395,6 +399,10 @@ fn channel_data(
             format!("{p} (bound to the channel in frame {frame})"),
             base..base + 2,
         );
+    }
+    cx.fields.add_channel_data();
+    if let Some((p, _)) = peer {
+        cx.fields.add_turn_peer(p.ip());
     }
     let via = peer.map_or(Via::Channel(ch), |(p, _)| Via::Peer(p));
     let inner = relayed(c.data(), base + data_range.start, depth, via, opts, cx);
@@ -481,6 +489,10 @@ fn stun_message(
             base + 8..base + 20,
         );
     }
+    let transaction = bytes
+        .get(if classic { 4 } else { 8 }..20)
+        .unwrap_or_default();
+    cx.fields.add_stun(m.raw_type(), transaction);
     let mut info = mt.to_string();
     let mut attrs = Node::new("Attributes", base + 20..base + bytes.len());
     // A Send or Data indication carries a datagram to or from XOR-PEER-ADDRESS in DATA
@@ -521,6 +533,7 @@ fn stun_message(
                         node.add("Value", value, base + vr.start..base + vr.end);
                         match attr {
                             stun::Attribute::XorPeerAddress(p) => {
+                                cx.fields.add_turn_peer(p.ip());
                                 peer = peer.or(Some(p));
                             }
                             stun::Attribute::ChannelNumber(c) => channel_bind = Some(c),

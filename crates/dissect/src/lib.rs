@@ -31,6 +31,7 @@
 
 pub mod datagram;
 mod dtls;
+mod fields;
 mod rtcp;
 mod rtp;
 mod sctp;
@@ -46,6 +47,10 @@ use rtcscope_capture::link::{
     decode, decode_transport, Decoded, Fragment, IcmpError, LinkType, NotTransport, Transport,
     Tunnel,
 };
+/// The display-filter language ([`Frame::fields`] is what it is evaluated on), re-exported so
+/// that the CLI and the TUI parse and match with the very crate that fills the record.
+pub use rtcscope_filter as filter;
+pub use rtcscope_filter::Fields;
 pub use rtcscope_rtp::rtp::ExtensionMap;
 pub use rtcscope_rtp::srtp::{Protection, SrtpProfile};
 use rtcscope_wire::tree::Node;
@@ -86,6 +91,10 @@ pub struct Frame {
     pub messages: Vec<Dissected>,
     /// A located decoding error of the link, IP or transport layer.
     pub error: Option<String>,
+    /// What a display filter ([`rtcscope_filter`]) sees of the frame: its length, IP and
+    /// transport headers (an ICMP error's quoted ones too) and the fields of every message,
+    /// those inside TURN relays included.
+    pub fields: Fields,
 }
 
 impl Frame {
@@ -147,6 +156,7 @@ impl Dissector {
             flow: None,
             via: Via::Direct,
             state: Some(&mut self.state),
+            fields: Fields::default(),
         };
         dissect_frame_in(number, ts_nanos, link, data, orig_len, &self.opts, &mut cx)
     }
@@ -206,6 +216,21 @@ fn dissect_frame_in(
     opts: &DissectOptions,
     cx: &mut Cx<'_>,
 ) -> Frame {
+    let mut out = frame_tree(number, ts_nanos, link, data, orig_len, opts, cx);
+    out.fields = std::mem::take(&mut cx.fields);
+    out.fields.set_frame_len(orig_len);
+    out
+}
+
+fn frame_tree(
+    number: u64,
+    ts_nanos: i128,
+    link: LinkType,
+    data: &[u8],
+    orig_len: u32,
+    opts: &DissectOptions,
+    cx: &mut Cx<'_>,
+) -> Frame {
     let mut frame = Node::new(
         format!(
             "Frame {number}: {orig_len} bytes on wire, {} captured",
@@ -229,16 +254,20 @@ fn dissect_frame_in(
                 format!("{} → {}", e.from, e.to),
                 0..e.offset,
             ));
-            let message = icmp_error(&e, opts);
+            let message = icmp_error(&e, opts, cx);
             Frame {
                 endpoints: None,
                 transport: None,
                 frame,
                 messages: vec![message],
                 error: None,
+                fields: Fields::default(),
             }
         }
         Ok(Err(not)) => {
+            if let NotTransport::OtherProtocol(1 | 58) = not {
+                cx.fields.add_protocol(rtcscope_filter::Proto::Icmp);
+            }
             let what = not_transport(&not);
             frame.add("Not dissected", &what, 0..data.len());
             Frame {
@@ -247,6 +276,7 @@ fn dissect_frame_in(
                 frame,
                 messages: vec![Dissected::other(what)],
                 error: None,
+                fields: Fields::default(),
             }
         }
         Err(e) => {
@@ -257,6 +287,7 @@ fn dissect_frame_in(
                 frame,
                 messages: vec![Dissected::other(format!("malformed: {e}"))],
                 error: Some(e.to_string()),
+                fields: Fields::default(),
             }
         }
     }
@@ -280,7 +311,12 @@ fn transport_frame(
     };
     for t in d.tunnels.iter() {
         frame.push(tunnel_node(t));
+        if let Tunnel::GtpU { src, dst, .. } = *t {
+            cx.fields.add_flow(src, dst, false);
+        }
     }
+    cx.fields
+        .add_flow(d.src, d.dst, matches!(d.transport, Transport::Tcp { .. }));
     cx.flow = Some((d.src, d.dst));
     frame.push(Node::leaf(
         proto,
@@ -299,7 +335,10 @@ fn transport_frame(
         .iter()
         .any(|&p| p == d.src.port() || p == d.dst.port());
     let mut messages = match d.transport {
-        Transport::Udp if sctp_port => dissect_sctp(d.payload, d.payload_offset),
+        Transport::Udp if sctp_port => {
+            fields::sctp(d.payload, &mut cx.fields);
+            dissect_sctp(d.payload, d.payload_offset)
+        }
         Transport::Udp => datagram::dissect_datagram_in(
             d.payload,
             d.payload_offset,
@@ -318,6 +357,7 @@ fn transport_frame(
         frame,
         messages,
         error: None,
+        fields: Fields::default(),
     }
 }
 
@@ -343,6 +383,7 @@ fn fragment_frame(
     };
     let v6 = f.src.is_ipv6();
     let ip = if v6 { "IPv6" } else { "IPv4" };
+    cx.fields.add_ip(f.src, f.dst);
     let fragment = format!(
         "{ip} fragment, id 0x{:x}, offset {}, {} bytes{}",
         f.id,
@@ -369,6 +410,7 @@ fn fragment_frame(
                 frame,
                 messages: vec![Dissected::other(info)],
                 error: None,
+                fields: Fields::default(),
             }
         }
         IpOutcome::Complete(r, frames, more) => {
@@ -395,6 +437,7 @@ fn fragment_frame(
                         frame: whole,
                         messages: vec![Dissected::other(what)],
                         error: None,
+                        fields: Fields::default(),
                     }
                 }
                 Err(e) => {
@@ -406,6 +449,7 @@ fn fragment_frame(
                         frame: whole,
                         messages: vec![Dissected::other(format!("malformed: {e}"))],
                         error: Some(e.to_string()),
+                        fields: Fields::default(),
                     }
                 }
             };
@@ -501,7 +545,10 @@ fn tunnel_node(t: &Tunnel) -> Node {
 
 /// An ICMP error quoting a UDP datagram: its type and code, the quoted addresses and ports,
 /// and the quoted start of the payload, dissected as a UDP payload would be.
-fn icmp_error(e: &IcmpError<'_>, opts: &DissectOptions) -> Dissected {
+fn icmp_error(e: &IcmpError<'_>, opts: &DissectOptions, cx: &mut Cx<'_>) -> Dissected {
+    cx.fields.add_ip(e.from, e.to);
+    cx.fields.add_protocol(rtcscope_filter::Proto::Icmp);
+    cx.fields.add_flow(e.quoted_src, e.quoted_dst, false);
     let what = e.describe();
     let end = e.quoted_payload_offset + e.quoted_payload.len();
     let mut tree = Node::new(
@@ -543,12 +590,16 @@ fn icmp_error(e: &IcmpError<'_>, opts: &DissectOptions) -> Dissected {
         );
         // The quote may stop short of the payload's end: what fits is dissected, and a
         // message cut by the quote shows as cut.
-        inner = datagram::dissect_datagram(
+        // Without the state across packets: a quote is not the datagram a second time.
+        let state = cx.state.take();
+        inner = datagram::dissect_datagram_in(
             e.quoted_payload,
             e.quoted_payload_offset,
             Some((e.quoted_src.port(), e.quoted_dst.port())),
             opts,
+            cx,
         );
+        cx.state = state;
         quoted.children.extend(inner.iter().map(|d| d.tree.clone()));
     }
     tree.push(quoted);

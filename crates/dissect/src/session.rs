@@ -73,6 +73,8 @@ pub(crate) struct Cx<'s> {
     pub via: Via,
     /// State across packets (`None`: stateless dissection).
     pub state: Option<&'s mut State>,
+    /// What a display filter sees of the frame, filled as it is dissected.
+    pub fields: rtcscope_filter::Fields,
 }
 
 impl Cx<'_> {
@@ -83,6 +85,7 @@ impl Cx<'_> {
             flow: None,
             via: Via::Direct,
             state: None,
+            fields: rtcscope_filter::Fields::default(),
         }
     }
 

@@ -181,6 +181,9 @@ impl Fields {
         } else {
             Proto::Ipv6
         });
+        if self.ip.iter().any(|p| p == (src, dst)) {
+            return;
+        }
         let kept = self.ip.push((src, dst));
         self.note(kept);
     }
