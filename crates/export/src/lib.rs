@@ -144,11 +144,14 @@ impl Default for Options {
 /// Partition names for capture files: the file name without its extension, with as many
 /// parent folders as it takes (joined by `-`) to tell files of the same name apart, and every
 /// character outside `[A-Za-z0-9._-]` replaced by `_` (a Hive partition value must not hold
-/// `/` or `=`).
+/// `/` or `=`). Standard input (`-`) is `stdin`.
 pub fn capture_names(paths: &[&str]) -> Vec<String> {
     let parts: Vec<Vec<String>> = paths
         .iter()
         .map(|p| {
+            if *p == "-" {
+                return vec!["stdin".to_owned()];
+            }
             let path = Path::new(p);
             let stem = path
                 .file_stem()

@@ -323,10 +323,17 @@ fn capture_names_tell_same_named_files_apart() {
         "fixtures/webrtc/relay/capture.pcapng",
         "x/turn-udp.pcapng",
         "/abs/a b=c.pcap",
+        "-",
     ]);
     assert_eq!(
         names,
-        ["direct-capture", "relay-capture", "turn-udp", "a_b_c"]
+        [
+            "direct-capture",
+            "relay-capture",
+            "turn-udp",
+            "a_b_c",
+            "stdin"
+        ]
     );
 }
 
