@@ -21,6 +21,12 @@
 //! `--srtp` the SRTP protection profile (or `none` for cleartext RTP/RTCP; without it payloads
 //! are "possibly SRTP ciphertext" and RTCP is cleartext only when its lengths tile the
 //! datagram), `--sctp-port` the UDP ports that carry SCTP (RFC 6951).
+//!
+//! `-Y EXPR` is tshark's display filter, in rtcscope's small language (docs/filters.md, the
+//! crate rtcscope-filter): only matching packets are printed, numbered as in the file, and
+//! `-c` counts printed packets. Every frame is still dissected in order (reassembly and
+//! channel bindings need them all). An invalid filter is refused before the file is read,
+//! with the parser's message and a caret under the column, and exit status 2.
 
 use crate::input;
 use anyhow::Context as _;
@@ -79,6 +85,12 @@ pub struct DissectArgs {
     /// ICMP error quotes, included).
     #[arg(long, value_name = "PORT")]
     port: Option<u16>,
+    /// Display filter, as tshark's -Y: show only packets that match EXPR, e.g. `stun`,
+    /// `rtp.ssrc == 0x1234abcd`, `ip.addr == 10.0.0.0/8 && !dtls`, `stun.type ==
+    /// allocate_error` (docs/filters.md lists the fields). Relayed and quoted packets match
+    /// by what they carry.
+    #[arg(short = 'Y', long = "display-filter", value_name = "EXPR")]
+    display_filter: Option<String>,
     /// SDP offer or answer (raw, or signalling JSON) whose `a=extmap` lines name the RTP
     /// header-extension IDs; repeat for both sides. Without it libwebrtc's default IDs are
     /// assumed, and marked as such.
@@ -202,6 +214,19 @@ impl ProtoFilter {
 
 /// Runs `rtcscope dissect`.
 pub fn run(args: &DissectArgs) -> anyhow::Result<ExitCode> {
+    // The filter first: a typo is reported before a large file is read (twice).
+    let filter = match args.display_filter.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(text) => match rtcscope_dissect::filter::parse(text) {
+            Ok(f) => Some(f),
+            Err(e) => {
+                eprintln!("rtcscope: invalid display filter (-Y): {e}");
+                eprintln!("  {}", Escaped(text));
+                eprintln!("  {}^", " ".repeat(e.column - 1));
+                return Ok(ExitCode::from(2));
+            }
+        },
+    };
     let path = args.read.as_deref().or(args.file.as_deref()).unwrap_or("-");
     // Without an SDP the ids come from the capture itself, as the engine infers them (a
     // first pass over the file); stdin cannot be read twice, so there none is assumed.
@@ -248,6 +273,9 @@ pub fn run(args: &DissectArgs) -> anyhow::Result<ExitCode> {
             packet.data,
             packet.orig_len,
         );
+        if filter.as_ref().is_some_and(|e| !e.matches(&f.fields)) {
+            continue;
+        }
         if args.host.is_some() || args.port.is_some() {
             let addresses = f.addresses();
             if let Some(h) = args.host {
