@@ -35,7 +35,13 @@ export RUSTC_BOOTSTRAP=1
 
 seeds=fuzz/seeds
 rm -rf "$seeds"
-mkdir -p "$seeds"/{stun,rtp,rtcp,dtls,sctp,sdp,pipeline,dissect,tcp_framing,srtp}
+mkdir -p "$seeds"/{stun,rtp,rtcp,dtls,sctp,sdp,pipeline,dissect,tcp_framing,srtp,filter}
+# filter: one display-filter expression a seed, a line of fuzz/filter_seeds.txt each.
+n=0
+while IFS= read -r line; do
+    printf '%s' "$line" >"$seeds/filter/$n"
+    n=$((n + 1))
+done <fuzz/filter_seeds.txt
 captures=$(git ls-files 'fixtures/*.pcap' 'fixtures/*.pcapng')
 if [[ -f $corpus/MANIFEST.md ]]; then
     captures+=" $(find "$corpus" -name '*.pcap' -o -name '*.pcapng' | sort | tr '\n' ' ')"

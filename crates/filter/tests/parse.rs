@@ -354,9 +354,14 @@ proptest! {
     }
 
     #[test]
-    fn arbitrary_text_never_panics_and_round_trips(s in "[a-z0-9.:/_ ()!&|=<>]{0,40}") {
-        if let Ok(e) = parse(&s) {
-            prop_assert_eq!(parse(&e.to_string()).unwrap(), e);
+    fn arbitrary_text_never_panics_and_round_trips(s in "[a-z0-9.:/_ ()!&|=<>é]{0,40}") {
+        match parse(&s) {
+            Ok(e) => prop_assert_eq!(parse(&e.to_string()).unwrap(), e),
+            Err(err) => {
+                prop_assert!(err.offset <= err.end && err.end <= s.len());
+                prop_assert!(s.is_char_boundary(err.offset) && s.is_char_boundary(err.end));
+                prop_assert_eq!(err.column, s[..err.offset].chars().count() + 1);
+            }
         }
     }
 }
