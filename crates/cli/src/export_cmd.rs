@@ -48,6 +48,11 @@ pub struct ExportArgs {
     #[arg(long, value_name = "N", default_value_t = rtcscope_export::DEFAULT_BATCH_ROWS as u64,
           value_parser = clap::value_parser!(u64).range(1..=16_777_216))]
     batch_rows: u64,
+    /// Packet rows per file: a capture's packets are split into part-0, part-1, … of this many
+    /// rows (rounded up to whole batches), which bounds what a Parquet footer holds.
+    #[arg(long, value_name = "N", default_value_t = rtcscope_export::DEFAULT_FILE_ROWS as u64,
+          value_parser = clap::value_parser!(u64).range(1..=1_099_511_627_776))]
+    file_rows: u64,
 }
 
 /// Runs `rtcscope export`.
@@ -62,6 +67,7 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<ExitCode> {
         },
         // (The range above keeps this exact.)
         batch_rows: args.batch_rows as usize,
+        file_rows: usize::try_from(args.file_rows).unwrap_or(usize::MAX),
         force: args.force,
     };
     let dataset = Dataset::create(&args.output, &names, options)?;

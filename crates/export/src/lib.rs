@@ -48,6 +48,9 @@ pub const SCHEMA_KEY: &str = "rtcscope.export.schema";
 /// Packet rows per batch (and Parquet row group) unless told otherwise.
 pub const DEFAULT_BATCH_ROWS: usize = 65_536;
 
+/// Packet rows per file unless told otherwise (16 row groups of the default size).
+pub const DEFAULT_FILE_ROWS: usize = 1 << 20;
+
 /// The file format of an export.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
@@ -126,6 +129,10 @@ pub struct Options {
     pub format: Format,
     /// Packet rows per batch (Parquet row group); bounds the memory the export holds.
     pub batch_rows: usize,
+    /// Packet rows per file: a capture's packets go into `part-0`, `part-1`, … of at most this
+    /// many rows (rounded up to whole batches), so no writer holds the metadata of more row
+    /// groups than that (a Parquet footer lists every row group of its file).
+    pub file_rows: usize,
     /// Write into a folder that already holds files: the partitions of the captures being
     /// exported are replaced, other captures' partitions are kept.
     pub force: bool,
@@ -136,6 +143,7 @@ impl Default for Options {
         Options {
             format: Format::Parquet,
             batch_rows: DEFAULT_BATCH_ROWS,
+            file_rows: DEFAULT_FILE_ROWS,
             force: false,
         }
     }
@@ -242,24 +250,21 @@ impl Dataset {
 
     /// Starts one capture's partitions (`source` is the file as given, kept in the metadata).
     pub fn capture(&self, name: &str, source: &str) -> Result<CaptureExport, Error> {
-        let sink = self.sink(Table::Packets, name, source, packets::schema())?;
+        let target = Target {
+            dir: self.dir.clone(),
+            options: self.options.clone(),
+            table: Table::Packets,
+            name: name.to_owned(),
+            source: source.to_owned(),
+            schema: packets::schema(),
+        };
         Ok(CaptureExport {
             dir: self.dir.clone(),
             options: self.options.clone(),
             name: name.to_owned(),
             source: source.to_owned(),
-            packets: packets::PacketTable::new(sink, self.options.batch_rows),
+            packets: packets::PacketTable::new(target)?,
         })
-    }
-
-    fn sink(
-        &self,
-        table: Table,
-        name: &str,
-        source: &str,
-        schema: arrow_schema::SchemaRef,
-    ) -> Result<Sink, Error> {
-        open_sink(&self.dir, &self.options, table, name, source, schema)
     }
 }
 
@@ -267,29 +272,43 @@ fn partition(dir: &Path, table: Table, name: &str) -> PathBuf {
     dir.join(table.name()).join(format!("capture={name}"))
 }
 
-fn open_sink(
-    dir: &Path,
-    options: &Options,
+/// Where a table of one capture goes: its partition folder, whose files are `part-N.EXT`.
+pub(crate) struct Target {
+    dir: PathBuf,
+    options: Options,
     table: Table,
-    name: &str,
-    source: &str,
+    name: String,
+    source: String,
     schema: arrow_schema::SchemaRef,
-) -> Result<Sink, Error> {
-    let part = partition(dir, table, name);
-    std::fs::create_dir_all(&part).map_err(|e| Error::io(&part, e))?;
-    let path = part.join(format!("part-0.{}", options.format.extension()));
-    Sink::create(
-        &path,
-        options.format,
-        schema,
-        options.batch_rows,
-        &[
-            (SCHEMA_KEY, SCHEMA_VERSION),
-            ("rtcscope.export.table", table.name()),
-            ("rtcscope.export.capture", name),
-            ("rtcscope.export.source", source),
-        ],
-    )
+}
+
+impl Target {
+    /// Creates file `part-N` of the partition.
+    pub(crate) fn open(&self, n: usize) -> Result<Sink, Error> {
+        let part = partition(&self.dir, self.table, &self.name);
+        std::fs::create_dir_all(&part).map_err(|e| Error::io(&part, e))?;
+        let path = part.join(format!("part-{n}.{}", self.options.format.extension()));
+        Sink::create(
+            &path,
+            self.options.format,
+            self.schema.clone(),
+            self.options.batch_rows,
+            &[
+                (SCHEMA_KEY, SCHEMA_VERSION),
+                ("rtcscope.export.table", self.table.name()),
+                ("rtcscope.export.capture", &self.name),
+                ("rtcscope.export.source", &self.source),
+            ],
+        )
+    }
+
+    /// Batch rows, and rows per file (rounded up to whole batches).
+    pub(crate) fn rows(&self) -> (usize, u64) {
+        (
+            self.options.batch_rows.max(1),
+            self.options.file_rows.max(1) as u64,
+        )
+    }
 }
 
 /// One capture being exported: feed it each packet with the engine's verdict, then the
@@ -321,14 +340,15 @@ impl CaptureExport {
         let mut tables: BTreeMap<Table, columns::JsonTable> = BTreeMap::new();
         for t in Table::ALL {
             if let Some(cols) = t.columns() {
-                let sink = open_sink(
-                    &self.dir,
-                    &self.options,
-                    t,
-                    &self.name,
-                    &self.source,
-                    columns::schema(cols),
-                )?;
+                let sink = Target {
+                    dir: self.dir.clone(),
+                    options: self.options.clone(),
+                    table: t,
+                    name: self.name.clone(),
+                    source: self.source.clone(),
+                    schema: columns::schema(cols),
+                }
+                .open(0)?;
                 tables.insert(
                     t,
                     columns::JsonTable::new(cols, sink, self.options.batch_rows),

@@ -236,27 +236,40 @@ fn relayed(kind: Kind, msg: &[u8]) -> Option<&[u8]> {
     }
 }
 
-/// The `packets` table of one capture being written.
+/// The `packets` table of one capture being written: batches of `batch_rows` rows, files of
+/// at most `file_rows` rows (`part-0`, `part-1`, …).
 pub(crate) struct PacketTable {
     b: Builders,
     ip: IpReassembler,
     schema: SchemaRef,
     pending: usize,
     batch_rows: usize,
-    sink: Sink,
+    target: crate::Target,
+    /// The file being written (`None` between a full file and the next batch).
+    sink: Option<Sink>,
+    part: usize,
+    file_rows: u64,
+    rows_in_file: u64,
+    written: u64,
 }
 
 impl PacketTable {
-    pub(crate) fn new(sink: Sink, batch_rows: usize) -> Self {
-        let batch_rows = batch_rows.max(1);
-        PacketTable {
+    /// Opens `part-0` at once, so a capture without packets still has its (empty) file.
+    pub(crate) fn new(target: crate::Target) -> Result<Self, Error> {
+        let (batch_rows, file_rows) = target.rows();
+        Ok(PacketTable {
             b: Builders::new(batch_rows.min(1 << 16)),
             ip: IpReassembler::default(),
             schema: schema(),
             pending: 0,
             batch_rows,
-            sink,
-        }
+            sink: Some(target.open(0)?),
+            target,
+            part: 0,
+            file_rows,
+            rows_in_file: 0,
+            written: 0,
+        })
     }
 
     /// Appends the row of one frame and the engine's verdict on it.
@@ -437,12 +450,30 @@ impl PacketTable {
         let batch = RecordBatch::try_new(self.schema.clone(), self.b.finish())
             .map_err(|e| Error::Schema(e.to_string()))?;
         self.pending = 0;
-        self.sink.write(&batch)
+        let sink = match &mut self.sink {
+            Some(s) => s,
+            None => {
+                self.part += 1;
+                self.rows_in_file = 0;
+                self.sink.insert(self.target.open(self.part)?)
+            }
+        };
+        sink.write(&batch)?;
+        self.rows_in_file += batch.num_rows() as u64;
+        if self.rows_in_file >= self.file_rows {
+            if let Some(full) = self.sink.take() {
+                self.written += full.finish()?;
+            }
+        }
+        Ok(())
     }
 
     /// Writes what is pending and closes the file; returns the rows written.
     pub(crate) fn finish(mut self) -> Result<u64, Error> {
         self.flush()?;
-        self.sink.finish()
+        if let Some(s) = self.sink.take() {
+            self.written += s.finish()?;
+        }
+        Ok(self.written)
     }
 }

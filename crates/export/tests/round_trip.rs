@@ -237,6 +237,42 @@ fn packets_are_written_in_bounded_row_groups() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+#[test]
+fn packets_are_split_into_files_of_bounded_rows() {
+    let dir = out_dir("files");
+    let report = export(
+        &dir,
+        "direct",
+        RECORDINGS[0],
+        Options {
+            batch_rows: 100,
+            file_rows: 500,
+            ..Options::default()
+        },
+    );
+    let n = report.counters.packets;
+    let files = n.div_ceil(500);
+    let mut rows = 0;
+    let mut numbers = Vec::new();
+    for i in 0..files {
+        let path = dir
+            .join("packets/capture=direct")
+            .join(format!("part-{i}.parquet"));
+        let (batches, groups, _) = read_parquet(&path);
+        let b = concat(&batches).unwrap();
+        assert!(b.num_rows() <= 500 && groups <= 5, "{}", path.display());
+        rows += b.num_rows() as u64;
+        numbers.extend(u64s(&b, "number"));
+    }
+    assert_eq!(rows, n);
+    assert!(!dir
+        .join(format!("packets/capture=direct/part-{files}.parquet"))
+        .exists());
+    // In order, none lost or repeated.
+    assert_eq!(numbers, (1..=n).map(Some).collect::<Vec<_>>());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// CSV and JSON Lines carry the same values as Parquet: read back with the table's schema,
 /// every table equals the Parquet file's batches.
 #[test]
