@@ -18,6 +18,7 @@ use rtcscope_analysis::flow::FlowKey;
 use rtcscope_analysis::snapshot::{self, Options, Snapshot};
 use rtcscope_analysis::streams::StreamKey;
 use rtcscope_capture::live::LiveStats;
+use rtcscope_dissect::filter::{Expr, ParseError};
 use rtcscope_dissect::{dissect_frame_with, DissectOptions};
 use rtcscope_wire::text::{escape, Escaped};
 use rtcscope_wire::tree::Node;
@@ -393,11 +394,25 @@ impl App {
         matches!(self.mode, Mode::Live { .. })
     }
 
-    /// The filter in effect (the prompt's text while typing), lower-cased words.
+    /// The filter text in effect (the prompt's text while typing).
+    pub fn filter_text(&self) -> &str {
+        self.editing.as_deref().unwrap_or(&self.filter)
+    }
+
+    /// The filter text as a display-filter expression (docs/filters.md), or why it is not
+    /// one; `None` when there is no filter. An expression filters the Packets view only (it
+    /// names packet fields); text that does not parse is matched as words, in every list.
+    pub fn filter_expr(&self) -> Option<Result<Expr, ParseError>> {
+        let text = self.filter_text().trim();
+        (!text.is_empty()).then(|| rtcscope_dissect::filter::parse(text))
+    }
+
+    /// The filter's lower-cased words, when it is not an expression (empty when it is).
     pub fn filter_words(&self) -> Vec<String> {
-        self.editing
-            .as_deref()
-            .unwrap_or(&self.filter)
+        if matches!(self.filter_expr(), Some(Ok(_))) {
+            return Vec::new();
+        }
+        self.filter_text()
             .split_whitespace()
             .map(str::to_ascii_lowercase)
             .collect()
@@ -683,6 +698,7 @@ impl App {
 
     fn rebuild_packets(&mut self, ring: &mut PacketRing, engine: &rtcscope_analysis::Engine) {
         let words = self.filter_words();
+        let expr = self.filter_expr().and_then(Result::ok);
         let wire: Vec<_> = if self.packets.all {
             Vec::new()
         } else {
@@ -700,7 +716,11 @@ impl App {
             if !wire.is_empty() && !wire.iter().any(|&(a, b)| p.between(a, b)) {
                 continue;
             }
-            if !words.is_empty() {
+            if let Some(e) = &expr {
+                if !e.matches(p.fields()) {
+                    continue;
+                }
+            } else if !words.is_empty() {
                 let ep = p
                     .endpoints
                     .map(|(s, d)| format!("{s} {d}"))

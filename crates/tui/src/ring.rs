@@ -3,10 +3,11 @@
 //!
 //! Addresses are decoded once on arrival (zero-copy, cheap) so the list can be filtered to a
 //! session or a flow without dissecting; the summary line (protocol, info) is computed the
-//! first time a packet is shown or searched and kept with it.
+//! first time a packet is shown or searched and kept with it, with the record a display filter
+//! reads ([`rtcscope_dissect::Fields`], fixed size, no heap).
 
 use rtcscope_capture::link::{decode, LinkType};
-use rtcscope_dissect::dissect_frame;
+use rtcscope_dissect::{dissect_frame, Fields};
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 
@@ -22,6 +23,8 @@ pub struct Summary {
     pub protocol: &'static str,
     /// Info column.
     pub info: String,
+    /// What a display filter sees of the packet.
+    pub fields: Fields,
 }
 
 /// One packet kept in the ring.
@@ -55,8 +58,14 @@ impl RingPacket {
                     p => p,
                 },
                 info: f.info(),
+                fields: f.fields,
             }
         })
+    }
+
+    /// The display filter's record of the packet (dissected with its summary).
+    pub fn fields(&mut self) -> &Fields {
+        &self.summary().fields
     }
 
     /// True when the packet travels between `a` and `b`, either way.

@@ -275,3 +275,57 @@ fn tiny_terminal_says_so() {
     app.refresh(&mut state);
     assert!(draw(&app).contains("needs at least 60×16"));
 }
+
+/// Types `text` into the filter prompt (without pressing Enter).
+fn type_filter(app: &mut App, state: &mut CaptureState, text: &str) {
+    app.handle(&Event::Key(KeyEvent::new(
+        KeyCode::Char('/'),
+        KeyModifiers::NONE,
+    )));
+    for c in text.chars() {
+        key(app, state, KeyCode::Char(c));
+    }
+}
+
+#[test]
+fn a_display_filter_narrows_packets_and_a_wrong_one_says_why() {
+    let rel = "fixtures/webrtc/direct/capture.pcapng";
+    let mut state = load(rel);
+    let mut app = app(rel, 120, 40);
+    app.refresh(&mut state);
+    key(&mut app, &mut state, KeyCode::Char('5'));
+    key(&mut app, &mut state, KeyCode::Char('a'));
+    let all = app.packets.matched;
+    // Checked as it is typed: not yet an expression, so it is said why (red), and words match.
+    type_filter(&mut app, &mut state, "dtls.handshake.type ==");
+    let s = draw(&app);
+    assert!(
+        s.contains("expected a value for dtls.handshake.type"),
+        "the prompt says why:\n{s}"
+    );
+    for c in " client_hello".chars() {
+        key(&mut app, &mut state, KeyCode::Char(c));
+    }
+    assert!(draw(&app).contains("filter for Packets"));
+    key(&mut app, &mut state, KeyCode::Enter);
+    assert_eq!(
+        app.packets.matched, 2,
+        "the ClientHello comes in two fragments"
+    );
+    let s = draw(&app);
+    assert!(s.contains("Packets filter: dtls.handshake"), "{s}");
+    // An expression leaves the other views alone: their rows have no packet fields.
+    key(&mut app, &mut state, KeyCode::Char('1'));
+    assert!(!app.rows.is_empty());
+    key(&mut app, &mut state, KeyCode::Char('5'));
+    // Protocols and their negation split the packets.
+    key(&mut app, &mut state, KeyCode::Esc);
+    type_filter(&mut app, &mut state, "stun");
+    key(&mut app, &mut state, KeyCode::Enter);
+    let stun = app.packets.matched;
+    key(&mut app, &mut state, KeyCode::Esc);
+    type_filter(&mut app, &mut state, "!stun");
+    key(&mut app, &mut state, KeyCode::Enter);
+    assert!(stun > 0 && app.packets.matched > 0);
+    assert_eq!(stun + app.packets.matched, all);
+}

@@ -65,11 +65,21 @@ pub(super) fn title_line(f: &mut Frame<'_>, app: &App, area: Rect) {
 
 pub(super) fn status_line(f: &mut Frame<'_>, app: &App, area: Rect) {
     if let Some(e) = &app.editing {
+        // Checked as typed: an expression is green, text that is not one red, with why (it is
+        // then matched as words).
+        let (color, note) = match app.filter_expr() {
+            None => (Color::Reset, "   Enter apply · Esc cancel".to_owned()),
+            Some(Ok(_)) => (
+                Color::Green,
+                "   filter for Packets · Enter apply".to_owned(),
+            ),
+            Some(Err(err)) => (Color::Red, format!("   {err}; as words")),
+        };
         let line = Line::from(vec![
             Span::styled(" filter: ", bold()),
-            Span::raw(e.clone()),
+            Span::styled(e.clone(), Style::new().fg(color)),
             Span::styled("█", Style::new().add_modifier(Modifier::SLOW_BLINK)),
-            Span::styled("   Enter apply · Esc cancel", dim()),
+            Span::styled(note, Style::new().fg(color)),
         ]);
         f.render_widget(line, area);
         return;
@@ -126,7 +136,12 @@ pub(super) fn status_line(f: &mut Frame<'_>, app: &App, area: Rect) {
         ));
     }
     if !app.filter.is_empty() {
-        s.push(Span::styled(format!(" · filter: {}", app.filter), bold()));
+        // What it applies to first: a long filter is cut at the end of the line.
+        let scope = match app.filter_expr() {
+            Some(Ok(_)) => "Packets filter",
+            _ => "word filter",
+        };
+        s.push(Span::styled(format!(" · {scope}: {}", app.filter), bold()));
     }
     if let Some(e) = &app.status.error {
         s.push(Span::styled(

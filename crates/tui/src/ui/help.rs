@@ -22,7 +22,7 @@ pub const KEYS: [(&str, &str); 21] = [
     ("a", "Streams, Packets: all / only the selection's"),
     ("c", "Streams: chart of session, flow or stream"),
     ("r", "NAT check: run it"),
-    ("/", "filter the lists (words, all must match)"),
+    ("/", "filter: Packets by expression (rtp.pt == 96) or words"),
     ("Esc", "clear the filter"),
     ("p, Space", "pause / resume the display (capture goes on)"),
     ("click", "select a row, a tab or a field"),
