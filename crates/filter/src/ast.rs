@@ -344,18 +344,22 @@ pub enum Value {
 
 impl Value {
     /// Whether `addr` falls in this block (false for non-address values and for a family
-    /// that differs).
+    /// that differs). A prefix longer than the address counts as the whole address.
     pub fn contains(&self, addr: IpAddr) -> bool {
         let Value::Net { addr: net, prefix } = *self else {
             return false;
         };
         match (net, addr) {
             (IpAddr::V4(n), IpAddr::V4(a)) => {
-                let mask = u32::MAX.checked_shl(32 - u32::from(prefix)).unwrap_or(0);
+                let mask = u32::MAX
+                    .checked_shl(32u32.saturating_sub(u32::from(prefix)))
+                    .unwrap_or(0);
                 u32::from(n) & mask == u32::from(a) & mask
             }
             (IpAddr::V6(n), IpAddr::V6(a)) => {
-                let mask = u128::MAX.checked_shl(128 - u32::from(prefix)).unwrap_or(0);
+                let mask = u128::MAX
+                    .checked_shl(128u32.saturating_sub(u32::from(prefix)))
+                    .unwrap_or(0);
                 u128::from(n) & mask == u128::from(a) & mask
             }
             _ => false,

@@ -125,3 +125,25 @@ fn multi_values_and_truncation() {
     }
     assert!(f.truncated());
 }
+
+#[test]
+fn cidr_edges() {
+    use rtcscope_filter::Value;
+    let v4 = |a: &str, p: u8| Value::Net {
+        addr: a.parse().unwrap(),
+        prefix: p,
+    };
+    assert!(v4("10.1.2.3", 0).contains("192.0.2.1".parse().unwrap()));
+    assert!(v4("10.1.2.3", 31).contains("10.1.2.2".parse().unwrap()));
+    assert!(!v4("10.1.2.3", 32).contains("10.1.2.2".parse().unwrap()));
+    // Built by hand (the parser refuses /33): the whole address.
+    assert!(v4("10.1.2.3", 200).contains("10.1.2.3".parse().unwrap()));
+    assert!(!v4("10.1.2.3", 200).contains("10.1.2.2".parse().unwrap()));
+    assert!(!v4("10.1.2.3", 0).contains("::1".parse().unwrap()));
+    let v6 = Value::Net {
+        addr: "2001:db8::".parse().unwrap(),
+        prefix: 32,
+    };
+    assert!(v6.contains("2001:db8:ffff::1".parse().unwrap()));
+    assert!(!v6.contains("2001:db9::1".parse().unwrap()));
+}
