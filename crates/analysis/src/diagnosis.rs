@@ -421,13 +421,17 @@ fn no_pair_succeeded(r: &Report, s: &SessionReport) -> Finding {
     {
         reasons.push("only private host addresses on different networks were tried, with no relay");
     }
-    let dependent = destination_dependent_mappings(r, s);
+    // The hosts of this session whose NAT the capture shows to map each destination anew.
+    let dependent: Vec<&crate::nat::NatInference> = r
+        .nat
+        .iter()
+        .filter(|n| {
+            n.mapping.is_endpoint_dependent() && s.pairs.iter().any(|p| p.local.ip() == n.host)
+        })
+        .collect();
     if !relayed && !dependent.is_empty() {
-        for (ip, seen, sent_from) in &dependent {
-            evidence.push(Evidence::count(format!(
-                "{ip}: the STUN server saw it as {seen}, and the peer's checks went there; its \
-                 own checks left from {sent_from}, a port the STUN server never saw"
-            )));
+        for n in &dependent {
+            evidence.push(Evidence::count(n.explanation.clone()));
         }
         reasons.push(if dependent.len() >= 2 {
             "both sides look to be behind NATs whose mapping depends on the destination \
@@ -488,49 +492,6 @@ fn no_pair_succeeded(r: &Report, s: &SessionReport) -> Finding {
                 .into()
         },
     }
-}
-
-/// Public addresses whose NAT looks to map each destination to a new port, from the packets:
-/// the peer's checks target a server-reflexive address a STUN server reported for that IP,
-/// while that IP's own checks to the peer leave from ports no STUN server ever saw (an
-/// endpoint-independent mapping would reuse the reflexive port). Returns (IP, a reflexive
-/// address, a check source) for each such IP.
-fn destination_dependent_mappings(
-    r: &Report,
-    s: &SessionReport,
-) -> Vec<(std::net::IpAddr, SocketAddr, SocketAddr)> {
-    let mut out = Vec::new();
-    let mut ips: Vec<std::net::IpAddr> = s.pairs.iter().map(|p| p.local.ip()).collect();
-    ips.sort();
-    ips.dedup();
-    for ip in ips {
-        let seen: Vec<SocketAddr> = r
-            .reflexive
-            .iter()
-            .filter(|x| x.mapped.ip() == ip)
-            .map(|x| x.mapped)
-            .collect();
-        let targeted: Vec<SocketAddr> = s
-            .pairs
-            .iter()
-            .filter(|p| p.remote.ip() == ip)
-            .map(|p| p.remote)
-            .collect();
-        let sources: Vec<SocketAddr> = s
-            .pairs
-            .iter()
-            .filter(|p| p.local.ip() == ip)
-            .map(|p| p.local)
-            .collect();
-        let Some(&hit) = targeted.iter().find(|t| seen.contains(t)) else {
-            continue;
-        };
-        if !targeted.iter().all(|t| seen.contains(t)) || sources.iter().any(|x| seen.contains(x)) {
-            continue;
-        }
-        out.push((ip, hit, sources[0]));
-    }
-    out
 }
 
 fn same_subnet(a: &SocketAddr, b: &SocketAddr) -> bool {

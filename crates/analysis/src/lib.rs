@@ -28,6 +28,7 @@ pub mod dtls;
 pub mod flow;
 pub mod fmt;
 pub mod ice;
+pub mod nat;
 pub mod relay;
 pub mod report;
 pub mod sdp_hints;

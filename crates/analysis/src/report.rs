@@ -36,6 +36,9 @@ pub struct Report {
     pub relay_paths: Vec<crate::relay::RelayPathReport>,
     /// Server-reflexive addresses from plain STUN Binding exchanges.
     pub reflexive: Vec<Reflexive>,
+    /// Each host's NAT mapping behaviour, as far as the capture shows it (passive inference
+    /// with the NAT check's classifier).
+    pub nat: Vec<crate::nat::NatInference>,
     /// DTLS associations.
     pub dtls: Vec<crate::dtls::DtlsReport>,
     /// SCTP associations seen in clear (over UDP) with their data channels.
@@ -240,7 +243,7 @@ impl Report {
         let end = engine.time_span().map(|(_, e)| e).unwrap_or(0);
         let ice = engine.ice();
         let typer = engine.candidate_typer();
-        let ice_sessions = ice
+        let ice_sessions: Vec<SessionReport> = ice
             .sessions
             .iter()
             .map(|s| {
@@ -346,6 +349,11 @@ impl Report {
             (x.relay, x.src, x.dst, x.first_ns, x.ssrc)
                 .cmp(&(y.relay, y.src, y.dst, y.first_ns, y.ssrc))
         });
+        let nat = crate::nat::infer(
+            engine.reflexive(),
+            &engine.turn().allocations,
+            &ice_sessions,
+        );
         let mut report = Report {
             schema: SCHEMA,
             findings: Vec::new(),
@@ -371,6 +379,7 @@ impl Report {
             turn_allocations: engine.turn().allocations.clone(),
             relay_paths: engine.relay_paths().report(engine.turn(), end),
             reflexive: engine.reflexive().to_vec(),
+            nat,
             flows,
             damage: engine.damage().to_vec(),
             over_limits: OverLimits {

@@ -990,6 +990,35 @@ pub fn render(r: &Report, all_flows: bool) -> String {
             let _ = writeln!(s, "  {} is {} as seen by {}", x.local, x.mapped, x.server);
         }
     }
+    if !r.nat.is_empty() {
+        let _ = writeln!(
+            s,
+            "\nNAT behaviour (inferred from the mappings servers and peers reported):"
+        );
+        for n in &r.nat {
+            let public: Vec<String> = n.public.iter().map(ToString::to_string).collect();
+            let _ = writeln!(
+                s,
+                "  {} ({}, public {}): mapping {}, {} confidence",
+                n.host,
+                match n.view {
+                    rtcscope_analysis::nat::View::Inside => "captured inside its NAT",
+                    rtcscope_analysis::nat::View::Outside => "servers saw it as captured",
+                },
+                public.join(", "),
+                n.mapping.describe(),
+                match n.confidence {
+                    rtcscope_analysis::nat::Confidence::High => "high",
+                    rtcscope_analysis::nat::Confidence::Medium => "medium",
+                    rtcscope_analysis::nat::Confidence::Low => "low",
+                },
+            );
+            let _ = writeln!(s, "     {}", n.explanation);
+            if let Some(words) = port_allocation_words(n.port_allocation) {
+                let _ = writeln!(s, "     ports: {words}");
+            }
+        }
+    }
     let _ = writeln!(s, "\nTURN allocations: {}", r.turn_allocations.len());
     for a in &r.turn_allocations {
         let state = match a.state {
@@ -1446,4 +1475,15 @@ pub fn render(r: &Report, all_flows: bool) -> String {
         }
     }
     s
+}
+
+/// The port-allocation pattern in words, when the capture showed one.
+fn port_allocation_words(p: rtcscope_nat::report::PortAllocation) -> Option<String> {
+    use rtcscope_nat::report::PortAllocation;
+    match p {
+        PortAllocation::Unknown => None,
+        PortAllocation::Preserved => Some("preserved (public port = local port)".into()),
+        PortAllocation::Sequential { delta } => Some(format!("sequential (step {delta})")),
+        PortAllocation::Random => Some("random".into()),
+    }
 }

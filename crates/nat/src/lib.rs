@@ -16,17 +16,31 @@
 //!   retransmission schedule and the round-trip time estimate that paces it;
 //! * [`net`]: the socket edge, the only module that touches the OS: it runs the machines above
 //!   on real UDP and TCP sockets, and TLS (rustls) for `turns:` and `stuns:`.
+//!
+//! Everything but [`report`] is behind the default feature `probe`: with
+//! `default-features = false` the crate is the classifier alone (pure functions from observed
+//! mappings to RFC 4787 behaviours), which the analysis engine uses to infer NAT behaviour
+//! passively from a capture.
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "probe")]
 pub mod check;
+#[cfg(feature = "probe")]
 pub mod msg;
+#[cfg(feature = "probe")]
 pub mod net;
 pub mod report;
+#[cfg(feature = "probe")]
 pub mod server;
+#[cfg(feature = "probe")]
 pub mod transaction;
+#[cfg(feature = "probe")]
 pub mod turn;
+#[cfg(feature = "probe")]
 pub mod uri;
 
+#[cfg(feature = "probe")]
 pub use check::{CheckConfig, NatCheck};
 pub use report::Report;
+#[cfg(feature = "probe")]
 pub use server::{ServerConfig, StunServer};
