@@ -271,6 +271,52 @@ const PPP_IPV6: u16 = 0x0057;
 ///
 /// Errors are located in the frame (offsets count from its first byte).
 pub fn decode(link_type: LinkType, frame: &[u8]) -> DecodeResult<'_> {
+    let (r, ethertype, tunnels) = match network(link_type, frame)? {
+        Ok(n) => n,
+        Err(not) => return Ok(Err(not)),
+    };
+    match ethertype {
+        ETH_IPV4 => ipv4(r.in_layer(Layer::Ip), tunnels),
+        ETH_IPV6 => ipv6(r.in_layer(Layer::Ip), tunnels),
+        other => Ok(Err(NotTransport::NotIp(u32::from(other)))),
+    }
+}
+
+/// The source and destination of a frame's IP header, whatever the IP protocol: for the
+/// packets [`decode`] takes to no transport (IGMP, ICMP echo, OSPF, …), which the display
+/// filter's `ip.addr` still sees. The link layers and PPPoE are walked as [`decode`] walks
+/// them; a GTP-U tunnel is not entered (its outer header is the one named). `None` when the
+/// frame holds no IP header that reads.
+pub fn ip_addresses(link_type: LinkType, frame: &[u8]) -> Option<(IpAddr, IpAddr)> {
+    let Ok(Ok((mut r, ethertype, _))) = network(link_type, frame) else {
+        return None;
+    };
+    match ethertype {
+        ETH_IPV4 => {
+            let h = r.array::<20>("IPv4 header").ok()?;
+            let at = |i: usize| Ipv4Addr::new(h[i], h[i + 1], h[i + 2], h[i + 3]);
+            (h[0] >> 4 == 4).then(|| (IpAddr::V4(at(12)), IpAddr::V4(at(16))))
+        }
+        ETH_IPV6 => {
+            let h = r.array::<40>("IPv6 header").ok()?;
+            let at = |i: usize| {
+                let mut a = [0u8; 16];
+                a.copy_from_slice(&h[i..i + 16]);
+                IpAddr::V6(Ipv6Addr::from(a))
+            };
+            (h[0] >> 4 == 6).then(|| (at(8), at(24)))
+        }
+        _ => None,
+    }
+}
+
+/// The link layer (and PPPoE) of a frame: a reader at the network header, its EtherType and
+/// the tunnels walked; or why there is no IP.
+#[allow(clippy::type_complexity)]
+fn network(
+    link_type: LinkType,
+    frame: &[u8],
+) -> Result<core::result::Result<(Reader<'_>, u16, Tunnels), NotTransport<'_>>> {
     let mut r = Reader::new(frame, Layer::Link);
     let ethertype = match link_type {
         LinkType::ETHERNET => {
@@ -357,11 +403,7 @@ pub fn decode(link_type: LinkType, frame: &[u8]) -> DecodeResult<'_> {
     } else {
         ethertype
     };
-    match ethertype {
-        ETH_IPV4 => ipv4(r.in_layer(Layer::Ip), tunnels),
-        ETH_IPV6 => ipv6(r.in_layer(Layer::Ip), tunnels),
-        other => Ok(Err(NotTransport::NotIp(u32::from(other)))),
-    }
+    Ok(Ok((r, ethertype, tunnels)))
 }
 
 fn ipv4(mut r: Reader<'_>, tunnels: Tunnels) -> DecodeResult<'_> {

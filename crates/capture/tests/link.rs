@@ -1,7 +1,7 @@
 //! Link/IP/transport decoding: hand-built frames, truncation sweeps, arbitrary bytes.
 
 use proptest::prelude::*;
-use rtcscope_capture::link::{decode, LinkType, NotTransport, Transport};
+use rtcscope_capture::link::{decode, ip_addresses, LinkType, NotTransport, Transport};
 
 /// Ethernet + VLAN + IPv4 + UDP 10.0.0.1:5000 -> 10.0.0.2:3478, payload "abcd", plus 2 bytes of
 /// Ethernet padding that must not end up in the payload.
@@ -70,6 +70,32 @@ fn fragments_and_other_protocols_are_named() {
     assert_eq!(
         decode(LinkType::ETHERNET, &f).unwrap(),
         Err(NotTransport::OtherProtocol(1))
+    );
+    // Its addresses, for the display filter's ip.addr, after the VLAN tag as decode walks it.
+    let a = ip_addresses(LinkType::ETHERNET, &f).unwrap();
+    assert_eq!(
+        (a.0.to_string(), a.1.to_string()),
+        ("10.0.0.1".into(), "10.0.0.2".into())
+    );
+    assert_eq!(ip_addresses(LinkType::ETHERNET, &f[..18 + 19]), None);
+    let mut arp = f.clone();
+    arp[16..18].copy_from_slice(&[0x08, 0x06]);
+    assert_eq!(ip_addresses(LinkType::ETHERNET, &arp), None);
+}
+
+#[test]
+fn ip_addresses_of_ipv6() {
+    let mut f = vec![0x60, 0, 0, 0, 0, 0, 58, 64];
+    f.extend_from_slice(&[0x20, 0x01, 0x0d, 0xb8]);
+    f.extend_from_slice(&[0; 11]);
+    f.push(1);
+    f.extend_from_slice(&[0x20, 0x01, 0x0d, 0xb8]);
+    f.extend_from_slice(&[0; 11]);
+    f.push(2);
+    let a = ip_addresses(LinkType::RAW, &f).unwrap();
+    assert_eq!(
+        (a.0.to_string(), a.1.to_string()),
+        ("2001:db8::1".into(), "2001:db8::2".into())
     );
 }
 

@@ -265,8 +265,13 @@ fn frame_tree(
             }
         }
         Ok(Err(not)) => {
-            if let NotTransport::OtherProtocol(1 | 58) = not {
-                cx.fields.add_protocol(rtcscope_filter::Proto::Icmp);
+            if let NotTransport::OtherProtocol(p) = not {
+                if let Some((src, dst)) = rtcscope_capture::link::ip_addresses(link, data) {
+                    cx.fields.add_ip(src, dst);
+                }
+                if p == 1 || p == 58 {
+                    cx.fields.add_protocol(rtcscope_filter::Proto::Icmp);
+                }
             }
             let what = not_transport(&not);
             frame.add("Not dissected", &what, 0..data.len());
