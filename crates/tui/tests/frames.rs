@@ -110,6 +110,26 @@ fn failed_call_findings() {
     }
 }
 
+/// The Sessions view of a failed call says so in its title and, for the selected session, in
+/// its details: the findings naming its addresses.
+#[test]
+fn failed_call_sessions() {
+    for (w, h) in [(120, 40), (80, 24)] {
+        let rel = "fixtures/webrtc/fail-symmetric-nat/capture.pcapng";
+        let mut state = load(rel);
+        let mut app = app(rel, w, h);
+        app.refresh(&mut state);
+        key(&mut app, &mut state, KeyCode::Char('1'));
+        let screen = draw(&app);
+        assert!(screen.contains("findings: 1 failure (7)"), "{screen}");
+        assert!(
+            screen.contains("Findings") && screen.contains("ice.no-pair-succeeded"),
+            "{screen}"
+        );
+        insta::assert_snapshot!(format!("fail_symmetric_nat_{w}x{h}_sessions"), screen);
+    }
+}
+
 #[test]
 fn turn_udp_120x40() {
     views("fixtures/captures/turn-udp.pcapng", "turn_udp", 120, 40);

@@ -102,8 +102,12 @@ pub(super) fn sessions(f: &mut Frame<'_>, app: &App, body: Rect) {
         .iter()
         .filter(|r| matches!(r.key, RowKey::Session(_)))
         .count();
+    // What the diagnosis found, so a failed call reads as failed from the first view.
+    let found = super::findings::summary(&app.findings)
+        .map(|s| format!(" · findings: {s} (7)"))
+        .unwrap_or_default();
     let title = format!(
-        " {} WebRTC sessions, {} other flows{} ",
+        " {} WebRTC sessions, {} other flows{}{found} ",
         n_sessions,
         app.rows.len() - n_sessions,
         position(app.rows_nav.sel, app.rows.len())
@@ -135,6 +139,30 @@ fn session_detail(f: &mut Frame<'_>, app: &App, area: Rect) {
     let start = app.snap.start_ns.unwrap_or(0);
     let mut lines: Vec<Line<'static>> = Vec::new();
     let k = |s: &str| Span::styled(format!("{s:<9}"), bold());
+    // The findings that name this row's addresses, worst first (the Findings view, key 7,
+    // has them in full).
+    let about: Vec<&rtcscope_analysis::diagnosis::Finding> = app
+        .findings
+        .iter()
+        .filter(|x| names_host(x, r.a) || names_host(x, r.b))
+        .collect();
+    for (i, x) in about.iter().take(2).enumerate() {
+        lines.push(Line::from(vec![
+            k(if i == 0 { "Findings" } else { "" }),
+            Span::styled(
+                format!("{:<8} ", x.severity.name()),
+                super::findings::severity_style(x.severity),
+            ),
+            Span::raw(format!("{} ", x.id)),
+            Span::raw(Escaped(&x.verdict).to_string()),
+        ]));
+    }
+    if about.len() > 2 {
+        lines.push(Line::from(vec![
+            k(""),
+            Span::raw(format!("and {} more (7: Findings)", about.len() - 2)),
+        ]));
+    }
     match r.key {
         RowKey::Session(id) => {
             let s = app.selected_session();
@@ -272,4 +300,19 @@ fn session_detail(f: &mut Frame<'_>, app: &App, area: Rect) {
         Paragraph::new(lines).block(block(" Selection ", false)),
         area,
     );
+}
+
+/// True when a finding's verdict or evidence names `addr`'s host (its IP address as a whole
+/// token: 198.51.100.2 does not match inside 198.51.100.21).
+fn names_host(x: &rtcscope_analysis::diagnosis::Finding, addr: std::net::SocketAddr) -> bool {
+    let ip = addr.ip().to_string();
+    let token = |text: &str| {
+        text.match_indices(&ip).any(|(at, _)| {
+            let before = text[..at].chars().next_back();
+            let after = text[at + ip.len()..].chars().next();
+            !before.is_some_and(|c| c.is_ascii_hexdigit() || c == '.' || c == ':')
+                && !after.is_some_and(|c| c.is_ascii_digit() || c == '.')
+        })
+    };
+    token(&x.verdict) || x.evidence.iter().any(|e| token(&e.what))
 }
