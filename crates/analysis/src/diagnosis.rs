@@ -868,6 +868,53 @@ fn turn_findings(group: &[&Allocation], all: &[Allocation], end: i64, out: &mut 
                 .into(),
         });
     }
+    // A channel the client kept sending on after its binding lapsed: the server drops it.
+    let lapsed: Vec<(&Allocation, &crate::turn::ChannelBinding)> = group
+        .iter()
+        .flat_map(|a| a.channels.iter().map(move |c| (*a, c)))
+        .filter(|(_, c)| c.sent_after_expiry > 0)
+        .collect();
+    if let Some(&(a, c)) = lapsed.iter().min_by_key(|(_, c)| c.first_after_expiry) {
+        let (packet, at) = c.first_after_expiry.expect("sent after expiry");
+        let expiry = c
+            .refreshed_ns
+            .saturating_add(crate::turn::CHANNEL_LIFETIME_NS);
+        let sent: u64 = lapsed.iter().map(|(_, c)| c.sent_after_expiry).sum();
+        out.push(Finding {
+            id: "turn.channel-expired",
+            severity: Severity::Failure,
+            at_ns: Some(expiry),
+            verdict: format!(
+                "The TURN channel 0x{:04x} of {} to {} expired 600 s after its last ChannelBind, \
+                 and the client went on sending through it: {} after expiry{}, which {server} \
+                 drops.",
+                c.channel,
+                a.client,
+                c.peer,
+                count(sent, "ChannelData message", "ChannelData messages"),
+                if lapsed.len() > 1 {
+                    format!(" on {} channels", lapsed.len())
+                } else {
+                    String::new()
+                }
+            ),
+            evidence: vec![
+                Evidence::at(
+                    format!("channel 0x{:04x} last bound to {}", c.channel, c.peer),
+                    c.refreshed_ns,
+                ),
+                Evidence {
+                    what: format!("first ChannelData on 0x{:04x} after its expiry", c.channel),
+                    at_ns: Some(at),
+                    packet: Some(packet),
+                },
+            ],
+            advice: "The client must refresh each channel with another ChannelBind before its 10 \
+                     minutes run out (this also refreshes the peer's permission); media through an \
+                     expired channel is lost."
+                .into(),
+        });
+    }
     let unanswered: Vec<&Allocation> = group
         .iter()
         .copied()

@@ -755,6 +755,12 @@ impl Engine {
             return;
         };
         binding.messages += 1;
+        if to_peer && ctx.now.saturating_sub(binding.refreshed_ns) > turn::CHANNEL_LIFETIME_NS {
+            binding.sent_after_expiry += 1;
+            binding
+                .first_after_expiry
+                .get_or_insert((ctx.number, ctx.now));
+        }
         let peer = binding.peer;
         let Some(relayed) = alloc.relayed else {
             return;
@@ -1260,13 +1266,19 @@ impl Engine {
                             }
                             let full = !room || a.channels.len() >= turn::MAX_PEERS;
                             match a.channels.iter_mut().find(|c| c.channel == ch) {
-                                Some(c) => c.peer = p,
+                                Some(c) => {
+                                    c.peer = p;
+                                    c.refreshed_ns = ctx.now;
+                                }
                                 None if !full => {
                                     a.channels.push(turn::ChannelBinding {
                                         channel: ch,
                                         peer: p,
                                         bound_ns: ctx.now,
+                                        refreshed_ns: ctx.now,
                                         messages: 0,
+                                        sent_after_expiry: 0,
+                                        first_after_expiry: None,
                                     });
                                     added += 1;
                                 }

@@ -63,9 +63,19 @@ pub struct ChannelBinding {
     pub peer: SocketAddr,
     /// When the binding succeeded.
     pub bound_ns: i64,
+    /// When a ChannelBind for it last succeeded (the first one, or a refresh).
+    pub refreshed_ns: i64,
     /// ChannelData messages seen on it (both directions).
     pub messages: u64,
+    /// ChannelData the client sent on it more than [`CHANNEL_LIFETIME_NS`] after its last
+    /// successful ChannelBind: the server has dropped the binding and discards them.
+    pub sent_after_expiry: u64,
+    /// The first of those: its packet number and time.
+    pub first_after_expiry: Option<(u64, i64)>,
 }
+
+/// A channel binding lasts 10 minutes unless refreshed by another ChannelBind (RFC 8656 §12).
+pub const CHANNEL_LIFETIME_NS: i64 = 600_000_000_000;
 
 /// One TURN allocation, keyed by the client's 5-tuple with the server.
 #[derive(Clone, Debug, Serialize)]

@@ -509,3 +509,69 @@ fn with_one_leg_in_the_capture_the_path_says_so_and_nothing_else_changes() {
     assert_eq!(s.packets, 30);
     assert!(!s.counted_on.unwrap().both_legs);
 }
+
+/// A channel used past its 10 minutes without a ChannelBind refresh (RFC 8656 §12): the server
+/// has dropped the binding, so what the client sends on it is lost. With a refresh in time, the
+/// same traffic raises nothing.
+#[test]
+fn a_channel_used_after_its_lifetime_is_a_finding_unless_refreshed() {
+    use two_legs::*;
+    for refreshed in [false, true] {
+        let mut e = Engine::default();
+        let mut n = setup(&mut e);
+        let mut frame = |e: &mut Engine, t_us: i128, from: &str, to: &str, m: &[u8]| {
+            n += 1;
+            send(e, n, t_us, from, to, m);
+            n
+        };
+        frame(&mut e, 100_000, A, SERVER, &channel(0x4000, &rtp(0)));
+        if refreshed {
+            // A refreshes its channel at 500 s (the request and the success).
+            let bind = [
+                Attribute::ChannelNumber(0x4000),
+                Attribute::XorPeerAddress(RB.parse().unwrap()),
+            ];
+            frame(
+                &mut e,
+                500_000_000,
+                A,
+                SERVER,
+                &request(Method::CHANNEL_BIND, 90, &bind),
+            );
+            let ok = MessageBuilder::success(Method::CHANNEL_BIND, tid(90));
+            frame(&mut e, 500_001_000, SERVER, A, &ok.finish().unwrap());
+        }
+        let mut late = Vec::new();
+        for k in 0..5u16 {
+            let t = 700_000_000 + i128::from(k) * 20_000;
+            late.push(frame(&mut e, t, A, SERVER, &channel(0x4000, &rtp(1 + k))));
+        }
+        let r = Report::new(&e);
+        let expired: Vec<_> = r
+            .findings
+            .iter()
+            .filter(|f| f.id == "turn.channel-expired")
+            .collect();
+        if refreshed {
+            assert!(expired.is_empty(), "{expired:#?}");
+            continue;
+        }
+        assert_eq!(expired.len(), 1, "{:#?}", r.findings);
+        let f = expired[0];
+        assert!(
+            f.verdict.contains("channel 0x4000")
+                && f.verdict.contains("5 ChannelData messages after expiry"),
+            "{}",
+            f.verdict
+        );
+        // Bound at 3 ms (setup), so it lapsed at 600.003 s; the first late message is the
+        // evidence, by packet number.
+        assert_eq!(
+            f.at_ns,
+            Some(1_700_000_000_000_000_000 + 3_000_000 + 600_000_000_000)
+        );
+        assert_eq!(f.evidence[1].packet, Some(late[0]));
+        let ch = &r.turn_allocations[0].channels[0];
+        assert_eq!(ch.sent_after_expiry, 5);
+    }
+}
