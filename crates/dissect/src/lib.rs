@@ -219,6 +219,7 @@ fn dissect_frame_in(
     let mut out = frame_tree(number, ts_nanos, link, data, orig_len, opts, cx);
     out.fields = std::mem::take(&mut cx.fields);
     out.fields.set_frame_len(orig_len);
+    out.fields.set_frame_number(number);
     out
 }
 

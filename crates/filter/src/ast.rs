@@ -117,6 +117,8 @@ pub enum Field {
     TcpDstport,
     /// The frame's length on the wire.
     FrameLen,
+    /// The frame's number in the capture (from 1).
+    FrameNumber,
     /// An RTP packet's SSRC.
     RtpSsrc,
     /// An RTP packet's payload type.
@@ -146,7 +148,7 @@ pub enum Field {
 
 impl Field {
     /// Every field, canonical names first.
-    pub const ALL: [Field; 22] = [
+    pub const ALL: [Field; 23] = [
         Field::IpAddr,
         Field::IpSrc,
         Field::IpDst,
@@ -157,6 +159,7 @@ impl Field {
         Field::TcpSrcport,
         Field::TcpDstport,
         Field::FrameLen,
+        Field::FrameNumber,
         Field::RtpSsrc,
         Field::RtpPt,
         Field::RtpSeq,
@@ -192,6 +195,7 @@ impl Field {
             Field::TcpSrcport => "tcp.srcport",
             Field::TcpDstport => "tcp.dstport",
             Field::FrameLen => "frame.len",
+            Field::FrameNumber => "frame.number",
             Field::RtpSsrc => "rtp.ssrc",
             Field::RtpPt => "rtp.pt",
             Field::RtpSeq => "rtp.seq",
@@ -235,6 +239,7 @@ impl Field {
             Field::FrameLen | Field::RtpSsrc | Field::RtcpSsrc | Field::SctpPpid => {
                 Kind::Int(0xFFFF_FFFF)
             }
+            Field::FrameNumber => Kind::Int(u64::MAX),
             Field::RtpPt => Kind::Int(127),
             Field::RtcpPt | Field::DtlsContentType | Field::DtlsHandshakeType => Kind::Int(255),
             Field::RtpMarker => Kind::Bool,

@@ -128,6 +128,7 @@ impl TransactionId {
 pub struct Fields {
     pub(crate) protocols: Protocols,
     pub(crate) frame_len: Option<u32>,
+    pub(crate) frame_number: Option<u64>,
     pub(crate) ip: Multi<(IpAddr, IpAddr), 4>,
     pub(crate) udp: Multi<(u16, u16), 4>,
     pub(crate) tcp: Multi<(u16, u16), 4>,
@@ -172,6 +173,11 @@ impl Fields {
     /// The frame's length on the wire.
     pub fn set_frame_len(&mut self, len: u32) {
         self.frame_len = Some(len);
+    }
+
+    /// The frame's number in the capture.
+    pub fn set_frame_number(&mut self, number: u64) {
+        self.frame_number = Some(number);
     }
 
     /// An IP header (an ICMP error's quoted header too): marks `ip` or `ipv6`.

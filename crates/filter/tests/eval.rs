@@ -13,6 +13,7 @@ fn m(filter: &str, f: &Fields) -> bool {
 fn relayed_rtp() -> Fields {
     let mut f = Fields::new();
     f.set_frame_len(160);
+    f.set_frame_number(7);
     f.add_flow(
         "10.0.0.5:50000".parse().unwrap(),
         "198.51.100.22:3478".parse().unwrap(),
@@ -50,6 +51,7 @@ fn protocols_and_fields() {
         "ip.addr != 192.0.2.1",
         "udp.port == 3478 && udp.srcport == 50000 && udp.dstport == 3478",
         "frame.len >= 160 && frame.len <= 160",
+        "frame.number == 7 && frame.number > 6",
         "turn.peer == 203.0.113.9",
         "ip.addr == 0.0.0.0/0",
         "rtp.marker",
