@@ -207,7 +207,6 @@ fn put(b: &mut StringBuilder, v: impl std::fmt::Display) {
     b.append_value("");
 }
 
-
 /// The text of an address as the tables write it, `ip:port` and `ip`.
 struct AddrText {
     addr: SocketAddr,
