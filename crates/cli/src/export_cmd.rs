@@ -9,7 +9,7 @@ use crate::input;
 use anyhow::Context as _;
 use clap::{Args, ValueEnum};
 use rtcscope_analysis::report::Report;
-use rtcscope_analysis::Engine;
+use rtcscope_analysis::{Config, Engine};
 use rtcscope_capture::source::{Next, PacketSource};
 use rtcscope_export::{capture_names, Dataset, Format, Options, ReadOutcome, Table};
 use rtcscope_wire::text::Escaped;
@@ -53,6 +53,35 @@ pub struct ExportArgs {
     #[arg(long, value_name = "N", default_value_t = rtcscope_export::DEFAULT_FILE_ROWS as u64,
           value_parser = clap::value_parser!(u64).range(1..=1_099_511_627_776))]
     file_rows: u64,
+    /// Flows the engine holds at once (as for analyze); beyond it the flow used least recently
+    /// is evicted.
+    #[arg(long, value_name = "N", default_value_t = rtcscope_analysis::DEFAULT_MAX_FLOWS as u64,
+          value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+    max_flows: u64,
+    /// RTP streams the engine holds at once (as for analyze).
+    #[arg(long, value_name = "N", default_value_t = rtcscope_analysis::streams::MAX_STREAMS as u64,
+          value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    max_streams: u64,
+    /// Memory budget of the engine's tables in MiB (as for analyze, instead of --max-flows and
+    /// --max-streams); the export's own memory is one batch of packet rows on top.
+    #[arg(long, value_name = "MIB", conflicts_with_all = ["max_flows", "max_streams"],
+          value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
+    memory: Option<u64>,
+}
+
+impl ExportArgs {
+    /// The engine's caps, as analyze sets them.
+    fn config(&self) -> Config {
+        match self.memory {
+            // (The ranges above keep these conversions and the shift exact.)
+            Some(mib) => Config::with_memory_budget((mib << 20) as usize),
+            None => Config {
+                max_flows: self.max_flows as usize,
+                max_streams: self.max_streams as usize,
+                ..Config::default()
+            },
+        }
+    }
 }
 
 /// Runs `rtcscope export`.
@@ -73,7 +102,7 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<ExitCode> {
     let dataset = Dataset::create(&args.output, &names, options)?;
     let mut problems = 0;
     for (path, name) in paths.iter().zip(&names) {
-        match export_one(&dataset, path, name) {
+        match export_one(&dataset, path, name, args.config()) {
             Ok((rows, clean)) => {
                 if !clean {
                     problems += 1;
@@ -108,10 +137,11 @@ fn export_one(
     dataset: &Dataset,
     path: &str,
     name: &str,
+    config: Config,
 ) -> anyhow::Result<(std::collections::BTreeMap<Table, u64>, bool)> {
     let mut source = PacketSource::new(input::open(path)?)
         .with_context(|| format!("cannot read capture {path}"))?;
-    let mut engine = Engine::default();
+    let mut engine = Engine::new(config);
     // Key logs in pcapng Decryption Secrets Blocks before the first packet, as analyze reads
     // them (the engine needs them before the handshakes); later ones as they come.
     let mut dsbs = 0;
