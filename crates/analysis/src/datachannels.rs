@@ -81,6 +81,7 @@ impl Association {
             last_ns: self.last_ns,
             packets: self.packets,
             bad_checksums: self.channels.bad_checksums,
+            retransmitted_chunks: self.channels.retransmitted_chunks,
             zero_checksums: self.channels.zero_checksums,
             parse_errors: self.channels.error_count,
             channels: self
@@ -126,7 +127,8 @@ pub struct ChannelReport {
     pub acked: bool,
     /// Opened with the pre-RFC draft protocol.
     pub legacy: bool,
-    /// Messages per PPID (51 string, 53 binary, 56/57 empty …), DCEP excluded.
+    /// Messages per PPID (51 string, 53 binary, 56/57 empty …), DCEP excluded; a fragmented
+    /// message counts once, a retransmitted chunk not at all.
     pub messages: Vec<(u32, u64)>,
     /// User bytes.
     pub bytes: u64,
@@ -149,6 +151,8 @@ pub struct AssociationReport {
     pub packets: [u64; 2],
     /// Packets whose CRC32c did not match (after the association was recognised).
     pub bad_checksums: u64,
+    /// DATA / I-DATA chunks sent again with a TSN already seen, a → b and b → a.
+    pub retransmitted_chunks: [u64; 2],
     /// Zero checksums accepted under RFC 9653.
     pub zero_checksums: u64,
     /// Chunk parse errors.

@@ -411,6 +411,18 @@ pub struct Association {
     tsns: [[u32; 16]; 2],
     tsn_pos: [usize; 2],
     tsn_len: [usize; 2],
+    /// A message whose first fragment was seen and whose last was not yet, per side.
+    partial: [Option<Partial>; 2],
+}
+
+/// A fragmented data-channel message being put together (its first [`MAX_SAMPLE_BYTES`]
+/// bytes are enough for the sample; the size counts all of it).
+struct Partial {
+    at_ns: i64,
+    stream: u16,
+    ppid: u32,
+    len: usize,
+    head: Vec<u8>,
 }
 
 impl Association {
@@ -433,6 +445,7 @@ impl Association {
             tsns: [[0; 16]; 2],
             tsn_pos: [0; 2],
             tsn_len: [0; 2],
+            partial: [None, None],
         }
     }
 
@@ -540,39 +553,92 @@ impl Association {
                 ChunkBody::IData(d) => (d.tsn, d.stream_id, d.ppid(), d.user_data.bytes, d.flags),
                 _ => continue,
             };
-            // Whole messages only (one chunk, B and E set); DCEP is the channel's set-up.
-            if fl & (flags::BEGIN | flags::END) != flags::BEGIN | flags::END
-                || ppid == Some(Ppid::WEBRTC_DCEP)
-                || self.seen_tsn(si, tsn)
-            {
+            // DCEP is the channel's set-up; a retransmitted chunk is no new data.
+            if ppid == Some(Ppid::WEBRTC_DCEP) || self.seen_tsn(si, tsn) {
                 continue;
             }
+            let (first, last) = (fl & flags::BEGIN != 0, fl & flags::END != 0);
+            // A message in several chunks (larger than the path MTU allows) is put together:
+            // its size from every fragment, its sample from the first bytes.
+            let cap = |v: &mut Vec<u8>, more: &[u8]| {
+                let room = MAX_SAMPLE_BYTES.saturating_sub(v.len());
+                v.extend_from_slice(&more[..more.len().min(room)]);
+            };
+            let whole = match (first, last) {
+                // Past the sample cap a whole message is only counted (no copy made).
+                (true, true) if self.messages.len() >= MAX_MESSAGES => {
+                    self.messages_total += 1;
+                    continue;
+                }
+                (true, true) => Partial {
+                    at_ns: now,
+                    stream,
+                    ppid: ppid.map_or(0, |p| p.0),
+                    len: data.len(),
+                    head: data[..data.len().min(MAX_SAMPLE_BYTES)].to_vec(),
+                },
+                (true, false) => {
+                    let mut head = Vec::new();
+                    if self.messages.len() < MAX_MESSAGES {
+                        cap(&mut head, data);
+                    }
+                    self.partial[si] = Some(Partial {
+                        at_ns: now,
+                        stream,
+                        ppid: ppid.map_or(0, |p| p.0),
+                        len: data.len(),
+                        head,
+                    });
+                    continue;
+                }
+                (false, _) => {
+                    let Some(mut m) = self.partial[si].take().filter(|m| m.stream == stream) else {
+                        // Its first fragment was not seen: a message all the same.
+                        if last {
+                            self.messages_total += 1;
+                        }
+                        continue;
+                    };
+                    m.len += data.len();
+                    cap(&mut m.head, data);
+                    if !last {
+                        self.partial[si] = Some(m);
+                        continue;
+                    }
+                    m
+                }
+            };
             self.messages_total += 1;
             if self.messages.len() >= MAX_MESSAGES {
                 continue;
             }
-            let ppid = ppid.map_or(0, |p| p.0);
-            let shown = &data[..data.len().min(MAX_SAMPLE_BYTES)];
+            let Partial {
+                at_ns,
+                stream,
+                ppid,
+                len,
+                head: shown,
+            } = whole;
             // A string cut inside a character keeps the valid prefix.
-            let text = match std::str::from_utf8(shown) {
+            let text = match std::str::from_utf8(&shown) {
                 Ok(t) => Some(t.to_owned()),
-                Err(e) if e.valid_up_to() > 0 && data.len() > MAX_SAMPLE_BYTES => {
+                Err(e) if e.valid_up_to() > 0 && len > MAX_SAMPLE_BYTES => {
                     Some(String::from_utf8_lossy(&shown[..e.valid_up_to()]).into_owned())
                 }
                 Err(_) => None,
             };
             // Binary PPIDs (53, 57) show as hex even when the bytes happen to be UTF-8.
             let text = text.filter(|_| ppid != 53 && ppid != 57);
-            let hex = text.is_none().then(|| hex::encode(shown));
+            let hex = text.is_none().then(|| hex::encode(&shown));
             self.messages.push(MessageSample {
-                at_ns: now,
+                at_ns,
                 from: src,
                 stream,
                 ppid,
-                len: data.len(),
+                len,
                 text,
                 hex,
-                truncated: data.len() > MAX_SAMPLE_BYTES,
+                truncated: len > MAX_SAMPLE_BYTES,
             });
         }
     }
@@ -1092,6 +1158,51 @@ pub struct DecryptionReport {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rtcscope_sctp::repr::{ChunkRepr, PacketRepr};
+
+    /// An SCTP packet of one DATA chunk (string PPID 51, stream 1), checksum filled in.
+    fn data(tsn: u32, chunk_flags: u8, bytes: &[u8]) -> Vec<u8> {
+        PacketRepr {
+            src_port: 5000,
+            dst_port: 5000,
+            verification_tag: 1,
+            chunks: vec![ChunkRepr::Data {
+                flags: chunk_flags,
+                tsn,
+                stream_id: 1,
+                ssn: 0,
+                ppid: Ppid::WEBRTC_STRING,
+                user_data: bytes.to_vec(),
+            }],
+        }
+        .to_bytes(false)
+    }
+
+    /// Decrypted SCTP as `sctp_packet` receives it: a message larger than one chunk (B, middle,
+    /// E) becomes one message of its whole size with its first bytes shown; a retransmitted
+    /// middle fragment adds nothing; a last fragment whose start was missed still counts.
+    #[test]
+    fn fragmented_data_channel_messages_are_put_together() {
+        let flow = FlowKey {
+            transport: crate::flow::Transport::Udp,
+            lo: "10.0.0.1:5000".parse().unwrap(),
+            hi: "10.0.0.2:5000".parse().unwrap(),
+            relay: None,
+        };
+        let mut a = Association::new(flow, 0);
+        a.sctp_packet(1, Side::A, &data(1, 3, b"hello"));
+        a.sctp_packet(2, Side::A, &data(2, 2, &[b'x'; 1100]));
+        a.sctp_packet(3, Side::A, &data(3, 0, &[b'y'; 1100]));
+        a.sctp_packet(4, Side::A, &data(3, 0, &[b'y'; 1100]));
+        a.sctp_packet(5, Side::A, &data(4, 1, &[b'z'; 300]));
+        a.sctp_packet(6, Side::B, &data(9, 1, b"tail"));
+        assert_eq!(a.messages_total, 3);
+        assert_eq!(a.messages.len(), 2);
+        assert_eq!(a.messages[0].text.as_deref(), Some("hello"));
+        let big = &a.messages[1];
+        assert_eq!((big.len, big.at_ns, big.truncated), (2500, 2, true));
+        assert_eq!(big.text.as_deref(), Some(&"x".repeat(MAX_SAMPLE_BYTES)[..]));
+    }
 
     #[test]
     fn scoped_keys_parse_and_never_echo_the_key() {

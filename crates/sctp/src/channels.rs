@@ -2,7 +2,9 @@
 //!
 //! Feed every SCTP packet with the side it came from; read the channels by stream ID with
 //! their label, protocol, type, priority, who opened them, whether they were acknowledged, and
-//! message counts per PPID.
+//! message counts per PPID. A message fragmented over several DATA (or I-DATA) chunks counts
+//! once, at its last fragment; a chunk retransmitted with a TSN already seen counts as a
+//! retransmission, not as more data.
 
 use crate::chunk::{flags, ChunkBody};
 use crate::dcep::DcepMessage;
@@ -40,10 +42,64 @@ pub struct Channel {
     pub acked: bool,
     /// Opened with the legacy draft protocol.
     pub legacy: bool,
-    /// Messages per PPID (DCEP excluded).
+    /// Messages per PPID (DCEP excluded), counted at each message's last fragment.
     pub messages: BTreeMap<u32, u64>,
-    /// User bytes.
+    /// User bytes (retransmissions excluded).
     pub bytes: u64,
+    /// The PPID of an I-DATA message whose first fragment was seen (later fragments carry a
+    /// fragment sequence number in its place), per side.
+    pending_ppid: [Option<u32>; 2],
+}
+
+/// TSNs remembered per side to recognise a retransmitted chunk.
+pub const TSN_WINDOW: u32 = 1024;
+
+/// The TSNs seen lately from one side ([`TSN_WINDOW`] of them, a bitmap below the highest).
+#[derive(Clone, Debug, Default)]
+struct TsnWindow {
+    highest: Option<u32>,
+    bits: [u64; (TSN_WINDOW / 64) as usize],
+}
+
+impl TsnWindow {
+    fn bit(&mut self, tsn: u32) -> (&mut u64, u64) {
+        let i = tsn % TSN_WINDOW;
+        (&mut self.bits[(i / 64) as usize], 1 << (i % 64))
+    }
+
+    /// Marks `tsn` seen; false when it already was (a retransmission). A TSN older than the
+    /// window cannot be told and counts as new.
+    fn insert(&mut self, tsn: u32) -> bool {
+        let Some(h) = self.highest else {
+            self.highest = Some(tsn);
+            let (w, m) = self.bit(tsn);
+            *w |= m;
+            return true;
+        };
+        let ahead = tsn.wrapping_sub(h);
+        if ahead != 0 && ahead < 1 << 31 {
+            // Newer: the TSNs between leave the window's far end (serial arithmetic, RFC 1982).
+            if ahead >= TSN_WINDOW {
+                self.bits = Default::default();
+            } else {
+                for t in 1..=ahead {
+                    let (w, m) = self.bit(h.wrapping_add(t));
+                    *w &= !m;
+                }
+            }
+            self.highest = Some(tsn);
+            let (w, m) = self.bit(tsn);
+            *w |= m;
+            return true;
+        }
+        if h.wrapping_sub(tsn) >= TSN_WINDOW {
+            return true;
+        }
+        let (w, m) = self.bit(tsn);
+        let seen = *w & m != 0;
+        *w |= m;
+        !seen
+    }
 }
 
 /// The tracker.
@@ -55,6 +111,9 @@ pub struct DataChannels {
     pub zero_checksum_offered: [bool; 2],
     /// Packets whose checksum did not match.
     pub bad_checksums: u64,
+    /// DATA and I-DATA chunks sent again with a TSN already seen, per side.
+    pub retransmitted_chunks: [u64; 2],
+    tsns: [TsnWindow; 2],
     /// Packets with a zero checksum accepted under RFC 9653.
     pub zero_checksums: u64,
     /// Parse errors (first 16) and their count.
@@ -116,25 +175,31 @@ impl DataChannels {
                     }
                 }
                 ChunkBody::Data(d) => {
-                    let whole = d.flags & (flags::BEGIN | flags::END) == flags::BEGIN | flags::END;
+                    if !self.tsns[idx].insert(d.tsn) {
+                        self.retransmitted_chunks[idx] += 1;
+                        continue;
+                    }
                     self.message(
                         from,
                         d.stream_id,
                         Some(d.ppid),
                         d.user_data.bytes,
                         d.user_data.offset,
-                        whole,
+                        d.flags,
                     );
                 }
                 ChunkBody::IData(d) => {
-                    let whole = d.flags & (flags::BEGIN | flags::END) == flags::BEGIN | flags::END;
+                    if !self.tsns[idx].insert(d.tsn) {
+                        self.retransmitted_chunks[idx] += 1;
+                        continue;
+                    }
                     self.message(
                         from,
                         d.stream_id,
                         d.ppid(),
                         d.user_data.bytes,
                         d.user_data.offset,
-                        whole,
+                        d.flags,
                     );
                 }
                 _ => {}
@@ -149,8 +214,9 @@ impl DataChannels {
         ppid: Option<Ppid>,
         data: &[u8],
         base: usize,
-        whole: bool,
+        chunk_flags: u8,
     ) {
+        let whole = chunk_flags & (flags::BEGIN | flags::END) == flags::BEGIN | flags::END;
         if ppid == Some(Ppid::WEBRTC_DCEP) {
             if !whole {
                 return;
@@ -186,8 +252,16 @@ impl DataChannels {
             return;
         }
         let ch = self.channels.entry(stream).or_default();
-        if let Some(p) = ppid {
-            *ch.messages.entry(p.0).or_default() += 1;
+        let side = from as usize;
+        if chunk_flags & flags::BEGIN != 0 {
+            ch.pending_ppid[side] = ppid.map(|p| p.0);
+        }
+        // The message is whole at its last fragment; its PPID is the first fragment's (I-DATA
+        // carries it there only) or, failing that, this chunk's.
+        if chunk_flags & flags::END != 0 {
+            if let Some(p) = ch.pending_ppid[side].take().or(ppid.map(|p| p.0)) {
+                *ch.messages.entry(p).or_default() += 1;
+            }
         }
         ch.bytes += data.len() as u64;
     }

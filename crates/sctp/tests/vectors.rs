@@ -361,10 +361,10 @@ fn dcep_open_ack_and_legacy() {
         protocol: b"xmpp".to_vec(),
     }
     .to_bytes();
-    let data = |ppid, d: &[u8]| {
+    let data = |tsn, ppid, d: &[u8]| {
         build(vec![ChunkRepr::Data {
             flags: 3,
-            tsn: 1,
+            tsn,
             stream_id: 1,
             ssn: 0,
             ppid,
@@ -372,9 +372,9 @@ fn dcep_open_ack_and_legacy() {
         }])
     };
     let mut t = channels::DataChannels::default();
-    t.feed(channels::Side::A, &data(Ppid::WEBRTC_DCEP, &open));
-    t.feed(channels::Side::B, &data(Ppid::WEBRTC_DCEP, &[2]));
-    t.feed(channels::Side::A, &data(Ppid::WEBRTC_STRING, b"hello"));
+    t.feed(channels::Side::A, &data(1, Ppid::WEBRTC_DCEP, &open));
+    t.feed(channels::Side::B, &data(1, Ppid::WEBRTC_DCEP, &[2]));
+    t.feed(channels::Side::A, &data(2, Ppid::WEBRTC_STRING, b"hello"));
     let ch = &t.channels[&1];
     assert_eq!(
         (
@@ -562,4 +562,54 @@ proptest! {
     fn arbitrary_bytes_never_panic(data in proptest::collection::vec(any::<u8>(), 0..200)) {
         rtcscope_sctp::fuzzing::sctp(&data);
     }
+}
+
+/// DATA chunks of one string message and of a second one, as a sender fragments a message
+/// larger than its path MTU: flags B (2) on the first fragment, E (1) on the last, neither in
+/// between.
+fn fragment(tsn: u32, flags: u8, ssn: u16, d: &[u8]) -> Vec<u8> {
+    build(vec![ChunkRepr::Data {
+        flags,
+        tsn,
+        stream_id: 3,
+        ssn,
+        ppid: Ppid::WEBRTC_STRING,
+        user_data: d.to_vec(),
+    }])
+}
+
+#[test]
+fn a_fragmented_message_counts_once_and_a_retransmission_not_at_all() {
+    let mut t = channels::DataChannels::default();
+    // Message 1 in three fragments (B, middle, E), message 2 whole.
+    t.feed(channels::Side::A, &fragment(10, 2, 0, &[b'a'; 1000]));
+    t.feed(channels::Side::A, &fragment(11, 0, 0, &[b'b'; 1000]));
+    // The middle fragment again (a retransmission after a lost SACK): same TSN.
+    t.feed(channels::Side::A, &fragment(11, 0, 0, &[b'b'; 1000]));
+    t.feed(channels::Side::A, &fragment(12, 1, 0, &[b'c'; 500]));
+    t.feed(channels::Side::A, &fragment(13, 3, 1, b"second"));
+    // The other side's TSNs are its own: TSN 10 from B is new.
+    t.feed(channels::Side::B, &fragment(10, 3, 0, b"reply"));
+    let ch = &t.channels[&3];
+    assert_eq!(ch.messages.get(&51), Some(&3), "{ch:?}");
+    assert_eq!(ch.bytes, 2500 + 6 + 5);
+    assert_eq!(t.retransmitted_chunks, [1, 0]);
+}
+
+#[test]
+fn tsns_far_apart_and_wrapping_are_new_not_retransmissions() {
+    let mut t = channels::DataChannels::default();
+    // Across the 32-bit wrap, a jump beyond the window, and back to an old TSN outside it
+    // (which cannot be told from a new one, so it counts as new).
+    for (k, tsn) in [u32::MAX - 1, u32::MAX, 0, 1, 5000, 5001, 1]
+        .into_iter()
+        .enumerate()
+    {
+        t.feed(channels::Side::A, &fragment(tsn, 3, k as u16, b"x"));
+    }
+    assert_eq!(t.retransmitted_chunks, [0, 0]);
+    assert_eq!(t.channels[&3].messages.get(&51), Some(&7));
+    // 5001 again: inside the window, a retransmission.
+    t.feed(channels::Side::A, &fragment(5001, 3, 9, b"x"));
+    assert_eq!(t.retransmitted_chunks, [1, 0]);
 }
