@@ -1,7 +1,8 @@
 //! `rtcscope export` on the project's recordings, read back by DuckDB (the `duckdb` Python
 //! package, which scripts/install-deps.sh installs): row counts and aggregates equal what
 //! `rtcscope analyze --json` says of the same files (packets per capture and per SSRC, bytes
-//! per flow, checks per candidate pair), in Parquet, CSV and JSON Lines alike; and every
+//! per flow, checks per candidate pair, from the report tables and from the packet rows), in
+//! Parquet, CSV and JSON Lines alike; and every
 //! DuckDB query in docs/export.md runs.
 //!
 //! Without python3 and duckdb the DuckDB test prints `SKIPPED` (a failure with
@@ -151,6 +152,7 @@ fn duckdb_reads_the_export_with_analyze_json_figures() {
     let mut flow_bytes = BTreeMap::new();
     let mut flows = BTreeMap::new();
     let mut pairs = BTreeMap::new();
+    let mut checks = BTreeMap::new();
     for file in &files {
         let r = analyze(file);
         let c = json!(names[file]);
@@ -200,6 +202,29 @@ fn duckdb_reads_the_export_with_analyze_json_figures() {
                 .map(|x| &x["pair"])
                 .collect();
             for p in s["pairs"].as_array().unwrap() {
+                // Checks per pair as the packet rows show them: a direct pair's by its
+                // addresses; a relayed pair's inside the relay, where the rows name the inner
+                // flow (either way round) and its allocation, so a pair and its reverse add up.
+                let (req, sent) = (
+                    p["requests"].as_u64().unwrap(),
+                    p["requests"].as_u64().unwrap() + p["retransmissions"].as_u64().unwrap(),
+                );
+                let key = if p["relay"].is_null() {
+                    k(&[c.clone(), p["local"].clone(), p["remote"].clone()])
+                } else {
+                    let (l, r) = (p["local"].as_str().unwrap(), p["remote"].as_str().unwrap());
+                    k(&[
+                        c.clone(),
+                        p["relay"].clone(),
+                        json!(l.min(r)),
+                        json!(l.max(r)),
+                    ])
+                };
+                let e = checks
+                    .entry(key)
+                    .or_insert_with(|| vec![json!(0), json!(0)]);
+                e[0] = json!(e[0].as_u64().unwrap() + req);
+                e[1] = json!(e[1].as_u64().unwrap() + sent);
                 pairs.insert(
                     k(&[c.clone(), s["id"].clone(), p["id"].clone()]),
                     vec![
@@ -265,6 +290,26 @@ fn duckdb_reads_the_export_with_analyze_json_figures() {
         "SELECT capture, ssrc, sum(packets) FROM read_json('export-jsonl/streams/*/*.jsonl', \
          hive_partitioning = true) GROUP BY ALL"
             .into(),
+        // ICE checks from the packet rows: requests (distinct transactions) and requests sent
+        // (retransmissions included), the second sighting of a relayed check left out.
+        format!(
+            "SELECT capture, \
+             CASE WHEN contains(src_ip, ':') THEN '[' || src_ip || ']' ELSE src_ip END \
+               || ':' || src_port, \
+             CASE WHEN contains(dst_ip, ':') THEN '[' || dst_ip || ']' ELSE dst_ip END \
+               || ':' || dst_port, \
+             count(DISTINCT stun_transaction_id), count(*) FROM {} \
+             WHERE ice_session IS NOT NULL AND stun_class = 'request' AND relay_copy IS NULL \
+             AND inner_kind IS NULL GROUP BY ALL",
+            t("packets")
+        ),
+        format!(
+            "SELECT capture, inner_relay, least(inner_a, inner_b), greatest(inner_a, inner_b), \
+             count(DISTINCT stun_transaction_id), count(*) FROM {} \
+             WHERE ice_session IS NOT NULL AND stun_class = 'request' AND relay_copy IS NULL \
+             AND inner_kind IS NOT NULL GROUP BY ALL",
+            t("packets")
+        ),
     ];
     let r = duckdb(&python, &tmp, &queries);
     assert_same("captures.packets", &keyed(&r[0], 1), &packets);
@@ -283,6 +328,9 @@ fn duckdb_reads_the_export_with_analyze_json_figures() {
     assert_same("CSV streams", &keyed(&r[8], 2), &per_ssrc);
     assert_same("JSON Lines packet rows", &keyed(&r[9], 1), &packets);
     assert_same("JSON Lines streams", &keyed(&r[10], 2), &per_ssrc);
+    let mut got = keyed(&r[11], 3);
+    got.extend(keyed(&r[12], 4));
+    assert_same("packet rows: ICE checks per pair", &got, &checks);
 
     // Every query of docs/export.md runs on this dataset, and the ICE question finds the
     // recordings whose ICE failed.
