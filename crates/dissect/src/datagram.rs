@@ -235,6 +235,11 @@ pub(crate) fn dissect_stream_in(
     if buf.is_empty() {
         return out;
     }
+    // A TLS record header (content type 20-23, version 3.x) at a segment's start marks the
+    // connection as TLS.
+    if let [20..=23, 3, 0..=4, ..] = buf {
+        cx.mark_stream(crate::session::StreamMark::Tls);
+    }
     let mut frames = stun::StreamFrames::new(buf);
     let mut pos = 0;
     let mut rejected = false;
@@ -250,8 +255,17 @@ pub(crate) fn dissect_stream_in(
                 break;
             }
             Ok(stun::Frame::Stun(m)) => {
+                cx.mark_stream(crate::session::StreamMark::Stun);
                 out.push(stun_message(&m, base + pos, 0, opts, cx));
                 pos += m.as_bytes().len();
+            }
+            // On a TLS connection, ChannelData is believed once STUN was seen on it or for a
+            // channel bound on it: otherwise a TLS segment's bytes 0x40-0x7f read as TURN.
+            Ok(stun::Frame::ChannelData(c))
+                if !cx.channel_believable_on_stream(c.channel_number()) =>
+            {
+                rejected = true;
+                break;
             }
             Ok(stun::Frame::ChannelData(c)) => {
                 out.push(channel_data(&c, base + pos, 0, opts, cx));
@@ -268,6 +282,16 @@ pub(crate) fn dissect_stream_in(
         rejected || pos == frames.consumed(),
         "dissect_stream_with: STUN/ChannelData frame walk out of step with the framer"
     );
+    // In TURN over TCP the byte after a whole ChannelData message starts the next message
+    // (0x00-0x7f). One that cannot (0x80 and up) shows the framing was a coincidence: a
+    // mid-stream segment of another protocol whose first bytes read as a channel number and a
+    // length. The segment is then not TURN at all.
+    if buf.get(pos).is_some_and(|&b| b >= 0x80)
+        && out.iter().any(|d| d.protocol == Protocol::ChannelData)
+    {
+        out.clear();
+        pos = 0;
+    }
     let rest = &buf[pos..];
     if !rest.is_empty() {
         // RFC 4571: a 16-bit length before each packet (ICE-TCP).

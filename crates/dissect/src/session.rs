@@ -14,7 +14,12 @@
 //!   [`rtcscope_dtls::Reassembler`] of its direction, and show the message whole, parsed, on
 //!   the packet that completes it, with the frames it came from (tshark's "Reassembled");
 //! * remember ChannelBind requests (client, server, channel → peer), so that ChannelData
-//!   names the peer it is relayed to or from, and `--host`/`--port` can match it.
+//!   names the peer it is relayed to or from, and `--host`/`--port` can match it;
+//! * remember the TCP connections that carried TLS records and those that carried STUN: on a
+//!   TLS connection, 4 bytes starting 0x40–0x7f in the middle of the stream read as
+//!   ChannelData only once the connection carried STUN or for a channel bound on it, so a TLS
+//!   segment is not shown as TURN (a capture that starts in the middle of TURN over TCP, with
+//!   neither seen, keeps its ChannelData).
 //!
 //! Caps: [`MAX_DTLS_DIRECTIONS`] directions reassembled at once (the least recently used one is
 //! dropped, with its partial messages), each with [`dtls_limits`] (16 pending messages, 256 KiB
@@ -40,6 +45,8 @@ pub const MAX_DTLS_BYTES: usize = 16 * 1024 * 1024;
 pub const MAX_FRAMES_LISTED: usize = 64;
 /// Channel bindings remembered.
 pub const MAX_CHANNELS: usize = 4096;
+/// TCP connections remembered as carrying TLS or STUN (the oldest forgotten first).
+pub const MAX_STREAM_MARKS: usize = 4096;
 
 /// The limits of each direction's reassembler.
 pub const fn dtls_limits() -> Limits {
@@ -181,6 +188,45 @@ impl Cx<'_> {
         }
     }
 
+    fn connection(&self) -> Option<(SocketAddr, SocketAddr)> {
+        let (a, b) = self.flow?;
+        Some(if a <= b { (a, b) } else { (b, a) })
+    }
+
+    /// Remembers what the outer TCP connection carried: a TLS record, or STUN.
+    pub fn mark_stream(&mut self, mark: StreamMark) {
+        let Some(key) = self.connection() else {
+            return;
+        };
+        if let Some(st) = self.state.as_deref_mut() {
+            let entry = st.stream_marks.entry(key).or_insert_with(|| {
+                st.stream_order.push_back(key);
+                StreamMarks::default()
+            });
+            match mark {
+                StreamMark::Tls => entry.tls = true,
+                StreamMark::Stun => entry.stun = true,
+            }
+            if st.stream_order.len() > MAX_STREAM_MARKS {
+                if let Some(old) = st.stream_order.pop_front() {
+                    st.stream_marks.remove(&old);
+                }
+            }
+        }
+    }
+
+    /// Whether ChannelData on `channel` is believable on the outer TCP connection: false only
+    /// on a connection that carried TLS and neither STUN nor this channel's ChannelBind.
+    pub fn channel_believable_on_stream(&self, channel: u16) -> bool {
+        let (Some(st), Some(key)) = (self.state.as_ref(), self.connection()) else {
+            return true;
+        };
+        let Some(m) = st.stream_marks.get(&key) else {
+            return true;
+        };
+        !m.tls || m.stun || self.channel_peer(channel).is_some()
+    }
+
     /// The peer of `channel` on the outer flow, in either direction, and the frame of its
     /// ChannelBind.
     pub fn channel_peer(&self, channel: u16) -> Option<(SocketAddr, u64)> {
@@ -194,6 +240,21 @@ impl Cx<'_> {
 }
 
 type AssocKey = (SocketAddr, SocketAddr, Via);
+
+/// What a TCP connection was seen to carry.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum StreamMark {
+    /// A segment that starts with a TLS record header.
+    Tls,
+    /// A STUN message.
+    Stun,
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+struct StreamMarks {
+    tls: bool,
+    stun: bool,
+}
 
 /// An IP datagram being reassembled: addresses, protocol, identification.
 type IpKey = (IpAddr, IpAddr, u8, u32);
@@ -239,6 +300,9 @@ pub struct State {
     negotiated: HashMap<AssocKey, (ProtocolVersion, CipherSuite)>,
     channels: HashMap<(SocketAddr, SocketAddr, u16), (SocketAddr, u64)>,
     channel_order: VecDeque<(SocketAddr, SocketAddr, u16)>,
+    /// What TCP connections (ends in order) carried, at most [`MAX_STREAM_MARKS`].
+    stream_marks: HashMap<(SocketAddr, SocketAddr), StreamMarks>,
+    stream_order: VecDeque<(SocketAddr, SocketAddr)>,
     /// Directions dropped to stay under the caps.
     evicted: u64,
     /// IP fragments, under [`IpLimits::default`].

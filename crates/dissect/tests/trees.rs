@@ -540,3 +540,27 @@ fn a_tls_server_flight_on_tcp_is_not_classic_stun() {
         out.iter().map(|d| d.protocol).collect::<Vec<_>>()
     );
 }
+
+#[test]
+fn a_mid_stream_segment_that_frames_as_channel_data_by_chance_is_data() {
+    // The shape of frame 233 of veondigital-srtp_decoder/WebRTC_PCMA_p2p_SDES_Call_1.pcap: a
+    // TLS application-data segment on TCP 443 whose first bytes 0x5e26 0x02bf read as channel
+    // 0x5e26 with 703 bytes; the byte after them (0xc4 here) cannot start a TURN message, so
+    // the segment is not TURN.
+    let mut seg = vec![0x5e, 0x26, 0x02, 0xbf];
+    seg.resize(4 + 704, 0x33);
+    seg.push(0xc4);
+    seg.resize(1448, 0x77);
+    let out = rtcscope_dissect::dissect_stream(&seg, 0);
+    assert!(
+        out.iter().all(|d| d.protocol == Protocol::Data),
+        "{:?}",
+        out.iter().map(|d| d.protocol).collect::<Vec<_>>()
+    );
+    // Real TURN over TCP: ChannelData (padded to 4 bytes), then a STUN Binding request header
+    // cut by the segment's end: both kept.
+    let mut turn = vec![0x40, 0x00, 0x00, 0x05, 1, 2, 3, 4, 5, 0, 0, 0];
+    turn.extend_from_slice(&[0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42]);
+    let out = rtcscope_dissect::dissect_stream(&turn, 0);
+    assert_eq!(out[0].protocol, Protocol::ChannelData);
+}
