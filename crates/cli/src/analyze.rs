@@ -6,6 +6,7 @@
 //! bandwidth; `--json` prints the versioned JSON report (docs/json-schema.md).
 
 use crate::input;
+use crate::loader;
 use crate::text::{bitrate, bytes, duration_ns, time_utc};
 use crate::value;
 use anyhow::Context as _;
@@ -146,12 +147,8 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
         },
     };
     let mut engine = Engine::new(config);
-    if let Some(k) = rtcscope_analysis::sdp_hints::load(&args.sdp)? {
-        engine.set_media_hints(k.hints, k.sdes);
-        engine.set_sdp_fingerprints(k.fingerprints);
-        engine.set_sdp_candidates(k.candidates);
-    }
-    engine.set_keys(load_keys(args)?);
+    loader::apply_sdp(&mut engine, &args.sdp)?;
+    engine.set_keys(loader::load_keys(&args.keylog, &args.srtp_key, &args.sdp)?);
     // One packet source, whether a file, standard input or a live capture: the same record
     // limit (-c), damaged-record policy and drop counts.
     let (source, name, live) = match &args.interface {
@@ -175,35 +172,7 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     if live {
         capture(args, &name, &mut source, &mut engine)?;
     } else {
-        // Key logs in pcapng Decryption Secrets Blocks: those before the first packet are read
-        // here (the engine needs them before the handshakes), later ones as they come.
-        let mut dsbs = 0;
-        if name != "-" {
-            if let Ok(mut r) = input::open(&name)
-                .ok()
-                .and_then(|f| rtcscope_capture::file::CaptureReader::new(f).ok())
-                .ok_or(())
-            {
-                let _ = r.next_packet();
-                dsbs = add_dsbs(&mut engine, r.tls_key_logs(), 0);
-            }
-        }
-        // Damaged records are named as they are skipped, every one of them (the source keeps
-        // only the first few); a fatal error ends the file and the report covers the rest.
-        loop {
-            match source.next_observing(|e| eprintln!("rtcscope: {name}: {e} (skipped)")) {
-                Next::Packet(p) => {
-                    engine.feed_frame(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len);
-                }
-                Next::Idle => {}
-                Next::End => break,
-            }
-            if let Some(r) = source.reader() {
-                if r.tls_key_logs().len() > dsbs {
-                    dsbs = add_dsbs(&mut engine, r.tls_key_logs(), dsbs);
-                }
-            }
-        }
+        loader::feed_file(&mut engine, &mut source, &name);
     }
     // The input has ended (file or live capture): TCP gaps still open are declared lost and
     // the bytes held after them analysed.
@@ -451,58 +420,6 @@ fn render_rtcp_figures(s: &mut String, r: &rtcscope_analysis::decrypt::RtcpFigur
             .collect();
         let _ = writeln!(s, "     CNAME: {}", names.join(", "));
     }
-}
-
-/// Adds the Decryption Secrets Block key logs from index `from` on; returns how many there are.
-fn add_dsbs(engine: &mut Engine, logs: &[String], from: usize) -> usize {
-    for (i, text) in logs.iter().enumerate().skip(from) {
-        engine.add_key_log(&format!("pcapng Decryption Secrets Block #{}", i + 1), text);
-    }
-    logs.len()
-}
-
-/// The keys of `--keylog`, `--srtp-key` and the `a=crypto` lines of `--sdp`. Errors name the
-/// file or argument and never repeat key text.
-fn load_keys(args: &AnalyzeArgs) -> anyhow::Result<rtcscope_analysis::decrypt::KeyStore> {
-    use rtcscope_analysis::decrypt::{parse_scoped_key, KeyStore};
-    let mut keys = KeyStore::default();
-    for path in &args.keylog {
-        let bytes = std::fs::read(path).with_context(|| format!("cannot read key log {path}"))?;
-        keys.keylog.add_text(path, &String::from_utf8_lossy(&bytes));
-        if keys.keylog.is_empty() {
-            anyhow::bail!(
-                "--keylog {path}: no usable key log line (expected NSS key log lines such as \
-                 CLIENT_RANDOM or EXPORTER_SECRET; {} malformed)",
-                keys.keylog.error_count
-            );
-        }
-    }
-    for (i, spec) in args.srtp_key.iter().enumerate() {
-        let (scope, key) =
-            parse_scoped_key(spec).map_err(|e| anyhow::anyhow!("--srtp-key #{}: {e}", i + 1))?;
-        keys.add_srtp_key(format!("--srtp-key #{}", i + 1), scope, key);
-    }
-    for path in &args.sdp {
-        let text = std::fs::read(path).with_context(|| format!("cannot read SDP {path}"))?;
-        let text = String::from_utf8_lossy(&text);
-        // Raw SDP, or a signalling JSON blob whose SDP string escapes its line ends.
-        for (n, start) in text.match_indices("a=crypto:").map(|(i, _)| i).enumerate() {
-            let line: String = text[start..]
-                .split(['\r', '\n', '"'])
-                .next()
-                .unwrap_or_default()
-                .split("\\r")
-                .next()
-                .unwrap_or_default()
-                .split("\\n")
-                .next()
-                .unwrap_or_default()
-                .to_owned();
-            keys.add_sdes(path, &line)
-                .map_err(|e| anyhow::anyhow!("{path}: a=crypto line {}: {e}", n + 1))?;
-        }
-    }
-    Ok(keys)
 }
 
 fn list() -> anyhow::Result<ExitCode> {

@@ -7,7 +7,9 @@ mod analyze;
 mod dissect;
 mod export_cmd;
 mod input;
+mod loader;
 mod nat_cmd;
+mod report_cmd;
 mod sdp;
 mod stun_server_cmd;
 mod text;
@@ -34,6 +36,8 @@ enum Command {
     Dissect(dissect::DissectArgs),
     /// Captures into tables for DuckDB and Spark: Parquet, CSV or JSON Lines, by capture.
     Export(export_cmd::ExportArgs),
+    /// One self-contained HTML page: findings, ICE, TURN, DTLS, stream plots, a call ladder.
+    Report(report_cmd::ReportArgs),
     /// Summarise and lint SDP offers/answers (raw or inside signalling JSON).
     Sdp(sdp::SdpArgs),
     /// What NAT am I behind, and will peer-to-peer work? (RFC 5780 NAT behaviour discovery.)
@@ -54,6 +58,7 @@ fn main() -> ExitCode {
         Command::Analyze(args) => analyze::run(args),
         Command::Dissect(args) => dissect::run(args),
         Command::Export(args) => export_cmd::run(args),
+        Command::Report(args) => report_cmd::run(args),
         Command::Sdp(args) => sdp::run(args),
         Command::Nat(args) => nat_cmd::run(args),
         Command::StunServer(args) => stun_server_cmd::run(args),

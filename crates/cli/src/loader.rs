@@ -1,0 +1,107 @@
+//! What `analyze` and `report` share to turn a capture file into the engine's report: the
+//! SDP knowledge and keys given on the command line (`--sdp`, `--keylog`, `--srtp-key`), the
+//! pcapng Decryption Secrets Blocks, and the reading loop with its damaged-record policy.
+//! One copy, so the HTML report shows exactly what `analyze --json` prints.
+
+use crate::input;
+use anyhow::Context as _;
+use rtcscope_analysis::Engine;
+use rtcscope_capture::source::{Next, PacketSource};
+
+/// Feeds the SDPs' codecs, extension ids, fingerprints and candidates to the engine.
+pub fn apply_sdp(engine: &mut Engine, sdp: &[String]) -> anyhow::Result<()> {
+    if let Some(k) = rtcscope_analysis::sdp_hints::load(sdp)? {
+        engine.set_media_hints(k.hints, k.sdes);
+        engine.set_sdp_fingerprints(k.fingerprints);
+        engine.set_sdp_candidates(k.candidates);
+    }
+    Ok(())
+}
+
+/// The keys of `--keylog`, `--srtp-key` and the `a=crypto` lines of `--sdp`. Errors name the
+/// file or argument and never repeat key text.
+pub fn load_keys(
+    keylog: &[String],
+    srtp_key: &[String],
+    sdp: &[String],
+) -> anyhow::Result<rtcscope_analysis::decrypt::KeyStore> {
+    use rtcscope_analysis::decrypt::{parse_scoped_key, KeyStore};
+    let mut keys = KeyStore::default();
+    for path in keylog {
+        let bytes = std::fs::read(path).with_context(|| format!("cannot read key log {path}"))?;
+        keys.keylog.add_text(path, &String::from_utf8_lossy(&bytes));
+        if keys.keylog.is_empty() {
+            anyhow::bail!(
+                "--keylog {path}: no usable key log line (expected NSS key log lines such as \
+                 CLIENT_RANDOM or EXPORTER_SECRET; {} malformed)",
+                keys.keylog.error_count
+            );
+        }
+    }
+    for (i, spec) in srtp_key.iter().enumerate() {
+        let (scope, key) =
+            parse_scoped_key(spec).map_err(|e| anyhow::anyhow!("--srtp-key #{}: {e}", i + 1))?;
+        keys.add_srtp_key(format!("--srtp-key #{}", i + 1), scope, key);
+    }
+    for path in sdp {
+        let text = std::fs::read(path).with_context(|| format!("cannot read SDP {path}"))?;
+        let text = String::from_utf8_lossy(&text);
+        // Raw SDP, or a signalling JSON blob whose SDP string escapes its line ends.
+        for (n, start) in text.match_indices("a=crypto:").map(|(i, _)| i).enumerate() {
+            let line: String = text[start..]
+                .split(['\r', '\n', '"'])
+                .next()
+                .unwrap_or_default()
+                .split("\\r")
+                .next()
+                .unwrap_or_default()
+                .split("\\n")
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+            keys.add_sdes(path, &line)
+                .map_err(|e| anyhow::anyhow!("{path}: a=crypto line {}: {e}", n + 1))?;
+        }
+    }
+    Ok(keys)
+}
+
+/// Adds the Decryption Secrets Block key logs from index `from` on; returns how many there are.
+pub fn add_dsbs(engine: &mut Engine, logs: &[String], from: usize) -> usize {
+    for (i, text) in logs.iter().enumerate().skip(from) {
+        engine.add_key_log(&format!("pcapng Decryption Secrets Block #{}", i + 1), text);
+    }
+    logs.len()
+}
+
+/// Reads a capture file's packets into the engine: key logs in pcapng Decryption Secrets
+/// Blocks before the first packet first (the engine needs them before the handshakes), later
+/// ones as they come; damaged records are named on standard error as they are skipped, every
+/// one of them (the source keeps only the first few); a fatal error ends the file, and the
+/// caller reads it from `source.fatal()`.
+pub fn feed_file(engine: &mut Engine, source: &mut PacketSource<'_>, name: &str) {
+    let mut dsbs = 0;
+    if name != "-" {
+        if let Some(mut r) = input::open(name)
+            .ok()
+            .and_then(|f| rtcscope_capture::file::CaptureReader::new(f).ok())
+        {
+            let _ = r.next_packet();
+            dsbs = add_dsbs(engine, r.tls_key_logs(), 0);
+        }
+    }
+    loop {
+        match source.next_observing(|e| eprintln!("rtcscope: {name}: {e} (skipped)")) {
+            Next::Packet(p) => {
+                engine.feed_frame(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len);
+            }
+            Next::Idle => {}
+            Next::End => break,
+        }
+        if let Some(r) = source.reader() {
+            if r.tls_key_logs().len() > dsbs {
+                dsbs = add_dsbs(engine, r.tls_key_logs(), dsbs);
+            }
+        }
+    }
+}

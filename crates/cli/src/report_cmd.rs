@@ -1,0 +1,115 @@
+//! `rtcscope report FILE -o report.html`: the analysis as one self-contained HTML page
+//! (tables and inline SVG plots, no network access; `rtcscope-report-html` draws it,
+//! docs/report.md describes it).
+//!
+//! The capture is read exactly as `analyze` reads it (the shared [`crate::loader`]: the same
+//! `--sdp` and `--keylog` handling, Decryption Secrets Blocks, damaged-record policy and
+//! engine), so the page's embedded data block holds `analyze --json`'s report. A damaged
+//! capture still gets its report, with a warning and exit status 1, as `analyze` does.
+
+use crate::{input, loader};
+use anyhow::Context as _;
+use clap::Args;
+use rtcscope_analysis::report::Report;
+use rtcscope_analysis::{Config, Engine};
+use rtcscope_capture::source::PacketSource;
+use rtcscope_report_html::{stats, Input, Provenance};
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Arguments of `rtcscope report`.
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    /// Capture file (pcap or pcapng); `-` reads standard input.
+    #[arg(value_name = "FILE")]
+    file: String,
+    /// Where to write the HTML report.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    output: PathBuf,
+    /// An SDP offer or answer (raw, or a signalling JSON blob), as for analyze; its lint
+    /// findings are shown too; repeatable.
+    #[arg(long = "sdp", value_name = "FILE")]
+    sdp: Vec<String>,
+    /// NSS key log (SSLKEYLOGFILE) to decrypt DTLS and SRTP, as for analyze; repeatable.
+    #[arg(long = "keylog", value_name = "FILE")]
+    keylog: Vec<String>,
+    /// SRTP master key `[SCOPE@]PROFILE:KEY`, as for analyze; repeatable.
+    #[arg(long = "srtp-key", value_name = "SPEC")]
+    srtp_key: Vec<String>,
+    /// The browser's own statistics: a Chromium webrtc-internals dump (plotted on the
+    /// capture's time axis) or a getStats() snapshot, a JSON array of stats objects (its RTP
+    /// counters compared with the wire's).
+    #[arg(long = "stats", value_name = "FILE")]
+    stats: Option<String>,
+}
+
+/// Runs `rtcscope report`.
+pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
+    // Everything given beside the capture is read first: a bad file fails before the work.
+    let stats = match &args.stats {
+        Some(path) => {
+            let bytes =
+                std::fs::read(path).with_context(|| format!("cannot read --stats {path}"))?;
+            Some(stats::parse(path, &bytes)?)
+        }
+        None => None,
+    };
+    let mut sdp_reports = Vec::with_capacity(args.sdp.len());
+    for path in &args.sdp {
+        let bytes = std::fs::read(path).with_context(|| format!("cannot read SDP {path}"))?;
+        sdp_reports.push(rtcscope_sdp::FileReport::new(path, &bytes, None));
+    }
+    let mut engine = Engine::new(Config::default());
+    loader::apply_sdp(&mut engine, &args.sdp)?;
+    engine.set_keys(loader::load_keys(&args.keylog, &args.srtp_key, &args.sdp)?);
+    let mut source = PacketSource::new(input::open(&args.file)?)
+        .with_context(|| format!("cannot read capture {}", args.file))?;
+    // Created before the work, so an unwritable path fails at once.
+    let mut out = std::fs::File::create(&args.output)
+        .with_context(|| format!("cannot write {}", args.output.display()))?;
+    loader::feed_file(&mut engine, &mut source, &args.file);
+    engine.finish();
+    let skipped = source.skipped();
+    let read_error = source.fatal().map(|e| e.to_string());
+    if let Some(d) = source.dropped() {
+        engine.set_capture_drops(d);
+    }
+    let report = Report::new(&engine);
+    let provenance = Provenance {
+        file: args.file.clone(),
+        file_bytes: (args.file != "-")
+            .then(|| std::fs::metadata(&args.file).ok().map(|m| m.len()))
+            .flatten(),
+        skipped_records: skipped,
+        read_error: read_error.clone(),
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        sdp_files: args.sdp.clone(),
+        keylog_files: args.keylog.clone(),
+        stats_file: args.stats.clone(),
+    };
+    let html = rtcscope_report_html::render(&Input {
+        report: &report,
+        provenance: &provenance,
+        sdp: &sdp_reports,
+        stats: stats.as_ref(),
+    })?;
+    out.write_all(html.as_bytes())
+        .and_then(|()| out.flush())
+        .with_context(|| format!("cannot write {}", args.output.display()))?;
+    println!("{}: {} bytes", args.output.display(), html.len());
+    if skipped > 0 {
+        eprintln!("rtcscope: {skipped} damaged record(s) skipped; the report covers the rest");
+    }
+    if let Some(e) = &read_error {
+        eprintln!(
+            "rtcscope: {}: {e} (the report covers everything before it)",
+            args.file
+        );
+    }
+    Ok(if read_error.is_some() || skipped > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

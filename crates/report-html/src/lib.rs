@@ -1,0 +1,1767 @@
+//! rtcscope's HTML report: one self-contained file built from the analysis report.
+//!
+//! [`render`] turns the engine's [`Report`] (what `rtcscope analyze --json` serialises), the
+//! SDPs' lint reports and, optionally, the browser's own statistics ([`stats`]) into one HTML
+//! page: provenance, findings and verdict, ICE sessions with a check timeline per candidate
+//! pair, TURN allocations, DTLS handshakes, per-stream time-series plots, a ladder of the whole
+//! call, the SDPs with their lint findings, and the browser's series or counters beside the
+//! wire's.
+//!
+//! The page embeds its data as JSON (`<script type="application/json" id="rtcscope-data">`) and
+//! every table and plot is drawn, here in Rust, from exactly that JSON: the numbers a reader or
+//! a test takes from the data block are the numbers on the page. Plots are inline SVG (no chart
+//! library: docs/report.md says why); a small inline script only zooms the time axis of every
+//! plot together. A capture is untrusted input: every string from it is HTML-escaped ([`esc`]),
+//! and the data block escapes `<`, `>` and `&` so no packet can close it.
+//!
+//! No I/O: the caller passes the report, the SDP reports and the stats file's bytes.
+
+pub mod stats;
+pub mod svg;
+
+use rtcscope_analysis::report::Report;
+use rtcscope_sdp::FileReport;
+use serde::Serialize;
+use serde_json::Value;
+use stats::Stats;
+use std::fmt::Write as _;
+use svg::{Line, TimeAxis};
+
+/// The schema of the embedded data block.
+pub const DATA_SCHEMA: &str = "rtcscope.report-html/1";
+
+/// Most events drawn in the call ladder; the rest are counted.
+pub const LADDER_MAX_EVENTS: usize = 240;
+/// Events of one candidate pair the ladder shows (its first ones, and its last two).
+pub const LADDER_PAIR_EVENTS: usize = 6;
+/// Most endpoints (address and port) given a lane of their own in the ladder.
+pub const LADDER_MAX_HOSTS: usize = 10;
+
+/// Where the report comes from.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Provenance {
+    /// The capture file as given.
+    pub file: String,
+    /// Its size in bytes, when it is a file.
+    pub file_bytes: Option<u64>,
+    /// Damaged records skipped while reading.
+    pub skipped_records: u64,
+    /// The error that ended the file early, if any (the report covers what came before).
+    pub read_error: Option<String>,
+    /// rtcscope's version.
+    pub version: String,
+    /// `--sdp` files.
+    pub sdp_files: Vec<String>,
+    /// `--keylog` files.
+    pub keylog_files: Vec<String>,
+    /// `--stats` file.
+    pub stats_file: Option<String>,
+}
+
+/// What the page is made from.
+pub struct Input<'a> {
+    /// The analysis report.
+    pub report: &'a Report,
+    /// Where it comes from.
+    pub provenance: &'a Provenance,
+    /// The `--sdp` files' lint reports.
+    pub sdp: &'a [FileReport],
+    /// The `--stats` file, read.
+    pub stats: Option<&'a Stats>,
+}
+
+/// HTML-escapes text for element content and quoted attribute values.
+pub fn esc(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&#39;"),
+            _ => o.push(c),
+        }
+    }
+    o
+}
+
+/// JSON for a `<script type="application/json">` block: `<`, `>` and `&` written as
+/// `\u003c`, `\u003e`, `\u0026` (JSON.parse reads the same string), so no string from a packet
+/// can end the block or open a comment.
+pub fn script_json(v: &Value) -> String {
+    let s = serde_json::to_string(v).unwrap_or_else(|_| "null".into());
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '<' => o.push_str("\\u003c"),
+            '>' => o.push_str("\\u003e"),
+            '&' => o.push_str("\\u0026"),
+            '\u{2028}' => o.push_str("\\u2028"),
+            '\u{2029}' => o.push_str("\\u2029"),
+            _ => o.push(c),
+        }
+    }
+    o
+}
+
+/// The data block's content: `{schema, provenance, report, sdp, stats}`; `report` is
+/// `analyze --json`'s report as it is.
+pub fn data(input: &Input<'_>) -> Result<Value, serde_json::Error> {
+    Ok(serde_json::json!({
+        "schema": DATA_SCHEMA,
+        "provenance": serde_json::to_value(input.provenance)?,
+        "report": serde_json::to_value(input.report)?,
+        "sdp": serde_json::to_value(input.sdp)?,
+        "stats": input.stats.map(stats_value),
+    }))
+}
+
+/// The stats as the data block holds them.
+fn stats_value(s: &Stats) -> Value {
+    match s {
+        Stats::Snapshot(sn) => serde_json::json!({
+            "format": "getstats-snapshot",
+            "timestamp_ms": sn.timestamp_ms,
+            "rtp": sn.rtp.iter().map(|r| serde_json::json!({
+                "direction": match r.direction { stats::Direction::Outbound => "outbound", stats::Direction::Inbound => "inbound" },
+                "id": r.id, "kind": r.kind, "ssrc": r.ssrc, "rtx_ssrc": r.rtx_ssrc,
+                "packets": r.packets, "bytes": r.bytes,
+            })).collect::<Vec<_>>(),
+        }),
+        Stats::Internals(d) => serde_json::json!({
+            "format": "webrtc-internals",
+            "other_series": d.other_series,
+            "series": d.series.iter().map(|b| serde_json::json!({
+                "pc": b.pc, "stat_id": b.stat_id, "stats_type": b.stats_type, "field": b.field,
+                "metric": b.metric, "unit": b.unit, "ssrc": b.ssrc, "points": b.points,
+            })).collect::<Vec<_>>(),
+        }),
+    }
+}
+
+/// Renders the whole page.
+pub fn render(input: &Input<'_>) -> Result<String, serde_json::Error> {
+    let d = data(input)?;
+    Ok(render_data(&d))
+}
+
+/// Renders the page from its data block's content (what [`data`] returns): every number on
+/// the page comes from `d`.
+pub fn render_data(d: &Value) -> String {
+    let r = &d["report"];
+    let axis = TimeAxis::new(r["start_ns"].as_i64(), r["end_ns"].as_i64());
+    let mut p = Page {
+        s: String::with_capacity(256 * 1024),
+        clip: 0,
+        axis,
+    };
+    let title = format!(
+        "rtcscope report: {}",
+        d["provenance"]["file"].as_str().unwrap_or("capture")
+    );
+    let _ = write!(
+        p.s,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <meta name=\"generator\" content=\"rtcscope {}\"><title>{}</title><style>{}</style></head><body>\
+         <header><h1>{}</h1><nav>",
+        esc(d["provenance"]["version"].as_str().unwrap_or("")),
+        esc(&title),
+        CSS,
+        esc(&title)
+    );
+    for (id, name) in SECTIONS {
+        let _ = write!(p.s, "<a href=\"#{id}\">{name}</a> ");
+    }
+    p.s.push_str("</nav><div id=\"zoombar\"></div></header><main>");
+    provenance(&mut p, d);
+    findings(&mut p, r);
+    ice(&mut p, r);
+    turn(&mut p, r);
+    dtls(&mut p, r);
+    streams(&mut p, r, &d["stats"]);
+    ladder(&mut p, r);
+    sdp(&mut p, &d["sdp"]);
+    browser_stats(&mut p, r, &d["stats"]);
+    let _ = writeln!(
+        p.s,
+        "</main><script type=\"application/json\" id=\"rtcscope-data\">{}</script><script>{}</script></body></html>",
+        script_json(d),
+        JS
+    );
+    p.s
+}
+
+/// The sections, in page order: (`id`, heading).
+pub const SECTIONS: &[(&str, &str)] = &[
+    ("provenance", "Capture"),
+    ("findings", "Findings"),
+    ("ice", "ICE"),
+    ("turn", "TURN"),
+    ("dtls", "DTLS"),
+    ("streams", "Streams"),
+    ("ladder", "Ladder"),
+    ("sdp", "SDP"),
+    ("browser-stats", "Browser stats"),
+];
+
+struct Page {
+    s: String,
+    clip: usize,
+    axis: TimeAxis,
+}
+
+impl Page {
+    fn next_clip(&mut self) -> usize {
+        self.clip += 1;
+        self.clip
+    }
+
+    fn section(&mut self, id: &str) {
+        let name = SECTIONS
+            .iter()
+            .find(|(i, _)| *i == id)
+            .map_or(id, |(_, n)| n);
+        let _ = write!(self.s, "<section id=\"{id}\"><h2>{name}</h2>");
+    }
+
+    /// `+12.345 s` from the capture start.
+    fn rel(&self, ns: Option<i64>) -> String {
+        match ns {
+            Some(ns) => format!("+{:.3} s", self.axis.rel(ns)),
+            None => "–".into(),
+        }
+    }
+}
+
+/// A JSON scalar as text ("–" for null or absent).
+fn st(v: &Value) -> String {
+    match v {
+        Value::Null => "–".into(),
+        Value::String(s) => s.clone(),
+        Value::Bool(b) => if *b { "yes" } else { "no" }.into(),
+        Value::Number(n) => n.to_string(),
+        other => other.to_string(),
+    }
+}
+
+fn u(v: &Value) -> u64 {
+    v.as_u64().unwrap_or(0)
+}
+
+fn arr(v: &Value) -> &[Value] {
+    v.as_array().map_or(&[], Vec::as_slice)
+}
+
+/// UTC time of ns since the epoch.
+pub fn utc(ns: i64) -> String {
+    chrono::DateTime::from_timestamp(
+        ns.div_euclid(1_000_000_000),
+        ns.rem_euclid(1_000_000_000) as u32,
+    )
+    .map(|t| t.format("%Y-%m-%d %H:%M:%S%.3f UTC").to_string())
+    .unwrap_or_else(|| format!("{ns} ns"))
+}
+
+fn row(s: &mut String, cells: &[String]) {
+    s.push_str("<tr>");
+    for c in cells {
+        let _ = write!(s, "<td>{c}</td>");
+    }
+    s.push_str("</tr>");
+}
+
+fn head(s: &mut String, cells: &[&str]) {
+    s.push_str("<table><thead><tr>");
+    for c in cells {
+        let _ = write!(s, "<th>{}</th>", esc(c));
+    }
+    s.push_str("</tr></thead><tbody>");
+}
+
+fn provenance(p: &mut Page, d: &Value) {
+    p.section("provenance");
+    let pr = &d["provenance"];
+    let r = &d["report"];
+    let c = &r["counters"];
+    let span = match (r["start_ns"].as_i64(), r["end_ns"].as_i64()) {
+        (Some(a), Some(b)) => format!("{} → {} ({:.3} s)", utc(a), utc(b), (b - a) as f64 / 1e9),
+        _ => "no packets".into(),
+    };
+    p.s.push_str("<table class=\"kv\"><tbody>");
+    let mut kv = |k: &str, v: String| {
+        let _ = write!(p.s, "<tr><th>{}</th><td>{v}</td></tr>", esc(k));
+    };
+    kv("file", esc(&st(&pr["file"])));
+    if let Some(b) = pr["file_bytes"].as_u64() {
+        kv("file size", format!("{b} bytes"));
+    }
+    kv(
+        "packets",
+        format!(
+            "<span data-k=\"packets\">{}</span> ({} bytes)",
+            u(&c["packets"]),
+            u(&c["bytes"])
+        ),
+    );
+    kv("span", esc(&span));
+    kv(
+        "drops before the capture",
+        match c["capture_drops"].as_u64() {
+            Some(n) => format!("<span data-k=\"capture_drops\">{n}</span>"),
+            None => "not stated by the file".into(),
+        },
+    );
+    kv(
+        "damaged",
+        format!(
+            "{} damaged packets, {} damaged records skipped",
+            u(&c["damaged"]),
+            u(&pr["skipped_records"])
+        ),
+    );
+    if let Some(e) = pr["read_error"].as_str() {
+        kv(
+            "read error",
+            format!(
+                "<strong class=\"bad\">{}</strong> (the report covers everything before it)",
+                esc(e)
+            ),
+        );
+    }
+    let lim = &r["over_limits"];
+    let evicted: u64 = lim
+        .as_object()
+        .map(|o| o.values().map(u).sum())
+        .unwrap_or(0);
+    if evicted > 0 {
+        kv(
+            "limits",
+            esc(&format!("engine caps evicted or left untracked: {lim}")),
+        );
+    }
+    for (k, key) in [("--sdp", "sdp_files"), ("--keylog", "keylog_files")] {
+        let files: Vec<String> = arr(&pr[key]).iter().map(st).collect();
+        if !files.is_empty() {
+            kv(k, esc(&files.join(", ")));
+        }
+    }
+    if let Some(f) = pr["stats_file"].as_str() {
+        kv("--stats", esc(f));
+    }
+    kv(
+        "made by",
+        format!(
+            "rtcscope {} (report schema {})",
+            esc(&st(&pr["version"])),
+            esc(&st(&r["schema"]))
+        ),
+    );
+    p.s.push_str("</tbody></table>");
+    let dmg = arr(&r["damage"]);
+    if !dmg.is_empty() {
+        p.s.push_str("<details><summary>damaged packets</summary><ul>");
+        for x in dmg.iter().take(50) {
+            let _ = write!(
+                p.s,
+                "<li>#{} {}</li>",
+                u(&x["packet"]),
+                esc(&st(&x["what"]))
+            );
+        }
+        p.s.push_str("</ul></details>");
+    }
+    p.s.push_str("</section>");
+}
+
+fn findings(p: &mut Page, r: &Value) {
+    p.section("findings");
+    let f = arr(&r["findings"]);
+    let worst = ["failure", "degraded", "notice"]
+        .into_iter()
+        .find(|sev| f.iter().any(|x| x["severity"] == *sev));
+    let verdict = match worst {
+        Some("failure") => "The call failed",
+        Some("degraded") => "The call worked, degraded",
+        Some(_) => "No failure found; notices below",
+        None => "No failure found",
+    };
+    let _ = write!(
+        p.s,
+        "<p class=\"verdict {}\" data-k=\"verdict\">{verdict}</p>",
+        worst.unwrap_or("ok")
+    );
+    for x in f {
+        let sev = st(&x["severity"]);
+        let _ = write!(
+            p.s,
+            "<div class=\"finding {}\" data-id=\"{}\"><p><span class=\"sev\">{}</span> <code>{}</code> {} — {}</p>",
+            esc(&sev),
+            esc(&st(&x["id"])),
+            esc(&sev),
+            esc(&st(&x["id"])),
+            p.rel(x["at_ns"].as_i64()),
+            esc(&st(&x["verdict"]))
+        );
+        let ev = arr(&x["evidence"]);
+        if !ev.is_empty() {
+            p.s.push_str("<ul class=\"evidence\">");
+            for e in ev {
+                let _ = write!(
+                    p.s,
+                    "<li>{}{}{}</li>",
+                    e["at_ns"]
+                        .as_i64()
+                        .map(|t| format!("<span class=\"t\">{}</span> ", p.rel(Some(t))))
+                        .unwrap_or_default(),
+                    e["packet"]
+                        .as_u64()
+                        .map(|n| format!("<span class=\"pkt\">packet #{n}</span> "))
+                        .unwrap_or_default(),
+                    esc(&st(&e["what"]))
+                );
+            }
+            p.s.push_str("</ul>");
+        }
+        let _ = write!(
+            p.s,
+            "<p class=\"advice\">{}</p></div>",
+            esc(&st(&x["advice"]))
+        );
+    }
+    p.s.push_str("</section>");
+}
+
+fn ctype(t: &Value) -> String {
+    format!(
+        "{}{}",
+        st(&t["type"]),
+        if t["inferred"] == true { "?" } else { "" }
+    )
+}
+
+fn ice(p: &mut Page, r: &Value) {
+    p.section("ice");
+    let sessions = arr(&r["ice_sessions"]);
+    if sessions.is_empty() {
+        p.s.push_str("<p class=\"none\">No ICE connectivity checks in this capture.</p>");
+    }
+    for s in sessions {
+        let selected: Vec<u64> = arr(&s["selected"]).iter().map(|x| u(&x["pair"])).collect();
+        let _ = write!(
+            p.s,
+            "<h3 data-session=\"{}\">Session {}: ufrags {} / {}</h3><p>{} pairs; selected: {}; role conflicts {}</p>",
+            u(&s["id"]),
+            u(&s["id"]),
+            esc(&st(&s["ufrags"][0])),
+            esc(&st(&s["ufrags"][1])),
+            arr(&s["pairs"]).len(),
+            if selected.is_empty() {
+                "none".into()
+            } else {
+                esc(&arr(&s["selected"])
+                    .iter()
+                    .map(|x| format!("pair {} for {} ({}, {} consent checks)", u(&x["pair"]), st(&x["ufrag"]), st(&x["role"]), u(&x["consent_checks"])))
+                    .collect::<Vec<_>>()
+                    .join("; "))
+            },
+            u(&s["role_conflicts"])
+        );
+        head(
+            &mut p.s,
+            &[
+                "pair",
+                "local → remote",
+                "types",
+                "path",
+                "state",
+                "nominated",
+                "checks (retx)",
+                "responses",
+                "errors",
+                "RTT ms min/mean/max",
+                "consent",
+                "first success",
+            ],
+        );
+        for x in arr(&s["pairs"]) {
+            let id = u(&x["id"]);
+            let sel = selected.contains(&id);
+            let errors: Vec<String> = arr(&x["errors"])
+                .iter()
+                .map(|e| format!("{}×{}", st(&e[0]), st(&e[1])))
+                .collect();
+            let rtt = &x["rtt_us"];
+            p.s.push_str(if sel {
+                "<tr class=\"selected\">"
+            } else {
+                "<tr>"
+            });
+            for c in [
+                format!("{id}{}", if sel { " ★ selected" } else { "" }),
+                esc(&format!(
+                    "{} → {} ({})",
+                    st(&x["local"]),
+                    st(&x["remote"]),
+                    st(&x["transport"])
+                )),
+                esc(&format!(
+                    "{} → {}",
+                    ctype(&x["local_type"]),
+                    ctype(&x["remote_type"])
+                )),
+                esc(&format!(
+                    "{}{}",
+                    st(&x["path"]),
+                    x["relay"]
+                        .as_u64()
+                        .map(|a| format!(" (TURN #{a})"))
+                        .unwrap_or_default()
+                )),
+                esc(&st(&x["state"])),
+                st(&x["nominated"]),
+                format!("{} ({})", u(&x["requests"]), u(&x["retransmissions"])),
+                u(&x["responses"]).to_string(),
+                esc(&errors.join(", ")),
+                if rtt.is_null() {
+                    "–".into()
+                } else {
+                    format!(
+                        "{:.1} / {:.1} / {:.1}",
+                        rtt["min"].as_f64().unwrap_or(0.0) / 1e3,
+                        rtt["mean"].as_f64().unwrap_or(0.0) / 1e3,
+                        rtt["max"].as_f64().unwrap_or(0.0) / 1e3
+                    )
+                },
+                u(&x["consent_checks"]).to_string(),
+                p.rel(x["succeeded_ns"].as_i64()),
+            ] {
+                let _ = write!(p.s, "<td>{c}</td>");
+            }
+            p.s.push_str("</tr>");
+        }
+        p.s.push_str("</tbody></table>");
+        swimlane(p, s, &selected);
+        if let Some(series) = s.get("series").filter(|v| !v.is_null()) {
+            let clip = p.next_clip();
+            let lines = [
+                series_line(
+                    series,
+                    "fwd",
+                    format!("sent by {}", st(&s["ufrags"][0])),
+                    Metric::Bitrate,
+                    true,
+                ),
+                series_line(
+                    series,
+                    "rev",
+                    format!("sent by {}", st(&s["ufrags"][1])),
+                    Metric::Bitrate,
+                    false,
+                ),
+            ];
+            p.s.push_str(&svg::plot(
+                &p.axis,
+                clip,
+                "session-bitrate",
+                "Session bitrate (all its pairs' flows)",
+                "bit/s",
+                &lines,
+            ));
+        }
+    }
+    p.s.push_str("</section>");
+}
+
+/// The check / response / consent timeline: one lane per pair.
+fn swimlane(p: &mut Page, s: &Value, selected: &[u64]) {
+    let pairs = arr(&s["pairs"]);
+    if pairs.is_empty() {
+        return;
+    }
+    const LANE: f64 = 20.0;
+    let top = 4.0;
+    let h = top + LANE * pairs.len() as f64 + 24.0;
+    let x = p.axis.scale();
+    let clip = p.next_clip();
+    let _ = write!(
+        p.s,
+        "<figure class=\"plot\"><figcaption>Checks per pair <span class=\"key req\">request</span> <span class=\"key retx\">retransmission</span> <span class=\"key ok\">success</span> <span class=\"key err\">error</span> <span class=\"key consent\">consent check</span></figcaption><svg class=\"tplot lane\" data-plot=\"ice-timeline\" viewBox=\"0 0 {} {h}\" role=\"img\" aria-label=\"ICE check timeline\">",
+        svg::WIDTH
+    );
+    for (i, pr) in pairs.iter().enumerate() {
+        let y = top + LANE * i as f64;
+        let _ = write!(
+            p.s,
+            "<text class=\"yl\" x=\"{}\" y=\"{:.1}\">{}pair {}</text><line class=\"grid\" x1=\"{}\" x2=\"{}\" y1=\"{:.1}\" y2=\"{:.1}\"/>",
+            svg::LEFT - 4.0,
+            y + LANE / 2.0 + 3.0,
+            if selected.contains(&u(&pr["id"])) { "★ " } else { "" },
+            u(&pr["id"]),
+            svg::LEFT,
+            svg::WIDTH - svg::RIGHT,
+            y + LANE / 2.0,
+            y + LANE / 2.0
+        );
+    }
+    p.s.push_str(&svg::x_axis(&p.axis, h - 22.0));
+    p.s.push_str(&svg::clip_open(clip, top, h - 22.0));
+    for (i, pr) in pairs.iter().enumerate() {
+        let y = top + LANE * i as f64;
+        let succeeded = pr["succeeded_ns"].as_i64();
+        let consent_from = if pr["nominated"] == true {
+            succeeded
+        } else {
+            None
+        };
+        let (mut nreq, mut nok, mut nerr) = (0, 0, 0);
+        let mut marks = String::new();
+        for e in arr(&pr["timeline"]) {
+            let Some(t) = e["at_ns"].as_i64() else {
+                continue;
+            };
+            let px = x.at(p.axis.rel(t));
+            let (class, y0, y1) = match e["event"].as_str() {
+                Some("request") => {
+                    nreq += 1;
+                    let c = if consent_from.is_some_and(|c| t > c) {
+                        "consent"
+                    } else if e["retransmit"] == true {
+                        "retx"
+                    } else {
+                        "req"
+                    };
+                    (c, y + 3.0, y + LANE / 2.0)
+                }
+                Some("success") => {
+                    nok += 1;
+                    ("ok", y + LANE / 2.0, y + LANE - 3.0)
+                }
+                _ => {
+                    nerr += 1;
+                    ("err", y + 2.0, y + LANE - 2.0)
+                }
+            };
+            let _ = write!(
+                marks,
+                "<line class=\"{class}\" vector-effect=\"non-scaling-stroke\" x1=\"{px:.1}\" x2=\"{px:.1}\" y1=\"{y0:.1}\" y2=\"{y1:.1}\"/>"
+            );
+        }
+        let _ = write!(
+            p.s,
+            "<g class=\"pair\" data-pair=\"{}\" data-requests=\"{nreq}\" data-successes=\"{nok}\" data-errors=\"{nerr}\" data-dropped=\"{}\">{marks}</g>",
+            u(&pr["id"]),
+            u(&pr["events_dropped"])
+        );
+    }
+    p.s.push_str("</g></g></svg>");
+    let dropped: u64 = pairs.iter().map(|x| u(&x["events_dropped"])).sum();
+    if dropped > 0 {
+        let _ = write!(
+            p.s,
+            "<p class=\"note\">The engine keeps the first 64 events per pair: {dropped} later events are not drawn (their counts are in the table).</p>"
+        );
+    }
+    p.s.push_str("</figure>");
+}
+
+fn turn(p: &mut Page, r: &Value) {
+    p.section("turn");
+    let allocs = arr(&r["turn_allocations"]);
+    if allocs.is_empty() {
+        p.s.push_str("<p class=\"none\">No TURN allocation in this capture.</p>");
+    } else {
+        head(
+            &mut p.s,
+            &[
+                "#",
+                "client → server",
+                "state",
+                "username / realm",
+                "relayed",
+                "mapped",
+                "lifetime",
+                "allocated",
+                "permissions",
+                "channels",
+                "errors",
+            ],
+        );
+        for a in allocs {
+            let errors: Vec<String> = arr(&a["errors"])
+                .iter()
+                .map(|e| {
+                    format!(
+                        "{} packet #{}: {} {} {}{}",
+                        p.rel(e["at_ns"].as_i64()),
+                        u(&e["packet"]),
+                        st(&e["method"]),
+                        st(&e["code"]),
+                        st(&e["reason"]),
+                        if e["after_credentials"] == true {
+                            " (credentials refused)"
+                        } else {
+                            ""
+                        }
+                    )
+                })
+                .collect();
+            let chans: Vec<String> = arr(&a["channels"])
+                .iter()
+                .map(|c| {
+                    format!(
+                        "{:#06x} → {} ({} msgs)",
+                        u(&c["channel"]),
+                        st(&c["peer"]),
+                        u(&c["messages"])
+                    )
+                })
+                .collect();
+            let cells = [
+                u(&a["id"]).to_string(),
+                esc(&format!(
+                    "{} → {} ({})",
+                    st(&a["client"]),
+                    st(&a["server"]),
+                    st(&a["transport"])
+                )),
+                esc(&st(&a["state"])),
+                esc(&format!("{} / {}", st(&a["username"]), st(&a["realm"]))),
+                esc(&st(&a["relayed"])),
+                esc(&st(&a["mapped"])),
+                a["lifetime_s"]
+                    .as_u64()
+                    .map(|l| format!("{l} s"))
+                    .unwrap_or("–".into()),
+                p.rel(a["allocated_ns"].as_i64()),
+                esc(&arr(&a["permissions"])
+                    .iter()
+                    .map(st)
+                    .collect::<Vec<_>>()
+                    .join(", ")),
+                esc(&chans.join("; ")),
+                esc(&errors.join("; ")),
+            ];
+            row(&mut p.s, &cells);
+        }
+        p.s.push_str("</tbody></table>");
+    }
+    p.s.push_str("</section>");
+}
+
+fn seen(v: &Value) -> String {
+    match v["seen"].as_str() {
+        Some("clear") => st(&v["value"]),
+        Some(x) => x.replace('_', " "),
+        None => "–".into(),
+    }
+}
+
+fn dtls(p: &mut Page, r: &Value) {
+    p.section("dtls");
+    let hs = arr(&r["dtls"]);
+    if hs.is_empty() {
+        p.s.push_str("<p class=\"none\">No DTLS in this capture.</p>");
+    }
+    for h in hs {
+        let _ = write!(
+            p.s,
+            "<h3>{} ⇄ {}{}</h3>",
+            esc(&st(&h["a"])),
+            esc(&st(&h["b"])),
+            h["relay"]
+                .as_u64()
+                .map(|a| format!(" (inside TURN #{a})"))
+                .unwrap_or_default()
+        );
+        p.s.push_str("<table class=\"kv\"><tbody>");
+        for (k, v) in [
+            (
+                "client / server",
+                format!("{} / {}", st(&h["client"]), st(&h["server"])),
+            ),
+            ("version", st(&h["version"])),
+            ("cipher suite", st(&h["cipher_suite"])),
+            ("SRTP profile", seen(&h["srtp_profile"])),
+            ("fingerprint vs SDP", st(&h["fingerprint_check"])),
+            (
+                "HelloVerifyRequest / HelloRetryRequest",
+                format!(
+                    "{} / {}",
+                    st(&h["hello_verify_request"]),
+                    st(&h["hello_retry_request"])
+                ),
+            ),
+            (
+                "handshake retransmissions",
+                st(&h["handshake_retransmissions"]),
+            ),
+            ("records", st(&h["records"])),
+            (
+                "done",
+                match h["done_ns"].as_i64() {
+                    Some(t) => format!(
+                        "{} by {} ({} ms after the ClientHello)",
+                        p.rel(Some(t)),
+                        st(&h["done_by"]),
+                        st(&h["duration_ms"])
+                    ),
+                    None => "not completed in the capture".into(),
+                },
+            ),
+            (
+                "alerts",
+                arr(&h["alerts"])
+                    .iter()
+                    .map(st)
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+        ] {
+            let _ = write!(p.s, "<tr><th>{}</th><td>{}</td></tr>", esc(k), esc(&v));
+        }
+        p.s.push_str("</tbody></table><ol class=\"steps\">");
+        for e in arr(&h["timeline"]) {
+            let _ = write!(
+                p.s,
+                "<li><span class=\"t\">{}</span> {} <b>{}</b></li>",
+                p.rel(e["at_ns"].as_i64()),
+                esc(&st(&e["from"])),
+                esc(&st(&e["what"]))
+            );
+        }
+        p.s.push_str("</ol>");
+        if u(&h["events_dropped"]) > 0 {
+            let _ = write!(
+                p.s,
+                "<p class=\"note\">{} later steps not kept by the engine.</p>",
+                u(&h["events_dropped"])
+            );
+        }
+    }
+    p.s.push_str("</section>");
+}
+
+/// What a series plot shows of each bucket.
+#[derive(Clone, Copy)]
+enum Metric {
+    /// bits per second.
+    Bitrate,
+    /// packets per second.
+    PacketRate,
+}
+
+/// One direction of a JSON `series` as a plot line: one point per bucket (at its middle),
+/// with the bucket count and the plotted values as data attributes.
+fn series_line<'a>(
+    series: &Value,
+    class: &'a str,
+    label: String,
+    m: Metric,
+    fwd: bool,
+) -> Line<'a> {
+    let start = series["start_ns"].as_i64().unwrap_or(0);
+    let width = series["bucket_ns"].as_i64().unwrap_or(1).max(1);
+    let secs = width as f64 / 1e9;
+    let key = match (m, fwd) {
+        (Metric::Bitrate, true) => "bytes_fwd",
+        (Metric::Bitrate, false) => "bytes_rev",
+        (Metric::PacketRate, true) => "packets_fwd",
+        (Metric::PacketRate, false) => "packets_rev",
+    };
+    let mul = match m {
+        Metric::Bitrate => 8.0,
+        Metric::PacketRate => 1.0,
+    };
+    let points: Vec<(i64, f64)> = arr(&series["buckets"])
+        .iter()
+        .enumerate()
+        .map(|(i, b)| {
+            (
+                start + width * i as i64 + width / 2,
+                b[key].as_f64().unwrap_or(0.0) * mul / secs,
+            )
+        })
+        .collect();
+    let values = points
+        .iter()
+        .map(|p| p.1.to_string())
+        .collect::<Vec<_>>()
+        .join(" ");
+    Line {
+        class,
+        label,
+        data: vec![
+            ("field", key.to_owned()),
+            ("bucket-ns", width.to_string()),
+            ("values", values),
+        ],
+        points,
+    }
+}
+
+fn streams(p: &mut Page, r: &Value, stats: &Value) {
+    p.section("streams");
+    let all = arr(&r["streams"]);
+    if all.is_empty() {
+        p.s.push_str("<p class=\"none\">No RTP stream in this capture.</p></section>");
+        return;
+    }
+    p.s.push_str(
+        "<p class=\"note\">Bitrate and packet rate per bucket of the report's <code>series</code> \
+         (RTP packets' bytes; buckets of 100 ms, doubled as the capture grows past 512 of them). \
+         Loss, jitter and RTCP RTT are the engine's whole-stream figures: the model keeps them \
+         per stream, not per bucket; the browser's own series (<code>--stats</code>) are plotted \
+         over time.</p>",
+    );
+    for (i, s) in all.iter().enumerate() {
+        let ssrc = u(&s["ssrc"]);
+        let _ = write!(
+            p.s,
+            "<article class=\"stream\" data-stream=\"{i}\" data-ssrc=\"{ssrc}\"><h3>SSRC {ssrc:#010x} {} → {} <small>{} {}{}</small></h3>",
+            esc(&st(&s["src"])),
+            esc(&st(&s["dst"])),
+            esc(&st(&s["kind"])),
+            esc(&st(&s["codec_label"])),
+            s["relay"].as_u64().map(|a| format!(", inside TURN #{a}")).unwrap_or_default()
+        );
+        let packets = u(&s["packets"]);
+        let expected = u(&s["expected"]);
+        let lost = u(&s["lost"]);
+        let dur =
+            (s["last_ns"].as_i64().unwrap_or(0) - s["first_ns"].as_i64().unwrap_or(0)) as f64 / 1e9;
+        // An RTX stream repairing this one on the same path.
+        let rtx = all.iter().find(|o| {
+            o["rtx_of"].as_u64() == Some(ssrc) && o["flow"] == s["flow"] && o["src"] == s["src"]
+        });
+        let mut kv: Vec<(&str, String)> = vec![
+            (
+                "packets / bytes",
+                format!(
+                    "{packets} / {} (payload {})",
+                    u(&s["bytes"]),
+                    u(&s["payload_bytes"])
+                ),
+            ),
+            (
+                "time",
+                format!(
+                    "{} → {} ({dur:.3} s)",
+                    p.rel(s["first_ns"].as_i64()),
+                    p.rel(s["last_ns"].as_i64())
+                ),
+            ),
+            (
+                "lost / expected",
+                format!(
+                    "{lost} / {expected}{}{}",
+                    if expected > 0 {
+                        format!(" ({:.2} %)", lost as f64 * 100.0 / expected as f64)
+                    } else {
+                        String::new()
+                    },
+                    if s["loss_uncertain"] == true {
+                        " (uncertain: the capture dropped packets)"
+                    } else {
+                        ""
+                    }
+                ),
+            ),
+            (
+                "duplicates / reordered",
+                format!("{} / {}", u(&s["duplicates"]), u(&s["reordered"])),
+            ),
+            (
+                "jitter (RFC 3550)",
+                s["jitter_ms"]
+                    .as_f64()
+                    .map(|j| format!("{j:.2} ms"))
+                    .unwrap_or("–".into()),
+            ),
+            (
+                "RTCP RTT",
+                s["rtcp_rtt_ms"]
+                    .as_f64()
+                    .map(|j| format!("{j:.1} ms"))
+                    .unwrap_or("not known".into()),
+            ),
+            (
+                "receiver report",
+                if s["receiver_report"].is_null() {
+                    "–".into()
+                } else {
+                    let rr = &s["receiver_report"];
+                    format!(
+                        "fraction lost {}, cumulative {}, jitter {}",
+                        st(&rr["fraction_lost"]),
+                        st(&rr["cumulative_lost"]),
+                        st(&rr["jitter"])
+                    )
+                },
+            ),
+            (
+                "retransmissions (RTX for NACK)",
+                format!(
+                    "{} ({} bytes), {} probes",
+                    u(&s["retransmissions"]),
+                    u(&s["retransmitted_bytes"]),
+                    u(&s["rtx_probes"])
+                ),
+            ),
+        ];
+        if let Some(x) = rtx {
+            let rp = u(&x["packets"]);
+            kv.push((
+                "RTX share",
+                format!(
+                    "{:.2} % of packets (SSRC {:#010x}: {rp})",
+                    rp as f64 * 100.0 / (rp + packets).max(1) as f64,
+                    u(&x["ssrc"])
+                ),
+            ));
+        }
+        if s["kind"] == "video" && s["rtx_of"].is_null() && dur > 0.0 {
+            kv.push((
+                "frame rate (mean)",
+                format!(
+                    "{:.1} frames/s ({} marker bits over {dur:.1} s)",
+                    u(&s["markers"]) as f64 / dur,
+                    u(&s["markers"])
+                ),
+            ));
+        }
+        p.s.push_str("<table class=\"kv\"><tbody>");
+        for (k, v) in kv {
+            let _ = write!(p.s, "<tr><th>{}</th><td>{}</td></tr>", esc(k), esc(&v));
+        }
+        p.s.push_str("</tbody></table>");
+        let series = &s["series"];
+        let mut br = vec![series_line(
+            series,
+            "fwd",
+            "wire".into(),
+            Metric::Bitrate,
+            true,
+        )];
+        // The browser's series of the same SSRC, on the same axis.
+        for b in arr(&stats["series"]) {
+            if b["ssrc"].as_u64() == Some(ssrc) && b["metric"] == "bitrate" {
+                br.push(browser_line(b, "browser"));
+            }
+        }
+        let clip = p.next_clip();
+        p.s.push_str(&svg::plot(
+            &p.axis, clip, "bitrate", "Bitrate", "bit/s", &br,
+        ));
+        let clip = p.next_clip();
+        p.s.push_str(&svg::plot(
+            &p.axis,
+            clip,
+            "packet-rate",
+            "Packet rate",
+            "packets/s",
+            &[series_line(
+                series,
+                "fwd",
+                "wire".into(),
+                Metric::PacketRate,
+                true,
+            )],
+        ));
+        if let Some(x) = rtx {
+            rtx_share(p, series, &x["series"]);
+        }
+        for (metric, title) in [
+            ("packets-lost", "Packets lost (browser, cumulative)"),
+            ("jitter", "Jitter (browser)"),
+        ] {
+            let lines: Vec<Line<'_>> = arr(&stats["series"])
+                .iter()
+                .filter(|b| b["ssrc"].as_u64() == Some(ssrc) && b["metric"] == metric)
+                .map(|b| browser_line(b, "browser"))
+                .collect();
+            if !lines.is_empty() {
+                let clip = p.next_clip();
+                let unit = st(&arr(&stats["series"])
+                    .iter()
+                    .find(|b| b["metric"] == metric)
+                    .map_or(Value::Null, |b| b["unit"].clone()));
+                p.s.push_str(&svg::plot(&p.axis, clip, metric, title, &unit, &lines));
+            }
+        }
+        p.s.push_str("</article>");
+    }
+    p.s.push_str("</section>");
+}
+
+/// RTX packets as a share of the media and RTX packets per bucket, where both series share a
+/// grid (same start and bucket width); otherwise the whole-stream share above stands alone.
+fn rtx_share(p: &mut Page, media: &Value, rtx: &Value) {
+    if media["start_ns"] != rtx["start_ns"] || media["bucket_ns"] != rtx["bucket_ns"] {
+        p.s.push_str("<p class=\"note\">RTX share over time: the RTX stream's buckets do not line up with the media's (they started or coarsened apart); the whole-stream share is above.</p>");
+        return;
+    }
+    let start = media["start_ns"].as_i64().unwrap_or(0);
+    let width = media["bucket_ns"].as_i64().unwrap_or(1).max(1);
+    let (m, x) = (arr(&media["buckets"]), arr(&rtx["buckets"]));
+    let n = m.len().max(x.len());
+    let points: Vec<(i64, f64)> = (0..n)
+        .map(|i| {
+            let a = m.get(i).map_or(0, |b| u(&b["packets_fwd"])) as f64;
+            let b = x.get(i).map_or(0, |b| u(&b["packets_fwd"])) as f64;
+            (
+                start + width * i as i64 + width / 2,
+                if a + b > 0.0 {
+                    b * 100.0 / (a + b)
+                } else {
+                    0.0
+                },
+            )
+        })
+        .collect();
+    let values = points
+        .iter()
+        .map(|p| p.1.to_string())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let clip = p.next_clip();
+    p.s.push_str(&svg::plot(
+        &p.axis,
+        clip,
+        "rtx-share",
+        "RTX share of packets",
+        "%",
+        &[Line {
+            class: "fwd",
+            label: "wire".into(),
+            points,
+            data: vec![("values", values)],
+        }],
+    ));
+}
+
+fn browser_line<'a>(b: &Value, class: &'a str) -> Line<'a> {
+    let points: Vec<(i64, f64)> = arr(&b["points"])
+        .iter()
+        .filter_map(|pt| Some((pt[0].as_i64()?, pt[1].as_f64()?)))
+        .collect();
+    Line {
+        class,
+        label: format!("browser {} {}", st(&b["stat_id"]), st(&b["field"])),
+        data: vec![("source", "browser".into())],
+        points,
+    }
+}
+
+struct LadderEvent {
+    at: i64,
+    from: String,
+    to: String,
+    class: &'static str,
+    label: String,
+}
+
+fn ladder(p: &mut Page, r: &Value) {
+    p.section("ladder");
+    let mut ev: Vec<LadderEvent> = Vec::new();
+    let mut omitted = 0usize;
+    for s in arr(&r["ice_sessions"]) {
+        for pr in arr(&s["pairs"]) {
+            let (l, rm) = (st(&pr["local"]), st(&pr["remote"]));
+            let consent_from = if pr["nominated"] == true {
+                pr["succeeded_ns"].as_i64()
+            } else {
+                None
+            };
+            let tl = arr(&pr["timeline"]);
+            for (k, e) in tl.iter().enumerate() {
+                if k >= LADDER_PAIR_EVENTS && k + 2 < tl.len() {
+                    omitted += 1;
+                    continue;
+                }
+                let Some(at) = e["at_ns"].as_i64() else {
+                    continue;
+                };
+                let (from, to, class, label) = match e["event"].as_str() {
+                    Some("request") => (
+                        l.clone(),
+                        rm.clone(),
+                        "ice",
+                        format!(
+                            "{} pair {}{}{}",
+                            if consent_from.is_some_and(|c| at > c) {
+                                "consent check"
+                            } else {
+                                "Binding request"
+                            },
+                            u(&pr["id"]),
+                            if e["use_candidate"] == true {
+                                " USE-CANDIDATE"
+                            } else {
+                                ""
+                            },
+                            if e["retransmit"] == true {
+                                " (retransmission)"
+                            } else {
+                                ""
+                            }
+                        ),
+                    ),
+                    Some("success") => (
+                        rm.clone(),
+                        l.clone(),
+                        "ice",
+                        format!("Binding success pair {}", u(&pr["id"])),
+                    ),
+                    _ => (
+                        rm.clone(),
+                        l.clone(),
+                        "err",
+                        format!("Binding error {} pair {}", st(&e["code"]), u(&pr["id"])),
+                    ),
+                };
+                ev.push(LadderEvent {
+                    at,
+                    from,
+                    to,
+                    class,
+                    label,
+                });
+            }
+            omitted += u(&pr["events_dropped"]) as usize;
+        }
+    }
+    for a in arr(&r["turn_allocations"]) {
+        let (c, sv) = (st(&a["client"]), st(&a["server"]));
+        for e in arr(&a["errors"]) {
+            if let Some(at) = e["at_ns"].as_i64() {
+                ev.push(LadderEvent {
+                    at,
+                    from: sv.clone(),
+                    to: c.clone(),
+                    class: "err",
+                    label: format!(
+                        "{} error {} {} (packet #{})",
+                        st(&e["method"]),
+                        st(&e["code"]),
+                        st(&e["reason"]),
+                        u(&e["packet"])
+                    ),
+                });
+            }
+        }
+        if let Some(at) = a["allocated_ns"].as_i64() {
+            ev.push(LadderEvent {
+                at,
+                from: sv.clone(),
+                to: c.clone(),
+                class: "turn",
+                label: format!("Allocate success, relayed {}", st(&a["relayed"])),
+            });
+        }
+        for ch in arr(&a["channels"]) {
+            if let Some(at) = ch["bound_ns"].as_i64() {
+                ev.push(LadderEvent {
+                    at,
+                    from: sv.clone(),
+                    to: c.clone(),
+                    class: "turn",
+                    label: format!(
+                        "ChannelBind {:#06x} → {} success",
+                        u(&ch["channel"]),
+                        st(&ch["peer"])
+                    ),
+                });
+            }
+        }
+        if let Some(at) = a["released_ns"].as_i64() {
+            ev.push(LadderEvent {
+                at,
+                from: sv.clone(),
+                to: c.clone(),
+                class: "turn",
+                label: "Refresh (lifetime 0) success: released".into(),
+            });
+        }
+    }
+    for h in arr(&r["dtls"]) {
+        let (a, b) = (st(&h["a"]), st(&h["b"]));
+        for e in arr(&h["timeline"]) {
+            let from = st(&e["from"]);
+            let to = if from == a { b.clone() } else { a.clone() };
+            if let Some(at) = e["at_ns"].as_i64() {
+                ev.push(LadderEvent {
+                    at,
+                    from,
+                    to,
+                    class: "dtls",
+                    label: format!("DTLS {}", st(&e["what"])),
+                });
+            }
+        }
+    }
+    for s in arr(&r["streams"]) {
+        let (a, b) = (st(&s["src"]), st(&s["dst"]));
+        let ssrc = u(&s["ssrc"]);
+        if let Some(at) = s["first_ns"].as_i64() {
+            ev.push(LadderEvent {
+                at,
+                from: a.clone(),
+                to: b.clone(),
+                class: "rtp",
+                label: format!("RTP {ssrc:#010x} {} first packet", st(&s["codec_label"])),
+            });
+        }
+        if let Some(at) = s["last_ns"].as_i64() {
+            ev.push(LadderEvent {
+                at,
+                from: a,
+                to: b,
+                class: "rtp",
+                label: format!(
+                    "RTP {ssrc:#010x} last packet ({} packets)",
+                    u(&s["packets"])
+                ),
+            });
+        }
+    }
+    ev.sort_by(|x, y| x.at.cmp(&y.at).then(x.label.cmp(&y.label)));
+    if ev.len() > LADDER_MAX_EVENTS {
+        omitted += ev.len() - LADDER_MAX_EVENTS;
+        ev.truncate(LADDER_MAX_EVENTS);
+    }
+    if ev.is_empty() {
+        p.s.push_str("<p class=\"none\">No ICE, TURN, DTLS or RTP events to draw.</p>");
+    } else {
+        // Endpoints by first appearance; beyond the cap, one "other" column.
+        let mut hosts: Vec<&str> = Vec::new();
+        for e in &ev {
+            for a in [e.from.as_str(), e.to.as_str()] {
+                if !hosts.contains(&a) && hosts.len() < LADDER_MAX_HOSTS {
+                    hosts.push(a);
+                }
+            }
+        }
+        let other = ev
+            .iter()
+            .any(|e| !hosts.contains(&e.from.as_str()) || !hosts.contains(&e.to.as_str()));
+        let cols = hosts.len() + usize::from(other);
+        let col = |a: &str| hosts.iter().position(|h| *h == a).unwrap_or(hosts.len());
+        // Times on the left, one lane per endpoint, the labels in a column of their own.
+        const W: f64 = 1000.0;
+        let (left, lanes_end) = (62.0, 600.0);
+        let cw = (lanes_end - left) / cols.max(1) as f64;
+        let cx = |i: usize| left + cw * (i as f64 + 0.5);
+        const ROW: f64 = 13.0;
+        let top = 34.0;
+        let h = top + ROW * ev.len() as f64 + 6.0;
+        let _ = write!(
+            p.s,
+            "<figure class=\"ladder\"><svg data-plot=\"ladder\" data-events=\"{}\" data-omitted=\"{omitted}\" viewBox=\"0 0 {W} {h}\" role=\"img\" aria-label=\"call ladder\"><defs><marker id=\"arrow\" viewBox=\"0 0 8 8\" refX=\"8\" refY=\"4\" markerWidth=\"6\" markerHeight=\"6\" orient=\"auto-start-reverse\"><path d=\"M0,0 L8,4 L0,8 z\"/></marker></defs>",
+            ev.len()
+        );
+        for i in 0..cols {
+            let name = hosts.get(i).copied().unwrap_or("other");
+            let _ = write!(
+                p.s,
+                "<text class=\"host\" x=\"{:.1}\" y=\"{}\">{}</text><line class=\"life\" x1=\"{:.1}\" x2=\"{:.1}\" y1=\"{}\" y2=\"{h}\"/>",
+                cx(i),
+                if i % 2 == 0 { 11 } else { 23 },
+                esc(name),
+                cx(i),
+                cx(i),
+                top - 6.0
+            );
+        }
+        for (k, e) in ev.iter().enumerate() {
+            let y = top + ROW * k as f64 + ROW / 2.0;
+            let (a, b) = (col(&e.from), col(&e.to));
+            let (x1, x2) = (cx(a), cx(b));
+            let _ = write!(
+                p.s,
+                "<g class=\"ev {}\"><title>{}</title><text class=\"t\" x=\"4\" y=\"{:.1}\">{}</text>",
+                e.class,
+                esc(&format!("{} → {}", e.from, e.to)),
+                y + 3.0,
+                p.rel(Some(e.at))
+            );
+            if a == b {
+                let _ = write!(p.s, "<circle cx=\"{x1:.1}\" cy=\"{y:.1}\" r=\"2.5\"/>");
+            } else {
+                let _ = write!(p.s, "<line x1=\"{x1:.1}\" x2=\"{x2:.1}\" y1=\"{y:.1}\" y2=\"{y:.1}\" marker-end=\"url(#arrow)\"/>");
+            }
+            let _ = write!(
+                p.s,
+                "<text class=\"lbl\" x=\"{:.1}\" y=\"{:.1}\">{}</text></g>",
+                lanes_end + 8.0,
+                y + 3.0,
+                esc(&e.label)
+            );
+        }
+        p.s.push_str("</svg>");
+        let _ = write!(
+            p.s,
+            "<figcaption>{} events drawn, {omitted} omitted (each pair's first {LADDER_PAIR_EVENTS} and last 2 checks are shown; at most {LADDER_MAX_EVENTS} events). RTCP has no per-packet times in the model: its counts per sender follow.</figcaption></figure>",
+            ev.len()
+        );
+    }
+    let senders = arr(&r["rtcp_senders"]);
+    if !senders.is_empty() {
+        head(
+            &mut p.s,
+            &["RTCP sender SSRC", "cleartext RTCP", "SRTCP (counted)"],
+        );
+        for x in senders {
+            row(
+                &mut p.s,
+                &[
+                    format!("{:#010x}", u(&x["ssrc"])),
+                    u(&x["clear"]).to_string(),
+                    u(&x["encrypted"]).to_string(),
+                ],
+            );
+        }
+        p.s.push_str("</tbody></table>");
+    }
+    p.s.push_str("</section>");
+}
+
+fn sdp(p: &mut Page, files: &Value) {
+    p.section("sdp");
+    let files = arr(files);
+    if files.is_empty() {
+        p.s.push_str("<p class=\"none\">No SDP given (<code>--sdp FILE</code>).</p>");
+    }
+    for f in files {
+        let _ = write!(p.s, "<h3>{}</h3>", esc(&st(&f["file"])));
+        if let Some(e) = f["error"].as_str() {
+            let _ = write!(p.s, "<p class=\"bad\">{}</p>", esc(e));
+        }
+        for d in arr(&f["documents"]) {
+            let _ = write!(
+                p.s,
+                "<h4>{} {}</h4><p>session name <q class=\"sname\">{}</q>, origin {}, {} lines; {} errors, {} warnings</p><ul>",
+                esc(&st(&d["sdp_type"])),
+                esc(&st(&d["path"])),
+                esc(&st(&d["session_name"])),
+                esc(&st(&d["origin"])),
+                u(&d["lines"]),
+                u(&d["errors"]),
+                u(&d["warnings"])
+            );
+            for m in arr(&d["media"]) {
+                let codecs: Vec<String> = arr(&m["codecs"])
+                    .iter()
+                    .map(|c| {
+                        format!(
+                            "{} {}/{}",
+                            st(&c["pt"]),
+                            st(&c["name"]),
+                            st(&c["clock_rate"])
+                        )
+                    })
+                    .collect();
+                let _ = write!(
+                    p.s,
+                    "<li>{} mid {} {} {}: {}</li>",
+                    esc(&st(&m["kind"])),
+                    esc(&st(&m["mid"])),
+                    esc(&st(&m["direction"])),
+                    esc(&st(&m["proto"])),
+                    esc(&codecs.join(", "))
+                );
+            }
+            p.s.push_str("</ul>");
+            let fs = arr(&d["findings"]);
+            if fs.is_empty() {
+                p.s.push_str("<p>No lint findings.</p>");
+            } else {
+                head(&mut p.s, &["severity", "rule", "line", "finding"]);
+                for x in fs {
+                    row(
+                        &mut p.s,
+                        &[
+                            esc(&st(&x["severity"])),
+                            esc(&st(&x["rule"])),
+                            esc(&st(&x["line"])),
+                            esc(&st(&x["message"])),
+                        ],
+                    );
+                }
+                p.s.push_str("</tbody></table>");
+            }
+        }
+    }
+    p.s.push_str("</section>");
+}
+
+fn browser_stats(p: &mut Page, r: &Value, stats: &Value) {
+    p.section("browser-stats");
+    match stats["format"].as_str() {
+        None => p.s.push_str("<p class=\"none\">No browser statistics given (<code>--stats FILE</code>: a webrtc-internals dump or a getStats() snapshot).</p>"),
+        Some("getstats-snapshot") => {
+            let _ = write!(
+                p.s,
+                "<p>A getStats() snapshot{}. Browser counters against the wire's: packets are the SSRC's and its RTX SSRC's RTP packets; bytes are payload bytes (<code>payload_bytes</code>: without header, padding or SRTP tag), as getStats counts them.</p>",
+                stats["timestamp_ms"].as_f64().map(|t| format!(" taken at {}", utc((t * 1e6) as i64))).unwrap_or_default()
+            );
+            head(&mut p.s, &["direction", "kind", "SSRC (+RTX)", "browser packets", "wire packets", "browser bytes", "wire bytes", "agree"]);
+            let streams = arr(&r["streams"]);
+            for x in arr(&stats["rtp"]) {
+                let mut ssrcs = vec![u(&x["ssrc"])];
+                if let Some(rx) = x["rtx_ssrc"].as_u64() {
+                    ssrcs.push(rx);
+                }
+                // Every stream of those SSRCs (a relayed stream appears once: the engine
+                // counts it on one leg).
+                let found: Vec<&Value> = streams.iter().filter(|s| ssrcs.contains(&u(&s["ssrc"]))).collect();
+                let (wp, wb) = found.iter().fold((0, 0), |(a, b), s| (a + u(&s["packets"]), b + u(&s["payload_bytes"])));
+                let (bp, bb) = (u(&x["packets"]), u(&x["bytes"]));
+                let agree = if found.is_empty() {
+                    "not on the wire".to_owned()
+                } else if wp == bp && wb == bb {
+                    "yes".to_owned()
+                } else {
+                    format!("no (packets {:+}, bytes {:+})", wp as i64 - bp as i64, wb as i64 - bb as i64)
+                };
+                let _ = write!(
+                    p.s,
+                    "<tr data-ssrc=\"{}\" data-agree=\"{}\">",
+                    u(&x["ssrc"]),
+                    agree == "yes"
+                );
+                for c in [
+                    esc(&st(&x["direction"])),
+                    esc(&st(&x["kind"])),
+                    ssrcs.iter().map(|s| format!("{s:#010x}")).collect::<Vec<_>>().join(" + "),
+                    bp.to_string(),
+                    wp.to_string(),
+                    bb.to_string(),
+                    wb.to_string(),
+                    esc(&agree),
+                ] {
+                    let _ = write!(p.s, "<td>{c}</td>");
+                }
+                p.s.push_str("</tr>");
+            }
+            p.s.push_str("</tbody></table>");
+        }
+        Some(_) => {
+            let series = arr(&stats["series"]);
+            let _ = write!(
+                p.s,
+                "<p>A webrtc-internals dump: {} series plotted on the capture's time axis ({} other series in the dump not plotted). Bitrate from the cumulative byte counters between samples (payload bytes); the series of an SSRC also appear beside the wire's in its stream.</p>",
+                series.len(),
+                u(&stats["other_series"])
+            );
+            for b in series {
+                let clip = p.next_clip();
+                let title = format!(
+                    "{} {} {}{}",
+                    st(&b["pc"]),
+                    st(&b["stats_type"]),
+                    st(&b["field"]),
+                    b["ssrc"].as_u64().map(|s| format!(" SSRC {s:#010x}")).unwrap_or_default()
+                );
+                let metric = st(&b["metric"]);
+                p.s.push_str(&svg::plot(&p.axis, clip, &format!("browser-{metric}"), &title, &st(&b["unit"]), &[browser_line(b, "browser")]));
+            }
+        }
+    }
+    p.s.push_str("</section>");
+}
+
+const CSS: &str = include_str!("report.css");
+const JS: &str = include_str!("report.js");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rtcscope_analysis::{Config, Engine};
+    use std::borrow::Cow;
+
+    const EVIL: &str = "<script>alert(1)</script>";
+
+    fn page(engine: &Engine, sdp: &[FileReport]) -> (String, Value) {
+        let report = Report::new(engine);
+        let prov = Provenance {
+            file: format!("x{EVIL}.pcap"),
+            version: "test".into(),
+            ..Provenance::default()
+        };
+        let input = Input {
+            report: &report,
+            provenance: &prov,
+            sdp,
+            stats: None,
+        };
+        (render(&input).unwrap(), data(&input).unwrap())
+    }
+
+    /// The JSON of the data block, read back as a browser reads it.
+    fn data_block(html: &str) -> Value {
+        let start = html
+            .find(r#"<script type="application/json" id="rtcscope-data">"#)
+            .expect("data block")
+            + r#"<script type="application/json" id="rtcscope-data">"#.len();
+        let end = start + html[start..].find("</script>").unwrap();
+        serde_json::from_str(&html[start..end]).unwrap()
+    }
+
+    fn sections_in_order(html: &str) {
+        let mut at = 0;
+        for (id, _) in SECTIONS {
+            let i = html[at..]
+                .find(&format!("<section id=\"{id}\">"))
+                .unwrap_or_else(|| panic!("section {id} missing or out of order"));
+            at += i;
+        }
+    }
+
+    #[test]
+    fn escapes_html_and_the_data_block() {
+        assert_eq!(
+            esc(r#"<a href="x">&'"#),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
+        let v = serde_json::json!({"s": "</script><!--&\u{2028}"});
+        let j = script_json(&v);
+        assert!(
+            !j.contains('<') && !j.contains('>') && !j.contains('&'),
+            "{j}"
+        );
+        assert_eq!(serde_json::from_str::<Value>(&j).unwrap(), v);
+    }
+
+    #[test]
+    fn an_empty_capture_has_every_section_and_no_plots() {
+        let (html, d) = page(&Engine::new(Config::default()), &[]);
+        sections_in_order(&html);
+        assert!(html.contains("No ICE connectivity checks"));
+        assert!(html.contains("No RTP stream"));
+        assert!(html.contains("No SDP given"));
+        assert!(html.contains("No browser statistics given"));
+        assert!(!html.contains("<polyline"));
+        assert_eq!(data_block(&html), d);
+        assert_eq!(d["report"]["counters"]["packets"], 0);
+        // The provenance's file name came from the command line: escaped too.
+        assert!(html.contains("x&lt;script&gt;alert(1)&lt;/script&gt;.pcap"));
+        assert_eq!(
+            html.matches("<script").count(),
+            2,
+            "only the page's own scripts"
+        );
+    }
+
+    fn turn_frames() -> Vec<Vec<u8>> {
+        use rtcscope_stun::{
+            Attribute, ErrorCode, MessageBuilder, Method, TransactionId, TransportProtocol,
+        };
+        use rtcscope_testkit::frames::{ethernet, ipv4_udp};
+        let client = "10.0.0.1:40000".parse().unwrap();
+        let server = "192.0.2.1:3478".parse().unwrap();
+        let tid = TransactionId::Rfc5389([9; 12]);
+        let mut req = MessageBuilder::request(Method::ALLOCATE, tid);
+        req.add(&Attribute::RequestedTransport(TransportProtocol::UDP))
+            .add(&Attribute::Username(Cow::Borrowed(EVIL)))
+            .add(&Attribute::Software(Cow::Borrowed(EVIL)));
+        let mut resp = MessageBuilder::error(Method::ALLOCATE, tid);
+        resp.add(&Attribute::ErrorCode {
+            code: ErrorCode::UNAUTHENTICATED,
+            reason: Cow::Borrowed(EVIL),
+        })
+        .add(&Attribute::Realm(Cow::Borrowed(EVIL)))
+        .add(&Attribute::Software(Cow::Borrowed(EVIL)));
+        vec![
+            ethernet(&ipv4_udp(client, server, &req.finish().unwrap())),
+            ethernet(&ipv4_udp(server, client, &resp.finish().unwrap())),
+        ]
+    }
+
+    #[test]
+    fn strings_from_packets_and_sdps_are_escaped() {
+        let mut engine = Engine::new(Config::default());
+        for (i, f) in turn_frames().iter().enumerate() {
+            engine.feed_frame(
+                i as u64 + 1,
+                1_000_000_000 + i as i128 * 20_000_000,
+                rtcscope_capture::LinkType::ETHERNET,
+                f,
+                f.len() as u32,
+            );
+        }
+        engine.finish();
+        let sdp = format!(
+            "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns={EVIL}\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=mid:{EVIL}\r\na=rtpmap:111 opus/48000/2\r\n"
+        );
+        let sdp = [FileReport::new(EVIL, sdp.as_bytes(), None)];
+        let (html, d) = page(&engine, &sdp);
+        // The capture's strings did reach the model (so the test can fail) ...
+        assert_eq!(d["report"]["turn_allocations"][0]["realm"], EVIL);
+        assert_eq!(d["sdp"][0]["documents"][0]["session_name"], EVIL);
+        // ... and reach the page only escaped: the page's two scripts are its only ones.
+        assert_eq!(html.matches("<script").count(), 2);
+        assert!(!html.contains("alert(1)</script>"));
+        assert!(html.contains("<q class=\"sname\">&lt;script&gt;alert(1)&lt;/script&gt;</q>"));
+        assert!(
+            html.contains(
+                "&lt;script&gt;alert(1)&lt;/script&gt; / &lt;script&gt;alert(1)&lt;/script&gt;"
+            ),
+            "TURN username / realm"
+        );
+        assert_eq!(data_block(&html), d);
+        sections_in_order(&html);
+    }
+
+    #[test]
+    fn a_capture_without_streams_still_has_its_turn_ladder() {
+        let mut engine = Engine::new(Config::default());
+        for (i, f) in turn_frames().iter().enumerate() {
+            engine.feed_frame(
+                i as u64 + 1,
+                5_000_000_000,
+                rtcscope_capture::LinkType::ETHERNET,
+                f,
+                f.len() as u32,
+            );
+        }
+        engine.finish();
+        let (html, d) = page(&engine, &[]);
+        assert!(arr(&d["report"]["streams"]).is_empty());
+        assert!(html.contains("No RTP stream"));
+        assert!(
+            html.contains("Allocate error 401"),
+            "the ladder shows the TURN error"
+        );
+        assert!(html.contains(r#"data-plot="ladder" data-events="1""#));
+    }
+
+    #[test]
+    fn a_stream_plot_has_one_point_per_bucket() {
+        let series = serde_json::json!({
+            "start_ns": 1_000_000_000i64, "bucket_ns": 200_000_000i64,
+            "buckets": [
+                {"bytes_fwd": 100, "bytes_rev": 0, "packets_fwd": 2, "packets_rev": 0},
+                {"bytes_fwd": 0, "bytes_rev": 0, "packets_fwd": 0, "packets_rev": 0},
+                {"bytes_fwd": 50, "bytes_rev": 0, "packets_fwd": 1, "packets_rev": 0}
+            ]
+        });
+        let l = series_line(&series, "fwd", "w".into(), Metric::Bitrate, true);
+        assert_eq!(
+            l.points,
+            vec![
+                (1_100_000_000, 4000.0),
+                (1_300_000_000, 0.0),
+                (1_500_000_000, 2000.0)
+            ]
+        );
+        let l = series_line(&series, "fwd", "w".into(), Metric::PacketRate, true);
+        assert_eq!(
+            l.points.iter().map(|p| p.1).collect::<Vec<_>>(),
+            vec![10.0, 0.0, 5.0]
+        );
+        assert_eq!(l.data[2], ("values", "10 0 5".to_owned()));
+    }
+}
