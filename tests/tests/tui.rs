@@ -141,6 +141,44 @@ fn ctrl_c_restores_the_terminal() {
     t.wait_for(&["EXITED 0"], 10);
 }
 
+/// Input that is not a capture (text, an empty file, a directory) is refused before the screen
+/// switches, with the message `analyze` gives and its exit status, in a real terminal: never an
+/// empty UI that says "0 pkts" and fails only after `q`.
+#[test]
+fn unreadable_input_is_refused_before_the_ui() {
+    if !tmux_available("unreadable_input_is_refused_before_the_ui") {
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("rtcscope-open-refused-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary directory");
+    let text = dir.join("notes.txt");
+    std::fs::write(&text, "not a capture\n").expect("a text file");
+    let empty = dir.join("empty.pcap");
+    std::fs::write(&empty, b"").expect("an empty file");
+    for input in [&text, &empty, &dir] {
+        let path = input.display().to_string();
+        let analyze = rtcscope_tests::run(&["analyze", &path]);
+        let expected = rtcscope_tests::stderr(&analyze);
+        let expected = expected.trim();
+        assert!(
+            expected.contains("cannot read capture"),
+            "analyze {path}: {expected}"
+        );
+        let cmd = format!("{} open {path}; echo EXITED $?", bin().display());
+        let t = Tmux::start(&cmd, 100, 24);
+        let status = format!("EXITED {}", analyze.status.code().unwrap_or(-1));
+        let s = t.wait_for(&[status.as_str()], 10);
+        // The pane wraps long lines: compare with its lines joined.
+        let joined = s.replace('\n', "");
+        assert!(
+            joined.contains(expected),
+            "open {path} said:\n{s}\nanalyze said: {expected}"
+        );
+        assert!(!s.contains("Sessions"), "the UI started for {path}:\n{s}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// SIGTERM (a `kill`, a closing session manager) ends the UI with the terminal restored: no
 /// alternate screen, no raw mode left behind for the shell.
 #[test]

@@ -6,6 +6,7 @@ use clap::Args;
 use rtcscope_analysis::sdp_hints::{self, SdpKnowledge};
 use rtcscope_analysis::{Config, DEFAULT_MAX_FLOWS};
 use rtcscope_capture::live::LiveCapture;
+use rtcscope_capture::source::PacketSource;
 use rtcscope_tui::ring::{PacketRing, DEFAULT_MAX_BYTES, DEFAULT_MAX_PACKETS};
 use rtcscope_tui::{source, App, CaptureState, Mode, Progress, Shared};
 use std::io::IsTerminal as _;
@@ -160,8 +161,6 @@ pub fn run_live(args: &LiveArgs) -> anyhow::Result<ExitCode> {
 
 /// Runs `rtcscope open`.
 pub fn run_open(args: &OpenArgs) -> anyhow::Result<ExitCode> {
-    need_terminal()?;
-    restore_terminal_on_signals()?;
     let path = args
         .read
         .as_deref()
@@ -171,14 +170,19 @@ pub fn run_open(args: &OpenArgs) -> anyhow::Result<ExitCode> {
         .then(|| std::fs::metadata(path).ok().map(|m| m.len()))
         .flatten();
     let sdp = sdp_hints::load(&args.ui.sdp)?;
-    let source = crate::input::open(path)?;
+    // Read the capture's header before the screen switches, so a text file, a directory or an
+    // empty file is refused with the message `analyze` gives, not shown as an empty capture.
+    let source = PacketSource::new(crate::input::open(path)?)
+        .with_context(|| format!("cannot read capture {path}"))?;
+    need_terminal()?;
+    restore_terminal_on_signals()?;
     let shared = Shared::new(state(
         &args.ui,
         Progress::Loading { read: 0, total },
         sdp.as_ref(),
     ));
     let stop = Arc::new(AtomicBool::new(false));
-    let worker = source::spawn_file_loader(shared.clone(), source, total, stop.clone());
+    let worker = source::spawn_source_loader(shared.clone(), source, total, stop.clone());
     let app = new_app(
         Mode::File {
             path: path.to_owned(),

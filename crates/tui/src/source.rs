@@ -152,25 +152,38 @@ impl Shared {
 }
 
 /// Loads a capture on its own thread, in batches, updating [`Progress::Loading`]; `stop`
-/// ends it early.
+/// ends it early. Input that is not a capture at all ends the load with an error in the state;
+/// callers that must refuse such input before the screen switches open the source first and
+/// use [`spawn_source_loader`].
 pub fn spawn_file_loader<R: Read + Send + 'static>(
     shared: Shared,
     source: R,
     total: Option<u64>,
     stop: Arc<AtomicBool>,
 ) -> JoinHandle<()> {
+    match PacketSource::new(source) {
+        Ok(source) => spawn_source_loader(shared, source, total, stop),
+        Err(e) => {
+            let mut s = shared.lock();
+            s.error = Some(format!("not a capture: {e}"));
+            s.progress = Progress::Loaded;
+            drop(s);
+            std::thread::spawn(|| {})
+        }
+    }
+}
+
+/// Loads an opened capture on its own thread, in batches, updating [`Progress::Loading`];
+/// `stop` ends it early.
+pub fn spawn_source_loader(
+    shared: Shared,
+    mut source: PacketSource<'static>,
+    total: Option<u64>,
+    stop: Arc<AtomicBool>,
+) -> JoinHandle<()> {
     std::thread::Builder::new()
         .name("rtcscope-load".into())
         .spawn(move || {
-            let mut source = match PacketSource::new(source) {
-                Ok(r) => r,
-                Err(e) => {
-                    let mut s = shared.lock();
-                    s.error = Some(format!("not a capture: {e}"));
-                    s.progress = Progress::Loaded;
-                    return;
-                }
-            };
             while !stop.load(Ordering::Relaxed) {
                 let mut s = shared.lock();
                 if !s.read_batch(&mut source, FILE_BATCH) {
