@@ -16,6 +16,8 @@
 //! * [`hostile_capture`]: a capture whose STUN strings attack the terminal.
 //! * `damaged_capture` (feature `capture`): a capture with records the reader can skip.
 //! * `owned_frames` (feature `capture`): a whole capture in memory, for tests that replay it.
+//! * `gencap` (feature `capture`): large benchmark captures made from the real recordings
+//!   (the `gen-capture` binary, `scripts/bench.sh`).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -27,6 +29,8 @@ pub mod capture_frames;
 pub mod capture_variants;
 #[cfg(feature = "capture")]
 pub mod damaged_capture;
+#[cfg(feature = "capture")]
+pub mod gencap;
 pub mod frames;
 pub mod hostile_capture;
 #[cfg(feature = "capture")]
