@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Installs what rtcscope's test suite needs on a Debian machine: tshark (differential tests),
 # tcpdump, coturn and stun-client (reference servers and clients), nftables and iproute2 (the NAT
-# lab), libpcap (live capture), tmux (TUI tests); cargo-fuzz from crates.io and DuckDB's Python
-# package from PyPI (the export test).
+# lab), libpcap (live capture), tmux (TUI tests), chromium (the HTML report opened headless,
+# tests/tests/report_html.rs); cargo-fuzz from crates.io and DuckDB's Python package from PyPI
+# (the export test).
 # Safe to run again: it installs only what is missing.
 #
 #   scripts/install-deps.sh          everything the test suite needs
 #   scripts/install-deps.sh --build  only what building rtcscope needs (libpcap, for live capture)
 set -euo pipefail
 
-packages=(tshark tcpdump coturn stun-client nftables iproute2 libpcap-dev tmux openssl)
+packages=(tshark tcpdump coturn stun-client nftables iproute2 libpcap-dev tmux openssl chromium)
 build_only=false
 if [ "${1:-}" = "--build" ]; then
     packages=(libpcap-dev)

@@ -155,6 +155,11 @@ pub fn render_data(d: &Value) -> String {
         s: String::with_capacity(256 * 1024),
         clip: 0,
         axis,
+        marks: arr(&r["findings"])
+            .iter()
+            .filter(|f| f["severity"] != "notice")
+            .filter_map(|f| f["at_ns"].as_i64())
+            .collect(),
     };
     let title = format!(
         "rtcscope report: {}",
@@ -211,12 +216,21 @@ struct Page {
     s: String,
     clip: usize,
     axis: TimeAxis,
+    /// The findings' moments, marked on every time plot.
+    marks: Vec<i64>,
 }
 
 impl Page {
     fn next_clip(&mut self) -> usize {
         self.clip += 1;
         self.clip
+    }
+
+    /// A time plot on the shared axis, with the findings' moments marked.
+    fn plot(&mut self, kind: &str, title: &str, unit: &str, lines: &[Line<'_>]) {
+        let clip = self.next_clip();
+        let svg = svg::plot(&self.axis, clip, kind, title, unit, lines, &self.marks);
+        self.s.push_str(&svg);
     }
 
     fn section(&mut self, id: &str) {
@@ -393,6 +407,9 @@ fn findings(p: &mut Page, r: &Value) {
         "<p class=\"verdict {}\" data-k=\"verdict\">{verdict}</p>",
         worst.unwrap_or("ok")
     );
+    if !p.marks.is_empty() {
+        p.s.push_str("<p class=\"note\">Dashed red lines on the time plots mark when these failures and degradations began.</p>");
+    }
     for x in f {
         let sev = st(&x["severity"]);
         let _ = write!(
@@ -545,7 +562,6 @@ fn ice(p: &mut Page, r: &Value) {
         p.s.push_str("</tbody></table>");
         swimlane(p, s, &selected);
         if let Some(series) = s.get("series").filter(|v| !v.is_null()) {
-            let clip = p.next_clip();
             let lines = [
                 series_line(
                     series,
@@ -562,14 +578,12 @@ fn ice(p: &mut Page, r: &Value) {
                     false,
                 ),
             ];
-            p.s.push_str(&svg::plot(
-                &p.axis,
-                clip,
+            p.plot(
                 "session-bitrate",
                 "Session bitrate (all its pairs' flows)",
                 "bit/s",
                 &lines,
-            ));
+            );
         }
     }
     p.s.push_str("</section>");
@@ -608,6 +622,14 @@ fn swimlane(p: &mut Page, s: &Value, selected: &[u64]) {
     }
     p.s.push_str(&svg::x_axis(&p.axis, h - 22.0));
     p.s.push_str(&svg::clip_open(clip, top, h - 22.0));
+    for m in &p.marks {
+        let px = x.at(p.axis.rel(*m));
+        let _ = write!(
+            p.s,
+            "<line class=\"mark\" vector-effect=\"non-scaling-stroke\" x1=\"{px:.1}\" x2=\"{px:.1}\" y1=\"{top}\" y2=\"{:.1}\"/>",
+            h - 22.0
+        );
+    }
     for (i, pr) in pairs.iter().enumerate() {
         let y = top + LANE * i as f64;
         let succeeded = pr["succeeded_ns"].as_i64();
@@ -651,7 +673,7 @@ fn swimlane(p: &mut Page, s: &Value, selected: &[u64]) {
         }
         let _ = write!(
             p.s,
-            "<g class=\"pair\" data-pair=\"{}\" data-requests=\"{nreq}\" data-successes=\"{nok}\" data-errors=\"{nerr}\" data-dropped=\"{}\">{marks}</g>",
+            "<g class=\"pair\" data-pair=\"{}\" data-requests=\"{nreq}\" data-successes=\"{nok}\" data-error-responses=\"{nerr}\" data-dropped=\"{}\">{marks}</g>",
             u(&pr["id"]),
             u(&pr["events_dropped"])
         );
@@ -1051,14 +1073,8 @@ fn streams(p: &mut Page, r: &Value, stats: &Value) {
                 br.push(browser_line(b, "browser"));
             }
         }
-        let clip = p.next_clip();
-        p.s.push_str(&svg::plot(
-            &p.axis, clip, "bitrate", "Bitrate", "bit/s", &br,
-        ));
-        let clip = p.next_clip();
-        p.s.push_str(&svg::plot(
-            &p.axis,
-            clip,
+        p.plot("bitrate", "Bitrate", "bit/s", &br);
+        p.plot(
             "packet-rate",
             "Packet rate",
             "packets/s",
@@ -1069,7 +1085,7 @@ fn streams(p: &mut Page, r: &Value, stats: &Value) {
                 Metric::PacketRate,
                 true,
             )],
-        ));
+        );
         if let Some(x) = rtx {
             rtx_share(p, series, &x["series"]);
         }
@@ -1083,12 +1099,11 @@ fn streams(p: &mut Page, r: &Value, stats: &Value) {
                 .map(|b| browser_line(b, "browser"))
                 .collect();
             if !lines.is_empty() {
-                let clip = p.next_clip();
                 let unit = st(&arr(&stats["series"])
                     .iter()
                     .find(|b| b["metric"] == metric)
                     .map_or(Value::Null, |b| b["unit"].clone()));
-                p.s.push_str(&svg::plot(&p.axis, clip, metric, title, &unit, &lines));
+                p.plot(metric, title, &unit, &lines);
             }
         }
         p.s.push_str("</article>");
@@ -1126,10 +1141,7 @@ fn rtx_share(p: &mut Page, media: &Value, rtx: &Value) {
         .map(|p| p.1.to_string())
         .collect::<Vec<_>>()
         .join(" ");
-    let clip = p.next_clip();
-    p.s.push_str(&svg::plot(
-        &p.axis,
-        clip,
+    p.plot(
         "rtx-share",
         "RTX share of packets",
         "%",
@@ -1139,7 +1151,7 @@ fn rtx_share(p: &mut Page, media: &Value, rtx: &Value) {
             points,
             data: vec![("values", values)],
         }],
-    ));
+    );
 }
 
 fn browser_line<'a>(b: &Value, class: &'a str) -> Line<'a> {
@@ -1557,7 +1569,6 @@ fn browser_stats(p: &mut Page, r: &Value, stats: &Value) {
                 u(&stats["other_series"])
             );
             for b in series {
-                let clip = p.next_clip();
                 let title = format!(
                     "{} {} {}{}",
                     st(&b["pc"]),
@@ -1566,7 +1577,12 @@ fn browser_stats(p: &mut Page, r: &Value, stats: &Value) {
                     b["ssrc"].as_u64().map(|s| format!(" SSRC {s:#010x}")).unwrap_or_default()
                 );
                 let metric = st(&b["metric"]);
-                p.s.push_str(&svg::plot(&p.axis, clip, &format!("browser-{metric}"), &title, &st(&b["unit"]), &[browser_line(b, "browser")]));
+                p.plot(
+                    &format!("browser-{metric}"),
+                    &title,
+                    &st(&b["unit"]),
+                    &[browser_line(b, "browser")],
+                );
             }
         }
     }

@@ -5,7 +5,7 @@
   "use strict";
   var root = document.documentElement;
   window.addEventListener("error", function (e) {
-    root.setAttribute("data-errors", String(e.message));
+    root.setAttribute("data-script-error", String(e.message));
   });
   var data = JSON.parse(document.getElementById("rtcscope-data").textContent);
   var axis = document.querySelector("g.xaxis");

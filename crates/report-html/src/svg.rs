@@ -135,6 +135,7 @@ pub fn plot(
     title: &str,
     unit: &str,
     lines: &[Line<'_>],
+    marks: &[i64],
 ) -> String {
     const H: f64 = 150.0;
     const TOP: f64 = 8.0;
@@ -186,6 +187,14 @@ pub fn plot(
     }
     s.push_str(&x_axis(axis, H - BOTTOM));
     s.push_str(&clip_open(clip, TOP, H - BOTTOM));
+    for m in marks {
+        let px = x.at(axis.rel(*m));
+        let _ = write!(
+            s,
+            r#"<line class="mark" vector-effect="non-scaling-stroke" x1="{px:.1}" x2="{px:.1}" y1="{TOP}" y2="{}"/>"#,
+            H - BOTTOM
+        );
+    }
     for l in lines {
         let mut pts = String::with_capacity(l.points.len() * 12);
         for (t, v) in &l.points {
@@ -298,6 +307,7 @@ mod tests {
                 points: vec![(0, 0.0), (5_000_000_000, 100.0), (10_000_000_000, 50.0)],
                 data: vec![("values", "0 100 50".into())],
             }],
+            &[5_000_000_000],
         );
         assert!(svg.contains(r#"data-points="3""#), "{svg}");
         // x: 0 s at the left margin, 10 s at the right; y: 100 is the top tick.
@@ -310,5 +320,13 @@ mod tests {
             "{svg}"
         );
         assert!(svg.contains(r#"data-values="0 100 50""#));
+        // A finding's moment: a mark across the plot at 5 s.
+        let mid = LEFT + (WIDTH - RIGHT - LEFT) / 2.0;
+        assert!(
+            svg.contains(&format!(
+                r#"class="mark" vector-effect="non-scaling-stroke" x1="{mid:.1}""#
+            )),
+            "{svg}"
+        );
     }
 }

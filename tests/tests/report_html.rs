@@ -1,0 +1,430 @@
+//! `rtcscope report`: the real binary on the project's recordings.
+//!
+//! * The page's embedded data block (`#rtcscope-data`) holds exactly the report `rtcscope
+//!   analyze --json` prints for the same file and `--sdp`, every section is there in order, and
+//!   the plots carry the report's numbers: each stream's bitrate and packet-rate polylines have
+//!   one point per bucket of its `series`, with the values the buckets give; each pair's lane in
+//!   the ICE swimlane as many requests and successes as its timeline.
+//! * The getStats() snapshot recorded with the call (`stats-a.json`) agrees with the wire on
+//!   every SSRC's packets and payload bytes (the same equalities tests/ground_truth.rs checks).
+//! * Errors: a missing capture, an unwritable `-o`, a bad `--stats` file are errors naming the
+//!   file; a damaged capture still gets its report, with exit status 1.
+//! * Headless Chromium (Debian's `chromium`, which scripts/install-deps.sh installs) opens the
+//!   reports offline: no console message (no script error, no CSP violation, so no request),
+//!   the script ran (`data-rtcscope="ready"`), every section in the DOM; screenshots go to
+//!   target/report-screenshots/ for a person to look at. Without chromium that test prints
+//!   `SKIPPED` (a failure with `RTCSCOPE_REQUIRE_TOOLS=1`, as in CI).
+
+use rtcscope_tests::{run, run_with_stdin, stderr};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+const SECTIONS: [&str; 9] = [
+    "provenance",
+    "findings",
+    "ice",
+    "turn",
+    "dtls",
+    "streams",
+    "ladder",
+    "sdp",
+    "browser-stats",
+];
+
+fn out_dir() -> PathBuf {
+    let d = rtcscope_testkit::workspace_root().join("target/report-html-test");
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn fixture(name: &str, file: &str) -> String {
+    format!("fixtures/webrtc/{name}/{file}")
+}
+
+/// Runs `rtcscope report` on a recording (with its SDPs and stats-a.json); returns the page.
+fn report(name: &str) -> (String, PathBuf) {
+    let out = out_dir().join(format!("{name}.html"));
+    let o = run(&[
+        "report",
+        &fixture(name, "capture.pcapng"),
+        "-o",
+        out.to_str().unwrap(),
+        "--sdp",
+        &fixture(name, "offer.sdp"),
+        "--sdp",
+        &fixture(name, "answer.sdp"),
+        "--stats",
+        &fixture(name, "stats-a.json"),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{name}: {}", stderr(&o));
+    (std::fs::read_to_string(&out).unwrap(), out)
+}
+
+fn analyze(name: &str) -> Value {
+    let o = run(&[
+        "analyze",
+        "--json",
+        &fixture(name, "capture.pcapng"),
+        "--sdp",
+        &fixture(name, "offer.sdp"),
+        "--sdp",
+        &fixture(name, "answer.sdp"),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{name}: {}", stderr(&o));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+/// The data block, parsed as a browser parses it.
+fn data_block(html: &str) -> Value {
+    let open = r#"<script type="application/json" id="rtcscope-data">"#;
+    let start = html.find(open).expect("data block") + open.len();
+    let end = start + html[start..].find("</script>").expect("block closes");
+    serde_json::from_str(&html[start..end]).expect("the data block is JSON")
+}
+
+/// The value of attribute `name` in the tag starting at `tag`.
+fn attr<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
+    let tag = &tag[..tag.find('>').unwrap_or(tag.len())];
+    let pat = format!(" {name}=\"");
+    let at = tag.find(&pat)? + pat.len();
+    Some(&tag[at..at + tag[at..].find('"')?])
+}
+
+/// The part of `html` from the element opening with `open` to `close`.
+fn element<'a>(html: &'a str, open: &str, close: &str) -> &'a str {
+    let a = html
+        .find(open)
+        .unwrap_or_else(|| panic!("{open} not found"));
+    let b = a + html[a..].find(close).expect("closes");
+    &html[a..b]
+}
+
+fn numbers(list: &str) -> Vec<f64> {
+    list.split_whitespace()
+        .map(|v| v.parse().unwrap())
+        .collect()
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
+}
+
+/// Every claim of the module documentation that needs no browser, on one recording.
+fn check(name: &str) -> usize {
+    let (html, _) = report(name);
+    let d = data_block(&html);
+    let want = analyze(name);
+    assert_eq!(
+        d["report"], want,
+        "{name}: the data block is analyze --json's report"
+    );
+    assert_eq!(d["schema"], "rtcscope.report-html/1");
+    // Sections in order.
+    let mut at = 0;
+    for s in SECTIONS {
+        at += html[at..]
+            .find(&format!("<section id=\"{s}\">"))
+            .unwrap_or_else(|| panic!("{name}: section {s} missing or out of order"));
+    }
+    // Offline: the CSP forbids every fetch, and nothing points outside the page.
+    assert!(html.contains(
+        "content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\""
+    ));
+    for bad in [
+        "src=\"http",
+        "href=\"http",
+        "src=\"//",
+        "href=\"//",
+        "@import",
+        "url(http",
+    ] {
+        assert!(!html.contains(bad), "{name}: {bad}");
+    }
+    assert_eq!(
+        html.matches("<script").count(),
+        2,
+        "{name}: the page's own scripts only"
+    );
+    // The provenance says how many packets.
+    assert!(html.contains(&format!(
+        "<span data-k=\"packets\">{}</span>",
+        want["counters"]["packets"]
+    )));
+    // Every finding, by id.
+    for f in want["findings"].as_array().unwrap() {
+        assert!(
+            html.contains(&format!("data-id=\"{}\"", f["id"].as_str().unwrap())),
+            "{name}: finding {}",
+            f["id"]
+        );
+    }
+    // Each stream's plots: one point per bucket, the buckets' values.
+    let streams = want["streams"].as_array().unwrap();
+    assert!(!streams.is_empty(), "{name}: streams");
+    for (i, s) in streams.iter().enumerate() {
+        let art = element(
+            &html,
+            &format!("<article class=\"stream\" data-stream=\"{i}\""),
+            "</article>",
+        );
+        let buckets = s["series"]["buckets"].as_array().unwrap();
+        let secs = s["series"]["bucket_ns"].as_f64().unwrap() / 1e9;
+        for (plot, field, mul) in [
+            ("bitrate", "bytes_fwd", 8.0),
+            ("packet-rate", "packets_fwd", 1.0),
+        ] {
+            let svg = element(art, &format!("data-plot=\"{plot}\""), "</svg>");
+            let line = element(svg, "<polyline", "/>");
+            assert_eq!(attr(line, "data-field"), Some(field));
+            assert_eq!(
+                attr(line, "data-points").unwrap().parse::<usize>().unwrap(),
+                buckets.len(),
+                "{name} stream {i} {plot}: one point per bucket"
+            );
+            assert_eq!(
+                attr(line, "points").unwrap().split_whitespace().count(),
+                buckets.len()
+            );
+            let got = numbers(attr(line, "data-values").unwrap());
+            let exp: Vec<f64> = buckets
+                .iter()
+                .map(|b| b[field].as_f64().unwrap() * mul / secs)
+                .collect();
+            assert_eq!(got.len(), exp.len());
+            for (g, e) in got.iter().zip(&exp) {
+                assert!(close(*g, *e), "{name} stream {i} {plot}: {g} vs {e}");
+            }
+        }
+    }
+    // The ICE swimlane: per pair, the timeline's requests and successes.
+    for sess in want["ice_sessions"].as_array().unwrap() {
+        for p in sess["pairs"].as_array().unwrap() {
+            let lane = element(
+                &html,
+                &format!("<g class=\"pair\" data-pair=\"{}\"", p["id"]),
+                ">",
+            );
+            let tl = p["timeline"].as_array().unwrap();
+            let count = |e: &str| tl.iter().filter(|x| x["event"] == e).count().to_string();
+            assert_eq!(attr(lane, "data-requests"), Some(count("request").as_str()));
+            assert_eq!(
+                attr(lane, "data-successes"),
+                Some(count("success").as_str())
+            );
+        }
+    }
+    // The ladder is bounded and says what it left out.
+    let ladder = element(&html, "<svg data-plot=\"ladder\"", ">");
+    let shown: usize = attr(ladder, "data-events").unwrap().parse().unwrap();
+    assert!(shown > 0 && shown <= 240, "{name}: {shown} ladder events");
+    assert!(html.contains(&format!(
+        "{shown} events drawn, {} omitted",
+        attr(ladder, "data-omitted").unwrap()
+    )));
+    // The SDPs' lint reports are the data block's.
+    assert_eq!(d["sdp"].as_array().unwrap().len(), 2);
+    html.len()
+}
+
+#[test]
+fn the_report_carries_analyze_json_numbers() {
+    let mut sizes = Vec::new();
+    for name in ["direct", "relay", "fail-one-way"] {
+        let size = check(name);
+        // Small enough to attach to a bug report (docs/report.md states the sizes).
+        assert!(size < 400_000, "{name}: {size} bytes");
+        sizes.push(format!("{name} {size} B"));
+    }
+    eprintln!("report sizes: {}", sizes.join(", "));
+}
+
+#[test]
+fn the_browser_snapshot_agrees_with_the_wire() {
+    for name in ["direct", "relay"] {
+        let (html, _) = report(name);
+        let d = data_block(&html);
+        let rows = d["stats"]["rtp"].as_array().unwrap();
+        assert_eq!(d["stats"]["format"], "getstats-snapshot");
+        assert!(rows.len() >= 4, "{name}: audio and video, both ways");
+        let table = element(&html, "<section id=\"browser-stats\">", "</section>");
+        assert_eq!(
+            table.matches("<tr data-ssrc=").count(),
+            rows.len(),
+            "{name}: a row per RTP entry"
+        );
+        assert_eq!(
+            table.matches("data-agree=\"true\"").count(),
+            rows.len(),
+            "{name}: every SSRC's packets and bytes agree: {table}"
+        );
+    }
+}
+
+#[test]
+fn errors_name_the_file() {
+    let out = out_dir().join("errors.html");
+    let out = out.to_str().unwrap();
+    let o = run(&[
+        "report",
+        "fixtures/webrtc/no-such-call/capture.pcapng",
+        "-o",
+        out,
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("no-such-call/capture.pcapng"),
+        "{}",
+        stderr(&o)
+    );
+    let capture = fixture("direct", "capture.pcapng");
+    let o = run(&["report", &capture, "-o", "/nonexistent-dir/r.html"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("cannot write /nonexistent-dir/r.html"),
+        "{}",
+        stderr(&o)
+    );
+    let bad = out_dir().join("bad-stats.json");
+    for (content, want) in [
+        ("{\"x\": 1", "not JSON"),
+        (
+            "{\"getStats\": []}",
+            "neither a webrtc-internals dump nor a getStats() snapshot",
+        ),
+        ("[{\"type\": \"inbound-rtp\"}]", "no valid \"ssrc\""),
+    ] {
+        std::fs::write(&bad, content).unwrap();
+        let o = run(&[
+            "report",
+            &capture,
+            "-o",
+            out,
+            "--stats",
+            bad.to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(2), "{content}");
+        let e = stderr(&o);
+        assert!(
+            e.contains(&format!("--stats {}: ", bad.display())) && e.contains(want),
+            "{e}"
+        );
+        assert!(!e.contains("panicked"), "{e}");
+    }
+    let o = run(&[
+        "report",
+        &capture,
+        "-o",
+        out,
+        "--stats",
+        "/nonexistent-dir/s.json",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("cannot read --stats /nonexistent-dir/s.json"));
+}
+
+#[test]
+fn a_damaged_capture_still_gets_its_report() {
+    use rtcscope_testkit::damaged_capture::turn_capture_with_undeclared_interfaces as damaged;
+    let (bytes, good) = damaged(&[2, 40]);
+    let out = out_dir().join("damaged.html");
+    let o = run_with_stdin(&["report", "-", "-o", out.to_str().unwrap()], &bytes);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("2 damaged record(s) skipped; the report covers the rest"),
+        "{}",
+        stderr(&o)
+    );
+    let html = std::fs::read_to_string(&out).unwrap();
+    let d = data_block(&html);
+    assert_eq!(d["report"]["counters"]["packets"], good);
+    assert_eq!(d["provenance"]["skipped_records"], 2);
+    assert!(html.contains("0 damaged packets, 2 damaged records skipped"));
+}
+
+/// Runs headless Chromium on `page` with no network (CSP, and every host name unresolvable);
+/// returns the DOM after scripts and Chromium's log.
+fn chromium(bin: &Path, args: &[&str], page: &Path) -> (String, String) {
+    let profile = out_dir().join(format!(
+        "chromium-profile-{}",
+        page.file_stem().unwrap().to_string_lossy()
+    ));
+    let o = std::process::Command::new(bin)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-extensions",
+            "--disable-background-networking",
+            "--host-resolver-rules=MAP * ~NOTFOUND",
+            "--enable-logging=stderr",
+            "--v=0",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(args)
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .expect("chromium runs");
+    assert!(o.status.success(), "chromium: {}", stderr(&o));
+    (String::from_utf8_lossy(&o.stdout).into_owned(), stderr(&o))
+}
+
+#[test]
+fn chromium_opens_the_reports_offline() {
+    let Some(bin) =
+        rtcscope_testkit::require_tool("chromium_opens_the_reports_offline", "chromium")
+    else {
+        return;
+    };
+    let shots = rtcscope_testkit::workspace_root().join("target/report-screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let pages: Vec<(&str, PathBuf)> = ["direct", "relay", "fail-one-way"]
+        .into_iter()
+        .map(|n| (n, report(n).1))
+        .collect();
+    std::thread::scope(|s| {
+        for (name, page) in &pages {
+            let bin = &bin;
+            let shots = &shots;
+            s.spawn(move || {
+                // One run: the DOM after scripts on standard output, and a screenshot.
+                let png = shots.join(format!("{name}.png"));
+                let _ = std::fs::remove_file(&png);
+                let (dom, log) = chromium(
+                    bin,
+                    &[
+                        "--dump-dom",
+                        "--hide-scrollbars",
+                        "--window-size=1200,3000",
+                        &format!("--screenshot={}", png.display()),
+                    ],
+                    page,
+                );
+                // A script error, a CSP violation (a blocked request) or any console output
+                // is logged as a CONSOLE line.
+                assert!(!log.contains(":CONSOLE"), "{name}: console output: {log}");
+                assert!(
+                    dom.contains("data-rtcscope=\"ready\""),
+                    "{name}: the script ran"
+                );
+                assert!(
+                    !dom.contains("data-script-error="),
+                    "{name}: a script error"
+                );
+                for sec in SECTIONS {
+                    assert!(
+                        dom.contains(&format!("<section id=\"{sec}\">")),
+                        "{name}: {sec}"
+                    );
+                }
+                assert!(
+                    dom.contains(">reset zoom</button>"),
+                    "{name}: the zoom buttons"
+                );
+                let meta = std::fs::metadata(&png).expect("a screenshot");
+                assert!(meta.len() > 10_000, "{name}: a screenshot of a page");
+            });
+        }
+    });
+    eprintln!("screenshots in {}", shots.display());
+}
