@@ -428,3 +428,125 @@ fn chromium_opens_the_reports_offline() {
     });
     eprintln!("screenshots in {}", shots.display());
 }
+
+/// A webrtc-internals dump built from the real getStats() snapshot of the direct call: each
+/// inbound-rtp entry's bytesReceived, packetsLost and jitter, and the selected candidate
+/// pair's currentRoundTripTime, as three samples over the call (ISO 8601 times, values as a
+/// JSON string, as Chromium writes them). The page plots them on the capture's time axis:
+/// the bitrate beside the wire's in the stream of the same SSRC, every series in the browser
+/// section, with the rates the samples give.
+#[test]
+fn a_webrtc_internals_dump_is_plotted_beside_the_wire() {
+    let name = "direct";
+    let snap: Vec<Value> = serde_json::from_slice(
+        &std::fs::read(rtcscope_testkit::workspace_root().join(fixture(name, "stats-a.json")))
+            .unwrap(),
+    )
+    .unwrap();
+    let want = analyze(name);
+    // Whole milliseconds, as the dump's ISO times have them.
+    let t0 = want["start_ns"].as_i64().unwrap() / 1_000_000 * 1_000_000;
+    let t1 = t0 + 10_000_000_000;
+    let iso = |ns: i64| {
+        chrono::DateTime::from_timestamp_nanos(ns)
+            .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+            .to_string()
+    };
+    let mut stats = serde_json::Map::new();
+    let mut put = |id: &str, ty: &str, field: &str, values: [f64; 3]| {
+        stats.insert(
+            format!("{id}-{field}"),
+            serde_json::json!({
+                "startTime": iso(t0), "endTime": iso(t1), "statsType": ty,
+                "values": serde_json::to_string(&values).unwrap(),
+            }),
+        );
+    };
+    let mut inbound = Vec::new();
+    for e in &snap {
+        let id = e["id"].as_str().unwrap();
+        match e["type"].as_str() {
+            Some("inbound-rtp") => {
+                let b = e["bytesReceived"].as_f64().unwrap();
+                let s = e["ssrc"].as_f64().unwrap();
+                put(id, "inbound-rtp", "ssrc", [s, s, s]);
+                put(id, "inbound-rtp", "bytesReceived", [0.0, b / 2.0, b]);
+                let lost = e["packetsLost"].as_f64().unwrap();
+                put(id, "inbound-rtp", "packetsLost", [0.0, lost, lost]);
+                let j = e["jitter"].as_f64().unwrap();
+                put(id, "inbound-rtp", "jitter", [j, j, j]);
+                inbound.push((e["ssrc"].as_u64().unwrap(), b));
+            }
+            Some("candidate-pair") if e["nominated"] == true => {
+                let rtt = e["currentRoundTripTime"].as_f64().unwrap_or(0.001);
+                put(
+                    id,
+                    "candidate-pair",
+                    "currentRoundTripTime",
+                    [rtt, rtt, rtt],
+                );
+            }
+            _ => {}
+        }
+    }
+    assert!(inbound.len() >= 2, "audio and video received");
+    let dump = serde_json::json!({
+        "getUserMedia": [],
+        "PeerConnections": {"1-1": {"pc": "x", "stats": stats, "updateLog": []}},
+        "UserAgent": "test",
+    });
+    let path = out_dir().join("internals-dump.json");
+    std::fs::write(&path, serde_json::to_vec(&dump).unwrap()).unwrap();
+    let out = out_dir().join("internals.html");
+    let o = run(&[
+        "report",
+        &fixture(name, "capture.pcapng"),
+        "-o",
+        out.to_str().unwrap(),
+        "--stats",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let html = std::fs::read_to_string(&out).unwrap();
+    let d = data_block(&html);
+    assert_eq!(d["stats"]["format"], "webrtc-internals");
+    let series = d["stats"]["series"].as_array().unwrap();
+    // Three metrics per inbound SSRC, and the pair's RTT.
+    assert_eq!(series.len(), inbound.len() * 3 + 1, "{series:?}");
+    let browser = element(&html, "<section id=\"browser-stats\">", "</section>");
+    assert_eq!(
+        browser.matches("<polyline class=\"browser\"").count(),
+        series.len()
+    );
+    assert!(browser.contains("data-plot=\"browser-rtt\""));
+    for (ssrc, bytes) in inbound {
+        let s = series
+            .iter()
+            .find(|s| s["ssrc"] == ssrc && s["metric"] == "bitrate")
+            .unwrap();
+        // Two rates from three samples 5 s apart: half the bytes each.
+        let rate = bytes / 2.0 * 8.0 / 5.0;
+        let points = s["points"].as_array().unwrap();
+        assert_eq!(points.len(), 2);
+        for p in points {
+            assert!(close(p[1].as_f64().unwrap(), rate), "{p} vs {rate}");
+        }
+        assert_eq!(points[1][0], t1);
+        // Beside the wire's bitrate, in the stream of that SSRC.
+        let i = want["streams"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .position(|s| s["ssrc"] == ssrc)
+            .unwrap();
+        let art = element(
+            &html,
+            &format!("<article class=\"stream\" data-stream=\"{i}\""),
+            "</article>",
+        );
+        let plot = element(art, "data-plot=\"bitrate\"", "</svg>");
+        let line = element(plot, "<polyline class=\"browser\"", "/>");
+        assert_eq!(attr(line, "data-points"), Some("2"));
+        assert!(art.contains("data-plot=\"jitter\""));
+    }
+}

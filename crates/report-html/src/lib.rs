@@ -34,6 +34,16 @@ pub const DATA_SCHEMA: &str = "rtcscope.report-html/1";
 pub const LADDER_MAX_EVENTS: usize = 240;
 /// Events of one candidate pair the ladder shows (its first ones, and its last two).
 pub const LADDER_PAIR_EVENTS: usize = 6;
+/// Streams given their own plots (those with the most packets); the rest are a table row each.
+pub const MAX_STREAM_PLOTS: usize = 48;
+/// Rows of that table; the data block holds every stream.
+pub const MAX_STREAM_ROWS: usize = 500;
+/// ICE sessions drawn (the data block holds every one).
+pub const MAX_SESSIONS: usize = 32;
+/// Candidate pairs drawn in one session's swimlane (the selected ones first).
+pub const MAX_LANES: usize = 64;
+/// TURN allocations and DTLS handshakes listed.
+pub const MAX_ROWS: usize = 200;
 /// Most endpoints (address and port) given a lane of their own in the ladder.
 pub const LADDER_MAX_HOSTS: usize = 10;
 
@@ -465,7 +475,14 @@ fn ice(p: &mut Page, r: &Value) {
     if sessions.is_empty() {
         p.s.push_str("<p class=\"none\">No ICE connectivity checks in this capture.</p>");
     }
-    for s in sessions {
+    if sessions.len() > MAX_SESSIONS {
+        let _ = write!(
+            p.s,
+            "<p class=\"note\">{} ICE sessions: the first {MAX_SESSIONS} are drawn; every one is in the data block.</p>",
+            sessions.len()
+        );
+    }
+    for s in sessions.iter().take(MAX_SESSIONS) {
         let selected: Vec<u64> = arr(&s["selected"]).iter().map(|x| u(&x["pair"])).collect();
         let _ = write!(
             p.s,
@@ -591,10 +608,18 @@ fn ice(p: &mut Page, r: &Value) {
 
 /// The check / response / consent timeline: one lane per pair.
 fn swimlane(p: &mut Page, s: &Value, selected: &[u64]) {
-    let pairs = arr(&s["pairs"]);
-    if pairs.is_empty() {
+    let all = arr(&s["pairs"]);
+    if all.is_empty() {
         return;
     }
+    // The selected pairs first, then the others in report order, up to the cap.
+    let mut pairs: Vec<&Value> = all
+        .iter()
+        .filter(|x| selected.contains(&u(&x["id"])))
+        .collect();
+    pairs.extend(all.iter().filter(|x| !selected.contains(&u(&x["id"]))));
+    let lanes_omitted = pairs.len().saturating_sub(MAX_LANES);
+    pairs.truncate(MAX_LANES);
     const LANE: f64 = 20.0;
     let top = 4.0;
     let h = top + LANE * pairs.len() as f64 + 24.0;
@@ -679,6 +704,12 @@ fn swimlane(p: &mut Page, s: &Value, selected: &[u64]) {
         );
     }
     p.s.push_str("</g></g></svg>");
+    if lanes_omitted > 0 {
+        let _ = write!(
+            p.s,
+            "<p class=\"note\">{lanes_omitted} more pairs are in the table, not drawn.</p>"
+        );
+    }
     let dropped: u64 = pairs.iter().map(|x| u(&x["events_dropped"])).sum();
     if dropped > 0 {
         let _ = write!(
@@ -692,6 +723,13 @@ fn swimlane(p: &mut Page, s: &Value, selected: &[u64]) {
 fn turn(p: &mut Page, r: &Value) {
     p.section("turn");
     let allocs = arr(&r["turn_allocations"]);
+    if allocs.len() > MAX_ROWS {
+        let _ = write!(
+            p.s,
+            "<p class=\"note\">{} TURN allocations: the first {MAX_ROWS} are listed; every one is in the data block.</p>",
+            allocs.len()
+        );
+    }
     if allocs.is_empty() {
         p.s.push_str("<p class=\"none\">No TURN allocation in this capture.</p>");
     } else {
@@ -711,7 +749,7 @@ fn turn(p: &mut Page, r: &Value) {
                 "errors",
             ],
         );
-        for a in allocs {
+        for a in allocs.iter().take(MAX_ROWS) {
             let errors: Vec<String> = arr(&a["errors"])
                 .iter()
                 .map(|e| {
@@ -787,7 +825,14 @@ fn dtls(p: &mut Page, r: &Value) {
     if hs.is_empty() {
         p.s.push_str("<p class=\"none\">No DTLS in this capture.</p>");
     }
-    for h in hs {
+    if hs.len() > MAX_ROWS {
+        let _ = write!(
+            p.s,
+            "<p class=\"note\">{} DTLS associations: the first {MAX_ROWS} are shown; every one is in the data block.</p>",
+            hs.len()
+        );
+    }
+    for h in hs.iter().take(MAX_ROWS) {
         let _ = write!(
             p.s,
             "<h3>{} ⇄ {}{}</h3>",
@@ -938,7 +983,19 @@ fn streams(p: &mut Page, r: &Value, stats: &Value) {
          per stream, not per bucket; the browser's own series (<code>--stats</code>) are plotted \
          over time.</p>",
     );
+    // The streams with the most packets get plots; the others a row each below.
+    let mut by_packets: Vec<usize> = (0..all.len()).collect();
+    by_packets.sort_by_key(|&i| std::cmp::Reverse(u(&all[i]["packets"])));
+    let mut plotted = vec![false; all.len()];
+    for &i in by_packets.iter().take(MAX_STREAM_PLOTS) {
+        plotted[i] = true;
+    }
+    let mut rest = Vec::new();
     for (i, s) in all.iter().enumerate() {
+        if !plotted[i] {
+            rest.push((i, s));
+            continue;
+        }
         let ssrc = u(&s["ssrc"]);
         let _ = write!(
             p.s,
@@ -1107,6 +1164,45 @@ fn streams(p: &mut Page, r: &Value, stats: &Value) {
             }
         }
         p.s.push_str("</article>");
+    }
+    if !rest.is_empty() {
+        let _ = write!(
+            p.s,
+            "<h3>{} more streams</h3><p class=\"note\">Only the {MAX_STREAM_PLOTS} streams with the most packets are plotted; every stream is in the data block.</p>",
+            rest.len()
+        );
+        head(
+            &mut p.s,
+            &[
+                "#",
+                "SSRC",
+                "sender → receiver",
+                "codec",
+                "packets",
+                "lost / expected",
+                "jitter ms",
+            ],
+        );
+        for (i, s) in rest.iter().take(MAX_STREAM_ROWS) {
+            let cells = [
+                i.to_string(),
+                format!("{:#010x}", u(&s["ssrc"])),
+                esc(&format!("{} → {}", st(&s["src"]), st(&s["dst"]))),
+                esc(&st(&s["codec_label"])),
+                u(&s["packets"]).to_string(),
+                format!("{} / {}", u(&s["lost"]), u(&s["expected"])),
+                s["jitter_ms"]
+                    .as_f64()
+                    .map(|j| format!("{j:.2}"))
+                    .unwrap_or("–".into()),
+            ];
+            let _ = write!(p.s, "<tr data-stream=\"{i}\">");
+            for c in cells {
+                let _ = write!(p.s, "<td>{c}</td>");
+            }
+            p.s.push_str("</tr>");
+        }
+        p.s.push_str("</tbody></table>");
     }
     p.s.push_str("</section>");
 }
@@ -1752,6 +1848,38 @@ mod tests {
             "the ladder shows the TURN error"
         );
         assert!(html.contains(r#"data-plot="ladder" data-events="1""#));
+    }
+
+    #[test]
+    fn many_streams_are_bounded_and_a_partial_report_does_not_panic() {
+        // A hand-made data block: only what the page reads, most fields absent.
+        let streams: Vec<Value> = (0..60u64)
+            .map(|i| {
+                serde_json::json!({
+                    "ssrc": i, "src": "10.0.0.1:1", "dst": "10.0.0.2:2", "packets": 1000 + i,
+                    "series": {"start_ns": 0, "bucket_ns": 100_000_000i64,
+                               "buckets": [{"bytes_fwd": i, "packets_fwd": 1}]},
+                })
+            })
+            .collect();
+        let d = serde_json::json!({"report": {"streams": streams, "start_ns": 0, "end_ns": 1}});
+        let html = render_data(&d);
+        sections_in_order(&html);
+        assert_eq!(
+            html.matches("<article class=\"stream\"").count(),
+            MAX_STREAM_PLOTS
+        );
+        assert!(html.contains("12 more streams"));
+        // The streams with the fewest packets (0..12) are the rows.
+        assert!(
+            html.contains("<tr data-stream=\"11\">") && !html.contains("<tr data-stream=\"12\">")
+        );
+        assert!(html.contains("data-stream=\"59\" data-ssrc=\"59\""));
+        // Garbage where objects belong: still a page.
+        let html = render_data(
+            &serde_json::json!({"report": {"findings": [1, "x"], "ice_sessions": [{"pairs": [null]}], "streams": [7]}, "stats": {"format": "webrtc-internals", "series": [3]}}),
+        );
+        sections_in_order(&html);
     }
 
     #[test]

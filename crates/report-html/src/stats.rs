@@ -205,6 +205,15 @@ fn time_ns(v: &Value) -> Option<i64> {
     }
 }
 
+/// A non-negative whole number, written as an integer or as a float (`3827216658.0`).
+fn whole_number(v: &Value) -> Option<u64> {
+    v.as_u64().or_else(|| {
+        v.as_f64()
+            .filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f < 1.8e19)
+            .map(|f| f as u64)
+    })
+}
+
 fn internals(pcs: &Value) -> Result<Internals, String> {
     let Some(pcs) = pcs.as_object() else {
         return Err("\"PeerConnections\" is not an object".into());
@@ -265,7 +274,7 @@ fn internals(pcs: &Value) -> Result<Internals, String> {
                     Value::Array(a) => Some(a.clone()),
                     _ => None,
                 })
-                .and_then(|a| a.last().and_then(Value::as_u64))
+                .and_then(|a| a.last().and_then(whole_number))
                 .and_then(|s| u32::try_from(s).ok());
             let n = vals.len();
             let at = |i: usize| {
@@ -371,7 +380,7 @@ mod tests {
     fn an_internals_dump_becomes_rates_and_milliseconds() {
         let dump = r#"{"PeerConnections":{"7-1":{"stats":{
             "IT01A5-bytesReceived":{"startTime":"2026-11-21T06:58:00.000Z","endTime":"2026-11-21T06:58:02.000Z","statsType":"inbound-rtp","values":"[0,1000,3000]"},
-            "IT01A5-ssrc":{"startTime":"2026-11-21T06:58:00.000Z","endTime":"2026-11-21T06:58:02.000Z","statsType":"inbound-rtp","values":"[5,5,5]"},
+            "IT01A5-ssrc":{"startTime":"2026-11-21T06:58:00.000Z","endTime":"2026-11-21T06:58:02.000Z","statsType":"inbound-rtp","values":"[5,5,5.0]"},
             "IT01A5-jitter":{"startTime":1795330680000,"endTime":1795330682000,"statsType":"inbound-rtp","values":"[0.001,0.002,0.004]"},
             "CP1-x-currentRoundTripTime":{"startTime":"2026-11-21T06:58:00Z","endTime":"2026-11-21T06:58:00Z","statsType":"candidate-pair","values":"[0.05]"}
         }}}}"#;
