@@ -214,6 +214,116 @@ fn sigterm_restores_the_terminal() {
     assert!(!t.alternate_screen(), "still on the alternate screen:\n{s}");
 }
 
+/// Two network namespaces joined by a veth pair (10.77.0.1 in A on `rtcs0`, 10.77.0.2 in B
+/// on `rtcs1`) with rtcscope's STUN server in B; deleted when dropped.
+struct Veth {
+    a: String,
+    b: String,
+    _server: Option<Kill>,
+}
+
+impl Drop for Veth {
+    fn drop(&mut self) {
+        self._server.take();
+        for n in [&self.a, &self.b] {
+            let _ = Command::new("ip").args(["netns", "del", n]).status();
+        }
+    }
+}
+
+impl Veth {
+    fn up(tag: &str) -> Veth {
+        let id = std::process::id();
+        let (a, b) = (format!("rtcs-{tag}a-{id}"), format!("rtcs-{tag}b-{id}"));
+        let ip = |args: &[&str]| {
+            let st = Command::new("ip").args(args).status().expect("ip runs");
+            assert!(st.success(), "ip {args:?} failed");
+        };
+        ip(&["netns", "add", &a]);
+        let mut veth = Veth {
+            a: a.clone(),
+            b: b.clone(),
+            _server: None,
+        };
+        ip(&["netns", "add", &b]);
+        ip(&[
+            "link", "add", "rtcs0", "netns", &a, "type", "veth", "peer", "name", "rtcs1", "netns",
+            &b,
+        ]);
+        ip(&["-n", &a, "addr", "add", "10.77.0.1/24", "dev", "rtcs0"]);
+        ip(&["-n", &b, "addr", "add", "10.77.0.2/24", "dev", "rtcs1"]);
+        for (ns, dev) in [(&a, "rtcs0"), (&b, "rtcs1")] {
+            ip(&["-n", ns, "link", "set", dev, "up"]);
+            ip(&["-n", ns, "link", "set", "lo", "up"]);
+        }
+        veth._server = Some(Kill(
+            Command::new("ip")
+                .args(["netns", "exec", &b])
+                .arg(bin())
+                .args(["stun-server", "--primary", "10.77.0.2"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("stun server starts"),
+        ));
+        veth
+    }
+
+    /// The NAT check from A against the server in B: STUN Binding requests and responses.
+    fn nat_check(&self) {
+        let out = Command::new("ip")
+            .args(["netns", "exec", &self.a])
+            .arg(bin())
+            .args(["nat", "--json", "--timeout", "2", "10.77.0.2:3478"])
+            .output()
+            .expect("nat check runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+/// What `analyze --json` makes of a saved capture: its packet count and how many STUN
+/// messages its flows carried.
+fn saved_counts(path: &std::path::Path) -> (u64, u64) {
+    let out = rtcscope_tests::run(&["analyze", "--json", &path.display().to_string()]);
+    assert!(
+        out.status.success(),
+        "analyze {}: {}",
+        path.display(),
+        rtcscope_tests::stderr(&out)
+    );
+    let v: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("analyze --json prints JSON");
+    let packets = v["counters"]["packets"].as_u64().expect("counters.packets");
+    let stun = v["flows"]
+        .as_array()
+        .expect("flows")
+        .iter()
+        .map(|f| f["counts"]["stun"].as_u64().unwrap_or(0))
+        .sum();
+    (packets, stun)
+}
+
+/// The pcapng block types in `path`, in order (a saved live capture ends with its
+/// Interface Statistics Block, type 5).
+fn pcapng_blocks(path: &std::path::Path) -> Vec<u32> {
+    let bytes = std::fs::read(path).expect("the saved capture");
+    let mut types = Vec::new();
+    let mut at = 0usize;
+    while at + 12 <= bytes.len() {
+        let word = |o: usize| u32::from_le_bytes(bytes[o..o + 4].try_into().expect("4 bytes"));
+        let (kind, len) = (word(at), word(at + 4) as usize);
+        assert!(len >= 12 && len % 4 == 0, "block at {at}: length {len}");
+        types.push(kind);
+        at += len;
+    }
+    assert_eq!(at, bytes.len(), "the file ends inside a block");
+    types
+}
+
 #[test]
 fn live_capture_in_network_namespaces() {
     if !rtcscope_testkit::require_root("live_capture_in_network_namespaces")
@@ -221,61 +331,19 @@ fn live_capture_in_network_namespaces() {
     {
         return;
     }
-    let id = std::process::id();
-    let (a, b) = (format!("rtcs-a-{id}"), format!("rtcs-b-{id}"));
-    let ip = |args: &[&str]| {
-        let st = Command::new("ip").args(args).status().expect("ip runs");
-        assert!(st.success(), "ip {args:?} failed");
-    };
-    struct Netns(Vec<String>);
-    impl Drop for Netns {
-        fn drop(&mut self) {
-            for n in &self.0 {
-                let _ = Command::new("ip").args(["netns", "del", n]).status();
-            }
-        }
-    }
-    ip(&["netns", "add", &a]);
-    let _cleanup = Netns(vec![a.clone(), b.clone()]);
-    ip(&["netns", "add", &b]);
-    ip(&[
-        "link", "add", "rtcs0", "netns", &a, "type", "veth", "peer", "name", "rtcs1", "netns", &b,
-    ]);
-    ip(&["-n", &a, "addr", "add", "10.77.0.1/24", "dev", "rtcs0"]);
-    ip(&["-n", &b, "addr", "add", "10.77.0.2/24", "dev", "rtcs1"]);
-    for (ns, dev) in [(&a, "rtcs0"), (&b, "rtcs1")] {
-        ip(&["-n", ns, "link", "set", dev, "up"]);
-        ip(&["-n", ns, "link", "set", "lo", "up"]);
-    }
-    let _server = Kill(
-        Command::new("ip")
-            .args(["netns", "exec", &b])
-            .arg(bin())
-            .args(["stun-server", "--primary", "10.77.0.2"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("stun server starts"),
-    );
+    let veth = Veth::up("l");
+    let saved = std::env::temp_dir().join(format!("rtcscope-live-{}.pcapng", std::process::id()));
     let cmd = format!(
-        "ip netns exec {a} {} live -i rtcs0 -f udp; echo EXITED $?",
-        bin().display()
+        "ip netns exec {} {} live -i rtcs0 -f udp -w {}; echo EXITED $?",
+        veth.a,
+        bin().display(),
+        saved.display()
     );
     let t = Tmux::start(&cmd, 120, 40);
-    t.wait_for(&["LIVE", "rtcs0", "kernel drops"], 20);
+    t.wait_for(&["LIVE", "rtcs0", "kernel drops", "→ rtcscope-live-"], 20);
     // STUN Binding requests from namespace A to the server in B: the NAT check's traffic.
     std::thread::sleep(Duration::from_millis(300));
-    let out = Command::new("ip")
-        .args(["netns", "exec", &a])
-        .arg(bin())
-        .args(["nat", "--json", "--timeout", "2", "10.77.0.2:3478"])
-        .output()
-        .expect("nat check runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    veth.nat_check();
     let s = t.wait_for(&["10.77.0.2:3478", "STUN", "kernel drops 0"], 10);
     // The selected flow's detail counts its STUN messages.
     let stun = s
@@ -291,6 +359,86 @@ fn live_capture_in_network_namespaces() {
     t.keys(&["p"]);
     t.wait_for(&["PAUSED"], 5);
     t.keys(&["p"]);
+    // The status bar's packet count, once the NAT check is over.
+    std::thread::sleep(Duration::from_millis(600));
+    let s = t.screen();
+    let shown = s
+        .split(" pkts")
+        .next()
+        .and_then(|before| before.split_whitespace().last())
+        .and_then(|n| n.parse::<u64>().ok())
+        .unwrap_or_else(|| panic!("no packet count on screen:\n{s}"));
     t.keys(&["q"]);
     t.wait_for(&["EXITED 0"], 10);
+    // Quitting closed the saved file: every packet the screen counted is in it, STUN
+    // included, and the kernel's counters are at its end.
+    let (saved_packets, saved_stun) = saved_counts(&saved);
+    assert!(
+        saved_packets >= shown && saved_stun >= 2,
+        "saved {saved_packets} packets ({saved_stun} STUN), the screen counted {shown}"
+    );
+    assert_eq!(
+        pcapng_blocks(&saved).last(),
+        Some(&5),
+        "no statistics block"
+    );
+    let _ = std::fs::remove_file(&saved);
+}
+
+/// `live -c N` and `live -a duration:S` stop the capture and keep the UI open on what was
+/// captured, with `-w` holding exactly those packets, as `analyze -i` does.
+#[test]
+fn live_stops_at_count_and_duration_and_saves() {
+    if !rtcscope_testkit::require_root("live_stops_at_count_and_duration_and_saves")
+        || !tmux_available("live_stops_at_count_and_duration_and_saves")
+    {
+        return;
+    }
+    let veth = Veth::up("s");
+    let dir = std::env::temp_dir();
+    let counted = dir.join(format!("rtcscope-live-c-{}.pcapng", std::process::id()));
+    let cmd = format!(
+        "ip netns exec {} {} live -i rtcs0 -f udp -c 5 -w {}; echo EXITED $?",
+        veth.a,
+        bin().display(),
+        counted.display()
+    );
+    let t = Tmux::start(&cmd, 120, 40);
+    t.wait_for(&["LIVE", "rtcs0"], 20);
+    std::thread::sleep(Duration::from_millis(300));
+    veth.nat_check();
+    // The capture stops at five packets (the NAT check sends more); the UI stays.
+    t.wait_for(&["stopped", " 5 pkts"], 10);
+    t.keys(&["q"]);
+    t.wait_for(&["EXITED 0"], 10);
+    let (packets, stun) = saved_counts(&counted);
+    assert_eq!((packets, stun), (5, 5), "{}", counted.display());
+    assert_eq!(
+        pcapng_blocks(&counted).last(),
+        Some(&5),
+        "no statistics block"
+    );
+
+    let timed = dir.join(format!("rtcscope-live-a-{}.pcapng", std::process::id()));
+    let cmd = format!(
+        "ip netns exec {} {} live -i rtcs0 -f udp -a duration:1 -w {}; echo EXITED $?",
+        veth.a,
+        bin().display(),
+        timed.display()
+    );
+    let t = Tmux::start(&cmd, 120, 40);
+    t.wait_for(&["LIVE", "rtcs0"], 20);
+    // Stopped after a second on a silent interface: the capture polls every 100 ms and the
+    // clock is checked at each wake-up, packet or not.
+    t.wait_for(&["stopped"], 10);
+    // Traffic after the stop is not captured.
+    veth.nat_check();
+    std::thread::sleep(Duration::from_millis(300));
+    t.keys(&["q"]);
+    t.wait_for(&["EXITED 0"], 10);
+    let (packets, _) = saved_counts(&timed);
+    assert_eq!(packets, 0, "{}", timed.display());
+    assert_eq!(pcapng_blocks(&timed), [0x0A0D_0D0A, 1, 5]);
+    let _ = std::fs::remove_file(&counted);
+    let _ = std::fs::remove_file(&timed);
 }

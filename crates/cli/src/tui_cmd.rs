@@ -7,12 +7,14 @@ use rtcscope_analysis::sdp_hints::{self, SdpKnowledge};
 use rtcscope_analysis::{Config, DEFAULT_MAX_FLOWS};
 use rtcscope_capture::live::LiveCapture;
 use rtcscope_capture::source::PacketSource;
+use rtcscope_capture::writer::PcapNgWriter;
 use rtcscope_tui::ring::{PacketRing, DEFAULT_MAX_BYTES, DEFAULT_MAX_PACKETS};
+use rtcscope_tui::source::{close_live_writer, LiveOptions};
 use rtcscope_tui::{source, App, CaptureState, Mode, Progress, Shared};
 use std::io::IsTerminal as _;
 use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// Settings both commands share.
 #[derive(Args, Debug)]
@@ -69,6 +71,26 @@ pub struct LiveArgs {
     /// BPF capture filter (as for tcpdump).
     #[arg(short = 'f', long = "filter", value_name = "BPF")]
     filter: Option<String>,
+    /// Save the capture to this pcapng file (with the kernel's drop counts), as `analyze -i -w`.
+    #[arg(short = 'w', long = "write", value_name = "FILE")]
+    write: Option<String>,
+    /// Stop capturing after N packets; the UI stays open on them.
+    #[arg(
+        short = 'c',
+        long = "count",
+        value_name = "N",
+        value_parser = value::whole(1u64, u64::MAX, "packets")
+    )]
+    count: Option<u64>,
+    /// Stop capturing after `duration:SECONDS` (at most 30 days); the UI stays open.
+    #[arg(
+        short = 'a',
+        long = "autostop",
+        value_name = "duration:S",
+        value_parser = value::autostop(0.001, 30.0 * 86_400.0),
+        allow_negative_numbers = true
+    )]
+    autostop: Option<std::time::Duration>,
     #[command(flatten)]
     ui: UiArgs,
 }
@@ -137,25 +159,57 @@ pub fn run_live(args: &LiveArgs) -> anyhow::Result<ExitCode> {
     need_terminal()?;
     restore_terminal_on_signals()?;
     let sdp = sdp_hints::load(&args.ui.sdp)?;
-    // Opened before the screen switches, so a missing privilege prints plainly with its fix.
+    // Opened before the screen switches, so a missing privilege or an unwritable `-w` file
+    // prints plainly with its fix.
     let cap = LiveCapture::open(&args.interface, args.filter.as_deref(), 0)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let writer = match &args.write {
+        Some(path) => {
+            let f = std::fs::File::create(path).with_context(|| format!("cannot create {path}"))?;
+            let out: Box<dyn std::io::Write + Send> = Box::new(std::io::BufWriter::new(f));
+            let mut w = PcapNgWriter::new(out).with_context(|| format!("writing {path}"))?;
+            w.add_interface(cap.link_type(), 0, &args.interface)
+                .with_context(|| format!("writing {path}"))?;
+            Some(Arc::new(Mutex::new(Some(w))))
+        }
+        None => None,
+    };
     let shared = Shared::new(state(&args.ui, Progress::Live, sdp.as_ref()));
     let stop = Arc::new(AtomicBool::new(false));
-    let worker = source::spawn_live(shared.clone(), cap, stop.clone());
+    let options = LiveOptions {
+        autostop: args.autostop,
+        writer: writer.clone(),
+    };
+    let source = PacketSource::live(cap).with_limit(args.count);
+    let worker = source::spawn_live(shared.clone(), source, options, stop.clone());
     let app = new_app(
         Mode::Live {
             interface: args.interface.clone(),
             filter: args.filter.clone(),
+            saving: args.write.clone(),
         },
         &args.ui,
         sdp.as_ref(),
     );
-    rtcscope_tui::term::run(app, shared.clone(), stop)?;
+    let ran = rtcscope_tui::term::run(app, shared.clone(), stop.clone());
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
     // libpcap's read timeout does not always fire on an idle interface (Linux TPACKET_V3
     // starts it at the first packet), so the capture thread is not waited for: it sees `stop`
-    // at its next packet, or ends with the process.
+    // at its next packet, or ends with the process. The saved file is closed here (a no-op
+    // when the capture thread closed it at `-c` or `-a`), with the last counters the thread
+    // read and a timestamp just past the last packet's.
     drop(worker);
+    if let (Some(w), Some(path)) = (&writer, &args.write) {
+        let (stats, last_ts) = {
+            let s = shared.lock();
+            (
+                s.kernel,
+                s.engine.time_span().map_or(0, |(_, last)| i128::from(last)),
+            )
+        };
+        close_live_writer(w, stats, last_ts).with_context(|| format!("saving {path}"))?;
+    }
+    ran?;
     finish(&shared)
 }
 

@@ -87,6 +87,8 @@ pub enum Mode {
         interface: String,
         /// BPF filter.
         filter: Option<String>,
+        /// The pcapng file the capture is saved to (`live -w`).
+        saving: Option<String>,
     },
     /// A capture file (`-` for standard input).
     File {

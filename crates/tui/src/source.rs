@@ -5,9 +5,10 @@
 use crate::ring::PacketRing;
 use rtcscope_analysis::streams::MediaHints;
 use rtcscope_analysis::{Config, Engine};
-use rtcscope_capture::live::{LiveCapture, LiveStats};
+use rtcscope_capture::live::LiveStats;
 use rtcscope_capture::source::{Next, PacketSource};
-use std::io::Read;
+use rtcscope_capture::writer::{InterfaceStats, PcapNgWriter};
+use std::io::{Read, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
@@ -199,25 +200,105 @@ pub fn spawn_source_loader(
         .expect("spawning the loader thread")
 }
 
-/// Captures live on its own thread until `stop`, through the same [`PacketSource`] policy as
-/// a file (a capture error ends it and is shown); kernel counters are refreshed twice a
-/// second.
-pub fn spawn_live(shared: Shared, cap: LiveCapture, stop: Arc<AtomicBool>) -> JoinHandle<()> {
+/// Where a live capture is saved (`live -w FILE`): a pcapng writer shared by the capture thread,
+/// which appends every packet, and the caller, which closes it with the kernel's counters when
+/// the UI ends (the capture thread may be waiting for a packet then).
+pub type LiveWriter = Arc<Mutex<Option<PcapNgWriter<Box<dyn Write + Send>>>>>;
+
+/// How a live capture ends besides `stop`, and where it is saved.
+#[derive(Default)]
+pub struct LiveOptions {
+    /// Stop capturing after this long (`-a duration:S`); the UI stays open on what was
+    /// captured.
+    pub autostop: Option<Duration>,
+    /// Save every packet here (`-w FILE`), interface 0.
+    pub writer: Option<LiveWriter>,
+}
+
+/// Closes a live capture's pcapng file: the kernel's counters in an Interface Statistics
+/// Block stamped `last_ts`, then a flush. The first caller closes it; later calls do nothing.
+pub fn close_live_writer(
+    writer: &LiveWriter,
+    stats: Option<LiveStats>,
+    last_ts: i128,
+) -> std::io::Result<()> {
+    let taken = writer.lock().unwrap_or_else(|e| e.into_inner()).take();
+    let Some(mut w) = taken else {
+        return Ok(());
+    };
+    if let Some(st) = stats {
+        w.write_stats(
+            0,
+            last_ts,
+            InterfaceStats {
+                received: st.received,
+                if_dropped: st.if_dropped,
+                os_dropped: st.dropped,
+            },
+        )?;
+    }
+    w.finish()?.flush()
+}
+
+/// Captures live on its own thread until `stop`, the source's record limit (`-c`) or
+/// `options.autostop`, through the same [`PacketSource`] policy as a file (a capture error ends
+/// it and is shown); kernel counters are refreshed twice a second; with a writer, every packet
+/// is saved as it is fed.
+pub fn spawn_live(
+    shared: Shared,
+    mut source: PacketSource<'static>,
+    options: LiveOptions,
+    stop: Arc<AtomicBool>,
+) -> JoinHandle<()> {
     std::thread::Builder::new()
         .name("rtcscope-capture".into())
         .spawn(move || {
-            let mut source = PacketSource::live(cap);
+            let started = Instant::now();
+            let mut last_ts = 0i128;
             // Read the kernel's counters right away, so the drop line shows from the start.
             let mut last_stats = Instant::now()
                 .checked_sub(Duration::from_secs(1))
                 .unwrap_or_else(Instant::now);
-            while !stop.load(Ordering::Relaxed) {
+            let end = |shared: &Shared, error: Option<String>, stats: Option<LiveStats>| {
+                let mut s = shared.lock();
+                if let Some(st) = stats {
+                    s.kernel = Some(st);
+                }
+                s.error = s.error.take().or(error);
+                s.progress = Progress::Stopped;
+            };
+            loop {
+                if stop.load(Ordering::Relaxed) {
+                    return;
+                }
+                if options.autostop.is_some_and(|d| started.elapsed() >= d) {
+                    let stats = source.refresh_stats();
+                    let closed = options
+                        .writer
+                        .as_ref()
+                        .map_or(Ok(()), |w| close_live_writer(w, stats, last_ts));
+                    end(&shared, closed.err().map(|e| format!("saving: {e}")), stats);
+                    return;
+                }
                 // The lock is taken per packet, never across the source's wait for one.
                 match source.next() {
                     Next::Packet(p) => {
-                        shared
-                            .lock()
-                            .feed(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len);
+                        last_ts = p.ts_nanos;
+                        let saved = match &options.writer {
+                            Some(w) => match w.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
+                                Some(w) => w.write_packet(0, p.ts_nanos, p.data, p.orig_len),
+                                None => Ok(()),
+                            },
+                            None => Ok(()),
+                        };
+                        let mut s = shared.lock();
+                        s.feed(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len);
+                        if let Err(e) = saved {
+                            // The disk is full or gone: keep analysing, say so once.
+                            if s.error.is_none() {
+                                s.error = Some(format!("saving the capture: {e}"));
+                            }
+                        }
                     }
                     // Nothing arrived: time still passes for the sessions, so a call that
                     // dies shows idle and failed instead of frozen.
@@ -226,9 +307,17 @@ pub fn spawn_live(shared: Shared, cap: LiveCapture, stop: Arc<AtomicBool>) -> Jo
                         .engine
                         .advance_clock(rtcscope_capture::live::clock_ns()),
                     Next::End => {
-                        let mut s = shared.lock();
-                        s.error = source.fatal().map(ToString::to_string);
-                        s.progress = Progress::Stopped;
+                        // A capture error, or the record limit (`-c`) reached.
+                        let stats = source.refresh_stats();
+                        let closed = options
+                            .writer
+                            .as_ref()
+                            .map_or(Ok(()), |w| close_live_writer(w, stats, last_ts));
+                        let error = source
+                            .fatal()
+                            .map(ToString::to_string)
+                            .or(closed.err().map(|e| format!("saving: {e}")));
+                        end(&shared, error, stats);
                         return;
                     }
                 }

@@ -35,7 +35,9 @@ pub(super) fn title_line(f: &mut Frame<'_>, app: &App, area: Rect) {
     }
     let mut source: Vec<Span<'static>> = Vec::new();
     match &app.mode {
-        Mode::Live { interface, filter } => {
+        Mode::Live {
+            interface, filter, ..
+        } => {
             source.push(Span::styled("● LIVE ", bold().fg(Color::Red)));
             source.push(Span::raw(interface.clone()));
             if let Some(fl) = filter {
@@ -128,6 +130,15 @@ pub(super) fn status_line(f: &mut Frame<'_>, app: &App, area: Rect) {
                 s.push(Span::raw(format!(" · capture drops {d}")));
             }
         }
+    }
+    if let Mode::Live {
+        saving: Some(path), ..
+    } = &app.mode
+    {
+        let name = std::path::Path::new(path)
+            .file_name()
+            .map_or(path.clone(), |n| n.to_string_lossy().into_owned());
+        s.push(Span::raw(format!(" · saving → {}", escape(&name))));
     }
     if app.status.ring_evicted > 0 {
         s.push(Span::styled(
