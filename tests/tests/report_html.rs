@@ -41,9 +41,10 @@ fn fixture(name: &str, file: &str) -> String {
     format!("fixtures/webrtc/{name}/{file}")
 }
 
-/// Runs `rtcscope report` on a recording (with its SDPs and stats-a.json); returns the page.
-fn report(name: &str) -> (String, PathBuf) {
-    let out = out_dir().join(format!("{name}.html"));
+/// Runs `rtcscope report` on a recording (with its SDPs and stats-a.json); returns the page
+/// and its path, `<name>-<tag>.html` (each test its own tag: tests run in parallel).
+fn report(name: &str, tag: &str) -> (String, PathBuf) {
+    let out = out_dir().join(format!("{name}-{tag}.html"));
     let o = run(&[
         "report",
         &fixture(name, "capture.pcapng"),
@@ -111,7 +112,7 @@ fn close(a: f64, b: f64) -> bool {
 
 /// Every claim of the module documentation that needs no browser, on one recording.
 fn check(name: &str) -> usize {
-    let (html, _) = report(name);
+    let (html, _) = report(name, "numbers");
     let d = data_block(&html);
     let want = analyze(name);
     assert_eq!(
@@ -241,7 +242,7 @@ fn the_report_carries_analyze_json_numbers() {
 #[test]
 fn the_browser_snapshot_agrees_with_the_wire() {
     for name in ["direct", "relay"] {
-        let (html, _) = report(name);
+        let (html, _) = report(name, "snapshot");
         let d = data_block(&html);
         let rows = d["stats"]["rtp"].as_array().unwrap();
         assert_eq!(d["stats"]["format"], "getstats-snapshot");
@@ -380,7 +381,7 @@ fn chromium_opens_the_reports_offline() {
     std::fs::create_dir_all(&shots).unwrap();
     let pages: Vec<(&str, PathBuf)> = ["direct", "relay", "fail-one-way"]
         .into_iter()
-        .map(|n| (n, report(n).1))
+        .map(|n| (n, report(n, "chromium").1))
         .collect();
     std::thread::scope(|s| {
         for (name, page) in &pages {
@@ -427,6 +428,81 @@ fn chromium_opens_the_reports_offline() {
         }
     });
     eprintln!("screenshots in {}", shots.display());
+}
+
+/// Simulates a drag across the first plot from 30 % to 50 % of its width, then records the
+/// axis range and every zoom transform on the root element for --dump-dom to show.
+const DRAG: &str = r#"<script>(function () {
+  var s = document.querySelector("svg.tplot"), r = s.getBoundingClientRect();
+  function ev(type, f, target) {
+    target.dispatchEvent(new MouseEvent(type, {clientX: r.left + r.width * f,
+      clientY: r.top + r.height / 2, bubbles: true}));
+  }
+  ev("mousedown", 0.3, s); ev("mousemove", 0.5, window); ev("mouseup", 0.5, window);
+  var ax = document.querySelectorAll("g.xaxis"), tz = document.querySelectorAll("g.tz");
+  var t = {};
+  tz.forEach(function (g) { t[g.getAttribute("transform")] = 1; });
+  document.documentElement.setAttribute("data-test-zoom", ax[0].getAttribute("data-t0") + " " +
+    ax[ax.length - 1].getAttribute("data-t1") + " " + Object.keys(t).length + " " + tz.length);
+})();</script></body>"#;
+
+/// Zoom: a drag across one plot zooms the time axis of every plot to the dragged range; and
+/// the page prints to PDF.
+#[test]
+fn chromium_zooms_every_plot_together_and_prints() {
+    let Some(bin) =
+        rtcscope_testkit::require_tool("chromium_zooms_every_plot_together_and_prints", "chromium")
+    else {
+        return;
+    };
+    let (html, page) = report("direct", "zoom");
+    let span = data_block(&html)["report"]["end_ns"].as_f64().unwrap()
+        - data_block(&html)["report"]["start_ns"].as_f64().unwrap();
+    let span = (span / 1e9).max(1.0);
+    let drag = out_dir().join("direct-zoom-drag.html");
+    std::fs::write(&drag, html.replacen("</body>", DRAG, 1)).unwrap();
+    let pdf = rtcscope_testkit::workspace_root().join("target/report-screenshots/direct.pdf");
+    std::fs::create_dir_all(pdf.parent().unwrap()).unwrap();
+    let _ = std::fs::remove_file(&pdf);
+    let (dom, log) = chromium(&bin, &["--dump-dom", "--window-size=1200,3000"], &drag);
+    assert!(!log.contains(":CONSOLE"), "console output: {log}");
+    let at = dom.find("data-test-zoom=\"").expect("the drag ran") + "data-test-zoom=\"".len();
+    let got = numbers(&dom[at..at + dom[at..].find('"').unwrap()]);
+    // The plot's x axis runs from 62 to 750 of a 760-unit-wide viewBox.
+    let t = |f: f64| (f * 760.0 - 62.0) / (750.0 - 62.0) * span;
+    assert!(
+        (got[0] - t(0.3)).abs() < 0.02 * span,
+        "from {} (want {})",
+        got[0],
+        t(0.3)
+    );
+    assert!(
+        (got[1] - t(0.5)).abs() < 0.02 * span,
+        "to {} (want {})",
+        got[1],
+        t(0.5)
+    );
+    assert_eq!(got[2], 1.0, "one transform shared by every plot");
+    assert!(got[3] > 10.0, "every plot zoomable: {}", got[3]);
+    let (_, log) = chromium(
+        &bin,
+        &[
+            &format!("--print-to-pdf={}", pdf.display()),
+            "--no-pdf-header-footer",
+        ],
+        &page,
+    );
+    assert!(!log.contains(":CONSOLE"), "console output: {log}");
+    let bytes = std::fs::read(&pdf).expect("a PDF");
+    assert!(
+        bytes.starts_with(b"%PDF") && bytes.len() > 50_000,
+        "{} bytes",
+        bytes.len()
+    );
+    let count = |pat: &[u8]| bytes.windows(pat.len()).filter(|w| *w == pat).count();
+    let pages = count(b"/Type /Page") - count(b"/Type /Pages");
+    assert!(pages >= 3, "the whole page printed: {pages} PDF pages");
+    eprintln!("direct.pdf: {} bytes, {pages} pages", bytes.len());
 }
 
 /// A webrtc-internals dump built from the real getStats() snapshot of the direct call: each
