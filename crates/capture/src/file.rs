@@ -499,10 +499,13 @@ impl CaptureReader<'_> {
             return None;
         }
         let data = self.inner.data();
-        let head: &[u8; 12] = data.get(..12)?.try_into().ok()?;
+        // The type and the total length are all the check needs: a block cut short by the end
+        // of the file after its length word still gets its length checked (pcap-parser reads
+        // the length of such a tail too).
+        let head: &[u8; 8] = data.get(..8)?.try_into().ok()?;
         if head[..4] == SHB {
             // A new section: its byte-order magic (0x1A2B3C4D) says how to read the rest.
-            self.section_big_endian = match head[8..12] {
+            self.section_big_endian = match data.get(8..12)? {
                 [0x1a, 0x2b, 0x3c, 0x4d] => Some(true),
                 [0x4d, 0x3c, 0x2b, 0x1a] => Some(false),
                 _ => return None, // pcap-parser names a bad byte-order magic itself
