@@ -214,6 +214,29 @@ fn check(name: &str) -> usize {
             );
         }
     }
+    // The checks' RTT over time: a point per success that measured one, in milliseconds.
+    for sess in want["ice_sessions"].as_array().unwrap() {
+        for p in sess["pairs"].as_array().unwrap() {
+            let rtts: Vec<f64> = p["timeline"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|e| e["event"] == "success")
+                .filter_map(|e| e["rtt_ns"].as_f64())
+                .map(|ns| ns / 1e6)
+                .collect();
+            if rtts.is_empty() {
+                continue;
+            }
+            let svg = element(&html, "data-plot=\"ice-rtt\"", "</svg>");
+            let line = element(svg, &format!("data-pair=\"{}\"", p["id"]), "/>");
+            let got = numbers(attr(line, "data-values").unwrap());
+            assert_eq!(got.len(), rtts.len(), "{name} pair {}", p["id"]);
+            for (g, e) in got.iter().zip(&rtts) {
+                assert!(close(*g, *e), "{name} pair {} RTT {g} vs {e}", p["id"]);
+            }
+        }
+    }
     // The ladder is bounded and says what it left out.
     let ladder = element(&html, "<svg data-plot=\"ladder\"", ">");
     let shown: usize = attr(ladder, "data-events").unwrap().parse().unwrap();
@@ -340,6 +363,44 @@ fn a_damaged_capture_still_gets_its_report() {
     assert_eq!(d["report"]["counters"]["packets"], good);
     assert_eq!(d["provenance"]["skipped_records"], 2);
     assert!(html.contains("0 damaged packets, 2 damaged records skipped"));
+}
+
+/// The terminal-safety capture (hostile USERNAME, REALM, NONCE, SOFTWARE, reason phrases and
+/// ufrags with escape sequences, bidi overrides and forged lines): outside the data block
+/// (where JSON keeps the strings as they were, never rendered) the page holds no control
+/// character and no bidi override, and the strings are there, escaped.
+#[test]
+fn hostile_strings_are_shown_escaped() {
+    let out = out_dir().join("hostile.html");
+    let o = run_with_stdin(
+        &["report", "-", "-o", out.to_str().unwrap()],
+        &rtcscope_testkit::hostile_capture::hostile_capture(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let html = std::fs::read_to_string(&out).unwrap();
+    let d = data_block(&html);
+    assert_eq!(
+        d["report"]["turn_allocations"][0]["realm"],
+        rtcscope_testkit::hostile_capture::REALM
+    );
+    let open = html.find("<script type=\"application/json\"").unwrap();
+    let close = open + html[open..].find("</script>").unwrap();
+    let page = format!("{}{}", &html[..open], &html[close..]);
+    for (i, c) in page.char_indices() {
+        let bad = (c.is_control() && c != '\n')
+            || ('\u{202a}'..='\u{202e}').contains(&c)
+            || ('\u{2066}'..='\u{2069}').contains(&c);
+        assert!(!bad, "{c:?} at {i}: {}", &page[i.saturating_sub(80)..i]);
+    }
+    assert!(
+        page.contains("realm\\x1b]0;title\\x07\\u{202e}txt.exe"),
+        "REALM shown escaped"
+    );
+    assert_eq!(
+        page.matches("<script").count(),
+        1,
+        "the page's own script only"
+    );
 }
 
 /// Runs headless Chromium on `page` with no network (CSP, and every host name unresolvable);

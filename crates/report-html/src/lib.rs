@@ -80,8 +80,12 @@ pub struct Input<'a> {
     pub stats: Option<&'a Stats>,
 }
 
-/// HTML-escapes text for element content and quoted attribute values.
+/// HTML-escapes text for element content and quoted attribute values. Control characters
+/// and bidi overrides are first written as escapes (`\x1b`, `\u{202e}`), as the terminal
+/// reports write them ([`rtcscope_wire::text::escape`]): a right-to-left override from a
+/// packet must not reorder what the page shows.
 pub fn esc(s: &str) -> String {
+    let s = rtcscope_wire::text::escape(s);
     let mut o = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -193,7 +197,7 @@ pub fn render_data(d: &Value) -> String {
     p.s.push_str("</nav><div id=\"zoombar\"></div></header><main>");
     provenance(&mut p, d);
     findings(&mut p, r);
-    ice(&mut p, r);
+    ice(&mut p, r, &d["stats"]);
     turn(&mut p, r);
     dtls(&mut p, r);
     streams(&mut p, r, &d["stats"]);
@@ -469,7 +473,7 @@ fn ctype(t: &Value) -> String {
     )
 }
 
-fn ice(p: &mut Page, r: &Value) {
+fn ice(p: &mut Page, r: &Value, stats: &Value) {
     p.section("ice");
     let sessions = arr(&r["ice_sessions"]);
     if sessions.is_empty() {
@@ -578,6 +582,7 @@ fn ice(p: &mut Page, r: &Value) {
         }
         p.s.push_str("</tbody></table>");
         swimlane(p, s, &selected);
+        check_rtt(p, s, &selected, stats);
         if let Some(series) = s.get("series").filter(|v| !v.is_null()) {
             let lines = [
                 series_line(
@@ -604,6 +609,52 @@ fn ice(p: &mut Page, r: &Value) {
         }
     }
     p.s.push_str("</section>");
+}
+
+/// RTT over time from the checks themselves: each success answering a check sent once carries
+/// its `rtt_ns` (measured at the capture point) in the pair's timeline; with a webrtc-internals
+/// dump, the browser's `currentRoundTripTime` beside it.
+fn check_rtt(p: &mut Page, s: &Value, selected: &[u64], stats: &Value) {
+    let mut lines: Vec<Line<'_>> = Vec::new();
+    for pr in arr(&s["pairs"]) {
+        let id = u(&pr["id"]);
+        let points: Vec<(i64, f64)> = arr(&pr["timeline"])
+            .iter()
+            .filter(|e| e["event"] == "success")
+            .filter_map(|e| Some((e["at_ns"].as_i64()?, e["rtt_ns"].as_f64()? / 1e6)))
+            .collect();
+        if points.is_empty() || lines.len() >= MAX_LANES {
+            continue;
+        }
+        let values = points
+            .iter()
+            .map(|x| x.1.to_string())
+            .collect::<Vec<_>>()
+            .join(" ");
+        lines.push(Line {
+            class: if selected.contains(&id) { "fwd" } else { "rev" },
+            label: format!(
+                "pair {id}{}",
+                if selected.contains(&id) { " ★" } else { "" }
+            ),
+            data: vec![("pair", id.to_string()), ("values", values)],
+            points,
+        });
+    }
+    if lines.is_empty() {
+        return;
+    }
+    for b in arr(&stats["series"]) {
+        if b["metric"] == "rtt" {
+            lines.push(browser_line(b, "browser"));
+        }
+    }
+    p.plot(
+        "ice-rtt",
+        "ICE check round-trip time (at the capture point)",
+        "ms",
+        &lines,
+    );
 }
 
 /// The check / response / consent timeline: one lane per pair.
@@ -1738,6 +1789,7 @@ mod tests {
             esc(r#"<a href="x">&'"#),
             "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
         );
+        assert_eq!(esc("a\u{202e}b\x1b[2J → é"), "a\\u{202e}b\\x1b[2J → é");
         let v = serde_json::json!({"s": "</script><!--&\u{2028}"});
         let j = script_json(&v);
         assert!(
