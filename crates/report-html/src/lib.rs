@@ -631,8 +631,9 @@ fn check_rtt(p: &mut Page, s: &Value, selected: &[u64], stats: &Value) {
             .map(|x| x.1.to_string())
             .collect::<Vec<_>>()
             .join(" ");
+        const CLASSES: [&str; 6] = ["l0", "l1", "l2", "l3", "l4", "l5"];
         lines.push(Line {
-            class: if selected.contains(&id) { "fwd" } else { "rev" },
+            class: CLASSES[lines.len() % CLASSES.len()],
             label: format!(
                 "pair {id}{}",
                 if selected.contains(&id) { " ★" } else { "" }
