@@ -421,7 +421,8 @@ fn findings(p: &mut Page, r: &Value) {
         "<p class=\"verdict {}\" data-k=\"verdict\">{verdict}</p>",
         worst.unwrap_or("ok")
     );
-    if !p.marks.is_empty() {
+    let plots = !arr(&r["streams"]).is_empty() || !arr(&r["ice_sessions"]).is_empty();
+    if plots && !p.marks.is_empty() {
         p.s.push_str("<p class=\"note\">Dashed red lines on the time plots mark when these failures and degradations began.</p>");
     }
     for x in f {
@@ -1603,8 +1604,8 @@ fn sdp(p: &mut Page, files: &Value) {
             let _ = write!(
                 p.s,
                 "<h4>{} {}</h4><p>session name <q class=\"sname\">{}</q>, origin {}, {} lines; {} errors, {} warnings</p><ul>",
-                esc(&st(&d["sdp_type"])),
-                esc(&st(&d["path"])),
+                esc(d["sdp_type"].as_str().unwrap_or("SDP")),
+                esc(d["path"].as_str().unwrap_or("")),
                 esc(&st(&d["session_name"])),
                 esc(&st(&d["origin"])),
                 u(&d["lines"]),
