@@ -344,6 +344,18 @@ fn errors_name_the_file() {
     ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("cannot read --stats /nonexistent-dir/s.json"));
+    // The report never replaces an input.
+    let original = rtcscope_testkit::workspace_root().join(&capture);
+    let copy = out_dir().join("copy.pcapng");
+    std::fs::copy(&original, &copy).unwrap();
+    let c = copy.to_str().unwrap();
+    let o = run(&["report", c, "-o", c]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("is an input"), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read(&copy).unwrap(),
+        std::fs::read(&original).unwrap()
+    );
 }
 
 #[test]

@@ -65,6 +65,21 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     engine.set_keys(loader::load_keys(&args.keylog, &args.srtp_key, &args.sdp)?);
     let mut source = PacketSource::new(input::open(&args.file)?)
         .with_context(|| format!("cannot read capture {}", args.file))?;
+    // Never write over the capture (or a --stats/--sdp file) being read.
+    if let Ok(out) = std::fs::canonicalize(&args.output) {
+        let inputs = std::iter::once(&args.file)
+            .chain(&args.sdp)
+            .chain(&args.keylog)
+            .chain(&args.stats);
+        for f in inputs {
+            if std::fs::canonicalize(f).is_ok_and(|p| p == out) {
+                anyhow::bail!(
+                    "-o {} is an input ({f}); not overwritten",
+                    args.output.display()
+                );
+            }
+        }
+    }
     // Created before the work, so an unwritable path fails at once.
     let mut out = std::fs::File::create(&args.output)
         .with_context(|| format!("cannot write {}", args.output.display()))?;
