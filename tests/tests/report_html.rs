@@ -363,7 +363,7 @@ fn a_damaged_capture_still_gets_its_report() {
     use rtcscope_testkit::damaged_capture::turn_capture_with_undeclared_interfaces as damaged;
     let (bytes, good) = damaged(&[2, 40]);
     let out = out_dir().join("damaged.html");
-    let o = run_with_stdin(&["report", "-", "-o", out.to_str().unwrap()], &bytes);
+    let o = run_with_stdin(&["report", "-r", "-", "-o", out.to_str().unwrap()], &bytes);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(
         stderr(&o).contains("2 damaged record(s) skipped; the report covers the rest"),

@@ -22,8 +22,15 @@ use std::process::ExitCode;
 #[derive(Args, Debug)]
 pub struct ReportArgs {
     /// Capture file (pcap or pcapng); `-` reads standard input.
-    #[arg(value_name = "FILE")]
-    file: String,
+    #[arg(
+        value_name = "FILE",
+        required_unless_present = "read",
+        conflicts_with = "read"
+    )]
+    file: Option<String>,
+    /// Capture file to read (`-r -` for standard input), as for analyze.
+    #[arg(short = 'r', long = "read", value_name = "FILE")]
+    read: Option<String>,
     /// Where to write the HTML report.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     output: PathBuf,
@@ -46,6 +53,11 @@ pub struct ReportArgs {
 
 /// Runs `rtcscope report`.
 pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
+    let file = args
+        .file
+        .as_deref()
+        .or(args.read.as_deref())
+        .context("give a capture file, -r FILE or -r - (standard input)")?;
     // Everything given beside the capture is read first: a bad file fails before the work.
     let stats = match &args.stats {
         Some(path) => {
@@ -63,14 +75,17 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     let mut engine = Engine::new(Config::default());
     loader::apply_sdp(&mut engine, &args.sdp)?;
     engine.set_keys(loader::load_keys(&args.keylog, &args.srtp_key, &args.sdp)?);
-    let mut source = PacketSource::new(input::open(&args.file)?)
-        .with_context(|| format!("cannot read capture {}", args.file))?;
+    let mut source = PacketSource::new(input::open(file)?)
+        .with_context(|| format!("cannot read capture {}", file))?;
     // Never write over the capture (or a --stats/--sdp file) being read.
     if let Ok(out) = std::fs::canonicalize(&args.output) {
-        let inputs = std::iter::once(&args.file)
-            .chain(&args.sdp)
-            .chain(&args.keylog)
-            .chain(&args.stats);
+        let inputs = std::iter::once(file).chain(
+            args.sdp
+                .iter()
+                .chain(&args.keylog)
+                .chain(&args.stats)
+                .map(String::as_str),
+        );
         for f in inputs {
             if std::fs::canonicalize(f).is_ok_and(|p| p == out) {
                 anyhow::bail!(
@@ -83,7 +98,7 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     // Created before the work, so an unwritable path fails at once.
     let mut out = std::fs::File::create(&args.output)
         .with_context(|| format!("cannot write {}", args.output.display()))?;
-    loader::feed_file(&mut engine, &mut source, &args.file);
+    loader::feed_file(&mut engine, &mut source, file);
     engine.finish();
     let skipped = source.skipped();
     let read_error = source.fatal().map(|e| e.to_string());
@@ -92,9 +107,9 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     }
     let report = Report::new(&engine);
     let provenance = Provenance {
-        file: args.file.clone(),
-        file_bytes: (args.file != "-")
-            .then(|| std::fs::metadata(&args.file).ok().map(|m| m.len()))
+        file: file.to_owned(),
+        file_bytes: (file != "-")
+            .then(|| std::fs::metadata(file).ok().map(|m| m.len()))
             .flatten(),
         skipped_records: skipped,
         read_error: read_error.clone(),
@@ -119,7 +134,7 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     if let Some(e) = &read_error {
         eprintln!(
             "rtcscope: {}: {e} (the report covers everything before it)",
-            args.file
+            file
         );
     }
     Ok(if read_error.is_some() || skipped > 0 {
