@@ -2,7 +2,8 @@
 # Installs what rtcscope's test suite needs on a Debian machine: tshark (differential tests),
 # tcpdump, coturn and stun-client (reference servers and clients), nftables and iproute2 (the NAT
 # lab), libpcap (live capture), tmux (TUI tests), chromium (the HTML report opened headless,
-# tests/tests/report_html.rs); cargo-fuzz from crates.io and DuckDB's Python package from PyPI
+# tests/tests/report_html.rs), valgrind (the engine's instruction-count check,
+# crates/analysis/tests/instructions.rs); cargo-fuzz from crates.io and DuckDB's Python package from PyPI
 # (the export test).
 # Safe to run again: it installs only what is missing.
 #
@@ -10,7 +11,7 @@
 #   scripts/install-deps.sh --build  only what building rtcscope needs (libpcap, for live capture)
 set -euo pipefail
 
-packages=(tshark tcpdump coturn stun-client nftables iproute2 libpcap-dev tmux openssl chromium)
+packages=(tshark tcpdump coturn stun-client nftables iproute2 libpcap-dev tmux openssl chromium valgrind)
 build_only=false
 if [ "${1:-}" = "--build" ]; then
     packages=(libpcap-dev)
