@@ -13,7 +13,7 @@
 //!
 //! `cargo bench -p rtcscope-capture --bench link`; the figures are in docs/benchmarks.md.
 
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::{criterion_group, Criterion, Throughput};
 use etherparse::{NetSlice, PacketBuilder, SlicedPacket, TransportSlice};
 use rtcscope_capture::link::decode_hand_written;
 use rtcscope_capture::{decode, CaptureReader, LinkType};
@@ -197,4 +197,23 @@ fn bench(c: &mut Criterion) {
 }
 
 criterion_group!(benches, bench);
-criterion_main!(benches);
+
+/// `--instructions`: each decoder over the real call's frames 100 times, nothing else, for
+/// `valgrind --tool=callgrind` (instructions per frame, free of the timing noise of a shared
+/// machine): `callgrind_annotate --inclusive=yes` then gives each function's total.
+fn main() {
+    if std::env::args().any(|a| a == "--instructions") {
+        let frames = real_frames();
+        let mut sum = 0u64;
+        for _ in 0..100 {
+            sum = sum
+                .wrapping_add(hand_written(&frames))
+                .wrapping_add(ours(&frames))
+                .wrapping_add(etherparse(&frames));
+        }
+        println!("{} frames, 100 times each (sum {sum})", frames.len());
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}
