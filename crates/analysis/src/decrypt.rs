@@ -464,7 +464,14 @@ impl Association {
         }
     }
 
-    fn feed(&mut self, keys: &KeyLogIndex, now: i64, src: SocketAddr, datagram: &[u8]) {
+    fn feed(
+        &mut self,
+        keys: &KeyLogIndex,
+        now: i64,
+        src: SocketAddr,
+        datagram: &[u8],
+        kept: &mut Kept,
+    ) {
         let side = self.side(src);
         if keys.is_empty() {
             // No key log: count what is there from the headers alone.
@@ -485,6 +492,12 @@ impl Association {
                         self.app_bytes += rec.plaintext.len() as u64;
                         self.sctp_packet(now, rec.from, &rec.plaintext);
                     }
+                    let kind = PlainKind::Dtls {
+                        epoch: rec.epoch,
+                        sequence: rec.sequence,
+                        content_type: rec.content_type.0,
+                    };
+                    kept.push(kind, self.addr(rec.from), &rec.plaintext);
                 }
                 Err(e) => {
                     if self.dtls.is_keyed() {
@@ -697,6 +710,67 @@ struct SdesKeys {
     per_key: Vec<u64>,
 }
 
+/// What a piece of plaintext kept for the caller was ([`Plaintext`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PlainKind {
+    /// An SRTP packet, decrypted: the RTP header and the payload in clear (no tag, no MKI).
+    Srtp,
+    /// An SRTCP packet, decrypted: the whole compound RTCP packet in clear (no index, no tag).
+    Srtcp,
+    /// The content of one DTLS record, decrypted.
+    Dtls {
+        /// The record's full epoch.
+        epoch: u64,
+        /// The record's full sequence number (reconstructed in DTLS 1.3).
+        sequence: u64,
+        /// The real content type (inside the plaintext in DTLS 1.3): 22 handshake, 21 alert,
+        /// 23 application data (SCTP in WebRTC), 26 ACK.
+        content_type: u8,
+    },
+}
+
+/// Plaintext decrypted while the engine was fed one frame, kept for a caller that shows it
+/// (`rtcscope dissect --keylog`); see [`crate::Engine::keep_plaintext`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Plaintext {
+    /// What it is.
+    pub kind: PlainKind,
+    /// Who sent it.
+    pub from: SocketAddr,
+    /// The plaintext.
+    pub bytes: Vec<u8>,
+}
+
+/// At most this many pieces of plaintext are kept per frame (a datagram of many tiny DTLS
+/// records, or a TCP segment completing many messages); the rest are counted in
+/// [`Decryption::plaintext_beyond_cap`].
+pub const MAX_PLAINTEXTS_PER_FRAME: usize = 64;
+
+/// Where plaintext is kept for the frame at hand, when it is kept at all.
+#[derive(Default)]
+struct Kept {
+    on: bool,
+    items: Vec<Plaintext>,
+    beyond_cap: u64,
+}
+
+impl Kept {
+    fn push(&mut self, kind: PlainKind, from: SocketAddr, bytes: &[u8]) {
+        if !self.on {
+            return;
+        }
+        if self.items.len() < MAX_PLAINTEXTS_PER_FRAME {
+            self.items.push(Plaintext {
+                kind,
+                from,
+                bytes: bytes.to_vec(),
+            });
+        } else {
+            self.beyond_cap += 1;
+        }
+    }
+}
+
 /// The decryption state of the engine.
 pub struct Decryption {
     keylog: KeyLogIndex,
@@ -707,6 +781,7 @@ pub struct Decryption {
     buf: Vec<u8>,
     /// Keys were given at all (key log, SDES or `--srtp-key`).
     keys_given: bool,
+    kept: Kept,
 }
 
 impl Default for Decryption {
@@ -718,6 +793,7 @@ impl Default for Decryption {
             sdes: None,
             buf: Vec::new(),
             keys_given: false,
+            kept: Kept::default(),
         }
     }
 }
@@ -750,6 +826,29 @@ impl Decryption {
         &self.keylog
     }
 
+    /// Keeps (or stops keeping) the plaintext of each frame for [`Self::plaintexts`].
+    pub fn keep_plaintext(&mut self, on: bool) {
+        self.kept.on = on;
+        self.kept.items.clear();
+    }
+
+    /// Forgets the previous frame's plaintext (called as each frame is fed).
+    pub fn start_frame(&mut self) {
+        self.kept.items.clear();
+    }
+
+    /// The plaintext decrypted since the current frame was fed, in the order it was decrypted
+    /// (empty unless [`Self::keep_plaintext`] is on).
+    pub fn plaintexts(&self) -> &[Plaintext] {
+        &self.kept.items
+    }
+
+    /// Pieces of plaintext not kept because a frame had more than
+    /// [`MAX_PLAINTEXTS_PER_FRAME`].
+    pub fn plaintext_beyond_cap(&self) -> u64 {
+        self.kept.beyond_cap
+    }
+
     /// Feeds a DTLS datagram of `flow` sent by `src`.
     pub fn dtls(&mut self, now: i64, flow: FlowKey, src: SocketAddr, datagram: &[u8]) {
         if !self.assocs.contains_key(&flow) && self.assocs.len() >= MAX_ASSOCIATIONS {
@@ -760,7 +859,7 @@ impl Decryption {
         self.assocs
             .entry(flow)
             .or_insert_with(|| Association::new(flow, now))
-            .feed(keylog, now, src, datagram);
+            .feed(keylog, now, src, datagram, &mut self.kept);
     }
 
     /// Verifies and decrypts an SRTP (`rtcp` false) or SRTCP packet of `flow` sent by `src`.
@@ -804,6 +903,12 @@ impl Decryption {
                         if replay == rtcscope_srtp::Replay::Duplicate {
                             f.duplicates += 1;
                         }
+                        let kind = if rtcp {
+                            PlainKind::Srtcp
+                        } else {
+                            PlainKind::Srtp
+                        };
+                        self.kept.push(kind, src, &self.buf[..len]);
                         Some(&self.buf[..len])
                     }
                     Err(e) => {
@@ -855,6 +960,12 @@ impl Decryption {
                     if replay == rtcscope_srtp::Replay::Duplicate {
                         s.figures.duplicates += 1;
                     }
+                    let kind = if rtcp {
+                        PlainKind::Srtcp
+                    } else {
+                        PlainKind::Srtp
+                    };
+                    self.kept.push(kind, src, &self.buf[..len]);
                     return Some(&self.buf[..len]);
                 }
                 Err(e) => {

@@ -412,6 +412,19 @@ impl Engine {
         }
     }
 
+    /// Keeps the plaintext the engine decrypts (SRTP, SRTCP, DTLS records) for the frame at
+    /// hand, for a caller that shows it, as `rtcscope dissect --keylog` does; off by default
+    /// (`analyze` never copies plaintext).
+    pub fn keep_plaintext(&mut self, on: bool) {
+        self.decrypt.keep_plaintext(on);
+    }
+
+    /// What was decrypted while the last frame was fed (with [`Self::keep_plaintext`] on),
+    /// at most [`decrypt::MAX_PLAINTEXTS_PER_FRAME`] pieces.
+    pub fn plaintexts(&self) -> &[decrypt::Plaintext] {
+        self.decrypt.plaintexts()
+    }
+
     /// Feeds one captured frame; returns what the engine made of it (the seam through which a
     /// packet list, a per-packet export or a decryptor learn the engine's view of a packet).
     pub fn feed_frame(
@@ -423,6 +436,7 @@ impl Engine {
         orig_len: u32,
     ) -> Verdict {
         self.verdict = Verdict::default();
+        self.decrypt.start_frame();
         let now = i64::try_from(ts_nanos).unwrap_or(i64::MAX);
         self.first_ns.get_or_insert(now);
         self.last_ns = self.last_ns.max(now);

@@ -74,6 +74,20 @@ pub fn add_dsbs(engine: &mut Engine, logs: &[String], from: usize) -> usize {
     logs.len()
 }
 
+/// The key logs of the Decryption Secrets Blocks a pcapng file holds before its first packet
+/// (read ahead, on a second handle: the engine needs them before the handshakes); none when
+/// the file cannot be read (its reader reports that).
+pub fn leading_dsbs(name: &str) -> Vec<String> {
+    input::open(name)
+        .ok()
+        .and_then(|f| rtcscope_capture::file::CaptureReader::new(f).ok())
+        .map(|mut r| {
+            let _ = r.next_packet();
+            r.tls_key_logs().to_vec()
+        })
+        .unwrap_or_default()
+}
+
 /// Reads a capture file's packets into the engine: key logs in pcapng Decryption Secrets
 /// Blocks before the first packet first (the engine needs them before the handshakes), later
 /// ones as they come; damaged records are named on standard error as they are skipped, every
@@ -82,13 +96,7 @@ pub fn add_dsbs(engine: &mut Engine, logs: &[String], from: usize) -> usize {
 pub fn feed_file(engine: &mut Engine, source: &mut PacketSource<'_>, name: &str) {
     let mut dsbs = 0;
     if name != "-" {
-        if let Some(mut r) = input::open(name)
-            .ok()
-            .and_then(|f| rtcscope_capture::file::CaptureReader::new(f).ok())
-        {
-            let _ = r.next_packet();
-            dsbs = add_dsbs(engine, r.tls_key_logs(), 0);
-        }
+        dsbs = add_dsbs(engine, &leading_dsbs(name), 0);
     }
     loop {
         match source.next_observing(|e| eprintln!("rtcscope: {name}: {e} (skipped)")) {

@@ -220,8 +220,46 @@ fn plaintext(
     info: &mut Vec<String>,
     cx: &mut Cx<'_>,
 ) {
-    let frag = rec.fragment_range();
-    let content = rec.fragment();
+    content(
+        node,
+        rec.fragment(),
+        rec.fragment_range(),
+        ct,
+        ctx,
+        info,
+        cx,
+    );
+}
+
+/// The content of a record decrypted with the user's keys (`dissect --keylog`): handshake
+/// messages (DTLS 1.3's EncryptedExtensions, Certificate, CertificateVerify, Finished), an
+/// alert, an ACK; application data is left to the caller (SCTP in WebRTC). Offsets are into
+/// the plaintext. Returns the tree's children and the info words.
+pub(crate) fn decrypted_content(bytes: &[u8], content_type: u8) -> (Node, Vec<String>) {
+    let mut node = Node::new("Content", 0..bytes.len());
+    let mut info = Vec::new();
+    let mut ctx = MessageContext::default();
+    content(
+        &mut node,
+        bytes,
+        0..bytes.len(),
+        ContentType(content_type),
+        &mut ctx,
+        &mut info,
+        &mut Cx::stateless(),
+    );
+    (node, info)
+}
+
+fn content(
+    node: &mut Node,
+    content: &[u8],
+    frag: Field,
+    ct: ContentType,
+    ctx: &mut MessageContext,
+    info: &mut Vec<String>,
+    cx: &mut Cx<'_>,
+) {
     match ct {
         ContentType::HANDSHAKE => {
             for f in HandshakeFragments::new(content, frag.start) {

@@ -30,6 +30,7 @@
 #![forbid(unsafe_code)]
 
 pub mod datagram;
+pub mod decrypted;
 mod dtls;
 mod fields;
 mod rtcp;
@@ -50,6 +51,7 @@ use rtcscope_capture::link::{
 /// The display-filter language ([`Frame::fields`] is what it is evaluated on), re-exported so
 /// that the CLI and the TUI parse and match with the very crate that fills the record.
 pub use rtcscope_filter as filter;
+pub use decrypted::{dissect_decrypted, Decrypted};
 pub use rtcscope_filter::Fields;
 pub use rtcscope_rtp::rtp::ExtensionMap;
 pub use rtcscope_rtp::srtp::{Protection, SrtpProfile};

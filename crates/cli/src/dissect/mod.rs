@@ -22,18 +22,30 @@
 //! are "possibly SRTP ciphertext" and RTCP is cleartext only when its lengths tile the
 //! datagram), `--sctp-port` the UDP ports that carry SCTP (RFC 6951).
 //!
+//! `--keylog FILE` (SSLKEYLOGFILE; pcapng Decryption Secrets Blocks are read too),
+//! `--srtp-key` and the `a=crypto` lines of `--sdp` decrypt, as `analyze` does (the same engine
+//! runs beside the dissector and hands over what it decrypted for each frame): DTLS records
+//! show their content (DTLS 1.3's encrypted handshake, alerts, SCTP with the data-channel
+//! messages), SRTP its RTP payload, SRTCP the whole compound packet (reports, feedback, SDES).
+//! Decrypted trees come after the packet's own, with offsets into the plaintext (as a
+//! separate data source in Wireshark); the summary line ends with `[decrypted: …]`, `--json`
+//! has a `decrypted` array and `--proto` matches decrypted protocols too. The display filter
+//! (`-Y`) matches the packet as captured.
+//!
 //! `-Y EXPR` is tshark's display filter, in rtcscope's small language (docs/filters.md, the
 //! crate rtcscope-filter): only matching packets are printed, numbered as in the file, and
 //! `-c` counts printed packets. Every frame is still dissected in order (reassembly and
 //! channel bindings need them all). An invalid filter is refused before the file is read,
 //! with the parser's message and a caret under the column, and exit status 2.
 
-use crate::input;
+use crate::{input, loader};
 use anyhow::Context as _;
 use clap::{Args, ValueEnum};
+use rtcscope_analysis::decrypt::PlainKind;
 use rtcscope_capture::PacketSource;
 use rtcscope_dissect::{
-    DissectOptions, Dissected, Dissector, ExtensionMap, Protection, Protocol, SrtpProfile,
+    dissect_decrypted, Decrypted, DissectOptions, Dissected, Dissector, ExtensionMap, Protection,
+    Protocol, SrtpProfile,
 };
 use rtcscope_wire::text::Escaped;
 use rtcscope_wire::tree::Node;
@@ -105,6 +117,78 @@ pub struct DissectArgs {
     /// Dissect UDP payloads to or from this port as SCTP (RFC 6951); repeatable.
     #[arg(long = "sctp-port", value_name = "PORT")]
     sctp_ports: Vec<u16>,
+    /// TLS key log (SSLKEYLOGFILE, NSS format; repeatable): show what DTLS records, SRTP and
+    /// SRTCP hold, decrypted (pcapng Decryption Secrets Blocks are used too).
+    #[arg(long = "keylog", value_name = "FILE")]
+    keylog: Vec<String>,
+    /// SRTP master key and salt for an SDES call, `[SSRC@|IP:PORT@]PROFILE:BASE64` as for
+    /// `analyze --srtp-key` (repeatable; never printed).
+    #[arg(long = "srtp-key", value_name = "KEY")]
+    srtp_key: Vec<String>,
+}
+
+/// The analysis engine running beside the dissector to decrypt, and the Decryption Secrets
+/// Blocks already given to it.
+struct Decryptor {
+    engine: rtcscope_analysis::Engine,
+    dsbs: usize,
+}
+
+impl Decryptor {
+    /// An engine keyed by `--keylog`, `--srtp-key`, the SDPs' `a=crypto` lines and the key
+    /// logs a pcapng file holds before its first packet; `None` when there is no key at all.
+    fn new(args: &DissectArgs, path: &str) -> anyhow::Result<Option<Decryptor>> {
+        let keys = loader::load_keys(&args.keylog, &args.srtp_key, &args.sdp)?;
+        let leading = if path == "-" {
+            Vec::new()
+        } else {
+            loader::leading_dsbs(path)
+        };
+        if keys.is_empty() && leading.is_empty() {
+            return Ok(None);
+        }
+        let mut engine = rtcscope_analysis::Engine::default();
+        engine.set_keys(keys);
+        loader::apply_sdp(&mut engine, &args.sdp)?;
+        let dsbs = loader::add_dsbs(&mut engine, &leading, 0);
+        engine.keep_plaintext(true);
+        Ok(Some(Decryptor { engine, dsbs }))
+    }
+
+    /// Feeds the frame to the engine and dissects what it decrypted.
+    fn frame(&mut self, p: &rtcscope_capture::Packet<'_>, opts: &DissectOptions) -> Vec<Dissected> {
+        self.engine
+            .feed_frame(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len);
+        self.engine
+            .plaintexts()
+            .iter()
+            .map(|pt| {
+                let what = match pt.kind {
+                    PlainKind::Srtp => Decrypted::Srtp,
+                    PlainKind::Srtcp => Decrypted::Srtcp,
+                    PlainKind::Dtls {
+                        epoch,
+                        sequence,
+                        content_type,
+                    } => Decrypted::Dtls {
+                        epoch,
+                        sequence,
+                        content_type,
+                    },
+                };
+                dissect_decrypted(what, &pt.bytes, opts)
+            })
+            .collect()
+    }
+
+    /// Key logs found in Decryption Secrets Blocks since the last call.
+    fn more_dsbs(&mut self, source: &PacketSource<'_>) {
+        if let Some(r) = source.reader() {
+            if r.tls_key_logs().len() > self.dsbs {
+                self.dsbs = loader::add_dsbs(&mut self.engine, r.tls_key_logs(), self.dsbs);
+            }
+        }
+    }
 }
 
 /// `--srtp` values: `none`, or an SRTP profile by its SDES or DTLS-SRTP name.
@@ -235,12 +319,14 @@ pub fn run(args: &DissectArgs) -> anyhow::Result<ExitCode> {
         None if path != "-" => (inferred_extmap(path)?, true),
         None => (None, false),
     };
-    let mut dissector = Dissector::new(DissectOptions {
+    let opts = DissectOptions {
         extmap,
         extmap_inferred,
         protection: args.srtp,
         sctp_ports: args.sctp_ports.clone(),
-    });
+    };
+    let mut decryptor = Decryptor::new(args, path)?;
+    let mut dissector = Dissector::new(opts.clone());
     let source = input::open(path)?;
     // Damaged records the reader can skip are skipped and counted by the source, as analyze
     // does; a fatal error ends the file and is named after the output.
@@ -259,8 +345,15 @@ pub fn run(args: &DissectArgs) -> anyhow::Result<ExitCode> {
         if args.count.is_some_and(|c| shown >= c) {
             break;
         }
+        if let Some(d) = decryptor.as_mut() {
+            d.more_dsbs(&source);
+        }
         let Some(packet) = source.next_packet() else {
             break;
+        };
+        let decrypted = match decryptor.as_mut() {
+            Some(d) => d.frame(&packet, &opts),
+            None => Vec::new(),
         };
         let t0 = *first_ts.get_or_insert(packet.ts_nanos);
         let rel = (packet.ts_nanos - t0) as f64 / 1e9;
@@ -298,6 +391,7 @@ pub fn run(args: &DissectArgs) -> anyhow::Result<ExitCode> {
         if !args.protocols.is_empty()
             && !dissected
                 .iter()
+                .chain(&decrypted)
                 .any(|d| args.protocols.iter().any(|f| f.matches(d)))
         {
             continue;
@@ -308,13 +402,18 @@ pub fn run(args: &DissectArgs) -> anyhow::Result<ExitCode> {
             }
         }
         shown += 1;
-        let summary = summary_line(
+        let mut summary = summary_line(
             packet.number,
             rel,
             endpoints.as_ref(),
             &dissected,
             packet.orig_len,
         );
+        if !decrypted.is_empty() {
+            let infos: Vec<&str> = decrypted.iter().map(|d| d.info.as_str()).collect();
+            // Decrypted text (data-channel messages) is wire text: escaped.
+            summary.push_str(&format!(" [decrypted: {}]", Escaped(&infos.join(" ; "))));
+        }
         if args.json {
             let mut layers: Vec<Value> = vec![node_json(&frame)];
             layers.extend(dissected.iter().map(|d| node_json(&d.tree)));
@@ -335,6 +434,19 @@ pub fn run(args: &DissectArgs) -> anyhow::Result<ExitCode> {
                 "info": dissected.iter().map(|d| d.info.as_str()).collect::<Vec<_>>().join("; "),
                 "layers": layers,
             });
+            let mut v = v;
+            if !decrypted.is_empty() {
+                v["decrypted"] = decrypted
+                    .iter()
+                    .map(|d| {
+                        json!({
+                            "protocol": d.protocol.name(),
+                            "info": d.info,
+                            "tree": node_json(&d.tree),
+                        })
+                    })
+                    .collect();
+            }
             if !json_first {
                 out.write_all(b",\n")?;
             }
@@ -345,7 +457,7 @@ pub fn run(args: &DissectArgs) -> anyhow::Result<ExitCode> {
             if args.verbose {
                 let mut text = String::new();
                 frame.render(0, &mut text);
-                for d in &dissected {
+                for d in dissected.iter().chain(&decrypted) {
                     d.tree.render(0, &mut text);
                 }
                 writeln!(out, "{text}")?;
