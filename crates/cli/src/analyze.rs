@@ -94,16 +94,8 @@ pub struct AnalyzeArgs {
     /// header-extension ids, RTX groups and the certificate fingerprint check; repeatable.
     #[arg(long = "sdp", value_name = "FILE")]
     sdp: Vec<String>,
-    /// NSS key log (SSLKEYLOGFILE of Firefox, NSS, OpenSSL, BoringSSL) to decrypt DTLS, the
-    /// data channels and, through the DTLS-SRTP exporter, SRTP/SRTCP; repeatable. Key logs
-    /// in the capture's pcapng Decryption Secrets Blocks are used as well.
-    #[arg(long = "keylog", value_name = "FILE")]
-    keylog: Vec<String>,
-    /// SRTP master key for SRTP/SRTCP not keyed by DTLS: `[SCOPE@]PROFILE:KEY` with KEY as
-    /// base64 key||salt (as in a=crypto) or hex, or a whole `a=crypto:` line; SCOPE is an SSRC
-    /// (`0x20c23467`) or the sender's IP:PORT; repeatable. SDES keys in `--sdp` are used too.
-    #[arg(long = "srtp-key", value_name = "SPEC")]
-    srtp_key: Vec<String>,
+    #[command(flatten)]
+    keys: loader::KeyArgs,
     /// Flows held at once; beyond it the flow used least recently is evicted (the report
     /// says how many).
     #[arg(long, value_name = "N", default_value_t = rtcscope_analysis::DEFAULT_MAX_FLOWS as u64,
@@ -148,7 +140,7 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     };
     let mut engine = Engine::new(config);
     loader::apply_sdp(&mut engine, &args.sdp)?;
-    engine.set_keys(loader::load_keys(&args.keylog, &args.srtp_key, &args.sdp)?);
+    engine.set_keys(args.keys.load(&args.sdp)?);
     // One packet source, whether a file, standard input or a live capture: the same record
     // limit (-c), damaged-record policy and drop counts.
     let (source, name, live) = match &args.interface {

@@ -18,6 +18,29 @@ pub fn apply_sdp(engine: &mut Engine, sdp: &[String]) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The key options of every command that reads packets and decrypts (`analyze`, `report`,
+/// `dissect`): one definition, so they are spelled and explained alike.
+#[derive(clap::Args, Debug, Default, Clone)]
+pub struct KeyArgs {
+    /// NSS key log (SSLKEYLOGFILE of Firefox, NSS, OpenSSL, BoringSSL) to decrypt DTLS, the
+    /// data channels and, through the DTLS-SRTP exporter, SRTP/SRTCP; repeatable. Key logs
+    /// in the capture's pcapng Decryption Secrets Blocks are used as well.
+    #[arg(long = "keylog", value_name = "FILE")]
+    pub keylog: Vec<String>,
+    /// SRTP master key for SRTP/SRTCP not keyed by DTLS: `[SCOPE@]PROFILE:KEY` with KEY as
+    /// base64 key||salt (as in a=crypto) or hex, or a whole `a=crypto:` line; SCOPE is an SSRC
+    /// (`0x20c23467`) or the sender's IP:PORT; repeatable. SDES keys in `--sdp` are used too.
+    #[arg(long = "srtp-key", value_name = "SPEC")]
+    pub srtp_key: Vec<String>,
+}
+
+impl KeyArgs {
+    /// These keys and the `a=crypto` lines of `sdp` ([`load_keys`]).
+    pub fn load(&self, sdp: &[String]) -> anyhow::Result<rtcscope_analysis::decrypt::KeyStore> {
+        load_keys(&self.keylog, &self.srtp_key, sdp)
+    }
+}
+
 /// The keys of `--keylog`, `--srtp-key` and the `a=crypto` lines of `--sdp`. Errors name the
 /// file or argument and never repeat key text.
 pub fn load_keys(

@@ -38,12 +38,8 @@ pub struct ReportArgs {
     /// findings are shown too; repeatable.
     #[arg(long = "sdp", value_name = "FILE")]
     sdp: Vec<String>,
-    /// NSS key log (SSLKEYLOGFILE) to decrypt DTLS and SRTP, as for analyze; repeatable.
-    #[arg(long = "keylog", value_name = "FILE")]
-    keylog: Vec<String>,
-    /// SRTP master key `[SCOPE@]PROFILE:KEY`, as for analyze; repeatable.
-    #[arg(long = "srtp-key", value_name = "SPEC")]
-    srtp_key: Vec<String>,
+    #[command(flatten)]
+    keys: loader::KeyArgs,
     /// The browser's own statistics: a Chromium webrtc-internals dump (plotted on the
     /// capture's time axis) or a getStats() snapshot, a JSON array of stats objects (its RTP
     /// counters compared with the wire's).
@@ -74,7 +70,7 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     }
     let mut engine = Engine::new(Config::default());
     loader::apply_sdp(&mut engine, &args.sdp)?;
-    engine.set_keys(loader::load_keys(&args.keylog, &args.srtp_key, &args.sdp)?);
+    engine.set_keys(args.keys.load(&args.sdp)?);
     let mut source = PacketSource::new(input::open(file)?)
         .with_context(|| format!("cannot read capture {}", file))?;
     // Never write over the capture (or a --stats/--sdp file) being read.
@@ -82,7 +78,7 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
         let inputs = std::iter::once(file).chain(
             args.sdp
                 .iter()
-                .chain(&args.keylog)
+                .chain(&args.keys.keylog)
                 .chain(&args.stats)
                 .map(String::as_str),
         );
@@ -115,7 +111,7 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
         read_error: read_error.clone(),
         version: env!("CARGO_PKG_VERSION").to_owned(),
         sdp_files: args.sdp.clone(),
-        keylog_files: args.keylog.clone(),
+        keylog_files: args.keys.keylog.clone(),
         stats_file: args.stats.clone(),
     };
     let html = rtcscope_report_html::render(&Input {

@@ -117,14 +117,8 @@ pub struct DissectArgs {
     /// Dissect UDP payloads to or from this port as SCTP (RFC 6951); repeatable.
     #[arg(long = "sctp-port", value_name = "PORT")]
     sctp_ports: Vec<u16>,
-    /// TLS key log (SSLKEYLOGFILE, NSS format; repeatable): show what DTLS records, SRTP and
-    /// SRTCP hold, decrypted (pcapng Decryption Secrets Blocks are used too).
-    #[arg(long = "keylog", value_name = "FILE")]
-    keylog: Vec<String>,
-    /// SRTP master key and salt for an SDES call, `[SSRC@|IP:PORT@]PROFILE:BASE64` as for
-    /// `analyze --srtp-key` (repeatable; never printed).
-    #[arg(long = "srtp-key", value_name = "KEY")]
-    srtp_key: Vec<String>,
+    #[command(flatten)]
+    keys: loader::KeyArgs,
 }
 
 /// The analysis engine running beside the dissector to decrypt, and the Decryption Secrets
@@ -138,7 +132,7 @@ impl Decryptor {
     /// An engine keyed by `--keylog`, `--srtp-key`, the SDPs' `a=crypto` lines and the key
     /// logs a pcapng file holds before its first packet; `None` when there is no key at all.
     fn new(args: &DissectArgs, path: &str) -> anyhow::Result<Option<Decryptor>> {
-        let keys = loader::load_keys(&args.keylog, &args.srtp_key, &args.sdp)?;
+        let keys = args.keys.load(&args.sdp)?;
         let leading = if path == "-" {
             Vec::new()
         } else {
