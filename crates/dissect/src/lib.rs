@@ -43,6 +43,7 @@ pub use datagram::{
     dissect, dissect_sctp, dissect_stream, dissect_stream_with, dissect_with, Dissected, Inner,
     Protocol,
 };
+pub use decrypted::{dissect_decrypted, Decrypted};
 pub use rtcp::MAX_LISTED;
 use rtcscope_capture::link::{
     decode, decode_transport, Decoded, Fragment, IcmpError, LinkType, NotTransport, Transport,
@@ -51,7 +52,6 @@ use rtcscope_capture::link::{
 /// The display-filter language ([`Frame::fields`] is what it is evaluated on), re-exported so
 /// that the CLI and the TUI parse and match with the very crate that fills the record.
 pub use rtcscope_filter as filter;
-pub use decrypted::{dissect_decrypted, Decrypted};
 pub use rtcscope_filter::Fields;
 pub use rtcscope_rtp::rtp::ExtensionMap;
 pub use rtcscope_rtp::srtp::{Protection, SrtpProfile};

@@ -29,9 +29,9 @@ pub mod capture_frames;
 pub mod capture_variants;
 #[cfg(feature = "capture")]
 pub mod damaged_capture;
+pub mod frames;
 #[cfg(feature = "capture")]
 pub mod gencap;
-pub mod frames;
 pub mod hostile_capture;
 #[cfg(feature = "capture")]
 pub mod owned_frames;
