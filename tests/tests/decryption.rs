@@ -146,3 +146,53 @@ fn a_file_that_is_not_a_key_log_is_refused() {
         stderr(&out)
     );
 }
+
+/// `export --keylog --sdp` reveals what `analyze --keylog --sdp` reveals: the SRTP profile DTLS
+/// 1.3 encrypts, and the certificate fingerprint checked against the SDP; without keys the
+/// profile is unknown, as in analyze.
+#[test]
+fn export_with_keys_reveals_what_analyze_reveals() {
+    let dir = fixtures().join("webrtc/firefox-direct");
+    let cap = dir.join("capture.pcapng").display().to_string();
+    let keylog = dir.join("keylog.txt").display().to_string();
+    let offer = dir.join("offer.sdp").display().to_string();
+    let answer = dir.join("answer.sdp").display().to_string();
+    let tmp = std::env::temp_dir().join(format!("rtcscope-export-keys-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    let dtls_row = |out: &str, keys: &[&str]| -> serde_json::Value {
+        let o = Command::new(bin())
+            .args(["export", "--format", "jsonl", "-o", out])
+            .args(keys)
+            .arg(&cap)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", stderr(&o));
+        let dtls = std::path::Path::new(out).join("dtls/capture=capture");
+        let file = std::fs::read_dir(&dtls)
+            .expect("the dtls table")
+            .next()
+            .expect("a part file")
+            .unwrap()
+            .path();
+        let text = std::fs::read_to_string(file).unwrap();
+        serde_json::from_str(text.lines().next().expect("one handshake")).unwrap()
+    };
+    let with = tmp.join("with").display().to_string();
+    let keys = ["--keylog", &keylog, "--sdp", &offer, "--sdp", &answer];
+    let row = dtls_row(&with, &keys);
+    let report: serde_json::Value = serde_json::from_slice(
+        &analyze(&[
+            "--json", &cap, "--keylog", &keylog, "--sdp", &offer, "--sdp", &answer,
+        ])
+        .stdout,
+    )
+    .unwrap();
+    let d = &report["dtls"][0];
+    assert_eq!(row["srtp_profile"], d["srtp_profile"]["value"], "{row}");
+    assert_eq!(row["srtp_profile"], "SRTP_AEAD_AES_128_GCM");
+    assert_eq!(row["fingerprint_check"], "match", "{row}");
+    let without = tmp.join("without").display().to_string();
+    let row = dtls_row(&without, &[]);
+    assert!(row["srtp_profile"].is_null(), "{row}");
+    let _ = std::fs::remove_dir_all(&tmp);
+}

@@ -5,7 +5,7 @@
 //! Each capture is read as `analyze` reads it (the same packet source and damaged-record
 //! policy, the same engine and report), so the exported figures are `analyze --json`'s.
 
-use crate::input;
+use crate::{input, loader};
 use anyhow::Context as _;
 use clap::{Args, ValueEnum};
 use rtcscope_analysis::report::Report;
@@ -67,6 +67,13 @@ pub struct ExportArgs {
     #[arg(long, value_name = "MIB", conflicts_with_all = ["max_flows", "max_streams"],
           value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
     memory: Option<u64>,
+    /// An SDP offer or answer (raw, or signalling JSON) for codecs, clock rates,
+    /// header-extension ids and fingerprints, as for analyze; applies to every capture;
+    /// repeatable.
+    #[arg(long = "sdp", value_name = "FILE")]
+    sdp: Vec<String>,
+    #[command(flatten)]
+    keys: loader::KeyArgs,
 }
 
 impl ExportArgs {
@@ -102,7 +109,7 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<ExitCode> {
     let dataset = Dataset::create(&args.output, &names, options)?;
     let mut problems = 0;
     for (path, name) in paths.iter().zip(&names) {
-        match export_one(&dataset, path, name, args.config()) {
+        match export_one(&dataset, path, name, args) {
             Ok((rows, clean)) => {
                 if !clean {
                     problems += 1;
@@ -137,22 +144,20 @@ fn export_one(
     dataset: &Dataset,
     path: &str,
     name: &str,
-    config: Config,
+    args: &ExportArgs,
 ) -> anyhow::Result<(std::collections::BTreeMap<Table, u64>, bool)> {
     let mut source = PacketSource::new(input::open(path)?)
         .with_context(|| format!("cannot read capture {path}"))?;
-    let mut engine = Engine::new(config);
+    let mut engine = Engine::new(args.config());
+    // The SDPs and keys, as analyze applies them (the key log indexes its secrets by each
+    // handshake's random, so one key log can serve many captures).
+    engine.set_keys(args.keys.load(&args.sdp)?);
+    loader::apply_sdp(&mut engine, &args.sdp)?;
     // Key logs in pcapng Decryption Secrets Blocks before the first packet, as analyze reads
     // them (the engine needs them before the handshakes); later ones as they come.
     let mut dsbs = 0;
     if path != "-" {
-        if let Some(mut r) = input::open(path)
-            .ok()
-            .and_then(|f| rtcscope_capture::file::CaptureReader::new(f).ok())
-        {
-            let _ = r.next_packet();
-            dsbs = add_dsbs(&mut engine, r.tls_key_logs(), 0);
-        }
+        dsbs = loader::add_dsbs(&mut engine, &loader::leading_dsbs(path), 0);
     }
     let mut out = dataset.capture(name, path)?;
     loop {
@@ -168,7 +173,7 @@ fn export_one(
         }
         if let Some(r) = source.reader() {
             if r.tls_key_logs().len() > dsbs {
-                dsbs = add_dsbs(&mut engine, r.tls_key_logs(), dsbs);
+                dsbs = loader::add_dsbs(&mut engine, r.tls_key_logs(), dsbs);
             }
         }
     }
@@ -195,12 +200,4 @@ fn export_one(
         },
     )?;
     Ok((rows, read_error.is_none() && skipped == 0))
-}
-
-/// Adds the Decryption Secrets Block key logs from index `from` on; returns how many there are.
-fn add_dsbs(engine: &mut Engine, logs: &[String], from: usize) -> usize {
-    for (i, text) in logs.iter().enumerate().skip(from) {
-        engine.add_key_log(&format!("pcapng Decryption Secrets Block #{}", i + 1), text);
-    }
-    logs.len()
 }
