@@ -259,7 +259,18 @@ pub fn spawn_live(
             let mut last_stats = Instant::now()
                 .checked_sub(Duration::from_secs(1))
                 .unwrap_or_else(Instant::now);
-            let end = |shared: &Shared, error: Option<String>, stats: Option<LiveStats>| {
+            // The capture stops (`-a`, `-c` or a capture error): the saved file gets the
+            // kernel's last counters and is closed, and the UI is told why.
+            let stop_capture = |source: &mut PacketSource<'static>, last_ts: i128| {
+                let stats = source.refresh_stats();
+                let closed = options
+                    .writer
+                    .as_ref()
+                    .map_or(Ok(()), |w| close_live_writer(w, stats, last_ts));
+                let error = source
+                    .fatal()
+                    .map(ToString::to_string)
+                    .or(closed.err().map(|e| format!("saving: {e}")));
                 let mut s = shared.lock();
                 if let Some(st) = stats {
                     s.kernel = Some(st);
@@ -272,12 +283,7 @@ pub fn spawn_live(
                     return;
                 }
                 if options.autostop.is_some_and(|d| started.elapsed() >= d) {
-                    let stats = source.refresh_stats();
-                    let closed = options
-                        .writer
-                        .as_ref()
-                        .map_or(Ok(()), |w| close_live_writer(w, stats, last_ts));
-                    end(&shared, closed.err().map(|e| format!("saving: {e}")), stats);
+                    stop_capture(&mut source, last_ts);
                     return;
                 }
                 // The lock is taken per packet, never across the source's wait for one.
@@ -308,16 +314,7 @@ pub fn spawn_live(
                         .advance_clock(rtcscope_capture::live::clock_ns()),
                     Next::End => {
                         // A capture error, or the record limit (`-c`) reached.
-                        let stats = source.refresh_stats();
-                        let closed = options
-                            .writer
-                            .as_ref()
-                            .map_or(Ok(()), |w| close_live_writer(w, stats, last_ts));
-                        let error = source
-                            .fatal()
-                            .map(ToString::to_string)
-                            .or(closed.err().map(|e| format!("saving: {e}")));
-                        end(&shared, error, stats);
+                        stop_capture(&mut source, last_ts);
                         return;
                     }
                 }
