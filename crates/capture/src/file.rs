@@ -43,6 +43,10 @@ pub struct Packet<'a> {
     pub data: &'a [u8],
     /// The packet's length on the wire.
     pub orig_len: u32,
+    /// Where `data` starts in the stream, counted from its first byte (none for a live
+    /// capture): with [`data`](Self::data)'s length it finds the packet again in the file,
+    /// which is how a viewer indexes a capture without keeping its packets.
+    pub stream_offset: Option<u64>,
 }
 
 impl Packet<'_> {
@@ -477,6 +481,7 @@ impl<'r> CaptureReader<'r> {
                         link_type,
                         data,
                         orig_len: found.orig_len,
+                        stream_offset: Some(self.file_offset + start as u64),
                     }));
                 }
             }

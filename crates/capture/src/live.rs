@@ -216,6 +216,7 @@ impl LiveCapture {
                     link_type: self.link_type,
                     data: p.data,
                     orig_len: p.header.len,
+                    stream_offset: None,
                 }))
             }
             Err(pcap::Error::TimeoutExpired) => {

@@ -369,3 +369,29 @@ fn pcap_record_with_section_magic_is_still_pcap() {
     let (count, _, err) = read_all(&f);
     assert_eq!((count, err.map(|e| e.to_string())), (2, None));
 }
+
+/// Every packet's `stream_offset` finds its bytes again in the file (how `rtcscope open`
+/// indexes a capture instead of keeping its packets), in pcap and pcapng, little- and
+/// big-endian, with every block kind the fixtures and the corpus hold between the packets.
+#[test]
+fn every_packet_is_found_again_at_its_stream_offset() {
+    let mut checked = 0u64;
+    for path in captures() {
+        let bytes = std::fs::read(&path).unwrap();
+        let Ok(mut r) = CaptureReader::new(&bytes[..]) else {
+            continue;
+        };
+        while let Ok(Some(p)) = r.next_packet() {
+            let at = p.stream_offset.expect("a file knows where its packets are") as usize;
+            assert_eq!(
+                bytes.get(at..at + p.data.len()),
+                Some(p.data),
+                "{}: packet {} at byte {at}",
+                path.display(),
+                p.number
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 10_000, "only {checked} packets checked");
+}
