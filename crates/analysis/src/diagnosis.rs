@@ -111,6 +111,21 @@ pub const CONSENT_SILENCE_NS: i64 = 5_000_000_000;
 pub const SILENT_NS: i64 = 5_000_000_000;
 /// Retransmissions above this share of a stream's packets are a degradation.
 pub const RTX_DEGRADED: f64 = 0.10;
+/// Share of a stream's packets that arrive after a later sequence number at or above which it
+/// gets a notice: a jitter buffer absorbs an occasional late packet, but 1 % of them means the
+/// path reorders systematically (load balancing over links of unequal delay, a Wi-Fi driver's
+/// queues), and each late packet costs the receiver waiting time or a needless NACK.
+pub const REORDER_NOTICE: f64 = 0.01;
+/// The share at or above which reordering degrades the stream: the same 5 % as
+/// [`LOSS_DEGRADED`], since a receiver that gives up waiting treats a late packet as lost.
+pub const REORDER_DEGRADED: f64 = 0.05;
+/// Packets a stream needs before its reordering is judged (as loss needs 100 expected).
+pub const REORDER_MIN_PACKETS: u64 = 100;
+/// A media stream running this long with no RTCP for its SSRC lacks it: RFC 3550 §6.2 sends
+/// reports at least every 5 s on average (randomised up to 7.5 s, the first after half an
+/// interval), and browsers send more often (about 1 s for video), so 10 s with none is not a
+/// matter of timing.
+pub const NO_RTCP_NS: i64 = 10_000_000_000;
 
 /// Every finding the report supports, worst first, then by time.
 pub fn diagnose(report: &Report) -> Vec<Finding> {
@@ -1279,6 +1294,12 @@ fn media_findings(r: &Report, out: &mut Vec<Finding>) {
                     .into(),
             });
         }
+        if let Some(x) = reordering(s, &label) {
+            out.push(x);
+        }
+        if let Some(x) = without_rtcp(r, s, &label) {
+            out.push(x);
+        }
     }
     // Retransmissions (on the RTX stream) against the packets of the stream they repair.
     for rtx in r.streams.iter().filter(|s| s.confirmed) {
@@ -1316,6 +1337,133 @@ fn media_findings(r: &Report, out: &mut Vec<Finding>) {
             });
         }
     }
+}
+
+/// Reordering: at least [`REORDER_MIN_PACKETS`] packets, [`REORDER_NOTICE`] of them late.
+fn reordering(s: &crate::streams::Stream, label: &str) -> Option<Finding> {
+    if s.packets < REORDER_MIN_PACKETS {
+        return None;
+    }
+    let share = s.reordered as f64 / s.packets as f64;
+    if share < REORDER_NOTICE {
+        return None;
+    }
+    Some(Finding {
+        id: "media.reordering",
+        severity: if share >= REORDER_DEGRADED {
+            Severity::Degraded
+        } else {
+            Severity::Notice
+        },
+        at_ns: Some(s.first_ns),
+        verdict: format!(
+            "The {label} arrives out of order: {:.1} % of its packets ({} of {}) came after a \
+             later sequence number.",
+            share * 100.0,
+            s.reordered,
+            s.packets
+        ),
+        evidence: vec![
+            Evidence::count(format!(
+                "{} late, {} duplicate(s), {} lost, of sequence numbers {}..{}",
+                s.reordered, s.duplicates, s.lost, s.base_ext_seq, s.max_ext_seq
+            )),
+            Evidence::at(format!("first packet of {:#010x}", s.ssrc), s.first_ns),
+            Evidence::at(format!("last packet of {:#010x}", s.ssrc), s.last_ns),
+        ],
+        advice: "The path reorders packets (parallel links, load balancing, Wi-Fi queues); a \
+                 retransmission sent on the media SSRC itself (no RTX) also arrives late. The \
+                 receiver's jitter buffer grows to wait for them."
+            .into(),
+    })
+}
+
+/// A stream of [`NO_RTCP_NS`] or longer with no RTCP for its SSRC: none sent by its sender
+/// (SRTCP leaves the sender SSRC in clear, so encryption does not hide it) and no receiver
+/// report about it where reports can be read. When no RTCP at all passes between the two
+/// hosts it is degraded; when the other side does send RTCP that cannot be read (SRTCP without
+/// keys), whether it reports on the stream is unknown, and it is a notice.
+fn without_rtcp(r: &Report, s: &crate::streams::Stream, label: &str) -> Option<Finding> {
+    let ran = s.last_ns.saturating_sub(s.first_ns);
+    if ran < NO_RTCP_NS || s.packets < ONE_WAY_MIN_PACKETS {
+        return None;
+    }
+    let from_sender = r.rtcp_senders.iter().any(|x| x.ssrc == s.ssrc);
+    if from_sender || s.sender_reports > 0 || s.receiver_report.is_some() {
+        return None;
+    }
+    // RTCP between the same two hosts, on any port (RTCP not multiplexed uses another).
+    let hosts = |f: &FlowReport| {
+        f.relay == s.relay
+            && ((f.a.ip() == s.src.ip() && f.b.ip() == s.dst.ip())
+                || (f.a.ip() == s.dst.ip() && f.b.ip() == s.src.ip()))
+    };
+    let path_rtcp: u64 = r
+        .flows
+        .iter()
+        .filter(|f| hosts(f))
+        .map(|f| f.counts.rtcp)
+        .sum();
+    let unreadable = path_rtcp > 0 && s.encrypted;
+    let (severity, verdict, advice) = if unreadable {
+        (
+            Severity::Notice,
+            format!(
+                "The {label} ran {:.1} s and its sender sent no RTCP for it (no sender report \
+                 from {:#010x}); the {} RTCP packet(s) on the path are encrypted, so whether the \
+                 receiver reports on it cannot be seen.",
+                ran as f64 / 1e9,
+                s.ssrc,
+                path_rtcp
+            ),
+            "A sender normally reports each stream it sends (RFC 3550 §6.4.1): check that the \
+             sending application has RTCP enabled for it; a key log would show the receiver's \
+             reports."
+                .to_owned(),
+        )
+    } else {
+        (
+            Severity::Degraded,
+            format!(
+                "The {label} ran {:.1} s without RTCP: no sender report from {:#010x} and no \
+                 receiver report about it, in either direction{}.",
+                ran as f64 / 1e9,
+                s.ssrc,
+                if path_rtcp == 0 {
+                    " (no RTCP at all passed between the two hosts)"
+                } else {
+                    ""
+                }
+            ),
+            "Without RTCP the sender gets no loss, RTT or bandwidth feedback (receiver reports, \
+             NACK, PLI, transport-cc): look for a filter passing RTP but not RTCP (a closed port \
+             for RTCP that is not multiplexed, a DPI rule) or an endpoint with RTCP turned off."
+                .to_owned(),
+        )
+    };
+    Some(Finding {
+        id: "media.no-rtcp",
+        severity,
+        at_ns: Some(s.first_ns),
+        verdict,
+        evidence: vec![
+            Evidence::at(format!("first packet of {:#010x}", s.ssrc), s.first_ns),
+            Evidence::at(
+                format!(
+                    "last packet of {:#010x}: {} packets, no RTCP from or about it",
+                    s.ssrc, s.packets
+                ),
+                s.last_ns,
+            ),
+            Evidence::count(format!(
+                "{} RTCP packet(s) between {} and {}",
+                path_rtcp,
+                s.src.ip(),
+                s.dst.ip()
+            )),
+        ],
+        advice,
+    })
 }
 
 /// One-way media from a moment on: on a path where both sides sent media, every stream of one

@@ -685,3 +685,129 @@ fn a_nat_that_keeps_its_port_is_not_called_symmetric() {
         x.evidence
     );
 }
+
+/// `n` packets of `ssrc` from A to B, 20 ms apart, with the pairs at `swap(i)` sent the other
+/// way round (i + 1 before i: one late packet each).
+fn reordered_script(n: u16, swap: impl Fn(u16) -> bool) -> Vec<Finding> {
+    let mut s = Script::new();
+    let mut i = 0u16;
+    while i < n {
+        let t = i128::from(i) * 20;
+        let (x, y) = (
+            rtp(0x9999, i, 960 * u32::from(i)),
+            rtp(0x9999, i + 1, 960 * u32::from(i + 1)),
+        );
+        if swap(i) {
+            s.udp(t, A, B, &y);
+            s.udp(t + 20, A, B, &x);
+        } else {
+            s.udp(t, A, B, &x);
+            s.udp(t + 20, A, B, &y);
+        }
+        i += 2;
+    }
+    s.findings()
+}
+
+#[test]
+fn reordering_is_graded_by_its_share() {
+    // 1000 packets, one pair in five swapped: 100 late packets, 10 %.
+    let f = reordered_script(1000, |i| i % 10 == 0);
+    let x = find(&f, "media.reordering");
+    assert_eq!(x.severity, Severity::Degraded);
+    assert!(
+        x.verdict.contains("10.0 % of its packets (100 of 1000)"),
+        "{}",
+        x.verdict
+    );
+    assert!(
+        x.evidence[0]
+            .what
+            .starts_with("100 late, 0 duplicate(s), 0 lost"),
+        "{:?}",
+        x.evidence
+    );
+    // One pair in 25 swapped: 2 %, a notice.
+    let f = reordered_script(1000, |i| i % 50 == 0);
+    assert_eq!(find(&f, "media.reordering").severity, Severity::Notice);
+    // In order, or one late packet in 500: nothing.
+    assert!(!ids(&reordered_script(1000, |_| false)).contains(&"media.reordering"));
+    assert!(!ids(&reordered_script(1000, |i| i == 500)).contains(&"media.reordering"));
+}
+
+/// An RTCP sender report from `ssrc` (no report blocks).
+fn sender_report(ssrc: u32) -> Vec<u8> {
+    let mut p = vec![0x80, 200, 0, 6];
+    p.extend(ssrc.to_be_bytes());
+    p.extend([0u8; 20]);
+    p
+}
+
+/// An RTCP receiver report from `sender` with one block about `about`.
+fn receiver_report(sender: u32, about: u32) -> Vec<u8> {
+    let mut p = vec![0x81, 201, 0, 7];
+    p.extend(sender.to_be_bytes());
+    p.extend(about.to_be_bytes());
+    p.extend([0u8; 20]);
+    p
+}
+
+/// A sends 15 s of audio to B; `rtcp(t_ms)` gives what RTCP to send (from, to, packet) once
+/// a second.
+fn rtcp_script(rtcp: impl Fn() -> Option<(&'static str, &'static str, Vec<u8>)>) -> Vec<Finding> {
+    let mut s = Script::new();
+    for i in 0..750u16 {
+        let t = i128::from(i) * 20;
+        s.udp(t, A, B, &rtp(0xaaaa, i, 960 * u32::from(i)));
+        if i % 50 == 25 {
+            if let Some((from, to, p)) = rtcp() {
+                s.udp(t + 1, from, to, &p);
+            }
+        }
+    }
+    s.findings()
+}
+
+#[test]
+fn a_stream_without_rtcp_is_degraded() {
+    let f = rtcp_script(|| None);
+    let x = find(&f, "media.no-rtcp");
+    assert_eq!(x.severity, Severity::Degraded);
+    assert!(
+        x.verdict.contains("ran 15.0 s without RTCP")
+            && x.verdict
+                .contains("no RTCP at all passed between the two hosts"),
+        "{}",
+        x.verdict
+    );
+    assert_eq!(x.at_ns, Some(T0 as i64));
+    // B reports, but on another stream only: still nothing about this one, either way.
+    let f = rtcp_script(|| Some((B, A, receiver_report(0xbbbb, 0x1234))));
+    let x = find(&f, "media.no-rtcp");
+    assert_eq!(x.severity, Severity::Degraded);
+    assert!(!x.verdict.contains("no RTCP at all"), "{}", x.verdict);
+}
+
+#[test]
+fn rtcp_from_the_sender_or_the_receiver_is_enough() {
+    // The sender's reports.
+    assert!(!ids(&rtcp_script(|| Some((A, B, sender_report(0xaaaa))))).contains(&"media.no-rtcp"));
+    // The receiver's reports about it.
+    assert!(!ids(&rtcp_script(|| Some((
+        B,
+        A,
+        receiver_report(0xbbbb, 0xaaaa)
+    ))))
+    .contains(&"media.no-rtcp"));
+    // A stream shorter than the threshold is not judged.
+    let mut s = Script::new();
+    for i in 0..400u16 {
+        s.udp(
+            i128::from(i) * 20,
+            A,
+            B,
+            &rtp(0xaaaa, i, 960 * u32::from(i)),
+        );
+    }
+    assert!(!ids(&s.findings()).contains(&"media.no-rtcp"));
+}
