@@ -30,12 +30,15 @@
 //!   ciphertext, where the authentication tag, MKI and SRTCP index are. Nothing here decrypts;
 //!   decrypted bytes re-enter through the clear parsers.
 //! * [`classify`]: the cheap RFC 7983 / RFC 5761 test "is this RTP or RTCP".
+//! * [`codec`]: the video payload formats (VP8, VP9, H.264, AV1): payload descriptors, key
+//!   frames and frame sizes, for frame counting and `dissect -V`.
 //!
 //! No parse path allocates: views, iterators and typed decoders work on borrowed bytes (the
 //! `tests/noalloc.rs` test proves it with a counting allocator).
 #![forbid(unsafe_code)]
 
 pub mod classify;
+pub mod codec;
 pub mod rtcp;
 pub mod rtp;
 pub mod srtp;
