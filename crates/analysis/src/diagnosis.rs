@@ -930,6 +930,7 @@ fn turn_findings(group: &[&Allocation], all: &[Allocation], end: i64, out: &mut 
                 .into(),
         });
     }
+    permission_expired(group, out);
     let unanswered: Vec<&Allocation> = group
         .iter()
         .copied()
@@ -978,6 +979,95 @@ fn turn_findings(group: &[&Allocation], all: &[Allocation], end: i64, out: &mut 
                 .into(),
         });
     }
+}
+
+/// A permission the client kept sending through after it lapsed (RFC 8656 §9: 300 s after the
+/// last CreatePermission or ChannelBind for the peer): the server drops that data. Data from
+/// the peer that still arrived after the moment shows the server kept the permission (a refresh
+/// the capture missed): then it is only a notice.
+fn permission_expired(group: &[&Allocation], out: &mut Vec<Finding>) {
+    let lapsed: Vec<(&Allocation, &crate::turn::PermissionTimes)> = group
+        .iter()
+        .flat_map(|a| a.permission_times.iter().map(move |t| (*a, t)))
+        .filter(|(_, t)| t.sent_after_expiry > 0)
+        .collect();
+    let Some(&(a, t)) = lapsed.iter().min_by_key(|(_, t)| t.first_after_expiry) else {
+        return;
+    };
+    let (packet, at) = t.first_after_expiry.expect("sent after expiry");
+    let expiry = t
+        .refreshed_ns
+        .saturating_add(crate::turn::PERMISSION_LIFETIME_NS);
+    let sent: u64 = lapsed.iter().map(|(_, t)| t.sent_after_expiry).sum();
+    let received: u64 = lapsed.iter().map(|(_, t)| t.received_after_expiry).sum();
+    let server = a.server;
+    let mut evidence = vec![
+        Evidence::at(
+            format!(
+                "permission for {} {} (CreatePermission or ChannelBind)",
+                t.peer,
+                if t.refreshed_ns == t.installed_ns {
+                    "installed, never refreshed"
+                } else {
+                    "last refreshed"
+                }
+            ),
+            t.refreshed_ns,
+        ),
+        Evidence::at("its 300 s ran out".into(), expiry),
+        Evidence {
+            what: format!("first data from {} to {} after that", a.client, t.peer),
+            at_ns: Some(at),
+            packet: Some(packet),
+        },
+        Evidence::count(format!(
+            "{} sent to the peer after expiry",
+            count(sent, "message", "messages")
+        )),
+    ];
+    if received > 0 {
+        evidence.push(Evidence::count(format!(
+            "{} from the peer still relayed after expiry",
+            count(received, "message", "messages")
+        )));
+    }
+    out.push(Finding {
+        id: "turn.permission-expired",
+        severity: if received > 0 {
+            Severity::Notice
+        } else {
+            Severity::Failure
+        },
+        at_ns: Some(expiry),
+        verdict: if received > 0 {
+            format!(
+                "The TURN permission of {} for {} was last refreshed more than 300 s before data \
+                 still sent through it ({}), yet {server} went on relaying data from the peer: a \
+                 refresh this capture does not show, or a server that keeps permissions longer.",
+                a.client,
+                t.peer,
+                count(sent, "message", "messages"),
+            )
+        } else {
+            format!(
+                "The TURN permission of {} for {} expired 300 s after its last refresh, and the \
+                 client went on sending to that peer: {} after expiry{}, which {server} drops.",
+                a.client,
+                t.peer,
+                count(sent, "message", "messages"),
+                if lapsed.len() > 1 {
+                    format!(" to {} peers", lapsed.len())
+                } else {
+                    String::new()
+                }
+            )
+        },
+        evidence,
+        advice: "The client must refresh each permission (CreatePermission, or ChannelBind for a \
+                 channel, whose binding lasts 10 minutes but its permission only 5) before its \
+                 5 minutes run out; sending data does not refresh it."
+            .into(),
+    });
 }
 
 fn dtls_findings(r: &Report, out: &mut Vec<Finding>) {

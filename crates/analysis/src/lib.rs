@@ -769,13 +769,19 @@ impl Engine {
             return;
         };
         binding.messages += 1;
-        if to_peer && ctx.now.saturating_sub(binding.refreshed_ns) > turn::CHANNEL_LIFETIME_NS {
+        let lapsed = ctx.now.saturating_sub(binding.refreshed_ns) > turn::CHANNEL_LIFETIME_NS;
+        if to_peer && lapsed {
             binding.sent_after_expiry += 1;
             binding
                 .first_after_expiry
                 .get_or_insert((ctx.number, ctx.now));
         }
         let peer = binding.peer;
+        // Through a channel still bound, the peer's permission (5 minutes, where the
+        // channel's binding lasts 10) can lapse on its own.
+        if !lapsed {
+            alloc.relayed_data(peer.ip(), to_peer, ctx.now, ctx.number);
+        }
         let Some(relayed) = alloc.relayed else {
             return;
         };
@@ -1136,6 +1142,9 @@ impl Engine {
             } else {
                 a.data_indications += 1;
             }
+            if let Some(p) = peer {
+                a.relayed_data(p.ip(), to_peer, ctx.now, ctx.number);
+            }
         }
         if let (Some(peer), Some(data), Some(relayed)) = (peer, data, relayed) {
             self.inner(ctx, id, relayed, peer, to_peer, data);
@@ -1260,24 +1269,13 @@ impl Engine {
                     }
                     Method::CREATE_PERMISSION => {
                         if let Some(p) = peer {
-                            if room
-                                && !a.permissions.contains(&p.ip())
-                                && a.permissions.len() < turn::MAX_PEERS
-                            {
-                                a.permissions.push(p.ip());
-                                added += 1;
-                            }
+                            added += usize::from(a.permit(p.ip(), ctx.now, room));
                         }
                     }
                     Method::CHANNEL_BIND => {
                         if let (Some(ch), Some(p)) = (channel, peer) {
-                            if room
-                                && !a.permissions.contains(&p.ip())
-                                && a.permissions.len() < turn::MAX_PEERS
-                            {
-                                a.permissions.push(p.ip());
-                                added += 1;
-                            }
+                            // A ChannelBind installs or refreshes the peer's permission too.
+                            added += usize::from(a.permit(p.ip(), ctx.now, room));
                             let full = !room || a.channels.len() >= turn::MAX_PEERS;
                             match a.channels.iter_mut().find(|c| c.channel == ch) {
                                 Some(c) => {

@@ -77,6 +77,31 @@ pub struct ChannelBinding {
 /// A channel binding lasts 10 minutes unless refreshed by another ChannelBind (RFC 8656 §12).
 pub const CHANNEL_LIFETIME_NS: i64 = 600_000_000_000;
 
+/// A permission lasts 5 minutes unless refreshed by another CreatePermission or a ChannelBind
+/// to the same peer IP (RFC 8656 §9; data sent through it does not refresh it).
+pub const PERMISSION_LIFETIME_NS: i64 = 300_000_000_000;
+
+/// A permission's lifetime as the capture shows it, and the data sent through it once it had
+/// lapsed, which the server drops (RFC 8656 §9: a server relays nothing to or from a peer
+/// without a permission).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PermissionTimes {
+    /// The peer IP.
+    pub peer: IpAddr,
+    /// When a CreatePermission or ChannelBind for it first succeeded.
+    pub installed_ns: i64,
+    /// When one last succeeded (the installation, or a refresh).
+    pub refreshed_ns: i64,
+    /// Data (Send indications, ChannelData on a channel still bound) the client sent to the
+    /// peer more than [`PERMISSION_LIFETIME_NS`] after the last refresh.
+    pub sent_after_expiry: u64,
+    /// The first of those: its packet number and time.
+    pub first_after_expiry: Option<(u64, i64)>,
+    /// Data from the peer that the server still relayed to the client after that moment: the
+    /// server had not dropped the permission (a refresh the capture missed).
+    pub received_after_expiry: u64,
+}
+
 /// One TURN allocation, keyed by the client's 5-tuple with the server.
 #[derive(Clone, Debug, Serialize)]
 pub struct Allocation {
@@ -108,6 +133,9 @@ pub struct Allocation {
     pub refreshes: u32,
     /// Peer IPs with a permission (CreatePermission or ChannelBind success).
     pub permissions: Vec<IpAddr>,
+    /// When each of those permissions was installed and refreshed, in the same order, and
+    /// what was sent through it after it lapsed.
+    pub permission_times: Vec<PermissionTimes>,
     /// Channel bindings.
     pub channels: Vec<ChannelBinding>,
     /// Send indications (client → peer through the relay).
@@ -124,6 +152,49 @@ pub struct Allocation {
 }
 
 impl Allocation {
+    /// A CreatePermission or ChannelBind for `peer` succeeded at `now`: installs the
+    /// permission (when `room` allows and under [`MAX_PEERS`]) or refreshes it. Returns whether
+    /// a permission was added.
+    pub fn permit(&mut self, peer: IpAddr, now: i64, room: bool) -> bool {
+        if let Some(t) = self.permission_times.iter_mut().find(|t| t.peer == peer) {
+            t.refreshed_ns = now;
+            return false;
+        }
+        if !room || self.permissions.contains(&peer) || self.permissions.len() >= MAX_PEERS {
+            return false;
+        }
+        self.permissions.push(peer);
+        self.permission_times.push(PermissionTimes {
+            peer,
+            installed_ns: now,
+            refreshed_ns: now,
+            sent_after_expiry: 0,
+            first_after_expiry: None,
+            received_after_expiry: 0,
+        });
+        true
+    }
+
+    /// Data relayed between the client and `peer` at `now` (packet `number`; `to_peer`: sent
+    /// by the client): counted against the peer's permission when it had lapsed.
+    pub fn relayed_data(&mut self, peer: IpAddr, to_peer: bool, now: i64, number: u64) {
+        if self.state != AllocationState::Allocated {
+            return;
+        }
+        let Some(t) = self.permission_times.iter_mut().find(|t| t.peer == peer) else {
+            return;
+        };
+        if now.saturating_sub(t.refreshed_ns) <= PERMISSION_LIFETIME_NS {
+            return;
+        }
+        if to_peer {
+            t.sent_after_expiry += 1;
+            t.first_after_expiry.get_or_insert((number, now));
+        } else {
+            t.received_after_expiry += 1;
+        }
+    }
+
     /// The peer bound to `channel`.
     pub fn peer_of(&self, channel: u16) -> Option<SocketAddr> {
         self.channels
@@ -195,6 +266,7 @@ impl TurnTable {
                 released_ns: None,
                 refreshes: 0,
                 permissions: Vec::new(),
+                permission_times: Vec::new(),
                 channels: Vec::new(),
                 send_indications: 0,
                 data_indications: 0,

@@ -811,3 +811,116 @@ fn rtcp_from_the_sender_or_the_receiver_is_enough() {
     }
     assert!(!ids(&s.findings()).contains(&"media.no-rtcp"));
 }
+
+const PEER: &str = "203.0.113.9:7000";
+
+/// A Send (`to_peer`) or Data indication between the client and PEER.
+fn indication(i: u32, to_peer: bool) -> Vec<u8> {
+    let method = if to_peer { Method::SEND } else { Method::DATA };
+    let mut m = MessageBuilder::indication(method, tid(i));
+    m.add(&Attribute::XorPeerAddress(PEER.parse().unwrap()))
+        .add(&Attribute::Data(Cow::Borrowed(&[0x5a; 40])));
+    m.finish().unwrap()
+}
+
+/// An allocation (600 s, refreshed at 280 s and 560 s) with a permission for PEER installed at
+/// 100 ms and refreshed at each of `refresh_s`; the client sends to the peer every 10 s for
+/// 400 s, and the peer's data comes back until `peer_until_s`. Returns the findings and the
+/// packet number of the first Send after 300.1 s.
+fn permission_script(refresh_s: &[i128], peer_until_s: i128) -> (Vec<Finding>, Option<u64>) {
+    let mut s = Script::new();
+    s.udp(0, CLIENT, SERVER, &turn_request(Method::ALLOCATE, 1, &[]));
+    s.udp(5, SERVER, CLIENT, &allocate_ok(1, 600));
+    let peer = [Attribute::XorPeerAddress(PEER.parse().unwrap())];
+    let permit = |s: &mut Script, t_ms: i128, i: u32| {
+        s.udp(
+            t_ms,
+            CLIENT,
+            SERVER,
+            &turn_request(Method::CREATE_PERMISSION, i, &peer),
+        );
+        let ok = MessageBuilder::success(Method::CREATE_PERMISSION, tid(i))
+            .finish()
+            .unwrap();
+        s.udp(t_ms + 5, SERVER, CLIENT, &ok);
+    };
+    permit(&mut s, 100, 2);
+    let mut i = 10;
+    let mut first_late = None;
+    for k in 1..=40i128 {
+        let t = k * 10_000;
+        if refresh_s.contains(&(t / 1000)) {
+            permit(&mut s, t - 50, i);
+            i += 1;
+        }
+        if t == 280_000 {
+            let refresh = turn_request(Method::REFRESH, i, &[Attribute::Lifetime(600)]);
+            s.udp(t - 40, CLIENT, SERVER, &refresh);
+            let ok = MessageBuilder::success(Method::REFRESH, tid(i))
+                .finish()
+                .unwrap();
+            s.udp(t - 35, SERVER, CLIENT, &ok);
+            i += 1;
+        }
+        let n = s.udp(t, CLIENT, SERVER, &indication(i, true));
+        if t > 300_100 {
+            first_late.get_or_insert(n);
+        }
+        i += 1;
+        if t / 1000 <= peer_until_s {
+            s.udp(t + 20, SERVER, CLIENT, &indication(i, false));
+            i += 1;
+        }
+    }
+    (s.findings(), first_late)
+}
+
+#[test]
+fn a_permission_that_lapses_while_data_flows() {
+    let (f, first_late) = permission_script(&[], 300);
+    let x = find(&f, "turn.permission-expired");
+    assert_eq!(x.severity, Severity::Failure);
+    assert_eq!(x.at_ns, Some((T0 + 300_105_000_000) as i64));
+    assert!(
+        x.verdict.contains("for 203.0.113.9 expired")
+            && x.verdict.contains("10 messages after expiry"),
+        "{}",
+        x.verdict
+    );
+    assert!(
+        x.evidence
+            .iter()
+            .any(|e| e.packet == first_late && first_late.is_some()),
+        "{:#?}",
+        x.evidence
+    );
+    assert!(!ids(&f).contains(&"turn.allocation-expired"), "{f:#?}");
+}
+
+#[test]
+fn a_permission_refreshed_in_time_does_not_lapse() {
+    let (f, _) = permission_script(&[240], i128::MAX);
+    assert!(!ids(&f).contains(&"turn.permission-expired"), "{f:#?}");
+    // Refreshed too late (just before 350 s): the sends at 310 to 340 s went into the gap.
+    let (f, _) = permission_script(&[350], 300);
+    let x = find(&f, "turn.permission-expired");
+    assert!(
+        x.verdict.contains("4 messages after expiry"),
+        "{}",
+        x.verdict
+    );
+}
+
+/// The peer's data still relayed after the computed expiry: the server kept the permission (a
+/// refresh the capture missed), so no failure is claimed.
+#[test]
+fn data_still_relayed_from_the_peer_means_the_permission_held() {
+    let (f, _) = permission_script(&[], i128::MAX);
+    let x = find(&f, "turn.permission-expired");
+    assert_eq!(x.severity, Severity::Notice);
+    assert!(
+        x.verdict.contains("went on relaying data from the peer"),
+        "{}",
+        x.verdict
+    );
+}
