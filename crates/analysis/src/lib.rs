@@ -27,6 +27,7 @@ pub mod diagnosis;
 pub mod dtls;
 pub mod flow;
 pub mod fmt;
+pub mod frames;
 pub mod ice;
 pub mod nat;
 pub mod relay;

@@ -333,6 +333,12 @@ pub struct Stream {
     pub receiver_report: Option<ReceiverView>,
     /// Round-trip time from LSR/DLSR (ms), last computed.
     pub rtcp_rtt_ms: Option<f64>,
+    /// Video frames read from the payload descriptors (VP8, VP9, H.264, AV1; frames.rs),
+    /// filled in snapshots. `None` when no payload of a video codec the SDP names was read:
+    /// SRTP without its key, no SDP, or another codec.
+    pub frames: Option<crate::frames::FrameReport>,
+    #[serde(skip)]
+    frame_tracker: Option<Box<crate::frames::FrameTracker>>,
     #[serde(skip)]
     seq: SeqState,
     #[serde(skip)]
@@ -455,6 +461,8 @@ impl Stream {
             sr_packet_count: None,
             receiver_report: None,
             rtcp_rtt_ms: None,
+            frames: None,
+            frame_tracker: None,
             seq: SeqState::default(),
             jitter: JitterState::default(),
             infer: None,
@@ -604,6 +612,36 @@ impl Stream {
         self.codec = Some(c.name.clone());
         self.codec_source = Some(CodecSource::RedHeader);
         true
+    }
+
+    /// The frame-tracking hook: a cleartext or decrypted payload of a media (not RTX or FEC)
+    /// packet whose payload type the SDP maps to VP8, VP9, H.264 or AV1, directly or inside
+    /// RED.
+    fn video_payload(&mut self, now: i64, p: &RtpPacket<'_>, hints: &MediaHints) {
+        let Some(c) = hints.codecs.get(&p.payload_type()) else {
+            return;
+        };
+        let (name, payload) = if c.is_red() {
+            let Some((inner, data)) = crate::frames::red_primary(p.payload()) else {
+                return;
+            };
+            match hints.codecs.get(&inner) {
+                Some(i) => (i.name.as_str(), data),
+                None => return,
+            }
+        } else {
+            (c.name.as_str(), p.payload())
+        };
+        let Some(vc) = rtcscope_rtp::codec::VideoCodec::from_encoding_name(name) else {
+            return;
+        };
+        let t = self
+            .frame_tracker
+            .get_or_insert_with(|| Box::new(crate::frames::FrameTracker::new(vc)));
+        // One SSRC carries one codec; a switch mid-stream keeps the first one's figures.
+        if t.codec() == vc {
+            t.packet(now, p.timestamp(), p.marker(), payload);
+        }
     }
 
     fn bit(&mut self, ext: u64) -> bool {
@@ -1043,6 +1081,9 @@ impl Streams {
         if !opaque && s.encapsulation == Some(Encapsulation::Red) {
             s.red_payload(p.payload(), hints);
         }
+        if !opaque && !padding_only && s.rtx_of.is_none() && s.repaired_rid.is_none() {
+            s.video_payload(now, &p, hints);
+        }
         let want_ids = s.packets <= EXTENSION_SCAN_PACKETS
             && (s.mid.is_none() || s.rid.is_none() || s.repaired_rid.is_none());
         if hints.extmap.is_none() {
@@ -1311,6 +1352,7 @@ impl Streams {
         for s in self.map.values_mut() {
             s.expected = s.expected();
             s.lost = s.lost();
+            s.frames = s.frame_tracker.as_ref().map(|t| t.report());
             if s.rtx_reason.is_none() && s.packets >= 3 && s.padded == s.packets {
                 s.rtx_reason = Some("every packet padded (bandwidth probing / RTX padding)");
             }

@@ -1,0 +1,534 @@
+//! Video frames of one RTP stream, from the payload descriptors of VP8, VP9, H.264 and AV1
+//! (`rtcscope_rtp::codec`): frames, key frames, resolution and its changes, frames per second
+//! over time, and freezes.
+//!
+//! A frame is one RTP timestamp. Frames are counted by distinct timestamps: a small ring of
+//! the most recent frames ([`RECENT`]) recognises the packets of a frame however they are
+//! reordered, and a retransmission on the media SSRC (same sequence number, same timestamp)
+//! lands on the frame it belongs to; RTX streams are never fed here (the caller skips them),
+//! so their copies cannot count twice. A packet older than every frame in the ring is counted
+//! as late and otherwise ignored.
+//!
+//! A frame is *complete* when its marker-bit packet arrives; its arrival time is that
+//! packet's. Frame rate and freezes are measured on complete frames in timestamp order: a
+//! freeze is an interval between two consecutive complete frames of at least
+//! max(3 × avg, avg + 150 ms), avg being the mean of the last 30 intervals, once 5 are known:
+//! the W3C webrtc-stats definition of `freezeCount`, with libwebrtc's window and minimum
+//! (`VideoQualityObserver`). At the capture point this is the network's share of a freeze
+//! (frames that arrive late or never); a receiver's own decoding and rendering stalls do not
+//! show in packets.
+//!
+//! Memory is constant per stream: the ring, a 30-interval window, at most
+//! [`MAX_FPS_BUCKETS`] frame-rate buckets (their width doubles when a capture outgrows them,
+//! as [`crate::series::Series`] does), and the first [`MAX_LISTED`] resolution changes and
+//! freezes (the counts go on). Nothing is allocated per packet.
+
+use rtcscope_rtp::codec::{self, VideoCodec};
+use serde::Serialize;
+
+/// Frames remembered for telling a reordered or repeated packet's frame.
+pub const RECENT: usize = 32;
+/// Interframe intervals averaged for the freeze threshold (libwebrtc's window).
+const FREEZE_WINDOW: usize = 30;
+/// Intervals needed before a freeze can be told (libwebrtc's `kMinFrameSamplesToDetectFreeze`).
+const FREEZE_MIN_SAMPLES: usize = 5;
+/// The "avg + 150 ms" of the freeze definition.
+const FREEZE_MIN_INCREASE_NS: i64 = 150_000_000;
+/// Frame-rate buckets kept per stream.
+pub const MAX_FPS_BUCKETS: usize = 600;
+/// Resolution changes and freezes listed (with their times) per stream.
+pub const MAX_LISTED: usize = 32;
+const FIRST_BUCKET_NS: i64 = 1_000_000_000;
+
+/// A frame size.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Resolution {
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+}
+
+impl From<codec::Resolution> for Resolution {
+    fn from(r: codec::Resolution) -> Self {
+        Resolution {
+            width: r.width,
+            height: r.height,
+        }
+    }
+}
+
+/// A resolution seen from a given time on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct ResolutionChange {
+    /// When the packet that carried it arrived (ns since the epoch).
+    pub at_ns: i64,
+    /// The new size.
+    pub resolution: Resolution,
+}
+
+/// A gap in frame arrival.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Freeze {
+    /// Arrival of the last frame before the gap (ns since the epoch).
+    pub at_ns: i64,
+    /// The gap, until the next complete frame, in milliseconds.
+    pub duration_ms: f64,
+}
+
+/// Complete frames per bucket of time.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FrameRateSeries {
+    /// Start of the first bucket (ns since the epoch).
+    pub start_ns: i64,
+    /// Bucket width (ns): one second, doubled as often as the capture's length needs.
+    pub bucket_ns: i64,
+    /// Complete frames arriving in each bucket.
+    pub frames: Vec<u32>,
+}
+
+/// What the frames of one stream show (JSON `streams[].frames`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FrameReport {
+    /// The codec whose payloads were read.
+    pub codec: &'static str,
+    /// Frames: distinct RTP timestamps.
+    pub frames: u64,
+    /// Of which key frames (VP8 key frame bit, VP9 non-predicted base layer start, H.264 IDR,
+    /// AV1 new coded video sequence).
+    pub key_frames: u64,
+    /// Frames whose marker-bit packet arrived.
+    pub complete_frames: u64,
+    /// The latest resolution a payload carried (key frames, SPS, sequence headers). For AV1
+    /// the sequence header's maximum frame size.
+    pub resolution: Option<Resolution>,
+    /// Resolutions in order of appearance, the first included (first [`MAX_LISTED`]).
+    pub resolutions: Vec<ResolutionChange>,
+    /// Times the resolution changed (after the first).
+    pub resolution_changes: u64,
+    /// Mean frame rate over the complete frames: (n − 1) / (last − first arrival).
+    pub frames_per_second: Option<f64>,
+    /// Frame rate over time.
+    pub frame_rate: FrameRateSeries,
+    /// Freezes (W3C `freezeCount` definition, at the capture point).
+    pub freezes: u64,
+    /// Their total duration in milliseconds (as `totalFreezesDuration`).
+    pub freeze_total_ms: f64,
+    /// The first [`MAX_LISTED`] freezes with their times.
+    pub freeze_list: Vec<Freeze>,
+    /// Payloads whose descriptor did not read (counted, not used).
+    pub unreadable_payloads: u64,
+    /// Packets older than every frame remembered (not counted as frames).
+    pub late_packets: u64,
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+struct Recent {
+    ts: u32,
+    key: bool,
+    complete: bool,
+}
+
+/// The per-stream frame state (constant size but for the bounded lists).
+#[derive(Clone, Debug)]
+pub struct FrameTracker {
+    codec: VideoCodec,
+    ring: [Recent; RECENT],
+    /// Entries used (up to RECENT).
+    used: usize,
+    frames: u64,
+    key_frames: u64,
+    complete: u64,
+    unreadable: u64,
+    late: u64,
+    resolution: Option<Resolution>,
+    resolutions: Vec<ResolutionChange>,
+    resolution_changes: u64,
+    /// The newest complete frame's timestamp and arrival.
+    last_complete: Option<(u32, i64)>,
+    first_complete_ns: Option<i64>,
+    intervals: [i64; FREEZE_WINDOW],
+    interval_count: usize,
+    freezes: u64,
+    freeze_total_ns: i64,
+    freeze_list: Vec<Freeze>,
+    fps_start_ns: Option<i64>,
+    fps_bucket_ns: i64,
+    fps: Vec<u32>,
+}
+
+/// Whether RTP timestamp `a` is after `b` (RFC 3550 serial arithmetic).
+fn after(a: u32, b: u32) -> bool {
+    (a.wrapping_sub(b) as i32) > 0
+}
+
+impl FrameTracker {
+    /// A tracker for a stream of `codec`.
+    pub fn new(codec: VideoCodec) -> Self {
+        FrameTracker {
+            codec,
+            ring: [Recent::default(); RECENT],
+            used: 0,
+            frames: 0,
+            key_frames: 0,
+            complete: 0,
+            unreadable: 0,
+            late: 0,
+            resolution: None,
+            resolutions: Vec::new(),
+            resolution_changes: 0,
+            last_complete: None,
+            first_complete_ns: None,
+            intervals: [0; FREEZE_WINDOW],
+            interval_count: 0,
+            freezes: 0,
+            freeze_total_ns: 0,
+            freeze_list: Vec::new(),
+            fps_start_ns: None,
+            fps_bucket_ns: FIRST_BUCKET_NS,
+            fps: Vec::new(),
+        }
+    }
+
+    /// The codec read.
+    pub fn codec(&self) -> VideoCodec {
+        self.codec
+    }
+
+    /// Feeds one cleartext (or decrypted) RTP payload of the stream: its arrival `now`, RTP
+    /// timestamp, marker bit and the codec payload (inside RED already unwrapped).
+    pub fn packet(&mut self, now: i64, ts: u32, marker: bool, payload: &[u8]) {
+        let slot = match self.ring[..self.used].iter().position(|r| r.ts == ts) {
+            Some(i) => i,
+            None => {
+                // A timestamp older than every frame remembered, once the ring is full, is a
+                // late packet of a frame already forgotten.
+                let oldest = self.ring[..self.used].iter().map(|r| r.ts).reduce(|a, b| {
+                    if after(a, b) {
+                        b
+                    } else {
+                        a
+                    }
+                });
+                if self.used == RECENT && oldest.is_some_and(|o| after(o, ts)) {
+                    self.late += 1;
+                    return;
+                }
+                self.frames += 1;
+                let i = if self.used < RECENT {
+                    self.used += 1;
+                    self.used - 1
+                } else {
+                    // Overwrite the oldest frame.
+                    let mut oldest_i = 0;
+                    for (i, r) in self.ring.iter().enumerate() {
+                        if after(self.ring[oldest_i].ts, r.ts) {
+                            oldest_i = i;
+                        }
+                    }
+                    oldest_i
+                };
+                self.ring[i] = Recent {
+                    ts,
+                    key: false,
+                    complete: false,
+                };
+                i
+            }
+        };
+        match codec::frame_info(self.codec, payload) {
+            Ok(info) => {
+                if info.key_frame && !self.ring[slot].key {
+                    self.ring[slot].key = true;
+                    self.key_frames += 1;
+                }
+                if let Some(r) = info.resolution {
+                    self.resolution_seen(now, r.into());
+                }
+            }
+            Err(_) => self.unreadable += 1,
+        }
+        if marker && !self.ring[slot].complete {
+            self.ring[slot].complete = true;
+            self.complete += 1;
+            self.frame_complete(now, ts);
+        }
+    }
+
+    fn resolution_seen(&mut self, now: i64, r: Resolution) {
+        if self.resolution == Some(r) {
+            return;
+        }
+        if self.resolution.is_some() {
+            self.resolution_changes += 1;
+        }
+        self.resolution = Some(r);
+        if self.resolutions.len() < MAX_LISTED {
+            self.resolutions.push(ResolutionChange {
+                at_ns: now,
+                resolution: r,
+            });
+        }
+    }
+
+    fn frame_complete(&mut self, now: i64, ts: u32) {
+        // Timing follows frames in timestamp order; a late completion of an older frame is
+        // counted as a frame but not as an arrival in the rate or the freezes.
+        if let Some((last_ts, _)) = self.last_complete {
+            if !after(ts, last_ts) {
+                return;
+            }
+        }
+        self.bucket(now);
+        self.first_complete_ns.get_or_insert(now);
+        if let Some((_, last_ns)) = self.last_complete {
+            let d = (now - last_ns).max(0);
+            let n = self.interval_count.min(FREEZE_WINDOW);
+            if n >= FREEZE_MIN_SAMPLES {
+                let avg = self.intervals[..n].iter().sum::<i64>() / n as i64;
+                if d >= (3 * avg).max(avg + FREEZE_MIN_INCREASE_NS) {
+                    self.freezes += 1;
+                    self.freeze_total_ns += d;
+                    if self.freeze_list.len() < MAX_LISTED {
+                        self.freeze_list.push(Freeze {
+                            at_ns: last_ns,
+                            duration_ms: d as f64 / 1e6,
+                        });
+                    }
+                }
+            }
+            self.intervals[self.interval_count % FREEZE_WINDOW] = d;
+            self.interval_count += 1;
+        }
+        self.last_complete = Some((ts, now));
+    }
+
+    fn bucket(&mut self, now: i64) {
+        let start = *self.fps_start_ns.get_or_insert(now);
+        let mut i = ((now - start).max(0) / self.fps_bucket_ns) as usize;
+        while i >= MAX_FPS_BUCKETS {
+            // Merge neighbours and double the width (at most ~63 times for any i64 span).
+            let merged: usize = self.fps.len().div_ceil(2);
+            for j in 0..merged {
+                let a = self.fps.get(2 * j).copied().unwrap_or(0);
+                let b = self.fps.get(2 * j + 1).copied().unwrap_or(0);
+                self.fps[j] = a.saturating_add(b);
+            }
+            self.fps.truncate(merged);
+            self.fps_bucket_ns = self.fps_bucket_ns.saturating_mul(2);
+            i = ((now - start).max(0) / self.fps_bucket_ns) as usize;
+        }
+        if self.fps.len() <= i {
+            self.fps.resize(i + 1, 0);
+        }
+        self.fps[i] = self.fps[i].saturating_add(1);
+    }
+
+    /// The figures so far.
+    pub fn report(&self) -> FrameReport {
+        let fps = match (self.first_complete_ns, self.last_complete) {
+            (Some(first), Some((_, last))) if last > first && self.interval_count > 0 => {
+                Some(self.interval_count as f64 / ((last - first) as f64 / 1e9))
+            }
+            _ => None,
+        };
+        FrameReport {
+            codec: self.codec.name(),
+            frames: self.frames,
+            key_frames: self.key_frames,
+            complete_frames: self.complete,
+            resolution: self.resolution,
+            resolutions: self.resolutions.clone(),
+            resolution_changes: self.resolution_changes,
+            frames_per_second: fps,
+            frame_rate: FrameRateSeries {
+                start_ns: self.fps_start_ns.unwrap_or(0),
+                bucket_ns: self.fps_bucket_ns,
+                frames: self.fps.clone(),
+            },
+            freezes: self.freezes,
+            freeze_total_ms: self.freeze_total_ns as f64 / 1e6,
+            freeze_list: self.freeze_list.clone(),
+            unreadable_payloads: self.unreadable,
+            late_packets: self.late,
+        }
+    }
+}
+
+/// RFC 2198 §3: the primary block of a RED payload (the last block header's payload type, and
+/// its data after every header and the redundant blocks' lengths). `None` when the headers or
+/// lengths run past the payload.
+pub fn red_primary(payload: &[u8]) -> Option<(u8, &[u8])> {
+    let mut at = 0usize;
+    let mut redundant = 0usize;
+    loop {
+        let b = *payload.get(at)?;
+        if b & 0x80 == 0 {
+            let data = payload.get(at + 1..)?;
+            return Some((b & 0x7f, data.get(redundant..)?));
+        }
+        let h = payload.get(at..at + 4)?;
+        redundant += usize::from(u16::from_be_bytes([h[2], h[3]]) & 0x03ff);
+        at += 4;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MS: i64 = 1_000_000;
+    /// VP8 first packets: a key frame (320×240) and an inter frame; a continuation packet.
+    const KEY: [u8; 11] = [
+        0x10, 0x50, 0x42, 0x00, 0x9d, 0x01, 0x2a, 0x40, 0x01, 0xf0, 0x00,
+    ];
+    const INTER: [u8; 4] = [0x10, 0x31, 0x01, 0x00];
+    const CONT: [u8; 2] = [0x00, 0xaa];
+
+    /// Feeds `n` two-packet frames 33 ms apart (3000 ticks at 90 kHz), the first a key frame.
+    fn steady(t: &mut FrameTracker, start_ns: i64, ts0: u32, n: u32) {
+        for i in 0..n {
+            let now = start_ns + i64::from(i) * 33 * MS;
+            let ts = ts0.wrapping_add(i * 3000);
+            t.packet(now, ts, false, if i == 0 { &KEY } else { &INTER });
+            t.packet(now + MS, ts, true, &CONT);
+        }
+    }
+
+    #[test]
+    fn frames_keys_resolution_and_rate() {
+        let mut t = FrameTracker::new(VideoCodec::Vp8);
+        steady(&mut t, 0, u32::MAX - 10_000, 31);
+        let r = t.report();
+        assert_eq!((r.frames, r.key_frames, r.complete_frames), (31, 1, 31));
+        assert_eq!(
+            r.resolution,
+            Some(Resolution {
+                width: 320,
+                height: 240
+            })
+        );
+        assert_eq!(r.resolutions.len(), 1);
+        assert_eq!(r.resolution_changes, 0);
+        let fps = r.frames_per_second.unwrap();
+        assert!((fps - 1000.0 / 33.0).abs() < 1e-6, "{fps}");
+        // 31 frames over 0..=990 ms: all in the first one-second bucket.
+        assert_eq!(r.frame_rate.frames, [31]);
+        assert_eq!(r.freezes, 0);
+    }
+
+    #[test]
+    fn reordering_duplicates_and_retransmissions_count_once() {
+        let mut t = FrameTracker::new(VideoCodec::Vp8);
+        // Frame 2's packets arrive before frame 1's second half, then everything repeats
+        // (a retransmission on the media SSRC).
+        let seq = [
+            (0, 1000, false, &KEY[..]),
+            (1, 4000, false, &INTER[..]),
+            (2, 1000, true, &CONT[..]),
+            (3, 4000, true, &CONT[..]),
+            (4, 1000, true, &CONT[..]),
+            (5, 4000, false, &INTER[..]),
+            (6, 1000, false, &KEY[..]),
+        ];
+        for (i, ts, m, p) in seq {
+            t.packet(i * MS, ts, m, p);
+        }
+        let r = t.report();
+        assert_eq!((r.frames, r.key_frames, r.complete_frames), (2, 1, 2));
+        assert_eq!(r.late_packets, 0);
+    }
+
+    #[test]
+    fn a_packet_older_than_every_remembered_frame_is_late() {
+        let mut t = FrameTracker::new(VideoCodec::Vp8);
+        steady(&mut t, 0, 0, RECENT as u32 + 5);
+        t.packet(2_000 * MS, 3000, true, &CONT);
+        let r = t.report();
+        assert_eq!(r.frames, RECENT as u64 + 5);
+        assert_eq!(r.late_packets, 1);
+    }
+
+    #[test]
+    fn a_gap_above_the_threshold_is_a_freeze() {
+        let mut t = FrameTracker::new(VideoCodec::Vp8);
+        steady(&mut t, 0, 0, 10);
+        // Average interval 33 ms: threshold max(99, 183) = 183 ms. A 150 ms gap is not a
+        // freeze; a 400 ms gap is.
+        let last = 9 * 33 * MS + MS;
+        t.packet(last + 150 * MS, 10 * 3000, true, &INTER);
+        let before = t.report().freezes;
+        t.packet(last + 550 * MS, 11 * 3000, true, &INTER);
+        let r = t.report();
+        assert_eq!(before, 0);
+        assert_eq!(r.freezes, 1);
+        assert_eq!(r.freeze_list[0].at_ns, last + 150 * MS);
+        assert!((r.freeze_total_ms - 400.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn no_freeze_before_five_intervals() {
+        let mut t = FrameTracker::new(VideoCodec::Vp8);
+        steady(&mut t, 0, 0, 5);
+        t.packet(10_000 * MS, 5 * 3000, true, &INTER);
+        assert_eq!(t.report().freezes, 0);
+    }
+
+    #[test]
+    fn resolution_changes_are_listed_and_bounded() {
+        let mut t = FrameTracker::new(VideoCodec::Vp8);
+        for i in 0..(MAX_LISTED as u32 + 10) {
+            let mut k = KEY;
+            k[7] = (i % 2) as u8 + 1; // alternate widths 257 and 258 (0x01xx + …)
+            k[8] = 0x01;
+            t.packet(i64::from(i) * 33 * MS, i * 3000, true, &k);
+        }
+        let r = t.report();
+        assert_eq!(r.key_frames, MAX_LISTED as u64 + 10);
+        assert_eq!(r.resolution_changes, MAX_LISTED as u64 + 9);
+        assert_eq!(r.resolutions.len(), MAX_LISTED);
+    }
+
+    #[test]
+    fn the_rate_series_stays_bounded_over_a_long_capture() {
+        let mut t = FrameTracker::new(VideoCodec::Vp8);
+        // One frame a second for three hours.
+        for i in 0..10_800u32 {
+            t.packet(
+                i64::from(i) * 1_000 * MS,
+                i.wrapping_mul(90_000),
+                true,
+                &INTER,
+            );
+        }
+        let r = t.report();
+        assert!(r.frame_rate.frames.len() <= MAX_FPS_BUCKETS);
+        assert_eq!(
+            r.frame_rate
+                .frames
+                .iter()
+                .map(|&n| u64::from(n))
+                .sum::<u64>(),
+            10_800
+        );
+        assert_eq!(r.frame_rate.bucket_ns, 32 * FIRST_BUCKET_NS);
+    }
+
+    #[test]
+    fn unreadable_payloads_are_counted_not_used() {
+        let mut t = FrameTracker::new(VideoCodec::Vp8);
+        t.packet(0, 1, true, &[0x90]);
+        let r = t.report();
+        assert_eq!((r.frames, r.unreadable_payloads, r.key_frames), (1, 1, 0));
+    }
+
+    #[test]
+    fn red_primary_block() {
+        // One redundant block (pt 120, ts offset, length 2) and the primary (pt 120).
+        let p = [0xf8, 0x00, 0x04, 0x02, 0x78, 0xaa, 0xbb, 0x10, 0x31];
+        assert_eq!(red_primary(&p), Some((120, &[0x10, 0x31][..])));
+        assert_eq!(red_primary(&[0x78, 0x10]), Some((120, &[0x10][..])));
+        assert_eq!(red_primary(&[0xf8, 0x00, 0x04, 0x09, 0x78]), None);
+        assert_eq!(red_primary(&[0xf8, 0x00]), None);
+    }
+}
