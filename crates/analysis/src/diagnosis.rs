@@ -111,6 +111,16 @@ pub const CONSENT_SILENCE_NS: i64 = 5_000_000_000;
 pub const SILENT_NS: i64 = 5_000_000_000;
 /// Retransmissions above this share of a stream's packets are a degradation.
 pub const RTX_DEGRADED: f64 = 0.10;
+/// Nominations of different pairs closer together than this are one choice being made, not a
+/// change of path: aggressive nomination (RFC 5245) puts USE-CANDIDATE on every check, and
+/// the pairs that succeed within the first moments are nominated together (the best one
+/// wins); a renomination or an ICE restart comes seconds or minutes into a call.
+pub const RENOMINATION_MIN_NS: i64 = 2_000_000_000;
+/// An ICE session that starts within this long of the last activity of an earlier one
+/// between the same hosts, after the earlier one connected, and outlives it, is its ICE
+/// restart: RFC 7675 gives up on a silent path after 30 s, and an application restarts ICE
+/// on `disconnected` or `failed`, well within that of the old session's last checks.
+pub const RESTART_GAP_NS: i64 = 30_000_000_000;
 /// Share of a stream's packets that arrive after a later sequence number at or above which it
 /// gets a notice: a jitter buffer absorbs an occasional late packet, but 1 % of them means the
 /// path reorders systematically (load balancing over links of unequal delay, a Wi-Fi driver's
@@ -135,6 +145,7 @@ pub fn diagnose(report: &Report) -> Vec<Finding> {
     for s in &report.ice_sessions {
         ice_findings(report, s, end, &mut out);
     }
+    selected_pair_changes(report, &mut out);
     for group in turn_groups(&report.turn_allocations) {
         turn_findings(&group, &report.turn_allocations, end, &mut out);
     }
@@ -635,6 +646,255 @@ fn consent_findings(r: &Report, s: &SessionReport, end: i64, out: &mut Vec<Findi
                     .into(),
             });
         }
+    }
+}
+
+/// A nomination seen on the wire: a success answering a USE-CANDIDATE check of `pair` (its
+/// time and packet number).
+#[derive(Clone, Copy)]
+struct Nomination<'a> {
+    pair: &'a PairReport,
+    at_ns: i64,
+    packet: Option<u64>,
+}
+
+/// Every nomination of a session's pairs, in time order: each success that follows a
+/// USE-CANDIDATE check in its pair's timeline (the controlling agent keeps nominating the
+/// pair it uses, so a run of the same pair is one choice). A pair whose timeline was capped
+/// before it shows one counts once, at its first success.
+fn nominations(s: &SessionReport) -> Vec<Nomination<'_>> {
+    let mut v = Vec::new();
+    for p in s.pairs.iter().filter(|p| p.use_candidate_sent) {
+        let mut pending = false;
+        let mut any = false;
+        for e in &p.timeline {
+            match *e {
+                PairEvent::Request {
+                    use_candidate: true,
+                    ..
+                } => pending = true,
+                PairEvent::Success { at_ns, packet, .. } if pending => {
+                    v.push(Nomination {
+                        pair: p,
+                        at_ns,
+                        packet: Some(packet),
+                    });
+                    pending = false;
+                    any = true;
+                }
+                _ => {}
+            }
+        }
+        if let (false, true, Some(at)) = (any, p.nominated, p.succeeded_ns) {
+            v.push(Nomination {
+                pair: p,
+                at_ns: at,
+                packet: None,
+            });
+        }
+    }
+    v.sort_by_key(|n| n.at_ns);
+    v
+}
+
+/// The path a pair is, in words: `A → B`, with `(relayed)` when it went through TURN.
+fn pair_words(p: &PairReport) -> String {
+    format!(
+        "{} → {}{}",
+        p.local,
+        p.remote,
+        if p.relay.is_some() { " (relayed)" } else { "" }
+    )
+}
+
+/// "+12.345 s" from the start of the capture.
+fn since_start(r: &Report, at_ns: i64) -> String {
+    format!(
+        "+{:.3} s",
+        at_ns.saturating_sub(r.start_ns.unwrap_or(at_ns)) as f64 / 1e9
+    )
+}
+
+/// The selected pair changed: within a session, the controlling agent nominated another pair
+/// [`RENOMINATION_MIN_NS`] or more after the one before (renomination); or a new session
+/// between the same hosts took over from one that had connected (an ICE restart, new ufrags).
+/// A notice: the call may well go on, and the evidence says when and to what.
+fn selected_pair_changes(r: &Report, out: &mut Vec<Finding>) {
+    for s in &r.ice_sessions {
+        let mut current: Option<Nomination<'_>> = None;
+        for n in nominations(s) {
+            let Some(c) = current else {
+                current = Some(n);
+                continue;
+            };
+            if n.pair.id == c.pair.id {
+                continue;
+            }
+            if n.at_ns.saturating_sub(c.at_ns) < RENOMINATION_MIN_NS {
+                // The same choice being made: the better pair (the later one, at equal
+                // priority) is the one kept.
+                if n.pair.priority >= c.pair.priority {
+                    current = Some(Nomination {
+                        at_ns: c.at_ns,
+                        ..n
+                    });
+                }
+                continue;
+            }
+            let from = c.pair;
+            out.push(Finding {
+                id: "ice.selected-pair-changed",
+                severity: Severity::Notice,
+                at_ns: Some(n.at_ns),
+                verdict: format!(
+                    "The selected pair changed at {} from {} to {} (renomination: agent {} \
+                     nominated another pair in the same ICE session).",
+                    since_start(r, n.at_ns),
+                    pair_words(from),
+                    pair_words(n.pair),
+                    n.pair.local_ufrag
+                ),
+                evidence: vec![
+                    Evidence {
+                        what: format!("{} nominated", pair_words(from)),
+                        at_ns: Some(c.at_ns),
+                        packet: c.packet,
+                    },
+                    Evidence {
+                        what: format!(
+                            "{} nominated (success to a USE-CANDIDATE check)",
+                            pair_words(n.pair)
+                        ),
+                        at_ns: Some(n.at_ns),
+                        packet: n.packet,
+                    },
+                ],
+                advice: "A network change (an interface that went or came, a better candidate \
+                         trickled in late) moved the call to another path; if it happens often, \
+                         look at the network between the peers."
+                    .into(),
+            });
+            current = Some(n);
+        }
+    }
+    ice_restarts(r, out);
+}
+
+/// The IP addresses a session's pairs used.
+fn session_ips(s: &SessionReport) -> Vec<std::net::IpAddr> {
+    let mut v: Vec<std::net::IpAddr> = Vec::new();
+    for p in &s.pairs {
+        for ip in [p.local.ip(), p.remote.ip()] {
+            if !v.contains(&ip) {
+                v.push(ip);
+            }
+        }
+    }
+    v
+}
+
+/// The pair a session settled on: the controlling agent's selected pair (the one it
+/// nominated), else any agent's.
+fn settled_pair(s: &SessionReport) -> Option<&PairReport> {
+    let selected = || {
+        s.selected
+            .iter()
+            .filter_map(|sel| s.pairs.iter().find(|p| p.id == sel.pair))
+    };
+    selected()
+        .find(|p| p.use_candidate_sent)
+        .or_else(|| selected().next())
+}
+
+/// ICE restarts: see [`selected_pair_changes`] and [`RESTART_GAP_NS`].
+fn ice_restarts(r: &Report, out: &mut Vec<Finding>) {
+    let mut sessions: Vec<&SessionReport> = r.ice_sessions.iter().collect();
+    sessions.sort_by_key(|s| s.first_ns);
+    for (k, new) in sessions.iter().enumerate() {
+        let Some(to) = settled_pair(new) else {
+            continue;
+        };
+        let new_ips = session_ips(new);
+        // The latest earlier session it takes over from.
+        let old = sessions[..k].iter().rev().find(|old| {
+            let connected = old
+                .pairs
+                .iter()
+                .filter_map(|p| p.succeeded_ns)
+                .min()
+                .is_some_and(|t| new.first_ns.saturating_sub(t) >= RENOMINATION_MIN_NS);
+            connected
+                && new.first_ns.saturating_sub(old.last_ns) <= RESTART_GAP_NS
+                && old.last_ns <= new.last_ns
+                && settled_pair(old).is_some()
+                && session_ips(old).iter().any(|ip| new_ips.contains(ip))
+        });
+        let Some(old) = old else {
+            continue;
+        };
+        let from = settled_pair(old).expect("checked above");
+        let nominated = nominations(new)
+            .into_iter()
+            .find(|n| n.pair.id == to.id)
+            .or_else(|| nominations(new).into_iter().next());
+        let (at, packet) = match nominated {
+            Some(n) => (n.at_ns, n.packet),
+            None => (to.succeeded_ns.unwrap_or(to.first_ns), None),
+        };
+        let last_old = from
+            .timeline
+            .iter()
+            .filter_map(|e| match *e {
+                PairEvent::Success { at_ns, packet, .. } => Some((at_ns, packet)),
+                _ => None,
+            })
+            .max_by_key(|x| x.0);
+        let mut evidence = Vec::new();
+        if let Some((t, n)) = last_old {
+            evidence.push(Evidence {
+                what: format!(
+                    "last answered check on {} (session {} / {})",
+                    pair_words(from),
+                    old.ufrags.0,
+                    old.ufrags.1
+                ),
+                at_ns: Some(t),
+                packet: Some(n),
+            });
+        }
+        evidence.push(Evidence::at(
+            format!(
+                "first check of the new session {} / {}",
+                new.ufrags.0, new.ufrags.1
+            ),
+            new.first_ns,
+        ));
+        evidence.push(Evidence {
+            what: format!("{} nominated", pair_words(to)),
+            at_ns: Some(at),
+            packet,
+        });
+        out.push(Finding {
+            id: "ice.selected-pair-changed",
+            severity: Severity::Notice,
+            at_ns: Some(at),
+            verdict: format!(
+                "The selected pair changed at {} from {} to {} (ICE restart: new ufrags {} / {} \
+                 replaced {} / {}).",
+                since_start(r, at),
+                pair_words(from),
+                pair_words(to),
+                new.ufrags.0,
+                new.ufrags.1,
+                old.ufrags.0,
+                old.ufrags.1
+            ),
+            evidence,
+            advice: "An application restarts ICE (restartIce, a new offer with iceRestart) after \
+                     a network change or a disconnection: look at what happened just before, \
+                     on the old path."
+                .into(),
+        });
     }
 }
 

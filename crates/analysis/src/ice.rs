@@ -94,6 +94,8 @@ pub enum PairEvent {
         at_ns: i64,
         /// Round-trip time from the (only) request, when it was not retransmitted.
         rtt_ns: Option<i64>,
+        /// The capture's packet number of the response.
+        packet: u64,
     },
     /// An error response arrived.
     Error {
@@ -485,12 +487,14 @@ impl IceTable {
         }
     }
 
-    /// Records a success response to a check sent at `sent_ns` (`rtt_valid` when it was sent
-    /// once, per Karn's rule).
+    /// Records a success response (packet `packet`) to a check sent at `sent_ns` (`rtt_valid`
+    /// when it was sent once, per Karn's rule).
+    #[allow(clippy::too_many_arguments)]
     pub fn success(
         &mut self,
         pair: u32,
         at_ns: i64,
+        packet: u64,
         sent_ns: i64,
         rtt_valid: bool,
         use_candidate: bool,
@@ -516,7 +520,11 @@ impl IceTable {
         p.mapped = mapped.or(p.mapped);
         p.last_ns = at_ns;
         p.last_response_ns = Some(at_ns);
-        p.event(PairEvent::Success { at_ns, rtt_ns: rtt });
+        p.event(PairEvent::Success {
+            at_ns,
+            rtt_ns: rtt,
+            packet,
+        });
         let sid = p.session as usize;
         self.sessions[sid].last_ns = at_ns;
     }

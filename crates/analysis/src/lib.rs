@@ -1182,6 +1182,7 @@ impl Engine {
                     self.ice.success(
                         pair,
                         ctx.now,
+                        ctx.number,
                         tx.first_ns,
                         tx.sends == 1,
                         use_candidate,

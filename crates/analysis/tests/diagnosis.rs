@@ -924,3 +924,116 @@ fn data_still_relayed_from_the_peer_means_the_permission_held() {
         x.verdict
     );
 }
+
+/// Agent `mine` (controlling, nominating) checks `from` → `to` once a second over
+/// [`t0_ms`, `t1_ms`), each answered; returns the packet number of the first answer.
+fn nominated_checks(
+    s: &mut Script,
+    ids: &mut u32,
+    (mine, theirs): (&str, &str),
+    (from, to): (&str, &str),
+    (t0_ms, t1_ms): (i128, i128),
+) -> u64 {
+    let mut first = None;
+    let mut t = t0_ms;
+    while t < t1_ms {
+        *ids += 1;
+        s.udp(t, from, to, &check(*ids, mine, theirs, true, true));
+        let n = s.udp(t + 10, to, from, &check_ok(*ids, from));
+        first.get_or_insert(n);
+        t += 1_000;
+    }
+    first.unwrap()
+}
+
+const A2: &str = "10.0.0.3:50002";
+
+#[test]
+fn a_renomination_is_told_with_both_pairs() {
+    let mut s = Script::new();
+    let mut i = 0;
+    nominated_checks(&mut s, &mut i, ("aaaa", "bbbb"), (A, B), (0, 10_000));
+    let n = nominated_checks(&mut s, &mut i, ("aaaa", "bbbb"), (A2, B), (10_000, 20_000));
+    let f = s.findings();
+    let x = find(&f, "ice.selected-pair-changed");
+    assert_eq!(x.severity, Severity::Notice);
+    assert_eq!(x.at_ns, Some((T0 + 10_010_000_000) as i64));
+    assert!(
+        x.verdict.contains(
+            "changed at +10.010 s from 10.0.0.2:50000 → 203.0.113.7:60000 to 10.0.0.3:50002 → \
+             203.0.113.7:60000 (renomination"
+        ),
+        "{}",
+        x.verdict
+    );
+    assert_eq!(x.evidence[1].packet, Some(n), "{:#?}", x.evidence);
+    assert_eq!(x.evidence[0].at_ns, Some((T0 + 10_000_000) as i64));
+}
+
+/// Aggressive nomination: two pairs nominated within the first moments, then the call stays
+/// on one: no change of path.
+#[test]
+fn nominations_together_at_the_start_are_one_choice() {
+    let mut s = Script::new();
+    let mut i = 0;
+    nominated_checks(&mut s, &mut i, ("aaaa", "bbbb"), (A2, B), (0, 1));
+    nominated_checks(&mut s, &mut i, ("aaaa", "bbbb"), (A, B), (300, 20_000));
+    let f = s.findings();
+    assert!(!ids(&f).contains(&"ice.selected-pair-changed"), "{f:#?}");
+}
+
+#[test]
+fn an_ice_restart_is_told_with_the_old_and_new_pair() {
+    let mut s = Script::new();
+    let mut i = 0;
+    nominated_checks(&mut s, &mut i, ("aaaa", "bbbb"), (A, B), (0, 10_000));
+    // New ufrags on both sides, from another local port, 2 s after the old session's last
+    // check (which now goes unanswered).
+    i += 1;
+    s.udp(10_000, A, B, &check(i, "aaaa", "bbbb", true, true));
+    let n = nominated_checks(
+        &mut s,
+        &mut i,
+        ("cccc", "dddd"),
+        ("10.0.0.2:50004", B),
+        (12_000, 20_000),
+    );
+    let f = s.findings();
+    let x = find(&f, "ice.selected-pair-changed");
+    assert_eq!(x.at_ns, Some((T0 + 12_010_000_000) as i64));
+    assert!(
+        x.verdict.contains(
+            "from 10.0.0.2:50000 → 203.0.113.7:60000 to 10.0.0.2:50004 → 203.0.113.7:60000 (ICE \
+             restart: new ufrags cccc / dddd replaced aaaa / bbbb)"
+        ),
+        "{}",
+        x.verdict
+    );
+    assert_eq!(x.evidence.last().unwrap().packet, Some(n));
+    assert_eq!(x.evidence[0].at_ns, Some((T0 + 9_010_000_000) as i64));
+}
+
+/// Two sessions side by side (no BUNDLE: one per m-line) or between other hosts are not a
+/// restart.
+#[test]
+fn parallel_or_unrelated_sessions_are_not_a_restart() {
+    let mut s = Script::new();
+    let mut i = 0;
+    nominated_checks(&mut s, &mut i, ("aaaa", "bbbb"), (A, B), (0, 20_000));
+    nominated_checks(
+        &mut s,
+        &mut i,
+        ("cccc", "dddd"),
+        ("10.0.0.2:50004", B),
+        (100, 20_000),
+    );
+    nominated_checks(
+        &mut s,
+        &mut i,
+        ("eeee", "ffff"),
+        ("10.9.0.2:50004", "192.0.2.9:4000"),
+        (15_000, 30_000),
+    );
+    let f = s.findings();
+    assert!(!ids(&f).contains(&"ice.selected-pair-changed"), "{f:#?}");
+}
