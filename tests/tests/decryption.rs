@@ -196,3 +196,57 @@ fn export_with_keys_reveals_what_analyze_reveals() {
     assert!(row["srtp_profile"].is_null(), "{row}");
     let _ = std::fs::remove_dir_all(&tmp);
 }
+
+#[test]
+fn keylog_and_sdp_show_the_video_frames_in_text_and_json() {
+    // firefox-chromium: Chromium's outbound-rtp says 138 frames sent, 1 key frame encoded,
+    // 320×240 (crates/analysis/tests/frames.rs compares every figure with getStats).
+    let dir = fixtures().join("webrtc/firefox-chromium");
+    let p = |f: &str| dir.join(f).display().to_string();
+    let (cap, keylog, offer, answer) = (
+        p("capture.pcapng"),
+        p("keylog.txt"),
+        p("offer.sdp"),
+        p("answer.sdp"),
+    );
+    let base = [
+        cap.as_str(),
+        "--sdp",
+        offer.as_str(),
+        "--sdp",
+        answer.as_str(),
+    ];
+    let out = analyze(&[&base[..], &["--keylog", keylog.as_str()]].concat());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("VP8 frames: 138 (1 key, 138 complete), 320×240"),
+        "{text}"
+    );
+    assert!(text.contains("VP8 frames: 139 (1 key, 139 complete), 320×240"));
+    let json = analyze(&[&base[..], &["--keylog", keylog.as_str(), "--json"]].concat());
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let chromium = v["streams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["ssrc"] == 1441010317u32)
+        .unwrap();
+    let f = &chromium["frames"];
+    assert_eq!(f["frames"], 138);
+    assert_eq!(f["key_frames"], 1);
+    assert_eq!(f["resolution"]["width"], 320);
+    assert_eq!(f["codec"], "VP8");
+    // Without keys nothing is known: no frame line, null in JSON.
+    let out = analyze(&base);
+    let text = stdout(&out);
+    assert!(!text.contains("VP8 frames"), "{text}");
+    assert!(text.contains("frames: not known (SRTP"), "{text}");
+    let json = analyze(&[&base[..], &["--json"]].concat());
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert!(v["streams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|s| s["frames"].is_null()));
+}

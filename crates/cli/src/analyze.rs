@@ -1281,6 +1281,9 @@ pub fn render(r: &Report, all_flows: bool) -> String {
             bitrate(st.payload_bytes * 8 * 1_000_000_000 / dur as u64),
             notes.join("; ")
         );
+        if let Some(line) = frames_line(st) {
+            let _ = writeln!(s, "              {line}");
+        }
     }
     if !r.rtcp_senders.is_empty() {
         let list: Vec<String> = r
@@ -1395,4 +1398,68 @@ fn port_allocation_words(p: rtcscope_nat::report::PortAllocation) -> Option<Stri
         PortAllocation::Sequential { delta } => Some(format!("sequential (step {delta})")),
         PortAllocation::Random => Some("random".into()),
     }
+}
+
+/// The video-frame line under a stream (frames.rs): frames, key frames, resolution, rate and
+/// freezes, when its payloads were read; for encrypted video, that nothing is known.
+fn frames_line(st: &rtcscope_analysis::streams::Stream) -> Option<String> {
+    use rtcscope_analysis::streams::MediaKind;
+    let Some(f) = &st.frames else {
+        return (st.encrypted && st.kind == MediaKind::Video && st.rtx_of.is_none()).then(|| {
+            "frames: not known (SRTP; --keylog, --sdp a=crypto or --srtp-key decrypts them)"
+                .to_owned()
+        });
+    };
+    let mut out = format!(
+        "{} frames: {} ({} key, {} complete)",
+        f.codec, f.frames, f.key_frames, f.complete_frames
+    );
+    match f.resolution {
+        Some(r) if f.resolution_changes > 0 => {
+            let _ = write!(
+                out,
+                ", {}×{} ({} resolution change{})",
+                r.width,
+                r.height,
+                f.resolution_changes,
+                if f.resolution_changes == 1 { "" } else { "s" }
+            );
+        }
+        Some(r) => {
+            let _ = write!(out, ", {}×{}", r.width, r.height);
+        }
+        None => out.push_str(", resolution not seen"),
+    }
+    if let Some(fps) = f.frames_per_second {
+        let _ = write!(out, ", {fps:.1} fps");
+    }
+    if f.freezes > 0 {
+        let at: Vec<String> = f
+            .freeze_list
+            .iter()
+            .take(5)
+            .map(|z| {
+                format!(
+                    "{:.0} ms at +{:.1} s",
+                    z.duration_ms,
+                    (z.at_ns - st.first_ns) as f64 / 1e9
+                )
+            })
+            .collect();
+        let _ = write!(
+            out,
+            "; {} freeze{} ({:.0} ms in all: {}{})",
+            f.freezes,
+            if f.freezes == 1 { "" } else { "s" },
+            f.freeze_total_ms,
+            at.join(", "),
+            if f.freezes > 5 { ", …" } else { "" }
+        );
+    } else {
+        out.push_str("; no freezes");
+    }
+    if f.unreadable_payloads > 0 {
+        let _ = write!(out, "; {} unreadable payloads", f.unreadable_payloads);
+    }
+    Some(out)
 }
