@@ -121,6 +121,11 @@ pub const RENOMINATION_MIN_NS: i64 = 2_000_000_000;
 /// restart: RFC 7675 gives up on a silent path after 30 s, and an application restarts ICE
 /// on `disconnected` or `failed`, well within that of the old session's last checks.
 pub const RESTART_GAP_NS: i64 = 30_000_000_000;
+/// A fresh Allocate from a new 5-tuple this soon after all traffic on an allocation of the same
+/// username stopped is that client coming back through a new NAT mapping: UDP mappings
+/// time out after 30 s or more (RFC 4787 REQ-5 asks for at least 2 minutes), and a client that
+/// notices the loss re-allocates within its next Refresh or consent check, seconds later.
+pub const REBIND_GAP_NS: i64 = 60_000_000_000;
 /// Share of a stream's packets that arrive after a later sequence number at or above which it
 /// gets a notice: a jitter buffer absorbs an occasional late packet, but 1 % of them means the
 /// path reorders systematically (load balancing over links of unequal delay, a Wi-Fi driver's
@@ -147,7 +152,7 @@ pub fn diagnose(report: &Report) -> Vec<Finding> {
     }
     selected_pair_changes(report, &mut out);
     for group in turn_groups(&report.turn_allocations) {
-        turn_findings(&group, &report.turn_allocations, end, &mut out);
+        turn_findings(report, &group, end, &mut out);
     }
     dtls_findings(report, &mut out);
     media_findings(report, &mut out);
@@ -967,9 +972,12 @@ fn allocated(a: &Allocation) -> bool {
     )
 }
 
-fn turn_findings(group: &[&Allocation], all: &[Allocation], end: i64, out: &mut Vec<Finding>) {
+fn turn_findings(r: &Report, group: &[&Allocation], end: i64, out: &mut Vec<Finding>) {
+    let all = &r.turn_allocations;
     let server = group[0].server;
     let transport = transport_name(group[0].transport);
+    // 437 answers a rebinding explains are told there, not again as a bare 437.
+    let explained = nat_rebinding(r, group, out);
     // A 401 to a request that carried MESSAGE-INTEGRITY refused the credentials (the 401 to
     // a request without it is the normal challenge). Allocations that got through in the end
     // had only a stale credential on the way.
@@ -1075,16 +1083,13 @@ fn turn_findings(group: &[&Allocation], all: &[Allocation], end: i64, out: &mut 
         ),
     ];
     for (code, id, severity, words, advice) in simple {
+        let told = |e: &crate::turn::ErrorSeen| e.code == code && !explained.contains(&e.packet);
         let hit: Vec<&Allocation> = group
             .iter()
             .copied()
-            .filter(|a| a.errors.iter().any(|e| e.code == code))
+            .filter(|a| a.errors.iter().any(told))
             .collect();
-        let errors = || {
-            hit.iter()
-                .flat_map(|a| a.errors.iter())
-                .filter(|e| e.code == code)
-        };
+        let errors = || hit.iter().flat_map(|a| a.errors.iter()).filter(|e| told(e));
         let Some(first) = errors().min_by_key(|e| e.at_ns) else {
             continue;
         };
@@ -1239,6 +1244,200 @@ fn turn_findings(group: &[&Allocation], all: &[Allocation], end: i64, out: &mut 
                 .into(),
         });
     }
+}
+
+/// The flow between an allocation's client and its server (the client's 5-tuple).
+fn allocation_flow<'a>(r: &'a Report, a: &Allocation) -> Option<&'a FlowReport> {
+    r.flows
+        .iter()
+        .find(|f| f.relay.is_none() && f.transport == a.transport && joins(f, a.client, a.server))
+}
+
+/// The client's source address or port changed under the TURN server mid-allocation (a NAT
+/// rebinding: the NAT between client and server dropped the idle mapping and made a new one,
+/// or the client moved to another network). Told in two shapes:
+///
+/// - Seen outside the NAT (at the server, or between the NAT and the server): requests on a
+///   new 5-tuple, with the username of an allocation granted before and not released, that
+///   never sent an Allocate there (a Refresh, CreatePermission or ChannelBind of the client
+///   that thinks its allocation is still there, answered 437 Allocation Mismatch); or a fresh
+///   Allocate from a new 5-tuple within [`REBIND_GAP_NS`] after all traffic on the old one
+///   stopped, while the old allocation was still valid (then a notice: a client that opened a
+///   new socket after a network change looks the same).
+/// - Seen on the client's side of the NAT: a 437 to a Refresh, CreatePermission or
+///   ChannelBind on an allocation the server had granted: the server no longer knows the
+///   client's 5-tuple (or it restarted).
+///
+/// Returns the packet numbers of the 437 answers it explains.
+fn nat_rebinding(r: &Report, group: &[&Allocation], out: &mut Vec<Finding>) -> Vec<u64> {
+    let mut explained = Vec::new();
+    let live_at = |x: &Allocation, t: i64| {
+        x.allocated_ns.is_some_and(|a| a < t) && x.released_ns.is_none_or(|rel| rel > t)
+    };
+    for y in group.iter().copied() {
+        let Some(yf) = allocation_flow(r, y) else {
+            continue;
+        };
+        let Some(user) = y.username.as_deref() else {
+            continue;
+        };
+        let orphan = y.allocate_requests == 0 && !allocated(y);
+        // The old allocation: same username (and realm, when both known), granted and not
+        // released when the new 5-tuple appeared; the same client IP first, then the one
+        // whose traffic stopped last before.
+        let old = group
+            .iter()
+            .copied()
+            .filter(|x| x.id != y.id && x.username.as_deref() == Some(user))
+            .filter(|x| match (&x.realm, &y.realm) {
+                (Some(a), Some(b)) => a == b,
+                _ => true,
+            })
+            .filter(|x| live_at(x, yf.first_ns))
+            .filter_map(|x| allocation_flow(r, x).map(|f| (x, f)))
+            .filter(|(x, xf)| {
+                if orphan {
+                    xf.first_ns < yf.first_ns
+                } else {
+                    // A fresh Allocate: all traffic on the old 5-tuple stopped before, and
+                    // not long before, while its lifetime still ran.
+                    let valid_until = x.allocated_ns.unwrap_or(0).saturating_add(
+                        i64::from(x.lifetime_s.unwrap_or(0)).saturating_mul(1_000_000_000),
+                    );
+                    y.allocate_requests > 0
+                        && xf.last_ns <= yf.first_ns
+                        && yf.first_ns - xf.last_ns <= REBIND_GAP_NS
+                        && xf.last_ns < valid_until
+                }
+            })
+            .max_by_key(|(x, xf)| (x.client.ip() == y.client.ip(), xf.last_ns));
+        let Some((x, xf)) = old else {
+            continue;
+        };
+        let mismatches: Vec<&crate::turn::ErrorSeen> =
+            y.errors.iter().filter(|e| e.code == 437).collect();
+        explained.extend(mismatches.iter().map(|e| e.packet));
+        let what = if x.client.ip() == y.client.ip() {
+            "source port"
+        } else {
+            "source address"
+        };
+        let mut evidence = vec![
+            Evidence::at(
+                format!(
+                    "allocation of {} granted{}",
+                    x.client,
+                    x.relayed
+                        .map(|r| format!(", relayed address {r}"))
+                        .unwrap_or_default()
+                ),
+                x.allocated_ns.unwrap_or(xf.first_ns),
+            ),
+            Evidence::at(
+                format!("last packet between {} and {}", x.client, x.server),
+                xf.last_ns,
+            ),
+            Evidence::at(
+                format!(
+                    "first packet from {} to {} ({})",
+                    y.client,
+                    y.server,
+                    if orphan {
+                        "no Allocate: requests of an allocation it thinks it has"
+                    } else {
+                        "a fresh Allocate"
+                    }
+                ),
+                yf.first_ns,
+            ),
+        ];
+        evidence.extend(error_evidence(mismatches.iter().copied()));
+        out.push(Finding {
+            id: "turn.nat-rebinding",
+            severity: if orphan {
+                Severity::Degraded
+            } else {
+                Severity::Notice
+            },
+            at_ns: Some(yf.first_ns),
+            verdict: format!(
+                "The client's {what} changed under the TURN server {}: the allocation of {} \
+                 (username {user:?}) went quiet at {} and the same client came back from {} at \
+                 {}{}.",
+                x.server,
+                x.client,
+                since_start(r, xf.last_ns),
+                y.client,
+                since_start(r, yf.first_ns),
+                if orphan {
+                    format!(
+                        " with requests for an allocation the server does not know on that \
+                         5-tuple{}",
+                        if mismatches.is_empty() {
+                            String::new()
+                        } else {
+                            format!(
+                                " ({} 437 Allocation Mismatch)",
+                                count(mismatches.len() as u64, "answer", "answers")
+                            )
+                        }
+                    )
+                } else {
+                    ", allocating afresh (a NAT rebinding, or a new socket after a network \
+                     change)"
+                        .to_owned()
+                }
+            ),
+            evidence,
+            advice: "A NAT between the client and the server dropped the mapping (idle longer \
+                     than its UDP timeout) or the client changed networks: keep the mapping \
+                     alive (TURN Refresh or consent traffic within the NAT's timeout), or let \
+                     the client re-allocate and restart ICE when it sees 437."
+                .into(),
+        });
+    }
+    // Seen from the client's side: 437 to a request on an allocation the server had granted.
+    for x in group.iter().copied() {
+        let late: Vec<&crate::turn::ErrorSeen> = x
+            .errors
+            .iter()
+            .filter(|e| {
+                e.code == 437
+                    && e.method != "Allocate"
+                    && !explained.contains(&e.packet)
+                    && x.allocated_ns.is_some_and(|t| t < e.at_ns)
+            })
+            .collect();
+        let Some(first) = late.first() else {
+            continue;
+        };
+        explained.extend(late.iter().map(|e| e.packet));
+        let mut evidence = vec![Evidence::at(
+            format!("allocation of {} granted", x.client),
+            x.allocated_ns.unwrap_or(first.at_ns),
+        )];
+        evidence.extend(error_evidence(late.iter().copied()));
+        out.push(Finding {
+            id: "turn.nat-rebinding",
+            severity: Severity::Degraded,
+            at_ns: Some(first.at_ns),
+            verdict: format!(
+                "The TURN server {} no longer knows the allocation of {}: it answered {} to {} \
+                 with 437 Allocation Mismatch after granting it; a NAT between them most likely \
+                 rebound the client to another port (this capture is on the client's side of \
+                 it), or the server restarted.",
+                x.server,
+                x.client,
+                count(late.len() as u64, "request", "requests"),
+                first.method
+            ),
+            evidence,
+            advice: "Keep the NAT mapping alive (TURN Refresh or consent traffic within the \
+                     NAT's UDP timeout); the client must allocate afresh and restart ICE."
+                .into(),
+        });
+    }
+    explained
 }
 
 /// A permission the client kept sending through after it lapsed (RFC 8656 §9: 300 s after the

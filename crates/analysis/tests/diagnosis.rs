@@ -1037,3 +1037,164 @@ fn parallel_or_unrelated_sessions_are_not_a_restart() {
     let f = s.findings();
     assert!(!ids(&f).contains(&"ice.selected-pair-changed"), "{f:#?}");
 }
+
+const USER: &str = "alice";
+const OLD: &str = "192.0.2.50:40000";
+const NEW: &str = "192.0.2.50:41234";
+
+fn with_user(method: Method, i: u32, extra: &[Attribute<'_>]) -> Vec<u8> {
+    let mut attrs = vec![Attribute::Username(Cow::Borrowed(USER))];
+    attrs.extend(extra.iter().cloned());
+    turn_request(method, i, &attrs)
+}
+
+/// An allocation from `from` at `t_ms` (lifetime 600 s) with a permission for PEER, then a
+/// Send indication a second for `seconds`.
+fn allocation_in_use(s: &mut Script, from: &str, t_ms: i128, seconds: i128, i: &mut u32) {
+    *i += 1;
+    s.udp(t_ms, from, SERVER, &with_user(Method::ALLOCATE, *i, &[]));
+    s.udp(t_ms + 5, SERVER, from, &allocate_ok(*i, 600));
+    *i += 1;
+    let peer = [Attribute::XorPeerAddress(PEER.parse().unwrap())];
+    s.udp(
+        t_ms + 10,
+        from,
+        SERVER,
+        &with_user(Method::CREATE_PERMISSION, *i, &peer),
+    );
+    let ok = MessageBuilder::success(Method::CREATE_PERMISSION, tid(*i))
+        .finish()
+        .unwrap();
+    s.udp(t_ms + 15, SERVER, from, &ok);
+    for k in 1..=seconds {
+        *i += 1;
+        s.udp(t_ms + k * 1000, from, SERVER, &indication(*i, true));
+    }
+}
+
+/// Seen outside the client's NAT: the allocation's traffic stops at 30 s, and at 60 s the
+/// client's Refresh arrives from a new port and is answered 437.
+#[test]
+fn a_refresh_from_a_new_port_is_a_nat_rebinding() {
+    let mut s = Script::new();
+    let mut i = 0;
+    allocation_in_use(&mut s, OLD, 0, 30, &mut i);
+    i += 1;
+    s.udp(
+        60_000,
+        NEW,
+        SERVER,
+        &with_user(Method::REFRESH, i, &[Attribute::Lifetime(600)]),
+    );
+    let mismatch = s.udp(
+        60_005,
+        SERVER,
+        NEW,
+        &turn_error(Method::REFRESH, i, 437, "Allocation Mismatch"),
+    );
+    let f = s.findings();
+    let x = find(&f, "turn.nat-rebinding");
+    assert_eq!(x.severity, Severity::Degraded);
+    assert_eq!(x.at_ns, Some((T0 + 60_000_000_000) as i64));
+    assert!(
+        x.verdict.contains(
+            "source port changed under the TURN server 198.51.100.1:3478: the allocation of \
+             192.0.2.50:40000 (username \"alice\") went quiet at +30.000 s and the same client \
+             came back from 192.0.2.50:41234 at +60.000 s"
+        ) && x.verdict.contains("(1 answer 437 Allocation Mismatch)"),
+        "{}",
+        x.verdict
+    );
+    assert!(
+        x.evidence.iter().any(|e| e.packet == Some(mismatch)),
+        "{:#?}",
+        x.evidence
+    );
+    // The 437 is told here, not again on its own.
+    assert!(!ids(&f).contains(&"turn.allocation-mismatch"), "{f:#?}");
+}
+
+/// A fresh Allocate from a new port 20 s after the old allocation went quiet: a notice (a
+/// client with a new socket looks the same).
+#[test]
+fn a_fresh_allocation_from_a_new_port_after_silence_is_a_notice() {
+    let mut s = Script::new();
+    let mut i = 0;
+    allocation_in_use(&mut s, OLD, 0, 30, &mut i);
+    allocation_in_use(&mut s, NEW, 50_000, 10, &mut i);
+    let f = s.findings();
+    let x = find(&f, "turn.nat-rebinding");
+    assert_eq!(x.severity, Severity::Notice);
+    assert!(x.verdict.contains("allocating afresh"), "{}", x.verdict);
+}
+
+/// A browser allocates from several ports at once, or releases one before the next: no
+/// rebinding.
+#[test]
+fn parallel_or_released_allocations_are_not_a_rebinding() {
+    let mut s = Script::new();
+    let mut i = 0;
+    allocation_in_use(&mut s, OLD, 0, 30, &mut i);
+    allocation_in_use(&mut s, NEW, 20, 30, &mut i);
+    assert!(!ids(&s.findings()).contains(&"turn.nat-rebinding"));
+    let mut s = Script::new();
+    let mut i = 100;
+    allocation_in_use(&mut s, OLD, 0, 30, &mut i);
+    i += 1;
+    s.udp(
+        30_500,
+        OLD,
+        SERVER,
+        &with_user(Method::REFRESH, i, &[Attribute::Lifetime(0)]),
+    );
+    let ok = MessageBuilder::success(Method::REFRESH, tid(i))
+        .finish()
+        .unwrap();
+    s.udp(30_505, SERVER, OLD, &ok);
+    allocation_in_use(&mut s, NEW, 40_000, 10, &mut i);
+    assert!(!ids(&s.findings()).contains(&"turn.nat-rebinding"));
+}
+
+/// Seen on the client's side of the NAT: its own 5-tuple never changes, but the server
+/// answers a Refresh of the allocation it granted with 437.
+#[test]
+fn a_437_to_a_refresh_of_a_granted_allocation_is_a_rebinding() {
+    let mut s = Script::new();
+    let mut i = 0;
+    allocation_in_use(&mut s, CLIENT, 0, 30, &mut i);
+    i += 1;
+    s.udp(
+        60_000,
+        CLIENT,
+        SERVER,
+        &with_user(Method::REFRESH, i, &[Attribute::Lifetime(600)]),
+    );
+    s.udp(
+        60_005,
+        SERVER,
+        CLIENT,
+        &turn_error(Method::REFRESH, i, 437, "Allocation Mismatch"),
+    );
+    let f = s.findings();
+    let x = find(&f, "turn.nat-rebinding");
+    assert_eq!(x.at_ns, Some((T0 + 60_005_000_000) as i64));
+    assert!(
+        x.verdict
+            .contains("no longer knows the allocation of 10.0.0.2:40000"),
+        "{}",
+        x.verdict
+    );
+    assert!(!ids(&f).contains(&"turn.allocation-mismatch"), "{f:#?}");
+    // A 437 to an Allocate (a 5-tuple that already has an allocation) stays what it is.
+    let mut s = Script::new();
+    s.udp(0, CLIENT, SERVER, &with_user(Method::ALLOCATE, 1, &[]));
+    s.udp(
+        5,
+        SERVER,
+        CLIENT,
+        &turn_error(Method::ALLOCATE, 1, 437, "Allocation Mismatch"),
+    );
+    let f = s.findings();
+    assert!(ids(&f).contains(&"turn.allocation-mismatch"), "{f:#?}");
+    assert!(!ids(&f).contains(&"turn.nat-rebinding"), "{f:#?}");
+}
