@@ -160,3 +160,41 @@ fn another_calls_key_log_decrypts_nothing_and_says_no_secret() {
         stderr(&out)
     );
 }
+
+#[test]
+fn dissect_v_shows_the_vp8_descriptor_of_decrypted_video() {
+    // With the SDPs (RED 122 around VP8 120) each decrypted video packet shows its VP8
+    // payload descriptor; key frames say their size. Counted over the whole capture, the
+    // key-frame first packets are the 2 key frames analyze reports (one each way).
+    let dir = fixtures().join("webrtc").join("firefox-chromium");
+    let (cap, keylog) = paths("firefox-chromium");
+    let offer = dir.join("offer.sdp").display().to_string();
+    let answer = dir.join("answer.sdp").display().to_string();
+    let args = [
+        "dissect", "-r", &cap, "--keylog", &keylog, "--sdp", &offer, "--sdp", &answer,
+    ];
+    let out = run(&[&args[..], &["-V"]].concat());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("    VP8 payload descriptor: S=1 PID=0 picture id "),
+        "{text}"
+    );
+    assert!(text.contains("        Key frame size: 320×240 (scale 0, 0)"));
+    let out = run(&args);
+    let lines = stdout(&out);
+    let keys = lines
+        .lines()
+        .filter(|l| l.contains(", key frame 320×240]"))
+        .count();
+    assert_eq!(keys, 2, "{lines}");
+    // 139 + 138 frames, each starting with one S=1 PID=0 packet.
+    let starts = lines
+        .lines()
+        .filter(|l| l.contains("VP8 S=1 PID=0"))
+        .count();
+    assert_eq!(starts, 139 + 138);
+    // Without the SDP nothing claims to know the codec.
+    let out = run(&["dissect", "-r", &cap, "--keylog", &keylog]);
+    assert!(!stdout(&out).contains("VP8 S="));
+}

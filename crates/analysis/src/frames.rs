@@ -355,24 +355,6 @@ impl FrameTracker {
     }
 }
 
-/// RFC 2198 §3: the primary block of a RED payload (the last block header's payload type, and
-/// its data after every header and the redundant blocks' lengths). `None` when the headers or
-/// lengths run past the payload.
-pub fn red_primary(payload: &[u8]) -> Option<(u8, &[u8])> {
-    let mut at = 0usize;
-    let mut redundant = 0usize;
-    loop {
-        let b = *payload.get(at)?;
-        if b & 0x80 == 0 {
-            let data = payload.get(at + 1..)?;
-            return Some((b & 0x7f, data.get(redundant..)?));
-        }
-        let h = payload.get(at..at + 4)?;
-        redundant += usize::from(u16::from_be_bytes([h[2], h[3]]) & 0x03ff);
-        at += 4;
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -520,15 +502,5 @@ mod tests {
         t.packet(0, 1, true, &[0x90]);
         let r = t.report();
         assert_eq!((r.frames, r.unreadable_payloads, r.key_frames), (1, 1, 0));
-    }
-
-    #[test]
-    fn red_primary_block() {
-        // One redundant block (pt 120, ts offset, length 2) and the primary (pt 120).
-        let p = [0xf8, 0x00, 0x04, 0x02, 0x78, 0xaa, 0xbb, 0x10, 0x31];
-        assert_eq!(red_primary(&p), Some((120, &[0x10, 0x31][..])));
-        assert_eq!(red_primary(&[0x78, 0x10]), Some((120, &[0x10][..])));
-        assert_eq!(red_primary(&[0xf8, 0x00, 0x04, 0x09, 0x78]), None);
-        assert_eq!(red_primary(&[0xf8, 0x00]), None);
     }
 }

@@ -622,7 +622,7 @@ impl Stream {
             return;
         };
         let (name, payload) = if c.is_red() {
-            let Some((inner, data)) = crate::frames::red_primary(p.payload()) else {
+            let Some((inner, data)) = rtcscope_rtp::codec::red_primary(p.payload()) else {
                 return;
             };
             match hints.codecs.get(&inner) {

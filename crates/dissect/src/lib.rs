@@ -43,7 +43,7 @@ pub use datagram::{
     dissect, dissect_sctp, dissect_stream, dissect_stream_with, dissect_with, Dissected, Inner,
     Protocol,
 };
-pub use decrypted::{dissect_decrypted, Decrypted};
+pub use decrypted::{dissect_decrypted, dissect_decrypted_with, Decrypted, PayloadFormat};
 pub use rtcp::MAX_LISTED;
 use rtcscope_capture::link::{
     decode, decode_transport, Decoded, Fragment, IcmpError, LinkType, NotTransport, Transport,
@@ -53,6 +53,8 @@ use rtcscope_capture::link::{
 /// that the CLI and the TUI parse and match with the very crate that fills the record.
 pub use rtcscope_filter as filter;
 pub use rtcscope_filter::Fields;
+/// The video codecs whose payload descriptors [`dissect_decrypted_with`] reads.
+pub use rtcscope_rtp::codec::VideoCodec;
 pub use rtcscope_rtp::rtp::ExtensionMap;
 pub use rtcscope_rtp::srtp::{Protection, SrtpProfile};
 use rtcscope_wire::tree::Node;

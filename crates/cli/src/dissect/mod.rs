@@ -44,8 +44,8 @@ use clap::{Args, ValueEnum};
 use rtcscope_analysis::decrypt::PlainKind;
 use rtcscope_capture::PacketSource;
 use rtcscope_dissect::{
-    dissect_decrypted, Decrypted, DissectOptions, Dissected, Dissector, ExtensionMap, Protection,
-    Protocol, SrtpProfile,
+    dissect_decrypted_with, Decrypted, DissectOptions, Dissected, Dissector, ExtensionMap,
+    PayloadFormat, Protection, Protocol, SrtpProfile, VideoCodec,
 };
 use rtcscope_wire::text::Escaped;
 use rtcscope_wire::tree::Node;
@@ -170,7 +170,17 @@ impl Decryptor {
                         content_type,
                     },
                 };
-                dissect_decrypted(what, &pt.bytes, opts)
+                // The SDP's rtpmap says which payload types carry a video payload format.
+                let codecs = &self.engine.streams().hints.codecs;
+                let format = |t: u8| {
+                    let c = codecs.get(&t)?;
+                    if c.is_red() {
+                        Some(PayloadFormat::Red)
+                    } else {
+                        VideoCodec::from_encoding_name(&c.name).map(PayloadFormat::Video)
+                    }
+                };
+                dissect_decrypted_with(what, &pt.bytes, opts, &format)
             })
             .collect()
     }

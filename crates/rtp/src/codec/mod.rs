@@ -107,6 +107,30 @@ pub fn frame_info(codec: VideoCodec, payload: &[u8]) -> Result<FrameInfo> {
     }
 }
 
+/// RFC 2198 §3: the primary block of a RED payload: the payload type of the last block header
+/// (F bit clear) and its data, which follows every header and the redundant blocks (whose
+/// 10-bit lengths the 4-byte headers give). `None` when the headers or lengths run past the
+/// payload.
+///
+/// ```text
+///  |F|  block PT  |  timestamp offset (14)  |  block length (10)  |   F=1: 4 bytes
+///  |0|  block PT  |                                                 F=0: 1 byte, the last
+/// ```
+pub fn red_primary(payload: &[u8]) -> Option<(u8, &[u8])> {
+    let mut at = 0usize;
+    let mut redundant = 0usize;
+    loop {
+        let b = *payload.get(at)?;
+        if b & 0x80 == 0 {
+            let data = payload.get(at + 1..)?;
+            return Some((b & 0x7f, data.get(redundant..)?));
+        }
+        let h = payload.get(at..at + 4)?;
+        redundant += usize::from(u16::from_be_bytes([h[2], h[3]]) & 0x03ff);
+        at += 4;
+    }
+}
+
 /// An MSB-first bit reader over borrowed bytes, optionally dropping H.264/H.265
 /// emulation-prevention bytes (a 0x03 after two zero bytes) as it goes, so an RBSP is read in
 /// place without copying. Every read is bounded; past the end it returns an error.
@@ -268,6 +292,16 @@ mod tests {
         let zeros = [0u8; 8];
         assert!(BitReader::new(&zeros, 0).ue("x").is_err());
         assert_eq!(BitReader::new(&zeros, 0).uvlc("x").unwrap(), u32::MAX);
+    }
+
+    #[test]
+    fn red_primary_block() {
+        // One redundant block (pt 120, ts offset, length 2) and the primary (pt 120).
+        let p = [0xf8, 0x00, 0x04, 0x02, 0x78, 0xaa, 0xbb, 0x10, 0x31];
+        assert_eq!(red_primary(&p), Some((120, &[0x10, 0x31][..])));
+        assert_eq!(red_primary(&[0x78, 0x10]), Some((120, &[0x10][..])));
+        assert_eq!(red_primary(&[0xf8, 0x00, 0x04, 0x09, 0x78]), None);
+        assert_eq!(red_primary(&[0xf8, 0x00]), None);
     }
 
     #[test]
