@@ -169,6 +169,15 @@ fn wrong_turn_credentials() {
         TOLERANCE_MS,
     );
     assert!(r.browser_saw("connection connected").is_empty());
+    // Relay-only: with no allocation ICE had nothing to check, and the finding says why.
+    let x = r.finding("ice.relay-only-no-allocation", "failure");
+    assert!(
+        x["verdict"]
+            .as_str()
+            .unwrap()
+            .contains("refused the credentials (401)"),
+        "{x:#}"
+    );
     r.agrees_with_browser();
 }
 
@@ -178,6 +187,11 @@ fn wrong_turn_credentials() {
 fn turn_server_unreachable() {
     let r = Recording::open("fail-turn-unreachable");
     r.finding("turn.no-answer", "failure");
+    let x = r.finding("ice.relay-only-no-allocation", "failure");
+    assert!(
+        x["verdict"].as_str().unwrap().contains("never answered"),
+        "{x:#}"
+    );
     assert!(!r.browser_saw("icecandidateerror 701").is_empty());
     r.agrees_with_browser();
 }

@@ -151,6 +151,7 @@ pub fn diagnose(report: &Report) -> Vec<Finding> {
         ice_findings(report, s, end, &mut out);
     }
     selected_pair_changes(report, &mut out);
+    relay_only_no_allocation(report, &mut out);
     for group in turn_groups(&report.turn_allocations) {
         turn_findings(report, &group, end, &mut out);
     }
@@ -652,6 +653,100 @@ fn consent_findings(r: &Report, s: &SessionReport, end: i64, out: &mut Vec<Findi
             });
         }
     }
+}
+
+/// A client that only ever tried TURN and never got an allocation: Allocate requests to a
+/// server, none granted, and no ICE check at all in the capture and no server-reflexive
+/// address learned but on the TURN sockets themselves (an agent with host or STUN candidates
+/// gathers and checks them whatever TURN does):
+/// the shape of `iceTransportPolicy: "relay"` (a relay-only configuration) with a TURN server
+/// that refused or never answered. ICE never started, so the call could not connect.
+fn relay_only_no_allocation(r: &Report, out: &mut Vec<Finding>) {
+    let tried: Vec<&Allocation> = r
+        .turn_allocations
+        .iter()
+        .filter(|a| a.allocate_requests > 0)
+        .collect();
+    let checks: u32 = r
+        .ice_sessions
+        .iter()
+        .flat_map(|s| s.pairs.iter())
+        .map(|p| p.requests)
+        .sum();
+    // A Binding on the allocation's own 5-tuple is not STUN gathering (libwebrtc asks the
+    // TURN server for its reflexive address on the socket it allocates from).
+    let stun_gathering = r.reflexive.iter().any(|x| {
+        !r.turn_allocations
+            .iter()
+            .any(|a| a.client == x.local && a.server == x.server)
+    });
+    if tried.is_empty() || r.turn_allocations.iter().any(allocated) || checks > 0 || stun_gathering
+    {
+        return;
+    }
+    let mut reasons: Vec<String> = Vec::new();
+    let mut evidence = Vec::new();
+    for group in turn_groups(&r.turn_allocations) {
+        let group: Vec<&Allocation> = group
+            .into_iter()
+            .filter(|a| a.allocate_requests > 0)
+            .collect();
+        let Some(first) = group.first() else {
+            continue;
+        };
+        let server = format!("{} over {}", first.server, transport_name(first.transport));
+        let requests: u32 = group.iter().map(|a| a.allocate_requests).sum();
+        evidence.push(Evidence::count(format!(
+            "{} to {server}, on {}, none granted",
+            count(u64::from(requests), "Allocate request", "Allocate requests"),
+            allocations_words(&group)
+        )));
+        let errors: Vec<&crate::turn::ErrorSeen> =
+            group.iter().flat_map(|a| a.errors.iter()).collect();
+        if errors.iter().any(|e| e.code == 401 && e.after_credentials) {
+            reasons.push(format!("{server} refused the credentials (401)"));
+        } else if errors.is_empty() {
+            reasons.push(format!("{server} never answered"));
+        } else if errors.iter().all(|e| e.code == 401) {
+            reasons.push(format!(
+                "{server} challenged (401) and the client never answered with credentials"
+            ));
+        } else {
+            let mut codes: Vec<String> = errors
+                .iter()
+                .filter(|e| e.code != 401)
+                .map(|e| format!("{} {}", e.code, e.reason))
+                .collect();
+            codes.sort();
+            codes.dedup();
+            reasons.push(format!("{server} answered {}", codes.join(", ")));
+        }
+        evidence.extend(error_evidence(errors.into_iter()).into_iter().take(2));
+    }
+    evidence.push(Evidence::count(
+        "no ICE connectivity check in the capture, and no STUN Binding but on the TURN \
+         sockets"
+            .into(),
+    ));
+    let at = tried
+        .iter()
+        .filter_map(|a| allocation_flow(r, a).map(|f| f.first_ns))
+        .min();
+    out.push(Finding {
+        id: "ice.relay-only-no-allocation",
+        severity: Severity::Failure,
+        at_ns: at,
+        verdict: format!(
+            "The client looks configured relay-only (it tried TURN and nothing else: no host \
+             or server-reflexive candidate was ever checked) and never got an allocation, so ICE \
+             had no candidate to check and never started: {}.",
+            reasons.join("; ")
+        ),
+        evidence,
+        advice: "Fix the TURN server (credentials, reachability; see the TURN finding), or allow \
+                 other candidates (iceTransportPolicy \"all\") if relaying is not required."
+            .into(),
+    });
 }
 
 /// A nomination seen on the wire: a success answering a USE-CANDIDATE check of `pair` (its

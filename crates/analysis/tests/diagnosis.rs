@@ -1198,3 +1198,67 @@ fn a_437_to_a_refresh_of_a_granted_allocation_is_a_rebinding() {
     assert!(ids(&f).contains(&"turn.allocation-mismatch"), "{f:#?}");
     assert!(!ids(&f).contains(&"turn.nat-rebinding"), "{f:#?}");
 }
+
+/// Relay-only with a wrong password: nothing but refused Allocates (and libwebrtc's Binding on
+/// the same socket, which is not STUN gathering).
+#[test]
+fn relay_only_without_an_allocation_never_starts_ice() {
+    let mut s = Script::new();
+    s.udp(0, CLIENT, SERVER, &binding(500));
+    s.udp(1, SERVER, CLIENT, &check_ok(500, CLIENT));
+    refused_allocation(&mut s, CLIENT, 1, 2);
+    let f = s.findings();
+    let x = find(&f, "ice.relay-only-no-allocation");
+    assert_eq!(x.severity, Severity::Failure);
+    assert_eq!(x.at_ns, Some(T0 as i64));
+    assert!(
+        x.verdict
+            .contains("198.51.100.1:3478 over UDP refused the credentials (401)"),
+        "{}",
+        x.verdict
+    );
+    // A server that never answers.
+    let mut s = Script::new();
+    for i in 0..5u32 {
+        s.udp(
+            i128::from(i) * 500,
+            CLIENT,
+            SERVER,
+            &turn_request(Method::ALLOCATE, i, &[]),
+        );
+    }
+    let f = s.findings();
+    let x = find(&f, "ice.relay-only-no-allocation");
+    assert!(x.verdict.contains("never answered"), "{}", x.verdict);
+}
+
+/// Not relay-only: the agent also checks host candidates, or gathers from a STUN server of
+/// its own; or the allocation was granted.
+#[test]
+fn other_candidates_or_a_granted_allocation_are_not_relay_only() {
+    let mut s = Script::new();
+    refused_allocation(&mut s, CLIENT, 1, 0);
+    for i in 0..4u32 {
+        s.udp(
+            500 + i128::from(i) * 100,
+            A,
+            B,
+            &check(100 + i, "aaaa", "bbbb", true, false),
+        );
+    }
+    assert!(!ids(&s.findings()).contains(&"ice.relay-only-no-allocation"));
+    let mut s = Script::new();
+    s.udp(0, "10.0.0.2:40500", "198.51.100.77:3478", &binding(500));
+    s.udp(
+        1,
+        "198.51.100.77:3478",
+        "10.0.0.2:40500",
+        &check_ok(500, "192.0.2.1:40500"),
+    );
+    refused_allocation(&mut s, CLIENT, 1, 2);
+    assert!(!ids(&s.findings()).contains(&"ice.relay-only-no-allocation"));
+    let mut s = Script::new();
+    s.udp(0, CLIENT, SERVER, &turn_request(Method::ALLOCATE, 1, &[]));
+    s.udp(5, SERVER, CLIENT, &allocate_ok(1, 600));
+    assert!(!ids(&s.findings()).contains(&"ice.relay-only-no-allocation"));
+}
