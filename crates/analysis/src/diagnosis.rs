@@ -1049,7 +1049,13 @@ fn error_evidence<'a>(errors: impl Iterator<Item = &'a crate::turn::ErrorSeen>) 
         .iter()
         .take(3)
         .map(|e| Evidence {
-            what: format!("{} error {} {:?}", e.method, e.code, e.reason),
+            what: format!(
+                "{} error {} {:?}{}",
+                e.method,
+                e.code,
+                e.reason,
+                e.peer.map(|p| format!(" for peer {p}")).unwrap_or_default()
+            ),
             at_ns: Some(e.at_ns),
             packet: Some(e.packet),
         })
@@ -1197,12 +1203,25 @@ fn turn_findings(r: &Report, group: &[&Allocation], end: i64, out: &mut Vec<Find
         let mut methods: Vec<&str> = errors().map(|e| e.method.as_str()).collect();
         methods.sort_unstable();
         methods.dedup();
+        // The peers the refused requests named (a 403's forbidden peer addresses).
+        let mut peers: Vec<std::net::IpAddr> = Vec::new();
+        for p in errors().filter_map(|e| e.peer) {
+            if !peers.contains(&p.ip()) {
+                peers.push(p.ip());
+            }
+        }
+        let peers = match peers.as_slice() {
+            [] => String::new(),
+            [p] => format!(" for peer {p}"),
+            [p, q] => format!(" for peers {p} and {q}"),
+            [p, q, rest @ ..] => format!(" for peers {p}, {q} and {} more", rest.len()),
+        };
         out.push(Finding {
             id,
             severity,
             at_ns: Some(first.at_ns),
             verdict: format!(
-                "{words} to {} ({}, on {}).",
+                "{words} to {}{peers} ({}, on {}).",
                 methods.join(" and "),
                 count(errors().count() as u64, "time", "times"),
                 allocations_words(&hit)

@@ -1247,6 +1247,7 @@ impl Engine {
                             code,
                             reason,
                             after_credentials: authenticated,
+                            peer,
                         });
                     }
                     return;

@@ -37,6 +37,9 @@ pub struct ErrorSeen {
     /// The request carried MESSAGE-INTEGRITY (it answered a challenge): a 401 to it refuses
     /// the credentials, where a 401 to a request without it is the normal challenge.
     pub after_credentials: bool,
+    /// The peer the refused request named (XOR-PEER-ADDRESS of a CreatePermission or
+    /// ChannelBind), which a 403 Forbidden refuses.
+    pub peer: Option<SocketAddr>,
 }
 
 /// A response matched to its request by transaction id although it arrived on another

@@ -343,7 +343,17 @@ fn forbidden_permission_is_named() {
     let f = s.findings();
     let x = find(&f, "turn.forbidden");
     assert_eq!(x.severity, Severity::Failure);
-    assert!(x.verdict.contains("CreatePermission"), "{}", x.verdict);
+    assert!(
+        x.verdict
+            .contains("answered 403 Forbidden to CreatePermission for peer 10.9.9.9 (1 time"),
+        "{}",
+        x.verdict
+    );
+    assert!(
+        x.evidence[0].what.ends_with("for peer 10.9.9.9:1"),
+        "{:?}",
+        x.evidence
+    );
     assert_eq!(x.at_ns, Some((T0 + 105_000_000) as i64));
 }
 
