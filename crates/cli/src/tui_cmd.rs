@@ -10,6 +10,7 @@ use rtcscope_capture::source::PacketSource;
 use rtcscope_capture::writer::PcapNgWriter;
 use rtcscope_tui::ring::{PacketRing, DEFAULT_MAX_BYTES, DEFAULT_MAX_PACKETS};
 use rtcscope_tui::source::{close_live_writer, LiveOptions};
+use rtcscope_tui::store::{FileIndex, PacketStore};
 use rtcscope_tui::{source, App, CaptureState, Mode, Progress, Shared};
 use std::io::IsTerminal as _;
 use std::process::ExitCode;
@@ -23,7 +24,9 @@ pub struct UiArgs {
     /// `rtcscope stun-server` runs the full test).
     #[arg(long = "nat-server", value_name = "HOST:PORT")]
     nat_server: Vec<String>,
-    /// Packets kept for the packet view (raw bytes, dissected when shown; 1 to 10000000).
+    /// Packets kept for the packet view of a live capture or standard input (raw bytes,
+    /// dissected when shown; 1 to 10000000). A capture file is indexed instead: every packet
+    /// can be shown, read back from the file.
     #[arg(
         long,
         value_name = "N",
@@ -37,7 +40,8 @@ pub struct UiArgs {
     /// candidates' types in the ICE view; repeatable.
     #[arg(long = "sdp", value_name = "FILE")]
     sdp: Vec<String>,
-    /// Megabytes of packet data kept for the packet view (1 to 65536).
+    /// Megabytes of packet data kept for the packet view of a live capture or standard input
+    /// (1 to 65536).
     #[arg(
         long,
         value_name = "MB",
@@ -119,14 +123,24 @@ fn new_app(mode: Mode, ui: &UiArgs, sdp: Option<&SdpKnowledge>) -> App {
 
 /// The capture-side state, its engine primed with what the SDPs say (before the capture or
 /// loader thread feeds it).
-fn state(ui: &UiArgs, progress: Progress, sdp: Option<&SdpKnowledge>) -> CaptureState {
+/// A capture file (`index`) is indexed for the packet view; anything else keeps a ring.
+fn state(
+    ui: &UiArgs,
+    progress: Progress,
+    sdp: Option<&SdpKnowledge>,
+    index: Option<FileIndex>,
+) -> CaptureState {
+    let store: PacketStore = match index {
+        Some(i) => i.into(),
+        // At most 64 GiB; saturating where usize is narrower.
+        None => PacketRing::new(ui.ring, ui.ring_mb.saturating_mul(1 << 20)).into(),
+    };
     let mut state = CaptureState::new(
         Config {
             max_flows: ui.max_flows,
             ..Config::default()
         },
-        // At most 64 GiB; saturating where usize is narrower.
-        PacketRing::new(ui.ring, ui.ring_mb.saturating_mul(1 << 20)),
+        store,
         progress,
     );
     if let Some(k) = sdp {
@@ -174,7 +188,7 @@ pub fn run_live(args: &LiveArgs) -> anyhow::Result<ExitCode> {
         }
         None => None,
     };
-    let shared = Shared::new(state(&args.ui, Progress::Live, sdp.as_ref()));
+    let shared = Shared::new(state(&args.ui, Progress::Live, sdp.as_ref(), None));
     let stop = Arc::new(AtomicBool::new(false));
     let options = LiveOptions {
         autostop: args.autostop,
@@ -228,12 +242,20 @@ pub fn run_open(args: &OpenArgs) -> anyhow::Result<ExitCode> {
     // empty file is refused with the message `analyze` gives, not shown as an empty capture.
     let source = PacketSource::new(crate::input::open(path)?)
         .with_context(|| format!("cannot read capture {path}"))?;
+    // A regular file is indexed: the packet view reads packets back from it rather than
+    // keeping them. A pipe (`-`, `<(zcat ...)`) cannot be read twice and keeps a ring.
+    let regular = path != "-" && std::fs::metadata(path).is_ok_and(|m| m.is_file());
+    let index = regular
+        .then(|| FileIndex::open(std::path::Path::new(path)))
+        .transpose()
+        .with_context(|| format!("cannot open {path}"))?;
     need_terminal()?;
     restore_terminal_on_signals()?;
     let shared = Shared::new(state(
         &args.ui,
         Progress::Loading { read: 0, total },
         sdp.as_ref(),
+        index,
     ));
     let stop = Arc::new(AtomicBool::new(false));
     let worker = source::spawn_source_loader(shared.clone(), source, total, stop.clone());

@@ -75,7 +75,7 @@ fn state() -> CaptureState {
             };
             n += 1;
             let f = frame(src, dst, &payload);
-            s.feed(n, ts, LinkType::ETHERNET, &f, f.len() as u32);
+            s.feed(n, ts, LinkType::ETHERNET, &f, f.len() as u32, None);
         }
     }
     s

@@ -7,8 +7,8 @@
 //! as values ([`App::handle`] takes crossterm events), so tests feed keys and read frames.
 
 use crate::model::{self, Row, RowKey};
-use crate::ring::PacketRing;
 use crate::source::{CaptureState, Progress};
+use crate::store::PacketStore;
 use crate::ui;
 use crossterm::event::{
     Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
@@ -226,6 +226,72 @@ pub struct Packets {
     /// Show every packet instead of the selection's.
     pub all: bool,
     selected_number: Option<u64>,
+    scan: Scan,
+    /// While a filter or a selection is still being applied to a long capture: packets looked
+    /// at and packets to look at.
+    pub scanning: Option<(u64, u64)>,
+}
+
+/// What the packet list shows: which packets match the selection and the filter, found by a
+/// scan that goes on where it stopped as packets arrive, and starts again when what it looks
+/// for changes.
+#[derive(Clone, Debug, Default)]
+struct Scan {
+    key: Option<ScanKey>,
+    /// The next position to look at.
+    next: u64,
+    /// The matching positions, or none when every packet matches.
+    matched: Option<Vec<u64>>,
+}
+
+/// What a scan looks for.
+#[derive(Clone, Debug, PartialEq)]
+struct ScanKey {
+    filter: String,
+    wire: Vec<(std::net::SocketAddr, std::net::SocketAddr)>,
+    frozen: Option<u64>,
+}
+
+/// Packets a scan looks at before it checks the clock.
+const SCAN_CHUNK: u64 = 1024;
+/// How long a tick may scan by default (the capture side waits for the lock meanwhile).
+pub const SCAN_BUDGET: std::time::Duration = std::time::Duration::from_millis(30);
+
+impl Scan {
+    /// Matching packets.
+    fn len(&self, store: &PacketStore) -> usize {
+        match &self.matched {
+            Some(m) => m.len(),
+            None => store.len(),
+        }
+    }
+
+    /// The position of the `i`th match.
+    fn get(&self, store: &PacketStore, i: usize) -> Option<u64> {
+        match &self.matched {
+            Some(m) => m.get(i).copied(),
+            None => (i < store.len()).then(|| store.first() + i as u64),
+        }
+    }
+
+    /// The index of the first match at or after packet number `n`.
+    fn find(&self, store: &PacketStore, n: u64) -> usize {
+        let len = self.len(store);
+        let (mut lo, mut hi) = (0, len);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            let num = self
+                .get(store, mid)
+                .and_then(|p| store.number(p))
+                .unwrap_or(u64::MAX);
+            if num < n {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        lo
+    }
 }
 
 /// The NAT check's state.
@@ -256,12 +322,12 @@ pub struct Status {
     pub error: Option<String>,
     /// Damaged records skipped while reading a file.
     pub skipped: u64,
-    /// Packets held by the ring.
-    pub ring_len: usize,
-    /// Its packet limit.
-    pub ring_capacity: usize,
-    /// Packets dropped from it.
-    pub ring_evicted: u64,
+    /// Packets the packet view can show.
+    pub store_len: usize,
+    /// The ring's packet limit (none for a file's index, which holds every packet).
+    pub store_capacity: Option<usize>,
+    /// Packets a live capture's ring forgot.
+    pub store_evicted: u64,
 }
 
 /// What the caller should do after an input.
@@ -329,6 +395,10 @@ pub struct App {
     pub findings_nav: Nav,
     /// NAT-check servers (`HOST:PORT`).
     pub nat_servers: Vec<String>,
+    /// How long one tick may spend applying a filter or a selection to the packets of a long
+    /// capture ([`SCAN_BUDGET`]; the rest is done in the ticks after, the list saying how far
+    /// it got). Tests that draw one frame set it unbounded.
+    pub scan_budget: std::time::Duration,
     /// Candidates the SDPs given with `--sdp` announced; the ICE view takes candidate types
     /// from them (empty: types are inferred from the addresses).
     pub sdp_candidates: Vec<rtcscope_analysis::sdp_hints::SdpCandidate>,
@@ -356,9 +426,9 @@ impl App {
                 kernel: None,
                 error: None,
                 skipped: 0,
-                ring_len: 0,
-                ring_capacity: 0,
-                ring_evicted: 0,
+                store_len: 0,
+                store_capacity: None,
+                store_evicted: 0,
             },
             rows: Vec::new(),
             sparks: Vec::new(),
@@ -381,11 +451,14 @@ impl App {
                 tree_nav: Nav::default(),
                 all: false,
                 selected_number: None,
+                scan: Scan::default(),
+                scanning: None,
             },
             findings: Vec::new(),
             findings_at: None,
             findings_nav: Nav::default(),
             nat_servers: Vec::new(),
+            scan_budget: SCAN_BUDGET,
             sdp_candidates: Vec::new(),
             nat: NatState::Idle,
             options: Options::default(),
@@ -431,10 +504,13 @@ impl App {
             kernel: state.kernel,
             error: state.error.clone(),
             skipped: state.skipped,
-            ring_len: state.ring.len(),
-            ring_capacity: state.ring.capacity(),
-            ring_evicted: state.ring.evicted(),
+            store_len: state.store.len(),
+            store_capacity: state.store.capacity(),
+            store_evicted: state.store.evicted(),
         };
+        if let (None, Some(e)) = (&self.status.error, state.store.error()) {
+            self.status.error = Some(e.to_owned());
+        }
         if !self.paused {
             self.snap = Snapshot::take(&state.engine, &self.options);
             // The findings read the whole report (what `analyze` prints at its top); that costs
@@ -594,7 +670,7 @@ impl App {
                 );
                 self.chart = self.build_chart(engine, ws, we);
             }
-            View::Packets => self.rebuild_packets(&mut state.ring, &state.engine),
+            View::Packets => self.rebuild_packets(&mut state.store, &state.engine),
             View::Nat => {}
             View::Findings => {
                 let n = self.findings.len();
@@ -698,87 +774,118 @@ impl App {
         }
     }
 
-    fn rebuild_packets(&mut self, ring: &mut PacketRing, engine: &rtcscope_analysis::Engine) {
+    fn rebuild_packets(&mut self, store: &mut PacketStore, engine: &rtcscope_analysis::Engine) {
         let words = self.filter_words();
         let expr = self.filter_expr().and_then(Result::ok);
-        let wire: Vec<_> = if self.packets.all {
-            Vec::new()
-        } else {
-            self.selected_row()
-                .map(|r| r.wire.clone())
-                .unwrap_or_default()
+        let key = ScanKey {
+            filter: self.filter_text().trim().to_owned(),
+            wire: if self.packets.all {
+                Vec::new()
+            } else {
+                self.selected_row()
+                    .map(|r| r.wire.clone())
+                    .unwrap_or_default()
+            },
+            frozen: if self.paused { self.frozen_at } else { None },
         };
-        let frozen = if self.paused { self.frozen_at } else { None };
-        let start = self.snap.start_ns.unwrap_or(0);
-        let mut matched: Vec<usize> = Vec::new();
-        for (i, p) in ring.iter_mut().enumerate() {
-            if frozen.is_some_and(|f| p.number > f) {
-                break;
-            }
-            if !wire.is_empty() && !wire.iter().any(|&(a, b)| p.between(a, b)) {
-                continue;
-            }
-            if let Some(e) = &expr {
-                if !e.matches(p.fields()) {
-                    continue;
-                }
-            } else if !words.is_empty() {
-                let ep = p
-                    .endpoints
-                    .map(|(s, d)| format!("{s} {d}"))
-                    .unwrap_or_default();
-                let num = p.number;
-                let sm = p.summary();
-                let hay = format!("{num} {ep} {} {}", sm.protocol, sm.info).to_ascii_lowercase();
-                if !Self::matches(&words, &hay) {
-                    continue;
-                }
-            }
-            matched.push(i);
-        }
+        let budget = self.scan_budget;
         let pk = &mut self.packets;
-        pk.matched = matched.len();
-        // Keep the same packet selected as the list moves; follow the tail when asked.
-        if pk.follow {
-            pk.nav.sel = matched.len().saturating_sub(1);
-        } else if let Some(n) = pk.selected_number {
-            let numbers: Vec<u64> = matched
-                .iter()
-                .filter_map(|&i| ring.get_mut(i).map(|p| p.number))
-                .collect();
-            pk.nav.sel = match numbers.binary_search(&n) {
-                Ok(i) | Err(i) => i,
+        let scan = &mut pk.scan;
+        if scan.key.as_ref() != Some(&key) {
+            let everything = (expr.is_none() && words.is_empty() || key.filter.is_empty())
+                && key.wire.is_empty()
+                && key.frozen.is_none();
+            *scan = Scan {
+                next: store.first(),
+                matched: (!everything).then(Vec::new),
+                key: Some(key),
             };
         }
+        if let Some(m) = scan.matched.as_mut() {
+            // A ring forgets its oldest packets; their matches go with them.
+            let first = store.first();
+            let gone = m.partition_point(|&p| p < first);
+            m.drain(..gone);
+            let key = scan.key.as_ref().expect("set above");
+            let started = std::time::Instant::now();
+            // At least one chunk a tick, however small the budget: the scan always moves.
+            while scan.next < store.end() {
+                scan.next = store.scan(scan.next, SCAN_CHUNK, |pos, p, info| {
+                    if key.frozen.is_some_and(|f| p.number > f) {
+                        return;
+                    }
+                    if !key.wire.is_empty() && !key.wire.iter().any(|&(a, b)| info.between(a, b)) {
+                        return;
+                    }
+                    if let Some(e) = &expr {
+                        if !e.matches(&info.summary.fields) {
+                            return;
+                        }
+                    } else if !words.is_empty() {
+                        let ep = info
+                            .endpoints
+                            .map(|(s, d)| format!("{s} {d}"))
+                            .unwrap_or_default();
+                        let hay = format!(
+                            "{} {ep} {} {}",
+                            p.number, info.summary.protocol, info.summary.info
+                        )
+                        .to_ascii_lowercase();
+                        if !Self::matches(&words, &hay) {
+                            return;
+                        }
+                    }
+                    m.push(pos);
+                });
+                if started.elapsed() >= budget {
+                    break;
+                }
+            }
+            let first = store.first();
+            pk.scanning =
+                (scan.next < store.end()).then(|| (scan.next - first, store.end() - first));
+        } else {
+            scan.next = store.end();
+            pk.scanning = None;
+        }
+        let matched = scan.len(store);
+        pk.matched = matched;
+        // Keep the same packet selected as the list moves; follow the tail when asked.
+        if pk.follow {
+            pk.nav.sel = matched.saturating_sub(1);
+        } else if let Some(n) = pk.selected_number {
+            pk.nav.sel = scan.find(store, n);
+        }
         let h = ui::list_height(self.size, View::Packets);
-        pk.nav.fit(matched.len(), h);
-        let end = (pk.nav.offset + h).min(matched.len());
-        pk.rows = matched[pk.nav.offset..end]
-            .iter()
-            .filter_map(|&i| {
-                let p = ring.get_mut(i)?;
-                let (src, dst) = p
+        pk.nav.fit(matched, h);
+        let end = (pk.nav.offset + h).min(matched);
+        let start = self.snap.start_ns.unwrap_or(0);
+        pk.rows = (pk.nav.offset..end)
+            .filter_map(|i| {
+                let pos = scan.get(store, i)?;
+                let info = store.row(pos)?;
+                let (number, ts, len) =
+                    store.with_packet(pos, |p| (p.number, p.ts_nanos, p.data.len()))?;
+                let (src, dst) = info
                     .endpoints
                     .map(|(s, d)| (s.to_string(), d.to_string()))
                     .unwrap_or_default();
-                let (number, ts, len) = (p.number, p.ts_nanos, p.data.len());
-                let sm = p.summary();
                 Some(PacketRow {
                     number,
                     offset_ns: i64::try_from(ts).unwrap_or(i64::MAX) - start,
                     src,
                     dst,
-                    protocol: sm.protocol,
+                    protocol: info.summary.protocol,
                     len,
                     // USERNAME, REALM, reason phrases: wire text, escaped for the terminal.
-                    info: escape(&sm.info).into_owned(),
+                    info: escape(&info.summary.info).into_owned(),
                 })
             })
             .collect();
-        let sel = matched.get(pk.nav.sel).and_then(|&i| ring.get_mut(i));
-        pk.selected_number = sel.as_ref().map(|p| p.number);
-        match sel {
-            Some(p) if pk.detail.as_ref().map(|d| d.number) != Some(p.number) => {
+        let sel = scan.get(store, pk.nav.sel);
+        pk.selected_number = sel.and_then(|p| store.number(p));
+        match (sel, pk.selected_number) {
+            (Some(pos), Some(n)) if pk.detail.as_ref().map(|d| d.number) != Some(n) => {
                 // Header-extension ids as the engine knows them: the SDP's, else inferred from
                 // the packets so far (never assumed).
                 let streams = engine.streams();
@@ -793,27 +900,32 @@ impl App {
                         ..DissectOptions::default()
                     },
                 };
-                let f =
-                    dissect_frame_with(p.number, p.ts_nanos, p.link, &p.data, p.orig_len, &opts);
-                let mut tree = Vec::new();
-                flatten(&f.frame, 0, &mut tree);
-                for m in &f.messages {
-                    flatten(&m.tree, 0, &mut tree);
-                }
-                // Start on the first message (the frame node covers every byte).
-                let first_message = tree.iter().skip(1).position(|t| t.depth == 0);
-                pk.detail = Some(Detail {
-                    number: p.number,
-                    tree,
-                    bytes: p.data.to_vec(),
+                pk.detail = store.with_packet(pos, |p| {
+                    let f =
+                        dissect_frame_with(p.number, p.ts_nanos, p.link, p.data, p.orig_len, &opts);
+                    let mut tree = Vec::new();
+                    flatten(&f.frame, 0, &mut tree);
+                    for m in &f.messages {
+                        flatten(&m.tree, 0, &mut tree);
+                    }
+                    Detail {
+                        number: p.number,
+                        tree,
+                        bytes: p.data.to_vec(),
+                    }
                 });
+                // Start on the first message (the frame node covers every byte).
+                let first_message = pk
+                    .detail
+                    .as_ref()
+                    .and_then(|d| d.tree.iter().skip(1).position(|t| t.depth == 0));
                 pk.tree_nav = Nav {
                     sel: first_message.map_or(0, |i| i + 1),
                     offset: 0,
                 };
             }
-            Some(_) => {}
-            None => pk.detail = None,
+            (Some(_), Some(_)) => {}
+            _ => pk.detail = None,
         }
         let tree_len = pk.detail.as_ref().map_or(0, |d| d.tree.len());
         pk.tree_nav.fit(tree_len, ui::tree_height(self.size));

@@ -167,6 +167,11 @@ impl PacketRing {
     }
 
     /// The packet at `index` (0 = oldest held).
+    pub fn get(&self, index: usize) -> Option<&RingPacket> {
+        self.packets.get(index)
+    }
+
+    /// The packet at `index` (0 = oldest held), mutably (to fill its summary).
     pub fn get_mut(&mut self, index: usize) -> Option<&mut RingPacket> {
         self.packets.get_mut(index)
     }

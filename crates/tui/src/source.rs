@@ -1,8 +1,8 @@
 //! Where packets come from: a capture file loaded on its own thread, or a live capture on its
-//! own thread. Both feed the engine and the packet ring inside a [`Shared`] state that the UI
+//! own thread. Both feed the engine and the packet store inside a [`Shared`] state that the UI
 //! locks briefly each tick to take its snapshot.
 
-use crate::ring::PacketRing;
+use crate::store::{PacketRef, PacketStore};
 use rtcscope_analysis::streams::MediaHints;
 use rtcscope_analysis::{Config, Engine};
 use rtcscope_capture::live::LiveStats;
@@ -39,8 +39,8 @@ pub enum Progress {
 pub struct CaptureState {
     /// The analysis engine.
     pub engine: Engine,
-    /// The most recent packets, raw.
-    pub ring: PacketRing,
+    /// The packets the packet view shows: a file's index, or a live capture's recent ones.
+    pub store: PacketStore,
     /// Loading or capturing.
     pub progress: Progress,
     /// Kernel counters of a live capture.
@@ -54,10 +54,10 @@ pub struct CaptureState {
 
 impl CaptureState {
     /// A fresh state.
-    pub fn new(config: Config, ring: PacketRing, progress: Progress) -> Self {
+    pub fn new(config: Config, store: impl Into<PacketStore>, progress: Progress) -> Self {
         CaptureState {
             engine: Engine::new(config),
-            ring,
+            store: store.into(),
             progress,
             kernel: None,
             error: None,
@@ -74,7 +74,8 @@ impl CaptureState {
         self.engine.set_sdp_fingerprints(fingerprints);
     }
 
-    /// Feeds one packet to the engine and the ring.
+    /// Feeds one packet to the engine and the store (`stream_offset`: where its bytes are in
+    /// the file, for an index).
     pub fn feed(
         &mut self,
         number: u64,
@@ -82,10 +83,18 @@ impl CaptureState {
         link: rtcscope_capture::LinkType,
         data: &[u8],
         orig_len: u32,
+        stream_offset: Option<u64>,
     ) {
         self.engine
             .feed_frame(number, ts_nanos, link, data, orig_len);
-        self.ring.push(number, ts_nanos, link, data, orig_len);
+        let p = PacketRef {
+            number,
+            ts_nanos,
+            link,
+            data,
+            orig_len,
+        };
+        self.store.push(&p, stream_offset);
     }
 
     /// Reads a whole capture synchronously (for tests and benchmarks).
@@ -106,7 +115,14 @@ impl CaptureState {
         let mut more = true;
         for _ in 0..budget {
             match source.next() {
-                Next::Packet(p) => self.feed(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len),
+                Next::Packet(p) => self.feed(
+                    p.number,
+                    p.ts_nanos,
+                    p.link_type,
+                    p.data,
+                    p.orig_len,
+                    p.stream_offset,
+                ),
                 Next::Idle => break,
                 Next::End => {
                     more = false;
@@ -298,7 +314,7 @@ pub fn spawn_live(
                             None => Ok(()),
                         };
                         let mut s = shared.lock();
-                        s.feed(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len);
+                        s.feed(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len, None);
                         if let Err(e) = saved {
                             // The disk is full or gone: keep analysing, say so once.
                             if s.error.is_none() {

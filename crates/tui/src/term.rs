@@ -18,6 +18,8 @@ use std::time::{Duration, Instant};
 
 /// How often a snapshot is taken and the screen redrawn without input.
 pub const TICK: Duration = Duration::from_millis(250);
+/// The pause between steps of a filter still being applied (input is read in between).
+const SCAN_PAUSE: Duration = Duration::from_millis(5);
 
 /// Puts the terminal back as it was. Safe to call more than once.
 pub fn restore() {
@@ -65,7 +67,14 @@ pub fn run(mut app: App, shared: Shared, stop: Arc<AtomicBool>) -> io::Result<()
         terminal.draw(|f| crate::ui::render(f, &app))?;
         let mut last_tick = Instant::now();
         loop {
-            let timeout = TICK.saturating_sub(last_tick.elapsed());
+            // While a filter is still being applied to a long file, come back soon to go on
+            // with it (each step takes the capture lock for at most the scan budget).
+            let timeout = if app.packets.scanning.is_some() {
+                SCAN_PAUSE
+            } else {
+                TICK
+            }
+            .min(TICK.saturating_sub(last_tick.elapsed()));
             let mut dirty = false;
             if event::poll(timeout)? {
                 let ev = event::read()?;
@@ -86,6 +95,10 @@ pub fn run(mut app: App, shared: Shared, stop: Arc<AtomicBool>) -> io::Result<()
                 } else {
                     app.update_view(&mut s);
                 }
+                dirty = true;
+            }
+            if !dirty && app.packets.scanning.is_some() {
+                app.update_view(&mut shared.lock());
                 dirty = true;
             }
             if let Ok((reports, errors)) = nat_rx.try_recv() {

@@ -28,6 +28,8 @@ fn app(rel: &str, w: u16, h: u16) -> App {
     let name = Path::new(rel).to_string_lossy().into_owned();
     let mut app = App::new(Mode::File { path: name }, w, h);
     app.nat_servers = vec![];
+    // One frame shows the whole filter's result.
+    app.scan_budget = std::time::Duration::MAX;
     app
 }
 

@@ -140,9 +140,9 @@ pub(super) fn status_line(f: &mut Frame<'_>, app: &App, area: Rect) {
             .map_or(path.clone(), |n| n.to_string_lossy().into_owned());
         s.push(Span::raw(format!(" · saving → {}", escape(&name))));
     }
-    if app.status.ring_evicted > 0 {
+    if app.status.store_evicted > 0 {
         s.push(Span::styled(
-            format!(" · packet view: last {}", app.status.ring_len),
+            format!(" · packet view: last {}", app.status.store_len),
             dim(),
         ));
     }

@@ -40,10 +40,13 @@ pub(super) fn packets(f: &mut Frame<'_>, app: &App, body: Rect) {
     } else {
         "packets of the selection".to_string()
     };
-    let ring = if app.status.ring_evicted > 0 {
-        format!(" · last {} kept", app.status.ring_len)
-    } else {
-        String::new()
+    let ring = match pk.scanning {
+        // A filter or a selection still being applied to a long file.
+        Some((done, total)) => format!(" · searching {}%", done.saturating_mul(100) / total.max(1)),
+        None if app.status.store_evicted > 0 => {
+            format!(" · last {} kept", app.status.store_len)
+        }
+        None => String::new(),
     };
     f.render_widget(
         Table::new(

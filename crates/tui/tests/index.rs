@@ -1,0 +1,204 @@
+//! A long capture file in the packet view: indexed, not kept in a ring, so every packet can be
+//! shown, from the first, and a filter covers the whole file.
+//!
+//! The capture is the relayed recording (fixtures/webrtc/relay) replayed as calls one after
+//! another by the benchmark generator, well past the ring's 10,000 packets.
+
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+use rtcscope_analysis::Config;
+use rtcscope_capture::CaptureReader;
+use rtcscope_dissect::{dissect_frame, filter};
+use rtcscope_testkit::gencap::{self, Options, Tables};
+use rtcscope_tui::ring::DEFAULT_MAX_PACKETS;
+use rtcscope_tui::store::{FileIndex, PacketStore};
+use rtcscope_tui::{ui, App, CaptureState, Mode, Progress};
+use std::path::{Path, PathBuf};
+
+/// A long relayed capture, written once per test process.
+fn long_capture() -> PathBuf {
+    let path =
+        std::env::temp_dir().join(format!("rtcscope-long-relay-{}.pcapng", std::process::id()));
+    if !path.exists() {
+        let mut tables = Tables::default();
+        let dir = rtcscope_testkit::fixtures().join("webrtc").join("relay");
+        let source = gencap::load_source(&dir, false, &mut tables).expect("the relay recording");
+        let opts = Options {
+            sessions: 4,
+            concurrency: 1,
+            seed: 7,
+        };
+        let tmp = path.with_extension("part");
+        let out = std::io::BufWriter::new(std::fs::File::create(&tmp).unwrap());
+        gencap::generate(&[source], &tables, opts, out).expect("generating");
+        std::fs::rename(&tmp, &path).unwrap();
+    }
+    path
+}
+
+fn load(path: &Path) -> CaptureState {
+    let index = FileIndex::open(path).expect("opening the capture");
+    let mut state = CaptureState::new(Config::default(), index, Progress::Loaded);
+    state.load(std::fs::File::open(path).unwrap()).unwrap();
+    state
+}
+
+fn app(w: u16, h: u16) -> App {
+    let mut app = App::new(
+        Mode::File {
+            path: "long-relay.pcapng".into(),
+        },
+        w,
+        h,
+    );
+    app.scan_budget = std::time::Duration::MAX;
+    app
+}
+
+fn key(app: &mut App, state: &mut CaptureState, c: KeyCode) {
+    app.handle(&Event::Key(KeyEvent::new(c, KeyModifiers::NONE)));
+    app.update_view(state);
+}
+
+fn draw(app: &App) -> String {
+    let mut t = Terminal::new(TestBackend::new(app.size.width, app.size.height)).unwrap();
+    t.draw(|f| ui::render(f, app)).unwrap();
+    let buf = t.backend().buffer();
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        let line: String = (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect();
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// Every packet of the file, as the capture reader gives it.
+fn packets(path: &Path) -> Vec<(u64, Vec<u8>, rtcscope_capture::LinkType, i128, u32)> {
+    let bytes = std::fs::read(path).unwrap();
+    let mut r = CaptureReader::new(&bytes[..]).unwrap();
+    let mut out = Vec::new();
+    while let Some(p) = r.next_packet().unwrap() {
+        out.push((
+            p.number,
+            p.data.to_vec(),
+            p.link_type,
+            p.ts_nanos,
+            p.orig_len,
+        ));
+    }
+    out
+}
+
+#[test]
+fn every_packet_of_a_long_file_is_shown_from_the_first() {
+    let path = long_capture();
+    let all = packets(&path);
+    assert!(all.len() > DEFAULT_MAX_PACKETS, "{} packets", all.len());
+    let mut state = load(&path);
+    assert!(matches!(state.store, PacketStore::File(_)));
+    assert_eq!(state.store.len(), all.len());
+    let mut app = app(80, 24);
+    app.refresh(&mut state);
+    key(&mut app, &mut state, KeyCode::Char('5'));
+    key(&mut app, &mut state, KeyCode::Char('a'));
+    assert_eq!(app.packets.matched, all.len());
+    key(&mut app, &mut state, KeyCode::Char('g'));
+    assert_eq!(app.packets.rows[0].number, 1);
+    insta::assert_snapshot!("long_relay_80x24_first_packet", draw(&app));
+    // The selected packet's bytes are the file's, at the start, the middle and the end.
+    for (keys, want) in [(0, 1u64), (1234, 1235), (usize::MAX, all.len() as u64)] {
+        key(&mut app, &mut state, KeyCode::Char('g'));
+        if keys == usize::MAX {
+            key(&mut app, &mut state, KeyCode::Char('G'));
+        }
+        for _ in 0..keys.min(all.len()) {
+            key(&mut app, &mut state, KeyCode::Down);
+        }
+        let d = app.packets.detail.as_ref().expect("a packet is selected");
+        assert_eq!(d.number, want);
+        assert_eq!(d.bytes, all[want as usize - 1].1, "packet {want}'s bytes");
+    }
+    assert!(state.store.error().is_none(), "{:?}", state.store.error());
+}
+
+#[test]
+fn a_filter_covers_the_whole_file() {
+    let path = long_capture();
+    let all = packets(&path);
+    let mut state = load(&path);
+    let mut app = app(160, 48);
+    app.refresh(&mut state);
+    // A stream of the first call: its packets are long gone from a ring of 10,000.
+    let ssrc = app
+        .snap
+        .streams
+        .iter()
+        .min_by_key(|s| s.first_ns)
+        .expect("streams")
+        .key
+        .ssrc;
+    let text = format!("rtp.ssrc == {ssrc:#010x}");
+    let expr = filter::parse(&text).unwrap();
+    let want: Vec<u64> = all
+        .iter()
+        .filter(|(n, d, l, ts, o)| expr.matches(&dissect_frame(*n, *ts, *l, d, *o).fields))
+        .map(|p| p.0)
+        .collect();
+    assert!(want.len() > 100, "{text}: {}", want.len());
+    key(&mut app, &mut state, KeyCode::Char('5'));
+    key(&mut app, &mut state, KeyCode::Char('a'));
+    key(&mut app, &mut state, KeyCode::Char('/'));
+    for c in text.chars() {
+        key(&mut app, &mut state, KeyCode::Char(c));
+    }
+    key(&mut app, &mut state, KeyCode::Enter);
+    assert_eq!(app.packets.matched, want.len());
+    key(&mut app, &mut state, KeyCode::Char('g'));
+    assert_eq!(app.packets.rows[0].number, want[0]);
+    key(&mut app, &mut state, KeyCode::Char('G'));
+    assert_eq!(
+        app.packets.rows.last().map(|r| r.number),
+        want.last().copied()
+    );
+}
+
+#[test]
+fn a_tick_scans_within_its_budget_and_the_next_ticks_go_on() {
+    let path = long_capture();
+    let total = packets(&path).len();
+    let mut state = load(&path);
+    let mut app = app(120, 40);
+    app.scan_budget = std::time::Duration::ZERO;
+    app.refresh(&mut state);
+    key(&mut app, &mut state, KeyCode::Char('5'));
+    key(&mut app, &mut state, KeyCode::Char('a'));
+    key(&mut app, &mut state, KeyCode::Char('/'));
+    for c in "stun".chars() {
+        key(&mut app, &mut state, KeyCode::Char(c));
+    }
+    key(&mut app, &mut state, KeyCode::Enter);
+    // A zero budget still looks at one chunk a tick, so the list fills in and says how far.
+    let (done, of) = app.packets.scanning.expect("still searching");
+    assert!(done > 0 && done < of && of == total as u64, "{done}/{of}");
+    assert!(draw(&app).contains("searching"));
+    let mut ticks = 0;
+    while app.packets.scanning.is_some() {
+        app.update_view(&mut state);
+        ticks += 1;
+        assert!(ticks <= total, "the scan makes no progress");
+    }
+    let partial = app.packets.matched;
+    app.scan_budget = std::time::Duration::MAX;
+    key(&mut app, &mut state, KeyCode::Esc);
+    key(&mut app, &mut state, KeyCode::Char('/'));
+    for c in "stun".chars() {
+        key(&mut app, &mut state, KeyCode::Char(c));
+    }
+    key(&mut app, &mut state, KeyCode::Enter);
+    assert_eq!(
+        partial, app.packets.matched,
+        "tick by tick finds what one pass finds"
+    );
+}
