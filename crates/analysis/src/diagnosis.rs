@@ -1708,8 +1708,7 @@ fn dtls_findings(r: &Report, out: &mut Vec<Finding>) {
                 at_ns: last.map(|e| e.at_ns).or(d.client_hello_ns),
                 verdict: format!(
                     "The DTLS handshake on {path} started but never finished{}.",
-                    last.map(|e| format!("; the last message was {} from {}", e.what, e.from))
-                        .unwrap_or_default()
+                    last.map(|e| stalled_flight(d, e)).unwrap_or_default()
                 ),
                 evidence,
                 advice: "A flight was lost or refused: retransmissions point to a path that \
@@ -2230,6 +2229,64 @@ fn one_way_midcall(
             });
         }
     }
+}
+
+/// Where a handshake that never finished stopped: which flight (RFC 6347 §4.2.4's numbering
+/// for DTLS ≤ 1.2, RFC 9147 §5.7's shape for 1.3), from which side, sent how many times, and
+/// that the other side never answered it.
+fn stalled_flight(d: &DtlsReport, last: &crate::dtls::DtlsEvent) -> String {
+    let from_client = d.client == Some(last.from);
+    let other = if last.from == d.a { d.b } else { d.a };
+    let what = last.what.as_str();
+    // The flight the last message belongs to.
+    let flight = match (what, from_client) {
+        ("client_hello", true) if d.hello_verify_request => {
+            "flight 3 (the ClientHello with the cookie)"
+        }
+        ("client_hello", true) => "flight 1 (ClientHello)",
+        ("hello_verify_request", false) => "flight 2 (HelloVerifyRequest, the cookie)",
+        (
+            "server_hello"
+            | "certificate"
+            | "server_key_exchange"
+            | "certificate_request"
+            | "server_hello_done"
+            | "encrypted handshake",
+            false,
+        ) => "the server's flight (ServerHello through its certificate and, in 1.3, Finished)",
+        (
+            "certificate"
+            | "client_key_exchange"
+            | "certificate_verify"
+            | "change_cipher_spec"
+            | "encrypted handshake"
+            | "encrypted",
+            true,
+        ) => "the client's final flight (its certificate, key exchange and Finished)",
+        ("change_cipher_spec" | "encrypted", false) => {
+            "the server's last flight (ChangeCipherSpec and Finished)"
+        }
+        _ => "",
+    };
+    // How often that message went out: the first sending and its retransmissions.
+    let sent = d
+        .timeline
+        .iter()
+        .filter(|e| e.from == last.from && e.what == last.what)
+        .count();
+    let side = if from_client { "client" } else { "server" };
+    let mut words = format!(
+        "; the last message was {what} from the {side} {}",
+        last.from
+    );
+    if !flight.is_empty() {
+        let _ = write!(words, ", {flight}");
+    }
+    if sent > 1 {
+        let _ = write!(words, ", sent {sent} times");
+    }
+    let _ = write!(words, ", and {other} never answered it");
+    words
 }
 
 /// DTLS 1.3 without keys: the handshake reached the client's Finished, then at most

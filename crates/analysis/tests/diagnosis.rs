@@ -1272,3 +1272,64 @@ fn other_candidates_or_a_granted_allocation_are_not_relay_only() {
     s.udp(5, SERVER, CLIENT, &allocate_ok(1, 600));
     assert!(!ids(&s.findings()).contains(&"ice.relay-only-no-allocation"));
 }
+
+/// A DTLS 1.2 plaintext handshake record (epoch 0, sequence `seq`) holding one message of
+/// type `msg_type` with `body`.
+fn dtls_handshake(seq: u8, msg_type: u8, msg_seq: u8, body: &[u8]) -> Vec<u8> {
+    let len = u32::try_from(body.len()).unwrap().to_be_bytes();
+    let mut hs = vec![msg_type, len[1], len[2], len[3], 0, msg_seq, 0, 0, 0];
+    hs.extend([len[1], len[2], len[3]]);
+    hs.extend(body);
+    let mut r = vec![22, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, seq];
+    r.extend(u16::try_from(hs.len()).unwrap().to_be_bytes());
+    r.extend(hs);
+    r
+}
+
+fn client_hello(seq: u8) -> Vec<u8> {
+    let mut b = vec![0xfe, 0xfd];
+    b.extend([0x11; 32]);
+    b.extend([0, 0, 0, 2, 0xc0, 0x2b, 1, 0, 0, 0]);
+    dtls_handshake(seq, 1, 0, &b)
+}
+
+fn server_hello() -> Vec<u8> {
+    let mut b = vec![0xfe, 0xfd];
+    b.extend([0x22; 32]);
+    b.extend([0, 0xc0, 0x2b, 0, 0, 0]);
+    dtls_handshake(0, 2, 0, &b)
+}
+
+/// A handshake that stops is told by its flight, its side, how often it was sent and who
+/// never answered.
+#[test]
+fn a_stalled_dtls_handshake_names_the_flight_and_the_silent_side() {
+    let mut s = Script::new();
+    for (k, t) in [0, 1_000, 3_000].into_iter().enumerate() {
+        s.udp(t, A, B, &client_hello(u8::try_from(k).unwrap()));
+    }
+    let f = s.findings();
+    let x = find(&f, "dtls.handshake-incomplete");
+    assert!(
+        x.verdict.contains(
+            "the last message was client_hello from the client 10.0.0.2:50000, flight 1 \
+             (ClientHello), sent 3 times, and 203.0.113.7:60000 never answered it"
+        ),
+        "{}",
+        x.verdict
+    );
+    // The server answers once, then nothing: its flight is where it stopped.
+    let mut s = Script::new();
+    s.udp(0, A, B, &client_hello(0));
+    s.udp(10, B, A, &server_hello());
+    let f = s.findings();
+    let x = find(&f, "dtls.handshake-incomplete");
+    assert!(
+        x.verdict
+            .contains("server_hello from the server 203.0.113.7:60000, the server's flight")
+            && !x.verdict.contains("times")
+            && x.verdict.contains("10.0.0.2:50000 never answered it"),
+        "{}",
+        x.verdict
+    );
+}
