@@ -7,11 +7,14 @@ use rtcscope_analysis::streams::Stream;
 use rtcscope_analysis::streams::{Codec, MediaHints};
 use rtcscope_analysis::Engine;
 use rtcscope_capture::CaptureReader;
-use rtcscope_testkit::{corpus, fixtures, require_tool};
+use rtcscope_testkit::{corpus, fixtures, require_tool, CountingAlloc};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
+
+#[global_allocator]
+static ALLOC: CountingAlloc = CountingAlloc;
 
 fn json(path: &Path) -> Value {
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
@@ -428,4 +431,41 @@ fn corpus_video_frames_agree_with_tshark() {
             f.frames, f.complete_frames, f.key_frames, f.resolution
         );
     }
+}
+
+/// A frame tracker allocates when it is made, never per packet: an hour of 30 fps two-packet
+/// frames with key frames, resolution changes and freezes (so every bounded list fills and
+/// the rate series merges its buckets) makes no allocation after the first packet.
+#[test]
+fn frame_tracking_allocates_nothing_per_packet() {
+    use rtcscope_analysis::frames::FrameTracker;
+    use rtcscope_rtp::codec::VideoCodec;
+    let key = |w: u8| {
+        [
+            0x10, 0x50, 0x42, 0x00, 0x9d, 0x01, 0x2a, w, 0x01, 0xf0, 0x00,
+        ]
+    };
+    let inter = [0x10u8, 0x31, 0x01, 0x00];
+    let mut t = FrameTracker::new(VideoCodec::Vp8);
+    t.packet(0, 0, true, &key(0x40));
+    let ms = 1_000_000i64;
+    let mut now = 0;
+    let n = CountingAlloc::count(|| {
+        for i in 1..108_000u32 {
+            // Every 300th frame a key frame of another width; every 1000th after a 1 s gap.
+            now += if i % 1000 == 0 { 1000 * ms } else { 33 * ms };
+            let ts = i.wrapping_mul(3000);
+            if i % 300 == 0 {
+                t.packet(now, ts, false, &key((i / 300 % 7) as u8 + 0x40));
+            } else {
+                t.packet(now, ts, false, &inter);
+            }
+            t.packet(now + ms, ts, true, &[0x00, 0xaa]);
+        }
+    });
+    let r = t.report();
+    assert_eq!(n, 0, "allocations while feeding");
+    assert_eq!(r.frames, 108_000);
+    assert!(r.freezes >= 100 && r.resolution_changes >= 300, "{r:?}");
+    assert!(r.frame_rate.bucket_ns > 1_000_000_000);
 }

@@ -4,6 +4,10 @@
 use proptest::collection::vec;
 use proptest::prelude::*;
 use rtcscope_rtp::codec::{self, av1, h264, vp8, vp9, VideoCodec};
+use rtcscope_testkit::CountingAlloc;
+
+#[global_allocator]
+static ALLOC: CountingAlloc = CountingAlloc;
 
 const CODECS: [VideoCodec; 4] = [
     VideoCodec::Vp8,
@@ -39,6 +43,40 @@ fn check(b: &[u8]) {
     let _ = h264::parse_sps(b, 0);
     let _ = av1::sequence_header_obu(b, 0);
     let _ = vp9::uncompressed_header(b, 0);
+}
+
+/// Parsing allocates nothing: a VP8 key frame, a VP9 key frame with its scalability
+/// structure, an H.264 STAP-A with an SPS, an AV1 sequence header (the unit tests' layouts).
+#[test]
+fn parsing_allocates_nothing() {
+    let vp8 = [
+        0x90u8, 0x80, 0x84, 0xd2, 0x50, 0x42, 0x00, 0x9d, 0x01, 0x2a, 0x40, 0x01, 0xf0, 0x00,
+    ];
+    let vp9 = [
+        0xaau8, 0x92, 0x34, 0x00, 0x05, 0x18, 0x01, 0x40, 0x00, 0xf0, 0x01, 0x04, 0x01, 0x82, 0x49,
+        0x83, 0x42, 0x20, 0x27, 0xf0, 0x16, 0x70,
+    ];
+    let h264 = [
+        0x78u8, 0x00, 0x0e, 0x67, 0x42, 0xc0, 0x1e, 0x8c, 0x8d, 0x40, 0x50, 0x1e, 0xd0, 0x0f, 0x08,
+        0x84, 0x6a, 0x00, 0x03, 0x65, 0x88, 0x84,
+    ];
+    let av1 = [
+        0x18u8, 0x08, 0x00, 0x00, 0x08, 0x04, 0xcf, 0xfe, 0xf8, 0x00, 0x00,
+    ];
+    let mut found = Vec::with_capacity(4);
+    let n = CountingAlloc::count(|| {
+        for (c, b) in [
+            (VideoCodec::Vp8, &vp8[..]),
+            (VideoCodec::Vp9, &vp9[..]),
+            (VideoCodec::H264, &h264[..]),
+            (VideoCodec::Av1, &av1[..]),
+        ] {
+            found.push(codec::frame_info(c, b).map(|f| f.resolution.is_some()));
+        }
+    });
+    assert_eq!(n, 0);
+    assert_eq!(found[..3], [Ok(true), Ok(true), Ok(true)]);
+    assert!(found[3].is_ok());
 }
 
 proptest! {
