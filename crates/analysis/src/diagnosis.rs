@@ -2066,8 +2066,38 @@ fn without_rtcp(r: &Report, s: &crate::streams::Stream, label: &str) -> Option<F
         .filter(|f| hosts(f))
         .map(|f| f.counts.rtcp)
         .sum();
+    // Anything from the receiver's host at all: a capture that shows one direction only
+    // cannot show the receiver's reports.
+    let from_receiver: u64 = r
+        .flows
+        .iter()
+        .filter(|f| hosts(f))
+        .map(|f| {
+            if f.a.ip() == s.dst.ip() {
+                f.packets[0]
+            } else {
+                f.packets[1]
+            }
+        })
+        .sum();
     let unreadable = path_rtcp > 0 && s.encrypted;
-    let (severity, verdict, advice) = if unreadable {
+    let (severity, verdict, advice) = if from_receiver == 0 {
+        (
+            Severity::Notice,
+            format!(
+                "The {label} ran {:.1} s and its sender sent no RTCP for it (no sender report \
+                 from {:#010x}); the capture holds nothing from {}, so whether the receiver \
+                 reports on it cannot be seen.",
+                ran as f64 / 1e9,
+                s.ssrc,
+                s.dst.ip()
+            ),
+            "A sender normally reports each stream it sends (RFC 3550 §6.4.1): check that the \
+             sending application has RTCP enabled for it; capture both directions to see the \
+             receiver's reports."
+                .to_owned(),
+        )
+    } else if unreadable {
         (
             Severity::Notice,
             format!(

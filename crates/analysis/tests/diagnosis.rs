@@ -762,9 +762,12 @@ fn receiver_report(sender: u32, about: u32) -> Vec<u8> {
     p
 }
 
-/// A sends 15 s of audio to B; `rtcp(t_ms)` gives what RTCP to send (from, to, packet) once
-/// a second.
-fn rtcp_script(rtcp: impl Fn() -> Option<(&'static str, &'static str, Vec<u8>)>) -> Vec<Finding> {
+/// A sends 15 s of audio to B; once a second, `rtcp()` gives what RTCP to send (from, to,
+/// packet), and (`b_answers`) B answers a STUN check of A's, so the capture shows B's side.
+fn rtcp_script(
+    b_answers: bool,
+    rtcp: impl Fn() -> Option<(&'static str, &'static str, Vec<u8>)>,
+) -> Vec<Finding> {
     let mut s = Script::new();
     for i in 0..750u16 {
         let t = i128::from(i) * 20;
@@ -773,6 +776,11 @@ fn rtcp_script(rtcp: impl Fn() -> Option<(&'static str, &'static str, Vec<u8>)>)
             if let Some((from, to, p)) = rtcp() {
                 s.udp(t + 1, from, to, &p);
             }
+            if b_answers {
+                let id = 5000 + u32::from(i);
+                s.udp(t + 2, A, B, &check(id, "aaaa", "bbbb", true, false));
+                s.udp(t + 3, B, A, &check_ok(id, A));
+            }
         }
     }
     s.findings()
@@ -780,7 +788,7 @@ fn rtcp_script(rtcp: impl Fn() -> Option<(&'static str, &'static str, Vec<u8>)>)
 
 #[test]
 fn a_stream_without_rtcp_is_degraded() {
-    let f = rtcp_script(|| None);
+    let f = rtcp_script(true, || None);
     let x = find(&f, "media.no-rtcp");
     assert_eq!(x.severity, Severity::Degraded);
     assert!(
@@ -792,23 +800,30 @@ fn a_stream_without_rtcp_is_degraded() {
     );
     assert_eq!(x.at_ns, Some(T0 as i64));
     // B reports, but on another stream only: still nothing about this one, either way.
-    let f = rtcp_script(|| Some((B, A, receiver_report(0xbbbb, 0x1234))));
+    let f = rtcp_script(true, || Some((B, A, receiver_report(0xbbbb, 0x1234))));
     let x = find(&f, "media.no-rtcp");
     assert_eq!(x.severity, Severity::Degraded);
     assert!(!x.verdict.contains("no RTCP at all"), "{}", x.verdict);
+    // Nothing at all from B in the capture: only the sender's silence is known.
+    let f = rtcp_script(false, || None);
+    let x = find(&f, "media.no-rtcp");
+    assert_eq!(x.severity, Severity::Notice);
+    assert!(
+        x.verdict.contains("holds nothing from 203.0.113.7"),
+        "{}",
+        x.verdict
+    );
 }
 
 #[test]
 fn rtcp_from_the_sender_or_the_receiver_is_enough() {
     // The sender's reports.
-    assert!(!ids(&rtcp_script(|| Some((A, B, sender_report(0xaaaa))))).contains(&"media.no-rtcp"));
+    assert!(
+        !ids(&rtcp_script(true, || Some((A, B, sender_report(0xaaaa))))).contains(&"media.no-rtcp")
+    );
     // The receiver's reports about it.
-    assert!(!ids(&rtcp_script(|| Some((
-        B,
-        A,
-        receiver_report(0xbbbb, 0xaaaa)
-    ))))
-    .contains(&"media.no-rtcp"));
+    let f = rtcp_script(true, || Some((B, A, receiver_report(0xbbbb, 0xaaaa))));
+    assert!(!ids(&f).contains(&"media.no-rtcp"));
     // A stream shorter than the threshold is not judged.
     let mut s = Script::new();
     for i in 0..400u16 {
