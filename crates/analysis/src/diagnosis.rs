@@ -1323,6 +1323,39 @@ fn turn_findings(r: &Report, group: &[&Allocation], end: i64, out: &mut Vec<Find
             .iter()
             .map(|a| u64::from(a.allocate_requests))
             .sum();
+        let flows: Vec<&FlowReport> = unanswered
+            .iter()
+            .filter_map(|a| allocation_flow(r, a))
+            .collect();
+        let mut evidence: Vec<Evidence> = unanswered
+            .iter()
+            .take(3)
+            .map(|a| {
+                Evidence::count(format!(
+                    "{} Allocate request(s) from {}, no response",
+                    a.allocate_requests, a.client
+                ))
+            })
+            .collect();
+        // ICMP errors quoting the requests: refused, not lost.
+        let mut icmp: Vec<(&'static str, std::net::IpAddr)> = Vec::new();
+        for e in flows.iter().flat_map(|f| f.icmp_errors.iter()).take(3) {
+            let words = icmp_words(e.family, e.icmp_type, e.code);
+            if !icmp
+                .iter()
+                .any(|(w, from)| *w == words && *from == e.reported_by)
+            {
+                icmp.push((words, e.reported_by));
+            }
+            evidence.push(Evidence {
+                what: format!(
+                    "{} {words} from {} ({} time(s)) for {}",
+                    e.family, e.reported_by, e.count, e.unreachable
+                ),
+                at_ns: Some(e.first_ns),
+                packet: Some(e.first_packet),
+            });
+        }
         out.push(Finding {
             id: "turn.no-answer",
             severity: if worked.is_some() {
@@ -1330,11 +1363,18 @@ fn turn_findings(r: &Report, group: &[&Allocation], end: i64, out: &mut Vec<Find
             } else {
                 Severity::Failure
             },
-            at_ns: None,
+            at_ns: flows.iter().map(|f| f.first_ns).min(),
             verdict: format!(
-                "The TURN server {server} never answered {} over {transport}, on {}{}.",
+                "The TURN server {server} never answered {} over {transport}, on {}{}{}.",
                 count(requests, "Allocate request", "Allocate requests"),
                 allocations_words(&unanswered),
+                match icmp.as_slice() {
+                    [] => String::new(),
+                    [(w, from), ..] => format!(
+                        "; ICMP {w} came back from {from} (nothing listens there, or a firewall \
+                         rejects the requests)"
+                    ),
+                },
                 worked
                     .map(|o| format!(
                         "; an allocation at {} over {} worked",
@@ -1343,16 +1383,7 @@ fn turn_findings(r: &Report, group: &[&Allocation], end: i64, out: &mut Vec<Find
                     ))
                     .unwrap_or_default()
             ),
-            evidence: unanswered
-                .iter()
-                .take(3)
-                .map(|a| {
-                    Evidence::count(format!(
-                        "{} Allocate request(s) from {}, no response",
-                        a.allocate_requests, a.client
-                    ))
-                })
-                .collect(),
+            evidence,
             advice: "The server is down, the address or port is wrong, or a firewall drops the \
                      traffic: try `rtcscope turn` against it."
                 .into(),

@@ -1348,3 +1348,48 @@ fn a_stalled_dtls_handshake_names_the_flight_and_the_silent_side() {
         x.verdict
     );
 }
+
+/// Allocate requests refused by ICMP port unreachable: the TURN finding says so, with the
+/// ICMP packet, and is timed at the first request.
+#[test]
+fn an_unanswered_turn_server_refused_by_icmp_says_so() {
+    let mut s = Script::new();
+    let mut first_icmp = None;
+    for i in 0..4u32 {
+        let t = 100 + i128::from(i) * 500;
+        let req = turn_request(Method::ALLOCATE, i, &[]);
+        let quoted = ipv4_udp(v4(CLIENT), v4(SERVER), &req);
+        s.udp(t, CLIENT, SERVER, &req);
+        let n = s.ip(
+            t + 1,
+            &port_unreachable(&quoted, [198, 51, 100, 1], [10, 0, 0, 2]),
+        );
+        first_icmp.get_or_insert(n);
+    }
+    let f = s.findings();
+    let x = find(&f, "turn.no-answer");
+    assert_eq!(x.at_ns, Some((T0 + 100_000_000) as i64));
+    assert!(
+        x.verdict
+            .contains("; ICMP port unreachable came back from 198.51.100.1"),
+        "{}",
+        x.verdict
+    );
+    assert!(
+        x.evidence.iter().any(|e| e.packet == first_icmp),
+        "{:#?}",
+        x.evidence
+    );
+    // Silence alone says nothing of ICMP.
+    let mut s = Script::new();
+    for i in 0..4u32 {
+        s.udp(
+            i128::from(i) * 500,
+            CLIENT,
+            SERVER,
+            &turn_request(Method::ALLOCATE, i, &[]),
+        );
+    }
+    let f = s.findings();
+    assert!(!find(&f, "turn.no-answer").verdict.contains("ICMP"));
+}
