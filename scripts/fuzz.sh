@@ -35,7 +35,7 @@ export RUSTC_BOOTSTRAP=1
 
 seeds=fuzz/seeds
 rm -rf "$seeds"
-mkdir -p "$seeds"/{stun,rtp,rtcp,dtls,sctp,sdp,pipeline,dissect,tcp_framing,srtp,filter}
+mkdir -p "$seeds"/{stun,rtp,rtcp,dtls,sctp,sdp,pipeline,dissect,tcp_framing,srtp,filter,codec}
 # filter: one display-filter expression a seed, a line of fuzz/filter_seeds.txt each.
 n=0
 while IFS= read -r line; do
@@ -86,6 +86,12 @@ while IFS= read -r f; do
     { printf "\\$(printf '%03o' "$sel")"; cat "$f"; } >"$seeds/srtp/$(basename "$f")"
     sel=$(((sel + 37) % 256))
 done < <(find "$seeds/rtp" "$seeds/rtcp" -type f | sort | head -n 400)
+
+# codec: RTP payloads, the rtp seeds without their 12-byte fixed header (header extensions
+# stay, and are noise the payload parsers must survive).
+while IFS= read -r f; do
+    tail -c +13 "$f" >"$seeds/codec/$(basename "$f")"
+done < <(find "$seeds/rtp" -type f | sort | head -n 400)
 
 targets=${RTCSCOPE_FUZZ_TARGETS:-$(cargo fuzz list --fuzz-dir fuzz)}
 jobs=${RTCSCOPE_FUZZ_JOBS:-2}
