@@ -443,3 +443,90 @@ fn live_stops_at_count_and_duration_and_saves() {
     let _ = std::fs::remove_file(&counted);
     let _ = std::fs::remove_file(&timed);
 }
+
+/// The TUI issue's walk-through, as a new user does it: open a long relayed call (the relayed
+/// recording replayed as four calls, 14,696 packets: past the 10,000 a ring would keep),
+/// scroll to its first packet, filter by a stream's SSRC, save the filtered packets; at 80×24
+/// and at full screen.
+#[test]
+fn long_call_first_packet_filter_and_save() {
+    if !tmux_available("long_call_first_packet_filter_and_save") {
+        return;
+    }
+    use rtcscope_testkit::gencap::{self, Options, Tables};
+    let dir = std::env::temp_dir().join(format!("rtcscope-tui-long-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let capture = dir.join("long-relay.pcapng");
+    let mut tables = Tables::default();
+    let source = gencap::load_source(
+        &rtcscope_testkit::fixtures().join("webrtc").join("relay"),
+        false,
+        &mut tables,
+    )
+    .unwrap();
+    let opts = Options {
+        sessions: 4,
+        concurrency: 1,
+        seed: 7,
+    };
+    let out = std::io::BufWriter::new(std::fs::File::create(&capture).unwrap());
+    let written = gencap::generate(&[source], &tables, opts, out).unwrap();
+    // The first call's first video stream, as `analyze --json` names it.
+    let json = rtcscope_tests::run(&["analyze", "--json", capture.to_str().unwrap()]);
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let first = report["streams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["packets"].as_u64().unwrap_or(0) > 200)
+        .min_by_key(|s| s["first_ns"].as_i64().unwrap_or(i64::MAX))
+        .expect("a stream")
+        .clone();
+    let ssrc = first["ssrc"].as_u64().unwrap();
+    let filter = format!("rtp.ssrc == {ssrc:#010x}");
+    let listed = rtcscope_tests::run(&["dissect", "-Y", &filter, capture.to_str().unwrap()]);
+    let want = rtcscope_tests::stdout(&listed).lines().count();
+    assert!(want > 200, "{filter}: {want} packets in dissect");
+    for (w, h, name) in [(80u16, 24u16, "small"), (200, 60, "full")] {
+        let cmd = format!(
+            "cd {} && {} open long-relay.pcapng; echo EXITED $?",
+            dir.display(),
+            bin().display()
+        );
+        let t = Tmux::start(&cmd, w, h);
+        t.wait_for(&[&format!("{} pkts", written.packets)], 30);
+        t.keys(&["5", "a", "g"]);
+        // The first packet of the file, not of the last 10,000.
+        let s = t.wait_for(&["Fields of packet 1 "], 10);
+        assert!(!s.contains("last 10000"), "{s}");
+        t.keys(&["/"]);
+        t.keys(&["-l", &filter]);
+        t.keys(&["Enter"]);
+        t.wait_for(&[&format!("/{want} ")], 20);
+        t.keys(&["g"]);
+        t.keys(&["w"]);
+        t.wait_for(&[&format!("save {want} listed packets to")], 10);
+        // The offered name, replaced by one of ours.
+        for _ in 0.."long-relay-packets.pcapng".len() {
+            t.keys(&["BSpace"]);
+        }
+        let saved = format!("{name}.pcapng");
+        t.keys(&["-l", &saved]);
+        t.keys(&["Enter"]);
+        t.wait_for(&[&format!("saved {want} packets to {saved}")], 20);
+        t.keys(&["q"]);
+        t.wait_for(&["EXITED 0"], 10);
+        let out = rtcscope_tests::run(&["dissect", dir.join(&saved).to_str().unwrap()]);
+        assert!(out.status.success());
+        assert_eq!(rtcscope_tests::stdout(&out).lines().count(), want, "{name}");
+        let again =
+            rtcscope_tests::run(&["dissect", "-Y", &filter, dir.join(&saved).to_str().unwrap()]);
+        assert_eq!(
+            rtcscope_tests::stdout(&again).lines().count(),
+            want,
+            "{name}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -331,7 +331,7 @@ pub struct Status {
 }
 
 /// What the caller should do after an input.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Action {
     /// Nothing beyond redrawing.
     None,
@@ -339,6 +339,8 @@ pub enum Action {
     Quit,
     /// Start the NAT check against [`App::nat_servers`].
     RunNat,
+    /// Save the packets the list shows to this new file ([`App::save_packets`]).
+    SavePackets(String),
 }
 
 /// The whole UI state.
@@ -357,6 +359,10 @@ pub struct App {
     pub frozen_at: Option<u64>,
     /// The key overlay.
     pub help: bool,
+    /// The file name being typed after `w` (save the listed packets).
+    pub save_prompt: Option<String>,
+    /// What the last action did (a file saved, or why not), until the next key.
+    pub notice: Option<Result<String, String>>,
     /// The filter in force.
     pub filter: String,
     /// The filter being typed, when the prompt is open.
@@ -419,6 +425,8 @@ impl App {
             paused: false,
             frozen_at: None,
             help: false,
+            save_prompt: None,
+            notice: None,
             filter: String::new(),
             editing: None,
             status: Status {
@@ -774,6 +782,97 @@ impl App {
         }
     }
 
+    /// A name for `w` to offer: the capture's name with `-packets`, numbered past the files
+    /// that exist, in the current directory.
+    fn save_name(&self) -> String {
+        let stem = match &self.mode {
+            Mode::File { path } => std::path::Path::new(path)
+                .file_stem()
+                .map_or("capture".into(), |s| s.to_string_lossy().into_owned()),
+            Mode::Live { interface, .. } => format!("live-{interface}"),
+        };
+        // A name that is easy to type: no separators or controls from the capture's name.
+        let stem: String = stem
+            .chars()
+            .map(|c| {
+                if c.is_alphanumeric() || "-_.".contains(c) {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        (1..100)
+            .map(|i| match i {
+                1 => format!("{stem}-packets.pcapng"),
+                i => format!("{stem}-packets-{i}.pcapng"),
+            })
+            .find(|n| !std::path::Path::new(n).exists())
+            .unwrap_or_else(|| format!("{stem}-packets.pcapng"))
+    }
+
+    /// Writes every packet the list shows (the filter's and the selection's matches, not only
+    /// the rows on screen) to a new pcapng file at `path`, one interface per link type; never
+    /// overwrites a file. Returns the number of packets, and says so in [`App::notice`].
+    pub fn save_packets(&mut self, state: &mut CaptureState, path: &str) -> Result<u64, String> {
+        let result = self.write_packets(state, path);
+        self.notice = Some(match &result {
+            Ok(n) => Ok(format!(
+                "saved {n} packet{} to {path}",
+                if *n == 1 { "" } else { "s" }
+            )),
+            Err(e) => Err(e.clone()),
+        });
+        result
+    }
+
+    fn write_packets(&mut self, state: &mut CaptureState, path: &str) -> Result<u64, String> {
+        // The list's matches, whole: finish a scan still under way.
+        let budget = std::mem::replace(&mut self.scan_budget, std::time::Duration::MAX);
+        self.rebuild_packets(&mut state.store, &state.engine);
+        self.scan_budget = budget;
+        let file = std::fs::File::options()
+            .write(true)
+            .create_new(true)
+            .open(path)
+            .map_err(|e| format!("cannot create {path}: {e}"))?;
+        let failed = |e: std::io::Error| format!("writing {path}: {e}");
+        let mut w = rtcscope_capture::writer::PcapNgWriter::new(std::io::BufWriter::new(file))
+            .map_err(failed)?;
+        let store = &mut state.store;
+        let scan = &self.packets.scan;
+        let mut links: Vec<rtcscope_capture::LinkType> = Vec::new();
+        let mut written = 0u64;
+        for i in 0..scan.len(store) {
+            let Some(pos) = scan.get(store, i) else {
+                break;
+            };
+            let wrote = store.with_packet(pos, |p| {
+                let iface = match links.iter().position(|&l| l == p.link) {
+                    Some(i) => i as u32,
+                    None => {
+                        let id = w.add_interface(p.link, 0, "")?;
+                        links.push(p.link);
+                        id
+                    }
+                };
+                w.write_packet(iface, p.ts_nanos, p.data, p.orig_len)
+            });
+            match wrote {
+                Some(r) => r.map_err(failed)?,
+                // The file shrank under us, or a ring forgot the packet meanwhile.
+                None => {
+                    return Err(format!(
+                        "{path}: packet at position {pos} could not be read back; {written} saved"
+                    ))
+                }
+            }
+            written += 1;
+        }
+        w.finish().map_err(failed)?;
+        Ok(written)
+    }
+
     fn rebuild_packets(&mut self, store: &mut PacketStore, engine: &rtcscope_analysis::Engine) {
         let words = self.filter_words();
         let expr = self.filter_expr().and_then(Result::ok);
@@ -953,6 +1052,24 @@ impl App {
         if ctrl && matches!(k.code, KeyCode::Char('c') | KeyCode::Char('q')) {
             return Action::Quit;
         }
+        self.notice = None;
+        if let Some(buf) = self.save_prompt.as_mut() {
+            match k.code {
+                KeyCode::Enter => {
+                    let path = self.save_prompt.take().unwrap_or_default();
+                    if !path.trim().is_empty() {
+                        return Action::SavePackets(path.trim().to_owned());
+                    }
+                }
+                KeyCode::Esc => self.save_prompt = None,
+                KeyCode::Backspace => {
+                    buf.pop();
+                }
+                KeyCode::Char(c) if !ctrl => buf.push(c),
+                _ => {}
+            }
+            return Action::None;
+        }
         if let Some(buf) = self.editing.as_mut() {
             match k.code {
                 KeyCode::Enter => {
@@ -988,6 +1105,9 @@ impl App {
                 self.view = View::ALL[(self.view.index() + View::ALL.len() - 1) % View::ALL.len()]
             }
             KeyCode::Char('/') => self.editing = Some(self.filter.clone()),
+            KeyCode::Char('w') if self.view == View::Packets => {
+                self.save_prompt = Some(self.save_name());
+            }
             KeyCode::Esc => {
                 self.filter.clear();
                 self.rebuild_rows();

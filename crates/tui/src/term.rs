@@ -87,6 +87,10 @@ pub fn run(mut app: App, shared: Shared, stop: Arc<AtomicBool>) -> io::Result<()
                             let _ = tx.send(crate::nat::run_check(&servers));
                         });
                     }
+                    Action::SavePackets(path) => {
+                        // The outcome shows in the status line (App::notice).
+                        let _ = app.save_packets(&mut shared.lock(), &path);
+                    }
                     Action::None => {}
                 }
                 let mut s = shared.lock();

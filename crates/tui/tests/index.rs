@@ -202,3 +202,67 @@ fn a_tick_scans_within_its_budget_and_the_next_ticks_go_on() {
         "tick by tick finds what one pass finds"
     );
 }
+
+#[test]
+fn w_saves_the_listed_packets_of_the_whole_file() {
+    let path = long_capture();
+    let all = packets(&path);
+    let mut state = load(&path);
+    let mut app = app(120, 40);
+    app.refresh(&mut state);
+    key(&mut app, &mut state, KeyCode::Char('5'));
+    key(&mut app, &mut state, KeyCode::Char('a'));
+    key(&mut app, &mut state, KeyCode::Char('/'));
+    for c in "dtls || stun.type == allocate".chars() {
+        key(&mut app, &mut state, KeyCode::Char(c));
+    }
+    key(&mut app, &mut state, KeyCode::Enter);
+    let listed = app.packets.matched;
+    assert!(listed > 20, "{listed}");
+    // `w` offers a name; what is typed replaces it; Enter asks the caller to save.
+    key(&mut app, &mut state, KeyCode::Char('w'));
+    assert_eq!(
+        app.save_prompt.as_deref(),
+        Some("long-relay-packets.pcapng")
+    );
+    assert!(draw(&app).contains(&format!("save {listed} listed packets to:")));
+    let out = std::env::temp_dir().join(format!("rtcscope-saved-{}.pcapng", std::process::id()));
+    let _ = std::fs::remove_file(&out);
+    let name = out.to_string_lossy().into_owned();
+    app.save_prompt = Some(String::new());
+    for c in name.chars() {
+        app.handle(&Event::Key(KeyEvent::new(
+            KeyCode::Char(c),
+            KeyModifiers::NONE,
+        )));
+    }
+    let action = app.handle(&Event::Key(KeyEvent::new(
+        KeyCode::Enter,
+        KeyModifiers::NONE,
+    )));
+    assert_eq!(action, rtcscope_tui::Action::SavePackets(name.clone()));
+    assert_eq!(app.save_packets(&mut state, &name), Ok(listed as u64));
+    assert!(draw(&app).contains(&format!("saved {listed} packets to")));
+    // The saved file holds exactly the listed packets, in order, byte for byte.
+    let saved = packets(&out);
+    let expr = filter::parse("dtls || stun.type == allocate").unwrap();
+    let want: Vec<_> = all
+        .iter()
+        .filter(|(n, d, l, ts, o)| expr.matches(&dissect_frame(*n, *ts, *l, d, *o).fields))
+        .collect();
+    assert_eq!(saved.len(), want.len());
+    for (s, w) in saved.iter().zip(&want) {
+        assert_eq!(
+            (&s.1, s.2, s.3, s.4),
+            (&w.1, w.2, w.3, w.4),
+            "packet {}",
+            w.0
+        );
+    }
+    // A second save to the same name does not overwrite it.
+    let before = std::fs::read(&out).unwrap();
+    let again = app.save_packets(&mut state, &name);
+    assert!(again.is_err_and(|e| e.contains("cannot create")));
+    assert_eq!(std::fs::read(&out).unwrap(), before);
+    std::fs::remove_file(&out).unwrap();
+}

@@ -66,6 +66,24 @@ pub(super) fn title_line(f: &mut Frame<'_>, app: &App, area: Rect) {
 }
 
 pub(super) fn status_line(f: &mut Frame<'_>, app: &App, area: Rect) {
+    if let Some(name) = &app.save_prompt {
+        let what = match app.packets.scanning {
+            Some(_) => "the listed packets".to_owned(),
+            None => format!(
+                "{} listed packet{}",
+                app.packets.matched,
+                if app.packets.matched == 1 { "" } else { "s" }
+            ),
+        };
+        let line = Line::from(vec![
+            Span::styled(format!(" save {what} to: "), bold()),
+            Span::raw(escape(name).into_owned()),
+            Span::styled("█", Style::new().add_modifier(Modifier::SLOW_BLINK)),
+            Span::raw("   Enter save (pcapng, never overwrites) · Esc cancel"),
+        ]);
+        f.render_widget(line, area);
+        return;
+    }
     if let Some(e) = &app.editing {
         // Checked as typed: an expression is green, text that is not one red, with why (it is
         // then matched as words).
@@ -106,6 +124,18 @@ pub(super) fn status_line(f: &mut Frame<'_>, app: &App, area: Rect) {
         }
         Progress::Stopped => s.push(Span::styled(" stopped ", bold().fg(Color::Red))),
         Progress::Loaded | Progress::Live => {}
+    }
+    // What the key just pressed did comes first, where a long line is not cut.
+    match &app.notice {
+        Some(Ok(done)) => s.push(Span::styled(
+            format!(" {} ·", escape(done)),
+            Style::new().fg(Color::Green),
+        )),
+        Some(Err(why)) => s.push(Span::styled(
+            format!(" {} ·", escape(why)),
+            Style::new().fg(Color::Red),
+        )),
+        None => {}
     }
     s.push(Span::raw(format!(
         " {} pkts · {} · {} · {}",

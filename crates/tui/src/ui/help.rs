@@ -8,7 +8,7 @@ use ratatui::widgets::{Clear, Paragraph};
 use ratatui::Frame;
 
 /// The key list of the `?` overlay.
-pub const KEYS: [(&str, &str); 21] = [
+pub const KEYS: [(&str, &str); 22] = [
     ("1-7, Tab, S-Tab", "switch view (or click a tab)"),
     ("j/k, ↓/↑", "move the selection (or scroll the mouse wheel)"),
     ("PgDn/PgUp", "move by a page"),
@@ -20,6 +20,7 @@ pub const KEYS: [(&str, &str); 21] = [
         "Packets: list / field tree (hex follows the field)",
     ),
     ("a", "Streams, Packets: all / only the selection's"),
+    ("w", "Packets: save the listed packets to a pcapng file"),
     ("c", "Streams: chart of session, flow or stream"),
     ("r", "NAT check: run it"),
     ("/", "filter: Packets by expression (rtp.pt == 96) or words"),
