@@ -721,17 +721,32 @@ fn relay_only_no_allocation(r: &Report, out: &mut Vec<Finding>) {
             codes.dedup();
             reasons.push(format!("{server} answered {}", codes.join(", ")));
         }
-        evidence.extend(error_evidence(errors.into_iter()).into_iter().take(2));
+        // The refusals, not the normal first challenge (unless that is all there was).
+        let telling: Vec<&crate::turn::ErrorSeen> = errors
+            .iter()
+            .copied()
+            .filter(|e| e.code != 401 || e.after_credentials)
+            .collect();
+        let shown = if telling.is_empty() { errors } else { telling };
+        evidence.extend(error_evidence(shown.into_iter()).into_iter().take(2));
     }
     evidence.push(Evidence::count(
         "no ICE connectivity check in the capture, and no STUN Binding but on the TURN \
          sockets"
             .into(),
     ));
+    // When it was settled: the last answer that refused an allocation, or, for a server that
+    // never answered, the last request to it. (After the TURN finding that says why.)
     let at = tried
         .iter()
-        .filter_map(|a| allocation_flow(r, a).map(|f| f.first_ns))
-        .min();
+        .filter_map(|a| {
+            a.errors
+                .iter()
+                .map(|e| e.at_ns)
+                .max()
+                .or_else(|| allocation_flow(r, a).map(|f| f.last_ns))
+        })
+        .max();
     out.push(Finding {
         id: "ice.relay-only-no-allocation",
         severity: Severity::Failure,
@@ -1407,8 +1422,10 @@ fn allocation_flow<'a>(r: &'a Report, a: &Allocation) -> Option<&'a FlowReport> 
 ///   never sent an Allocate there (a Refresh, CreatePermission or ChannelBind of the client
 ///   that thinks its allocation is still there, answered 437 Allocation Mismatch); or a fresh
 ///   Allocate from a new 5-tuple within [`REBIND_GAP_NS`] after all traffic on the old one
-///   stopped, while the old allocation was still valid (then a notice: a client that opened a
-///   new socket after a network change looks the same).
+///   stopped, while the old allocation was still valid and had been used (a permission, a
+///   channel, data or a Refresh), and the only fresh allocation of that username in that
+///   window (a client gathering from several sockets opens many at once); then a notice: a
+///   client that opened a new socket after a network change looks the same.
 /// - Seen on the client's side of the NAT: a 437 to a Refresh, CreatePermission or
 ///   ChannelBind on an allocation the server had granted: the server no longer knows the
 ///   client's 5-tuple (or it restarted).
@@ -1416,6 +1433,14 @@ fn allocation_flow<'a>(r: &'a Report, a: &Allocation) -> Option<&'a FlowReport> 
 /// Returns the packet numbers of the 437 answers it explains.
 fn nat_rebinding(r: &Report, group: &[&Allocation], out: &mut Vec<Finding>) -> Vec<u64> {
     let mut explained = Vec::new();
+    // An allocation the client used (not one set up and left at once, as a probe or a
+    // gathering burst leaves).
+    let in_use = |x: &Allocation| {
+        !x.permissions.is_empty()
+            || !x.channels.is_empty()
+            || x.send_indications + x.data_indications > 0
+            || x.refreshes > 0
+    };
     let live_at = |x: &Allocation, t: i64| {
         x.allocated_ns.is_some_and(|a| a < t) && x.released_ns.is_none_or(|rel| rel > t)
     };
@@ -1427,6 +1452,16 @@ fn nat_rebinding(r: &Report, group: &[&Allocation], out: &mut Vec<Finding>) -> V
             continue;
         };
         let orphan = y.allocate_requests == 0 && !allocated(y);
+        // Allocations of the same username that start afresh within the gap after `t` (a
+        // rebinding has one successor; a client gathering from several sockets has many).
+        let fresh_after = |t: i64, x: &Allocation| {
+            group
+                .iter()
+                .filter(|z| z.id != x.id && z.allocate_requests > 0 && z.username == x.username)
+                .filter_map(|z| allocation_flow(r, z))
+                .filter(|f| f.first_ns >= t && f.first_ns - t <= REBIND_GAP_NS)
+                .count()
+        };
         // The old allocation: same username (and realm, when both known), granted and not
         // released when the new 5-tuple appeared; the same client IP first, then the one
         // whose traffic stopped last before.
@@ -1450,9 +1485,11 @@ fn nat_rebinding(r: &Report, group: &[&Allocation], out: &mut Vec<Finding>) -> V
                         i64::from(x.lifetime_s.unwrap_or(0)).saturating_mul(1_000_000_000),
                     );
                     y.allocate_requests > 0
+                        && in_use(x)
                         && xf.last_ns <= yf.first_ns
                         && yf.first_ns - xf.last_ns <= REBIND_GAP_NS
                         && xf.last_ns < valid_until
+                        && fresh_after(xf.last_ns, x) == 1
                 }
             })
             .max_by_key(|(x, xf)| (x.client.ip() == y.client.ip(), xf.last_ns));

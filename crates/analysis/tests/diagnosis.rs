@@ -1235,7 +1235,23 @@ fn relay_only_without_an_allocation_never_starts_ice() {
     let f = s.findings();
     let x = find(&f, "ice.relay-only-no-allocation");
     assert_eq!(x.severity, Severity::Failure);
-    assert_eq!(x.at_ns, Some(T0 as i64));
+    // Settled at the last refusal (t = 2 + 200 + 5 ms), after the TURN finding's first.
+    assert_eq!(x.at_ns, Some((T0 + 207_000_000) as i64));
+    let order = ids(&f);
+    let pos = |id: &str| order.iter().position(|x| *x == id).unwrap();
+    assert!(
+        pos("turn.wrong-credentials") < pos("ice.relay-only-no-allocation"),
+        "{order:?}"
+    );
+    // The refusals are the evidence, not the first challenge.
+    assert!(
+        x.evidence
+            .iter()
+            .filter(|e| e.packet.is_some())
+            .all(|e| e.what.starts_with("Allocate error 401") && e.packet != Some(4)),
+        "{:#?}",
+        x.evidence
+    );
     assert!(
         x.verdict
             .contains("198.51.100.1:3478 over UDP refused the credentials (401)"),
@@ -1392,4 +1408,27 @@ fn an_unanswered_turn_server_refused_by_icmp_says_so() {
     }
     let f = s.findings();
     assert!(!find(&f, "turn.no-answer").verdict.contains("ICMP"));
+}
+
+/// A probe allocation set up and left, then several fresh allocations from other ports at once
+/// (fixtures/captures/turn-udp.pcapng has this shape): gathering, not a rebinding; nor is an
+/// allocation in use followed by two fresh ones.
+#[test]
+fn allocations_opened_together_after_a_probe_are_not_a_rebinding() {
+    let mut s = Script::new();
+    s.udp(0, OLD, SERVER, &with_user(Method::ALLOCATE, 1, &[]));
+    s.udp(1, SERVER, OLD, &allocate_ok(1, 600));
+    let mut i = 10;
+    for (k, port) in [41000, 41002, 41004, 41006].into_iter().enumerate() {
+        let from = format!("192.0.2.50:{port}");
+        let from: &'static str = Box::leak(from.into_boxed_str());
+        allocation_in_use(&mut s, from, 3 + i128::try_from(k).unwrap(), 10, &mut i);
+    }
+    assert!(!ids(&s.findings()).contains(&"turn.nat-rebinding"));
+    let mut s = Script::new();
+    let mut i = 0;
+    allocation_in_use(&mut s, OLD, 0, 30, &mut i);
+    allocation_in_use(&mut s, NEW, 40_000, 10, &mut i);
+    allocation_in_use(&mut s, "192.0.2.50:41236", 40_010, 10, &mut i);
+    assert!(!ids(&s.findings()).contains(&"turn.nat-rebinding"));
 }
