@@ -9,7 +9,7 @@
 //! Beyond "no panic": what a parse reports stays inside its input (descriptor lengths,
 //! element and unit counts), and the tracker's figures stay consistent (key and complete
 //! frames never exceed frames, the frame-rate series holds every complete frame that arrived
-//! in timestamp order and at most 600 buckets, the listed freezes and resolutions are bounded).
+//! in timestamp order and at most 300 buckets, the listed freezes and resolutions are bounded).
 
 use rtcscope_analysis::frames::{FrameTracker, MAX_FPS_BUCKETS, MAX_LISTED};
 use rtcscope_rtp::codec::{self, av1, h264, vp8, vp9, VideoCodec};

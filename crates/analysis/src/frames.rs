@@ -21,7 +21,8 @@
 //! Memory is constant per stream: the ring, a 30-interval window, at most
 //! [`MAX_FPS_BUCKETS`] frame-rate buckets (their width doubles when a capture outgrows them,
 //! as [`crate::series::Series`] does), and the first [`MAX_LISTED`] resolution changes and
-//! freezes (the counts go on), all allocated when the tracker is made (about 3.5 kB): a packet
+//! freezes (the counts go on), all allocated when the tracker is made (at most
+//! [`TRACKER_BYTES`]): a packet
 //! allocates nothing (tests/frames.rs counts).
 
 use rtcscope_rtp::codec::{self, VideoCodec};
@@ -36,10 +37,13 @@ const FREEZE_MIN_SAMPLES: usize = 5;
 /// The "avg + 150 ms" of the freeze definition.
 const FREEZE_MIN_INCREASE_NS: i64 = 150_000_000;
 /// Frame-rate buckets kept per stream.
-pub const MAX_FPS_BUCKETS: usize = 600;
+pub const MAX_FPS_BUCKETS: usize = 300;
 /// Resolution changes and freezes listed (with their times) per stream.
-pub const MAX_LISTED: usize = 32;
+pub const MAX_LISTED: usize = 16;
 const FIRST_BUCKET_NS: i64 = 1_000_000_000;
+/// The most a stream's frame state can take (the tracker and its lists at their caps), for
+/// the engine's worst-case memory ([`crate::Config::worst_case_bytes`]); a test checks it.
+pub const TRACKER_BYTES: usize = 2560;
 
 /// A frame size.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -494,7 +498,18 @@ mod tests {
                 .sum::<u64>(),
             10_800
         );
-        assert_eq!(r.frame_rate.bucket_ns, 32 * FIRST_BUCKET_NS);
+        // 10,800 one-second buckets halve six times to fit 300: 64 s each.
+        assert_eq!(r.frame_rate.bucket_ns, 64 * FIRST_BUCKET_NS);
+    }
+
+    #[test]
+    fn tracker_bytes_cover_the_tracker_at_its_caps() {
+        let t = FrameTracker::new(VideoCodec::Vp8);
+        let heap = t.resolutions.capacity() * size_of::<ResolutionChange>()
+            + t.freeze_list.capacity() * size_of::<Freeze>()
+            + t.fps.capacity() * size_of::<u32>();
+        let total = size_of::<Box<FrameTracker>>() + size_of::<FrameTracker>() + heap;
+        assert!(total <= TRACKER_BYTES, "{total}");
     }
 
     #[test]

@@ -143,7 +143,7 @@ impl Config {
     /// constants, and TCP/IP reassembly buffers, bounded by their own limits.
     pub fn worst_case_bytes(&self) -> usize {
         self.max_flows * entry_cost::FLOW
-            + self.max_streams * entry_cost::STREAM
+            + self.max_streams * (entry_cost::STREAM + frames::TRACKER_BYTES)
             + self.max_transactions * entry_cost::TRANSACTION
             + (self.max_series_buckets
                 + series::Series::MIN_KEEP * (self.max_flows + self.max_streams))

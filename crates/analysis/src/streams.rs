@@ -336,7 +336,7 @@ pub struct Stream {
     /// Video frames read from the payload descriptors (VP8, VP9, H.264, AV1; frames.rs),
     /// filled in snapshots. `None` when no payload of a video codec the SDP names was read:
     /// SRTP without its key, no SDP, or another codec.
-    pub frames: Option<crate::frames::FrameReport>,
+    pub frames: Option<Box<crate::frames::FrameReport>>,
     #[serde(skip)]
     frame_tracker: Option<Box<crate::frames::FrameTracker>>,
     #[serde(skip)]
@@ -1352,7 +1352,7 @@ impl Streams {
         for s in self.map.values_mut() {
             s.expected = s.expected();
             s.lost = s.lost();
-            s.frames = s.frame_tracker.as_ref().map(|t| t.report());
+            s.frames = s.frame_tracker.as_ref().map(|t| Box::new(t.report()));
             if s.rtx_reason.is_none() && s.packets >= 3 && s.padded == s.packets {
                 s.rtx_reason = Some("every packet padded (bandwidth probing / RTX padding)");
             }
