@@ -201,9 +201,19 @@ fn without_keys_nothing_is_known_about_frames() {
 /// Runs the engine over a cleartext capture with payload type `pt` mapped to `codec` (as an
 /// SDP's rtpmap would).
 fn analyze_plain(pcap: &Path, pt: u8, codec: &str) -> Report {
+    analyze_with(pcap, pt, codec, None)
+}
+
+/// As [`analyze_plain`]; with `keys`, the streams are known to be SRTP (as an SDP's a=crypto
+/// says) and those keys (possibly none) decrypt them.
+fn analyze_with(pcap: &Path, pt: u8, codec: &str, keys: Option<KeyStore>) -> Report {
     let bytes = std::fs::read(pcap).unwrap();
     let mut rd = CaptureReader::new(&bytes[..]).unwrap();
     let mut e = Engine::default();
+    let srtp = keys.is_some();
+    if let Some(k) = keys {
+        e.set_keys(k);
+    }
     let mut hints = MediaHints::default();
     hints.codecs.insert(
         pt,
@@ -214,7 +224,7 @@ fn analyze_plain(pcap: &Path, pt: u8, codec: &str) -> Report {
             red_inner: None,
         },
     );
-    e.set_media_hints(hints, false);
+    e.set_media_hints(hints, srtp);
     while let Ok(Some(p)) = rd.next_packet() {
         e.feed_frame(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len);
     }
@@ -468,4 +478,59 @@ fn frame_tracking_allocates_nothing_per_packet() {
     assert_eq!(r.frames, 108_000);
     assert!(r.freezes >= 100 && r.resolution_changes >= 300, "{r:?}");
     assert!(r.frame_rate.bucket_ns > 1_000_000_000);
+}
+
+/// H.264 inside SRTP: membrane's GStreamer capture (corpus membrane_rtp_plugin/srtp.pcap,
+/// AES_CM_128_HMAC_SHA1_80 with the master key and salt "a" × 30, verified by MANIFEST.md).
+/// Decrypted with that key as `--srtp-key` gives it, the H.264 stream's frames and complete
+/// frames equal tshark's distinct RTP timestamps (the SRTP header is clear), every payload
+/// reads, and its SPS gives a size; without the key nothing is known.
+#[test]
+fn h264_inside_srtp_decrypted_with_its_key() {
+    let test = "h264_inside_srtp_decrypted_with_its_key";
+    let Some(dir) = corpus(test) else { return };
+    let Some(tshark) = require_tool(test, "tshark") else {
+        return;
+    };
+    let pcap = dir.join("membrane_rtp_plugin/srtp.pcap");
+    let mut keys = KeyStore::default();
+    // base64 of "a" × 30 (16-byte key, 14-byte salt).
+    let (scope, key) = rtcscope_analysis::decrypt::parse_scoped_key(
+        "AES_CM_128_HMAC_SHA1_80:YWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFh",
+    )
+    .unwrap();
+    keys.add_srtp_key("--srtp-key".into(), scope, key);
+    let r = analyze_with(&pcap, 96, "H264", Some(keys));
+    let s = r
+        .streams
+        .iter()
+        .find(|s| s.ssrc == 3546707599)
+        .expect("the H.264 stream");
+    assert!(!s.encrypted);
+    let f = s.frames.as_ref().expect("frames of the decrypted stream");
+    let rows = tshark_rows(
+        &tshark,
+        &pcap,
+        5000,
+        96,
+        None,
+        &["rtp.timestamp", "rtp.marker", "rtp.ssrc"],
+    );
+    let ssrc = format!("{:#010x}", s.ssrc);
+    let rows: Vec<_> = rows.into_iter().filter(|r| r[2] == ssrc).collect();
+    assert!(!rows.is_empty());
+    assert_eq!((f.frames, f.complete_frames), tshark_frames(&rows));
+    assert_eq!(f.unreadable_payloads, 0);
+    assert!(f.key_frames >= 1 && f.resolution.is_some(), "{f:?}");
+    eprintln!(
+        "srtp.pcap H.264: {} frames ({} complete, {} key), {:?}, {:.1} fps",
+        f.frames,
+        f.complete_frames,
+        f.key_frames,
+        f.resolution,
+        f.frames_per_second.unwrap_or(0.0)
+    );
+    // Known to be SRTP (as an SDP's a=crypto says), but no key given.
+    let r = analyze_with(&pcap, 96, "H264", Some(KeyStore::default()));
+    assert!(r.streams.iter().all(|s| s.encrypted && s.frames.is_none()));
 }
