@@ -117,7 +117,8 @@ pub const RTX_DEGRADED: f64 = 0.10;
 /// wins); a renomination or an ICE restart comes seconds or minutes into a call.
 pub const RENOMINATION_MIN_NS: i64 = 2_000_000_000;
 /// An ICE session that starts within this long of the last activity of an earlier one
-/// between the same hosts, after the earlier one connected, and outlives it, is its ICE
+/// between the same hosts, after the earlier one connected, and outlives it, with no new DTLS
+/// handshake on its path (a restart keeps the association; a new call does not), is its ICE
 /// restart: RFC 7675 gives up on a silent path after 30 s, and an application restarts ICE
 /// on `disconnected` or `failed`, well within that of the old session's last checks.
 pub const RESTART_GAP_NS: i64 = 30_000_000_000;
@@ -947,6 +948,15 @@ fn ice_restarts(r: &Report, out: &mut Vec<Finding>) {
         let Some(old) = old else {
             continue;
         };
+        // An ICE restart alone keeps the DTLS association (RFC 8842: no new handshake); a new
+        // handshake on the new path after the session began is a new call.
+        let new_handshake = r.dtls.iter().any(|d| {
+            ((d.a == to.local && d.b == to.remote) || (d.a == to.remote && d.b == to.local))
+                && d.client_hello_ns.is_some_and(|t| t >= new.first_ns)
+        });
+        if new_handshake {
+            continue;
+        }
         let from = settled_pair(old).expect("checked above");
         let nominated = nominations(new)
             .into_iter()

@@ -1432,3 +1432,22 @@ fn allocations_opened_together_after_a_probe_are_not_a_rebinding() {
     allocation_in_use(&mut s, "192.0.2.50:41236", 40_010, 10, &mut i);
     assert!(!ids(&s.findings()).contains(&"turn.nat-rebinding"));
 }
+
+/// A second call between the same hosts soon after the first: a new DTLS handshake on the new
+/// path, so not an ICE restart (which keeps the DTLS association).
+#[test]
+fn a_new_call_with_its_own_handshake_is_not_a_restart() {
+    let mut s = Script::new();
+    let mut i = 0;
+    nominated_checks(&mut s, &mut i, ("aaaa", "bbbb"), (A, B), (0, 10_000));
+    s.udp(12_500, "10.0.0.2:50004", B, &client_hello(0));
+    nominated_checks(
+        &mut s,
+        &mut i,
+        ("cccc", "dddd"),
+        ("10.0.0.2:50004", B),
+        (12_000, 20_000),
+    );
+    let f = s.findings();
+    assert!(!ids(&f).contains(&"ice.selected-pair-changed"), "{f:#?}");
+}
