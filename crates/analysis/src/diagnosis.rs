@@ -1469,7 +1469,7 @@ fn nat_rebinding(r: &Report, group: &[&Allocation], out: &mut Vec<Finding>) -> V
                 .iter()
                 .filter(|z| z.id != x.id && z.allocate_requests > 0 && z.username == x.username)
                 .filter_map(|z| allocation_flow(r, z))
-                .filter(|f| f.first_ns >= t && f.first_ns - t <= REBIND_GAP_NS)
+                .filter(|f| f.first_ns >= t && f.first_ns.saturating_sub(t) <= REBIND_GAP_NS)
                 .count()
         };
         // The old allocation: same username (and realm, when both known), granted and not
@@ -1497,7 +1497,7 @@ fn nat_rebinding(r: &Report, group: &[&Allocation], out: &mut Vec<Finding>) -> V
                     y.allocate_requests > 0
                         && in_use(x)
                         && xf.last_ns <= yf.first_ns
-                        && yf.first_ns - xf.last_ns <= REBIND_GAP_NS
+                        && yf.first_ns.saturating_sub(xf.last_ns) <= REBIND_GAP_NS
                         && xf.last_ns < valid_until
                         && fresh_after(xf.last_ns, x) == 1
                 }

@@ -22,13 +22,21 @@ const SERVER: &str = "198.51.100.1:3478";
 struct Script {
     engine: Engine,
     n: u64,
+    /// The capture's time origin (ns since the epoch).
+    t0: i128,
 }
 
 impl Script {
     fn new() -> Self {
+        Script::from(T0)
+    }
+
+    /// A script whose time starts at `t0`.
+    fn from(t0: i128) -> Self {
         Script {
             engine: Engine::default(),
             n: 0,
+            t0,
         }
     }
 
@@ -37,7 +45,7 @@ impl Script {
         self.n += 1;
         self.engine.feed_frame(
             self.n,
-            T0 + t_ms * 1_000_000,
+            self.t0 + t_ms * 1_000_000,
             rtcscope_capture::LinkType::RAW,
             frame,
             frame.len() as u32,
@@ -1450,4 +1458,56 @@ fn a_new_call_with_its_own_handshake_is_not_a_restart() {
     );
     let f = s.findings();
     assert!(!ids(&f).contains(&"ice.selected-pair-changed"), "{f:#?}");
+}
+
+/// Timestamps at the end of the engine's range (a pcapng with wrong timestamp units is clamped
+/// to i64::MAX): every new finding's time arithmetic saturates instead of overflowing.
+#[test]
+fn new_findings_survive_clamped_timestamps() {
+    let mut s = Script::from(i128::from(i64::MAX) - 20_000_000_000);
+    let mut i = 0;
+    allocation_in_use(&mut s, OLD, 0, 30, &mut i);
+    allocation_in_use(&mut s, NEW, 31_000, 5, &mut i);
+    i += 1;
+    s.udp(
+        40_000,
+        "192.0.2.50:41500",
+        SERVER,
+        &with_user(Method::REFRESH, i, &[]),
+    );
+    s.udp(
+        40_001,
+        SERVER,
+        "192.0.2.50:41500",
+        &turn_error(Method::REFRESH, i, 437, "Allocation Mismatch"),
+    );
+    nominated_checks(&mut s, &mut i, ("aaaa", "bbbb"), (A, B), (0, 10_000));
+    nominated_checks(&mut s, &mut i, ("aaaa", "bbbb"), (A2, B), (10_000, 25_000));
+    nominated_checks(
+        &mut s,
+        &mut i,
+        ("cccc", "dddd"),
+        ("10.0.0.2:50004", B),
+        (26_000, 30_000),
+    );
+    for k in 0..800u16 {
+        s.udp(
+            i128::from(k) * 20,
+            A,
+            B,
+            &rtp(0xabab, k ^ u16::from(k % 7 == 0), 0),
+        );
+    }
+    s.udp(41_000, A, B, &client_hello(0));
+    // Times clamp to i64::MAX from 20 s on: the findings are computed, none panics.
+    let f = s.findings();
+    for id in [
+        "turn.nat-rebinding",
+        "ice.selected-pair-changed",
+        "media.no-rtcp",
+        "dtls.handshake-incomplete",
+    ] {
+        assert!(ids(&f).contains(&id), "{id}: {f:#?}");
+    }
+    assert!(f.iter().all(|x| x.at_ns.is_none_or(|t| t > 0)), "{f:#?}");
 }
