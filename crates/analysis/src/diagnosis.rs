@@ -618,10 +618,16 @@ fn consent_findings(r: &Report, s: &SessionReport, end: i64, out: &mut Vec<Findi
             .filter(|&t| t > last_success && t <= last_request);
         {
             let silent_s = end.max(last_request).saturating_sub(last_success) as f64 / 1e9;
-            let mut evidence = vec![Evidence::at(
-                "last answered consent check".into(),
-                last_success,
-            )];
+            // The answer's packet number, from the timeline.
+            let packet = p.timeline.iter().find_map(|e| match *e {
+                PairEvent::Success { at_ns, packet, .. } if at_ns == last_success => Some(packet),
+                _ => None,
+            });
+            let mut evidence = vec![Evidence {
+                what: "last answered consent check".into(),
+                at_ns: Some(last_success),
+                packet,
+            }];
             if let Some(t) = remote_media {
                 evidence.push(Evidence::at(
                     format!(

@@ -609,6 +609,14 @@ fn consent_lost_is_timed_at_the_silent_sides_last_media() {
         Some((T0 + 1_002_000_000) as i64),
         "the last answer stays in the evidence"
     );
+    // With its packet number: B's answer at 1.002 s ends round 50; rounds 0 to 50 carry two
+    // RTP packets each, rounds 0 and 50 a check and its answer too.
+    assert_eq!(
+        x.evidence[0].packet,
+        Some(2 * 51 + 2 + 2),
+        "{:#?}",
+        x.evidence
+    );
 }
 
 /// Both sides' media stop together (the end of a call), consent answered: no one-way media.
