@@ -515,6 +515,12 @@ fn long_call_first_packet_filter_and_save() {
         t.keys(&["-l", &saved]);
         t.keys(&["Enter"]);
         t.wait_for(&[&format!("saved {want} packets to {saved}")], 20);
+        // The TURN view: the four calls' allocations, user and realm, the 401 challenge.
+        t.keys(&["8"]);
+        let s = t.wait_for(&["TURN allocations", "released", "rtcscope @ realm"], 10);
+        if h >= 40 {
+            assert!(s.contains("(challenge: realm and nonce)"), "{s}");
+        }
         t.keys(&["q"]);
         t.wait_for(&["EXITED 0"], 10);
         let out = rtcscope_tests::run(&["dissect", dir.join(&saved).to_str().unwrap()]);

@@ -46,11 +46,13 @@ pub enum View {
     Nat,
     /// Why the call failed or degraded: the engine's findings.
     Findings,
+    /// TURN allocations, their permissions, channels and errors.
+    Turn,
 }
 
 impl View {
     /// All views in tab order.
-    pub const ALL: [View; 7] = [
+    pub const ALL: [View; 8] = [
         View::Sessions,
         View::Ice,
         View::Dtls,
@@ -58,6 +60,7 @@ impl View {
         View::Packets,
         View::Nat,
         View::Findings,
+        View::Turn,
     ];
 
     /// The tab title.
@@ -70,6 +73,7 @@ impl View {
             View::Packets => "Packets",
             View::Nat => "NAT check",
             View::Findings => "Findings",
+            View::Turn => "TURN",
         }
     }
 
@@ -381,6 +385,8 @@ pub struct App {
     pub pairs_nav: Nav,
     /// DTLS association scroll.
     pub dtls_nav: Nav,
+    /// TURN allocation scroll.
+    pub turn_nav: Nav,
     /// Stream indices into `snap.streams`, filtered and sorted.
     pub streams: Vec<usize>,
     /// Stream scroll.
@@ -444,6 +450,7 @@ impl App {
             selected: None,
             pairs_nav: Nav::default(),
             dtls_nav: Nav::default(),
+            turn_nav: Nav::default(),
             streams: Vec::new(),
             streams_nav: Nav::default(),
             all_streams: false,
@@ -586,6 +593,40 @@ impl App {
             .is_some_and(|r| r.flows.iter().any(|(k, _)| k == key))
     }
 
+    /// TURN allocations of the selection (all of them when the selection has none), matching
+    /// the word filter.
+    pub fn turn_list(&self) -> Vec<usize> {
+        let words = self.filter_words();
+        let all: Vec<usize> = (0..self.snap.allocations.len())
+            .filter(|&i| {
+                let a = &self.snap.allocations[i];
+                let hay = format!(
+                    "{} {} {} {} {}",
+                    a.client,
+                    a.server,
+                    a.relayed.map(|r| r.to_string()).unwrap_or_default(),
+                    a.username.as_deref().unwrap_or(""),
+                    a.realm.as_deref().unwrap_or("")
+                )
+                .to_ascii_lowercase();
+                Self::matches(&words, &hay)
+            })
+            .collect();
+        let mine: Vec<usize> = all
+            .iter()
+            .copied()
+            .filter(|&i| {
+                let a = &self.snap.allocations[i];
+                self.flow_in_selection(&FlowKey::of(a.transport, a.client, a.server, None).0)
+            })
+            .collect();
+        if mine.is_empty() {
+            all
+        } else {
+            mine
+        }
+    }
+
     /// DTLS associations of the selection (all of them when the selection has none).
     pub fn dtls_list(&self) -> Vec<usize> {
         let words = self.filter_words();
@@ -680,6 +721,10 @@ impl App {
             }
             View::Packets => self.rebuild_packets(&mut state.store, &state.engine),
             View::Nat => {}
+            View::Turn => {
+                let n = self.turn_list().len();
+                self.turn_nav.fit(n, ui::list_height(self.size, View::Turn));
+            }
             View::Findings => {
                 let n = self.findings.len();
                 self.findings_nav
@@ -1097,7 +1142,7 @@ impl App {
         match k.code {
             KeyCode::Char('q') => return Action::Quit,
             KeyCode::Char('?') | KeyCode::F(1) => self.help = true,
-            KeyCode::Char(c @ '1'..='7') => {
+            KeyCode::Char(c @ '1'..='8') => {
                 self.view = View::ALL[(c as u8 - b'1') as usize];
             }
             KeyCode::Tab => self.view = View::ALL[(self.view.index() + 1) % View::ALL.len()],
@@ -1203,6 +1248,10 @@ impl App {
             },
             View::Nat => {}
             View::Findings => self.findings_nav.step(delta, self.findings.len()),
+            View::Turn => {
+                let n = self.turn_list().len();
+                self.turn_nav.step(delta, n);
+            }
         }
     }
 
@@ -1233,6 +1282,7 @@ impl App {
                         View::Streams => self.streams_nav,
                         View::Packets => self.packets.nav,
                         View::Findings => self.findings_nav,
+                        View::Turn => self.turn_nav,
                         View::Nat => return,
                     };
                     let target = nav.offset + r;

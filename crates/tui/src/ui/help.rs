@@ -8,8 +8,8 @@ use ratatui::widgets::{Clear, Paragraph};
 use ratatui::Frame;
 
 /// The key list of the `?` overlay.
-pub const KEYS: [(&str, &str); 22] = [
-    ("1-7, Tab, S-Tab", "switch view (or click a tab)"),
+pub const KEYS: [(&str, &str); 23] = [
+    ("1-8, Tab, S-Tab", "switch view (or click a tab)"),
     ("j/k, ↓/↑", "move the selection (or scroll the mouse wheel)"),
     ("PgDn/PgUp", "move by a page"),
     ("g/G, Home/End", "first / last (G follows new packets live)"),
@@ -37,6 +37,10 @@ pub const KEYS: [(&str, &str); 22] = [
     ("ICE", "◆ selected pair, ★ nominated; timeline of checks"),
     ("Streams", "loss from sequence numbers; jitter per RFC 3550"),
     ("Findings", "why the call failed or degraded, with evidence"),
+    (
+        "TURN",
+        "allocations, challenge, permissions, channels, errors",
+    ),
 ];
 
 pub(super) fn help(f: &mut Frame<'_>, size: Rect) {

@@ -9,7 +9,7 @@
 //!
 //! One file per part of the screen: `layout.rs` (where everything goes), `bars.rs` (the title
 //! and status lines), one per view (`sessions.rs`, `ice.rs`, `dtls.rs`, `streams.rs`,
-//! `packets.rs`, `nat.rs`, `findings.rs`), `help.rs` (the `?` overlay) and `widgets.rs` (styles and small
+//! `packets.rs`, `nat.rs`, `findings.rs`, `turn.rs`), `help.rs` (the `?` overlay) and `widgets.rs` (styles and small
 //! helpers the views share).
 //!
 //! Text from the wire (ufrags, DTLS names, alerts, codecs, MIDs and RIDs, the packet list and
@@ -27,6 +27,7 @@ mod nat;
 mod packets;
 mod sessions;
 mod streams;
+mod turn;
 mod widgets;
 
 pub use help::KEYS;
@@ -66,6 +67,7 @@ pub fn render(f: &mut Frame<'_>, app: &App) {
         View::Packets => packets::packets(f, app, body),
         View::Nat => nat::nat(f, app, body),
         View::Findings => findings::findings(f, app, body),
+        View::Turn => turn::turn(f, app, body),
     }
     if app.help {
         help::help(f, size);
