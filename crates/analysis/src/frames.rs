@@ -6,8 +6,10 @@
 //! the most recent frames ([`RECENT`]) recognises the packets of a frame however they are
 //! reordered, and a retransmission on the media SSRC (same sequence number, same timestamp)
 //! lands on the frame it belongs to; RTX streams are never fed here (the caller skips them),
-//! so their copies cannot count twice. A packet older than every frame in the ring is counted
-//! as late and otherwise ignored.
+//! so their copies cannot count twice. A packet older than every frame in the ring (by up to
+//! [`MAX_LATE_TICKS`]) is counted as late and otherwise ignored; one older still is a
+//! timestamp jump (a sender that restarted its clock on the same SSRC): counting starts over
+//! from it, and no interval is measured across it.
 //!
 //! A frame is *complete* when its marker-bit packet arrives; its arrival time is that
 //! packet's. Frame rate and freezes are measured on complete frames in timestamp order: a
@@ -41,6 +43,9 @@ pub const MAX_FPS_BUCKETS: usize = 300;
 /// Resolution changes and freezes listed (with their times) per stream.
 pub const MAX_LISTED: usize = 16;
 const FIRST_BUCKET_NS: i64 = 1_000_000_000;
+/// How far behind the oldest remembered frame a packet may be and still be late rather than
+/// a jump of the sender's clock: 10 s of the 90 kHz clock the four video formats use.
+pub const MAX_LATE_TICKS: u32 = 10 * 90_000;
 /// The most a stream's frame state can take (the tracker and its lists at their caps), for
 /// the engine's worst-case memory ([`crate::Config::worst_case_bytes`]); a test checks it.
 pub const TRACKER_BYTES: usize = 2560;
@@ -125,6 +130,9 @@ pub struct FrameReport {
     pub unreadable_payloads: u64,
     /// Packets older than every frame remembered (not counted as frames).
     pub late_packets: u64,
+    /// Times the RTP timestamp went back by more than [`MAX_LATE_TICKS`] (the sender's clock
+    /// restarted); counting went on from the new timestamps.
+    pub timestamp_jumps: u64,
 }
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -146,6 +154,7 @@ pub struct FrameTracker {
     complete: u64,
     unreadable: u64,
     late: u64,
+    jumps: u64,
     resolution: Option<Resolution>,
     resolutions: Vec<ResolutionChange>,
     resolution_changes: u64,
@@ -179,6 +188,7 @@ impl FrameTracker {
             complete: 0,
             unreadable: 0,
             late: 0,
+            jumps: 0,
             resolution: None,
             resolutions: Vec::with_capacity(MAX_LISTED),
             resolution_changes: 0,
@@ -215,9 +225,16 @@ impl FrameTracker {
                         a
                     }
                 });
-                if self.used == RECENT && oldest.is_some_and(|o| after(o, ts)) {
-                    self.late += 1;
-                    return;
+                if let Some(o) = oldest.filter(|&o| after(o, ts)) {
+                    if o.wrapping_sub(ts) > MAX_LATE_TICKS {
+                        // The sender's clock went back: forget the old frames.
+                        self.jumps += 1;
+                        self.used = 0;
+                        self.last_complete = None;
+                    } else if self.used == RECENT {
+                        self.late += 1;
+                        return;
+                    }
                 }
                 self.frames += 1;
                 let i = if self.used < RECENT {
@@ -356,6 +373,7 @@ impl FrameTracker {
             freeze_list: self.freeze_list.clone(),
             unreadable_payloads: self.unreadable,
             late_packets: self.late,
+            timestamp_jumps: self.jumps,
         }
     }
 }
@@ -434,6 +452,20 @@ mod tests {
         let r = t.report();
         assert_eq!(r.frames, RECENT as u64 + 5);
         assert_eq!(r.late_packets, 1);
+    }
+
+    #[test]
+    fn a_clock_that_goes_back_is_a_jump_not_late_packets() {
+        let mut t = FrameTracker::new(VideoCodec::Vp8);
+        steady(&mut t, 0, 2_000_000, RECENT as u32 + 5);
+        // 20 s of the clock back: the sender restarted; 10 more frames count, with timing.
+        steady(&mut t, 2_000 * MS, 200_000, 10);
+        let r = t.report();
+        assert_eq!(r.frames, RECENT as u64 + 15);
+        assert_eq!((r.late_packets, r.timestamp_jumps), (0, 1));
+        assert_eq!(r.complete_frames, r.frames);
+        let binned: u32 = r.frame_rate.frames.iter().sum();
+        assert_eq!(u64::from(binned), r.complete_frames);
     }
 
     #[test]
