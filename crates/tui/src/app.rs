@@ -7,6 +7,8 @@
 //! as values ([`App::handle`] takes crossterm events), so tests feed keys and read frames.
 
 use crate::model::{self, Row, RowKey};
+pub use crate::scan::SCAN_BUDGET;
+use crate::scan::{Matcher, Scan, ScanKey};
 use crate::source::{CaptureState, Progress};
 use crate::store::PacketStore;
 use crate::ui;
@@ -234,68 +236,6 @@ pub struct Packets {
     /// While a filter or a selection is still being applied to a long capture: packets looked
     /// at and packets to look at.
     pub scanning: Option<(u64, u64)>,
-}
-
-/// What the packet list shows: which packets match the selection and the filter, found by a
-/// scan that goes on where it stopped as packets arrive, and starts again when what it looks
-/// for changes.
-#[derive(Clone, Debug, Default)]
-struct Scan {
-    key: Option<ScanKey>,
-    /// The next position to look at.
-    next: u64,
-    /// The matching positions, or none when every packet matches.
-    matched: Option<Vec<u64>>,
-}
-
-/// What a scan looks for.
-#[derive(Clone, Debug, PartialEq)]
-struct ScanKey {
-    filter: String,
-    wire: Vec<(std::net::SocketAddr, std::net::SocketAddr)>,
-    frozen: Option<u64>,
-}
-
-/// Packets a scan looks at before it checks the clock.
-const SCAN_CHUNK: u64 = 1024;
-/// How long a tick may scan by default (the capture side waits for the lock meanwhile).
-pub const SCAN_BUDGET: std::time::Duration = std::time::Duration::from_millis(30);
-
-impl Scan {
-    /// Matching packets.
-    fn len(&self, store: &PacketStore) -> usize {
-        match &self.matched {
-            Some(m) => m.len(),
-            None => store.len(),
-        }
-    }
-
-    /// The position of the `i`th match.
-    fn get(&self, store: &PacketStore, i: usize) -> Option<u64> {
-        match &self.matched {
-            Some(m) => m.get(i).copied(),
-            None => (i < store.len()).then(|| store.first() + i as u64),
-        }
-    }
-
-    /// The index of the first match at or after packet number `n`.
-    fn find(&self, store: &PacketStore, n: u64) -> usize {
-        let len = self.len(store);
-        let (mut lo, mut hi) = (0, len);
-        while lo < hi {
-            let mid = (lo + hi) / 2;
-            let num = self
-                .get(store, mid)
-                .and_then(|p| store.number(p))
-                .unwrap_or(u64::MAX);
-            if num < n {
-                lo = mid + 1;
-            } else {
-                hi = mid;
-            }
-        }
-        lo
-    }
 }
 
 /// The NAT check's state.
@@ -935,63 +875,11 @@ impl App {
         let budget = self.scan_budget;
         let pk = &mut self.packets;
         let scan = &mut pk.scan;
-        if scan.key.as_ref() != Some(&key) {
-            let everything = (expr.is_none() && words.is_empty() || key.filter.is_empty())
-                && key.wire.is_empty()
-                && key.frozen.is_none();
-            *scan = Scan {
-                next: store.first(),
-                matched: (!everything).then(Vec::new),
-                key: Some(key),
-            };
-        }
-        if let Some(m) = scan.matched.as_mut() {
-            // A ring forgets its oldest packets; their matches go with them.
-            let first = store.first();
-            let gone = m.partition_point(|&p| p < first);
-            m.drain(..gone);
-            let key = scan.key.as_ref().expect("set above");
-            let started = std::time::Instant::now();
-            // At least one chunk a tick, however small the budget: the scan always moves.
-            while scan.next < store.end() {
-                scan.next = store.scan(scan.next, SCAN_CHUNK, |pos, p, info| {
-                    if key.frozen.is_some_and(|f| p.number > f) {
-                        return;
-                    }
-                    if !key.wire.is_empty() && !key.wire.iter().any(|&(a, b)| info.between(a, b)) {
-                        return;
-                    }
-                    if let Some(e) = &expr {
-                        if !e.matches(&info.summary.fields) {
-                            return;
-                        }
-                    } else if !words.is_empty() {
-                        let ep = info
-                            .endpoints
-                            .map(|(s, d)| format!("{s} {d}"))
-                            .unwrap_or_default();
-                        let hay = format!(
-                            "{} {ep} {} {}",
-                            p.number, info.summary.protocol, info.summary.info
-                        )
-                        .to_ascii_lowercase();
-                        if !Self::matches(&words, &hay) {
-                            return;
-                        }
-                    }
-                    m.push(pos);
-                });
-                if started.elapsed() >= budget {
-                    break;
-                }
-            }
-            let first = store.first();
-            pk.scanning =
-                (scan.next < store.end()).then(|| (scan.next - first, store.end() - first));
-        } else {
-            scan.next = store.end();
-            pk.scanning = None;
-        }
+        let m = Matcher {
+            expr: expr.as_ref(),
+            words: if key.filter.is_empty() { &[] } else { &words },
+        };
+        pk.scanning = scan.advance(store, key, &m, budget, |_, _| {});
         let matched = scan.len(store);
         pk.matched = matched;
         // Keep the same packet selected as the list moves; follow the tail when asked.

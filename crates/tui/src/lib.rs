@@ -13,6 +13,7 @@ pub mod app;
 pub mod model;
 pub mod nat;
 pub mod ring;
+pub mod scan;
 pub mod source;
 pub mod store;
 pub mod term;
