@@ -534,3 +534,66 @@ fn h264_inside_srtp_decrypted_with_its_key() {
     let r = analyze_with(&pcap, 96, "H264", Some(KeyStore::default()));
     assert!(r.streams.iter().all(|s| s.encrypted && s.frames.is_none()));
 }
+
+mod reordering {
+    use proptest::prelude::*;
+    use rtcscope_analysis::frames::FrameTracker;
+    use rtcscope_rtp::codec::VideoCodec;
+
+    /// A VP8 frame's first packet (key or inter) and a continuation.
+    fn first(key: bool) -> Vec<u8> {
+        if key {
+            vec![
+                0x10, 0x50, 0x42, 0x00, 0x9d, 0x01, 0x2a, 0x40, 0x01, 0xf0, 0x00,
+            ]
+        } else {
+            vec![0x10, 0x31, 0x01, 0x00]
+        }
+    }
+
+    proptest! {
+        /// However the packets of a call are reordered (each delayed by less than the ring's
+        /// reach) and repeated (retransmissions on the media SSRC), the frames, key frames
+        /// and complete frames are those of the call in order.
+        #[test]
+        fn reordered_and_repeated_packets_count_each_frame_once(
+            frames in prop::collection::vec((any::<bool>(), 1usize..4), 1..120),
+            jitter in prop::collection::vec(0usize..8, 360),
+            repeats in prop::collection::vec(0usize..1000, 0..30),
+        ) {
+            // Packets: (ts, marker, payload); frame i at ts i × 3000, `n` packets each.
+            let mut packets = Vec::new();
+            for (i, &(key, n)) in frames.iter().enumerate() {
+                let ts = i as u32 * 3000;
+                for j in 0..n {
+                    let p = if j == 0 { first(key) } else { vec![0x00, 0xaa] };
+                    packets.push((ts, j + 1 == n, p));
+                }
+            }
+            let want_keys = frames.iter().filter(|(k, _)| *k).count() as u64;
+            // Each packet arrives up to 8 places late: sorted by index + jitter, so no packet
+            // moves further than that (less than the ring's 32 frames).
+            let mut keyed: Vec<_> = packets
+                .into_iter()
+                .enumerate()
+                .map(|(i, p)| (i + jitter[i % jitter.len()], i, p))
+                .collect();
+            keyed.sort_by_key(|(k, i, _)| (*k, *i));
+            let mut packets: Vec<_> = keyed.into_iter().map(|(_, _, p)| p).collect();
+            for &r in &repeats {
+                let p = packets[r % packets.len()].clone();
+                let at = (r % packets.len() + 3).min(packets.len());
+                packets.insert(at, p);
+            }
+            let mut t = FrameTracker::new(VideoCodec::Vp8);
+            for (i, (ts, m, p)) in packets.iter().enumerate() {
+                t.packet(i as i64 * 1_000_000, *ts, *m, p);
+            }
+            let r = t.report();
+            prop_assert_eq!(r.frames, frames.len() as u64);
+            prop_assert_eq!(r.key_frames, want_keys);
+            prop_assert_eq!(r.complete_frames, frames.len() as u64);
+            prop_assert_eq!(r.late_packets, 0);
+        }
+    }
+}
