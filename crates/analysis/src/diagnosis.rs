@@ -687,7 +687,19 @@ fn relay_only_no_allocation(r: &Report, out: &mut Vec<Finding>) {
             .iter()
             .any(|a| a.client == x.local && a.server == x.server)
     });
-    if tried.is_empty() || r.turn_allocations.iter().any(allocated) || checks > 0 || stun_gathering
+    // A call that ran anyway (on a path the capture shows as DTLS or media without its ICE,
+    // e.g. checks on another interface) was not stuck without candidates.
+    let media_seen = r.flows.iter().any(|f| {
+        f.counts.dtls + f.counts.rtp + f.counts.rtcp + f.counts.sctp > 0
+            && tried
+                .iter()
+                .any(|a| a.client.ip() == f.a.ip() || a.client.ip() == f.b.ip())
+    });
+    if tried.is_empty()
+        || r.turn_allocations.iter().any(allocated)
+        || checks > 0
+        || stun_gathering
+        || media_seen
     {
         return;
     }

@@ -1318,6 +1318,18 @@ fn other_candidates_or_a_granted_allocation_are_not_relay_only() {
     s.udp(0, CLIENT, SERVER, &turn_request(Method::ALLOCATE, 1, &[]));
     s.udp(5, SERVER, CLIENT, &allocate_ok(1, 600));
     assert!(!ids(&s.findings()).contains(&"ice.relay-only-no-allocation"));
+    // Media from the client's host anyway (its checks ran where the capture does not see).
+    let mut s = Script::new();
+    refused_allocation(&mut s, CLIENT, 1, 0);
+    for k in 0..100u16 {
+        s.udp(
+            500 + i128::from(k) * 20,
+            A,
+            B,
+            &rtp(0x1212, k, 960 * u32::from(k)),
+        );
+    }
+    assert!(!ids(&s.findings()).contains(&"ice.relay-only-no-allocation"));
 }
 
 /// A DTLS 1.2 plaintext handshake record (epoch 0, sequence `seq`) holding one message of
