@@ -304,13 +304,20 @@ impl FrameTracker {
         self.bucket(now);
         self.first_complete_ns.get_or_insert(now);
         if let Some((_, last_ns)) = self.last_complete {
-            let d = (now - last_ns).max(0);
+            // Saturating throughout: capture times may be anything a damaged file says.
+            let d = now.saturating_sub(last_ns).max(0);
             let n = self.interval_count.min(FREEZE_WINDOW);
             if n >= FREEZE_MIN_SAMPLES {
-                let avg = self.intervals[..n].iter().sum::<i64>() / n as i64;
-                if d >= (3 * avg).max(avg + FREEZE_MIN_INCREASE_NS) {
+                let sum = self.intervals[..n]
+                    .iter()
+                    .fold(0i64, |a, &x| a.saturating_add(x));
+                let avg = sum / n as i64;
+                let threshold = avg
+                    .saturating_mul(3)
+                    .max(avg.saturating_add(FREEZE_MIN_INCREASE_NS));
+                if d >= threshold {
                     self.freezes += 1;
-                    self.freeze_total_ns += d;
+                    self.freeze_total_ns = self.freeze_total_ns.saturating_add(d);
                     if self.freeze_list.len() < MAX_LISTED {
                         self.freeze_list.push(Freeze {
                             at_ns: last_ns,
@@ -327,7 +334,7 @@ impl FrameTracker {
 
     fn bucket(&mut self, now: i64) {
         let start = *self.fps_start_ns.get_or_insert(now);
-        let mut i = ((now - start).max(0) / self.fps_bucket_ns) as usize;
+        let mut i = (now.saturating_sub(start).max(0) / self.fps_bucket_ns) as usize;
         while i >= MAX_FPS_BUCKETS {
             // Merge neighbours and double the width (at most ~63 times for any i64 span).
             let merged: usize = self.fps.len().div_ceil(2);
@@ -338,7 +345,7 @@ impl FrameTracker {
             }
             self.fps.truncate(merged);
             self.fps_bucket_ns = self.fps_bucket_ns.saturating_mul(2);
-            i = ((now - start).max(0) / self.fps_bucket_ns) as usize;
+            i = (now.saturating_sub(start).max(0) / self.fps_bucket_ns) as usize;
         }
         if self.fps.len() <= i {
             self.fps.resize(i + 1, 0);
@@ -350,7 +357,7 @@ impl FrameTracker {
     pub fn report(&self) -> FrameReport {
         let fps = match (self.first_complete_ns, self.last_complete) {
             (Some(first), Some((_, last))) if last > first && self.interval_count > 0 => {
-                Some(self.interval_count as f64 / ((last - first) as f64 / 1e9))
+                Some(self.interval_count as f64 / ((last as f64 - first as f64) / 1e9))
             }
             _ => None,
         };
@@ -542,6 +549,32 @@ mod tests {
             + t.fps.capacity() * size_of::<u32>();
         let total = size_of::<Box<FrameTracker>>() + size_of::<FrameTracker>() + heap;
         assert!(total <= TRACKER_BYTES, "{total}");
+    }
+
+    #[test]
+    fn extreme_capture_times_saturate() {
+        // Times a damaged capture may give (clamped to the i64 range), in any order.
+        let mut t = FrameTracker::new(VideoCodec::Vp8);
+        for (i, now) in [
+            i64::MIN,
+            0,
+            i64::MAX,
+            i64::MIN,
+            i64::MAX,
+            1,
+            i64::MAX,
+            i64::MAX,
+        ]
+        .into_iter()
+        .cycle()
+        .take(40)
+        .enumerate()
+        {
+            t.packet(now, i as u32 * 3000, true, &INTER);
+        }
+        let r = t.report();
+        assert_eq!(r.frames, 40);
+        assert!(r.frame_rate.frames.len() <= MAX_FPS_BUCKETS);
     }
 
     #[test]

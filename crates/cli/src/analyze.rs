@@ -1442,7 +1442,7 @@ fn frames_line(st: &rtcscope_analysis::streams::Stream) -> Option<String> {
                 format!(
                     "{:.0} ms at +{:.1} s",
                     z.duration_ms,
-                    (z.at_ns - st.first_ns) as f64 / 1e9
+                    (z.at_ns as f64 - st.first_ns as f64) / 1e9
                 )
             })
             .collect();
