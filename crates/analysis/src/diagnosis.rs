@@ -2476,7 +2476,7 @@ fn dtls_ended_after_handshake(r: &Report, d: &DtlsReport, out: &mut Vec<Finding>
     });
 }
 
-/// Encrypted records after the client's Finished at most, for [`dtls_ended_after_handshake`]
+/// Encrypted records after the client's Finished at most, for `dtls.ended-after-handshake`
 /// (an SCTP INIT and the two sides' alerts; a data channel or media needs far more).
 pub const REFUSED_MAX_RECORDS: usize = 4;
 
