@@ -384,3 +384,51 @@ fn healthy_recordings_raise_no_failure() {
         }
     }
 }
+
+/// Where a browser's getStats counts its selected pair changes (`transport` stats'
+/// `selectedCandidatePairChanges`: 1 for the first selection), `ice.selected-pair-changed` is
+/// told exactly once per change after the first: never when the browsers kept their first
+/// pair (every recording so far), so the finding cannot contradict them.
+#[test]
+fn selected_pair_changes_agree_with_get_stats() {
+    let root = fixtures().join("webrtc");
+    let mut checked = 0;
+    for name in [
+        "direct",
+        "relay",
+        "firefox-chromium",
+        "fail-fingerprint",
+        "fail-one-way",
+        "fail-symmetric-nat",
+        "fail-tcp-turn",
+        "fail-turn-credentials",
+        "fail-turn-unreachable",
+        "fail-udp-blocked",
+    ] {
+        let mut changes: Option<u64> = None;
+        for peer in ["a", "b"] {
+            let Ok(bytes) = std::fs::read(root.join(name).join(format!("stats-{peer}.json")))
+            else {
+                continue;
+            };
+            let stats: Value = serde_json::from_slice(&bytes).unwrap();
+            for s in stats.as_array().unwrap() {
+                if let Some(n) = s["selectedCandidatePairChanges"].as_u64() {
+                    changes = Some(changes.unwrap_or(0).max(n));
+                }
+            }
+        }
+        let Some(changes) = changes else {
+            panic!("{name}: no selectedCandidatePairChanges in its getStats");
+        };
+        let r = Recording::open(name);
+        let told = r
+            .findings
+            .iter()
+            .filter(|f| f["id"] == "ice.selected-pair-changed")
+            .count() as u64;
+        assert_eq!(told, changes.saturating_sub(1), "{name}: {:#?}", r.findings);
+        checked += 1;
+    }
+    assert_eq!(checked, 10);
+}
