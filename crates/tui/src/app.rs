@@ -50,11 +50,13 @@ pub enum View {
     Findings,
     /// TURN allocations, their permissions, channels and errors.
     Turn,
+    /// The call's signalling as a ladder diagram between its hosts.
+    Ladder,
 }
 
 impl View {
     /// All views in tab order.
-    pub const ALL: [View; 8] = [
+    pub const ALL: [View; 9] = [
         View::Sessions,
         View::Ice,
         View::Dtls,
@@ -63,6 +65,7 @@ impl View {
         View::Nat,
         View::Findings,
         View::Turn,
+        View::Ladder,
     ];
 
     /// The tab title.
@@ -76,6 +79,7 @@ impl View {
             View::Nat => "NAT check",
             View::Findings => "Findings",
             View::Turn => "TURN",
+            View::Ladder => "Ladder",
         }
     }
 
@@ -126,7 +130,7 @@ impl Nav {
         self.offset = self.offset.min(len.saturating_sub(height));
     }
 
-    fn step(&mut self, delta: isize, len: usize) {
+    pub(crate) fn step(&mut self, delta: isize, len: usize) {
         self.sel = self
             .sel
             .saturating_add_signed(delta)
@@ -327,6 +331,8 @@ pub struct App {
     pub dtls_nav: Nav,
     /// TURN allocation scroll.
     pub turn_nav: Nav,
+    /// The ladder view.
+    pub ladder: crate::ladder::Ladder,
     /// Stream indices into `snap.streams`, filtered and sorted.
     pub streams: Vec<usize>,
     /// Stream scroll.
@@ -391,6 +397,7 @@ impl App {
             pairs_nav: Nav::default(),
             dtls_nav: Nav::default(),
             turn_nav: Nav::default(),
+            ladder: crate::ladder::Ladder::default(),
             streams: Vec::new(),
             streams_nav: Nav::default(),
             all_streams: false,
@@ -664,6 +671,21 @@ impl App {
             View::Turn => {
                 let n = self.turn_list().len();
                 self.turn_nav.fit(n, ui::list_height(self.size, View::Turn));
+            }
+            View::Ladder => {
+                let wire = self
+                    .selected_row()
+                    .map(|r| r.wire.clone())
+                    .unwrap_or_default();
+                let frozen = if self.paused { self.frozen_at } else { None };
+                self.ladder.update(
+                    &mut state.store,
+                    wire,
+                    frozen,
+                    self.scan_budget,
+                    ui::list_height(self.size, View::Ladder),
+                    self.snap.start_ns.unwrap_or(0),
+                );
             }
             View::Findings => {
                 let n = self.findings.len();
@@ -1030,7 +1052,7 @@ impl App {
         match k.code {
             KeyCode::Char('q') => return Action::Quit,
             KeyCode::Char('?') | KeyCode::F(1) => self.help = true,
-            KeyCode::Char(c @ '1'..='8') => {
+            KeyCode::Char(c @ '1'..='9') => {
                 self.view = View::ALL[(c as u8 - b'1') as usize];
             }
             KeyCode::Tab => self.view = View::ALL[(self.view.index() + 1) % View::ALL.len()],
@@ -1072,6 +1094,15 @@ impl App {
                 return Action::RunNat;
             }
             KeyCode::Enter if self.view == View::Sessions => self.view = View::Ice,
+            KeyCode::Enter if self.view == View::Ladder => {
+                // The arrow's packet in the Packets view: fields and bytes.
+                if let Some(n) = self.ladder.selected().map(|r| r.number) {
+                    self.view = View::Packets;
+                    self.packets.selected_number = Some(n);
+                    self.packets.follow = false;
+                    self.packets.pane = Pane::List;
+                }
+            }
             KeyCode::Left | KeyCode::Char('h') if self.view == View::Packets => {
                 self.packets.pane = Pane::List
             }
@@ -1140,6 +1171,7 @@ impl App {
                 let n = self.turn_list().len();
                 self.turn_nav.step(delta, n);
             }
+            View::Ladder => self.ladder.step(delta),
         }
     }
 
@@ -1171,6 +1203,7 @@ impl App {
                         View::Packets => self.packets.nav,
                         View::Findings => self.findings_nav,
                         View::Turn => self.turn_nav,
+                        View::Ladder => self.ladder.nav,
                         View::Nat => return,
                     };
                     let target = nav.offset + r;

@@ -116,6 +116,11 @@ impl Scan {
         (self.next < store.end()).then(|| (self.next - first, store.end() - first))
     }
 
+    /// What the scan looks for (none before its first step).
+    pub fn key(&self) -> Option<&ScanKey> {
+        self.key.as_ref()
+    }
+
     /// Matching packets.
     pub fn len(&self, store: &PacketStore) -> usize {
         match &self.matched {

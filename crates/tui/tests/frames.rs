@@ -64,7 +64,7 @@ fn views(rel: &str, name: &str, w: u16, h: u16) {
     let mut app = app(rel, w, h);
     app.refresh(&mut state);
     for (k, view) in [
-        "sessions", "ice", "dtls", "streams", "packets", "nat", "findings", "turn",
+        "sessions", "ice", "dtls", "streams", "packets", "nat", "findings", "turn", "ladder",
     ]
     .iter()
     .enumerate()

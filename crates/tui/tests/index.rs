@@ -266,3 +266,57 @@ fn w_saves_the_listed_packets_of_the_whole_file() {
     assert_eq!(std::fs::read(&out).unwrap(), before);
     std::fs::remove_file(&out).unwrap();
 }
+
+/// The ladder of the selected call covers the whole file: its arrows are exactly the packets
+/// of the session's address pairs that its filter matches, and Enter opens an arrow's packet.
+#[test]
+fn the_ladder_covers_the_selected_call_and_opens_its_packets() {
+    use rtcscope_tui::ladder::LADDER_FILTER;
+    let path = long_capture();
+    let all = packets(&path);
+    let mut state = load(&path);
+    let mut app = app(120, 40);
+    app.refresh(&mut state);
+    // The last of the four calls: its packets are all past the first 10,000.
+    let last_session = app
+        .rows
+        .iter()
+        .rposition(|r| matches!(r.key, rtcscope_tui::model::RowKey::Session(_)))
+        .expect("sessions");
+    for _ in 0..last_session {
+        key(&mut app, &mut state, KeyCode::Down);
+    }
+    let wire = app.selected_row().expect("a session").wire.clone();
+    key(&mut app, &mut state, KeyCode::Char('9'));
+    let expr = filter::parse(LADDER_FILTER).unwrap();
+    let want: Vec<u64> = all
+        .iter()
+        .filter(|(n, d, l, ts, o)| {
+            let f = dissect_frame(*n, *ts, *l, d, *o);
+            let Ok(Ok(ends)) = rtcscope_capture::link::decode(*l, d) else {
+                return false;
+            };
+            expr.matches(&f.fields)
+                && wire.iter().any(|&(a, b)| {
+                    (ends.src == a && ends.dst == b) || (ends.src == b && ends.dst == a)
+                })
+        })
+        .map(|p| p.0)
+        .collect();
+    assert!(want.len() > 50, "{}", want.len());
+    assert_eq!(app.ladder.matched, want.len());
+    assert!(
+        want[0] > DEFAULT_MAX_PACKETS as u64,
+        "the last call starts late: {}",
+        want[0]
+    );
+    assert_eq!(app.ladder.rows[0].number, want[0]);
+    // Two hosts and the TURN server, as columns.
+    assert_eq!(app.ladder.columns.len(), 3, "{:?}", app.ladder.columns);
+    key(&mut app, &mut state, KeyCode::Char('G'));
+    let last = app.ladder.selected().expect("selected").number;
+    assert_eq!(last, *want.last().unwrap());
+    key(&mut app, &mut state, KeyCode::Enter);
+    assert_eq!(app.view, rtcscope_tui::View::Packets);
+    assert_eq!(app.packets.detail.as_ref().map(|d| d.number), Some(last));
+}

@@ -8,13 +8,16 @@ use ratatui::widgets::{Clear, Paragraph};
 use ratatui::Frame;
 
 /// The key list of the `?` overlay.
-pub const KEYS: [(&str, &str); 23] = [
-    ("1-8, Tab, S-Tab", "switch view (or click a tab)"),
+pub const KEYS: [(&str, &str); 24] = [
+    ("1-9, Tab, S-Tab", "switch view (or click a tab)"),
     ("j/k, ↓/↑", "move the selection (or scroll the mouse wheel)"),
     ("PgDn/PgUp", "move by a page"),
     ("g/G, Home/End", "first / last (G follows new packets live)"),
     ("[ ]", "previous / next session, from any view"),
-    ("Enter", "Sessions: open the ICE view of the session"),
+    (
+        "Enter",
+        "Sessions: ICE view of the session; Ladder: the packet",
+    ),
     (
         "h/l, ←/→",
         "Packets: list / field tree (hex follows the field)",
@@ -40,6 +43,10 @@ pub const KEYS: [(&str, &str); 23] = [
     (
         "TURN",
         "allocations, challenge, permissions, channels, errors",
+    ),
+    (
+        "Ladder",
+        "STUN, TURN, DTLS handshake, BYE, ICMP between hosts",
     ),
 ];
 

@@ -43,6 +43,11 @@ pub(super) fn list_area(size: Rect, view: View) -> Rect {
             list
         }
         View::Nat => body,
+        View::Ladder => {
+            let [list, _] =
+                Layout::vertical([Constraint::Percentage(70), Constraint::Min(6)]).areas(body);
+            list
+        }
         View::Turn => {
             let [list, _] =
                 Layout::vertical([Constraint::Percentage(40), Constraint::Min(6)]).areas(body);

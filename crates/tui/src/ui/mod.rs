@@ -9,7 +9,7 @@
 //!
 //! One file per part of the screen: `layout.rs` (where everything goes), `bars.rs` (the title
 //! and status lines), one per view (`sessions.rs`, `ice.rs`, `dtls.rs`, `streams.rs`,
-//! `packets.rs`, `nat.rs`, `findings.rs`, `turn.rs`), `help.rs` (the `?` overlay) and `widgets.rs` (styles and small
+//! `packets.rs`, `nat.rs`, `findings.rs`, `turn.rs`, `ladder.rs`), `help.rs` (the `?` overlay) and `widgets.rs` (styles and small
 //! helpers the views share).
 //!
 //! Text from the wire (ufrags, DTLS names, alerts, codecs, MIDs and RIDs, the packet list and
@@ -22,6 +22,7 @@ mod dtls;
 mod findings;
 mod help;
 mod ice;
+mod ladder;
 mod layout;
 mod nat;
 mod packets;
@@ -68,6 +69,7 @@ pub fn render(f: &mut Frame<'_>, app: &App) {
         View::Nat => nat::nat(f, app, body),
         View::Findings => findings::findings(f, app, body),
         View::Turn => turn::turn(f, app, body),
+        View::Ladder => ladder::ladder(f, app, body),
     }
     if app.help {
         help::help(f, size);

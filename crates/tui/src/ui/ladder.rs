@@ -1,0 +1,232 @@
+//! The ladder view (key 9): one column per host, one arrow per signalling packet, time going
+//! down; the selected arrow's packet and, for an ICE check, its candidate pair below.
+
+use super::widgets::{block, bold, empty, position, selected};
+use crate::app::App;
+use crate::ladder::{LadderRow, LADDER_FILTER};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::Frame;
+use rtcscope_analysis::fmt;
+
+/// Width of the time column.
+const TIME_W: usize = 11;
+
+/// The colour of an arrow: answers green, errors and alerts red, DTLS cyan.
+fn style(r: &LadderRow) -> Style {
+    let info = r.info.to_ascii_lowercase();
+    if info.contains("error") || info.contains("alert") || r.protocol.starts_with("ICMP") {
+        Style::new().fg(Color::Red)
+    } else if info.contains("success") {
+        Style::new().fg(Color::Green)
+    } else if r.protocol.starts_with("DTLS") {
+        Style::new().fg(Color::Cyan)
+    } else {
+        Style::new()
+    }
+}
+
+/// The x of each column's lifeline within `width` cells, the outer ones far enough in for
+/// their `label`s (the widest is `label`) to centre over them.
+fn lifelines(columns: usize, width: usize, label: usize) -> Vec<usize> {
+    match columns {
+        0 => Vec::new(),
+        1 => vec![width / 2],
+        n => {
+            let margin = (label / 2).max(2).min(width / 4);
+            let span = width.saturating_sub(2 * margin + 1);
+            (0..n).map(|i| margin + i * span / (n - 1)).collect()
+        }
+    }
+}
+
+/// One arrow as a line of cells: lifelines, the arrow from `from` to `to` with the label
+/// written along it.
+fn arrow(r: &LadderRow, xs: &[usize], width: usize) -> String {
+    let mut cells: Vec<char> = vec![' '; width];
+    for &x in xs {
+        if x < width {
+            cells[x] = '│';
+        }
+    }
+    let (Some(&a), Some(&b)) = (xs.get(r.from), xs.get(r.to)) else {
+        return cells.into_iter().collect();
+    };
+    let label: Vec<char> = r.info.chars().collect();
+    if a == b {
+        // Between two ports of one host.
+        let text: String = format!("↺ {}", r.info);
+        for (i, c) in text.chars().enumerate() {
+            if let Some(cell) = cells.get_mut(a + 2 + i) {
+                *cell = c;
+            }
+        }
+        return cells.into_iter().collect();
+    }
+    let (lo, hi) = (a.min(b), a.max(b));
+    for cell in &mut cells[lo + 1..hi] {
+        *cell = '─';
+    }
+    if b > a {
+        cells[hi - 1] = '▶';
+    } else {
+        cells[lo + 1] = '◀';
+    }
+    // The label inside the arrow, after its tail, cut with an ellipsis.
+    let room = (hi - lo).saturating_sub(5);
+    if room > 0 {
+        let start = if b > a { lo + 2 } else { lo + 3 };
+        let text: Vec<char> = if label.len() > room {
+            label[..room.saturating_sub(1)]
+                .iter()
+                .copied()
+                .chain(['…'])
+                .collect()
+        } else {
+            label
+        };
+        for (i, c) in text.into_iter().enumerate() {
+            cells[start + i] = c;
+        }
+    }
+    cells.into_iter().collect()
+}
+
+pub(super) fn ladder(f: &mut Frame<'_>, app: &App, body: Rect) {
+    let l = &app.ladder;
+    if l.matched == 0 && l.scanning.is_none() {
+        empty(
+            f,
+            body,
+            " Ladder ",
+            "No signalling (STUN, TURN, DTLS handshake, BYE, ICMP) in the selection.".into(),
+        );
+        return;
+    }
+    let [top, bottom] =
+        Layout::vertical([Constraint::Percentage(70), Constraint::Min(6)]).areas(body);
+    let inner_w = usize::from(top.width.saturating_sub(2));
+    let art_w = inner_w.saturating_sub(TIME_W);
+    let names: Vec<String> = l
+        .columns
+        .iter()
+        .map(|c| c.map_or("…".to_owned(), |ip| ip.to_string()))
+        .collect();
+    let widest = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
+    let xs = lifelines(l.columns.len(), art_w, widest);
+    // The hosts, centred over their lifelines.
+    let mut head: Vec<char> = vec![' '; art_w];
+    for (i, name) in names.iter().enumerate() {
+        let x = xs[i];
+        let w = name.chars().count();
+        let start = x.saturating_sub(w / 2).min(art_w.saturating_sub(w));
+        for (j, ch) in name.chars().enumerate() {
+            if let Some(cell) = head.get_mut(start + j) {
+                *cell = ch;
+            }
+        }
+    }
+    let mut lines = vec![Line::from(vec![
+        Span::styled(format!("{:<TIME_W$}", "Time"), bold().fg(Color::Cyan)),
+        Span::styled(head.into_iter().collect::<String>(), bold().fg(Color::Cyan)),
+    ])];
+    for (j, r) in l.rows.iter().enumerate() {
+        let row_style = if l.nav.offset + j == l.nav.sel {
+            selected()
+        } else {
+            Style::new()
+        };
+        lines.push(
+            Line::from(vec![
+                Span::raw(format!("{:<TIME_W$}", fmt::offset(r.offset_ns))),
+                Span::styled(arrow(r, &xs, art_w), style(r)),
+            ])
+            .style(row_style),
+        );
+    }
+    let progress = match l.scanning {
+        Some((done, total)) => format!(" · searching {}%", done * 100 / total.max(1)),
+        None => String::new(),
+    };
+    f.render_widget(
+        Paragraph::new(lines).block(block(
+            format!(
+                " Ladder{}{progress} (Enter: the packet) ",
+                position(l.nav.sel, l.matched)
+            ),
+            true,
+        )),
+        top,
+    );
+    let Some(r) = l.selected() else {
+        return;
+    };
+    let kv = |k: &str, v: String| {
+        Line::from(vec![Span::styled(format!("{k:<10}"), bold()), Span::raw(v)])
+    };
+    let mut detail = vec![
+        kv(
+            "Packet",
+            format!(
+                "#{} at {} ({})",
+                r.number,
+                fmt::offset(r.offset_ns),
+                r.protocol
+            ),
+        ),
+        kv("From → to", format!("{} → {}", r.src, r.dst)),
+        Line::from(vec![
+            Span::styled(format!("{:<10}", "Message"), bold()),
+            Span::styled(r.info.clone(), style(r)),
+        ]),
+    ];
+    // An ICE check on a known pair: that pair's facts.
+    let pair = app.snap.sessions.iter().find_map(|s| {
+        s.pairs.iter().find(|p| {
+            (p.pair.local == r.src && p.pair.remote == r.dst)
+                || (p.pair.local == r.dst && p.pair.remote == r.src)
+        })
+    });
+    if let Some(p) = pair {
+        let q = &p.pair;
+        let rtt = match (q.rtt_samples, q.rtt_min_ns, q.rtt_max_ns) {
+            (n, Some(lo), Some(hi)) if n > 0 => format!(
+                "RTT {:.1} ms mean ({:.1}–{:.1})",
+                q.rtt_sum_ns as f64 / f64::from(n) / 1e6,
+                lo as f64 / 1e6,
+                hi as f64 / 1e6
+            ),
+            _ => "no RTT".into(),
+        };
+        detail.push(kv(
+            "Pair",
+            format!(
+                "{} {} → {} {}: {} · priority {} · {} requests ({} retransmitted), {} responses, \
+                 {} consent · {rtt}{}",
+                p.local_type,
+                q.local,
+                p.remote_type,
+                q.remote,
+                p.state,
+                q.priority.map_or("-".into(), |v| v.to_string()),
+                q.requests,
+                q.retransmissions,
+                q.responses,
+                q.consent_checks,
+                if q.nominated { " · nominated" } else { "" }
+            ),
+        ));
+    }
+    detail.push(Line::from(Span::styled(
+        format!("The ladder shows `dissect -Y '{LADDER_FILTER}'`."),
+        Style::new().fg(Color::DarkGray),
+    )));
+    f.render_widget(
+        Paragraph::new(detail)
+            .wrap(Wrap { trim: false })
+            .block(block(" Selected ", false)),
+        bottom,
+    );
+}
