@@ -521,6 +521,9 @@ fn long_call_first_packet_filter_and_save() {
         if h >= 40 {
             assert!(s.contains("(challenge: realm and nonce)"), "{s}");
         }
+        // The ladder of the selected call: its TURN and ICE signalling between the hosts.
+        t.keys(&["9"]);
+        t.wait_for(&["Ladder", "Allocate Request", "▶", "◀"], 10);
         t.keys(&["q"]);
         t.wait_for(&["EXITED 0"], 10);
         let out = rtcscope_tests::run(&["dissect", dir.join(&saved).to_str().unwrap()]);
