@@ -237,6 +237,16 @@ fn keylog_and_sdp_show_the_video_frames_in_text_and_json() {
     assert_eq!(f["key_frames"], 1);
     assert_eq!(f["resolution"]["width"], 320);
     assert_eq!(f["codec"], "VP8");
+    // Decrypted without the SDP, the codec of PT 122 is not known, and the line says so.
+    let out = analyze(&[cap.as_str(), "--keylog", keylog.as_str()]);
+    let text = stdout(&out);
+    assert!(!text.contains("VP8 frames"), "{text}");
+    assert_eq!(
+        text.matches("frames: not known (the payload type's codec is not known; --sdp names it)")
+            .count(),
+        2,
+        "{text}"
+    );
     // Without keys nothing is known: no frame line, null in JSON.
     let out = analyze(&base);
     let text = stdout(&out);

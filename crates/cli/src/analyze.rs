@@ -1405,10 +1405,32 @@ fn port_allocation_words(p: rtcscope_nat::report::PortAllocation) -> Option<Stri
 fn frames_line(st: &rtcscope_analysis::streams::Stream) -> Option<String> {
     use rtcscope_analysis::streams::MediaKind;
     let Some(f) = &st.frames else {
-        return (st.encrypted && st.kind == MediaKind::Video && st.rtx_of.is_none()).then(|| {
-            "frames: not known (SRTP; --keylog, --sdp a=crypto or --srtp-key decrypts them)"
-                .to_owned()
-        });
+        // Video that was not read, and why: nothing is ever guessed.
+        if st.kind != MediaKind::Video || st.rtx_of.is_some() || st.rtx_reason.is_some() {
+            return None;
+        }
+        let readable = st
+            .codec
+            .as_deref()
+            .and_then(rtcscope_dissect::VideoCodec::from_encoding_name);
+        return if st.encrypted {
+            Some(
+                "frames: not known (SRTP; --keylog, --sdp a=crypto or --srtp-key decrypts them)"
+                    .to_owned(),
+            )
+        } else {
+            match (&st.codec, readable) {
+                (None, _) => Some(
+                    "frames: not known (the payload type's codec is not known; --sdp names it)"
+                        .to_owned(),
+                ),
+                (Some(c), None) => Some(format!(
+                    "frames: not read ({} payloads are not read; VP8, VP9, H264 and AV1 are)",
+                    Escaped(c)
+                )),
+                (Some(_), Some(_)) => None,
+            }
+        };
     };
     let mut out = format!(
         "{} frames: {} ({} key, {} complete)",
