@@ -155,6 +155,33 @@ pub struct Allocation {
 }
 
 impl Allocation {
+    /// True when a 401 answered a request that carried credentials: they were refused (the
+    /// first 401 of an allocation is the normal challenge).
+    pub fn credentials_refused(&self) -> bool {
+        self.errors
+            .iter()
+            .any(|e| e.code == 401 && e.after_credentials)
+    }
+
+    /// The state in words, as `analyze` and the TUI say it.
+    pub fn state_words(&self) -> String {
+        match self.state {
+            AllocationState::Requested => "requested, no answer".into(),
+            AllocationState::Challenged if self.credentials_refused() => {
+                "credentials refused (401 to a request carrying them)".into()
+            }
+            AllocationState::Challenged => "challenged (401), never authenticated".into(),
+            AllocationState::Allocated => "allocated".into(),
+            AllocationState::Failed => "failed".into(),
+            AllocationState::Released => match (self.allocated_ns, self.released_ns) {
+                (Some(from), Some(to)) => {
+                    format!("released after {}", crate::fmt::duration(to - from))
+                }
+                _ => "released".into(),
+            },
+        }
+    }
+
     /// A CreatePermission or ChannelBind for `peer` succeeded at `now`: installs the
     /// permission (when `room` allows and under [`MAX_PEERS`]) or refreshes it. Returns whether
     /// a permission was added.

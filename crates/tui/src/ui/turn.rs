@@ -14,23 +14,15 @@ use rtcscope_analysis::fmt;
 use rtcscope_analysis::turn::{Allocation, AllocationState};
 use rtcscope_wire::text::escape;
 
-/// The allocation's state in words, and its colour.
+/// The allocation's state in words (the engine's), and its colour.
 fn state(a: &Allocation) -> (String, Style) {
-    let red = Style::new().fg(Color::Red);
-    match a.state {
-        AllocationState::Requested => ("requested, no answer".into(), red),
-        AllocationState::Challenged
-            if a.errors
-                .iter()
-                .any(|e| e.code == 401 && e.after_credentials) =>
-        {
-            ("credentials refused".into(), red)
-        }
-        AllocationState::Challenged => ("challenged (401)".into(), Style::new().fg(Color::Yellow)),
-        AllocationState::Allocated => ("allocated".into(), Style::new().fg(Color::Green)),
-        AllocationState::Failed => ("failed".into(), red),
-        AllocationState::Released => ("released".into(), Style::new()),
-    }
+    let style = match a.state {
+        AllocationState::Allocated => Style::new().fg(Color::Green),
+        AllocationState::Challenged if !a.credentials_refused() => Style::new().fg(Color::Yellow),
+        AllocationState::Released => Style::new(),
+        _ => Style::new().fg(Color::Red),
+    };
+    (a.state_words(), style)
 }
 
 pub(super) fn turn(f: &mut Frame<'_>, app: &App, body: Rect) {
@@ -76,7 +68,7 @@ pub(super) fn turn(f: &mut Frame<'_>, app: &App, body: Rect) {
             rows,
             [
                 Constraint::Min(30),
-                Constraint::Length(19),
+                Constraint::Length(24),
                 Constraint::Length(21),
                 Constraint::Length(8),
                 Constraint::Length(10),
