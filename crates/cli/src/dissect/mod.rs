@@ -17,7 +17,9 @@
 //! as tshark does, and ChannelData names the peer its channel was bound to.
 //!
 //! What one packet cannot say comes from options: `--sdp` gives the negotiated RTP
-//! header-extension IDs (without it libwebrtc's defaults are used and marked as a guess),
+//! header-extension IDs (without it they are inferred from a file's packets, as `analyze`
+//! infers them, and marked as inferred; from stdin, which cannot be read twice, they are
+//! unknown: no implementation's defaults are assumed),
 //! `--srtp` the SRTP protection profile (or `none` for cleartext RTP/RTCP; without it payloads
 //! are "possibly SRTP ciphertext" and RTCP is cleartext only when its lengths tile the
 //! datagram), `--sctp-port` the UDP ports that carry SCTP (RFC 6951).
@@ -104,8 +106,9 @@ pub struct DissectArgs {
     #[arg(short = 'Y', long = "display-filter", value_name = "EXPR")]
     display_filter: Option<String>,
     /// SDP offer or answer (raw, or signalling JSON) whose `a=extmap` lines name the RTP
-    /// header-extension IDs; repeat for both sides. Without it libwebrtc's default IDs are
-    /// assumed, and marked as such.
+    /// header-extension IDs; repeat for both sides. Without it the IDs are inferred from the
+    /// file's packets and marked as inferred (from stdin they are unknown: libwebrtc's and
+    /// Firefox's IDs differ, so none are assumed).
     #[arg(long = "sdp", value_name = "FILE")]
     sdp: Vec<String>,
     /// How RTP/RTCP is protected: an SRTP profile (`AES_CM_128_HMAC_SHA1_80`,
