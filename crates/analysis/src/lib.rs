@@ -743,10 +743,12 @@ impl Engine {
     }
 
     /// Gives the engine what SDPs say about the media (codecs, clock rates, extension ids,
-    /// RTX groups), and whether they negotiated SDES-SRTP (`a=crypto`).
-    pub fn set_media_hints(&mut self, hints: streams::MediaHints, sdes_srtp: bool) {
+    /// RTX groups), and whether their RTP is SRTP (`srtp`: a secure profile such as
+    /// `UDP/TLS/RTP/SAVPF`, or `a=crypto`; [`sdp_hints::SdpKnowledge::srtp`]), so that a
+    /// capture which starts after the DTLS handshake still reads RTP payloads as ciphertext.
+    pub fn set_media_hints(&mut self, hints: streams::MediaHints, srtp: bool) {
         self.streams.hints = hints;
-        self.hints_srtp = sdes_srtp;
+        self.hints_srtp = srtp;
     }
 
     fn channel_data(&mut self, ctx: Ctx, payload: &[u8]) {

@@ -27,6 +27,10 @@ pub struct SdpKnowledge {
     pub fingerprints: Vec<String>,
     /// True when an SDP offers SDES crypto suites (SRTP keyed in the SDP, not by DTLS).
     pub sdes: bool,
+    /// True when a media section's profile is a secure one (`RTP/SAVP`, `RTP/SAVPF`,
+    /// `UDP/TLS/RTP/SAVPF`, ...): its RTP is SRTP, keyed by SDES or by DTLS, even where the
+    /// capture holds no DTLS handshake (it started mid-call) and no `a=crypto`.
+    pub srtp: bool,
     /// `a=candidate` lines with an IP address (mDNS and FQDN names cannot be matched).
     pub candidates: Vec<SdpCandidate>,
 }
@@ -83,6 +87,7 @@ pub fn load(paths: &[String]) -> Result<Option<SdpKnowledge>, SdpError> {
     let mut hints = MediaHints::default();
     let mut fingerprints = Vec::new();
     let mut sdes = false;
+    let mut srtp = false;
     let mut candidates = Vec::new();
     let mut extmap = ExtensionMap::empty();
     let mut any_extmap = false;
@@ -108,6 +113,7 @@ pub fn load(paths: &[String]) -> Result<Option<SdpKnowledge>, SdpError> {
             for m in &r.media {
                 fp(&m.transport, &mut fingerprints);
                 sdes |= !m.crypto_suites.is_empty();
+                srtp |= !m.crypto_suites.is_empty() || secure_profile(&m.proto);
                 let kind = match m.kind.as_str() {
                     "audio" => MediaKind::Audio,
                     "video" => MediaKind::Video,
@@ -170,8 +176,18 @@ pub fn load(paths: &[String]) -> Result<Option<SdpKnowledge>, SdpError> {
         hints,
         fingerprints,
         sdes,
+        srtp,
         candidates,
     }))
+}
+
+/// True for the SRTP profiles of RFC 3711 and RFC 5124, over any transport (`RTP/SAVP`,
+/// `RTP/SAVPF`, `UDP/TLS/RTP/SAVPF`, `TCP/DTLS/RTP/SAVPF`).
+fn secure_profile(proto: &str) -> bool {
+    proto
+        .rsplit('/')
+        .next()
+        .is_some_and(|p| p.eq_ignore_ascii_case("SAVP") || p.eq_ignore_ascii_case("SAVPF"))
 }
 
 /// The payload type a RED payload type most likely carries: the first one its
@@ -199,6 +215,38 @@ fn red_inner(red: &rtcscope_sdp::Codec, all: &[rtcscope_sdp::Codec]) -> Option<(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secure_profiles_mean_srtp() {
+        for p in [
+            "RTP/SAVP",
+            "RTP/SAVPF",
+            "UDP/TLS/RTP/SAVPF",
+            "TCP/DTLS/RTP/SAVPF",
+            "rtp/savp",
+        ] {
+            assert!(secure_profile(p), "{p}");
+        }
+        for p in [
+            "RTP/AVP",
+            "RTP/AVPF",
+            "UDP/DTLS/SCTP",
+            "webrtc-datachannel",
+            "",
+        ] {
+            assert!(!secure_profile(p), "{p}");
+        }
+    }
+
+    #[test]
+    fn a_browser_offer_is_srtp_without_sdes() {
+        let offer = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../fixtures/webrtc/direct/offer.sdp"
+        );
+        let k = load(&[offer.into()]).unwrap().unwrap();
+        assert!(k.srtp && !k.sdes);
+    }
 
     #[test]
     fn no_path_no_knowledge() {

@@ -38,7 +38,7 @@ fn analyze_call(dir: &Path, keys: bool) -> Report {
         dir.join("answer.sdp").display().to_string(),
     ];
     let k = rtcscope_analysis::sdp_hints::load(&sdps).unwrap().unwrap();
-    e.set_media_hints(k.hints, k.sdes);
+    e.set_media_hints(k.hints, k.srtp);
     if keys {
         let mut ks = KeyStore::default();
         let text = std::fs::read_to_string(dir.join("keylog.txt")).unwrap();

@@ -328,7 +328,7 @@ fn analyze_fixture(dir: &str, with_sdp: bool) -> rtcscope_analysis::report::Repo
         ])
         .unwrap()
         .unwrap();
-        e.set_media_hints(k.hints, k.sdes);
+        e.set_media_hints(k.hints, k.srtp);
     }
     while let Ok(Some(p)) = r.next_packet() {
         e.feed_frame(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len);

@@ -11,7 +11,7 @@ use rtcscope_capture::source::{Next, PacketSource};
 /// Feeds the SDPs' codecs, extension ids, fingerprints and candidates to the engine.
 pub fn apply_sdp(engine: &mut Engine, sdp: &[String]) -> anyhow::Result<()> {
     if let Some(k) = rtcscope_analysis::sdp_hints::load(sdp)? {
-        engine.set_media_hints(k.hints, k.sdes);
+        engine.set_media_hints(k.hints, k.srtp);
         engine.set_sdp_fingerprints(k.fingerprints);
         engine.set_sdp_candidates(k.candidates);
     }

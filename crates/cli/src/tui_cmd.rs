@@ -144,7 +144,7 @@ fn state(
         progress,
     );
     if let Some(k) = sdp {
-        state.set_sdp(k.hints.clone(), k.fingerprints.clone(), k.sdes);
+        state.set_sdp(k.hints.clone(), k.fingerprints.clone(), k.srtp);
         state.engine.set_sdp_candidates(k.candidates.clone());
     }
     state

@@ -67,10 +67,11 @@ impl CaptureState {
 
     /// Tells the engine what the SDPs of the call say, before any packet is fed, as
     /// `rtcscope analyze --sdp` does: payload types, clock rates, header-extension ids, RTX
-    /// groups and media kinds (`hints`), whether SDES keys SRTP (`sdes`), and the certificate
-    /// fingerprints DTLS is checked against (`fingerprints`, `HASH DIGEST`).
-    pub fn set_sdp(&mut self, hints: MediaHints, fingerprints: Vec<String>, sdes: bool) {
-        self.engine.set_media_hints(hints, sdes);
+    /// groups and media kinds (`hints`), whether the RTP is SRTP (`srtp`: a secure profile or
+    /// `a=crypto`), and the certificate fingerprints DTLS is checked against (`fingerprints`,
+    /// `HASH DIGEST`).
+    pub fn set_sdp(&mut self, hints: MediaHints, fingerprints: Vec<String>, srtp: bool) {
+        self.engine.set_media_hints(hints, srtp);
         self.engine.set_sdp_fingerprints(fingerprints);
     }
 

@@ -149,7 +149,7 @@ fn load_with_sdp(rel: &str, sdps: &[&str], w: u16, h: u16) -> (CaptureState, App
         .expect("SDPs given");
     let mut state = CaptureState::new(Config::default(), PacketRing::default(), Progress::Loaded);
     state.engine.set_sdp_candidates(k.candidates.clone());
-    state.set_sdp(k.hints, k.fingerprints, k.sdes);
+    state.set_sdp(k.hints, k.fingerprints, k.srtp);
     state
         .load(std::fs::File::open(root.join(rel)).expect("fixture"))
         .expect("a capture");
