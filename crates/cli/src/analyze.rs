@@ -14,7 +14,6 @@ use clap::Args;
 use rtcscope_analysis::fmt::count;
 use rtcscope_analysis::report::{PairReport, Report};
 use rtcscope_analysis::streams::TagLenSource;
-use rtcscope_analysis::turn::AllocationState;
 use rtcscope_analysis::{Config, Engine};
 use rtcscope_capture::live::{list_interfaces, LiveCapture};
 use rtcscope_capture::source::{Next, PacketSource};
@@ -930,23 +929,7 @@ pub fn render(r: &Report, all_flows: bool) -> String {
     }
     let _ = writeln!(s, "\nTURN allocations: {}", r.turn_allocations.len());
     for a in &r.turn_allocations {
-        let state = match a.state {
-            AllocationState::Requested => "requested, no answer".to_owned(),
-            AllocationState::Challenged
-                if a.errors
-                    .iter()
-                    .any(|e| e.code == 401 && e.after_credentials) =>
-            {
-                "credentials refused (401 to a request carrying them)".to_owned()
-            }
-            AllocationState::Challenged => "challenged (401), never authenticated".to_owned(),
-            AllocationState::Allocated => "allocated".to_owned(),
-            AllocationState::Failed => "failed".to_owned(),
-            AllocationState::Released => match (a.allocated_ns, a.released_ns) {
-                (Some(from), Some(to)) => format!("released after {}", duration_ns(to - from)),
-                _ => "released".to_owned(),
-            },
-        };
+        let state = a.state_words();
         let _ = writeln!(
             s,
             "  #{} {} → {} ({}): {state}{}{}{}",
