@@ -11,13 +11,17 @@
 //! * an address a connectivity check's success reported in XOR-MAPPED-ADDRESS, other than the
 //!   address the check was sent from, is **prflx** (learned from the peer, RFC 8445 §7.2.5.3.1);
 //!   with SDPs, an address no SDP announced is **prflx** as well;
+//! * without SDPs, another address at the public IP of a NAT the capture saw translate (a STUN
+//!   server or TURN server reported a mapping to another IP than the sender's) is **srflx**: a
+//!   host candidate cannot carry the NAT's address, so it is some host's mapping behind that
+//!   NAT (a peer behind the same NAT, say);
 //! * anything else is **host**.
 
 use crate::ice::CandidatePair;
 use crate::sdp_hints::SdpCandidate;
 use crate::{Engine, Map};
 use serde::Serialize;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 /// One side's candidate type, and whether it was inferred.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -79,9 +83,27 @@ impl Engine {
                 known.insert(r, "relay");
             }
         }
+        // Public IPs of NATs: a mapping to another IP than the sender's. A server that saw
+        // the sender's own address (no NAT, or a capture outside the NAT) says nothing here.
+        let mut nat_ips: Vec<IpAddr> = self
+            .reflexive()
+            .iter()
+            .map(|r| (r.local, r.mapped))
+            .chain(
+                self.turn()
+                    .allocations
+                    .iter()
+                    .filter_map(|a| Some((a.client, a.mapped?))),
+            )
+            .filter(|(local, mapped)| local.ip() != mapped.ip())
+            .map(|(_, mapped)| mapped.ip())
+            .collect();
+        nat_ips.sort_unstable();
+        nat_ips.dedup();
         CandidateTyper {
             sdp: &self.sdp_candidates,
             known,
+            nat_ips,
         }
     }
 }
@@ -91,6 +113,8 @@ impl Engine {
 pub struct CandidateTyper<'a> {
     sdp: &'a [SdpCandidate],
     known: Map<SocketAddr, &'static str>,
+    /// Public IPs of NATs the capture saw translate, sorted.
+    nat_ips: Vec<IpAddr>,
 }
 
 impl CandidateTyper<'_> {
@@ -116,6 +140,10 @@ impl CandidateTyper<'_> {
             Some(t) => CandidateType::inferred(t),
             // With SDPs, an address no SDP announced was learned from the peer's checks.
             None if !self.sdp.is_empty() => CandidateType::inferred("prflx"),
+            // At a NAT's public IP: some host's mapping behind that NAT.
+            None if self.nat_ips.binary_search(&addr.ip()).is_ok() => {
+                CandidateType::inferred("srflx")
+            }
             None => CandidateType::inferred("host"),
         }
     }

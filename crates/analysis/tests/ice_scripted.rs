@@ -402,3 +402,69 @@ fn candidate_types_are_inferred_from_the_capture_or_taken_from_the_sdps() {
         ]
     );
 }
+
+/// Without SDPs, a remote address at the public IP of a NAT the capture saw translate (a STUN
+/// server reported a mapping to another IP than the sender's) is a server-reflexive candidate
+/// of some host behind that NAT, not a host candidate: a host candidate cannot carry the NAT's
+/// own address. As in veondigital's WebRTC_PCMA_p2p_SDES_Call_1.pcap, where 192.168.1.142
+/// checks 79.173.86.242:60644, its peer's srflx behind the same NAT (79.173.86.242 being
+/// 192.168.1.142's own public address). An IP a server reported untranslated (no NAT) says
+/// nothing: other ports there stay host.
+#[test]
+fn an_address_at_a_nats_public_ip_is_server_reflexive() {
+    use std::net::SocketAddrV4;
+    let a: SocketAddrV4 = "192.168.1.142:56185".parse().unwrap();
+    let b: SocketAddrV4 = "10.0.0.2:40002".parse().unwrap();
+    let server: SocketAddrV4 = "203.0.113.9:3478".parse().unwrap();
+    let a_public: SocketAddrV4 = "79.173.86.242:56185".parse().unwrap();
+    // The peer's server-reflexive candidate behind A's NAT; its own mapping is not captured.
+    let peer_srflx: SocketAddrV4 = "79.173.86.242:60644".parse().unwrap();
+    // Another port of B, which a server saw untranslated.
+    let b_other: SocketAddrV4 = "10.0.0.2:40003".parse().unwrap();
+    let mut e = Engine::default();
+    let mut n = 0u64;
+    let mut send = |e: &mut Engine, src: SocketAddrV4, dst: SocketAddrV4, msg: Vec<u8>| {
+        n += 1;
+        let f = rtcscope_testkit::frames::ipv4_udp(src, dst, &msg);
+        let t = 1_700_000_000_000_000_000i128 + i128::from(n) * 1_000_000;
+        e.feed_frame(n, t, rtcscope_capture::LinkType::RAW, &f, f.len() as u32);
+    };
+    let binding = |id: u8| {
+        MessageBuilder::request(Method::BINDING, tid(id))
+            .finish()
+            .unwrap()
+    };
+    let ok = |id: u8, mapped: SocketAddrV4| {
+        let mut m = MessageBuilder::success(Method::BINDING, tid(id));
+        m.add(&Attribute::XorMappedAddress(mapped.into()));
+        m.finish().unwrap()
+    };
+    let check = |id: u8, username: &str| {
+        let mut m = MessageBuilder::request(Method::BINDING, tid(id));
+        m.add(&Attribute::Username(username.into()))
+            .add(&Attribute::Priority(1))
+            .add(&Attribute::IceControlling(1));
+        m.finish().unwrap()
+    };
+    // A is behind a NAT (the server saw 79.173.86.242); B is not (the server saw B itself).
+    send(&mut e, a, server, binding(1));
+    send(&mut e, server, a, ok(1, a_public));
+    send(&mut e, b, server, binding(2));
+    send(&mut e, server, b, ok(2, b));
+    // A checks the peer's srflx (unanswered) and B's other port (unanswered).
+    send(&mut e, a, peer_srflx, check(3, "pppp:aaaa"));
+    send(&mut e, a, b_other, check(4, "pppp:aaaa"));
+
+    let r = Report::new(&e);
+    let remote_type = |remote: SocketAddrV4| -> String {
+        r.ice_sessions[0]
+            .pairs
+            .iter()
+            .find(|p| p.remote == remote.into())
+            .unwrap_or_else(|| panic!("no pair to {remote}"))
+            .remote_type
+            .to_string()
+    };
+    assert_eq!(remote_type(peer_srflx), "srflx?", "at the NAT's public IP");
+    assert_eq!(remote_type(b_other), "host?", "at an untranslated IP");
+}
