@@ -316,6 +316,12 @@ fn check_ice(peer: &Peer, report: &Value, path: &str) {
     assert_eq!(pair["local_type"]["inferred"], false);
     assert_eq!(pair["flow"]["transport"], "udp", "the pair's flow key");
     assert_eq!(pair["nominated"].as_bool(), selected["nominated"].as_bool());
+    // The agent's ICE role (RFC 8445 §6.1.1), as its transport's `iceRole` names it.
+    assert_eq!(
+        sel["role"], transport["iceRole"],
+        "{}: ICE role",
+        peer.ufrag
+    );
     // Check counts: every candidate pair that sent checks, ours by local/remote address.
     for p in peer.by_type("candidate-pair") {
         let sent = p["requestsSent"].as_u64().unwrap_or(0);
@@ -362,11 +368,30 @@ fn check_ice(peer: &Peer, report: &Value, path: &str) {
     }
 }
 
+/// Version, cipher suite and role of every handshake against both transports' `tlsVersion`,
+/// `dtlsCipher` and `dtlsRole`: the peer whose `dtlsRole` is `client` sent the ClientHello
+/// from its selected pair's local candidate (the relayed address when relayed), the other
+/// answered from its own.
 fn check_dtls(a: &Peer, b: &Peer, report: &Value) {
     let dtls = report["dtls"].as_array().unwrap();
     assert!(!dtls.is_empty());
     for peer in [a, b] {
         let t = peer.transport();
+        let selected = &peer.stats[t["selectedCandidatePairId"].as_str().unwrap()];
+        let (local, _, _) = peer.pair_ends(selected);
+        let side = match t["dtlsRole"].as_str() {
+            Some("client") => "client",
+            Some("server") => "server",
+            other => panic!("{}: dtlsRole {other:?}", peer.ufrag),
+        };
+        assert!(
+            dtls.iter().any(|d| d[side] == local.as_str()),
+            "{}: DTLS {side} at {local}, ours: {:?}",
+            peer.ufrag,
+            dtls.iter()
+                .map(|d| (&d["client"], &d["server"]))
+                .collect::<Vec<_>>()
+        );
         let version = match t["tlsVersion"].as_str().unwrap() {
             "FEFC" => "DTLS 1.3",
             "FEFD" => "DTLS 1.2",
@@ -413,6 +438,7 @@ fn firefox_call_matches_get_stats() {
     // counts, so check_ice compares those only where they exist).
     check_ice(&a, &report, "direct");
     check_ice(&b, &report, "direct");
+    check_dtls(&a, &b, &report);
 }
 
 /// A Firefox (offerer) ↔ Chromium call (fixtures/webrtc/firefox-chromium): each browser's
@@ -431,6 +457,7 @@ fn firefox_chromium_call_matches_get_stats() {
     // response and consent counts (Firefox keeps none).
     check_ice(&a, &report, "direct");
     check_ice(&b, &report, "direct");
+    check_dtls(&a, &b, &report);
 }
 
 /// Without an SDP the header-extension ids are inferred from the packets (never assumed to be
@@ -534,6 +561,7 @@ fn firefox_relayed_call_is_counted_once() {
     assert_eq!(paths.len(), 1, "one relay path");
     assert_eq!(paths[0]["legs_seen"], "both");
     assert_eq!(report["dtls"].as_array().unwrap().len(), 1, "one handshake");
+    check_dtls(&a, &b, &report);
     let inner = report["flows"]
         .as_array()
         .unwrap()
