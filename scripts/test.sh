@@ -24,6 +24,9 @@ scripts/fuzz.sh "${RTCSCOPE_FUZZ_SECONDS:-60}"
 step "doc tests"
 cargo test --workspace --all-features --doc --quiet
 
+step "API docs of the library crates, links checked"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --lib --quiet
+
 step "tests"
 cargo nextest run --workspace --all-features --no-fail-fast --status-level skip \
     --final-status-level slow --success-output never --failure-output final

@@ -1,6 +1,6 @@
 //! Packet sources for rtcscope.
 //!
-//! * [`file`]: pcap and pcapng read in pure Rust (no libpcap needed for file analysis), from a
+//! * [`file`](mod@file): pcap and pcapng read in pure Rust (no libpcap needed for file analysis), from a
 //!   file or any reader such as standard input, through a bounded buffer: memory does not grow
 //!   with the capture.
 //! * [`link`]: link layers (Ethernet with VLAN/QinQ, Linux cooked SLL and SLL2, raw IP,

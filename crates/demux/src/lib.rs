@@ -168,7 +168,7 @@ pub fn dtls_plausible(buf: &[u8], dtls_seen: bool) -> bool {
     records > 0
 }
 
-/// RTP or RTCP, split by [`rtcscope_rtp::classify`] (version 2; RFC 5761: a second byte of
+/// RTP or RTCP, split by [`rtcscope_rtp::classify`](fn@rtcscope_rtp::classify) (version 2; RFC 5761: a second byte of
 /// 192–223 is an RTCP packet type) and confirmed by lengths: for RTP the header, CSRC list and
 /// extension block fit; for RTCP the first packet fits (SRTCP's encrypted tail may follow it).
 pub fn rtp_or_rtcp(buf: &[u8]) -> Kind {

@@ -29,7 +29,7 @@
 //! * [`srtp`]: SRTP/SRTCP awareness (RFC 3711, RFC 7714): which bytes are clear, which are
 //!   ciphertext, where the authentication tag, MKI and SRTCP index are. Nothing here decrypts;
 //!   decrypted bytes re-enter through the clear parsers.
-//! * [`classify`]: the cheap RFC 7983 / RFC 5761 test "is this RTP or RTCP".
+//! * [`classify`](mod@classify): the cheap RFC 7983 / RFC 5761 test "is this RTP or RTCP".
 //! * [`codec`]: the video payload formats (VP8, VP9, H.264, AV1): payload descriptors, key
 //!   frames and frame sizes, for frame counting and `dissect -V`.
 //!
