@@ -328,7 +328,8 @@ pub(crate) fn dissect_stream_in(
 }
 
 /// The payload's kind by the demultiplexing rules the engine uses (`rtcscope-demux`), with what
-/// one packet tells (any channel may be bound, DTLS may have come before), then its dissector.
+/// one packet tells (any channel may be bound) and what the state remembers (whether the flow
+/// carried DTLS before; without state it may have), then its dissector.
 fn dissect_into(
     buf: &[u8],
     base: usize,
@@ -339,8 +340,16 @@ fn dissect_into(
     out: &mut Vec<Dissected>,
 ) {
     use rtcscope_demux::Kind;
+    let context = rtcscope_demux::Context {
+        dtls_seen: cx.dtls_seen(),
+        ..rtcscope_demux::Context::one_packet(ports)
+    };
+    let kind = rtcscope_demux::classify(buf, &context);
+    if kind == Kind::Dtls {
+        cx.mark_dtls();
+    }
     let found =
-        match rtcscope_demux::classify(buf, &rtcscope_demux::Context::one_packet(ports)) {
+        match kind {
             // Lax: real clients leave the last attribute unpadded; the tree flags it.
             Kind::Stun | Kind::ClassicStun => stun::Message::parse_lax(buf)
                 .ok()

@@ -19,21 +19,26 @@
 //!   TLS connection, 4 bytes starting 0x40–0x7f in the middle of the stream read as
 //!   ChannelData only once the connection carried STUN or for a channel bound on it, so a TLS
 //!   segment is not shown as TURN (a capture that starts in the middle of TURN over TCP, with
-//!   neither seen, keeps its ChannelData).
+//!   neither seen, keeps its ChannelData);
+//! * remember the flows (both directions, and the relay) that carried DTLS: a DTLS 1.3
+//!   unified-header record, whose first byte is all there is to check, is believed only there
+//!   or after a plain record in the same datagram, as in the engine, so that other protocols
+//!   whose first byte starts 001 (OpenVPN's P_ACK_V1, 0x28) are not called DTLS.
 //!
 //! Caps: [`MAX_DTLS_DIRECTIONS`] directions reassembled at once (the least recently used one is
 //! dropped, with its partial messages), each with [`dtls_limits`] (16 pending messages, 256 KiB
 //! buffered, a message at most 128 KiB), and at most [`MAX_DTLS_BYTES`] buffered over all of
 //! them (least recently used directions dropped until under it); at most
 //! [`MAX_FRAMES_LISTED`] frame numbers listed per message; [`MAX_CHANNELS`] channel bindings
-//! (the oldest forgotten first).
+//! (the oldest forgotten first); [`MAX_DTLS_FLOWS`] flows remembered as carrying DTLS (the
+//! oldest forgotten first).
 
 use rtcscope_capture::link::Fragment;
 use rtcscope_capture::reassembly::{IpLimits, IpReassembler, Reassembled};
 use rtcscope_dtls::{
     CipherSuite, HandshakeFragment, Limits, Outcome, ProtocolVersion, Reassembler,
 };
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::{IpAddr, SocketAddr};
 
 /// Directions (one 5-tuple one way, and for relayed DTLS the relay's peer or channel) whose
@@ -47,6 +52,8 @@ pub const MAX_FRAMES_LISTED: usize = 64;
 pub const MAX_CHANNELS: usize = 4096;
 /// TCP connections remembered as carrying TLS or STUN (the oldest forgotten first).
 pub const MAX_STREAM_MARKS: usize = 4096;
+/// Flows remembered as carrying DTLS (the oldest forgotten first).
+pub const MAX_DTLS_FLOWS: usize = 4096;
 
 /// The limits of each direction's reassembler.
 pub const fn dtls_limits() -> Limits {
@@ -193,6 +200,33 @@ impl Cx<'_> {
         Some(if a <= b { (a, b) } else { (b, a) })
     }
 
+    /// Whether a DTLS 1.3 unified header is believable here: the flow (both directions, inside
+    /// the same relay) carried DTLS before. Without state, or without a flow, one packet
+    /// cannot tell, and it is.
+    pub fn dtls_seen(&self) -> bool {
+        match (self.state.as_ref(), self.association()) {
+            (Some(st), Some(key)) => st.dtls_flows.contains(&key),
+            _ => true,
+        }
+    }
+
+    /// Remembers that the flow carried DTLS.
+    pub fn mark_dtls(&mut self) {
+        let Some(key) = self.association() else {
+            return;
+        };
+        if let Some(st) = self.state.as_deref_mut() {
+            if st.dtls_flows.insert(key) {
+                st.dtls_flow_order.push_back(key);
+                if st.dtls_flow_order.len() > MAX_DTLS_FLOWS {
+                    if let Some(old) = st.dtls_flow_order.pop_front() {
+                        st.dtls_flows.remove(&old);
+                    }
+                }
+            }
+        }
+    }
+
     /// Remembers what the outer TCP connection carried: a TLS record, or STUN.
     pub fn mark_stream(&mut self, mark: StreamMark) {
         let Some(key) = self.connection() else {
@@ -303,6 +337,9 @@ pub struct State {
     /// What TCP connections (ends in order) carried, at most [`MAX_STREAM_MARKS`].
     stream_marks: HashMap<(SocketAddr, SocketAddr), StreamMarks>,
     stream_order: VecDeque<(SocketAddr, SocketAddr)>,
+    /// Flows (ends in order, and the relay) that carried DTLS, at most [`MAX_DTLS_FLOWS`].
+    dtls_flows: HashSet<AssocKey>,
+    dtls_flow_order: VecDeque<AssocKey>,
     /// Directions dropped to stay under the caps.
     evicted: u64,
     /// IP fragments, under [`IpLimits::default`].
