@@ -349,6 +349,8 @@ pub struct App {
     pub findings: Vec<rtcscope_analysis::diagnosis::Finding>,
     /// When the findings were last derived (they are re-derived at most once a second).
     findings_at: Option<std::time::Instant>,
+    /// What the engine had seen then: packets, time span, whether the file was loaded.
+    findings_key: Option<(u64, Option<(i64, i64)>, bool)>,
     /// Findings scroll.
     pub findings_nav: Nav,
     /// NAT-check servers (`HOST:PORT`).
@@ -418,6 +420,7 @@ impl App {
             },
             findings: Vec::new(),
             findings_at: None,
+            findings_key: None,
             findings_nav: Nav::default(),
             nat_servers: Vec::new(),
             scan_budget: SCAN_BUDGET,
@@ -477,13 +480,21 @@ impl App {
             self.snap = Snapshot::take(&state.engine, &self.options);
             // The findings read the whole report (what `analyze` prints at its top); that costs
             // more than a snapshot, so they are derived at most once a second.
-            if self
+            // And only when the engine has moved on: a loaded file's findings are derived
+            // once, not every second (on a long file that costs tens of milliseconds a tick).
+            let key = (
+                self.snap.counters.packets,
+                state.engine.time_span(),
+                state.progress == Progress::Loaded,
+            );
+            let due = self
                 .findings_at
                 .is_none_or(|t| t.elapsed() >= std::time::Duration::from_secs(1))
-                || state.progress == Progress::Loaded && self.findings_at.is_none()
-            {
+                || key.2 && self.findings_key.is_none_or(|k| !k.2);
+            if due && self.findings_key != Some(key) {
                 self.findings = rtcscope_analysis::report::Report::new(&state.engine).findings;
                 self.findings_at = Some(std::time::Instant::now());
+                self.findings_key = Some(key);
             }
         }
         self.rebuild_rows();
