@@ -144,8 +144,11 @@ pub fn dtls_plausible(buf: &[u8], dtls_seen: bool) -> bool {
             // consistent length or the record runs to the end.
             let seq_len = if first & 0x08 != 0 { 2 } else { 1 };
             if first & 0x10 != 0 {
-                // A connection ID of unknown length: the rest cannot be walked.
-                return true;
+                // A connection ID of unknown length: the rest cannot be walked, but it holds at
+                // least the header byte, a CID byte, the sequence number, the length when the
+                // L bit says so, and a 16-byte AEAD tag (as below).
+                let length_len = if first & 0x04 != 0 { 2 } else { 0 };
+                return rest.len() >= 2 + seq_len + length_len + 16;
             }
             if first & 0x04 != 0 {
                 if rest.len() < 1 + seq_len + 2 {
@@ -223,6 +226,172 @@ mod tests {
             classify(&ntp, &Context::one_packet(Some((123, 123)))),
             Kind::Unknown
         );
+    }
+
+    /// RFC 7983 §7's first-byte ranges, each confirmed by its structural check, at and around
+    /// their boundaries, with and without what the flow knows.
+    #[test]
+    fn first_byte_ranges_and_their_checks() {
+        let none = Context {
+            channel_bound: &|_| false,
+            dtls_seen: false,
+            ports: Some((40000, 40002)),
+        };
+        let bound = Context {
+            channel_bound: &|ch| ch == 0x4000 || ch == 0x4fff,
+            dtls_seen: true,
+            ports: Some((40000, 40002)),
+        };
+        let record = |ct: u8, v: [u8; 2], body: usize| {
+            let mut r = vec![ct, v[0], v[1], 0, 0, 0, 0, 0, 0, 0, 1];
+            r.extend_from_slice(&u16::try_from(body).unwrap().to_be_bytes());
+            r.extend(std::iter::repeat_n(7u8, body));
+            r
+        };
+        let channel = |ch: u16, len: u16| {
+            let mut c = ch.to_be_bytes().to_vec();
+            c.extend_from_slice(&len.to_be_bytes());
+            c.extend(std::iter::repeat_n(1u8, usize::from(len)));
+            c
+        };
+        // A unified header: 001 0 1 1 11 (2-byte sequence, length), 32 bytes of ciphertext.
+        let mut unified = vec![0x2f, 0, 1, 0, 32];
+        unified.extend_from_slice(&[0xa5; 32]);
+        let mut classic = stun_binding();
+        classic[4..8].copy_from_slice(&[1, 2, 3, 4]);
+        let mut sr = vec![0x80, 200, 0, 6];
+        sr.extend_from_slice(&[0; 24]);
+        let mut two_records = record(22, [0xfe, 0xfd], 12);
+        two_records.extend_from_slice(&record(23, [0xfe, 0xfd], 40));
+        let mut plain_then_unified = record(22, [0xfe, 0xfd], 12);
+        plain_then_unified.extend_from_slice(&unified);
+        let cases: Vec<(&str, Vec<u8>, &Context<'_>, Kind)> = vec![
+            ("empty", vec![], &bound, Kind::Unknown),
+            ("STUN 0x00", stun_binding(), &none, Kind::Stun),
+            ("classic STUN", classic, &none, Kind::ClassicStun),
+            (
+                "STUN with a wrong length",
+                stun_binding()[..19].to_vec(),
+                &none,
+                Kind::Unknown,
+            ),
+            (
+                "4..=19 (ZRTP 16..=19 too)",
+                vec![16; 40],
+                &bound,
+                Kind::Unknown,
+            ),
+            (
+                "DTLS 1.2 record",
+                record(22, [0xfe, 0xfd], 12),
+                &none,
+                Kind::Dtls,
+            ),
+            (
+                "DTLS 1.0 record",
+                record(22, [0xfe, 0xff], 12),
+                &none,
+                Kind::Dtls,
+            ),
+            (
+                "content type 20",
+                record(20, [0xfe, 0xfd], 1),
+                &none,
+                Kind::Dtls,
+            ),
+            (
+                "content type 27",
+                record(27, [0xfe, 0xfd], 12),
+                &bound,
+                Kind::Unknown,
+            ),
+            ("two records tile", two_records, &none, Kind::Dtls),
+            (
+                "record longer than the datagram",
+                record(22, [0xfe, 0xfd], 12)[..20].to_vec(),
+                &bound,
+                Kind::Unknown,
+            ),
+            (
+                "TLS version",
+                record(22, [0x03, 0x03], 12),
+                &bound,
+                Kind::Unknown,
+            ),
+            (
+                "unified header, new flow",
+                unified.clone(),
+                &none,
+                Kind::Unknown,
+            ),
+            (
+                "unified header, DTLS flow",
+                unified.clone(),
+                &bound,
+                Kind::Dtls,
+            ),
+            (
+                "unified header after a record",
+                plain_then_unified,
+                &none,
+                Kind::Dtls,
+            ),
+            (
+                "unified header cut short",
+                unified[..20].to_vec(),
+                &bound,
+                Kind::Unknown,
+            ),
+            (
+                "a lone 0x3f byte on a DTLS flow (CID bit)",
+                vec![0x3f],
+                &bound,
+                Kind::Unknown,
+            ),
+            (
+                "CID header, too short for a tag",
+                vec![0x3f, 1, 2, 3, 4, 5, 6],
+                &bound,
+                Kind::Unknown,
+            ),
+            (
+                "ChannelData 0x4000 bound",
+                channel(0x4000, 8),
+                &bound,
+                Kind::ChannelData,
+            ),
+            (
+                "ChannelData 0x4fff bound",
+                channel(0x4fff, 8),
+                &bound,
+                Kind::ChannelData,
+            ),
+            (
+                "ChannelData unbound",
+                channel(0x4000, 8),
+                &none,
+                Kind::Unknown,
+            ),
+            (
+                "ChannelData with a wrong length",
+                channel(0x4000, 8)[..9].to_vec(),
+                &bound,
+                Kind::Unknown,
+            ),
+            ("RTP", rtp(), &none, Kind::Rtp),
+            ("RTCP SR", sr.clone(), &none, Kind::Rtcp),
+            ("RTCP SR cut short", sr[..20].to_vec(), &none, Kind::Unknown),
+            (
+                "RTP version 3 (0xc0)",
+                vec![0xc0; 40],
+                &bound,
+                Kind::Unknown,
+            ),
+            ("0xff", vec![0xff; 40], &bound, Kind::Unknown),
+        ];
+        for (name, buf, ctx, want) in cases {
+            assert_eq!(classify(&buf, ctx), want, "{name}: {buf:02x?}");
+        }
     }
 
     #[test]
