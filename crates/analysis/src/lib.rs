@@ -30,6 +30,7 @@ pub mod fmt;
 pub mod frames;
 pub mod ice;
 pub mod nat;
+pub mod quality;
 pub mod relay;
 pub mod report;
 pub mod sdp_hints;
@@ -79,7 +80,7 @@ const TRANSACTION_TTL_NS: i64 = 60_000_000_000;
 /// Engine settings: the caps that bound its memory whatever a capture holds.
 ///
 /// Every table is capped and evicts (or stops tracking) in O(1) once full, and what it drops
-/// is counted ([`Counters`], [`Engine::over_limits`]). The caps' worst-case cost, added up, is
+/// is counted ([`Counters`], [`report::Report::over_limits`]). The caps' worst-case cost, added up, is
 /// what [`Config::worst_case_bytes`] states; [`Config::with_memory_budget`] scales the caps to
 /// fit a budget.
 #[derive(Clone, Debug)]
@@ -90,9 +91,10 @@ pub struct Config {
     pub max_streams: usize,
     /// STUN transactions awaiting a response (least recently used forgotten).
     pub max_transactions: usize,
-    /// Bandwidth-series buckets held across all flows and streams (half each); beyond it the
-    /// series being written halves its resolution, down to [`series::Series::MIN_KEEP`]
-    /// buckets, so the bound is this plus that many per flow and stream.
+    /// Bandwidth-series buckets held across all flows and streams (half each; a stream's
+    /// quality bucket counts as [`quality::BUDGET_UNITS`]); beyond it the series being written
+    /// halves its resolution, down to [`series::Series::MIN_KEEP`] buckets, so the bound is
+    /// this plus that many per flow and stream (and per stream's quality series).
     pub max_series_buckets: usize,
 }
 
@@ -102,9 +104,9 @@ pub struct Config {
 mod entry_cost {
     /// A flow without its series (TCP buffers, bounded per TCP flow by `TcpLimits`, apart).
     pub const FLOW: usize = 768;
-    /// A stream without its series (its few short strings included, and the byte sums
-    /// behind getStats' figures).
-    pub const STREAM: usize = 2304;
+    /// A stream without its series (its few short strings included, the byte sums behind
+    /// getStats' figures, and its quality series' header).
+    pub const STREAM: usize = 2368;
     /// A pending transaction (where its response was handled included).
     pub const TRANSACTION: usize = 416;
     /// One stored series bucket (index and counters).
@@ -146,7 +148,8 @@ impl Config {
             + self.max_streams * (entry_cost::STREAM + frames::TRACKER_BYTES)
             + self.max_transactions * entry_cost::TRANSACTION
             + (self.max_series_buckets
-                + series::Series::MIN_KEEP * (self.max_flows + self.max_streams))
+                + series::Series::MIN_KEEP
+                    * (self.max_flows + (1 + quality::BUDGET_UNITS) * self.max_streams))
                 * entry_cost::BUCKET
     }
 }
@@ -1556,5 +1559,10 @@ mod tests {
         assert!(stream <= entry_cost::STREAM, "stream {stream}");
         assert!(tx <= entry_cost::TRANSACTION, "transaction {tx}");
         assert!(2 * size_of::<(u32, series::Bucket)>() <= entry_cost::BUCKET);
+        // A quality bucket counts as BUDGET_UNITS series buckets in the shared budget.
+        assert!(
+            2 * size_of::<(u32, quality::QualityBucket)>()
+                <= quality::BUDGET_UNITS * entry_cost::BUCKET
+        );
     }
 }

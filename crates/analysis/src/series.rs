@@ -104,6 +104,16 @@ impl Series {
         before - self.stored.len()
     }
 
+    /// Coarsens until the bucket width is at least `bucket_ns` (to stay on the grid of a
+    /// partner series that coarsened on its own); returns the buckets freed.
+    pub fn coarsen_to(&mut self, bucket_ns: i64) -> usize {
+        let before = self.stored.len();
+        while self.bucket_ns < bucket_ns {
+            self.coarsen();
+        }
+        before - self.stored.len()
+    }
+
     fn add_inner(&mut self, now_ns: i64, bytes: u64, forward: bool) {
         let mut idx = (now_ns.saturating_sub(self.start_ns).max(0) / self.bucket_ns) as u64;
         while idx >= Self::MAX_BUCKETS as u64 {

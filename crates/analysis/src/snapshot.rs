@@ -4,7 +4,8 @@
 //! (up to [`Series::MAX_BUCKETS`] buckets each): right for a report printed once, too heavy
 //! four times a second with 10,000 flows. [`Snapshot::take`] copies scalars only (counts,
 //! totals, a recent rate computed in place), and the few series a display actually draws are
-//! resampled on demand into a fixed number of bins ([`flows_chart`], [`stream_chart`]), for
+//! resampled on demand into a fixed number of bins ([`flows_chart`], [`stream_chart`],
+//! [`stream_quality`]), for
 //! the rows on screen and the selected item only.
 //!
 //! Nothing here reads a clock: "recent" is relative to the last packet time the engine saw.
@@ -12,6 +13,7 @@
 use crate::dtls::DtlsReport;
 use crate::flow::{FlowKey, ProtocolCounts};
 use crate::ice::{CandidatePair, IceSession, PairState};
+use crate::quality::QualityBucket;
 use crate::series::Series;
 use crate::streams::{MediaKind, StreamKey};
 use crate::turn::Allocation;
@@ -407,6 +409,31 @@ pub fn stream_chart(
         resample(&s.series, start, end, false, &mut out);
     }
     out
+}
+
+/// Quality of one stream over `[start, end)` in `bins` equal bins, for a chart: per bin the
+/// packets expected and received, duplicates, loss ([`QualityBucket::lost`],
+/// [`QualityBucket::loss_fraction`]), the jitter at the bin's end and its maximum, and the
+/// RTCP round-trip time (min, mean, samples) where the engine has LSR/DLSR (cleartext RTCP or
+/// decrypted SRTCP).
+///
+/// The stream's buckets (see [`crate::quality`]) go whole into the bin holding their
+/// midpoint, so counts stay exact; when bins are narrower than the stream's buckets some bins
+/// are empty ([`QualityBucket::is_empty`]): draw those as gaps. The bucket width the stream has
+/// reached is [`crate::streams::Stream::quality`]'s `bucket_ns` (100 ms, doubled as the
+/// capture outgrows 512 buckets). Returns `bins` empty bins for a stream the engine does not
+/// hold. Cost: one step per stored bucket in the window.
+pub fn stream_quality(
+    engine: &Engine,
+    key: &StreamKey,
+    start: i64,
+    end: i64,
+    bins: usize,
+) -> Vec<QualityBucket> {
+    match engine.streams.map.get(key) {
+        Some(s) => s.quality.resample(start, end, bins),
+        None => vec![QualityBucket::default(); bins],
+    }
 }
 
 #[cfg(test)]

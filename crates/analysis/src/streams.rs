@@ -11,6 +11,7 @@
 //! second of media and snapped to the usual rates; jitter is computed once the rate is known.
 
 use crate::flow::FlowKey;
+use crate::quality::{PacketQuality, QualitySeries};
 use crate::series::Series;
 use crate::table::LruMap;
 use crate::Map;
@@ -325,6 +326,9 @@ pub struct Stream {
     pub confirmed: bool,
     /// Bandwidth over time (forward = this stream's direction).
     pub series: Series,
+    /// Loss, jitter and RTCP RTT over time, on the grid of [`Stream::series`]
+    /// (crate::quality).
+    pub quality: QualitySeries,
     /// RTCP sender reports for this SSRC.
     pub sender_reports: u64,
     /// Packet count in the last SR.
@@ -457,6 +461,7 @@ impl Stream {
             loss_uncertain: false,
             confirmed: false,
             series: Series::new(now),
+            quality: QualitySeries::new(now),
             sender_reports: 0,
             sr_packet_count: None,
             receiver_report: None,
@@ -467,6 +472,23 @@ impl Stream {
             jitter: JitterState::default(),
             infer: None,
         }
+    }
+
+    /// Halves the resolution of the bandwidth and quality series together (one grid) when
+    /// either holds more than [`Series::MIN_KEEP`] buckets; returns the budget units freed
+    /// (a quality bucket counts [`crate::quality::BUDGET_UNITS`]).
+    fn shrink_buckets(&mut self) -> usize {
+        let keep = Series::MIN_KEEP;
+        if self.series.stored_buckets() <= keep && self.quality.stored_buckets() <= keep {
+            return 0;
+        }
+        let width = self
+            .series
+            .bucket_ns
+            .max(self.quality.bucket_ns)
+            .saturating_mul(2);
+        self.series.coarsen_to(width)
+            + crate::quality::BUDGET_UNITS * self.quality.coarsen_to(width)
     }
 
     /// Packets expected from the sequence numbers (highest − first + 1).
@@ -860,7 +882,7 @@ pub struct Streams {
     by_ssrc: Map<u32, StreamKey>,
     /// Series buckets stored across the streams.
     series_buckets: usize,
-    /// Budget of [`Streams::series_buckets`]; beyond it the series being written halves its
+    /// Budget of the series buckets stored across the streams; beyond it the series being written halves its
     /// resolution.
     pub max_series_buckets: usize,
     /// Media hints from SDPs.
@@ -964,7 +986,8 @@ impl Streams {
             || Stream::new(p.ssrc(), flow, src, dst, now),
             |k, old| {
                 *dropped += 1;
-                *buckets -= old.series.stored_buckets();
+                *buckets -= old.series.stored_buckets()
+                    + crate::quality::BUDGET_UNITS * old.quality.stored_buckets();
                 if by_ssrc.get(&k.ssrc) == Some(&k) {
                     by_ssrc.remove(&k.ssrc);
                 }
@@ -1128,10 +1151,32 @@ impl Streams {
         }
         let before = s.max_ext_seq;
         let had = s.unique;
+        let expected_before = s.expected();
         s.sequence(p.sequence_number());
         s.infer_rate(now, p.timestamp());
-        if s.rtx_reason.is_none() {
+        let jitter_ms = if s.rtx_reason.is_none() {
             s.update_jitter(now, p.timestamp());
+            s.jitter_ms
+        } else {
+            None
+        };
+        // On the bandwidth series' grid: it coarsened first (above) if it had to. Quality
+        // buckets count in the same budget (at their size in series buckets).
+        const UNITS: usize = crate::quality::BUDGET_UNITS;
+        let freed = s.quality.coarsen_to(s.series.bucket_ns);
+        let grown = s.quality.packet(
+            now,
+            PacketQuality {
+                expected: s.expected() - expected_before,
+                duplicate: s.unique == had,
+                jitter_ms,
+            },
+        );
+        let buckets = &mut self.series_buckets;
+        *buckets = buckets.saturating_sub(UNITS * freed);
+        *buckets = buckets.saturating_add_signed(UNITS as isize * grown);
+        if *buckets > self.max_series_buckets {
+            *buckets = buckets.saturating_sub(s.shrink_buckets());
         }
         if s.confirmed {
             return 1;
@@ -1276,12 +1321,25 @@ impl Streams {
                 (now - seen - dlsr_ns) as f64 / 1e6
             })
         });
+        // The change in budgeted buckets (crate::quality::BUDGET_UNITS per quality bucket).
+        let mut delta = 0isize;
+        let (used, max) = (self.series_buckets, self.max_series_buckets);
         self.for_ssrc(flow, b.ssrc(), |s| {
             s.receiver_report = Some(view);
             if let Some(r) = rtt {
+                const UNITS: isize = crate::quality::BUDGET_UNITS as isize;
                 s.rtcp_rtt_ms = Some(r);
+                delta -= UNITS * s.quality.coarsen_to(s.series.bucket_ns) as isize;
+                delta += UNITS * s.quality.rtt(now, r);
+                // A report after the stream's last packet may have coarsened the quality
+                // series on its own: the bandwidth series follows, to keep one grid.
+                delta -= s.series.coarsen_to(s.quality.bucket_ns) as isize;
+                if used.saturating_add_signed(delta) > max {
+                    delta -= s.shrink_buckets() as isize;
+                }
             }
         });
+        self.series_buckets = self.series_buckets.saturating_add_signed(delta);
     }
 
     /// A snapshot of every stream with the end-of-capture conclusions applied: without SDP,
@@ -1301,6 +1359,14 @@ impl Streams {
         }
         copy.finish();
         copy.map.into_values().filter(|s| s.confirmed).collect()
+    }
+
+    /// One stream as it stands now, with its video frames' report filled in (what a live view
+    /// of the selected stream shows); none when the stream is not held.
+    pub fn current(&self, key: &StreamKey) -> Option<Stream> {
+        let mut s = self.map.get(key)?.clone();
+        s.frames = s.frame_tracker.as_ref().map(|t| Box::new(t.report()));
+        Some(s)
     }
 
     /// The decryption seam for RED: the decrypted payload of one RTP packet of stream `key`.

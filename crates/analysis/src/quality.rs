@@ -1,0 +1,528 @@
+//! Per-stream quality over time: loss, jitter and RTCP round-trip time per time bucket.
+//!
+//! A [`QualitySeries`] sits beside a stream's bandwidth [`Series`] on the same grid (same
+//! start, same bucket width, same coarsening: when either outgrows [`Series::MAX_BUCKETS`] the
+//! width doubles and neighbours `i` and `i + 1` (with `i` even) merge into `i / 2`), so bucket
+//! `i` of one is bucket `i` of the other. Only buckets that saw something are stored, so memory
+//! is bounded by [`Series::MAX_BUCKETS`] per stream, never by packets or time span.
+//!
+//! Per bucket, as RFC 3550 A.3 counts an interval:
+//!
+//! * `expected`: how far the stream's expected count (extended highest sequence number −
+//!   base + 1) advanced during the bucket, i.e. `highest_i − highest_{i−1}` (plus one for the
+//!   stream's first packet, and what a late packet older than the first adds to the base).
+//!   Summed over all buckets it is the stream's [`Stream::expected`] exactly.
+//! * `received`: packets that arrived, duplicates included (RFC 3550's `received`); summed, the
+//!   stream's [`Stream::packets`].
+//! * `duplicates`: of those, copies of a sequence number already seen; summed, the stream's
+//!   [`Stream::duplicates`].
+//! * [`QualityBucket::lost`] `= expected − received` may be **negative**, as RFC 3550 A.3
+//!   allows: a duplicate, or a packet reordered into the next bucket (the bucket its sequence
+//!   number advanced `highest` in shows it lost, the bucket it arrived in shows −1). Summed,
+//!   `expected − packets`. [`QualityBucket::lost_unique`] `= expected − (received −
+//!   duplicates)` sums to the stream's [`Stream::lost`] exactly.
+//! * Jitter (RFC 3550 A.8, in ms): the value after the bucket's last packet that updated it,
+//!   and the largest within the bucket.
+//! * RTT from RTCP LSR/DLSR (cleartext RTCP or decrypted SRTCP), at the time the report block
+//!   arrived: minimum, maximum, sum and count (hence the mean).
+//!
+//! [`Stream::expected`]: crate::streams::Stream::expected
+//! [`Stream::packets`]: crate::streams::Stream::packets
+//! [`Stream::duplicates`]: crate::streams::Stream::duplicates
+//! [`Stream::lost`]: crate::streams::Stream::lost
+
+use crate::series::Series;
+use serde::Serialize;
+
+/// Quality counters of one time bucket.
+///
+/// Compact (48 bytes): counts as integers (sums exact), the ms values as `f32` (NaN when
+/// absent; read through the accessors as `f64`), the RTT sum as `f64`.
+#[derive(Clone, Copy, Debug)]
+pub struct QualityBucket {
+    expected: u64,
+    rtt_sum_ms: f64,
+    received: u32,
+    duplicates: u32,
+    rtt_samples: u32,
+    jitter_ms: f32,
+    jitter_max_ms: f32,
+    rtt_min_ms: f32,
+    rtt_max_ms: f32,
+}
+
+impl Default for QualityBucket {
+    fn default() -> Self {
+        QualityBucket {
+            expected: 0,
+            rtt_sum_ms: 0.0,
+            received: 0,
+            duplicates: 0,
+            rtt_samples: 0,
+            jitter_ms: f32::NAN,
+            jitter_max_ms: f32::NAN,
+            rtt_min_ms: f32::NAN,
+            rtt_max_ms: f32::NAN,
+        }
+    }
+}
+
+impl PartialEq for QualityBucket {
+    /// Field by field, an absent value (NaN) equal to an absent one.
+    fn eq(&self, o: &Self) -> bool {
+        let f = |a: f32, b: f32| a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan());
+        (
+            self.expected,
+            self.received,
+            self.duplicates,
+            self.rtt_samples,
+        ) == (o.expected, o.received, o.duplicates, o.rtt_samples)
+            && self.rtt_sum_ms.to_bits() == o.rtt_sum_ms.to_bits()
+            && f(self.jitter_ms, o.jitter_ms)
+            && f(self.jitter_max_ms, o.jitter_max_ms)
+            && f(self.rtt_min_ms, o.rtt_min_ms)
+            && f(self.rtt_max_ms, o.rtt_max_ms)
+    }
+}
+
+fn opt(v: f32) -> Option<f64> {
+    (!v.is_nan()).then_some(f64::from(v))
+}
+
+impl QualityBucket {
+    /// Packets expected: the advance of the extended highest sequence number in the bucket.
+    pub fn expected(&self) -> u64 {
+        self.expected
+    }
+
+    /// Packets received, duplicates included.
+    pub fn received(&self) -> u64 {
+        u64::from(self.received)
+    }
+
+    /// Of the received, duplicates.
+    pub fn duplicates(&self) -> u64 {
+        u64::from(self.duplicates)
+    }
+
+    /// Interarrival jitter in ms after the bucket's last packet that had one (kept as `f32`).
+    pub fn jitter_ms(&self) -> Option<f64> {
+        opt(self.jitter_ms)
+    }
+
+    /// The highest interarrival jitter in ms within the bucket.
+    pub fn jitter_max_ms(&self) -> Option<f64> {
+        opt(self.jitter_max_ms)
+    }
+
+    /// The smallest RTCP round-trip time in ms within the bucket.
+    pub fn rtt_min_ms(&self) -> Option<f64> {
+        opt(self.rtt_min_ms)
+    }
+
+    /// The largest RTCP round-trip time in ms within the bucket.
+    pub fn rtt_max_ms(&self) -> Option<f64> {
+        opt(self.rtt_max_ms)
+    }
+
+    /// RTCP round-trip time samples within the bucket.
+    pub fn rtt_samples(&self) -> u32 {
+        self.rtt_samples
+    }
+
+    /// Packets lost as RFC 3550 A.3 counts an interval: `expected − received`, negative when
+    /// duplicates or packets reordered into this bucket outnumber the losses.
+    pub fn lost(&self) -> i64 {
+        self.expected as i64 - i64::from(self.received)
+    }
+
+    /// Packets lost over unique sequence numbers: `expected − (received − duplicates)`;
+    /// summed over a stream's buckets, the stream's `lost`. Negative only for packets reordered
+    /// into this bucket from an earlier one.
+    pub fn lost_unique(&self) -> i64 {
+        self.lost() + i64::from(self.duplicates)
+    }
+
+    /// The loss fraction `lost_unique / expected` clamped to 0–1, when anything was expected.
+    pub fn loss_fraction(&self) -> Option<f64> {
+        (self.expected > 0)
+            .then(|| (self.lost_unique().max(0) as f64 / self.expected as f64).min(1.0))
+    }
+
+    /// The mean RTCP round-trip time in ms, when the bucket has a sample.
+    pub fn rtt_mean_ms(&self) -> Option<f64> {
+        (self.rtt_samples > 0).then(|| self.rtt_sum_ms / f64::from(self.rtt_samples))
+    }
+
+    /// True when nothing was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.received == 0 && self.expected == 0 && self.rtt_samples == 0
+    }
+
+    /// Merges `later`, a bucket following this one in time: sums for the counts, the maximum
+    /// for `jitter_max_ms`, the later value for `jitter_ms`, min/max/sum/count for the RTT.
+    pub fn merge(&mut self, later: &QualityBucket) {
+        self.expected += later.expected;
+        self.received = self.received.saturating_add(later.received);
+        self.duplicates = self.duplicates.saturating_add(later.duplicates);
+        if !later.jitter_ms.is_nan() {
+            self.jitter_ms = later.jitter_ms;
+        }
+        // f32::max/min ignore a NaN operand: the present value wins.
+        self.jitter_max_ms = self.jitter_max_ms.max(later.jitter_max_ms);
+        self.rtt_min_ms = self.rtt_min_ms.min(later.rtt_min_ms);
+        self.rtt_max_ms = self.rtt_max_ms.max(later.rtt_max_ms);
+        self.rtt_sum_ms += later.rtt_sum_ms;
+        self.rtt_samples = self.rtt_samples.saturating_add(later.rtt_samples);
+    }
+}
+
+impl Serialize for QualityBucket {
+    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = ser.serialize_struct("QualityBucket", 10)?;
+        st.serialize_field("expected", &self.expected)?;
+        st.serialize_field("received", &self.received)?;
+        st.serialize_field("duplicates", &self.duplicates)?;
+        st.serialize_field("lost", &self.lost())?;
+        st.serialize_field("jitter_ms", &self.jitter_ms())?;
+        st.serialize_field("jitter_max_ms", &self.jitter_max_ms())?;
+        st.serialize_field("rtt_min_ms", &self.rtt_min_ms())?;
+        st.serialize_field("rtt_mean_ms", &self.rtt_mean_ms())?;
+        st.serialize_field("rtt_max_ms", &self.rtt_max_ms())?;
+        st.serialize_field("rtt_samples", &self.rtt_samples)?;
+        st.end()
+    }
+}
+
+/// What a stored [`QualityBucket`] counts in the engine's shared bucket budget, in bandwidth
+/// series buckets: it is about twice their size.
+pub const BUDGET_UNITS: usize = 2;
+
+/// What one RTP packet adds to its bucket.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct PacketQuality {
+    /// The advance of the stream's expected count this packet caused.
+    pub expected: u64,
+    /// The packet repeated a sequence number already seen.
+    pub duplicate: bool,
+    /// The stream's jitter in ms after this packet, when known.
+    pub jitter_ms: Option<f64>,
+}
+
+/// Quality over time of one stream, on its bandwidth series' grid (see the module docs).
+#[derive(Clone, Debug, PartialEq)]
+pub struct QualitySeries {
+    /// Time of the first bucket's start, nanoseconds since the epoch.
+    pub start_ns: i64,
+    /// Width of every bucket in nanoseconds.
+    pub bucket_ns: i64,
+    /// Non-empty buckets with their index, in increasing index order.
+    stored: Vec<(u32, QualityBucket)>,
+}
+
+impl Serialize for QualitySeries {
+    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        struct Dense<'a>(&'a QualitySeries);
+        impl Serialize for Dense<'_> {
+            fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+                ser.collect_seq(self.0.dense_iter())
+            }
+        }
+        let mut st = ser.serialize_struct("QualitySeries", 3)?;
+        st.serialize_field("start_ns", &self.start_ns)?;
+        st.serialize_field("bucket_ns", &self.bucket_ns)?;
+        st.serialize_field("buckets", &Dense(self))?;
+        st.end()
+    }
+}
+
+impl QualitySeries {
+    /// An empty series on the grid [`Series::new`] gives for `start_ns`.
+    pub fn new(start_ns: i64) -> Self {
+        let grid = Series::new(start_ns);
+        QualitySeries {
+            start_ns: grid.start_ns,
+            bucket_ns: grid.bucket_ns,
+            stored: Vec::new(),
+        }
+    }
+
+    /// Records an RTP packet arriving at `now_ns`; returns the change in
+    /// [`QualitySeries::stored_buckets`] (as [`Series::add`] does, for a budget).
+    pub fn packet(&mut self, now_ns: i64, q: PacketQuality) -> isize {
+        let before = self.stored.len() as isize;
+        let b = self.slot(now_ns);
+        b.expected += q.expected;
+        b.received = b.received.saturating_add(1);
+        b.duplicates = b.duplicates.saturating_add(u32::from(q.duplicate));
+        if let Some(j) = q.jitter_ms {
+            let j = j as f32;
+            b.jitter_ms = j;
+            b.jitter_max_ms = b.jitter_max_ms.max(j);
+        }
+        self.stored.len() as isize - before
+    }
+
+    /// Records an RTCP round-trip time sample (ms) computed at `now_ns`; returns the change in
+    /// [`QualitySeries::stored_buckets`].
+    pub fn rtt(&mut self, now_ns: i64, rtt_ms: f64) -> isize {
+        if !rtt_ms.is_finite() {
+            return 0;
+        }
+        let before = self.stored.len() as isize;
+        let b = self.slot(now_ns);
+        b.rtt_min_ms = b.rtt_min_ms.min(rtt_ms as f32);
+        b.rtt_max_ms = b.rtt_max_ms.max(rtt_ms as f32);
+        b.rtt_sum_ms += rtt_ms;
+        b.rtt_samples = b.rtt_samples.saturating_add(1);
+        self.stored.len() as isize - before
+    }
+
+    /// Coarsens until the bucket width is at least `bucket_ns` (the partner series' width, so
+    /// that both stay on one grid); returns the buckets freed.
+    pub fn coarsen_to(&mut self, bucket_ns: i64) -> usize {
+        let before = self.stored.len();
+        while self.bucket_ns < bucket_ns {
+            self.coarsen();
+        }
+        before - self.stored.len()
+    }
+
+    fn slot(&mut self, now_ns: i64) -> &mut QualityBucket {
+        // The same rule as Series::add: earlier times count in the first bucket.
+        let mut idx = (now_ns.saturating_sub(self.start_ns).max(0) / self.bucket_ns) as u64;
+        while idx >= Series::MAX_BUCKETS as u64 {
+            self.coarsen();
+            idx = (now_ns.saturating_sub(self.start_ns).max(0) / self.bucket_ns) as u64;
+        }
+        let idx = idx as u32;
+        let at = match self.stored.last() {
+            Some((i, _)) if *i == idx => self.stored.len() - 1,
+            Some((i, _)) if *i > idx => {
+                let at = self.stored.partition_point(|(i, _)| *i < idx);
+                if self.stored[at].0 != idx {
+                    self.stored.insert(at, (idx, QualityBucket::default()));
+                }
+                at
+            }
+            _ => {
+                self.stored.push((idx, QualityBucket::default()));
+                self.stored.len() - 1
+            }
+        };
+        &mut self.stored[at].1
+    }
+
+    fn coarsen(&mut self) {
+        // In place: bucket i/2 is written at or before the position i was read from.
+        let mut w = 0usize;
+        for r in 0..self.stored.len() {
+            let (i, b) = self.stored[r];
+            if w > 0 && self.stored[w - 1].0 == i / 2 {
+                self.stored[w - 1].1.merge(&b);
+            } else {
+                self.stored[w] = (i / 2, b);
+                w += 1;
+            }
+        }
+        self.stored.truncate(w);
+        self.bucket_ns = self.bucket_ns.saturating_mul(2);
+    }
+
+    /// Buckets from the first to the last non-empty one, as a dense count.
+    pub fn len(&self) -> usize {
+        self.stored.last().map_or(0, |(i, _)| *i as usize + 1)
+    }
+
+    /// True when nothing was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.stored.is_empty()
+    }
+
+    /// Buckets held in memory (the non-empty ones).
+    pub fn stored_buckets(&self) -> usize {
+        self.stored.len()
+    }
+
+    /// The non-empty buckets with their index, in time order.
+    pub fn iter(&self) -> impl Iterator<Item = (usize, &QualityBucket)> + '_ {
+        self.stored.iter().map(|(i, b)| (*i as usize, b))
+    }
+
+    /// The non-empty buckets from index `first` on, in time order.
+    pub fn iter_from(&self, first: usize) -> impl Iterator<Item = (usize, &QualityBucket)> + '_ {
+        let at = self.stored.partition_point(|(i, _)| (*i as usize) < first);
+        self.stored[at..].iter().map(|(i, b)| (*i as usize, b))
+    }
+
+    fn dense_iter(&self) -> impl Iterator<Item = QualityBucket> + '_ {
+        let mut next = self.stored.iter().peekable();
+        (0..self.len() as u32).map(move |i| match next.peek() {
+            Some((j, b)) if *j == i => {
+                next.next();
+                *b
+            }
+            _ => QualityBucket::default(),
+        })
+    }
+
+    /// Every bucket from the first to the last non-empty one, empty ones as defaults.
+    pub fn dense(&self) -> Vec<QualityBucket> {
+        self.dense_iter().collect()
+    }
+
+    /// All buckets merged into one: the stream's totals (`expected`, `received`,
+    /// `duplicates`), its last jitter, its highest jitter, and its RTT min/sum/count.
+    pub fn total(&self) -> QualityBucket {
+        let mut t = QualityBucket::default();
+        for (_, b) in self.iter() {
+            t.merge(b);
+        }
+        t
+    }
+
+    /// Resamples `[start, end)` into `bins` equal bins: each bucket goes whole into the bin
+    /// holding its midpoint (so counts stay integers and sums stay exact; buckets whose
+    /// midpoint lies outside the window are left out). Bins narrower than the buckets leave
+    /// some bins empty ([`QualityBucket::is_empty`]): a chart should draw those as gaps, not
+    /// as zero loss.
+    pub fn resample(&self, start: i64, end: i64, bins: usize) -> Vec<QualityBucket> {
+        let mut out = vec![QualityBucket::default(); bins];
+        if bins == 0 || end <= start || self.bucket_ns <= 0 {
+            return out;
+        }
+        let span = i128::from(end) - i128::from(start);
+        let bw = self.bucket_ns;
+        // The first bucket whose midpoint can be at or after `start`.
+        let first = usize::try_from(start.saturating_sub(self.start_ns).max(0) / bw)
+            .unwrap_or(usize::MAX)
+            .saturating_sub(1);
+        for (i, b) in self.iter_from(first) {
+            let mid = i128::from(self.start_ns) + i128::from(bw) * i as i128 + i128::from(bw / 2);
+            if mid >= i128::from(end) {
+                break;
+            }
+            if mid < i128::from(start) {
+                continue;
+            }
+            let bin = ((mid - i128::from(start)) * bins as i128 / span) as usize;
+            out[bin.min(bins - 1)].merge(b);
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pkt(expected: u64) -> PacketQuality {
+        PacketQuality {
+            expected,
+            duplicate: false,
+            jitter_ms: None,
+        }
+    }
+
+    #[test]
+    fn coarsening_follows_the_series_rule_and_keeps_sums() {
+        let mut q = QualitySeries::new(123);
+        let mut s = Series::new(123);
+        assert_eq!((q.start_ns, q.bucket_ns), (s.start_ns, s.bucket_ns));
+        for i in 0..20_000i64 {
+            let t = 123 + i * 7_000_000;
+            s.add(t, 1, true);
+            q.packet(
+                t,
+                PacketQuality {
+                    expected: 1 + (i % 3 == 0) as u64,
+                    duplicate: i % 5 == 0,
+                    jitter_ms: Some((i % 100) as f64),
+                },
+            );
+            if i % 50 == 0 {
+                q.rtt(t, 10.0 + (i % 7) as f64);
+            }
+        }
+        assert_eq!(q.bucket_ns, s.bucket_ns);
+        assert_eq!(q.len(), s.len());
+        let t = q.total();
+        assert_eq!(t.received(), 20_000);
+        assert_eq!(t.expected(), 20_000 + 6667);
+        assert_eq!(t.duplicates(), 4000);
+        assert_eq!(t.jitter_ms(), Some(99.0));
+        assert_eq!(t.jitter_max_ms(), Some(99.0));
+        assert_eq!(t.rtt_samples(), 400);
+        assert_eq!(t.rtt_min_ms(), Some(10.0));
+        // Bucket i of one is bucket i of the other.
+        let idx: Vec<usize> = q.iter().map(|(i, _)| i).collect();
+        let sidx: Vec<usize> = s.iter().map(|(i, _)| i).collect();
+        assert_eq!(idx, sidx);
+        for ((_, a), (_, b)) in q.iter().zip(s.iter()) {
+            assert_eq!(a.received(), u64::from(b.packets_fwd));
+        }
+    }
+
+    #[test]
+    fn merge_takes_last_jitter_max_jitter_and_min_rtt() {
+        let mut a = QualityBucket::default();
+        let mut q = QualitySeries::new(0);
+        q.packet(
+            0,
+            PacketQuality {
+                jitter_ms: Some(5.0),
+                ..pkt(1)
+            },
+        );
+        q.packet(
+            150_000_000,
+            PacketQuality {
+                jitter_ms: Some(2.0),
+                ..pkt(1)
+            },
+        );
+        q.rtt(10, 30.0);
+        q.rtt(150_000_000, 20.0);
+        q.rtt(160_000_000, 40.0);
+        q.coarsen_to(200_000_000);
+        assert_eq!(q.stored_buckets(), 1);
+        let b = q.dense()[0];
+        assert_eq!(b.jitter_ms(), Some(2.0));
+        assert_eq!(b.jitter_max_ms(), Some(5.0));
+        assert_eq!(b.rtt_min_ms(), Some(20.0));
+        assert_eq!(b.rtt_mean_ms(), Some(30.0));
+        assert_eq!(b.rtt_max_ms(), Some(40.0));
+        a.merge(&b);
+        assert_eq!(a, b);
+        // A later bucket without jitter keeps the earlier end value.
+        a.merge(&QualityBucket {
+            expected: 3,
+            ..QualityBucket::default()
+        });
+        assert_eq!((a.jitter_ms(), a.expected(), a.lost()), (Some(2.0), 5, 3));
+    }
+
+    #[test]
+    fn resample_puts_buckets_whole_into_bins() {
+        let mut q = QualitySeries::new(0);
+        for i in 0..40i64 {
+            q.packet(i * 50_000_000, pkt(2));
+        }
+        // 20 buckets of 100 ms, 2 packets and 4 expected each, into 4 bins of 500 ms.
+        let bins = q.resample(0, 2_000_000_000, 4);
+        assert!(
+            bins.iter().all(|b| b.received() == 10 && b.lost() == 10),
+            "{bins:?}"
+        );
+        // Finer bins than buckets: every other bin is empty, sums unchanged.
+        let fine = q.resample(0, 2_000_000_000, 40);
+        assert_eq!(fine.iter().filter(|b| b.is_empty()).count(), 20);
+        assert_eq!(fine.iter().map(|b| b.received()).sum::<u64>(), 40);
+        // A window inside.
+        let one = q.resample(1_000_000_000, 1_500_000_000, 1);
+        assert_eq!(one[0].received, 10);
+        assert!(q.resample(5, 5, 3).iter().all(QualityBucket::is_empty));
+    }
+}
