@@ -184,8 +184,7 @@ fn kind_name(k: crate::streams::MediaKind) -> &'static str {
 }
 
 fn is_webrtc(f: &FlowReport) -> bool {
-    let c = &f.counts;
-    c.stun + c.classic_stun + c.channel_data + c.dtls + c.rtp + c.rtcp + c.sctp > 0
+    f.counts.is_webrtc()
 }
 
 fn capture_findings(r: &Report, out: &mut Vec<Finding>) {

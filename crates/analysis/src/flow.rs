@@ -91,6 +91,21 @@ pub struct ProtocolCounts {
     pub unknown: u64,
 }
 
+impl ProtocolCounts {
+    /// True when anything WebRTC-related was confirmed (any count but `unknown`): the one
+    /// definition of "a WebRTC flow" that the report, the diagnosis and the TUI's snapshot use.
+    pub fn is_webrtc(&self) -> bool {
+        self.stun
+            + self.classic_stun
+            + self.channel_data
+            + self.dtls
+            + self.rtp
+            + self.rtcp
+            + self.sctp
+            > 0
+    }
+}
+
 /// A flow.
 pub struct Flow {
     /// Its key.
@@ -216,7 +231,35 @@ impl Flow {
 
     /// True when anything WebRTC-related was confirmed on the flow.
     pub fn is_webrtc(&self) -> bool {
-        let c = &self.counts;
-        c.stun + c.classic_stun + c.channel_data + c.dtls + c.rtp + c.rtcp + c.sctp > 0
+        self.counts.is_webrtc()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ProtocolCounts;
+
+    #[test]
+    fn a_webrtc_flow_is_one_with_any_recognised_message() {
+        let none = ProtocolCounts::default();
+        assert!(!none.is_webrtc());
+        assert!(!ProtocolCounts { unknown: 9, ..none }.is_webrtc());
+        for one in [
+            ProtocolCounts { stun: 1, ..none },
+            ProtocolCounts {
+                classic_stun: 1,
+                ..none
+            },
+            ProtocolCounts {
+                channel_data: 1,
+                ..none
+            },
+            ProtocolCounts { dtls: 1, ..none },
+            ProtocolCounts { rtp: 1, ..none },
+            ProtocolCounts { rtcp: 1, ..none },
+            ProtocolCounts { sctp: 1, ..none },
+        ] {
+            assert!(one.is_webrtc(), "{one:?}");
+        }
     }
 }

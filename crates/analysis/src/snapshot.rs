@@ -58,8 +58,7 @@ pub struct FlowSummary {
 impl FlowSummary {
     /// True when anything WebRTC-related was confirmed on the flow.
     pub fn is_webrtc(&self) -> bool {
-        let c = &self.counts;
-        c.stun + c.classic_stun + c.channel_data + c.dtls + c.rtp + c.rtcp + c.sctp > 0
+        self.counts.is_webrtc()
     }
 
     /// Mean bit rate over the flow's life (lo → hi, hi → lo); over one second at least, so a
