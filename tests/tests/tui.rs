@@ -539,3 +539,37 @@ fn long_call_first_packet_filter_and_save() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `open --keylog --sdp` on a Firefox call: the Streams view shows what decryption reveals
+/// (video frames and size, the receiver's reports, RTT), as `analyze --keylog` does.
+#[test]
+fn open_with_keylog_shows_decrypted_figures() {
+    if !tmux_available("open_with_keylog_shows_decrypted_figures") {
+        return;
+    }
+    let d = "fixtures/webrtc/firefox-direct";
+    let cmd = format!(
+        "{} open {d}/capture.pcapng --keylog {d}/keylog.txt --sdp {d}/offer.sdp --sdp {d}/answer.sdp; echo EXITED $?",
+        bin().display()
+    );
+    let t = Tmux::start(&cmd, 160, 48);
+    t.wait_for(&["1702 pkts"], 20);
+    t.keys(&["4"]);
+    t.wait_for(&["RTP streams", "SSRC 0x"], 10);
+    // Down to a VP8 stream that is not RTX.
+    let mut found = false;
+    for _ in 0..8 {
+        let s = t.screen();
+        if s.contains("Frames    140 (1 key)") {
+            assert!(s.contains("320×240"), "{s}");
+            assert!(s.contains("ms (LSR/DLSR)"), "{s}");
+            found = true;
+            break;
+        }
+        t.keys(&["Down"]);
+        std::thread::sleep(Duration::from_millis(400));
+    }
+    assert!(found, "no video stream showed its frames:\n{}", t.screen());
+    t.keys(&["q"]);
+    t.wait_for(&["EXITED 0"], 10);
+}

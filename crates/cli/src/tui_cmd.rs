@@ -59,6 +59,8 @@ pub struct UiArgs {
         allow_negative_numbers = true
     )]
     max_flows: usize,
+    #[command(flatten)]
+    keys: crate::loader::KeyArgs,
 }
 
 /// Arguments of `rtcscope live`.
@@ -129,6 +131,7 @@ fn state(
     progress: Progress,
     sdp: Option<&SdpKnowledge>,
     index: Option<FileIndex>,
+    keys: rtcscope_analysis::decrypt::KeyStore,
 ) -> CaptureState {
     let store: PacketStore = match index {
         Some(i) => i.into(),
@@ -147,6 +150,8 @@ fn state(
         state.set_sdp(k.hints.clone(), k.fingerprints.clone(), k.srtp);
         state.engine.set_sdp_candidates(k.candidates.clone());
     }
+    // Keys from --keylog, --srtp-key and the SDPs' a=crypto lines, as analyze takes them.
+    state.engine.set_keys(keys);
     state
 }
 
@@ -188,7 +193,8 @@ pub fn run_live(args: &LiveArgs) -> anyhow::Result<ExitCode> {
         }
         None => None,
     };
-    let shared = Shared::new(state(&args.ui, Progress::Live, sdp.as_ref(), None));
+    let keys = args.ui.keys.load(&args.ui.sdp)?;
+    let shared = Shared::new(state(&args.ui, Progress::Live, sdp.as_ref(), None, keys));
     let stop = Arc::new(AtomicBool::new(false));
     let options = LiveOptions {
         autostop: args.autostop,
@@ -251,12 +257,22 @@ pub fn run_open(args: &OpenArgs) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("cannot open {path}"))?;
     need_terminal()?;
     restore_terminal_on_signals()?;
+    let keys = args.ui.keys.load(&args.ui.sdp)?;
     let shared = Shared::new(state(
         &args.ui,
         Progress::Loading { read: 0, total },
         sdp.as_ref(),
         index,
+        keys,
     ));
+    if path != "-" {
+        // Key logs a pcapng carries before its first packet, as analyze reads them.
+        crate::loader::add_dsbs(
+            &mut shared.lock().engine,
+            &crate::loader::leading_dsbs(path),
+            0,
+        );
+    }
     let stop = Arc::new(AtomicBool::new(false));
     let worker = source::spawn_source_loader(shared.clone(), source, total, stop.clone());
     let app = new_app(

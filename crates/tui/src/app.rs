@@ -278,6 +278,10 @@ pub struct Status {
     pub store_evicted: u64,
 }
 
+/// How far the engine has got: packets fed, the time span (a live clock moves it without
+/// packets), and whether the file is loaded; the findings are re-derived when it changes.
+type EngineMark = (u64, Option<(i64, i64)>, bool);
+
 /// What the caller should do after an input.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Action {
@@ -343,6 +347,12 @@ pub struct App {
     pub chart_scope: ChartScope,
     /// The chart.
     pub chart: Chart,
+    /// The selected stream as the engine holds it now (video frames, receiver reports), and
+    /// the feedback its receiver sent about it (NACK, PLI, FIR: from decrypted RTCP).
+    pub stream_detail: Option<(
+        Box<rtcscope_analysis::streams::Stream>,
+        Option<rtcscope_analysis::decrypt::FeedbackFigures>,
+    )>,
     /// The Packets view.
     pub packets: Packets,
     /// The engine's findings (why the call failed or degraded), worst first.
@@ -350,7 +360,7 @@ pub struct App {
     /// When the findings were last derived (they are re-derived at most once a second).
     findings_at: Option<std::time::Instant>,
     /// What the engine had seen then: packets, time span, whether the file was loaded.
-    findings_key: Option<(u64, Option<(i64, i64)>, bool)>,
+    findings_key: Option<EngineMark>,
     /// Findings scroll.
     pub findings_nav: Nav,
     /// NAT-check servers (`HOST:PORT`).
@@ -405,6 +415,7 @@ impl App {
             all_streams: false,
             chart_scope: ChartScope::Session,
             chart: Chart::default(),
+            stream_detail: None,
             packets: Packets {
                 matched: 0,
                 rows: Vec::new(),
@@ -676,6 +687,19 @@ impl App {
                     ui::list_height(self.size, View::Streams),
                 );
                 self.chart = self.build_chart(engine, ws, we);
+                self.stream_detail = self.selected_stream().and_then(|k| {
+                    let s = engine.streams().current(&k)?;
+                    let d = engine.decryption();
+                    let feedback = d
+                        .associations
+                        .iter()
+                        .map(|a| &a.srtp)
+                        .chain(d.sdes.as_ref().map(|x| &x.srtp))
+                        .flat_map(|x| x.rtcp.feedback.iter())
+                        .find(|f| f.media_ssrc == k.ssrc)
+                        .cloned();
+                    Some((Box::new(s), feedback))
+                });
             }
             View::Packets => self.rebuild_packets(&mut state.store, &state.engine),
             View::Nat => {}

@@ -351,3 +351,66 @@ fn a_display_filter_narrows_packets_and_a_wrong_one_says_why() {
     assert!(stun > 0 && app.packets.matched > 0);
     assert_eq!(stun + app.packets.matched, all);
 }
+
+/// A Firefox call opened with its key log and SDPs (`rtcscope open CAPTURE --keylog KEYLOG
+/// --sdp ...`): the selected video stream shows what decryption reveals, equal to the
+/// browser's getStats (frames sent, size) and to `analyze`.
+#[test]
+fn decrypted_call_shows_frames_and_receiver_reports() {
+    let dir = "fixtures/webrtc/firefox-direct";
+    let root = rtcscope_testkit::workspace_root();
+    let paths: Vec<String> = ["offer.sdp", "answer.sdp"]
+        .iter()
+        .map(|f| root.join(dir).join(f).to_string_lossy().into_owned())
+        .collect();
+    let k = sdp_hints::load(&paths).unwrap().unwrap();
+    let mut state = CaptureState::new(Config::default(), PacketRing::default(), Progress::Loaded);
+    state.set_sdp(k.hints, k.fingerprints, k.srtp);
+    let mut keys = rtcscope_analysis::decrypt::KeyStore::default();
+    let text = std::fs::read_to_string(root.join(dir).join("keylog.txt")).unwrap();
+    keys.keylog.add_text("keylog.txt", &text);
+    state.engine.set_keys(keys);
+    state
+        .load(std::fs::File::open(root.join(dir).join("capture.pcapng")).unwrap())
+        .unwrap();
+    let mut app = app(&format!("{dir}/capture.pcapng"), 160, 48);
+    app.refresh(&mut state);
+    key(&mut app, &mut state, KeyCode::Char('4'));
+    // The first video stream that is not a retransmission stream.
+    for _ in 0..app.streams.len() {
+        if app.stream_detail.as_ref().is_some_and(|d| {
+            d.0.kind == rtcscope_analysis::streams::MediaKind::Video && d.0.rtx_of.is_none()
+        }) {
+            break;
+        }
+        key(&mut app, &mut state, KeyCode::Down);
+    }
+    let (s, _) = app.stream_detail.as_ref().expect("a stream selected");
+    // getStats: framesSent 140 at 320×240 for both senders of this call.
+    let stats: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(root.join(dir).join("stats-a.json")).unwrap())
+            .unwrap();
+    let sent = stats
+        .as_array()
+        .into_iter()
+        .flatten()
+        .chain(
+            stats
+                .get("stats")
+                .and_then(|v| v.as_array())
+                .into_iter()
+                .flatten(),
+        )
+        .find(|o| o["type"] == "outbound-rtp" && o["kind"] == "video")
+        .map(|o| o["framesSent"].as_u64().unwrap());
+    let screen = draw(&app);
+    assert!(screen.contains("Frames    140 (1 key)"), "{screen}");
+    assert!(screen.contains("320×240"), "{screen}");
+    assert!(screen.contains("Receiver  lost 0"), "{screen}");
+    assert!(screen.contains("ms (LSR/DLSR)"), "{screen}");
+    assert!(!screen.contains("encrypted (no keys"), "{screen}");
+    if let Some(n) = sent {
+        assert_eq!(s.frames.as_ref().map(|f| f.frames), Some(n));
+    }
+    insta::assert_snapshot!("firefox_direct_keylog_160x48_streams", screen);
+}

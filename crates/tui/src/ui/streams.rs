@@ -166,7 +166,109 @@ pub(super) fn streams(f: &mut Frame<'_>, app: &App, body: Rect) {
             )),
         top,
     );
-    chart(f, app, bottom);
+    match &app.stream_detail {
+        Some(d) if bottom.width >= 110 => {
+            let [left, right] =
+                Layout::horizontal([Constraint::Min(50), Constraint::Length(46)]).areas(bottom);
+            chart(f, app, left);
+            detail(f, &d.0, d.1.as_ref(), right);
+        }
+        _ => chart(f, app, bottom),
+    }
+}
+
+/// What the selected stream's payloads and RTCP say: its video frames and the receiver's
+/// reports and feedback, known once the call is decrypted (`--keylog`, `--srtp-key`, SDES).
+fn detail(
+    f: &mut Frame<'_>,
+    s: &rtcscope_analysis::streams::Stream,
+    feedback: Option<&rtcscope_analysis::decrypt::FeedbackFigures>,
+    area: Rect,
+) {
+    use ratatui::text::{Line, Span};
+    let kv = |k: &str, v: String| {
+        Line::from(vec![Span::styled(format!("{k:<10}"), bold()), Span::raw(v)])
+    };
+    let mut lines = vec![kv(
+        "Payload",
+        if s.encrypted {
+            "encrypted (no keys for it)".into()
+        } else {
+            "readable".into()
+        },
+    )];
+    if s.kind == MediaKind::Video {
+        lines.push(match &s.frames {
+            Some(fr) => kv(
+                "Frames",
+                format!(
+                    "{} ({} key){}",
+                    fr.frames,
+                    fr.key_frames,
+                    fr.frames_per_second
+                        .map(|r| format!(", {r:.1} fps"))
+                        .unwrap_or_default()
+                ),
+            ),
+            None => kv("Frames", "not known (encrypted, or no codec)".into()),
+        });
+        if let Some(fr) = &s.frames {
+            if let Some(r) = &fr.resolution {
+                lines.push(kv(
+                    "Size",
+                    format!(
+                        "{}×{}{}",
+                        r.width,
+                        r.height,
+                        if fr.resolution_changes > 0 {
+                            format!(" ({} changes)", fr.resolution_changes)
+                        } else {
+                            String::new()
+                        }
+                    ),
+                ));
+            }
+            lines.push(kv(
+                "Freezes",
+                format!("{} ({:.0} ms)", fr.freezes, fr.freeze_total_ms),
+            ));
+        }
+    }
+    match s.receiver_report {
+        Some(rr) => {
+            let rate = s.clock_rate.map(f64::from);
+            lines.push(kv(
+                "Receiver",
+                format!(
+                    "lost {} ({:.1} %), jitter {}",
+                    rr.cumulative_lost,
+                    rr.fraction_lost * 100.0,
+                    rate.map_or(format!("{} ticks", rr.jitter), |r| format!(
+                        "{:.1} ms",
+                        f64::from(rr.jitter) / r * 1000.0
+                    ))
+                ),
+            ));
+        }
+        None => lines.push(kv("Receiver", "no report read".into())),
+    }
+    lines.push(kv(
+        "RTT",
+        s.rtcp_rtt_ms
+            .map_or("-".into(), |r| format!("{r:.1} ms (LSR/DLSR)")),
+    ));
+    if let Some(fb) = feedback {
+        lines.push(kv(
+            "Feedback",
+            format!("NACK {} · PLI {} · FIR {}", fb.nack_packets, fb.pli, fb.fir),
+        ));
+    }
+    f.render_widget(
+        ratatui::widgets::Paragraph::new(lines)
+            .wrap(ratatui::widgets::Wrap { trim: false })
+            .block(block(format!(" SSRC {:#010x} ", s.ssrc), false)),
+        area,
+    );
 }
 
 fn chart(f: &mut Frame<'_>, app: &App, area: Rect) {
