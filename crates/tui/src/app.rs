@@ -158,6 +158,32 @@ pub enum ChartScope {
     Stream,
 }
 
+/// What the Streams view's chart plots.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ChartMetric {
+    /// Bit rate, both directions, of the scope.
+    #[default]
+    Bitrate,
+    /// The selected stream's loss (% of the packets expected in each bin).
+    Loss,
+    /// The selected stream's interarrival jitter (ms, the highest in each bin).
+    Jitter,
+    /// The RTCP round-trip time of the selected stream (ms, LSR/DLSR, mean in each bin).
+    Rtt,
+}
+
+impl ChartMetric {
+    /// Its name and unit, for the chart's title.
+    pub fn label(self) -> &'static str {
+        match self {
+            ChartMetric::Bitrate => "bit/s",
+            ChartMetric::Loss => "loss %",
+            ChartMetric::Jitter => "jitter ms (max per bin)",
+            ChartMetric::Rtt => "RTCP RTT ms (mean per bin)",
+        }
+    }
+}
+
 /// A bandwidth chart: bytes per bin in two directions.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Chart {
@@ -171,6 +197,9 @@ pub struct Chart {
     pub bin_ns: i64,
     /// Bytes per bin, per direction.
     pub bins: Vec<[u64; 2]>,
+    /// For a quality metric: the selected stream's value per bin (none where the bin holds
+    /// nothing to measure), instead of `bins`.
+    pub quality: Option<(ChartMetric, Vec<Option<f64>>)>,
 }
 
 /// A packet-list row.
@@ -345,6 +374,8 @@ pub struct App {
     pub all_streams: bool,
     /// Chart scope.
     pub chart_scope: ChartScope,
+    /// What the chart plots (`m` cycles).
+    pub chart_metric: ChartMetric,
     /// The chart.
     pub chart: Chart,
     /// The selected stream as the engine holds it now (video frames, receiver reports), and
@@ -414,6 +445,7 @@ impl App {
             streams_nav: Nav::default(),
             all_streams: false,
             chart_scope: ChartScope::Session,
+            chart_metric: ChartMetric::Bitrate,
             chart: Chart::default(),
             stream_detail: None,
             packets: Packets {
@@ -815,12 +847,34 @@ impl App {
                 Vec::new(),
             ),
         };
+        // Quality metrics are the selected stream's, whatever the scope.
+        let quality = match (self.chart_metric, self.selected_stream()) {
+            (ChartMetric::Bitrate, _) | (_, None) => None,
+            (m, Some(k)) => {
+                let q = snapshot::stream_quality(engine, &k, ws, we, bins);
+                let values = q
+                    .iter()
+                    .map(|b| match m {
+                        ChartMetric::Loss => b.loss_fraction().map(|f| f * 100.0),
+                        ChartMetric::Jitter => b.jitter_max_ms(),
+                        ChartMetric::Rtt => b.rtt_mean_ms(),
+                        ChartMetric::Bitrate => None,
+                    })
+                    .collect();
+                Some((m, values))
+            }
+        };
+        let title = match (&quality, self.selected_stream()) {
+            (Some(_), Some(k)) => format!("stream SSRC {:#010x}", k.ssrc),
+            _ => title,
+        };
         Chart {
             title,
             legends,
             start_ns: ws,
             bin_ns,
             bins: data,
+            quality,
         }
     }
 
@@ -1113,6 +1167,14 @@ impl App {
                 View::Packets => self.packets.all = !self.packets.all,
                 _ => {}
             },
+            KeyCode::Char('m') if self.view == View::Streams => {
+                self.chart_metric = match self.chart_metric {
+                    ChartMetric::Bitrate => ChartMetric::Loss,
+                    ChartMetric::Loss => ChartMetric::Jitter,
+                    ChartMetric::Jitter => ChartMetric::Rtt,
+                    ChartMetric::Rtt => ChartMetric::Bitrate,
+                };
+            }
             KeyCode::Char('c') if self.view == View::Streams => {
                 self.chart_scope = match self.chart_scope {
                     ChartScope::Session => ChartScope::Flow,

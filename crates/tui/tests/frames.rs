@@ -386,6 +386,12 @@ fn decrypted_call_shows_frames_and_receiver_reports() {
         key(&mut app, &mut state, KeyCode::Down);
     }
     let (s, _) = app.stream_detail.as_ref().expect("a stream selected");
+    // The RTT samples' range, from the stream's own per-bucket record.
+    let total = s.quality.total();
+    let s_rtt_bounds = (
+        total.rtt_min_ms().expect("RTT samples"),
+        total.rtt_max_ms().expect("RTT samples"),
+    );
     // getStats: framesSent 140 at 320×240 for both senders of this call.
     let stats: serde_json::Value =
         serde_json::from_slice(&std::fs::read(root.join(dir).join("stats-a.json")).unwrap())
@@ -413,4 +419,31 @@ fn decrypted_call_shows_frames_and_receiver_reports() {
         assert_eq!(s.frames.as_ref().map(|f| f.frames), Some(n));
     }
     insta::assert_snapshot!("firefox_direct_keylog_160x48_streams", screen);
+    // m: the stream's loss, jitter and RTT over time, in the chart's bins.
+    let values = |app: &App| {
+        let (_, v) = app.chart.quality.as_ref().expect("a quality metric");
+        v.iter().flatten().copied().collect::<Vec<f64>>()
+    };
+    key(&mut app, &mut state, KeyCode::Char('m'));
+    assert!(draw(&app).contains("loss % of stream SSRC"));
+    let loss = values(&app);
+    assert!(
+        !loss.is_empty() && loss.iter().all(|&l| l == 0.0),
+        "getStats: packetsLost 0; {loss:?}"
+    );
+    key(&mut app, &mut state, KeyCode::Char('m'));
+    let jitter = values(&app);
+    assert!(
+        !jitter.is_empty() && jitter.iter().all(|&j| (0.0..100.0).contains(&j)),
+        "{jitter:?}"
+    );
+    key(&mut app, &mut state, KeyCode::Char('m'));
+    let rtt = values(&app);
+    let (lo, hi) = (s_rtt_bounds.0, s_rtt_bounds.1);
+    assert!(!rtt.is_empty(), "decrypted RTCP gives RTT samples");
+    assert!(
+        rtt.iter().all(|&r| r >= lo - 1e-6 && r <= hi + 1e-6),
+        "{rtt:?} not within {lo}..{hi}"
+    );
+    insta::assert_snapshot!("firefox_direct_keylog_160x48_rtt", draw(&app));
 }

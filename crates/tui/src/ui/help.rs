@@ -8,7 +8,7 @@ use ratatui::widgets::{Clear, Paragraph};
 use ratatui::Frame;
 
 /// The key list of the `?` overlay.
-pub const KEYS: [(&str, &str); 24] = [
+pub const KEYS: [(&str, &str); 25] = [
     ("1-9, Tab, S-Tab", "switch view (or click a tab)"),
     ("j/k, ↓/↑", "move the selection (or scroll the mouse wheel)"),
     ("PgDn/PgUp", "move by a page"),
@@ -25,6 +25,10 @@ pub const KEYS: [(&str, &str); 24] = [
     ("a", "Streams, Packets: all / only the selection's"),
     ("w", "Packets: save the listed packets to a pcapng file"),
     ("c", "Streams: chart of session, flow or stream"),
+    (
+        "m",
+        "Streams: chart bit/s, or the stream's loss, jitter, RTT",
+    ),
     ("r", "NAT check: run it"),
     ("/", "filter: Packets by expression (rtp.pt == 96) or words"),
     ("Esc", "clear the filter"),

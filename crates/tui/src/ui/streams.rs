@@ -2,7 +2,7 @@
 //! chart of the session, flow or stream.
 
 use super::widgets::{block, bold, dim, percent, position, selected};
-use crate::app::{App, ChartScope, Mode};
+use crate::app::{App, ChartMetric, ChartScope, Mode};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Style};
 use ratatui::symbols::Marker;
@@ -277,13 +277,24 @@ fn chart(f: &mut Frame<'_>, app: &App, area: Rect) {
     let to_kbps = |b: u64| b as f64 * 8.0 / secs.max(1e-9) / 1000.0;
     let origin = app.snap.start_ns.unwrap_or(c.start_ns);
     let x0 = (c.start_ns - origin) as f64 / 1e9;
-    let series: [Vec<(f64, f64)>; 2] = [0, 1].map(|d| {
-        c.bins
-            .iter()
-            .enumerate()
-            .map(|(i, b)| (x0 + (i as f64 + 0.5) * secs, to_kbps(b[d])))
-            .collect()
-    });
+    let series: [Vec<(f64, f64)>; 2] = match &c.quality {
+        // One line, the selected stream's: bins without a value are left out (gaps).
+        Some((_, values)) => [
+            values
+                .iter()
+                .enumerate()
+                .filter_map(|(i, v)| v.map(|v| (x0 + (i as f64 + 0.5) * secs, v)))
+                .collect(),
+            Vec::new(),
+        ],
+        None => [0, 1].map(|d| {
+            c.bins
+                .iter()
+                .enumerate()
+                .map(|(i, b)| (x0 + (i as f64 + 0.5) * secs, to_kbps(b[d])))
+                .collect()
+        }),
+    };
     let max = series
         .iter()
         .flatten()
@@ -302,7 +313,7 @@ fn chart(f: &mut Frame<'_>, app: &App, area: Rect) {
         .graph_type(GraphType::Line)
         .style(Style::new().fg(Color::Cyan))
         .data(&series[0])];
-    if !c.legends[1].is_empty() {
+    if !c.legends[1].is_empty() && c.quality.is_none() {
         sets.push(
             Dataset::default()
                 .name(c.legends[1].clone())
@@ -312,18 +323,20 @@ fn chart(f: &mut Frame<'_>, app: &App, area: Rect) {
                 .data(&series[1]),
         );
     }
-    let ylab = |v: f64| {
-        if v >= 1000.0 {
-            format!("{:.1}M", v / 1000.0)
-        } else {
-            format!("{v:.0}k")
-        }
+    let metric = c.quality.as_ref().map_or(ChartMetric::Bitrate, |q| q.0);
+    let ylab = |v: f64| match metric {
+        ChartMetric::Bitrate if v >= 1000.0 => format!("{:.1}M", v / 1000.0),
+        ChartMetric::Bitrate => format!("{v:.0}k"),
+        _ if v >= 10.0 => format!("{v:.0}"),
+        _ => format!("{v:.1}"),
     };
     let chart = Chart::new(sets)
         .block(block(
             format!(
-                " bit/s of {} (c: session/flow/stream, now {scope}) ",
-                c.title
+                " {} of {}, {} bins (m: bit/s, loss, jitter, RTT; c: session/flow/stream, now {scope}) ",
+                metric.label(),
+                c.title,
+                fmt::duration(c.bin_ns)
             ),
             false,
         ))
