@@ -650,9 +650,8 @@ impl App {
             .copied()
             .filter(|&i| {
                 let d = &self.snap.dtls[i];
-                self.flow_in_selection(
-                    &FlowKey::of(rtcscope_analysis::flow::Transport::Udp, d.a, d.b, d.relay).0,
-                )
+                // The engine's flow key, transport included (DTLS over ICE-TCP too).
+                self.flow_in_selection(&d.flow)
             })
             .collect();
         if mine.is_empty() {

@@ -247,15 +247,8 @@ fn session_detail(f: &mut Frame<'_>, app: &App, area: Rect) {
     lines.push(Line::from(vec![k("Traffic"), Span::raw(parts.join(" · "))]));
     let in_sel = |key: &rtcscope_analysis::flow::FlowKey| r.flows.iter().any(|(k2, _)| k2 == key);
     for d in app.snap.dtls.iter().filter(|d| {
-        in_sel(
-            &rtcscope_analysis::flow::FlowKey::of(
-                rtcscope_analysis::flow::Transport::Udp,
-                d.a,
-                d.b,
-                d.relay,
-            )
-            .0,
-        )
+        // The engine's flow key, transport included (DTLS over ICE-TCP too).
+        in_sel(&d.flow)
     }) {
         lines.push(Line::from(vec![
             k("DTLS"),
