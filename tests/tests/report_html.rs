@@ -4,7 +4,8 @@
 //!   analyze --json` prints for the same file and `--sdp`, every section is there in order, and
 //!   the plots carry the report's numbers: each stream's bitrate and packet-rate polylines have
 //!   one point per bucket of its `series`, with the values the buckets give; each pair's lane in
-//!   the ICE swimlane as many requests and successes as its timeline.
+//!   the ICE swimlane as many requests and successes as its timeline; each stream's loss
+//!   (cumulative, and per bucket), jitter and RTCP RTT lines the values of its `quality`.
 //! * The getStats() snapshot recorded with the call (`stats-a.json`) agrees with the wire on
 //!   every SSRC's packets and payload bytes (the same equalities tests/ground_truth.rs checks).
 //! * Errors: a missing capture, an unwritable `-o`, a bad `--stats` file are errors naming the
@@ -196,6 +197,86 @@ fn check(name: &str) -> usize {
                 assert!(close(*g, *e), "{name} stream {i} {plot}: {g} vs {e}");
             }
         }
+    }
+    // Each stream's quality plots: the wire's line carries its `quality` buckets' values.
+    for (i, s) in streams.iter().enumerate() {
+        let art = element(
+            &html,
+            &format!("<article class=\"stream\" data-stream=\"{i}\""),
+            "</article>",
+        );
+        let q = &s["quality"];
+        let col = |name: &str| q[name].as_array().unwrap().clone();
+        let (expected, lost, duplicates) = (col("expected"), col("lost"), col("duplicates"));
+        assert!(!expected.is_empty(), "{name} stream {i}: quality buckets");
+        assert_eq!(lost.len(), expected.len());
+        assert_eq!(
+            q["bucket_ns"], s["series"]["bucket_ns"],
+            "{name} stream {i}: one grid"
+        );
+        let wire = |plot: &str| -> Option<Vec<f64>> {
+            let at = art.find(&format!("data-plot=\"{plot}\""))?;
+            let svg = element(&art[at..], "data-plot", "</svg>");
+            svg.find("<polyline class=\"fwd\"")?;
+            let line = element(svg, "<polyline class=\"fwd\"", "/>");
+            Some(numbers(attr(line, "data-values").unwrap()))
+        };
+        // Cumulative loss: the running sum, ending at expected − packets (RFC 3550).
+        let mut sum = 0i64;
+        let cumulative: Vec<f64> = lost
+            .iter()
+            .map(|l| {
+                sum += l.as_i64().unwrap();
+                sum as f64
+            })
+            .collect();
+        assert_eq!(
+            wire("packets-lost").unwrap(),
+            cumulative,
+            "{name} stream {i}"
+        );
+        assert_eq!(
+            sum,
+            s["expected"].as_i64().unwrap() - s["packets"].as_i64().unwrap()
+        );
+        // Per bucket over unique sequence numbers: (lost + duplicates) / expected.
+        let want: Vec<f64> = (0..expected.len())
+            .filter(|&k| expected[k].as_i64() > Some(0))
+            .map(|k| {
+                let u = lost[k].as_i64().unwrap() + duplicates[k].as_i64().unwrap();
+                (u.max(0) as f64 * 100.0 / expected[k].as_f64().unwrap()).min(100.0)
+            })
+            .collect();
+        let loss = wire("loss").unwrap();
+        assert_eq!(loss.len(), want.len(), "{name} stream {i}");
+        for (g, e) in loss.iter().zip(&want) {
+            assert!(close(*g, *e), "{name} stream {i} loss {g} vs {e}");
+        }
+        if s["lost"] == 0 {
+            assert!(
+                loss.iter().all(|l| *l == 0.0),
+                "{name} stream {i}: {loss:?}"
+            );
+        }
+        let jitter: Vec<f64> = col("jitter_ms").iter().filter_map(Value::as_f64).collect();
+        match wire("jitter") {
+            Some(got) => {
+                assert_eq!(got.len(), jitter.len(), "{name} stream {i}");
+                for (g, e) in got.iter().zip(&jitter) {
+                    assert!(close(*g, *e), "{name} stream {i} jitter {g} vs {e}");
+                }
+            }
+            None => assert!(jitter.is_empty(), "{name} stream {i}: no jitter plot"),
+        }
+        let rtt: Vec<f64> = col("rtt_mean_ms")
+            .iter()
+            .filter_map(Value::as_f64)
+            .collect();
+        assert_eq!(
+            wire("rtcp-rtt").unwrap_or_default(),
+            rtt,
+            "{name} stream {i}"
+        );
     }
     // The ICE swimlane: per pair, the timeline's requests and successes.
     for sess in want["ice_sessions"].as_array().unwrap() {

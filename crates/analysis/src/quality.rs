@@ -185,11 +185,11 @@ impl Serialize for QualityBucket {
         st.serialize_field("received", &self.received)?;
         st.serialize_field("duplicates", &self.duplicates)?;
         st.serialize_field("lost", &self.lost())?;
-        st.serialize_field("jitter_ms", &self.jitter_ms())?;
-        st.serialize_field("jitter_max_ms", &self.jitter_max_ms())?;
-        st.serialize_field("rtt_min_ms", &self.rtt_min_ms())?;
-        st.serialize_field("rtt_mean_ms", &self.rtt_mean_ms())?;
-        st.serialize_field("rtt_max_ms", &self.rtt_max_ms())?;
+        st.serialize_field("jitter_ms", &us(self.jitter_ms()))?;
+        st.serialize_field("jitter_max_ms", &us(self.jitter_max_ms()))?;
+        st.serialize_field("rtt_min_ms", &us(self.rtt_min_ms()))?;
+        st.serialize_field("rtt_mean_ms", &us(self.rtt_mean_ms()))?;
+        st.serialize_field("rtt_max_ms", &us(self.rtt_max_ms()))?;
         st.serialize_field("rtt_samples", &self.rtt_samples)?;
         st.end()
     }
@@ -221,19 +221,58 @@ pub struct QualitySeries {
     stored: Vec<(u32, QualityBucket)>,
 }
 
+/// Milliseconds as written out: rounded to the microsecond (finer than an RTP clock tick, and
+/// short), as `f64` so that a number reads back the same from JSON text or a serde value.
+fn us(v: Option<f64>) -> Option<f64> {
+    v.map(|v| (v * 1000.0).round() / 1000.0)
+}
+
+/// Written as columns (one array per field, one element per bucket from the first to the last
+/// non-empty one, empty buckets as zeros and `null`s): dense like [`Series`], a fraction of
+/// its size per bucket.
 impl Serialize for QualitySeries {
     fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
-        struct Dense<'a>(&'a QualitySeries);
-        impl Serialize for Dense<'_> {
+        struct Column<'a, F>(&'a QualitySeries, F);
+        impl<T: Serialize, F: Fn(&QualityBucket) -> T> Serialize for Column<'_, F> {
             fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
-                ser.collect_seq(self.0.dense_iter())
+                ser.collect_seq(self.0.dense_iter().map(|b| (self.1)(&b)))
             }
         }
-        let mut st = ser.serialize_struct("QualitySeries", 3)?;
+        let mut st = ser.serialize_struct("QualitySeries", 12)?;
         st.serialize_field("start_ns", &self.start_ns)?;
         st.serialize_field("bucket_ns", &self.bucket_ns)?;
-        st.serialize_field("buckets", &Dense(self))?;
+        st.serialize_field("expected", &Column(self, |b: &QualityBucket| b.expected))?;
+        st.serialize_field("received", &Column(self, |b: &QualityBucket| b.received))?;
+        st.serialize_field(
+            "duplicates",
+            &Column(self, |b: &QualityBucket| b.duplicates),
+        )?;
+        st.serialize_field("lost", &Column(self, QualityBucket::lost))?;
+        st.serialize_field(
+            "jitter_ms",
+            &Column(self, |b: &QualityBucket| us(b.jitter_ms())),
+        )?;
+        st.serialize_field(
+            "jitter_max_ms",
+            &Column(self, |b: &QualityBucket| us(b.jitter_max_ms())),
+        )?;
+        st.serialize_field(
+            "rtt_samples",
+            &Column(self, |b: &QualityBucket| b.rtt_samples),
+        )?;
+        st.serialize_field(
+            "rtt_min_ms",
+            &Column(self, |b: &QualityBucket| us(b.rtt_min_ms())),
+        )?;
+        st.serialize_field(
+            "rtt_mean_ms",
+            &Column(self, |b: &QualityBucket| us(b.rtt_mean_ms())),
+        )?;
+        st.serialize_field(
+            "rtt_max_ms",
+            &Column(self, |b: &QualityBucket| us(b.rtt_max_ms())),
+        )?;
         st.end()
     }
 }

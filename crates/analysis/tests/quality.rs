@@ -153,22 +153,34 @@ fn dropped_packets_show_in_their_second_through_the_engine() {
     assert_eq!(last.jitter_ms(), stored(Some(jitter)));
     assert!(bins.iter().all(|b| b.jitter_max_ms() >= b.jitter_ms()));
     check_sums(st);
-    // The JSON: dense buckets with the bucket width stated.
+    // The JSON: dense columns with the bucket width stated.
     let json = serde_json::to_value(st).unwrap();
     let q = &json["quality"];
     assert_eq!(q["bucket_ns"], 100_000_000);
-    let buckets = q["buckets"].as_array().unwrap();
-    assert_eq!(buckets.len(), st.quality.len());
-    let lost: i64 = buckets.iter().map(|b| b["lost"].as_i64().unwrap()).sum();
-    assert_eq!(lost, 10);
+    let lost = q["lost"].as_array().unwrap();
+    for col in [
+        "expected",
+        "received",
+        "duplicates",
+        "jitter_ms",
+        "rtt_mean_ms",
+    ] {
+        assert_eq!(q[col].as_array().unwrap().len(), st.quality.len(), "{col}");
+    }
+    assert_eq!(lost.iter().map(|l| l.as_i64().unwrap()).sum::<i64>(), 10);
     // The bucket where seq 110 arrived (2.20 s + its delay, with 111–114) counts the ten:
     // `highest` advanced by 15 there, five packets arrived.
     let at = ((delay(110) + 2200 * MS) / (100 * MS)) as usize;
-    assert_eq!(buckets[at]["lost"], 10, "{:?}", &buckets[at]);
+    assert_eq!(lost[at], 10, "{q}");
     assert_eq!(
-        (&buckets[at]["expected"], &buckets[at]["received"]),
+        (&q["expected"][at], &q["received"][at]),
         (&15.into(), &5.into())
     );
+    assert!(q["rtt_mean_ms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(Value::is_null));
     // A window that misses the stream, and a stream the engine does not hold.
     assert!(
         snapshot::stream_quality(&e, &key, T0 - 5000 * MS, T0 - 1000 * MS, 4)

@@ -1032,9 +1032,13 @@ fn streams(p: &mut Page, r: &Value, stats: &Value) {
     p.s.push_str(
         "<p class=\"note\">Bitrate and packet rate per bucket of the report's <code>series</code> \
          (RTP packets' bytes; buckets of 100 ms, doubled as the capture grows past 512 of them). \
-         Loss, jitter and RTCP RTT are the engine's whole-stream figures: the model keeps them \
-         per stream, not per bucket; the browser's own series (<code>--stats</code>) are plotted \
-         over time.</p>",
+         Loss, jitter and RTCP RTT per bucket of its <code>quality</code>, on the same grid: \
+         packets lost counted as RFC 3550 and getStats' <code>packetsLost</code> count them \
+         (expected from the highest sequence number, less received, duplicates included: it can \
+         go below zero, drawn clipped at zero), the loss fraction over unique sequence numbers, \
+         the RFC 3550 jitter at each bucket's end, and the mean LSR/DLSR round-trip time of the \
+         receiver reports that arrived in the bucket. The browser's own series \
+         (<code>--stats</code>) are drawn beside the wire's.</p>",
     );
     // The streams with the most packets get plots; the others a row each below.
     let mut by_packets: Vec<usize> = (0..all.len()).collect();
@@ -1199,23 +1203,7 @@ fn streams(p: &mut Page, r: &Value, stats: &Value) {
         if let Some(x) = rtx {
             rtx_share(p, series, &x["series"]);
         }
-        for (metric, title) in [
-            ("packets-lost", "Packets lost (browser, cumulative)"),
-            ("jitter", "Jitter (browser)"),
-        ] {
-            let lines: Vec<Line<'_>> = arr(&stats["series"])
-                .iter()
-                .filter(|b| b["ssrc"].as_u64() == Some(ssrc) && b["metric"] == metric)
-                .map(|b| browser_line(b, "browser"))
-                .collect();
-            if !lines.is_empty() {
-                let unit = st(&arr(&stats["series"])
-                    .iter()
-                    .find(|b| b["metric"] == metric)
-                    .map_or(Value::Null, |b| b["unit"].clone()));
-                p.plot(metric, title, &unit, &lines);
-            }
-        }
+        quality_plots(p, &s["quality"], ssrc, stats);
         p.s.push_str("</article>");
     }
     if !rest.is_empty() {
@@ -1258,6 +1246,103 @@ fn streams(p: &mut Page, r: &Value, stats: &Value) {
         p.s.push_str("</tbody></table>");
     }
     p.s.push_str("</section>");
+}
+
+/// A line of one value per bucket of a stream's JSON `quality` (at the bucket's middle), for
+/// the buckets where `value` gives one from the bucket's index; `field` names it in
+/// `data-field`.
+fn quality_line<'a>(
+    q: &Value,
+    field: &str,
+    mut value: impl FnMut(usize) -> Option<f64>,
+) -> Line<'a> {
+    let start = q["start_ns"].as_i64().unwrap_or(0);
+    let width = q["bucket_ns"].as_i64().unwrap_or(1).max(1);
+    let points: Vec<(i64, f64)> = (0..arr(&q["expected"]).len())
+        .filter_map(|i| Some((start + width * i as i64 + width / 2, value(i)?)))
+        .collect();
+    let values = points
+        .iter()
+        .map(|p| p.1.to_string())
+        .collect::<Vec<_>>()
+        .join(" ");
+    Line {
+        class: "fwd",
+        label: "wire".into(),
+        data: vec![
+            ("field", field.to_owned()),
+            ("bucket-ns", width.to_string()),
+            ("values", values),
+        ],
+        points,
+    }
+}
+
+/// A stream's loss, loss fraction, jitter and RTCP RTT over time from its `quality` (columns,
+/// one element per bucket), with the browser's series of the same SSRC beside the wire's.
+fn quality_plots(p: &mut Page, q: &Value, ssrc: u64, stats: &Value) {
+    let browser = |metric: &str| -> Vec<Line<'static>> {
+        arr(&stats["series"])
+            .iter()
+            .filter(|b| b["ssrc"].as_u64() == Some(ssrc) && b["metric"] == metric)
+            .map(|b| browser_line(b, "browser"))
+            .collect()
+    };
+    let col = |name: &str, i: usize| q[name].get(i).cloned().unwrap_or(Value::Null);
+    let has_quality = !arr(&q["expected"]).is_empty();
+    // Cumulative, as getStats' packetsLost and the receiver reports count it.
+    let mut lines = Vec::new();
+    if has_quality {
+        let mut sum = 0i64;
+        lines.push(quality_line(q, "lost", |i| {
+            sum += col("lost", i).as_i64().unwrap_or(0);
+            Some(sum as f64)
+        }));
+    }
+    lines.extend(browser("packets-lost"));
+    if !lines.is_empty() {
+        p.plot(
+            "packets-lost",
+            "Packets lost (cumulative, RFC 3550)",
+            "packets",
+            &lines,
+        );
+    }
+    if has_quality {
+        p.plot(
+            "loss",
+            "Loss per bucket (unique sequence numbers)",
+            "%",
+            &[quality_line(q, "loss_percent", |i| {
+                let expected = col("expected", i).as_i64().unwrap_or(0);
+                (expected > 0).then(|| {
+                    let unique_lost = col("lost", i).as_i64().unwrap_or(0)
+                        + col("duplicates", i).as_i64().unwrap_or(0);
+                    (unique_lost.max(0) as f64 * 100.0 / expected as f64).min(100.0)
+                })
+            })],
+        );
+    }
+    let mut lines = Vec::new();
+    if arr(&q["jitter_ms"]).iter().any(Value::is_number) {
+        lines.push(quality_line(q, "jitter_ms", |i| {
+            col("jitter_ms", i).as_f64()
+        }));
+    }
+    lines.extend(browser("jitter"));
+    if !lines.is_empty() {
+        p.plot("jitter", "Jitter (RFC 3550)", "ms", &lines);
+    }
+    if arr(&q["rtt_mean_ms"]).iter().any(Value::is_number) {
+        p.plot(
+            "rtcp-rtt",
+            "RTCP round-trip time (LSR/DLSR, mean per bucket)",
+            "ms",
+            &[quality_line(q, "rtt_mean_ms", |i| {
+                col("rtt_mean_ms", i).as_f64()
+            })],
+        );
+    }
 }
 
 /// RTX packets as a share of the media and RTX packets per bucket, where both series share a
