@@ -453,6 +453,56 @@ impl QualitySeries {
     }
 }
 
+/// A run of consecutive buckets that met a condition ([`QualitySeries::spans`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct QualitySpan {
+    /// Start of the first bucket, ns since the epoch.
+    pub start_ns: i64,
+    /// End of the last bucket (exclusive).
+    pub end_ns: i64,
+    /// The run's buckets merged (sums, last and highest jitter, RTT min/max/mean).
+    pub merged: QualityBucket,
+}
+
+impl QualitySeries {
+    /// The time ranges where `cond` holds: runs of consecutive stored buckets for which it is
+    /// true, each with its buckets merged, in time order (for a diagnosis: "loss above 5 %
+    /// from 12.3 s to 15.1 s"). A bucket that saw nothing never holds, so a gap in the
+    /// stream ends a run. At most `max` runs are returned (the first ones).
+    pub fn spans(&self, cond: impl Fn(&QualityBucket) -> bool, max: usize) -> Vec<QualitySpan> {
+        let mut out: Vec<QualitySpan> = Vec::new();
+        let mut last: Option<usize> = None;
+        for (i, b) in self.iter() {
+            if !cond(b) {
+                last = None;
+                continue;
+            }
+            let start = self
+                .start_ns
+                .saturating_add(self.bucket_ns.saturating_mul(i as i64));
+            let end = start.saturating_add(self.bucket_ns);
+            match (last, out.last_mut()) {
+                (Some(j), Some(run)) if j + 1 == i => {
+                    run.end_ns = end;
+                    run.merged.merge(b);
+                }
+                _ => {
+                    if out.len() == max {
+                        break;
+                    }
+                    out.push(QualitySpan {
+                        start_ns: start,
+                        end_ns: end,
+                        merged: *b,
+                    });
+                }
+            }
+            last = Some(i);
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -541,6 +591,32 @@ mod tests {
             ..QualityBucket::default()
         });
         assert_eq!((a.jitter_ms(), a.expected(), a.lost()), (Some(2.0), 5, 3));
+    }
+
+    #[test]
+    fn spans_are_runs_of_consecutive_buckets() {
+        let mut q = QualitySeries::new(0);
+        // Buckets 0–9, 20 ms apart: loss in buckets 2–4 and 7; bucket 5 empty.
+        for k in 0..50i64 {
+            let bucket = k / 5;
+            if bucket == 5 {
+                continue;
+            }
+            let lossy = matches!(bucket, 2..=4 | 7) && k % 5 == 0;
+            q.packet(k * 20_000_000, pkt(if lossy { 3 } else { 1 }));
+        }
+        let lossy = |b: &QualityBucket| b.lost() > 0;
+        let s = q.spans(lossy, 10);
+        assert_eq!(s.len(), 2, "{s:?}");
+        assert_eq!((s[0].start_ns, s[0].end_ns), (200_000_000, 500_000_000));
+        assert_eq!((s[0].merged.lost(), s[0].merged.received()), (6, 15));
+        assert_eq!((s[1].start_ns, s[1].end_ns), (700_000_000, 800_000_000));
+        assert_eq!(s[1].merged.lost(), 2);
+        assert_eq!(q.spans(lossy, 1).len(), 1);
+        // Everything with packets: the empty bucket 5 splits the run.
+        let all = q.spans(|b| b.received() > 0, 10);
+        assert_eq!(all.len(), 2);
+        assert_eq!((all[0].end_ns, all[1].start_ns), (500_000_000, 600_000_000));
     }
 
     #[test]

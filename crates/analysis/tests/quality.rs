@@ -2,7 +2,7 @@
 //!
 //! * Scripted packets through the engine: ten packets dropped in the third second show as
 //!   ten lost in that second's bin of [`snapshot::stream_quality`] and nowhere else; the jitter
-//!   at the last bucket's end is the stream's final jitter.
+//!   at the last bucket's end is the stream's final jitter; the loss is one time span.
 //! * Scripted packets through the stream table: duplicates (RFC 3550 counts them received, so a
 //!   bucket's `lost` goes negative), reordering across a bucket boundary (+1 then −1), a
 //!   sequence wrap, coarsening of long streams and under the shared bucket budget: the bucket
@@ -181,6 +181,15 @@ fn dropped_packets_show_in_their_second_through_the_engine() {
         .unwrap()
         .iter()
         .all(Value::is_null));
+    // As a time range for a diagnosis: one span, that bucket, ten lost.
+    let spans = st.quality.spans(|b| b.lost() > 0, 8);
+    assert_eq!(spans.len(), 1, "{spans:?}");
+    assert_eq!(
+        spans[0].start_ns,
+        st.quality.start_ns + at as i64 * 100 * MS
+    );
+    assert_eq!(spans[0].end_ns - spans[0].start_ns, 100 * MS);
+    assert_eq!(spans[0].merged.lost(), 10);
     // A window that misses the stream, and a stream the engine does not hold.
     assert!(
         snapshot::stream_quality(&e, &key, T0 - 5000 * MS, T0 - 1000 * MS, 4)
