@@ -2,16 +2,18 @@
 //! rates and durations in narrow columns, and civil UTC dates from capture timestamps, so that
 //! `rtcscope analyze` and `rtcscope open` show them alike.
 
-/// `640k`, `1.2M`, `950` bit/s, in at most 5 characters.
+/// `640k`, `1.2M`, `950` bit/s, in at most 5 characters, rounded to the nearest as the text
+/// report's `kbit/s` figures are (so the TUI and `analyze` print the same number).
 pub fn rate(bps: u64) -> String {
     match bps {
-        0 => "0".into(),
-        1..=999 => format!("{bps}"),
-        1_000..=9_999 => format!("{:.1}k", bps as f64 / 1e3),
-        10_000..=999_999 => format!("{}k", bps / 1000),
-        1_000_000..=9_999_999 => format!("{:.1}M", bps as f64 / 1e6),
-        10_000_000..=999_999_999 => format!("{}M", bps / 1_000_000),
-        _ => format!("{:.1}G", bps as f64 / 1e9),
+        0..=999 => format!("{bps}"),
+        1_000..=9_949 => format!("{:.1}k", bps as f64 / 1e3),
+        9_950..=999_499 => format!("{:.0}k", bps as f64 / 1e3),
+        999_500..=9_949_999 => format!("{:.1}M", bps as f64 / 1e6),
+        9_950_000..=999_499_999 => format!("{:.0}M", bps as f64 / 1e6),
+        999_500_000..=9_949_999_999 => format!("{:.1}G", bps as f64 / 1e9),
+        9_950_000_000..=999_499_999_999 => format!("{:.0}G", bps as f64 / 1e9),
+        _ => ">999G".into(),
     }
 }
 
@@ -94,6 +96,17 @@ mod tests {
         assert_eq!(rate(640_000), "640k");
         assert_eq!(rate(1_234_567), "1.2M");
         assert_eq!(rate(5_500), "5.5k");
+        // Rounded, as analyze's kbit/s are, and never wider than 5 characters.
+        assert_eq!(rate(23_600), "24k");
+        assert_eq!(rate(999_499), "999k");
+        assert_eq!(rate(999_500), "1.0M");
+        assert_eq!(rate(9_999), "10k");
+        for b in (0..40)
+            .map(|e| 1u64 << e)
+            .chain([999, 9_949, 9_950, 9_949_999, u64::MAX])
+        {
+            assert!(rate(b).len() <= 5, "{b}: {}", rate(b));
+        }
         assert_eq!(offset(1_234_000_000), "+1.234s");
         assert_eq!(offset(65_000_000_000), "+1m05s");
         assert_eq!(duration(12_340_000), "12.3 ms");

@@ -129,6 +129,8 @@ pub struct StreamSummary {
     pub packets: u64,
     /// Bytes (whole RTP packets).
     pub bytes: u64,
+    /// Mean payload bit rate, as `analyze` shows it ([`crate::streams::Stream::mean_payload_bps`]).
+    pub mean_payload_bps: u64,
     /// Packets expected from sequence numbers.
     pub expected: u64,
     /// Packets lost.
@@ -247,6 +249,7 @@ impl Snapshot {
             })
             .collect();
         let mid_id = engine.streams.inferred_mid_id();
+        let probed = engine.streams.probed_tags();
         let streams = engine
             .streams
             .map
@@ -279,6 +282,9 @@ impl Snapshot {
                     clock_rate: s.clock_rate,
                     packets: s.packets,
                     bytes: s.bytes,
+                    // As the report will count it once the capture ends.
+                    mean_payload_bps: s
+                        .mean_payload_bps_with_tag(engine.streams.tag_of(&probed, s).0),
                     expected: s.expected(),
                     lost: s.lost(),
                     jitter_ms: s.jitter_ms,

@@ -499,6 +499,23 @@ impl Stream {
             self.max_ext_seq - self.base_ext_seq + 1
         }
     }
+    /// Mean payload bit rate over the stream's life, over one second at least (so a few
+    /// packets do not read as a huge rate): payload bytes as getStats' `bytesSent` /
+    /// `bytesReceived` count them (no RTP header, padding or SRTP tag).
+    pub fn mean_payload_bps(&self) -> u64 {
+        self.mean_bps_of(self.payload_bytes)
+    }
+
+    /// [`Stream::mean_payload_bps`] of a stream still receiving packets, with an SRTP tag of
+    /// `tag` bytes ([`Stream::payload_bytes_with_tag`]).
+    pub fn mean_payload_bps_with_tag(&self, tag: u8) -> u64 {
+        self.mean_bps_of(self.payload_bytes_with_tag(tag))
+    }
+
+    fn mean_bps_of(&self, bytes: u64) -> u64 {
+        let span = (self.last_ns - self.first_ns).max(1_000_000_000) as u128;
+        (u128::from(bytes) * 8 * 1_000_000_000 / span) as u64
+    }
 
     /// Packets lost: expected − unique received (never negative).
     pub fn lost(&self) -> u64 {
@@ -549,14 +566,25 @@ impl Stream {
             .saturating_sub(r.srtp_padding_only * t);
         self.padding_only_bytes = r.clear_padding_only + probe_padding;
         self.padding_bytes = r.clear_padding + probe_padding;
-        self.payload_bytes = r
-            .body
-            .saturating_sub(self.srtp_tag_bytes)
-            .saturating_sub(self.padding_bytes);
+        self.payload_bytes = self.payload_bytes_with_tag(tag);
         self.retransmitted_bytes = r
             .retransmitted_body
             .saturating_sub(r.retransmitted_srtp * t);
         self.codec_label = self.codec_label();
+    }
+
+    /// Payload bytes as getStats counts them (no header, padding or SRTP tag) with an SRTP tag
+    /// of `tag` bytes: what [`Stream::finish_bytes`] stores in [`Stream::payload_bytes`], for a
+    /// stream still receiving packets.
+    pub fn payload_bytes_with_tag(&self, tag: u8) -> u64 {
+        let r = self.raw;
+        let t = u64::from(tag);
+        let probe_padding = r
+            .srtp_padding_only_body
+            .saturating_sub(r.srtp_padding_only * t);
+        r.body
+            .saturating_sub(r.srtp * t)
+            .saturating_sub(r.clear_padding + probe_padding)
     }
 
     /// The tag length that libwebrtc's padding-only probes on this stream imply: their
@@ -1406,15 +1434,27 @@ impl Streams {
         })
     }
 
-    fn finish(&mut self) {
-        // The SRTP tag length per flow: the caller's, else what padding probes on the flow
-        // imply, else WebRTC's usual 10 bytes.
+    /// The SRTP tag length each flow's padding probes imply ([`Streams::tag_of`]).
+    pub(crate) fn probed_tags(&self) -> Map<FlowKey, u8> {
         let mut probed: Map<FlowKey, u8> = Map::default();
         for s in self.map.values() {
             if let Some(t) = s.probe_tag_len() {
                 probed.entry(s.flow).or_insert(t);
             }
         }
+        probed
+    }
+
+    /// The SRTP tag length of a stream: the caller's (the negotiated profile), else what
+    /// padding probes on its flow imply (`probed`, [`Streams::probed_tags`]), else WebRTC's
+    /// usual 10 bytes.
+    pub(crate) fn tag_of(&self, probed: &Map<FlowKey, u8>, s: &Stream) -> (u8, TagLenSource) {
+        tag_for(self.srtp_tag_len, probed, &s.flow)
+    }
+
+    fn finish(&mut self) {
+        let probed = self.probed_tags();
+        let own_tag = self.srtp_tag_len;
         for s in self.map.values_mut() {
             s.expected = s.expected();
             s.lost = s.lost();
@@ -1422,11 +1462,7 @@ impl Streams {
             if s.rtx_reason.is_none() && s.packets >= 3 && s.padded == s.packets {
                 s.rtx_reason = Some("every packet padded (bandwidth probing / RTX padding)");
             }
-            let (tag, source) = match (self.srtp_tag_len, probed.get(&s.flow)) {
-                (Some(t), _) => (t, TagLenSource::Profile),
-                (None, Some(&t)) => (t, TagLenSource::PaddingProbes),
-                (None, None) => (10, TagLenSource::Assumed),
-            };
+            let (tag, source) = tag_for(own_tag, &probed, &s.flow);
             s.finish_bytes(tag, source);
         }
         // Pair repaired-rid streams with the stream carrying that rid on the same flow.
@@ -1445,6 +1481,16 @@ impl Streams {
                 }
             }
         }
+    }
+}
+
+/// An SRTP tag length: the negotiated profile's (`own`), else what padding probes on the flow
+/// imply (`probed`), else WebRTC's usual 10 bytes.
+fn tag_for(own: Option<u8>, probed: &Map<FlowKey, u8>, flow: &FlowKey) -> (u8, TagLenSource) {
+    match (own, probed.get(flow)) {
+        (Some(t), _) => (t, TagLenSource::Profile),
+        (None, Some(&t)) => (t, TagLenSource::PaddingProbes),
+        (None, None) => (10, TagLenSource::Assumed),
     }
 }
 

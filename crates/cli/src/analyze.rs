@@ -1183,7 +1183,6 @@ pub fn render(r: &Report, all_flows: bool) -> String {
     for st in &r.streams {
         // The engine's label: RED and RTX name the codec inside and how it is known.
         let codec = Escaped(&st.codec_label).to_string();
-        let dur = (st.last_ns - st.first_ns).max(1_000_000_000);
         let mut notes = Vec::new();
         match (st.relay, st.counted_on) {
             (_, Some(c)) => notes.push(format!(
@@ -1261,7 +1260,7 @@ pub fn render(r: &Report, all_flows: bool) -> String {
                 .map(|j| format!("{j:.1} ms"))
                 .unwrap_or_else(|| "-".into()),
             bytes(st.payload_bytes),
-            bitrate(st.payload_bytes * 8 * 1_000_000_000 / dur as u64),
+            bitrate(st.mean_payload_bps()),
             notes.join("; ")
         );
         if let Some(line) = frames_line(st) {

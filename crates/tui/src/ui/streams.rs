@@ -95,7 +95,11 @@ pub(super) fn streams(f: &mut Frame<'_>, app: &App, body: Rect) {
                 Cell::from(format!("{} ({})", s.lost, percent(s.lost, s.expected)))
                     .style(loss_style),
                 Cell::from(s.jitter_ms.map_or("-".into(), |j| format!("{j:.1}"))),
-                Cell::from(fmt::rate(if live { s.recent_bps } else { s.mean_bps() })),
+                Cell::from(fmt::rate(if live {
+                    s.recent_bps
+                } else {
+                    s.mean_payload_bps
+                })),
                 Cell::from(notes.join(" · ")),
             ]);
             let row = Row::new(cells);
@@ -106,7 +110,14 @@ pub(super) fn streams(f: &mut Frame<'_>, app: &App, body: Rect) {
             }
         })
         .collect();
-    let rate = if live { "now" } else { "avg" };
+    // File: the mean payload rate, as analyze and getStats count bytes; live: the whole RTP
+    // packets of the last seconds.
+    let rate = if live { "now" } else { "rate" };
+    let rate_is = if live {
+        "now: RTP packets' bit/s, last seconds"
+    } else {
+        "rate: payload bit/s as getStats and analyze count it"
+    };
     let (header, widths): (Vec<&str>, Vec<Constraint>) = if wide {
         (
             vec![
@@ -159,7 +170,7 @@ pub(super) fn streams(f: &mut Frame<'_>, app: &App, body: Rect) {
             .header(Row::new(header).style(bold().fg(Color::Cyan)))
             .block(block(
                 format!(
-                    " RTP streams {scope}{} (a: all/selection) ",
+                    " RTP streams {scope}{} ({rate_is}; a: all/selection) ",
                     position(app.streams_nav.sel, app.streams.len())
                 ),
                 true,
