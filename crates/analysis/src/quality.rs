@@ -24,7 +24,15 @@
 //! * Jitter (RFC 3550 A.8, in ms): the value after the bucket's last packet that updated it,
 //!   and the largest within the bucket.
 //! * RTT from RTCP LSR/DLSR (cleartext RTCP or decrypted SRTCP), at the time the report block
-//!   arrived: minimum, maximum, sum and count (hence the mean).
+//!   arrived: minimum, maximum, sum and count (hence the mean). The engine remembers the last
+//!   SR per SSRC only, so a report echoing an earlier SR gives no sample (on the Firefox
+//!   recordings: as many samples as getStats' `roundTripTimeMeasurements`, or one fewer).
+//!
+//! "Last" means the last packet processed: a capture whose timestamps go backwards puts a
+//! packet in an earlier bucket, and that bucket's `jitter_ms` may then be later than the next
+//! one's. Under the engine's shared bucket budget a quality bucket counts [`BUDGET_UNITS`]
+//! series buckets, and when the budget makes a stream's series halve its resolution, its
+//! quality series halves with it.
 //!
 //! [`Stream::expected`]: crate::streams::Stream::expected
 //! [`Stream::packets`]: crate::streams::Stream::packets
