@@ -46,6 +46,46 @@ fn debug_struct(line: &str) -> Option<&str> {
     None
 }
 
+/// A count of one with a plural noun ("1 messages"): the nouns the text reports count.
+fn one_plural(line: &str) -> Option<&'static str> {
+    const NOUNS: [&str; 14] = [
+        "messages",
+        "requests",
+        "responses",
+        "packets",
+        "sessions",
+        "permissions",
+        "refreshes",
+        "channels",
+        "allocations",
+        "errors",
+        "streams",
+        "frames",
+        "checks",
+        "flows",
+    ];
+    let b = line.as_bytes();
+    NOUNS.into_iter().find(|n| {
+        line.match_indices(&format!("1 {n}")).any(|(i, _)| {
+            // "11 packets", "0.1 packets" and per-direction "1/1 packets" are fine.
+            let before_ok = i == 0 || !(b[i - 1].is_ascii_digit() || b"./".contains(&b[i - 1]));
+            let after = b.get(i + 2 + n.len());
+            before_ok && !after.is_some_and(|c| c.is_ascii_alphanumeric())
+        })
+    })
+}
+
+#[test]
+fn the_matcher_finds_one_with_a_plural() {
+    assert_eq!(
+        one_plural("channel 0x4000 → 10.0.0.1:5: 1 messages"),
+        Some("messages")
+    );
+    assert_eq!(one_plural("1 sessions"), Some("sessions"));
+    assert_eq!(one_plural("11 messages, 21 packets, 0.1 frames"), None);
+    assert_eq!(one_plural("1 message, 1 packet"), None);
+}
+
 #[test]
 fn the_matcher_finds_debug_structs() {
     assert_eq!(
@@ -73,6 +113,14 @@ fn dissect_and_analyze_print_no_debug_structs() {
             for line in text.lines() {
                 if let Some(d) = debug_struct(line) {
                     found.push(format!("{} {}: {d} in {line:?}", args[0], f.display()));
+                    break;
+                }
+                if let Some(n) = one_plural(line) {
+                    found.push(format!(
+                        "{} {}: \"1 {n}\" in {line:?}",
+                        args[0],
+                        f.display()
+                    ));
                     break;
                 }
             }

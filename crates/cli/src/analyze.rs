@@ -973,8 +973,10 @@ pub fn render(r: &Report, all_flows: bool) -> String {
         for ch in &a.channels {
             let _ = writeln!(
                 s,
-                "     channel 0x{:04x} → {}: {} messages",
-                ch.channel, ch.peer, ch.messages
+                "     channel 0x{:04x} → {}: {}",
+                ch.channel,
+                ch.peer,
+                count(ch.messages, "message", "messages")
             );
         }
         for e in &a.errors {
