@@ -74,6 +74,7 @@ impl Association {
             Side::B => self.flow.hi,
         };
         AssociationReport {
+            flow: self.flow,
             a: self.flow.lo,
             b: self.flow.hi,
             relay: self.flow.relay,
@@ -137,6 +138,8 @@ pub struct ChannelReport {
 /// An SCTP association in the report.
 #[derive(Clone, Debug, Serialize)]
 pub struct AssociationReport {
+    /// The flow carrying it (transport included).
+    pub flow: FlowKey,
     /// Lower endpoint.
     pub a: SocketAddr,
     /// Higher endpoint.

@@ -312,6 +312,8 @@ enum Answered {
 /// A server-reflexive address learned from a plain Binding exchange with a STUN server.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Reflexive {
+    /// Transport of the exchange.
+    pub transport: Transport,
     /// The client's address as captured.
     pub local: SocketAddr,
     /// The STUN server asked.
@@ -1205,6 +1207,7 @@ impl Engine {
                         .any(|r| r.local == local && r.server == server && r.mapped == mapped);
                     if !known && self.reflexive.len() < MAX_REFLEXIVE {
                         self.reflexive.push(Reflexive {
+                            transport: ctx.transport,
                             local,
                             server,
                             mapped,

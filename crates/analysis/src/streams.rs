@@ -963,10 +963,12 @@ impl From<&rtcscope_rtp::rtp::infer::InferredId> for InferredExtensionReport {
 }
 
 /// RTCP seen from one sender SSRC.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct RtcpSender {
     /// The sender SSRC.
     pub ssrc: u32,
+    /// The flow its first RTCP came on (transport included).
+    pub flow: FlowKey,
     /// Datagrams read as cleartext RTCP.
     pub clear: u64,
     /// Datagrams counted as SRTCP (only the first header and sender SSRC are clear).
@@ -1249,7 +1251,9 @@ impl Streams {
             sender,
             || RtcpSender {
                 ssrc: sender,
-                ..RtcpSender::default()
+                flow,
+                clear: 0,
+                encrypted: 0,
             },
             |_, _| {},
         );
