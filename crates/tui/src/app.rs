@@ -597,11 +597,11 @@ impl App {
     /// TURN allocations of the selection (all of them when the selection has none), matching
     /// the word filter.
     pub fn turn_list(&self) -> Vec<usize> {
-        let words = self.filter_words();
-        let all: Vec<usize> = (0..self.snap.allocations.len())
-            .filter(|&i| {
+        self.of_selection(
+            self.snap.allocations.len(),
+            |i| {
                 let a = &self.snap.allocations[i];
-                let hay = format!(
+                format!(
                     "{} {} {} {} {}",
                     a.client,
                     a.server,
@@ -609,17 +609,30 @@ impl App {
                     a.username.as_deref().unwrap_or(""),
                     a.realm.as_deref().unwrap_or("")
                 )
-                .to_ascii_lowercase();
-                Self::matches(&words, &hay)
-            })
+            },
+            |i| {
+                let a = &self.snap.allocations[i];
+                FlowKey::of(a.transport, a.client, a.server, None).0
+            },
+        )
+    }
+
+    /// The items `0..n` whose text (`hay`) matches the word filter, narrowed to those whose
+    /// flow (`flow`) belongs to the selection when any does.
+    fn of_selection(
+        &self,
+        n: usize,
+        hay: impl Fn(usize) -> String,
+        flow: impl Fn(usize) -> FlowKey,
+    ) -> Vec<usize> {
+        let words = self.filter_words();
+        let all: Vec<usize> = (0..n)
+            .filter(|&i| Self::matches(&words, &hay(i).to_ascii_lowercase()))
             .collect();
         let mine: Vec<usize> = all
             .iter()
             .copied()
-            .filter(|&i| {
-                let a = &self.snap.allocations[i];
-                self.flow_in_selection(&FlowKey::of(a.transport, a.client, a.server, None).0)
-            })
+            .filter(|&i| self.flow_in_selection(&flow(i)))
             .collect();
         if mine.is_empty() {
             all
@@ -630,35 +643,21 @@ impl App {
 
     /// DTLS associations of the selection (all of them when the selection has none).
     pub fn dtls_list(&self) -> Vec<usize> {
-        let words = self.filter_words();
-        let all: Vec<usize> = (0..self.snap.dtls.len())
-            .filter(|&i| {
+        self.of_selection(
+            self.snap.dtls.len(),
+            |i| {
                 let d = &self.snap.dtls[i];
-                let hay = format!(
+                format!(
                     "{} {} {} {}",
                     d.a,
                     d.b,
                     d.version.as_deref().unwrap_or(""),
                     d.cipher_suite.as_deref().unwrap_or("")
                 )
-                .to_ascii_lowercase();
-                Self::matches(&words, &hay)
-            })
-            .collect();
-        let mine: Vec<usize> = all
-            .iter()
-            .copied()
-            .filter(|&i| {
-                let d = &self.snap.dtls[i];
-                // The engine's flow key, transport included (DTLS over ICE-TCP too).
-                self.flow_in_selection(&d.flow)
-            })
-            .collect();
-        if mine.is_empty() {
-            all
-        } else {
-            mine
-        }
+            },
+            // The engine's flow key, transport included (DTLS over ICE-TCP too).
+            |i| self.snap.dtls[i].flow,
+        )
     }
 
     /// Pairs of the selected session, filtered, by first check.
