@@ -88,6 +88,14 @@ pub struct Finding {
     /// What to do about it.
     pub advice: String,
 }
+/// Time ranges listed for a loss or jitter finding, at most (the first ones).
+const MAX_SPANS: usize = 3;
+/// The windows a loss or jitter time range is judged on: one second, where an audio stream
+/// has 50 packets.
+const SPAN_WINDOW_NS: i64 = 1_000_000_000;
+/// Packets a window must have expected before its loss share counts toward a time range:
+/// below that, one lost packet reads as a large share.
+const SPAN_MIN_EXPECTED: u64 = 10;
 
 /// Loss (of the packets expected from the sequence numbers) at or above which a stream is
 /// degraded.
@@ -2003,6 +2011,32 @@ fn media_findings(r: &Report, out: &mut Vec<Finding>) {
         if s.expected >= 100 {
             let loss = s.lost as f64 / s.expected as f64;
             if loss >= LOSS_NOTICE {
+                // When: the stretches of the stream where its loss was at least the notice
+                // share (buckets with enough packets to say so).
+                let spans = s.quality.spans_over(
+                    SPAN_WINDOW_NS,
+                    |b| {
+                        b.expected() >= SPAN_MIN_EXPECTED
+                            && b.loss_fraction().is_some_and(|l| l >= LOSS_NOTICE)
+                    },
+                    MAX_SPANS,
+                );
+                let mut evidence = vec![Evidence::count(format!(
+                    "sequence numbers {}..{}: {} unique, {} missing",
+                    s.base_ext_seq, s.max_ext_seq, s.unique, s.lost
+                ))];
+                evidence.extend(spans.iter().map(|sp| {
+                    Evidence::at(
+                        format!(
+                            "{:.1} % lost over {} ({} of {} packets)",
+                            sp.merged.loss_fraction().unwrap_or(0.0) * 100.0,
+                            crate::fmt::duration(sp.end_ns - sp.start_ns),
+                            sp.merged.lost_unique().max(0),
+                            sp.merged.expected()
+                        ),
+                        sp.start_ns,
+                    )
+                }));
                 out.push(Finding {
                     id: "media.loss",
                     severity: if loss >= LOSS_DEGRADED {
@@ -2010,7 +2044,7 @@ fn media_findings(r: &Report, out: &mut Vec<Finding>) {
                     } else {
                         Severity::Notice
                     },
-                    at_ns: Some(s.first_ns),
+                    at_ns: Some(spans.first().map_or(s.first_ns, |sp| sp.start_ns)),
                     verdict: format!(
                         "The {label} lost {:.1} % of its packets ({} of {}){}.",
                         loss * 100.0,
@@ -2023,10 +2057,7 @@ fn media_findings(r: &Report, out: &mut Vec<Finding>) {
                             ""
                         }
                     ),
-                    evidence: vec![Evidence::count(format!(
-                        "sequence numbers {}..{}: {} unique, {} missing",
-                        s.base_ext_seq, s.max_ext_seq, s.unique, s.lost
-                    ))],
+                    evidence,
                     advice: "Loss on the path to the capture point: compare captures at both \
                              ends to find the hop; RTX and FEC hide some of it from users."
                         .into(),
@@ -2037,15 +2068,48 @@ fn media_findings(r: &Report, out: &mut Vec<Finding>) {
             crate::streams::MediaKind::Video => VIDEO_JITTER_DEGRADED_MS,
             _ => JITTER_DEGRADED_MS,
         };
-        if let Some(j) = s.jitter_ms.filter(|&j| j >= jitter_limit) {
+        // When: the stretches where the jitter reached the limit (a burst mid-call shows
+        // even when the jitter has settled again by the end).
+        let spans = s.quality.spans_over(
+            SPAN_WINDOW_NS,
+            |b| b.jitter_max_ms().is_some_and(|m| m >= jitter_limit),
+            MAX_SPANS,
+        );
+        let final_jitter = s.jitter_ms.filter(|&j| j >= jitter_limit);
+        if final_jitter.is_some() || !spans.is_empty() {
+            let worst = spans
+                .iter()
+                .filter_map(|sp| sp.merged.jitter_max_ms())
+                .chain(final_jitter)
+                .fold(0.0f64, f64::max);
+            let mut evidence = vec![Evidence::count(format!(
+                "interarrival jitter {} ms at the capture point at the end, up to {worst:.1} ms",
+                s.jitter_ms.map_or("-".into(), |j| format!("{j:.1}"))
+            ))];
+            evidence.extend(spans.iter().map(|sp| {
+                Evidence::at(
+                    format!(
+                        "jitter up to {:.1} ms over {}",
+                        sp.merged.jitter_max_ms().unwrap_or(0.0),
+                        crate::fmt::duration(sp.end_ns - sp.start_ns)
+                    ),
+                    sp.start_ns,
+                )
+            }));
             out.push(Finding {
                 id: "media.jitter",
                 severity: Severity::Degraded,
-                at_ns: Some(s.first_ns),
-                verdict: format!("The {label} arrives with {j:.1} ms of jitter (RFC 3550)."),
-                evidence: vec![Evidence::count(format!(
-                    "interarrival jitter {j:.1} ms at the capture point"
-                ))],
+                at_ns: Some(spans.first().map_or(s.first_ns, |sp| sp.start_ns)),
+                verdict: match final_jitter {
+                    Some(j) => {
+                        format!("The {label} arrives with {j:.1} ms of jitter (RFC 3550).")
+                    }
+                    None => format!(
+                        "The {label} arrived with up to {worst:.1} ms of jitter (RFC 3550) at \
+                         times; it settled by the end."
+                    ),
+                },
+                evidence,
                 advice: "Queues on the path vary: congestion or Wi-Fi; the receiver's jitter \
                          buffer will add delay to cover it."
                     .into(),

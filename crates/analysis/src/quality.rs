@@ -478,19 +478,43 @@ impl QualitySeries {
     /// from 12.3 s to 15.1 s"). A bucket that saw nothing never holds, so a gap in the
     /// stream ends a run. At most `max` runs are returned (the first ones).
     pub fn spans(&self, cond: impl Fn(&QualityBucket) -> bool, max: usize) -> Vec<QualitySpan> {
+        self.spans_over(self.bucket_ns, cond, max)
+    }
+
+    /// As [`QualitySeries::spans`], with `cond` judged on windows of `window_ns` (whole
+    /// buckets merged, at least one; aligned to the series' start) rather than on single
+    /// buckets: a 100 ms bucket of an audio stream holds five packets, too few for a loss
+    /// share to mean anything.
+    pub fn spans_over(
+        &self,
+        window_ns: i64,
+        cond: impl Fn(&QualityBucket) -> bool,
+        max: usize,
+    ) -> Vec<QualitySpan> {
+        let per = (window_ns / self.bucket_ns.max(1)).max(1) as usize;
+        // The non-empty windows, merged, in time order.
+        let mut windows: Vec<(usize, QualityBucket)> = Vec::new();
+        for (i, b) in self.iter() {
+            let w = i / per;
+            match windows.last_mut() {
+                Some((last, acc)) if *last == w => acc.merge(b),
+                _ => windows.push((w, *b)),
+            }
+        }
+        let width = self.bucket_ns.saturating_mul(per as i64);
         let mut out: Vec<QualitySpan> = Vec::new();
         let mut last: Option<usize> = None;
-        for (i, b) in self.iter() {
+        for (w, b) in &windows {
             if !cond(b) {
                 last = None;
                 continue;
             }
             let start = self
                 .start_ns
-                .saturating_add(self.bucket_ns.saturating_mul(i as i64));
-            let end = start.saturating_add(self.bucket_ns);
+                .saturating_add(width.saturating_mul(*w as i64));
+            let end = start.saturating_add(width);
             match (last, out.last_mut()) {
-                (Some(j), Some(run)) if j + 1 == i => {
+                (Some(j), Some(run)) if j + 1 == *w => {
                     run.end_ns = end;
                     run.merged.merge(b);
                 }
@@ -505,7 +529,7 @@ impl QualitySeries {
                     });
                 }
             }
-            last = Some(i);
+            last = Some(*w);
         }
         out
     }

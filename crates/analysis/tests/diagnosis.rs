@@ -2,7 +2,7 @@
 //! must explain, built the way it shows on the wire, and the negatives: a healthy exchange and
 //! the real browser calls in fixtures/ raise no failure.
 
-use rtcscope_analysis::diagnosis::{Finding, Severity};
+use rtcscope_analysis::diagnosis::{Evidence, Finding, Severity};
 use rtcscope_analysis::report::Report;
 use rtcscope_analysis::Engine;
 use rtcscope_stun::{
@@ -483,6 +483,48 @@ fn loss_is_graded_by_its_share() {
     let x = find(&f, "media.loss");
     assert_eq!(x.severity, Severity::Degraded);
     assert!(x.verdict.contains("10.0 %"), "{}", x.verdict);
+}
+
+/// Loss and jitter say when: a burst of loss from 5 s to 7 s of a 20 s stream is the one
+/// time range of the loss finding, which starts there; jitter likewise.
+#[test]
+fn loss_and_jitter_findings_give_their_time_ranges() {
+    let mut s = Script::new();
+    for i in 0..1000u16 {
+        let t = i128::from(i) * 20;
+        // Every other packet lost between 5 s and 7 s: 50 of 1000 (5 %).
+        if (5_000..7_000).contains(&t) && i % 2 == 1 {
+            continue;
+        }
+        // From 12 s to 14 s, packets arrive in bursts (late by up to 180 ms, then together).
+        let late = if (12_000..14_000).contains(&t) {
+            180 - (t % 200)
+        } else {
+            0
+        };
+        s.udp(t + late, A, B, &rtp(0x5555, i, 960 * u32::from(i)));
+    }
+    let f = s.findings();
+    let loss = find(&f, "media.loss");
+    let timed: Vec<&Evidence> = loss.evidence.iter().filter(|e| e.at_ns.is_some()).collect();
+    assert_eq!(timed.len(), 1, "{:#?}", loss.evidence);
+    let start = timed[0].at_ns.unwrap() as i128 - T0;
+    assert!(
+        (4_900_000_000..=5_100_000_000).contains(&start),
+        "loss starts at {start} ns: {}",
+        timed[0].what
+    );
+    assert_eq!(loss.at_ns, timed[0].at_ns);
+    assert!(timed[0].what.contains("lost over"), "{}", timed[0].what);
+    // The jitter has settled by the end, but the burst is found, with its time.
+    let j = find(&f, "media.jitter");
+    let first = j.at_ns.unwrap() as i128 - T0;
+    assert!(
+        (11_900_000_000..=14_000_000_000).contains(&first),
+        "jitter from {first} ns: {:#?}",
+        j.evidence
+    );
+    assert!(j.verdict.contains("settled by the end"), "{}", j.verdict);
 }
 
 #[test]
