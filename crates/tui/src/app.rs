@@ -264,6 +264,8 @@ pub struct Packets {
     pub tree_nav: Nav,
     /// Show every packet instead of the selection's.
     pub all: bool,
+    /// Characters of the Info column scrolled off to the left (`<` / `>`).
+    pub info_scroll: usize,
     selected_number: Option<u64>,
     scan: Scan,
     /// While a filter or a selection is still being applied to a long capture: packets looked
@@ -457,6 +459,7 @@ impl App {
                 detail: None,
                 tree_nav: Nav::default(),
                 all: false,
+                info_scroll: 0,
                 selected_number: None,
                 scan: Scan::default(),
                 scanning: None,
@@ -1147,6 +1150,12 @@ impl App {
                 self.view = View::ALL[(self.view.index() + View::ALL.len() - 1) % View::ALL.len()]
             }
             KeyCode::Char('/') => self.editing = Some(self.filter.clone()),
+            KeyCode::Char('>') if self.view == View::Packets => {
+                self.packets.info_scroll = (self.packets.info_scroll + 8).min(1 << 12);
+            }
+            KeyCode::Char('<') if self.view == View::Packets => {
+                self.packets.info_scroll = self.packets.info_scroll.saturating_sub(8);
+            }
             KeyCode::Char('w') if self.view == View::Packets => {
                 self.save_prompt = Some(self.save_name());
             }

@@ -447,3 +447,32 @@ fn decrypted_call_shows_frames_and_receiver_reports() {
     );
     insta::assert_snapshot!("firefox_direct_keylog_160x48_rtt", draw(&app));
 }
+
+/// At 80×24 the packet list keeps every column that matters readable: Len goes, Info ends in an
+/// ellipsis where it is cut, and `>` / `<` scroll Info sideways.
+#[test]
+fn packet_list_at_80x24_cuts_with_ellipses_and_scrolls_info() {
+    let rel = "fixtures/webrtc/direct/capture.pcapng";
+    let mut state = load(rel);
+    let mut app = app(rel, 80, 24);
+    app.refresh(&mut state);
+    key(&mut app, &mut state, KeyCode::Char('5'));
+    let s = draw(&app);
+    let first = s
+        .lines()
+        .find(|l| l.contains("Binding Request user="))
+        .expect("a check on screen")
+        .to_owned();
+    assert!(
+        first.contains("10.20.2.2:52231 10.20.1.2:34409 STUN"),
+        "{s}"
+    );
+    assert!(first.contains('…'), "{first}");
+    assert!(!s.contains("Len "), "{s}");
+    key(&mut app, &mut state, KeyCode::Char('>'));
+    let scrolled = draw(&app);
+    // "Binding Request user=…" scrolled by 8: "Request user=…".
+    assert!(scrolled.contains("STUN     Request user="), "{scrolled}");
+    key(&mut app, &mut state, KeyCode::Char('<'));
+    assert_eq!(draw(&app), s);
+}

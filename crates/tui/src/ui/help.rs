@@ -8,7 +8,7 @@ use ratatui::widgets::{Clear, Paragraph};
 use ratatui::Frame;
 
 /// The key list of the `?` overlay.
-pub const KEYS: [(&str, &str); 25] = [
+pub const KEYS: [(&str, &str); 26] = [
     ("1-9, Tab, S-Tab", "switch view (or click a tab)"),
     ("j/k, ↓/↑", "move the selection (or scroll the mouse wheel)"),
     ("PgDn/PgUp", "move by a page"),
@@ -24,6 +24,7 @@ pub const KEYS: [(&str, &str); 25] = [
     ),
     ("a", "Streams, Packets: all / only the selection's"),
     ("w", "Packets: save the listed packets to a pcapng file"),
+    ("< >", "Packets: scroll the Info column"),
     ("c", "Streams: chart of session, flow or stream"),
     (
         "m",

@@ -14,20 +14,30 @@ pub(super) fn packets(f: &mut Frame<'_>, app: &App, body: Rect) {
     let pk = &app.packets;
     let [top, _] = Layout::vertical([Constraint::Percentage(45), Constraint::Min(6)]).areas(body);
     let (tree_a, hex_a) = packet_panes(app.size);
+    let cols = columns(pk, usize::from(top.width.saturating_sub(2)));
     let rows: Vec<Row<'static>> = pk
         .rows
         .iter()
         .enumerate()
         .map(|(j, r)| {
-            let row = Row::new(vec![
-                Cell::from(r.number.to_string()),
-                Cell::from(format!("{:.6}", r.offset_ns as f64 / 1e9)),
-                Cell::from(r.src.clone()),
-                Cell::from(r.dst.clone()),
-                Cell::from(r.protocol),
-                Cell::from(r.len.to_string()),
-                Cell::from(r.info.clone()),
-            ]);
+            let info: String = r.info.chars().skip(pk.info_scroll).collect();
+            let cells = [
+                r.number.to_string(),
+                format!("{:.6}", r.offset_ns as f64 / 1e9),
+                r.src.clone(),
+                r.dst.clone(),
+                r.protocol.to_owned(),
+                r.len.to_string(),
+                info,
+            ];
+            let row = Row::new(
+                cells
+                    .into_iter()
+                    .zip(cols.widths)
+                    .filter(|(_, w)| *w > 0)
+                    .map(|(c, w)| Cell::from(fit(&c, usize::from(w))))
+                    .collect::<Vec<_>>(),
+            );
             if pk.nav.offset + j == pk.nav.sel {
                 row.style(selected())
             } else {
@@ -51,26 +61,20 @@ pub(super) fn packets(f: &mut Frame<'_>, app: &App, body: Rect) {
     f.render_widget(
         Table::new(
             rows,
-            [
-                Constraint::Length(6),
-                Constraint::Length(10),
-                Constraint::Length(21),
-                Constraint::Length(21),
-                Constraint::Length(11),
-                Constraint::Length(5),
-                Constraint::Min(10),
-            ],
+            cols.widths
+                .iter()
+                .filter(|w| **w > 0)
+                .map(|&w| Constraint::Length(w)),
         )
         .header(
-            Row::new(vec![
-                "No.",
-                "Time",
-                "Source",
-                "Destination",
-                "Protocol",
-                "Len",
-                "Info",
-            ])
+            Row::new(
+                HEADERS
+                    .iter()
+                    .zip(cols.widths)
+                    .filter(|(_, w)| *w > 0)
+                    .map(|(h, w)| fit(h, usize::from(w)))
+                    .collect::<Vec<_>>(),
+            )
             .style(bold().fg(Color::Cyan)),
         )
         .block(block(
@@ -192,4 +196,71 @@ fn hex(f: &mut Frame<'_>, bytes: &[u8], hl: Option<std::ops::Range<usize>>, area
         None => " Bytes ".into(),
     };
     f.render_widget(Paragraph::new(lines).block(block(title, false)), area);
+}
+
+const HEADERS: [&str; 7] = [
+    "No.",
+    "Time",
+    "Source",
+    "Destination",
+    "Protocol",
+    "Len",
+    "Info",
+];
+
+/// The packet list's column widths for `width` cells (0: the column is left out).
+struct Columns {
+    widths: [u16; 7],
+}
+
+/// Lays the columns out by priority: each starts as wide as the rows on screen need; when
+/// they do not fit, Len goes first, then Info shrinks to 20 cells, Protocol and Time to their
+/// short forms, and only then the addresses, which keep 12 cells each; what is cut ends in an
+/// ellipsis. Info takes what is left, and `<` / `>` scroll it.
+fn columns(pk: &crate::app::Packets, width: usize) -> Columns {
+    let need = |f: &dyn Fn(&crate::app::PacketRow) -> usize, header: &str| {
+        pk.rows.iter().map(f).max().unwrap_or(0).max(header.len())
+    };
+    let mut w = [
+        need(&|r| r.number.to_string().len(), "No."),
+        need(
+            &|r| format!("{:.6}", r.offset_ns as f64 / 1e9).len(),
+            "Time",
+        ),
+        need(&|r| r.src.chars().count(), "Source"),
+        need(&|r| r.dst.chars().count(), "Destination"),
+        need(&|r| r.protocol.len(), "Protocol"),
+        need(&|r| r.len.to_string().len(), "Len"),
+        0,
+    ];
+    let gaps = |w: &[usize; 7]| w.iter().filter(|&&x| x > 0).count().saturating_sub(1) + 1;
+    let fixed = |w: &[usize; 7]| w[..6].iter().sum::<usize>() + gaps(w);
+    const INFO_MIN: usize = 20;
+    if fixed(&w) + INFO_MIN > width {
+        w[5] = 0;
+    }
+    for (col, short) in [(4usize, 6usize), (1, 8)] {
+        if fixed(&w) + INFO_MIN > width {
+            w[col] = w[col].min(short);
+        }
+    }
+    // The addresses last, down to 12 cells each.
+    while fixed(&w) + INFO_MIN > width && (w[2] > 12 || w[3] > 12) {
+        let c = if w[2] >= w[3] { 2 } else { 3 };
+        w[c] -= 1;
+    }
+    w[6] = width.saturating_sub(fixed(&w)).max(1);
+    Columns {
+        widths: w.map(|x| x.min(usize::from(u16::MAX)) as u16),
+    }
+}
+
+/// `s` in `width` cells: as it is when it fits, else cut with an ellipsis.
+fn fit(s: &str, width: usize) -> String {
+    if s.chars().count() <= width {
+        return s.to_owned();
+    }
+    let mut out: String = s.chars().take(width.saturating_sub(1)).collect();
+    out.push('…');
+    out
 }
