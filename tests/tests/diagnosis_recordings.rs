@@ -181,6 +181,36 @@ fn wrong_turn_credentials() {
     r.agrees_with_browser();
 }
 
+/// With the call's SDPs (`--sdp`), which announce no candidate at all, relay-only is no longer
+/// a guess: the finding says the client is configured so, with the SDPs as evidence.
+#[test]
+fn wrong_turn_credentials_with_the_sdps() {
+    let dir = fixtures().join("webrtc").join("fail-turn-credentials");
+    let p = |f: &str| dir.join(f).to_string_lossy().into_owned();
+    let (cap, offer, answer) = (p("capture.pcapng"), p("offer.sdp"), p("answer.sdp"));
+    let out = run(&["analyze", "--json", &cap, "--sdp", &offer, "--sdp", &answer]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["sdp_candidate_types"], serde_json::json!([]));
+    let x = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "ice.relay-only-no-allocation")
+        .expect("the relay-only finding");
+    assert!(
+        x["verdict"]
+            .as_str()
+            .unwrap()
+            .contains("is configured relay-only"),
+        "{x:#}"
+    );
+    assert!(
+        x["evidence"].to_string().contains("announce no candidate"),
+        "{x:#}"
+    );
+}
+
 /// Relay-only, the TURN port dropped before the call: Allocate requests never answered; the
 /// browser reports icecandidateerror 701 (no answer).
 #[test]

@@ -58,6 +58,14 @@ impl Engine {
     /// types exactly where the capture can only infer them.
     pub fn set_sdp_candidates(&mut self, candidates: Vec<SdpCandidate>) {
         self.sdp_candidates = candidates;
+        self.sdp_given = true;
+    }
+
+    /// The candidate types the SDPs announced, one per candidate (none when no SDP was
+    /// given; empty when the SDPs announced no candidate).
+    pub fn sdp_candidate_types(&self) -> Option<Vec<String>> {
+        self.sdp_given
+            .then(|| self.sdp_candidates.iter().map(|c| c.typ.clone()).collect())
     }
 
     /// What the capture tells about addresses, indexed once, to type every pair's candidates

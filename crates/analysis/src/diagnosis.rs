@@ -702,11 +702,17 @@ fn relay_only_no_allocation(r: &Report, out: &mut Vec<Finding>) {
                 .iter()
                 .any(|a| a.client.ip() == f.a.ip() || a.client.ip() == f.b.ip())
     });
+    // The SDPs, when given, settle the configuration: a host or server-reflexive candidate
+    // in them is not relay-only; only relay candidates (or none at all: gathering found
+    // nothing it could use) is.
+    let sdp = r.sdp_candidate_types.as_deref();
+    let sdp_not_relay_only = sdp.is_some_and(|t| t.iter().any(|x| x != "relay"));
     if tried.is_empty()
         || r.turn_allocations.iter().any(allocated)
         || checks > 0
         || stun_gathering
         || media_seen
+        || sdp_not_relay_only
     {
         return;
     }
@@ -761,6 +767,15 @@ fn relay_only_no_allocation(r: &Report, out: &mut Vec<Finding>) {
          sockets"
             .into(),
     ));
+    if let Some(types) = sdp {
+        evidence.push(Evidence::count(if types.is_empty() {
+            "the SDPs announce no candidate at all: with relay-only gathering and no \
+             allocation there was nothing to offer"
+                .into()
+        } else {
+            format!("the SDPs announce only relay candidates ({})", types.len())
+        }));
+    }
     // When it was settled: the last answer that refused an allocation, or, for a server that
     // never answered, the last request to it. (After the TURN finding that says why.)
     let at = tried
@@ -777,12 +792,20 @@ fn relay_only_no_allocation(r: &Report, out: &mut Vec<Finding>) {
         id: "ice.relay-only-no-allocation",
         severity: Severity::Failure,
         at_ns: at,
-        verdict: format!(
-            "The client looks configured relay-only (it tried TURN and nothing else: no host \
-             or server-reflexive candidate was ever checked) and never got an allocation, so ICE \
-             had no candidate to check and never started: {}.",
-            reasons.join("; ")
-        ),
+        verdict: match sdp {
+            Some(_) => format!(
+                "The client is configured relay-only (its SDP offers relay candidates only, and \
+                 it tried TURN and nothing else) and never got an allocation, so ICE had no \
+                 candidate to check and never started: {}.",
+                reasons.join("; ")
+            ),
+            None => format!(
+                "The client looks configured relay-only (it tried TURN and nothing else: no host \
+                 or server-reflexive candidate was ever checked) and never got an allocation, so \
+                 ICE had no candidate to check and never started: {}.",
+                reasons.join("; ")
+            ),
+        },
         evidence,
         advice: "Fix the TURN server (credentials, reachability; see the TURN finding), or allow \
                  other candidates (iceTransportPolicy \"all\") if relaying is not required."

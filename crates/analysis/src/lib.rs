@@ -363,6 +363,8 @@ pub struct Engine {
     decrypt: decrypt::Decryption,
     sdp_fingerprints: Vec<String>,
     sdp_candidates: Vec<sdp_hints::SdpCandidate>,
+    /// Whether SDPs were given at all (their candidates may be none).
+    sdp_given: bool,
     tcp_messages: Vec<(usize, usize)>,
     tcp_scratch: Vec<u8>,
     hints_srtp: bool,
@@ -405,6 +407,7 @@ impl Engine {
             decrypt: decrypt::Decryption::default(),
             sdp_fingerprints: Vec::new(),
             sdp_candidates: Vec::new(),
+            sdp_given: false,
             tcp_messages: Vec::new(),
             tcp_scratch: Vec::new(),
             hints_srtp: false,

@@ -36,6 +36,9 @@ pub struct Report {
     pub relay_paths: Vec<crate::relay::RelayPathReport>,
     /// Server-reflexive addresses from plain STUN Binding exchanges.
     pub reflexive: Vec<Reflexive>,
+    /// The candidate types the SDPs given (`--sdp`) announced, one per candidate; none
+    /// without SDPs.
+    pub sdp_candidate_types: Option<Vec<String>>,
     /// Each host's NAT mapping behaviour, as far as the capture shows it (passive inference
     /// with the NAT check's classifier).
     pub nat: Vec<crate::nat::NatInference>,
@@ -379,6 +382,7 @@ impl Report {
             turn_allocations: engine.turn().allocations.clone(),
             relay_paths: engine.relay_paths().report(engine.turn(), end),
             reflexive: engine.reflexive().to_vec(),
+            sdp_candidate_types: engine.sdp_candidate_types(),
             nat,
             flows,
             damage: engine.damage().to_vec(),

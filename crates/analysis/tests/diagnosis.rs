@@ -1282,6 +1282,41 @@ fn a_437_to_a_refresh_of_a_granted_allocation_is_a_rebinding() {
     assert!(!ids(&f).contains(&"turn.nat-rebinding"), "{f:#?}");
 }
 
+/// The SDPs settle the configuration: with no candidate (relay-only gathering found none) the
+/// finding says the client is configured relay-only, with the SDPs as evidence; with a host
+/// candidate in them the client was not relay-only, and the finding is not made.
+#[test]
+fn relay_only_is_sharpened_or_ruled_out_by_the_sdps() {
+    use rtcscope_analysis::sdp_hints::SdpCandidate;
+    let run = |cands: Vec<SdpCandidate>| {
+        let mut s = Script::new();
+        s.engine.set_sdp_candidates(cands);
+        s.udp(0, CLIENT, SERVER, &binding(500));
+        s.udp(1, SERVER, CLIENT, &check_ok(500, CLIENT));
+        refused_allocation(&mut s, CLIENT, 1, 2);
+        s.findings()
+    };
+    let f = run(Vec::new());
+    let x = find(&f, "ice.relay-only-no-allocation");
+    assert!(
+        x.verdict.contains("is configured relay-only"),
+        "{}",
+        x.verdict
+    );
+    assert!(
+        x.evidence
+            .iter()
+            .any(|e| e.what.contains("announce no candidate")),
+        "{:#?}",
+        x.evidence
+    );
+    let host = SdpCandidate {
+        addr: "10.1.1.1:40000".parse().unwrap(),
+        typ: "host".into(),
+    };
+    assert!(!ids(&run(vec![host])).contains(&"ice.relay-only-no-allocation"));
+}
+
 /// Relay-only with a wrong password: nothing but refused Allocates (and libwebrtc's Binding on
 /// the same socket, which is not STUN gathering).
 #[test]
