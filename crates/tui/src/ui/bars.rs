@@ -15,7 +15,7 @@ use rtcscope_wire::text::{escape, Escaped};
 
 pub(super) fn title_line(f: &mut Frame<'_>, app: &App, area: Rect) {
     let mut spans = vec![Span::styled(" rtcscope ", bold())];
-    let compact = area.width < 100;
+    let compact = super::layout::compact_tabs(area.width);
     for (i, v) in View::ALL.iter().enumerate() {
         let label = tab_label(*v, i, compact);
         spans.push(if *v == app.view {

@@ -128,7 +128,7 @@ pub fn chart_bins(size: Rect) -> usize {
 pub(super) fn tabs(size: Rect) -> Vec<(View, u16, u16)> {
     let mut x = 10u16; // after " rtcscope "
     let mut out = Vec::new();
-    let compact = size.width < 100;
+    let compact = compact_tabs(size.width);
     for (i, v) in View::ALL.iter().enumerate() {
         let label = tab_label(*v, i, compact);
         let w = label.chars().count() as u16;
@@ -136,6 +136,12 @@ pub(super) fn tabs(size: Rect) -> Vec<(View, u16, u16)> {
         x += w + 1;
     }
     out
+}
+
+/// Below this width the tabs take their short labels, so the title line keeps room for what
+/// is being shown (a live interface and its filter, or the file's name).
+pub(super) fn compact_tabs(width: u16) -> bool {
+    width < 140
 }
 
 pub(super) fn tab_label(v: View, i: usize, compact: bool) -> String {
