@@ -2192,6 +2192,40 @@ fn reordering(s: &crate::streams::Stream, label: &str) -> Option<Finding> {
     if share < REORDER_NOTICE {
         return None;
     }
+    // When: the one-second windows where at least the notice share of packets came late.
+    let spans = s.quality.spans_over(
+        SPAN_WINDOW_NS,
+        |b| {
+            b.received() >= SPAN_MIN_EXPECTED
+                && b.reordered() as f64 >= REORDER_NOTICE * b.received() as f64
+        },
+        MAX_SPANS,
+    );
+    let mut evidence = vec![Evidence::count(format!(
+        "{} late, {} duplicate(s), {} lost, of sequence numbers {}..{}",
+        s.reordered, s.duplicates, s.lost, s.base_ext_seq, s.max_ext_seq
+    ))];
+    evidence.extend(spans.iter().map(|sp| {
+        Evidence::at(
+            format!(
+                "{} of {} packets late over {}",
+                sp.merged.reordered(),
+                sp.merged.received(),
+                crate::fmt::duration(sp.end_ns - sp.start_ns)
+            ),
+            sp.start_ns,
+        )
+    }));
+    if spans.is_empty() {
+        evidence.push(Evidence::at(
+            format!("first packet of {:#010x}", s.ssrc),
+            s.first_ns,
+        ));
+        evidence.push(Evidence::at(
+            format!("last packet of {:#010x}", s.ssrc),
+            s.last_ns,
+        ));
+    }
     Some(Finding {
         id: "media.reordering",
         severity: if share >= REORDER_DEGRADED {
@@ -2199,7 +2233,7 @@ fn reordering(s: &crate::streams::Stream, label: &str) -> Option<Finding> {
         } else {
             Severity::Notice
         },
-        at_ns: Some(s.first_ns),
+        at_ns: Some(spans.first().map_or(s.first_ns, |sp| sp.start_ns)),
         verdict: format!(
             "The {label} arrives out of order: {:.1} % of its packets ({} of {}) came after a \
              later sequence number.",
@@ -2207,14 +2241,7 @@ fn reordering(s: &crate::streams::Stream, label: &str) -> Option<Finding> {
             s.reordered,
             s.packets
         ),
-        evidence: vec![
-            Evidence::count(format!(
-                "{} late, {} duplicate(s), {} lost, of sequence numbers {}..{}",
-                s.reordered, s.duplicates, s.lost, s.base_ext_seq, s.max_ext_seq
-            )),
-            Evidence::at(format!("first packet of {:#010x}", s.ssrc), s.first_ns),
-            Evidence::at(format!("last packet of {:#010x}", s.ssrc), s.last_ns),
-        ],
+        evidence,
         advice: "The path reorders packets (parallel links, load balancing, Wi-Fi queues); a \
                  retransmission sent on the media SSRC itself (no RTX) also arrives late. The \
                  receiver's jitter buffer grows to wait for them."

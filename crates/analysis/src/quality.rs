@@ -52,6 +52,7 @@ pub struct QualityBucket {
     rtt_sum_ms: f64,
     received: u32,
     duplicates: u32,
+    reordered: u32,
     rtt_samples: u32,
     jitter_ms: f32,
     jitter_max_ms: f32,
@@ -66,6 +67,7 @@ impl Default for QualityBucket {
             rtt_sum_ms: 0.0,
             received: 0,
             duplicates: 0,
+            reordered: 0,
             rtt_samples: 0,
             jitter_ms: f32::NAN,
             jitter_max_ms: f32::NAN,
@@ -83,9 +85,15 @@ impl PartialEq for QualityBucket {
             self.expected,
             self.received,
             self.duplicates,
+            self.reordered,
             self.rtt_samples,
-        ) == (o.expected, o.received, o.duplicates, o.rtt_samples)
-            && self.rtt_sum_ms.to_bits() == o.rtt_sum_ms.to_bits()
+        ) == (
+            o.expected,
+            o.received,
+            o.duplicates,
+            o.reordered,
+            o.rtt_samples,
+        ) && self.rtt_sum_ms.to_bits() == o.rtt_sum_ms.to_bits()
             && f(self.jitter_ms, o.jitter_ms)
             && f(self.jitter_max_ms, o.jitter_max_ms)
             && f(self.rtt_min_ms, o.rtt_min_ms)
@@ -111,6 +119,11 @@ impl QualityBucket {
     /// Of the received, duplicates.
     pub fn duplicates(&self) -> u64 {
         u64::from(self.duplicates)
+    }
+
+    /// Of the received, packets that came after one with a higher sequence number (late).
+    pub fn reordered(&self) -> u64 {
+        u64::from(self.reordered)
     }
 
     /// Interarrival jitter in ms after the bucket's last packet that had one (kept as `f32`).
@@ -173,6 +186,7 @@ impl QualityBucket {
         self.expected += later.expected;
         self.received = self.received.saturating_add(later.received);
         self.duplicates = self.duplicates.saturating_add(later.duplicates);
+        self.reordered = self.reordered.saturating_add(later.reordered);
         if !later.jitter_ms.is_nan() {
             self.jitter_ms = later.jitter_ms;
         }
@@ -214,6 +228,8 @@ pub struct PacketQuality {
     pub expected: u64,
     /// The packet repeated a sequence number already seen.
     pub duplicate: bool,
+    /// The packet came after one with a higher sequence number (late, reordered).
+    pub late: bool,
     /// The stream's jitter in ms after this packet, when known.
     pub jitter_ms: Option<f64>,
 }
@@ -247,7 +263,7 @@ impl Serialize for QualitySeries {
                 ser.collect_seq(self.0.dense_iter().map(|b| (self.1)(&b)))
             }
         }
-        let mut st = ser.serialize_struct("QualitySeries", 12)?;
+        let mut st = ser.serialize_struct("QualitySeries", 13)?;
         st.serialize_field("start_ns", &self.start_ns)?;
         st.serialize_field("bucket_ns", &self.bucket_ns)?;
         st.serialize_field("expected", &Column(self, |b: &QualityBucket| b.expected))?;
@@ -257,6 +273,7 @@ impl Serialize for QualitySeries {
             &Column(self, |b: &QualityBucket| b.duplicates),
         )?;
         st.serialize_field("lost", &Column(self, QualityBucket::lost))?;
+        st.serialize_field("reordered", &Column(self, |b: &QualityBucket| b.reordered))?;
         st.serialize_field(
             "jitter_ms",
             &Column(self, |b: &QualityBucket| us(b.jitter_ms())),
@@ -304,6 +321,7 @@ impl QualitySeries {
         b.expected += q.expected;
         b.received = b.received.saturating_add(1);
         b.duplicates = b.duplicates.saturating_add(u32::from(q.duplicate));
+        b.reordered = b.reordered.saturating_add(u32::from(q.late));
         if let Some(j) = q.jitter_ms {
             let j = j as f32;
             b.jitter_ms = j;
@@ -543,6 +561,7 @@ mod tests {
         PacketQuality {
             expected,
             duplicate: false,
+            late: false,
             jitter_ms: None,
         }
     }
@@ -560,6 +579,7 @@ mod tests {
                 PacketQuality {
                     expected: 1 + (i % 3 == 0) as u64,
                     duplicate: i % 5 == 0,
+                    late: i % 7 == 0,
                     jitter_ms: Some((i % 100) as f64),
                 },
             );
@@ -573,6 +593,11 @@ mod tests {
         assert_eq!(t.received(), 20_000);
         assert_eq!(t.expected(), 20_000 + 6667);
         assert_eq!(t.duplicates(), 4000);
+        assert_eq!(
+            t.reordered(),
+            2858,
+            "every 7th of 20,000, kept through coarsening"
+        );
         assert_eq!(t.jitter_ms(), Some(99.0));
         assert_eq!(t.jitter_max_ms(), Some(99.0));
         assert_eq!(t.rtt_samples(), 400);

@@ -1181,6 +1181,7 @@ impl Streams {
         }
         let before = s.max_ext_seq;
         let had = s.unique;
+        let reordered_before = s.reordered;
         let expected_before = s.expected();
         s.sequence(p.sequence_number());
         s.infer_rate(now, p.timestamp());
@@ -1199,6 +1200,7 @@ impl Streams {
             PacketQuality {
                 expected: s.expected() - expected_before,
                 duplicate: s.unique == had,
+                late: s.reordered > reordered_before,
                 jitter_ms,
             },
         );

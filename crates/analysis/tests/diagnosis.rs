@@ -803,6 +803,28 @@ fn reordering_is_graded_by_its_share() {
     assert!(!ids(&reordered_script(1000, |i| i == 500)).contains(&"media.reordering"));
 }
 
+/// Reordering says when: every pair swapped from 4 s to 6 s of a 20 s stream (50 late of
+/// 1000) is one time range starting at 4 s, and the finding starts there.
+#[test]
+fn reordering_gives_its_time_range() {
+    let f = reordered_script(1000, |i| (200..300).contains(&i));
+    let x = find(&f, "media.reordering");
+    let timed: Vec<&Evidence> = x.evidence.iter().filter(|e| e.at_ns.is_some()).collect();
+    assert_eq!(timed.len(), 1, "{:#?}", x.evidence);
+    let start = timed[0].at_ns.unwrap() as i128 - T0;
+    assert!(
+        (3_900_000_000..=4_100_000_000).contains(&start),
+        "{start}: {}",
+        timed[0].what
+    );
+    assert!(
+        timed[0].what.contains("packets late over 2.00 s"),
+        "{}",
+        timed[0].what
+    );
+    assert_eq!(x.at_ns, timed[0].at_ns);
+}
+
 /// An RTCP sender report from `ssrc` (no report blocks).
 fn sender_report(ssrc: u32) -> Vec<u8> {
     let mut p = vec![0x80, 200, 0, 6];

@@ -69,6 +69,11 @@ fn check_sums(st: &Stream) {
     assert_eq!(sum(|b| b.expected() as i64), st.expected as i64);
     assert_eq!(sum(|b| b.received() as i64), st.packets as i64);
     assert_eq!(sum(|b| b.duplicates() as i64), st.duplicates as i64);
+    assert_eq!(
+        sum(|b| b.reordered() as i64),
+        st.reordered as i64,
+        "late packets"
+    );
     assert_eq!(sum(QualityBucket::lost_unique), st.lost as i64);
     assert_eq!(
         sum(QualityBucket::lost),
