@@ -27,6 +27,30 @@ pub struct Summary {
     pub fields: Fields,
 }
 
+impl Summary {
+    /// Dissects a frame for its list row: the protocol column (the transport when no
+    /// protocol above it was recognised), the info text and the filter's record.
+    pub fn of(number: u64, ts_nanos: i128, link: LinkType, data: &[u8], orig_len: u32) -> Self {
+        let f = dissect_frame(number, ts_nanos, link, data, orig_len);
+        Summary {
+            protocol: match f.protocol() {
+                "" => f.transport.unwrap_or("?"),
+                p => p,
+            },
+            info: f.info(),
+            fields: f.fields,
+        }
+    }
+}
+
+/// A UDP or TCP frame's source and destination.
+pub(crate) fn endpoints(link: LinkType, data: &[u8]) -> Option<(SocketAddr, SocketAddr)> {
+    match decode(link, data) {
+        Ok(Ok(d)) => Some((d.src, d.dst)),
+        _ => None,
+    }
+}
+
 /// One packet kept in the ring.
 #[derive(Clone, Debug)]
 pub struct RingPacket {
@@ -50,17 +74,8 @@ impl RingPacket {
     pub fn summary(&mut self) -> &Summary {
         let (number, ts, link, orig) = (self.number, self.ts_nanos, self.link, self.orig_len);
         let data = &self.data;
-        self.summary.get_or_insert_with(|| {
-            let f = dissect_frame(number, ts, link, data, orig);
-            Summary {
-                protocol: match f.protocol() {
-                    "" => f.transport.unwrap_or("?"),
-                    p => p,
-                },
-                info: f.info(),
-                fields: f.fields,
-            }
-        })
+        self.summary
+            .get_or_insert_with(|| Summary::of(number, ts, link, data, orig))
     }
 
     /// The display filter's record of the packet (dissected with its summary).
@@ -112,10 +127,7 @@ impl PacketRing {
         data: &[u8],
         orig_len: u32,
     ) {
-        let endpoints = match decode(link, data) {
-            Ok(Ok(d)) => Some((d.src, d.dst)),
-            _ => None,
-        };
+        let endpoints = endpoints(link, data);
         self.bytes += data.len();
         self.packets.push_back(RingPacket {
             number,

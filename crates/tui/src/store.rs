@@ -7,9 +7,8 @@
 //! counting on for each one after. A ring forgets its oldest positions
 //! ([`PacketStore::first`]); an index never does.
 
-use crate::ring::{PacketRing, Summary};
-use rtcscope_capture::link::{decode, LinkType};
-use rtcscope_dissect::dissect_frame;
+use crate::ring::{endpoints, PacketRing, Summary};
+use rtcscope_capture::link::LinkType;
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
@@ -62,17 +61,9 @@ pub struct RowInfo {
 
 impl RowInfo {
     fn of(p: &PacketRef<'_>) -> Self {
-        let f = dissect_frame(p.number, p.ts_nanos, p.link, p.data, p.orig_len);
         RowInfo {
             endpoints: endpoints(p.link, p.data),
-            summary: Summary {
-                protocol: match f.protocol() {
-                    "" => f.transport.unwrap_or("?"),
-                    p => p,
-                },
-                info: f.info(),
-                fields: f.fields,
-            },
+            summary: Summary::of(p.number, p.ts_nanos, p.link, p.data, p.orig_len),
         }
     }
 
@@ -80,13 +71,6 @@ impl RowInfo {
     pub fn between(&self, a: SocketAddr, b: SocketAddr) -> bool {
         self.endpoints
             .is_some_and(|(s, d)| (s == a && d == b) || (s == b && d == a))
-    }
-}
-
-fn endpoints(link: LinkType, data: &[u8]) -> Option<(SocketAddr, SocketAddr)> {
-    match decode(link, data) {
-        Ok(Ok(d)) => Some((d.src, d.dst)),
-        _ => None,
     }
 }
 
