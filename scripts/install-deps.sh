@@ -12,6 +12,8 @@
 set -euo pipefail
 
 packages=(tshark tcpdump coturn stun-client nftables iproute2 libpcap-dev tmux openssl chromium valgrind)
+# firefox-esr: the HTML report opened in headless Firefox over Marionette (tests/tests/report_html.rs).
+packages+=(firefox-esr)
 build_only=false
 if [ "${1:-}" = "--build" ]; then
     packages=(libpcap-dev)
