@@ -14,6 +14,7 @@
 //! * [`capture_frames`]: a tiny pcap/pcapng reader down to UDP and SCTP payloads, for the
 //!   parser crates that must not depend on rtcscope-capture.
 //! * [`hostile_capture`]: a capture whose STUN strings attack the terminal.
+//! * [`marionette`]: a headless Firefox driven over its Marionette protocol (no geckodriver).
 //! * `damaged_capture` (feature `capture`): a capture with records the reader can skip.
 //! * `owned_frames` (feature `capture`): a whole capture in memory, for tests that replay it.
 //! * `gencap` (feature `capture`): large benchmark captures made from the real recordings
@@ -33,6 +34,7 @@ pub mod frames;
 #[cfg(feature = "capture")]
 pub mod gencap;
 pub mod hostile_capture;
+pub mod marionette;
 #[cfg(feature = "capture")]
 pub mod owned_frames;
 pub mod progress;
