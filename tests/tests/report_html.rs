@@ -15,6 +15,14 @@
 //!   the script ran (`data-rtcscope="ready"`), every section in the DOM; screenshots go to
 //!   target/report-screenshots/ for a person to look at. Without chromium that test prints
 //!   `SKIPPED` (a failure with `RTCSCOPE_REQUIRE_TOOLS=1`, as in CI).
+//! * Headless Firefox (Debian's `firefox-esr`), driven over Marionette without geckodriver,
+//!   does the same: the script ran, no script error or blocked request, nothing fetched,
+//!   every section, and the numbers its script reads from the data block; screenshots beside
+//!   Chromium's (`firefox-*.png`).
+//! * rtcstats dumps (both generations of the format) built from the real getStats() snapshot
+//!   are plotted with the source's values; a damaged one is an error naming the file and line.
+//! * The frame rate is the frame tracker's (`streams[].frames.frame_rate`) where it read the
+//!   frames, and the marker-bit estimate, labelled, where it did not.
 
 use rtcscope_tests::{run, run_with_stdin, stderr};
 use serde_json::Value;
@@ -566,6 +574,10 @@ fn chromium_opens_the_reports_offline() {
                     !dom.contains("data-script-error="),
                     "{name}: a script error"
                 );
+                assert!(
+                    !dom.contains("data-csp-violation="),
+                    "{name}: a blocked request"
+                );
                 for sec in SECTIONS {
                     assert!(
                         dom.contains(&format!("<section id=\"{sec}\">")),
@@ -779,4 +791,673 @@ fn a_webrtc_internals_dump_is_plotted_beside_the_wire() {
         assert_eq!(attr(line, "data-points"), Some("2"));
         assert!(art.contains("data-plot=\"jitter\""));
     }
+}
+
+/// An inbound-rtp entry's real figures: SSRC, bytesReceived, packetsLost, jitter (s).
+type Inbound = (u64, f64, f64, f64);
+/// One getStats() report: stats objects by id.
+type Reports = serde_json::Map<String, Value>;
+
+/// Three getStats() reports of the direct call, made from its real snapshot (`stats-a.json`,
+/// every object of it): at the capture's start (whole milliseconds), 5 s and 10 s later, each
+/// object's `timestamp` the report's time; the inbound-rtp entries' `bytesReceived` at 0, half
+/// and all of the real count, `packetsLost` at 0 and then the real count, the rest as recorded.
+/// Returns the reports (ms, {id: object}) and the inbound (SSRC, bytes, lost, jitter) figures.
+fn getstats_samples() -> (Vec<(f64, Reports)>, Vec<Inbound>) {
+    let snap: Vec<Value> = serde_json::from_slice(
+        &std::fs::read(rtcscope_testkit::workspace_root().join(fixture("direct", "stats-a.json")))
+            .unwrap(),
+    )
+    .unwrap();
+    let t0 = (analyze("direct")["start_ns"].as_i64().unwrap() / 1_000_000) as f64;
+    let mut inbound = Vec::new();
+    let reports = (0..3)
+        .map(|k| {
+            let t = t0 + 5000.0 * k as f64;
+            let mut m = serde_json::Map::new();
+            for e in &snap {
+                let mut e = e.clone();
+                e["timestamp"] = t.into();
+                if e["type"] == "inbound-rtp" {
+                    let b = e["bytesReceived"].as_f64().unwrap();
+                    let lost = e["packetsLost"].as_f64().unwrap();
+                    if k == 2 {
+                        inbound.push((
+                            e["ssrc"].as_u64().unwrap(),
+                            b,
+                            lost,
+                            e["jitter"].as_f64().unwrap(),
+                        ));
+                    }
+                    e["bytesReceived"] = [0.0, (b / 2.0).floor(), b][k].into();
+                    e["packetsLost"] = [0.0, lost, lost][k].into();
+                }
+                m.insert(e["id"].as_str().unwrap().to_owned(), e);
+            }
+            (t, m)
+        })
+        .collect();
+    (reports, inbound)
+}
+
+/// rtcstats.js's classic delta compression (`deltaCompression` in rtcstats.js 3.x): each
+/// report without its `id` and without the fields equal to the previous report's; the newest
+/// `timestamp` collapsed to 0 and given once at the top.
+fn classic_delta(
+    prev: &serde_json::Map<String, Value>,
+    now: &serde_json::Map<String, Value>,
+) -> Value {
+    let mut out = serde_json::Map::new();
+    let newest = now
+        .values()
+        .filter_map(|r| r["timestamp"].as_f64())
+        .fold(f64::MIN, f64::max);
+    for (id, r) in now {
+        let mut r = r.as_object().unwrap().clone();
+        r.remove("id");
+        if let Some(p) = prev.get(id) {
+            r.retain(|k, v| p.get(k) != Some(v));
+        }
+        if r.get("timestamp").and_then(Value::as_f64) == Some(newest) {
+            r.insert("timestamp".into(), 0.into());
+        }
+        out.insert(id.clone(), Value::Object(r));
+    }
+    out.insert("timestamp".into(), newest.into());
+    Value::Object(out)
+}
+
+/// File format 3's compression (rtcstats-shared `statsCompression`), written out here from
+/// its published tables: ids replaced by numbers, unchanged reports left out, the newest
+/// timestamp moved to the top as `t`, property names and types through the static tables.
+fn v3_delta(
+    prev: &serde_json::Map<String, Value>,
+    now: &serde_json::Map<String, Value>,
+    ids: &mut Vec<String>,
+) -> Value {
+    const PROPS: &[(&str, &str)] = &[
+        ("timestamp", "t"),
+        ("ssrc", "10"),
+        ("kind", "11"),
+        ("packetsReceived", "14"),
+        ("packetsLost", "15"),
+        ("jitter", "16"),
+        ("bytesReceived", "41"),
+        ("packetsSent", "79"),
+        ("bytesSent", "80"),
+        ("currentRoundTripTime", "152"),
+    ];
+    const TYPES: &[(&str, u64)] = &[
+        ("inbound-rtp", 1),
+        ("outbound-rtp", 2),
+        ("candidate-pair", 6),
+        ("codec", 14),
+    ];
+    let newest = now
+        .values()
+        .filter_map(|r| r["timestamp"].as_f64())
+        .fold(f64::MIN, f64::max);
+    let mut out = serde_json::Map::new();
+    for (id, r) in now {
+        if r["type"] == "certificate" {
+            continue;
+        }
+        let mut r = r.as_object().unwrap().clone();
+        r.remove("id");
+        if let Some(p) = prev.get(id) {
+            r.retain(|k, v| p.get(k) != Some(v));
+        }
+        if r.get("timestamp").and_then(Value::as_f64) == Some(newest) {
+            r.remove("timestamp");
+        }
+        if r.is_empty() {
+            continue;
+        }
+        let n = match ids.iter().position(|i| i == id) {
+            Some(n) => n,
+            None => {
+                ids.push(id.clone());
+                ids.len() - 1
+            }
+        };
+        let mut c = serde_json::Map::new();
+        for (k, v) in r {
+            let v = match (k.as_str(), TYPES.iter().find(|t| v == t.0)) {
+                ("type", Some((_, code))) => (*code).into(),
+                _ => v,
+            };
+            let k = PROPS
+                .iter()
+                .find(|p| p.0 == k)
+                .map_or(k, |p| p.1.to_owned());
+            c.insert(k, v);
+        }
+        out.insert(n.to_string(), Value::Object(c));
+    }
+    out.insert("t".into(), newest.into());
+    Value::Object(out)
+}
+
+/// The two generations of rtcstats dumps of the three reports: classic (rtcstats.js and
+/// rtcstats-server: a `connectionInfo` line first, absolute times, `getstats`) and file
+/// format 3 (`RTCStatsDump`, a metadata object, times as deltas, `g` for getStats).
+fn rtcstats_dumps() -> (String, String, Vec<Inbound>) {
+    let (reports, inbound) = getstats_samples();
+    let ua = "Mozilla/5.0 HeadlessChrome/156.0.0.0";
+    let t_create = reports[0].0 - 1500.0;
+    let mut classic = vec![
+        serde_json::json!([
+            "connectionInfo",
+            null,
+            serde_json::json!({"userAgent": ua, "clientProtocol": "3.1_STANDARD"}).to_string(),
+            t_create
+        ]),
+        serde_json::json!(["create", "PC_0", {"iceServers": [], "browserType": "webkit"}, t_create]),
+        serde_json::json!([
+            "oniceconnectionstatechange",
+            "PC_0",
+            "connected",
+            t_create + 700.0
+        ]),
+    ];
+    let mut v3 = vec![
+        serde_json::json!([39, "0", {"iceServers": []}, t_create]),
+        serde_json::json!([24, "0", "connected", 700.0]),
+    ];
+    let mut prev = serde_json::Map::new();
+    let mut ids = Vec::new();
+    let mut last = t_create + 700.0;
+    for (t, now) in &reports {
+        classic.push(serde_json::json!([
+            "getstats",
+            "PC_0",
+            classic_delta(&prev, now),
+            t
+        ]));
+        v3.push(serde_json::json!([
+            "g",
+            "0",
+            v3_delta(&prev, now, &mut ids),
+            t - last
+        ]));
+        last = *t;
+        prev = now.clone();
+    }
+    classic.push(serde_json::json!(["close", "PC_0", {}, last + 900.0]));
+    let lines = |v: &[Value]| v.iter().map(|l| l.to_string() + "\n").collect::<String>();
+    let meta = serde_json::json!({"userAgent": ua, "fileFormat": 3, "startTime": t_create});
+    (
+        lines(&classic),
+        format!("RTCStatsDump\n{meta}\n{}", lines(&v3)),
+        inbound,
+    )
+}
+
+/// An rtcstats dump of the direct call, both generations of the format, built from the real
+/// getStats() snapshot: every plotted browser series carries the source's values (the rates
+/// its byte counts give over the reports' own times, jitter in ms, packets lost as counted),
+/// beside the wire's in the stream of the same SSRC.
+#[test]
+fn an_rtcstats_dump_is_plotted_beside_the_wire() {
+    let (classic, v3, inbound) = rtcstats_dumps();
+    assert!(inbound.len() >= 2, "audio and video received");
+    let want = analyze("direct");
+    let t0 = want["start_ns"].as_i64().unwrap() / 1_000_000 * 1_000_000;
+    for (tag, dump) in [("classic", classic), ("v3", v3)] {
+        let path = out_dir().join(format!("rtcstats-{tag}.jsonl"));
+        std::fs::write(&path, &dump).unwrap();
+        let out = out_dir().join(format!("rtcstats-{tag}.html"));
+        let o = run(&[
+            "report",
+            &fixture("direct", "capture.pcapng"),
+            "-o",
+            out.to_str().unwrap(),
+            "--stats",
+            path.to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{tag}: {}", stderr(&o));
+        let html = std::fs::read_to_string(&out).unwrap();
+        let d = data_block(&html);
+        assert_eq!(d["stats"]["format"], "rtcstats", "{tag}");
+        assert_eq!(d["stats"]["getstats_events"], 3, "{tag}");
+        assert_eq!(
+            d["stats"]["file_format"],
+            if tag == "v3" {
+                Value::from(3)
+            } else {
+                Value::Null
+            }
+        );
+        assert_eq!(
+            d["stats"]["user_agent"], "Mozilla/5.0 HeadlessChrome/156.0.0.0",
+            "{tag}"
+        );
+        let series = d["stats"]["series"].as_array().unwrap();
+        let browser = element(&html, "<section id=\"browser-stats\">", "</section>");
+        assert_eq!(
+            browser.matches("<polyline class=\"browser\"").count(),
+            series.len(),
+            "{tag}: every series plotted"
+        );
+        assert!(browser.contains("data-plot=\"browser-rtt\""), "{tag}");
+        // The page's lines, in the data block's order, carry its numbers.
+        for (k, (s, line)) in series
+            .iter()
+            .zip(browser.split("<polyline class=\"browser\"").skip(1))
+            .enumerate()
+        {
+            let want: Vec<f64> = s["points"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p[1].as_f64().unwrap())
+                .collect();
+            assert_eq!(attr(line, "data-field"), s["field"].as_str(), "{tag} {k}");
+            assert_eq!(
+                numbers(attr(line, "data-values").unwrap()),
+                want,
+                "{tag} {k}"
+            );
+        }
+        let times = [t0, t0 + 5_000_000_000, t0 + 10_000_000_000];
+        for &(ssrc, bytes, lost, jitter) in &inbound {
+            let get = |metric: &str| {
+                series
+                    .iter()
+                    .find(|s| s["ssrc"] == ssrc && s["metric"] == metric)
+                    .unwrap_or_else(|| panic!("{tag}: {metric} of {ssrc}"))
+            };
+            // Each source value, at its report's time, in the data block and on the page.
+            let half = (bytes / 2.0).floor();
+            let expect: [(&str, Vec<(i64, f64)>); 3] = [
+                (
+                    "bitrate",
+                    vec![
+                        (times[1], half * 8.0 / 5.0),
+                        (times[2], (bytes - half) * 8.0 / 5.0),
+                    ],
+                ),
+                (
+                    "packets-lost",
+                    vec![(times[0], 0.0), (times[1], lost), (times[2], lost)],
+                ),
+                (
+                    "jitter",
+                    times.iter().map(|t| (*t, jitter * 1000.0)).collect(),
+                ),
+            ];
+            for (metric, exp) in expect {
+                let s = get(metric);
+                let pts: Vec<(i64, f64)> = s["points"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|p| (p[0].as_i64().unwrap(), p[1].as_f64().unwrap()))
+                    .collect();
+                assert_eq!(pts.len(), exp.len(), "{tag} {ssrc} {metric}: {pts:?}");
+                for (g, e) in pts.iter().zip(&exp) {
+                    assert_eq!(g.0, e.0, "{tag} {ssrc} {metric}: time");
+                    assert!(close(g.1, e.1), "{tag} {ssrc} {metric}: {} vs {}", g.1, e.1);
+                }
+            }
+            // Beside the wire's bitrate in the stream of the SSRC, with the same values.
+            let i = want["streams"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .position(|s| s["ssrc"] == ssrc)
+                .unwrap();
+            let art = element(
+                &html,
+                &format!("<article class=\"stream\" data-stream=\"{i}\""),
+                "</article>",
+            );
+            let plot = element(art, "data-plot=\"bitrate\"", "</svg>");
+            let line = element(plot, "<polyline class=\"browser\"", "/>");
+            let got = numbers(attr(line, "data-values").unwrap());
+            assert_eq!(got.len(), 2, "{tag}");
+            assert!(close(got[0], half * 8.0 / 5.0) && close(got[1], (bytes - half) * 8.0 / 5.0));
+            let plot = element(art, "data-plot=\"jitter\"", "</svg>");
+            let line = element(plot, "<polyline class=\"browser\"", "/>");
+            let got = numbers(attr(line, "data-values").unwrap());
+            assert_eq!(got.len(), 3, "{tag}");
+            assert!(
+                got.iter().all(|g| close(*g, jitter * 1000.0)),
+                "{tag}: {got:?}"
+            );
+        }
+        // The selected pair's RTT, three samples (unchanged reports keep theirs, at each
+        // report's time), beside the checks' RTT.
+        let rtt = series.iter().find(|s| s["metric"] == "rtt").unwrap();
+        assert_eq!(rtt["points"].as_array().unwrap().len(), 3, "{tag}: {rtt}");
+    }
+}
+
+/// A damaged rtcstats dump is an error naming the file and the line, never a panic.
+#[test]
+fn a_bad_rtcstats_dump_names_the_file_and_line() {
+    let (classic, v3, _) = rtcstats_dumps();
+    let lines: Vec<&str> = classic.lines().collect();
+    let cut_at = classic.find(lines[4]).unwrap() + lines[4].len() / 2;
+    let v3_lines: Vec<&str> = v3.lines().collect();
+    let cases: Vec<(String, String)> = vec![
+        // Cut short in the middle of the second getstats line (line 5).
+        (
+            classic[..cut_at].to_owned(),
+            "line 5: not JSON (EOF while parsing".to_owned(),
+        ),
+        (
+            format!(
+                "{}[\"getstats\",\"PC_0\",{{}},\"soon\"]\n",
+                lines[..4].join("\n") + "\n"
+            ),
+            "line 5: the event's last element, its timestamp, is not a number".to_owned(),
+        ),
+        (
+            format!("{}\n[\"getstats\",\"PC_0\",[1,2],5]\n", lines[0]),
+            "line 2: a getStats event whose value is not an object".to_owned(),
+        ),
+        (
+            format!("{}\n{}\n", lines[0], lines[1]),
+            "none of them getStats: no statistics to plot".to_owned(),
+        ),
+        (
+            format!("RTCStatsDump\n{{\"userAgent\":\"x\"}}\n{}\n", v3_lines[2]),
+            "line 2: the metadata after RTCStatsDump has no integer \"fileFormat\"".to_owned(),
+        ),
+        (
+            format!(
+                "RTCStatsDump\n{}\n{}\n[\"g\",\"0\"]\n",
+                v3_lines[1], v3_lines[2]
+            ),
+            "line 4: an event of 2 elements".to_owned(),
+        ),
+    ];
+    let out = out_dir().join("bad-rtcstats.html");
+    for (k, (dump, want)) in cases.iter().enumerate() {
+        let path = out_dir().join(format!("bad-rtcstats-{k}.jsonl"));
+        std::fs::write(&path, dump).unwrap();
+        let o = run(&[
+            "report",
+            &fixture("direct", "capture.pcapng"),
+            "-o",
+            out.to_str().unwrap(),
+            "--stats",
+            path.to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(2), "case {k}: {}", stderr(&o));
+        let e = stderr(&o);
+        assert!(
+            e.contains(&format!("--stats {}: ", path.display())) && e.contains(want.as_str()),
+            "case {k}: {e}"
+        );
+        assert!(!e.contains("panicked"), "case {k}: {e}");
+    }
+}
+
+/// Runs `rtcscope report` on a recording with its SDPs and `extra` arguments; returns the page
+/// and its path.
+fn report_with(name: &str, tag: &str, extra: &[&str]) -> (String, PathBuf) {
+    let out = out_dir().join(format!("{name}-{tag}.html"));
+    let (offer, answer, capture) = (
+        fixture(name, "offer.sdp"),
+        fixture(name, "answer.sdp"),
+        fixture(name, "capture.pcapng"),
+    );
+    let mut args = vec![
+        "report",
+        &capture,
+        "-o",
+        out.to_str().unwrap(),
+        "--sdp",
+        &offer,
+        "--sdp",
+        &answer,
+    ];
+    args.extend_from_slice(extra);
+    let o = run(&args);
+    assert_eq!(o.status.code(), Some(0), "{name}: {}", stderr(&o));
+    (std::fs::read_to_string(&out).unwrap(), out)
+}
+
+/// The frame rate comes from the engine's frame tracker when it read the frames (the Firefox
+/// recordings with their DTLS key logs): each video stream's `frame-rate` plot has one point
+/// per `frames.frame_rate` bucket, the bucket's complete frames over its width, and the stream's
+/// table shows its frames, key frames, resolution and freezes. Without keys (the Chromium
+/// recordings, SRTP) the marker-bit estimate stands, labelled as one, and says why.
+#[test]
+fn the_frame_rate_comes_from_the_frame_tracker() {
+    let mut plotted = 0;
+    for name in ["firefox-direct", "firefox-relay", "firefox-chromium"] {
+        let keylog = fixture(name, "keylog.txt");
+        let (html, _) = report_with(name, "frames", &["--keylog", &keylog]);
+        let d = data_block(&html);
+        let o = run(&[
+            "analyze",
+            "--json",
+            &fixture(name, "capture.pcapng"),
+            "--sdp",
+            &fixture(name, "offer.sdp"),
+            "--sdp",
+            &fixture(name, "answer.sdp"),
+            "--keylog",
+            &keylog,
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{name}: {}", stderr(&o));
+        let want: Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(d["report"], want, "{name}");
+        for (i, s) in want["streams"].as_array().unwrap().iter().enumerate() {
+            let Some(art) = html
+                .find(&format!("<article class=\"stream\" data-stream=\"{i}\""))
+                .map(|_| {
+                    element(
+                        &html,
+                        &format!("<article class=\"stream\" data-stream=\"{i}\""),
+                        "</article>",
+                    )
+                })
+            else {
+                continue;
+            };
+            let f = &s["frames"];
+            if f.is_null() {
+                assert!(!art.contains("data-plot=\"frame-rate\""), "{name} {i}");
+                continue;
+            }
+            let fr = &f["frame_rate"];
+            let secs = fr["bucket_ns"].as_f64().unwrap() / 1e9;
+            let want_fps: Vec<f64> = fr["frames"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|n| n.as_f64().unwrap() / secs)
+                .collect();
+            assert!(!want_fps.is_empty(), "{name} {i}");
+            let svg = element(art, "data-plot=\"frame-rate\"", "</svg>");
+            let line = element(svg, "<polyline", "/>");
+            assert_eq!(attr(line, "data-field"), Some("frame_rate.frames"));
+            assert_eq!(
+                attr(line, "data-points").unwrap(),
+                want_fps.len().to_string(),
+                "{name} {i}: one point per bucket"
+            );
+            assert_eq!(
+                numbers(attr(line, "data-values").unwrap()),
+                want_fps,
+                "{name} {i}"
+            );
+            // The points' x: each bucket's middle on the capture's axis; y: the values.
+            assert_eq!(
+                attr(line, "points").unwrap().split_whitespace().count(),
+                want_fps.len()
+            );
+            assert!(
+                art.contains(&format!(
+                    "{} {} frames: {} key frames, {} complete",
+                    f["codec"].as_str().unwrap(),
+                    f["frames"],
+                    f["key_frames"],
+                    f["complete_frames"]
+                )),
+                "{name} {i}"
+            );
+            let r = &f["resolution"];
+            assert!(
+                art.contains(&format!("{}×{} (", r["width"], r["height"])),
+                "{name} {i}"
+            );
+            assert!(art.contains("<th>freezes</th>"), "{name} {i}");
+            assert!(!art.contains("marker-bit estimate"), "{name} {i}");
+            plotted += 1;
+        }
+    }
+    assert!(plotted >= 3, "{plotted} streams with frames");
+    // Without keys: the estimate, labelled, and why.
+    let (html, _) = report("direct", "frames");
+    assert!(html.contains("<th>frame rate (marker-bit estimate)</th>"));
+    assert!(html.contains("not known (SRTP; --keylog"));
+    assert!(!html.contains("data-plot=\"frame-rate\""));
+}
+
+/// What the Firefox test reads from each page after its scripts ran.
+const FIREFOX_PROBE: &str = r##"
+  var root = document.documentElement;
+  var data = JSON.parse(document.getElementById("rtcscope-data").textContent);
+  var q = function (s) { return Array.prototype.slice.call(document.querySelectorAll(s)); };
+  return {
+    readyState: document.readyState,
+    ready: root.getAttribute("data-rtcscope"),
+    scriptError: root.getAttribute("data-script-error"),
+    cspViolation: root.getAttribute("data-csp-violation"),
+    resources: performance.getEntriesByType("resource").map(function (e) { return e.name; }),
+    sections: q("main > section").map(function (s) { return s.id; }),
+    packetsShown: Number(document.querySelector('[data-k="packets"]').textContent),
+    packetsInData: data.report.counters.packets,
+    streamsAttr: Number(root.getAttribute("data-streams")),
+    streamsInData: data.report.streams.length,
+    zoomButtons: q("#zoombar button").map(function (b) { return b.textContent; }),
+    zoomGroups: q("g.tz").length,
+    zoomTransformed: q("g.tz").filter(function (g) { return g.getAttribute("transform"); }).length,
+    plots: q("article.stream").map(function (a) {
+      var l = a.querySelector('svg[data-plot="bitrate"] polyline');
+      return { stream: Number(a.getAttribute("data-stream")),
+               values: l.getAttribute("data-values"),
+               points: l.getAttribute("points").trim().split(/\s+/).length,
+               width: a.querySelector('svg[data-plot="bitrate"]').getBoundingClientRect().width };
+    }),
+  };
+"##;
+
+/// Headless Firefox (Debian's `firefox-esr`, which scripts/install-deps.sh installs) opens the
+/// reports offline, driven over its Marionette protocol (rtcscope_testkit::marionette): the
+/// script ran to its end and recorded no error and no blocked request, the page fetched
+/// nothing, every section is in the DOM in order, the zoom controls are there, and the numbers
+/// the page's own script reads from the embedded data block are the report's: packets, streams,
+/// and each stream's bitrate values from its buckets. Screenshots go beside Chromium's, in
+/// target/report-screenshots/firefox-*.png.
+#[test]
+fn firefox_opens_the_reports_offline() {
+    let Some(bin) =
+        rtcscope_testkit::require_tool("firefox_opens_the_reports_offline", "firefox-esr")
+    else {
+        return;
+    };
+    let shots = rtcscope_testkit::workspace_root().join("target/report-screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let pages: Vec<(&str, PathBuf, Value)> = [
+        ("direct", report("direct", "firefox").1),
+        ("relay", report("relay", "firefox").1),
+        ("fail-one-way", report("fail-one-way", "firefox").1),
+        (
+            "firefox-direct",
+            report_with(
+                "firefox-direct",
+                "firefox",
+                &["--keylog", &fixture("firefox-direct", "keylog.txt")],
+            )
+            .1,
+        ),
+    ]
+    .into_iter()
+    .map(|(n, p)| {
+        let html = std::fs::read_to_string(&p).unwrap();
+        (n, p, data_block(&html)["report"].clone())
+    })
+    .collect();
+    let mut ff = rtcscope_testkit::marionette::Firefox::launch(
+        &bin,
+        &out_dir().join("firefox-profile"),
+        std::time::Duration::from_secs(90),
+    )
+    .unwrap_or_else(|e| panic!("firefox: {e}"));
+    ff.set_window_size(1200, 3000).unwrap();
+    for (name, page, want) in &pages {
+        ff.navigate(&format!("file://{}", page.display()))
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let got = ff
+            .execute(FIREFOX_PROBE)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(got["readyState"], "complete", "{name}: {got}");
+        assert_eq!(
+            got["ready"], "ready",
+            "{name}: the script ran to its end: {got}"
+        );
+        assert!(
+            got["scriptError"].is_null(),
+            "{name}: a script error: {got}"
+        );
+        assert!(
+            got["cspViolation"].is_null(),
+            "{name}: a blocked request: {got}"
+        );
+        assert_eq!(
+            got["resources"],
+            serde_json::json!([]),
+            "{name}: fetched nothing"
+        );
+        assert_eq!(
+            got["sections"],
+            serde_json::json!(SECTIONS),
+            "{name}: every section, in order"
+        );
+        assert_eq!(
+            got["zoomButtons"],
+            serde_json::json!(["zoom out", "reset zoom"])
+        );
+        let groups = got["zoomGroups"].as_u64().unwrap();
+        assert!(
+            groups > 10 && got["zoomTransformed"] == groups,
+            "{name}: {got}"
+        );
+        assert_eq!(got["packetsShown"], want["counters"]["packets"], "{name}");
+        assert_eq!(got["packetsInData"], want["counters"]["packets"], "{name}");
+        let streams = want["streams"].as_array().unwrap();
+        assert_eq!(got["streamsAttr"], streams.len(), "{name}");
+        assert_eq!(got["streamsInData"], streams.len(), "{name}");
+        let plots = got["plots"].as_array().unwrap();
+        assert_eq!(plots.len(), streams.len().min(48), "{name}");
+        for p in plots {
+            let s = &streams[p["stream"].as_u64().unwrap() as usize];
+            let buckets = s["series"]["buckets"].as_array().unwrap();
+            let secs = s["series"]["bucket_ns"].as_f64().unwrap() / 1e9;
+            let want: Vec<f64> = buckets
+                .iter()
+                .map(|b| b["bytes_fwd"].as_f64().unwrap() * 8.0 / secs)
+                .collect();
+            assert_eq!(numbers(p["values"].as_str().unwrap()), want, "{name}");
+            assert_eq!(p["points"], buckets.len(), "{name}");
+            // Laid out: the plot spans the column (not collapsed to nothing).
+            assert!(p["width"].as_f64().unwrap() > 600.0, "{name}: {p}");
+        }
+        let png = ff
+            .screenshot(false)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(
+            png.starts_with(b"\x89PNG") && png.len() > 10_000,
+            "{name}: a screenshot"
+        );
+        std::fs::write(shots.join(format!("firefox-{name}.png")), png).unwrap();
+    }
+    drop(ff);
+    eprintln!("firefox screenshots in {}", shots.display());
 }

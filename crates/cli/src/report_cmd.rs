@@ -40,9 +40,10 @@ pub struct ReportArgs {
     sdp: Vec<String>,
     #[command(flatten)]
     keys: loader::KeyArgs,
-    /// The browser's own statistics: a Chromium webrtc-internals dump (plotted on the
-    /// capture's time axis) or a getStats() snapshot, a JSON array of stats objects (its RTP
-    /// counters compared with the wire's).
+    /// The browser's own statistics: a Chromium webrtc-internals dump or an rtcstats dump
+    /// (the rtcstats client's or rtcstats-server's JSON lines; both plotted on the capture's
+    /// time axis), or a getStats() snapshot, a JSON array of stats objects (its RTP counters
+    /// compared with the wire's).
     #[arg(long = "stats", value_name = "FILE")]
     stats: Option<String>,
 }

@@ -146,12 +146,30 @@ fn stats_value(s: &Stats) -> Value {
         Stats::Internals(d) => serde_json::json!({
             "format": "webrtc-internals",
             "other_series": d.other_series,
-            "series": d.series.iter().map(|b| serde_json::json!({
-                "pc": b.pc, "stat_id": b.stat_id, "stats_type": b.stats_type, "field": b.field,
-                "metric": b.metric, "unit": b.unit, "ssrc": b.ssrc, "points": b.points,
-            })).collect::<Vec<_>>(),
+            "series": series_value(&d.series),
+        }),
+        Stats::Rtcstats(d) => serde_json::json!({
+            "format": "rtcstats",
+            "file_format": d.file_format,
+            "user_agent": d.user_agent,
+            "events": d.events,
+            "getstats_events": d.getstats_events,
+            "other_series": d.other_series,
+            "series": series_value(&d.series),
         }),
     }
+}
+
+fn series_value(series: &[stats::BrowserSeries]) -> Vec<Value> {
+    series
+        .iter()
+        .map(|b| {
+            serde_json::json!({
+                "pc": b.pc, "stat_id": b.stat_id, "stats_type": b.stats_type, "field": b.field,
+                "metric": b.metric, "unit": b.unit, "ssrc": b.ssrc, "points": b.points,
+            })
+        })
+        .collect()
 }
 
 /// Renders the whole page.
@@ -1158,11 +1176,33 @@ fn streams(p: &mut Page, r: &Value, stats: &Value) {
                 ),
             ));
         }
-        if s["kind"] == "video" && s["rtx_of"].is_null() && dur > 0.0 {
+        let frames = &s["frames"];
+        if frames.is_object() {
+            kv.extend(frame_rows(p, frames));
+        } else if s["kind"] == "video"
+            && s["rtx_of"].is_null()
+            && s["rtx_reason"].is_null()
+            && dur > 0.0
+        {
+            // Frames not read: say why, and estimate the rate from the marker bits.
             kv.push((
-                "frame rate (mean)",
+                "frames",
+                if s["encrypted"] == true {
+                    "not known (SRTP; --keylog, --sdp a=crypto or --srtp-key decrypts them)"
+                        .to_owned()
+                } else if s["codec"].is_null() {
+                    "not known (the payload type's codec is not known; --sdp names it)".to_owned()
+                } else {
+                    format!(
+                        "not read ({} payloads are not read; VP8, VP9, H264 and AV1 are)",
+                        st(&s["codec"])
+                    )
+                },
+            ));
+            kv.push((
+                "frame rate (marker-bit estimate)",
                 format!(
-                    "{:.1} frames/s ({} marker bits over {dur:.1} s)",
+                    "{:.1} frames/s ({} marker bits over {dur:.1} s; an estimate: the frame tracker did not read this stream)",
                     u(&s["markers"]) as f64 / dur,
                     u(&s["markers"])
                 ),
@@ -1202,6 +1242,9 @@ fn streams(p: &mut Page, r: &Value, stats: &Value) {
         );
         if let Some(x) = rtx {
             rtx_share(p, series, &x["series"]);
+        }
+        if frames.is_object() {
+            frame_rate_plot(p, frames);
         }
         quality_plots(p, &s["quality"], ssrc, stats);
         p.s.push_str("</article>");
@@ -1246,6 +1289,135 @@ fn streams(p: &mut Page, r: &Value, stats: &Value) {
         p.s.push_str("</tbody></table>");
     }
     p.s.push_str("</section>");
+}
+
+/// The stream table's rows from its frame tracker's report (JSON `streams[].frames`).
+fn frame_rows(p: &Page, f: &Value) -> Vec<(&'static str, String)> {
+    let res = |r: &Value| format!("{}×{}", u(&r["width"]), u(&r["height"]));
+    let mut rows = vec![
+        (
+            "frames",
+            format!(
+                "{} {} frames: {} key frames, {} complete{}",
+                st(&f["codec"]),
+                u(&f["frames"]),
+                u(&f["key_frames"]),
+                u(&f["complete_frames"]),
+                if u(&f["late_packets"]) + u(&f["unreadable_payloads"]) > 0 {
+                    format!(
+                        " ({} late packets, {} unreadable payloads)",
+                        u(&f["late_packets"]),
+                        u(&f["unreadable_payloads"])
+                    )
+                } else {
+                    String::new()
+                }
+            ),
+        ),
+        (
+            "resolution",
+            if f["resolution"].is_object() {
+                let changes: Vec<String> = arr(&f["resolutions"])
+                    .iter()
+                    .map(|c| {
+                        format!(
+                            "{} from {}",
+                            res(&c["resolution"]),
+                            p.rel(c["at_ns"].as_i64())
+                        )
+                    })
+                    .collect();
+                format!(
+                    "{} ({} changes: {})",
+                    res(&f["resolution"]),
+                    u(&f["resolution_changes"]),
+                    changes.join(", ")
+                )
+            } else {
+                "not carried by the payloads read".into()
+            },
+        ),
+        (
+            "frame rate (mean)",
+            f["frames_per_second"]
+                .as_f64()
+                .map(|r| format!("{r:.1} frames/s (complete frames, frame tracker)"))
+                .unwrap_or("–".into()),
+        ),
+    ];
+    let freezes: Vec<String> = arr(&f["freeze_list"])
+        .iter()
+        .map(|z| {
+            format!(
+                "{} for {:.0} ms",
+                p.rel(z["at_ns"].as_i64()),
+                z["duration_ms"].as_f64().unwrap_or(0.0)
+            )
+        })
+        .collect();
+    rows.push((
+        "freezes",
+        if u(&f["freezes"]) == 0 {
+            "none (W3C freezeCount definition, at the capture point)".into()
+        } else {
+            format!(
+                "{} ({:.0} ms in all): {}",
+                u(&f["freezes"]),
+                f["freeze_total_ms"].as_f64().unwrap_or(0.0),
+                freezes.join(", ")
+            )
+        },
+    ));
+    rows
+}
+
+/// Frames per second over time from the frame tracker's `frame_rate` series: complete
+/// frames per bucket over the bucket's width, one point at each bucket's middle.
+fn frame_rate_plot(p: &mut Page, f: &Value) {
+    let fr = &f["frame_rate"];
+    let start = fr["start_ns"].as_i64().unwrap_or(0);
+    let width = fr["bucket_ns"].as_i64().unwrap_or(1).max(1);
+    let secs = width as f64 / 1e9;
+    let points: Vec<(i64, f64)> = arr(&fr["frames"])
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (start + width * i as i64 + width / 2, u(n) as f64 / secs))
+        .collect();
+    if points.is_empty() {
+        return;
+    }
+    let values = points
+        .iter()
+        .map(|x| x.1.to_string())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let freezes: Vec<i64> = arr(&f["freeze_list"])
+        .iter()
+        .filter_map(|z| z["at_ns"].as_i64())
+        .collect();
+    p.plot(
+        "frame-rate",
+        &format!(
+            "Frame rate (complete frames per {} s bucket, frame tracker){}",
+            svg::si(secs),
+            if freezes.is_empty() {
+                String::new()
+            } else {
+                format!("; {} freezes", freezes.len())
+            }
+        ),
+        "frames/s",
+        &[Line {
+            class: "fwd",
+            label: "wire".into(),
+            data: vec![
+                ("field", "frame_rate.frames".to_owned()),
+                ("bucket-ns", width.to_string()),
+                ("values", values),
+            ],
+            points,
+        }],
+    );
 }
 
 /// A line of one value per bucket of a stream's JSON `quality` (at the bucket's middle), for
@@ -1393,10 +1565,19 @@ fn browser_line<'a>(b: &Value, class: &'a str) -> Line<'a> {
         .iter()
         .filter_map(|pt| Some((pt[0].as_i64()?, pt[1].as_f64()?)))
         .collect();
+    let values = points
+        .iter()
+        .map(|x| x.1.to_string())
+        .collect::<Vec<_>>()
+        .join(" ");
     Line {
         class,
         label: format!("browser {} {}", st(&b["stat_id"]), st(&b["field"])),
-        data: vec![("source", "browser".into())],
+        data: vec![
+            ("source", "browser".into()),
+            ("field", st(&b["field"])),
+            ("values", values),
+        ],
         points,
     }
 }
@@ -1746,7 +1927,7 @@ fn sdp(p: &mut Page, files: &Value) {
 fn browser_stats(p: &mut Page, r: &Value, stats: &Value) {
     p.section("browser-stats");
     match stats["format"].as_str() {
-        None => p.s.push_str("<p class=\"none\">No browser statistics given (<code>--stats FILE</code>: a webrtc-internals dump or a getStats() snapshot).</p>"),
+        None => p.s.push_str("<p class=\"none\">No browser statistics given (<code>--stats FILE</code>: a webrtc-internals dump, an rtcstats dump or a getStats() snapshot).</p>"),
         Some("getstats-snapshot") => {
             let _ = write!(
                 p.s,
@@ -1796,9 +1977,20 @@ fn browser_stats(p: &mut Page, r: &Value, stats: &Value) {
         }
         Some(_) => {
             let series = arr(&stats["series"]);
+            let what = if stats["format"] == "rtcstats" {
+                format!(
+                    "An rtcstats dump{}{}: {} events, {} of them getStats() reports (decompressed against the one before, per peer connection), each object's samples at its own <code>timestamp</code>",
+                    stats["file_format"].as_u64().map(|f| format!(" (file format {f})")).unwrap_or_default(),
+                    stats["user_agent"].as_str().map(|ua| format!(" from <q>{}</q>", esc(ua))).unwrap_or_default(),
+                    u(&stats["events"]),
+                    u(&stats["getstats_events"])
+                )
+            } else {
+                "A webrtc-internals dump".to_owned()
+            };
             let _ = write!(
                 p.s,
-                "<p>A webrtc-internals dump: {} series plotted on the capture's time axis ({} other series in the dump not plotted). Bitrate from the cumulative byte counters between samples (payload bytes); the series of an SSRC also appear beside the wire's in its stream.</p>",
+                "<p>{what}: {} series plotted on the capture's time axis ({} other series in the dump not plotted). Bitrate from the cumulative byte counters between samples (payload bytes); the series of an SSRC also appear beside the wire's in its stream.</p>",
                 series.len(),
                 u(&stats["other_series"])
             );

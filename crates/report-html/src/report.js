@@ -7,6 +7,10 @@
   window.addEventListener("error", function (e) {
     root.setAttribute("data-script-error", String(e.message));
   });
+  // A request the page's CSP blocked (it allows none): recorded for the browser tests.
+  document.addEventListener("securitypolicyviolation", function (e) {
+    root.setAttribute("data-csp-violation", e.violatedDirective + " " + e.blockedURI);
+  });
   var data = JSON.parse(document.getElementById("rtcscope-data").textContent);
   var axis = document.querySelector("g.xaxis");
   var L = 62, R = 750, NS = "http://www.w3.org/2000/svg";
