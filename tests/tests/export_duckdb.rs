@@ -85,9 +85,20 @@ fn recordings() -> Vec<String> {
 
 /// Runs `export` and returns the capture names by file, from its `capture=NAME\tFILE` lines.
 fn export(files: &[String], dir: &Path, format: &str) -> BTreeMap<String, String> {
+    export_with(files, dir, format, &[])
+}
+
+/// As [`export`], with more options (`--keylog`, `--sdp`) before the files.
+fn export_with(
+    files: &[String],
+    dir: &Path,
+    format: &str,
+    options: &[String],
+) -> BTreeMap<String, String> {
     let mut args = vec!["export", "--format", format, "-o"];
     let d = dir.to_string_lossy().into_owned();
     args.push(&d);
+    args.extend(options.iter().map(String::as_str));
     args.extend(files.iter().map(String::as_str));
     let out = run(&args);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -104,7 +115,14 @@ fn export(files: &[String], dir: &Path, format: &str) -> BTreeMap<String, String
 }
 
 fn analyze(file: &str) -> Value {
-    let out = run(&["analyze", "--json", file]);
+    analyze_with(file, &[])
+}
+
+fn analyze_with(file: &str, options: &[String]) -> Value {
+    let mut args = vec!["analyze", "--json"];
+    args.extend(options.iter().map(String::as_str));
+    args.push(file);
+    let out = run(&args);
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{file}: {e}: {}", stderr(&out)))
 }
 
@@ -358,6 +376,326 @@ fn duckdb_reads_the_export_with_analyze_json_figures() {
         assert!(failed.contains(&expected), "{failed:?}");
     }
     assert!(!failed.contains(&"direct-capture"), "{failed:?}");
+    let _ = std::fs::remove_dir_all(&tmp);
+}
+
+/// The Firefox recordings' key logs and SDPs, all of them for each (a key log serves only
+/// its own handshakes, and the three calls' SDPs agree on the payload types): decrypted with
+/// them, the frames of their video and the round-trip times of their SRTCP are known.
+fn firefox_keys() -> Vec<String> {
+    let mut options = Vec::new();
+    for c in ["firefox-direct", "firefox-relay", "firefox-chromium"] {
+        options.extend(["--keylog".into(), format!("fixtures/webrtc/{c}/keylog.txt")]);
+        for sdp in ["offer", "answer"] {
+            options.extend(["--sdp".into(), format!("fixtures/webrtc/{c}/{sdp}.sdp")]);
+        }
+    }
+    options
+}
+
+/// The options a recording is analysed and exported with: [`firefox_keys`] for the Firefox
+/// ones, none for the others.
+fn keys_of(file: &str) -> Vec<String> {
+    if file.starts_with("fixtures/webrtc/firefox-") {
+        firefox_keys()
+    } else {
+        Vec::new()
+    }
+}
+
+/// Exports every recording into `dir`: the Firefox ones with their keys and SDPs, then the
+/// others joining the dataset with `--force`; returns the capture names by file.
+fn export_all_with_keys(files: &[String], dir: &Path) -> BTreeMap<String, String> {
+    let (keyed, plain): (Vec<String>, Vec<String>) =
+        files.iter().cloned().partition(|f| !keys_of(f).is_empty());
+    assert_eq!(keyed.len(), 3, "{keyed:?}");
+    let mut names = export_with(&keyed, dir, "parquet", &firefox_keys());
+    let rest = export_with(&plain, dir, "parquet", &["--force".to_owned()]);
+    assert!(
+        rest.values().all(|n| !names.values().any(|m| m == n)),
+        "{rest:?}"
+    );
+    names.extend(rest);
+    names
+}
+
+/// What the quality columns were checked on.
+#[derive(Debug, Default)]
+struct QualityCounts {
+    /// `stream_bins` rows.
+    bins: usize,
+    /// Bins with a round-trip time, a jitter, a positive and a negative `lost`, a late packet.
+    rtt: usize,
+    jitter: usize,
+    lost: usize,
+    negative_lost: usize,
+    reordered: usize,
+    /// Streams with frames, `stream_frame_bins` rows.
+    video_streams: usize,
+    frame_bins: usize,
+    /// Streams of over 100 frames whose complete frames are all in their bins.
+    all_frames_binned: usize,
+}
+
+/// Checks the export in `tmp/export` of `files` (named `names`, exported with
+/// `options_of(file)`) against `analyze --json` with the same options: every `stream_bins` row
+/// equals the JSON's series and quality columns for that bin, each stream's bins add up to its
+/// totals, and the streams' frame columns and `stream_frame_bins` equal the JSON's frames.
+fn quality_round_trip(
+    python: &Path,
+    tmp: &Path,
+    files: &[String],
+    names: &BTreeMap<String, String>,
+    options_of: &dyn Fn(&str) -> Vec<String>,
+) -> QualityCounts {
+    // What analyze --json says, with the same keys and SDPs.
+    let mut bins = Rows::new();
+    let mut sums = Rows::new();
+    let mut frames = Rows::new();
+    let mut frame_bins = Rows::new();
+    let mut n = QualityCounts::default();
+    for file in files {
+        let r = analyze_with(file, &options_of(file));
+        let c = json!(names[file]);
+        for s in r["streams"].as_array().unwrap() {
+            let id = [
+                c.clone(),
+                s["ssrc"].clone(),
+                s["src"].clone(),
+                s["dst"].clone(),
+                s["relay"].clone(),
+            ];
+            let (series, q) = (&s["series"], &s["quality"]);
+            // One grid: bucket i of the bandwidth series is bucket i of the quality series.
+            assert_eq!(series["start_ns"], q["start_ns"], "{file}");
+            assert_eq!(series["bucket_ns"], q["bucket_ns"], "{file}");
+            let (start, width) = (
+                series["start_ns"].as_i64().unwrap(),
+                series["bucket_ns"].as_i64().unwrap(),
+            );
+            let buckets = series["buckets"].as_array().unwrap();
+            let col = |f: &str, i: usize| q[f].get(i).cloned();
+            let len = buckets.len().max(q["expected"].as_array().unwrap().len());
+            let mut lost_unique = 0i64;
+            for i in 0..len {
+                let packets = buckets
+                    .get(i)
+                    .map_or(0, |b| b["packets_fwd"].as_u64().unwrap());
+                let expected = col("expected", i).map_or(0, |v| v.as_u64().unwrap());
+                let received = col("received", i).map_or(0, |v| v.as_u64().unwrap());
+                let samples = col("rtt_samples", i).map_or(0, |v| v.as_u64().unwrap());
+                if packets == 0 && expected == 0 && received == 0 && samples == 0 {
+                    continue; // a bin that saw nothing is no row
+                }
+                let mut key = id.to_vec();
+                key.push(json!(start + width * i as i64));
+                let mut row = vec![
+                    json!(width),
+                    json!(packets),
+                    buckets.get(i).map_or(json!(0), |b| b["bytes_fwd"].clone()),
+                ];
+                for f in [
+                    "expected",
+                    "received",
+                    "duplicates",
+                    "lost",
+                    "reordered",
+                    "jitter_ms",
+                    "jitter_max_ms",
+                    "rtt_samples",
+                    "rtt_min_ms",
+                    "rtt_mean_ms",
+                    "rtt_max_ms",
+                ] {
+                    row.push(col(f, i).unwrap_or(Value::Null));
+                }
+                n.rtt += usize::from(samples > 0);
+                n.jitter += usize::from(!q["jitter_ms"][i].is_null());
+                n.negative_lost += usize::from(q["lost"][i].as_i64().unwrap() < 0);
+                n.lost += usize::from(q["lost"][i].as_i64().unwrap() > 0);
+                n.reordered += usize::from(q["reordered"][i].as_u64().unwrap() > 0);
+                lost_unique +=
+                    q["lost"][i].as_i64().unwrap() + q["duplicates"][i].as_i64().unwrap();
+                bins.insert(k(&key), row);
+            }
+            // The bins add up to the stream's own totals.
+            assert_eq!(json!(lost_unique), s["lost"], "{file} {}", s["ssrc"]);
+            sums.insert(
+                k(&id),
+                vec![
+                    s["expected"].clone(),
+                    json!(lost_unique),
+                    s["packets"].clone(),
+                    s["reordered"].clone(),
+                ],
+            );
+            let f = &s["frames"];
+            if f.is_null() {
+                continue;
+            }
+            frames.insert(
+                k(&id),
+                vec![
+                    f["codec"].clone(),
+                    f["frames"].clone(),
+                    f["key_frames"].clone(),
+                    f["complete_frames"].clone(),
+                    f["resolution"]["width"].clone(),
+                    f["resolution"]["height"].clone(),
+                    f["resolutions"].clone(),
+                    f["resolution_changes"].clone(),
+                    f["frames_per_second"].clone(),
+                    f["freezes"].clone(),
+                    f["freeze_total_ms"].clone(),
+                    f["freeze_list"].clone(),
+                    f["unreadable_payloads"].clone(),
+                    f["late_packets"].clone(),
+                    f["timestamp_jumps"].clone(),
+                ],
+            );
+            let fr = &f["frame_rate"];
+            let (fs, fw) = (
+                fr["start_ns"].as_i64().unwrap(),
+                fr["bucket_ns"].as_i64().unwrap(),
+            );
+            for (i, count) in fr["frames"].as_array().unwrap().iter().enumerate() {
+                let mut key = id.to_vec();
+                key.push(json!(fs + fw * i as i64));
+                frame_bins.insert(k(&key), vec![json!(fw), count.clone()]);
+            }
+        }
+    }
+    let t = |table: &str| {
+        format!("read_parquet('export/{table}/*/*.parquet', hive_partitioning = true)")
+    };
+    let id = "capture, ssrc, src, dst, relay";
+    let queries = vec![
+        format!(
+            "SELECT {id}, epoch_ns(bin_start), bin_ns, packets, bytes, expected, received, \
+             duplicates, lost, reordered, jitter_ms, jitter_max_ms, rtt_samples, rtt_min_ms, \
+             rtt_mean_ms, rtt_max_ms FROM {}",
+            t("stream_bins")
+        ),
+        // The bins summed per stream, beside the stream's own totals.
+        format!(
+            "SELECT {id}, sum(b.expected), sum(b.lost + b.duplicates), sum(b.received), \
+             sum(b.reordered) FROM {} b GROUP BY ALL",
+            t("stream_bins")
+        ),
+        format!(
+            "SELECT {id}, expected, lost, packets, reordered FROM {}",
+            t("streams")
+        ),
+        format!(
+            "SELECT {id}, frames_codec, frames, key_frames, complete_frames, width, height, \
+             resolutions, resolution_changes, frames_per_second, freezes, \
+             freeze_total_ms, freeze_list, unreadable_payloads, late_packets, \
+             timestamp_jumps FROM {} WHERE frames IS NOT NULL",
+            t("streams")
+        ),
+        format!(
+            "SELECT {id}, epoch_ns(bin_start), bin_ns, frames FROM {}",
+            t("stream_frame_bins")
+        ),
+        // Frames per stream: the bins' sum beside the stream's complete frames.
+        format!(
+            "SELECT capture, ssrc, src, dst, s.relay, sum(b.frames), \
+             any_value(s.complete_frames), any_value(s.frames) \
+             FROM {} b JOIN {} s USING (capture, ssrc, src, dst) \
+             WHERE b.relay IS NOT DISTINCT FROM s.relay GROUP BY ALL",
+            t("stream_frame_bins"),
+            t("streams")
+        ),
+    ];
+    let r = duckdb(python, tmp, &queries);
+    assert_same("stream_bins", &keyed(&r[0], 6), &bins);
+    assert_same("stream_bins summed", &keyed(&r[1], 5), &sums);
+    assert_same("streams' totals", &keyed(&r[2], 5), &sums);
+    // The JSON text columns, parsed to compare.
+    let parsed: Vec<Vec<Value>> = r[3]
+        .iter()
+        .map(|row| {
+            row.iter()
+                .enumerate()
+                .map(|(i, v)| match (i, v.as_str()) {
+                    (11 | 16, Some(text)) => serde_json::from_str(text).unwrap(),
+                    _ => v.clone(),
+                })
+                .collect()
+        })
+        .collect();
+    assert_same("streams' frames", &keyed(&parsed, 5), &frames);
+    assert_same("stream_frame_bins", &keyed(&r[4], 6), &frame_bins);
+    n.bins = bins.len();
+    n.video_streams = frames.len();
+    n.frame_bins = frame_bins.len();
+    for row in &r[5] {
+        let (binned, complete, all) = (
+            row[5].as_u64().unwrap(),
+            row[6].as_u64().unwrap(),
+            row[7].as_u64().unwrap(),
+        );
+        // Complete frames in timestamp order are binned; a late completion of an older frame
+        // is counted but in no bin.
+        assert!(binned <= complete && complete <= all, "{row:?}");
+        n.all_frames_binned += usize::from(binned > 100 && binned == complete);
+    }
+    n
+}
+
+#[test]
+fn duckdb_reads_quality_and_frame_bins_as_analyze_json() {
+    let test = "duckdb_reads_quality_and_frame_bins_as_analyze_json";
+    let Some(python) = rtcscope_testkit::require_python_module(test, "duckdb") else {
+        return;
+    };
+    let files = recordings();
+    let tmp = scratch("export-duckdb-quality");
+    let names = export_all_with_keys(&files, &tmp.join("export"));
+
+    let counts = quality_round_trip(&python, &tmp, &files, &names, &keys_of);
+    // The recordings have what the columns are for: RTT from decrypted SRTCP, and the frames
+    // of the Firefox calls' video (they lost nothing: the corpus test below has loss).
+    assert!(
+        counts.bins > 2000 && counts.rtt > 50 && counts.jitter > 2000,
+        "{counts:?}"
+    );
+    assert!(
+        counts.video_streams >= 6 && counts.frame_bins > 60 && counts.all_frames_binned >= 5,
+        "{counts:?}"
+    );
+    eprintln!("{test}: equal to analyze --json: {counts:?}");
+    let _ = std::fs::remove_dir_all(&tmp);
+}
+
+#[test]
+fn duckdb_reads_the_corpus_loss_and_reordering_bins_as_analyze_json() {
+    let test = "duckdb_reads_the_corpus_loss_and_reordering_bins_as_analyze_json";
+    let Some(python) = rtcscope_testkit::require_python_module(test, "duckdb") else {
+        return;
+    };
+    let Some(corpus) = rtcscope_testkit::corpus(test) else {
+        return;
+    };
+    // Third-party captures with losses (a TURN call over UDP and over TCP, a VP9 stream with
+    // gaps) and late packets (an H.264 stream).
+    let files: Vec<String> = [
+        "veondigital-srtp_decoder/udp_call_02_03_client.pcap",
+        "veondigital-srtp_decoder/wifi-tcp_to_3g_2.pcap",
+        "str0m/vp9.pcap",
+        "membrane_rtp_plugin/h264_before_sr.pcap",
+    ]
+    .iter()
+    .map(|f| corpus.join(f).to_string_lossy().into_owned())
+    .collect();
+    let tmp = scratch("export-duckdb-corpus");
+    let names = export(&files, &tmp.join("export"), "parquet");
+    let counts = quality_round_trip(&python, &tmp, &files, &names, &|_| Vec::new());
+    assert!(
+        counts.lost >= 20 && counts.negative_lost >= 5 && counts.reordered >= 20,
+        "{counts:?}"
+    );
+    eprintln!("{test}: equal to analyze --json: {counts:?}");
     let _ = std::fs::remove_dir_all(&tmp);
 }
 

@@ -5,8 +5,8 @@
 //! capture ─ CaptureReader ─ Engine::feed_frame ─ Verdict ─┬ packets (one row per frame, batched)
 //!                                                         │
 //!            Engine::finish ─ Report::new ────────────────┴ captures, flows, streams,
-//!                                                           stream_bins, ice_checks, turn,
-//!                                                           dtls, findings
+//!                                                           stream_bins, stream_frame_bins,
+//!                                                           ice_checks, turn, dtls, findings
 //! ```
 //!
 //! A dataset is a folder with one sub-folder per table, partitioned by capture the way Hive

@@ -3,7 +3,10 @@
 
 use crate::columns::{col, Col, Ty};
 use rtcscope_analysis::report::Report;
+use rtcscope_analysis::streams::Stream;
 use serde_json::{json, Value};
+use std::borrow::Cow;
+use std::collections::BTreeMap;
 
 /// `captures`: one row per capture file.
 pub const CAPTURES: &[Col] = &[
@@ -121,9 +124,31 @@ pub const STREAMS: &[Col] = &[
     ),
     col("rr_jitter", Ty::U32, "/receiver_report/jitter"),
     col("rtcp_rtt_ms", Ty::F64, "/rtcp_rtt_ms"),
+    // The video frames read from the payloads (`streams[].frames`; null when none was read).
+    col("frames_codec", Ty::Str, "/frames/codec"),
+    col("frames", Ty::U64, "/frames/frames"),
+    col("key_frames", Ty::U64, "/frames/key_frames"),
+    col("complete_frames", Ty::U64, "/frames/complete_frames"),
+    col("width", Ty::U32, "/frames/resolution/width"),
+    col("height", Ty::U32, "/frames/resolution/height"),
+    col("resolutions", Ty::Str, "/frames/resolutions"),
+    col("resolution_changes", Ty::U64, "/frames/resolution_changes"),
+    col("frames_per_second", Ty::F64, "/frames/frames_per_second"),
+    col("freezes", Ty::U64, "/frames/freezes"),
+    col("freeze_total_ms", Ty::F64, "/frames/freeze_total_ms"),
+    col("freeze_list", Ty::Str, "/frames/freeze_list"),
+    col(
+        "unreadable_payloads",
+        Ty::U64,
+        "/frames/unreadable_payloads",
+    ),
+    col("late_packets", Ty::U64, "/frames/late_packets"),
+    col("timestamp_jumps", Ty::U64, "/frames/timestamp_jumps"),
 ];
 
-/// `stream_bins`: each stream's bandwidth series, one row per non-empty bin.
+/// `stream_bins`: each stream's bandwidth series (`streams[].series`) and quality series
+/// (`streams[].quality`) on their common grid, one row per bin that saw a packet or an RTCP
+/// round-trip time.
 pub const STREAM_BINS: &[Col] = &[
     col("ssrc", Ty::U32, "/ssrc"),
     col("src", Ty::Str, "/src"),
@@ -133,6 +158,44 @@ pub const STREAM_BINS: &[Col] = &[
     col("bin_ns", Ty::I64, "/bin_ns"),
     col("packets", Ty::U64, "/packets"),
     col("bytes", Ty::U64, "/bytes"),
+    col("expected", Ty::U64, "/quality/expected"),
+    col("received", Ty::U64, "/quality/received"),
+    col("duplicates", Ty::U64, "/quality/duplicates"),
+    col("lost", Ty::I64, "/quality/lost"),
+    col("reordered", Ty::U64, "/quality/reordered"),
+    col("jitter_ms", Ty::F64, "/quality/jitter_ms"),
+    col("jitter_max_ms", Ty::F64, "/quality/jitter_max_ms"),
+    col("rtt_samples", Ty::U32, "/quality/rtt_samples"),
+    col("rtt_min_ms", Ty::F64, "/quality/rtt_min_ms"),
+    col("rtt_mean_ms", Ty::F64, "/quality/rtt_mean_ms"),
+    col("rtt_max_ms", Ty::F64, "/quality/rtt_max_ms"),
+];
+
+/// The columns of `streams[].quality` that `stream_bins` carries, by their JSON names.
+const QUALITY_FIELDS: [&str; 11] = [
+    "expected",
+    "received",
+    "duplicates",
+    "lost",
+    "reordered",
+    "jitter_ms",
+    "jitter_max_ms",
+    "rtt_samples",
+    "rtt_min_ms",
+    "rtt_mean_ms",
+    "rtt_max_ms",
+];
+
+/// `stream_frame_bins`: each video stream's frame-rate series (`streams[].frames.frame_rate`),
+/// one row per bin from the first to the last (a bin without frames is a row with 0).
+pub const STREAM_FRAME_BINS: &[Col] = &[
+    col("ssrc", Ty::U32, "/ssrc"),
+    col("src", Ty::Str, "/src"),
+    col("dst", Ty::Str, "/dst"),
+    col("relay", Ty::U32, "/relay"),
+    col("bin_start", Ty::Time, "/bin_start_ns"),
+    col("bin_ns", Ty::I64, "/bin_ns"),
+    col("frames", Ty::U32, "/frames"),
 ];
 
 /// `ice_checks`: one row per candidate pair (`ice_sessions[].pairs[]`).
@@ -285,24 +348,32 @@ pub(crate) fn report_rows(r: &Report, mut push: impl FnMut(Table, Value)) {
     for s in &r.streams {
         let mut v = to_value(s);
         if let Some(o) = v.as_object_mut() {
+            // Their own tables below.
             o.remove("series");
+            o.remove("quality");
+            if let Some(f) = o.get_mut("frames").and_then(Value::as_object_mut) {
+                f.remove("frame_rate");
+            }
         }
         push(Table::Streams, v);
-        for (i, b) in s.series.iter() {
-            push(
-                Table::StreamBins,
-                json!({
-                    "ssrc": s.ssrc,
-                    "src": s.src.to_string(),
-                    "dst": s.dst.to_string(),
-                    "relay": s.relay,
-                    "bin_start_ns": s.series.start_ns + i as i64 * s.series.bucket_ns,
-                    "bin_ns": s.series.bucket_ns,
-                    // A stream's series counts its own direction forward.
-                    "packets": b.packets_fwd,
-                    "bytes": b.bytes_fwd,
-                }),
-            );
+        stream_bins(s, &mut push);
+        if let Some(f) = &s.frames {
+            let fr = &f.frame_rate;
+            for (i, n) in fr.frames.iter().enumerate() {
+                push(
+                    Table::StreamFrameBins,
+                    json!({
+                        "ssrc": s.ssrc,
+                        "src": s.src.to_string(),
+                        "dst": s.dst.to_string(),
+                        "relay": s.relay,
+                        "bin_start_ns": fr.start_ns.saturating_add(
+                            fr.bucket_ns.saturating_mul(i as i64)),
+                        "bin_ns": fr.bucket_ns,
+                        "frames": n,
+                    }),
+                );
+            }
         }
     }
     for s in &r.ice_sessions {
@@ -339,6 +410,64 @@ pub(crate) fn report_rows(r: &Report, mut push: impl FnMut(Table, Value)) {
     }
 }
 
+/// The `stream_bins` rows of one stream: its bandwidth series and its quality series joined
+/// bin by bin.
+///
+/// The engine keeps the two on one grid (same start, same width: `crates/analysis`'s
+/// quality.rs); should their widths differ, both are coarsened to the wider one first, which
+/// is exact (neighbouring bins merge, as the engine itself coarsens). The quality figures are
+/// read from the series' JSON form, so each is `streams[].quality`'s for that bin, rounding
+/// included.
+fn stream_bins(s: &Stream, push: &mut impl FnMut(Table, Value)) {
+    let (mut series, mut quality) = (Cow::Borrowed(&s.series), Cow::Borrowed(&s.quality));
+    let width = series.bucket_ns.max(quality.bucket_ns);
+    if series.bucket_ns != width {
+        series.to_mut().coarsen_to(width);
+    }
+    if quality.bucket_ns != width {
+        quality.to_mut().coarsen_to(width);
+    }
+    let one_grid = series.start_ns == quality.start_ns;
+    let q = to_value(&*quality);
+    // Bins by start time: the bandwidth bins with packets, then the quality bins that saw a
+    // packet or a round-trip time (on one grid, a bin with packets is both).
+    let mut bins: BTreeMap<i64, serde_json::Map<String, Value>> = BTreeMap::new();
+    let start = |base: i64, i: usize| base.saturating_add(width.saturating_mul(i as i64));
+    for (i, b) in series.iter() {
+        let row = bins.entry(start(series.start_ns, i)).or_default();
+        // A stream's series counts its own direction forward.
+        row.insert("packets".into(), json!(b.packets_fwd));
+        row.insert("bytes".into(), json!(b.bytes_fwd));
+    }
+    for (i, _) in quality.iter() {
+        let row = bins.entry(start(quality.start_ns, i)).or_default();
+        if one_grid && !row.contains_key("packets") {
+            // An RTT sample in a bin without packets of the stream.
+            row.insert("packets".into(), json!(0));
+            row.insert("bytes".into(), json!(0));
+        }
+        let cols: serde_json::Map<String, Value> = QUALITY_FIELDS
+            .iter()
+            .map(|f| {
+                (
+                    (*f).to_owned(),
+                    q[*f].get(i).cloned().unwrap_or(Value::Null),
+                )
+            })
+            .collect();
+        row.insert("quality".into(), Value::Object(cols));
+    }
+    for (bin_start, mut row) in bins {
+        row.insert("ssrc".into(), json!(s.ssrc));
+        row.insert("src".into(), json!(s.src.to_string()));
+        row.insert("dst".into(), json!(s.dst.to_string()));
+        row.insert("relay".into(), json!(s.relay));
+        row.insert("bin_start_ns".into(), json!(bin_start));
+        row.insert("bin_ns".into(), json!(width));
+        push(Table::StreamBins, Value::Object(row));
+    }
+}
+
 /// The tables of an export.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Table {
@@ -352,6 +481,8 @@ pub enum Table {
     Streams,
     /// One row per stream and non-empty time bin.
     StreamBins,
+    /// One row per video stream and frame-rate bin.
+    StreamFrameBins,
     /// One row per ICE candidate pair.
     IceChecks,
     /// One row per TURN allocation.
@@ -364,12 +495,13 @@ pub enum Table {
 
 impl Table {
     /// Every table, in the order they are documented.
-    pub const ALL: [Table; 9] = [
+    pub const ALL: [Table; 10] = [
         Table::Captures,
         Table::Packets,
         Table::Flows,
         Table::Streams,
         Table::StreamBins,
+        Table::StreamFrameBins,
         Table::IceChecks,
         Table::Turn,
         Table::Dtls,
@@ -384,6 +516,7 @@ impl Table {
             Table::Flows => "flows",
             Table::Streams => "streams",
             Table::StreamBins => "stream_bins",
+            Table::StreamFrameBins => "stream_frame_bins",
             Table::IceChecks => "ice_checks",
             Table::Turn => "turn",
             Table::Dtls => "dtls",
@@ -399,6 +532,7 @@ impl Table {
             Table::Flows => FLOWS,
             Table::Streams => STREAMS,
             Table::StreamBins => STREAM_BINS,
+            Table::StreamFrameBins => STREAM_FRAME_BINS,
             Table::IceChecks => ICE_CHECKS,
             Table::Turn => TURN,
             Table::Dtls => DTLS,
