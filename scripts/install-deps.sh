@@ -3,8 +3,8 @@
 # tcpdump, coturn and stun-client (reference servers and clients), nftables and iproute2 (the NAT
 # lab), libpcap (live capture), tmux (TUI tests), chromium (the HTML report opened headless,
 # tests/tests/report_html.rs), valgrind (the engine's instruction-count check,
-# crates/analysis/tests/instructions.rs); cargo-fuzz from crates.io and DuckDB's Python package from PyPI
-# (the export test).
+# crates/analysis/tests/instructions.rs), default-jre-headless (Spark); cargo-fuzz from crates.io
+# and DuckDB's and PySpark's Python packages from PyPI (the export tests).
 # Safe to run again: it installs only what is missing.
 #
 #   scripts/install-deps.sh          everything the test suite needs
@@ -12,6 +12,8 @@
 set -euo pipefail
 
 packages=(tshark tcpdump coturn stun-client nftables iproute2 libpcap-dev tmux openssl chromium valgrind)
+# Java for Spark (tests/tests/export_spark.rs): bookworm's default is OpenJDK 17.
+packages+=(default-jre-headless)
 # firefox-esr: the HTML report opened in headless Firefox over Marionette (tests/tests/report_html.rs).
 packages+=(firefox-esr)
 build_only=false
@@ -52,6 +54,14 @@ if ! $build_only && ! python3 -c 'import duckdb' >/dev/null 2>&1; then
     echo "install-deps: installing duckdb (Python) from PyPI"
     python3 -m pip install --quiet --break-system-packages duckdb 2>/dev/null \
         || python3 -m pip install --quiet duckdb
+fi
+
+# PySpark (from PyPI; it brings Spark's jars) reads the export in tests/tests/export_spark.rs,
+# which runs docs/export.md's Spark code. 3.5.x runs on Java 8, 11 and 17.
+if ! $build_only && ! python3 -c 'import pyspark' >/dev/null 2>&1; then
+    echo "install-deps: installing pyspark (Python) from PyPI"
+    python3 -m pip install --quiet --break-system-packages pyspark==3.5.9 2>/dev/null \
+        || python3 -m pip install --quiet pyspark==3.5.9
 fi
 
 if ! $build_only && ! cargo fuzz --version >/dev/null 2>&1; then
