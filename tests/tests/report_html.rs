@@ -1293,7 +1293,7 @@ fn the_frame_rate_comes_from_the_frame_tracker() {
             );
             assert!(
                 art.contains(&format!(
-                    "{} {} frames: {} key frames, {} complete",
+                    "{} frames: {} ({} key, {} complete)",
                     f["codec"].as_str().unwrap(),
                     f["frames"],
                     f["key_frames"],
@@ -1326,6 +1326,7 @@ const FIREFOX_PROBE: &str = r##"
   var q = function (s) { return Array.prototype.slice.call(document.querySelectorAll(s)); };
   return {
     readyState: document.readyState,
+    height: document.documentElement.scrollHeight,
     ready: root.getAttribute("data-rtcscope"),
     scriptError: root.getAttribute("data-script-error"),
     cspViolation: root.getAttribute("data-csp-violation"),
@@ -1353,8 +1354,8 @@ const FIREFOX_PROBE: &str = r##"
 /// script ran to its end and recorded no error and no blocked request, the page fetched
 /// nothing, every section is in the DOM in order, the zoom controls are there, and the numbers
 /// the page's own script reads from the embedded data block are the report's: packets, streams,
-/// and each stream's bitrate values from its buckets. Screenshots go beside Chromium's, in
-/// target/report-screenshots/firefox-*.png.
+/// and each stream's bitrate values from its buckets. Screenshots of the whole page (Chromium's
+/// are of the first 3000 pixels) go beside Chromium's, in target/report-screenshots/firefox-*.png.
 #[test]
 fn firefox_opens_the_reports_offline() {
     let Some(bin) =
@@ -1449,8 +1450,9 @@ fn firefox_opens_the_reports_offline() {
             // Laid out: the plot spans the column (not collapsed to nothing).
             assert!(p["width"].as_f64().unwrap() > 600.0, "{name}: {p}");
         }
+        eprintln!("{name}: page height {}", got["height"]);
         let png = ff
-            .screenshot(false)
+            .screenshot(true)
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         assert!(
             png.starts_with(b"\x89PNG") && png.len() > 10_000,

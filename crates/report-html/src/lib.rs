@@ -1066,7 +1066,17 @@ fn streams(p: &mut Page, r: &Value, stats: &Value) {
         plotted[i] = true;
     }
     let mut rest = Vec::new();
-    for (i, s) in all.iter().enumerate() {
+    // Media streams first, in the report's order; the RTX streams (and RTX probes) after
+    // them, so a few probe packets do not open the section with a page of empty plots.
+    let mut order: Vec<usize> = (0..all.len()).collect();
+    order.sort_by_key(|&i| {
+        (
+            !all[i]["rtx_of"].is_null() || !all[i]["rtx_reason"].is_null(),
+            i,
+        )
+    });
+    for i in order {
+        let s = &all[i];
         if !plotted[i] {
             rest.push((i, s));
             continue;
@@ -1298,7 +1308,7 @@ fn frame_rows(p: &Page, f: &Value) -> Vec<(&'static str, String)> {
         (
             "frames",
             format!(
-                "{} {} frames: {} key frames, {} complete{}",
+                "{} frames: {} ({} key, {} complete){}",
                 st(&f["codec"]),
                 u(&f["frames"]),
                 u(&f["key_frames"]),
@@ -1317,7 +1327,7 @@ fn frame_rows(p: &Page, f: &Value) -> Vec<(&'static str, String)> {
         (
             "resolution",
             if f["resolution"].is_object() {
-                let changes: Vec<String> = arr(&f["resolutions"])
+                let seen: Vec<String> = arr(&f["resolutions"])
                     .iter()
                     .map(|c| {
                         format!(
@@ -1327,12 +1337,18 @@ fn frame_rows(p: &Page, f: &Value) -> Vec<(&'static str, String)> {
                         )
                     })
                     .collect();
-                format!(
-                    "{} ({} changes: {})",
-                    res(&f["resolution"]),
-                    u(&f["resolution_changes"]),
-                    changes.join(", ")
-                )
+                let first = arr(&f["resolutions"])
+                    .first()
+                    .map_or("–".into(), |c| p.rel(c["at_ns"].as_i64()));
+                match u(&f["resolution_changes"]) {
+                    0 => format!("{} (from {first}; no change)", res(&f["resolution"])),
+                    n => format!(
+                        "{} ({n} change{}: {})",
+                        res(&f["resolution"]),
+                        if n == 1 { "" } else { "s" },
+                        seen.join(", ")
+                    ),
+                }
             } else {
                 "not carried by the payloads read".into()
             },
@@ -1391,19 +1407,30 @@ fn frame_rate_plot(p: &mut Page, f: &Value) {
         .map(|x| x.1.to_string())
         .collect::<Vec<_>>()
         .join(" ");
-    let freezes: Vec<i64> = arr(&f["freeze_list"])
+    let freezes: Vec<String> = arr(&f["freeze_list"])
         .iter()
-        .filter_map(|z| z["at_ns"].as_i64())
+        .take(3)
+        .map(|z| {
+            format!(
+                "{} ({:.0} ms)",
+                p.rel(z["at_ns"].as_i64()),
+                z["duration_ms"].as_f64().unwrap_or(0.0)
+            )
+        })
         .collect();
     p.plot(
         "frame-rate",
         &format!(
             "Frame rate (complete frames per {} s bucket, frame tracker){}",
             svg::si(secs),
-            if freezes.is_empty() {
-                String::new()
-            } else {
-                format!("; {} freezes", freezes.len())
+            match u(&f["freezes"]) {
+                0 => String::new(),
+                1 => format!("; a freeze at {}", freezes.join("")),
+                n => format!(
+                    "; {n} freezes, at {}{}",
+                    freezes.join(", "),
+                    if n > 3 { ", …" } else { "" }
+                ),
             }
         ),
         "frames/s",

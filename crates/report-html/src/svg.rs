@@ -146,12 +146,7 @@ pub fn plot(
         .flat_map(|l| l.points.iter().map(|p| p.1))
         .filter(|v| v.is_finite())
         .fold(0.0f64, f64::max);
-    let yt = ticks(0.0, if ymax > 0.0 { ymax } else { 1.0 }, 4);
-    let top_val = yt
-        .last()
-        .copied()
-        .filter(|t| *t >= ymax && *t > 0.0)
-        .unwrap_or(if ymax > 0.0 { ymax } else { 1.0 });
+    let (yt, top_val) = y_ticks(ymax);
     let y = Scale::new(0.0, top_val, H - BOTTOM, TOP);
     let mut s = String::new();
     let _ = write!(
@@ -216,6 +211,26 @@ pub fn plot(
     s
 }
 
+/// The y axis of a plot whose largest value is `ymax`: ticks from 0 at a nice step, the last
+/// one at or above `ymax` (so the highest point is under a labelled line, never above the
+/// last label), and that last tick as the axis top.
+pub fn y_ticks(ymax: f64) -> (Vec<f64>, f64) {
+    let hi = if ymax.is_finite() && ymax > 0.0 {
+        ymax
+    } else {
+        1.0
+    };
+    let t = ticks(0.0, hi, 4);
+    let step = match t.as_slice() {
+        [a, b, ..] if b > a => b - a,
+        _ => return (vec![0.0, hi], hi),
+    };
+    let n = (hi / step).ceil().max(1.0) as usize;
+    let yt: Vec<f64> = (0..=n).map(|k| k as f64 * step).collect();
+    let top = yt[n];
+    (yt, top)
+}
+
 /// Opens the zoomable group of a time plot: an outer group clipped to the plot area
 /// (`y0..y1`), holding the `tz` group the zoom script transforms. Close with `</g></g>`.
 pub fn clip_open(id: usize, y0: f64, y1: f64) -> String {
@@ -274,6 +289,18 @@ mod tests {
         assert_eq!(s.at(5.0), 50.0);
         let e = Scale::new(3.0, 3.0, 0.0, 10.0);
         assert!(e.at(3.0).is_finite() && e.at(4.0) == 10.0);
+    }
+
+    #[test]
+    fn the_y_axis_ends_on_a_tick_above_the_highest_value() {
+        assert_eq!(
+            y_ticks(52_000.0),
+            (vec![0.0, 20_000.0, 40_000.0, 60_000.0], 60_000.0)
+        );
+        assert_eq!(y_ticks(2.9), (vec![0.0, 1.0, 2.0, 3.0], 3.0));
+        assert_eq!(y_ticks(100.0).1, 100.0);
+        assert_eq!(y_ticks(0.0), (vec![0.0, 0.5, 1.0], 1.0));
+        assert_eq!(y_ticks(f64::NAN).1, 1.0);
     }
 
     #[test]
