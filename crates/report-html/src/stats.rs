@@ -156,6 +156,17 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Stats, StatsError> {
         file: file.to_owned(),
         what,
     };
+    // rtcstats-server may store its dumps compressed: say so rather than "not JSON".
+    for (magic, what, tool) in [
+        (&b"\x1f\x8b"[..], "gzip", "gunzip -k"),
+        (b"BZh", "bzip2", "bunzip2 -k"),
+    ] {
+        if bytes.starts_with(magic) {
+            return Err(err(format!(
+                "{what}-compressed; decompress it first (`{tool} FILE`) and give the result"
+            )));
+        }
+    }
     if bytes.starts_with(b"RTCStatsDump") {
         return rtcstats(bytes).map(Stats::Rtcstats).map_err(err);
     }
@@ -762,6 +773,7 @@ mod tests {
             (&b"not json"[..], "not JSON"),
             (b"{}", "without \"PeerConnections\""),
             (b"[1,2]", "line 1: an event of 2 elements"),
+            (b"\x1f\x8b\x08\x00", "gzip-compressed; decompress it first"),
             (b"42", "expected a webrtc-internals dump"),
             (b"[]", "empty array"),
             (b"[{\"id\":1}]", "no \"type\""),
