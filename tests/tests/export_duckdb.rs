@@ -2,11 +2,14 @@
 //! package, which scripts/install-deps.sh installs): row counts and aggregates equal what
 //! `rtcscope analyze --json` says of the same files (packets per capture and per SSRC, bytes
 //! per flow, checks per candidate pair, from the report tables and from the packet rows), in
-//! Parquet, CSV and JSON Lines alike; and every
-//! DuckDB query in docs/export.md runs.
+//! Parquet, CSV and JSON Lines alike; and every DuckDB query in docs/export.md runs. The
+//! streams' time bins bin by bin (bandwidth, loss, jitter, RTT) and their frame columns and
+//! frame-rate bins equal the JSON's, on the recordings (the Firefox calls decrypted with their
+//! key logs and SDPs) and on corpus captures with losses and late packets.
 //!
-//! Without python3 and duckdb the DuckDB test prints `SKIPPED` (a failure with
-//! `RTCSCOPE_REQUIRE_TOOLS=1`, as in CI); the damaged-capture tests need neither.
+//! Without python3 and duckdb the DuckDB tests print `SKIPPED`, the corpus test too without
+//! the corpus (failures with `RTCSCOPE_REQUIRE_TOOLS=1` / `RTCSCOPE_REQUIRE_CORPUS=1`, as in
+//! CI); the damaged-capture test needs neither.
 
 use rtcscope_tests::{run, stderr, stdout};
 use serde_json::{json, Value};
