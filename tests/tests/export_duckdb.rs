@@ -387,7 +387,7 @@ fn duckdb_reads_the_export_with_analyze_json_figures() {
 /// them, the frames of their video and the round-trip times of their SRTCP are known.
 fn firefox_keys() -> Vec<String> {
     let mut options = Vec::new();
-    for c in ["firefox-direct", "firefox-relay", "firefox-chromium"] {
+    for c in ["firefox-chromium", "firefox-direct", "firefox-relay"] {
         options.extend(["--keylog".into(), format!("fixtures/webrtc/{c}/keylog.txt")]);
         for sdp in ["offer", "answer"] {
             options.extend(["--sdp".into(), format!("fixtures/webrtc/{c}/{sdp}.sdp")]);
@@ -406,13 +406,48 @@ fn keys_of(file: &str) -> Vec<String> {
     }
 }
 
-/// Exports every recording into `dir`: the Firefox ones with their keys and SDPs, then the
-/// others joining the dataset with `--force`; returns the capture names by file.
+/// Exports every recording into `dir`: the Firefox ones with their keys and SDPs, by the
+/// shell command docs/export.md gives for them (run as it stands, but for the binary's path and
+/// the output folder), then the others joining the dataset with `--force`; returns the capture
+/// names by file.
 fn export_all_with_keys(files: &[String], dir: &Path) -> BTreeMap<String, String> {
     let (keyed, plain): (Vec<String>, Vec<String>) =
         files.iter().cloned().partition(|f| !keys_of(f).is_empty());
     assert_eq!(keyed.len(), 3, "{keyed:?}");
-    let mut names = export_with(&keyed, dir, "parquet", &firefox_keys());
+    let root = rtcscope_testkit::workspace_root();
+    let doc = std::fs::read_to_string(root.join("docs/export.md")).unwrap();
+    let command = doc
+        .split("```sh\n")
+        .skip(1)
+        .map(|b| b.split("```").next().unwrap())
+        .find(|b| b.contains("--keylog"))
+        .expect("docs/export.md's command for the Firefox recordings");
+    let command = command
+        .replacen(
+            "rtcscope ",
+            &format!("'{}' ", rtcscope_tests::bin().display()),
+            1,
+        )
+        .replacen("-o export", &format!("-o '{}'", dir.display()), 1);
+    let out = Command::new("sh")
+        .args(["-c", &command])
+        .current_dir(&root)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{command}: {}", stderr(&out));
+    let mut names: BTreeMap<String, String> = stdout(&out)
+        .lines()
+        .filter_map(|l| {
+            let mut f = l.split('\t');
+            let name = f.next()?.strip_prefix("capture=")?;
+            Some((f.next()?.to_owned(), name.to_owned()))
+        })
+        .collect();
+    assert_eq!(
+        names.keys().collect::<Vec<_>>(),
+        keyed.iter().collect::<Vec<_>>(),
+        "{command}"
+    );
     let rest = export_with(&plain, dir, "parquet", &["--force".to_owned()]);
     assert!(
         rest.values().all(|n| !names.values().any(|m| m == n)),
