@@ -3,7 +3,7 @@
 //! `arrow-csv` and `arrow-json` into the very batches the Parquet files hold.
 
 use arrow_array::cast::AsArray;
-use arrow_array::types::{UInt32Type, UInt64Type};
+use arrow_array::types::{Int64Type, UInt32Type, UInt64Type};
 use arrow_array::{Array, RecordBatch};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use rtcscope_analysis::report::Report;
@@ -197,6 +197,44 @@ fn parquet_read_back_equals_the_report() {
                 assert_eq!(pk[i], Some(s.packets));
             }
         }
+        // stream_bins: each stream's bins, in the report's order of streams, one row per bin
+        // of its bandwidth or quality series, adding up to the stream's totals.
+        let (batches, _, _) = read_parquet(&part(&dir, Table::StreamBins, &name, "parquet"));
+        let bins = concat(&batches);
+        let rows = bins.as_ref().map_or(0, RecordBatch::num_rows);
+        let col = |c: &str| bins.as_ref().map_or_else(Vec::new, |b| u64s(b, c));
+        let (ssrcs, received, expected, duplicates) = (
+            col("ssrc"),
+            col("received"),
+            col("expected"),
+            col("duplicates"),
+        );
+        let lost = bins.as_ref().map_or_else(Vec::new, |b| {
+            let a = b
+                .column_by_name("lost")
+                .unwrap()
+                .as_primitive::<Int64Type>();
+            (0..a.len()).map(|i| a.value(i)).collect()
+        });
+        let mut at = 0;
+        for s in &report.streams {
+            let mut idx: Vec<usize> = s.series.iter().map(|(i, _)| i).collect();
+            idx.extend(s.quality.iter().map(|(i, _)| i));
+            idx.sort_unstable();
+            idx.dedup();
+            let r = at..at + idx.len();
+            assert!(ssrcs[r.clone()]
+                .iter()
+                .all(|x| *x == Some(u64::from(s.ssrc))));
+            let sum = |v: &[Option<u64>]| v[r.clone()].iter().map(|x| x.unwrap()).sum::<u64>();
+            assert_eq!(sum(&received), s.packets, "{file}");
+            assert_eq!(sum(&expected), s.expected, "{file}");
+            let unique_lost = lost[r.clone()].iter().sum::<i64>() + sum(&duplicates) as i64;
+            assert_eq!(unique_lost, s.lost as i64, "{file}");
+            at = r.end;
+        }
+        assert_eq!(at, rows, "{file}: stream_bins rows");
+
         let (batches, _, _) = read_parquet(&part(&dir, Table::IceChecks, &name, "parquet"));
         let pairs: Vec<_> = report.ice_sessions.iter().flat_map(|s| &s.pairs).collect();
         match concat(&batches) {
