@@ -248,7 +248,25 @@ fn our_rtp_fields(pcap: &Path, extra: &[&str]) -> BTreeMap<u64, Fields> {
     let mut out = BTreeMap::new();
     for p in json_of(&args) {
         let n = p["number"].as_u64().unwrap();
-        let tree = &p["layers"][1];
+        // The first message after the frame and its link, IP and UDP headers.
+        let tree = p["layers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .skip(1)
+            .find(|l| {
+                let label = l["label"].as_str().unwrap_or_default();
+                ![
+                    "Ethernet II",
+                    "802.1Q",
+                    "Internet Protocol",
+                    "User Datagram",
+                    "Linux cooked",
+                ]
+                .iter()
+                .any(|h| label.starts_with(h))
+            })
+            .unwrap_or_else(|| panic!("no message in {p}"));
         let num = |label: &str| -> u64 {
             let v = first_value(tree, label).unwrap_or_else(|| panic!("{label} in {p}"));
             v.split_whitespace().next().unwrap().parse().unwrap()

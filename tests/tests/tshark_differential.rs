@@ -245,13 +245,32 @@ fn rtcscope_counts(path: &Path) -> (PerFrame, BTreeSet<(String, u16)>) {
         }
         let media = protocols.iter().any(|x| x == "RTP" || x == "RTCP");
         if media {
-            // The frame layer's transport node is labelled "UDP" or "TCP".
-            let transport = layers[0]["children"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|c| c["label"].as_str())
-                .find(|l| *l == "UDP" || *l == "TCP");
+            // The transport header's node (`User Datagram Protocol, …`), else, under a
+            // tunnel, the frame node's line for the inner flow (`UDP`, `TCP`).
+            let labels = layers
+                .iter()
+                .map(|l| l["label"].as_str().unwrap_or_default())
+                .chain(
+                    layers[0]["children"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|c| c["label"].as_str()),
+                );
+            let transport = labels
+                .clone()
+                .find(|l| *l == "UDP" || *l == "TCP")
+                .or_else(|| {
+                    labels.clone().find_map(|l| {
+                        if l.starts_with("User Datagram Protocol") {
+                            Some("UDP")
+                        } else if l.starts_with("Transmission Control Protocol") {
+                            Some("TCP")
+                        } else {
+                            None
+                        }
+                    })
+                });
             if let Some(t) = transport {
                 for end in ["src", "dst"] {
                     let port = p[end]
@@ -459,4 +478,115 @@ fn stun_type_names_follow_rfc_8489_bit_layout() {
     assert_eq!(trailing_code("handshake (22)"), Some(22));
     assert_eq!(trailing_code("Binding Request (0x0001)"), Some(1));
     assert_eq!(trailing_code("no code"), None);
+}
+
+/// The header fields tshark and `dissect --json` both show, per frame: tshark's field, the
+/// node of rtcscope's header layers (by label prefix) and the field's label under it.
+const HEADER_FIELDS: &[(&str, &str, &str)] = &[
+    ("eth.src", "Ethernet II", "Source"),
+    ("eth.dst", "Ethernet II", "Destination"),
+    ("vlan.id", "802.1Q Virtual LAN", "VLAN ID"),
+    ("ip.ttl", "Internet Protocol Version 4", "Time to live"),
+    ("ip.dsfield.dscp", "Internet Protocol Version 4", "DSCP"),
+    ("ip.dsfield.ecn", "Internet Protocol Version 4", "ECN"),
+    ("ip.len", "Internet Protocol Version 4", "Total length"),
+    ("ip.id", "Internet Protocol Version 4", "Identification"),
+    ("ip.proto", "Internet Protocol Version 4", "Protocol"),
+    ("ipv6.hlim", "Internet Protocol Version 6", "Hop limit"),
+    ("ipv6.tclass.dscp", "Internet Protocol Version 6", "DSCP"),
+    ("ipv6.tclass.ecn", "Internet Protocol Version 6", "ECN"),
+    ("ipv6.flow", "Internet Protocol Version 6", "Flow label"),
+    ("ipv6.plen", "Internet Protocol Version 6", "Payload length"),
+    ("udp.length", "User Datagram Protocol", "Length"),
+    (
+        "tcp.window_size_value",
+        "Transmission Control Protocol",
+        "Window",
+    ),
+    ("tcp.flags", "Transmission Control Protocol", "Flags"),
+];
+
+/// A header field's value as tshark prints it: MAC addresses as they are, numbers as numbers
+/// (`EF (46)`, `0x8e23 (36387)`, `0x18 (ACK, PSH)` and `63` all read as their number).
+fn header_value(tshark_field: &str, value: &str) -> String {
+    if tshark_field.starts_with("eth.") {
+        return value.to_owned();
+    }
+    let first = value.split_whitespace().next().unwrap_or_default();
+    let n = match first.strip_prefix("0x") {
+        Some(h) => u64::from_str_radix(h, 16).ok(),
+        None => first.parse().ok(),
+    }
+    .or_else(|| trailing_code(value))
+    .unwrap_or_else(|| panic!("{tshark_field}: no number in {value:?}"));
+    n.to_string()
+}
+
+#[test]
+fn link_ip_and_transport_headers_agree_with_tshark() {
+    const TEST: &str = "tshark_differential_headers";
+    let Some(tshark) = require_tool(TEST, "tshark") else {
+        return;
+    };
+    let mut captures: Vec<Capture> = capture_variants::fixture_captures();
+    if let Some(c) = capture_variants::corpus_captures(TEST) {
+        captures.extend(c);
+    }
+    let fields: Vec<&str> = HEADER_FIELDS.iter().map(|f| f.0).collect();
+    let compared = std::sync::atomic::AtomicUsize::new(0);
+    let failures = std::sync::Mutex::new(Vec::new());
+    capture_variants::parallel(PARALLEL, captures, |c| {
+        let out = run(&["dissect", "--json", &c.path.display().to_string()]);
+        let Ok(Value::Array(ours)) = serde_json::from_slice::<Value>(&out.stdout) else {
+            panic!("dissect --json {}: {}", c.name, stderr(&out));
+        };
+        let theirs = tshark_rows(&tshark, &c.path, &[], &fields);
+        for (row, p) in theirs.iter().zip(&ours) {
+            let number = p["number"].as_u64().unwrap();
+            assert_eq!(row[0], number.to_string(), "{}: frame order", c.name);
+            let layers = p["layers"].as_array().unwrap();
+            for (i, (tf, layer, label)) in HEADER_FIELDS.iter().enumerate() {
+                let theirs = row.get(i + 1).map(String::as_str).unwrap_or_default();
+                // tshark's first occurrence: the outer header (it repeats fields for what an
+                // ICMP error quotes and what a tunnel carries), as rtcscope's header layers.
+                let ours = layers
+                    .iter()
+                    .find(|l| l["label"].as_str().unwrap_or_default().starts_with(layer))
+                    .and_then(|l| {
+                        l["children"]
+                            .as_array()?
+                            .iter()
+                            .find(|n| n["label"] == *label)
+                    })
+                    .and_then(|n| n["value"].as_str())
+                    .map(|v| header_value(tf, v));
+                let theirs = theirs.split(',').next().unwrap_or_default();
+                let theirs = (!theirs.is_empty()).then(|| header_value(tf, theirs));
+                // A field rtcscope shows must be tshark's; tshark may show fields of layers
+                // rtcscope leaves to the frame node (inside tunnels, fragments' first header).
+                if ours.is_some() && ours != theirs {
+                    failures.lock().unwrap().push(format!(
+                        "{} frame {number}: {tf}: tshark {theirs:?}, rtcscope {ours:?}",
+                        c.name
+                    ));
+                }
+                if ours.is_some() {
+                    compared.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+            }
+        }
+    });
+    let failures = failures.into_inner().unwrap();
+    let compared = compared.into_inner();
+    eprintln!("{compared} header fields compared");
+    assert!(
+        failures.is_empty(),
+        "{} header fields differ, first: {:#?}",
+        failures.len(),
+        &failures[..failures.len().min(20)]
+    );
+    assert!(
+        compared > 10_000,
+        "too few header fields compared: {compared}"
+    );
 }

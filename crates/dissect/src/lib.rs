@@ -33,6 +33,7 @@ pub mod datagram;
 pub mod decrypted;
 mod dtls;
 mod fields;
+pub mod layers;
 mod rtcp;
 mod rtp;
 mod sctp;
@@ -89,8 +90,12 @@ pub struct Frame {
     pub endpoints: Option<(SocketAddr, SocketAddr)>,
     /// `"UDP"` or `"TCP"`, when it is.
     pub transport: Option<&'static str>,
-    /// The frame-level tree (capture metadata, transport header).
+    /// The frame-level tree (capture metadata; the transport's addresses when [`Self::layers`]
+    /// could not show its header).
     pub frame: Node,
+    /// The link, network and transport headers, outermost first ([`layers::layers`]): empty
+    /// for what they do not cover (GTP-U and other tunnels, which the frame node shows).
+    pub layers: Vec<Node>,
     /// The messages found in the payload, each with its tree.
     pub messages: Vec<Dissected>,
     /// A located decoding error of the link, IP or transport layer.
@@ -221,10 +226,32 @@ fn dissect_frame_in(
     cx: &mut Cx<'_>,
 ) -> Frame {
     let mut out = frame_tree(number, ts_nanos, link, data, orig_len, opts, cx);
+    out.layers = layers::layers(link, data);
+    // The transport's own header node replaces the frame node's one-line summary of it when
+    // both describe the same ports (not so under a tunnel, whose inner flow the line names).
+    if let (Some((src, dst)), Some(t)) = (out.endpoints, out.layers.last()) {
+        let ports = format!("Src Port: {}, Dst Port: {}", src.port(), dst.port());
+        if t.label.contains(&ports) {
+            let line = format!("{src} → {dst}");
+            out.frame.children.retain(|c| {
+                !(matches!(c.label.as_str(), "UDP" | "TCP") && c.value.as_deref() == Some(&line))
+            });
+        }
+    }
     out.fields = std::mem::take(&mut cx.fields);
     out.fields.set_frame_len(orig_len);
     out.fields.set_frame_number(number);
     out
+}
+
+/// `2026-11-22 06:32:01.123456789 UTC`.
+fn arrival_time(ts_nanos: i128) -> String {
+    match i64::try_from(ts_nanos) {
+        Ok(ns) => chrono::DateTime::from_timestamp_nanos(ns)
+            .format("%Y-%m-%d %H:%M:%S%.9f UTC")
+            .to_string(),
+        Err(_) => "out of range".to_owned(),
+    }
 }
 
 fn frame_tree(
@@ -243,7 +270,16 @@ fn frame_tree(
         ),
         0..data.len(),
     );
-    frame.add("Capture time (ns since epoch)", ts_nanos, 0..0);
+    frame.add("Arrival time", arrival_time(ts_nanos), 0..0);
+    frame.add(
+        "Epoch time",
+        format!(
+            "{}.{:09} s",
+            ts_nanos.div_euclid(1_000_000_000),
+            ts_nanos.rem_euclid(1_000_000_000)
+        ),
+        0..0,
+    );
     frame.add("Link type", link, 0..0);
     if (data.len() as u64) < u64::from(orig_len) {
         frame.warn("cut by the snapshot length");
@@ -264,6 +300,7 @@ fn frame_tree(
                 endpoints: None,
                 transport: None,
                 frame,
+                layers: Vec::new(),
                 messages: vec![message],
                 error: None,
                 fields: Fields::default(),
@@ -284,6 +321,7 @@ fn frame_tree(
                 endpoints: None,
                 transport: None,
                 frame,
+                layers: Vec::new(),
                 messages: vec![Dissected::other(what)],
                 error: None,
                 fields: Fields::default(),
@@ -295,6 +333,7 @@ fn frame_tree(
                 endpoints: None,
                 transport: None,
                 frame,
+                layers: Vec::new(),
                 messages: vec![Dissected::other(format!("malformed: {e}"))],
                 error: Some(e.to_string()),
                 fields: Fields::default(),
@@ -365,6 +404,7 @@ fn transport_frame(
         endpoints: Some((d.src, d.dst)),
         transport: Some(proto),
         frame,
+        layers: Vec::new(),
         messages,
         error: None,
         fields: Fields::default(),
@@ -418,6 +458,7 @@ fn fragment_frame(
                 endpoints: None,
                 transport: None,
                 frame,
+                layers: Vec::new(),
                 messages: vec![Dissected::other(info)],
                 error: None,
                 fields: Fields::default(),
@@ -445,6 +486,7 @@ fn fragment_frame(
                         endpoints: None,
                         transport: None,
                         frame: whole,
+                        layers: Vec::new(),
                         messages: vec![Dissected::other(what)],
                         error: None,
                         fields: Fields::default(),
@@ -457,6 +499,7 @@ fn fragment_frame(
                         endpoints: None,
                         transport: None,
                         frame: whole,
+                        layers: Vec::new(),
                         messages: vec![Dissected::other(format!("malformed: {e}"))],
                         error: Some(e.to_string()),
                         fields: Fields::default(),

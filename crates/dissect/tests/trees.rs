@@ -48,6 +48,9 @@ fn check_node(n: &Node, outer: &Range<usize>, path: &str) {
 
 fn check_frame(f: &Frame, len: usize) {
     check_node(&f.frame, &(0..len), "");
+    for l in &f.layers {
+        check_node(l, &(0..len), "");
+    }
     for m in &f.messages {
         check_node(&m.tree, &(0..len), "");
     }

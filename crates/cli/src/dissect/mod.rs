@@ -392,7 +392,22 @@ pub fn run(args: &DissectArgs) -> anyhow::Result<ExitCode> {
         if let Some(e) = &f.error {
             damaged.add((packet.number, e.clone()));
         }
-        let frame = f.frame;
+        let mut frame = f.frame;
+        // After the arrival and epoch times.
+        let at = frame.children.len().min(2);
+        frame.children.insert(
+            at,
+            Node::leaf(
+                "Time since the first frame",
+                format!(
+                    "{}.{:09} s",
+                    (packet.ts_nanos - t0).div_euclid(1_000_000_000),
+                    (packet.ts_nanos - t0).rem_euclid(1_000_000_000)
+                ),
+                0..0,
+            ),
+        );
+        let headers = f.layers;
         let dissected = f.messages;
         let endpoints = f.endpoints.map(|(s, d)| (s.to_string(), d.to_string()));
         if !args.protocols.is_empty()
@@ -423,6 +438,7 @@ pub fn run(args: &DissectArgs) -> anyhow::Result<ExitCode> {
         }
         if args.json {
             let mut layers: Vec<Value> = vec![node_json(&frame)];
+            layers.extend(headers.iter().map(node_json));
             layers.extend(dissected.iter().map(|d| node_json(&d.tree)));
             let v = json!({
                 "number": packet.number,
@@ -464,6 +480,9 @@ pub fn run(args: &DissectArgs) -> anyhow::Result<ExitCode> {
             if args.verbose {
                 let mut text = String::new();
                 frame.render(0, &mut text);
+                for h in &headers {
+                    h.render(0, &mut text);
+                }
                 for d in dissected.iter().chain(&decrypted) {
                     d.tree.render(0, &mut text);
                 }
