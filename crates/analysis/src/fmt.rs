@@ -57,34 +57,16 @@ pub fn duration(ns: i64) -> String {
 
 /// `2026-11-22 06:32:01 UTC` from nanoseconds since the epoch.
 pub fn utc(ns: i64) -> String {
-    let (y, mo, d, h, m, s) = civil(ns);
-    format!("{y:04}-{mo:02}-{d:02} {h:02}:{m:02}:{s:02} UTC")
+    chrono::DateTime::from_timestamp_nanos(ns)
+        .format("%Y-%m-%d %H:%M:%S UTC")
+        .to_string()
 }
 
 /// `2026-11-22 06:32:01.123 UTC`: [`utc`] with milliseconds, for reports.
 pub fn utc_millis(ns: i64) -> String {
-    let (y, mo, d, h, m, s) = civil(ns);
-    let millis = ns.rem_euclid(1_000_000_000) / 1_000_000;
-    format!("{y:04}-{mo:02}-{d:02} {h:02}:{m:02}:{s:02}.{millis:03} UTC")
-}
-
-/// (year, month, day, hour, minute, second) of nanoseconds since the epoch, proleptic
-/// Gregorian (civil-from-days, Howard Hinnant's algorithm).
-fn civil(ns: i64) -> (i64, i64, i64, i64, i64, i64) {
-    let secs = ns.div_euclid(1_000_000_000);
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let (h, m, s) = (rem / 3600, rem % 3600 / 60, rem % 60);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let mo = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(mo <= 2);
-    (y, mo, d, h, m, s)
+    chrono::DateTime::from_timestamp_nanos(ns)
+        .format("%Y-%m-%d %H:%M:%S%.3f UTC")
+        .to_string()
 }
 
 #[cfg(test)]
