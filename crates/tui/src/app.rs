@@ -22,9 +22,7 @@ use rtcscope_analysis::streams::StreamKey;
 use rtcscope_capture::live::LiveStats;
 use rtcscope_dissect::filter::{Expr, ParseError};
 use rtcscope_dissect::{dissect_frame_with, DissectOptions};
-use rtcscope_wire::text::{escape, Escaped};
-use rtcscope_wire::tree::Node;
-use std::ops::Range;
+use rtcscope_wire::text::escape;
 
 /// Bins of a Sessions-view sparkline.
 pub const SPARK_BINS: usize = 12;
@@ -145,6 +143,8 @@ pub enum Pane {
     List,
     /// The field tree (the hex view follows it).
     Tree,
+    /// The bytes (the field tree follows the cursor).
+    Hex,
 }
 
 /// What the bandwidth chart of the Streams view covers.
@@ -221,28 +221,19 @@ pub struct PacketRow {
     pub info: String,
 }
 
-/// A line of the flattened field tree.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TreeLine {
-    /// Nesting depth.
-    pub depth: usize,
-    /// `label: value`, escaped for the terminal ([`rtcscope_wire::text`]).
-    pub text: String,
-    /// The bytes it covers in the frame.
-    pub range: Range<usize>,
-    /// A warning line.
-    pub warning: bool,
-}
+pub use crate::tree::{FieldTree, TreeLine};
 
 /// The selected packet, dissected.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Detail {
     /// Packet number.
     pub number: u64,
-    /// The tree, flattened.
-    pub tree: Vec<TreeLine>,
+    /// The field tree, with its folds.
+    pub tree: FieldTree,
     /// The captured bytes.
     pub bytes: Vec<u8>,
+    /// The byte the hex pane's cursor is on (moved in [`Pane::Hex`] or by a click there).
+    pub hex_cursor: usize,
 }
 
 /// The Packets view's state.
@@ -1047,24 +1038,24 @@ impl App {
                 pk.detail = store.with_packet(pos, |p| {
                     let f =
                         dissect_frame_with(p.number, p.ts_nanos, p.link, p.data, p.orig_len, &opts);
-                    let mut tree = Vec::new();
-                    flatten(&f.frame, 0, &mut tree);
-                    for m in &f.messages {
-                        flatten(&m.tree, 0, &mut tree);
-                    }
                     Detail {
                         number: p.number,
-                        tree,
+                        tree: FieldTree::of_frame(&f),
                         bytes: p.data.to_vec(),
+                        hex_cursor: 0,
                     }
                 });
-                // Start on the first message (the frame node covers every byte).
-                let first_message = pk
-                    .detail
-                    .as_ref()
-                    .and_then(|d| d.tree.iter().skip(1).position(|t| t.depth == 0));
+                // Start on the first message: after the frame node and the header layers,
+                // which start folded (one line each).
+                let first_message = pk.detail.as_ref().and_then(|d| {
+                    (1..d.tree.len()).find(|&v| {
+                        d.tree
+                            .line(v)
+                            .is_some_and(|l| l.depth == 0 && !is_header_layer(&l.text))
+                    })
+                });
                 pk.tree_nav = Nav {
-                    sel: first_message.map_or(0, |i| i + 1),
+                    sel: first_message.unwrap_or(0),
                     offset: 0,
                 };
             }
@@ -1207,12 +1198,7 @@ impl App {
                     self.packets.pane = Pane::List;
                 }
             }
-            KeyCode::Left | KeyCode::Char('h') if self.view == View::Packets => {
-                self.packets.pane = Pane::List
-            }
-            KeyCode::Right | KeyCode::Char('l') if self.view == View::Packets => {
-                self.packets.pane = Pane::Tree
-            }
+            _ if self.view == View::Packets && self.packets_key(k.code) => {}
             KeyCode::Down | KeyCode::Char('j') => self.move_sel(1),
             KeyCode::Up | KeyCode::Char('k') => self.move_sel(-1),
             KeyCode::PageDown => self.move_sel(self.page()),
@@ -1227,6 +1213,83 @@ impl App {
             _ => {}
         }
         Action::None
+    }
+
+    /// The Packets view's own keys: panes (h/l), the field tree's folds, the hex cursor.
+    /// `false` when the key is not one of them there.
+    fn packets_key(&mut self, code: KeyCode) -> bool {
+        let height = ui::tree_height(self.size);
+        let pk = &mut self.packets;
+        match (pk.pane, code) {
+            (Pane::List, KeyCode::Right | KeyCode::Char('l')) => pk.pane = Pane::Tree,
+            (Pane::Tree, KeyCode::Char('h')) => pk.pane = Pane::List,
+            (Pane::Tree, KeyCode::Char('l')) => {
+                pk.pane = Pane::Hex;
+                // The cursor starts on the selected field's first byte.
+                if let Some(d) = pk.detail.as_mut() {
+                    if let Some(l) = d.tree.line(pk.tree_nav.sel) {
+                        d.hex_cursor = l.range.start.min(d.bytes.len().saturating_sub(1));
+                    }
+                }
+            }
+            (Pane::Hex, KeyCode::Char('h')) => pk.pane = Pane::Tree,
+            (Pane::Tree, KeyCode::Enter | KeyCode::Right | KeyCode::Left | KeyCode::Char('+'))
+            | (Pane::Tree, KeyCode::Char('-')) => {
+                let Some(d) = pk.detail.as_mut() else {
+                    return true;
+                };
+                let v = pk.tree_nav.sel;
+                match code {
+                    KeyCode::Enter => d.tree.toggle(v),
+                    // Open, else step into the first child.
+                    KeyCode::Right => {
+                        if !d.tree.set_folded(v, false) {
+                            let deeper = d.tree.line(v + 1).map(|l| l.depth)
+                                > d.tree.line(v).map(|l| l.depth);
+                            if deeper {
+                                pk.tree_nav.sel = v + 1;
+                            }
+                        }
+                    }
+                    // Fold, else go to the line that holds it; at the top, back to the list.
+                    KeyCode::Left => {
+                        if !d.tree.set_folded(v, true) {
+                            match d.tree.parent(v) {
+                                Some(p) => pk.tree_nav.sel = p,
+                                None => pk.pane = Pane::List,
+                            }
+                        }
+                    }
+                    KeyCode::Char('+') => pk.tree_nav.sel = d.tree.set_all(false, v),
+                    _ => pk.tree_nav.sel = d.tree.set_all(true, v),
+                }
+                pk.tree_nav.fit(d.tree.len(), height);
+            }
+            (Pane::Hex, KeyCode::Left | KeyCode::Right) => {
+                let delta = if code == KeyCode::Left { -1 } else { 1 };
+                self.move_hex_cursor(delta);
+            }
+            (Pane::Hex, KeyCode::Char('+') | KeyCode::Char('-') | KeyCode::Enter) => {}
+            (_, KeyCode::Left | KeyCode::Char('h')) => pk.pane = Pane::List,
+            _ => return false,
+        }
+        true
+    }
+
+    /// Moves the hex cursor by `delta` bytes; the field tree selects the narrowest field
+    /// holding the new byte.
+    fn move_hex_cursor(&mut self, delta: isize) {
+        let height = ui::tree_height(self.size);
+        let pk = &mut self.packets;
+        let Some(d) = pk.detail.as_mut() else {
+            return;
+        };
+        let last = d.bytes.len().saturating_sub(1);
+        d.hex_cursor = d.hex_cursor.saturating_add_signed(delta).min(last);
+        if let Some(v) = d.tree.field_at(d.hex_cursor) {
+            pk.tree_nav.sel = v;
+        }
+        pk.tree_nav.fit(d.tree.len(), height);
     }
 
     fn page(&self) -> isize {
@@ -1268,6 +1331,11 @@ impl App {
                     let n = self.packets.detail.as_ref().map_or(0, |d| d.tree.len());
                     self.packets.tree_nav.step(delta, n);
                 }
+                // A row of bytes a step.
+                Pane::Hex => {
+                    let per = ui::hex_per_line(ui::hex_area(self.size));
+                    self.move_hex_cursor(delta.saturating_mul(per as isize));
+                }
             },
             View::Nat => {}
             View::Findings => self.findings_nav.step(delta, self.findings.len()),
@@ -1285,6 +1353,26 @@ impl App {
             MouseEventKind::Down(MouseButton::Left) => {
                 if let Some(v) = ui::tab_at(self.size, at) {
                     self.view = v;
+                    return;
+                }
+                let hex = ui::hex_area(self.size);
+                if self.view == View::Packets && hex.contains(at) {
+                    let focus = match (&self.packets.detail, self.packets.pane) {
+                        (Some(d), Pane::Hex) => Some(d.hex_cursor),
+                        (Some(d), _) => d
+                            .tree
+                            .line(self.packets.tree_nav.sel)
+                            .map(|l| l.range.start),
+                        (None, _) => None,
+                    };
+                    let len = self.packets.detail.as_ref().map_or(0, |d| d.bytes.len());
+                    if let Some(b) = focus.and_then(|f| ui::hex_byte_at(hex, at, f, len)) {
+                        self.packets.pane = Pane::Hex;
+                        if let Some(d) = self.packets.detail.as_mut() {
+                            d.hex_cursor = b;
+                        }
+                        self.move_hex_cursor(0);
+                    }
                     return;
                 }
                 if self.view == View::Packets && ui::tree_area(self.size).contains(at) {
@@ -1329,26 +1417,20 @@ impl App {
     }
 }
 
-/// The tree as lines of text, escaped ([`Escaped`]): labels and values hold wire text.
-fn flatten(n: &Node, depth: usize, out: &mut Vec<TreeLine>) {
-    out.push(TreeLine {
-        depth,
-        text: match &n.value {
-            Some(v) => format!("{}: {}", Escaped(&n.label), Escaped(v)),
-            None => Escaped(&n.label).to_string(),
-        },
-        range: n.range.clone(),
-        warning: false,
-    });
-    for w in &n.warnings {
-        out.push(TreeLine {
-            depth: depth + 1,
-            text: format!("⚠ {}", Escaped(w)),
-            range: n.range.clone(),
-            warning: true,
-        });
-    }
-    for c in &n.children {
-        flatten(c, depth + 1, out);
-    }
+/// A header layer's line (`Ethernet II, …`, `Internet Protocol Version 4, …`): the field
+/// tree's lines that are not messages.
+fn is_header_layer(text: &str) -> bool {
+    [
+        "Ethernet II",
+        "802.1Q",
+        "MACsec",
+        "Linux cooked",
+        "Loopback",
+        "Internet Protocol",
+        "Address Resolution",
+        "User Datagram Protocol",
+        "Transmission Control Protocol",
+    ]
+    .iter()
+    .any(|h| text.starts_with(h))
 }

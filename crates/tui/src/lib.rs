@@ -18,6 +18,7 @@ pub mod scan;
 pub mod source;
 pub mod store;
 pub mod term;
+pub mod tree;
 pub mod ui;
 
 pub use app::{Action, App, Mode, View};

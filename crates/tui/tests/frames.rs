@@ -265,7 +265,7 @@ fn keys_move_panes_and_hex_follows_the_field() {
     key(&mut app, &mut state, KeyCode::Char('j'));
     insta::assert_snapshot!("direct_packets_tree_field", draw(&app));
     let d = app.packets.detail.as_ref().expect("a packet is selected");
-    let sel = &d.tree[app.packets.tree_nav.sel];
+    let sel = d.tree.line(app.packets.tree_nav.sel).expect("a field line");
     assert!(sel.depth > 0 && !sel.range.is_empty(), "{sel:?}");
     // The filter narrows the list to matching packets.
     key(&mut app, &mut state, KeyCode::Char('h'));
@@ -286,6 +286,103 @@ fn keys_move_panes_and_hex_follows_the_field() {
     let s = draw(&app);
     for (k, _) in ui::KEYS.iter().filter(|(k, _)| !k.is_empty()) {
         assert!(s.contains(k), "{k} missing from help:\n{s}");
+    }
+}
+
+/// The tree line selected, and the lines on screen.
+fn tree_state(app: &rtcscope_tui::App) -> (String, Vec<String>) {
+    let d = app.packets.detail.as_ref().expect("a packet is selected");
+    let sel = d.tree.line(app.packets.tree_nav.sel).unwrap().text.clone();
+    (sel, d.tree.shown().map(|(l, _)| l.text.clone()).collect())
+}
+
+#[test]
+fn field_tree_folds_headers_and_bytes_select_their_field() {
+    let rel = "fixtures/webrtc/direct/capture.pcapng";
+    for (w, h) in [(80, 24), (160, 48)] {
+        let mut state = load(rel);
+        let mut app = app(rel, w, h);
+        app.refresh(&mut state);
+        key(&mut app, &mut state, KeyCode::Char('5'));
+        key(&mut app, &mut state, KeyCode::Char('l'));
+        // The frame and its headers start folded, one line each; the message is selected.
+        let (sel, shown) = tree_state(&app);
+        assert!(shown[0].starts_with("Frame "), "{shown:?}");
+        assert!(shown[1].starts_with("Ethernet II"), "{shown:?}");
+        assert!(
+            shown[2].starts_with("Internet Protocol Version 4"),
+            "{shown:?}"
+        );
+        assert!(shown[3].starts_with("User Datagram Protocol"), "{shown:?}");
+        assert!(
+            sel.starts_with("Session Traversal Utilities for NAT"),
+            "{sel}"
+        );
+        // Up twice: the IPv4 header; → opens it, showing the TTL, DSCP and ECN.
+        key(&mut app, &mut state, KeyCode::Char('k'));
+        key(&mut app, &mut state, KeyCode::Char('k'));
+        key(&mut app, &mut state, KeyCode::Right);
+        let (sel, shown) = tree_state(&app);
+        assert!(sel.starts_with("Internet Protocol Version 4"), "{sel}");
+        assert!(shown.iter().any(|l| l == "Time to live: 63"), "{shown:?}");
+        assert!(shown.iter().any(|l| l.starts_with("DSCP: ")), "{shown:?}");
+        insta::assert_snapshot!(format!("direct_packets_ip_open_{w}x{h}"), draw(&app));
+        // l: the bytes; the cursor starts on the header's first byte; eight to the right is
+        // the TTL byte (offset 22), and the tree follows it.
+        key(&mut app, &mut state, KeyCode::Char('l'));
+        assert_eq!(app.packets.detail.as_ref().unwrap().hex_cursor, 14);
+        for _ in 0..8 {
+            key(&mut app, &mut state, KeyCode::Right);
+        }
+        let (sel, _) = tree_state(&app);
+        assert_eq!(sel, "Time to live: 63");
+        insta::assert_snapshot!(format!("direct_packets_hex_cursor_{w}x{h}"), draw(&app));
+        // A byte of a folded header opens it: fold everything (the selection goes to the IPv4
+        // line that held the TTL), then step from its first byte (14) onto the UDP port (34).
+        key(&mut app, &mut state, KeyCode::Char('h'));
+        key(&mut app, &mut state, KeyCode::Char('-'));
+        let (sel, shown) = tree_state(&app);
+        assert!(sel.starts_with("Internet Protocol Version 4"), "{sel}");
+        assert!(shown.iter().all(|l| !l.starts_with("Time to live")));
+        key(&mut app, &mut state, KeyCode::Char('l'));
+        for _ in 0..20 {
+            key(&mut app, &mut state, KeyCode::Right);
+        }
+        let (sel, shown) = tree_state(&app);
+        assert_eq!(app.packets.detail.as_ref().unwrap().hex_cursor, 34);
+        assert!(sel.starts_with("Source port: "), "{sel}");
+        assert!(shown
+            .iter()
+            .any(|l| l.starts_with("User Datagram Protocol")));
+        // A click on a byte in the hex pane selects its field too: byte 37, the destination
+        // port's second, on the cursor's row (32..48 at 16 a row, 32..40 at 8).
+        let hex = rtcscope_tui::ui::hex_area(app.size);
+        let per = if hex.width >= 75 { 16 } else { 8 };
+        let first_row = 34 / per; // the cursor's row leads
+        let visible = usize::from(hex.height - 2).max(1);
+        let top = if first_row >= visible {
+            first_row - visible / 3
+        } else {
+            0
+        };
+        let (row, col) = (37 / per - top, 37 % per);
+        let x = hex.x + 1 + 6 + 3 * col as u16 + u16::from(col >= per / 2);
+        let y = hex.y + 1 + row as u16;
+        app.handle(&Event::Mouse(crossterm::event::MouseEvent {
+            kind: crossterm::event::MouseEventKind::Down(crossterm::event::MouseButton::Left),
+            column: x,
+            row: y,
+            modifiers: KeyModifiers::NONE,
+        }));
+        app.refresh(&mut state);
+        assert_eq!(app.packets.detail.as_ref().unwrap().hex_cursor, 37);
+        let (sel, _) = tree_state(&app);
+        assert_eq!(sel, "Destination port: 34409", "{w}x{h}");
+        // + opens everything, and Enter folds the line the selection is on.
+        key(&mut app, &mut state, KeyCode::Char('h'));
+        key(&mut app, &mut state, KeyCode::Char('+'));
+        let all = app.packets.detail.as_ref().unwrap().tree.all_lines().len();
+        assert_eq!(tree_state(&app).1.len(), all);
     }
 }
 

@@ -8,7 +8,7 @@ use ratatui::widgets::{Clear, Paragraph};
 use ratatui::Frame;
 
 /// The key list of the `?` overlay.
-pub const KEYS: [(&str, &str); 26] = [
+pub const KEYS: [(&str, &str); 27] = [
     ("1-9, Tab, S-Tab", "switch view (or click a tab)"),
     ("j/k, ↓/↑", "move the selection (or scroll the mouse wheel)"),
     ("PgDn/PgUp", "move by a page"),
@@ -19,8 +19,12 @@ pub const KEYS: [(&str, &str); 26] = [
         "Sessions: ICE view of the session; Ladder: the packet",
     ),
     (
-        "h/l, ←/→",
-        "Packets: list / field tree (hex follows the field)",
+        "h/l",
+        "Packets: list / field tree / bytes (each follows the other)",
+    ),
+    (
+        "←/→, Enter, + -",
+        "Packets fields: fold / open, toggle, all; bytes: move",
     ),
     ("a", "Streams, Packets: all / only the selection's"),
     ("w", "Packets: save the listed packets to a pcapng file"),

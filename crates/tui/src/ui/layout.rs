@@ -109,6 +109,11 @@ pub fn tree_area(size: Rect) -> Rect {
     packet_panes(size).0
 }
 
+/// The bytes (hex) pane of the Packets view.
+pub fn hex_area(size: Rect) -> Rect {
+    packet_panes(size).1
+}
+
 /// Tree lines that fit on screen.
 pub fn tree_height(size: Rect) -> usize {
     usize::from(tree_area(size).height.saturating_sub(2))

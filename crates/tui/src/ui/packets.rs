@@ -4,7 +4,7 @@
 use super::layout::packet_panes;
 use super::widgets::{block, bold, dim, empty, position, selected};
 use crate::app::{App, Pane};
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table};
@@ -94,13 +94,18 @@ pub(super) fn packets(f: &mut Frame<'_>, app: &App, body: Rect) {
     let th = usize::from(tree_a.height.saturating_sub(2));
     let lines: Vec<Line<'static>> = d
         .tree
-        .iter()
+        .shown()
         .enumerate()
         .skip(pk.tree_nav.offset)
         .take(th)
-        .map(|(i, t)| {
+        .map(|(i, (t, fold))| {
+            let mark = match fold {
+                Some(true) => "▸ ",
+                Some(false) => "▾ ",
+                None => "  ",
+            };
             let text = format!(
-                "{}{} [{}..{}]",
+                "{}{mark}{} [{}..{}]",
                 "  ".repeat(t.depth),
                 t.text,
                 t.range.start,
@@ -121,26 +126,89 @@ pub(super) fn packets(f: &mut Frame<'_>, app: &App, body: Rect) {
             Line::from(Span::styled(text, st))
         })
         .collect();
+    let keys = match pk.pane {
+        Pane::Tree => "Enter/←/→ fold, +/- all, l: bytes, h: list",
+        Pane::Hex => "←/→/↑/↓ move, h: fields",
+        Pane::List => "l: fields",
+    };
     f.render_widget(
         Paragraph::new(lines).block(block(
-            format!(" Fields of packet {} (l: tree, h: list) ", d.number),
+            format!(" Fields of packet {} ({keys}) ", d.number),
             pk.pane == Pane::Tree,
         )),
         tree_a,
     );
-    let hl = d.tree.get(pk.tree_nav.sel).map(|t| t.range.clone());
-    hex(f, &d.bytes, hl, hex_a);
+    let hl = d.tree.line(pk.tree_nav.sel).map(|t| t.range.clone());
+    let cursor = (pk.pane == Pane::Hex).then_some(d.hex_cursor);
+    hex(f, &d.bytes, hl, cursor, hex_a);
 }
 
-fn hex(f: &mut Frame<'_>, bytes: &[u8], hl: Option<std::ops::Range<usize>>, area: Rect) {
-    let per = if area.width >= 75 { 16 } else { 8 };
-    let visible = usize::from(area.height.saturating_sub(2)).max(1);
-    let first_line = hl.as_ref().map_or(0, |r| r.start / per);
-    let offset = if first_line >= visible {
-        first_line - visible / 3
+/// Bytes per line of the hex pane `area`.
+pub(crate) fn hex_per_line(area: Rect) -> usize {
+    if area.width >= 75 {
+        16
+    } else {
+        8
+    }
+}
+
+/// The first line the hex pane shows, `visible` lines high, so that byte `focus` is on screen
+/// (a third of the way down once it is past the first screen).
+pub(crate) fn hex_first_line(focus: usize, per: usize, visible: usize) -> usize {
+    let line = focus / per.max(1);
+    if line >= visible {
+        line - visible / 3
     } else {
         0
+    }
+}
+
+/// The byte under the cell `at` of the hex pane `area` (in the hex digits or the text column),
+/// when the pane shows `len` bytes and its focus is `focus`.
+pub(crate) fn hex_byte_at(area: Rect, at: Position, focus: usize, len: usize) -> Option<usize> {
+    let per = hex_per_line(area);
+    let visible = usize::from(area.height.saturating_sub(2)).max(1);
+    let row = usize::from(at.y.checked_sub(area.y + 1)?);
+    let col = usize::from(at.x.checked_sub(area.x + 1)?);
+    if row >= visible {
+        return None;
+    }
+    // "0000  ", then per bytes as "xx " with one more space after the middle, " ", the text.
+    let hex_start = 6;
+    let text_start = hex_start + per * 3 + 2;
+    let j = if col >= text_start {
+        col - text_start
+    } else {
+        let rel = col.checked_sub(hex_start)?;
+        let middle = (per / 2) * 3 + 1;
+        if rel >= middle {
+            (rel - 1) / 3
+        } else {
+            rel / 3
+        }
     };
+    if j >= per {
+        return None;
+    }
+    let byte = (hex_first_line(focus, per, visible) + row) * per + j;
+    (byte < len).then_some(byte)
+}
+
+fn hex(
+    f: &mut Frame<'_>,
+    bytes: &[u8],
+    hl: Option<std::ops::Range<usize>>,
+    cursor: Option<usize>,
+    area: Rect,
+) {
+    let per = hex_per_line(area);
+    let visible = usize::from(area.height.saturating_sub(2)).max(1);
+    let focus = cursor.or(hl.as_ref().map(|r| r.start)).unwrap_or(0);
+    let offset = hex_first_line(focus, per, visible);
+    let cursor_style = Style::new()
+        .fg(Color::Black)
+        .bg(Color::Cyan)
+        .add_modifier(Modifier::BOLD);
     let hl_style = Style::new()
         .fg(Color::Yellow)
         .add_modifier(Modifier::REVERSED);
@@ -154,7 +222,13 @@ fn hex(f: &mut Frame<'_>, bytes: &[u8], hl: Option<std::ops::Range<usize>>, area
             let inside = |i: usize| hl.as_ref().is_some_and(|r| r.contains(&i));
             for (j, b) in chunk.iter().enumerate() {
                 let i = ln * per + j;
-                let st = if inside(i) { hl_style } else { Style::new() };
+                let st = if cursor == Some(i) {
+                    cursor_style
+                } else if inside(i) {
+                    hl_style
+                } else {
+                    Style::new()
+                };
                 spans.push(Span::styled(format!("{b:02x}"), st));
                 let sep = if j + 1 == per / 2 { "  " } else { " " };
                 spans.push(Span::styled(
@@ -176,7 +250,9 @@ fn hex(f: &mut Frame<'_>, bytes: &[u8], hl: Option<std::ops::Range<usize>>, area
                 } else {
                     '.'
                 };
-                let st = if inside(ln * per + j) {
+                let st = if cursor == Some(ln * per + j) {
+                    cursor_style
+                } else if inside(ln * per + j) {
                     hl_style
                 } else {
                     dim()
@@ -186,16 +262,25 @@ fn hex(f: &mut Frame<'_>, bytes: &[u8], hl: Option<std::ops::Range<usize>>, area
             Line::from(spans)
         })
         .collect();
-    let title = match &hl {
+    let field = match &hl {
         Some(r) => format!(
-            " Bytes (selected field: {}..{}, {} bytes) ",
+            "field {}..{}, {} byte{}",
             r.start,
             r.end,
-            r.len()
+            r.len(),
+            if r.len() == 1 { "" } else { "s" }
         ),
+        None => String::new(),
+    };
+    let title = match cursor {
+        Some(c) => format!(" Bytes (byte {c} = 0x{c:04x}; {field}) "),
+        None if hl.is_some() => format!(" Bytes (selected {field}) "),
         None => " Bytes ".into(),
     };
-    f.render_widget(Paragraph::new(lines).block(block(title, false)), area);
+    f.render_widget(
+        Paragraph::new(lines).block(block(title, cursor.is_some())),
+        area,
+    );
 }
 
 const HEADERS: [&str; 7] = [
