@@ -821,5 +821,28 @@ fn a_damaged_capture_is_named_and_the_rest_exported() {
     ]);
     assert_eq!(forced.status.code(), Some(0), "{}", stderr(&forced));
     assert!(out_dir.join("packets/capture=broken/part-0.csv").is_file());
+    // Another file of the same name would be named alike: refused, and the first one kept.
+    let other = tmp.join("elsewhere/turn-udp.pcapng");
+    std::fs::create_dir_all(other.parent().unwrap()).unwrap();
+    std::fs::copy(root.join(good), &other).unwrap();
+    let taken = run(&[
+        "export",
+        "--force",
+        "--format",
+        "csv",
+        "-o",
+        &out_dir.to_string_lossy(),
+        &other.to_string_lossy(),
+    ]);
+    let err = stderr(&taken);
+    assert_eq!(taken.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("capture=turn-udp holds fixtures/captures/turn-udp.pcapng"),
+        "{err}"
+    );
+    assert_eq!(
+        csv_lines(&out_dir, "packets", "turn-udp") as u64,
+        report["counters"]["packets"].as_u64().unwrap() + 1
+    );
     let _ = std::fs::remove_dir_all(&tmp);
 }

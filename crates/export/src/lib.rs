@@ -88,6 +88,9 @@ pub enum Error {
     NotEmpty(PathBuf),
     /// Two captures would share a partition name.
     DuplicateName(String),
+    /// With `--force`, a capture's name is already taken in the dataset by another file (a
+    /// capture of the same file name exported in another run): `(name, that file)`.
+    NameTaken(String, String),
 }
 
 impl Error {
@@ -116,6 +119,12 @@ impl fmt::Display for Error {
                 p.display()
             ),
             Error::DuplicateName(n) => write!(f, "two captures would both be named {n}"),
+            Error::NameTaken(n, other) => write!(
+                f,
+                "the dataset's capture={n} holds {other}, another file of the same name; export \
+                 such files in one run (their names then tell them apart) or under names of \
+                 their own, or remove its capture={n} folders to replace it"
+            ),
         }
     }
 }
@@ -215,8 +224,8 @@ pub struct Dataset {
 
 impl Dataset {
     /// Opens `dir` (created if missing) for the captures named `names`. Fails when it already
-    /// holds files and [`Options::force`] is off; with it, those captures' partitions are
-    /// removed first.
+    /// holds files and [`Options::force`] is off; with it, each capture's partitions are
+    /// replaced when [`Dataset::capture`] starts it.
     pub fn create(dir: &Path, names: &[String], options: Options) -> Result<Self, Error> {
         let mut seen = std::collections::BTreeSet::new();
         for n in names {
@@ -229,18 +238,8 @@ impl Dataset {
             .map_err(|e| Error::io(dir, e))?
             .next()
             .is_some();
-        if non_empty {
-            if !options.force {
-                return Err(Error::NotEmpty(dir.to_owned()));
-            }
-            for t in Table::ALL {
-                for n in names {
-                    let part = partition(dir, t, n);
-                    if part.exists() {
-                        std::fs::remove_dir_all(&part).map_err(|e| Error::io(&part, e))?;
-                    }
-                }
-            }
+        if non_empty && !options.force {
+            return Err(Error::NotEmpty(dir.to_owned()));
         }
         Ok(Dataset {
             dir: dir.to_owned(),
@@ -249,7 +248,30 @@ impl Dataset {
     }
 
     /// Starts one capture's partitions (`source` is the file as given, kept in the metadata).
+    ///
+    /// Partitions of the same name already in the dataset (with [`Options::force`]) are
+    /// removed first, when they came from the same `source`; a capture of that name from
+    /// another file is [`Error::NameTaken`] and kept: the names of one run tell its files
+    /// apart, but a later run of one `calls/b/capture.pcapng` would name it `capture` too, and
+    /// silently replace `calls/a/capture.pcapng`'s rows.
     pub fn capture(&self, name: &str, source: &str) -> Result<CaptureExport, Error> {
+        if let Some(other) = recorded_source(&self.dir, name) {
+            // The same file given the same way, or another way from the same folder.
+            let same = other == source
+                || matches!(
+                    (std::fs::canonicalize(&other), std::fs::canonicalize(source)),
+                    (Ok(a), Ok(b)) if a == b
+                );
+            if !same {
+                return Err(Error::NameTaken(name.to_owned(), other));
+            }
+        }
+        for t in Table::ALL {
+            let part = partition(&self.dir, t, name);
+            if part.exists() {
+                std::fs::remove_dir_all(&part).map_err(|e| Error::io(&part, e))?;
+            }
+        }
         let target = Target {
             dir: self.dir.clone(),
             options: self.options.clone(),
@@ -266,6 +288,45 @@ impl Dataset {
             packets: packets::PacketTable::new(target)?,
         })
     }
+}
+
+/// The source file a capture already in the dataset was exported from: its `captures` row's
+/// `source` (in a Parquet file, its key-value metadata); `None` when there is none or it does
+/// not read.
+fn recorded_source(dir: &Path, name: &str) -> Option<String> {
+    let part = partition(dir, Table::Captures, name);
+    let file = |ext: &str| std::fs::File::open(part.join(format!("part-0.{ext}"))).ok();
+    if let Some(f) = file("parquet") {
+        use parquet::file::reader::{FileReader, SerializedFileReader};
+        let reader = SerializedFileReader::new(f).ok()?;
+        let kv = reader.metadata().file_metadata().key_value_metadata()?;
+        return kv
+            .iter()
+            .find(|kv| kv.key == "rtcscope.export.source")
+            .and_then(|kv| kv.value.clone());
+    }
+    if let Some(f) = file("jsonl") {
+        use std::io::BufRead;
+        let line = std::io::BufReader::new(f).lines().next()?.ok()?;
+        let row: serde_json::Value = serde_json::from_str(&line).ok()?;
+        return row.get("source")?.as_str().map(str::to_owned);
+    }
+    let f = file("csv")?;
+    // Every column as text: only `source` is wanted.
+    let schema = std::sync::Arc::new(arrow_schema::Schema::new(
+        tables::CAPTURES
+            .iter()
+            .map(|c| arrow_schema::Field::new(c.name, arrow_schema::DataType::Utf8, true))
+            .collect::<Vec<_>>(),
+    ));
+    let mut reader = arrow_csv::ReaderBuilder::new(schema)
+        .with_header(true)
+        .build(f)
+        .ok()?;
+    let batch = reader.next()?.ok()?;
+    use arrow_array::{cast::AsArray, Array};
+    let source = batch.column_by_name("source")?.as_string_opt::<i32>()?;
+    (!source.is_empty() && source.is_valid(0)).then(|| source.value(0).to_owned())
 }
 
 fn partition(dir: &Path, table: Table, name: &str) -> PathBuf {

@@ -316,12 +316,14 @@ fn packets_are_split_into_files_of_bounded_rows() {
 #[test]
 fn csv_and_jsonl_round_trip_to_the_parquet_tables() {
     let dir = out_dir("formats");
-    for file in [RECORDINGS[1], RECORDINGS[4]] {
-        export(&dir, "p", file, Options::default());
+    for (i, file) in [RECORDINGS[1], RECORDINGS[4]].into_iter().enumerate() {
+        // A name per file: a dataset's capture name stays with the file it was exported from.
+        let (p, t) = (format!("p{i}"), format!("t{i}"));
+        export(&dir, &p, file, Options::default());
         for format in [Format::Csv, Format::Jsonl] {
             export(
                 &dir,
-                "t",
+                &t,
                 file,
                 Options {
                     format,
@@ -329,14 +331,14 @@ fn csv_and_jsonl_round_trip_to_the_parquet_tables() {
                 },
             );
             for table in Table::ALL {
-                let (batches, _, _) = read_parquet(&part(&dir, table, "p", "parquet"));
+                let (batches, _, _) = read_parquet(&part(&dir, table, &p, "parquet"));
                 let Some(expected) = concat(&batches) else {
                     continue;
                 };
                 // The text formats write times with a `+00:00` offset: read them back so, then
                 // compare the instants.
                 let schema = utc_offset(&expected.schema());
-                let path = part(&dir, table, "t", format.extension());
+                let path = part(&dir, table, &t, format.extension());
                 let f = std::fs::File::open(&path).unwrap();
                 let got: Vec<RecordBatch> = match format {
                     Format::Csv => arrow_csv::ReaderBuilder::new(schema.clone())
@@ -388,6 +390,49 @@ fn a_folder_with_files_is_refused_without_force() {
     assert!(dir.join("notes.txt").is_file());
     assert!(part(&dir, Table::Packets, "y", "parquet").is_file());
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_name_taken_by_another_file_is_refused_and_kept() {
+    for (format, ext) in [
+        (Format::Parquet, "parquet"),
+        (Format::Csv, "csv"),
+        (Format::Jsonl, "jsonl"),
+    ] {
+        let dir = out_dir(&format!("taken-{ext}"));
+        let options = Options {
+            format,
+            ..Options::default()
+        };
+        // `calls/a/capture.pcapng` exported alone is `capture`; so is a later
+        // `calls/b/capture.pcapng`, which must not replace it.
+        export(&dir, "capture", RECORDINGS[4], options.clone());
+        let dataset = Dataset::create(
+            &dir,
+            &["capture".into()],
+            Options {
+                force: true,
+                ..options.clone()
+            },
+        )
+        .unwrap();
+        let err = dataset
+            .capture("capture", RECORDINGS[5])
+            .err()
+            .expect("refused");
+        assert!(
+            matches!(&err, rtcscope_export::Error::NameTaken(n, other)
+                if n == "capture" && other == RECORDINGS[4]),
+            "{err}"
+        );
+        assert!(err.to_string().contains(RECORDINGS[4]), "{err}");
+        assert!(part(&dir, Table::Packets, "capture", ext).is_file());
+        // The same file again replaces its partitions (export() unwraps), and the name stays
+        // taken for the other file.
+        export(&dir, "capture", RECORDINGS[4], options);
+        assert!(dataset.capture("capture", RECORDINGS[5]).is_err(), "{ext}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
 
 #[test]
