@@ -385,6 +385,10 @@ pub struct App {
     findings_at: Option<std::time::Instant>,
     /// What the engine had seen then: packets, time span, whether the file was loaded.
     findings_key: Option<EngineMark>,
+    /// The engine's mark when [`Self::snap`] was taken.
+    snap_key: Option<EngineMark>,
+    /// What [`Self::stream_detail`] was made for.
+    stream_detail_key: Option<(StreamKey, Option<EngineMark>)>,
     /// Findings scroll.
     pub findings_nav: Nav,
     /// NAT-check servers (`HOST:PORT`).
@@ -458,6 +462,8 @@ impl App {
             findings: Vec::new(),
             findings_at: None,
             findings_key: None,
+            snap_key: None,
+            stream_detail_key: None,
             findings_nav: Nav::default(),
             nat_servers: Vec::new(),
             scan_budget: SCAN_BUDGET,
@@ -514,7 +520,17 @@ impl App {
             self.status.error = Some(e.to_owned());
         }
         if !self.paused {
-            self.snap = Snapshot::take(&state.engine, &self.options);
+            // A new snapshot only when the engine has moved on: a loaded file (or a quiet
+            // interface) keeps the one it has, so a tick costs the rows and the drawing only.
+            let mark = (
+                state.engine.counters().packets,
+                state.engine.time_span(),
+                state.progress == Progress::Loaded,
+            );
+            if self.snap_key != Some(mark) {
+                self.snap = Snapshot::take(&state.engine, &self.options);
+                self.snap_key = Some(mark);
+            }
             // The findings read the whole report (what `analyze` prints at its top); that costs
             // more than a snapshot, so they are derived at most once a second.
             // And only when the engine has moved on: a loaded file's findings are derived
@@ -711,19 +727,25 @@ impl App {
                     ui::list_height(self.size, View::Streams),
                 );
                 self.chart = self.build_chart(engine, ws, we);
-                self.stream_detail = self.selected_stream().and_then(|k| {
-                    let s = engine.streams().current(&k)?;
-                    let d = engine.decryption();
-                    let feedback = d
-                        .associations
-                        .iter()
-                        .map(|a| &a.srtp)
-                        .chain(d.sdes.as_ref().map(|x| &x.srtp))
-                        .flat_map(|x| x.rtcp.feedback.iter())
-                        .find(|f| f.media_ssrc == k.ssrc)
-                        .cloned();
-                    Some((Box::new(s), feedback))
-                });
+                // The selected stream's details (a whole decryption report behind them): made
+                // again only for another stream or when the engine has moved on.
+                let key = self.selected_stream().map(|k| (k, self.snap_key));
+                if key != self.stream_detail_key {
+                    self.stream_detail_key = key;
+                    self.stream_detail = self.selected_stream().and_then(|k| {
+                        let s = engine.streams().current(&k)?;
+                        let d = engine.decryption();
+                        let feedback = d
+                            .associations
+                            .iter()
+                            .map(|a| &a.srtp)
+                            .chain(d.sdes.as_ref().map(|x| &x.srtp))
+                            .flat_map(|x| x.rtcp.feedback.iter())
+                            .find(|f| f.media_ssrc == k.ssrc)
+                            .cloned();
+                        Some((Box::new(s), feedback))
+                    });
+                }
             }
             View::Packets => self.rebuild_packets(&mut state.store, &state.engine),
             View::Nat => {}
