@@ -143,7 +143,8 @@ pub struct Options {
     /// groups than that (a Parquet footer lists every row group of its file).
     pub file_rows: usize,
     /// Write into a folder that already holds files: the partitions of the captures being
-    /// exported are replaced, other captures' partitions are kept.
+    /// exported are replaced, other captures' partitions are kept (and a capture whose name is
+    /// held by another file is refused, [`Error::NameTaken`]).
     pub force: bool,
 }
 
