@@ -102,6 +102,9 @@ pub struct FrameRateSeries {
 pub struct FrameReport {
     /// The codec whose payloads were read.
     pub codec: &'static str,
+    /// No SDP named the codec: it was inferred from the packets (crate::codec_inference;
+    /// the stream's `codec_inference` says how).
+    pub codec_inferred: bool,
     /// Frames: distinct RTP timestamps.
     pub frames: u64,
     /// Of which key frames (VP8 key frame bit, VP9 non-predicted base layer start, H.264 IDR,
@@ -146,6 +149,7 @@ struct Recent {
 #[derive(Clone, Debug)]
 pub struct FrameTracker {
     codec: VideoCodec,
+    inferred: bool,
     ring: [Recent; RECENT],
     /// Entries used (up to RECENT).
     used: usize,
@@ -181,6 +185,7 @@ impl FrameTracker {
     pub fn new(codec: VideoCodec) -> Self {
         FrameTracker {
             codec,
+            inferred: false,
             ring: [Recent::default(); RECENT],
             used: 0,
             frames: 0,
@@ -208,6 +213,11 @@ impl FrameTracker {
     /// The codec read.
     pub fn codec(&self) -> VideoCodec {
         self.codec
+    }
+
+    /// Marks the codec as inferred from the packets rather than named by an SDP.
+    pub fn mark_inferred(&mut self) {
+        self.inferred = true;
     }
 
     /// Feeds one cleartext (or decrypted) RTP payload of the stream: its arrival `now`, RTP
@@ -363,6 +373,7 @@ impl FrameTracker {
         };
         FrameReport {
             codec: self.codec.name(),
+            codec_inferred: self.inferred,
             frames: self.frames,
             key_frames: self.key_frames,
             complete_frames: self.complete,

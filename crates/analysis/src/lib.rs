@@ -20,6 +20,7 @@
 #![forbid(unsafe_code)]
 
 pub mod candidates;
+pub mod codec_inference;
 pub mod datachannels;
 pub mod decrypt;
 pub mod demux;

@@ -341,8 +341,14 @@ pub struct Stream {
     /// filled in snapshots. `None` when no payload of a video codec the SDP names was read:
     /// SRTP without its key, no SDP, or another codec.
     pub frames: Option<Box<crate::frames::FrameReport>>,
+    /// Without an SDP naming the payload type: which video codec the packets show
+    /// (crate::codec_inference), filled in snapshots; `None` when it was not tried (an SDP
+    /// named the codec, encrypted or RTX payloads, or too many streams inferring at once).
+    pub codec_inference: Option<crate::codec_inference::InferenceReport>,
     #[serde(skip)]
     frame_tracker: Option<Box<crate::frames::FrameTracker>>,
+    #[serde(skip)]
+    inference: Option<Box<crate::codec_inference::CodecInference>>,
     #[serde(skip)]
     seq: SeqState,
     #[serde(skip)]
@@ -467,7 +473,9 @@ impl Stream {
             receiver_report: None,
             rtcp_rtt_ms: None,
             frames: None,
+            codec_inference: None,
             frame_tracker: None,
+            inference: None,
             seq: SeqState::default(),
             jitter: JitterState::default(),
             infer: None,
@@ -667,8 +675,15 @@ impl Stream {
     /// The frame-tracking hook: a cleartext or decrypted payload of a media (not RTX or FEC)
     /// packet whose payload type the SDP maps to VP8, VP9, H.264 or AV1, directly or inside
     /// RED.
-    fn video_payload(&mut self, now: i64, p: &RtpPacket<'_>, hints: &MediaHints) {
+    fn video_payload(
+        &mut self,
+        now: i64,
+        p: &RtpPacket<'_>,
+        hints: &MediaHints,
+        inferring: &mut usize,
+    ) {
         let Some(c) = hints.codecs.get(&p.payload_type()) else {
+            self.infer_codec(now, p, inferring);
             return;
         };
         let (name, payload) = if c.is_red() {
@@ -691,6 +706,55 @@ impl Stream {
         // One SSRC carries one codec; a switch mid-stream keeps the first one's figures.
         if t.codec() == vc {
             t.packet(now, p.timestamp(), p.marker(), payload);
+        }
+    }
+
+    /// No SDP names this payload type: the codec is inferred from the packets
+    /// (crate::codec_inference); once decided, the frames are tracked as if named.
+    /// `inferring` counts the streams holding candidates ([`crate::codec_inference::MAX_INFERRING`]).
+    fn infer_codec(&mut self, now: i64, p: &RtpPacket<'_>, inferring: &mut usize) {
+        use crate::codec_inference::{CodecInference, Step, MAX_INFERRING};
+        let pt = p.payload_type();
+        if static_clock_rate(pt).is_some() || self.encapsulation == Some(Encapsulation::Rtx) {
+            return;
+        }
+        if self.inference.is_none() {
+            if self.frame_tracker.is_some()
+                || *inferring >= MAX_INFERRING
+                || self.clock_rate.is_some_and(|r| r != 90000)
+            {
+                return;
+            }
+            *inferring += 1;
+            self.inference = Some(Box::new(CodecInference::new(pt)));
+        }
+        let Some(inf) = self.inference.as_mut() else {
+            return;
+        };
+        let was_open = inf.is_open();
+        if self.clock_rate.is_some_and(|r| r != 90000) {
+            inf.not_video_clock();
+        } else {
+            match inf.packet(
+                now,
+                pt,
+                p.sequence_number(),
+                p.timestamp(),
+                p.marker(),
+                p.payload(),
+            ) {
+                Step::Nothing => {}
+                Step::Decided(t) => self.frame_tracker = Some(t),
+                Step::Track(media) => {
+                    if let Some(t) = self.frame_tracker.as_mut() {
+                        t.packet(now, p.timestamp(), p.marker(), media);
+                    }
+                }
+                Step::Withdrawn => self.frame_tracker = None,
+            }
+        }
+        if was_open && !inf.is_open() {
+            *inferring = inferring.saturating_sub(1);
         }
     }
 
@@ -857,6 +921,7 @@ impl Streams {
             dropped: 0,
             sr_seen: LruMap::new(max_streams),
             extmap_inference: ExtmapInference::default(),
+            inferring: 0,
             rtcp_senders: LruMap::new(MAX_RTCP_SENDERS),
             nacks: LruMap::new(MAX_NACK_FLOWS),
             srtp_tag_len: None,
@@ -921,6 +986,9 @@ pub struct Streams {
     sr_seen: LruMap<u32, (u32, i64)>,
     /// Header-extension ids inferred from the packets, used when no SDP gave any.
     extmap_inference: ExtmapInference,
+    /// Streams holding video-codec candidates now (at most
+    /// [`crate::codec_inference::MAX_INFERRING`]).
+    inferring: usize,
     /// RTCP datagrams per sender SSRC (the first packet's SSRC, which SRTCP leaves clear).
     pub rtcp_senders: LruMap<u32, RtcpSender>,
     /// NACKs per (flow, direction the NACK travelled).
@@ -1009,13 +1077,17 @@ impl Streams {
             ssrc: p.ssrc(),
         };
         let hints = &self.hints;
-        let (dropped, by_ssrc) = (&mut self.dropped, &mut self.by_ssrc);
+        let (dropped, by_ssrc, inferring) =
+            (&mut self.dropped, &mut self.by_ssrc, &mut self.inferring);
         let buckets = &mut self.series_buckets;
         let s = self.map.get_or_insert_with(
             key,
             || Stream::new(p.ssrc(), flow, src, dst, now),
             |k, old| {
                 *dropped += 1;
+                if old.inference.as_ref().is_some_and(|i| i.is_open()) {
+                    *inferring = inferring.saturating_sub(1);
+                }
                 *buckets -= old.series.stored_buckets()
                     + crate::quality::BUDGET_UNITS * old.quality.stored_buckets();
                 if by_ssrc.get(&k.ssrc) == Some(&k) {
@@ -1135,7 +1207,7 @@ impl Streams {
             s.red_payload(p.payload(), hints);
         }
         if !opaque && !padding_only && s.rtx_of.is_none() && s.repaired_rid.is_none() {
-            s.video_payload(now, &p, hints);
+            s.video_payload(now, &p, hints, &mut self.inferring);
         }
         let want_ids = s.packets <= EXTENSION_SCAN_PACKETS
             && (s.mid.is_none() || s.rid.is_none() || s.repaired_rid.is_none());
@@ -1400,6 +1472,7 @@ impl Streams {
     pub fn current(&self, key: &StreamKey) -> Option<Stream> {
         let mut s = self.map.get(key)?.clone();
         s.frames = s.frame_tracker.as_ref().map(|t| Box::new(t.report()));
+        s.codec_inference = s.inference.as_ref().map(|i| i.report());
         Some(s)
     }
 
@@ -1465,6 +1538,7 @@ impl Streams {
             s.expected = s.expected();
             s.lost = s.lost();
             s.frames = s.frame_tracker.as_ref().map(|t| Box::new(t.report()));
+            s.codec_inference = s.inference.as_ref().map(|i| i.report());
             if s.rtx_reason.is_none() && s.packets >= 3 && s.padded == s.packets {
                 s.rtx_reason = Some("every packet padded (bandwidth probing / RTX padding)");
             }
