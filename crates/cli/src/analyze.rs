@@ -1404,10 +1404,14 @@ fn frames_line(st: &rtcscope_analysis::streams::Stream) -> Option<String> {
             )
         } else {
             match (&st.codec, readable) {
-                (None, _) => Some(
-                    "frames: not known (the payload type's codec is not known; --sdp names it)"
+                (None, _) => Some(match st.codec_inference.as_ref() {
+                    Some(i) if i.consistent.len() > 1 => format!(
+                        "frames: not known (the payloads fit {}: the codec is not inferred; --sdp names it)",
+                        i.consistent.join(" and ")
+                    ),
+                    _ => "frames: not known (the payload type's codec is not known; --sdp names it)"
                         .to_owned(),
-                ),
+                }),
                 (Some(c), None) => Some(format!(
                     "frames: not read ({} payloads are not read; VP8, VP9, H264 and AV1 are)",
                     Escaped(c)
@@ -1420,6 +1424,25 @@ fn frames_line(st: &rtcscope_analysis::streams::Stream) -> Option<String> {
         "{} frames: {} ({} key, {} complete)",
         f.codec, f.frames, f.key_frames, f.complete_frames
     );
+    if f.codec_inferred {
+        let red = st
+            .codec_inference
+            .as_ref()
+            .filter(|i| i.inside_red)
+            .map(|i| match i.red_inner_payload_type {
+                Some(pt) => format!(" inside RED, primary PT {pt}"),
+                None => " inside RED".to_owned(),
+            })
+            .unwrap_or_default();
+        out = format!(
+            "{} frames{red} ({}): {} ({} key, {} complete)",
+            f.codec,
+            rtcscope_analysis::codec_inference::INFERRED_CODEC_NOTE,
+            f.frames,
+            f.key_frames,
+            f.complete_frames
+        );
+    }
     match f.resolution {
         Some(r) if f.resolution_changes > 0 => {
             let _ = write!(
