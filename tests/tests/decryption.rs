@@ -237,16 +237,20 @@ fn keylog_and_sdp_show_the_video_frames_in_text_and_json() {
     assert_eq!(f["key_frames"], 1);
     assert_eq!(f["resolution"]["width"], 320);
     assert_eq!(f["codec"], "VP8");
-    // Decrypted without the SDP, the codec of PT 122 is not known, and the line says so.
+    // Decrypted without the SDP, no SDP names PT 122: the packets show VP8 inside RED
+    // (crates/analysis/src/codec_inference.rs), the same frames are read, and the text says
+    // the codec was inferred.
     let out = analyze(&[cap.as_str(), "--keylog", keylog.as_str()]);
     let text = stdout(&out);
-    assert!(!text.contains("VP8 frames"), "{text}");
-    assert_eq!(
-        text.matches("frames: not known (the payload type's codec is not known; --sdp names it)")
-            .count(),
-        2,
+    let inferred = "VP8 frames inside RED, primary PT 120 (codec inferred from the packets; \
+                    the SDP may say otherwise)";
+    assert!(
+        text.contains(&format!("{inferred}: 138 (1 key, 138 complete), 320×240")),
         "{text}"
     );
+    assert!(text.contains(&format!("{inferred}: 139 (1 key, 139 complete), 320×240")));
+    assert_eq!(text.matches("RED (VP8, inferred)").count(), 2, "{text}");
+    assert!(!text.contains("frames: not known"), "{text}");
     // Without keys nothing is known: no frame line, null in JSON.
     let out = analyze(&base);
     let text = stdout(&out);

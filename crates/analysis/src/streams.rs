@@ -121,6 +121,9 @@ pub enum CodecSource {
     SdpApt,
     /// RED: read from the (cleartext or decrypted) RED block header, exact.
     RedHeader,
+    /// No SDP named the payload type: the video codec (and RED around it) was inferred from
+    /// the packets (crate::codec_inference; the stream's `codec_inference` says how).
+    Inferred,
 }
 
 /// Where the SRTP authentication tag length used for the byte figures came from.
@@ -539,6 +542,7 @@ impl Stream {
         match (self.encapsulation, &self.codec) {
             (Some(Encapsulation::Red), Some(c)) => match self.codec_source {
                 Some(CodecSource::RedHeader) => format!("RED ({c})"),
+                Some(CodecSource::Inferred) => format!("RED ({c}, inferred)"),
                 _ => format!("RED ({c} per SDP)"),
             },
             (Some(Encapsulation::Red), None) if self.encrypted => {
@@ -547,6 +551,9 @@ impl Stream {
             (Some(Encapsulation::Red), None) => "RED (inner codec unknown)".to_owned(),
             (Some(Encapsulation::Rtx), Some(c)) => format!("RTX of {c}{rate}"),
             (Some(Encapsulation::Rtx), None) => format!("RTX{rate}"),
+            (None, Some(c)) if self.codec_source == Some(CodecSource::Inferred) => {
+                format!("{c}{rate} (inferred)")
+            }
             (None, Some(c)) => format!("{c}{rate}"),
             (None, None) => {
                 let pts: Vec<String> = self
@@ -744,13 +751,33 @@ impl Stream {
                 p.payload(),
             ) {
                 Step::Nothing => {}
-                Step::Decided(t) => self.frame_tracker = Some(t),
+                Step::Decided(t) => {
+                    let r = inf.report();
+                    self.codec = r.codec.map(str::to_owned);
+                    self.codec_source = Some(CodecSource::Inferred);
+                    if r.inside_red {
+                        self.encapsulation = Some(Encapsulation::Red);
+                        self.inner_payload_type = r.red_inner_payload_type;
+                    }
+                    if self.kind == MediaKind::Unknown {
+                        self.kind = MediaKind::Video;
+                    }
+                    self.frame_tracker = Some(t);
+                }
                 Step::Track(media) => {
                     if let Some(t) = self.frame_tracker.as_mut() {
                         t.packet(now, p.timestamp(), p.marker(), media);
                     }
                 }
-                Step::Withdrawn => self.frame_tracker = None,
+                Step::Withdrawn => {
+                    self.frame_tracker = None;
+                    if self.codec_source == Some(CodecSource::Inferred) {
+                        self.codec = None;
+                        self.codec_source = None;
+                        self.encapsulation = None;
+                        self.inner_payload_type = None;
+                    }
+                }
             }
         }
         if was_open && !inf.is_open() {

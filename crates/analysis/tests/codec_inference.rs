@@ -7,7 +7,7 @@
 use rtcscope_analysis::codec_inference::InferenceState;
 use rtcscope_analysis::decrypt::KeyStore;
 use rtcscope_analysis::report::Report;
-use rtcscope_analysis::streams::{Codec, Encapsulation, MediaHints, Stream};
+use rtcscope_analysis::streams::{Codec, CodecSource, Encapsulation, MediaHints, Stream};
 use rtcscope_analysis::Engine;
 use rtcscope_capture::CaptureReader;
 use std::path::Path;
@@ -65,6 +65,12 @@ fn not_decided(s: &Stream, what: &str) {
         s.ssrc
     );
     assert!(s.frames.is_none(), "{what} {:#x}: frames", s.ssrc);
+    assert_ne!(
+        s.codec_source,
+        Some(CodecSource::Inferred),
+        "{what} {:#x}",
+        s.ssrc
+    );
 }
 
 /// The Firefox recordings (VP8 inside RED, Opus, RTX), decrypted with their key logs: each
@@ -107,6 +113,11 @@ fn recordings_inferred_codec_equals_the_negotiated_one() {
                     assert_eq!(inf.red_inner_payload_type, s.inner_payload_type, "{what}");
                 }
                 same_frames(s, &b, &what);
+                // The stream names the codec, marked as inferred.
+                assert_eq!(b.codec, s.codec, "{what}");
+                assert_eq!(b.codec_source, Some(CodecSource::Inferred), "{what}");
+                let label = b.codec_label();
+                assert!(label.contains("inferred"), "{what}: {label}");
                 video += 1;
             } else {
                 not_decided(&b, &what);
@@ -157,6 +168,12 @@ fn corpus_inferred_codec_equals_the_named_one() {
                 "{what}: {inf:?}"
             );
             same_frames(s, &b, &what);
+            let rate = b.clock_rate.map(|r| format!("/{r}")).unwrap_or_default();
+            assert_eq!(
+                b.codec_label(),
+                format!("{codec}{rate} (inferred)"),
+                "{what}"
+            );
             seen += 1;
         }
         assert_eq!(seen, 1, "{file}: one video stream");
