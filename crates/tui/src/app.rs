@@ -1004,7 +1004,7 @@ impl App {
             expr: expr.as_ref(),
             words: if key.filter.is_empty() { &[] } else { &words },
         };
-        pk.scanning = scan.advance(store, key, &m, budget, |_, _| {});
+        pk.scanning = scan.advance(store, key, &m, budget, |_, _, _| {});
         let matched = scan.len(store);
         pk.matched = matched;
         // Keep the same packet selected as the list moves; follow the tail when asked.
@@ -1221,6 +1221,10 @@ impl App {
                 }
             }
             _ if self.view == View::Packets && self.packets_key(k.code) => {}
+            KeyCode::Char('+') | KeyCode::Char('=') if self.view == View::Ladder => {
+                self.ladder.zoom_by(1)
+            }
+            KeyCode::Char('-') if self.view == View::Ladder => self.ladder.zoom_by(-1),
             KeyCode::Down | KeyCode::Char('j') => self.move_sel(1),
             KeyCode::Up | KeyCode::Char('k') => self.move_sel(-1),
             KeyCode::PageDown => self.move_sel(self.page()),

@@ -82,7 +82,7 @@ impl Scan {
         key: ScanKey,
         m: &Matcher<'_>,
         budget: Duration,
-        mut on_match: impl FnMut(u64, &RowInfo),
+        mut on_match: impl FnMut(u64, &PacketRef<'_>, &RowInfo),
     ) -> Option<(u64, u64)> {
         if self.key.as_ref() != Some(&key) {
             *self = Scan {
@@ -105,7 +105,7 @@ impl Scan {
             self.next = store.scan(self.next, SCAN_CHUNK, |pos, p, info| {
                 if m.matches(key, p, info) {
                     found.push(pos);
-                    on_match(pos, info);
+                    on_match(pos, p, info);
                 }
             });
             if started.elapsed() >= budget {

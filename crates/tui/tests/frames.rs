@@ -386,6 +386,24 @@ fn field_tree_folds_headers_and_bytes_select_their_field() {
     }
 }
 
+/// The relayed call's ladder at every zoom level, at 80×24 and 160×48.
+#[test]
+fn relay_ladder_zoom_levels() {
+    let rel = "fixtures/webrtc/relay/capture.pcapng";
+    for (w, h) in [(80, 24), (160, 48)] {
+        let mut state = load(rel);
+        let mut app = app(rel, w, h);
+        app.refresh(&mut state);
+        key(&mut app, &mut state, KeyCode::Char('9'));
+        for level in 0..rtcscope_tui::ladder::ZOOMS.len() {
+            if level > 0 {
+                key(&mut app, &mut state, KeyCode::Char('+'));
+            }
+            insta::assert_snapshot!(format!("relay_ladder_zoom{level}_{w}x{h}"), draw(&app));
+        }
+    }
+}
+
 #[test]
 fn tiny_terminal_says_so() {
     let rel = "fixtures/webrtc/direct/capture.pcapng";

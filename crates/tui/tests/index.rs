@@ -320,3 +320,67 @@ fn the_ladder_covers_the_selected_call_and_opens_its_packets() {
     assert_eq!(app.view, rtcscope_tui::View::Packets);
     assert_eq!(app.packets.detail.as_ref().map(|d| d.number), Some(last));
 }
+
+/// Zooming the ladder out groups its messages by kind, hosts and time slice without losing or
+/// moving one: every level's groups add up to the messages of the first level, each group lies
+/// in one slice, coarser levels have fewer rows, and the selection stays on its message.
+#[test]
+fn the_ladder_zooms_out_and_in_without_losing_a_message() {
+    use rtcscope_tui::ladder::ZOOMS;
+    let path = long_capture();
+    let all = packets(&path);
+    let time_of: std::collections::HashMap<u64, i64> =
+        all.iter().map(|p| (p.0, p.3 as i64)).collect();
+    let mut state = load(&path);
+    let mut app = app(120, 40);
+    app.refresh(&mut state);
+    key(&mut app, &mut state, KeyCode::Char('9'));
+    let messages = app.ladder.matched;
+    assert!(messages > 50, "{messages}");
+    // The 40th message selected, at the first level.
+    for _ in 0..40 {
+        key(&mut app, &mut state, KeyCode::Down);
+    }
+    let chosen = app.ladder.selected().unwrap().number;
+    let mut rows_before = messages;
+    for (level, &slice) in ZOOMS.iter().enumerate().skip(1) {
+        key(&mut app, &mut state, KeyCode::Char('+'));
+        assert_eq!(app.ladder.zoom, level);
+        let groups = app.ladder.groups(level);
+        assert_eq!(app.ladder.matched, groups.len());
+        let total: u64 = groups.iter().map(|g| u64::from(g.2)).sum();
+        assert_eq!(total as usize, messages, "level {level}");
+        for &(first, last, count, ts) in &groups {
+            assert!(first <= last && (count > 1 || first == last));
+            assert_eq!(
+                time_of[&first].div_euclid(slice),
+                time_of[&last].div_euclid(slice),
+                "level {level}: #{first}..#{last} spans two slices"
+            );
+            assert_eq!(ts, time_of[&first]);
+        }
+        assert!(groups.len() <= rows_before, "level {level}");
+        rows_before = groups.len();
+        // The selected row holds the chosen message.
+        let sel = app.ladder.selected().expect("a row selected");
+        assert!(
+            sel.number <= chosen && chosen <= sel.last_number,
+            "level {level}: {chosen} not in #{}..#{}",
+            sel.number,
+            sel.last_number
+        );
+    }
+    // The last level folds a call's consent checks: fewer than half the rows.
+    assert!(
+        rows_before * 2 < messages,
+        "{rows_before} rows of {messages}"
+    );
+    // Back to the first level: every message a row, the chosen group's first selected.
+    for _ in 1..ZOOMS.len() {
+        key(&mut app, &mut state, KeyCode::Char('-'));
+    }
+    assert_eq!(app.ladder.zoom, 0);
+    assert_eq!(app.ladder.matched, messages);
+    let sel = app.ladder.selected().unwrap().number;
+    assert!(sel <= chosen, "{sel} after {chosen}");
+}

@@ -3,7 +3,7 @@
 
 use super::widgets::{block, bold, empty, position, selected};
 use crate::app::App;
-use crate::ladder::{LadderRow, LADDER_FILTER};
+use crate::ladder::{LadderRow, LADDER_FILTER, MAX_GROUPS, ZOOMS};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
@@ -150,10 +150,21 @@ pub(super) fn ladder(f: &mut Frame<'_>, app: &App, body: Rect) {
         Some((done, total)) => format!(" · searching {}%", done * 100 / total.max(1)),
         None => String::new(),
     };
+    let zoom = match ZOOMS[l.zoom] {
+        0 => "every message".to_owned(),
+        ns if ns < 1_000_000_000 => format!("a row per {} ms", ns / 1_000_000),
+        ns if ns < 60_000_000_000 => format!("a row per {} s", ns / 1_000_000_000),
+        ns => format!("a row per {} min", ns / 60_000_000_000),
+    };
+    let full = if l.zoom > 0 && l.groups_full {
+        format!(" · grouping stopped at {MAX_GROUPS} rows")
+    } else {
+        String::new()
+    };
     f.render_widget(
         Paragraph::new(lines).block(block(
             format!(
-                " Ladder{}{progress} (Enter: the packet) ",
+                " Ladder{}{progress} · {zoom}{full} (+/-: zoom, Enter: the packet) ",
                 position(l.nav.sel, l.matched)
             ),
             true,
@@ -166,16 +177,25 @@ pub(super) fn ladder(f: &mut Frame<'_>, app: &App, body: Rect) {
     let kv = |k: &str, v: String| {
         Line::from(vec![Span::styled(format!("{k:<10}"), bold()), Span::raw(v)])
     };
+    let packets = if r.count > 1 {
+        format!(
+            "{} messages, #{} to #{}, from {} ({})",
+            r.count,
+            r.number,
+            r.last_number,
+            fmt::offset(r.offset_ns),
+            r.protocol
+        )
+    } else {
+        format!(
+            "#{} at {} ({})",
+            r.number,
+            fmt::offset(r.offset_ns),
+            r.protocol
+        )
+    };
     let mut detail = vec![
-        kv(
-            "Packet",
-            format!(
-                "#{} at {} ({})",
-                r.number,
-                fmt::offset(r.offset_ns),
-                r.protocol
-            ),
-        ),
+        kv(if r.count > 1 { "Packets" } else { "Packet" }, packets),
         kv("From → to", format!("{} → {}", r.src, r.dst)),
         Line::from(vec![
             Span::styled(format!("{:<10}", "Message"), bold()),
