@@ -666,3 +666,63 @@ fn openssl_dtls_with_every_suite_decrypts_and_its_text_is_not_taken_for_sctp() {
     }
     assert!(seen >= 6, "{seen} DTLS fixtures");
 }
+
+/// Every association in the capture at once: two calls (firefox-direct, then firefox-relay,
+/// recorded 38 s later, through TURN) fed to one engine with both key logs. Each association
+/// finds its own secrets and decrypts exactly what it decrypts alone (DTLS records, SRTP,
+/// SRTCP, data-channel messages), with no failure, and no stream stays encrypted.
+#[test]
+fn two_calls_in_one_capture_decrypt_each_with_its_own_key_log() {
+    let calls = ["firefox-direct", "firefox-relay"];
+    let dir = |c: &str| fixtures().join("webrtc").join(c);
+    let text = |c: &str| std::fs::read_to_string(dir(c).join("keylog.txt")).unwrap();
+    let alone: Vec<Report> = calls
+        .iter()
+        .map(|c| analyze(&dir(c).join("capture.pcapng"), keylog(&text(c))))
+        .collect();
+    let mut keys = KeyStore::default();
+    for c in calls {
+        keys.keylog.add_text(c, &text(c));
+    }
+    let mut e = Engine::default();
+    e.set_keys(keys);
+    for c in calls {
+        let bytes = std::fs::read(dir(c).join("capture.pcapng")).unwrap();
+        let mut r = CaptureReader::new(&bytes[..]).unwrap();
+        while let Ok(Some(p)) = r.next_packet() {
+            e.feed_frame(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len);
+        }
+    }
+    e.finish();
+    let both = Report::new(&e);
+    assert_eq!(both.decryption.associations.len(), 2);
+    for (call, one) in calls.iter().zip(&alone) {
+        let want = &one.decryption.associations[0];
+        let got = both
+            .decryption
+            .associations
+            .iter()
+            .find(|a| a.a == want.a && a.b == want.b && a.relay.is_some() == want.relay.is_some())
+            .unwrap_or_else(|| panic!("{call}: its association"));
+        assert_eq!(got.keys, KeyStatus::Found, "{call}");
+        assert_eq!(got.record_failures.count, 0, "{call}");
+        assert_eq!(got.srtp.failures.count, 0, "{call}");
+        assert_eq!(
+            (
+                got.records_decrypted,
+                got.srtp.rtp_decrypted,
+                got.srtp.rtcp_decrypted
+            ),
+            (
+                want.records_decrypted,
+                want.srtp.rtp_decrypted,
+                want.srtp.rtcp_decrypted
+            ),
+            "{call}"
+        );
+        assert!(want.srtp.rtp_decrypted > 1000, "{call}");
+        assert_eq!(got.messages, want.messages, "{call}");
+        assert_eq!(got.messages.len(), 6, "{call}");
+    }
+    assert!(both.streams.iter().all(|s| !s.encrypted));
+}
