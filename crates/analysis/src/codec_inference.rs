@@ -50,6 +50,10 @@ pub const TOLERANCE: u32 = 64;
 pub const MAX_PACKETS: u32 = 3000;
 /// Streams that may hold candidates at once (the rest are not inferred).
 pub const MAX_INFERRING: usize = 64;
+/// The most one stream's inference can take while it holds its candidates (eight trackers
+/// at their caps and the candidates' recent packets), for the engine's worst-case memory
+/// ([`crate::Config::worst_case_bytes`]); a test checks it.
+pub const INFERENCE_BYTES: usize = 28 * 1024;
 /// What the text says next to an inferred codec.
 pub const INFERRED_CODEC_NOTE: &str = "codec inferred from the packets; the SDP may say otherwise";
 
@@ -615,6 +619,16 @@ mod tests {
         }
         assert!(withdrawn);
         assert_eq!(inf.report().state, InferenceState::Contradicted);
+    }
+
+    #[test]
+    fn inference_bytes_cover_a_stream_with_every_candidate() {
+        let inf = CodecInference::new(100);
+        let total = size_of::<Box<CodecInference>>()
+            + size_of::<CodecInference>()
+            + inf.candidates.capacity() * size_of::<Candidate>()
+            + inf.candidates.len() * crate::frames::TRACKER_BYTES;
+        assert!(total <= INFERENCE_BYTES, "{total}");
     }
 
     #[test]

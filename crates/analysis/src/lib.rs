@@ -147,6 +147,7 @@ impl Config {
     pub fn worst_case_bytes(&self) -> usize {
         self.max_flows * entry_cost::FLOW
             + self.max_streams * (entry_cost::STREAM + frames::TRACKER_BYTES)
+            + codec_inference::MAX_INFERRING * codec_inference::INFERENCE_BYTES
             + self.max_transactions * entry_cost::TRANSACTION
             + (self.max_series_buckets
                 + series::Series::MIN_KEEP
