@@ -3,7 +3,7 @@
 //! [`Association::feed`].
 
 use crate::flow::FlowKey;
-use rtcscope_sctp::channels::{DataChannels, Side};
+use rtcscope_sctp::channels::{AssociationState, DataChannels, SackFigures, Side};
 use rtcscope_sctp::packet::{ChecksumStatus, Packet, ZeroChecksum};
 use serde::Serialize;
 use std::net::SocketAddr;
@@ -85,6 +85,18 @@ impl Association {
             retransmitted_chunks: self.channels.retransmitted_chunks,
             zero_checksums: self.channels.zero_checksums,
             parse_errors: self.channels.error_count,
+            state: match self.channels.state {
+                AssociationState::Unknown => "unknown".to_owned(),
+                AssociationState::Establishing => "establishing (INIT, no COOKIE ACK)".to_owned(),
+                AssociationState::Established => "established".to_owned(),
+                AssociationState::EstablishedBeforeCapture => {
+                    "established before the capture (data both ways, no handshake seen)".to_owned()
+                }
+                AssociationState::ShuttingDown => "shutting down (SHUTDOWN)".to_owned(),
+                AssociationState::Closed => "closed (SHUTDOWN COMPLETE)".to_owned(),
+                AssociationState::Aborted(side) => format!("aborted by {}", addr(side)),
+            },
+            sacks: self.channels.sacks.map(SackReport::from),
             channels: self
                 .channels
                 .channels
@@ -160,6 +172,36 @@ pub struct AssociationReport {
     pub zero_checksums: u64,
     /// Chunk parse errors.
     pub parse_errors: u64,
+    /// Where the association stands, from its control chunks: "established", "closed
+    /// (SHUTDOWN COMPLETE)", "aborted by ADDR", …
+    pub state: String,
+    /// The SACKs a → b and b → a: what each receiver reported missing (gap blocks) and
+    /// received twice.
+    pub sacks: [SackReport; 2],
     /// Data channels by stream.
     pub channels: Vec<ChannelReport>,
+}
+
+/// The SACKs one side sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct SackReport {
+    /// SACK and NR-SACK chunks.
+    pub sacks: u64,
+    /// Of which with gap ack blocks (TSNs missing at the receiver when it was sent).
+    pub with_gaps: u64,
+    /// Gap ack blocks, summed.
+    pub gap_blocks: u64,
+    /// Duplicate TSNs reported, summed.
+    pub duplicate_tsns: u64,
+}
+
+impl From<SackFigures> for SackReport {
+    fn from(f: SackFigures) -> Self {
+        SackReport {
+            sacks: f.sacks,
+            with_gaps: f.with_gaps,
+            gap_blocks: f.gap_blocks,
+            duplicate_tsns: f.duplicate_tsns,
+        }
+    }
 }

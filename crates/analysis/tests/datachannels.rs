@@ -4,7 +4,7 @@
 use rtcscope_analysis::report::Report;
 use rtcscope_analysis::Engine;
 use rtcscope_capture::LinkType;
-use rtcscope_sctp::enums::Ppid;
+use rtcscope_sctp::enums::{ChunkType, Ppid};
 use rtcscope_sctp::repr::{ChunkRepr, PacketRepr};
 use std::net::{Ipv4Addr, SocketAddrV4};
 
@@ -96,4 +96,137 @@ fn channels_over_sctp_over_udp() {
         .find(|f| f.a.port() == 7000 || f.b.port() == 7000)
         .unwrap();
     assert_eq!((noise_flow.counts.sctp, noise_flow.counts.unknown), (0, 1));
+}
+
+fn packet(chunks: Vec<ChunkRepr>) -> Vec<u8> {
+    PacketRepr {
+        src_port: 5000,
+        dst_port: 5000,
+        verification_tag: 0x1234_5678,
+        chunks,
+    }
+    .to_bytes(false)
+}
+
+fn raw(ctype: ChunkType, value: &[u8]) -> ChunkRepr {
+    ChunkRepr::Raw {
+        ctype,
+        flags: 0,
+        value: value.to_vec(),
+    }
+}
+
+fn init(ack: bool) -> ChunkRepr {
+    ChunkRepr::Init {
+        ack,
+        initiate_tag: 0x1234_5678,
+        a_rwnd: 65536,
+        outbound_streams: 16,
+        inbound_streams: 16,
+        initial_tsn: 1,
+        params: Vec::new(),
+    }
+}
+
+/// Feeds scripted packets (a → b when `true`) to a new engine and returns its one association.
+fn association(
+    packets: Vec<(bool, Vec<u8>)>,
+) -> rtcscope_analysis::datachannels::AssociationReport {
+    let mut e = Engine::default();
+    for (n, (a_to_b, p)) in packets.into_iter().enumerate() {
+        let f = frame(a_to_b, &p);
+        e.feed_frame(
+            n as u64 + 1,
+            n as i128 * 1_000_000,
+            LinkType::RAW,
+            &f,
+            f.len() as u32,
+        );
+    }
+    let r = Report::new(&e);
+    assert_eq!(r.data_channels.len(), 1);
+    r.data_channels[0].clone()
+}
+
+/// The association's state follows its control chunks (RFC 9260 §4): the four-way handshake
+/// establishes it, the shutdown closes it; each receiver's SACKs are counted with their gap
+/// blocks (TSNs it was missing) and duplicate TSNs; a retransmitted chunk is counted apart.
+#[test]
+fn state_and_sacks_of_a_scripted_association() {
+    let a = association(vec![
+        (true, packet(vec![init(false)])),
+        (false, packet(vec![init(true)])),
+        (
+            true,
+            packet(vec![raw(ChunkType::COOKIE_ECHO, &[1, 2, 3, 4])]),
+        ),
+        (false, packet(vec![raw(ChunkType::COOKIE_ACK, &[])])),
+        (true, data(1, 1, 51, b"one")),
+        // TSN 2 is lost: b holds 3 and 4 above its cumulative ack 1.
+        (true, data(3, 1, 51, b"three")),
+        (true, data(4, 1, 51, b"four")),
+        (
+            false,
+            packet(vec![ChunkRepr::Sack {
+                cum_tsn_ack: 1,
+                a_rwnd: 65536,
+                gaps: vec![(2, 3)],
+                duplicates: vec![],
+            }]),
+        ),
+        (true, data(2, 1, 51, b"two")),
+        // TSN 4 again: a retransmission, reported by b as a duplicate.
+        (true, data(4, 1, 51, b"four")),
+        (
+            false,
+            packet(vec![ChunkRepr::Sack {
+                cum_tsn_ack: 4,
+                a_rwnd: 65536,
+                gaps: vec![],
+                duplicates: vec![4],
+            }]),
+        ),
+        (
+            true,
+            packet(vec![raw(ChunkType::SHUTDOWN, &4u32.to_be_bytes())]),
+        ),
+        (false, packet(vec![raw(ChunkType::SHUTDOWN_ACK, &[])])),
+        (true, packet(vec![raw(ChunkType::SHUTDOWN_COMPLETE, &[])])),
+    ]);
+    assert_eq!(a.state, "closed (SHUTDOWN COMPLETE)");
+    let from_b = a.sacks[1];
+    assert_eq!(
+        (
+            from_b.sacks,
+            from_b.with_gaps,
+            from_b.gap_blocks,
+            from_b.duplicate_tsns
+        ),
+        (2, 1, 1, 1)
+    );
+    assert_eq!(a.sacks[0].sacks, 0);
+    assert_eq!(a.retransmitted_chunks, [1, 0]);
+    assert_eq!(a.channels[0].messages, vec![(51, 4)]);
+}
+
+/// Without the handshake in the capture, data both ways says the association was already
+/// up; an ABORT names who sent it; an INIT alone is an association being set up.
+#[test]
+fn mid_capture_aborted_and_half_open_associations() {
+    let a = association(vec![
+        (true, data(10, 1, 51, b"x")),
+        (false, data(20, 1, 51, b"y")),
+    ]);
+    assert_eq!(
+        a.state,
+        "established before the capture (data both ways, no handshake seen)"
+    );
+    let a = association(vec![
+        (true, data(10, 1, 51, b"x")),
+        (false, data(20, 1, 51, b"y")),
+        (false, packet(vec![raw(ChunkType::ABORT, &[])])),
+    ]);
+    assert_eq!(a.state, "aborted by 10.0.0.2:6000");
+    let a = association(vec![(true, packet(vec![init(false)]))]);
+    assert_eq!(a.state, "establishing (INIT, no COOKIE ACK)");
 }

@@ -1110,7 +1110,7 @@ pub fn render(r: &Report, all_flows: bool) -> String {
         for a in &r.data_channels {
             let _ = writeln!(
                 s,
-                "  {}SCTP {} ⇄ {}: {}/{} packets{}",
+                "  {}SCTP {} ⇄ {}: {}/{} packets, {}{}",
                 a.relay
                     .map(|x| format!("[inside TURN #{x}] "))
                     .unwrap_or_default(),
@@ -1118,12 +1118,32 @@ pub fn render(r: &Report, all_flows: bool) -> String {
                 a.b,
                 a.packets[0],
                 a.packets[1],
+                a.state,
                 if a.bad_checksums > 0 {
                     format!(", {} bad checksums", a.bad_checksums)
                 } else {
                     String::new()
                 }
             );
+            // What each receiver's SACKs said: TSNs missing (gap blocks), received twice,
+            // and the chunks sent again.
+            let side = |i: usize| {
+                let k = &a.sacks[i];
+                format!(
+                    "{} SACK{} ({} with gaps, {} gap block{}, {} duplicate TSN{}), {} chunk{} retransmitted",
+                    k.sacks,
+                    if k.sacks == 1 { "" } else { "s" },
+                    k.with_gaps,
+                    k.gap_blocks,
+                    if k.gap_blocks == 1 { "" } else { "s" },
+                    k.duplicate_tsns,
+                    if k.duplicate_tsns == 1 { "" } else { "s" },
+                    a.retransmitted_chunks[i],
+                    if a.retransmitted_chunks[i] == 1 { "" } else { "s" },
+                )
+            };
+            let _ = writeln!(s, "     from {}: {}", a.a, side(0));
+            let _ = writeln!(s, "     from {}: {}", a.b, side(1));
             for c in &a.channels {
                 let msgs: Vec<String> = c
                     .messages

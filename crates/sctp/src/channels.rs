@@ -102,9 +102,49 @@ impl TsnWindow {
     }
 }
 
+/// Where an association stands, from the control chunks seen (RFC 9260 §4), as far as a
+/// capture can tell.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum AssociationState {
+    /// Nothing that tells yet.
+    #[default]
+    Unknown,
+    /// INIT seen, no COOKIE ACK yet.
+    Establishing,
+    /// COOKIE ACK seen.
+    Established,
+    /// Data flowed both ways without the handshake in the capture (it began earlier).
+    EstablishedBeforeCapture,
+    /// SHUTDOWN seen, not SHUTDOWN COMPLETE.
+    ShuttingDown,
+    /// SHUTDOWN COMPLETE seen.
+    Closed,
+    /// ABORT sent by this side.
+    Aborted(Side),
+}
+
+/// What the SACKs one side sent say about what it received.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SackFigures {
+    /// SACK and NR-SACK chunks sent.
+    pub sacks: u64,
+    /// Of which reporting gap ack blocks (TSNs missing at the receiver).
+    pub with_gaps: u64,
+    /// Gap ack blocks reported, summed over the SACKs.
+    pub gap_blocks: u64,
+    /// Duplicate TSNs reported (received more than once), summed over the SACKs.
+    pub duplicate_tsns: u64,
+}
+
 /// The tracker.
 #[derive(Clone, Debug, Default)]
 pub struct DataChannels {
+    /// Where the association stands.
+    pub state: AssociationState,
+    /// SACKs sent by each side.
+    pub sacks: [SackFigures; 2],
+    /// DATA/I-DATA chunks sent by each side (for telling an association already running).
+    data_seen: [bool; 2],
     /// Channels by stream identifier.
     pub channels: BTreeMap<u16, Channel>,
     /// Zero Checksum Acceptable seen in INIT from each side (RFC 9653 needs both).
@@ -164,6 +204,39 @@ impl DataChannels {
                     break;
                 }
             };
+            use AssociationState as St;
+            match &body {
+                ChunkBody::Init(_) | ChunkBody::InitAck(_) if self.state == St::Unknown => {
+                    self.state = St::Establishing;
+                }
+                ChunkBody::CookieAck if matches!(self.state, St::Unknown | St::Establishing) => {
+                    self.state = St::Established;
+                }
+                ChunkBody::Shutdown(_) | ChunkBody::ShutdownAck
+                    if !matches!(self.state, St::Closed | St::Aborted(_)) =>
+                {
+                    self.state = St::ShuttingDown;
+                }
+                ChunkBody::ShutdownComplete { .. } => self.state = AssociationState::Closed,
+                ChunkBody::Abort { .. } => self.state = AssociationState::Aborted(from),
+                ChunkBody::Sack(sack) | ChunkBody::NrSack(sack) => {
+                    let f = &mut self.sacks[idx];
+                    f.sacks += 1;
+                    let gaps = sack.gaps().count() as u64;
+                    if gaps > 0 {
+                        f.with_gaps += 1;
+                    }
+                    f.gap_blocks += gaps;
+                    f.duplicate_tsns += sack.duplicates().count() as u64;
+                }
+                ChunkBody::Data(_) | ChunkBody::IData(_) => {
+                    self.data_seen[idx] = true;
+                    if self.state == AssociationState::Unknown && self.data_seen == [true, true] {
+                        self.state = AssociationState::EstablishedBeforeCapture;
+                    }
+                }
+                _ => {}
+            }
             match body {
                 ChunkBody::Init(i) | ChunkBody::InitAck(i) => {
                     for prm in i.params.map_while(Result::ok) {
