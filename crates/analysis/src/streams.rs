@@ -87,6 +87,12 @@ impl Codec {
 }
 
 /// Whether an encoding name is RTX, RED, FEC, comfort noise or DTMF rather than a media codec.
+/// Whether an encoding name is a forward error correction format (ULPFEC, FlexFEC).
+pub(crate) fn is_fec(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    n == "ulpfec" || n.starts_with("flexfec")
+}
+
 pub(crate) fn is_repair_or_aux(name: &str) -> bool {
     matches!(
         name.to_ascii_lowercase().as_str(),
@@ -286,6 +292,10 @@ pub struct Stream {
     /// RTX packets with a payload that answered no NACK seen: bandwidth probes that repeat
     /// earlier media ("payload padding").
     pub rtx_probes: u64,
+    /// FEC packets (ULPFEC, FlexFEC) as the SDP names their payload type: on their own
+    /// payload type, or, read in clear or decrypted, as the primary block of a RED packet.
+    /// Not media: they count in neither the codec nor the frames.
+    pub fec_packets: u64,
     #[serde(skip)]
     raw: RawBytes,
     /// Whether payloads are SRTP ciphertext.
@@ -450,6 +460,7 @@ impl Stream {
             retransmissions: 0,
             retransmitted_bytes: 0,
             rtx_probes: 0,
+            fec_packets: 0,
             raw: RawBytes::default(),
             encrypted: false,
             unique: 0,
@@ -673,6 +684,14 @@ impl Stream {
         let Some(c) = hints.codecs.get(&pt) else {
             return false;
         };
+        // A FEC block protects the media; it does not name the codec.
+        if is_fec(&c.name) {
+            self.fec_packets += 1;
+            return false;
+        }
+        if c.is_repair_or_aux() {
+            return false;
+        }
         self.inner_payload_type = Some(pt);
         self.codec = Some(c.name.clone());
         self.codec_source = Some(CodecSource::RedHeader);
@@ -1165,6 +1184,9 @@ impl Streams {
         if let Some(&(media, _)) = hints.fid.iter().find(|(_, rtx)| *rtx == s.ssrc) {
             s.rtx_of = Some(media);
             s.rtx_reason.get_or_insert("SDP ssrc-group FID");
+        }
+        if hints.codecs.get(&pt).is_some_and(|c| is_fec(&c.name)) {
+            s.fec_packets += 1;
         }
         // Bytes as getStats counts them, and padding-only probes apart from retransmissions.
         let opaque = p.is_payload_opaque();

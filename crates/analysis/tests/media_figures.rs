@@ -364,3 +364,40 @@ fn chromium_extension_ids_are_inferred_without_an_sdp() {
         }
     }
 }
+
+/// RED packets whose primary block is ULPFEC (Firefox sends FEC inside RED) are counted as
+/// FEC and never name the stream's codec; FlexFEC on its own payload type is counted too.
+#[test]
+fn fec_inside_red_is_counted_and_does_not_rename_the_codec() {
+    let mut s = Streams::default();
+    s.hints = chromium_video_hints();
+    s.hints.codecs.insert(127, codec("ulpfec", 90000));
+    s.hints.codecs.insert(49, codec("flexfec-03", 90000));
+    // RED with the primary block VP8 (PT 96), then every third packet a ULPFEC block.
+    for i in 0..9u16 {
+        let block = if i % 3 == 2 { 127 } else { 96 };
+        let red = [block, 0x10, 0x31, 0x01, 0x00, 0xaa];
+        feed(
+            &mut s,
+            i64::from(i) * 33,
+            &rtp(118, i, 0x1111, &red, 0),
+            false,
+        );
+    }
+    let st = stream(&s, 0x1111);
+    assert_eq!(st.fec_packets, 3);
+    assert_eq!(st.codec.as_deref(), Some("VP8"));
+    assert_eq!(st.codec_source, Some(CodecSource::RedHeader));
+    assert_eq!(st.inner_payload_type, Some(96));
+    // The frames read only the VP8 blocks: 6 frames.
+    assert_eq!(st.frames.as_ref().map(|f| f.frames), Some(6));
+    for i in 0..4u16 {
+        feed(
+            &mut s,
+            i64::from(i) * 33,
+            &rtp(49, i, 0x3333, &[0; 20], 0),
+            false,
+        );
+    }
+    assert_eq!(stream(&s, 0x3333).fec_packets, 4);
+}

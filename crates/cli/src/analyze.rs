@@ -1241,6 +1241,12 @@ pub fn render(r: &Report, all_flows: bool) -> String {
         } else if st.padding_only > 0 {
             notes.push(format!("{} padding-only", st.padding_only));
         }
+        if st.fec_packets > 0 {
+            notes.push(format!(
+                "{} FEC (ULPFEC/FlexFEC, not media)",
+                st.fec_packets
+            ));
+        }
         if st.encrypted {
             notes.push(match (st.srtp_tag_len, st.srtp_tag_len_source) {
                 (Some(t), Some(TagLenSource::Assumed)) => format!("SRTP (tag {t} B assumed)"),
