@@ -387,6 +387,10 @@ pub struct App {
     findings_key: Option<EngineMark>,
     /// The engine's mark when [`Self::snap`] was taken.
     snap_key: Option<EngineMark>,
+    /// The Sessions view shows the selection's event log (`e`) instead of its summary.
+    pub show_events: bool,
+    /// Lines of the event log scrolled off (`J`/`K`).
+    pub events_scroll: usize,
     /// What [`Self::stream_detail`] was made for.
     stream_detail_key: Option<(StreamKey, Option<EngineMark>)>,
     /// Findings scroll.
@@ -464,6 +468,8 @@ impl App {
             findings_key: None,
             snap_key: None,
             stream_detail_key: None,
+            show_events: false,
+            events_scroll: 0,
             findings_nav: Nav::default(),
             nat_servers: Vec::new(),
             scan_budget: SCAN_BUDGET,
@@ -1225,6 +1231,16 @@ impl App {
                 self.ladder.zoom_by(1)
             }
             KeyCode::Char('-') if self.view == View::Ladder => self.ladder.zoom_by(-1),
+            KeyCode::Char('e') if self.view == View::Sessions => {
+                self.show_events = !self.show_events;
+                self.events_scroll = 0;
+            }
+            KeyCode::Char('J') if self.view == View::Sessions && self.show_events => {
+                self.events_scroll = self.events_scroll.saturating_add(3)
+            }
+            KeyCode::Char('K') if self.view == View::Sessions && self.show_events => {
+                self.events_scroll = self.events_scroll.saturating_sub(3)
+            }
             KeyCode::Down | KeyCode::Char('j') => self.move_sel(1),
             KeyCode::Up | KeyCode::Char('k') => self.move_sel(-1),
             KeyCode::PageDown => self.move_sel(self.page()),

@@ -10,6 +10,7 @@
 //! restores it on every exit path, panics included.
 
 pub mod app;
+pub mod events;
 pub mod ladder;
 pub mod model;
 pub mod nat;

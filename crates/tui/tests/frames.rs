@@ -404,6 +404,68 @@ fn relay_ladder_zoom_levels() {
     }
 }
 
+/// The Sessions view's event log (`e`): the direct call's ICE, DTLS and media in time order;
+/// the failed call's 401s after credentials and its finding.
+#[test]
+fn event_log_of_a_call_and_of_a_failure() {
+    let rel = "fixtures/webrtc/direct/capture.pcapng";
+    let mut state = load(rel);
+    let mut app = app(rel, 160, 48);
+    app.refresh(&mut state);
+    let row = app.selected_row().expect("the call").clone();
+    let events = rtcscope_tui::events::of_row(&app, &row);
+    assert!(events.windows(2).all(|w| w[0].at_ns <= w[1].at_ns));
+    let texts: Vec<&str> = events.iter().map(|e| e.text.as_str()).collect();
+    let find = |what: &str| {
+        texts
+            .iter()
+            .position(|t| t.contains(what))
+            .unwrap_or_else(|| panic!("{what} not in {texts:#?}"))
+    };
+    // Checks start, succeed and nominate before the handshake ends, and media follows it.
+    let first_check = find(": first check");
+    let succeeded = find(": succeeded");
+    let done = find("handshake done (DTLS 1.3");
+    let media = find(": starts");
+    assert!(
+        first_check < succeeded && succeeded < done && done < media,
+        "{texts:#?}"
+    );
+    find("USE-CANDIDATE sent");
+    find("selected (carries the call)");
+    // Every stream of the call starts once.
+    let starts = texts.iter().filter(|t| t.ends_with(": starts")).count();
+    assert_eq!(starts, app.snap.streams.len());
+    key(&mut app, &mut state, KeyCode::Char('e'));
+    insta::assert_snapshot!("direct_160x48_events", draw(&app));
+    key(&mut app, &mut state, KeyCode::Char('J'));
+    assert_eq!(app.events_scroll, 3);
+
+    drop(app);
+    let rel = "fixtures/webrtc/fail-turn-credentials/capture.pcapng";
+    let mut state = load(rel);
+    let mut app = self::app(rel, 80, 24);
+    app.refresh(&mut state);
+    let all: Vec<String> = app
+        .rows
+        .clone()
+        .iter()
+        .flat_map(|r| rtcscope_tui::events::of_row(&app, r))
+        .map(|e| e.text)
+        .collect();
+    assert!(
+        all.iter().any(|t| t.contains("Allocate error 401")),
+        "{all:#?}"
+    );
+    assert!(
+        all.iter()
+            .any(|t| t.starts_with("finding turn.wrong-credentials (FAILURE)")),
+        "{all:#?}"
+    );
+    key(&mut app, &mut state, KeyCode::Char('e'));
+    insta::assert_snapshot!("fail_turn_credentials_80x24_events", draw(&app));
+}
+
 #[test]
 fn tiny_terminal_says_so() {
     let rel = "fixtures/webrtc/direct/capture.pcapng";

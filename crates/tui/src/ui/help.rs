@@ -8,7 +8,7 @@ use ratatui::widgets::{Clear, Paragraph};
 use ratatui::Frame;
 
 /// The key list of the `?` overlay.
-pub const KEYS: [(&str, &str); 28] = [
+pub const KEYS: [(&str, &str); 29] = [
     ("1-9, Tab, S-Tab", "switch view (or click a tab)"),
     ("j/k, ↓/↑", "move the selection (or scroll the mouse wheel)"),
     ("PgDn/PgUp", "move by a page"),
@@ -27,6 +27,7 @@ pub const KEYS: [(&str, &str); 28] = [
         "Packets fields: fold / open, toggle, all; bytes: move",
     ),
     ("+ -", "Ladder: zoom out / in (a row per 100 ms … 1 min)"),
+    ("e, J/K", "Sessions: the selection's event log, scrolled"),
     ("a", "Streams, Packets: all / only the selection's"),
     ("w", "Packets: save the listed packets to a pcapng file"),
     ("< >", "Packets: scroll the Info column"),

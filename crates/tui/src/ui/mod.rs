@@ -34,6 +34,7 @@ mod widgets;
 pub use help::KEYS;
 pub use layout::{chart_bins, hex_area, list_height, list_row_at, tab_at, tree_area, tree_height};
 pub(crate) use packets::{hex_byte_at, hex_per_line};
+pub(crate) use sessions::names_host;
 
 use crate::app::{App, View};
 use ratatui::widgets::{Paragraph, Wrap};

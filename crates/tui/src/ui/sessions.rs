@@ -6,6 +6,7 @@ use super::widgets::{
     block, bold, empty, fingerprint, percent, position, seen, selected, sparkline, state_style,
 };
 use crate::app::{App, Mode, View};
+use crate::events::Tone;
 use crate::model::RowKey;
 use crate::source::Progress;
 use ratatui::layout::{Constraint, Rect};
@@ -23,6 +24,16 @@ pub(super) fn sessions(f: &mut Frame<'_>, app: &App, body: Rect) {
     let list = Rect {
         width: body.width,
         ..list
+    };
+    // The event log (e) takes two thirds of the view: the list keeps at least 5 rows, and
+    // scrolls so that the selection stays on it.
+    let list = if app.show_events {
+        Rect {
+            height: list.height.min((body.height / 3).max(5)),
+            ..list
+        }
+    } else {
+        list
     };
     let detail = Rect {
         y: list.y + list.height,
@@ -49,12 +60,17 @@ pub(super) fn sessions(f: &mut Frame<'_>, app: &App, body: Rect) {
         header.push(if live { "last 60 s" } else { "activity" });
         widths.push(Constraint::Length(crate::app::SPARK_BINS as u16));
     }
-    let h = list_height(app.size, View::Sessions);
+    let h = list_height(app.size, View::Sessions).min(usize::from(list.height.saturating_sub(3)));
+    let offset = if app.rows_nav.sel >= app.rows_nav.offset + h {
+        app.rows_nav.sel + 1 - h
+    } else {
+        app.rows_nav.offset
+    };
     let rows: Vec<Row<'static>> = app
         .rows
         .iter()
         .enumerate()
-        .skip(app.rows_nav.offset)
+        .skip(offset)
         .take(h)
         .map(|(i, r)| {
             let rates = if live { r.recent_bps } else { r.mean_bps };
@@ -123,7 +139,44 @@ pub(super) fn sessions(f: &mut Frame<'_>, app: &App, body: Rect) {
     }
 }
 
+/// The selection's event log (`e`), scrolled by `J`/`K`.
+fn event_log(f: &mut Frame<'_>, app: &App, area: Rect) {
+    let Some(r) = app.selected_row() else {
+        empty(f, area, " Events ", "Nothing selected.".into());
+        return;
+    };
+    let events = crate::events::of_row(app, r);
+    let start = app.snap.start_ns.unwrap_or(0);
+    let height = usize::from(area.height.saturating_sub(2));
+    let first = app.events_scroll.min(events.len().saturating_sub(height));
+    let lines: Vec<Line<'static>> = events
+        .iter()
+        .skip(first)
+        .take(height)
+        .map(|e| {
+            let style = match e.tone {
+                Tone::Good => Style::new().fg(Color::Green),
+                Tone::Bad => Style::new().fg(Color::Red),
+                Tone::Warn => Style::new().fg(Color::Yellow),
+                Tone::Plain => Style::new(),
+            };
+            Line::from(Span::styled(crate::events::line(e, start), style))
+        })
+        .collect();
+    let title = format!(
+        " Events {}–{} of {} (J/K: scroll, e: the selection) ",
+        (first + 1).min(events.len()),
+        (first + height).min(events.len()),
+        events.len()
+    );
+    f.render_widget(Paragraph::new(lines).block(block(title, false)), area);
+}
+
 fn session_detail(f: &mut Frame<'_>, app: &App, area: Rect) {
+    if app.show_events {
+        event_log(f, app, area);
+        return;
+    }
     let Some(r) = app.selected_row() else {
         empty(
             f,
@@ -297,7 +350,10 @@ fn session_detail(f: &mut Frame<'_>, app: &App, area: Rect) {
 
 /// True when a finding's verdict or evidence names `addr`'s host (its IP address as a whole
 /// token: 198.51.100.2 does not match inside 198.51.100.21).
-fn names_host(x: &rtcscope_analysis::diagnosis::Finding, addr: std::net::SocketAddr) -> bool {
+pub(crate) fn names_host(
+    x: &rtcscope_analysis::diagnosis::Finding,
+    addr: std::net::SocketAddr,
+) -> bool {
     let ip = addr.ip().to_string();
     let token = |text: &str| {
         text.match_indices(&ip).any(|(at, _)| {
