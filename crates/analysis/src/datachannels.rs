@@ -64,6 +64,7 @@ impl Association {
         };
         self.packets[usize::from(side == Side::B)] += 1;
         self.last_ns = self.last_ns.max(now);
+        self.channels.tag = now;
         self.channels.feed(side, packet);
     }
 
@@ -109,6 +110,7 @@ impl Association {
                     priority: c.priority,
                     reliability_parameter: c.reliability_parameter,
                     opened_by: c.opened_by.map(addr),
+                    opened_ns: c.opened_at,
                     acked: c.acked,
                     legacy: c.legacy,
                     messages: c.messages.iter().map(|(&ppid, &n)| (ppid, n)).collect(),
@@ -136,6 +138,8 @@ pub struct ChannelReport {
     pub reliability_parameter: u32,
     /// Who sent DATA_CHANNEL_OPEN.
     pub opened_by: Option<SocketAddr>,
+    /// When (ns since the epoch).
+    pub opened_ns: Option<i64>,
     /// A DATA_CHANNEL_ACK was seen.
     pub acked: bool,
     /// Opened with the pre-RFC draft protocol.

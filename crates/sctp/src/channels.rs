@@ -28,6 +28,9 @@ pub enum Side {
 pub struct Channel {
     /// Who sent the OPEN.
     pub opened_by: Option<Side>,
+    /// The caller's tag of the packet that carried the OPEN ([`DataChannels::tag`]: a time,
+    /// a packet number).
+    pub opened_at: Option<i64>,
     /// Label (lossy UTF-8).
     pub label: String,
     /// Protocol (lossy UTF-8).
@@ -160,6 +163,9 @@ pub struct DataChannels {
     pub errors: Vec<Error>,
     /// Total parse errors.
     pub error_count: u64,
+    /// The caller's label for the packet being fed (a time, a packet number), kept as a
+    /// channel's [`Channel::opened_at`] when it carries an OPEN.
+    pub tag: i64,
 }
 
 impl DataChannels {
@@ -298,6 +304,7 @@ impl DataChannels {
                 Ok(DcepMessage::Open(o)) => {
                     let ch = self.channels.entry(stream).or_default();
                     ch.opened_by = Some(from);
+                    ch.opened_at = Some(self.tag);
                     ch.label = String::from_utf8_lossy(o.label.bytes).into_owned();
                     ch.protocol = String::from_utf8_lossy(o.protocol.bytes).into_owned();
                     ch.channel_type = o.channel_type;
@@ -307,6 +314,7 @@ impl DataChannels {
                 Ok(DcepMessage::LegacyOpenRequest(o)) => {
                     let ch = self.channels.entry(stream).or_default();
                     ch.opened_by = Some(from);
+                    ch.opened_at = Some(self.tag);
                     ch.legacy = true;
                     ch.label = o
                         .label_str()

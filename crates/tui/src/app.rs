@@ -387,6 +387,9 @@ pub struct App {
     findings_key: Option<EngineMark>,
     /// The engine's mark when [`Self::snap`] was taken.
     snap_key: Option<EngineMark>,
+    /// SCTP associations and their data channels (in the clear, or decrypted), taken with the
+    /// snapshot.
+    pub data_channels: Vec<rtcscope_analysis::datachannels::AssociationReport>,
     /// The Sessions view shows the selection's event log (`e`) instead of its summary.
     pub show_events: bool,
     /// Lines of the event log scrolled off (`J`/`K`).
@@ -469,6 +472,7 @@ impl App {
             snap_key: None,
             stream_detail_key: None,
             show_events: false,
+            data_channels: Vec::new(),
             events_scroll: 0,
             findings_nav: Nav::default(),
             nat_servers: Vec::new(),
@@ -535,6 +539,7 @@ impl App {
             );
             if self.snap_key != Some(mark) {
                 self.snap = Snapshot::take(&state.engine, &self.options);
+                self.data_channels = state.engine.data_channels();
                 self.snap_key = Some(mark);
             }
             // The findings read the whole report (what `analyze` prints at its top); that costs

@@ -1,7 +1,7 @@
 //! The event log of a selection (the Sessions view, `e`), as webrtc-internals keeps one per
 //! peer connection: ICE checks starting and succeeding, USE-CANDIDATE, consent, TURN
-//! allocations and their errors, DTLS handshakes and alerts, streams starting and stopping,
-//! and the findings, in time order. Everything is read from the engine's snapshot and the
+//! allocations and their errors, DTLS handshakes and alerts, data channels opening (in the
+//! clear or decrypted), streams starting and stopping, and the findings, in time order. Everything is read from the engine's snapshot and the
 //! findings; nothing here keeps state across packets.
 
 use crate::app::App;
@@ -177,6 +177,22 @@ pub fn of_row(app: &App, row: &Row) -> Vec<LogEvent> {
                 d.first_ns,
                 Tone::Bad,
                 format!("{name}: alert {}", Escaped(alert)),
+            );
+        }
+    }
+    for a in app.data_channels.iter().filter(|a| in_sel(&a.flow)) {
+        for c in &a.channels {
+            let Some(t) = c.opened_ns else { continue };
+            push(
+                t,
+                Tone::Good,
+                format!(
+                    "data channel \"{}\" (stream {}) opened{}{}",
+                    Escaped(&c.label),
+                    c.stream,
+                    c.opened_by.map(|a| format!(" by {a}")).unwrap_or_default(),
+                    if c.acked { ", acknowledged" } else { "" }
+                ),
             );
         }
     }

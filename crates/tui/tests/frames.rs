@@ -623,6 +623,18 @@ fn decrypted_call_shows_frames_and_receiver_reports() {
         "{rtt:?} not within {lo}..{hi}"
     );
     insta::assert_snapshot!("firefox_direct_keylog_160x48_rtt", draw(&app));
+    // The event log has the data channel getStats lists ("chat", open), opened after the
+    // DTLS handshake that carries it.
+    let row = app.selected_row().expect("the call").clone();
+    let events = rtcscope_tui::events::of_row(&app, &row);
+    let at = |what: &str| {
+        events
+            .iter()
+            .find(|e| e.text.contains(what))
+            .unwrap_or_else(|| panic!("{what}: {events:#?}"))
+            .at_ns
+    };
+    assert!(at("data channel \"chat\"") >= at("handshake done"));
 }
 
 /// At 80×24 the packet list keeps every column that matters readable: Len goes, Info ends in an
