@@ -386,6 +386,42 @@ fn field_tree_folds_headers_and_bytes_select_their_field() {
     }
 }
 
+/// The ladder's detail pane, on an ICE check: its pair's facts and check RTT series.
+#[test]
+fn ladder_detail_shows_the_pair_and_its_rtt_series() {
+    let rel = "fixtures/webrtc/direct/capture.pcapng";
+    let mut state = load(rel);
+    let mut app = app(rel, 160, 48);
+    app.refresh(&mut state);
+    key(&mut app, &mut state, KeyCode::Char('9'));
+    let row = app.ladder.selected().expect("the first arrow").clone();
+    assert!(row.info.starts_with("Binding Request"), "{row:?}");
+    let screen = draw(&app);
+    assert!(screen.contains("Pair      host"), "{screen}");
+    // The pair's successes with an RTT, one bar each.
+    let pair = &app.snap.sessions[0]
+        .pairs
+        .iter()
+        .find(|p| p.pair.local == row.src && p.pair.remote == row.dst)
+        .expect("the check's pair")
+        .pair;
+    let n = pair
+        .timeline
+        .iter()
+        .filter(|e| {
+            matches!(
+                e,
+                rtcscope_analysis::ice::PairEvent::Success {
+                    rtt_ns: Some(_),
+                    ..
+                }
+            )
+        })
+        .count();
+    assert!(n > 0);
+    assert!(screen.contains(&format!("({n} checks, max ")), "{screen}");
+}
+
 /// The relayed call's ladder at every zoom level, at 80×24 and 160×48.
 #[test]
 fn relay_ladder_zoom_levels() {

@@ -1,7 +1,7 @@
 //! The ladder view (key 9): one column per host, one arrow per signalling packet, time going
 //! down; the selected arrow's packet and, for an ICE check, its candidate pair below.
 
-use super::widgets::{block, bold, empty, position, selected};
+use super::widgets::{block, bold, empty, position, selected, sparkline};
 use crate::app::App;
 use crate::ladder::{LadderRow, LADDER_FILTER, MAX_GROUPS, ZOOMS};
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -238,6 +238,52 @@ pub(super) fn ladder(f: &mut Frame<'_>, app: &App, body: Rect) {
                 if q.nominated { " · nominated" } else { "" }
             ),
         ));
+        // The check RTTs in the order they came (the pair's first timeline events), in µs.
+        let rtts: Vec<u64> = q
+            .timeline
+            .iter()
+            .filter_map(|e| match e {
+                rtcscope_analysis::ice::PairEvent::Success {
+                    rtt_ns: Some(r), ..
+                } => Some(u64::try_from(*r / 1000).unwrap_or(0)),
+                _ => None,
+            })
+            .collect();
+        if !rtts.is_empty() {
+            let max = rtts.iter().max().copied().unwrap_or(0);
+            detail.push(kv(
+                "RTT series",
+                format!(
+                    "{} ({} checks, max {:.1} ms{})",
+                    sparkline(&rtts),
+                    rtts.len(),
+                    max as f64 / 1000.0,
+                    if q.events_dropped > 0 {
+                        ", the pair's first events"
+                    } else {
+                        ""
+                    }
+                ),
+            ));
+        }
+        // A relayed pair: its TURN allocation.
+        if let Some(a) = q
+            .relay
+            .and_then(|id| app.snap.allocations.iter().find(|a| a.id == id))
+        {
+            detail.push(kv(
+                "TURN",
+                format!(
+                    "allocation {} on {} ({}) for {}: relayed {}, {}",
+                    a.id,
+                    a.server,
+                    a.transport,
+                    a.client,
+                    a.relayed.map_or("-".into(), |r| r.to_string()),
+                    a.state_words()
+                ),
+            ));
+        }
     }
     detail.push(Line::from(Span::styled(
         format!("The ladder shows `dissect -Y '{LADDER_FILTER}'`."),
