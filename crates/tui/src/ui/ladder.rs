@@ -252,7 +252,7 @@ pub(super) fn ladder(f: &mut Frame<'_>, app: &App, body: Rect) {
         if !rtts.is_empty() {
             let max = rtts.iter().max().copied().unwrap_or(0);
             detail.push(kv(
-                "RTT series",
+                "Check RTT",
                 format!(
                     "{} ({} checks, max {:.1} ms{})",
                     sparkline(&rtts),
