@@ -106,8 +106,8 @@ mod entry_cost {
     /// A flow without its series (TCP buffers, bounded per TCP flow by `TcpLimits`, apart).
     pub const FLOW: usize = 768;
     /// A stream without its series (its few short strings included, the byte sums behind
-    /// getStats' figures, and its quality series' header).
-    pub const STREAM: usize = 2368;
+    /// getStats' figures, its quality series' header, and the boxes of its codec inference).
+    pub const STREAM: usize = 2432;
     /// A pending transaction (where its response was handled included).
     pub const TRANSACTION: usize = 416;
     /// One stored series bucket (index and counters).

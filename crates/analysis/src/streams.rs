@@ -357,7 +357,7 @@ pub struct Stream {
     /// Without an SDP naming the payload type: which video codec the packets show
     /// (crate::codec_inference), filled in snapshots; `None` when it was not tried (an SDP
     /// named the codec, encrypted or RTX payloads, or too many streams inferring at once).
-    pub codec_inference: Option<crate::codec_inference::InferenceReport>,
+    pub codec_inference: Option<Box<crate::codec_inference::InferenceReport>>,
     #[serde(skip)]
     frame_tracker: Option<Box<crate::frames::FrameTracker>>,
     #[serde(skip)]
@@ -1521,7 +1521,7 @@ impl Streams {
     pub fn current(&self, key: &StreamKey) -> Option<Stream> {
         let mut s = self.map.get(key)?.clone();
         s.frames = s.frame_tracker.as_ref().map(|t| Box::new(t.report()));
-        s.codec_inference = s.inference.as_ref().map(|i| i.report());
+        s.codec_inference = s.inference.as_ref().map(|i| Box::new(i.report()));
         Some(s)
     }
 
@@ -1587,7 +1587,7 @@ impl Streams {
             s.expected = s.expected();
             s.lost = s.lost();
             s.frames = s.frame_tracker.as_ref().map(|t| Box::new(t.report()));
-            s.codec_inference = s.inference.as_ref().map(|i| i.report());
+            s.codec_inference = s.inference.as_ref().map(|i| Box::new(i.report()));
             if s.rtx_reason.is_none() && s.packets >= 3 && s.padded == s.packets {
                 s.rtx_reason = Some("every packet padded (bandwidth probing / RTX padding)");
             }
