@@ -176,3 +176,27 @@ impl Drop for Tmux {
             .status();
     }
 }
+
+/// The options that decrypt the Firefox recordings: every one's key log and SDPs (a key log
+/// serves only its own handshakes, and the three calls' SDPs agree on the payload types), so
+/// that their video frames and SRTCP round-trip times are known.
+pub fn firefox_keys() -> Vec<String> {
+    let mut options = Vec::new();
+    for c in ["firefox-chromium", "firefox-direct", "firefox-relay"] {
+        options.extend(["--keylog".into(), format!("fixtures/webrtc/{c}/keylog.txt")]);
+        for sdp in ["offer", "answer"] {
+            options.extend(["--sdp".into(), format!("fixtures/webrtc/{c}/{sdp}.sdp")]);
+        }
+    }
+    options
+}
+
+/// The options a recording (its path from the workspace root) is analysed and exported with:
+/// [`firefox_keys`] for the Firefox ones, none for the others.
+pub fn keys_of(file: &str) -> Vec<String> {
+    if file.starts_with("fixtures/webrtc/firefox-") {
+        firefox_keys()
+    } else {
+        Vec::new()
+    }
+}

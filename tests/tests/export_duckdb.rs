@@ -11,7 +11,7 @@
 //! the corpus (failures with `RTCSCOPE_REQUIRE_TOOLS=1` / `RTCSCOPE_REQUIRE_CORPUS=1`, as in
 //! CI); the damaged-capture test needs neither.
 
-use rtcscope_tests::{run, stderr, stdout};
+use rtcscope_tests::{keys_of, run, stderr, stdout};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -380,30 +380,6 @@ fn duckdb_reads_the_export_with_analyze_json_figures() {
     }
     assert!(!failed.contains(&"direct-capture"), "{failed:?}");
     let _ = std::fs::remove_dir_all(&tmp);
-}
-
-/// The Firefox recordings' key logs and SDPs, all of them for each (a key log serves only
-/// its own handshakes, and the three calls' SDPs agree on the payload types): decrypted with
-/// them, the frames of their video and the round-trip times of their SRTCP are known.
-fn firefox_keys() -> Vec<String> {
-    let mut options = Vec::new();
-    for c in ["firefox-chromium", "firefox-direct", "firefox-relay"] {
-        options.extend(["--keylog".into(), format!("fixtures/webrtc/{c}/keylog.txt")]);
-        for sdp in ["offer", "answer"] {
-            options.extend(["--sdp".into(), format!("fixtures/webrtc/{c}/{sdp}.sdp")]);
-        }
-    }
-    options
-}
-
-/// The options a recording is analysed and exported with: [`firefox_keys`] for the Firefox
-/// ones, none for the others.
-fn keys_of(file: &str) -> Vec<String> {
-    if file.starts_with("fixtures/webrtc/firefox-") {
-        firefox_keys()
-    } else {
-        Vec::new()
-    }
 }
 
 /// Exports every recording into `dir`: the Firefox ones with their keys and SDPs, by the

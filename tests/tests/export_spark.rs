@@ -9,7 +9,7 @@
 //! Without java or python3 with pyspark the test prints `SKIPPED` (a failure with
 //! `RTCSCOPE_REQUIRE_TOOLS=1`, as in CI). It takes about 30–60 s, most of it Spark's start.
 
-use rtcscope_tests::{run, stderr, stdout};
+use rtcscope_tests::{firefox_keys, keys_of, run, stderr, stdout};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -69,29 +69,6 @@ fn recordings() -> Vec<String> {
     files.sort();
     assert!(files.len() >= 20, "{files:?}");
     files
-}
-
-/// The Firefox recordings' key logs and SDPs, all of them for each (a key log serves only its
-/// own handshakes, and the three calls' SDPs agree on the payload types): decrypted with them,
-/// the frames of their video are known.
-fn firefox_keys() -> Vec<String> {
-    let mut options = Vec::new();
-    for c in ["firefox-direct", "firefox-relay", "firefox-chromium"] {
-        options.extend(["--keylog".into(), format!("fixtures/webrtc/{c}/keylog.txt")]);
-        for sdp in ["offer", "answer"] {
-            options.extend(["--sdp".into(), format!("fixtures/webrtc/{c}/{sdp}.sdp")]);
-        }
-    }
-    options
-}
-
-/// The options a recording is analysed and exported with.
-fn keys_of(file: &str) -> Vec<String> {
-    if file.starts_with("fixtures/webrtc/firefox-") {
-        firefox_keys()
-    } else {
-        Vec::new()
-    }
 }
 
 /// Runs `export -o dir OPTIONS FILES`; returns the capture names by file.
