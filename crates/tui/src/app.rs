@@ -369,6 +369,11 @@ pub struct App {
     pub chart_scope: ChartScope,
     /// What the chart plots (`m` cycles).
     pub chart_metric: ChartMetric,
+    /// The Streams chart's zoom: it shows 1/2^zoom of the capture's window (`+`/`-`).
+    pub chart_zoom: u32,
+    /// Where the zoomed chart's window is centred, as a fraction of the whole window
+    /// (`<`/`>` pan it by a quarter of what is shown).
+    pub chart_center: f64,
     /// The chart.
     pub chart: Chart,
     /// The selected stream as the engine holds it now (video frames, receiver reports), and
@@ -450,6 +455,8 @@ impl App {
             all_streams: false,
             chart_scope: ChartScope::Session,
             chart_metric: ChartMetric::Bitrate,
+            chart_zoom: 0,
+            chart_center: 0.5,
             chart: Chart::default(),
             stream_detail: None,
             packets: Packets {
@@ -737,7 +744,8 @@ impl App {
                     self.streams.len(),
                     ui::list_height(self.size, View::Streams),
                 );
-                self.chart = self.build_chart(engine, ws, we);
+                let (cs, ce) = self.chart_window(ws, we);
+                self.chart = self.build_chart(engine, cs, ce);
                 // The selected stream's details (a whole decryption report behind them): made
                 // again only for another stream or when the engine has moved on.
                 let key = self.selected_stream().map(|k| (k, self.snap_key));
@@ -829,6 +837,18 @@ impl App {
         self.streams
             .get(self.streams_nav.sel)
             .map(|&i| self.snap.streams[i].key)
+    }
+
+    /// The Streams chart's time window within the capture's `ws..we`: all of it, or zoomed
+    /// in (1/2^[`Self::chart_zoom`] of it, centred at [`Self::chart_center`], kept inside).
+    pub fn chart_window(&self, ws: i64, we: i64) -> (i64, i64) {
+        let whole = we.saturating_sub(ws).max(1);
+        let span = (whole >> self.chart_zoom.min(40)).max(1);
+        let center = ws.saturating_add((whole as f64 * self.chart_center.clamp(0.0, 1.0)) as i64);
+        let start = center
+            .saturating_sub(span / 2)
+            .clamp(ws, we.saturating_sub(span).max(ws));
+        (start, start.saturating_add(span))
     }
 
     fn build_chart(&self, engine: &rtcscope_analysis::Engine, ws: i64, we: i64) -> Chart {
@@ -1174,6 +1194,27 @@ impl App {
                 self.view = View::ALL[(self.view.index() + View::ALL.len() - 1) % View::ALL.len()]
             }
             KeyCode::Char('/') => self.editing = Some(self.filter.clone()),
+            // The Streams chart: zoom in and out of time, pan a quarter of the window.
+            KeyCode::Char('+') | KeyCode::Char('=') if self.view == View::Streams => {
+                self.chart_zoom = (self.chart_zoom + 1).min(12)
+            }
+            KeyCode::Char('-') if self.view == View::Streams => {
+                self.chart_zoom = self.chart_zoom.saturating_sub(1);
+                if self.chart_zoom == 0 {
+                    self.chart_center = 0.5;
+                }
+            }
+            KeyCode::Char('<') | KeyCode::Char('>') if self.view == View::Streams => {
+                let step = 0.25 / f64::from(1u32 << self.chart_zoom.min(12));
+                let half = 0.5 / f64::from(1u32 << self.chart_zoom.min(12));
+                let c = self.chart_center
+                    + if k.code == KeyCode::Char('>') {
+                        step
+                    } else {
+                        -step
+                    };
+                self.chart_center = c.clamp(half, 1.0 - half);
+            }
             KeyCode::Char('>') if self.view == View::Packets => {
                 self.packets.info_scroll = (self.packets.info_scroll + 8).min(1 << 12);
             }

@@ -89,6 +89,52 @@ fn direct_call_80x24() {
 }
 
 #[test]
+fn direct_call_160x48() {
+    views("fixtures/webrtc/direct/capture.pcapng", "direct", 160, 48);
+}
+
+#[test]
+fn relay_call_160x48() {
+    views("fixtures/webrtc/relay/capture.pcapng", "relay", 160, 48);
+}
+
+/// The Streams chart zooms into time and pans, its bins stated in the title: at ×2 the window
+/// is half the capture's and the bins half as wide; panning moves it within the capture; `-`
+/// brings the whole capture back.
+#[test]
+fn streams_chart_zooms_and_pans() {
+    let rel = "fixtures/webrtc/direct/capture.pcapng";
+    let mut state = load(rel);
+    let mut app = app(rel, 160, 48);
+    app.refresh(&mut state);
+    key(&mut app, &mut state, KeyCode::Char('4'));
+    let (s0, b0, n0) = (app.chart.start_ns, app.chart.bin_ns, app.chart.bins.len());
+    let (ws, we) = app.window();
+    assert_eq!(s0, ws);
+    key(&mut app, &mut state, KeyCode::Char('+'));
+    let (s1, b1) = (app.chart.start_ns, app.chart.bin_ns);
+    assert_eq!(app.chart.bins.len(), n0);
+    assert!((b1 - b0 / 2).abs() <= 1, "{b0} → {b1}");
+    // Centred: a quarter of the capture is left out on each side.
+    assert!((s1 - (ws + (we - ws) / 4)).abs() <= 1, "{s1}");
+    assert!(draw(&app).contains("zoom ×2 (</>: pan)"));
+    key(&mut app, &mut state, KeyCode::Char('>'));
+    let s2 = app.chart.start_ns;
+    assert!(s2 > s1, "panned right");
+    // Panning stops at the capture's end.
+    for _ in 0..10 {
+        key(&mut app, &mut state, KeyCode::Char('>'));
+    }
+    let (cs, ce) = app.chart_window(ws, we);
+    assert!(
+        ce <= we && cs >= ws && ce - cs == (we - ws) / 2,
+        "{cs}..{ce}"
+    );
+    key(&mut app, &mut state, KeyCode::Char('-'));
+    assert_eq!((app.chart.start_ns, app.chart.bin_ns), (s0, b0));
+}
+
+#[test]
 fn relay_call_120x40() {
     views("fixtures/webrtc/relay/capture.pcapng", "relay", 120, 40);
 }

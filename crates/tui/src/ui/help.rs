@@ -8,7 +8,7 @@ use ratatui::widgets::{Clear, Paragraph};
 use ratatui::Frame;
 
 /// The key list of the `?` overlay.
-pub const KEYS: [(&str, &str); 29] = [
+pub const KEYS: [(&str, &str); 30] = [
     ("1-9, Tab, S-Tab", "switch view (or click a tab)"),
     ("j/k, ↓/↑", "move the selection (or scroll the mouse wheel)"),
     ("PgDn/PgUp", "move by a page"),
@@ -32,6 +32,7 @@ pub const KEYS: [(&str, &str); 29] = [
     ("w", "Packets: save the listed packets to a pcapng file"),
     ("< >", "Packets: scroll the Info column"),
     ("c", "Streams: chart of session, flow or stream"),
+    ("+ - < >", "Streams: zoom the chart's time in / out, pan it"),
     (
         "m",
         "Streams: chart bit/s, or the stream's loss, jitter, RTT",

@@ -205,10 +205,9 @@ fn hex(
     let visible = usize::from(area.height.saturating_sub(2)).max(1);
     let focus = cursor.or(hl.as_ref().map(|r| r.start)).unwrap_or(0);
     let offset = hex_first_line(focus, per, visible);
-    let cursor_style = Style::new()
-        .fg(Color::Black)
-        .bg(Color::Cyan)
-        .add_modifier(Modifier::BOLD);
+    // No background colour (ui/mod.rs: light and dark terminals alike).
+    let cursor_style =
+        Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD | Modifier::UNDERLINED);
     let hl_style = Style::new()
         .fg(Color::Yellow)
         .add_modifier(Modifier::REVERSED);

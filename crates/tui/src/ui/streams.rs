@@ -344,10 +344,15 @@ fn chart(f: &mut Frame<'_>, app: &App, area: Rect) {
     let chart = Chart::new(sets)
         .block(block(
             format!(
-                " {} of {}, {} bins (m: bit/s, loss, jitter, RTT; c: session/flow/stream, now {scope}) ",
+                " {} of {}, {} bins{} (m: bit/s, loss, jitter, RTT; c: session/flow/stream, now {scope}; +/-: zoom) ",
                 metric.label(),
                 c.title,
-                fmt::duration(c.bin_ns)
+                fmt::duration(c.bin_ns),
+                if app.chart_zoom > 0 {
+                    format!(", zoom ×{} (</>: pan)", 1u64 << app.chart_zoom)
+                } else {
+                    String::new()
+                }
             ),
             false,
         ))
