@@ -200,3 +200,16 @@ pub fn keys_of(file: &str) -> Vec<String> {
         Vec::new()
     }
 }
+
+/// What `rtcscope export` printed on standard output, one `capture=NAME<TAB>FILE<TAB>…` line per
+/// capture: file → capture name.
+pub fn export_names(stdout: &str) -> std::collections::BTreeMap<String, String> {
+    stdout
+        .lines()
+        .filter_map(|l| {
+            let mut f = l.split('\t');
+            let name = f.next()?.strip_prefix("capture=")?;
+            Some((f.next()?.to_owned(), name.to_owned()))
+        })
+        .collect()
+}

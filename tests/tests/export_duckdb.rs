@@ -11,7 +11,7 @@
 //! the corpus (failures with `RTCSCOPE_REQUIRE_TOOLS=1` / `RTCSCOPE_REQUIRE_CORPUS=1`, as in
 //! CI); the damaged-capture test needs neither.
 
-use rtcscope_tests::{keys_of, run, stderr, stdout};
+use rtcscope_tests::{export_names, keys_of, run, stderr, stdout};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -105,14 +105,7 @@ fn export_with(
     args.extend(files.iter().map(String::as_str));
     let out = run(&args);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let names: BTreeMap<String, String> = stdout(&out)
-        .lines()
-        .filter_map(|l| {
-            let mut f = l.split('\t');
-            let name = f.next()?.strip_prefix("capture=")?;
-            Some((f.next()?.to_owned(), name.to_owned()))
-        })
-        .collect();
+    let names: BTreeMap<String, String> = export_names(&stdout(&out));
     assert_eq!(names.len(), files.len(), "{}", stdout(&out));
     names
 }
@@ -411,14 +404,7 @@ fn export_all_with_keys(files: &[String], dir: &Path) -> BTreeMap<String, String
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{command}: {}", stderr(&out));
-    let mut names: BTreeMap<String, String> = stdout(&out)
-        .lines()
-        .filter_map(|l| {
-            let mut f = l.split('\t');
-            let name = f.next()?.strip_prefix("capture=")?;
-            Some((f.next()?.to_owned(), name.to_owned()))
-        })
-        .collect();
+    let mut names: BTreeMap<String, String> = export_names(&stdout(&out));
     assert_eq!(
         names.keys().collect::<Vec<_>>(),
         keyed.iter().collect::<Vec<_>>(),

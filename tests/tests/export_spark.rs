@@ -9,7 +9,7 @@
 //! Without java or python3 with pyspark the test prints `SKIPPED` (a failure with
 //! `RTCSCOPE_REQUIRE_TOOLS=1`, as in CI). It takes about 30–60 s, most of it Spark's start.
 
-use rtcscope_tests::{firefox_keys, keys_of, run, stderr, stdout};
+use rtcscope_tests::{export_names, firefox_keys, keys_of, run, stderr, stdout};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -78,14 +78,7 @@ fn export(dir: &str, options: &[String], files: &[String]) -> BTreeMap<String, S
     args.extend(files.iter().map(String::as_str));
     let out = run(&args);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let names: BTreeMap<String, String> = stdout(&out)
-        .lines()
-        .filter_map(|l| {
-            let mut f = l.split('\t');
-            let name = f.next()?.strip_prefix("capture=")?;
-            Some((f.next()?.to_owned(), name.to_owned()))
-        })
-        .collect();
+    let names: BTreeMap<String, String> = export_names(&stdout(&out));
     assert_eq!(names.len(), files.len(), "{}", stdout(&out));
     names
 }
