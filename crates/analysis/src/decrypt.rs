@@ -750,13 +750,16 @@ pub const MAX_PLAINTEXTS_PER_FRAME: usize = 64;
 #[derive(Default)]
 struct Kept {
     on: bool,
+    /// SRTP media is not kept (a caller that keeps plaintext for the whole capture wants the
+    /// signalling and the reports, not every video packet).
+    skip_srtp: bool,
     items: Vec<Plaintext>,
     beyond_cap: u64,
 }
 
 impl Kept {
     fn push(&mut self, kind: PlainKind, from: SocketAddr, bytes: &[u8]) {
-        if !self.on {
+        if !self.on || (self.skip_srtp && kind == PlainKind::Srtp) {
             return;
         }
         if self.items.len() < MAX_PLAINTEXTS_PER_FRAME {
@@ -830,6 +833,11 @@ impl Decryption {
     pub fn keep_plaintext(&mut self, on: bool) {
         self.kept.on = on;
         self.kept.items.clear();
+    }
+
+    /// With plaintext kept, leaves out decrypted SRTP (media); SRTCP and DTLS are still kept.
+    pub fn skip_srtp_plaintext(&mut self, skip: bool) {
+        self.kept.skip_srtp = skip;
     }
 
     /// Forgets the previous frame's plaintext (called as each frame is fed).

@@ -430,6 +430,13 @@ impl Engine {
         self.decrypt.keep_plaintext(on);
     }
 
+    /// With [`Self::keep_plaintext`] on, leaves out decrypted SRTP packets (media) and keeps
+    /// the rest (SRTCP, DTLS records): what a viewer that keeps plaintext for a whole capture
+    /// can afford (the TUI's packet view).
+    pub fn skip_srtp_plaintext(&mut self, skip: bool) {
+        self.decrypt.skip_srtp_plaintext(skip);
+    }
+
     /// What was decrypted while the last frame was fed (with [`Self::keep_plaintext`] on),
     /// at most [`decrypt::MAX_PLAINTEXTS_PER_FRAME`] pieces.
     pub fn plaintexts(&self) -> &[decrypt::Plaintext] {

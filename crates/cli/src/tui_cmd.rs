@@ -266,12 +266,11 @@ pub fn run_open(args: &OpenArgs) -> anyhow::Result<ExitCode> {
         keys,
     ));
     if path != "-" {
-        // Key logs a pcapng carries before its first packet, as analyze reads them.
-        crate::loader::add_dsbs(
-            &mut shared.lock().engine,
-            &crate::loader::leading_dsbs(path),
-            0,
-        );
+        // Key logs a pcapng carries before its first packet, as analyze reads them (the
+        // loader gives the engine those found later in the file).
+        shared
+            .lock()
+            .add_key_logs(&crate::loader::leading_dsbs(path));
     }
     let stop = Arc::new(AtomicBool::new(false));
     let worker = source::spawn_source_loader(shared.clone(), source, total, stop.clone());

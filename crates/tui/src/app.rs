@@ -1034,6 +1034,7 @@ impl App {
         let m = Matcher {
             expr: expr.as_ref(),
             words: if key.filter.is_empty() { &[] } else { &words },
+            decrypted_signalling: false,
         };
         pk.scanning = scan.advance(store, key, &m, budget, |_, _, _| {});
         let matched = scan.len(store);
@@ -1088,12 +1089,26 @@ impl App {
                         ..DissectOptions::default()
                     },
                 };
+                // What the engine decrypted in it, dissected as `dissect --keylog -V` shows it.
+                let decrypted: Vec<_> = store
+                    .decrypted
+                    .get(n)
+                    .map(|note| {
+                        note.pieces
+                            .iter()
+                            .map(|pt| {
+                                let what = crate::decrypted::decrypted_kind(pt.kind);
+                                rtcscope_dissect::dissect_decrypted(what, &pt.bytes, &opts)
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
                 pk.detail = store.with_packet(pos, |p| {
                     let f =
                         dissect_frame_with(p.number, p.ts_nanos, p.link, p.data, p.orig_len, &opts);
                     Detail {
                         number: p.number,
-                        tree: FieldTree::of_frame(&f),
+                        tree: FieldTree::of_frame_and_decrypted(&f, &decrypted),
                         bytes: p.data.to_vec(),
                         hex_cursor: 0,
                     }

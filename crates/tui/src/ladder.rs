@@ -1,6 +1,9 @@
 //! The ladder (key 9): the call's signalling as a time-ordered diagram between its hosts, as
 //! sngrep draws a SIP call: STUN checks and their answers, TURN requests and errors, DTLS
-//! handshake flights and alerts, RTCP BYE and ICMP errors. Media (RTP, RTCP reports, ChannelData
+//! handshake flights and alerts, RTCP BYE and ICMP errors; and, with the user's keys, what
+//! decryption reveals of the signalling ([`crate::decrypted`]): DTLS 1.3's encrypted
+//! handshake, the SCTP association's set-up and shutdown, data-channel opens and acks, RTCP BYE
+//! inside SRTCP. Media (RTP, RTCP reports, ChannelData
 //! carrying media, DTLS application data) is left out. The rows are packets of the store,
 //! found by the same incremental scan as the packet list, so the ladder covers the whole file.
 //!
@@ -80,6 +83,22 @@ pub fn message_kind(info: &str) -> String {
     match (info.find('['), info.rfind(']')) {
         (Some(a), Some(b)) if a < b => format!("{outer} [{}]", words(&info[a + 1..b])),
         _ => outer,
+    }
+}
+
+/// The kind of a ladder row's message ([`message_kind`]), with the signalling decryption
+/// revealed in it (`Encrypted [DATA_CHANNEL_OPEN "chat"]`).
+fn row_kind(info: &crate::store::RowInfo) -> String {
+    let captured = info
+        .summary
+        .info
+        .split(" [decrypted: ")
+        .next()
+        .unwrap_or_default();
+    let kind = message_kind(captured);
+    match &info.signalling {
+        Some(s) => format!("{kind} [{s}]"),
+        None => kind,
     }
 }
 
@@ -192,6 +211,7 @@ impl Ladder {
         let m = Matcher {
             expr: Some(ladder_filter()),
             words: &[],
+            decrypted_signalling: true,
         };
         let mut scan = std::mem::take(&mut self.scan);
         self.scanning = scan.advance(store, key, &m, budget, |_, p, info| {
@@ -256,7 +276,7 @@ impl Ladder {
         dst: SocketAddr,
         info: &crate::store::RowInfo,
     ) {
-        let kind = message_kind(&info.summary.info);
+        let kind = row_kind(info);
         let kind = kind.as_str();
         for (level, groups) in self.groups.iter_mut().enumerate() {
             let slice = ts_ns.div_euclid(ZOOMS[level + 1]);

@@ -10,6 +10,7 @@
 //! restores it on every exit path, panics included.
 
 pub mod app;
+pub mod decrypted;
 pub mod events;
 pub mod ladder;
 pub mod model;

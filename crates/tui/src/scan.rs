@@ -29,6 +29,9 @@ pub struct Matcher<'a> {
     pub expr: Option<&'a Expr>,
     /// Its lower-cased words, when it does not.
     pub words: &'a [String],
+    /// Also match packets in which decryption revealed signalling ([`RowInfo::signalling`]):
+    /// the ladder's addition to its filter.
+    pub decrypted_signalling: bool,
 }
 
 impl Matcher<'_> {
@@ -38,6 +41,9 @@ impl Matcher<'_> {
         }
         if !key.wire.is_empty() && !key.wire.iter().any(|&(a, b)| info.between(a, b)) {
             return false;
+        }
+        if self.decrypted_signalling && info.signalling.is_some() {
+            return true;
         }
         if let Some(e) = self.expr {
             return e.matches(&info.summary.fields);

@@ -50,18 +50,26 @@ pub struct CaptureState {
     pub error: Option<String>,
     /// Damaged records skipped while reading a file (the rest of the file is still read).
     pub skipped: u64,
+    /// Decryption Secrets Blocks of the file given to the engine so far.
+    dsbs: usize,
 }
 
 impl CaptureState {
     /// A fresh state.
     pub fn new(config: Config, store: impl Into<PacketStore>, progress: Progress) -> Self {
+        let mut engine = Engine::new(config);
+        // What the engine decrypts with the user's keys is kept for the packet view and the
+        // ladder (DTLS records and SRTCP; not SRTP media). Without keys nothing is decrypted.
+        engine.keep_plaintext(true);
+        engine.skip_srtp_plaintext(true);
         CaptureState {
-            engine: Engine::new(config),
+            engine,
             store: store.into(),
             progress,
             kernel: None,
             error: None,
             skipped: 0,
+            dsbs: 0,
         }
     }
 
@@ -73,6 +81,16 @@ impl CaptureState {
     pub fn set_sdp(&mut self, hints: MediaHints, fingerprints: Vec<String>, srtp: bool) {
         self.engine.set_media_hints(hints, srtp);
         self.engine.set_sdp_fingerprints(fingerprints);
+    }
+
+    /// Gives the engine the key logs of a file's Decryption Secrets Blocks, `logs` being all
+    /// of them so far in file order (those already given are skipped).
+    pub fn add_key_logs(&mut self, logs: &[String]) {
+        for (i, text) in logs.iter().enumerate().skip(self.dsbs) {
+            self.engine
+                .add_key_log(&format!("pcapng Decryption Secrets Block #{}", i + 1), text);
+        }
+        self.dsbs = self.dsbs.max(logs.len());
     }
 
     /// Feeds one packet to the engine and the store (`stream_offset`: where its bytes are in
@@ -88,6 +106,10 @@ impl CaptureState {
     ) {
         self.engine
             .feed_frame(number, ts_nanos, link, data, orig_len);
+        let plain = self.engine.plaintexts();
+        if !plain.is_empty() {
+            self.store.decrypted.push(number, plain);
+        }
         let p = PacketRef {
             number,
             ts_nanos,
@@ -115,6 +137,12 @@ impl CaptureState {
         let skipped_before = source.skipped();
         let mut more = true;
         for _ in 0..budget {
+            // A pcapng Decryption Secrets Block (`editcap --inject-secrets`) read so far: its
+            // key log goes to the engine (those before the first packet were given to
+            // [`Self::add_key_logs`] by the caller, which read them ahead).
+            if let Some(logs) = source.reader().map(|r| r.tls_key_logs()) {
+                self.add_key_logs(logs);
+            }
             match source.next() {
                 Next::Packet(p) => self.feed(
                     p.number,

@@ -7,6 +7,7 @@
 //! counting on for each one after. A ring forgets its oldest positions
 //! ([`PacketStore::first`]); an index never does.
 
+use crate::decrypted::DecryptedNotes;
 use crate::ring::{endpoints, PacketRing, Summary};
 use rtcscope_capture::link::LinkType;
 use std::collections::HashMap;
@@ -55,15 +56,31 @@ pub struct PacketRef<'a> {
 pub struct RowInfo {
     /// Source and destination, when the frame is UDP or TCP.
     pub endpoints: Option<(SocketAddr, SocketAddr)>,
-    /// Protocol, info and the filter's fields.
+    /// Protocol, info and the filter's fields. The info ends with `[decrypted: …]` when the
+    /// engine decrypted something in the packet, as `rtcscope dissect --keylog` writes it (the
+    /// fields are the packet's as captured: a display filter matches what `dissect -Y` does).
     pub summary: Summary,
+    /// The signalling that decryption revealed inside (for the ladder): a data-channel open,
+    /// the SCTP association's set-up, DTLS 1.3's encrypted handshake, an RTCP BYE.
+    pub signalling: Option<String>,
 }
 
 impl RowInfo {
-    fn of(p: &PacketRef<'_>) -> Self {
-        RowInfo {
+    fn of(p: &PacketRef<'_>, decrypted: &DecryptedNotes) -> Self {
+        let mut row = RowInfo {
             endpoints: endpoints(p.link, p.data),
             summary: Summary::of(p.number, p.ts_nanos, p.link, p.data, p.orig_len),
+            signalling: None,
+        };
+        row.add_decrypted(p.number, decrypted);
+        row
+    }
+
+    /// Appends what was decrypted in packet `number`, when anything was.
+    fn add_decrypted(&mut self, number: u64, decrypted: &DecryptedNotes) {
+        if let Some(n) = decrypted.get(number) {
+            self.summary.info = format!("{} [decrypted: {}]", self.summary.info, n.info);
+            self.signalling.clone_from(&n.signalling);
         }
     }
 
@@ -170,24 +187,39 @@ impl FileIndex {
     }
 }
 
-/// The packet view's store: an index of a file, or a ring of recent packets.
+/// Where the packets are.
 #[derive(Debug)]
-pub enum PacketStore {
+enum Held {
     /// The most recent packets of a live capture or a stream.
     Ring(PacketRing),
     /// Every packet of a capture file.
     File(FileIndex),
 }
 
+/// The packet view's store: an index of a file, or a ring of recent packets; with what the
+/// engine decrypted in them ([`DecryptedNotes`]), which their rows show.
+#[derive(Debug)]
+pub struct PacketStore {
+    held: Held,
+    /// What the engine decrypted, by packet number (empty without keys).
+    pub decrypted: DecryptedNotes,
+}
+
 impl From<PacketRing> for PacketStore {
     fn from(r: PacketRing) -> Self {
-        PacketStore::Ring(r)
+        PacketStore {
+            held: Held::Ring(r),
+            decrypted: DecryptedNotes::new(true),
+        }
     }
 }
 
 impl From<FileIndex> for PacketStore {
     fn from(i: FileIndex) -> Self {
-        PacketStore::File(i)
+        PacketStore {
+            held: Held::File(i),
+            decrypted: DecryptedNotes::new(false),
+        }
     }
 }
 
@@ -195,9 +227,9 @@ impl PacketStore {
     /// Takes a packet: a copy into a ring, or its place in the file (`stream_offset`) into an
     /// index. An index given a packet without an offset keeps nothing of it.
     pub fn push(&mut self, p: &PacketRef<'_>, stream_offset: Option<u64>) {
-        match self {
-            PacketStore::Ring(r) => r.push(p.number, p.ts_nanos, p.link, p.data, p.orig_len),
-            PacketStore::File(i) => match stream_offset {
+        match &mut self.held {
+            Held::Ring(r) => r.push(p.number, p.ts_nanos, p.link, p.data, p.orig_len),
+            Held::File(i) => match stream_offset {
                 Some(o) => i.push(p, o),
                 None => {
                     i.error
@@ -209,17 +241,17 @@ impl PacketStore {
 
     /// The oldest position still held.
     pub fn first(&self) -> u64 {
-        match self {
-            PacketStore::Ring(r) => r.evicted(),
-            PacketStore::File(_) => 0,
+        match &self.held {
+            Held::Ring(r) => r.evicted(),
+            Held::File(_) => 0,
         }
     }
 
     /// One past the newest position.
     pub fn end(&self) -> u64 {
-        match self {
-            PacketStore::Ring(r) => r.evicted() + r.len() as u64,
-            PacketStore::File(i) => i.entries.len() as u64,
+        match &self.held {
+            Held::Ring(r) => r.evicted() + r.len() as u64,
+            Held::File(i) => i.entries.len() as u64,
         }
     }
 
@@ -240,48 +272,48 @@ impl PacketStore {
 
     /// A ring's packet limit; none for an index.
     pub fn capacity(&self) -> Option<usize> {
-        match self {
-            PacketStore::Ring(r) => Some(r.capacity()),
-            PacketStore::File(_) => None,
+        match &self.held {
+            Held::Ring(r) => Some(r.capacity()),
+            Held::File(_) => None,
         }
     }
 
     /// Bytes held for the packets: the ring's copies, or the index.
     pub fn bytes(&self) -> usize {
-        match self {
-            PacketStore::Ring(r) => r.bytes(),
-            PacketStore::File(i) => i.entries.capacity() * INDEX_ENTRY_BYTES,
+        match &self.held {
+            Held::Ring(r) => r.bytes(),
+            Held::File(i) => i.entries.capacity() * INDEX_ENTRY_BYTES,
         }
     }
 
     /// True for an index of a file.
     pub fn is_index(&self) -> bool {
-        matches!(self, PacketStore::File(_))
+        matches!(self.held, Held::File(_))
     }
 
     /// The first problem reading packets back (the file shrank or went away), for the status
     /// line.
     pub fn error(&self) -> Option<&str> {
-        match self {
-            PacketStore::Ring(_) => None,
-            PacketStore::File(i) => i.error.as_deref(),
+        match &self.held {
+            Held::Ring(_) => None,
+            Held::File(i) => i.error.as_deref(),
         }
     }
 
     /// The packet number at `pos`, without reading it.
     pub fn number(&self, pos: u64) -> Option<u64> {
-        match self {
-            PacketStore::Ring(r) => r
+        match &self.held {
+            Held::Ring(r) => r
                 .get(usize::try_from(pos.checked_sub(r.evicted())?).ok()?)
                 .map(|p| p.number),
-            PacketStore::File(i) => i.entries.get(usize::try_from(pos).ok()?).map(|e| e.number),
+            Held::File(i) => i.entries.get(usize::try_from(pos).ok()?).map(|e| e.number),
         }
     }
 
     /// The packet at `pos`, read back if need be, handed to `f`.
     pub fn with_packet<R>(&mut self, pos: u64, f: impl FnOnce(&PacketRef<'_>) -> R) -> Option<R> {
-        match self {
-            PacketStore::Ring(r) => {
+        match &mut self.held {
+            Held::Ring(r) => {
                 let p = r.get(usize::try_from(pos.checked_sub(r.evicted())?).ok()?)?;
                 Some(f(&PacketRef {
                     number: p.number,
@@ -291,7 +323,7 @@ impl PacketStore {
                     orig_len: p.orig_len,
                 }))
             }
-            PacketStore::File(i) => {
+            Held::File(i) => {
                 let e = i.read(pos)?;
                 Some(f(&i.packet(&e)))
             }
@@ -301,21 +333,24 @@ impl PacketStore {
     /// A row's addresses and summary, dissected the first time (a ring keeps them with the
     /// packet; an index keeps the last few thousand rows shown).
     pub fn row(&mut self, pos: u64) -> Option<RowInfo> {
-        match self {
-            PacketStore::Ring(r) => {
+        let decrypted = &self.decrypted;
+        match &mut self.held {
+            Held::Ring(r) => {
                 let p = r.get_mut(usize::try_from(pos.checked_sub(r.evicted())?).ok()?)?;
-                let endpoints = p.endpoints;
-                Some(RowInfo {
-                    endpoints,
+                let mut row = RowInfo {
+                    endpoints: p.endpoints,
                     summary: p.summary().clone(),
-                })
+                    signalling: None,
+                };
+                row.add_decrypted(p.number, decrypted);
+                Some(row)
             }
-            PacketStore::File(i) => {
+            Held::File(i) => {
                 if let Some(r) = i.rows.get(&pos) {
                     return Some(r.clone());
                 }
                 let e = i.read(pos)?;
-                let row = RowInfo::of(&i.packet(&e));
+                let row = RowInfo::of(&i.packet(&e), decrypted);
                 if i.rows.len() >= ROW_CACHE {
                     // Rows are shown near each other: keep the half nearest this one.
                     i.rows
@@ -338,16 +373,19 @@ impl PacketStore {
     ) -> u64 {
         let from = from.max(self.first());
         let to = self.end().min(from.saturating_add(budget));
+        let decrypted = &self.decrypted;
         for pos in from..to {
-            match self {
-                PacketStore::Ring(r) => {
+            match &mut self.held {
+                Held::Ring(r) => {
                     let Some(p) = r.get_mut((pos - r.evicted()) as usize) else {
                         break;
                     };
-                    let info = RowInfo {
+                    let mut info = RowInfo {
                         endpoints: p.endpoints,
                         summary: p.summary().clone(),
+                        signalling: None,
                     };
+                    info.add_decrypted(p.number, decrypted);
                     visit(
                         pos,
                         &PacketRef {
@@ -360,12 +398,12 @@ impl PacketStore {
                         &info,
                     );
                 }
-                PacketStore::File(i) => {
+                Held::File(i) => {
                     let Some(e) = i.read(pos) else {
                         return to;
                     };
                     let p = i.packet(&e);
-                    let info = RowInfo::of(&p);
+                    let info = RowInfo::of(&p, decrypted);
                     visit(pos, &p, &info);
                 }
             }

@@ -5,7 +5,7 @@
 //! The frame node and the link, IP and transport headers start folded, the messages (STUN,
 //! DTLS, RTP, …) open: a packet opens on what it carries, and its TTL or DSCP is one key away.
 
-use rtcscope_dissect::Frame;
+use rtcscope_dissect::{Dissected, Frame};
 use rtcscope_wire::text::Escaped;
 use rtcscope_wire::tree::Node;
 use std::ops::Range;
@@ -60,6 +60,13 @@ impl FieldTree {
     /// The tree of a dissected frame: the frame node and the header layers folded, the
     /// messages open.
     pub fn of_frame(f: &Frame) -> Self {
+        Self::of_frame_and_decrypted(f, &[])
+    }
+
+    /// As [`Self::of_frame`], followed by what the engine decrypted in the frame (open). The
+    /// decrypted trees' offsets are into the plaintext, not the frame, so their lines cover
+    /// no frame bytes: the hex pane highlights nothing for them.
+    pub fn of_frame_and_decrypted(f: &Frame, decrypted: &[Dissected]) -> Self {
         let mut lines = Vec::new();
         let mut folded = Vec::new();
         for (n, fold) in std::iter::once((&f.frame, true))
@@ -70,6 +77,13 @@ impl FieldTree {
             flatten(n, 0, &mut lines);
             if fold {
                 folded.push(at);
+            }
+        }
+        for d in decrypted {
+            let at = lines.len();
+            flatten(&d.tree, 0, &mut lines);
+            for l in &mut lines[at..] {
+                l.range = 0..0;
             }
         }
         Self::new(lines, &folded)

@@ -611,6 +611,115 @@ fn a_display_filter_narrows_packets_and_a_wrong_one_says_why() {
     assert_eq!(stun + app.packets.matched, all);
 }
 
+/// A recording opened with its key log and `sdps` (`rtcscope open CAPTURE --keylog KEYLOG
+/// --sdp ...`).
+fn load_with_keylog(dir: &str, sdps: &[String]) -> CaptureState {
+    let root = rtcscope_testkit::workspace_root();
+    let mut state = CaptureState::new(Config::default(), PacketRing::default(), Progress::Loaded);
+    if let Some(k) = sdp_hints::load(sdps).unwrap() {
+        state.set_sdp(k.hints, k.fingerprints, k.srtp);
+    }
+    let mut keys = rtcscope_analysis::decrypt::KeyStore::default();
+    let text = std::fs::read_to_string(root.join(dir).join("keylog.txt")).unwrap();
+    keys.keylog.add_text("keylog.txt", &text);
+    state.engine.set_keys(keys);
+    state
+        .load(std::fs::File::open(root.join(dir).join("capture.pcapng")).unwrap())
+        .unwrap();
+    state
+}
+
+/// With the key log, the ladder draws what decryption reveals: the SCTP association's set-up
+/// and the data channel getStats lists, opened by the offerer and acknowledged by the answerer
+/// after the DTLS handshake; the packet list says `[decrypted: …]` as `dissect --keylog` does,
+/// and the field tree holds the decrypted content without claiming frame bytes for it.
+#[test]
+fn decrypted_signalling_in_the_ladder_and_the_packet_view() {
+    for dir in [
+        "fixtures/webrtc/firefox-direct",
+        "fixtures/webrtc/firefox-relay",
+    ] {
+        let root = rtcscope_testkit::workspace_root();
+        // The data channels both peers' getStats list.
+        let stats: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(root.join(dir).join("stats-a.json")).unwrap())
+                .unwrap();
+        let labels: Vec<String> = stats
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|o| o["type"] == "data-channel")
+            .map(|o| o["label"].as_str().unwrap().to_owned())
+            .collect();
+        assert!(!labels.is_empty(), "{dir}: getStats lists a data channel");
+        let mut state = load_with_keylog(dir, &[]);
+        let mut app = app(&format!("{dir}/capture.pcapng"), 160, 400);
+        app.refresh(&mut state);
+        key(&mut app, &mut state, KeyCode::Char('9'));
+        let rows = app.ladder.rows.clone();
+        assert_eq!(
+            rows.len(),
+            app.ladder.matched,
+            "{dir}: the whole ladder on screen"
+        );
+        let find = |what: &str| {
+            rows.iter()
+                .position(|r| r.info.contains(what))
+                .unwrap_or_else(|| panic!("{dir}: no {what} in the ladder: {rows:#?}"))
+        };
+        let hello = find("Client Hello");
+        let init = find("[decrypted: INIT]");
+        for label in &labels {
+            let open = find(&format!("DATA_CHANNEL_OPEN label=\"{label}\""));
+            assert!(hello < init && init < open, "{dir}: {hello} {init} {open}");
+            // Acknowledged by the other side (through TURN, on the other leg).
+            let ack = rows[open..]
+                .iter()
+                .find(|r| r.info.contains("DATA_CHANNEL_ACK"))
+                .unwrap_or_else(|| panic!("{dir}: no ack after the open"));
+            assert_ne!(ack.src, rows[open].src, "{dir}: the ack answers the open");
+            if !dir.ends_with("relay") {
+                assert_eq!(
+                    (ack.src, ack.dst),
+                    (rows[open].dst, rows[open].src),
+                    "{dir}"
+                );
+            }
+            assert!(rows[open].info.contains("[decrypted: "), "{:?}", rows[open]);
+        }
+        // Without the key log, none of it.
+        let mut clear = load(&format!("{dir}/capture.pcapng"));
+        let mut app2 = self::app(&format!("{dir}/capture.pcapng"), 160, 400);
+        app2.refresh(&mut clear);
+        key(&mut app2, &mut clear, KeyCode::Char('9'));
+        assert!(app2.ladder.matched < rows.len(), "{dir}");
+        assert!(app2
+            .ladder
+            .rows
+            .iter()
+            .all(|r| !r.info.contains("decrypted")));
+        // The packet list, searched for the label as words, finds the open; its tree holds
+        // the decrypted DCEP message, covering no frame bytes.
+        key(&mut app, &mut state, KeyCode::Char('5'));
+        type_filter(&mut app, &mut state, "data_channel_open");
+        assert!(
+            app.packets.matched >= labels.len(),
+            "{dir}: {}",
+            app.packets.matched
+        );
+        let detail = app.packets.detail.as_ref().expect("a packet selected");
+        let lines = detail.tree.all_lines();
+        let at = lines
+            .iter()
+            .position(|l| l.text.starts_with("Decrypted DTLS record"))
+            .unwrap_or_else(|| panic!("{dir}: {lines:#?}"));
+        assert!(lines[at..]
+            .iter()
+            .any(|l| l.text.contains("DATA_CHANNEL_OPEN")));
+        assert!(lines[at..].iter().all(|l| l.range.is_empty()));
+    }
+}
+
 /// A Firefox call opened with its key log and SDPs (`rtcscope open CAPTURE --keylog KEYLOG
 /// --sdp ...`): the selected video stream shows what decryption reveals, equal to the
 /// browser's getStats (frames sent, size) and to `analyze`.
@@ -622,16 +731,7 @@ fn decrypted_call_shows_frames_and_receiver_reports() {
         .iter()
         .map(|f| root.join(dir).join(f).to_string_lossy().into_owned())
         .collect();
-    let k = sdp_hints::load(&paths).unwrap().unwrap();
-    let mut state = CaptureState::new(Config::default(), PacketRing::default(), Progress::Loaded);
-    state.set_sdp(k.hints, k.fingerprints, k.srtp);
-    let mut keys = rtcscope_analysis::decrypt::KeyStore::default();
-    let text = std::fs::read_to_string(root.join(dir).join("keylog.txt")).unwrap();
-    keys.keylog.add_text("keylog.txt", &text);
-    state.engine.set_keys(keys);
-    state
-        .load(std::fs::File::open(root.join(dir).join("capture.pcapng")).unwrap())
-        .unwrap();
+    let mut state = load_with_keylog(dir, &paths);
     let mut app = app(&format!("{dir}/capture.pcapng"), 160, 48);
     app.refresh(&mut state);
     key(&mut app, &mut state, KeyCode::Char('4'));
@@ -746,4 +846,39 @@ fn packet_list_at_80x24_cuts_with_ellipses_and_scrolls_info() {
     assert!(scrolled.contains("STUN     Request user="), "{scrolled}");
     key(&mut app, &mut state, KeyCode::Char('<'));
     assert_eq!(draw(&app), s);
+}
+
+/// A pcapng that carries its key log in a Decryption Secrets Block (`editcap
+/// --inject-secrets`), opened without `--keylog`: the loader gives the block's key log to the
+/// engine, so the ladder shows the data channel's open as with the key log file.
+#[test]
+fn a_decryption_secrets_block_decrypts_as_the_key_log_does() {
+    let test = "a_decryption_secrets_block_decrypts_as_the_key_log_does";
+    let Some(editcap) = rtcscope_testkit::require_tool(test, "editcap") else {
+        return;
+    };
+    let dir = rtcscope_testkit::workspace_root().join("fixtures/webrtc/firefox-direct");
+    let tmp = std::env::temp_dir().join(format!("rtcscope-tui-dsb-{}.pcapng", std::process::id()));
+    let st = std::process::Command::new(editcap)
+        .arg("--inject-secrets")
+        .arg(format!("tls,{}", dir.join("keylog.txt").display()))
+        .arg(dir.join("capture.pcapng"))
+        .arg(&tmp)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let mut state = CaptureState::new(Config::default(), PacketRing::default(), Progress::Loaded);
+    state.load(std::fs::File::open(&tmp).unwrap()).unwrap();
+    let _ = std::fs::remove_file(&tmp);
+    let mut app = app("dsb.pcapng", 160, 400);
+    app.refresh(&mut state);
+    key(&mut app, &mut state, KeyCode::Char('9'));
+    assert!(
+        app.ladder
+            .rows
+            .iter()
+            .any(|r| r.info.contains("DATA_CHANNEL_OPEN label=\"chat\"")),
+        "{:#?}",
+        app.ladder.rows
+    );
 }

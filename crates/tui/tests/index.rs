@@ -12,7 +12,7 @@ use rtcscope_capture::CaptureReader;
 use rtcscope_dissect::{dissect_frame, filter};
 use rtcscope_testkit::gencap::{self, Options, Tables};
 use rtcscope_tui::ring::DEFAULT_MAX_PACKETS;
-use rtcscope_tui::store::{FileIndex, PacketStore};
+use rtcscope_tui::store::FileIndex;
 use rtcscope_tui::{ui, App, CaptureState, Mode, Progress};
 use std::path::{Path, PathBuf};
 
@@ -97,7 +97,7 @@ fn every_packet_of_a_long_file_is_shown_from_the_first() {
     let all = packets(&path);
     assert!(all.len() > DEFAULT_MAX_PACKETS, "{} packets", all.len());
     let mut state = load(&path);
-    assert!(matches!(state.store, PacketStore::File(_)));
+    assert!(state.store.is_index());
     assert_eq!(state.store.len(), all.len());
     let mut app = app(80, 24);
     app.refresh(&mut state);

@@ -286,7 +286,11 @@ pub(super) fn ladder(f: &mut Frame<'_>, app: &App, body: Rect) {
         }
     }
     detail.push(Line::from(Span::styled(
-        format!("The ladder shows `dissect -Y '{LADDER_FILTER}'`."),
+        format!(
+            "The ladder shows `dissect -Y '{LADDER_FILTER}'`; with keys, also what decryption \
+             reveals: data-channel opens, SCTP set-up and shutdown, DTLS 1.3's encrypted \
+             handshake, RTCP BYE."
+        ),
         Style::new().fg(Color::DarkGray),
     )));
     f.render_widget(
