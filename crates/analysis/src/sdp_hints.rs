@@ -16,6 +16,9 @@ pub struct SdpCandidate {
     pub addr: SocketAddr,
     /// `host`, `srflx`, `prflx`, `relay` or an extension type, as the SDP wrote it.
     pub typ: String,
+    /// The candidate's foundation (RFC 8445 §5.1.1.3): candidates of one type, base and
+    /// server share it, and the frozen algorithm groups checks by it.
+    pub foundation: String,
 }
 
 /// Everything the SDPs say that rtcscope uses.
@@ -160,6 +163,7 @@ pub fn load(paths: &[String]) -> Result<Option<SdpKnowledge>, SdpError> {
                     let candidate = SdpCandidate {
                         addr: SocketAddr::new(ip, c.port),
                         typ: c.typ.clone(),
+                        foundation: c.foundation.clone(),
                     };
                     // BUNDLE repeats the same candidate in every media section.
                     if !candidates.contains(&candidate) {

@@ -391,6 +391,7 @@ fn candidate_types_are_inferred_from_the_capture_or_taken_from_the_sdps() {
     let sdp = |addr: SocketAddrV4, typ: &str| SdpCandidate {
         addr: addr.into(),
         typ: typ.into(),
+        foundation: typ.into(),
     };
     e.set_sdp_candidates(vec![sdp(a, "host"), sdp(srflx, "srflx"), sdp(b, "host")]);
     assert_eq!(

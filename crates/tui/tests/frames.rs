@@ -261,6 +261,7 @@ fn candidate_types_without_an_sdp_match_are_marked_inferred() {
     let sdp = vec![rtcscope_analysis::sdp_hints::SdpCandidate {
         addr: "203.0.113.1:9".parse().unwrap(),
         typ: "host".into(),
+        foundation: "1".into(),
     }];
     state.engine.set_sdp_candidates(sdp.clone());
     app.sdp_candidates = sdp;
@@ -880,5 +881,71 @@ fn a_decryption_secrets_block_decrypts_as_the_key_log_does() {
             .any(|r| r.info.contains("DATA_CHANNEL_OPEN label=\"chat\"")),
         "{:#?}",
         app.ladder.rows
+    );
+}
+
+/// The ladder's detail on a check a TURN relay carried (ChannelData or a Send indication
+/// between the client and its server): the pair is the allocation's, relay to the peer, with
+/// its allocation; and with the SDPs, a direct pair's foundations are theirs.
+#[test]
+fn ladder_detail_of_a_relayed_check_and_foundations() {
+    let rel = "fixtures/webrtc/relay/capture.pcapng";
+    let mut state = load(rel);
+    let mut app = app(rel, 160, 48);
+    app.refresh(&mut state);
+    key(&mut app, &mut state, KeyCode::Char('9'));
+    let mut seen = 0;
+    for _ in 0..app.ladder.matched {
+        let r = app.ladder.selected().expect("a row").clone();
+        let carried = (r.info.starts_with("Channel 0x") || r.info.starts_with("Send Indication"))
+            && r.info.contains("Binding Request");
+        if carried {
+            let screen = draw(&app);
+            assert!(screen.contains("Pair      relay"), "{r:?}\n{screen}");
+            assert!(screen.contains("TURN      allocation"), "{r:?}\n{screen}");
+            seen += 1;
+        }
+        key(&mut app, &mut state, KeyCode::Down);
+    }
+    assert!(seen > 0, "the relayed call's checks travel through TURN");
+    // The direct call with its SDPs: the foundations of the SDPs' candidates.
+    let dir = "fixtures/webrtc/direct";
+    let (mut state, mut app) = load_with_sdp(
+        &format!("{dir}/capture.pcapng"),
+        &[&format!("{dir}/offer.sdp"), &format!("{dir}/answer.sdp")],
+        160,
+        48,
+    );
+    key(&mut app, &mut state, KeyCode::Char('9'));
+    let r = app.ladder.selected().expect("the first check").clone();
+    let offer = std::fs::read_to_string(
+        rtcscope_testkit::workspace_root().join(format!("{dir}/offer.sdp")),
+    )
+    .unwrap();
+    // a=candidate:FOUNDATION COMPONENT udp PRIORITY ADDRESS PORT typ host
+    let foundation_of = |addr: std::net::SocketAddr| {
+        offer
+            .lines()
+            .chain(
+                std::fs::read_to_string(
+                    rtcscope_testkit::workspace_root().join(format!("{dir}/answer.sdp")),
+                )
+                .unwrap()
+                .lines(),
+            )
+            .filter_map(|l| l.trim().strip_prefix("a=candidate:"))
+            .map(|l| l.split_whitespace().collect::<Vec<_>>())
+            .find(|w| {
+                w.len() > 5 && w[4] == addr.ip().to_string() && w[5] == addr.port().to_string()
+            })
+            .map(|w| w[0].to_owned())
+            .expect("the SDP announces the check's addresses")
+    };
+    let screen = draw(&app);
+    let (a, b) = (foundation_of(r.src), foundation_of(r.dst));
+    assert!(
+        screen.contains(&format!("foundations {a}/{b} ·"))
+            || screen.contains(&format!("foundations {b}/{a} ·")),
+        "{a} {b}\n{screen}"
     );
 }

@@ -15,6 +15,32 @@ use rtcscope_analysis::fmt;
 const TIME_W: usize = 11;
 
 /// The colour of an arrow: answers green, errors and alerts red, DTLS cyan.
+/// For a message a TURN relay carried between a client and its server (ChannelData, a Send
+/// or Data indication): the allocation and the peer, by the channel's binding or the
+/// indication's XOR-PEER-ADDRESS (as the info names it).
+fn relayed_peer<'a>(
+    app: &'a App,
+    r: &LadderRow,
+) -> Option<(
+    &'a rtcscope_analysis::turn::Allocation,
+    std::net::SocketAddr,
+)> {
+    let a = app.snap.allocations.iter().find(|a| {
+        (a.client == r.src && a.server == r.dst) || (a.client == r.dst && a.server == r.src)
+    })?;
+    let peer = if let Some(hex) = r.info.strip_prefix("Channel 0x") {
+        let n = u16::from_str_radix(hex.get(..4)?, 16).ok()?;
+        a.channels.iter().find(|c| c.channel == n)?.peer
+    } else if r.info.starts_with("Send Indication") || r.info.starts_with("Data Indication") {
+        let at = r.info.find("peer=")? + "peer=".len();
+        let rest = &r.info[at..];
+        rest[..rest.find(' ').unwrap_or(rest.len())].parse().ok()?
+    } else {
+        return None;
+    };
+    Some((a, peer))
+}
+
 fn style(r: &LadderRow) -> Style {
     let info = r.info.to_ascii_lowercase();
     if info.contains("error") || info.contains("alert") || r.protocol.starts_with("ICMP") {
@@ -202,15 +228,31 @@ pub(super) fn ladder(f: &mut Frame<'_>, app: &App, body: Rect) {
             Span::styled(r.info.clone(), style(r)),
         ]),
     ];
-    // An ICE check on a known pair: that pair's facts.
+    // An ICE check on a known pair: that pair's facts. A check a TURN relay carried travels
+    // between the client and its server: its pair is the allocation's, towards the peer the
+    // channel is bound to (or the indication names).
+    let relayed = relayed_peer(app, r);
     let pair = app.snap.sessions.iter().find_map(|s| {
-        s.pairs.iter().find(|p| {
-            (p.pair.local == r.src && p.pair.remote == r.dst)
-                || (p.pair.local == r.dst && p.pair.remote == r.src)
+        s.pairs.iter().find(|p| match relayed {
+            Some((a, peer)) => {
+                (p.pair.relay == Some(a.id) || a.relayed == Some(p.pair.local))
+                    && p.pair.remote == peer
+            }
+            None => {
+                (p.pair.local == r.src && p.pair.remote == r.dst)
+                    || (p.pair.local == r.dst && p.pair.remote == r.src)
+            }
         })
     });
     if let Some(p) = pair {
         let q = &p.pair;
+        // Foundations come from the SDPs' a=candidate lines; the wire does not carry them.
+        let foundation = |addr: std::net::SocketAddr| {
+            app.sdp_candidates
+                .iter()
+                .find(|c| c.addr == addr)
+                .map_or("?", |c| c.foundation.as_str())
+        };
         let rtt = match (q.rtt_samples, q.rtt_min_ns, q.rtt_max_ns) {
             (n, Some(lo), Some(hi)) if n > 0 => format!(
                 "RTT {:.1} ms mean ({:.1}–{:.1})",
@@ -223,14 +265,21 @@ pub(super) fn ladder(f: &mut Frame<'_>, app: &App, body: Rect) {
         detail.push(kv(
             "Pair",
             format!(
-                "{} {} → {} {}: {} · priority {} · {} requests ({} retransmitted), {} responses, \
-                 {} consent · {rtt}{}",
+                "{} {} → {} {}: {} · priority {} · foundations {}/{}{} · {} requests ({} \
+                 retransmitted), {} responses, {} consent · {rtt}{}",
                 p.local_type,
                 q.local,
                 p.remote_type,
                 q.remote,
                 p.state,
                 q.priority.map_or("-".into(), |v| v.to_string()),
+                foundation(q.local),
+                foundation(q.remote),
+                if app.sdp_candidates.is_empty() {
+                    " (no SDP)"
+                } else {
+                    ""
+                },
                 q.requests,
                 q.retransmissions,
                 q.responses,
@@ -270,6 +319,7 @@ pub(super) fn ladder(f: &mut Frame<'_>, app: &App, body: Rect) {
         if let Some(a) = q
             .relay
             .and_then(|id| app.snap.allocations.iter().find(|a| a.id == id))
+            .or(relayed.map(|(a, _)| a))
         {
             detail.push(kv(
                 "TURN",
