@@ -7,6 +7,7 @@
 
 use crate::input;
 use crate::loader;
+use crate::pipeline;
 use crate::text::{bitrate, bytes, duration_ns, time_utc};
 use crate::value;
 use anyhow::Context as _;
@@ -109,6 +110,34 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "MIB", conflicts_with_all = ["max_flows", "max_streams"],
           value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
     memory: Option<u64>,
+    /// Threads for a capture file: 1 reads and analyses on one thread; 2 reads and decodes
+    /// the records on one thread and runs the analysis on another (the report is the same).
+    /// By default 2 for a file of at least 64 MiB when two CPUs are available, else 1
+    /// (standard input: 1 unless told). Live capture (-i) runs on one thread.
+    #[arg(long, value_name = "N", conflicts_with = "interface",
+          value_parser = clap::value_parser!(u64).range(1..=2))]
+    threads: Option<u64>,
+}
+
+/// Files from this size on are read on a second thread by default ([`AnalyzeArgs::threads`]).
+/// Below it a run takes a tenth of a second or less (about 0.2 s at the measured 350 MB/s of
+/// one thread), so the most a second thread could save is a few tens of milliseconds, within
+/// the noise of starting the process; from there on the gain grows with the file
+/// (docs/benchmarks.md, "Two cores").
+pub const PIPELINE_FROM_BYTES: u64 = 64 << 20;
+
+/// Whether to read `path` on a second thread: `--threads` when given; otherwise a file of at
+/// least [`PIPELINE_FROM_BYTES`] with two CPUs to run on (`taskset -c 0` leaves one).
+fn two_threads(threads: Option<u64>, path: &str) -> bool {
+    match threads {
+        Some(n) => n >= 2,
+        None => {
+            path != "-"
+                && std::thread::available_parallelism().is_ok_and(|n| n.get() >= 2)
+                && std::fs::metadata(path)
+                    .is_ok_and(|m| m.is_file() && m.len() >= PIPELINE_FROM_BYTES)
+        }
+    }
 }
 
 /// A header-extension URI without its registry prefix (`sdes:mid`, `abs-send-time`).
@@ -162,6 +191,8 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     let mut source = source.with_limit(args.count);
     if live {
         capture(args, &name, &mut source, &mut engine)?;
+    } else if two_threads(args.threads, &name) {
+        pipeline::feed_file(&mut engine, &mut source, &name, pipeline::Batching::DEFAULT);
     } else {
         loader::feed_file(&mut engine, &mut source, &name);
     }

@@ -92,9 +92,17 @@ pub fn load_keys(
 /// Adds the Decryption Secrets Block key logs from index `from` on; returns how many there are.
 pub fn add_dsbs(engine: &mut Engine, logs: &[String], from: usize) -> usize {
     for (i, text) in logs.iter().enumerate().skip(from) {
-        engine.add_key_log(&format!("pcapng Decryption Secrets Block #{}", i + 1), text);
+        add_dsb(engine, i, text);
     }
     logs.len()
+}
+
+/// Adds the key log of the file's Decryption Secrets Block number `index` (from 0).
+pub fn add_dsb(engine: &mut Engine, index: usize, text: &str) {
+    engine.add_key_log(
+        &format!("pcapng Decryption Secrets Block #{}", index + 1),
+        text,
+    );
 }
 
 /// The key logs of the Decryption Secrets Blocks a pcapng file holds before its first packet
@@ -121,6 +129,16 @@ pub fn feed_file(engine: &mut Engine, source: &mut PacketSource<'_>, name: &str)
     if name != "-" {
         dsbs = add_dsbs(engine, &leading_dsbs(name), 0);
     }
+    feed_file_from(engine, source, name, dsbs);
+}
+
+/// [`feed_file`] once the first `dsbs` Decryption Secrets Blocks have been given to the engine.
+pub fn feed_file_from(
+    engine: &mut Engine,
+    source: &mut PacketSource<'_>,
+    name: &str,
+    mut dsbs: usize,
+) {
     loop {
         match source.next_observing(|e| eprintln!("rtcscope: {name}: {e} (skipped)")) {
             Next::Packet(p) => {

@@ -9,6 +9,7 @@ mod export_cmd;
 mod input;
 mod loader;
 mod nat_cmd;
+mod pipeline;
 mod report_cmd;
 mod sdp;
 mod stun_server_cmd;
