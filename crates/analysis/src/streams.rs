@@ -282,10 +282,14 @@ pub struct Stream {
     /// RTX packets with a payload (not padding-only): retransmissions and "payload padding"
     /// probes together.
     pub rtx_payload: u64,
-    /// RTX packets sent in answer to a NACK: in cleartext, their original sequence number was
-    /// NACKed; under SRTCP, a NACK (the clear first RTCP header says RTPFB FMT 1) came from
-    /// the receiver within the second before. NACKs inside an encrypted compound packet are
-    /// invisible, so this can undercount there.
+    /// RTX packets that repair a loss: in cleartext (or decrypted), their original sequence
+    /// number was NACKed, or is a gap in the media stream (a number the capture never saw
+    /// between the media's first and highest, settled once the media has passed it and while
+    /// it is within the last 1024 numbers; counted once per number: a second RTX packet with
+    /// it and no NACK is a probe); under SRTCP without keys, a NACK (the clear first RTCP
+    /// header says RTPFB FMT 1) came from the receiver within the second before. NACKs inside
+    /// an encrypted compound packet are invisible, so this can undercount there, and a
+    /// retransmission lost before the capture point is not seen at all.
     pub retransmissions: u64,
     /// Payload bytes of those retransmissions (as getStats' `retransmittedBytesSent`).
     pub retransmitted_bytes: u64,
@@ -389,6 +393,37 @@ struct RawBytes {
     /// Bodies of retransmissions (payload + tag when SRTP), and how many were SRTP.
     retransmitted_body: u64,
     retransmitted_srtp: u64,
+    /// The last original sequence numbers this RTX stream repaired without a NACK (gaps in
+    /// its media stream): a second RTX packet with one of them is a probe, not a new repair.
+    repaired: [Option<u16>; REPAIRED_KEPT],
+    repaired_next: usize,
+    /// Readable RTX payloads answering no NACK, counted as probes until their media stream
+    /// shows whether the original arrived: (original sequence number, payload bytes). A
+    /// repair often arrives before the next media packet, so it cannot be told at once.
+    pending: [Option<(u16, u32)>; REPAIRED_KEPT],
+    pending_next: usize,
+}
+
+/// Original sequence numbers remembered per RTX stream (see `RawBytes::repaired`).
+const REPAIRED_KEPT: usize = 16;
+
+impl RawBytes {
+    /// True the first time `osn` is repaired (then remembered), false for a repeat.
+    fn first_repair(&mut self, osn: u16) -> bool {
+        if self.repaired.contains(&Some(osn)) {
+            return false;
+        }
+        self.repaired[self.repaired_next] = Some(osn);
+        self.repaired_next = (self.repaired_next + 1) % REPAIRED_KEPT;
+        true
+    }
+
+    /// Remembers a probe that may turn out to be a repair (the oldest is forgotten: it stays
+    /// a probe).
+    fn defer(&mut self, osn: u16, bytes: u32) {
+        self.pending[self.pending_next] = Some((osn, bytes));
+        self.pending_next = (self.pending_next + 1) % REPAIRED_KEPT;
+    }
 }
 
 /// The receiver's view from an RTCP report block.
@@ -812,6 +847,27 @@ impl Stream {
         was
     }
 
+    /// Whether `seq` is a gap of this stream: `Some(true)` when it lies between the first and
+    /// the highest sequence number seen (within the window) and was never seen (lost before
+    /// the capture point, or still late), `Some(false)` when it was seen or cannot be told
+    /// (before the first number, or out of the window), `None` while it is ahead of the
+    /// highest number seen.
+    fn gap(&self, seq: u16) -> Option<bool> {
+        if !self.seq.started {
+            return None;
+        }
+        let ahead = seq.wrapping_sub(self.seq.max_seq);
+        if ahead != 0 && ahead < 0x8000 {
+            return None;
+        }
+        let back = u64::from(self.seq.max_seq.wrapping_sub(seq));
+        if back == 0 || back >= u64::from(WINDOW) || back > self.max_ext_seq - self.base_ext_seq {
+            return Some(false);
+        }
+        let i = ((self.max_ext_seq - back) % u64::from(WINDOW)) as usize;
+        Some(self.seq.window[i / 64] & (1 << (i % 64)) == 0)
+    }
+
     fn clear_bit(&mut self, ext: u64) {
         let i = (ext % u64::from(WINDOW)) as usize;
         self.seq.window[i / 64] &= !(1 << (i % 64));
@@ -1122,6 +1178,9 @@ impl Streams {
             forward,
             ssrc: p.ssrc(),
         };
+        // RTX payloads that were waiting for their media stream to show whether the original
+        // arrived (see `RawBytes::pending`) are settled first.
+        self.settle(key);
         let hints = &self.hints;
         let (dropped, by_ssrc, inferring) =
             (&mut self.dropped, &mut self.by_ssrc, &mut self.inferring);
@@ -1250,6 +1309,16 @@ impl Streams {
                 }
             } else {
                 s.rtx_probes += 1;
+                // A readable payload answering no NACK: a repair if its original sequence
+                // number turns out to be a gap in the media stream (Firefox also retransmits
+                // what the receiver's transport-wide feedback reported missing, with no NACK
+                // on the wire); settled once the media stream has passed that number.
+                if let (false, Some(o)) = (opaque, p.payload().get(..2)) {
+                    if s.rtx_of.is_some() {
+                        let bytes = u32::try_from(p.payload().len()).unwrap_or(u32::MAX);
+                        s.raw.defer(u16::from_be_bytes([o[0], o[1]]), bytes);
+                    }
+                }
             }
         }
         if !opaque && s.encapsulation == Some(Encapsulation::Red) {
@@ -1580,7 +1649,56 @@ impl Streams {
         tag_for(self.srtp_tag_len, probed, &s.flow)
     }
 
+    /// Settles the pending RTX payloads of the RTX stream `key` against its media stream: an
+    /// original sequence number the media stream has passed without ever carrying is a repair
+    /// (a retransmission, once per number); one it carried, or that fell out of its window,
+    /// stays a probe; one still ahead stays pending.
+    fn settle(&mut self, key: StreamKey) {
+        let Some(rtx) = self.map.get(&key) else {
+            return;
+        };
+        if rtx.raw.pending.iter().all(Option::is_none) {
+            return;
+        }
+        let Some(media) = rtx
+            .rtx_of
+            .and_then(|ssrc| self.map.get(&StreamKey { ssrc, ..key }))
+        else {
+            return;
+        };
+        let verdicts = rtx
+            .raw
+            .pending
+            .map(|p| p.and_then(|(osn, _)| media.gap(osn)));
+        let Some(s) = self.map.peek_mut(&key) else {
+            return;
+        };
+        for (i, verdict) in verdicts.into_iter().enumerate() {
+            match (verdict, s.raw.pending[i]) {
+                (Some(true), Some((osn, bytes))) => {
+                    s.raw.pending[i] = None;
+                    if s.raw.first_repair(osn) {
+                        s.retransmissions += 1;
+                        s.rtx_probes -= 1;
+                        s.raw.retransmitted_body += u64::from(bytes);
+                    }
+                }
+                (Some(false), _) => s.raw.pending[i] = None,
+                _ => {}
+            }
+        }
+    }
+
     fn finish(&mut self) {
+        let rtx: Vec<StreamKey> = self
+            .map
+            .iter()
+            .filter(|(_, s)| s.raw.pending.iter().any(Option::is_some))
+            .map(|(k, _)| *k)
+            .collect();
+        for key in rtx {
+            self.settle(key);
+        }
         let probed = self.probed_tags();
         let own_tag = self.srtp_tag_len;
         for s in self.map.values_mut() {

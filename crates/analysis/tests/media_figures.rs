@@ -297,6 +297,53 @@ fn cleartext_rtx_is_a_retransmission_only_when_its_osn_was_nacked() {
     assert_eq!(st.srtp_tag_len, None);
 }
 
+/// A sender may repair a loss without a NACK on the wire (Firefox 153 retransmits what the
+/// receiver's transport-wide feedback reported missing: fixtures/webrtc/firefox-lossy), often
+/// before the next media packet. An RTX packet whose original sequence number turns out to be
+/// a gap in its media stream is a retransmission, once per number; one repeating a packet
+/// that was seen, a second one for the same gap, and one the media never passed are probes.
+#[test]
+fn rtx_repairing_a_gap_in_its_media_is_a_retransmission_without_a_nack() {
+    let mut s = Streams::default();
+    s.hints = chromium_video_hints();
+    let media = |s: &mut Streams, seq: u16| {
+        feed(
+            s,
+            i64::from(seq),
+            &rtp(96, seq, 0x1111, &[0xaa; 50], 0),
+            false,
+        );
+    };
+    let rtx = |s: &mut Streams, n: u16, osn: u16| {
+        let mut payload = osn.to_be_bytes().to_vec();
+        payload.extend_from_slice(&[0xee; 50]);
+        feed(
+            s,
+            200 + i64::from(n),
+            &rtp(97, 500 + n, 0x2222, &payload, 0),
+            false,
+        );
+    };
+    for seq in [100u16, 101, 103, 104, 106] {
+        media(&mut s, seq);
+    }
+    // 102 and 105 never arrived; 101 did.
+    for (n, osn) in [102u16, 101, 102, 105].into_iter().enumerate() {
+        rtx(&mut s, n as u16, osn);
+    }
+    // 107 is lost too and repaired before the media goes on with 108.
+    rtx(&mut s, 4, 107);
+    media(&mut s, 108);
+    // 110 is ahead of everything the media stream ever carried: a probe.
+    rtx(&mut s, 5, 110);
+    assert_eq!(stream(&s, 0x1111).lost, 3);
+    let st = stream(&s, 0x2222);
+    assert_eq!(st.rtx_payload, 6);
+    assert_eq!(st.retransmissions, 3, "102 once, 105 and 107");
+    assert_eq!(st.rtx_probes, 3);
+    assert_eq!(st.retransmitted_bytes, 3 * 52);
+}
+
 /// Audio with the P bit and a small SRTP payload is not taken for a padding probe.
 #[test]
 fn small_padded_srtp_audio_is_not_a_padding_probe() {
