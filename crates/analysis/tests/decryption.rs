@@ -228,10 +228,19 @@ fn check_call(name: &str) {
             }
         }
     }
-    // Transport-wide feedback reported every RTP packet of the call as received (no loss,
-    // every packet carries the transport-wide sequence number in these calls).
+    // Transport-wide feedback reported every RTP packet the capture holds as received (every
+    // packet carries the transport-wide sequence number in these calls), and as missing
+    // exactly the packets dropped before the capture point (firefox-lossy: the nftables
+    // rule's counter in meta.json; 0 elsewhere).
+    let dropped = meta["impairment"]["dropped"]["packets"]
+        .as_u64()
+        .unwrap_or(0);
     assert!(rtcp.transport_cc > 0, "{name}");
-    assert_eq!(rtcp.transport_cc_packets, a.srtp.rtp_decrypted, "{name}");
+    assert_eq!(
+        rtcp.transport_cc_packets,
+        a.srtp.rtp_decrypted + dropped,
+        "{name}"
+    );
     assert_eq!(rtcp.transport_cc_received, a.srtp.rtp_decrypted, "{name}");
     // SDES CNAMEs are the SDPs' a=ssrc cname values (Firefox lists them).
     let sdp = std::fs::read_to_string(dir.join("offer.sdp")).unwrap()
@@ -269,6 +278,20 @@ fn firefox_relay_decrypts_inside_turn_against_getstats() {
 #[test]
 fn firefox_chromium_decrypts_against_getstats() {
     check_call("firefox-chromium");
+}
+
+/// Real loss (5 % of A's RTP dropped before the capture point): B's receiver reports carry
+/// it (cumulative lost 35 audio, 8 video = A's remote-inbound-rtp packetsLost), B's one NACK
+/// equals A's nackCount, and transport-cc reports the 47 dropped packets missing.
+#[test]
+fn firefox_lossy_decrypts_against_getstats() {
+    check_call("firefox-lossy");
+}
+
+/// DTLS 1.2 (CLIENT_RANDOM, SRTP keys from the TLS 1.2 PRF exporter).
+#[test]
+fn firefox_dtls12_decrypts_against_getstats() {
+    check_call("firefox-dtls12");
 }
 
 #[test]
@@ -562,7 +585,12 @@ fn wrong_traffic_secrets_fail_the_records_with_their_reason() {
 fn decrypted_byte_counts_equal_getstats_outbound_rtp() {
     // Decrypted, the RTP padding is read instead of inferred: payload and header bytes per
     // SSRC (its RTX stream included, as getStats counts it) equal the sender's outbound-rtp.
-    for name in ["firefox-direct", "firefox-relay", "firefox-chromium"] {
+    for name in [
+        "firefox-direct",
+        "firefox-relay",
+        "firefox-chromium",
+        "firefox-dtls12",
+    ] {
         let dir = fixtures().join("webrtc").join(name);
         let text = std::fs::read_to_string(dir.join("keylog.txt")).unwrap();
         let bytes = std::fs::read(dir.join("capture.pcapng")).unwrap();
