@@ -341,7 +341,7 @@ fn dissect_into(
 ) {
     use rtcscope_demux::Kind;
     let context = rtcscope_demux::Context {
-        dtls_seen: cx.dtls_seen(),
+        dtls_seen: cx.dtls_seen() && !opts.no_dtls_before,
         ..rtcscope_demux::Context::one_packet(ports)
     };
     let kind = rtcscope_demux::classify(buf, &context);

@@ -82,6 +82,11 @@ pub struct DissectOptions {
     pub protection: Option<Protection>,
     /// UDP ports whose payloads are SCTP packets (RFC 6951 encapsulation).
     pub sctp_ports: Vec<u16>,
+    /// The caller knows the frame's flow carried no DTLS before it (the analysis engine's
+    /// verdict, for a viewer that dissects frames one at a time): a DTLS 1.3 unified header is
+    /// then not believed, as the engine and the stateful dissector do not believe it. False
+    /// (the default): one frame alone cannot tell, and it is believed.
+    pub no_dtls_before: bool,
 }
 
 /// One frame, dissected.

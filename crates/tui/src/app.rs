@@ -1104,6 +1104,12 @@ impl App {
                     })
                     .unwrap_or_default();
                 pk.detail = store.with_packet(pos, |p| {
+                    // A unified header is not DTLS where the engine found none, as in the
+                    // list.
+                    let opts = DissectOptions {
+                        no_dtls_before: p.no_dtls,
+                        ..opts.clone()
+                    };
                     let f =
                         dissect_frame_with(p.number, p.ts_nanos, p.link, p.data, p.orig_len, &opts);
                     Detail {

@@ -6,8 +6,9 @@
 //! first time a packet is shown or searched and kept with it, with the record a display filter
 //! reads ([`rtcscope_dissect::Fields`], fixed size, no heap).
 
+use crate::store::PacketRef;
 use rtcscope_capture::link::{decode, LinkType};
-use rtcscope_dissect::{dissect_frame, Fields};
+use rtcscope_dissect::{dissect_frame_with, DissectOptions, Fields};
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 
@@ -29,9 +30,15 @@ pub struct Summary {
 
 impl Summary {
     /// Dissects a frame for its list row: the protocol column (the transport when no
-    /// protocol above it was recognised), the info text and the filter's record.
-    pub fn of(number: u64, ts_nanos: i128, link: LinkType, data: &[u8], orig_len: u32) -> Self {
-        let f = dissect_frame(number, ts_nanos, link, data, orig_len);
+    /// protocol above it was recognised), the info text and the filter's record. A DTLS 1.3
+    /// unified header is not believed in a packet the engine found no DTLS in
+    /// ([`PacketRef::no_dtls`]), so the list names packets as the session views do.
+    pub fn of(p: &PacketRef<'_>) -> Self {
+        let opts = DissectOptions {
+            no_dtls_before: p.no_dtls,
+            ..DissectOptions::default()
+        };
+        let f = dissect_frame_with(p.number, p.ts_nanos, p.link, p.data, p.orig_len, &opts);
         Summary {
             protocol: match f.protocol() {
                 "" => f.transport.unwrap_or("?"),
@@ -64,6 +71,8 @@ pub struct RingPacket {
     pub orig_len: u32,
     /// The captured bytes.
     pub data: Box<[u8]>,
+    /// The engine found no DTLS in it ([`PacketRef::no_dtls`]).
+    pub no_dtls: bool,
     /// Source and destination, when the frame is UDP or TCP.
     pub endpoints: Option<(SocketAddr, SocketAddr)>,
     summary: Option<Summary>,
@@ -72,10 +81,15 @@ pub struct RingPacket {
 impl RingPacket {
     /// The protocol and info columns, dissecting the packet the first time.
     pub fn summary(&mut self) -> &Summary {
-        let (number, ts, link, orig) = (self.number, self.ts_nanos, self.link, self.orig_len);
-        let data = &self.data;
-        self.summary
-            .get_or_insert_with(|| Summary::of(number, ts, link, data, orig))
+        let p = PacketRef {
+            number: self.number,
+            ts_nanos: self.ts_nanos,
+            link: self.link,
+            data: &self.data,
+            orig_len: self.orig_len,
+            no_dtls: self.no_dtls,
+        };
+        self.summary.get_or_insert_with(|| Summary::of(&p))
     }
 
     /// The display filter's record of the packet (dissected with its summary).
@@ -119,22 +133,16 @@ impl PacketRing {
     }
 
     /// Keeps a copy of a packet, dropping the oldest ones beyond the limits.
-    pub fn push(
-        &mut self,
-        number: u64,
-        ts_nanos: i128,
-        link: LinkType,
-        data: &[u8],
-        orig_len: u32,
-    ) {
-        let endpoints = endpoints(link, data);
-        self.bytes += data.len();
+    pub fn push(&mut self, p: &PacketRef<'_>) {
+        let endpoints = endpoints(p.link, p.data);
+        self.bytes += p.data.len();
         self.packets.push_back(RingPacket {
-            number,
-            ts_nanos,
-            link,
-            orig_len,
-            data: data.into(),
+            number: p.number,
+            ts_nanos: p.ts_nanos,
+            link: p.link,
+            orig_len: p.orig_len,
+            data: p.data.into(),
+            no_dtls: p.no_dtls,
             endpoints,
             summary: None,
         });
@@ -198,18 +206,29 @@ impl PacketRing {
 mod tests {
     use super::*;
 
+    fn packet(number: u64, data: &[u8]) -> PacketRef<'_> {
+        PacketRef {
+            number,
+            ts_nanos: 0,
+            link: LinkType::ETHERNET,
+            data,
+            orig_len: data.len() as u32,
+            no_dtls: false,
+        }
+    }
+
     #[test]
     fn bounded_by_count_and_bytes() {
         let mut r = PacketRing::new(3, 1000);
         for n in 1..=5u64 {
-            r.push(n, 0, LinkType::ETHERNET, &[0u8; 100], 100);
+            r.push(&packet(n, &[0u8; 100]));
         }
         assert_eq!(r.len(), 3);
         assert_eq!(r.evicted(), 2);
         assert_eq!(r.iter().map(|p| p.number).collect::<Vec<_>>(), [3, 4, 5]);
         let mut r = PacketRing::new(100, 250);
         for n in 1..=5u64 {
-            r.push(n, 0, LinkType::ETHERNET, &[0u8; 100], 100);
+            r.push(&packet(n, &[0u8; 100]));
         }
         assert_eq!(r.len(), 2);
         assert!(r.bytes() <= 250);

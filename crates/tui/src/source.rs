@@ -104,8 +104,17 @@ impl CaptureState {
         orig_len: u32,
         stream_offset: Option<u64>,
     ) {
-        self.engine
+        let verdict = self
+            .engine
             .feed_frame(number, ts_nanos, link, data, orig_len);
+        // The engine's verdict on a UDP or TCP frame: whether it found DTLS in it (directly or
+        // inside a TURN relay). Frames it does not classify (ICMP quoting a datagram, damaged
+        // ones) are left to the dissector alone.
+        let dtls = verdict.kind == Some(rtcscope_analysis::demux::Kind::Dtls)
+            || verdict
+                .inner
+                .is_some_and(|(k, _)| k == rtcscope_analysis::demux::Kind::Dtls);
+        let no_dtls = verdict.flow.is_some() && !dtls;
         let plain = self.engine.plaintexts();
         if !plain.is_empty() {
             self.store.decrypted.push(number, plain);
@@ -116,6 +125,7 @@ impl CaptureState {
             link,
             data,
             orig_len,
+            no_dtls,
         };
         self.store.push(&p, stream_offset);
     }

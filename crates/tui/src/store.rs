@@ -32,8 +32,19 @@ struct Entry {
     at: u64,
     ts_nanos: i64,
     number: u64,
+    /// Captured length (low 31 bits) and whether the engine found no DTLS in the packet (the
+    /// top bit, [`NO_DTLS_BIT`]).
     caplen: u32,
     orig_len: u32,
+}
+
+/// The bit of [`Entry::caplen`] that says the engine found no DTLS in the packet.
+const NO_DTLS_BIT: u32 = 1 << 31;
+
+impl Entry {
+    fn caplen(&self) -> u32 {
+        self.caplen & !NO_DTLS_BIT
+    }
 }
 
 /// A packet read back: its record and its bytes.
@@ -49,6 +60,10 @@ pub struct PacketRef<'a> {
     pub data: &'a [u8],
     /// Length on the wire.
     pub orig_len: u32,
+    /// The analysis engine classified this UDP or TCP frame and found no DTLS in it (directly
+    /// or inside a TURN relay): a DTLS 1.3 unified header is then not believed, as the engine
+    /// does not believe it ([`Summary::of`]).
+    pub no_dtls: bool,
 }
 
 /// What a row shows of a packet besides its record: addresses and the dissector's summary.
@@ -69,7 +84,7 @@ impl RowInfo {
     fn of(p: &PacketRef<'_>, decrypted: &DecryptedNotes) -> Self {
         let mut row = RowInfo {
             endpoints: endpoints(p.link, p.data),
-            summary: Summary::of(p.number, p.ts_nanos, p.link, p.data, p.orig_len),
+            summary: Summary::of(p),
             signalling: None,
         };
         row.add_decrypted(p.number, decrypted);
@@ -144,7 +159,8 @@ impl FileIndex {
             at: offset | (slot as u64) << OFFSET_BITS,
             ts_nanos: i64::try_from(p.ts_nanos).unwrap_or(i64::MAX),
             number: p.number,
-            caplen: p.data.len() as u32,
+            // A frame is at most a few hundred KiB: far below the top bit.
+            caplen: (p.data.len() as u32 & !NO_DTLS_BIT) | if p.no_dtls { NO_DTLS_BIT } else { 0 },
             orig_len: p.orig_len,
         });
     }
@@ -159,10 +175,10 @@ impl FileIndex {
             Some(d) if d < 64 << 10 => self.reader.seek_relative(d as i64),
             _ => self.reader.seek(SeekFrom::Start(offset)).map(|_| ()),
         };
-        self.buf.resize(e.caplen as usize, 0);
+        self.buf.resize(e.caplen() as usize, 0);
         match moved.and_then(|()| self.reader.read_exact(&mut self.buf)) {
             Ok(()) => {
-                self.pos = offset + u64::from(e.caplen);
+                self.pos = offset + u64::from(e.caplen());
                 Some(e)
             }
             Err(err) => {
@@ -183,6 +199,7 @@ impl FileIndex {
             link: self.links[(e.at >> OFFSET_BITS) as usize],
             data: &self.buf,
             orig_len: e.orig_len,
+            no_dtls: e.caplen & NO_DTLS_BIT != 0,
         }
     }
 }
@@ -228,7 +245,7 @@ impl PacketStore {
     /// index. An index given a packet without an offset keeps nothing of it.
     pub fn push(&mut self, p: &PacketRef<'_>, stream_offset: Option<u64>) {
         match &mut self.held {
-            Held::Ring(r) => r.push(p.number, p.ts_nanos, p.link, p.data, p.orig_len),
+            Held::Ring(r) => r.push(p),
             Held::File(i) => match stream_offset {
                 Some(o) => i.push(p, o),
                 None => {
@@ -321,6 +338,7 @@ impl PacketStore {
                     link: p.link,
                     data: &p.data,
                     orig_len: p.orig_len,
+                    no_dtls: p.no_dtls,
                 }))
             }
             Held::File(i) => {
@@ -394,6 +412,7 @@ impl PacketStore {
                             link: p.link,
                             data: &p.data,
                             orig_len: p.orig_len,
+                            no_dtls: p.no_dtls,
                         },
                         &info,
                     );

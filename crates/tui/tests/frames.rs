@@ -949,3 +949,38 @@ fn ladder_detail_of_a_relayed_check_and_foundations() {
         "{a} {b}\n{screen}"
     );
 }
+
+/// The packet list names a packet as the engine does: an OpenVPN P_ACK_V1 (first byte 0x28,
+/// which reads as a DTLS 1.3 unified header) is not DTLS on a flow that carried no DTLS,
+/// while a unified-header record after a plain DTLS record on its flow is (issue #10, F12).
+#[test]
+fn the_packet_list_believes_a_unified_header_only_where_the_engine_does() {
+    use rtcscope_testkit::frames::{ethernet, ipv4_udp, pcap};
+    let a = |s: &str| s.parse::<std::net::SocketAddrV4>().unwrap();
+    let mut openvpn = vec![0x28];
+    openvpn.extend_from_slice(&[1, 2, 3, 4, 5, 6, 7, 8, 1, 0, 0, 0, 0]);
+    openvpn.extend_from_slice(&[8, 7, 6, 5, 4, 3, 2, 1]);
+    openvpn.extend_from_slice(&[0; 12]);
+    let mut plain = vec![22, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 12];
+    plain.extend_from_slice(&[1, 0, 0, 100, 0, 0, 0, 0, 0, 0, 0, 0]);
+    let mut unified = vec![0x2f, 0x00, 0x01, 0x00, 0x20];
+    unified.extend_from_slice(&[0xa5; 32]);
+    let vpn = (a("10.0.0.1:40000"), a("10.0.0.2:1194"));
+    let dtls = (a("10.0.0.3:50000"), a("10.0.0.4:50001"));
+    let frames: Vec<Vec<u8>> = [
+        (vpn, &openvpn),
+        (dtls, &plain),
+        (vpn, &openvpn),
+        (dtls, &unified),
+    ]
+    .iter()
+    .map(|((s, d), p)| ethernet(&ipv4_udp(*s, *d, p)))
+    .collect();
+    let file = pcap(1, &frames);
+    let mut state = CaptureState::new(Config::default(), PacketRing::default(), Progress::Loaded);
+    state.load(std::io::Cursor::new(file)).unwrap();
+    let protocols: Vec<&str> = (0..4)
+        .map(|pos| state.store.row(pos).expect("held").summary.protocol)
+        .collect();
+    assert_eq!(protocols, ["Data", "DTLS", "Data", "DTLS"]);
+}

@@ -331,6 +331,8 @@ pub fn run(args: &DissectArgs) -> anyhow::Result<ExitCode> {
         extmap_inferred,
         protection: args.srtp,
         sctp_ports: args.sctp_ports.clone(),
+        // The stateful dissector below remembers which flows carried DTLS.
+        no_dtls_before: false,
     };
     let mut decryptor = Decryptor::new(args, path)?;
     let mut dissector = Dissector::new(opts.clone());
