@@ -2,7 +2,9 @@
 # The whole-command benchmark of issue #14: `rtcscope analyze` (text and --json) against
 # `tshark -q -o rtp.heuristic_rtp:TRUE -z rtp,streams` and the read floor (`cat FILE >
 # /dev/null`), on the same page-cached captures, interleaved and repeated, on one core
-# (`taskset -c 0`) and on all cores. Wall time (median of the rounds), packets/s, bytes/s, peak
+# (`taskset -c 0`, where `analyze` runs on one thread) and on all cores (where it reads on one
+# thread and analyses on another, its default for files of 64 MiB and more, and, for
+# comparison on the same cores, with `--threads 1`). Wall time (median of the rounds), packets/s, bytes/s, peak
 # resident set (GNU time), and the ratios; the table replaces the marked section of
 # docs/benchmarks.md.
 #
@@ -75,6 +77,8 @@ one_run() { # one_run FILE MODE TOOL: appends "file mode tool seconds peak-KiB" 
     case "$tool" in
         rtcscope) cmd=("$rtcscope" analyze "$cap") ;;
         rtcscope-json) cmd=("$rtcscope" analyze --json "$cap") ;;
+        rtcscope-t1) cmd=("$rtcscope" analyze --threads 1 "$cap") ;;
+        rtcscope-json-t1) cmd=("$rtcscope" analyze --json --threads 1 "$cap") ;;
         tshark) cmd=(tshark -q -o rtp.heuristic_rtp:TRUE -z rtp,streams -r "$cap") ;;
         cat) cmd=(cat "$cap") ;;
     esac
@@ -99,6 +103,7 @@ for f in $files; do
     cat "$cap" >/dev/null # into the page cache
     for mode in 1core 2cores; do
         tools=(rtcscope rtcscope-json tshark cat)
+        [ "$mode" = 2cores ] && tools+=(rtcscope-t1 rtcscope-json-t1)
         for ((r = 0; r < rounds; r++)); do
             echo "bench.sh: $f, $mode, round $((r + 1))/$rounds" >&2
             for ((i = 0; i < ${#tools[@]}; i++)); do
@@ -144,28 +149,40 @@ print(f"Measured {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} U
       f"{platform.platform()}, {sh('rustc --version')}, {sh('tshark --version | head -1').rstrip('.')}. "
       f"Niceness {niceness}; load average {load_before} before, {load_after} after "
       f"(1, 5, 15 min). Median of the runs; peak RSS is the largest of them. "
-      f"× tshark: tshark's time over this one's; × read: this time over `cat`'s.")
+      f"× tshark: tshark's time over this one's; × read: this time over `cat`'s; "
+      f"× 1 core: the same command's time on one core over this one's.")
 print()
-print("| capture | packets | size | cores | command | runs | median wall | packets/s | bytes/s | peak RSS | × tshark | × read |")
-print("|---|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|")
+print("| capture | packets | size | cores | command | runs | median wall | packets/s | bytes/s | peak RSS | × tshark | × read | × 1 core |")
+print("|---|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 names = {"rtcscope": "`rtcscope analyze`", "rtcscope-json": "`rtcscope analyze --json`",
+         "rtcscope-t1": "`rtcscope analyze --threads 1`",
+         "rtcscope-json-t1": "`rtcscope analyze --json --threads 1`",
          "tshark": "tshark `-z rtp,streams`", "cat": "`cat` (read floor)"}
+one_core_of = {"rtcscope": "rtcscope", "rtcscope-json": "rtcscope-json",
+               "rtcscope-t1": "rtcscope", "rtcscope-json-t1": "rtcscope-json",
+               "tshark": "tshark", "cat": "cat"}
 order = [f for f in size]
 for f in order:
     packets, nbytes = size[f]
     for mode in ("1core", "2cores"):
         t_tshark = statistics.median(runs[f, mode, "tshark"]) if runs[f, mode, "tshark"] else None
         t_cat = statistics.median(runs[f, mode, "cat"])
-        for tool in ("rtcscope", "rtcscope-json", "tshark", "cat"):
+        for tool in ("rtcscope", "rtcscope-json", "rtcscope-t1", "rtcscope-json-t1", "tshark", "cat"):
             ts = runs[f, mode, tool]
             if not ts:
                 continue
             t = statistics.median(ts)
             vs_tshark = f"{t_tshark / t:.1f}×" if t_tshark and tool.startswith("rtcscope") else "–"
             vs_read = f"{t / t_cat:.1f}" if tool != "cat" else "1"
+            one = runs[f, "1core", one_core_of[tool]]
+            vs_one = f"{statistics.median(one) / t:.2f}×" if one and mode == "2cores" else "–"
+            # analyze's default: a second thread on two cores for files of 64 MiB and more.
+            two = mode == "2cores" and nbytes >= 64 << 20
+            name = names[tool] + ((" (2 threads)" if two else " (1 thread)")
+                                  if tool in ("rtcscope", "rtcscope-json") else "")
             print(f"| {f} | {packets:,} | {nbytes / 1e6:,.0f} MB | {'1 (`taskset -c 0`)' if mode == '1core' else '2'} "
-                  f"| {names[tool]} | {len(ts)} | {t:.3f} s | {packets / t / 1e6:.2f} M | {nbytes / t / 1e6:,.0f} MB/s "
-                  f"| {rss[f, mode, tool] / 1024:,.1f} MiB | {vs_tshark} | {vs_read} |")
+                  f"| {name} | {len(ts)} | {t:.3f} s | {packets / t / 1e6:.2f} M | {nbytes / t / 1e6:,.0f} MB/s "
+                  f"| {rss[f, mode, tool] / 1024:,.1f} MiB | {vs_tshark} | {vs_read} | {vs_one} |")
 PY
 cat "$table"
 if $docs; then

@@ -120,10 +120,10 @@ pub struct AnalyzeArgs {
 }
 
 /// Files from this size on are read on a second thread by default ([`AnalyzeArgs::threads`]).
-/// Below it a run takes a tenth of a second or less (about 0.2 s at the measured 350 MB/s of
-/// one thread), so the most a second thread could save is a few tens of milliseconds, within
-/// the noise of starting the process; from there on the gain grows with the file
-/// (docs/benchmarks.md, "Two cores").
+/// Below it a run takes about 0.2 s or less (300–400 MB/s on one thread), so the most a
+/// second thread could save there, at most a fifth of the run (the reader's share of the
+/// work, docs/benchmarks.md "Two cores"), is tens of milliseconds, within the noise of
+/// starting the process.
 pub const PIPELINE_FROM_BYTES: u64 = 64 << 20;
 
 /// Whether to read `path` on a second thread: `--threads` when given; otherwise a file of at
