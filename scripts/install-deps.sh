@@ -3,7 +3,8 @@
 # tcpdump, coturn and stun-client (reference servers and clients), nftables and iproute2 (the NAT
 # lab), libpcap (live capture), tmux (TUI tests), chromium (the HTML report opened headless,
 # tests/tests/report_html.rs), valgrind (the engine's instruction-count check,
-# crates/analysis/tests/instructions.rs), default-jre-headless (Spark); cargo-fuzz from crates.io
+# crates/analysis/tests/instructions.rs), default-jre-headless (Spark), GNU time and linux-perf
+# (scripts/bench.sh and its profiles); cargo-fuzz from crates.io
 # and DuckDB's and PySpark's Python packages from PyPI (the export tests).
 # Safe to run again: it installs only what is missing.
 #
@@ -16,6 +17,9 @@ packages=(tshark tcpdump coturn stun-client nftables iproute2 libpcap-dev tmux o
 packages+=(default-jre-headless)
 # firefox-esr: the HTML report opened in headless Firefox over Marionette (tests/tests/report_html.rs).
 packages+=(firefox-esr)
+# GNU time (peak RSS) for scripts/bench.sh, and linux-perf for the per-thread profiles of
+# docs/benchmarks.md ("Two cores": perf record, perf report --sort comm).
+packages+=(time linux-perf)
 build_only=false
 if [ "${1:-}" = "--build" ]; then
     packages=(libpcap-dev)
