@@ -215,3 +215,29 @@ fn two_threads_skip_damaged_records_as_one_thread_does() {
         assert!(err.contains("4 damaged record(s) skipped"), "{err}");
     }
 }
+
+/// `--threads` takes 1 or 2, and not with live capture (which runs on one thread): anything
+/// else is refused before a packet is read, with clap's message and status 2.
+#[test]
+fn threads_takes_one_or_two_and_no_live_capture() {
+    let file = "fixtures/captures/turn-udp.pcapng";
+    for n in ["0", "3", "two"] {
+        let out = rtcscope_tests::run(&["analyze", "--threads", n, file]);
+        let err = rtcscope_tests::stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "--threads {n}: {err}");
+        assert!(err.contains("--threads <N>"), "--threads {n}: {err}");
+        assert!(out.stdout.is_empty(), "--threads {n}");
+    }
+    let out = rtcscope_tests::run(&["analyze", "--threads", "2", "-i", "lo"]);
+    let err = rtcscope_tests::stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("cannot be used with"), "{err}");
+    for n in ["1", "2"] {
+        let out = rtcscope_tests::run(&["analyze", "--threads", n, file]);
+        assert_eq!(out.status.code(), Some(0), "--threads {n}");
+        assert!(
+            rtcscope_tests::stdout(&out).contains("Capture: "),
+            "--threads {n}"
+        );
+    }
+}
