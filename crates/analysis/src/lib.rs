@@ -106,8 +106,9 @@ mod entry_cost {
     /// A flow without its series (TCP buffers, bounded per TCP flow by `TcpLimits`, apart).
     pub const FLOW: usize = 768;
     /// A stream without its series (its few short strings included, the byte sums behind
-    /// getStats' figures, its quality series' header, and the boxes of its codec inference).
-    pub const STREAM: usize = 2432;
+    /// getStats' figures, its quality series' header, the boxes of its codec inference, and
+    /// an RTX stream's boxed repair memory, `RtxRepairs`).
+    pub const STREAM: usize = 2432 + 272;
     /// A pending transaction (where its response was handled included).
     pub const TRANSACTION: usize = 416;
     /// One stored series bucket (index and counters).
@@ -1571,6 +1572,8 @@ mod tests {
         );
         let tx = lru(16, size_of::<Tx>());
         assert!(flow <= entry_cost::FLOW, "flow {flow}");
+        // An RTX stream's boxed repair memory comes on top of the entry.
+        let stream = stream + streams::RTX_REPAIRS_BYTES;
         assert!(stream <= entry_cost::STREAM, "stream {stream}");
         assert!(tx <= entry_cost::TRANSACTION, "transaction {tx}");
         assert!(2 * size_of::<(u32, series::Bucket)>() <= entry_cost::BUCKET);

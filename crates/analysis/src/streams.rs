@@ -302,6 +302,8 @@ pub struct Stream {
     pub fec_packets: u64,
     #[serde(skip)]
     raw: RawBytes,
+    #[serde(skip)]
+    repairs: Option<Box<RtxRepairs>>,
     /// Whether payloads are SRTP ciphertext.
     pub encrypted: bool,
     /// Unique sequence numbers received.
@@ -393,6 +395,15 @@ struct RawBytes {
     /// Bodies of retransmissions (payload + tag when SRTP), and how many were SRTP.
     retransmitted_body: u64,
     retransmitted_srtp: u64,
+}
+
+/// Original sequence numbers remembered per RTX stream (see [`RtxRepairs`]).
+const REPAIRED_KEPT: usize = 16;
+
+/// What an RTX stream remembers to tell repairs from probes without a NACK (boxed: only RTX
+/// streams with readable payloads have one; counted in the stream's entry cost).
+#[derive(Clone, Debug, Default)]
+struct RtxRepairs {
     /// The last original sequence numbers this RTX stream repaired without a NACK (gaps in
     /// its media stream): a second RTX packet with one of them is a probe, not a new repair.
     repaired: [Option<u16>; REPAIRED_KEPT],
@@ -404,10 +415,11 @@ struct RawBytes {
     pending_next: usize,
 }
 
-/// Original sequence numbers remembered per RTX stream (see `RawBytes::repaired`).
-const REPAIRED_KEPT: usize = 16;
+/// Heap bytes of an RTX stream's [`RtxRepairs`] (in the stream's entry cost).
+#[cfg(test)]
+pub(crate) const RTX_REPAIRS_BYTES: usize = std::mem::size_of::<RtxRepairs>();
 
-impl RawBytes {
+impl RtxRepairs {
     /// True the first time `osn` is repaired (then remembered), false for a repeat.
     fn first_repair(&mut self, osn: u16) -> bool {
         if self.repaired.contains(&Some(osn)) {
@@ -497,6 +509,7 @@ impl Stream {
             rtx_probes: 0,
             fec_packets: 0,
             raw: RawBytes::default(),
+            repairs: None,
             encrypted: false,
             unique: 0,
             duplicates: 0,
@@ -1179,7 +1192,7 @@ impl Streams {
             ssrc: p.ssrc(),
         };
         // RTX payloads that were waiting for their media stream to show whether the original
-        // arrived (see `RawBytes::pending`) are settled first.
+        // arrived (see `RtxRepairs::pending`) are settled first.
         self.settle(key);
         let hints = &self.hints;
         let (dropped, by_ssrc, inferring) =
@@ -1316,7 +1329,9 @@ impl Streams {
                 if let (false, Some(o)) = (opaque, p.payload().get(..2)) {
                     if s.rtx_of.is_some() {
                         let bytes = u32::try_from(p.payload().len()).unwrap_or(u32::MAX);
-                        s.raw.defer(u16::from_be_bytes([o[0], o[1]]), bytes);
+                        s.repairs
+                            .get_or_insert_with(Box::default)
+                            .defer(u16::from_be_bytes([o[0], o[1]]), bytes);
                     }
                 }
             }
@@ -1657,33 +1672,38 @@ impl Streams {
         let Some(rtx) = self.map.get(&key) else {
             return;
         };
-        if rtx.raw.pending.iter().all(Option::is_none) {
+        let Some(pending) = rtx
+            .repairs
+            .as_ref()
+            .map(|r| r.pending)
+            .filter(|p| p.iter().any(Option::is_some))
+        else {
             return;
-        }
+        };
         let Some(media) = rtx
             .rtx_of
             .and_then(|ssrc| self.map.get(&StreamKey { ssrc, ..key }))
         else {
             return;
         };
-        let verdicts = rtx
-            .raw
-            .pending
-            .map(|p| p.and_then(|(osn, _)| media.gap(osn)));
+        let verdicts = pending.map(|p| p.and_then(|(osn, _)| media.gap(osn)));
         let Some(s) = self.map.peek_mut(&key) else {
             return;
         };
+        let Some(r) = s.repairs.as_mut() else {
+            return;
+        };
         for (i, verdict) in verdicts.into_iter().enumerate() {
-            match (verdict, s.raw.pending[i]) {
+            match (verdict, r.pending[i]) {
                 (Some(true), Some((osn, bytes))) => {
-                    s.raw.pending[i] = None;
-                    if s.raw.first_repair(osn) {
+                    r.pending[i] = None;
+                    if r.first_repair(osn) {
                         s.retransmissions += 1;
                         s.rtx_probes -= 1;
                         s.raw.retransmitted_body += u64::from(bytes);
                     }
                 }
-                (Some(false), _) => s.raw.pending[i] = None,
+                (Some(false), _) => r.pending[i] = None,
                 _ => {}
             }
         }
@@ -1693,7 +1713,11 @@ impl Streams {
         let rtx: Vec<StreamKey> = self
             .map
             .iter()
-            .filter(|(_, s)| s.raw.pending.iter().any(Option::is_some))
+            .filter(|(_, s)| {
+                s.repairs
+                    .as_ref()
+                    .is_some_and(|r| r.pending.iter().any(Option::is_some))
+            })
             .map(|(k, _)| *k)
             .collect();
         for key in rtx {
