@@ -87,6 +87,9 @@ pub struct DissectOptions {
     /// then not believed, as the engine and the stateful dissector do not believe it. False
     /// (the default): one frame alone cannot tell, and it is believed.
     pub no_dtls_before: bool,
+    /// Leave [`Frame::layers`] empty: for a caller that wants only the summary and the filter's
+    /// record (a packet list row), not the header trees.
+    pub skip_header_layers: bool,
 }
 
 /// One frame, dissected.
@@ -231,7 +234,9 @@ fn dissect_frame_in(
     cx: &mut Cx<'_>,
 ) -> Frame {
     let mut out = frame_tree(number, ts_nanos, link, data, orig_len, opts, cx);
-    out.layers = layers::layers(link, data);
+    if !opts.skip_header_layers {
+        out.layers = layers::layers(link, data);
+    }
     // The transport's own header node replaces the frame node's one-line summary of it when
     // both describe the same ports (not so under a tunnel, whose inner flow the line names).
     if let (Some((src, dst)), Some(t)) = (out.endpoints, out.layers.last()) {

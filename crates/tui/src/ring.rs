@@ -36,6 +36,8 @@ impl Summary {
     pub fn of(p: &PacketRef<'_>) -> Self {
         let opts = DissectOptions {
             no_dtls_before: p.no_dtls,
+            // A row shows the summary; the header trees are made for the selected packet.
+            skip_header_layers: true,
             ..DissectOptions::default()
         };
         let f = dissect_frame_with(p.number, p.ts_nanos, p.link, p.data, p.orig_len, &opts);

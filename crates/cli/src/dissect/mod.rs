@@ -333,6 +333,7 @@ pub fn run(args: &DissectArgs) -> anyhow::Result<ExitCode> {
         sctp_ports: args.sctp_ports.clone(),
         // The stateful dissector below remembers which flows carried DTLS.
         no_dtls_before: false,
+        skip_header_layers: false,
     };
     let mut decryptor = Decryptor::new(args, path)?;
     let mut dissector = Dissector::new(opts.clone());
