@@ -333,6 +333,8 @@ pub struct App {
     pub frozen_at: Option<u64>,
     /// The key overlay.
     pub help: bool,
+    /// The first key line the help shows (a short terminal shows a page; j/k scroll).
+    pub help_scroll: usize,
     /// The file name being typed after `w` (save the listed packets).
     pub save_prompt: Option<String>,
     /// What the last action did (a file saved, or why not), until the next key.
@@ -429,6 +431,7 @@ impl App {
             paused: false,
             frozen_at: None,
             help: false,
+            help_scroll: 0,
             save_prompt: None,
             notice: None,
             filter: String::new(),
@@ -744,7 +747,17 @@ impl App {
                     self.streams.len(),
                     ui::list_height(self.size, View::Streams),
                 );
-                let (cs, ce) = self.chart_window(ws, we);
+                // A file's chart spans the selected session or flow (one call of many in a
+                // long capture is not squeezed into the first bins); zoom and pan work
+                // within it. Live, the last minute.
+                let (bs, be) = match self.selected_row() {
+                    Some(r) if !self.is_live() && r.first_ns < r.last_ns => (
+                        r.first_ns.max(ws),
+                        r.last_ns.min(we).max(r.first_ns.max(ws) + 1),
+                    ),
+                    _ => (ws, we),
+                };
+                let (cs, ce) = self.chart_window(bs, be);
                 self.chart = self.build_chart(engine, cs, ce);
                 // The selected stream's details (a whole decryption report behind them): made
                 // again only for another stream or when the engine has moved on.
@@ -1172,11 +1185,7 @@ impl App {
                     }
                 }
                 KeyCode::Esc => self.save_prompt = None,
-                KeyCode::Backspace => {
-                    buf.pop();
-                }
-                KeyCode::Char(c) if !ctrl => buf.push(c),
-                _ => {}
+                _ => edit_line(buf, k),
             }
             return Action::None;
         }
@@ -1186,27 +1195,36 @@ impl App {
                     self.filter = self.editing.take().unwrap_or_default();
                 }
                 KeyCode::Esc => self.editing = None,
-                KeyCode::Backspace => {
-                    buf.pop();
-                }
-                KeyCode::Char(c) if !ctrl => buf.push(c),
-                _ => {}
+                _ => edit_line(buf, k),
             }
             self.rebuild_rows();
             return Action::None;
         }
         if self.help {
-            // Any key closes the overlay; q still quits.
-            self.help = false;
-            return if k.code == KeyCode::Char('q') {
-                Action::Quit
-            } else {
-                Action::None
-            };
+            // j/k (arrows, pages) scroll a help taller than the terminal; any other key
+            // closes it, and q still quits.
+            let page = usize::from(self.size.height.saturating_sub(4)).max(1);
+            let scroll = |s: usize, d: isize| ui::help_top(s.saturating_add_signed(d), page);
+            match k.code {
+                KeyCode::Char('j') | KeyCode::Down => {
+                    self.help_scroll = scroll(self.help_scroll, 1)
+                }
+                KeyCode::Char('k') | KeyCode::Up => self.help_scroll = scroll(self.help_scroll, -1),
+                KeyCode::PageDown | KeyCode::Char(' ') => {
+                    self.help_scroll = scroll(self.help_scroll, page as isize)
+                }
+                KeyCode::PageUp => self.help_scroll = scroll(self.help_scroll, -(page as isize)),
+                KeyCode::Char('q') => return Action::Quit,
+                _ => self.help = false,
+            }
+            return Action::None;
         }
         match k.code {
             KeyCode::Char('q') => return Action::Quit,
-            KeyCode::Char('?') | KeyCode::F(1) => self.help = true,
+            KeyCode::Char('?') | KeyCode::F(1) => {
+                self.help = true;
+                self.help_scroll = 0;
+            }
             KeyCode::Char(c @ '1'..='9') => {
                 self.view = View::ALL[(c as u8 - b'1') as usize];
             }
@@ -1542,4 +1560,26 @@ fn is_header_layer(text: &str) -> bool {
     ]
     .iter()
     .any(|h| text.starts_with(h))
+}
+
+/// A key typed into a one-line prompt (the filter, the save path), with the shell's line
+/// editing: Backspace deletes a character, Ctrl-U the whole line, Ctrl-W the word before the
+/// cursor (the cursor is the end).
+fn edit_line(buf: &mut String, k: KeyEvent) {
+    let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
+    match k.code {
+        KeyCode::Backspace => {
+            buf.pop();
+        }
+        KeyCode::Char('u') if ctrl => buf.clear(),
+        KeyCode::Char('w') if ctrl => {
+            let kept = buf
+                .trim_end()
+                .rfind(char::is_whitespace)
+                .map_or(0, |i| i + 1);
+            buf.truncate(kept);
+        }
+        KeyCode::Char(c) if !ctrl => buf.push(c),
+        _ => {}
+    }
 }

@@ -109,8 +109,17 @@ fn streams_chart_zooms_and_pans() {
     app.refresh(&mut state);
     key(&mut app, &mut state, KeyCode::Char('4'));
     let (s0, b0, n0) = (app.chart.start_ns, app.chart.bin_ns, app.chart.bins.len());
-    let (ws, we) = app.window();
+    // A file's chart spans the selected session, not the whole capture (its ARP frames and
+    // ICMP errors lie outside the call).
+    let (cs, ce) = app.window();
+    let r = app.selected_row().expect("the call");
+    let (ws, we) = (r.first_ns.max(cs), r.last_ns.min(ce));
+    assert!(
+        ws > cs || we < ce,
+        "the session is narrower than the capture"
+    );
     assert_eq!(s0, ws);
+    assert!((app.chart.bin_ns * app.chart.bins.len() as i64 - (we - ws)).abs() <= n0 as i64);
     key(&mut app, &mut state, KeyCode::Char('+'));
     let (s1, b1) = (app.chart.start_ns, app.chart.bin_ns);
     assert_eq!(app.chart.bins.len(), n0);

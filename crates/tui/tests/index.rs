@@ -384,3 +384,41 @@ fn the_ladder_zooms_out_and_in_without_losing_a_message() {
     let sel = app.ladder.selected().unwrap().number;
     assert!(sel <= chosen, "{sel} after {chosen}");
 }
+
+/// In a long capture of one call after another, the Streams chart of a later call spans that
+/// call, not the whole file (where it would fill a few of the first bins' width).
+#[test]
+fn the_streams_chart_spans_the_selected_call() {
+    let path = long_capture();
+    let mut state = load(&path);
+    let mut app = app(160, 48);
+    app.refresh(&mut state);
+    // The last call to start.
+    let last = (0..app.rows.len())
+        .filter(|&i| matches!(app.rows[i].key, rtcscope_tui::model::RowKey::Session(_)))
+        .max_by_key(|&i| app.rows[i].first_ns)
+        .expect("calls");
+    for _ in 0..last {
+        key(&mut app, &mut state, KeyCode::Down);
+    }
+    let r = app.selected_row().expect("a call").clone();
+    assert_eq!(r.key, app.rows[last].key);
+    let (ws, we) = app.window();
+    assert!(r.first_ns > ws + (we - ws) / 2, "a late call selected");
+    key(&mut app, &mut state, KeyCode::Char('4'));
+    let c = &app.chart;
+    assert_eq!(c.start_ns, r.first_ns);
+    let end = c.start_ns + c.bin_ns * c.bins.len() as i64;
+    assert!(
+        end <= r.last_ns + c.bin_ns && end >= r.last_ns - c.bin_ns,
+        "{end} vs {}",
+        r.last_ns
+    );
+    // Every bin holds some of the call's traffic but the very last ones, which end with it.
+    let full = c.bins.iter().filter(|b| b[0] + b[1] > 0).count();
+    assert!(
+        full * 10 >= c.bins.len() * 9,
+        "{full} of {} bins",
+        c.bins.len()
+    );
+}

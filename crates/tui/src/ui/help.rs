@@ -8,7 +8,7 @@ use ratatui::widgets::{Clear, Paragraph};
 use ratatui::Frame;
 
 /// The key list of the `?` overlay.
-pub const KEYS: [(&str, &str); 30] = [
+pub const KEYS: [(&str, &str); 31] = [
     ("1-9, Tab, S-Tab", "switch view (or click a tab)"),
     ("j/k, ↓/↑", "move the selection (or scroll the mouse wheel)"),
     ("PgDn/PgUp", "move by a page"),
@@ -40,6 +40,10 @@ pub const KEYS: [(&str, &str); 30] = [
     ("r", "NAT check: run it"),
     ("/", "filter: Packets by expression (rtp.pt == 96) or words"),
     ("Esc", "clear the filter"),
+    (
+        "Ctrl-U, Ctrl-W",
+        "in the filter or save prompt: clear it, delete a word",
+    ),
     ("p, Space", "pause / resume the display (capture goes on)"),
     ("click", "select a row, a tab or a field"),
     ("?", "this help (any key closes it)"),
@@ -58,11 +62,11 @@ pub const KEYS: [(&str, &str); 30] = [
     ),
     (
         "Ladder",
-        "STUN, TURN, DTLS handshake, BYE, ICMP between hosts",
+        "STUN, TURN, DTLS handshake, BYE, ICMP; keys: data channels",
     ),
 ];
 
-pub(super) fn help(f: &mut Frame<'_>, size: Rect) {
+pub(super) fn help(f: &mut Frame<'_>, size: Rect, scroll: usize) {
     let w = 72.min(size.width.saturating_sub(2));
     let h = (KEYS.len() as u16 + 2).min(size.height.saturating_sub(2));
     let area = Rect::new(
@@ -71,8 +75,12 @@ pub(super) fn help(f: &mut Frame<'_>, size: Rect) {
         w,
         h,
     );
+    // A short terminal shows a page of the keys: j/k scroll (the title says so).
+    let page = usize::from(h.saturating_sub(2)).max(1);
+    let top = help_top(scroll, page);
     let lines: Vec<Line<'static>> = KEYS
         .iter()
+        .skip(top)
         .map(|(k, v)| {
             Line::from(vec![
                 Span::styled(format!(" {k:<16}"), bold().fg(Color::Cyan)),
@@ -80,9 +88,21 @@ pub(super) fn help(f: &mut Frame<'_>, size: Rect) {
             ])
         })
         .collect();
+    let title = if page < KEYS.len() {
+        format!(
+            " Keys {}-{} of {} (j/k: more, any other key closes) ",
+            top + 1,
+            (top + page).min(KEYS.len()),
+            KEYS.len()
+        )
+    } else {
+        " Keys ".to_owned()
+    };
     f.render_widget(Clear, area);
-    f.render_widget(
-        Paragraph::new(lines).block(block(" Keys ", true).bold()),
-        area,
-    );
+    f.render_widget(Paragraph::new(lines).block(block(title, true).bold()), area);
+}
+
+/// The first key line shown for a scroll position, with `page` lines on screen.
+pub fn help_top(scroll: usize, page: usize) -> usize {
+    scroll.min(KEYS.len().saturating_sub(page))
 }

@@ -31,7 +31,7 @@ mod streams;
 mod turn;
 mod widgets;
 
-pub use help::KEYS;
+pub use help::{help_top, KEYS};
 pub use layout::{chart_bins, hex_area, list_height, list_row_at, tab_at, tree_area, tree_height};
 pub(crate) use packets::{hex_byte_at, hex_per_line};
 pub(crate) use sessions::names_host;
@@ -74,7 +74,7 @@ pub fn render(f: &mut Frame<'_>, app: &App) {
         View::Ladder => ladder::ladder(f, app, body),
     }
     if app.help {
-        help::help(f, size);
+        help::help(f, size, app.help_scroll);
     }
     scrub(f.buffer_mut());
 }
