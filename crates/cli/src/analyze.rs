@@ -580,8 +580,8 @@ fn capture(
 }
 
 fn is_webrtc(f: &rtcscope_analysis::report::FlowReport) -> bool {
-    let c = &f.counts;
-    c.stun + c.classic_stun + c.channel_data + c.dtls + c.rtp + c.rtcp + c.sctp > 0
+    // The engine's one definition (report, diagnosis and the TUI use it too).
+    f.counts.is_webrtc()
 }
 
 /// `[relay path #0, counted on TURN #3] ` for an item inside a relay path, `[inside TURN #3] `
@@ -1262,7 +1262,8 @@ pub fn render(r: &Report, all_flows: bool) -> String {
         }
         if st.rtx_payload > 0 || (st.rtx_reason.is_some() && st.padding_only > 0) {
             notes.push(format!(
-                "{} retransmission{} (after a NACK), {} payload probe{}, {} padding-only",
+                "{} retransmission{} (repairing a NACKed or missing packet), {} payload probe{}, \
+                 {} padding-only",
                 st.retransmissions,
                 if st.retransmissions == 1 { "" } else { "s" },
                 st.rtx_probes,
@@ -1357,7 +1358,8 @@ pub fn render(r: &Report, all_flows: bool) -> String {
     let webrtc: Vec<_> = r.flows.iter().filter(|f| is_webrtc(f)).collect();
     let _ = writeln!(
         s,
-        "\nFlows: {} carrying WebRTC protocols, {} other",
+        "\nFlows: {} carrying WebRTC protocols, {} other\n  (per direction; bytes of the UDP \
+         or TCP payload, STUN included, where getStats' transport bytes leave STUN out)",
         webrtc.len(),
         r.flows.len() - webrtc.len()
     );
