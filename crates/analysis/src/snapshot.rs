@@ -257,10 +257,7 @@ impl Snapshot {
             .filter(|(_, s)| s.confirmed)
             .map(|(k, s)| {
                 let (rtx_reason, pt) = (
-                    s.rtx_reason.or_else(|| {
-                        (s.packets >= 3 && s.padded == s.packets)
-                            .then_some("every packet padded (bandwidth probing / RTX padding)")
-                    }),
+                    s.rtx_or_padding_reason(),
                     s.payload_types
                         .iter()
                         .max_by_key(|(_, n)| *n)

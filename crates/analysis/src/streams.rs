@@ -464,6 +464,16 @@ struct JitterState {
 }
 
 impl Stream {
+    /// Why the stream is thought to be RTX or padding: the reason found as it was fed, else
+    /// (three packets or more, every one padded) bandwidth probing. The one rule that the
+    /// report (at the end) and the TUI's snapshot (live) both read.
+    pub fn rtx_or_padding_reason(&self) -> Option<&'static str> {
+        self.rtx_reason.or_else(|| {
+            (self.packets >= 3 && self.padded == self.packets)
+                .then_some("every packet padded (bandwidth probing / RTX padding)")
+        })
+    }
+
     fn new(
         ssrc: u32,
         flow: FlowKey,
@@ -1730,9 +1740,7 @@ impl Streams {
             s.lost = s.lost();
             s.frames = s.frame_tracker.as_ref().map(|t| Box::new(t.report()));
             s.codec_inference = s.inference.as_ref().map(|i| Box::new(i.report()));
-            if s.rtx_reason.is_none() && s.packets >= 3 && s.padded == s.packets {
-                s.rtx_reason = Some("every packet padded (bandwidth probing / RTX padding)");
-            }
+            s.rtx_reason = s.rtx_or_padding_reason();
             let (tag, source) = tag_for(own_tag, &probed, &s.flow);
             s.finish_bytes(tag, source);
         }
