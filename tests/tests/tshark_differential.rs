@@ -504,12 +504,31 @@ const HEADER_FIELDS: &[(&str, &str, &str)] = &[
         "Window",
     ),
     ("tcp.flags", "Transmission Control Protocol", "Flags"),
+    ("arp.opcode", "Address Resolution Protocol", "Opcode"),
+    (
+        "arp.src.hw_mac",
+        "Address Resolution Protocol",
+        "Sender MAC address",
+    ),
+    (
+        "arp.src.proto_ipv4",
+        "Address Resolution Protocol",
+        "Sender IP address",
+    ),
+    (
+        "arp.dst.proto_ipv4",
+        "Address Resolution Protocol",
+        "Target IP address",
+    ),
 ];
 
 /// A header field's value as tshark prints it: MAC addresses as they are, numbers as numbers
 /// (`EF (46)`, `0x8e23 (36387)`, `0x18 (ACK, PSH)` and `63` all read as their number).
 fn header_value(tshark_field: &str, value: &str) -> String {
-    if tshark_field.starts_with("eth.") {
+    if tshark_field.starts_with("eth.")
+        || tshark_field.starts_with("arp.src")
+        || tshark_field.starts_with("arp.dst")
+    {
         return value.to_owned();
     }
     let first = value.split_whitespace().next().unwrap_or_default();

@@ -39,6 +39,8 @@ pub enum Protocol {
     Tcp,
     /// An ICMP error quoting a UDP datagram.
     Icmp,
+    /// An ARP packet (RFC 826).
+    Arp,
     /// Unrecognised payload, or a non-UDP/TCP packet.
     Data,
 }
@@ -51,6 +53,7 @@ impl Protocol {
             Protocol::ClassicStun => "STUN(3489)",
             Protocol::ChannelData => "ChannelData",
             Protocol::Dtls => "DTLS",
+            Protocol::Arp => "ARP",
             Protocol::Rtp => "RTP",
             Protocol::Rtcp => "RTCP",
             Protocol::Sctp => "SCTP",

@@ -364,10 +364,49 @@ pub fn layers(link: LinkType, frame: &[u8]) -> Vec<Node> {
             out.push(n);
         }
         Some(LaxNetSlice::Arp(a)) => {
-            out.push(Node::new(
-                "Address Resolution Protocol",
-                at(frame, a.slice()),
-            ));
+            let r = at(frame, a.slice());
+            let s = r.start;
+            let (hw, pr) = (
+                usize::from(a.hw_addr_size()),
+                usize::from(a.proto_addr_size()),
+            );
+            let addr = |b: &[u8]| match b.len() {
+                4 => std::net::Ipv4Addr::new(b[0], b[1], b[2], b[3]).to_string(),
+                16 => <[u8; 16]>::try_from(b)
+                    .map_or_else(|_| mac(b), |o| std::net::Ipv6Addr::from(o).to_string()),
+                _ => mac(b),
+            };
+            let (sha, spa) = (mac(a.sender_hw_addr()), addr(a.sender_protocol_addr()));
+            let (tha, tpa) = (mac(a.target_hw_addr()), addr(a.target_protocol_addr()));
+            let op = a.operation();
+            // As tshark's info column says it.
+            let summary = match op.0 {
+                1 if spa == tpa => format!("ARP Announcement for {spa}"),
+                1 => format!("Who has {tpa}? Tell {spa}"),
+                2 => format!("{spa} is at {sha}"),
+                n => format!("ARP operation {n}, {spa} ({sha}) to {tpa} ({tha})"),
+            };
+            let mut n = Node::new(ARP_LABEL, r).with_value(&summary);
+            n.add("Hardware type", a.hw_addr_type().0, s..s + 2);
+            n.add(
+                "Protocol type",
+                ether_type(a.proto_addr_type()),
+                s + 2..s + 4,
+            );
+            n.add("Hardware size", hw, s + 4..s + 5);
+            n.add("Protocol size", pr, s + 5..s + 6);
+            n.add("Opcode", op.0, s + 6..s + 8);
+            let mut o = s + 8;
+            for (label, v, len) in [
+                ("Sender MAC address", sha, hw),
+                ("Sender IP address", spa, pr),
+                ("Target MAC address", tha, hw),
+                ("Target IP address", tpa, pr),
+            ] {
+                n.add(label, v, o..o + len);
+                o += len;
+            }
+            out.push(n);
         }
         None => {}
     }
@@ -468,6 +507,17 @@ pub fn layers(link: LinkType, frame: &[u8]) -> Vec<Node> {
     }
     out
 }
+
+/// The ARP packet of a frame as a tree, its value the info text tshark writes (`Who has
+/// 10.0.0.1? Tell 10.0.0.2`); `None` when the frame holds no readable ARP packet.
+pub fn arp_node(link: LinkType, frame: &[u8]) -> Option<Node> {
+    layers(link, frame)
+        .into_iter()
+        .find(|n| n.label == ARP_LABEL && n.value.is_some())
+}
+
+/// The label of the ARP packet's node.
+pub const ARP_LABEL: &str = "Address Resolution Protocol";
 
 #[cfg(test)]
 mod tests {

@@ -236,6 +236,9 @@ fn dissect_frame_in(
     let mut out = frame_tree(number, ts_nanos, link, data, orig_len, opts, cx);
     if !opts.skip_header_layers {
         out.layers = layers::layers(link, data);
+        if out.messages.iter().any(|m| m.protocol == Protocol::Arp) {
+            out.layers.retain(|l| l.label != layers::ARP_LABEL);
+        }
     }
     // The transport's own header node replaces the frame node's one-line summary of it when
     // both describe the same ports (not so under a tunnel, whose inner flow the line names).
@@ -325,14 +328,30 @@ fn frame_tree(
                     cx.fields.add_protocol(rtcscope_filter::Proto::Icmp);
                 }
             }
-            let what = not_transport(&not);
-            frame.add("Not dissected", &what, 0..data.len());
+            let arp = match not {
+                NotTransport::NotIp(0x0806) => layers::arp_node(link, data),
+                _ => None,
+            };
+            let message = match arp {
+                // ARP is the message: its node leaves the header layers (below).
+                Some(node) => Dissected {
+                    protocol: Protocol::Arp,
+                    info: node.value.clone().unwrap_or_default(),
+                    tree: node,
+                    ..Dissected::other(String::new())
+                },
+                None => {
+                    let what = not_transport(&not);
+                    frame.add("Not dissected", &what, 0..data.len());
+                    Dissected::other(what)
+                }
+            };
             Frame {
                 endpoints: None,
                 transport: None,
                 frame,
                 layers: Vec::new(),
-                messages: vec![Dissected::other(what)],
+                messages: vec![message],
                 error: None,
                 fields: Fields::default(),
             }

@@ -1554,7 +1554,6 @@ fn is_header_layer(text: &str) -> bool {
         "Linux cooked",
         "Loopback",
         "Internet Protocol",
-        "Address Resolution",
         "User Datagram Protocol",
         "Transmission Control Protocol",
     ]
