@@ -337,10 +337,25 @@ fn check_inbound(peer: &Peer, report: &Value) -> usize {
         );
         let jitter = inb["jitter"].as_f64().unwrap() * 1000.0;
         let our_jitter = media["jitter_ms"].as_f64().unwrap();
-        assert!(
-            (jitter - our_jitter).abs() <= 1.0,
-            "{what}: jitter {jitter} ms, ours {our_jitter} ms"
-        );
+        // Video whose frames span packets (firefox-vp9: 640x480): libwebrtc updates its jitter
+        // only on the first packet of each RTP timestamp, RFC 3550 (and rtcscope) on every
+        // packet, and a frame's later packets, paced out behind its first, arrive "late" for
+        // the same timestamp. Measured on firefox-vp9 from the same capture's RTP headers:
+        // per packet 1.24 and 2.33 ms (ours), first packet per timestamp 2.07 and 3.19 ms,
+        // getStats 2.4 and 3.4 ms. So there ours is lower, by at most 1.5 ms.
+        let multi_packet_frames =
+            media["frames"].is_object() && n(media, "packets") > n(&media["frames"], "frames");
+        if multi_packet_frames {
+            assert!(
+                our_jitter <= jitter + 0.1 && jitter - our_jitter <= 1.5,
+                "{what}: jitter {jitter} ms, ours {our_jitter} ms (frames span packets)"
+            );
+        } else {
+            assert!(
+                (jitter - our_jitter).abs() <= 1.0,
+                "{what}: jitter {jitter} ms, ours {our_jitter} ms"
+            );
+        }
         checked += 1;
     }
     checked
@@ -715,6 +730,192 @@ fn firefox_dtls12_call_matches_get_stats() {
     );
 }
 
+/// The video frames `analyze --keylog` reads from the decrypted payload descriptors, against
+/// both browsers' getStats: for each video sender, our frames (one per RTP timestamp) equal its
+/// outbound `framesSent` and the receiver's `framesReceived`, every frame is complete (its
+/// marker bit seen), our key frames equal the receiver's `keyFramesDecoded` (and the sender's
+/// `keyFramesEncoded` where it has one: Chromium), our last resolution is the sender's and the
+/// receiver's `frameWidth` × `frameHeight`, no frame is a `hugeFramesSent` one, and our freezes
+/// are the receiver's `freezeCount`, their length its `totalFreezesDuration` within 20 ms (the
+/// receiver measures between rendered frames, we between arrivals on the wire; the fake camera
+/// pauses for ~1 s, a frame interval is 66 ms). Exact otherwise: the stats were taken after the
+/// media stopped and the capture holds every packet (these calls lose none). The receiver's
+/// `framesAssembledFromMultiplePackets` is at most our packets less our frames (a frame of k
+/// packets adds k - 1). Returns the video senders compared and those extra packets, summed.
+fn check_video_frames(a: &Peer, b: &Peer, report: &Value, codec: &str) -> (usize, u64) {
+    let mut compared = 0;
+    let mut extra_packets = 0;
+    for (sender, receiver) in [(a, b), (b, a)] {
+        for out in sender
+            .by_type("outbound-rtp")
+            .filter(|o| o["kind"] == "video")
+        {
+            let ssrc = n(out, "ssrc");
+            let what = format!("video SSRC {ssrc:#x}");
+            let inb = receiver
+                .by_type("inbound-rtp")
+                .find(|i| i["ssrc"] == ssrc)
+                .unwrap_or_else(|| panic!("{what}: no inbound-rtp at the receiver"));
+            let media = stream_of(report, ssrc);
+            let f = &media["frames"];
+            assert_eq!(f["codec"], codec, "{what}: the SDP's rtpmap (inside RED)");
+            let frames = n(f, "frames");
+            eprintln!(
+                "{what}: {frames} frames ({} key, {} complete, last {}x{}, {} freezes, {:.1} ms) \
+                 in {} packets; getStats framesSent {} framesReceived {} keyFramesDecoded {} \
+                 frameWidth/Height {}x{} (receiver {}x{}) hugeFramesSent {} \
+                 framesAssembledFromMultiplePackets {} freezeCount {} totalFreezesDuration {}",
+                f["key_frames"],
+                f["complete_frames"],
+                f["resolution"]["width"],
+                f["resolution"]["height"],
+                f["freezes"],
+                f["freeze_total_ms"].as_f64().unwrap(),
+                media["packets"],
+                out["framesSent"],
+                inb["framesReceived"],
+                inb["keyFramesDecoded"],
+                out["frameWidth"],
+                out["frameHeight"],
+                inb["frameWidth"],
+                inb["frameHeight"],
+                out["hugeFramesSent"],
+                inb["framesAssembledFromMultiplePackets"],
+                inb["freezeCount"],
+                inb["totalFreezesDuration"],
+            );
+            assert_eq!(frames, n(out, "framesSent"), "{what}: framesSent");
+            assert_eq!(frames, n(inb, "framesReceived"), "{what}: framesReceived");
+            assert_eq!(n(f, "complete_frames"), frames, "{what}: complete frames");
+            assert_eq!(
+                n(f, "unreadable_payloads") + n(f, "late_packets"),
+                0,
+                "{what}: every payload read"
+            );
+            assert_eq!(
+                n(f, "key_frames"),
+                n(inb, "keyFramesDecoded"),
+                "{what}: keyFramesDecoded"
+            );
+            if out["keyFramesEncoded"].is_u64() {
+                assert_eq!(
+                    n(f, "key_frames"),
+                    n(out, "keyFramesEncoded"),
+                    "{what}: keyFramesEncoded"
+                );
+            }
+            for st in [out, inb] {
+                assert_eq!(
+                    (n(&f["resolution"], "width"), n(&f["resolution"], "height")),
+                    (n(st, "frameWidth"), n(st, "frameHeight")),
+                    "{what}: frameWidth x frameHeight of {}",
+                    st["type"]
+                );
+            }
+            assert_eq!(n(out, "hugeFramesSent"), 0, "{what}: hugeFramesSent");
+            assert_eq!(
+                n(f, "freezes"),
+                n(inb, "freezeCount"),
+                "{what}: freezeCount"
+            );
+            let want = inb["totalFreezesDuration"].as_f64().unwrap() * 1000.0;
+            let ours = f["freeze_total_ms"].as_f64().unwrap();
+            assert!(
+                (ours - want).abs() <= 20.0,
+                "{what}: freezes {ours} ms, getStats {want} ms"
+            );
+            let extra = n(media, "packets") - frames;
+            if let Some(assembled) = inb["framesAssembledFromMultiplePackets"].as_u64() {
+                assert!(
+                    extra >= assembled,
+                    "{what}: {extra} packets beyond one per frame, \
+                     framesAssembledFromMultiplePackets {assembled}"
+                );
+            }
+            extra_packets += extra;
+            compared += 1;
+        }
+    }
+    (compared, extra_packets)
+}
+
+/// A Firefox call whose video is VP9 (fixtures/webrtc/firefox-vp9: both peers put VP9 first
+/// with `setCodecPreferences`, 640x480 at up to 1.5 Mbit/s): tshark has no VP9 dissector, so
+/// the browsers' getStats are the independent check of the VP9 payload descriptor reading
+/// (RFC 9628: B/E bits for frames spanning packets, P for inter frames, the scalability
+/// structure's and the uncompressed header's frame size). Frames, key frames (3 per sender:
+/// the first, and one at each resolution change Firefox's encoder made, 640x480 to 480x360 and
+/// back), resolution and freezes agree as `check_video_frames` says; frames spanning packets
+/// are most of them (100 per receiver by getStats).
+#[test]
+fn firefox_vp9_call_frames_match_get_stats() {
+    let dir = fixtures().join("webrtc").join("firefox-vp9");
+    if !dir.join("stats-a.json").exists() {
+        eprintln!("SKIPPED: {} not recorded", dir.display());
+        return;
+    }
+    let (a, b, report) = load_with("firefox-vp9", true);
+    for p in [&a, &b] {
+        let mimes: Vec<&str> = p
+            .by_type("outbound-rtp")
+            .filter(|o| o["kind"] == "video")
+            .map(|o| {
+                p.stats[o["codecId"].as_str().unwrap()]["mimeType"]
+                    .as_str()
+                    .unwrap()
+            })
+            .collect();
+        assert_eq!(mimes, ["video/VP9"], "getStats: the video went out in VP9");
+    }
+    assert_eq!(check_rtp(&a, &report) + check_rtp(&b, &report), 4);
+    assert_eq!(check_inbound(&a, &report) + check_inbound(&b, &report), 4);
+    let (compared, extra) = check_video_frames(&a, &b, &report, "VP9");
+    assert_eq!(compared, 2, "one video sender each way");
+    assert!(
+        extra > 100,
+        "frames spanning packets: {extra} extra packets"
+    );
+    let keys: u64 = report["streams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["frames"].is_object())
+        .map(|s| n(&s["frames"], "key_frames"))
+        .sum();
+    assert!(keys > 2, "key frames after the first: {keys} in all");
+}
+
+/// The same with AV1 (fixtures/webrtc/firefox-av1: Firefox ESR 153 offers and sends AV1;
+/// tshark 4.0 has no AV1 dissector): frames, the key frame (the first; the resolution comes
+/// from its sequence header OBU), 640x480 and the freeze agree with both browsers' getStats.
+/// Firefox's AV1 encoder fitted every frame of this call in one packet
+/// (`framesAssembledFromMultiplePackets` 0), so the Z/Y fragment bits are not exercised here.
+#[test]
+fn firefox_av1_call_frames_match_get_stats() {
+    let dir = fixtures().join("webrtc").join("firefox-av1");
+    if !dir.join("stats-a.json").exists() {
+        eprintln!("SKIPPED: {} not recorded", dir.display());
+        return;
+    }
+    let (a, b, report) = load_with("firefox-av1", true);
+    for p in [&a, &b] {
+        let mimes: Vec<&str> = p
+            .by_type("outbound-rtp")
+            .filter(|o| o["kind"] == "video")
+            .map(|o| {
+                p.stats[o["codecId"].as_str().unwrap()]["mimeType"]
+                    .as_str()
+                    .unwrap()
+            })
+            .collect();
+        assert_eq!(mimes, ["video/AV1"], "getStats: the video went out in AV1");
+    }
+    assert_eq!(check_rtp(&a, &report) + check_rtp(&b, &report), 4);
+    assert_eq!(check_inbound(&a, &report) + check_inbound(&b, &report), 4);
+    let (compared, _) = check_video_frames(&a, &b, &report, "AV1");
+    assert_eq!(compared, 2, "one video sender each way");
+}
+
 /// Without an SDP the header-extension ids are inferred from the packets (never assumed to be
 /// libwebrtc's): on every recorded call each id the inference names is the one the SDP
 /// negotiated for that extension, the mid's id is found, and every stream's mid is the one
@@ -729,6 +930,8 @@ fn extension_ids_without_an_sdp_match_the_sdp() {
         "firefox-chromium",
         "firefox-lossy",
         "firefox-dtls12",
+        "firefox-vp9",
+        "firefox-av1",
         "lossy",
     ] {
         let base = fixtures().join("webrtc").join(dir);
