@@ -2,7 +2,7 @@
 //! in hex, the selected field highlighted.
 
 use super::layout::packet_panes;
-use super::widgets::{block, bold, dim, empty, position, selected};
+use super::widgets::{block, bold, dim, empty, fit, position, selected};
 use crate::app::{App, Pane};
 use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::style::{Color, Modifier, Style};
@@ -337,14 +337,4 @@ fn columns(pk: &crate::app::Packets, width: usize) -> Columns {
     Columns {
         widths: w.map(|x| x.min(usize::from(u16::MAX)) as u16),
     }
-}
-
-/// `s` in `width` cells: as it is when it fits, else cut with an ellipsis.
-fn fit(s: &str, width: usize) -> String {
-    if s.chars().count() <= width {
-        return s.to_owned();
-    }
-    let mut out: String = s.chars().take(width.saturating_sub(1)).collect();
-    out.push('…');
-    out
 }

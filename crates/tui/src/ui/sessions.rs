@@ -3,7 +3,8 @@
 
 use super::layout::{list_area, list_height};
 use super::widgets::{
-    block, bold, empty, fingerprint, percent, position, seen, selected, sparkline, state_style,
+    block, bold, column_widths, empty, fingerprint, fit, percent, position, seen, selected,
+    sparkline, state_style,
 };
 use crate::app::{App, Mode, View};
 use crate::events::Tone;
@@ -47,19 +48,27 @@ pub(super) fn sessions(f: &mut Frame<'_>, app: &App, body: Rect) {
     } else {
         ("avg A→B", "avg B→A")
     };
+    // Narrow, the addresses keep their room: the path (in the selection pane below too) goes
+    // and the protocols shrink; what does not fit ends with an ellipsis.
+    let narrow = body.width < 100;
     let mut header = vec!["A ⇄ B", "Path", "State", "Protocols", rate_a, rate_b];
     let mut widths = vec![
         Constraint::Min(24),
         Constraint::Length(7),
         Constraint::Length(11),
-        Constraint::Length(23),
+        Constraint::Length(if narrow { 9 } else { 23 }),
         Constraint::Length(7),
         Constraint::Length(7),
     ];
+    if narrow {
+        header.remove(1);
+        widths.remove(1);
+    }
     if wide {
         header.push(if live { "last 60 s" } else { "activity" });
         widths.push(Constraint::Length(crate::app::SPARK_BINS as u16));
     }
+    let cols = column_widths(&widths, list.width.saturating_sub(2));
     let h = list_height(app.size, View::Sessions).min(usize::from(list.height.saturating_sub(3)));
     let offset = if app.rows_nav.sel >= app.rows_nav.offset + h {
         app.rows_nav.sel + 1 - h
@@ -74,23 +83,39 @@ pub(super) fn sessions(f: &mut Frame<'_>, app: &App, body: Rect) {
         .take(h)
         .map(|(i, r)| {
             let rates = if live { r.recent_bps } else { r.mean_bps };
+            // Narrow, without the spaces: two IPv4 addresses with ports then fit at 80 columns.
+            let sep = if narrow { "⇄" } else { " ⇄ " };
             let who = match r.key {
-                RowKey::Session(_) => format!("{} ⇄ {}", r.a, r.b),
+                RowKey::Session(_) => format!("{}{sep}{}", r.a, r.b),
                 RowKey::Flow(k) => format!(
-                    "{}{} ⇄ {}",
+                    "{}{}{sep}{}",
                     if k.relay.is_some() { "↳ " } else { "" },
                     r.a,
                     r.b
                 ),
             };
-            let mut cells = vec![
-                Cell::from(who),
-                Cell::from(if r.relayed { "relayed" } else { "direct" }),
-                Cell::from(r.state.label()).style(state_style(r.state)),
-                Cell::from(r.protocols()),
-                Cell::from(fmt::rate(rates[0])),
-                Cell::from(fmt::rate(rates[1])),
+            let texts = [
+                who,
+                (if r.relayed { "relayed" } else { "direct" }).to_owned(),
+                r.state.label().to_owned(),
+                r.protocols(),
+                fmt::rate(rates[0]),
+                fmt::rate(rates[1]),
             ];
+            let mut cells: Vec<Cell<'static>> = texts
+                .into_iter()
+                .enumerate()
+                .filter(|&(c, _)| !(narrow && c == 1))
+                .zip(&cols)
+                .map(|((c, t), &w)| {
+                    let cell = Cell::from(fit(&t, w));
+                    if c == 2 {
+                        cell.style(state_style(r.state))
+                    } else {
+                        cell
+                    }
+                })
+                .collect();
             if wide {
                 let spark = app
                     .sparks

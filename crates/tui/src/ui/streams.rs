@@ -1,7 +1,7 @@
 //! The Streams view (key 4): RTP streams with codec, loss, jitter and rate, and the bandwidth
 //! chart of the session, flow or stream.
 
-use super::widgets::{block, bold, dim, percent, position, selected};
+use super::widgets::{block, bold, column_widths, dim, fit, percent, position, selected};
 use crate::app::{App, ChartMetric, ChartScope, Mode};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Style};
@@ -29,6 +29,57 @@ pub(super) fn streams(f: &mut Frame<'_>, app: &App, body: Rect) {
         .max()
         .unwrap_or(0)
         .clamp(9, 27) as u16;
+    // File: the mean payload rate, as analyze and getStats count bytes; live: the whole RTP
+    // packets of the last seconds.
+    let rate = if live { "now" } else { "rate" };
+    let rate_is = if live {
+        "now: RTP packets' bit/s, last seconds"
+    } else {
+        "rate: payload bit/s as getStats and analyze count it"
+    };
+    let (header, widths): (Vec<&str>, Vec<Constraint>) = if wide {
+        (
+            vec![
+                "SSRC",
+                "Kind",
+                "Codec",
+                "From → To",
+                "Packets",
+                "Lost",
+                "Jitter ms",
+                rate,
+                "Notes",
+            ],
+            vec![
+                Constraint::Length(10),
+                Constraint::Length(5),
+                Constraint::Length(codec_width),
+                Constraint::Length(33),
+                Constraint::Length(7),
+                Constraint::Length(11),
+                Constraint::Length(9),
+                Constraint::Length(5),
+                Constraint::Min(10),
+            ],
+        )
+    } else {
+        (
+            vec![
+                "SSRC", "Kind", "Codec", "Packets", "Lost", "Jitter", rate, "Notes",
+            ],
+            vec![
+                Constraint::Length(10),
+                Constraint::Length(5),
+                Constraint::Length(codec_width),
+                Constraint::Length(7),
+                Constraint::Length(11),
+                Constraint::Length(6),
+                Constraint::Length(5),
+                Constraint::Min(10),
+            ],
+        )
+    };
+    let cols = column_widths(&widths, top.width.saturating_sub(2));
     let h = usize::from(top.height.saturating_sub(3));
     let rows: Vec<Row<'static>> = app
         .streams
@@ -82,26 +133,40 @@ pub(super) fn streams(f: &mut Frame<'_>, app: &App, body: Rect) {
             } else {
                 Style::new()
             };
-            let mut cells = vec![
-                Cell::from(format!("{:#010x}", s.key.ssrc)),
-                Cell::from(kind),
-                Cell::from(codec),
+            let mut texts = vec![
+                format!("{:#010x}", s.key.ssrc),
+                kind.to_string(),
+                codec.to_string(),
             ];
             if wide {
-                cells.push(Cell::from(format!("{} → {}", s.src, s.dst)));
+                texts.push(format!("{} → {}", s.src, s.dst));
             }
-            cells.extend([
-                Cell::from(s.packets.to_string()),
-                Cell::from(format!("{} ({})", s.lost, percent(s.lost, s.expected)))
-                    .style(loss_style),
-                Cell::from(s.jitter_ms.map_or("-".into(), |j| format!("{j:.1}"))),
-                Cell::from(fmt::rate(if live {
+            let lost_at = texts.len() + 1;
+            texts.extend([
+                s.packets.to_string(),
+                format!("{} ({})", s.lost, percent(s.lost, s.expected)),
+                s.jitter_ms.map_or("-".into(), |j| format!("{j:.1}")),
+                fmt::rate(if live {
                     s.recent_bps
                 } else {
                     s.mean_payload_bps
-                })),
-                Cell::from(notes.join(" · ")),
+                }),
+                notes.join(" · "),
             ]);
+            // Cut with an ellipsis where a column is too narrow, never silently.
+            let cells: Vec<Cell<'static>> = texts
+                .iter()
+                .zip(&cols)
+                .enumerate()
+                .map(|(c, (t, &w))| {
+                    let cell = Cell::from(fit(t, w));
+                    if c == lost_at {
+                        cell.style(loss_style)
+                    } else {
+                        cell
+                    }
+                })
+                .collect();
             let row = Row::new(cells);
             if i == app.streams_nav.sel {
                 row.style(selected())
@@ -110,56 +175,6 @@ pub(super) fn streams(f: &mut Frame<'_>, app: &App, body: Rect) {
             }
         })
         .collect();
-    // File: the mean payload rate, as analyze and getStats count bytes; live: the whole RTP
-    // packets of the last seconds.
-    let rate = if live { "now" } else { "rate" };
-    let rate_is = if live {
-        "now: RTP packets' bit/s, last seconds"
-    } else {
-        "rate: payload bit/s as getStats and analyze count it"
-    };
-    let (header, widths): (Vec<&str>, Vec<Constraint>) = if wide {
-        (
-            vec![
-                "SSRC",
-                "Kind",
-                "Codec",
-                "From → To",
-                "Packets",
-                "Lost",
-                "Jitter ms",
-                rate,
-                "Notes",
-            ],
-            vec![
-                Constraint::Length(10),
-                Constraint::Length(5),
-                Constraint::Length(codec_width),
-                Constraint::Length(33),
-                Constraint::Length(7),
-                Constraint::Length(11),
-                Constraint::Length(9),
-                Constraint::Length(5),
-                Constraint::Min(10),
-            ],
-        )
-    } else {
-        (
-            vec![
-                "SSRC", "Kind", "Codec", "Packets", "Lost", "Jitter", rate, "Notes",
-            ],
-            vec![
-                Constraint::Length(10),
-                Constraint::Length(5),
-                Constraint::Length(codec_width),
-                Constraint::Length(7),
-                Constraint::Length(11),
-                Constraint::Length(6),
-                Constraint::Length(5),
-                Constraint::Min(10),
-            ],
-        )
-    };
     let scope = if app.all_streams {
         "all"
     } else {

@@ -3,7 +3,7 @@
 //! names and fingerprint checks.
 
 use crate::model::RowState;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
@@ -102,6 +102,27 @@ pub(super) fn fingerprint(c: FingerprintCheck) -> &'static str {
         FingerprintCheck::Encrypted => "certificates encrypted (DTLS 1.3)",
         FingerprintCheck::NotSeen => "certificates not seen",
     }
+}
+
+/// The widths a table with its default one-cell column spacing gives `constraints` within
+/// `width` cells, so cells can be cut to them with an ellipsis ([`fit`]) rather than silently.
+pub(super) fn column_widths(constraints: &[Constraint], width: u16) -> Vec<usize> {
+    Layout::horizontal(constraints.iter().copied())
+        .spacing(1)
+        .split(Rect::new(0, 0, width, 1))
+        .iter()
+        .map(|r| usize::from(r.width))
+        .collect()
+}
+
+/// `s` in `width` cells: as it is when it fits, else cut with an ellipsis.
+pub(super) fn fit(s: &str, width: usize) -> String {
+    if s.chars().count() <= width {
+        return s.to_owned();
+    }
+    let mut out: String = s.chars().take(width.saturating_sub(1)).collect();
+    out.push('…');
+    out
 }
 
 #[cfg(test)]
