@@ -57,7 +57,7 @@ fn the_generator_sends_rtp_streams_at_the_rate_it_reports() {
         .args(["--dst", &format!("127.0.0.1:{port}")])
         .args([
             "--rate",
-            "2000",
+            "400",
             "--duration",
             "0.5",
             "--payload",
@@ -69,13 +69,14 @@ fn the_generator_sends_rtp_streams_at_the_rate_it_reports() {
         .stdout(std::process::Stdio::piped())
         .spawn()
         .expect("rtp-flood runs");
-    // Received while it sends: the socket's buffer holds only a few hundred datagrams.
+    // 200 datagrams: fewer than the socket's default buffer holds (about 270 of this size), so
+    // none is lost however late this thread gets the CPU on a loaded machine.
 
     // Every datagram: RTP v2, PT 111, a 12-byte header and 100 bytes; three SSRCs in turn,
     // each with its sequence number +1 and timestamp +960 per packet.
     let mut last: Vec<(u32, u16, u32)> = Vec::new();
     let mut buf = [0u8; 2048];
-    for i in 0..1000 {
+    for i in 0..200 {
         let n = rx
             .recv(&mut buf)
             .unwrap_or_else(|e| panic!("datagram {i}: {e}"));
@@ -102,17 +103,14 @@ fn the_generator_sends_rtp_streams_at_the_rate_it_reports() {
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success(), "{out:?}");
     let line = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert_eq!(field(&line, "sent"), "1000", "{line}");
+    assert_eq!(field(&line, "sent"), "200", "{line}");
     assert_eq!(field(&line, "reached"), "yes", "{line}");
     let elapsed: f64 = field(&line, "elapsed").parse().unwrap();
-    // 1000 packets at 2000/s: paced over about half a second, not sent in one burst.
+    // 200 packets at 400/s: paced over about half a second, not sent in one burst.
     assert!((0.45..1.5).contains(&elapsed), "{line}");
     // No more than it said.
     rx.set_nonblocking(true).unwrap();
-    assert!(
-        rx.recv(&mut buf).is_err(),
-        "a datagram beyond the 1000 sent"
-    );
+    assert!(rx.recv(&mut buf).is_err(), "a datagram beyond the 200 sent");
 }
 
 #[test]

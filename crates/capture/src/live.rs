@@ -2,9 +2,9 @@
 //!
 //! The capture runs non-blocking and waits on its file descriptor with `poll` for at most 100 ms
 //! when drained, so a caller's loop reacts to Ctrl-C, `-a duration:` or a refresh tick even on
-//! an idle interface ([`LiveCapture::next_packet`] returns `Ok(None)` then). libpcap's own read
-//! timeout cannot do this: with immediate mode on Linux it does not fire while no packet
-//! arrives.
+//! an idle interface ([`LiveCapture::next_packet`] returns `Ok(None)` then). Packets come a
+//! ring block at a time (TPACKET_V3, not immediate mode): a block is handed over when full or
+//! 100 ms old, so a packet is seen at most about 100 ms after it arrived.
 
 use crate::file::Packet;
 use crate::link::LinkType;
@@ -148,7 +148,12 @@ impl LiveCapture {
         let inactive = pcap::Capture::from_device(interface)
             .map_err(|e| classify(interface, e))?
             .snaplen(i32::try_from(snap).unwrap_or(i32::MAX))
-            .immediate_mode(true)
+            // Not immediate mode: libpcap then uses TPACKET_V3, whose ring hands over a block of
+            // packets per wakeup (a full block, or one 100 ms old) instead of waking the reader
+            // for every packet; at 100k packets/s immediate mode spent a third of its time in
+            // context switches and dropped 1.4 % (docs/benchmarks.md). A packet waits at most
+            // the 100 ms block timeout, which the non-blocking poll below also bounds.
+            .immediate_mode(false)
             .timeout(100)
             .buffer_size(16 << 20);
         let mut cap = inactive

@@ -205,6 +205,63 @@ impl Shared {
     pub fn lock(&self) -> MutexGuard<'_, CaptureState> {
         self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
+
+    /// The state, when no one else holds it now.
+    pub fn try_lock(&self) -> Option<MutexGuard<'_, CaptureState>> {
+        match self.0.try_lock() {
+            Ok(g) => Some(g),
+            Err(std::sync::TryLockError::Poisoned(e)) => Some(e.into_inner()),
+            Err(std::sync::TryLockError::WouldBlock) => None,
+        }
+    }
+}
+
+/// Packets a live capture has read and not yet given to the engine: copied out of libpcap's
+/// ring so the kernel's ring keeps draining while the UI holds the state (drawing, a
+/// snapshot); fed in one go under one lock.
+#[derive(Default)]
+struct Pending {
+    bytes: Vec<u8>,
+    packets: Vec<(
+        u64,
+        i128,
+        rtcscope_capture::LinkType,
+        std::ops::Range<usize>,
+        u32,
+    )>,
+}
+
+/// Packets held before the capture thread waits for the state rather than reading on.
+const PENDING_PACKETS: usize = 1 << 18;
+/// Bytes held before the capture thread waits for the state rather than reading on.
+const PENDING_BYTES: usize = 64 << 20;
+/// Packets fed per lock when the state is free.
+const FEED_BATCH: usize = 256;
+
+impl Pending {
+    fn push(&mut self, p: &rtcscope_capture::Packet<'_>) {
+        let at = self.bytes.len();
+        self.bytes.extend_from_slice(p.data);
+        self.packets.push((
+            p.number,
+            p.ts_nanos,
+            p.link_type,
+            at..self.bytes.len(),
+            p.orig_len,
+        ));
+    }
+
+    fn full(&self) -> bool {
+        self.packets.len() >= PENDING_PACKETS || self.bytes.len() >= PENDING_BYTES
+    }
+
+    /// Feeds everything held to the state (the buffers are kept for reuse).
+    fn feed(&mut self, s: &mut CaptureState) {
+        for (number, ts, link, r, orig) in self.packets.drain(..) {
+            s.feed(number, ts, link, &self.bytes[r], orig, None);
+        }
+        self.bytes.clear();
+    }
 }
 
 /// Loads a capture on its own thread, in batches, updating [`Progress::Loading`]; `stop`
@@ -333,50 +390,67 @@ pub fn spawn_live(
                 s.error = s.error.take().or(error);
                 s.progress = Progress::Stopped;
             };
+            let mut pending = Pending::default();
+            let mut save_error: Option<String> = None;
             loop {
                 if stop.load(Ordering::Relaxed) {
                     return;
                 }
                 if options.autostop.is_some_and(|d| started.elapsed() >= d) {
+                    pending.feed(&mut shared.lock());
                     stop_capture(&mut source, last_ts);
                     return;
                 }
-                // The lock is taken per packet, never across the source's wait for one.
+                // Packets are copied out of libpcap's ring into `pending` and fed under one
+                // lock a batch at a time; while the UI holds the state the thread reads on
+                // (up to PENDING_BYTES), so the kernel's ring does not overflow behind a slow
+                // frame. The lock is never held across the source's wait for a packet.
                 match source.next() {
                     Next::Packet(p) => {
                         last_ts = p.ts_nanos;
-                        let saved = match &options.writer {
-                            Some(w) => match w.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
-                                Some(w) => w.write_packet(0, p.ts_nanos, p.data, p.orig_len),
-                                None => Ok(()),
-                            },
-                            None => Ok(()),
-                        };
-                        let mut s = shared.lock();
-                        s.feed(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len, None);
-                        if let Err(e) = saved {
-                            // The disk is full or gone: keep analysing, say so once.
-                            if s.error.is_none() {
-                                s.error = Some(format!("saving the capture: {e}"));
+                        if let Some(w) = &options.writer {
+                            if let Some(w) = w.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
+                                if let Err(e) = w.write_packet(0, p.ts_nanos, p.data, p.orig_len) {
+                                    // The disk is full or gone: keep analysing, say so once.
+                                    save_error.get_or_insert(format!("saving the capture: {e}"));
+                                }
+                            }
+                        }
+                        pending.push(&p);
+                        if pending.full() {
+                            pending.feed(&mut shared.lock());
+                        } else if pending.packets.len() >= FEED_BATCH {
+                            if let Some(mut s) = shared.try_lock() {
+                                pending.feed(&mut s);
                             }
                         }
                     }
                     // Nothing arrived: time still passes for the sessions, so a call that
                     // dies shows idle and failed instead of frozen.
-                    Next::Idle => shared
-                        .lock()
-                        .engine
-                        .advance_clock(rtcscope_capture::live::clock_ns()),
+                    Next::Idle => {
+                        let mut s = shared.lock();
+                        pending.feed(&mut s);
+                        s.engine.advance_clock(rtcscope_capture::live::clock_ns());
+                    }
                     Next::End => {
                         // A capture error, or the record limit (`-c`) reached.
+                        pending.feed(&mut shared.lock());
                         stop_capture(&mut source, last_ts);
                         return;
+                    }
+                }
+                if let Some(e) = save_error.take() {
+                    let mut s = shared.lock();
+                    if s.error.is_none() {
+                        s.error = Some(e);
                     }
                 }
                 if last_stats.elapsed() >= Duration::from_millis(500) {
                     last_stats = Instant::now();
                     if let Some(st) = source.refresh_stats() {
                         let mut s = shared.lock();
+                        // What was read by now is shown with the counters.
+                        pending.feed(&mut s);
                         s.engine.set_capture_drops(st.dropped + st.if_dropped);
                         s.kernel = Some(st);
                     }
