@@ -178,11 +178,19 @@ impl Drop for Tmux {
 }
 
 /// The options that decrypt the Firefox recordings: every one's key log and SDPs (a key log
-/// serves only its own handshakes, and the three calls' SDPs agree on the payload types), so
+/// serves only its own handshakes, and the calls' SDPs agree on the payload types), so
 /// that their video frames and SRTCP round-trip times are known.
 pub fn firefox_keys() -> Vec<String> {
     let mut options = Vec::new();
-    for c in ["firefox-chromium", "firefox-direct", "firefox-relay"] {
+    // Every Firefox recording with its key log, in name order (as docs/export.md's glob).
+    let webrtc = rtcscope_testkit::workspace_root().join("fixtures/webrtc");
+    let mut names: Vec<String> = std::fs::read_dir(&webrtc)
+        .expect("fixtures/webrtc")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.starts_with("firefox-") && webrtc.join(n).join("keylog.txt").is_file())
+        .collect();
+    names.sort();
+    for c in &names {
         options.extend(["--keylog".into(), format!("fixtures/webrtc/{c}/keylog.txt")]);
         for sdp in ["offer", "answer"] {
             options.extend(["--sdp".into(), format!("fixtures/webrtc/{c}/{sdp}.sdp")]);
