@@ -13,28 +13,33 @@ use std::sync::OnceLock;
 /// The path of the `rtcscope` binary of the same build profile as this test.
 pub fn bin() -> PathBuf {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        // target/<profile>/deps/<test> -> target/<profile>/rtcscope
-        let exe = std::env::current_exe().expect("current exe");
-        let profile_dir = exe
-            .parent()
-            .and_then(|d| d.parent())
-            .expect("test binary lives in target/<profile>/deps");
-        let bin = profile_dir.join("rtcscope");
-        let release = profile_dir.file_name().is_some_and(|n| n == "release");
-        let mut build = Command::new(env!("CARGO"));
-        build
-            .args(["build", "--quiet", "--bin", "rtcscope"])
-            .current_dir(rtcscope_testkit::workspace_root());
-        if release {
-            build.arg("--release");
-        }
-        // Always ask Cargo: a no-op when the binary is fresh, a rebuild when it is stale.
-        let status = build.status().expect("cargo runs");
-        assert!(status.success(), "building rtcscope failed");
-        bin
-    })
-    .clone()
+    BIN.get_or_init(|| build_bin(None, "rtcscope")).clone()
+}
+
+/// Builds the workspace binary `name` (of `package`, when it is not the default package's) in
+/// the build profile of this test, and returns its path. Cargo decides: a no-op when the binary
+/// is fresh, a rebuild when it is stale. Callers keep the path (a `OnceLock`) to ask once.
+pub fn build_bin(package: Option<&str>, name: &str) -> PathBuf {
+    // target/<profile>/deps/<test> -> target/<profile>/<name>
+    let exe = std::env::current_exe().expect("current exe");
+    let profile_dir = exe
+        .parent()
+        .and_then(|d| d.parent())
+        .expect("test binary lives in target/<profile>/deps");
+    let mut build = Command::new(env!("CARGO"));
+    build
+        .args(["build", "--quiet"])
+        .current_dir(rtcscope_testkit::workspace_root());
+    if let Some(p) = package {
+        build.args(["-p", p]);
+    }
+    build.args(["--bin", name]);
+    if profile_dir.file_name().is_some_and(|n| n == "release") {
+        build.arg("--release");
+    }
+    let status = build.status().expect("cargo runs");
+    assert!(status.success(), "building {name} failed");
+    profile_dir.join(name)
 }
 
 /// Runs `rtcscope ARGS` and returns its output.

@@ -12,33 +12,8 @@ use std::time::Duration;
 /// The `rtp-flood` binary of this build profile, built once.
 fn flood() -> PathBuf {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let exe = std::env::current_exe().expect("current exe");
-        let profile_dir = exe
-            .parent()
-            .and_then(|d| d.parent())
-            .expect("test binary lives in target/<profile>/deps");
-        let mut build = Command::new(env!("CARGO"));
-        build
-            .args([
-                "build",
-                "--quiet",
-                "-p",
-                "rtcscope-testkit",
-                "--bin",
-                "rtp-flood",
-            ])
-            .current_dir(rtcscope_testkit::workspace_root());
-        if profile_dir.file_name().is_some_and(|n| n == "release") {
-            build.arg("--release");
-        }
-        assert!(
-            build.status().expect("cargo runs").success(),
-            "building rtp-flood failed"
-        );
-        profile_dir.join("rtp-flood")
-    })
-    .clone()
+    BIN.get_or_init(|| rtcscope_tests::build_bin(Some("rtcscope-testkit"), "rtp-flood"))
+        .clone()
 }
 
 /// `key=value` from the generator's summary line.
