@@ -732,6 +732,15 @@ impl Engine {
         self.decrypt.add_key_log(source, text);
     }
 
+    /// Adds the key log of a capture file's Decryption Secrets Block number `index` (from 0,
+    /// in file order), named as errors name it: `pcapng Decryption Secrets Block #1`.
+    pub fn add_secrets_block(&mut self, index: usize, text: &str) {
+        self.add_key_log(
+            &format!("pcapng Decryption Secrets Block #{}", index + 1),
+            text,
+        );
+    }
+
     /// What decryption did, per DTLS association and for the SDES keys.
     pub fn decryption(&self) -> decrypt::DecryptionReport {
         self.decrypt.report()

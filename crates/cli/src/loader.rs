@@ -92,17 +92,9 @@ pub fn load_keys(
 /// Adds the Decryption Secrets Block key logs from index `from` on; returns how many there are.
 pub fn add_dsbs(engine: &mut Engine, logs: &[String], from: usize) -> usize {
     for (i, text) in logs.iter().enumerate().skip(from) {
-        add_dsb(engine, i, text);
+        engine.add_secrets_block(i, text);
     }
     logs.len()
-}
-
-/// Adds the key log of the file's Decryption Secrets Block number `index` (from 0).
-pub fn add_dsb(engine: &mut Engine, index: usize, text: &str) {
-    engine.add_key_log(
-        &format!("pcapng Decryption Secrets Block #{}", index + 1),
-        text,
-    );
 }
 
 /// The key logs of the Decryption Secrets Blocks a pcapng file holds before its first packet

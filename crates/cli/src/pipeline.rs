@@ -107,7 +107,7 @@ impl Batch {
             engine.feed_frame(r.number, r.ts_nanos, r.link_type, frame, r.orig_len);
             while let Some(k) = logs.next_if(|k| k.after == i + 1) {
                 for (j, text) in k.texts.iter().enumerate() {
-                    loader::add_dsb(engine, k.first + j, text);
+                    engine.add_secrets_block(k.first + j, text);
                 }
             }
         }

@@ -87,8 +87,7 @@ impl CaptureState {
     /// of them so far in file order (those already given are skipped).
     pub fn add_key_logs(&mut self, logs: &[String]) {
         for (i, text) in logs.iter().enumerate().skip(self.dsbs) {
-            self.engine
-                .add_key_log(&format!("pcapng Decryption Secrets Block #{}", i + 1), text);
+            self.engine.add_secrets_block(i, text);
         }
         self.dsbs = self.dsbs.max(logs.len());
     }
