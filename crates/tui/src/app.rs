@@ -1203,7 +1203,7 @@ impl App {
         if self.help {
             // j/k (arrows, pages) scroll a help taller than the terminal; any other key
             // closes it, and q still quits.
-            let page = usize::from(self.size.height.saturating_sub(4)).max(1);
+            let page = ui::help_page(self.size);
             let scroll = |s: usize, d: isize| ui::help_top(s.saturating_add_signed(d), page);
             match k.code {
                 KeyCode::Char('j') | KeyCode::Down => {

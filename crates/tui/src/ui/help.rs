@@ -76,7 +76,7 @@ pub(super) fn help(f: &mut Frame<'_>, size: Rect, scroll: usize) {
         h,
     );
     // A short terminal shows a page of the keys: j/k scroll (the title says so).
-    let page = usize::from(h.saturating_sub(2)).max(1);
+    let page = help_page(size);
     let top = help_top(scroll, page);
     let lines: Vec<Line<'static>> = KEYS
         .iter()
@@ -100,6 +100,13 @@ pub(super) fn help(f: &mut Frame<'_>, size: Rect, scroll: usize) {
     };
     f.render_widget(Clear, area);
     f.render_widget(Paragraph::new(lines).block(block(title, true).bold()), area);
+}
+
+/// Key lines the help shows at once on a terminal of `size` (all of them when it is tall
+/// enough).
+pub fn help_page(size: Rect) -> usize {
+    let h = (KEYS.len() as u16 + 2).min(size.height.saturating_sub(2));
+    usize::from(h.saturating_sub(2)).max(1)
 }
 
 /// The first key line shown for a scroll position, with `page` lines on screen.

@@ -31,7 +31,7 @@ mod streams;
 mod turn;
 mod widgets;
 
-pub use help::{help_top, KEYS};
+pub use help::{help_page, help_top, KEYS};
 pub use layout::{chart_bins, hex_area, list_height, list_row_at, tab_at, tree_area, tree_height};
 pub(crate) use packets::{hex_byte_at, hex_per_line};
 pub(crate) use sessions::names_host;
