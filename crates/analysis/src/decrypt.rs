@@ -257,6 +257,10 @@ pub struct RtcpFigures {
     pub feedback: Vec<FeedbackFigures>,
     /// Compound packets whose decrypted content did not parse to the end.
     pub parse_errors: u64,
+    /// The receive rate the transport-cc feedback shows, per media direction of the
+    /// association's flow (SDES keys: of the flows without a DTLS association); filled by
+    /// the report from the engine's [`crate::twcc::TransportFeedback`].
+    pub receive_rate: Vec<crate::twcc::ReceiveRate>,
 }
 
 impl RtcpFigures {
@@ -1045,12 +1049,17 @@ impl Decryption {
         }
     }
 
-    /// The report of every association and of the SDES keys.
-    pub fn report(&self) -> DecryptionReport {
+    /// The report of every association and of the SDES keys, with the receive rates `twcc`
+    /// derived from the transport-cc feedback of their flows.
+    pub fn report(&self, twcc: &crate::twcc::TransportFeedback) -> DecryptionReport {
         let mut associations: Vec<AssociationReport> = self
             .assocs
             .values()
-            .map(|a| self.association_report(a))
+            .map(|a| {
+                let mut r = self.association_report(a);
+                r.srtp.rtcp.receive_rate = twcc.for_flow(&a.flow);
+                r
+            })
             .collect();
         associations.sort_by_key(|a| (a.a, a.b, a.relay));
         DecryptionReport {
@@ -1076,7 +1085,11 @@ impl Decryption {
                     .zip(&s.per_key)
                     .map(|((src, _, _), n)| (src.clone(), *n))
                     .collect(),
-                srtp: s.figures.clone(),
+                srtp: {
+                    let mut f = s.figures.clone();
+                    f.rtcp.receive_rate = twcc.all(|flow| !self.assocs.contains_key(flow));
+                    f
+                },
             }),
         }
     }

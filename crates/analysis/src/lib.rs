@@ -40,6 +40,7 @@ pub mod snapshot;
 pub mod streams;
 pub mod table;
 pub mod turn;
+pub mod twcc;
 
 /// The engine's hash maps: foldhash is several times faster than the standard SipHash on the
 /// small keys used here (5-tuples, SSRCs) and is seeded randomly per process, so a crafted
@@ -143,8 +144,9 @@ impl Config {
     }
 
     /// An upper bound of the memory the capped tables can hold (flows, streams, transactions,
-    /// series: about 256 MB with the defaults), excluding the fixed-size tables (ICE, TURN, DTLS, SCTP) whose caps are
-    /// constants, and TCP/IP reassembly buffers, bounded by their own limits.
+    /// series: about 256 MB with the defaults), excluding the fixed-size tables (ICE, TURN, DTLS,
+    /// SCTP, transport-wide feedback: [`twcc::WORST_CASE_BYTES`]) whose caps are constants, and
+    /// TCP/IP reassembly buffers, bounded by their own limits.
     pub fn worst_case_bytes(&self) -> usize {
         self.max_flows * entry_cost::FLOW
             + self.max_streams * (entry_cost::STREAM + frames::TRACKER_BYTES)
@@ -651,6 +653,9 @@ impl Engine {
             Kind::ChannelData => self.channel_data(ctx, payload),
             Kind::Rtp => {
                 let forward = key.lo == ctx.src && key.hi == ctx.dst;
+                // Its size by transport-wide number, for the receive rate (twcc.rs): the
+                // packet as sent, before decryption.
+                self.streams.transport_sent(ctx.now, key, forward, payload);
                 // SRTP that authenticates under a key goes on as cleartext RTP (decrypt.rs).
                 let (payload, encrypted) =
                     match self.decrypt.unprotect(key, ctx.src, payload, false) {
@@ -743,7 +748,7 @@ impl Engine {
 
     /// What decryption did, per DTLS association and for the SDES keys.
     pub fn decryption(&self) -> decrypt::DecryptionReport {
-        self.decrypt.report()
+        self.decrypt.report(&self.streams.twcc)
     }
 
     /// Fingerprints (`sha-256 AB:…`) from SDPs, for the certificate check.

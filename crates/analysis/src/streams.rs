@@ -1050,6 +1050,9 @@ impl Streams {
             rtcp_senders: LruMap::new(MAX_RTCP_SENDERS),
             nacks: LruMap::new(MAX_NACK_FLOWS),
             srtp_tag_len: None,
+            twcc: crate::twcc::TransportFeedback::default(),
+            twcc_id: None,
+            twcc_probe: 0,
         }
     }
 }
@@ -1121,6 +1124,13 @@ pub struct Streams {
     /// The SRTP tag length of the negotiated profile, when the caller knows it; else it is
     /// inferred from padding probes or assumed (see [`TagLenSource`]).
     pub srtp_tag_len: Option<u8>,
+    /// Packet sizes by transport-wide sequence number and the receive rate their
+    /// transport-cc feedback shows (twcc.rs).
+    pub twcc: crate::twcc::TransportFeedback,
+    /// Without an SDP: the id inferred for the transport-wide sequence number, and packets
+    /// since it was last asked for.
+    twcc_id: Option<u8>,
+    twcc_probe: u32,
 }
 
 /// One header-extension id as inferred from the packets (see
@@ -1506,8 +1516,8 @@ impl Streams {
                         self.report_block(now, flow, &b);
                     }
                 }
-                Ok(RtcpBody::Feedback(fb)) => {
-                    if let Ok(FeedbackKind::Nack(e)) = fb.kind() {
+                Ok(RtcpBody::Feedback(fb)) => match fb.kind() {
+                    Ok(FeedbackKind::Nack(e)) => {
                         let n = self.nack_seen(now, flow, forward);
                         for q in e.lost_sequences() {
                             if n.seqs.len() >= MAX_NACKED {
@@ -1516,7 +1526,9 @@ impl Streams {
                             n.seqs.push_back((fb.media_ssrc(), q));
                         }
                     }
-                }
+                    Ok(FeedbackKind::TransportCc(t)) => self.twcc.feedback(now, flow, forward, &t),
+                    _ => {}
+                },
                 _ => {}
             }
         }
@@ -1627,6 +1639,43 @@ impl Streams {
         self.map
             .peek_mut(key)
             .is_some_and(|s| s.red_payload(payload, hints))
+    }
+
+    /// Remembers the size of an RTP packet (`wire`: as sent, SRTP with its tag) that carries a
+    /// transport-wide sequence number, for the receive rate of its transport-cc feedback. The
+    /// id is the SDP's (`a=extmap`), or without an SDP the one the packets show
+    /// ([`Streams::inferred_extmap`], asked at each of the first 256 packets with extensions,
+    /// then every 1,024 until it names one; then it stays).
+    pub fn transport_sent(&mut self, now: i64, flow: FlowKey, forward: bool, wire: &[u8]) {
+        use rtcscope_rtp::rtp::ExtensionKind;
+        let Ok(p) = RtpPacket::new_checked_opaque(wire) else {
+            return;
+        };
+        if p.extension().is_none() {
+            return;
+        }
+        let id = match &self.hints.extmap {
+            Some(m) => m
+                .id_of(ExtensionKind::TransportCc)
+                .or_else(|| m.id_of(ExtensionKind::TransportCc02)),
+            None => {
+                // Every packet at first (sizes are lost until the id is known), then
+                // sparingly (a capture may carry extensions and never this one; the inference's
+                // answer is a small vector); once known, the id stays.
+                if self.twcc_id.is_none() && (self.twcc_probe < 256 || self.twcc_probe % 1024 == 0)
+                {
+                    self.twcc_id = self
+                        .extmap_inference
+                        .result()
+                        .id_of(ExtensionKind::TransportCc);
+                }
+                self.twcc_probe = self.twcc_probe.wrapping_add(1);
+                self.twcc_id
+            }
+        };
+        if let Some(seq) = id.and_then(|id| crate::twcc::transport_sequence(&p, id)) {
+            self.twcc.sent(now, flow, forward, seq, wire.len());
+        }
     }
 
     /// Without an SDP: what the packets show about the header-extension ids (`None` when an

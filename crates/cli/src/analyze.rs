@@ -415,6 +415,32 @@ fn render_rtcp_figures(s: &mut String, r: &rtcscope_analysis::decrypt::RtcpFigur
         parts.push(format!("{} other feedback", r.other_feedback));
     }
     let _ = writeln!(s, "     decrypted RTCP: {}", parts.join(", "));
+    // The receive rate the transport-cc feedback shows (sizes of the packets it reports, by
+    // transport-wide number, over the receiver's arrival times), beside the capture's own.
+    for rr in &r.receive_rate {
+        let mut line = format!("     receive rate {} → {} (transport-cc): ", rr.from, rr.to);
+        match (rr.mean_bps, rr.min_bps, rr.max_bps) {
+            (Some(mean), Some(min), Some(max)) => line.push_str(&format!(
+                "mean {} (per feedback {} to {}) over {:.1} s of arrivals",
+                bitrate(mean),
+                bitrate(min),
+                bitrate(max),
+                rr.span_us as f64 / 1e6
+            )),
+            _ => line.push_str("no span to measure"),
+        }
+        line.push_str(&format!(
+            ", {} packets reported received ({} of unknown size)",
+            rr.packets_received, rr.unknown_size
+        ));
+        if rr.malformed > 0 {
+            line.push_str(&format!(", {} malformed feedback", rr.malformed));
+        }
+        if let Some(sent) = rr.sent_bps {
+            line.push_str(&format!("; capture: {} sent", bitrate(sent)));
+        }
+        let _ = writeln!(s, "{line}");
+    }
     let fb: Vec<String> = r
         .feedback
         .iter()
