@@ -765,3 +765,117 @@ fn real_fragments_reassemble_like_tshark() {
         assert_eq!(&frame.payload, payload, "frame {number}");
     }
 }
+
+/// A STUN Binding success (RFC 8489) of `attrs_len` bytes of attributes (a made-up one).
+fn stun_success(attrs_len: u16) -> Vec<u8> {
+    let mut m = vec![0x01, 0x01];
+    m.extend_from_slice(&attrs_len.to_be_bytes());
+    m.extend_from_slice(&COOKIE);
+    m.extend_from_slice(b"mid-stream-1");
+    m.extend_from_slice(&0x8022u16.to_be_bytes());
+    m.extend_from_slice(&(attrs_len - 4).to_be_bytes());
+    m.extend((0..attrs_len - 4).map(|i| b'a' + (i % 26) as u8));
+    m
+}
+
+/// ChannelData on channel 0x4000 around `data`, padded to 4 bytes as over TCP.
+fn channel_data_tcp(data: &[u8]) -> Vec<u8> {
+    let mut m = vec![0x40, 0x00];
+    m.extend_from_slice(&(data.len() as u16).to_be_bytes());
+    m.extend_from_slice(data);
+    while m.len() % 4 != 0 {
+        m.push(0);
+    }
+    m
+}
+
+/// An RTP packet (version 2, payload type 111) of `len` bytes whose last two are `tail`.
+fn rtp_ending(len: usize, tail: [u8; 2]) -> Vec<u8> {
+    let mut p = vec![0x80, 111, 0, 1, 0, 0, 0, 9, 0x1c, 0x09, 0x0d, 0x13];
+    p.extend((12..len - 2).map(|i| i as u8));
+    p.extend_from_slice(&tail);
+    p
+}
+
+fn rfc4571(p: &[u8]) -> Vec<u8> {
+    let mut f = (p.len() as u16).to_be_bytes().to_vec();
+    f.extend_from_slice(p);
+    f
+}
+
+/// Feeds `segments` (each one segment, in order, no SYN: a capture joined mid-way) with no
+/// channel known bound; returns the messages cut, with their framing.
+fn cut_mid_stream(segments: &[Vec<u8>]) -> Vec<(Framing, Vec<u8>)> {
+    let mut s = TcpStream::default();
+    let mut out = Vec::new();
+    let mut seq = 5_000u32;
+    for p in segments {
+        s.push(seq, 0x18, p, &|_| false, &mut |m| {
+            out.push((m.framing, m.bytes.to_vec()))
+        });
+        seq = seq.wrapping_add(p.len() as u32);
+    }
+    out
+}
+
+/// TURN over TCP joined mid-call, with no ChannelBind in the capture: the first message with
+/// a magic cookie is an ICE check relayed in ChannelData, whose header also reads as an RFC 4571
+/// length two bytes before the STUN message. Read as ChannelData, the stream stays in step and
+/// the media after it is cut; read as RFC 4571 (as before), the next ChannelData header was a
+/// 16 KiB frame and the call was lost.
+#[test]
+fn stun_relayed_in_channel_data_is_not_taken_for_rfc4571_mid_stream() {
+    let mut segments = vec![channel_data_tcp(&rtp_ending(41, [1, 2]))];
+    segments.push(channel_data_tcp(&stun_success(48)));
+    for _ in 0..5 {
+        segments.push(channel_data_tcp(&rtp_ending(41, [3, 4])));
+    }
+    let got = cut_mid_stream(&segments);
+    // The first segment comes before any sign of a framing (no channel is known): skipped.
+    assert_eq!(got.len(), 6, "{got:?}");
+    assert!(got.iter().all(|(f, _)| *f == Framing::StunChannelData));
+    assert_eq!(got[0].1, channel_data_tcp(&stun_success(48))[..4 + 68]);
+    assert!(got[1..].iter().all(|(_, m)| m[..2] == [0x40, 0x00] && m.len() == 45));
+}
+
+/// ICE-TCP (RFC 4571) joined mid-call, where the two bytes before a framed STUN check happen
+/// to read as a channel number: with the frame after it in view, RFC 4571 is kept.
+#[test]
+fn ice_tcp_joined_mid_stream_keeps_rfc4571_when_the_next_frame_shows_it() {
+    let mut segment = rtp_ending(60, [0x45, 0x10])[30..].to_vec();
+    segment.extend(rfc4571(&stun_success(48)));
+    segment.extend(rfc4571(&rtp_ending(100, [0, 0])));
+    let mut segments = vec![segment];
+    for _ in 0..4 {
+        segments.push(rfc4571(&rtp_ending(100, [0x45, 0x45])));
+    }
+    let got = cut_mid_stream(&segments);
+    assert_eq!(got.len(), 6, "{got:?}");
+    assert!(got.iter().all(|(f, _)| *f == Framing::Rfc4571), "{got:?}");
+    assert_eq!(got[0].1, stun_success(48));
+}
+
+/// The same, when the segment ends right after the STUN frame: both readings hold, ChannelData
+/// is guessed, and the RFC 4571 frames after it contradict the guess, which is dropped: the
+/// stream is framed as RFC 4571 from the next check on.
+#[test]
+fn a_wrong_mid_stream_guess_is_dropped_when_the_next_frames_contradict_it() {
+    let mut first = rtp_ending(60, [0x45, 0x10])[30..].to_vec();
+    first.extend(rfc4571(&stun_success(48)));
+    let mut segments = vec![first];
+    for _ in 0..3 {
+        segments.push(rfc4571(&rtp_ending(100, [0x10, 0x10])));
+    }
+    segments.push(rfc4571(&stun_success(52)));
+    for _ in 0..4 {
+        segments.push(rfc4571(&rtp_ending(100, [0x10, 0x10])));
+    }
+    let got = cut_mid_stream(&segments);
+    let framings: Vec<Framing> = got.iter().map(|(f, _)| *f).collect();
+    // The guess: one message cut as ChannelData; then nothing until the next check, framed
+    // RFC 4571, and the media after it.
+    assert_eq!(framings[0], Framing::StunChannelData, "{got:?}");
+    assert_eq!(&framings[1..], &[Framing::Rfc4571; 5], "{got:?}");
+    assert_eq!(got[1].1, stun_success(52));
+    assert!(got[2..].iter().all(|(_, m)| m.len() == 100 && m[0] == 0x80));
+}

@@ -10,6 +10,11 @@
 //! for a plausible message start: a STUN header with the magic cookie, a ChannelData header with
 //! a channel number the caller knows from a ChannelBind, or an RFC 4571 length followed by such
 //! a message. Memory per direction is capped ([`TcpLimits`]).
+//!
+//! Mid-stream the framing itself is a guess: a STUN check relayed in ChannelData reads, two
+//! bytes in, as an RFC 4571 length before that STUN message. The ChannelData reading is taken
+//! when what follows does not show RFC 4571 frames, and any framing guessed mid-stream must cut
+//! [`TENTATIVE_MESSAGES`] messages before losing sync, or it is forgotten and guessed again.
 
 use std::collections::BTreeMap;
 
@@ -83,6 +88,9 @@ pub struct Message<'a> {
     /// Offset of the message's first byte (prefix included) in the stream, counted from the
     /// first byte this direction delivered.
     pub stream_offset: u64,
+    /// Bytes the message takes in the stream: any RFC 4571 prefix, the message, and the
+    /// padding of ChannelData over TCP.
+    pub wire_len: usize,
 }
 
 /// One direction of a TCP connection.
@@ -100,9 +108,18 @@ pub struct TcpStream {
     /// Stream offset of the next in-order byte (64-bit, unwrapped).
     delivered: u64,
     framing: Framing,
+    /// Messages still to be cut before a framing guessed by a mid-stream resynchronisation is
+    /// trusted; losing sync before that forgets the guess (see [`TENTATIVE_MESSAGES`]).
+    tentative: u8,
     in_sync: bool,
     stats: StreamStats,
 }
+
+/// Messages a framing guessed mid-stream must cut in a row before it is kept. Mid-stream the
+/// two framings can read the same bytes: a STUN message relayed in ChannelData (its 4-byte
+/// header, channel then length) is also an RFC 4571 length before that STUN message, two bytes
+/// in. A guess the following messages contradict is dropped, and the stream scans again.
+const TENTATIVE_MESSAGES: u8 = 3;
 
 impl Default for TcpStream {
     fn default() -> Self {
@@ -123,6 +140,7 @@ impl TcpStream {
             buf_offset: 0,
             delivered: 0,
             framing: Framing::Unknown,
+            tentative: 0,
             in_sync: false,
             stats: StreamStats::default(),
         }
@@ -141,6 +159,19 @@ impl TcpStream {
     /// True while message boundaries are known.
     pub fn in_sync(&self) -> bool {
         self.in_sync
+    }
+
+    /// Where a segment's payload would start in the stream (the offsets of
+    /// [`Message::stream_offset`]), asked before the segment is pushed: after a SYN, or for the
+    /// first segment seen, the next byte to be delivered; otherwise `seq` relative to it (negative
+    /// for a retransmission of bytes before the first one seen).
+    pub fn offset_of(&self, seq: u32, flags: u8) -> i64 {
+        const SYN: u8 = 0x02;
+        let delivered = self.delivered as i64;
+        match self.next_seq {
+            Some(next) if flags & SYN == 0 => delivered + i64::from(seq.wrapping_sub(next) as i32),
+            _ => delivered,
+        }
     }
 
     /// Bytes held in memory (partial message plus out-of-order segments).
@@ -337,6 +368,7 @@ impl TcpStream {
                         pos += skip;
                         if self.framing == Framing::Unknown {
                             self.framing = framing;
+                            self.tentative = TENTATIVE_MESSAGES;
                         }
                         self.in_sync = true;
                         resynced_at = Some(pos);
@@ -364,6 +396,16 @@ impl TcpStream {
                     }
                 }
             }
+            // A guessed RFC 4571 framing is checked frame by frame as soon as a frame's first
+            // bytes are there: its content must look like what ICE-TCP carries.
+            if self.tentative > 0
+                && self.framing == Framing::Rfc4571
+                && rest.len() >= 4
+                && !rfc4571_at(rest, known_channel, false)
+            {
+                self.lose_sync(&mut pos, resynced_at);
+                continue;
+            }
             match frame_len(self.framing, rest) {
                 Frame::Need => return pos,
                 Frame::Len { total, .. } if total > max + 2 => {
@@ -379,10 +421,12 @@ impl TcpStream {
                         return pos;
                     }
                     self.stats.messages += 1;
+                    self.tentative = self.tentative.saturating_sub(1);
                     emit(Message {
                         bytes: &rest[prefix..prefix + body],
                         framing: self.framing,
                         stream_offset: self.buf_offset + pos as u64,
+                        wire_len: total,
                     });
                     pos += total;
                 }
@@ -394,6 +438,11 @@ impl TcpStream {
     /// scan starts one byte further, so the same bytes are never scanned twice in a row.
     fn lose_sync(&mut self, pos: &mut usize, resynced_at: Option<usize>) {
         self.in_sync = false;
+        if self.tentative > 0 {
+            // The guessed framing did not hold: guess again.
+            self.framing = Framing::Unknown;
+            self.tentative = 0;
+        }
         if resynced_at == Some(*pos) {
             debug_assert!(
                 false,
@@ -500,6 +549,36 @@ fn rfc4571_at(b: &[u8], known_channel: &dyn Fn(u16) -> bool, strict: bool) -> bo
         || channel_at(inner, known_channel)
 }
 
+/// Mid-stream, an RFC 4571 frame holding STUN found at `i` may instead be STUN relayed in
+/// ChannelData starting at `i - 2` (its channel number, then the same length). Returns
+/// `i - 2` when that reading is as good: a channel number (0x40 to 0x7f first), a message
+/// within `max`, and after it (with its padding) either the end of what is there, or a byte
+/// that starts STUN or ChannelData while the RFC 4571 reading's next frame would not hold what
+/// ICE-TCP carries.
+fn channel_data_reading(b: &[u8], i: usize, max: usize) -> Option<usize> {
+    let at = i.checked_sub(2)?;
+    if b[at] >> 6 != 1 {
+        return None;
+    }
+    let Frame::Len { total, .. } = frame_len(Framing::StunChannelData, &b[at..]) else {
+        return None;
+    };
+    if total > max + 2 {
+        return None;
+    }
+    let Frame::Len {
+        total: rfc_total, ..
+    } = frame_len(Framing::Rfc4571, &b[i..])
+    else {
+        return None;
+    };
+    let after_cd = b.get(at + total..).unwrap_or(&[]);
+    let after_rfc = b.get(i + rfc_total..).unwrap_or(&[]);
+    let cd_next_ok = after_cd.is_empty() || matches!(after_cd[0] >> 6, 0 | 1);
+    let rfc_next_ok = after_rfc.len() >= 4 && rfc4571_at(after_rfc, &|_| false, false);
+    (cd_next_ok && !rfc_next_ok).then_some(at)
+}
+
 /// The framing a message starting at `b[0]` would be cut by, given the framing already in use
 /// (`Unknown` before the first message). Only a message that framing accepts whole (known
 /// length, within `max`) is a candidate, so the cutter never lands on a start it then rejects.
@@ -565,6 +644,11 @@ fn resync(
             || (b[i] >> 6 == 1 && known_channel(u16::from_be_bytes([b[i], b[i + 1]])));
         if by_cookie || by_byte {
             if let Some(f) = detect(&b[i..], current, known_channel, max) {
+                if f == Framing::Rfc4571 && current == Framing::Unknown && i >= 2 {
+                    if let Some(at) = channel_data_reading(b, i, max) {
+                        return Some((at, Framing::StunChannelData));
+                    }
+                }
                 return Some((i, f));
             }
         }
