@@ -333,7 +333,7 @@ pub(crate) fn dissect_stream_in(
 /// The payload's kind by the demultiplexing rules the engine uses (`rtcscope-demux`), with what
 /// one packet tells (any channel may be bound) and what the state remembers (whether the flow
 /// carried DTLS before; without state it may have), then its dissector.
-fn dissect_into(
+pub(crate) fn dissect_into(
     buf: &[u8],
     base: usize,
     depth: u8,

@@ -38,6 +38,7 @@ mod rtcp;
 mod rtp;
 mod sctp;
 pub mod session;
+mod tcp;
 mod util;
 
 pub use datagram::{
@@ -424,7 +425,9 @@ fn transport_frame(
             opts,
             cx,
         ),
-        Transport::Tcp { .. } => datagram::dissect_stream_in(d.payload, d.payload_offset, opts, cx),
+        Transport::Tcp { seq, flags } => {
+            tcp::dissect_segment(d.payload, d.payload_offset, seq, flags, opts, cx)
+        }
     };
     if let (Transport::Tcp { seq, flags }, true) = (d.transport, messages.is_empty()) {
         messages.push(Dissected::tcp_control(seq, flags));

@@ -15,6 +15,11 @@
 //!   the packet that completes it, with the frames it came from (tshark's "Reassembled");
 //! * remember ChannelBind requests (client, server, channel → peer), so that ChannelData
 //!   names the peer it is relayed to or from, and `--host`/`--port` can match it;
+//! * reassemble each TCP direction with the stream cutter `analyze` uses
+//!   ([`rtcscope_capture::reassembly::TcpStream`], its framings, limits and resynchronisation),
+//!   so that a message split over segments is dissected whole on the segment that completes it
+//!   (with the frames it came from), the segments before it say so, and a retransmission or a
+//!   segment held after a gap is named as such: `dissect` then labels TCP as the engine does;
 //! * remember the TCP connections that carried TLS records and those that carried STUN: on a
 //!   TLS connection, 4 bytes starting 0x40–0x7f in the middle of the stream read as
 //!   ChannelData only once the connection carried STUN or for a channel bound on it, so a TLS
@@ -25,7 +30,12 @@
 //!   or after a plain record in the same datagram, as in the engine, so that other protocols
 //!   whose first byte starts 001 (OpenVPN's P_ACK_V1, 0x28) are not called DTLS.
 //!
-//! Caps: [`MAX_DTLS_DIRECTIONS`] directions reassembled at once (the least recently used one is
+//! Caps: [`MAX_TCP_DIRECTIONS`] TCP directions at once and [`MAX_TCP_BYTES`] held by all of them
+//! (the least recently used direction dropped first, with what it held; its next segment starts
+//! it again, resynchronising as a capture that starts mid-stream does), each with the engine's
+//! default [`TcpLimits`](rtcscope_capture::reassembly::TcpLimits), and
+//! [`TCP_SEGMENTS_REMEMBERED`] segments remembered per direction to list a message's frames;
+//! [`MAX_DTLS_DIRECTIONS`] directions reassembled at once (the least recently used one is
 //! dropped, with its partial messages), each with [`dtls_limits`] (16 pending messages, 256 KiB
 //! buffered, a message at most 128 KiB), and at most [`MAX_DTLS_BYTES`] buffered over all of
 //! them (least recently used directions dropped until under it); at most
@@ -34,7 +44,7 @@
 //! oldest forgotten first).
 
 use rtcscope_capture::link::Fragment;
-use rtcscope_capture::reassembly::{IpLimits, IpReassembler, Reassembled};
+use rtcscope_capture::reassembly::{IpLimits, IpReassembler, Reassembled, TcpStream};
 use rtcscope_dtls::{
     CipherSuite, HandshakeFragment, Limits, Outcome, ProtocolVersion, Reassembler,
 };
@@ -54,6 +64,12 @@ pub const MAX_CHANNELS: usize = 4096;
 pub const MAX_STREAM_MARKS: usize = 4096;
 /// Flows remembered as carrying DTLS (the oldest forgotten first).
 pub const MAX_DTLS_FLOWS: usize = 4096;
+/// TCP directions reassembled at once.
+pub const MAX_TCP_DIRECTIONS: usize = 256;
+/// Bytes held by all TCP directions together (partial messages and segments after a gap).
+pub const MAX_TCP_BYTES: usize = 16 * 1024 * 1024;
+/// Segments remembered per TCP direction, to list the frames a reassembled message came from.
+pub const TCP_SEGMENTS_REMEMBERED: usize = 64;
 
 /// The limits of each direction's reassembler.
 pub const fn dtls_limits() -> Limits {
@@ -249,6 +265,15 @@ impl Cx<'_> {
         }
     }
 
+    /// Whether the outer TCP connection carried a STUN message (then a ChannelData start on any
+    /// channel is believed in its stream, as the engine does).
+    pub fn stream_carried_stun(&self) -> bool {
+        let (Some(st), Some(key)) = (self.state.as_ref(), self.connection()) else {
+            return false;
+        };
+        st.stream_marks.get(&key).is_some_and(|m| m.stun)
+    }
+
     /// Whether ChannelData on `channel` is believable on the outer TCP connection: false only
     /// on a connection that carried TLS and neither STUN nor this channel's ChannelBind.
     pub fn channel_believable_on_stream(&self, channel: u16) -> bool {
@@ -319,6 +344,18 @@ struct DirKey {
     via: Via,
 }
 
+/// One TCP direction being reassembled.
+pub(crate) struct TcpDirection {
+    /// The engine's stream cutter.
+    pub stream: TcpStream,
+    /// The latest segments with payload: their stream offsets (start, end) and frame.
+    pub segments: VecDeque<(i64, i64, u64)>,
+    /// Stream ranges already shown by reading their segment alone (so the messages the cutter
+    /// later emits from them are not shown twice), the latest [`TCP_SEGMENTS_REMEMBERED`].
+    pub shown: VecDeque<(i64, i64)>,
+    last_used: u64,
+}
+
 struct Direction {
     reassembler: Reassembler,
     /// Per pending message_seq: the frames of its fragments, and how many more were not listed.
@@ -348,6 +385,10 @@ pub struct State {
     /// the oldest forgotten first).
     ip_frames: HashMap<IpKey, IpFrames>,
     ip_order: VecDeque<IpKey>,
+    /// TCP directions (source, destination), at most [`MAX_TCP_DIRECTIONS`].
+    tcp: HashMap<(SocketAddr, SocketAddr), TcpDirection>,
+    /// TCP directions dropped to stay under the caps.
+    tcp_evicted: u64,
 }
 
 impl State {
@@ -419,6 +460,86 @@ impl State {
             }
             None => IpOutcome::Pending,
         }
+    }
+
+    /// Takes the TCP direction `src` → `dst` out of the state (a new one if it is not there,
+    /// making room under [`MAX_TCP_DIRECTIONS`]); [`State::put_tcp`] gives it back.
+    pub(crate) fn take_tcp(
+        &mut self,
+        src: SocketAddr,
+        dst: SocketAddr,
+        frame: u64,
+    ) -> TcpDirection {
+        if let Some(mut d) = self.tcp.remove(&(src, dst)) {
+            d.last_used = frame;
+            return d;
+        }
+        while self.tcp.len() >= MAX_TCP_DIRECTIONS {
+            self.evict_tcp();
+        }
+        TcpDirection {
+            stream: TcpStream::default(),
+            segments: VecDeque::new(),
+            shown: VecDeque::new(),
+            last_used: frame,
+        }
+    }
+
+    /// Gives back a direction [`State::take_tcp`] took, then keeps what all directions hold
+    /// under [`MAX_TCP_BYTES`] (this one is dropped last).
+    pub(crate) fn put_tcp(&mut self, src: SocketAddr, dst: SocketAddr, mut d: TcpDirection) {
+        while d.segments.len() > TCP_SEGMENTS_REMEMBERED {
+            d.segments.pop_front();
+        }
+        while d.shown.len() > TCP_SEGMENTS_REMEMBERED {
+            d.shown.pop_front();
+        }
+        let mine = d.stream.buffered_bytes();
+        while !self.tcp.is_empty()
+            && mine
+                + self
+                    .tcp
+                    .values()
+                    .map(|d| d.stream.buffered_bytes())
+                    .sum::<usize>()
+                > MAX_TCP_BYTES
+        {
+            self.evict_tcp();
+        }
+        if mine > MAX_TCP_BYTES {
+            // Cannot happen with the default limits (a few hundred KiB a direction).
+            self.tcp_evicted += 1;
+            return;
+        }
+        self.tcp.insert((src, dst), d);
+    }
+
+    /// Remembers that the stream range `start..end` of `src` → `dst` was shown read alone.
+    pub(crate) fn tcp_shown(&mut self, src: SocketAddr, dst: SocketAddr, start: i64, end: i64) {
+        if let Some(d) = self.tcp.get_mut(&(src, dst)) {
+            d.shown.push_back((start, end));
+            if d.shown.len() > TCP_SEGMENTS_REMEMBERED {
+                d.shown.pop_front();
+            }
+        }
+    }
+
+    /// Drops the least recently used TCP direction (at most [`MAX_TCP_DIRECTIONS`] looked at).
+    fn evict_tcp(&mut self) {
+        if let Some(k) = self
+            .tcp
+            .iter()
+            .min_by_key(|(_, d)| d.last_used)
+            .map(|(k, _)| *k)
+        {
+            self.tcp.remove(&k);
+            self.tcp_evicted += 1;
+        }
+    }
+
+    /// TCP directions dropped (with what they held) to stay under the caps.
+    pub fn tcp_evicted(&self) -> u64 {
+        self.tcp_evicted
     }
 
     /// DTLS directions dropped (with their partial messages) to stay under the caps.
