@@ -169,6 +169,7 @@ impl Dissector {
         data: &[u8],
         orig_len: u32,
     ) -> Frame {
+        self.state.tcp_stateful = false;
         let mut cx = Cx {
             frame: number,
             flow: None,
@@ -177,6 +178,14 @@ impl Dissector {
             fields: Fields::default(),
         };
         dissect_frame_in(number, ts_nanos, link, data, orig_len, &self.opts, &mut cx)
+    }
+
+    /// Whether the last frame's TCP payload shows what the stream's reassembly made of it (a
+    /// message completed from earlier segments, a retransmission, a segment held after a gap
+    /// or holding the start of a message, a segment read alone where the stream was out of
+    /// step), which dissecting the frame alone would not show.
+    pub fn used_stream_state(&self) -> bool {
+        self.state.tcp_stateful
     }
 
     /// The state across packets (for its counters).

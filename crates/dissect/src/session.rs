@@ -389,6 +389,9 @@ pub struct State {
     tcp: HashMap<(SocketAddr, SocketAddr), TcpDirection>,
     /// TCP directions dropped to stay under the caps.
     tcp_evicted: u64,
+    /// Whether the frame being dissected showed what TCP stream state made of it (see
+    /// [`crate::Dissector::used_stream_state`]).
+    pub(crate) tcp_stateful: bool,
 }
 
 impl State {

@@ -20,8 +20,9 @@
 //! alone]`, and the cutter's later copies of those bytes are not shown again. Bytes nothing
 //! accounts for either way are `Data`.
 //!
-//! Stateless dissection (the TUI's packet rows) keeps reading each segment on its own
-//! ([`crate::datagram::dissect_stream_in`]).
+//! Stateless dissection reads each segment on its own ([`crate::datagram::dissect_stream_in`]);
+//! [`crate::Dissector::used_stream_state`] tells when a frame shows something that would not
+//! (the TUI keeps those frames for its rows).
 
 use crate::datagram::{dissect_into, Dissected, Protocol};
 use crate::session::{Cx, StreamMark};
@@ -107,12 +108,15 @@ pub(crate) fn dissect_segment(
     }
 
     let mut out = Vec::new();
+    // Whether this segment shows anything reading it alone would not.
+    let mut stateful = false;
     // The end, in this payload, of the last message completed here.
     let mut covered = 0usize;
     for (&(off, wire, framing, ref bytes), (frames, more)) in messages.iter().zip(&lists) {
         let end_off = off + wire as i64;
         if shown.iter().any(|&(s, e)| s <= off && end_off <= e) {
             // Shown already, in the segment that carried it, read alone.
+            stateful = true;
             continue;
         }
         // A frame the cutter cut where segments were read alone, and that nothing recognises:
@@ -131,6 +135,7 @@ pub(crate) fn dissect_segment(
             // Reassembled from earlier segments: whole, its tree spanning this segment's part.
             let mut inner = Vec::new();
             dissect_into(&scratch[bytes.clone()], 0, 0, None, opts, cx, &mut inner);
+            stateful = true;
             if overlaps_shown && inner.iter().all(|m| m.protocol == Protocol::Data) {
                 continue;
             }
@@ -163,10 +168,12 @@ pub(crate) fn dissect_segment(
     }
     let rest = &payload[covered..];
     if rest.is_empty() {
+        mark(cx, stateful);
         return out;
     }
     let seen_before = after.retransmitted_bytes - before.retransmitted_bytes;
     if messages.is_empty() && seen_before >= payload.len() as u64 {
+        mark(cx, true);
         return tcp_note(
             out,
             format!("[TCP retransmission] {} bytes seen before", payload.len()),
@@ -180,6 +187,7 @@ pub(crate) fn dissect_segment(
             if let Some(st) = cx.state.as_deref_mut() {
                 st.tcp_shown(src, dst, start, start + len);
             }
+            mark(cx, true);
             return alone
                 .into_iter()
                 .map(|mut m| {
@@ -200,6 +208,7 @@ pub(crate) fn dissect_segment(
     let skipped = after.skipped_bytes - before.skipped_bytes;
     let range = base + covered..base + payload.len();
     if messages.is_empty() && after.bytes == before.bytes {
+        mark(cx, true);
         tcp_note(
             out,
             format!(
@@ -209,6 +218,7 @@ pub(crate) fn dissect_segment(
             range,
         )
     } else if in_sync && skipped == 0 && rest.len() <= buffered {
+        mark(cx, true);
         tcp_note(
             out,
             format!(
@@ -218,8 +228,16 @@ pub(crate) fn dissect_segment(
             range,
         )
     } else {
+        mark(cx, stateful);
         out.push(Dissected::data(rest, base + covered));
         out
+    }
+}
+
+/// Records that the frame shows what the stream's state made of it.
+fn mark(cx: &mut Cx<'_>, stateful: bool) {
+    if let (true, Some(st)) = (stateful, cx.state.as_deref_mut()) {
+        st.tcp_stateful = true;
     }
 }
 

@@ -1116,21 +1116,37 @@ impl App {
                             .collect()
                     })
                     .unwrap_or_default();
-                pk.detail = store.with_packet(pos, |p| {
-                    // A unified header is not DTLS where the engine found none, as in the
-                    // list.
-                    let opts = DissectOptions {
-                        no_dtls_before: p.no_dtls,
-                        ..opts.clone()
-                    };
-                    let f =
-                        dissect_frame_with(p.number, p.ts_nanos, p.link, p.data, p.orig_len, &opts);
-                    Detail {
-                        number: p.number,
-                        tree: FieldTree::of_frame_and_decrypted(&f, &decrypted),
-                        bytes: p.data.to_vec(),
-                        hex_cursor: 0,
-                    }
+                // A TCP segment whose row the stream's reassembly changed shows that frame
+                // (as `dissect` does); any other packet is dissected alone.
+                let stream_frame = store
+                    .with_packet(pos, |p| (p.number, p.data.to_vec()))
+                    .and_then(|(n, bytes)| {
+                        let f = store.streams.get(n)?;
+                        Some(Detail {
+                            number: n,
+                            tree: FieldTree::of_frame_and_decrypted(f, &decrypted),
+                            bytes,
+                            hex_cursor: 0,
+                        })
+                    });
+                pk.detail = stream_frame.or_else(|| {
+                    store.with_packet(pos, |p| {
+                        // A unified header is not DTLS where the engine found none, as in the
+                        // list.
+                        let opts = DissectOptions {
+                            no_dtls_before: p.no_dtls,
+                            ..opts.clone()
+                        };
+                        let f = dissect_frame_with(
+                            p.number, p.ts_nanos, p.link, p.data, p.orig_len, &opts,
+                        );
+                        Detail {
+                            number: p.number,
+                            tree: FieldTree::of_frame_and_decrypted(&f, &decrypted),
+                            bytes: p.data.to_vec(),
+                            hex_cursor: 0,
+                        }
+                    })
                 });
                 // Start on the first message: after the frame node and the header layers,
                 // which start folded (one line each).

@@ -19,6 +19,7 @@ pub mod ring;
 pub mod scan;
 pub mod source;
 pub mod store;
+pub mod streams;
 pub mod term;
 pub mod tree;
 pub mod ui;

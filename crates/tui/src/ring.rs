@@ -8,7 +8,7 @@
 
 use crate::store::PacketRef;
 use rtcscope_capture::link::{decode, LinkType};
-use rtcscope_dissect::{dissect_frame_with, DissectOptions, Fields};
+use rtcscope_dissect::{dissect_frame_with, DissectOptions, Fields, Frame};
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 
@@ -42,12 +42,27 @@ impl Summary {
         };
         let f = dissect_frame_with(p.number, p.ts_nanos, p.link, p.data, p.orig_len, &opts);
         Summary {
-            protocol: match f.protocol() {
-                "" => f.transport.unwrap_or("?"),
-                p => p,
-            },
+            protocol: Self::protocol_of(&f),
             info: f.info(),
             fields: f.fields,
+        }
+    }
+
+    /// The row of a frame dissected elsewhere (with state: [`crate::streams`]).
+    pub fn of_frame(f: &Frame) -> Self {
+        Summary {
+            protocol: Self::protocol_of(f),
+            info: f.info(),
+            fields: f.fields,
+        }
+    }
+
+    /// The protocol column: the first message's, or the transport when nothing above it was
+    /// recognised.
+    fn protocol_of(f: &Frame) -> &'static str {
+        match f.protocol() {
+            "" => f.transport.unwrap_or("?"),
+            p => p,
         }
     }
 }

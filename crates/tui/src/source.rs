@@ -118,6 +118,16 @@ impl CaptureState {
         if !plain.is_empty() {
             self.store.decrypted.push(number, plain);
         }
+        // TCP goes through a dissector with state too, so the list shows what `dissect` does
+        // of segments that split, repeat or follow a gap (crate::streams).
+        if verdict
+            .flow
+            .is_some_and(|k| k.transport == rtcscope_analysis::flow::Transport::Tcp)
+        {
+            self.store
+                .streams
+                .feed(number, ts_nanos, link, data, orig_len);
+        }
         let p = PacketRef {
             number,
             ts_nanos,

@@ -9,6 +9,7 @@
 
 use crate::decrypted::DecryptedNotes;
 use crate::ring::{endpoints, PacketRing, Summary};
+use crate::streams::StreamFrames;
 use rtcscope_capture::link::LinkType;
 use std::collections::HashMap;
 use std::fs::File;
@@ -81,14 +82,26 @@ pub struct RowInfo {
 }
 
 impl RowInfo {
-    fn of(p: &PacketRef<'_>, decrypted: &DecryptedNotes) -> Self {
+    fn of(p: &PacketRef<'_>, decrypted: &DecryptedNotes, streams: &StreamFrames) -> Self {
+        let summary = match streams.get(p.number) {
+            Some(f) => Summary::of_frame(f),
+            None => Summary::of(p),
+        };
         let mut row = RowInfo {
             endpoints: endpoints(p.link, p.data),
-            summary: Summary::of(p),
+            summary,
             signalling: None,
         };
         row.add_decrypted(p.number, decrypted);
         row
+    }
+
+    /// Shows packet `number` as TCP stream reassembly shows it, when that differs from the
+    /// packet read alone ([`StreamFrames`]).
+    fn add_stream(&mut self, number: u64, streams: &StreamFrames) {
+        if let Some(f) = streams.get(number) {
+            self.summary = Summary::of_frame(f);
+        }
     }
 
     /// Appends what was decrypted in packet `number`, when anything was.
@@ -220,6 +233,8 @@ pub struct PacketStore {
     held: Held,
     /// What the engine decrypted, by packet number (empty without keys).
     pub decrypted: DecryptedNotes,
+    /// TCP frames as the stream's reassembly shows them, where that differs.
+    pub streams: StreamFrames,
 }
 
 impl From<PacketRing> for PacketStore {
@@ -227,6 +242,7 @@ impl From<PacketRing> for PacketStore {
         PacketStore {
             held: Held::Ring(r),
             decrypted: DecryptedNotes::new(true),
+            streams: StreamFrames::default(),
         }
     }
 }
@@ -236,6 +252,7 @@ impl From<FileIndex> for PacketStore {
         PacketStore {
             held: Held::File(i),
             decrypted: DecryptedNotes::new(false),
+            streams: StreamFrames::default(),
         }
     }
 }
@@ -352,6 +369,7 @@ impl PacketStore {
     /// packet; an index keeps the last few thousand rows shown).
     pub fn row(&mut self, pos: u64) -> Option<RowInfo> {
         let decrypted = &self.decrypted;
+        let streams = &self.streams;
         match &mut self.held {
             Held::Ring(r) => {
                 let p = r.get_mut(usize::try_from(pos.checked_sub(r.evicted())?).ok()?)?;
@@ -360,6 +378,7 @@ impl PacketStore {
                     summary: p.summary().clone(),
                     signalling: None,
                 };
+                row.add_stream(p.number, streams);
                 row.add_decrypted(p.number, decrypted);
                 Some(row)
             }
@@ -368,7 +387,7 @@ impl PacketStore {
                     return Some(r.clone());
                 }
                 let e = i.read(pos)?;
-                let row = RowInfo::of(&i.packet(&e), decrypted);
+                let row = RowInfo::of(&i.packet(&e), decrypted, streams);
                 if i.rows.len() >= ROW_CACHE {
                     // Rows are shown near each other: keep the half nearest this one.
                     i.rows
@@ -392,6 +411,7 @@ impl PacketStore {
         let from = from.max(self.first());
         let to = self.end().min(from.saturating_add(budget));
         let decrypted = &self.decrypted;
+        let streams = &self.streams;
         for pos in from..to {
             match &mut self.held {
                 Held::Ring(r) => {
@@ -403,6 +423,7 @@ impl PacketStore {
                         summary: p.summary().clone(),
                         signalling: None,
                     };
+                    info.add_stream(p.number, streams);
                     info.add_decrypted(p.number, decrypted);
                     visit(
                         pos,
@@ -422,7 +443,7 @@ impl PacketStore {
                         return to;
                     };
                     let p = i.packet(&e);
-                    let info = RowInfo::of(&p, decrypted);
+                    let info = RowInfo::of(&p, decrypted, streams);
                     visit(pos, &p, &info);
                 }
             }
