@@ -835,7 +835,9 @@ fn stun_relayed_in_channel_data_is_not_taken_for_rfc4571_mid_stream() {
     assert_eq!(got.len(), 6, "{got:?}");
     assert!(got.iter().all(|(f, _)| *f == Framing::StunChannelData));
     assert_eq!(got[0].1, channel_data_tcp(&stun_success(48))[..4 + 68]);
-    assert!(got[1..].iter().all(|(_, m)| m[..2] == [0x40, 0x00] && m.len() == 45));
+    assert!(got[1..]
+        .iter()
+        .all(|(_, m)| m[..2] == [0x40, 0x00] && m.len() == 45));
 }
 
 /// ICE-TCP (RFC 4571) joined mid-call, where the two bytes before a framed STUN check happen
