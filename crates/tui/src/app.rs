@@ -236,6 +236,13 @@ pub struct Detail {
     pub hex_cursor: usize,
 }
 
+/// The selected stream's details ([`App::stream_detail`]).
+pub type StreamDetail = (
+    Box<rtcscope_analysis::streams::Stream>,
+    Option<rtcscope_analysis::decrypt::FeedbackFigures>,
+    Option<rtcscope_analysis::twcc::ReceiveRate>,
+);
+
 /// The Packets view's state.
 #[derive(Clone, Debug)]
 pub struct Packets {
@@ -378,12 +385,10 @@ pub struct App {
     pub chart_center: f64,
     /// The chart.
     pub chart: Chart,
-    /// The selected stream as the engine holds it now (video frames, receiver reports), and
-    /// the feedback its receiver sent about it (NACK, PLI, FIR: from decrypted RTCP).
-    pub stream_detail: Option<(
-        Box<rtcscope_analysis::streams::Stream>,
-        Option<rtcscope_analysis::decrypt::FeedbackFigures>,
-    )>,
+    /// The selected stream as the engine holds it now (video frames, receiver reports), the
+    /// feedback its receiver sent about it (NACK, PLI, FIR: from decrypted RTCP), and the rate
+    /// the receiver's transport-wide feedback shows for the stream's direction.
+    pub stream_detail: Option<StreamDetail>,
     /// The Packets view.
     pub packets: Packets,
     /// The engine's findings (why the call failed or degraded), worst first.
@@ -767,15 +772,22 @@ impl App {
                     self.stream_detail = self.selected_stream().and_then(|k| {
                         let s = engine.streams().current(&k)?;
                         let d = engine.decryption();
-                        let feedback = d
-                            .associations
-                            .iter()
-                            .map(|a| &a.srtp)
-                            .chain(d.sdes.as_ref().map(|x| &x.srtp))
-                            .flat_map(|x| x.rtcp.feedback.iter())
+                        let rtcp = || {
+                            d.associations
+                                .iter()
+                                .map(|a| &a.srtp)
+                                .chain(d.sdes.as_ref().map(|x| &x.srtp))
+                                .map(|x| &x.rtcp)
+                        };
+                        let feedback = rtcp()
+                            .flat_map(|r| r.feedback.iter())
                             .find(|f| f.media_ssrc == k.ssrc)
                             .cloned();
-                        Some((Box::new(s), feedback))
+                        let rate = rtcp()
+                            .flat_map(|r| r.receive_rate.iter())
+                            .find(|r| r.from == s.src && r.to == s.dst && r.relay == s.relay)
+                            .cloned();
+                        Some((Box::new(s), feedback, rate))
                     });
                 }
             }

@@ -754,7 +754,7 @@ fn decrypted_call_shows_frames_and_receiver_reports() {
         }
         key(&mut app, &mut state, KeyCode::Down);
     }
-    let (s, _) = app.stream_detail.as_ref().expect("a stream selected");
+    let (s, _, rate) = app.stream_detail.as_ref().expect("a stream selected");
     // The RTT samples' range, from the stream's own per-bucket record.
     let total = s.quality.total();
     let s_rtt_bounds = (
@@ -784,6 +784,16 @@ fn decrypted_call_shows_frames_and_receiver_reports() {
     assert!(screen.contains("Receiver  lost 0"), "{screen}");
     assert!(screen.contains("ms (LSR/DLSR)"), "{screen}");
     assert!(!screen.contains("encrypted (no keys"), "{screen}");
+    // The rate the receiver's transport-cc feedback shows for this direction, as `analyze`
+    // derives it (crates/analysis/tests/receive_rate.rs checks it against the capture).
+    let rate = rate
+        .as_ref()
+        .expect("transport-cc feedback about this direction");
+    let kbit = rate.mean_bps.expect("a receive rate") as f64 / 1e3;
+    assert!(
+        screen.contains(&format!("Received  {kbit:.0} kbit/s (TWCC), sent ")),
+        "{screen}"
+    );
     if let Some(n) = sent {
         assert_eq!(s.frames.as_ref().map(|f| f.frames), Some(n));
     }

@@ -197,7 +197,7 @@ pub(super) fn streams(f: &mut Frame<'_>, app: &App, body: Rect) {
             let [left, right] =
                 Layout::horizontal([Constraint::Min(50), Constraint::Length(46)]).areas(bottom);
             chart(f, app, left);
-            detail(f, &d.0, d.1.as_ref(), right);
+            detail(f, &d.0, d.1.as_ref(), d.2.as_ref(), right);
         }
         _ => chart(f, app, bottom),
     }
@@ -209,6 +209,7 @@ fn detail(
     f: &mut Frame<'_>,
     s: &rtcscope_analysis::streams::Stream,
     feedback: Option<&rtcscope_analysis::decrypt::FeedbackFigures>,
+    rate: Option<&rtcscope_analysis::twcc::ReceiveRate>,
     area: Rect,
 ) {
     use ratatui::text::{Line, Span};
@@ -287,6 +288,18 @@ fn detail(
         lines.push(kv(
             "Feedback",
             format!("NACK {} · PLI {} · FIR {}", fb.nack_packets, fb.pli, fb.fir),
+        ));
+    }
+    // The transport-wide feedback covers every stream of the direction (audio, video, RTX).
+    if let Some(r) = rate.filter(|r| r.feedbacks > 0) {
+        let kbps = |b: Option<u64>| b.map_or("-".to_owned(), |b| format!("{:.0}", b as f64 / 1e3));
+        lines.push(kv(
+            "Received",
+            format!(
+                "{} kbit/s (TWCC), sent {}",
+                kbps(r.mean_bps),
+                kbps(r.sent_bps)
+            ),
         ));
     }
     f.render_widget(
