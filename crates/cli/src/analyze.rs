@@ -204,7 +204,8 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     if let Some(d) = source.dropped() {
         engine.set_capture_drops(d);
     }
-    let report = Report::new(&engine);
+    // The engine is done: the report takes its streams rather than copying them.
+    let report = Report::from_engine(engine);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
     if args.json {
