@@ -70,6 +70,16 @@ fn find<'a>(n: &'a Node, prefix: &str) -> Option<&'a Node> {
     n.children.iter().find_map(|c| find(c, prefix))
 }
 
+/// Every frame of `stream` through one dissector, numbered from 1.
+fn feed_all(stream: &[(u32, Vec<u8>)]) -> Vec<Frame> {
+    let mut d = Dissector::default();
+    stream
+        .iter()
+        .enumerate()
+        .map(|(i, (_, f))| feed(&mut d, i as u64 + 1, f))
+        .collect()
+}
+
 /// A client's stream: its SYN, then `segments` (each one segment of payload, in stream
 /// order), numbered from 2, with their sequence numbers.
 fn client_stream(segments: &[&[u8]]) -> Vec<(u32, Vec<u8>)> {
@@ -88,12 +98,7 @@ fn a_stun_message_in_three_segments_is_dissected_whole_on_the_last() {
     let stun = stun_binding("a message longer than one segment of this test");
     let (a, b) = (30, 60);
     let stream = client_stream(&[&stun[..a], &stun[a..b], &stun[b..]]);
-    let mut d = Dissector::default();
-    let frames: Vec<Frame> = stream
-        .iter()
-        .enumerate()
-        .map(|(i, (_, f))| feed(&mut d, i as u64 + 1, f))
-        .collect();
+    let frames = feed_all(&stream);
     assert_eq!(frames[0].messages[0].protocol, Protocol::Tcp, "the SYN");
     for (f, n) in [(&frames[1], a), (&frames[2], b - a)] {
         assert_eq!(f.messages.len(), 1);
@@ -152,12 +157,7 @@ fn channel_data_split_after_stun_and_whole_messages_stay_in_place() {
     let mut s1 = stun.clone();
     s1.extend_from_slice(&cd1);
     let stream = client_stream(&[&s1, &cd2[..50], &cd2[50..]]);
-    let mut d = Dissector::default();
-    let frames: Vec<Frame> = stream
-        .iter()
-        .enumerate()
-        .map(|(i, (_, f))| feed(&mut d, i as u64 + 1, f))
-        .collect();
+    let frames = feed_all(&stream);
     let first = &frames[1];
     let protocols: Vec<Protocol> = first.messages.iter().map(|m| m.protocol).collect();
     assert_eq!(protocols, [Protocol::Stun, Protocol::ChannelData]);
@@ -224,12 +224,7 @@ fn an_rfc4571_frame_split_inside_its_length_prefix() {
     let mut framed = (stun.len() as u16).to_be_bytes().to_vec();
     framed.extend_from_slice(&stun);
     let stream = client_stream(&[&framed[..1], &framed[1..]]);
-    let mut d = Dissector::default();
-    let frames: Vec<Frame> = stream
-        .iter()
-        .enumerate()
-        .map(|(i, (_, f))| feed(&mut d, i as u64 + 1, f))
-        .collect();
+    let frames = feed_all(&stream);
     // One byte says nothing yet: it is held, but no framing is known, so it stays data.
     assert_eq!(
         frames[1].messages[0].protocol,
