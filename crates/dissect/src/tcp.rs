@@ -195,7 +195,7 @@ pub(crate) fn dissect_segment(
                         0,
                         Node::leaf(
                             "TCP reassembly",
-                            "not in step with the stream here: this segment read alone",
+                            "nothing completed here (a gap before it, or a stream joined mid-way): this segment read alone",
                             m.tree.range.clone(),
                         ),
                     );
