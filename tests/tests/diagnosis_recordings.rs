@@ -399,6 +399,7 @@ fn healthy_recordings_raise_no_failure() {
         "relay",
         "firefox-direct",
         "firefox-relay",
+        "firefox-relay-tcp",
         "firefox-chromium",
     ] {
         // The Firefox calls also with their key logs (decrypted alerts: only close_notify).

@@ -8,7 +8,12 @@ use rtcscope_testkit::fixtures;
 use rtcscope_tests::{run, stderr, stdout};
 use serde_json::Value;
 
-const RECORDINGS: [&str; 3] = ["firefox-direct", "firefox-relay", "firefox-chromium"];
+const RECORDINGS: [&str; 4] = [
+    "firefox-direct",
+    "firefox-relay",
+    "firefox-relay-tcp",
+    "firefox-chromium",
+];
 
 fn json(args: &[&str]) -> Value {
     let out = run(args);

@@ -209,6 +209,11 @@ fn firefox_relayed_call_is_seen_as_getstats_describes_it() {
 }
 
 #[test]
+fn firefox_call_relayed_over_tcp_is_seen_as_getstats_describes_it() {
+    check("firefox-relay-tcp");
+}
+
+#[test]
 fn firefox_chromium_call_is_seen_as_getstats_describes_it() {
     check("firefox-chromium");
 }
