@@ -275,6 +275,14 @@ fn firefox_relay_decrypts_inside_turn_against_getstats() {
     check_call("firefox-relay");
 }
 
+/// TURN over TCP (both NATs drop UDP): the DTLS, SRTP and SRTCP are cut from each peer's TCP
+/// stream to the TURN server (STUN and Send/Data indications back to back) before they are
+/// decrypted; every figure is still the browsers'.
+#[test]
+fn firefox_relay_over_tcp_decrypts_against_getstats() {
+    check_call("firefox-relay-tcp");
+}
+
 #[test]
 fn firefox_chromium_decrypts_against_getstats() {
     check_call("firefox-chromium");
@@ -588,6 +596,7 @@ fn decrypted_byte_counts_equal_getstats_outbound_rtp() {
     for name in [
         "firefox-direct",
         "firefox-relay",
+        "firefox-relay-tcp",
         "firefox-chromium",
         "firefox-dtls12",
     ] {
@@ -753,4 +762,190 @@ fn two_calls_in_one_capture_decrypt_each_with_its_own_key_log() {
         assert_eq!(got.messages.len(), 6, "{call}");
     }
     assert!(both.streams.iter().all(|s| !s.encrypted));
+}
+
+/// A 20-byte TCP header (PSH|ACK or the flags given, window 65535, checksum 0: the engine does
+/// not verify it) and `payload`.
+fn tcp_segment(ports: (u16, u16), seq: u32, ack: u32, flags: u8, payload: &[u8]) -> Vec<u8> {
+    let mut s = Vec::with_capacity(20 + payload.len());
+    s.extend_from_slice(&ports.0.to_be_bytes());
+    s.extend_from_slice(&ports.1.to_be_bytes());
+    s.extend_from_slice(&seq.to_be_bytes());
+    s.extend_from_slice(&ack.to_be_bytes());
+    s.extend_from_slice(&[0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
+    s.extend_from_slice(payload);
+    s
+}
+
+/// ICE-TCP (RFC 6544) with a key log: no browser recording has it (Firefox offers only active
+/// TCP candidates and Chromium, as recorded here, no TCP candidate at all), so firefox-direct's
+/// own packets are moved onto it. Every UDP datagram between the peers becomes an RFC 4571
+/// frame (a 2-byte length, then the datagram) on one TCP connection from A (active) to B
+/// (passive) opened by a three-way handshake before the first one; every frame is its own
+/// segment at the datagram's time, and some are coalesced two to a segment, as a TCP stack
+/// does. The engine must cut the same STUN, DTLS, SRTP and SRTCP out of the stream and decrypt
+/// all of it with the same figures as over UDP.
+#[test]
+fn a_call_moved_onto_ice_tcp_decrypts_as_over_udp() {
+    use rtcscope_analysis::flow::Transport;
+    use rtcscope_testkit::frames::{ethernet, ipv4};
+
+    let dir = fixtures().join("webrtc").join("firefox-direct");
+    let text = std::fs::read_to_string(dir.join("keylog.txt")).unwrap();
+    let over_udp = analyze(&dir.join("capture.pcapng"), keylog(&text));
+
+    let (a, b) = ([10u8, 40, 1, 2], [10u8, 40, 2, 2]);
+    let bytes = std::fs::read(dir.join("capture.pcapng")).unwrap();
+    let mut rd = CaptureReader::new(&bytes[..]).unwrap();
+    let mut e = Engine::default();
+    e.set_keys(keylog(&text));
+    let (mut seq_a, mut seq_b) = (1_000_000u32, 2_000_000u32);
+    let mut ports = None;
+    let mut pending: Option<(bool, Vec<u8>)> = None;
+    let link = CaptureReader::new(&bytes[..])
+        .unwrap()
+        .next_packet()
+        .unwrap()
+        .unwrap()
+        .link_type;
+    let mut moved = 0;
+    let mut number = 0;
+    let mut feed = |e: &mut Engine, ts: i128, ip: Vec<u8>| {
+        number += 1;
+        let f = ethernet(&ip);
+        e.feed_frame(number, ts, link, &f, f.len() as u32);
+    };
+    while let Ok(Some(p)) = rd.next_packet() {
+        let f = p.data;
+        assert_eq!(p.link_type, link, "an Ethernet capture");
+        let udp_between = f.len() > 42
+            && f[12..14] == [8, 0]
+            && f[14] == 0x45
+            && f[23] == 17
+            && ((f[26..30] == a && f[30..34] == b) || (f[26..30] == b && f[30..34] == a));
+        if !udp_between {
+            feed(&mut e, p.ts_nanos, f[14..].to_vec());
+            continue;
+        }
+        let from_a = f[26..30] == a;
+        let sport = u16::from_be_bytes([f[34], f[35]]);
+        let dport = u16::from_be_bytes([f[36], f[37]]);
+        let (pa, pb) = *ports.get_or_insert(if from_a {
+            (sport, dport)
+        } else {
+            (dport, sport)
+        });
+        if moved == 0 {
+            for (from_a, flags) in [(true, 0x02), (false, 0x12), (true, 0x10)] {
+                let (src, dst, ps) = if from_a {
+                    (a, b, (pa, pb))
+                } else {
+                    (b, a, (pb, pa))
+                };
+                let (seq, ack) = if from_a {
+                    (seq_a, seq_b)
+                } else {
+                    (seq_b, seq_a + 1)
+                };
+                feed(
+                    &mut e,
+                    p.ts_nanos,
+                    ipv4(src, dst, 6, 0, &tcp_segment(ps, seq, ack, flags, &[])),
+                );
+            }
+            seq_a += 1;
+            seq_b += 1;
+        }
+        moved += 1;
+        let datagram = &f[42..];
+        let mut framed = (datagram.len() as u16).to_be_bytes().to_vec();
+        framed.extend_from_slice(datagram);
+        // Every fifth frame waits for the next one in the same direction: one segment, two
+        // frames.
+        let joined = match pending.take() {
+            Some((dir, mut first)) if dir == from_a => {
+                first.extend_from_slice(&framed);
+                first
+            }
+            Some((dir, first)) => {
+                pending = Some((dir, first));
+                framed
+            }
+            None if moved % 5 == 0 => {
+                pending = Some((from_a, framed));
+                continue;
+            }
+            None => framed,
+        };
+        let (src, dst, ps) = if from_a {
+            (a, b, (pa, pb))
+        } else {
+            (b, a, (pb, pa))
+        };
+        let (seq, ack) = if from_a {
+            (&mut seq_a, seq_b)
+        } else {
+            (&mut seq_b, seq_a)
+        };
+        let segment = tcp_segment(ps, *seq, ack, 0x18, &joined);
+        *seq = seq.wrapping_add(joined.len() as u32);
+        feed(&mut e, p.ts_nanos, ipv4(src, dst, 6, 0, &segment));
+        // A frame held back in the other direction goes out after this one.
+        if let Some((dir, held)) = pending.take_if(|(dir, _)| *dir != from_a) {
+            let (src, dst, ps) = if dir {
+                (a, b, (pa, pb))
+            } else {
+                (b, a, (pb, pa))
+            };
+            let (seq, ack) = if dir {
+                (&mut seq_a, seq_b)
+            } else {
+                (&mut seq_b, seq_a)
+            };
+            let segment = tcp_segment(ps, *seq, ack, 0x18, &held);
+            *seq = seq.wrapping_add(held.len() as u32);
+            feed(&mut e, p.ts_nanos, ipv4(src, dst, 6, 0, &segment));
+        }
+    }
+    e.finish();
+    let over_tcp = Report::new(&e);
+    assert!(moved > 1500, "{moved} datagrams moved onto TCP");
+
+    let call = over_tcp
+        .flows
+        .iter()
+        .find(|f| f.transport == Transport::Tcp)
+        .expect("the call's TCP flow");
+    assert!(
+        call.packets[0] + call.packets[1] > 1000,
+        "{:?}",
+        call.packets
+    );
+    let (u, t) = (
+        &over_udp.decryption.associations,
+        &over_tcp.decryption.associations,
+    );
+    assert_eq!((u.len(), t.len()), (1, 1), "{t:#?}");
+    let (u, t) = (&u[0], &t[0]);
+    assert_eq!(t.keys, KeyStatus::Found);
+    assert_eq!(t.record_failures.count, 0, "{:?}", t.record_failures);
+    assert_eq!(t.records_decrypted, u.records_decrypted);
+    assert_eq!(t.srtp.failures.count, 0, "{:?}", t.srtp.failures);
+    assert_eq!(t.srtp.rtp_decrypted, u.srtp.rtp_decrypted);
+    assert_eq!(t.srtp.rtcp_decrypted, u.srtp.rtcp_decrypted);
+    assert!(u.srtp.rtp_decrypted > 1000);
+    // The same messages; a frame held back for coalescing can change their order.
+    let texts = |x: &rtcscope_analysis::decrypt::AssociationReport| -> Vec<Option<String>> {
+        let mut v: Vec<_> = x.messages.iter().map(|m| m.message.text.clone()).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(texts(t), texts(u));
+    assert_eq!(t.messages.len(), 6);
+    let streams = |r: &Report| -> Vec<(u32, u64)> {
+        let mut v: Vec<_> = r.streams.iter().map(|s| (s.ssrc, s.packets)).collect();
+        v.sort_unstable();
+        v
+    };
+    assert_eq!(streams(&over_tcp), streams(&over_udp));
 }
