@@ -2172,10 +2172,10 @@ fn media_findings(r: &Report, out: &mut Vec<Finding>) {
                     100.0 * rtx.retransmissions as f64 / primary.packets as f64
                 ),
                 evidence: vec![Evidence::count(format!(
-                    "{} RTX packets on {:#010x} answered NACKs",
+                    "{} RTX packets on {:#010x} repaired NACKed or missing packets",
                     rtx.retransmissions, rtx.ssrc
                 ))],
-                advice: "The receiver is losing packets and asking for them again: see its loss \
+                advice: "The receiver is losing packets and getting them again: see its loss \
                          on the path."
                     .into(),
             });

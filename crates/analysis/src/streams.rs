@@ -1765,18 +1765,25 @@ impl Streams {
         let Some(r) = s.repairs.as_mut() else {
             return;
         };
+        // Every slot taken: the next payload to wait overwrites the oldest (the slot at
+        // `pending_next`). An original sequence number the media stream has not reached yet was
+        // sent and never captured: lost before the capture point, so its RTX copy is a repair
+        // (after an outage Firefox retransmits dozens before the next media packet).
+        let full = pending.iter().all(Option::is_some);
         for (i, verdict) in verdicts.into_iter().enumerate() {
-            match (verdict, r.pending[i]) {
-                (Some(true), Some((osn, bytes))) => {
-                    r.pending[i] = None;
-                    if r.first_repair(osn) {
-                        s.retransmissions += 1;
-                        s.rtx_probes -= 1;
-                        s.raw.retransmitted_body += u64::from(bytes);
-                    }
-                }
-                (Some(false), _) => r.pending[i] = None,
-                _ => {}
+            let Some((osn, bytes)) = r.pending[i] else {
+                continue;
+            };
+            let repair = match verdict {
+                Some(gap) => gap,
+                None if full && i == r.pending_next => true,
+                None => continue,
+            };
+            r.pending[i] = None;
+            if repair && r.first_repair(osn) {
+                s.retransmissions += 1;
+                s.rtx_probes -= 1;
+                s.raw.retransmitted_body += u64::from(bytes);
             }
         }
     }

@@ -275,6 +275,27 @@ fn firefox_relay_decrypts_inside_turn_against_getstats() {
     check_call("firefox-relay");
 }
 
+/// An outage: every RTP packet A sent in a 3 s window mid-call dropped before the capture point
+/// (fixtures/webrtc/firefox-outage). NACK and RTX cannot bring the frames back, so B asks A for a
+/// key frame: the decrypted SRTCP's PLI count equals A's outbound-rtp pliCount (1), the NACKs
+/// and receiver reports equal getStats as in every call.
+#[test]
+fn firefox_outage_pli_decrypts_against_getstats() {
+    check_call("firefox-outage");
+    // check_call compares every sender's pliCount; here one of them is not 0.
+    let dir = fixtures().join("webrtc").join("firefox-outage");
+    let text = std::fs::read_to_string(dir.join("keylog.txt")).unwrap();
+    let r = analyze(&dir.join("capture.pcapng"), keylog(&text));
+    let pli: u64 = r.decryption.associations[0]
+        .srtp
+        .rtcp
+        .feedback
+        .iter()
+        .map(|f| f.pli)
+        .sum();
+    assert_eq!(pli, 1, "B's one key-frame request");
+}
+
 /// TURN over TCP (both NATs drop UDP): the DTLS, SRTP and SRTCP are cut from each peer's TCP
 /// stream to the TURN server (STUN and Send/Data indications back to back) before they are
 /// decrypted; every figure is still the browsers'.

@@ -344,6 +344,47 @@ fn rtx_repairing_a_gap_in_its_media_is_a_retransmission_without_a_nack() {
     assert_eq!(st.retransmitted_bytes, 3 * 52);
 }
 
+/// After an outage (fixtures/webrtc/firefox-outage: 3 s of A's RTP dropped before the capture
+/// point) Firefox retransmits every packet the receiver's feedback reported missing, 45 of them,
+/// before the media stream's next packet reaches the capture: more than the RTX stream can keep
+/// waiting. One whose original the media stream never carried is a repair all the same.
+#[test]
+fn a_burst_of_repairs_ahead_of_the_media_all_count() {
+    let mut s = Streams::default();
+    s.hints = chromium_video_hints();
+    for seq in 1000u16..1010 {
+        feed(
+            &mut s,
+            i64::from(seq),
+            &rtp(96, seq, 0x1111, &[0xaa; 50], 0),
+            false,
+        );
+    }
+    // 1010..1050 lost before the capture; their 40 RTX copies arrive first, then 1050.
+    for (n, osn) in (1010u16..1050).enumerate() {
+        let mut payload = osn.to_be_bytes().to_vec();
+        payload.extend_from_slice(&[0xee; 50]);
+        let n = n as u16;
+        feed(
+            &mut s,
+            2000 + i64::from(n),
+            &rtp(97, 500 + n, 0x2222, &payload, 0),
+            false,
+        );
+    }
+    feed(&mut s, 3000, &rtp(96, 1050, 0x1111, &[0xaa; 50], 0), false);
+    // A repeat of one already repaired is a probe.
+    let mut payload = 1049u16.to_be_bytes().to_vec();
+    payload.extend_from_slice(&[0xee; 50]);
+    feed(&mut s, 3001, &rtp(97, 540, 0x2222, &payload, 0), false);
+    assert_eq!(stream(&s, 0x1111).lost, 40);
+    let st = stream(&s, 0x2222);
+    assert_eq!(st.rtx_payload, 41);
+    assert_eq!(st.retransmissions, 40);
+    assert_eq!(st.rtx_probes, 1);
+    assert_eq!(st.retransmitted_bytes, 40 * 52);
+}
+
 /// Audio with the P bit and a small SRTP payload is not taken for a padding probe.
 #[test]
 fn small_padded_srtp_audio_is_not_a_padding_probe() {
