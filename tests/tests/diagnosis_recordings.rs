@@ -356,6 +356,65 @@ fn media_blocked_one_way() {
     r.agrees_with_browser();
 }
 
+/// An outage of A's media (fixtures/webrtc/firefox-outage: every RTP packet A sent during a
+/// 3-second window of wall-clock time dropped before the capture point): both of A's media
+/// streams are told interrupted, with the packets lost meanwhile, the gap framing the window
+/// the nftables rule dropped (`meta hour "HH:MM:SS"-"HH:MM:SS"`, inclusive, UTC).
+#[test]
+fn outage_of_one_side_is_an_interruption() {
+    for keylog in [false, true] {
+        let r = Recording::open_with("firefox-outage", keylog);
+        let rules = r.meta["impairment"]["nftables"]["ruleset"]
+            .as_str()
+            .unwrap();
+        let hours: Vec<&str> = rules
+            .split("meta hour ")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .filter(|x| x.contains(':'))
+            .take(2)
+            .collect();
+        let secs = |hms: &str| -> i64 {
+            let v: Vec<i64> = hms.split(':').map(|x| x.parse().unwrap()).collect();
+            v[0] * 3600 + v[1] * 60 + v[2]
+        };
+        let applied = r.meta["impairment"]["applied_at_ms"].as_i64().unwrap();
+        let midnight_ms = applied - applied.rem_euclid(86_400_000);
+        let start = midnight_ms + secs(hours[0]) * 1000;
+        let end = midnight_ms + (secs(hours[1]) + 1) * 1000;
+        let told: Vec<&Value> = r
+            .findings
+            .iter()
+            .filter(|f| f["id"] == "media.interrupted")
+            .collect();
+        assert_eq!(told.len(), 2, "A's audio and video: {told:#?}");
+        for f in told {
+            assert_eq!(f["severity"], "degraded");
+            let verdict = f["verdict"].as_str().unwrap();
+            assert!(
+                verdict.contains("never reached the capture point"),
+                "{verdict}"
+            );
+            // The last packet before the gap at most a video frame interval (plus pacing)
+            // before the window, the first after it within as much after its end; the
+            // kernel's clock for the rule and the capture's stamps may differ by a few ms
+            // (measured: the last audio packet 3 ms after the window opened).
+            let at = r.at_ms(f) as i64;
+            assert!(
+                at - start <= 20 && start - at <= 150,
+                "{verdict}: {at} vs window {start}..{end}"
+            );
+            let after = f["evidence"][1]["at_ns"].as_i64().unwrap() / 1_000_000;
+            assert!(
+                end - after <= 20 && after - end <= 400,
+                "{verdict}: {after} vs window end {end}"
+            );
+        }
+        assert!(r.failures().is_empty(), "{:?}", r.failures());
+    }
+}
+
 /// Both peers behind address-and-port-dependent NATs (masquerade random), a STUN server, no
 /// TURN: no pair succeeds; a browser reports failed.
 #[test]

@@ -111,6 +111,10 @@ pub const VIDEO_JITTER_DEGRADED_MS: f64 = 60.0;
 pub const ONE_WAY_MIN_PACKETS: u64 = 50;
 /// A stream that ends this long before the rest of its flow has stopped.
 pub const STOPPED_NS: i64 = 3_000_000_000;
+/// A media stream with no packet for this long between two of its packets was interrupted
+/// (audio with DTX still sends a comfort-noise packet every 400 ms or so; muted video a
+/// frame a second).
+pub const INTERRUPTED_NS: i64 = 2_000_000_000;
 /// Checks on a selected pair left unanswered for this long after its last success mean
 /// consent is being lost (RFC 7675 gives up after 30 s).
 pub const CONSENT_SILENCE_NS: i64 = 5_000_000_000;
@@ -2010,7 +2014,11 @@ fn media_findings(r: &Report, out: &mut Vec<Finding>) {
             .map(|f| f.last_ns)
             .max()
             .unwrap_or(s.last_ns);
-        if s.packets >= 50
+        // Only audio or video known as such: an RTX stream not known as one (no SDP, no
+        // padding probe to give it away) is sporadic by nature.
+        let media = s.kind != crate::streams::MediaKind::Unknown;
+        if media
+            && s.packets >= 50
             && flow_last.saturating_sub(s.last_ns) >= STOPPED_NS
             && !explained.contains(&s.ssrc)
         {
@@ -2029,6 +2037,65 @@ fn media_findings(r: &Report, out: &mut Vec<Finding>) {
                 advice: "The sender stopped or removed the track (or muted it with \
                          replaceTrack(null)); if unintended, look at the sender's application."
                     .into(),
+            });
+        }
+        // A stream that stopped and came back: how long, and whether the sender paused (its
+        // sequence numbers go on) or what it sent meanwhile was lost (they jump).
+        if let Some(g) = s
+            .longest_gap
+            .filter(|g| media && s.packets >= 50 && g.to_ns - g.from_ns >= INTERRUPTED_NS)
+            .filter(|_| !explained.contains(&s.ssrc))
+        {
+            let lost = g.seq_step > 1 && g.seq_step < 0x8000;
+            out.push(Finding {
+                id: "media.interrupted",
+                severity: Severity::Degraded,
+                at_ns: Some(g.from_ns),
+                verdict: format!(
+                    "The {label} was interrupted for {:.1} s{}.",
+                    (g.to_ns - g.from_ns) as f64 / 1e9,
+                    if lost {
+                        format!(
+                            ": the {} packets sent meanwhile never reached the capture point",
+                            g.seq_step - 1
+                        )
+                    } else {
+                        ": the sender paused".into()
+                    }
+                ),
+                evidence: vec![
+                    Evidence::at(
+                        format!("last packet of {:#010x} before the gap", s.ssrc),
+                        g.from_ns,
+                    ),
+                    Evidence::at("first packet after it".into(), g.to_ns),
+                    Evidence::count(if lost {
+                        format!(
+                            "its sequence numbers jumped by {} across the gap",
+                            g.seq_step
+                        )
+                    } else {
+                        "its sequence numbers went on without a jump".into()
+                    }),
+                ],
+                advice: match (lost, s.kind) {
+                    (true, crate::streams::MediaKind::Video) => {
+                        "Everything the sender sent for that long was lost before the capture \
+                         point: a network outage (a link or Wi-Fi drop, roaming, a firewall or NAT \
+                         change); compare captures along the path. The receiver needs a key frame \
+                         afterwards (a PLI in its RTCP) and the picture freezes until it arrives."
+                    }
+                    (true, _) => {
+                        "Everything the sender sent for that long was lost before the capture \
+                         point: a network outage (a link or Wi-Fi drop, roaming, a firewall or NAT \
+                         change); compare captures along the path."
+                    }
+                    (false, _) => {
+                        "The sender stopped sending for a while (a muted or replaced track, a \
+                         stalled encoder or CPU); look at the sending application."
+                    }
+                }
+                .into(),
             });
         }
         if s.expected >= 100 {

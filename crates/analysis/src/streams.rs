@@ -204,6 +204,18 @@ fn snap_rate(est: f64) -> Option<u32> {
         })
 }
 
+/// A stretch of time without a packet of a stream, between two of its packets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct ArrivalGap {
+    /// The packet before the gap.
+    pub from_ns: i64,
+    /// The packet after it.
+    pub to_ns: i64,
+    /// Its sequence number less the highest before the gap (mod 2^16): 1 when the sender
+    /// paused, more when the packets sent meanwhile were lost before the capture point.
+    pub seq_step: u16,
+}
+
 /// One RTP stream: an SSRC in one direction of one flow.
 #[derive(Clone, Debug, Serialize)]
 pub struct Stream {
@@ -228,6 +240,9 @@ pub struct Stream {
     pub first_ns: i64,
     /// Last packet.
     pub last_ns: i64,
+    /// The longest time without a packet between two of the stream's packets, and what the
+    /// sequence numbers did across it (kept once, constant size).
+    pub longest_gap: Option<ArrivalGap>,
     /// Packets received (including duplicates).
     pub packets: u64,
     /// Bytes (whole RTP packets).
@@ -491,6 +506,7 @@ impl Stream {
             counted_on: None,
             first_ns: now,
             last_ns: now,
+            longest_gap: None,
             packets: 0,
             bytes: 0,
             header_bytes: 0,
@@ -1237,6 +1253,13 @@ impl Streams {
             by_ssrc.insert(key.ssrc, key);
         }
         s.encrypted |= encrypted;
+        if s.packets > 0 && now - s.last_ns > s.longest_gap.map_or(0, |g| g.to_ns - g.from_ns) {
+            s.longest_gap = Some(ArrivalGap {
+                from_ns: s.last_ns,
+                to_ns: now,
+                seq_step: p.sequence_number().wrapping_sub(s.seq.max_seq),
+            });
+        }
         s.packets += 1;
         s.bytes += buf.len() as u64;
         s.header_bytes += p.header_len() as u64;
