@@ -2078,24 +2078,23 @@ fn media_findings(r: &Report, out: &mut Vec<Finding>) {
                         "its sequence numbers went on without a jump".into()
                     }),
                 ],
-                advice: match (lost, s.kind) {
-                    (true, crate::streams::MediaKind::Video) => {
-                        "Everything the sender sent for that long was lost before the capture \
-                         point: a network outage (a link or Wi-Fi drop, roaming, a firewall or NAT \
-                         change); compare captures along the path. The receiver needs a key frame \
-                         afterwards (a PLI in its RTCP) and the picture freezes until it arrives."
+                advice: if lost {
+                    let mut a = "Everything the sender sent for that long was lost before the \
+                                 capture point: a network outage (a link or Wi-Fi drop, roaming, \
+                                 a firewall or NAT change); compare captures along the path."
+                        .to_owned();
+                    if s.kind == crate::streams::MediaKind::Video {
+                        a.push_str(
+                            " The receiver needs a key frame afterwards (a PLI in its RTCP) and \
+                             the picture freezes until it arrives.",
+                        );
                     }
-                    (true, _) => {
-                        "Everything the sender sent for that long was lost before the capture \
-                         point: a network outage (a link or Wi-Fi drop, roaming, a firewall or NAT \
-                         change); compare captures along the path."
-                    }
-                    (false, _) => {
-                        "The sender stopped sending for a while (a muted or replaced track, a \
-                         stalled encoder or CPU); look at the sending application."
-                    }
-                }
-                .into(),
+                    a
+                } else {
+                    "The sender stopped sending for a while (a muted or replaced track, a stalled \
+                     encoder or CPU); look at the sending application."
+                        .into()
+                },
             });
         }
         if s.expected >= 100 {

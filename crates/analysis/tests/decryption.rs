@@ -798,6 +798,32 @@ fn tcp_segment(ports: (u16, u16), seq: u32, ack: u32, flags: u8, payload: &[u8])
     s
 }
 
+/// One TCP connection of a test between A and B: addresses, A's and B's ports, and the next
+/// sequence number of each side (A first).
+struct Connection {
+    a: [u8; 4],
+    b: [u8; 4],
+    ports: (u16, u16),
+    next: [u32; 2],
+}
+
+impl Connection {
+    /// An IPv4 packet with a segment of `payload` from A (`from_a`) or B, acknowledging all
+    /// the other side sent; the sender's sequence number moves past the payload.
+    fn segment(&mut self, from_a: bool, flags: u8, payload: &[u8]) -> Vec<u8> {
+        use rtcscope_testkit::frames::ipv4;
+        let (me, other) = if from_a { (0, 1) } else { (1, 0) };
+        let (src, dst, ports) = if from_a {
+            (self.a, self.b, self.ports)
+        } else {
+            (self.b, self.a, (self.ports.1, self.ports.0))
+        };
+        let seg = tcp_segment(ports, self.next[me], self.next[other], flags, payload);
+        self.next[me] = self.next[me].wrapping_add(payload.len() as u32);
+        ipv4(src, dst, 6, 0, &seg)
+    }
+}
+
 /// ICE-TCP (RFC 6544) with a key log: no browser recording has it (Firefox offers only active
 /// TCP candidates and Chromium, as recorded here, no TCP candidate at all), so firefox-direct's
 /// own packets are moved onto it. Every UDP datagram between the peers becomes an RFC 4571
@@ -809,7 +835,7 @@ fn tcp_segment(ports: (u16, u16), seq: u32, ack: u32, flags: u8, payload: &[u8])
 #[test]
 fn a_call_moved_onto_ice_tcp_decrypts_as_over_udp() {
     use rtcscope_analysis::flow::Transport;
-    use rtcscope_testkit::frames::{ethernet, ipv4};
+    use rtcscope_testkit::frames::ethernet;
 
     let dir = fixtures().join("webrtc").join("firefox-direct");
     let text = std::fs::read_to_string(dir.join("keylog.txt")).unwrap();
@@ -820,8 +846,7 @@ fn a_call_moved_onto_ice_tcp_decrypts_as_over_udp() {
     let mut rd = CaptureReader::new(&bytes[..]).unwrap();
     let mut e = Engine::default();
     e.set_keys(keylog(&text));
-    let (mut seq_a, mut seq_b) = (1_000_000u32, 2_000_000u32);
-    let mut ports = None;
+    let mut conn: Option<Connection> = None;
     let mut pending: Option<(bool, Vec<u8>)> = None;
     let link = CaptureReader::new(&bytes[..])
         .unwrap()
@@ -849,34 +874,31 @@ fn a_call_moved_onto_ice_tcp_decrypts_as_over_udp() {
             continue;
         }
         let from_a = f[26..30] == a;
-        let sport = u16::from_be_bytes([f[34], f[35]]);
-        let dport = u16::from_be_bytes([f[36], f[37]]);
-        let (pa, pb) = *ports.get_or_insert(if from_a {
-            (sport, dport)
-        } else {
-            (dport, sport)
-        });
-        if moved == 0 {
-            for (from_a, flags) in [(true, 0x02), (false, 0x12), (true, 0x10)] {
-                let (src, dst, ps) = if from_a {
-                    (a, b, (pa, pb))
+        let c = match &mut conn {
+            Some(c) => c,
+            None => {
+                let sport = u16::from_be_bytes([f[34], f[35]]);
+                let dport = u16::from_be_bytes([f[36], f[37]]);
+                let ports = if from_a {
+                    (sport, dport)
                 } else {
-                    (b, a, (pb, pa))
+                    (dport, sport)
                 };
-                let (seq, ack) = if from_a {
-                    (seq_a, seq_b)
-                } else {
-                    (seq_b, seq_a + 1)
-                };
-                feed(
-                    &mut e,
-                    p.ts_nanos,
-                    ipv4(src, dst, 6, 0, &tcp_segment(ps, seq, ack, flags, &[])),
-                );
+                let c = conn.insert(Connection {
+                    a,
+                    b,
+                    ports,
+                    next: [1_000_000, 2_000_000],
+                });
+                // The three-way handshake; each SYN takes one sequence number.
+                feed(&mut e, p.ts_nanos, c.segment(true, 0x02, &[]));
+                c.next[0] += 1;
+                feed(&mut e, p.ts_nanos, c.segment(false, 0x12, &[]));
+                c.next[1] += 1;
+                feed(&mut e, p.ts_nanos, c.segment(true, 0x10, &[]));
+                c
             }
-            seq_a += 1;
-            seq_b += 1;
-        }
+        };
         moved += 1;
         let datagram = &f[42..];
         let mut framed = (datagram.len() as u16).to_be_bytes().to_vec();
@@ -898,34 +920,10 @@ fn a_call_moved_onto_ice_tcp_decrypts_as_over_udp() {
             }
             None => framed,
         };
-        let (src, dst, ps) = if from_a {
-            (a, b, (pa, pb))
-        } else {
-            (b, a, (pb, pa))
-        };
-        let (seq, ack) = if from_a {
-            (&mut seq_a, seq_b)
-        } else {
-            (&mut seq_b, seq_a)
-        };
-        let segment = tcp_segment(ps, *seq, ack, 0x18, &joined);
-        *seq = seq.wrapping_add(joined.len() as u32);
-        feed(&mut e, p.ts_nanos, ipv4(src, dst, 6, 0, &segment));
+        feed(&mut e, p.ts_nanos, c.segment(from_a, 0x18, &joined));
         // A frame held back in the other direction goes out after this one.
         if let Some((dir, held)) = pending.take_if(|(dir, _)| *dir != from_a) {
-            let (src, dst, ps) = if dir {
-                (a, b, (pa, pb))
-            } else {
-                (b, a, (pb, pa))
-            };
-            let (seq, ack) = if dir {
-                (&mut seq_a, seq_b)
-            } else {
-                (&mut seq_b, seq_a)
-            };
-            let segment = tcp_segment(ps, *seq, ack, 0x18, &held);
-            *seq = seq.wrapping_add(held.len() as u32);
-            feed(&mut e, p.ts_nanos, ipv4(src, dst, 6, 0, &segment));
+            feed(&mut e, p.ts_nanos, c.segment(dir, 0x18, &held));
         }
     }
     e.finish();
