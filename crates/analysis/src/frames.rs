@@ -5,8 +5,12 @@
 //! A frame is one RTP timestamp. Frames are counted by distinct timestamps: a small ring of
 //! the most recent frames ([`RECENT`]) recognises the packets of a frame however they are
 //! reordered, and a retransmission on the media SSRC (same sequence number, same timestamp)
-//! lands on the frame it belongs to; RTX streams are never fed here (the caller skips them),
-//! so their copies cannot count twice. A packet older than every frame in the ring (by up to
+//! lands on the frame it belongs to. An RFC 4588 retransmission on an RTX SSRC is fed through
+//! [`FrameTracker::repair`] (its original sequence number stripped): a copy of a frame already
+//! seen lands on it and cannot count twice, a frame whose every original packet was lost before
+//! the capture point is counted from its repairs (as the receiver, which decodes it, counts it in
+//! `framesReceived`), and a copy older than every remembered frame (a bandwidth probe repeating
+//! old media) is ignored. A packet older than every frame in the ring (by up to
 //! [`MAX_LATE_TICKS`]) is counted as late and otherwise ignored; one older still is a
 //! timestamp jump (a sender that restarted its clock on the same SSRC): counting starts over
 //! from it, and no interval is measured across it.
@@ -27,7 +31,7 @@
 //! [`TRACKER_BYTES`]): a packet
 //! allocates nothing (tests/frames.rs counts).
 
-use rtcscope_rtp::codec::{self, VideoCodec};
+use rtcscope_rtp::codec::{self, FrameInfo, VideoCodec};
 use serde::Serialize;
 
 /// Frames remembered for telling a reordered or repeated packet's frame.
@@ -136,6 +140,12 @@ pub struct FrameReport {
     /// Times the RTP timestamp went back by more than [`MAX_LATE_TICKS`] (the sender's clock
     /// restarted); counting went on from the new timestamps.
     pub timestamp_jumps: u64,
+    /// Of [`FrameReport::frames`], those first seen in an RTX retransmission: every original
+    /// packet of theirs was lost before the capture point (or reached it after its repair).
+    pub repaired_frames: u64,
+    /// Of [`FrameReport::complete_frames`], those whose marker-bit packet came in an RTX
+    /// retransmission.
+    pub repaired_completions: u64,
 }
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -159,6 +169,8 @@ pub struct FrameTracker {
     unreadable: u64,
     late: u64,
     jumps: u64,
+    repaired_frames: u64,
+    repaired_completions: u64,
     resolution: Option<Resolution>,
     resolutions: Vec<ResolutionChange>,
     resolution_changes: u64,
@@ -194,6 +206,8 @@ impl FrameTracker {
             unreadable: 0,
             late: 0,
             jumps: 0,
+            repaired_frames: 0,
+            repaired_completions: 0,
             resolution: None,
             resolutions: Vec::with_capacity(MAX_LISTED),
             resolution_changes: 0,
@@ -223,6 +237,35 @@ impl FrameTracker {
     /// Feeds one cleartext (or decrypted) RTP payload of the stream: its arrival `now`, RTP
     /// timestamp, marker bit and the codec payload (inside RED already unwrapped).
     pub fn packet(&mut self, now: i64, ts: u32, marker: bool, payload: &[u8]) {
+        let info = codec::frame_info(self.codec, payload).ok();
+        self.feed(now, ts, marker, info, false);
+    }
+
+    /// Feeds the payload of an RFC 4588 retransmission of this stream (from its RTX SSRC, the
+    /// original sequence number removed; RED already unwrapped), with the RTX packet's
+    /// timestamp and marker bit, which are the original's. It counts like the original would
+    /// have, except that a copy older than every remembered frame is ignored rather than
+    /// counted late or taken for a jump of the sender's clock: senders also repeat old media
+    /// as bandwidth probes.
+    pub fn repair(&mut self, now: i64, ts: u32, marker: bool, payload: &[u8]) {
+        let info = codec::frame_info(self.codec, payload).ok();
+        self.repair_read(now, ts, marker, info);
+    }
+
+    /// [`FrameTracker::repair`] with the payload already read (`None`: unreadable), for
+    /// repairs kept from before the stream's first packet.
+    pub(crate) fn repair_read(&mut self, now: i64, ts: u32, marker: bool, info: Option<FrameInfo>) {
+        // Older than every frame remembered: a frame the ring has forgotten or one from before
+        // the stream's first captured packet; a repair cannot be told from a probe there. A
+        // timestamp between two remembered frames and unknown is a frame never seen.
+        let used = &self.ring[..self.used];
+        if !used.is_empty() && used.iter().all(|r| after(r.ts, ts)) {
+            return;
+        }
+        self.feed(now, ts, marker, info, true);
+    }
+
+    fn feed(&mut self, now: i64, ts: u32, marker: bool, info: Option<FrameInfo>, repair: bool) {
         let slot = match self.ring[..self.used].iter().position(|r| r.ts == ts) {
             Some(i) => i,
             None => {
@@ -247,6 +290,9 @@ impl FrameTracker {
                     }
                 }
                 self.frames += 1;
+                if repair {
+                    self.repaired_frames += 1;
+                }
                 let i = if self.used < RECENT {
                     self.used += 1;
                     self.used - 1
@@ -268,8 +314,8 @@ impl FrameTracker {
                 i
             }
         };
-        match codec::frame_info(self.codec, payload) {
-            Ok(info) => {
+        match info {
+            Some(info) => {
                 if info.key_frame && !self.ring[slot].key {
                     self.ring[slot].key = true;
                     self.key_frames += 1;
@@ -278,11 +324,14 @@ impl FrameTracker {
                     self.resolution_seen(now, r.into());
                 }
             }
-            Err(_) => self.unreadable += 1,
+            None => self.unreadable += 1,
         }
         if marker && !self.ring[slot].complete {
             self.ring[slot].complete = true;
             self.complete += 1;
+            if repair {
+                self.repaired_completions += 1;
+            }
             self.frame_complete(now, ts);
         }
     }
@@ -392,6 +441,8 @@ impl FrameTracker {
             unreadable_payloads: self.unreadable,
             late_packets: self.late,
             timestamp_jumps: self.jumps,
+            repaired_frames: self.repaired_frames,
+            repaired_completions: self.repaired_completions,
         }
     }
 }
@@ -460,6 +511,58 @@ mod tests {
         let r = t.report();
         assert_eq!((r.frames, r.key_frames, r.complete_frames), (2, 1, 2));
         assert_eq!(r.late_packets, 0);
+    }
+
+    #[test]
+    fn rtx_repairs_count_lost_frames_once_and_ignore_old_copies() {
+        let mut t = FrameTracker::new(VideoCodec::Vp8);
+        steady(&mut t, 0, 0, 3);
+        // Frame 3 (ts 9000) is lost whole; frame 4 arrives; then frame 3's repair, a second
+        // copy of it (a spurious retransmission), and a copy of frame 4's last packet.
+        t.packet(200 * MS, 12_000, false, &INTER);
+        t.packet(201 * MS, 12_000, true, &CONT);
+        t.repair(230 * MS, 9000, false, &INTER);
+        t.repair(231 * MS, 9000, true, &CONT);
+        t.repair(232 * MS, 9000, true, &CONT);
+        t.repair(233 * MS, 12_000, true, &CONT);
+        let r = t.report();
+        assert_eq!((r.frames, r.complete_frames), (5, 5));
+        assert_eq!((r.repaired_frames, r.repaired_completions), (1, 1));
+        // A completion of an older frame is not an arrival in timestamp order: no interval.
+        assert_eq!(r.frame_rate.frames.iter().sum::<u32>(), 4);
+        // A copy older than every remembered frame (a probe repeating old media) is neither
+        // a frame, nor late, nor a jump of the clock.
+        steady(&mut t, 300 * MS, 15_000, RECENT as u32);
+        t.repair(2_000 * MS, 3000, true, &CONT);
+        t.repair(2_001 * MS, 3000u32.wrapping_sub(5_000_000), true, &CONT);
+        let r = t.report();
+        assert_eq!(r.frames, 5 + RECENT as u64);
+        assert_eq!((r.late_packets, r.timestamp_jumps), (0, 0));
+        assert_eq!(r.repaired_frames, 1);
+    }
+
+    #[test]
+    fn repairs_ahead_of_the_media_are_frames_in_order() {
+        // After an outage the sender retransmits the lost frames before its next one: they
+        // arrive in timestamp order and time the interval that ends the freeze.
+        let mut t = FrameTracker::new(VideoCodec::Vp8);
+        steady(&mut t, 0, 0, 10);
+        for k in 0..5u32 {
+            t.repair(
+                3_000 * MS + i64::from(k) * MS,
+                30_000 + k * 3000,
+                true,
+                &INTER,
+            );
+        }
+        t.packet(3_010 * MS, 45_000, true, &INTER);
+        let r = t.report();
+        assert_eq!(
+            (r.frames, r.complete_frames, r.repaired_frames),
+            (16, 16, 5)
+        );
+        assert_eq!(r.freezes, 1);
+        assert!((r.freeze_total_ms - (3_000.0 - 298.0)).abs() < 1.0, "{r:?}");
     }
 
     #[test]

@@ -109,7 +109,7 @@ mod entry_cost {
     /// A stream without its series (its few short strings included, the byte sums behind
     /// getStats' figures, its quality series' header, the boxes of its codec inference, and
     /// an RTX stream's boxed repair memory, `RtxRepairs`).
-    pub const STREAM: usize = 2496 + 272;
+    pub const STREAM: usize = 2496 + 528;
     /// A pending transaction (where its response was handled included).
     pub const TRANSACTION: usize = 416;
     /// One stored series bucket (index and counters).

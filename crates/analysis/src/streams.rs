@@ -100,6 +100,25 @@ pub(crate) fn is_repair_or_aux(name: &str) -> bool {
     )
 }
 
+/// The video codec of a payload of codec `c` and the codec payload itself: `c`'s own, or inside
+/// RED the primary block's when the SDP names its payload type; none for audio, RTX or FEC.
+fn video_of<'a>(
+    c: &Codec,
+    payload: &'a [u8],
+    hints: &MediaHints,
+) -> Option<(rtcscope_rtp::codec::VideoCodec, &'a [u8])> {
+    let (name, data) = if c.is_red() {
+        let (inner, data) = rtcscope_rtp::codec::red_primary(payload)?;
+        (hints.codecs.get(&inner)?.name.as_str(), data)
+    } else {
+        (c.name.as_str(), payload)
+    };
+    Some((
+        rtcscope_rtp::codec::VideoCodec::from_encoding_name(name)?,
+        data,
+    ))
+}
+
 /// How a stream's media is wrapped in its RTP payloads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -428,6 +447,24 @@ struct RtxRepairs {
     /// repair often arrives before the next media packet, so it cannot be told at once.
     pending: [Option<(u16, u32)>; REPAIRED_KEPT],
     pending_next: usize,
+    /// Readable repairs that came before any packet of their media stream (a sender
+    /// retransmits a first key frame lost before the capture point, often several times, as
+    /// probes): distinct ones, kept until the media stream's first packet, to count its frames.
+    early: [Option<EarlyRepair>; EARLY_KEPT],
+}
+
+/// Repairs kept per RTX stream for a media stream not seen yet (see `RtxRepairs::early`).
+const EARLY_KEPT: usize = 8;
+
+/// One RTX payload for a media stream not seen yet, read: arrival, RTP timestamp, marker bit,
+/// the codec and what the payload says of its frame (`None`: unreadable).
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct EarlyRepair {
+    now: i64,
+    ts: u32,
+    marker: bool,
+    codec: rtcscope_rtp::codec::VideoCodec,
+    info: Option<rtcscope_rtp::codec::FrameInfo>,
 }
 
 /// Heap bytes of an RTX stream's [`RtxRepairs`] (in the stream's entry cost).
@@ -443,6 +480,18 @@ impl RtxRepairs {
         self.repaired[self.repaired_next] = Some(osn);
         self.repaired_next = (self.repaired_next + 1) % REPAIRED_KEPT;
         true
+    }
+
+    /// Keeps a repair for a media stream not seen yet, unless one like it is kept (probes
+    /// repeat the same packet) or every slot is taken.
+    fn keep_early(&mut self, r: EarlyRepair) {
+        let same = |e: &EarlyRepair| (e.ts, e.marker, e.info) == (r.ts, r.marker, r.info);
+        if self.early.iter().flatten().any(same) {
+            return;
+        }
+        if let Some(slot) = self.early.iter_mut().find(|e| e.is_none()) {
+            *slot = Some(r);
+        }
     }
 
     /// Remembers a probe that may turn out to be a repair (the oldest is forgotten: it stays
@@ -786,26 +835,42 @@ impl Stream {
             self.infer_codec(now, p, inferring);
             return;
         };
-        let (name, payload) = if c.is_red() {
-            let Some((inner, data)) = rtcscope_rtp::codec::red_primary(p.payload()) else {
-                return;
-            };
-            match hints.codecs.get(&inner) {
-                Some(i) => (i.name.as_str(), data),
-                None => return,
+        if let Some((vc, payload)) = video_of(c, p.payload(), hints) {
+            let t = self
+                .frame_tracker
+                .get_or_insert_with(|| Box::new(crate::frames::FrameTracker::new(vc)));
+            // One SSRC carries one codec; a switch mid-stream keeps the first one's figures.
+            if t.codec() == vc {
+                t.packet(now, p.timestamp(), p.marker(), payload);
             }
-        } else {
-            (c.name.as_str(), p.payload())
-        };
-        let Some(vc) = rtcscope_rtp::codec::VideoCodec::from_encoding_name(name) else {
+        }
+    }
+
+    /// The frame-tracking hook of an RFC 4588 retransmission of this stream, from its RTX
+    /// SSRC: `pt` the payload type repaired (the SDP's `apt=`, else this stream's own),
+    /// `payload` the RTX payload after the original sequence number. A stream whose codec no
+    /// SDP names is left to what its own packets infer.
+    fn repaired_video_payload(
+        &mut self,
+        now: i64,
+        pt: u8,
+        ts: u32,
+        marker: bool,
+        payload: &[u8],
+        hints: &MediaHints,
+    ) {
+        let Some((vc, payload)) = hints
+            .codecs
+            .get(&pt)
+            .and_then(|c| video_of(c, payload, hints))
+        else {
             return;
         };
         let t = self
             .frame_tracker
             .get_or_insert_with(|| Box::new(crate::frames::FrameTracker::new(vc)));
-        // One SSRC carries one codec; a switch mid-stream keeps the first one's figures.
         if t.codec() == vc {
-            t.packet(now, p.timestamp(), p.marker(), payload);
+            t.repair(now, ts, marker, payload);
         }
     }
 
@@ -1227,14 +1292,10 @@ impl Streams {
             forward,
             ssrc: p.ssrc(),
         };
-        // RTX payloads that were waiting for their media stream to show whether the original
-        // arrived (see `RtxRepairs::pending`) are settled first.
-        self.settle(key);
-        let hints = &self.hints;
         let (dropped, by_ssrc, inferring) =
             (&mut self.dropped, &mut self.by_ssrc, &mut self.inferring);
         let buckets = &mut self.series_buckets;
-        let s = self.map.get_or_insert_with(
+        let slot = self.map.get_or_insert_slot(
             key,
             || Stream::new(p.ssrc(), flow, src, dst, now),
             |k, old| {
@@ -1249,9 +1310,25 @@ impl Streams {
                 }
             },
         );
+        // The rare cases that need other streams first: RTX payloads that were waiting for
+        // their media stream to show whether the original arrived (see
+        // `RtxRepairs::pending`) are settled; a new media stream takes the repairs its RTX
+        // stream kept for it (`RtxRepairs::early`). Neither inserts nor removes a stream.
+        let s = self.map.at_mut(slot);
+        let mut early = None;
         if s.packets == 0 {
-            by_ssrc.insert(key.ssrc, key);
+            self.by_ssrc.insert(key.ssrc, key);
+            early = self.take_early(key);
+        } else if s
+            .repairs
+            .as_ref()
+            .is_some_and(|r| r.pending.iter().any(Option::is_some))
+        {
+            self.settle(key);
         }
+        let s = self.map.at_mut(slot);
+        let hints = &self.hints;
+        let buckets = &mut self.series_buckets;
         s.encrypted |= encrypted;
         if s.packets > 0 && now - s.last_ns > s.longest_gap.map_or(0, |g| g.to_ns - g.from_ns) {
             s.longest_gap = Some(ArrivalGap {
@@ -1382,9 +1459,22 @@ impl Streams {
         if !opaque && s.encapsulation == Some(Encapsulation::Red) {
             s.red_payload(p.payload(), hints);
         }
+        for e in early.iter().flatten().flatten() {
+            s.frame_tracker
+                .get_or_insert_with(|| Box::new(crate::frames::FrameTracker::new(e.codec)))
+                .repair_read(e.now, e.ts, e.marker, e.info);
+        }
         if !opaque && !padding_only && s.rtx_of.is_none() && s.repaired_rid.is_none() {
             s.video_payload(now, &p, hints, &mut self.inferring);
         }
+        // A readable RTX payload goes to its media stream's frames (below, once this stream is
+        // let go): (media SSRC, repaired payload type, payload after the original number).
+        let repair = match (opaque || padding_only, s.rtx_of, p.payload().get(2..)) {
+            (false, Some(media), Some(data)) => {
+                Some((media, hints.codecs.get(&pt).and_then(|c| c.apt), data))
+            }
+            _ => None,
+        };
         let want_ids = s.packets <= EXTENSION_SCAN_PACKETS
             && (s.mid.is_none() || s.rid.is_none() || s.repaired_rid.is_none());
         if hints.extmap.is_none() {
@@ -1458,15 +1548,42 @@ impl Streams {
         if *buckets > self.max_series_buckets {
             *buckets = buckets.saturating_sub(s.shrink_buckets());
         }
-        if s.confirmed {
-            return 1;
-        }
-        // RFC 3550 A.1 probation: the next packet in sequence confirms the source.
-        if had > 0 && s.max_ext_seq == before + 1 {
+        let counted = if s.confirmed {
+            1
+        } else if had > 0 && s.max_ext_seq == before + 1 {
+            // RFC 3550 A.1 probation: the next packet in sequence confirms the source.
             s.confirmed = true;
-            return s.packets;
+            s.packets
+        } else {
+            0
+        };
+        if let Some((ssrc, apt, data)) = repair {
+            let (ts, marker) = (p.timestamp(), p.marker());
+            match self.map.peek_mut(&StreamKey { ssrc, ..key }) {
+                Some(media) => {
+                    if let Some(pt) = apt.or(media.codec_pt) {
+                        media.repaired_video_payload(now, pt, ts, marker, data, &self.hints);
+                    }
+                }
+                None => {
+                    // No packet of the media stream yet: kept for its first one.
+                    let read = apt
+                        .and_then(|pt| self.hints.codecs.get(&pt))
+                        .and_then(|c| video_of(c, data, &self.hints));
+                    if let (Some((codec, data)), Some(s)) = (read, self.map.peek_mut(&key)) {
+                        let r = s.repairs.get_or_insert_with(Box::default);
+                        r.keep_early(EarlyRepair {
+                            now,
+                            ts,
+                            marker,
+                            codec,
+                            info: rtcscope_rtp::codec::frame_info(codec, data).ok(),
+                        });
+                    }
+                }
+            }
         }
-        0
+        counted
     }
 
     /// Feeds one RTCP datagram. Cleartext compound packets are read fully; SRTCP (or anything
@@ -1757,6 +1874,21 @@ impl Streams {
     /// usual 10 bytes.
     pub(crate) fn tag_of(&self, probed: &Map<FlowKey, u8>, s: &Stream) -> (u8, TagLenSource) {
         tag_for(self.srtp_tag_len, probed, &s.flow)
+    }
+
+    /// The repairs kept for the media stream `key` by its RTX stream (the SDP's FID pair on the
+    /// same flow and direction), taken.
+    fn take_early(&mut self, key: StreamKey) -> Option<[Option<EarlyRepair>; EARLY_KEPT]> {
+        let &(_, rtx) = self.hints.fid.iter().find(|(m, _)| *m == key.ssrc)?;
+        let r = self
+            .map
+            .peek_mut(&StreamKey { ssrc: rtx, ..key })?
+            .repairs
+            .as_mut()?;
+        r.early
+            .iter()
+            .any(Option::is_some)
+            .then(|| std::mem::take(&mut r.early))
     }
 
     /// Settles the pending RTX payloads of the RTX stream `key` against its media stream: an

@@ -15,6 +15,10 @@ use std::hash::Hash;
 
 const NONE: u32 = u32::MAX;
 
+/// Where an entry of an [`LruMap`] is, until the next insertion or removal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Slot(u32);
+
 #[derive(Clone)]
 struct Node<K, V> {
     key: K,
@@ -98,9 +102,22 @@ impl<K: Copy + Eq + Hash, V> LruMap<K, V> {
         make: impl FnOnce() -> V,
         evict: impl FnOnce(K, V),
     ) -> &mut V {
+        let slot = self.get_or_insert_slot(key, make, evict);
+        self.at_mut(slot)
+    }
+
+    /// [`LruMap::get_or_insert_with`] that returns where the entry is: [`LruMap::at_mut`]
+    /// reaches it again without a lookup, for a caller that must let go of it to read other
+    /// entries in between.
+    pub fn get_or_insert_slot(
+        &mut self,
+        key: K,
+        make: impl FnOnce() -> V,
+        evict: impl FnOnce(K, V),
+    ) -> Slot {
         if let Some(&i) = self.index.get(&key) {
             self.move_to_tail(i);
-            return &mut self.nodes[i as usize].value;
+            return Slot(i);
         }
         if self.nodes.len() >= self.cap {
             if let Some((k, v)) = self.pop_lru() {
@@ -117,7 +134,16 @@ impl<K: Copy + Eq + Hash, V> LruMap<K, V> {
         });
         self.index.insert(key, i);
         self.link_tail(i);
-        &mut self.nodes[i as usize].value
+        Slot(i)
+    }
+
+    /// The entry at `slot`, from [`LruMap::get_or_insert_slot`] on this map with no insertion
+    /// or removal since (which move entries; reading, touching and writing do not).
+    ///
+    /// # Panics
+    /// When the slot is past the entries: a slot kept across a removal.
+    pub fn at_mut(&mut self, slot: Slot) -> &mut V {
+        &mut self.nodes[slot.0 as usize].value
     }
 
     /// Removes an entry.

@@ -187,6 +187,96 @@ fn firefox_chromium_frames_equal_getstats() {
     check_frames("firefox-chromium");
 }
 
+/// Frames whose packets were lost before the capture point and repaired by RTX: the two
+/// Firefox recordings with loss at A's egress (firefox-lossy: 5 % random, the first key frame's
+/// one packet among the losses; firefox-outage: 3 s of A's RTP dropped, then 45 RTX repairs
+/// ahead of the next frame). Every frame A sent reached the capture point as its original or
+/// its repair, so our frames (one per RTP timestamp, the RTX copies' included) equal A's
+/// `framesSent`, all complete, and our key frames B's `keyFramesDecoded` (firefox-outage: two,
+/// the second asked for by the PLI). B's `framesReceived` agrees on firefox-outage; on
+/// firefox-lossy it is one short of its own `framesDecoded` (221 < 222: a receiver decodes no
+/// frame it did not receive; the one it misses is the key frame whose only copies came on the
+/// RTX SSRC before any packet of the media SSRC), so ours must equal one or the other. The
+/// frames seen only in an RTX copy are at least one and at most A's `retransmittedPacketsSent`.
+/// Our freezes are B's `freezeCount`; a freeze at the capture point is the network's share of
+/// the receiver's: after the outage B waits for the key frame before it renders again (it
+/// drops 23 repaired frames: `framesDropped`), so ours is at most its `totalFreezesDuration`.
+#[test]
+fn frames_repaired_by_rtx_count_as_the_sender_counts_them() {
+    for name in ["firefox-lossy", "firefox-outage"] {
+        let dir = fixtures().join("webrtc").join(name);
+        let r = analyze_call(&dir, true);
+        let a = json(&dir.join("stats-a.json"));
+        let b = json(&dir.join("stats-b.json"));
+        let mut compared = 0;
+        for inbound in stats_of(&b, "inbound-rtp") {
+            let ssrc = inbound["ssrc"].as_u64().unwrap() as u32;
+            let out = stats_of(&a, "outbound-rtp")
+                .find(|o| o["ssrc"] == inbound["ssrc"])
+                .unwrap();
+            let s = media(&r, ssrc);
+            let f = s.frames.as_ref().unwrap();
+            let get = |k: &str| inbound[k].as_u64().unwrap();
+            let sent = |k: &str| out[k].as_u64().unwrap();
+            eprintln!(
+                "{name} {ssrc:#x}: {} frames ({} repaired, {} key, {} complete), {} lost; \
+                 freezes {} ({:.1} ms); getStats framesSent {} retransmittedPacketsSent {} \
+                 framesReceived {} framesDecoded {} keyFramesDecoded {} packetsLost {} \
+                 freezeCount {} ({} s)",
+                f.frames,
+                f.repaired_frames,
+                f.key_frames,
+                f.complete_frames,
+                s.lost,
+                f.freezes,
+                f.freeze_total_ms,
+                sent("framesSent"),
+                sent("retransmittedPacketsSent"),
+                get("framesReceived"),
+                get("framesDecoded"),
+                get("keyFramesDecoded"),
+                get("packetsLost"),
+                get("freezeCount"),
+                inbound["totalFreezesDuration"],
+            );
+            assert!(
+                s.lost > 0,
+                "{name}: A's video lost packets before the capture"
+            );
+            assert_eq!(f.frames, sent("framesSent"), "{name} framesSent");
+            assert!(
+                f.frames == get("framesReceived")
+                    || (f.frames == get("framesDecoded")
+                        && get("framesDecoded") > get("framesReceived")),
+                "{name}: framesReceived"
+            );
+            assert_eq!(f.complete_frames, f.frames, "{name} complete");
+            assert_eq!(f.key_frames, get("keyFramesDecoded"), "{name} key frames");
+            assert!(
+                (1..=sent("retransmittedPacketsSent")).contains(&f.repaired_frames),
+                "{name}: {} repaired frames",
+                f.repaired_frames
+            );
+            assert_eq!(f.late_packets + f.unreadable_payloads, 0, "{name}");
+            assert_eq!(f.freezes, get("freezeCount"), "{name} freezeCount");
+            let theirs = inbound["totalFreezesDuration"].as_f64().unwrap() * 1000.0;
+            assert!(
+                f.freeze_total_ms <= theirs + FREEZE_TOLERANCE_MS,
+                "{name}: freezes {} ms at the capture point, {theirs} ms at the receiver",
+                f.freeze_total_ms
+            );
+            // The RTX stream itself has no frames of its own.
+            assert!(r
+                .streams
+                .iter()
+                .filter(|x| x.rtx_of == Some(ssrc))
+                .all(|x| x.frames.is_none()));
+            compared += 1;
+        }
+        assert_eq!(compared, 1, "{name}: one video stream from A to B");
+    }
+}
+
 #[test]
 fn without_keys_nothing_is_known_about_frames() {
     let r = analyze_call(&fixtures().join("webrtc").join("firefox-direct"), false);

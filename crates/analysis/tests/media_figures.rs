@@ -385,6 +385,58 @@ fn a_burst_of_repairs_ahead_of_the_media_all_count() {
     assert_eq!(st.retransmitted_bytes, 40 * 52);
 }
 
+/// Frames rebuilt from RTX: a key frame lost before the capture point whose only copies (one
+/// repair, two probes repeating it) come on the RTX SSRC before any packet of the media SSRC,
+/// and a frame lost mid-stream repaired after the next one arrived. The media stream counts
+/// both as frames, the key frame as a key frame, each once; the RTX stream has no frames.
+#[test]
+fn frames_lost_before_the_capture_are_counted_from_their_rtx_copies() {
+    // One-packet VP8 frames (S=1, partition 0): a 320x240 key frame and an inter frame.
+    const KEY: [u8; 11] = [
+        0x10, 0x50, 0x42, 0x00, 0x9d, 0x01, 0x2a, 0x40, 0x01, 0xf0, 0x00,
+    ];
+    const INTER: [u8; 4] = [0x10, 0x31, 0x01, 0x00];
+    let marked = |pt, seq, ssrc, payload: &[u8]| {
+        let mut p = rtp(pt, seq, ssrc, payload, 0);
+        p[1] |= 0x80;
+        p
+    };
+    // An RTX copy of media packet `osn` (its timestamp and marker, as RFC 4588 says).
+    let rtx = |seq: u16, osn: u16, payload: &[u8]| {
+        let mut body = osn.to_be_bytes().to_vec();
+        body.extend_from_slice(payload);
+        let mut p = marked(97, seq, 0x2222, &body);
+        p[4..8].copy_from_slice(&(u32::from(osn) * 3000).to_be_bytes());
+        p
+    };
+    let mut s = Streams::default();
+    s.hints = chromium_video_hints();
+    for n in 0..3 {
+        feed(&mut s, n, &rtx(500 + n as u16, 999, &KEY), false);
+    }
+    for seq in 1000u16..1010 {
+        if seq != 1005 {
+            feed(
+                &mut s,
+                100 + i64::from(seq),
+                &marked(96, seq, 0x1111, &INTER),
+                false,
+            );
+        }
+        if seq == 1006 {
+            feed(&mut s, 1200, &rtx(503, 1005, &INTER), false);
+        }
+    }
+    let media = stream(&s, 0x1111);
+    let f = media.frames.as_ref().expect("frames of the media stream");
+    assert_eq!(media.lost, 1);
+    assert_eq!((f.frames, f.complete_frames, f.key_frames), (11, 11, 1));
+    assert_eq!((f.repaired_frames, f.repaired_completions), (2, 2));
+    assert_eq!(f.late_packets, 0);
+    assert_eq!(f.resolution.map(|r| (r.width, r.height)), Some((320, 240)));
+    assert!(stream(&s, 0x2222).frames.is_none());
+}
+
 /// Audio with the P bit and a small SRTP payload is not taken for a padding probe.
 #[test]
 fn small_padded_srtp_audio_is_not_a_padding_probe() {

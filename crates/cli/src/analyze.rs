@@ -1506,10 +1506,18 @@ fn frames_line(st: &rtcscope_analysis::streams::Stream) -> Option<String> {
             }
         };
     };
-    let mut out = format!(
-        "{} frames: {} ({} key, {} complete)",
-        f.codec, f.frames, f.key_frames, f.complete_frames
+    let counts = format!(
+        "{} ({} key, {} complete{})",
+        f.frames,
+        f.key_frames,
+        f.complete_frames,
+        if f.repaired_frames > 0 {
+            format!(", {} only in RTX repairs", f.repaired_frames)
+        } else {
+            String::new()
+        }
     );
+    let mut out = format!("{} frames: {counts}", f.codec);
     if f.codec_inferred {
         let red = st
             .codec_inference
@@ -1521,12 +1529,9 @@ fn frames_line(st: &rtcscope_analysis::streams::Stream) -> Option<String> {
             })
             .unwrap_or_default();
         out = format!(
-            "{} frames{red} ({}): {} ({} key, {} complete)",
+            "{} frames{red} ({}): {counts}",
             f.codec,
             rtcscope_analysis::codec_inference::INFERRED_CODEC_NOTE,
-            f.frames,
-            f.key_frames,
-            f.complete_frames
         );
     }
     match f.resolution {

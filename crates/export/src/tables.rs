@@ -144,6 +144,12 @@ pub const STREAMS: &[Col] = &[
     ),
     col("late_packets", Ty::U64, "/frames/late_packets"),
     col("timestamp_jumps", Ty::U64, "/frames/timestamp_jumps"),
+    col("repaired_frames", Ty::U64, "/frames/repaired_frames"),
+    col(
+        "repaired_completions",
+        Ty::U64,
+        "/frames/repaired_completions",
+    ),
 ];
 
 /// `stream_bins`: each stream's bandwidth series (`streams[].series`) and quality series

@@ -1308,11 +1308,15 @@ fn frame_rows(p: &Page, f: &Value) -> Vec<(&'static str, String)> {
         (
             "frames",
             format!(
-                "{} frames: {} ({} key, {} complete){}",
+                "{} frames: {} ({} key, {} complete{}){}",
                 st(&f["codec"]),
                 u(&f["frames"]),
                 u(&f["key_frames"]),
                 u(&f["complete_frames"]),
+                match u(&f["repaired_frames"]) {
+                    0 => String::new(),
+                    n => format!(", {n} only in RTX repairs"),
+                },
                 if u(&f["late_packets"]) + u(&f["unreadable_payloads"]) > 0 {
                     format!(
                         " ({} late packets, {} unreadable payloads)",

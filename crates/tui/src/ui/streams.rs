@@ -229,9 +229,14 @@ fn detail(
             Some(fr) => kv(
                 "Frames",
                 format!(
-                    "{} ({} key){}",
+                    "{} ({} key{}){}",
                     fr.frames,
                     fr.key_frames,
+                    if fr.repaired_frames > 0 {
+                        format!(", {} only in RTX repairs", fr.repaired_frames)
+                    } else {
+                        String::new()
+                    },
                     fr.frames_per_second
                         .map(|r| format!(", {r:.1} fps"))
                         .unwrap_or_default()
