@@ -396,7 +396,9 @@ pub struct MessageSample {
 pub struct Association {
     flow: FlowKey,
     dtls: DtlsDecryptor,
-    srtp: Option<(SrtpProfile, [SrtpContext; 2])>,
+    /// Boxed: most associations of a capture have no keys, and the two contexts are most of
+    /// an association's size.
+    srtp: Option<Box<(SrtpProfile, [SrtpContext; 2])>>,
     srtp_figures: SrtpFigures,
     /// Why SRTP keys could not be derived, once the handshake should have given them.
     srtp_missing: Option<&'static str>,
@@ -698,9 +700,9 @@ impl Association {
                 Side::B => [ctx(&sk), ctx(&ck)],
             };
             self.srtp_missing = None;
-            self.srtp = Some((profile, pair));
+            self.srtp = Some(Box::new((profile, pair)));
         }
-        self.srtp.as_mut()
+        self.srtp.as_deref_mut()
     }
 }
 
@@ -806,6 +808,12 @@ impl Default for Decryption {
 }
 
 impl Decryption {
+    /// Keys were given at all (key log, SDES or `--srtp-key`, a pcapng Decryption Secrets
+    /// Block): SRTCP may be read.
+    pub fn keys_given(&self) -> bool {
+        self.keys_given
+    }
+
     /// Takes the keys (replacing any given before).
     pub fn set_keys(&mut self, keys: KeyStore) {
         self.keys_given = !keys.is_empty();

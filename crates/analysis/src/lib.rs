@@ -144,7 +144,7 @@ impl Config {
     }
 
     /// An upper bound of the memory the capped tables can hold (flows, streams, transactions,
-    /// series: about 256 MB with the defaults), excluding the fixed-size tables (ICE, TURN, DTLS,
+    /// series: about 306 MB with the defaults), excluding the fixed-size tables (ICE, TURN, DTLS,
     /// SCTP, transport-wide feedback: [`twcc::WORST_CASE_BYTES`]) whose caps are constants, and
     /// TCP/IP reassembly buffers, bounded by their own limits.
     pub fn worst_case_bytes(&self) -> usize {
@@ -654,8 +654,12 @@ impl Engine {
             Kind::Rtp => {
                 let forward = key.lo == ctx.src && key.hi == ctx.dst;
                 // Its size by transport-wide number, for the receive rate (twcc.rs): the
-                // packet as sent, before decryption.
-                self.streams.transport_sent(ctx.now, key, forward, payload);
+                // packet as sent, before decryption. Only where the feedback can be read:
+                // cleartext RTCP, or SRTCP with keys (4,096 sizes a direction otherwise kept
+                // for nothing).
+                if !(self.hints_srtp || dtls_seen) || self.decrypt.keys_given() {
+                    self.streams.transport_sent(ctx.now, key, forward, payload);
+                }
                 // SRTP that authenticates under a key goes on as cleartext RTP (decrypt.rs).
                 let (payload, encrypted) =
                     match self.decrypt.unprotect(key, ctx.src, payload, false) {

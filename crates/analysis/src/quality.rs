@@ -368,11 +368,13 @@ impl QualitySeries {
             Some((i, _)) if *i > idx => {
                 let at = self.stored.partition_point(|(i, _)| *i < idx);
                 if self.stored[at].0 != idx {
+                    crate::series::grow_buckets(&mut self.stored);
                     self.stored.insert(at, (idx, QualityBucket::default()));
                 }
                 at
             }
             _ => {
+                crate::series::grow_buckets(&mut self.stored);
                 self.stored.push((idx, QualityBucket::default()));
                 self.stored.len() - 1
             }
@@ -393,6 +395,7 @@ impl QualitySeries {
             }
         }
         self.stored.truncate(w);
+        crate::series::fit_buckets(&mut self.stored);
         self.bucket_ns = self.bucket_ns.saturating_mul(2);
     }
 

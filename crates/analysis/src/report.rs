@@ -243,7 +243,7 @@ pub struct FlowReport {
 impl Report {
     /// Builds the report from the engine's current state.
     pub fn new(engine: &Engine) -> Report {
-        Self::build(engine, engine.streams.clone_finished())
+        Self::build(engine, engine.streams.clone_finished(), None)
     }
 
     /// Builds the report of an engine that is done with its input, which it consumes: the
@@ -251,10 +251,38 @@ impl Report {
     /// not the engine's twice over. The same report as [`Report::new`].
     pub fn from_engine(mut engine: Engine) -> Report {
         let streams = engine.streams.take_finished();
-        Self::build(&engine, streams)
+        // The flows' bandwidth series move too (the sessions' series are merged from them
+        // first).
+        let series = engine
+            .flows
+            .values_mut()
+            .map(|f| {
+                (
+                    f.key,
+                    std::mem::replace(&mut f.series, Series::new(f.first_ns)),
+                )
+            })
+            .collect();
+        Self::build(&engine, streams, Some(series))
     }
 
-    fn build(engine: &Engine, mut streams: Vec<crate::streams::Stream>) -> Report {
+    /// `taken`: the flows' series, moved out of an engine that is done (else they are read
+    /// from the engine and copied).
+    fn build(
+        engine: &Engine,
+        mut streams: Vec<crate::streams::Stream>,
+        mut taken: Option<crate::Map<crate::flow::FlowKey, Series>>,
+    ) -> Report {
+        fn series_of<'a>(
+            engine: &'a Engine,
+            taken: &'a Option<crate::Map<crate::flow::FlowKey, Series>>,
+            k: &crate::flow::FlowKey,
+        ) -> Option<&'a Series> {
+            match taken {
+                Some(t) => t.get(k),
+                None => engine.flows.get(k).map(|f| &f.series),
+            }
+        }
         let end = engine.time_span().map(|(_, e)| e).unwrap_or(0);
         let ice = engine.ice();
         let typer = engine.candidate_typer();
@@ -308,7 +336,7 @@ impl Report {
                 }
                 let series = Series::merged(
                     keys.iter()
-                        .filter_map(|(k, swap)| engine.flows.get(k).map(|f| (&f.series, *swap))),
+                        .filter_map(|(k, swap)| series_of(engine, &taken, k).map(|s| (s, *swap))),
                 );
                 SessionReport {
                     series,
@@ -334,7 +362,10 @@ impl Report {
                 packets: f.packets,
                 bytes: f.bytes,
                 counts: f.counts,
-                series: f.series.clone(),
+                series: match taken.as_mut().and_then(|t| t.remove(&f.key)) {
+                    Some(s) => s,
+                    None => f.series.clone(),
+                },
                 icmp_errors: f.icmp_errors.as_deref().cloned().unwrap_or_default(),
             })
             .collect();
@@ -359,9 +390,11 @@ impl Report {
                 s.loss_uncertain = true;
             }
         }
-        streams.sort_by(|x, y| {
-            (x.relay, x.src, x.dst, x.first_ns, x.ssrc)
-                .cmp(&(y.relay, y.src, y.dst, y.first_ns, y.ssrc))
+        // Unstable (it allocates nothing, where a stable sort takes half the streams again)
+        // on a total order: flow, source and SSRC are a stream's key.
+        streams.sort_unstable_by(|x, y| {
+            (x.relay, x.src, x.dst, x.first_ns, x.ssrc, x.flow)
+                .cmp(&(y.relay, y.src, y.dst, y.first_ns, y.ssrc, y.flow))
         });
         let nat = crate::nat::infer(
             engine.reflexive(),

@@ -7,6 +7,21 @@
 
 use serde::Serialize;
 
+/// Makes room for one more bucket: a quarter more (at least 8), not the double a `Vec` grows
+/// by, so that a series' spare capacity stays a small part of what the bucket budget counts
+/// ([`crate::Config::max_series_buckets`] counts stored buckets).
+pub(crate) fn grow_buckets<T>(v: &mut Vec<T>) {
+    if v.len() == v.capacity() {
+        v.reserve_exact((v.len() / 4).max(8));
+    }
+}
+
+/// Gives back the capacity a coarsening freed (keeping a quarter's room to grow): merged
+/// buckets must free memory, not only count as freed.
+pub(crate) fn fit_buckets<T>(v: &mut Vec<T>) {
+    v.shrink_to(v.len() + (v.len() / 4).max(8));
+}
+
 /// Per-bucket counters, both directions.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Bucket {
@@ -128,11 +143,13 @@ impl Series {
                 // An out-of-order timestamp: find or insert its bucket.
                 let at = self.stored.partition_point(|(i, _)| *i < idx);
                 if self.stored[at].0 != idx {
+                    grow_buckets(&mut self.stored);
                     self.stored.insert(at, (idx, Bucket::default()));
                 }
                 &mut self.stored[at].1
             }
             _ => {
+                grow_buckets(&mut self.stored);
                 self.stored.push((idx, Bucket::default()));
                 &mut self.stored.last_mut().expect("pushed").1
             }
@@ -147,14 +164,19 @@ impl Series {
     }
 
     fn coarsen(&mut self) {
-        let mut out: Vec<(u32, Bucket)> = Vec::with_capacity(self.stored.len());
-        for &(i, b) in &self.stored {
-            match out.last_mut() {
-                Some((j, m)) if *j == i / 2 => m.merge(&b),
-                _ => out.push((i / 2, b)),
+        // In place: bucket i/2 is written at or before the position i was read from.
+        let mut w = 0usize;
+        for r in 0..self.stored.len() {
+            let (i, b) = self.stored[r];
+            if w > 0 && self.stored[w - 1].0 == i / 2 {
+                self.stored[w - 1].1.merge(&b);
+            } else {
+                self.stored[w] = (i / 2, b);
+                w += 1;
             }
         }
-        self.stored = out;
+        self.stored.truncate(w);
+        fit_buckets(&mut self.stored);
         self.bucket_ns *= 2;
     }
 
@@ -292,6 +314,26 @@ mod tests {
         // 50 pps * 100 B * 8 = 40 kbit/s in total; two thirds forward.
         let (pf, _) = s.peak_bps();
         assert!((26_000..=27_500).contains(&pf), "{pf}");
+    }
+
+    #[test]
+    fn capacity_follows_the_stored_buckets() {
+        // Growing: at most a quarter (or 8) beyond what is stored, never the double.
+        let mut s = Series::new(0);
+        for i in 0..500i64 {
+            s.add(i * Series::INITIAL_BUCKET_NS, 1, true);
+            let n = s.stored.len();
+            assert!(s.stored.capacity() <= n + (n / 4).max(8), "{n}");
+        }
+        // A coarsening (the 513th bucket) and a shrink give the freed buckets back.
+        s.add(600 * Series::INITIAL_BUCKET_NS, 1, true);
+        let n = s.stored.len();
+        assert!(n <= 257, "{n}");
+        assert!(s.stored.capacity() <= n + (n / 4).max(8));
+        let freed = s.shrink(Series::MIN_KEEP);
+        let n = s.stored.len();
+        assert!(freed > 0);
+        assert!(s.stored.capacity() <= n + (n / 4).max(8));
     }
 
     #[test]

@@ -1772,7 +1772,11 @@ impl Streams {
             }
         }
         copy.finish();
-        copy.map.into_values().filter(|s| s.confirmed).collect()
+        // Sized exactly: a vector grown by doubling held up to twice the streams at the
+        // report's peak of memory.
+        let mut out = Vec::with_capacity(copy.map.values().filter(|s| s.confirmed).count());
+        out.extend(copy.map.into_values().filter(|s| s.confirmed));
+        out
     }
 
     /// One stream as it stands now, with its video frames' report filled in (what a live view
