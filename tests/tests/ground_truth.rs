@@ -684,16 +684,31 @@ fn firefox_lossy_call_matches_get_stats() {
 /// equal A's pliCount and nackCount, the packets sent and the inbound figures as in every call.
 #[test]
 fn firefox_outage_call_matches_get_stats() {
-    let (a, b, report) = load_with("firefox-outage", true);
+    // check_feedback compares nackCount, pliCount and firCount of every sender and receiver
+    // with the decrypted SRTCP (and returns the NACKs: none here, Firefox repaired the outage
+    // from the transport-wide feedback alone).
+    let (a, _, _) = check_outage_call("firefox-outage", 0);
+    let pli: u64 = a
+        .by_type("outbound-rtp")
+        .filter_map(|o| o["pliCount"].as_u64())
+        .sum();
+    assert_eq!(pli, 1, "getStats: B asked A for one key frame");
+}
+
+/// The checks of a call with firefox-outage's outage of A's media: per-SSRC figures, receiver
+/// views (B's audio under libwebrtc's restart rule), ICE, DTLS, the NACK/PLI/FIR counts
+/// (`nacks`: A's outbound NACKs) and the pair bytes against getStats; what the capture counts
+/// lost on A's media SSRCs is exactly what the nftables rule dropped (meta.json: its counter;
+/// no RTX was sent during the outage).
+fn check_outage_call(name: &str, nacks: u64) -> (Peer, Peer, Value) {
+    let (a, b, report) = load_with(name, true);
     assert_eq!(check_rtp(&a, &report) + check_rtp(&b, &report), 4);
     assert_eq!(
         check_inbound(&a, &report) + check_inbound_with(&b, &report, true),
         4
     );
-    // What the capture counts lost on A's media SSRCs is exactly what the nftables rule
-    // dropped (meta.json: its counter; no RTX was sent during the outage).
     let meta: Value = serde_json::from_str(
-        &std::fs::read_to_string(fixtures().join("webrtc/firefox-outage/meta.json")).unwrap(),
+        &std::fs::read_to_string(fixtures().join("webrtc").join(name).join("meta.json")).unwrap(),
     )
     .unwrap();
     let lost: u64 = b
@@ -705,10 +720,7 @@ fn firefox_outage_call_matches_get_stats() {
     check_ice(&a, &report, "direct");
     check_ice(&b, &report, "direct");
     check_dtls(&a, &b, &report);
-    // check_feedback compares nackCount, pliCount and firCount of every sender and receiver
-    // with the decrypted SRTCP (and returns the NACKs: none here, Firefox repaired the outage
-    // from the transport-wide feedback alone).
-    assert_eq!(check_feedback(&a, &report), 0);
+    assert_eq!(check_feedback(&a, &report), nacks);
     assert_eq!(check_feedback(&b, &report), 0);
     // A's socket counted what its egress then dropped: the rule's IP bytes less 28 bytes of
     // IPv4 and UDP header per packet.
@@ -718,11 +730,31 @@ fn firefox_outage_call_matches_get_stats() {
         n(dropped, "bytes") - 28 * n(dropped, "packets"),
     );
     check_pair_bytes(&b, &report);
-    let pli: u64 = a
+    (a, b, report)
+}
+
+/// firefox-outage without transport-cc and PLI (fixtures/webrtc/firefox-remb-fir: the offer B
+/// applied lost both, so the peers negotiated REMB and FIR): the same figures against getStats,
+/// and B's key-frame request is a FIR (A outbound and B inbound `firCount` 1, `pliCount` 0)
+/// preceded by a NACK of the lost video (`nackCount` 1), both equal in the decrypted SRTCP.
+#[test]
+fn firefox_remb_fir_call_matches_get_stats() {
+    let (a, _, report) = check_outage_call("firefox-remb-fir", 1);
+    let (fir, pli): (u64, u64) = a
         .by_type("outbound-rtp")
-        .filter_map(|o| o["pliCount"].as_u64())
-        .sum();
-    assert_eq!(pli, 1, "getStats: B asked A for one key frame");
+        .map(|o| {
+            let count = |f: &str| o[f].as_u64().unwrap_or(0);
+            (count("firCount"), count("pliCount"))
+        })
+        .fold((0, 0), |(f, p), (x, y)| (f + x, p + y));
+    assert_eq!(
+        (fir, pli),
+        (1, 0),
+        "getStats: B asked A for one key frame, with FIR"
+    );
+    let rtcp = &report["decryption"]["associations"][0]["srtp"]["rtcp"];
+    assert!(n(rtcp, "remb") > 10, "REMB all along the call");
+    assert_eq!(n(rtcp, "transport_cc"), 0);
 }
 
 /// A Chromium call with the loss of firefox-lossy (fixtures/webrtc/lossy: 5 % of A's RTP
@@ -997,6 +1029,7 @@ fn extension_ids_without_an_sdp_match_the_sdp() {
         "firefox-chromium",
         "firefox-lossy",
         "firefox-outage",
+        "firefox-remb-fir",
         "firefox-dtls12",
         "firefox-vp9",
         "firefox-av1",

@@ -2085,7 +2085,7 @@ fn media_findings(r: &Report, out: &mut Vec<Finding>) {
                         .to_owned();
                     if s.kind == crate::streams::MediaKind::Video {
                         a.push_str(
-                            " The receiver needs a key frame afterwards (a PLI in its RTCP) and \
+                            " The receiver needs a key frame afterwards (a PLI or FIR in its RTCP) and \
                              the picture freezes until it arrives.",
                         );
                     }

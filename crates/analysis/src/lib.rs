@@ -700,7 +700,7 @@ impl Engine {
                 let forward = key.lo == ctx.src && key.hi == ctx.dst;
                 match self.decrypt.unprotect(key, ctx.src, payload, true) {
                     Some(plain) => {
-                        self.streams.rtcp(ctx.now, key, forward, plain, false);
+                        self.streams.rtcp_decrypted(ctx.now, key, forward, plain);
                     }
                     None => {
                         self.streams.rtcp(

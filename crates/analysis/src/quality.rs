@@ -383,19 +383,7 @@ impl QualitySeries {
     }
 
     fn coarsen(&mut self) {
-        // In place: bucket i/2 is written at or before the position i was read from.
-        let mut w = 0usize;
-        for r in 0..self.stored.len() {
-            let (i, b) = self.stored[r];
-            if w > 0 && self.stored[w - 1].0 == i / 2 {
-                self.stored[w - 1].1.merge(&b);
-            } else {
-                self.stored[w] = (i / 2, b);
-                w += 1;
-            }
-        }
-        self.stored.truncate(w);
-        crate::series::fit_buckets(&mut self.stored);
+        crate::series::coarsen_buckets(&mut self.stored, QualityBucket::merge);
         self.bucket_ns = self.bucket_ns.saturating_mul(2);
     }
 

@@ -16,6 +16,24 @@ pub(crate) fn grow_buckets<T>(v: &mut Vec<T>) {
     }
 }
 
+/// Halves the resolution of stored `(index, bucket)` pairs in place: bucket i goes to i / 2,
+/// neighbours merged with `merge`; the freed capacity is given back ([`fit_buckets`]).
+pub(crate) fn coarsen_buckets<T: Copy>(v: &mut Vec<(u32, T)>, merge: impl Fn(&mut T, &T)) {
+    // Bucket i/2 is written at or before the position i was read from.
+    let mut w = 0usize;
+    for r in 0..v.len() {
+        let (i, b) = v[r];
+        if w > 0 && v[w - 1].0 == i / 2 {
+            merge(&mut v[w - 1].1, &b);
+        } else {
+            v[w] = (i / 2, b);
+            w += 1;
+        }
+    }
+    v.truncate(w);
+    fit_buckets(v);
+}
+
 /// Gives back the capacity a coarsening freed (keeping a quarter's room to grow): merged
 /// buckets must free memory, not only count as freed.
 pub(crate) fn fit_buckets<T>(v: &mut Vec<T>) {
@@ -164,19 +182,7 @@ impl Series {
     }
 
     fn coarsen(&mut self) {
-        // In place: bucket i/2 is written at or before the position i was read from.
-        let mut w = 0usize;
-        for r in 0..self.stored.len() {
-            let (i, b) = self.stored[r];
-            if w > 0 && self.stored[w - 1].0 == i / 2 {
-                self.stored[w - 1].1.merge(&b);
-            } else {
-                self.stored[w] = (i / 2, b);
-                w += 1;
-            }
-        }
-        self.stored.truncate(w);
-        fit_buckets(&mut self.stored);
+        coarsen_buckets(&mut self.stored, Bucket::merge);
         self.bucket_ns *= 2;
     }
 

@@ -1603,13 +1603,38 @@ impl Streams {
         buf: &[u8],
         encrypted: bool,
     ) -> RtcpSeen {
+        self.rtcp_inner(now, flow, forward, buf, encrypted, false)
+    }
+
+    /// [`Streams::rtcp`] for the plaintext of an SRTCP packet that authenticated: read fully
+    /// whatever its compound structure (Firefox closes with a reduced-size REMB + BYE, two
+    /// packets and no report, which the compound check takes for ciphertext).
+    pub fn rtcp_decrypted(
+        &mut self,
+        now: i64,
+        flow: FlowKey,
+        forward: bool,
+        buf: &[u8],
+    ) -> RtcpSeen {
+        self.rtcp_inner(now, flow, forward, buf, false, true)
+    }
+
+    fn rtcp_inner(
+        &mut self,
+        now: i64,
+        flow: FlowKey,
+        forward: bool,
+        buf: &[u8],
+        encrypted: bool,
+        authenticated: bool,
+    ) -> RtcpSeen {
         use rtcscope_rtp::rtcp::feedback::FeedbackKind;
         use rtcscope_rtp::rtcp::{Compound, RtcpBody};
         if buf.len() < 8 {
             return RtcpSeen::Malformed;
         }
         let sender = u32::from_be_bytes([buf[4], buf[5], buf[6], buf[7]]);
-        let seen = if encrypted || Compound::new(buf).check(true).is_err() {
+        let seen = if encrypted || (!authenticated && Compound::new(buf).check(true).is_err()) {
             RtcpSeen::Encrypted { sender }
         } else {
             RtcpSeen::Clear { sender }
