@@ -202,7 +202,22 @@ pub struct Counters {
     pub tcp_skipped_bytes: u64,
     /// Packets lost before the capture (pcapng statistics or the kernel's counters).
     pub capture_drops: Option<u64>,
+    /// Packets stamped more than [`CLOCK_BACK_NS`] before the latest timestamp seen (a clock
+    /// set back, files merged out of order, or a damaged timestamp).
+    pub clock_back: u64,
+    /// Packets stamped more than [`CLOCK_LEAP_NS`] after the latest timestamp seen (a clock
+    /// set forward, or a damaged timestamp): the capture's span includes the leap.
+    pub clock_leaps: u64,
+    /// The first packet (its number) of either kind.
+    pub first_clock_anomaly: Option<u64>,
 }
+
+/// How far behind the latest timestamp a packet is counted in [`Counters::clock_back`]: more
+/// than the reordering of interfaces merged into one file.
+pub const CLOCK_BACK_NS: i64 = 1_000_000_000;
+/// How far after the latest timestamp a packet is counted in [`Counters::clock_leaps`]: a day,
+/// longer than any pause of a capture that is one recording.
+pub const CLOCK_LEAP_NS: i64 = 86_400 * 1_000_000_000;
 
 /// What the engine made of one frame, as [`Engine::feed_frame`] returns it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -459,6 +474,15 @@ impl Engine {
         self.verdict = Verdict::default();
         self.decrypt.start_frame();
         let now = i64::try_from(ts_nanos).unwrap_or(i64::MAX);
+        if self.first_ns.is_some() {
+            let back = now < self.last_ns.saturating_sub(CLOCK_BACK_NS);
+            let leap = now > self.last_ns.saturating_add(CLOCK_LEAP_NS);
+            self.counters.clock_back += u64::from(back);
+            self.counters.clock_leaps += u64::from(leap);
+            if back || leap {
+                self.counters.first_clock_anomaly.get_or_insert(number);
+            }
+        }
         self.first_ns.get_or_insert(now);
         self.last_ns = self.last_ns.max(now);
         self.last_number = number;

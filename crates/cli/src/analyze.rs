@@ -862,6 +862,14 @@ pub fn render(r: &Report, all_flows: bool) -> String {
             c.fragments, c.reassembled
         ));
     }
+    if let Some(first) = c.first_clock_anomaly {
+        notes.push(format!(
+            "timestamps out of order: {} packets stamped over 1 s before a packet ahead of \
+             them, {} over a day after (the first: packet {first}); the capture's clock jumped \
+             or the timestamps are damaged, and the span above counts them",
+            c.clock_back, c.clock_leaps
+        ));
+    }
     if !notes.is_empty() {
         let _ = writeln!(s, "         {}", notes.join("; "));
     }

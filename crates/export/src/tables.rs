@@ -18,6 +18,8 @@ pub const CAPTURES: &[Col] = &[
     col("bytes", Ty::U64, "/counters/bytes"),
     col("damaged", Ty::U64, "/counters/damaged"),
     col("capture_drops", Ty::U64, "/counters/capture_drops"),
+    col("clock_back", Ty::U64, "/counters/clock_back"),
+    col("clock_leaps", Ty::U64, "/counters/clock_leaps"),
     col("skipped_records", Ty::U64, "/skipped_records"),
     col("read_error", Ty::Str, "/read_error"),
     col("flows", Ty::U64, "/flows"),

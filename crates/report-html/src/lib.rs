@@ -360,6 +360,18 @@ fn provenance(p: &mut Page, d: &Value) {
             None => "not stated by the file".into(),
         },
     );
+    if let Some(first) = c["first_clock_anomaly"].as_u64() {
+        kv(
+            "timestamps",
+            format!(
+                "<strong class=\"bad\">out of order</strong>: {} packets over 1 s before a \
+                 packet ahead of them, {} over a day after (the first: packet {first}); the \
+                 span counts them",
+                u(&c["clock_back"]),
+                u(&c["clock_leaps"])
+            ),
+        );
+    }
     kv(
         "damaged",
         format!(
