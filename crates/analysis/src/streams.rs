@@ -119,6 +119,21 @@ fn video_of<'a>(
     ))
 }
 
+/// An RTX payload (after the original sequence number) repairing payload type `pt`, read: the
+/// video codec the SDP names for `pt` (inside RED too) and what the payload says of its frame
+/// (`None` inside: unreadable); none when `pt` is not video the SDP names.
+fn read_repair(
+    pt: u8,
+    payload: &[u8],
+    hints: &MediaHints,
+) -> Option<(
+    rtcscope_rtp::codec::VideoCodec,
+    Option<rtcscope_rtp::codec::FrameInfo>,
+)> {
+    let (vc, data) = video_of(hints.codecs.get(&pt)?, payload, hints)?;
+    Some((vc, rtcscope_rtp::codec::frame_info(vc, data).ok()))
+}
+
 /// How a stream's media is wrapped in its RTP payloads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -847,30 +862,20 @@ impl Stream {
     }
 
     /// The frame-tracking hook of an RFC 4588 retransmission of this stream, from its RTX
-    /// SSRC: `pt` the payload type repaired (the SDP's `apt=`, else this stream's own),
-    /// `payload` the RTX payload after the original sequence number. A stream whose codec no
-    /// SDP names is left to what its own packets infer.
-    fn repaired_video_payload(
+    /// SSRC, read by [`read_repair`] (now, or kept from before this stream's first packet).
+    fn track_repair(
         &mut self,
         now: i64,
-        pt: u8,
+        vc: rtcscope_rtp::codec::VideoCodec,
         ts: u32,
         marker: bool,
-        payload: &[u8],
-        hints: &MediaHints,
+        info: Option<rtcscope_rtp::codec::FrameInfo>,
     ) {
-        let Some((vc, payload)) = hints
-            .codecs
-            .get(&pt)
-            .and_then(|c| video_of(c, payload, hints))
-        else {
-            return;
-        };
         let t = self
             .frame_tracker
             .get_or_insert_with(|| Box::new(crate::frames::FrameTracker::new(vc)));
         if t.codec() == vc {
-            t.repair(now, ts, marker, payload);
+            t.repair_read(now, ts, marker, info);
         }
     }
 
@@ -1460,9 +1465,7 @@ impl Streams {
             s.red_payload(p.payload(), hints);
         }
         for e in early.iter().flatten().flatten() {
-            s.frame_tracker
-                .get_or_insert_with(|| Box::new(crate::frames::FrameTracker::new(e.codec)))
-                .repair_read(e.now, e.ts, e.marker, e.info);
+            s.track_repair(e.now, e.codec, e.ts, e.marker, e.info);
         }
         if !opaque && !padding_only && s.rtx_of.is_none() && s.repaired_rid.is_none() {
             s.video_payload(now, &p, hints, &mut self.inferring);
@@ -1561,24 +1564,30 @@ impl Streams {
             let (ts, marker) = (p.timestamp(), p.marker());
             match self.map.peek_mut(&StreamKey { ssrc, ..key }) {
                 Some(media) => {
-                    if let Some(pt) = apt.or(media.codec_pt) {
-                        media.repaired_video_payload(now, pt, ts, marker, data, &self.hints);
+                    let read = apt
+                        .or(media.codec_pt)
+                        .and_then(|pt| read_repair(pt, data, &self.hints));
+                    if let Some((codec, info)) = read {
+                        media.track_repair(now, codec, ts, marker, info);
                     }
                 }
                 None => {
-                    // No packet of the media stream yet: kept for its first one.
-                    let read = apt
-                        .and_then(|pt| self.hints.codecs.get(&pt))
-                        .and_then(|c| video_of(c, data, &self.hints));
-                    if let (Some((codec, data)), Some(s)) = (read, self.map.peek_mut(&key)) {
-                        let r = s.repairs.get_or_insert_with(Box::default);
-                        r.keep_early(EarlyRepair {
-                            now,
-                            ts,
-                            marker,
-                            codec,
-                            info: rtcscope_rtp::codec::frame_info(codec, data).ok(),
-                        });
+                    // No packet of the media stream yet: kept (on this RTX stream, still at
+                    // its slot) for its first one.
+                    if let Some((codec, info)) =
+                        apt.and_then(|pt| read_repair(pt, data, &self.hints))
+                    {
+                        self.map
+                            .at_mut(slot)
+                            .repairs
+                            .get_or_insert_with(Box::default)
+                            .keep_early(EarlyRepair {
+                                now,
+                                ts,
+                                marker,
+                                codec,
+                                info,
+                            });
                     }
                 }
             }
