@@ -68,6 +68,14 @@ if ! $build_only && ! python3 -c 'import pyspark' >/dev/null 2>&1; then
         || python3 -m pip install --quiet pyspark==3.5.9
 fi
 
+# pylibsrtp (from PyPI; its wheel carries libsrtp 2, the reference SRTP implementation) is
+# the other side of crates/srtp/tests/libsrtp.rs, a byte-for-byte differential test.
+if ! $build_only && ! python3 -c 'import pylibsrtp' >/dev/null 2>&1; then
+    echo "install-deps: installing pylibsrtp (Python) from PyPI"
+    python3 -m pip install --quiet --break-system-packages pylibsrtp==0.12.0 2>/dev/null \
+        || python3 -m pip install --quiet pylibsrtp==0.12.0
+fi
+
 if ! $build_only && ! cargo fuzz --version >/dev/null 2>&1; then
     echo "install-deps: installing cargo-fuzz"
     cargo install cargo-fuzz --locked --version 0.13.2 --quiet

@@ -265,6 +265,9 @@ impl fmt::Display for MasterKey {
 ///
 /// A 12-byte (AEAD) master salt is padded with zero bytes to the 112 bits the PRF takes, as
 /// libsrtp and pion do (RFC 7714 §11 keeps the RFC 3711 KDF for the AEAD profiles).
+///
+/// The PRF is the `ctr` crate's AES-CTR keystream; only the IV is built here. Checked by RFC
+/// 3711 B.3 below and byte for byte against libsrtp in `tests/libsrtp.rs`.
 fn kdf(master_key: &[u8], master_salt: &[u8], label: u8, out: &mut [u8]) {
     let mut iv = [0u8; 16];
     iv[..master_salt.len()].copy_from_slice(master_salt);

@@ -2,12 +2,16 @@
 //! DTLS 1.3 `HKDF-Expand-Label` (RFC 8446 §7.1 with the `"dtls13"` prefix of RFC 9147 §5.9),
 //! and what a cipher suite needs (key lengths, MAC, PRF hash).
 //!
-//! The primitives come from RustCrypto: `hmac` for P_hash (its composition is the RFC's
-//! definition of the PRF), `hkdf` for HKDF-Expand.
+//! The primitives come from libraries: rustls' TLS 1.2 PRF (`PrfUsingHmac`) computes P_hash
+//! over RustCrypto's `hmac`, and `hkdf` does HKDF-Expand.
 
 use super::secret::Secret;
 use crate::enums::CipherSuite;
-use hmac::SimpleHmac;
+use core::marker::PhantomData;
+use hmac::digest::core_api::BlockSizeUser;
+use hmac::digest::{Digest, KeyInit};
+use hmac::{Mac, SimpleHmac};
+use rustls::crypto::tls12::{Prf as _, PrfUsingHmac};
 use sha2::{Sha256, Sha384};
 
 /// The hash a PRF or key schedule runs on.
@@ -162,44 +166,80 @@ impl SuiteParams {
     }
 }
 
-fn p_hash<M>(secret: &[u8], label: &[u8], seeds: &[&[u8]], out: &mut [u8])
+/// RustCrypto's HMAC behind rustls' [`Hmac`](rustls::crypto::hmac::Hmac) trait, so that
+/// rustls' TLS 1.2 PRF ([`PrfUsingHmac`](rustls::crypto::tls12::PrfUsingHmac)) computes
+/// P_hash. rustls is used without a crypto provider here: the hashes stay RustCrypto's.
+struct RustCryptoHmac<D>(PhantomData<fn() -> D>);
+
+impl<D> RustCryptoHmac<D> {
+    const NEW: Self = RustCryptoHmac(PhantomData);
+}
+
+impl<D> rustls::crypto::hmac::Hmac for RustCryptoHmac<D>
 where
-    M: hmac::Mac + hmac::digest::KeyInit + Clone,
+    D: Digest + BlockSizeUser + Clone + Send + Sync + 'static,
 {
-    let Ok(mac) = <M as hmac::digest::KeyInit>::new_from_slice(secret) else {
-        // SimpleHmac accepts keys of any length; nothing to do when it somehow refuses.
-        return;
-    };
-    // A(1) = HMAC(secret, label + seed)
-    let mut m = mac.clone();
-    m.update(label);
-    for s in seeds {
-        m.update(s);
+    fn with_key(&self, key: &[u8]) -> Box<dyn rustls::crypto::hmac::Key> {
+        // SimpleHmac takes a key of any length (longer ones are hashed, RFC 2104 §2), so
+        // `new_from_slice` cannot fail; the zero-key fallback only keeps this free of panics.
+        let mac = <SimpleHmac<D> as KeyInit>::new_from_slice(key)
+            .unwrap_or_else(|_| <SimpleHmac<D> as KeyInit>::new(&Default::default()));
+        Box::new(HmacKey(mac))
     }
-    let mut a = m.finalize().into_bytes().to_vec();
-    let mut done = 0;
-    while done < out.len() {
-        let mut m = mac.clone();
-        m.update(&a);
-        m.update(label);
-        for s in seeds {
-            m.update(s);
+
+    fn hash_output_len(&self) -> usize {
+        <D as Digest>::output_size()
+    }
+}
+
+/// One keyed HMAC; every tag starts from a clone of it.
+struct HmacKey<D: Digest + BlockSizeUser>(SimpleHmac<D>);
+
+impl<D> rustls::crypto::hmac::Key for HmacKey<D>
+where
+    D: Digest + BlockSizeUser + Clone + Send + Sync + 'static,
+{
+    fn sign_concat(
+        &self,
+        first: &[u8],
+        middle: &[&[u8]],
+        last: &[u8],
+    ) -> rustls::crypto::hmac::Tag {
+        let mut mac = self.0.clone();
+        mac.update(first);
+        for m in middle {
+            mac.update(m);
         }
-        let block = m.finalize().into_bytes();
-        let n = block.len().min(out.len() - done);
-        for (o, b) in out[done..done + n].iter_mut().zip(block.iter()) {
-            *o ^= *b;
-        }
-        done += n;
-        let mut m = mac.clone();
-        m.update(&a);
-        a = m.finalize().into_bytes().to_vec();
+        mac.update(last);
+        rustls::crypto::hmac::Tag::new(&mac.finalize().into_bytes())
+    }
+
+    fn tag_len(&self) -> usize {
+        <D as Digest>::output_size()
+    }
+}
+
+/// P_hash(secret, label + seed) of RFC 5246 §5, computed by rustls' PRF, XORed into `out`.
+fn p_hash<D>(secret: &[u8], label: &[u8], seed: &[u8], out: &mut [u8])
+where
+    D: Digest + BlockSizeUser + Clone + Send + Sync + 'static,
+{
+    let hmac = RustCryptoHmac::<D>::NEW;
+    let mut block = vec![0u8; out.len()];
+    PrfUsingHmac(&hmac).for_secret(&mut block, secret, label, seed);
+    for (o, b) in out.iter_mut().zip(&block) {
+        *o ^= b;
     }
 }
 
 /// `PRF(secret, label, seed)` of `prf`, `len` bytes; `seeds` are concatenated.
+///
+/// P_hash is rustls' ([`PrfUsingHmac`]) over RustCrypto's HMAC; what is left here is the
+/// RFC 2246 §5 split of the secret and XOR of P_MD5 and P_SHA-1 for DTLS 1.0.
 pub fn prf(prf: Prf, secret: &[u8], label: &str, seeds: &[&[u8]], len: usize) -> Secret {
     let mut out = vec![0u8; len];
+    let seed = seeds.concat();
+    let label = label.as_bytes();
     match prf {
         Prf::Tls10 => {
             // S1 and S2 are the two halves of the secret, sharing the middle byte when its
@@ -207,15 +247,11 @@ pub fn prf(prf: Prf, secret: &[u8], label: &str, seeds: &[&[u8]], len: usize) ->
             let half = secret.len().div_ceil(2);
             let s1 = &secret[..half];
             let s2 = &secret[secret.len() - half..];
-            p_hash::<SimpleHmac<md5::Md5>>(s1, label.as_bytes(), seeds, &mut out);
-            p_hash::<SimpleHmac<sha1::Sha1>>(s2, label.as_bytes(), seeds, &mut out);
+            p_hash::<md5::Md5>(s1, label, &seed, &mut out);
+            p_hash::<sha1::Sha1>(s2, label, &seed, &mut out);
         }
-        Prf::Tls12(HashAlg::Sha256) => {
-            p_hash::<SimpleHmac<Sha256>>(secret, label.as_bytes(), seeds, &mut out)
-        }
-        Prf::Tls12(HashAlg::Sha384) => {
-            p_hash::<SimpleHmac<Sha384>>(secret, label.as_bytes(), seeds, &mut out)
-        }
+        Prf::Tls12(HashAlg::Sha256) => p_hash::<Sha256>(secret, label, &seed, &mut out),
+        Prf::Tls12(HashAlg::Sha384) => p_hash::<Sha384>(secret, label, &seed, &mut out),
     }
     Secret::new(out)
 }
