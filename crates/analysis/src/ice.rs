@@ -3,7 +3,7 @@
 //! Each side's checks make its own pairs (local = the requester), as each browser's
 //! `getStats()` reports them, so a call shows two views of the same path.
 
-use crate::flow::Transport;
+use crate::flow::{AddrKey, Transport};
 use crate::Map;
 use serde::Serialize;
 use std::net::SocketAddr;
@@ -254,7 +254,7 @@ pub struct IceTable {
     pairs_by_key: Map<PairKey, u32>,
     /// The first pair of each (session, local, remote), whatever its relay: how the reverse
     /// of a pair is found.
-    pairs_by_addrs: Map<(u32, SocketAddr, SocketAddr), u32>,
+    pairs_by_addrs: Map<(u32, AddrKey, AddrKey), u32>,
     /// Checks received and answered, by the receiving agent's pair key (a pair it may not
     /// have checked itself yet, so kept apart from [`IceTable::pairs`]).
     received: Map<PairKey, Received>,
@@ -327,7 +327,7 @@ impl IceTable {
                 session.pairs.push(pid);
                 self.pairs_by_key.insert(pk, pid);
                 self.pairs_by_addrs
-                    .entry((sid, c.src, c.dst))
+                    .entry((sid, AddrKey(c.src), AddrKey(c.dst)))
                     .or_insert(pid);
                 self.pairs.push(CandidatePair {
                     id: pid,
@@ -388,7 +388,9 @@ impl IceTable {
     /// first one, whatever TURN allocation it went through).
     pub fn reverse_of(&self, id: u32) -> Option<&CandidatePair> {
         let p = self.pairs.get(id as usize)?;
-        let r = *self.pairs_by_addrs.get(&(p.session, p.remote, p.local))?;
+        let r = *self
+            .pairs_by_addrs
+            .get(&(p.session, AddrKey(p.remote), AddrKey(p.local)))?;
         self.pairs.get(r as usize)
     }
 

@@ -31,7 +31,7 @@
 //! DELAY_SAMPLES × 4)` bytes: 58 MB.
 
 use crate::demux::Kind;
-use crate::flow::Transport;
+use crate::flow::{AddrKey, Transport};
 use crate::table::LruMap;
 use crate::turn::TurnTable;
 use crate::Map;
@@ -256,7 +256,7 @@ impl RelayPath {
 /// Every relay path of a capture.
 #[derive(Debug, Default)]
 pub struct RelayTable {
-    by_ends: Map<(SocketAddr, SocketAddr), u32>,
+    by_ends: Map<(AddrKey, AddrKey), u32>,
     /// Paths in order of appearance.
     pub paths: Vec<RelayPath>,
     /// Relayed datagrams not matched because of [`MAX_PATHS`].
@@ -381,7 +381,7 @@ impl RelayTable {
         ends: (SocketAddr, SocketAddr),
         now: i64,
     ) -> Option<u32> {
-        if let Some(&id) = self.by_ends.get(&ends) {
+        if let Some(&id) = self.by_ends.get(&(AddrKey(ends.0), AddrKey(ends.1))) {
             let p = &mut self.paths[id as usize];
             if p.legs.iter().any(|l| l.allocation == allocation) {
                 return Some(id);
@@ -431,14 +431,14 @@ impl RelayTable {
             delays: Default::default(),
             last_matched_sent: [None; 2],
         });
-        self.by_ends.insert(ends, id);
+        self.by_ends.insert((AddrKey(ends.0), AddrKey(ends.1)), id);
         Some(id)
     }
 
     /// The path carrying the inner flow between `a` and `b` named by `allocation`.
     pub fn find(&self, allocation: u32, a: SocketAddr, b: SocketAddr) -> Option<&RelayPath> {
         let ends = if a <= b { (a, b) } else { (b, a) };
-        let id = *self.by_ends.get(&ends)?;
+        let id = *self.by_ends.get(&(AddrKey(ends.0), AddrKey(ends.1)))?;
         let p = &self.paths[id as usize];
         (p.allocation() == allocation).then_some(p)
     }

@@ -1170,7 +1170,7 @@ const EXTENSION_SCAN_PACKETS: u64 = 200;
 const MAX_EXT_TOKENS: usize = 4;
 
 /// Key of a stream: flow, direction, SSRC.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct StreamKey {
     /// The flow.
     pub flow: FlowKey,
@@ -1178,6 +1178,13 @@ pub struct StreamKey {
     pub forward: bool,
     /// SSRC.
     pub ssrc: u32,
+}
+
+impl std::hash::Hash for StreamKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.flow.hash(state);
+        state.write_u64(u64::from(self.ssrc) << 1 | u64::from(self.forward));
+    }
 }
 
 /// All streams.

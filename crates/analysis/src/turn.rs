@@ -1,6 +1,6 @@
 //! TURN allocations: the long-term-credential flow, lifetimes, permissions, channel bindings.
 
-use crate::flow::Transport;
+use crate::flow::{AddrKey, Transport};
 use crate::Map;
 use serde::Serialize;
 use std::net::{IpAddr, SocketAddr};
@@ -249,9 +249,9 @@ pub const MAX_ALLOCATIONS: usize = 10_000;
 /// All allocations of a capture.
 #[derive(Debug, Default)]
 pub struct TurnTable {
-    by_client: Map<(Transport, SocketAddr, SocketAddr), u32>,
+    by_client: Map<(Transport, AddrKey, AddrKey), u32>,
     /// Allocations by relayed transport address (the latest one granted it).
-    relayed_index: Map<SocketAddr, u32>,
+    relayed_index: Map<AddrKey, u32>,
     /// Allocations in order of appearance.
     pub allocations: Vec<Allocation>,
     /// TURN requests of allocations not tracked because of [`MAX_ALLOCATIONS`].
@@ -270,16 +270,12 @@ impl TurnTable {
         server: SocketAddr,
     ) -> Option<&mut Allocation> {
         let next = self.allocations.len() as u32;
-        if self.allocations.len() >= MAX_ALLOCATIONS
-            && !self.by_client.contains_key(&(transport, client, server))
-        {
+        let key = (transport, AddrKey(client), AddrKey(server));
+        if self.allocations.len() >= MAX_ALLOCATIONS && !self.by_client.contains_key(&key) {
             self.dropped += 1;
             return None;
         }
-        let id = *self
-            .by_client
-            .entry((transport, client, server))
-            .or_insert(next);
+        let id = *self.by_client.entry(key).or_insert(next);
         if id == next {
             self.allocations.push(Allocation {
                 id,
@@ -316,21 +312,21 @@ impl TurnTable {
         server: SocketAddr,
     ) -> Option<&Allocation> {
         self.by_client
-            .get(&(transport, client, server))
+            .get(&(transport, AddrKey(client), AddrKey(server)))
             .map(|&id| &self.allocations[id as usize])
     }
 
     /// The allocation granted `relayed` as its relayed transport address (the latest one,
     /// should a server reuse an address).
     pub fn by_relayed(&self, relayed: SocketAddr) -> Option<u32> {
-        self.relayed_index.get(&relayed).copied()
+        self.relayed_index.get(&AddrKey(relayed)).copied()
     }
 
     /// Records the relayed address granted to allocation `id`.
     pub fn set_relayed(&mut self, id: u32, relayed: SocketAddr) {
         if let Some(a) = self.allocations.get_mut(id as usize) {
             a.relayed = Some(relayed);
-            self.relayed_index.insert(relayed, id);
+            self.relayed_index.insert(AddrKey(relayed), id);
         }
     }
 
