@@ -94,9 +94,10 @@ pub struct Config {
     /// STUN transactions awaiting a response (least recently used forgotten).
     pub max_transactions: usize,
     /// Bandwidth-series buckets held across all flows and streams (half each; a stream's
-    /// quality bucket counts as [`quality::BUDGET_UNITS`]); beyond it the series being written
-    /// halves its resolution, down to [`series::Series::MIN_KEEP`] buckets, so the bound is
-    /// this plus that many per flow and stream (and per stream's quality series).
+    /// stored quality entry counts as [`quality::BUDGET_UNITS`]); beyond it the series being
+    /// written halves its resolution, down to [`series::Series::MIN_KEEP`] buckets, so the bound
+    /// is this plus that many per flow and stream (and per stream's quality series, for its
+    /// packet counters and its RTT samples each).
     pub max_series_buckets: usize,
 }
 
@@ -109,7 +110,7 @@ mod entry_cost {
     /// A stream without its series (its few short strings included, the byte sums behind
     /// getStats' figures, its quality series' header, the boxes of its codec inference, and
     /// an RTX stream's boxed repair memory, `RtxRepairs`).
-    pub const STREAM: usize = 2496 + 528;
+    pub const STREAM: usize = 2544 + 528;
     /// A pending transaction (where its response was handled included).
     pub const TRANSACTION: usize = 416;
     /// One stored series bucket (index and counters).
@@ -144,7 +145,7 @@ impl Config {
     }
 
     /// An upper bound of the memory the capped tables can hold (flows, streams, transactions,
-    /// series: about 306 MB with the defaults), excluding the fixed-size tables (ICE, TURN, DTLS,
+    /// series: about 307 MB with the defaults), excluding the fixed-size tables (ICE, TURN, DTLS,
     /// SCTP, transport-wide feedback: [`twcc::WORST_CASE_BYTES`]) whose caps are constants, and
     /// TCP/IP reassembly buffers, bounded by their own limits.
     pub fn worst_case_bytes(&self) -> usize {
@@ -154,7 +155,7 @@ impl Config {
             + self.max_transactions * entry_cost::TRANSACTION
             + (self.max_series_buckets
                 + series::Series::MIN_KEEP
-                    * (self.max_flows + (1 + quality::BUDGET_UNITS) * self.max_streams))
+                    * (self.max_flows + (1 + 2 * quality::BUDGET_UNITS) * self.max_streams))
                 * entry_cost::BUCKET
     }
 }
@@ -1601,6 +1602,16 @@ mod tests {
     use super::*;
     use std::mem::size_of;
 
+    /// The figure the docs give (`Config::worst_case_bytes`, `analyze --memory`'s help).
+    #[test]
+    fn the_documented_worst_case_is_the_computed_one() {
+        let mb = Config::default().worst_case_bytes() as f64 / 1e6;
+        assert!(
+            (mb - 307.0).abs() < 0.5,
+            "worst case {mb:.1} MB, documented as 307"
+        );
+    }
+
     /// The stated per-entry costs cover the types: a node (key, value, two links) in a vector
     /// that may be up to twice its length, plus the index entry (key, position, control byte)
     /// in a hash table at its 7/8 maximum load, rounded up.
@@ -1619,10 +1630,7 @@ mod tests {
         assert!(stream <= entry_cost::STREAM, "stream {stream}");
         assert!(tx <= entry_cost::TRANSACTION, "transaction {tx}");
         assert!(2 * size_of::<(u32, series::Bucket)>() <= entry_cost::BUCKET);
-        // A quality bucket counts as BUDGET_UNITS series buckets in the shared budget.
-        assert!(
-            2 * size_of::<(u32, quality::QualityBucket)>()
-                <= quality::BUDGET_UNITS * entry_cost::BUCKET
-        );
+        // A stored quality entry counts as BUDGET_UNITS series buckets in the shared budget.
+        const { assert!(2 * quality::STORED_ENTRY_BYTES <= quality::BUDGET_UNITS * entry_cost::BUCKET) };
     }
 }

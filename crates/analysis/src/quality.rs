@@ -44,36 +44,90 @@ use serde::Serialize;
 
 /// Quality counters of one time bucket.
 ///
-/// Compact (48 bytes): counts as integers (sums exact), the ms values as `f32` (NaN when
-/// absent; read through the accessors as `f64`), the RTT sum as `f64`.
-#[derive(Clone, Copy, Debug)]
+/// The packet counters and the RTCP round-trip times are stored apart ([`QualitySeries`]
+/// keeps a bucket's RTT only where a report brought a sample: one bucket in ten or fewer), each
+/// 32 bytes with its index; this value joins them. Counts are integers (sums exact), the ms
+/// values `f32` (NaN when absent; read through the accessors as `f64`), the RTT sum `f64`.
+#[derive(Clone, Copy, Debug, Default)]
 pub struct QualityBucket {
-    expected: u64,
-    rtt_sum_ms: f64,
+    c: PacketCounts,
+    r: RttSamples,
+}
+
+/// What the RTP packets of a bucket count (28 bytes, 4-aligned: 32 with its index).
+#[derive(Clone, Copy, Debug)]
+struct PacketCounts {
+    /// `expected` in two halves, so that the struct stays 4-aligned.
+    expected: [u32; 2],
     received: u32,
     duplicates: u32,
     reordered: u32,
-    rtt_samples: u32,
     jitter_ms: f32,
     jitter_max_ms: f32,
-    rtt_min_ms: f32,
-    rtt_max_ms: f32,
 }
 
-impl Default for QualityBucket {
+impl Default for PacketCounts {
     fn default() -> Self {
-        QualityBucket {
-            expected: 0,
-            rtt_sum_ms: 0.0,
+        PacketCounts {
+            expected: [0; 2],
             received: 0,
             duplicates: 0,
             reordered: 0,
-            rtt_samples: 0,
             jitter_ms: f32::NAN,
             jitter_max_ms: f32::NAN,
-            rtt_min_ms: f32::NAN,
-            rtt_max_ms: f32::NAN,
         }
+    }
+}
+
+impl PacketCounts {
+    fn expected(&self) -> u64 {
+        u64::from(self.expected[0]) | u64::from(self.expected[1]) << 32
+    }
+
+    fn add_expected(&mut self, n: u64) {
+        let e = self.expected().saturating_add(n);
+        self.expected = [e as u32, (e >> 32) as u32];
+    }
+
+    fn merge(&mut self, later: &PacketCounts) {
+        self.add_expected(later.expected());
+        self.received = self.received.saturating_add(later.received);
+        self.duplicates = self.duplicates.saturating_add(later.duplicates);
+        self.reordered = self.reordered.saturating_add(later.reordered);
+        if !later.jitter_ms.is_nan() {
+            self.jitter_ms = later.jitter_ms;
+        }
+        // f32::max/min ignore a NaN operand: the present value wins.
+        self.jitter_max_ms = self.jitter_max_ms.max(later.jitter_max_ms);
+    }
+}
+
+/// The RTCP round-trip time samples of a bucket (24 bytes: 32 with its index).
+#[derive(Clone, Copy, Debug)]
+struct RttSamples {
+    sum_ms: f64,
+    samples: u32,
+    min_ms: f32,
+    max_ms: f32,
+}
+
+impl Default for RttSamples {
+    fn default() -> Self {
+        RttSamples {
+            sum_ms: 0.0,
+            samples: 0,
+            min_ms: f32::NAN,
+            max_ms: f32::NAN,
+        }
+    }
+}
+
+impl RttSamples {
+    fn merge(&mut self, later: &RttSamples) {
+        self.min_ms = self.min_ms.min(later.min_ms);
+        self.max_ms = self.max_ms.max(later.max_ms);
+        self.sum_ms += later.sum_ms;
+        self.samples = self.samples.saturating_add(later.samples);
     }
 }
 
@@ -81,23 +135,20 @@ impl PartialEq for QualityBucket {
     /// Field by field, an absent value (NaN) equal to an absent one.
     fn eq(&self, o: &Self) -> bool {
         let f = |a: f32, b: f32| a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan());
-        (
-            self.expected,
-            self.received,
-            self.duplicates,
-            self.reordered,
-            self.rtt_samples,
-        ) == (
-            o.expected,
-            o.received,
-            o.duplicates,
-            o.reordered,
-            o.rtt_samples,
-        ) && self.rtt_sum_ms.to_bits() == o.rtt_sum_ms.to_bits()
-            && f(self.jitter_ms, o.jitter_ms)
-            && f(self.jitter_max_ms, o.jitter_max_ms)
-            && f(self.rtt_min_ms, o.rtt_min_ms)
-            && f(self.rtt_max_ms, o.rtt_max_ms)
+        let (c, oc, r, or) = (&self.c, &o.c, &self.r, &o.r);
+        (c.expected, c.received, c.duplicates, c.reordered, r.samples)
+            == (
+                oc.expected,
+                oc.received,
+                oc.duplicates,
+                oc.reordered,
+                or.samples,
+            )
+            && r.sum_ms.to_bits() == or.sum_ms.to_bits()
+            && f(c.jitter_ms, oc.jitter_ms)
+            && f(c.jitter_max_ms, oc.jitter_max_ms)
+            && f(r.min_ms, or.min_ms)
+            && f(r.max_ms, or.max_ms)
     }
 }
 
@@ -108,94 +159,83 @@ fn opt(v: f32) -> Option<f64> {
 impl QualityBucket {
     /// Packets expected: the advance of the extended highest sequence number in the bucket.
     pub fn expected(&self) -> u64 {
-        self.expected
+        self.c.expected()
     }
 
     /// Packets received, duplicates included.
     pub fn received(&self) -> u64 {
-        u64::from(self.received)
+        u64::from(self.c.received)
     }
 
     /// Of the received, duplicates.
     pub fn duplicates(&self) -> u64 {
-        u64::from(self.duplicates)
+        u64::from(self.c.duplicates)
     }
 
     /// Of the received, packets that came after one with a higher sequence number (late).
     pub fn reordered(&self) -> u64 {
-        u64::from(self.reordered)
+        u64::from(self.c.reordered)
     }
 
     /// Interarrival jitter in ms after the bucket's last packet that had one (kept as `f32`).
     pub fn jitter_ms(&self) -> Option<f64> {
-        opt(self.jitter_ms)
+        opt(self.c.jitter_ms)
     }
 
     /// The highest interarrival jitter in ms within the bucket.
     pub fn jitter_max_ms(&self) -> Option<f64> {
-        opt(self.jitter_max_ms)
+        opt(self.c.jitter_max_ms)
     }
 
     /// The smallest RTCP round-trip time in ms within the bucket.
     pub fn rtt_min_ms(&self) -> Option<f64> {
-        opt(self.rtt_min_ms)
+        opt(self.r.min_ms)
     }
 
     /// The largest RTCP round-trip time in ms within the bucket.
     pub fn rtt_max_ms(&self) -> Option<f64> {
-        opt(self.rtt_max_ms)
+        opt(self.r.max_ms)
     }
 
     /// RTCP round-trip time samples within the bucket.
     pub fn rtt_samples(&self) -> u32 {
-        self.rtt_samples
+        self.r.samples
     }
 
     /// Packets lost as RFC 3550 A.3 counts an interval: `expected − received`, negative when
     /// duplicates or packets reordered into this bucket outnumber the losses.
     pub fn lost(&self) -> i64 {
-        self.expected as i64 - i64::from(self.received)
+        self.expected() as i64 - i64::from(self.c.received)
     }
 
     /// Packets lost over unique sequence numbers: `expected − (received − duplicates)`;
     /// summed over a stream's buckets, the stream's `lost`. Negative only for packets reordered
     /// into this bucket from an earlier one.
     pub fn lost_unique(&self) -> i64 {
-        self.lost() + i64::from(self.duplicates)
+        self.lost() + i64::from(self.c.duplicates)
     }
 
     /// The loss fraction `lost_unique / expected` clamped to 0–1, when anything was expected.
     pub fn loss_fraction(&self) -> Option<f64> {
-        (self.expected > 0)
-            .then(|| (self.lost_unique().max(0) as f64 / self.expected as f64).min(1.0))
+        let expected = self.expected();
+        (expected > 0).then(|| (self.lost_unique().max(0) as f64 / expected as f64).min(1.0))
     }
 
     /// The mean RTCP round-trip time in ms, when the bucket has a sample.
     pub fn rtt_mean_ms(&self) -> Option<f64> {
-        (self.rtt_samples > 0).then(|| self.rtt_sum_ms / f64::from(self.rtt_samples))
+        (self.r.samples > 0).then(|| self.r.sum_ms / f64::from(self.r.samples))
     }
 
     /// True when nothing was recorded.
     pub fn is_empty(&self) -> bool {
-        self.received == 0 && self.expected == 0 && self.rtt_samples == 0
+        self.c.received == 0 && self.expected() == 0 && self.r.samples == 0
     }
 
     /// Merges `later`, a bucket following this one in time: sums for the counts, the maximum
     /// for `jitter_max_ms`, the later value for `jitter_ms`, min/max/sum/count for the RTT.
     pub fn merge(&mut self, later: &QualityBucket) {
-        self.expected += later.expected;
-        self.received = self.received.saturating_add(later.received);
-        self.duplicates = self.duplicates.saturating_add(later.duplicates);
-        self.reordered = self.reordered.saturating_add(later.reordered);
-        if !later.jitter_ms.is_nan() {
-            self.jitter_ms = later.jitter_ms;
-        }
-        // f32::max/min ignore a NaN operand: the present value wins.
-        self.jitter_max_ms = self.jitter_max_ms.max(later.jitter_max_ms);
-        self.rtt_min_ms = self.rtt_min_ms.min(later.rtt_min_ms);
-        self.rtt_max_ms = self.rtt_max_ms.max(later.rtt_max_ms);
-        self.rtt_sum_ms += later.rtt_sum_ms;
-        self.rtt_samples = self.rtt_samples.saturating_add(later.rtt_samples);
+        self.c.merge(&later.c);
+        self.r.merge(&later.r);
     }
 }
 
@@ -203,23 +243,36 @@ impl Serialize for QualityBucket {
     fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
         let mut st = ser.serialize_struct("QualityBucket", 10)?;
-        st.serialize_field("expected", &self.expected)?;
-        st.serialize_field("received", &self.received)?;
-        st.serialize_field("duplicates", &self.duplicates)?;
+        st.serialize_field("expected", &self.expected())?;
+        st.serialize_field("received", &self.c.received)?;
+        st.serialize_field("duplicates", &self.c.duplicates)?;
         st.serialize_field("lost", &self.lost())?;
         st.serialize_field("jitter_ms", &us(self.jitter_ms()))?;
         st.serialize_field("jitter_max_ms", &us(self.jitter_max_ms()))?;
         st.serialize_field("rtt_min_ms", &us(self.rtt_min_ms()))?;
         st.serialize_field("rtt_mean_ms", &us(self.rtt_mean_ms()))?;
         st.serialize_field("rtt_max_ms", &us(self.rtt_max_ms()))?;
-        st.serialize_field("rtt_samples", &self.rtt_samples)?;
+        st.serialize_field("rtt_samples", &self.r.samples)?;
         st.end()
     }
 }
 
-/// What a stored [`QualityBucket`] counts in the engine's shared bucket budget, in bandwidth
-/// series buckets: it is about twice their size.
-pub const BUDGET_UNITS: usize = 2;
+/// What a stored quality entry (a bucket's packet counters, or its RTT samples, each 32 bytes
+/// with its index) counts in the engine's shared bucket budget, in bandwidth series buckets
+/// (as large).
+pub const BUDGET_UNITS: usize = 1;
+
+/// Bytes of one stored entry with its index, either half ([`BUDGET_UNITS`]' reason).
+#[cfg(test)]
+pub(crate) const STORED_ENTRY_BYTES: usize = {
+    let c = std::mem::size_of::<(u32, PacketCounts)>();
+    let r = std::mem::size_of::<(u32, RttSamples)>();
+    if c > r {
+        c
+    } else {
+        r
+    }
+};
 
 /// What one RTP packet adds to its bucket.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -235,14 +288,23 @@ pub struct PacketQuality {
 }
 
 /// Quality over time of one stream, on its bandwidth series' grid (see the module docs).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct QualitySeries {
     /// Time of the first bucket's start, nanoseconds since the epoch.
     pub start_ns: i64,
     /// Width of every bucket in nanoseconds.
     pub bucket_ns: i64,
-    /// Non-empty buckets with their index, in increasing index order.
-    stored: Vec<(u32, QualityBucket)>,
+    /// Buckets with packets: index and counters, in increasing index order.
+    stored: Vec<(u32, PacketCounts)>,
+    /// Buckets with RTT samples, likewise.
+    rtt: Vec<(u32, RttSamples)>,
+}
+
+impl PartialEq for QualitySeries {
+    /// The same grid and the same buckets (absent values equal, as [`QualityBucket`] compares).
+    fn eq(&self, o: &Self) -> bool {
+        (self.start_ns, self.bucket_ns) == (o.start_ns, o.bucket_ns) && self.iter().eq(o.iter())
+    }
 }
 
 /// Milliseconds as written out: rounded to the microsecond (finer than an RTP clock tick, and
@@ -266,14 +328,17 @@ impl Serialize for QualitySeries {
         let mut st = ser.serialize_struct("QualitySeries", 13)?;
         st.serialize_field("start_ns", &self.start_ns)?;
         st.serialize_field("bucket_ns", &self.bucket_ns)?;
-        st.serialize_field("expected", &Column(self, |b: &QualityBucket| b.expected))?;
-        st.serialize_field("received", &Column(self, |b: &QualityBucket| b.received))?;
+        st.serialize_field("expected", &Column(self, QualityBucket::expected))?;
+        st.serialize_field("received", &Column(self, |b: &QualityBucket| b.c.received))?;
         st.serialize_field(
             "duplicates",
-            &Column(self, |b: &QualityBucket| b.duplicates),
+            &Column(self, |b: &QualityBucket| b.c.duplicates),
         )?;
         st.serialize_field("lost", &Column(self, QualityBucket::lost))?;
-        st.serialize_field("reordered", &Column(self, |b: &QualityBucket| b.reordered))?;
+        st.serialize_field(
+            "reordered",
+            &Column(self, |b: &QualityBucket| b.c.reordered),
+        )?;
         st.serialize_field(
             "jitter_ms",
             &Column(self, |b: &QualityBucket| us(b.jitter_ms())),
@@ -284,7 +349,7 @@ impl Serialize for QualitySeries {
         )?;
         st.serialize_field(
             "rtt_samples",
-            &Column(self, |b: &QualityBucket| b.rtt_samples),
+            &Column(self, |b: &QualityBucket| b.r.samples),
         )?;
         st.serialize_field(
             "rtt_min_ms",
@@ -310,15 +375,17 @@ impl QualitySeries {
             start_ns: grid.start_ns,
             bucket_ns: grid.bucket_ns,
             stored: Vec::new(),
+            rtt: Vec::new(),
         }
     }
 
     /// Records an RTP packet arriving at `now_ns`; returns the change in
     /// [`QualitySeries::stored_buckets`] (as [`Series::add`] does, for a budget).
     pub fn packet(&mut self, now_ns: i64, q: PacketQuality) -> isize {
-        let before = self.stored.len() as isize;
-        let b = self.slot(now_ns);
-        b.expected += q.expected;
+        let before = self.stored_buckets() as isize;
+        let idx = self.index(now_ns);
+        let b = slot(&mut self.stored, idx);
+        b.add_expected(q.expected);
         b.received = b.received.saturating_add(1);
         b.duplicates = b.duplicates.saturating_add(u32::from(q.duplicate));
         b.reordered = b.reordered.saturating_add(u32::from(q.late));
@@ -327,7 +394,7 @@ impl QualitySeries {
             b.jitter_ms = j;
             b.jitter_max_ms = b.jitter_max_ms.max(j);
         }
-        self.stored.len() as isize - before
+        self.stored_buckets() as isize - before
     }
 
     /// Records an RTCP round-trip time sample (ms) computed at `now_ns`; returns the change in
@@ -336,91 +403,100 @@ impl QualitySeries {
         if !rtt_ms.is_finite() {
             return 0;
         }
-        let before = self.stored.len() as isize;
-        let b = self.slot(now_ns);
-        b.rtt_min_ms = b.rtt_min_ms.min(rtt_ms as f32);
-        b.rtt_max_ms = b.rtt_max_ms.max(rtt_ms as f32);
-        b.rtt_sum_ms += rtt_ms;
-        b.rtt_samples = b.rtt_samples.saturating_add(1);
-        self.stored.len() as isize - before
+        let before = self.stored_buckets() as isize;
+        let idx = self.index(now_ns);
+        let b = slot(&mut self.rtt, idx);
+        b.min_ms = b.min_ms.min(rtt_ms as f32);
+        b.max_ms = b.max_ms.max(rtt_ms as f32);
+        b.sum_ms += rtt_ms;
+        b.samples = b.samples.saturating_add(1);
+        self.stored_buckets() as isize - before
     }
 
     /// Coarsens until the bucket width is at least `bucket_ns` (the partner series' width, so
     /// that both stay on one grid); returns the buckets freed.
     pub fn coarsen_to(&mut self, bucket_ns: i64) -> usize {
-        let before = self.stored.len();
+        let before = self.stored_buckets();
         while self.bucket_ns < bucket_ns {
             self.coarsen();
         }
-        before - self.stored.len()
+        before - self.stored_buckets()
     }
 
-    fn slot(&mut self, now_ns: i64) -> &mut QualityBucket {
+    /// The index of the bucket for `now_ns`, coarsening first if it is past the last one.
+    fn index(&mut self, now_ns: i64) -> u32 {
         // The same rule as Series::add: earlier times count in the first bucket.
         let mut idx = (now_ns.saturating_sub(self.start_ns).max(0) / self.bucket_ns) as u64;
         while idx >= Series::MAX_BUCKETS as u64 {
             self.coarsen();
             idx = (now_ns.saturating_sub(self.start_ns).max(0) / self.bucket_ns) as u64;
         }
-        let idx = idx as u32;
-        let at = match self.stored.last() {
-            Some((i, _)) if *i == idx => self.stored.len() - 1,
-            Some((i, _)) if *i > idx => {
-                let at = self.stored.partition_point(|(i, _)| *i < idx);
-                if self.stored[at].0 != idx {
-                    crate::series::grow_buckets(&mut self.stored);
-                    self.stored.insert(at, (idx, QualityBucket::default()));
-                }
-                at
-            }
-            _ => {
-                crate::series::grow_buckets(&mut self.stored);
-                self.stored.push((idx, QualityBucket::default()));
-                self.stored.len() - 1
-            }
-        };
-        &mut self.stored[at].1
+        idx as u32
     }
 
     fn coarsen(&mut self) {
-        crate::series::coarsen_buckets(&mut self.stored, QualityBucket::merge);
+        crate::series::coarsen_buckets(&mut self.stored, PacketCounts::merge);
+        crate::series::coarsen_buckets(&mut self.rtt, RttSamples::merge);
         self.bucket_ns = self.bucket_ns.saturating_mul(2);
+    }
+
+    /// The buckets from the `c`-th stored packet entry and the `r`-th RTT entry on, joined by
+    /// index, in time order.
+    fn joined(&self, c: usize, r: usize) -> impl Iterator<Item = (usize, QualityBucket)> + '_ {
+        let mut c = self.stored[c..].iter().peekable();
+        let mut r = self.rtt[r..].iter().peekable();
+        std::iter::from_fn(move || {
+            let i = match (c.peek(), r.peek()) {
+                (None, None) => return None,
+                (Some((a, _)), Some((b, _))) => *a.min(b),
+                (Some((a, _)), None) => *a,
+                (None, Some((b, _))) => *b,
+            };
+            let mut out = QualityBucket::default();
+            if let Some((_, x)) = c.next_if(|(j, _)| *j == i) {
+                out.c = *x;
+            }
+            if let Some((_, x)) = r.next_if(|(j, _)| *j == i) {
+                out.r = *x;
+            }
+            Some((i as usize, out))
+        })
     }
 
     /// Buckets from the first to the last non-empty one, as a dense count.
     pub fn len(&self) -> usize {
-        self.stored.last().map_or(0, |(i, _)| *i as usize + 1)
+        let last = |v: Option<u32>| v.map_or(0, |i| i as usize + 1);
+        last(self.stored.last().map(|e| e.0)).max(last(self.rtt.last().map(|e| e.0)))
     }
 
     /// True when nothing was recorded.
     pub fn is_empty(&self) -> bool {
-        self.stored.is_empty()
+        self.stored.is_empty() && self.rtt.is_empty()
     }
 
-    /// Buckets held in memory (the non-empty ones).
+    /// Entries held in memory: buckets with packets plus buckets with RTT samples (each
+    /// [`BUDGET_UNITS`] in the engine's budget).
     pub fn stored_buckets(&self) -> usize {
-        self.stored.len()
+        self.stored.len() + self.rtt.len()
     }
 
     /// The non-empty buckets with their index, in time order.
-    pub fn iter(&self) -> impl Iterator<Item = (usize, &QualityBucket)> + '_ {
-        self.stored.iter().map(|(i, b)| (*i as usize, b))
+    pub fn iter(&self) -> impl Iterator<Item = (usize, QualityBucket)> + '_ {
+        self.joined(0, 0)
     }
 
     /// The non-empty buckets from index `first` on, in time order.
-    pub fn iter_from(&self, first: usize) -> impl Iterator<Item = (usize, &QualityBucket)> + '_ {
-        let at = self.stored.partition_point(|(i, _)| (*i as usize) < first);
-        self.stored[at..].iter().map(|(i, b)| (*i as usize, b))
+    pub fn iter_from(&self, first: usize) -> impl Iterator<Item = (usize, QualityBucket)> + '_ {
+        let c = self.stored.partition_point(|(i, _)| (*i as usize) < first);
+        let r = self.rtt.partition_point(|(i, _)| (*i as usize) < first);
+        self.joined(c, r)
     }
 
     fn dense_iter(&self) -> impl Iterator<Item = QualityBucket> + '_ {
-        let mut next = self.stored.iter().peekable();
-        (0..self.len() as u32).map(move |i| match next.peek() {
-            Some((j, b)) if *j == i => {
-                next.next();
-                *b
-            }
-            _ => QualityBucket::default(),
+        let mut next = self.iter().peekable();
+        (0..self.len()).map(move |i| {
+            next.next_if(|(j, _)| *j == i)
+                .map_or_else(QualityBucket::default, |(_, b)| b)
         })
     }
 
@@ -434,7 +510,7 @@ impl QualitySeries {
     pub fn total(&self) -> QualityBucket {
         let mut t = QualityBucket::default();
         for (_, b) in self.iter() {
-            t.merge(b);
+            t.merge(&b);
         }
         t
     }
@@ -464,7 +540,7 @@ impl QualitySeries {
                 continue;
             }
             let bin = ((mid - i128::from(start)) * bins as i128 / span) as usize;
-            out[bin.min(bins - 1)].merge(b);
+            out[bin.min(bins - 1)].merge(&b);
         }
         out
     }
@@ -506,8 +582,8 @@ impl QualitySeries {
         for (i, b) in self.iter() {
             let w = i / per;
             match windows.last_mut() {
-                Some((last, acc)) if *last == w => acc.merge(b),
-                _ => windows.push((w, *b)),
+                Some((last, acc)) if *last == w => acc.merge(&b),
+                _ => windows.push((w, b)),
             }
         }
         let width = self.bucket_ns.saturating_mul(per as i64);
@@ -542,6 +618,27 @@ impl QualitySeries {
         }
         out
     }
+}
+
+/// The entry for bucket `idx` in `v` (kept in index order), made when missing.
+fn slot<T: Default>(v: &mut Vec<(u32, T)>, idx: u32) -> &mut T {
+    let at = match v.last() {
+        Some((i, _)) if *i == idx => v.len() - 1,
+        Some((i, _)) if *i > idx => {
+            let at = v.partition_point(|(i, _)| *i < idx);
+            if v[at].0 != idx {
+                crate::series::grow_buckets(v);
+                v.insert(at, (idx, T::default()));
+            }
+            at
+        }
+        _ => {
+            crate::series::grow_buckets(v);
+            v.push((idx, T::default()));
+            v.len() - 1
+        }
+    };
+    &mut v[at].1
 }
 
 #[cfg(test)]
@@ -624,7 +721,8 @@ mod tests {
         q.rtt(150_000_000, 20.0);
         q.rtt(160_000_000, 40.0);
         q.coarsen_to(200_000_000);
-        assert_eq!(q.stored_buckets(), 1);
+        // One bucket, stored as its packet counters and its RTT samples.
+        assert_eq!((q.len(), q.stored_buckets()), (1, 2));
         let b = q.dense()[0];
         assert_eq!(b.jitter_ms(), Some(2.0));
         assert_eq!(b.jitter_max_ms(), Some(5.0));
@@ -634,10 +732,9 @@ mod tests {
         a.merge(&b);
         assert_eq!(a, b);
         // A later bucket without jitter keeps the earlier end value.
-        a.merge(&QualityBucket {
-            expected: 3,
-            ..QualityBucket::default()
-        });
+        let mut later = QualityBucket::default();
+        later.c.add_expected(3);
+        a.merge(&later);
         assert_eq!((a.jitter_ms(), a.expected(), a.lost()), (Some(2.0), 5, 3));
     }
 
@@ -685,7 +782,7 @@ mod tests {
         assert_eq!(fine.iter().map(|b| b.received()).sum::<u64>(), 40);
         // A window inside.
         let one = q.resample(1_000_000_000, 1_500_000_000, 1);
-        assert_eq!(one[0].received, 10);
+        assert_eq!(one[0].received(), 10);
         assert!(q.resample(5, 5, 3).iter().all(QualityBucket::is_empty));
     }
 }

@@ -65,7 +65,7 @@ fn stream(s: &Streams) -> Stream {
 /// series'.
 fn check_sums(st: &Stream) {
     let q = &st.quality;
-    let sum = |f: fn(&QualityBucket) -> i64| q.iter().map(|(_, b)| f(b)).sum::<i64>();
+    let sum = |f: fn(&QualityBucket) -> i64| q.iter().map(|(_, b)| f(&b)).sum::<i64>();
     assert_eq!(sum(|b| b.expected() as i64), st.expected as i64);
     assert_eq!(sum(|b| b.received() as i64), st.packets as i64);
     assert_eq!(sum(|b| b.duplicates() as i64), st.duplicates as i64);
@@ -337,7 +337,7 @@ fn rtt_buckets_on_a_decrypted_call() {
             let ssrc = ri["ssrc"].as_u64().unwrap() as u32;
             let st = r.streams.iter().find(|x| x.ssrc == ssrc).unwrap();
             check_sums(st);
-            let rtt: Vec<&QualityBucket> = st
+            let rtt: Vec<QualityBucket> = st
                 .quality
                 .iter()
                 .map(|(_, b)| b)
