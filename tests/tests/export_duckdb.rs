@@ -15,7 +15,7 @@ use rtcscope_tests::{export_names, keys_of, run, stderr, stdout};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 /// Answers a list of SQL queries (JSON on standard input) with their rows (JSON on standard
 /// output), run from the folder given as the first argument.
@@ -36,22 +36,10 @@ print(json.dumps(out))
 "#;
 
 fn duckdb(python: &Path, cwd: &Path, queries: &[String]) -> Vec<Vec<Vec<Value>>> {
-    use std::io::Write;
-    let mut child = Command::new(python)
-        .args(["-c", DUCKDB_RUNNER])
-        .arg(cwd)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("python3 runs");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(serde_json::to_string(queries).unwrap().as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = rtcscope_testkit::run_with_stdin(
+        Command::new(python).args(["-c", DUCKDB_RUNNER]).arg(cwd),
+        serde_json::to_string(queries).unwrap().as_bytes(),
+    );
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),

@@ -13,7 +13,7 @@ use rtcscope_tests::{export_names, firefox_keys, keys_of, run, stderr, stdout};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 /// Runs docs/export.md's ```python blocks in order in one namespace (they make the session),
 /// then answers the SQL queries given on standard input (JSON `{name: sql}`) over a temporary
@@ -84,33 +84,23 @@ fn export(dir: &str, options: &[String], files: &[String]) -> BTreeMap<String, S
 }
 
 fn spark(python: &Path, cwd: &Path, queries: &BTreeMap<&str, String>) -> Value {
-    use std::io::Write;
     let doc = rtcscope_testkit::workspace_root().join("docs/export.md");
-    let mut child = Command::new(python)
-        .args(["-c", SPARK_RUNNER])
-        .arg(cwd)
-        .arg(&doc)
-        // One machine, two threads, few shuffle partitions (the data is small, and Spark's
-        // default of 200 partitions per aggregation would be most of the time), and the JVM's
-        // quick compiler only (-XX:TieredStopAtLevel=1: half the time of a run this short).
-        .env(
-            "PYSPARK_SUBMIT_ARGS",
-            "--master local[2] --conf spark.sql.shuffle.partitions=2 \
+    let out = rtcscope_testkit::run_with_stdin(
+        Command::new(python)
+            .args(["-c", SPARK_RUNNER])
+            .arg(cwd)
+            .arg(&doc)
+            // One machine, two threads, few shuffle partitions (the data is small, and Spark's
+            // default of 200 partitions per aggregation would be most of the time), and the JVM's
+            // quick compiler only (-XX:TieredStopAtLevel=1: half the time of a run this short).
+            .env(
+                "PYSPARK_SUBMIT_ARGS",
+                "--master local[2] --conf spark.sql.shuffle.partitions=2 \
              --conf spark.ui.enabled=false --conf spark.ui.showConsoleProgress=false \
              --driver-java-options=-XX:TieredStopAtLevel=1 pyspark-shell",
-        )
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("python3 runs");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(serde_json::to_string(queries).unwrap().as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+            ),
+        serde_json::to_string(queries).unwrap().as_bytes(),
+    );
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),

@@ -384,7 +384,7 @@ impl QualitySeries {
     pub fn packet(&mut self, now_ns: i64, q: PacketQuality) -> isize {
         let before = self.stored_buckets() as isize;
         let idx = self.index(now_ns);
-        let b = slot(&mut self.stored, idx);
+        let b = crate::series::bucket_slot(&mut self.stored, idx);
         b.add_expected(q.expected);
         b.received = b.received.saturating_add(1);
         b.duplicates = b.duplicates.saturating_add(u32::from(q.duplicate));
@@ -405,7 +405,7 @@ impl QualitySeries {
         }
         let before = self.stored_buckets() as isize;
         let idx = self.index(now_ns);
-        let b = slot(&mut self.rtt, idx);
+        let b = crate::series::bucket_slot(&mut self.rtt, idx);
         b.min_ms = b.min_ms.min(rtt_ms as f32);
         b.max_ms = b.max_ms.max(rtt_ms as f32);
         b.sum_ms += rtt_ms;
@@ -618,27 +618,6 @@ impl QualitySeries {
         }
         out
     }
-}
-
-/// The entry for bucket `idx` in `v` (kept in index order), made when missing.
-fn slot<T: Default>(v: &mut Vec<(u32, T)>, idx: u32) -> &mut T {
-    let at = match v.last() {
-        Some((i, _)) if *i == idx => v.len() - 1,
-        Some((i, _)) if *i > idx => {
-            let at = v.partition_point(|(i, _)| *i < idx);
-            if v[at].0 != idx {
-                crate::series::grow_buckets(v);
-                v.insert(at, (idx, T::default()));
-            }
-            at
-        }
-        _ => {
-            crate::series::grow_buckets(v);
-            v.push((idx, T::default()));
-            v.len() - 1
-        }
-    };
-    &mut v[at].1
 }
 
 #[cfg(test)]

@@ -34,6 +34,28 @@ pub(crate) fn coarsen_buckets<T: Copy>(v: &mut Vec<(u32, T)>, merge: impl Fn(&mu
     fit_buckets(v);
 }
 
+/// The entry for bucket `idx` in `v` (kept in index order), made when missing: the last one
+/// for a packet in the latest bucket, a binary search for an older one.
+pub(crate) fn bucket_slot<T: Default>(v: &mut Vec<(u32, T)>, idx: u32) -> &mut T {
+    let at = match v.last() {
+        Some((i, _)) if *i == idx => v.len() - 1,
+        Some((i, _)) if *i > idx => {
+            let at = v.partition_point(|(i, _)| *i < idx);
+            if v[at].0 != idx {
+                grow_buckets(v);
+                v.insert(at, (idx, T::default()));
+            }
+            at
+        }
+        _ => {
+            grow_buckets(v);
+            v.push((idx, T::default()));
+            v.len() - 1
+        }
+    };
+    &mut v[at].1
+}
+
 /// Gives back the capacity a coarsening freed (keeping a quarter's room to grow): merged
 /// buckets must free memory, not only count as freed.
 pub(crate) fn fit_buckets<T>(v: &mut Vec<T>) {
@@ -62,21 +84,70 @@ impl Bucket {
     }
 }
 
+/// The counters of a one-direction bucket: 12 bytes, 4-aligned (bytes in two halves), so 16
+/// with the index, half of a two-direction [`Bucket`]'s 32.
+#[derive(Clone, Copy, Debug, Default)]
+struct OneWay {
+    packets: u32,
+    bytes: [u32; 2],
+}
+
+impl OneWay {
+    fn bytes(&self) -> u64 {
+        u64::from(self.bytes[0]) | u64::from(self.bytes[1]) << 32
+    }
+
+    fn add(&mut self, packets: u32, bytes: u64) {
+        let b = self.bytes().saturating_add(bytes);
+        self.bytes = [b as u32, (b >> 32) as u32];
+        self.packets = self.packets.saturating_add(packets);
+    }
+
+    fn merge(&mut self, other: &OneWay) {
+        self.add(other.packets, other.bytes());
+    }
+
+    fn bucket(&self) -> Bucket {
+        Bucket {
+            bytes_fwd: self.bytes(),
+            packets_fwd: self.packets,
+            ..Bucket::default()
+        }
+    }
+}
+
+/// The stored buckets of a [`Series`]: both directions, or only the forward one (a stream's
+/// series, whose reverse half would always be zero), until a reverse packet comes.
+#[derive(Clone, Debug)]
+enum Stored {
+    Both(Vec<(u32, Bucket)>),
+    Forward(Vec<(u32, OneWay)>),
+}
+
 /// A bandwidth time series with a fixed maximum number of buckets.
 ///
 /// Only buckets that saw a packet are stored (index and counters, in time order), so a flow of
 /// two packets a minute apart holds two buckets, not the 600 between them: memory follows the
 /// packets up to [`Series::MAX_BUCKETS`], never the time span. Serialised, the buckets are
 /// written out densely (empty ones as zeros), as [`Series::dense`] returns them.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct Series {
     /// Time of the first bucket's start, nanoseconds since the epoch.
     pub start_ns: i64,
     /// Width of every bucket in nanoseconds.
     pub bucket_ns: i64,
     /// Non-empty buckets with their index, in increasing index order.
-    stored: Vec<(u32, Bucket)>,
+    stored: Stored,
 }
+
+impl PartialEq for Series {
+    /// The same grid and the same buckets, however they are stored.
+    fn eq(&self, o: &Self) -> bool {
+        (self.start_ns, self.bucket_ns) == (o.start_ns, o.bucket_ns) && self.iter().eq(o.iter())
+    }
+}
+
+impl Eq for Series {}
 
 impl Serialize for Series {
     fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
@@ -111,7 +182,17 @@ impl Series {
         Series {
             start_ns: start,
             bucket_ns: Self::INITIAL_BUCKET_NS,
-            stored: Vec::new(),
+            stored: Stored::Both(Vec::new()),
+        }
+    }
+
+    /// An empty series for traffic in one direction (a stream's), starting at `start_ns`: its
+    /// buckets take half the memory. A packet added in the reverse direction all the same turns
+    /// it into a two-direction series.
+    pub fn one_way(start_ns: i64) -> Self {
+        Series {
+            stored: Stored::Forward(Vec::new()),
+            ..Series::new(start_ns)
         }
     }
 
@@ -122,29 +203,29 @@ impl Series {
     /// Packets earlier than the series start (out-of-order capture timestamps) count in the
     /// first bucket. Allocation happens only when the bucket vector grows, which is bounded.
     pub fn add(&mut self, now_ns: i64, bytes: u64, forward: bool) -> isize {
-        let before = self.stored.len() as isize;
+        let before = self.stored_buckets() as isize;
         self.add_inner(now_ns, bytes, forward);
-        self.stored.len() as isize - before
+        self.stored_buckets() as isize - before
     }
 
     /// Halves the resolution (doubles the bucket width) to free memory; returns the buckets
     /// freed. A series of at most `keep` stored buckets is left as it is.
     pub fn shrink(&mut self, keep: usize) -> usize {
-        let before = self.stored.len();
+        let before = self.stored_buckets();
         if before > keep {
             self.coarsen();
         }
-        before - self.stored.len()
+        before - self.stored_buckets()
     }
 
     /// Coarsens until the bucket width is at least `bucket_ns` (to stay on the grid of a
     /// partner series that coarsened on its own); returns the buckets freed.
     pub fn coarsen_to(&mut self, bucket_ns: i64) -> usize {
-        let before = self.stored.len();
+        let before = self.stored_buckets();
         while self.bucket_ns < bucket_ns {
             self.coarsen();
         }
-        before - self.stored.len()
+        before - self.stored_buckets()
     }
 
     fn add_inner(&mut self, now_ns: i64, bytes: u64, forward: bool) {
@@ -154,72 +235,85 @@ impl Series {
             idx = (now_ns.saturating_sub(self.start_ns).max(0) / self.bucket_ns) as u64;
         }
         let idx = idx as u32;
-        let b = match self.stored.last_mut() {
-            // The common case: the packet falls in the newest bucket, or a new one after it.
-            Some((i, b)) if *i == idx => b,
-            Some((i, _)) if *i > idx => {
-                // An out-of-order timestamp: find or insert its bucket.
-                let at = self.stored.partition_point(|(i, _)| *i < idx);
-                if self.stored[at].0 != idx {
-                    grow_buckets(&mut self.stored);
-                    self.stored.insert(at, (idx, Bucket::default()));
+        if let (Stored::Forward(v), false) = (&self.stored, forward) {
+            // A reverse packet in a one-way series: from here on it stores both directions.
+            let both = v.iter().map(|(i, b)| (*i, b.bucket())).collect();
+            self.stored = Stored::Both(both);
+        }
+        match &mut self.stored {
+            Stored::Forward(v) => bucket_slot(v, idx).add(1, bytes),
+            Stored::Both(v) => {
+                let b = bucket_slot(v, idx);
+                if forward {
+                    b.bytes_fwd += bytes;
+                    b.packets_fwd = b.packets_fwd.saturating_add(1);
+                } else {
+                    b.bytes_rev += bytes;
+                    b.packets_rev = b.packets_rev.saturating_add(1);
                 }
-                &mut self.stored[at].1
             }
-            _ => {
-                grow_buckets(&mut self.stored);
-                self.stored.push((idx, Bucket::default()));
-                &mut self.stored.last_mut().expect("pushed").1
-            }
-        };
-        if forward {
-            b.bytes_fwd += bytes;
-            b.packets_fwd = b.packets_fwd.saturating_add(1);
-        } else {
-            b.bytes_rev += bytes;
-            b.packets_rev = b.packets_rev.saturating_add(1);
         }
     }
 
     fn coarsen(&mut self) {
-        coarsen_buckets(&mut self.stored, Bucket::merge);
+        match &mut self.stored {
+            Stored::Both(v) => coarsen_buckets(v, Bucket::merge),
+            Stored::Forward(v) => coarsen_buckets(v, OneWay::merge),
+        }
         self.bucket_ns *= 2;
+    }
+
+    /// The index of the last stored bucket.
+    fn last_index(&self) -> Option<u32> {
+        match &self.stored {
+            Stored::Both(v) => v.last().map(|e| e.0),
+            Stored::Forward(v) => v.last().map(|e| e.0),
+        }
     }
 
     /// Buckets from the first to the last non-empty one, as a dense count.
     pub fn len(&self) -> usize {
-        self.stored.last().map_or(0, |(i, _)| *i as usize + 1)
+        self.last_index().map_or(0, |i| i as usize + 1)
     }
 
     /// True when no packet was added.
     pub fn is_empty(&self) -> bool {
-        self.stored.is_empty()
+        self.stored_buckets() == 0
     }
 
     /// Buckets held in memory (the non-empty ones).
     pub fn stored_buckets(&self) -> usize {
-        self.stored.len()
+        match &self.stored {
+            Stored::Both(v) => v.len(),
+            Stored::Forward(v) => v.len(),
+        }
     }
 
     /// The non-empty buckets with their index, in time order.
-    pub fn iter(&self) -> impl Iterator<Item = (usize, &Bucket)> + '_ {
-        self.stored.iter().map(|(i, b)| (*i as usize, b))
+    pub fn iter(&self) -> impl Iterator<Item = (usize, Bucket)> + '_ {
+        self.iter_from(0)
     }
 
     /// The non-empty buckets from index `first` on, in time order.
-    pub fn iter_from(&self, first: usize) -> impl Iterator<Item = (usize, &Bucket)> + '_ {
-        let at = self.stored.partition_point(|(i, _)| (*i as usize) < first);
-        self.stored[at..].iter().map(|(i, b)| (*i as usize, b))
+    pub fn iter_from(&self, first: usize) -> impl Iterator<Item = (usize, Bucket)> + '_ {
+        let from = |i: &u32| (*i as usize) < first;
+        let (both, forward) = match &self.stored {
+            Stored::Both(v) => (Some(&v[v.partition_point(|(i, _)| from(i))..]), None),
+            Stored::Forward(v) => (None, Some(&v[v.partition_point(|(i, _)| from(i))..])),
+        };
+        let both = both.into_iter().flatten().map(|(i, b)| (*i as usize, *b));
+        let forward = forward
+            .into_iter()
+            .flatten()
+            .map(|(i, b)| (*i as usize, b.bucket()));
+        both.chain(forward)
     }
 
     fn dense_iter(&self) -> impl Iterator<Item = Bucket> + '_ {
-        let mut next = self.stored.iter().peekable();
-        (0..self.len() as u32).map(move |i| match next.peek() {
-            Some((j, b)) if *j == i => {
-                next.next();
-                *b
-            }
-            _ => Bucket::default(),
+        let mut next = self.iter().peekable();
+        (0..self.len()).map(move |i| {
+            next.next_if(|(j, _)| *j == i)
+                .map_or_else(Bucket::default, |(_, b)| b)
         })
     }
 
@@ -280,7 +374,7 @@ impl Series {
                         packets_rev: b.packets_fwd,
                     }
                 } else {
-                    *b
+                    b
                 };
                 dense[idx].merge(&b);
             }
@@ -288,12 +382,14 @@ impl Series {
         let out = Series {
             start_ns: start,
             bucket_ns: width,
-            stored: dense
-                .into_iter()
-                .enumerate()
-                .filter(|(_, b)| *b != Bucket::default())
-                .map(|(i, b)| (i as u32, b))
-                .collect(),
+            stored: Stored::Both(
+                dense
+                    .into_iter()
+                    .enumerate()
+                    .filter(|(_, b)| *b != Bucket::default())
+                    .map(|(i, b)| (i as u32, b))
+                    .collect(),
+            ),
         };
         Some(out)
     }
@@ -322,24 +418,70 @@ mod tests {
         assert!((26_000..=27_500).contains(&pf), "{pf}");
     }
 
+    fn capacity(s: &Series) -> usize {
+        match &s.stored {
+            Stored::Both(v) => v.capacity(),
+            Stored::Forward(v) => v.capacity(),
+        }
+    }
+
     #[test]
     fn capacity_follows_the_stored_buckets() {
-        // Growing: at most a quarter (or 8) beyond what is stored, never the double.
-        let mut s = Series::new(0);
-        for i in 0..500i64 {
-            s.add(i * Series::INITIAL_BUCKET_NS, 1, true);
-            let n = s.stored.len();
-            assert!(s.stored.capacity() <= n + (n / 4).max(8), "{n}");
+        for mut s in [Series::new(0), Series::one_way(0)] {
+            // Growing: at most a quarter (or 8) beyond what is stored, never the double.
+            for i in 0..500i64 {
+                s.add(i * Series::INITIAL_BUCKET_NS, 1, true);
+                let n = s.stored_buckets();
+                assert!(capacity(&s) <= n + (n / 4).max(8), "{n}");
+            }
+            // A coarsening (the 513th bucket) and a shrink give the freed buckets back.
+            s.add(600 * Series::INITIAL_BUCKET_NS, 1, true);
+            let n = s.stored_buckets();
+            assert!(n <= 257, "{n}");
+            assert!(capacity(&s) <= n + (n / 4).max(8));
+            let freed = s.shrink(Series::MIN_KEEP);
+            let n = s.stored_buckets();
+            assert!(freed > 0);
+            assert!(capacity(&s) <= n + (n / 4).max(8));
         }
-        // A coarsening (the 513th bucket) and a shrink give the freed buckets back.
-        s.add(600 * Series::INITIAL_BUCKET_NS, 1, true);
-        let n = s.stored.len();
-        assert!(n <= 257, "{n}");
-        assert!(s.stored.capacity() <= n + (n / 4).max(8));
-        let freed = s.shrink(Series::MIN_KEEP);
-        let n = s.stored.len();
-        assert!(freed > 0);
-        assert!(s.stored.capacity() <= n + (n / 4).max(8));
+    }
+
+    #[test]
+    fn a_one_way_series_is_a_series_with_an_empty_reverse_half() {
+        let mut one = Series::one_way(50);
+        let mut both = Series::new(50);
+        for i in 0..2_000i64 {
+            // Out of order now and then, and past MAX_BUCKETS so that both coarsen.
+            let t = i * 37_000_000 - if i % 7 == 3 { 150_000_000 } else { 0 };
+            let n = 100 + (i as u64 * 13) % 1_200;
+            assert_eq!(one.add(t, n, true), both.add(t, n, true));
+        }
+        assert!(matches!(one.stored, Stored::Forward(_)));
+        assert_eq!(one, both);
+        assert_eq!(one.dense(), both.dense());
+        assert_eq!(
+            serde_json::to_string(&one).unwrap(),
+            serde_json::to_string(&both).unwrap()
+        );
+        assert_eq!(
+            (one.totals(), one.peak_bps()),
+            (both.totals(), both.peak_bps())
+        );
+        assert_eq!(
+            one.iter_from(100).collect::<Vec<_>>(),
+            both.iter_from(100).collect::<Vec<_>>()
+        );
+        // A reverse packet turns it into a two-direction series, nothing lost.
+        one.add(10_000_000_000, 9, false);
+        both.add(10_000_000_000, 9, false);
+        assert!(matches!(one.stored, Stored::Both(_)));
+        assert_eq!(one, both);
+        // Bytes beyond 32 bits stay exact in the halves.
+        let mut big = Series::one_way(0);
+        big.add(0, 5_000_000_000, true);
+        big.add(1, 5_000_000_000, true);
+        assert_eq!(big.totals(), (10_000_000_000, 0));
+        assert_eq!(big.iter().next().unwrap().1.packets_fwd, 2);
     }
 
     #[test]

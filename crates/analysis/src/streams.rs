@@ -618,7 +618,7 @@ impl Stream {
             rtx_reason: None,
             loss_uncertain: false,
             confirmed: false,
-            series: Series::new(now),
+            series: Series::one_way(now),
             quality: QualitySeries::new(now),
             sender_reports: 0,
             sr_packet_count: None,

@@ -106,7 +106,7 @@ pub struct AnalyzeArgs {
           value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
     max_streams: u64,
     /// Memory budget of the engine's tables in MiB: scales every cap to fit (instead of
-    /// --max-flows and --max-streams); the default caps hold at most about 307 MB.
+    /// --max-flows and --max-streams); the default caps hold at most about 309 MB.
     #[arg(long, value_name = "MIB", conflicts_with_all = ["max_flows", "max_streams"],
           value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
     memory: Option<u64>,

@@ -8,9 +8,8 @@
 
 use rtcscope_srtp::{ContextConfig, MasterKey, ProfileKeyLengths, SrtpContext, SrtpProfile};
 use serde_json::{json, Value};
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 const PROFILES: [SrtpProfile; 4] = [
     SrtpProfile::Aes128CmHmacSha1_80,
@@ -91,20 +90,10 @@ fn hexes(v: &Value) -> Vec<Vec<u8>> {
 
 fn libsrtp(python: &Path, request: &Value) -> Value {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/libsrtp.py");
-    let mut child = Command::new(python)
-        .arg(&script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("python3 runs");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(request.to_string().as_bytes())
-        .expect("request written");
-    let out = child.wait_with_output().expect("libsrtp.py finishes");
+    let out = rtcscope_testkit::run_with_stdin(
+        Command::new(python).arg(&script),
+        request.to_string().as_bytes(),
+    );
     assert!(
         out.status.success(),
         "libsrtp.py failed: {}",

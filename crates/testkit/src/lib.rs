@@ -159,6 +159,22 @@ pub fn require_python_module(test: &str, module: &str) -> Option<PathBuf> {
     python
 }
 
+/// Runs `cmd` with `input` on its standard input and its output captured (for helper
+/// programs that take a request on stdin: DuckDB, Spark, libsrtp); panics when it cannot start.
+pub fn run_with_stdin(cmd: &mut std::process::Command, input: &[u8]) -> std::process::Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{:?} does not start: {e}", cmd.get_program()));
+    // A child that exits early closes its end; what it said is in its output.
+    let _ = child.stdin.take().expect("stdin is piped").write_all(input);
+    child.wait_with_output().expect("the child's output")
+}
+
 /// Reads a text file of hex lines (blank lines and `#` comments ignored), one message a line.
 pub fn hex_lines(path: &Path) -> Vec<Vec<u8>> {
     let text =
