@@ -723,20 +723,13 @@ impl Engine {
             }
             Kind::Rtcp => {
                 let forward = key.lo == ctx.src && key.hi == ctx.dst;
-                match self.decrypt.unprotect(key, ctx.src, payload, true) {
-                    Some(plain) => {
-                        self.streams.rtcp_decrypted(ctx.now, key, forward, plain);
-                    }
-                    None => {
-                        self.streams.rtcp(
-                            ctx.now,
-                            key,
-                            forward,
-                            payload,
-                            self.hints_srtp || dtls_seen,
-                        );
-                    }
-                }
+                use streams::RtcpProtection;
+                let (buf, protection) = match self.decrypt.unprotect(key, ctx.src, payload, true) {
+                    Some(plain) => (plain, RtcpProtection::Authenticated),
+                    None if self.hints_srtp || dtls_seen => (payload, RtcpProtection::Srtcp),
+                    None => (payload, RtcpProtection::Unknown),
+                };
+                self.streams.rtcp(ctx.now, key, forward, buf, protection);
             }
             _ => {}
         }

@@ -1617,32 +1617,7 @@ impl Streams {
         flow: FlowKey,
         forward: bool,
         buf: &[u8],
-        encrypted: bool,
-    ) -> RtcpSeen {
-        self.rtcp_inner(now, flow, forward, buf, encrypted, false)
-    }
-
-    /// [`Streams::rtcp`] for the plaintext of an SRTCP packet that authenticated: read fully
-    /// whatever its compound structure (Firefox closes with a reduced-size REMB + BYE, two
-    /// packets and no report, which the compound check takes for ciphertext).
-    pub fn rtcp_decrypted(
-        &mut self,
-        now: i64,
-        flow: FlowKey,
-        forward: bool,
-        buf: &[u8],
-    ) -> RtcpSeen {
-        self.rtcp_inner(now, flow, forward, buf, false, true)
-    }
-
-    fn rtcp_inner(
-        &mut self,
-        now: i64,
-        flow: FlowKey,
-        forward: bool,
-        buf: &[u8],
-        encrypted: bool,
-        authenticated: bool,
+        protection: RtcpProtection,
     ) -> RtcpSeen {
         use rtcscope_rtp::rtcp::feedback::FeedbackKind;
         use rtcscope_rtp::rtcp::{Compound, RtcpBody};
@@ -1650,10 +1625,15 @@ impl Streams {
             return RtcpSeen::Malformed;
         }
         let sender = u32::from_be_bytes([buf[4], buf[5], buf[6], buf[7]]);
-        let seen = if encrypted || (!authenticated && Compound::new(buf).check(true).is_err()) {
-            RtcpSeen::Encrypted { sender }
-        } else {
+        let clear = match protection {
+            RtcpProtection::Authenticated => true,
+            RtcpProtection::Srtcp => false,
+            RtcpProtection::Unknown => Compound::new(buf).check(true).is_ok(),
+        };
+        let seen = if clear {
             RtcpSeen::Clear { sender }
+        } else {
+            RtcpSeen::Encrypted { sender }
         };
         let e = self.rtcp_senders.get_or_insert_with(
             sender,
@@ -2040,6 +2020,22 @@ fn tag_for(own: Option<u8>, probed: &Map<FlowKey, u8>, flow: &FlowKey) -> (u8, T
         (None, Some(&t)) => (t, TagLenSource::PaddingProbes),
         (None, None) => (10, TagLenSource::Assumed),
     }
+}
+
+/// What is known of an RTCP datagram's protection when [`Streams::rtcp`] is given it, which
+/// decides how much of it is read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RtcpProtection {
+    /// Nothing says it is SRTCP: read fully when its compound structure checks out (RFC 3550
+    /// §6.1), else counted as SRTCP by its clear sender SSRC.
+    Unknown,
+    /// SRTCP that was not decrypted (the SDP or a DTLS handshake on the flow says so): only the
+    /// clear sender SSRC and first header are read.
+    Srtcp,
+    /// The plaintext of an SRTCP packet that authenticated: read fully whatever its compound
+    /// structure (Firefox closes with a reduced-size REMB + BYE, two packets and no report,
+    /// which the compound check would take for ciphertext).
+    Authenticated,
 }
 
 /// What an RTCP datagram turned out to be.

@@ -429,7 +429,7 @@ impl TransportFeedback {
 mod tests {
     use super::*;
     use crate::flow::Transport;
-    use crate::streams::Streams;
+    use crate::streams::{RtcpProtection, Streams};
     use rtcscope_rtp::rtp::{ExtensionKind, ExtensionMap};
 
     const ID: u8 = 3;
@@ -511,7 +511,7 @@ mod tests {
     }
 
     fn answer(s: &mut Streams, t_ms: i64, fb: &[u8]) {
-        s.rtcp(t_ms * 1_000_000, flow(), false, fb, false);
+        s.rtcp(t_ms * 1_000_000, flow(), false, fb, RtcpProtection::Unknown);
     }
 
     fn only(s: &Streams) -> ReceiveRate {
@@ -643,7 +643,7 @@ mod tests {
             flow(),
             true,
             &feedback(101, 1, 2, &[Some(0); 4]),
-            false,
+            RtcpProtection::Unknown,
         );
         assert_eq!(s.twcc.for_flow(&flow()).len(), 1);
     }

@@ -5,8 +5,8 @@
 
 use rtcscope_analysis::flow::{FlowKey, Transport};
 use rtcscope_analysis::streams::{
-    red_primary_payload_type, Codec, CodecSource, Encapsulation, MediaHints, Stream, Streams,
-    TagLenSource,
+    red_primary_payload_type, Codec, CodecSource, Encapsulation, MediaHints, RtcpProtection,
+    Stream, Streams, TagLenSource,
 };
 use std::net::SocketAddr;
 
@@ -248,9 +248,9 @@ fn rtx_after_an_srtcp_nack_from_the_receiver_is_a_retransmission() {
         0x81, 205, 0, 3, 0, 0, 0x33, 0x33, 9, 9, 9, 9, 9, 9, 9, 9, 7, 7, 7, 7,
     ];
     // The receiver's NACK travels the other way; the sender's own is about other media.
-    s.rtcp(0, key, fwd, &nack, true);
+    s.rtcp(0, key, fwd, &nack, RtcpProtection::Srtcp);
     feed(&mut s, 10, &rtp(119, 1, 0x2222, &[0xdd; 110], 0), true);
-    s.rtcp(2_000_000_000, key, !fwd, &nack, true);
+    s.rtcp(2_000_000_000, key, !fwd, &nack, RtcpProtection::Srtcp);
     feed(&mut s, 2_100, &rtp(119, 2, 0x2222, &[0xdd; 110], 0), true);
     feed(&mut s, 5_000, &rtp(119, 3, 0x2222, &[0xdd; 110], 0), true);
     let st = stream(&s, 0x2222);
@@ -273,7 +273,7 @@ fn cleartext_rtx_is_a_retransmission_only_when_its_osn_was_nacked() {
     let nack = [
         0x81, 205, 0, 3, 0, 0, 0x33, 0x33, 0, 0, 0x11, 0x11, 0x01, 0xf4, 0x00, 0x01,
     ];
-    s.rtcp(0, key, !fwd, &nack, false);
+    s.rtcp(0, key, !fwd, &nack, RtcpProtection::Unknown);
     for (i, osn) in [500u16, 501, 777].into_iter().enumerate() {
         let mut payload = osn.to_be_bytes().to_vec();
         payload.extend_from_slice(&[0xee; 40]);
