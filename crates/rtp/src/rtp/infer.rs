@@ -107,6 +107,9 @@ struct IdState {
     packets: u32,
     len: Len,
     ssrcs: Vec<PerSsrc>,
+    /// A bit per hashed SSRC of `ssrcs` ([`ssrc_bit`]): an SSRC whose bit is clear is not
+    /// there, without a search (once `ssrcs` is full, most of a capture's packets are such).
+    tracked: [u64; 4],
     /// Counter steps of 1..=64 / other steps.
     counter: (u32, u32),
     /// Clock steps matching arrival times / not.
@@ -141,6 +144,12 @@ fn is_token(b: &[u8]) -> bool {
         && b.len() <= 16
         && b.iter()
             .all(|c| c.is_ascii_alphanumeric() || *c == b'-' || *c == b'_')
+}
+
+/// The bit of `ssrc` in an id's `tracked` filter (Fibonacci hashing to 8 bits: SSRCs are
+/// random, but a crafted capture's need not be).
+fn ssrc_bit(ssrc: u32) -> usize {
+    (ssrc.wrapping_mul(0x9e37_79b9) >> 24) as usize
 }
 
 impl ExtmapInference {
@@ -184,7 +193,14 @@ impl ExtmapInference {
         if tokenish {
             token[..e.data.len()].copy_from_slice(e.data);
         }
-        match st.ssrcs.iter_mut().find(|s| s.ssrc == ssrc) {
+        let bit = ssrc_bit(ssrc);
+        let tracked = st.tracked[bit / 64] & 1 << (bit % 64) != 0;
+        let found = if tracked {
+            st.ssrcs.iter_mut().find(|s| s.ssrc == ssrc)
+        } else {
+            None
+        };
+        match found {
             Some(s) => {
                 match e.data.len() {
                     2 => {
@@ -217,6 +233,7 @@ impl ExtmapInference {
             None => {
                 st.token &= tokenish;
                 if st.ssrcs.len() < MAX_SSRCS {
+                    st.tracked[bit / 64] |= 1 << (bit % 64);
                     st.ssrcs.push(PerSsrc {
                         ssrc,
                         last: value,
