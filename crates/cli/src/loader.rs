@@ -28,8 +28,10 @@ pub struct KeyArgs {
     #[arg(long = "keylog", value_name = "FILE")]
     pub keylog: Vec<String>,
     /// SRTP master key for SRTP/SRTCP not keyed by DTLS: `[SCOPE@]PROFILE:KEY` with KEY as
-    /// base64 key||salt (as in a=crypto) or hex, or a whole `a=crypto:` line; SCOPE is an SSRC
-    /// (`0x20c23467`) or the sender's IP:PORT; repeatable. SDES keys in `--sdp` are used too.
+    /// base64 key||salt (as in a=crypto) or hex, or a whole `a=crypto:` line; an MKI follows
+    /// the key as in a=crypto (`KEY|2^31|1:4`: lifetime, then MKI value:length); SCOPE is an
+    /// SSRC (`0x20c23467`) or the sender's IP:PORT; repeatable. SDES keys in `--sdp` are used
+    /// too.
     #[arg(long = "srtp-key", value_name = "SPEC")]
     pub srtp_key: Vec<String>,
 }
