@@ -39,7 +39,7 @@
 //! [`Stream::duplicates`]: crate::streams::Stream::duplicates
 //! [`Stream::lost`]: crate::streams::Stream::lost
 
-use crate::series::Series;
+use crate::series::{Series, SplitU64};
 use serde::Serialize;
 
 /// Quality counters of one time bucket.
@@ -57,8 +57,8 @@ pub struct QualityBucket {
 /// What the RTP packets of a bucket count (28 bytes, 4-aligned: 32 with its index).
 #[derive(Clone, Copy, Debug)]
 struct PacketCounts {
-    /// `expected` in two halves, so that the struct stays 4-aligned.
-    expected: [u32; 2],
+    /// In two halves, so that the struct stays 4-aligned.
+    expected: SplitU64,
     received: u32,
     duplicates: u32,
     reordered: u32,
@@ -69,7 +69,7 @@ struct PacketCounts {
 impl Default for PacketCounts {
     fn default() -> Self {
         PacketCounts {
-            expected: [0; 2],
+            expected: SplitU64::default(),
             received: 0,
             duplicates: 0,
             reordered: 0,
@@ -80,17 +80,8 @@ impl Default for PacketCounts {
 }
 
 impl PacketCounts {
-    fn expected(&self) -> u64 {
-        u64::from(self.expected[0]) | u64::from(self.expected[1]) << 32
-    }
-
-    fn add_expected(&mut self, n: u64) {
-        let e = self.expected().saturating_add(n);
-        self.expected = [e as u32, (e >> 32) as u32];
-    }
-
     fn merge(&mut self, later: &PacketCounts) {
-        self.add_expected(later.expected());
+        self.expected.add(later.expected.get());
         self.received = self.received.saturating_add(later.received);
         self.duplicates = self.duplicates.saturating_add(later.duplicates);
         self.reordered = self.reordered.saturating_add(later.reordered);
@@ -159,7 +150,7 @@ fn opt(v: f32) -> Option<f64> {
 impl QualityBucket {
     /// Packets expected: the advance of the extended highest sequence number in the bucket.
     pub fn expected(&self) -> u64 {
-        self.c.expected()
+        self.c.expected.get()
     }
 
     /// Packets received, duplicates included.
@@ -385,7 +376,7 @@ impl QualitySeries {
         let before = self.stored_buckets() as isize;
         let idx = self.index(now_ns);
         let b = crate::series::bucket_slot(&mut self.stored, idx);
-        b.add_expected(q.expected);
+        b.expected.add(q.expected);
         b.received = b.received.saturating_add(1);
         b.duplicates = b.duplicates.saturating_add(u32::from(q.duplicate));
         b.reordered = b.reordered.saturating_add(u32::from(q.late));
@@ -712,7 +703,7 @@ mod tests {
         assert_eq!(a, b);
         // A later bucket without jitter keeps the earlier end value.
         let mut later = QualityBucket::default();
-        later.c.add_expected(3);
+        later.c.expected.add(3);
         a.merge(&later);
         assert_eq!((a.jitter_ms(), a.expected(), a.lost()), (Some(2.0), 5, 3));
     }

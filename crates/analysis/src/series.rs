@@ -84,32 +84,43 @@ impl Bucket {
     }
 }
 
+/// A `u64` kept as two `u32` halves, so that a stored bucket holding one stays 4-aligned (its
+/// index and counters then pack without padding). Additions saturate.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct SplitU64([u32; 2]);
+
+impl SplitU64 {
+    pub(crate) fn get(self) -> u64 {
+        u64::from(self.0[0]) | u64::from(self.0[1]) << 32
+    }
+
+    pub(crate) fn add(&mut self, n: u64) {
+        let v = self.get().saturating_add(n);
+        self.0 = [v as u32, (v >> 32) as u32];
+    }
+}
+
 /// The counters of a one-direction bucket: 12 bytes, 4-aligned (bytes in two halves), so 16
 /// with the index, half of a two-direction [`Bucket`]'s 32.
 #[derive(Clone, Copy, Debug, Default)]
 struct OneWay {
     packets: u32,
-    bytes: [u32; 2],
+    bytes: SplitU64,
 }
 
 impl OneWay {
-    fn bytes(&self) -> u64 {
-        u64::from(self.bytes[0]) | u64::from(self.bytes[1]) << 32
-    }
-
     fn add(&mut self, packets: u32, bytes: u64) {
-        let b = self.bytes().saturating_add(bytes);
-        self.bytes = [b as u32, (b >> 32) as u32];
+        self.bytes.add(bytes);
         self.packets = self.packets.saturating_add(packets);
     }
 
     fn merge(&mut self, other: &OneWay) {
-        self.add(other.packets, other.bytes());
+        self.add(other.packets, other.bytes.get());
     }
 
     fn bucket(&self) -> Bucket {
         Bucket {
-            bytes_fwd: self.bytes(),
+            bytes_fwd: self.bytes.get(),
             packets_fwd: self.packets,
             ..Bucket::default()
         }
