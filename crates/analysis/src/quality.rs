@@ -313,7 +313,9 @@ impl Serialize for QualitySeries {
         struct Column<'a, F>(&'a QualitySeries, F);
         impl<T: Serialize, F: Fn(&QualityBucket) -> T> Serialize for Column<'_, F> {
             fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
-                ser.collect_seq(self.0.dense_iter().map(|b| (self.1)(&b)))
+                ser.collect_seq(
+                    crate::series::fill_gaps(self.0.iter(), self.0.len()).map(|b| (self.1)(&b)),
+                )
             }
         }
         let mut st = ser.serialize_struct("QualitySeries", 13)?;
@@ -483,17 +485,9 @@ impl QualitySeries {
         self.joined(c, r)
     }
 
-    fn dense_iter(&self) -> impl Iterator<Item = QualityBucket> + '_ {
-        let mut next = self.iter().peekable();
-        (0..self.len()).map(move |i| {
-            next.next_if(|(j, _)| *j == i)
-                .map_or_else(QualityBucket::default, |(_, b)| b)
-        })
-    }
-
     /// Every bucket from the first to the last non-empty one, empty ones as defaults.
     pub fn dense(&self) -> Vec<QualityBucket> {
-        self.dense_iter().collect()
+        crate::series::fill_gaps(self.iter(), self.len()).collect()
     }
 
     /// All buckets merged into one: the stream's totals (`expected`, `received`,

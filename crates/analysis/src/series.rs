@@ -34,6 +34,19 @@ pub(crate) fn coarsen_buckets<T: Copy>(v: &mut Vec<(u32, T)>, merge: impl Fn(&mu
     fit_buckets(v);
 }
 
+/// The first `len` buckets in order from `sparse` (non-empty buckets with their index, in index
+/// order), each missing one as its default: the dense form both series serialise.
+pub(crate) fn fill_gaps<B: Default>(
+    sparse: impl Iterator<Item = (usize, B)>,
+    len: usize,
+) -> impl Iterator<Item = B> {
+    let mut next = sparse.peekable();
+    (0..len).map(move |i| {
+        next.next_if(|(j, _)| *j == i)
+            .map_or_else(B::default, |(_, b)| b)
+    })
+}
+
 /// The entry for bucket `idx` in `v` (kept in index order), made when missing: the last one
 /// for a packet in the latest bucket, a binary search for an older one.
 pub(crate) fn bucket_slot<T: Default>(v: &mut Vec<(u32, T)>, idx: u32) -> &mut T {
@@ -166,7 +179,7 @@ impl Serialize for Series {
         struct Dense<'a>(&'a Series);
         impl Serialize for Dense<'_> {
             fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
-                ser.collect_seq(self.0.dense_iter())
+                ser.collect_seq(fill_gaps(self.0.iter(), self.0.len()))
             }
         }
         let mut st = ser.serialize_struct("Series", 3)?;
@@ -320,17 +333,9 @@ impl Series {
         both.chain(forward)
     }
 
-    fn dense_iter(&self) -> impl Iterator<Item = Bucket> + '_ {
-        let mut next = self.iter().peekable();
-        (0..self.len()).map(move |i| {
-            next.next_if(|(j, _)| *j == i)
-                .map_or_else(Bucket::default, |(_, b)| b)
-        })
-    }
-
     /// Every bucket from the first to the last non-empty one, empty ones as zeros.
     pub fn dense(&self) -> Vec<Bucket> {
-        self.dense_iter().collect()
+        fill_gaps(self.iter(), self.len()).collect()
     }
 
     /// Total bytes (forward, reverse).
