@@ -8,7 +8,11 @@
 # Environment: DURATION (seconds of traffic per run, default 60), PAYLOAD (RTP payload bytes,
 # default 160: a 172-byte RTP packet, 214 bytes on the wire), SSRCS (default 4), BUFFER_MIB
 # (tcpdump's -B, default 16 = rtcscope's own fixed libpcap buffer, crates/capture/src/live.rs),
-# CAPTURERS (default "tcpdump analyze live"), NS_PREFIX (namespace and veth names, default rtcb:
+# GEN_CPU may list several CPUs ("0 1"): one generator per CPU, each sending its share of the
+# rate on its own SSRCs (a VM with two cores offers 1M packets/s only with both sending, the
+# capturer then sharing its core with a generator). CAPTURERS (default "tcpdump analyze live"), GEN (raw: whole frames through an AF_PACKET socket
+# with PACKET_QDISC_BYPASS, the default; udp: datagrams through a UDP socket, the sender's full
+# UDP/IP path, which offers about two thirds of the rate), NS_PREFIX (namespace and veth names, default rtcb:
 # rtcb-tx/rtcb-rx, rtcb0/rtcb1; at most 12 characters), GEN_CPU / CAP_CPU (default 0 / 1), RTCSCOPE
 # and RTP_FLOOD (binaries; default target/release/…, built if missing), OUT (results file,
 # default target/bench-live/results.tsv).
@@ -40,7 +44,10 @@ DURATION=${DURATION:-60}
 PAYLOAD=${PAYLOAD:-160}
 SSRCS=${SSRCS:-4}
 BUFFER_MIB=${BUFFER_MIB:-16}
+GEN=${GEN:-raw}
+case $GEN in raw | udp) ;; *) echo "bench-live: GEN must be raw or udp" >&2; exit 1 ;; esac
 GEN_CPU=${GEN_CPU:-0}
+read -r -a GEN_CPUS <<<"$GEN_CPU"
 CAP_CPU=${CAP_CPU:-1}
 RTCSCOPE=${RTCSCOPE:-target/release/rtcscope}
 RTP_FLOOD=${RTP_FLOOD:-target/release/rtp-flood}
@@ -81,8 +88,8 @@ ip -n "$TX" addr add 10.77.0.1/24 dev "$TXIF"
 ip -n "$RX" addr add "$DST/24" dev "$RXIF"
 ip -n "$TX" link set "$TXIF" up
 ip -n "$RX" link set "$RXIF" up
-ip -n "$TX" neigh replace "$DST" lladdr "$(ip netns exec "$RX" cat /sys/class/net/$RXIF/address)" \
-    dev "$TXIF" nud permanent
+RXMAC=$(ip netns exec "$RX" cat /sys/class/net/$RXIF/address)
+ip -n "$TX" neigh replace "$DST" lladdr "$RXMAC" dev "$TXIF" nud permanent
 ip netns exec "$RX" nft -f - <<EOF
 table netdev rtcbench {
   chain ingress {
@@ -104,8 +111,23 @@ veth_drops() {
 
 # Runs the generator for DURATION at $1 packets/s; its summary line goes to $WORK/gen.
 generate() {
-    ip netns exec "$TX" taskset -c "$GEN_CPU" "$RTP_FLOOD" --dst "$DST:$PORT" --rate "$1" \
-        --duration "$DURATION" --payload "$PAYLOAD" --ssrcs "$SSRCS" >"$WORK/gen" 2>"$WORK/gen.err" || true
+    local raw=() i pids=()
+    [ "$GEN" = raw ] && raw=(--raw "$TXIF" --dst-mac "$RXMAC" --src 10.77.0.1:$PORT)
+    rm -f "$WORK"/gen.*
+    for i in "${!GEN_CPUS[@]}"; do
+        ip netns exec "$TX" taskset -c "${GEN_CPUS[$i]}" "$RTP_FLOOD" --dst "$DST:$PORT" \
+            --rate $(($1 / ${#GEN_CPUS[@]})) --duration "$DURATION" --payload "$PAYLOAD" \
+            --ssrcs "$SSRCS" --first-stream $((i * SSRCS)) "${raw[@]}" \
+            >"$WORK/gen.$i" 2>"$WORK/gen.err.$i" &
+        pids+=($!)
+    done
+    wait "${pids[@]}" || true
+    # One summary line for all generators: packets and rates added, reached only if all did.
+    awk '{ for (f = 1; f <= NF; f++) { split($f, kv, "="); v[kv[1]] = kv[2] }
+           sent += v["sent"]; rate += v["rate"]; target += v["target"]; err += v["send_errors"]
+           if (v["reached"] != "yes") miss = 1 }
+         END { printf "sent=%d rate=%d target=%d send_errors=%d reached=%s\n", sent, rate, target, err, miss ? "no" : "yes" }' \
+        "$WORK"/gen.[0-9]* >"$WORK/gen"
 }
 
 # One capturer at one rate: prints "counted drops".
@@ -152,8 +174,8 @@ print(p[-1] if p else "?", d[-1] if d else "?")
 EOF
 }
 
-printf '# %s  kernel %s  %s CPUs  duration %ss  payload %sB  ssrcs %s  tcpdump -B %s MiB, rtcscope buffer 16 MiB\n' \
-    "$(date -u +%FT%TZ)" "$(uname -r)" "$(nproc)" "$DURATION" "$PAYLOAD" "$SSRCS" "$BUFFER_MIB" | tee -a "$OUT"
+printf '# %s  kernel %s  %s CPUs  generator %s  duration %ss  payload %sB  ssrcs %s  tcpdump -B %s MiB, rtcscope buffer 16 MiB\n' \
+    "$(date -u +%FT%TZ)" "$(uname -r)" "$(nproc)" "$GEN on CPU $GEN_CPU" "$DURATION" "$PAYLOAD" "$SSRCS" "$BUFFER_MIB" | tee -a "$OUT"
 printf 'target_pps\tcapturer\tsent\tachieved_pps\tgen_reached\tcounted\tkernel_drops\tveth_drops\tsoftnet_drops\tok\tloadavg\n' | tee -a "$OUT"
 for rate in "${RATES[@]}"; do
     for cap in $CAPTURERS; do
