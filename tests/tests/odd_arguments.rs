@@ -127,3 +127,31 @@ fn counts_and_ports_keep_clap_checks() {
         "--port",
     );
 }
+
+#[test]
+fn capture_buffer_size() {
+    // `-B` is shifted from MiB to bytes: zero, huge and wrapping values are refused, for
+    // the headless live mode and the TUI alike, before any capture opens.
+    for v in ["0", "-1", "2049", "17592186044416", U64_MAX, "nan"] {
+        let err = rejected(&["analyze", "-i", "lo", "-B", v], "--buffer-size");
+        if v != "nan" && v != "-1" {
+            assert!(err.contains("(allowed: 1 to 2048 MiB)"), "{v}: {err}");
+        }
+        rejected(&["live", "-i", "lo", "-B", v], "--buffer-size");
+    }
+}
+
+#[test]
+fn live_only_options_refuse_a_file() {
+    // clap lets `requires = "interface"` pass when a conflicting argument (the file) is
+    // present; the options must still not be ignored silently on a file.
+    for (option, value) in [("-f", "udp"), ("-w", "out.pcapng"), ("-B", "8")] {
+        for file in [&[CAPTURE][..], &["-r", CAPTURE][..]] {
+            let args = [&["analyze", option, value][..], file].concat();
+            let out = run(&args);
+            let err = stderr(&out);
+            assert_eq!(out.status.code(), Some(2), "{args:?}:\n{err}");
+            assert!(err.contains("cannot be used with"), "{args:?}:\n{err}");
+        }
+    }
+}

@@ -119,6 +119,10 @@ pub fn clock_ns() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
 }
 
+/// The kernel ring's size unless `-B` chooses another: 16 MiB, in which no rate this project's
+/// generator could offer (865k packets/s, docs/benchmarks.md) lost a packet.
+pub const DEFAULT_BUFFER_BYTES: usize = 16 << 20;
+
 /// Kernel and interface counters of a live capture.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct LiveStats {
@@ -141,9 +145,15 @@ pub struct LiveCapture {
 }
 
 impl LiveCapture {
-    /// Opens `interface` (`any` captures on every interface) with an optional BPF `filter`.
+    /// Opens `interface` (`any` captures on every interface) with an optional BPF `filter`
+    /// and a kernel ring of `buffer_bytes` ([`DEFAULT_BUFFER_BYTES`] unless the user chose).
     /// `snaplen` 0 means the whole packet.
-    pub fn open(interface: &str, filter: Option<&str>, snaplen: u32) -> Result<Self, LiveError> {
+    pub fn open(
+        interface: &str,
+        filter: Option<&str>,
+        snaplen: u32,
+        buffer_bytes: usize,
+    ) -> Result<Self, LiveError> {
         let snap = if snaplen == 0 { 262_144 } else { snaplen };
         let inactive = pcap::Capture::from_device(interface)
             .map_err(|e| classify(interface, e))?
@@ -155,7 +165,7 @@ impl LiveCapture {
             // the 100 ms block timeout, which the non-blocking poll below also bounds.
             .immediate_mode(false)
             .timeout(100)
-            .buffer_size(16 << 20);
+            .buffer_size(i32::try_from(buffer_bytes).unwrap_or(i32::MAX));
         let mut cap = inactive
             .open()
             .and_then(pcap::Capture::setnonblock)

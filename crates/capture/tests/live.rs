@@ -4,7 +4,7 @@
 
 use rtcscope_capture::file::CaptureReader;
 use rtcscope_capture::link::decode;
-use rtcscope_capture::live::{list_interfaces, LiveCapture, LiveError};
+use rtcscope_capture::live::{list_interfaces, LiveCapture, LiveError, DEFAULT_BUFFER_BYTES};
 use rtcscope_capture::writer::{InterfaceStats, PcapNgWriter};
 use std::net::UdpSocket;
 use std::time::{Duration, Instant};
@@ -24,7 +24,7 @@ fn captures_loopback_udp_with_a_filter_and_saves_pcapng() {
     let rx = UdpSocket::bind("127.0.0.1:0").unwrap();
     let port = rx.local_addr().unwrap().port();
     let filter = format!("udp and dst port {port}");
-    let mut cap = LiveCapture::open("lo", Some(&filter), 0).unwrap();
+    let mut cap = LiveCapture::open("lo", Some(&filter), 0, DEFAULT_BUFFER_BYTES).unwrap();
     let tx = UdpSocket::bind("127.0.0.1:0").unwrap();
     // Also traffic the filter must keep out.
     let noise = UdpSocket::bind("127.0.0.1:0").unwrap();
@@ -77,12 +77,12 @@ fn bad_filter_and_missing_interface_are_explained() {
     if !rtcscope_testkit::require_root("capture::live::bad_filter_and_missing_interface") {
         return;
     }
-    match LiveCapture::open("lo", Some("udp and and port"), 0) {
+    match LiveCapture::open("lo", Some("udp and and port"), 0, DEFAULT_BUFFER_BYTES) {
         Err(e @ LiveError::BadFilter { .. }) => assert!(e.to_string().contains("BPF"), "{e}"),
         Err(e) => panic!("wrong error: {e}"),
         Ok(_) => panic!("a broken filter compiled"),
     }
-    match LiveCapture::open("rtcscope-no-such0", None, 0) {
+    match LiveCapture::open("rtcscope-no-such0", None, 0, DEFAULT_BUFFER_BYTES) {
         Err(e) => assert!(
             e.to_string().contains("rtcscope-no-such0"),
             "error does not name the interface: {e}"
@@ -99,7 +99,13 @@ fn idle_capture_returns_instead_of_blocking() {
     if !rtcscope_testkit::require_root("capture::live::idle_capture_returns") {
         return;
     }
-    let mut cap = LiveCapture::open("lo", Some("udp and host 203.0.113.77"), 0).unwrap();
+    let mut cap = LiveCapture::open(
+        "lo",
+        Some("udp and host 203.0.113.77"),
+        0,
+        DEFAULT_BUFFER_BYTES,
+    )
+    .unwrap();
     let started = Instant::now();
     for _ in 0..3 {
         assert!(cap.next_packet().unwrap().is_none());
@@ -123,7 +129,7 @@ fn live_capture_through_the_packet_source() {
     let rx = UdpSocket::bind("127.0.0.1:0").unwrap();
     let port = rx.local_addr().unwrap().port();
     let filter = format!("udp and dst port {port}");
-    let cap = LiveCapture::open("lo", Some(&filter), 0).unwrap();
+    let cap = LiveCapture::open("lo", Some(&filter), 0, DEFAULT_BUFFER_BYTES).unwrap();
     let mut source = PacketSource::live(cap).with_limit(Some(3));
     assert_eq!(source.dropped(), None, "no counters asked for yet");
     // Nothing sent yet: the source idles instead of blocking or ending.

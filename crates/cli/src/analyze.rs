@@ -16,7 +16,7 @@ use rtcscope_analysis::fmt::count;
 use rtcscope_analysis::report::{PairReport, Report};
 use rtcscope_analysis::streams::TagLenSource;
 use rtcscope_analysis::{Config, Engine};
-use rtcscope_capture::live::{list_interfaces, LiveCapture};
+use rtcscope_capture::live::{list_interfaces, LiveCapture, DEFAULT_BUFFER_BYTES};
 use rtcscope_capture::source::{Next, PacketSource};
 use rtcscope_capture::writer::{InterfaceStats, PcapNgWriter};
 use rtcscope_wire::text::Escaped;
@@ -26,6 +26,11 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+/// What the live-only options (`-f`, `-w`, `-B`) conflict with besides requiring `-i`: clap
+/// lets a `requires` pass unchecked when the required argument conflicts with one present
+/// (clap-rs/clap#4520), so without this `analyze -w out.pcapng in.pcap` ignored `-w` silently.
+const LIVE_ONLY_CONFLICTS: [&str; 2] = ["file", "read"];
 
 /// Arguments of `rtcscope analyze`.
 #[derive(Args, Debug)]
@@ -49,7 +54,8 @@ pub struct AnalyzeArgs {
         short = 'f',
         long = "filter",
         value_name = "BPF",
-        requires = "interface"
+        requires = "interface",
+        conflicts_with_all = LIVE_ONLY_CONFLICTS
     )]
     filter: Option<String>,
     /// Save the live capture to this pcapng file (with the kernel's drop counts).
@@ -57,9 +63,22 @@ pub struct AnalyzeArgs {
         short = 'w',
         long = "write",
         value_name = "FILE",
-        requires = "interface"
+        requires = "interface",
+        conflicts_with_all = LIVE_ONLY_CONFLICTS
     )]
     write: Option<String>,
+    /// The kernel's capture ring for live capture, in MiB (as tshark's and dumpcap's `-B`;
+    /// tcpdump's counts KiB).
+    #[arg(
+        short = 'B',
+        long = "buffer-size",
+        value_name = "MiB",
+        requires = "interface",
+        conflicts_with_all = LIVE_ONLY_CONFLICTS,
+        value_parser = value::whole(1usize, 2048, "MiB"),
+        allow_negative_numbers = true
+    )]
+    buffer_size: Option<usize>,
     /// List the interfaces live capture can use, and exit.
     #[arg(short = 'D', long = "list-interfaces")]
     list_interfaces: bool,
@@ -173,7 +192,8 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     // limit (-c), damaged-record policy and drop counts.
     let (source, name, live) = match &args.interface {
         Some(iface) => {
-            let cap = LiveCapture::open(iface, args.filter.as_deref(), 0)
+            let ring = args.buffer_size.map_or(DEFAULT_BUFFER_BYTES, |m| m << 20);
+            let cap = LiveCapture::open(iface, args.filter.as_deref(), 0, ring)
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             (PacketSource::live(cap), iface.clone(), true)
         }

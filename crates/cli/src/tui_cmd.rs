@@ -80,6 +80,16 @@ pub struct LiveArgs {
     /// Save the capture to this pcapng file (with the kernel's drop counts), as `analyze -i -w`.
     #[arg(short = 'w', long = "write", value_name = "FILE")]
     write: Option<String>,
+    /// The kernel's capture ring, in MiB (as tshark's and dumpcap's `-B`; tcpdump's counts
+    /// KiB).
+    #[arg(
+        short = 'B',
+        long = "buffer-size",
+        value_name = "MiB",
+        value_parser = value::whole(1usize, 2048, "MiB"),
+        allow_negative_numbers = true
+    )]
+    buffer_size: Option<usize>,
     /// Stop capturing after N packets; the UI stays open on them.
     #[arg(
         short = 'c',
@@ -180,7 +190,10 @@ pub fn run_live(args: &LiveArgs) -> anyhow::Result<ExitCode> {
     let sdp = sdp_hints::load(&args.ui.sdp)?;
     // Opened before the screen switches, so a missing privilege or an unwritable `-w` file
     // prints plainly with its fix.
-    let cap = LiveCapture::open(&args.interface, args.filter.as_deref(), 0)
+    let ring = args
+        .buffer_size
+        .map_or(rtcscope_capture::live::DEFAULT_BUFFER_BYTES, |m| m << 20);
+    let cap = LiveCapture::open(&args.interface, args.filter.as_deref(), 0, ring)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let writer = match &args.write {
         Some(path) => {
