@@ -1793,11 +1793,9 @@ impl Streams {
             }
         }
         copy.finish();
-        // Sized exactly: a vector grown by doubling held up to twice the streams at the
-        // report's peak of memory.
-        let mut out = Vec::with_capacity(copy.map.values().filter(|s| s.confirmed).count());
-        out.extend(copy.map.into_values().filter(|s| s.confirmed));
-        out
+        // In the table's own allocation where it can be: the table and a second vector of
+        // its streams side by side were the report's peak of memory.
+        copy.map.into_values_where(|s| s.confirmed)
     }
 
     /// One stream as it stands now, with its video frames' report filled in (what a live view
