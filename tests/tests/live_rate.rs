@@ -126,36 +126,49 @@ fn bench_live_counts_every_packet_without_drops_at_a_low_rate() {
         }
     }
     let root = rtcscope_testkit::workspace_root();
-    let out_file =
-        std::env::temp_dir().join(format!("rtcscope-live-rate-{}.tsv", std::process::id()));
-    let _ = std::fs::remove_file(&out_file);
     let prefix = format!("rtl{}", std::process::id() % 100_000);
-    let out = Command::new(root.join("scripts/bench-live.sh"))
-        .arg("2000")
-        .env("DURATION", "2")
-        .env("CAPTURERS", "analyze")
-        .env("NS_PREFIX", &prefix)
-        .env("RTCSCOPE", rtcscope_tests::bin())
-        .env("RTP_FLOOD", flood())
-        .env("OUT", &out_file)
-        .current_dir(&root)
-        .output()
-        .expect("bench-live.sh runs");
-    let table = std::fs::read_to_string(&out_file).unwrap_or_default();
-    let _ = std::fs::remove_file(&out_file);
-    assert!(out.status.success(), "{out:?}\n{table}");
-    let row: Vec<&str> = table
-        .lines()
-        .find(|l| l.starts_with("2000\tanalyze\t"))
-        .unwrap_or_else(|| panic!("no result row in:\n{table}\n{out:?}"))
-        .split('\t')
-        .collect();
-    // target capturer sent achieved reached counted kernel_drops veth softnet ok
-    assert_eq!(row[2], "4000", "{row:?}");
-    assert_eq!(row[4], "yes", "{row:?}");
-    assert_eq!(row[5], "4000", "every packet counted: {row:?}");
-    assert_eq!(row[6], "0", "{row:?}");
-    assert_eq!(row[9], "yes", "{row:?}");
+    // Both generators: whole frames on a packet socket (the default) from one CPU, and UDP
+    // datagrams from two generators side by side (each sends half, on its own SSRCs; the row
+    // adds them up).
+    for (generator, cpus) in [("raw", "0"), ("udp", "0 1")] {
+        let out_file = std::env::temp_dir().join(format!(
+            "rtcscope-live-rate-{}-{generator}.tsv",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_file(&out_file);
+        let out = Command::new(root.join("scripts/bench-live.sh"))
+            .arg("2000")
+            .env("DURATION", "2")
+            .env("CAPTURERS", "analyze")
+            .env("GEN", generator)
+            .env("GEN_CPU", cpus)
+            .env("NS_PREFIX", &prefix)
+            .env("RTCSCOPE", rtcscope_tests::bin())
+            .env("RTP_FLOOD", flood())
+            .env("OUT", &out_file)
+            .current_dir(&root)
+            .output()
+            .expect("bench-live.sh runs");
+        let table = std::fs::read_to_string(&out_file).unwrap_or_default();
+        let _ = std::fs::remove_file(&out_file);
+        assert!(out.status.success(), "{generator}: {out:?}\n{table}");
+        assert!(
+            table.contains(&format!("generator {generator} on CPU {cpus}")),
+            "{table}"
+        );
+        let row: Vec<&str> = table
+            .lines()
+            .find(|l| l.starts_with("2000\tanalyze\t"))
+            .unwrap_or_else(|| panic!("{generator}: no result row in:\n{table}\n{out:?}"))
+            .split('\t')
+            .collect();
+        // target capturer sent achieved reached counted kernel_drops veth softnet ok
+        assert_eq!(row[2], "4000", "{generator}: {row:?}");
+        assert_eq!(row[4], "yes", "{generator}: {row:?}");
+        assert_eq!(row[5], "4000", "{generator}: every packet counted: {row:?}");
+        assert_eq!(row[6], "0", "{generator}: {row:?}");
+        assert_eq!(row[9], "yes", "{generator}: {row:?}");
+    }
     // The namespaces are gone afterwards.
     let ns = Command::new("ip").args(["netns", "list"]).output().unwrap();
     assert!(
