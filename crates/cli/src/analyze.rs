@@ -67,8 +67,8 @@ pub struct AnalyzeArgs {
         conflicts_with_all = LIVE_ONLY_CONFLICTS
     )]
     write: Option<String>,
-    /// The kernel's capture ring for live capture, in MiB, 16 unless given (as tshark's and dumpcap's `-B`;
-    /// tcpdump's counts KiB).
+    /// The kernel's capture ring for live capture, in MiB, 16 unless given (as tshark's and
+    /// dumpcap's `-B`; tcpdump's counts KiB).
     #[arg(
         short = 'B',
         long = "buffer-size",

@@ -80,8 +80,8 @@ pub struct LiveArgs {
     /// Save the capture to this pcapng file (with the kernel's drop counts), as `analyze -i -w`.
     #[arg(short = 'w', long = "write", value_name = "FILE")]
     write: Option<String>,
-    /// The kernel's capture ring, in MiB, 16 unless given (as tshark's and dumpcap's `-B`; tcpdump's counts
-    /// KiB).
+    /// The kernel's capture ring, in MiB, 16 unless given (as tshark's and dumpcap's `-B`;
+    /// tcpdump's counts KiB).
     #[arg(
         short = 'B',
         long = "buffer-size",
