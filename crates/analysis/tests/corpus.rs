@@ -1,5 +1,7 @@
 //! The engine against tshark on every corpus and fixture capture: per-SSRC RTP packet counts
-//! (tshark with its RTP heuristics on, over UDP and inside STUN/TURN), and every TURN
+//! (tshark with its RTP heuristics on, over UDP and inside STUN/TURN, and told to read the
+//! TCP connections that carry RTP straight, as ICE-TCP does, with its RFC 4571 framing), and
+//! every TURN
 //! ChannelData message unwrapped. Disagreements are listed, with the reason, in
 //! tests/expected-failures.tsv (suite `analysis-vs-tshark`).
 
@@ -21,8 +23,8 @@ fn analyze(path: &Path) -> Report {
     Report::new(&e)
 }
 
-fn tshark_fields(tshark: &Path, pcap: &Path, field: &str) -> Vec<String> {
-    let args = [
+fn tshark_fields(tshark: &Path, pcap: &Path, report: &Report, field: &str) -> Vec<String> {
+    let mut args: Vec<String> = [
         "--enable-heuristic",
         "rtp_udp",
         "--enable-heuristic",
@@ -30,7 +32,23 @@ fn tshark_fields(tshark: &Path, pcap: &Path, field: &str) -> Vec<String> {
         // Messages quoted inside ICMP errors are not messages.
         "-Y",
         "!icmp && !icmpv6",
-    ];
+    ]
+    .map(String::from)
+    .to_vec();
+    // ICE-TCP (RFC 6544): tshark has no heuristic for RTP on TCP; "decode as rtp" on a TCP
+    // port reads RFC 4571 framing. The connections the engine found RTP on directly (not
+    // inside TURN, whose TCP framing is STUN's) are given so.
+    for f in &report.flows {
+        if f.transport == rtcscope_analysis::flow::Transport::Tcp
+            && f.relay.is_none()
+            && f.counts.rtp > 0
+        {
+            for port in [f.a.port(), f.b.port()] {
+                args.extend(["-d".into(), format!("tcp.port=={port},rtp")]);
+            }
+        }
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
     rtcscope_testkit::tshark::field_values(tshark, pcap, &args, &[field]).remove(0)
 }
 
@@ -84,7 +102,7 @@ fn per_ssrc_rtp_counts_and_channel_data_agree_with_tshark() {
             *ours.entry(s.ssrc).or_default() += sightings * s.packets;
         }
         let mut theirs: BTreeMap<u32, u64> = BTreeMap::new();
-        for v in tshark_fields(&tshark, &path, "rtp.ssrc") {
+        for v in tshark_fields(&tshark, &path, &report, "rtp.ssrc") {
             let ssrc = u32::from_str_radix(v.trim_start_matches("0x"), 16).unwrap();
             *theirs.entry(ssrc).or_default() += 1;
         }
@@ -110,7 +128,7 @@ fn per_ssrc_rtp_counts_and_channel_data_agree_with_tshark() {
             .iter()
             .flat_map(|a| a.channels.iter().map(|c| c.messages))
             .sum();
-        let tshark_channels = tshark_fields(&tshark, &path, "stun.channel").len() as u64;
+        let tshark_channels = tshark_fields(&tshark, &path, &report, "stun.channel").len() as u64;
         if channel_msgs != tshark_channels {
             exp.failure(
                 &name,
