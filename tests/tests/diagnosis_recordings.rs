@@ -99,10 +99,13 @@ impl Recording {
             .unwrap_or_else(|| panic!("{}: no browser saw {what:?}", self.name))
     }
 
-    /// True when some page left `connected` (ICE or the connection) or never reached it.
+    /// True when some page left `connected` (ICE or the connection) or never reached it
+    /// (firefox-janus has one page: Janus's end is not a browser).
     fn browser_saw_trouble(&self) -> bool {
         ["A", "B"].iter().any(|peer| {
-            let events = self.meta["call"]["events"][peer].as_array().unwrap();
+            let Some(events) = self.meta["call"]["events"][peer].as_array() else {
+                return false;
+            };
             let bad = events.iter().any(|e| {
                 let w = e["what"].as_str().unwrap();
                 matches!(
@@ -460,6 +463,7 @@ fn healthy_recordings_raise_no_failure() {
         "firefox-relay",
         "firefox-relay-tcp",
         "firefox-chromium",
+        "firefox-janus",
     ] {
         // The Firefox calls also with their key logs (decrypted alerts: only close_notify).
         let keylog = name.starts_with("firefox");
@@ -473,6 +477,51 @@ fn healthy_recordings_raise_no_failure() {
             r.agrees_with_browser();
         }
     }
+}
+
+/// `ice.over-tcp` against the browser's own selected pair (meta.json's getStats summary of
+/// peer A: the local candidate's `protocol`, and `relayProtocol` for a relay candidate): told
+/// once for each recording whose call ran over TCP (ICE-TCP to Janus; TURN over TCP from
+/// Chromium and from Firefox), never for one over UDP; with the unanswered UDP checks as its
+/// evidence where they crossed the capture point (firefox-janus), and saying the capture
+/// holds none where the NATs dropped them before it.
+#[test]
+fn calls_over_tcp_are_told_as_the_browser_selected() {
+    let mut tcp_calls = 0;
+    for name in [
+        "direct",
+        "relay",
+        "lossy",
+        "firefox-direct",
+        "firefox-relay",
+        "firefox-relay-tcp",
+        "firefox-chromium",
+        "firefox-janus",
+        "fail-tcp-turn",
+        "fail-udp-blocked",
+        "fail-one-way",
+    ] {
+        let r = Recording::open(name);
+        let local = &r.meta["summary"]["A"]["selectedPair"]["local"];
+        let tcp = local["protocol"] == "tcp" || local["relayProtocol"] == "tcp";
+        let told: Vec<&Value> = r
+            .findings
+            .iter()
+            .filter(|f| f["id"] == "ice.over-tcp")
+            .collect();
+        assert_eq!(told.len(), usize::from(tcp), "{name}: {told:#?}");
+        if let Some(f) = told.first() {
+            tcp_calls += 1;
+            assert_eq!(f["severity"], "notice", "{name}");
+            let evidence = f["evidence"].to_string();
+            if name == "firefox-janus" {
+                assert!(evidence.contains("no answer"), "{name}: {evidence}");
+            } else {
+                assert!(evidence.contains("no UDP check"), "{name}: {evidence}");
+            }
+        }
+    }
+    assert_eq!(tcp_calls, 3);
 }
 
 /// Where a browser's getStats counts its selected pair changes (`transport` stats'

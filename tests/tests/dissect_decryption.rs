@@ -8,11 +8,12 @@ use rtcscope_testkit::fixtures;
 use rtcscope_tests::{run, stderr, stdout};
 use serde_json::Value;
 
-const RECORDINGS: [&str; 4] = [
+const RECORDINGS: [&str; 5] = [
     "firefox-direct",
     "firefox-relay",
     "firefox-relay-tcp",
     "firefox-chromium",
+    "firefox-janus",
 ];
 
 fn json(args: &[&str]) -> Value {

@@ -73,25 +73,33 @@ fn load(dir: &str) -> (Peer, Peer, Value) {
 /// `load`, and with `keylog` the call's DTLS key log too (`analyze --keylog`), so SRTP and
 /// SRTCP are decrypted: RTX original sequence numbers and NACKs become readable.
 fn load_with(dir: &str, keylog: bool) -> (Peer, Peer, Value) {
+    let (a, report) = load_one(dir, keylog);
     let base = fixtures().join("webrtc").join(dir);
+    // A made the offer, B the answer (fixtures/webrtc/README.md).
+    let b = peer(&base, "answer.sdp", "stats-b.json");
+    (a, b, report)
+}
+
+/// One peer's getStats and its ufrag (from the SDP it sent).
+fn peer(base: &std::path::Path, sdp: &str, stats: &str) -> Peer {
     let read = |f: &str| std::fs::read_to_string(base.join(f)).unwrap();
-    let stats = |f: &str| -> HashMap<String, Value> {
-        let v: Value = serde_json::from_str(&read(f)).unwrap();
-        v.as_array()
+    let v: Value = serde_json::from_str(&read(stats)).unwrap();
+    Peer {
+        ufrag: ufrag_of(&read(sdp)),
+        stats: v
+            .as_array()
             .unwrap()
             .iter()
             .map(|s| (s["id"].as_str().unwrap().to_owned(), s.clone()))
-            .collect()
-    };
-    // A made the offer, B the answer (fixtures/webrtc/README.md).
-    let a = Peer {
-        ufrag: ufrag_of(&read("offer.sdp")),
-        stats: stats("stats-a.json"),
-    };
-    let b = Peer {
-        ufrag: ufrag_of(&read("answer.sdp")),
-        stats: stats("stats-b.json"),
-    };
+            .collect(),
+    }
+}
+
+/// Peer A (the offerer) and the report, for a recording whose other end is not a browser
+/// (fixtures/webrtc/firefox-janus: no stats-b.json).
+fn load_one(dir: &str, keylog: bool) -> (Peer, Value) {
+    let base = fixtures().join("webrtc").join(dir);
+    let a = peer(&base, "offer.sdp", "stats-a.json");
     let dir_path = format!("fixtures/webrtc/{dir}");
     let (offer, answer, capture, keys) = (
         format!("{dir_path}/offer.sdp"),
@@ -107,7 +115,7 @@ fn load_with(dir: &str, keylog: bool) -> (Peer, Peer, Value) {
     let out = run(&args);
     assert!(out.status.success(), "{}", stderr(&out));
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-    (a, b, report)
+    (a, report)
 }
 
 /// Our stream for an SSRC: exactly one, relayed or not (a relayed call's two legs are one
@@ -375,6 +383,11 @@ fn check_inbound_with(peer: &Peer, report: &Value, audio_restarts: bool) -> usiz
 }
 
 fn check_ice(peer: &Peer, report: &Value, path: &str) {
+    check_ice_over(peer, report, path, "udp");
+}
+
+/// `check_ice` for a selected pair over `over` (`udp`, or `tcp` for ICE-TCP).
+fn check_ice_over(peer: &Peer, report: &Value, path: &str, over: &str) {
     let session = &report["ice_sessions"][0];
     let transport = peer.transport();
     let selected = &peer.stats[transport["selectedCandidatePairId"].as_str().unwrap()];
@@ -408,7 +421,8 @@ fn check_ice(peer: &Peer, report: &Value, path: &str) {
         "selected remote type"
     );
     assert_eq!(pair["local_type"]["inferred"], false);
-    assert_eq!(pair["flow"]["transport"], "udp", "the pair's flow key");
+    assert_eq!(pair["flow"]["transport"], over, "the pair's flow key");
+    assert_eq!(pair["transport"], over, "the pair's transport");
     assert_eq!(pair["nominated"].as_bool(), selected["nominated"].as_bool());
     // The agent's ICE role (RFC 8445 §6.1.1), as its transport's `iceRole` names it.
     assert_eq!(
@@ -467,12 +481,17 @@ fn check_ice(peer: &Peer, report: &Value, path: &str) {
 /// from its selected pair's local candidate (the relayed address when relayed), the other
 /// answered from its own.
 fn check_dtls(a: &Peer, b: &Peer, report: &Value) {
+    check_dtls_of(&[a, b], report);
+}
+
+/// `check_dtls` for the peers whose getStats the recording has.
+fn check_dtls_of(peers: &[&Peer], report: &Value) {
     let dtls = report["dtls"].as_array().unwrap();
     let decrypted = report["decryption"]["associations"]
         .as_array()
         .is_some_and(|x| x.iter().any(|a| a["keys"]["status"] == "found"));
     assert!(!dtls.is_empty());
-    for peer in [a, b] {
+    for &peer in peers {
         let t = peer.transport();
         let selected = &peer.stats[t["selectedCandidatePairId"].as_str().unwrap()];
         let (local, _, _) = peer.pair_ends(selected);
@@ -561,6 +580,54 @@ fn firefox_chromium_call_matches_get_stats() {
     check_ice(&a, &report, "direct");
     check_ice(&b, &report, "direct");
     check_dtls(&a, &b, &report);
+}
+
+/// A real ICE-TCP call (fixtures/webrtc/firefox-janus): Firefox calls Janus's echo test with
+/// every UDP packet between them dropped, so the call runs RFC 4571-framed on one TCP
+/// connection from Firefox's active candidate (announced on port 9) to Janus's passive one.
+/// Against Firefox's getStats, with its key log: every outbound and inbound stream field by
+/// field (Janus echoes A's media on its own SSRCs), the selected pair over TCP with both
+/// candidate types as the SDPs announced them (the active candidate matched whatever port
+/// it connected from), the DTLS 1.2 handshake with Firefox as DTLS server, NACK/PLI/FIR
+/// counts and the pair's bytes; and the diagnosis says the call runs over TCP because the
+/// UDP checks went unanswered.
+#[test]
+fn firefox_janus_call_over_ice_tcp_matches_get_stats() {
+    let (a, report) = load_one("firefox-janus", true);
+    assert_eq!(check_rtp(&a, &report), 2);
+    assert_eq!(check_inbound(&a, &report), 2);
+    check_ice_over(&a, &report, "direct", "tcp");
+    check_dtls_of(&[&a], &report);
+    assert_eq!(a.transport()["dtlsRole"], "server");
+    check_feedback(&a, &report);
+    check_pair_bytes(&a, &report);
+    // The UDP pair Firefox tried first: checks on the wire, no answer.
+    let udp: Vec<&Value> = report["ice_sessions"][0]["pairs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["transport"] == "udp")
+        .collect();
+    assert!(!udp.is_empty());
+    for p in &udp {
+        assert_eq!(n(p, "responses"), 0, "{p}");
+    }
+    let over_tcp: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["id"] == "ice.over-tcp")
+        .collect();
+    assert_eq!(over_tcp.len(), 1, "{:#}", report["findings"]);
+    assert_eq!(over_tcp[0]["severity"], "notice");
+    assert!(
+        over_tcp[0]["verdict"]
+            .as_str()
+            .unwrap()
+            .contains("UDP looks blocked"),
+        "{}",
+        over_tcp[0]
+    );
 }
 
 /// NACK, PLI and FIR counts (getStats `nackCount`, `pliCount`, `firCount`) against the

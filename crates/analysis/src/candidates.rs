@@ -17,6 +17,7 @@
 //!   NAT (a peer behind the same NAT, say);
 //! * anything else is **host**.
 
+use crate::flow::Transport;
 use crate::ice::CandidatePair;
 use crate::sdp_hints::SdpCandidate;
 use crate::{Engine, Map};
@@ -129,13 +130,13 @@ impl CandidateTyper<'_> {
     /// The local and remote candidate types of `pair`.
     pub fn types(&self, pair: &CandidatePair) -> (CandidateType, CandidateType) {
         (
-            self.of(pair.local, pair.relay.is_some()),
-            self.of(pair.remote, false),
+            self.of(pair.local, pair.transport, pair.relay.is_some()),
+            self.of(pair.remote, pair.transport, false),
         )
     }
 
-    fn of(&self, addr: SocketAddr, relayed_here: bool) -> CandidateType {
-        if let Some(c) = self.sdp.iter().find(|c| c.addr == addr) {
+    fn of(&self, addr: SocketAddr, transport: Transport, relayed_here: bool) -> CandidateType {
+        if let Some(c) = self.sdp.iter().find(|c| c.matches(addr, transport)) {
             return CandidateType {
                 typ: c.typ.clone(),
                 inferred: false,

@@ -397,6 +397,97 @@ fn ice_findings(r: &Report, s: &SessionReport, end: i64, out: &mut Vec<Finding>)
         }
     }
     consent_findings(r, s, end, out);
+    over_tcp(r, s, out);
+}
+
+/// A session that settled on a path over TCP: ICE-TCP (RFC 6544) straight to the peer, or a
+/// TURN allocation reached over TCP. The call works, but media on TCP waits behind every lost
+/// segment (head-of-line blocking) and is retransmitted when it is already too late to play,
+/// so loss that UDP would shrug off freezes the call. A notice, not a fault: on a clean path
+/// nothing is lost. The evidence says why UDP was not used when the capture shows it: UDP
+/// checks (direct or through a UDP allocation) that got no answer.
+fn over_tcp(r: &Report, s: &SessionReport, out: &mut Vec<Finding>) {
+    use crate::flow::Transport;
+    let Some(p) = settled_pair(s).filter(|p| p.state == PairState::Succeeded) else {
+        return;
+    };
+    let allocation = p
+        .relay
+        .and_then(|id| r.turn_allocations.iter().find(|a| a.id == id));
+    let how = match (p.transport, allocation) {
+        (Transport::Tcp, None) => {
+            format!("ICE-TCP straight to the peer, {} → {}", p.local, p.remote)
+        }
+        (_, Some(a)) if a.transport == Transport::Tcp => format!(
+            "relayed by the TURN server {} over TCP from {}",
+            a.server, a.client
+        ),
+        _ => return,
+    };
+    let udp_unanswered: Vec<&PairReport> = s
+        .pairs
+        .iter()
+        .filter(|q| q.requests > 0 && q.responses == 0)
+        .filter(|q| {
+            let via = q
+                .relay
+                .and_then(|id| r.turn_allocations.iter().find(|a| a.id == id));
+            match via {
+                Some(a) => a.transport == Transport::Udp,
+                None => q.transport == Transport::Udp,
+            }
+        })
+        .collect();
+    let checks: u32 = udp_unanswered
+        .iter()
+        .map(|q| q.requests + q.retransmissions)
+        .sum();
+    let mut evidence = vec![Evidence::at(
+        format!(
+            "selected pair {} → {} succeeded, over TCP",
+            p.local, p.remote
+        ),
+        p.succeeded_ns.unwrap_or(p.first_ns),
+    )];
+    evidence.extend(udp_unanswered.iter().take(3).map(|q| {
+        Evidence::at(
+            format!(
+                "UDP {} → {}: {} sent, no answer",
+                q.local,
+                q.remote,
+                count(q.requests + q.retransmissions, "check", "checks")
+            ),
+            q.first_ns,
+        )
+    }));
+    let why = if udp_unanswered.is_empty() {
+        evidence.push(Evidence::count(
+            "no UDP check of this session in the capture: UDP was blocked before the capture \
+             point, or the agents offered only TCP"
+                .into(),
+        ));
+        String::new()
+    } else {
+        format!(
+            " {} on {} got no answer: UDP looks blocked between these hosts.",
+            count(checks, "UDP check", "UDP checks"),
+            count(udp_unanswered.len() as u64, "pair", "pairs")
+        )
+    };
+    out.push(Finding {
+        id: "ice.over-tcp",
+        severity: Severity::Notice,
+        at_ns: p.succeeded_ns.or(Some(p.first_ns)),
+        verdict: format!(
+            "The call runs over TCP ({how}): media on TCP waits behind every lost segment and \
+             arrives late instead of not at all.{why}"
+        ),
+        evidence,
+        advice: "Let UDP through (to the peer's UDP candidates, or to the TURN server's UDP port \
+                 and relay ports) so that ICE picks a UDP path; TCP (ICE-TCP, TURN over TCP or \
+                 TLS) is the fallback for networks that block UDP."
+            .into(),
+    });
 }
 
 fn no_pair_succeeded(r: &Report, s: &SessionReport) -> Finding {

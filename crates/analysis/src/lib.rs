@@ -1083,6 +1083,12 @@ impl Engine {
                             self.ice.retransmission(pair, ctx.now, use_candidate);
                         }
                     }
+                    // A retransmitted check (or the same check seen again elsewhere) belongs
+                    // to its pair's session as much as the first sending.
+                    if let TxKind::Ice { pair, .. } = tx.kind {
+                        self.verdict.ice_session =
+                            self.ice.pairs.get(pair as usize).map(|p| p.session);
+                    }
                     if ctx.at_receiver {
                         self.ice
                             .request_received(&username, ctx.src, ctx.dst, ctx.relay);

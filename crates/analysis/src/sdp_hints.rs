@@ -3,6 +3,7 @@
 //! the SDES flag) and, for the terminal UI, the candidates they announce. Shared by
 //! `rtcscope analyze`, `rtcscope open` and `rtcscope live`.
 
+use crate::flow::Transport;
 use crate::streams::{Codec, CodecSource, MediaHints, MediaKind};
 use rtcscope_rtp::rtp::extmap::ExtensionMap;
 use std::net::{IpAddr, SocketAddr};
@@ -19,6 +20,41 @@ pub struct SdpCandidate {
     /// The candidate's foundation (RFC 8445 §5.1.1.3): candidates of one type, base and
     /// server share it, and the frozen algorithm groups checks by it.
     pub foundation: String,
+    /// UDP, or TCP for an ICE-TCP candidate (RFC 6544).
+    pub transport: Transport,
+    /// An ICE-TCP candidate's `tcptype` (`active`, `passive`, `so`); `None` for UDP.
+    pub tcptype: Option<String>,
+}
+
+impl SdpCandidate {
+    /// A UDP candidate (the common case; for tests and callers that build candidates).
+    pub fn udp(addr: SocketAddr, typ: &str, foundation: &str) -> Self {
+        SdpCandidate {
+            addr,
+            typ: typ.to_owned(),
+            foundation: foundation.to_owned(),
+            transport: Transport::Udp,
+            tcptype: None,
+        }
+    }
+
+    /// True when this candidate is the endpoint `addr` of a pair over `transport`. An active
+    /// ICE-TCP candidate announces port 9 (RFC 6544 §4.5) and connects from a port its
+    /// operating system picks, so it stands for every port of its address on TCP.
+    pub fn matches(&self, addr: SocketAddr, transport: Transport) -> bool {
+        if self.transport != transport {
+            return false;
+        }
+        if transport == Transport::Tcp
+            && self
+                .tcptype
+                .as_deref()
+                .is_some_and(|t| t.eq_ignore_ascii_case("active"))
+        {
+            return self.addr.ip() == addr.ip();
+        }
+        self.addr == addr
+    }
 }
 
 /// Everything the SDPs say that rtcscope uses.
@@ -160,10 +196,13 @@ pub fn load(paths: &[String]) -> Result<Option<SdpKnowledge>, SdpError> {
                     let Ok(ip) = c.address.parse::<IpAddr>() else {
                         continue;
                     };
+                    let tcp = c.transport.eq_ignore_ascii_case("tcp");
                     let candidate = SdpCandidate {
                         addr: SocketAddr::new(ip, c.port),
                         typ: c.typ.clone(),
                         foundation: c.foundation.clone(),
+                        transport: if tcp { Transport::Tcp } else { Transport::Udp },
+                        tcptype: c.tcptype.clone().filter(|_| tcp),
                     };
                     // BUNDLE repeats the same candidate in every media section.
                     if !candidates.contains(&candidate) {
@@ -219,6 +258,63 @@ fn red_inner(red: &rtcscope_sdp::Codec, all: &[rtcscope_sdp::Codec]) -> Option<(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// RFC 6544 §4.5: an active TCP candidate announces port 9 and connects from any port of
+    /// its address; every other candidate is its exact address on its own transport.
+    #[test]
+    fn candidates_match_their_transport_and_active_tcp_any_port() {
+        let at = |s: &str| s.parse::<SocketAddr>().unwrap();
+        let udp = SdpCandidate::udp(at("10.70.1.2:56579"), "host", "0");
+        assert!(udp.matches(at("10.70.1.2:56579"), Transport::Udp));
+        assert!(!udp.matches(at("10.70.1.2:56580"), Transport::Udp));
+        assert!(!udp.matches(at("10.70.1.2:56579"), Transport::Tcp));
+        let tcp = |port: u16, tcptype: &str| SdpCandidate {
+            transport: Transport::Tcp,
+            tcptype: Some(tcptype.into()),
+            ..SdpCandidate::udp(SocketAddr::new(at("10.70.1.2:1").ip(), port), "host", "1")
+        };
+        let active = tcp(9, "active");
+        assert!(active.matches(at("10.70.1.2:58070"), Transport::Tcp));
+        assert!(!active.matches(at("10.70.1.3:58070"), Transport::Tcp));
+        assert!(!active.matches(at("10.70.1.2:58070"), Transport::Udp));
+        let passive = tcp(20037, "passive");
+        assert!(passive.matches(at("10.70.1.2:20037"), Transport::Tcp));
+        assert!(!passive.matches(at("10.70.1.2:58070"), Transport::Tcp));
+    }
+
+    /// The SDP's `tcptype` and transport reach the candidate: Janus's answer in
+    /// fixtures/webrtc/firefox-janus (a UDP, an active and a passive TCP candidate, repeated in
+    /// each bundled m-line and kept once).
+    #[test]
+    fn tcp_candidates_keep_their_tcptype() {
+        let answer = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../fixtures/webrtc/firefox-janus/answer.sdp"
+        );
+        let k = load(&[answer.to_owned()]).unwrap().expect("an SDP");
+        // Janus's ports change with every recording: the kinds and the ports' shape are fixed
+        // (the active candidate has port 0, the others one of Janus's RTP range).
+        let c: Vec<(Transport, Option<&str>, bool)> = k
+            .candidates
+            .iter()
+            .map(|c| {
+                let p = c.addr.port();
+                (
+                    c.transport,
+                    c.tcptype.as_deref(),
+                    (20000..=20100).contains(&p),
+                )
+            })
+            .collect();
+        assert_eq!(
+            c,
+            [
+                (Transport::Udp, None, true),
+                (Transport::Tcp, Some("active"), false),
+                (Transport::Tcp, Some("passive"), true)
+            ]
+        );
+    }
 
     #[test]
     fn secure_profiles_mean_srtp() {

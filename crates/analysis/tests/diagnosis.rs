@@ -1332,11 +1332,7 @@ fn relay_only_is_sharpened_or_ruled_out_by_the_sdps() {
         "{:#?}",
         x.evidence
     );
-    let host = SdpCandidate {
-        addr: "10.1.1.1:40000".parse().unwrap(),
-        typ: "host".into(),
-        foundation: "1".into(),
-    };
+    let host = SdpCandidate::udp("10.1.1.1:40000".parse().unwrap(), "host", "1");
     assert!(!ids(&run(vec![host])).contains(&"ice.relay-only-no-allocation"));
 }
 

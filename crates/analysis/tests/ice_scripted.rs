@@ -388,11 +388,7 @@ fn candidate_types_are_inferred_from_the_capture_or_taken_from_the_sdps() {
         ]
     );
     // The SDPs announce A's host and server-reflexive candidates and B's host candidate.
-    let sdp = |addr: SocketAddrV4, typ: &str| SdpCandidate {
-        addr: addr.into(),
-        typ: typ.into(),
-        foundation: typ.into(),
-    };
+    let sdp = |addr: SocketAddrV4, typ: &str| SdpCandidate::udp(addr.into(), typ, typ);
     e.set_sdp_candidates(vec![sdp(a, "host"), sdp(srflx, "srflx"), sdp(b, "host")]);
     assert_eq!(
         types(&Report::new(&e)),

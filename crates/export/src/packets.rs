@@ -283,13 +283,23 @@ fn transport_name(t: Transport) -> &'static str {
 }
 
 /// The message a TCP segment or UDP datagram starts with: for TCP, RTP and RTCP carry the
-/// RFC 4571 two-byte length first. (A TCP message that began in an earlier segment is not
-/// read again: its fields stay null.)
+/// RFC 4571 two-byte length first, and so does STUN on an ICE-TCP connection (RFC 6544 §3),
+/// told from STUN on a TURN connection (RFC 8656 §5: no length before it) by where the magic
+/// cookie is. (A TCP message that began in an earlier segment is not read again: its fields
+/// stay null.)
 fn message(transport: Transport, kind: Kind, payload: &[u8]) -> &[u8] {
+    const COOKIE: [u8; 4] = [0x21, 0x12, 0xa4, 0x42];
+    let framed = || {
+        let len = usize::from(u16::from_be_bytes([payload[0], payload[1]]));
+        payload.get(2..2 + len).unwrap_or(&payload[2..])
+    };
     match (transport, kind) {
-        (Transport::Tcp, Kind::Rtp | Kind::Rtcp) if payload.len() >= 2 => {
-            let len = usize::from(u16::from_be_bytes([payload[0], payload[1]]));
-            payload.get(2..2 + len).unwrap_or(&payload[2..])
+        (Transport::Tcp, Kind::Rtp | Kind::Rtcp) if payload.len() >= 2 => framed(),
+        (Transport::Tcp, Kind::Stun)
+            if payload.get(4..8) != Some(&COOKIE[..])
+                && payload.get(6..10) == Some(&COOKIE[..]) =>
+        {
+            framed()
         }
         _ => payload,
     }

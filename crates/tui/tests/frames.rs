@@ -267,11 +267,11 @@ fn candidate_types_without_an_sdp_match_are_marked_inferred() {
     let rel = "fixtures/webrtc/direct/capture.pcapng";
     let mut state = load(rel);
     let mut app = app(rel, 120, 40);
-    let sdp = vec![rtcscope_analysis::sdp_hints::SdpCandidate {
-        addr: "203.0.113.1:9".parse().unwrap(),
-        typ: "host".into(),
-        foundation: "1".into(),
-    }];
+    let sdp = vec![rtcscope_analysis::sdp_hints::SdpCandidate::udp(
+        "203.0.113.1:9".parse().unwrap(),
+        "host",
+        "1",
+    )];
     state.engine.set_sdp_candidates(sdp.clone());
     app.sdp_candidates = sdp;
     app.refresh(&mut state);

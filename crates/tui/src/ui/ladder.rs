@@ -250,7 +250,7 @@ pub(super) fn ladder(f: &mut Frame<'_>, app: &App, body: Rect) {
         let foundation = |addr: std::net::SocketAddr| {
             app.sdp_candidates
                 .iter()
-                .find(|c| c.addr == addr)
+                .find(|c| c.matches(addr, q.transport))
                 .map_or("?", |c| c.foundation.as_str())
         };
         let rtt = match (q.rtt_samples, q.rtt_min_ns, q.rtt_max_ns) {
