@@ -312,6 +312,7 @@ pub(crate) fn dissect_stream_in(
             if inner.iter().all(|d| d.protocol == Protocol::Data) {
                 break;
             }
+            rfc4571_length(&mut inner, at, len);
             framed.append(&mut inner);
             at += 2 + len;
             let before = r.len();
@@ -328,6 +329,23 @@ pub(crate) fn dissect_stream_in(
         }
     }
     out
+}
+
+/// Shows an RFC 4571 frame's 16-bit length (ICE-TCP, RFC 6544 §3) in the tree of the message
+/// it frames, the first of `msgs`: a first field at `at`, and the message's range widened to
+/// cover it, so the hex view explains every byte of the segment.
+pub(crate) fn rfc4571_length(msgs: &mut [Dissected], at: usize, len: usize) {
+    if let Some(m) = msgs.first_mut() {
+        m.tree.range.start = m.tree.range.start.min(at);
+        m.tree.children.insert(
+            0,
+            Node::leaf(
+                "RFC 4571 length",
+                format!("{len} bytes (ICE-TCP framing)"),
+                at..at + 2,
+            ),
+        );
+    }
 }
 
 /// The payload's kind by the demultiplexing rules the engine uses (`rtcscope-demux`), with what

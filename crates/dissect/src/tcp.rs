@@ -131,6 +131,13 @@ pub(crate) fn dissect_segment(
             let at = rel as usize + prefix;
             let body = &payload[at..at + bytes.len()];
             dissect_into(body, base + at, 0, None, opts, cx, &mut out);
+            if prefix == 2 {
+                crate::datagram::rfc4571_length(
+                    &mut out[first..],
+                    base + rel as usize,
+                    bytes.len(),
+                );
+            }
         } else {
             // Reassembled from earlier segments: whole, its tree spanning this segment's part.
             let mut inner = Vec::new();

@@ -567,3 +567,60 @@ fn a_mid_stream_segment_that_frames_as_channel_data_by_chance_is_data() {
     let out = rtcscope_dissect::dissect_stream(&turn, 0);
     assert_eq!(out[0].protocol, Protocol::ChannelData);
 }
+
+/// ICE-TCP (fixtures/webrtc/firefox-janus: every packet of the call RFC 4571-framed on one TCP
+/// connection): each framed message's tree starts with its 2-byte length, which covers the
+/// bytes before the message and agrees with the message's own size, so the hex view explains
+/// every byte of the segment. Read alone (stateless) and with the stream's state.
+#[test]
+fn ice_tcp_frames_show_their_rfc4571_length() {
+    let frames = frames_of(&fixtures().join("webrtc/firefox-janus/capture.pcapng"));
+    let mut stateful = rtcscope_dissect::Dissector::new(DissectOptions::default());
+    let (mut alone, mut with_state) = (0, 0);
+    for (n, (link, data, len)) in frames.iter().enumerate() {
+        let f = dissect_frame(n as u64 + 1, 0, *link, data, *len);
+        check_frame(&f, data.len());
+        let g = stateful.frame(n as u64 + 1, 0, *link, data, *len);
+        check_frame(&g, data.len());
+        for (frame, count) in [(&f, &mut alone), (&g, &mut with_state)] {
+            if frame.transport != Some("TCP") {
+                continue;
+            }
+            for m in frame
+                .messages
+                .iter()
+                .filter(|m| m.protocol != Protocol::Data)
+            {
+                let Some(first) = m.tree.children.first() else {
+                    continue;
+                };
+                if first.label != "RFC 4571 length" {
+                    // A message reassembled from earlier segments says so instead.
+                    assert_eq!(
+                        first.label, "Reassembled TCP message",
+                        "{}: {:#?}",
+                        m.info, m.tree
+                    );
+                    continue;
+                }
+                let framed: usize = value(&m.tree, "RFC 4571 length")
+                    .split(' ')
+                    .next()
+                    .unwrap()
+                    .parse()
+                    .unwrap();
+                assert_eq!(first.range.len(), 2);
+                assert_eq!(first.range.start, m.tree.range.start, "{}", m.info);
+                assert_eq!(m.tree.range.len(), framed + 2, "{}", m.info);
+                let at = first.range.start;
+                assert_eq!(
+                    usize::from(u16::from_be_bytes([data[at], data[at + 1]])),
+                    framed
+                );
+                *count += 1;
+            }
+        }
+    }
+    // STUN, DTLS, SRTP and SRTCP: over 1,500 framed messages in this call.
+    assert!(alone > 1400 && with_state > 1400, "{alone} {with_state}");
+}
