@@ -136,7 +136,7 @@ impl CandidateTyper<'_> {
     }
 
     fn of(&self, addr: SocketAddr, transport: Transport, relayed_here: bool) -> CandidateType {
-        if let Some(c) = self.sdp.iter().find(|c| c.matches(addr, transport)) {
+        if let Some(c) = SdpCandidate::find(self.sdp, addr, transport) {
             return CandidateType {
                 typ: c.typ.clone(),
                 inferred: false,

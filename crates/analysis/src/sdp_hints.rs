@@ -38,6 +38,21 @@ impl SdpCandidate {
         }
     }
 
+    /// The candidate among `candidates` that is the endpoint `addr` of a pair over
+    /// `transport`: the one announced at that very address first; else an active ICE-TCP
+    /// candidate of that IP (see [`Self::matches`]). A host that offers a passive and an active
+    /// TCP candidate on one IP (Janus does) is its passive one on the passive port.
+    pub fn find(
+        candidates: &[SdpCandidate],
+        addr: SocketAddr,
+        transport: Transport,
+    ) -> Option<&SdpCandidate> {
+        candidates
+            .iter()
+            .find(|c| c.transport == transport && c.addr == addr)
+            .or_else(|| candidates.iter().find(|c| c.matches(addr, transport)))
+    }
+
     /// True when this candidate is the endpoint `addr` of a pair over `transport`. An active
     /// ICE-TCP candidate announces port 9 (RFC 6544 §4.5) and connects from a port its
     /// operating system picks, so it stands for every port of its address on TCP.
@@ -280,6 +295,14 @@ mod tests {
         let passive = tcp(20037, "passive");
         assert!(passive.matches(at("10.70.1.2:20037"), Transport::Tcp));
         assert!(!passive.matches(at("10.70.1.2:58070"), Transport::Tcp));
+        // Both on one IP (Janus offers an active candidate with port 0 before its passive
+        // one): the passive port is the passive candidate, any other port the active one.
+        let both = [tcp(0, "active"), passive.clone(), udp.clone()];
+        let found = |a: &str, t| SdpCandidate::find(&both, at(a), t).map(|c| c.addr.port());
+        assert_eq!(found("10.70.1.2:20037", Transport::Tcp), Some(20037));
+        assert_eq!(found("10.70.1.2:58070", Transport::Tcp), Some(0));
+        assert_eq!(found("10.70.1.2:56579", Transport::Udp), Some(56579));
+        assert_eq!(found("10.70.1.2:56580", Transport::Udp), None);
     }
 
     /// The SDP's `tcptype` and transport reach the candidate: Janus's answer in

@@ -248,9 +248,7 @@ pub(super) fn ladder(f: &mut Frame<'_>, app: &App, body: Rect) {
         let q = &p.pair;
         // Foundations come from the SDPs' a=candidate lines; the wire does not carry them.
         let foundation = |addr: std::net::SocketAddr| {
-            app.sdp_candidates
-                .iter()
-                .find(|c| c.matches(addr, q.transport))
+            rtcscope_analysis::sdp_hints::SdpCandidate::find(&app.sdp_candidates, addr, q.transport)
                 .map_or("?", |c| c.foundation.as_str())
         };
         let rtt = match (q.rtt_samples, q.rtt_min_ns, q.rtt_max_ns) {
