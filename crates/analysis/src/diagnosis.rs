@@ -411,10 +411,11 @@ fn over_tcp(r: &Report, s: &SessionReport, out: &mut Vec<Finding>) {
     let Some(p) = settled_pair(s).filter(|p| p.state == PairState::Succeeded) else {
         return;
     };
-    let allocation = p
-        .relay
-        .and_then(|id| r.turn_allocations.iter().find(|a| a.id == id));
-    let how = match (p.transport, allocation) {
+    let allocation_of = |q: &PairReport| {
+        q.relay
+            .and_then(|id| r.turn_allocations.iter().find(|a| a.id == id))
+    };
+    let how = match (p.transport, allocation_of(p)) {
         (Transport::Tcp, None) => {
             format!("ICE-TCP straight to the peer, {} → {}", p.local, p.remote)
         }
@@ -428,14 +429,9 @@ fn over_tcp(r: &Report, s: &SessionReport, out: &mut Vec<Finding>) {
         .pairs
         .iter()
         .filter(|q| q.requests > 0 && q.responses == 0)
-        .filter(|q| {
-            let via = q
-                .relay
-                .and_then(|id| r.turn_allocations.iter().find(|a| a.id == id));
-            match via {
-                Some(a) => a.transport == Transport::Udp,
-                None => q.transport == Transport::Udp,
-            }
+        .filter(|q| match allocation_of(q) {
+            Some(a) => a.transport == Transport::Udp,
+            None => q.transport == Transport::Udp,
         })
         .collect();
     let checks: u32 = udp_unanswered

@@ -1073,19 +1073,20 @@ impl Engine {
                 if let Some(tx) = self.transactions.get_mut(&id) {
                     // A retransmission only on the same flow; elsewhere it is the same request
                     // seen at another vantage point.
-                    if tx.flow == flow {
+                    let same_flow = tx.flow == flow;
+                    if same_flow {
                         tx.sends += 1;
-                        if let TxKind::Ice {
-                            pair,
-                            use_candidate,
-                        } = tx.kind
-                        {
+                    }
+                    if let TxKind::Ice {
+                        pair,
+                        use_candidate,
+                    } = tx.kind
+                    {
+                        if same_flow {
                             self.ice.retransmission(pair, ctx.now, use_candidate);
                         }
-                    }
-                    // A retransmitted check (or the same check seen again elsewhere) belongs
-                    // to its pair's session as much as the first sending.
-                    if let TxKind::Ice { pair, .. } = tx.kind {
+                        // A retransmitted check (or the same check seen again elsewhere)
+                        // belongs to its pair's session as much as the first sending.
                         self.verdict.ice_session =
                             self.ice.pairs.get(pair as usize).map(|p| p.session);
                     }

@@ -60,7 +60,9 @@ fn stats_of<'a>(stats: &'a Value, kind: &str) -> impl Iterator<Item = &'a Value>
         .filter(move |s| s["type"] == kind.as_str())
 }
 
-fn check_call(name: &str) {
+/// Checks one recorded call (see the module docs) and returns its report, decrypted with the
+/// call's key log, for the test's own checks.
+fn check_call(name: &str) -> Report {
     let dir = fixtures().join("webrtc").join(name);
     let text = std::fs::read_to_string(dir.join("keylog.txt")).unwrap();
     let r = analyze(&dir.join("capture.pcapng"), keylog(&text));
@@ -308,6 +310,7 @@ fn check_call(name: &str) {
             assert!(!out.to_ascii_lowercase().contains(&secret[..16]), "{name}");
         }
     }
+    r
 }
 
 #[test]
@@ -328,10 +331,7 @@ fn firefox_relay_decrypts_inside_turn_against_getstats() {
 /// bytesReceived, srtpCipher, the receiver reports Janus sent about A's streams).
 #[test]
 fn firefox_janus_ice_tcp_decrypts_against_getstats() {
-    check_call("firefox-janus");
-    let dir = fixtures().join("webrtc").join("firefox-janus");
-    let text = std::fs::read_to_string(dir.join("keylog.txt")).unwrap();
-    let r = analyze(&dir.join("capture.pcapng"), keylog(&text));
+    let r = check_call("firefox-janus");
     let a = &r.decryption.associations[0];
     assert_eq!(a.version.as_deref(), Some("DTLS 1.2"), "{a:#?}");
     let echo = "Janus EchoTest here! You wrote: message 1 from peer A";
@@ -352,11 +352,8 @@ fn firefox_janus_ice_tcp_decrypts_against_getstats() {
 /// and receiver reports equal getStats as in every call.
 #[test]
 fn firefox_outage_pli_decrypts_against_getstats() {
-    check_call("firefox-outage");
     // check_call compares every sender's pliCount; here one of them is not 0.
-    let dir = fixtures().join("webrtc").join("firefox-outage");
-    let text = std::fs::read_to_string(dir.join("keylog.txt")).unwrap();
-    let r = analyze(&dir.join("capture.pcapng"), keylog(&text));
+    let r = check_call("firefox-outage");
     let pli: u64 = r.decryption.associations[0]
         .srtp
         .rtcp

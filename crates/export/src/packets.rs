@@ -288,7 +288,7 @@ fn transport_name(t: Transport) -> &'static str {
 /// cookie is. (A TCP message that began in an earlier segment is not read again: its fields
 /// stay null.)
 fn message(transport: Transport, kind: Kind, payload: &[u8]) -> &[u8] {
-    const COOKIE: [u8; 4] = [0x21, 0x12, 0xa4, 0x42];
+    let cookie = rtcscope_stun::MAGIC_COOKIE.to_be_bytes();
     let framed = || {
         let len = usize::from(u16::from_be_bytes([payload[0], payload[1]]));
         payload.get(2..2 + len).unwrap_or(&payload[2..])
@@ -296,8 +296,8 @@ fn message(transport: Transport, kind: Kind, payload: &[u8]) -> &[u8] {
     match (transport, kind) {
         (Transport::Tcp, Kind::Rtp | Kind::Rtcp) if payload.len() >= 2 => framed(),
         (Transport::Tcp, Kind::Stun)
-            if payload.get(4..8) != Some(&COOKIE[..])
-                && payload.get(6..10) == Some(&COOKIE[..]) =>
+            if payload.get(4..8) != Some(&cookie[..])
+                && payload.get(6..10) == Some(&cookie[..]) =>
         {
             framed()
         }
