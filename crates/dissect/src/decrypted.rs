@@ -360,14 +360,24 @@ fn dissect_plain(what: Decrypted, plaintext: &[u8], opts: &DissectOptions) -> Di
             content_type,
         } => {
             let title = format!("Decrypted DTLS record (epoch {epoch}, seq {sequence})");
-            if content_type == APPLICATION_DATA {
+            if content_type == APPLICATION_DATA && looks_like_sctp(plaintext) {
                 let mut d = crate::datagram::dissect_sctp(plaintext, 0);
                 let d = d.swap_remove(0);
-                let info = match d.protocol {
-                    Protocol::Sctp => d.info,
-                    _ => format!("Application Data ({})", d.info),
-                };
-                (title, Protocol::Sctp, d.tree, info)
+                (title, Protocol::Sctp, d.tree, d.info)
+            } else if content_type == APPLICATION_DATA {
+                // Not a WebRTC data channel (DTLS-SRTP outside WebRTC, or another protocol
+                // over DTLS): the bytes as they are, as text when they are text.
+                let shown = crate::util::text_or_hex(plaintext);
+                let tree = Node::leaf(
+                    "Application data",
+                    format!("{} (not SCTP: {})", shown, not_sctp_reason(plaintext)),
+                    0..plaintext.len(),
+                );
+                let info = format!(
+                    "Application Data ({}: {shown})",
+                    crate::util::bytes(plaintext.len())
+                );
+                (title, Protocol::Data, tree, info)
             } else {
                 let (node, info) = crate::dtls::decrypted_content(plaintext, content_type);
                 (title, Protocol::Dtls, node, info.join(", "))
@@ -386,6 +396,31 @@ fn dissect_plain(what: Decrypted, plaintext: &[u8], opts: &DissectOptions) -> Di
         info,
         tree,
         inner: None,
+    }
+}
+
+/// Whether decrypted DTLS application data is an SCTP packet (WebRTC's data channels): its
+/// CRC32c matches, or is zero (RFC 9653's zero checksum, which a capture cannot tell was
+/// negotiated). Nothing else marks SCTP: its first bytes are ports.
+fn looks_like_sctp(b: &[u8]) -> bool {
+    use rtcscope_sctp::{ChecksumStatus, Packet, ZeroChecksum};
+    match Packet::new_checked(b) {
+        Ok(p) => matches!(
+            p.checksum_status(ZeroChecksum::NotNegotiated),
+            ChecksumStatus::Valid
+                | ChecksumStatus::ZeroAccepted
+                | ChecksumStatus::Mismatch { found: 0, .. }
+        ),
+        Err(_) => false,
+    }
+}
+
+/// Why [`looks_like_sctp`] said no.
+fn not_sctp_reason(b: &[u8]) -> &'static str {
+    if rtcscope_sctp::Packet::new_checked(b).is_err() {
+        "shorter than an SCTP common header"
+    } else {
+        "its CRC32c does not match"
     }
 }
 
@@ -499,6 +534,28 @@ mod tests {
         );
         assert!(d.info.starts_with("Application Data ("), "{}", d.info);
         assert_eq!(d.tree.range, 0..5);
+        // Twelve bytes or more read as an SCTP common header; without a matching CRC32c they
+        // stay data, shown as text (wolfSSL's example client over DTLS 1.3).
+        let line = b"hello wolfssl!";
+        let d = dissect_decrypted(
+            Decrypted::Dtls {
+                epoch: 4,
+                sequence: 0,
+                content_type: 23,
+            },
+            line,
+            &DissectOptions::default(),
+        );
+        assert_eq!(d.protocol, Protocol::Data);
+        assert_eq!(d.info, "Application Data (14 bytes: \"hello wolfssl!\")");
+        assert!(
+            d.tree.children[0]
+                .value
+                .as_deref()
+                .is_some_and(|v| v.ends_with("(not SCTP: its CRC32c does not match)")),
+            "{:?}",
+            d.tree
+        );
     }
 
     #[test]
