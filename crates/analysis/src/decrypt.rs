@@ -1149,6 +1149,16 @@ impl Decryption {
             application_data_bytes: a.app_bytes,
             application_data_decrypted: a.dtls.is_keyed(),
             application_data_sctp: a.sctp_records,
+            key_updates: [Side::A, Side::B]
+                .into_iter()
+                .map(|side| (side, usize::from(side == Side::B)))
+                .filter(|(_, i)| r.key_updates[*i] > 0)
+                .map(|(side, i)| KeyUpdates {
+                    from: a.addr(side),
+                    count: r.key_updates[i],
+                    last_epoch: r.last_epoch[i],
+                })
+                .collect(),
             srtp_keys: a.srtp.is_some(),
             srtp_missing: if a.srtp.is_none() && a.dtls.is_keyed() {
                 Some(
@@ -1244,6 +1254,9 @@ pub struct AssociationReport {
     pub application_data_decrypted: bool,
     /// Decrypted application-data records that were SCTP packets (data channels).
     pub application_data_sctp: u64,
+    /// DTLS 1.3 key updates (RFC 9147 §8), by the side that sent them (sides that sent none
+    /// are left out).
+    pub key_updates: Vec<KeyUpdates>,
     /// SRTP keys were derived from the exporter.
     pub srtp_keys: bool,
     /// Why not, when the DTLS keys were found but SRTP keys were not derived.
@@ -1256,6 +1269,17 @@ pub struct AssociationReport {
     pub messages_total: u64,
     /// Alerts revealed by decryption.
     pub alerts: Vec<String>,
+}
+
+/// The KeyUpdate messages one side of a DTLS 1.3 association sent.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct KeyUpdates {
+    /// The sender.
+    pub from: SocketAddr,
+    /// KeyUpdate messages decrypted from it (each moves it to the next epoch).
+    pub count: u32,
+    /// The highest epoch of its records decrypted (3 is the first application epoch).
+    pub last_epoch: u64,
 }
 
 /// What the key log held.

@@ -149,7 +149,19 @@ impl DtlsFlow {
                                 if t == HandshakeType::CLIENT_HELLO {
                                     self.client_hello_ns.get_or_insert(now);
                                 }
-                                t.name().map_or_else(|| format!("{t:?}"), str::to_owned)
+                                // A ServerHello whose random is the HelloRetryRequest value
+                                // (RFC 8446 §4.1.3), after the 12-byte DTLS handshake header
+                                // and the 2-byte version, is a HelloRetryRequest.
+                                let hrr = t == HandshakeType::SERVER_HELLO
+                                    && rec.fragment().get(14..46)
+                                        == Some(
+                                            &rtcscope_dtls::handshake::HELLO_RETRY_REQUEST_RANDOM[..],
+                                        );
+                                if hrr {
+                                    "hello_retry_request".to_owned()
+                                } else {
+                                    t.name().map_or_else(|| format!("{t:?}"), str::to_owned)
+                                }
                             }
                             None => "handshake".to_owned(),
                         }

@@ -832,10 +832,12 @@ fn decrypted_byte_counts_equal_getstats_outbound_rtp() {
 #[test]
 fn openssl_dtls_with_every_suite_decrypts_and_its_text_is_not_taken_for_sctp() {
     // fixtures/dtls: OpenSSL s_server/s_client, DTLS 1.0 and 1.2, GCM, CBC (MAC-then-encrypt
-    // and encrypt-then-MAC), ChaCha20-Poly1305, with use_srtp; the application data is
-    // s_client's text, not SCTP.
+    // and encrypt-then-MAC), ChaCha20-Poly1305, with use_srtp; wolfSSL's example programs,
+    // DTLS 1.3 with each AEAD suite and a key update each way; the application data is the
+    // programs' text, not SCTP.
     let dir = fixtures().join("dtls");
     let mut seen = 0;
+    let mut seen_updates = 0;
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
         if path.extension().and_then(|e| e.to_str()) != Some("keys") {
@@ -865,9 +867,57 @@ fn openssl_dtls_with_every_suite_decrypts_and_its_text_is_not_taken_for_sctp() {
             .unwrap();
         let got = a.srtp_profile.as_deref().unwrap().replace("HMAC_", "");
         assert_eq!(got, want, "{name}");
+        // DTLS 1.3 key updates (wolfSSL's -I/-U): the side that updated says so, and its
+        // records after the update decrypt in epoch 4; the others report none.
+        let client = a.client.unwrap();
+        let server = if client == a.a { a.b } else { a.a };
+        let updated: Vec<(std::net::SocketAddr, u32, u64)> = a
+            .key_updates
+            .iter()
+            .map(|k| (k.from, k.count, k.last_epoch))
+            .collect();
+        if expected.contains("version=dtls1.3") {
+            // wolfSSL's server always asks for a cookie: the timeline names the
+            // HelloRetryRequest (a ServerHello with the special random) as such.
+            let whats: Vec<&str> = r.dtls[0].timeline[..4]
+                .iter()
+                .map(|e| e.what.as_str())
+                .collect();
+            assert_eq!(
+                whats,
+                [
+                    "client_hello",
+                    "hello_retry_request",
+                    "client_hello",
+                    "server_hello"
+                ],
+                "{name}"
+            );
+        }
+        match expected
+            .lines()
+            .find_map(|l| l.strip_prefix("key_update_from="))
+        {
+            None | Some("none") => assert!(updated.is_empty(), "{name}: {updated:?}"),
+            Some(side) => {
+                let (who, peer) = if side == "client" {
+                    (client, server)
+                } else {
+                    (server, client)
+                };
+                assert!(updated.contains(&(who, 1, 4)), "{name}: {updated:?}");
+                // The peer answers update_requested with its own KeyUpdate (RFC 9147 §8).
+                assert!(
+                    updated.iter().any(|u| u.0 == peer && u.1 == 1),
+                    "{name}: {updated:?}"
+                );
+                seen_updates += 1;
+            }
+        }
         seen += 1;
     }
-    assert!(seen >= 6, "{seen} DTLS fixtures");
+    assert!(seen >= 11, "{seen} DTLS fixtures");
+    assert_eq!(seen_updates, 2, "one key update recording each way");
 }
 
 /// Every association in the capture at once: two calls (firefox-direct, then firefox-relay,

@@ -317,6 +317,19 @@ fn render_decryption(s: &mut String, r: &Report) {
                 a.application_data_records
             );
         }
+        if !a.key_updates.is_empty() {
+            let updates: Vec<String> = a
+                .key_updates
+                .iter()
+                .map(|k| {
+                    format!(
+                        "{} sent {} (its last record in epoch {})",
+                        k.from, k.count, k.last_epoch
+                    )
+                })
+                .collect();
+            let _ = writeln!(s, "     key updates: {}", updates.join(", "));
+        }
         for (why, n) in &a.record_failures.reasons {
             let _ = writeln!(s, "     {n} DTLS records failed: {}", Escaped(why));
         }

@@ -1,5 +1,6 @@
-//! Decryption from key logs: the project's own OpenSSL recordings (DTLS 1.0 CBC, DTLS 1.2
-//! GCM), checked against the text the recording script sent and against the ground truth it
+//! Decryption from key logs: the project's own OpenSSL recordings (DTLS 1.0 and 1.2, every
+//! record protection) and wolfSSL recordings (DTLS 1.3, every AEAD suite, key updates),
+//! checked against the text the programs exchanged and the ground truth the recording scripts
 //! wrote; the Illustrated DTLS 1.3 connection, every record against its published plaintext;
 //! RFC 8448 key-schedule values; and the failures (no key, wrong key, truncation).
 
@@ -66,10 +67,14 @@ fn fixture(name: &str) -> (std::path::PathBuf, KeyLogIndex) {
 const SERVER_LINE: &[u8] = b"hello from the server\n";
 const CLIENT_LINE: &[u8] = b"hello from the client\n";
 
-/// The handshake transcript as the Finished messages hash it (RFC 6347 §4.2.6): every
-/// message in order, each with its DTLS header as if unfragmented, except the cookie
-/// exchange's first ClientHello and the HelloVerifyRequest.
-fn transcript(pcap: &Path, decrypted: &Outcomes) -> Vec<(Side, HandshakeType, Vec<u8>)> {
+/// Every complete handshake message, in the order sent, from the plaintext records and the
+/// decrypted ones, each with its header as if unfragmented: DTLS's 12 bytes (`dtls_header`)
+/// or TLS's 4 (type and length, as DTLS 1.3 hashes them).
+fn handshake_messages(
+    pcap: &Path,
+    decrypted: &Outcomes,
+    dtls_header: bool,
+) -> Vec<(Side, HandshakeType, Vec<u8>)> {
     use rtcscope_dtls::handshake::HandshakeFragments;
     use rtcscope_dtls::record::{RecordOptions, Records};
     use rtcscope_dtls::{Outcome, Reassembler};
@@ -79,11 +84,14 @@ fn transcript(pcap: &Path, decrypted: &Outcomes) -> Vec<(Side, HandshakeType, Ve
         let r = &mut reasm[usize::from(side == Side::B)];
         for f in HandshakeFragments::new(content, 0).map_while(Result::ok) {
             if let Ok(Outcome::Complete(m)) = r.feed(&f) {
+                let len = &(m.body.len() as u32).to_be_bytes()[1..];
                 let mut msg = vec![m.msg_type.0];
-                msg.extend_from_slice(&(m.body.len() as u32).to_be_bytes()[1..]);
-                msg.extend_from_slice(&m.message_seq.to_be_bytes());
-                msg.extend_from_slice(&[0, 0, 0]);
-                msg.extend_from_slice(&(m.body.len() as u32).to_be_bytes()[1..]);
+                msg.extend_from_slice(len);
+                if dtls_header {
+                    msg.extend_from_slice(&m.message_seq.to_be_bytes());
+                    msg.extend_from_slice(&[0, 0, 0]);
+                    msg.extend_from_slice(len);
+                }
                 msg.extend_from_slice(&m.body);
                 out.push((side, m.msg_type, msg));
             }
@@ -105,6 +113,14 @@ fn transcript(pcap: &Path, decrypted: &Outcomes) -> Vec<(Side, HandshakeType, Ve
             }
         }
     }
+    out
+}
+
+/// The handshake transcript as the Finished messages hash it (RFC 6347 §4.2.6): every
+/// message in order, each with its DTLS header as if unfragmented, except the cookie
+/// exchange's first ClientHello and the HelloVerifyRequest.
+fn transcript(pcap: &Path, decrypted: &Outcomes) -> Vec<(Side, HandshakeType, Vec<u8>)> {
+    let mut out = handshake_messages(pcap, decrypted, true);
     let first_hvr = out
         .iter()
         .position(|(_, t, _)| *t == HandshakeType::HELLO_VERIFY_REQUEST)
@@ -150,15 +166,10 @@ const OPENSSL_SUITES: &[(&str, &str)] = &[
     ),
 ];
 
-/// Checks one recording of fixtures/dtls; returns the suite and whether encrypt_then_mac
-/// was negotiated.
-fn check_recording(name: &str) -> (CipherSuite, bool) {
-    let want = expected(name);
-    let version = match want["version"].as_str() {
-        "-dtls1" => ProtocolVersion::DTLS1_0,
-        "-dtls1_2" => ProtocolVersion::DTLS1_2,
-        v => panic!("{name}: version {v}"),
-    };
+/// Runs recording `name` of fixtures/dtls through a decryptor with its key log: the version is
+/// `version`, the client (side A) sent to port 4433, keys were found, and every protected
+/// record decrypts.
+fn decrypt_recording(name: &str, version: ProtocolVersion) -> (DtlsDecryptor, Outcomes) {
     let (pcap, keys) = fixture(name);
     let (d, out) = run(&pcap, &keys, 4433);
     let r = d.revealed();
@@ -169,13 +180,55 @@ fn check_recording(name: &str) -> (CipherSuite, bool) {
         "{name}: {:?}",
         d.key_error()
     );
-    let ok: Vec<&DecryptedRecord> = out
-        .iter()
-        .map(|(n, r)| {
-            r.as_ref()
-                .unwrap_or_else(|e| panic!("{name} frame {n}: {e}"))
-        })
-        .collect();
+    for (n, r) in &out {
+        if let Err(e) = r {
+            panic!("{name} frame {n}: {e}");
+        }
+    }
+    (d, out)
+}
+
+/// What a recording script wrote from outside rtcscope: the SRTP profile the peers reported,
+/// the fingerprints of the certificates it generated, the DTLS-SRTP keying material the
+/// implementation exported.
+fn check_certificates_and_exporter(name: &str, d: &DtlsDecryptor, want: &BTreeMap<String, String>) {
+    let r = d.revealed();
+    let srtp = d.srtp_keying_material().expect("keying material");
+    assert_eq!(
+        srtp.profile.openssl_name(),
+        Some(want["srtp_profile"].as_str()),
+        "{name}"
+    );
+    assert_eq!(
+        r.leaf_fingerprint(Side::B).unwrap().to_string(),
+        want["server_fingerprint"],
+        "{name}"
+    );
+    assert_eq!(
+        r.leaf_fingerprint(Side::A).unwrap().to_string(),
+        want["client_fingerprint"],
+        "{name}"
+    );
+    assert_eq!(
+        hex::encode_upper(srtp.to_exported()),
+        want["srtp_exporter"].to_uppercase(),
+        "{name}: exporter"
+    );
+}
+
+/// Checks one recording of fixtures/dtls; returns the suite and whether encrypt_then_mac
+/// was negotiated.
+fn check_recording(name: &str) -> (CipherSuite, bool) {
+    let want = expected(name);
+    let version = match want["version"].as_str() {
+        "-dtls1" => ProtocolVersion::DTLS1_0,
+        "-dtls1_2" => ProtocolVersion::DTLS1_2,
+        v => panic!("{name}: version {v}"),
+    };
+    let (pcap, keys) = fixture(name);
+    let (d, out) = decrypt_recording(name, version);
+    let r = d.revealed();
+    let ok: Vec<&DecryptedRecord> = out.iter().map(|(_, r)| r.as_ref().unwrap()).collect();
     // Finished from each side, one line of application data each way, close_notify from
     // each side: six protected records, all in epoch 1.
     assert_eq!(ok.len(), 6, "{name}");
@@ -240,25 +293,7 @@ fn check_recording(name: &str) -> (CipherSuite, bool) {
         "{name}: server Finished"
     );
 
-    // What the recording script wrote: the profile, the certificates, the exporter output.
-    let srtp = d.srtp_keying_material().expect("keying material");
-    assert_eq!(
-        srtp.profile.openssl_name(),
-        Some(want["srtp_profile"].as_str())
-    );
-    assert_eq!(
-        r.leaf_fingerprint(Side::B).unwrap().to_string(),
-        want["server_fingerprint"]
-    );
-    assert_eq!(
-        r.leaf_fingerprint(Side::A).unwrap().to_string(),
-        want["client_fingerprint"]
-    );
-    assert_eq!(
-        hex::encode_upper(srtp.to_exported()),
-        want["srtp_exporter"].to_uppercase(),
-        "{name}: exporter"
-    );
+    check_certificates_and_exporter(name, &d, &want);
     let suite = r.cipher_suite.unwrap();
     if let Some((_, iana)) = OPENSSL_SUITES.iter().find(|(o, _)| *o == want["cipher"]) {
         assert_eq!(suite.name(), Some(*iana), "{name}");
@@ -266,9 +301,8 @@ fn check_recording(name: &str) -> (CipherSuite, bool) {
     (suite, r.encrypt_then_mac)
 }
 
-/// Every recording of fixtures/dtls decrypts; together they cover each record protection.
-#[test]
-fn every_openssl_recording_decrypts_and_exports_what_openssl_exported() {
+/// The recordings of fixtures/dtls whose `.expected` version passes `keep`, sorted.
+fn recordings(keep: impl Fn(&str) -> bool) -> Vec<String> {
     let dir = rtcscope_testkit::fixtures().join("dtls");
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
@@ -276,8 +310,17 @@ fn every_openssl_recording_decrypts_and_exports_what_openssl_exported() {
             let n = e.unwrap().file_name().into_string().unwrap();
             n.strip_suffix(".expected").map(str::to_owned)
         })
+        .filter(|n| keep(&expected(n)["version"]))
         .collect();
     names.sort();
+    names
+}
+
+/// Every OpenSSL recording of fixtures/dtls decrypts; together they cover each record
+/// protection.
+#[test]
+fn every_openssl_recording_decrypts_and_exports_what_openssl_exported() {
+    let names = recordings(|v| v != "dtls1.3");
     let mut covered = std::collections::BTreeSet::new();
     for name in &names {
         let (suite, etm) = check_recording(name);
@@ -302,6 +345,204 @@ fn every_openssl_recording_decrypts_and_exports_what_openssl_exported() {
             "Aes256Gcm",
             "ChaCha20Poly1305"
         ],
+        "{names:?}"
+    );
+}
+
+/// The DTLS 1.3 transcript (RFC 9147 §5.2: TLS 1.3-style messages, a 4-byte header without
+/// message_seq and the fragment fields), from the plaintext hellos and the decrypted
+/// handshake records, in the order sent; with a HelloRetryRequest the first ClientHello is
+/// replaced by its message_hash (RFC 8446 §4.4.1). Post-handshake messages are left out.
+fn transcript13(
+    pcap: &Path,
+    decrypted: &Outcomes,
+    hash: HashAlg,
+) -> Vec<(Side, HandshakeType, Vec<u8>)> {
+    let mut out = handshake_messages(pcap, decrypted, false);
+    let types: Vec<HandshakeType> = out.iter().map(|m| m.1).collect();
+    assert_eq!(
+        types[..4],
+        [
+            HandshakeType::CLIENT_HELLO,
+            HandshakeType::SERVER_HELLO,
+            HandshakeType::CLIENT_HELLO,
+            HandshakeType::SERVER_HELLO
+        ],
+        "wolfSSL's server answers the first ClientHello with a HelloRetryRequest (cookie)"
+    );
+    let digest = hash.digest(&out[0].2);
+    let mut message_hash = vec![254, 0, 0, digest.len() as u8];
+    message_hash.extend_from_slice(&digest);
+    out[0].2 = message_hash;
+    let client_fin = out
+        .iter()
+        .position(|(s, t, _)| *s == Side::A && *t == HandshakeType::FINISHED)
+        .expect("the client's Finished");
+    out.truncate(client_fin + 1);
+    out
+}
+
+/// HMAC of `data` with `key`, with the suite's hash.
+fn hmac(hash: HashAlg, key: &[u8], data: &[u8]) -> Vec<u8> {
+    use hmac::Mac;
+    match hash {
+        HashAlg::Sha256 => {
+            let mut m = hmac::Hmac::<sha2::Sha256>::new_from_slice(key).unwrap();
+            m.update(data);
+            m.finalize().into_bytes().to_vec()
+        }
+        HashAlg::Sha384 => {
+            let mut m = hmac::Hmac::<sha2::Sha384>::new_from_slice(key).unwrap();
+            m.update(data);
+            m.finalize().into_bytes().to_vec()
+        }
+    }
+}
+
+/// IANA names of the DTLS 1.3 suites record-dtls13.sh forces, by wolfSSL name; and the SRTP
+/// profiles by their OpenSSL (and wolfSSL) names.
+const WOLFSSL_SUITES: &[(&str, &str)] = &[
+    ("TLS13-AES128-GCM-SHA256", "TLS_AES_128_GCM_SHA256"),
+    ("TLS13-AES256-GCM-SHA384", "TLS_AES_256_GCM_SHA384"),
+    (
+        "TLS13-CHACHA20-POLY1305-SHA256",
+        "TLS_CHACHA20_POLY1305_SHA256",
+    ),
+];
+
+/// Checks one DTLS 1.3 recording of fixtures/dtls (record-dtls13.sh: wolfSSL's example
+/// client and server); returns its suite.
+fn check_recording13(name: &str) -> CipherSuite {
+    let want = expected(name);
+    let (pcap, keys) = fixture(name);
+    let (d, out) = decrypt_recording(name, ProtocolVersion::DTLS1_3);
+    let r = d.revealed();
+    let ok: Vec<&DecryptedRecord> = out.iter().map(|(_, r)| r.as_ref().unwrap()).collect();
+    assert_eq!(r.parse_errors, 0, "{name}");
+    let suite = r.cipher_suite.unwrap();
+    assert_eq!(suite.name(), Some(want["cipher"].as_str()), "{name}");
+    assert!(
+        WOLFSSL_SUITES
+            .iter()
+            .any(|(_, iana)| *iana == want["cipher"]),
+        "{name}: {} is not a suite record-dtls13.sh forces",
+        want["cipher"]
+    );
+
+    // The handshake: both sides authenticate (mutual, as WebRTC peers do), with the
+    // certificates the script generated; the exporter (RFC 5764 §4.2 through the TLS 1.3
+    // exporter, from EXPORTER_SECRET) gives the bytes wolfSSL's client printed.
+    assert_eq!(r.certificate_verify, [1, 1], "{name}");
+    check_certificates_and_exporter(name, &d, &want);
+
+    // Finished (RFC 8446 §4.4.4): HMAC(finished_key, Transcript-Hash) with finished_key from
+    // each side's handshake traffic secret ("dtls13" labels, RFC 9147 §5.9).
+    let hash = SuiteParams::of(suite).unwrap().hash;
+    let msgs = transcript13(&pcap, &out, hash);
+    let secrets = keys.get(d.client_random().unwrap()).unwrap();
+    for (side, secret, what) in [
+        (Side::B, &secrets.server_handshake, "server"),
+        (Side::A, &secrets.client_handshake, "client"),
+    ] {
+        let fin = msgs
+            .iter()
+            .position(|(s, t, _)| *s == side && *t == HandshakeType::FINISHED)
+            .unwrap();
+        let before: Vec<u8> = msgs[..fin].iter().flat_map(|m| m.2.clone()).collect();
+        let key = hkdf_expand_label(
+            hash,
+            LabelPrefix::Dtls13,
+            secret.as_ref().unwrap().bytes(),
+            "finished",
+            &[],
+            hash.output_len(),
+        )
+        .unwrap();
+        assert_eq!(
+            r.finished[usize::from(side == Side::B)].as_deref(),
+            Some(&hmac(hash, key.bytes(), &hash.digest(&before))[..]),
+            "{name}: {what} Finished"
+        );
+    }
+
+    // The application data: each side's records are the line the other side printed.
+    let client_says = want["client_says"].as_bytes();
+    let server_says = want["server_says"].as_bytes();
+    let app = |side: Side| -> Vec<&[u8]> {
+        ok.iter()
+            .filter(|r| r.content_type == ContentType::APPLICATION_DATA && r.from == side)
+            .map(|r| r.plaintext.as_slice())
+            .collect()
+    };
+    let from_client = app(Side::A);
+    assert!(
+        !from_client.is_empty() && from_client.iter().all(|l| *l == client_says),
+        "{name}: {from_client:?}"
+    );
+    assert_eq!(app(Side::B), [server_says], "{name}");
+    let mut alerts: Vec<_> = r.alerts.iter().map(|a| (a.0, a.2)).collect();
+    alerts.sort_by_key(|a| a.0 == Side::B);
+    assert_eq!(
+        alerts,
+        vec![
+            (Side::A, AlertDescription::CLOSE_NOTIFY),
+            (Side::B, AlertDescription::CLOSE_NOTIFY)
+        ],
+        "{name}"
+    );
+
+    // Epochs: the handshake in 2, application data from 3; a KeyUpdate (with update_requested,
+    // so the peer updates too) moves each side to 4, where the updater's records go once its
+    // KeyUpdate is acknowledged (RFC 9147 §8: not before, so data written right after the
+    // update may still be in 3).
+    let updater = match want["key_update_from"].as_str() {
+        "none" => None,
+        "client" => Some(Side::A),
+        "server" => Some(Side::B),
+        v => panic!("{name}: key_update_from={v}"),
+    };
+    let handshake_epochs: Vec<u64> = ok
+        .iter()
+        .filter(|r| r.content_type == ContentType::HANDSHAKE && r.epoch < 3)
+        .map(|r| r.epoch)
+        .collect();
+    assert!(handshake_epochs.iter().all(|e| *e == 2), "{name}");
+    match updater {
+        None => {
+            assert_eq!(r.key_updates, [0, 0], "{name}");
+            assert!(ok.iter().all(|r| r.epoch <= 3), "{name}");
+        }
+        Some(side) => {
+            assert_eq!(r.key_updates, [1, 1], "{name}");
+            assert_eq!(r.last_epoch[usize::from(side == Side::B)], 4, "{name}");
+            assert!(
+                ok.iter().any(|r| r.from == side && r.epoch == 4),
+                "{name}: no record in epoch 4 from the updater"
+            );
+        }
+    }
+
+    suite
+}
+
+/// Every wolfSSL DTLS 1.3 recording of fixtures/dtls (record-dtls13.sh) decrypts, its Finished
+/// messages verify, its exporter equals wolfSSL's; together they cover each DTLS 1.3 AEAD suite
+/// and a key update from each side.
+#[test]
+fn every_wolfssl_dtls13_recording_decrypts_and_exports_what_wolfssl_exported() {
+    let names = recordings(|v| v == "dtls1.3");
+    let mut suites = std::collections::BTreeSet::new();
+    let mut updaters = std::collections::BTreeSet::new();
+    for name in &names {
+        suites.insert(check_recording13(name).name().unwrap());
+        updaters.insert(expected(name)["key_update_from"].clone());
+    }
+    let all: std::collections::BTreeSet<&str> =
+        WOLFSSL_SUITES.iter().map(|(_, iana)| *iana).collect();
+    assert_eq!(suites, all, "{names:?}");
+    assert_eq!(
+        updaters.iter().map(String::as_str).collect::<Vec<_>>(),
+        ["client", "none", "server"],
         "{names:?}"
     );
 }
@@ -855,7 +1096,10 @@ fn check_browser_call(dir: &Path) {
 /// Differential against tshark 4.0 (`-o tls.keylog_file:`): per frame, the decrypted
 /// application data and alert descriptions are the same bytes. tshark 4.0 does not decrypt
 /// DTLS with ChaCha20-Poly1305 (it shows nothing for that recording), so that one is compared
-/// only when tshark does produce output; every other recording must be compared.
+/// only when tshark does produce output; every other OpenSSL recording must be compared.
+/// tshark 4.0 has no DTLS 1.3 (it takes the unified-header records for undecryptable
+/// application data), so the wolfSSL DTLS 1.3 recordings are left to the Finished and exporter
+/// checks of `every_wolfssl_dtls13_recording_decrypts_and_exports_what_wolfssl_exported`.
 #[test]
 fn decrypted_application_data_and_alerts_equal_tsharks() {
     use rtcscope_testkit::tshark::frame_fields;
@@ -877,6 +1121,9 @@ fn decrypted_application_data_and_alerts_equal_tsharks() {
         else {
             continue;
         };
+        if expected(&name)["version"] == "dtls1.3" {
+            continue;
+        }
         let (pcap, keys) = fixture(&name);
         let opt = format!(
             "tls.keylog_file:{}",

@@ -70,6 +70,12 @@ pub struct Revealed {
     pub alerts: Vec<(Side, AlertLevel, AlertDescription)>,
     /// Decrypted application-data records and bytes, from A and B.
     pub application_data: [(u64, u64); 2],
+    /// DTLS 1.3 KeyUpdate messages (RFC 9147 §8) from A and B: each moves its sender to the
+    /// next epoch.
+    pub key_updates: [u32; 2],
+    /// The highest epoch of a record decrypted from A and from B (1.3: 2 is the handshake,
+    /// 3 the first application epoch, each key update one more; ≤ 1.2: 1).
+    pub last_epoch: [u64; 2],
     /// Handshake messages that failed to parse after decryption (count).
     pub parse_errors: u64,
 }
@@ -449,6 +455,8 @@ impl DtlsDecryptor {
     }
 
     fn reveal(&mut self, d: &DecryptedRecord) {
+        let e = &mut self.revealed.last_epoch[idx(d.from)];
+        *e = (*e).max(d.epoch);
         match d.content_type {
             ContentType::HANDSHAKE => self.handshake_content(d.from, &d.plaintext),
             ContentType::ALERT => self.alert(d.from, &d.plaintext),
@@ -543,6 +551,7 @@ impl DtlsDecryptor {
                     .collect();
             }
             Message::CertificateVerify(_) => r.certificate_verify[idx(from)] += 1,
+            Message::KeyUpdate(_) => r.key_updates[idx(from)] += 1,
             Message::Finished(v) => r.finished[idx(from)] = Some(v.bytes.to_vec()),
             _ => {}
         }
