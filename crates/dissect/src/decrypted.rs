@@ -360,17 +360,18 @@ fn dissect_plain(what: Decrypted, plaintext: &[u8], opts: &DissectOptions) -> Di
             content_type,
         } => {
             let title = format!("Decrypted DTLS record (epoch {epoch}, seq {sequence})");
-            if content_type == APPLICATION_DATA && looks_like_sctp(plaintext) {
+            let not_sctp = (content_type == APPLICATION_DATA).then(|| not_sctp(plaintext));
+            if not_sctp == Some(None) {
                 let mut d = crate::datagram::dissect_sctp(plaintext, 0);
                 let d = d.swap_remove(0);
                 (title, Protocol::Sctp, d.tree, d.info)
-            } else if content_type == APPLICATION_DATA {
+            } else if let Some(Some(why)) = not_sctp {
                 // Not a WebRTC data channel (DTLS-SRTP outside WebRTC, or another protocol
                 // over DTLS): the bytes as they are, as text when they are text.
                 let shown = crate::util::text_or_hex(plaintext);
                 let tree = Node::leaf(
                     "Application data",
-                    format!("{} (not SCTP: {})", shown, not_sctp_reason(plaintext)),
+                    format!("{shown} (not SCTP: {why})"),
                     0..plaintext.len(),
                 );
                 let info = format!(
@@ -399,28 +400,19 @@ fn dissect_plain(what: Decrypted, plaintext: &[u8], opts: &DissectOptions) -> Di
     }
 }
 
-/// Whether decrypted DTLS application data is an SCTP packet (WebRTC's data channels): its
-/// CRC32c matches, or is zero (RFC 9653's zero checksum, which a capture cannot tell was
-/// negotiated). Nothing else marks SCTP: its first bytes are ports.
-fn looks_like_sctp(b: &[u8]) -> bool {
+/// Why decrypted DTLS application data is not an SCTP packet (WebRTC's data channels), or
+/// `None` when it is one: its CRC32c matches, or is zero (RFC 9653's zero checksum, which a
+/// capture cannot tell was negotiated). Nothing else marks SCTP: its first bytes are ports.
+fn not_sctp(b: &[u8]) -> Option<&'static str> {
     use rtcscope_sctp::{ChecksumStatus, Packet, ZeroChecksum};
-    match Packet::new_checked(b) {
-        Ok(p) => matches!(
-            p.checksum_status(ZeroChecksum::NotNegotiated),
-            ChecksumStatus::Valid
-                | ChecksumStatus::ZeroAccepted
-                | ChecksumStatus::Mismatch { found: 0, .. }
-        ),
-        Err(_) => false,
-    }
-}
-
-/// Why [`looks_like_sctp`] said no.
-fn not_sctp_reason(b: &[u8]) -> &'static str {
-    if rtcscope_sctp::Packet::new_checked(b).is_err() {
-        "shorter than an SCTP common header"
-    } else {
-        "its CRC32c does not match"
+    let Ok(p) = Packet::new_checked(b) else {
+        return Some("shorter than an SCTP common header");
+    };
+    match p.checksum_status(ZeroChecksum::NotNegotiated) {
+        ChecksumStatus::Valid
+        | ChecksumStatus::ZeroAccepted
+        | ChecksumStatus::Mismatch { found: 0, .. } => None,
+        ChecksumStatus::Mismatch { .. } => Some("its CRC32c does not match"),
     }
 }
 
