@@ -1,6 +1,7 @@
 //! DTLS handshakes per flow: timeline, duration, roles, and the certificate check against SDP.
 
 use crate::flow::FlowKey;
+use rtcscope_dtls::handshake::{HandshakeFragment, HandshakeFragments, Message, MessageContext};
 use rtcscope_dtls::record::{RecordHeader, Records};
 use rtcscope_dtls::{ContentType, DtlsSession, HandshakeType, Seen, Side};
 use serde::Serialize;
@@ -143,27 +144,19 @@ impl DtlsFlow {
                     ..
                 } => {
                     if content_type == ContentType::HANDSHAKE && epoch == 0 {
-                        match rec.fragment().first() {
-                            Some(&t) => {
-                                let t = HandshakeType(t);
+                        match HandshakeFragments::new(rec.fragment(), 0).next() {
+                            Some(Ok(f)) => {
+                                let t = f.msg_type;
                                 if t == HandshakeType::CLIENT_HELLO {
                                     self.client_hello_ns.get_or_insert(now);
                                 }
-                                // A ServerHello whose random is the HelloRetryRequest value
-                                // (RFC 8446 §4.1.3), after the 12-byte DTLS handshake header
-                                // and the 2-byte version, is a HelloRetryRequest.
-                                let hrr = t == HandshakeType::SERVER_HELLO
-                                    && rec.fragment().get(14..46)
-                                        == Some(
-                                            &rtcscope_dtls::handshake::HELLO_RETRY_REQUEST_RANDOM[..],
-                                        );
-                                if hrr {
+                                if is_hello_retry_request(&f) {
                                     "hello_retry_request".to_owned()
                                 } else {
                                     t.name().map_or_else(|| format!("{t:?}"), str::to_owned)
                                 }
                             }
-                            None => "handshake".to_owned(),
+                            Some(Err(_)) | None => "handshake".to_owned(),
                         }
                     } else if content_type == ContentType::APPLICATION_DATA {
                         self.done(now, DoneBy::ApplicationData);
@@ -318,6 +311,17 @@ impl DtlsFlow {
             events_dropped: self.events_dropped,
         }
     }
+}
+
+/// A whole ServerHello whose random is RFC 8446 §4.1.3's HelloRetryRequest value, as the
+/// dtls crate parses it (a fragment of one cannot be told apart until it is reassembled).
+fn is_hello_retry_request(f: &HandshakeFragment<'_>) -> bool {
+    f.msg_type == HandshakeType::SERVER_HELLO
+        && f.is_complete()
+        && matches!(
+            Message::parse(f.msg_type, f.body.bytes, 0, &MessageContext::default()),
+            Ok(Message::ServerHello(sh)) if sh.is_hello_retry_request()
+        )
 }
 
 /// Compares each side's own (first) certificate with the SDPs' `a=fingerprint` values.
