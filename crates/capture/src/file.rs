@@ -275,7 +275,7 @@ impl<'r> CaptureReader<'r> {
         mut on_skip: Option<&mut dyn FnMut(CaptureError, u64) -> bool>,
     ) -> Result<Option<Packet<'_>>, CaptureError> {
         if self.pending_consume > 0 {
-            self.inner.consume(self.pending_consume);
+            self.inner.consume_noshift(self.pending_consume);
             self.file_offset += self.pending_consume as u64;
             self.pending_consume = 0;
         }
@@ -419,7 +419,7 @@ impl<'r> CaptureReader<'r> {
             };
             match step {
                 Step::Skip(len) => {
-                    self.inner.consume(len);
+                    self.inner.consume_noshift(len);
                     self.file_offset += len as u64;
                 }
                 Step::Refill => {
@@ -445,7 +445,7 @@ impl<'r> CaptureReader<'r> {
                 }
                 Step::UnknownInterface(len, interface) => {
                     // Skip the block so reading can go on, and say which packet it was.
-                    self.inner.consume(len);
+                    self.inner.consume_noshift(len);
                     self.file_offset += len as u64;
                     self.packets += 1;
                     let e = CaptureError::UnknownInterface {
