@@ -326,6 +326,62 @@ fn every_cut_and_every_flipped_byte_is_decoded_or_refused_without_panic() {
     }
 }
 
+/// What the two-thread `analyze` hands from its reader to its engine (`Decoded::detach`, then
+/// `DecodedAt::attach` on the batch's copy of the frame) is what decoding the copy gives, for
+/// every frame here and the untunnelled IP packets inside them, every cut and every flipped
+/// bit; a tunnelled packet is not detached (the engine decodes it again), and a frame too short
+/// for the payload gives nothing back.
+#[test]
+fn a_packet_decoded_on_one_thread_is_the_same_on_another() {
+    let mut frames: Vec<Vec<u8>> = frames().into_iter().map(|(f, _, _)| f).collect();
+    frames.push(ether(
+        0x0800,
+        &ipv4_udp([10, 0, 0, 1], 5000, [10, 0, 0, 2], 3478, &stun_binding()),
+    ));
+    frames.push(ether(
+        0x86dd,
+        &ipv6(v6(1), v6(2), PROTO_UDP, &udp(5001, 3478, &stun_binding())),
+    ));
+    let (mut detached, mut tunnelled) = (0, 0);
+    for f in frames {
+        let mut variants: Vec<Vec<u8>> = (0..=f.len()).map(|cut| f[..cut].to_vec()).collect();
+        for i in 0..f.len() {
+            for bit in 0..8 {
+                let mut g = f.clone();
+                g[i] ^= 1 << bit;
+                variants.push(g);
+            }
+        }
+        for g in variants {
+            let Ok(Ok(d)) = decode(LinkType::ETHERNET, &g) else {
+                continue;
+            };
+            let Some(at) = d.detach(&g) else {
+                assert!(
+                    !d.tunnels.is_empty(),
+                    "an untunnelled packet not detached: {d:?}"
+                );
+                tunnelled += 1;
+                continue;
+            };
+            assert!(d.tunnels.is_empty(), "a tunnelled packet detached: {d:?}");
+            let copy = g.clone();
+            assert_eq!(at.attach(&copy), Some(d));
+            assert_eq!(decode(LinkType::ETHERNET, &copy), Ok(Ok(d)));
+            if let Some(end) = (d.payload_offset + d.payload.len()).checked_sub(1) {
+                if !d.payload.is_empty() {
+                    assert_eq!(at.attach(&copy[..end]), None);
+                }
+            }
+            detached += 1;
+        }
+    }
+    assert!(
+        detached > 100 && tunnelled > 100,
+        "{detached} detached, {tunnelled} tunnelled"
+    );
+}
+
 /// tshark's innermost addresses and ports per frame (`-E occurrence=l`: the last of each
 /// field, i.e. the innermost IP and UDP header, which for an ICMP error is the quoted one).
 fn tshark_innermost(tshark_bin: &Path, pcap: &Path) -> Vec<(String, String)> {

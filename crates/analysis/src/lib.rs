@@ -472,6 +472,22 @@ impl Engine {
         frame: &[u8],
         orig_len: u32,
     ) -> Verdict {
+        self.feed_frame_decoded(number, ts_nanos, link, frame, orig_len, None)
+    }
+
+    /// [`Self::feed_frame`] for a frame another thread has decoded already: `decoded`, when
+    /// given, is what [`rtcscope_capture::decode`] makes of `frame` (detached from it with
+    /// [`rtcscope_capture::Decoded::detach`]), and the engine does not decode it again. The
+    /// result is the same as [`Self::feed_frame`]'s.
+    pub fn feed_frame_decoded(
+        &mut self,
+        number: u64,
+        ts_nanos: i128,
+        link: LinkType,
+        frame: &[u8],
+        orig_len: u32,
+        decoded: Option<&rtcscope_capture::DecodedAt>,
+    ) -> Verdict {
         self.verdict = Verdict::default();
         self.decrypt.start_frame();
         let now = i64::try_from(ts_nanos).unwrap_or(i64::MAX);
@@ -492,7 +508,11 @@ impl Engine {
         if (frame.len() as u64) < u64::from(orig_len) {
             self.counters.cut += 1;
         }
-        match decode(link, frame) {
+        let result = match decoded.and_then(|d| d.attach(frame)) {
+            Some(d) => Ok(Ok(d)),
+            None => decode(link, frame),
+        };
+        match result {
             Ok(Ok(d)) => self.decoded(number, now, &d),
             Ok(Err(NotTransport::Fragment(f))) => {
                 self.counters.fragments += 1;

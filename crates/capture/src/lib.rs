@@ -28,6 +28,7 @@ pub mod writer;
 
 pub use file::{CaptureError, CaptureReader, Interface, Packet};
 pub use link::{
-    decode, Decoded, Fragment, IcmpError, LinkType, NotTransport, Transport, Tunnel, Tunnels,
+    decode, Decoded, DecodedAt, Fragment, IcmpError, LinkType, NotTransport, Transport, Tunnel,
+    Tunnels,
 };
 pub use source::PacketSource;

@@ -80,6 +80,55 @@ pub struct Decoded<'a> {
     pub tunnels: Tunnels,
 }
 
+impl<'a> Decoded<'a> {
+    /// The same packet without the borrow of `frame`, the frame it was decoded from: where its
+    /// payload lies instead of the payload, so that one thread can decode frames and another
+    /// analyse them ([`DecodedAt::attach`] joins it to the frame again). `None` for a tunnelled
+    /// packet (its [`Tunnels`] are left to a second decode) and for a payload that is not
+    /// `frame`'s bytes at [`Decoded::payload_offset`].
+    pub fn detach(&self, frame: &[u8]) -> Option<DecodedAt> {
+        let at = frame.get(self.payload_offset..)?;
+        let same =
+            std::ptr::eq(at.as_ptr(), self.payload.as_ptr()) && at.len() >= self.payload.len();
+        (same && self.tunnels.is_empty()).then_some(DecodedAt {
+            src: self.src,
+            dst: self.dst,
+            transport: self.transport,
+            payload_offset: self.payload_offset,
+            payload_len: self.payload.len(),
+            payload_len_on_wire: self.payload_len_on_wire,
+        })
+    }
+}
+
+/// An untunnelled [`Decoded`] packet detached from its frame ([`Decoded::detach`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DecodedAt {
+    src: SocketAddr,
+    dst: SocketAddr,
+    transport: Transport,
+    payload_offset: usize,
+    payload_len: usize,
+    payload_len_on_wire: usize,
+}
+
+impl DecodedAt {
+    /// The packet again, its payload borrowed from `frame` (the same bytes as the frame it was
+    /// detached from); `None` when `frame` is too short to hold the payload.
+    pub fn attach<'a>(&self, frame: &'a [u8]) -> Option<Decoded<'a>> {
+        let end = self.payload_offset.checked_add(self.payload_len)?;
+        Some(Decoded {
+            src: self.src,
+            dst: self.dst,
+            transport: self.transport,
+            payload: frame.get(self.payload_offset..end)?,
+            payload_offset: self.payload_offset,
+            payload_len_on_wire: self.payload_len_on_wire,
+            tunnels: Tunnels::default(),
+        })
+    }
+}
+
 /// GTP-U inside GTP-U is followed at most this many levels deep.
 pub const MAX_GTP_DEPTH: usize = 2;
 

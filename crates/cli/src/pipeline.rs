@@ -2,6 +2,10 @@
 //! damaged-record policy of [`PacketSource`]) and copies the packets into batches, the other
 //! feeds them to the engine.
 //!
+//! The reader also decodes each packet's link, IP and transport headers (9 % of the
+//! engine thread's instructions, measured in docs/benchmarks.md, "Two cores"), and the engine takes the
+//! result instead of decoding again.
+//!
 //! The batches are a fixed pool ([`Batching::batches`] of them) that goes round between the
 //! two threads over two bounded channels: the reader fills an empty batch with up to
 //! [`Batching::packets`] packets (or until it holds [`Batching::bytes`] bytes), sends it to the
@@ -21,7 +25,7 @@
 
 use crate::loader;
 use rtcscope_analysis::Engine;
-use rtcscope_capture::link::LinkType;
+use rtcscope_capture::link::{decode, DecodedAt, LinkType};
 use rtcscope_capture::source::{Next, PacketSource};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 
@@ -57,6 +61,10 @@ struct Record {
     orig_len: u32,
     /// Where its bytes end in [`Batch::data`].
     end: usize,
+    /// What the reader decoded of it (its link, IP and transport headers), so that the engine
+    /// does not: `None` for anything [`rtcscope_capture::Decoded::detach`] leaves to the engine
+    /// (tunnels, fragments, non-IP, damaged headers).
+    decoded: Option<DecodedAt>,
 }
 
 /// Decryption Secrets Block key logs that reading a packet brought: given to the engine right
@@ -104,7 +112,14 @@ impl Batch {
         for (i, r) in self.records.iter().enumerate() {
             let frame = &self.data[start..r.end];
             start = r.end;
-            engine.feed_frame(r.number, r.ts_nanos, r.link_type, frame, r.orig_len);
+            engine.feed_frame_decoded(
+                r.number,
+                r.ts_nanos,
+                r.link_type,
+                frame,
+                r.orig_len,
+                r.decoded.as_ref(),
+            );
             while let Some(k) = logs.next_if(|k| k.after == i + 1) {
                 for (j, text) in k.texts.iter().enumerate() {
                     engine.add_secrets_block(k.first + j, text);
@@ -189,12 +204,17 @@ fn read(
         match source.next_observing(|e| eprintln!("rtcscope: {name}: {e} (skipped)")) {
             Next::Packet(p) => {
                 batch.data.extend_from_slice(p.data);
+                let decoded = match decode(p.link_type, p.data) {
+                    Ok(Ok(d)) => d.detach(p.data),
+                    _ => None,
+                };
                 batch.records.push(Record {
                     number: p.number,
                     ts_nanos: p.ts_nanos,
                     link_type: p.link_type,
                     orig_len: p.orig_len,
                     end: batch.data.len(),
+                    decoded,
                 });
             }
             Next::Idle => continue,
