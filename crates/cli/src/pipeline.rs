@@ -2,9 +2,9 @@
 //! damaged-record policy of [`PacketSource`]) and copies the packets into batches, the other
 //! feeds them to the engine.
 //!
-//! The reader also decodes each packet's link, IP and transport headers (9 % of the
-//! engine thread's instructions, measured in docs/benchmarks.md, "Two cores"), and the engine takes the
-//! result instead of decoding again.
+//! The reader also decodes each packet's link, IP and transport headers (9 % of the engine
+//! thread's instructions, measured in docs/benchmarks.md, "Two cores"), and the engine takes
+//! the result instead of decoding again.
 //!
 //! The batches are a fixed pool ([`Batching::batches`] of them) that goes round between the
 //! two threads over two bounded channels: the reader fills an empty batch with up to
