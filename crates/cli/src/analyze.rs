@@ -6,6 +6,7 @@
 //! bandwidth; `--json` prints the versioned JSON report (docs/json-schema.md).
 
 use crate::input;
+use crate::json;
 use crate::loader;
 use crate::pipeline;
 use crate::text::{bitrate, bytes, duration_ns, time_utc};
@@ -229,7 +230,7 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
     if args.json {
-        serde_json::to_writer_pretty(&mut out, &report)?;
+        json::to_writer(&mut out, &report)?;
         writeln!(out)?;
     } else {
         out.write_all(render(&report, args.all_flows).as_bytes())?;

@@ -7,6 +7,7 @@ mod analyze;
 mod dissect;
 mod export_cmd;
 mod input;
+mod json;
 mod loader;
 mod nat_cmd;
 mod pipeline;
