@@ -39,6 +39,7 @@
 //! [`Stream::duplicates`]: crate::streams::Stream::duplicates
 //! [`Stream::lost`]: crate::streams::Stream::lost
 
+use crate::buckets::{put, put_f32, put_f64, take, take_f32, take_f64, take_u32, Buckets, Pack};
 use crate::series::{Series, SplitU64};
 use serde::Serialize;
 
@@ -79,6 +80,30 @@ impl Default for PacketCounts {
     }
 }
 
+impl Pack for PacketCounts {
+    fn pack(&self, out: &mut Vec<u8>) {
+        put(out, self.expected.get());
+        put(out, u64::from(self.received));
+        put(out, u64::from(self.duplicates));
+        put(out, u64::from(self.reordered));
+        put_f32(out, self.jitter_ms);
+        put_f32(out, self.jitter_max_ms);
+    }
+
+    fn unpack(input: &mut &[u8]) -> Option<Self> {
+        let mut expected = SplitU64::default();
+        expected.add(take(input)?);
+        Some(PacketCounts {
+            expected,
+            received: take_u32(input)?,
+            duplicates: take_u32(input)?,
+            reordered: take_u32(input)?,
+            jitter_ms: take_f32(input)?,
+            jitter_max_ms: take_f32(input)?,
+        })
+    }
+}
+
 impl PacketCounts {
     fn merge(&mut self, later: &PacketCounts) {
         self.expected.add(later.expected.get());
@@ -110,6 +135,24 @@ impl Default for RttSamples {
             min_ms: f32::NAN,
             max_ms: f32::NAN,
         }
+    }
+}
+
+impl Pack for RttSamples {
+    fn pack(&self, out: &mut Vec<u8>) {
+        put_f64(out, self.sum_ms);
+        put(out, u64::from(self.samples));
+        put_f32(out, self.min_ms);
+        put_f32(out, self.max_ms);
+    }
+
+    fn unpack(input: &mut &[u8]) -> Option<Self> {
+        Some(RttSamples {
+            sum_ms: take_f64(input)?,
+            samples: take_u32(input)?,
+            min_ms: take_f32(input)?,
+            max_ms: take_f32(input)?,
+        })
     }
 }
 
@@ -285,10 +328,11 @@ pub struct QualitySeries {
     pub start_ns: i64,
     /// Width of every bucket in nanoseconds.
     pub bucket_ns: i64,
-    /// Buckets with packets: index and counters, in increasing index order.
-    stored: Vec<(u32, PacketCounts)>,
+    /// Buckets with packets: index and counters, in increasing index order (live or packed,
+    /// as [`Series::pack`] explains).
+    stored: Buckets<PacketCounts>,
     /// Buckets with RTT samples, likewise.
-    rtt: Vec<(u32, RttSamples)>,
+    rtt: Buckets<RttSamples>,
 }
 
 impl PartialEq for QualitySeries {
@@ -367,8 +411,8 @@ impl QualitySeries {
         QualitySeries {
             start_ns: grid.start_ns,
             bucket_ns: grid.bucket_ns,
-            stored: Vec::new(),
-            rtt: Vec::new(),
+            stored: Buckets::default(),
+            rtt: Buckets::default(),
         }
     }
 
@@ -377,7 +421,7 @@ impl QualitySeries {
     pub fn packet(&mut self, now_ns: i64, q: PacketQuality) -> isize {
         let before = self.stored_buckets() as isize;
         let idx = self.index(now_ns);
-        let b = crate::series::bucket_slot(&mut self.stored, idx);
+        let b = crate::series::bucket_slot(self.stored.live(), idx);
         b.expected.add(q.expected);
         b.received = b.received.saturating_add(1);
         b.duplicates = b.duplicates.saturating_add(u32::from(q.duplicate));
@@ -398,7 +442,7 @@ impl QualitySeries {
         }
         let before = self.stored_buckets() as isize;
         let idx = self.index(now_ns);
-        let b = crate::series::bucket_slot(&mut self.rtt, idx);
+        let b = crate::series::bucket_slot(self.rtt.live(), idx);
         b.min_ms = b.min_ms.min(rtt_ms as f32);
         b.max_ms = b.max_ms.max(rtt_ms as f32);
         b.sum_ms += rtt_ms;
@@ -408,7 +452,11 @@ impl QualitySeries {
 
     /// Coarsens until the bucket width is at least `bucket_ns` (the partner series' width, so
     /// that both stay on one grid); returns the buckets freed.
+    #[inline]
     pub fn coarsen_to(&mut self, bucket_ns: i64) -> usize {
+        if self.bucket_ns >= bucket_ns {
+            return 0;
+        }
         let before = self.stored_buckets();
         while self.bucket_ns < bucket_ns {
             self.coarsen();
@@ -428,16 +476,24 @@ impl QualitySeries {
     }
 
     fn coarsen(&mut self) {
-        crate::series::coarsen_buckets(&mut self.stored, PacketCounts::merge);
-        crate::series::coarsen_buckets(&mut self.rtt, RttSamples::merge);
+        use crate::series::coarsen_buckets;
+        self.stored
+            .rewrite(|v| coarsen_buckets(v, PacketCounts::merge));
+        self.rtt.rewrite(|v| coarsen_buckets(v, RttSamples::merge));
         self.bucket_ns = self.bucket_ns.saturating_mul(2);
     }
 
-    /// The buckets from the `c`-th stored packet entry and the `r`-th RTT entry on, joined by
-    /// index, in time order.
-    fn joined(&self, c: usize, r: usize) -> impl Iterator<Item = (usize, QualityBucket)> + '_ {
-        let mut c = self.stored[c..].iter().peekable();
-        let mut r = self.rtt[r..].iter().peekable();
+    /// Packs the buckets of a series no longer written to (as [`Series::pack`]); returns the
+    /// heap bytes saved.
+    pub(crate) fn pack(&mut self) -> usize {
+        self.stored.pack() + self.rtt.pack()
+    }
+
+    /// The buckets from index `first` on, packet entries and RTT entries joined by index, in
+    /// time order.
+    fn joined(&self, first: u32) -> impl Iterator<Item = (usize, QualityBucket)> + '_ {
+        let mut c = self.stored.iter_from(first).peekable();
+        let mut r = self.rtt.iter_from(first).peekable();
         std::iter::from_fn(move || {
             let i = match (c.peek(), r.peek()) {
                 (None, None) => return None,
@@ -447,10 +503,10 @@ impl QualitySeries {
             };
             let mut out = QualityBucket::default();
             if let Some((_, x)) = c.next_if(|(j, _)| *j == i) {
-                out.c = *x;
+                out.c = x;
             }
             if let Some((_, x)) = r.next_if(|(j, _)| *j == i) {
-                out.r = *x;
+                out.r = x;
             }
             Some((i as usize, out))
         })
@@ -459,7 +515,7 @@ impl QualitySeries {
     /// Buckets from the first to the last non-empty one, as a dense count.
     pub fn len(&self) -> usize {
         let last = |v: Option<u32>| v.map_or(0, |i| i as usize + 1);
-        last(self.stored.last().map(|e| e.0)).max(last(self.rtt.last().map(|e| e.0)))
+        last(self.stored.last_index()).max(last(self.rtt.last_index()))
     }
 
     /// True when nothing was recorded.
@@ -475,14 +531,12 @@ impl QualitySeries {
 
     /// The non-empty buckets with their index, in time order.
     pub fn iter(&self) -> impl Iterator<Item = (usize, QualityBucket)> + '_ {
-        self.joined(0, 0)
+        self.joined(0)
     }
 
     /// The non-empty buckets from index `first` on, in time order.
     pub fn iter_from(&self, first: usize) -> impl Iterator<Item = (usize, QualityBucket)> + '_ {
-        let c = self.stored.partition_point(|(i, _)| (*i as usize) < first);
-        let r = self.rtt.partition_point(|(i, _)| (*i as usize) < first);
-        self.joined(c, r)
+        self.joined(u32::try_from(first).unwrap_or(u32::MAX))
     }
 
     /// Every bucket from the first to the last non-empty one, empty ones as defaults.
@@ -608,6 +662,53 @@ impl QualitySeries {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// A quality series packed at any points is the same as one never packed: the same
+        /// buckets (NaN jitter and RTT included), budget counts, JSON and spans.
+        #[test]
+        fn packing_at_any_point_changes_nothing(
+            ops in proptest::collection::vec(
+                (0i64..120_000_000_000, 0u64..70_000, any::<u8>(), -5.0f64..400.0), 1..400),
+            first in 0usize..600,
+        ) {
+            let (mut plain, mut packed) = (QualitySeries::new(ops[0].0), QualitySeries::new(ops[0].0));
+            for &(t, expected, flags, ms) in &ops {
+                if flags % 5 == 4 {
+                    // An RTT sample, now and then not a number (which is not kept).
+                    let ms = if flags > 250 { f64::NAN } else { ms };
+                    prop_assert_eq!(plain.rtt(t, ms), packed.rtt(t, ms));
+                } else {
+                    let q = PacketQuality {
+                        expected,
+                        duplicate: flags & 8 != 0,
+                        late: flags & 16 != 0,
+                        jitter_ms: (flags & 32 != 0).then_some(ms),
+                    };
+                    prop_assert_eq!(plain.packet(t, q), packed.packet(t, q));
+                }
+                if flags & 64 != 0 {
+                    packed.pack();
+                }
+                prop_assert_eq!(plain.stored_buckets(), packed.stored_buckets());
+            }
+            packed.pack();
+            prop_assert_eq!(&plain, &packed);
+            prop_assert_eq!(plain.len(), packed.len());
+            prop_assert_eq!(plain.total(), packed.total());
+            prop_assert_eq!(
+                plain.iter_from(first).collect::<Vec<_>>(),
+                packed.iter_from(first).collect::<Vec<_>>()
+            );
+            prop_assert_eq!(
+                serde_json::to_string(&plain).unwrap(),
+                serde_json::to_string(&packed).unwrap()
+            );
+            let lossy = |b: &QualityBucket| b.lost() > 0;
+            prop_assert_eq!(plain.spans(lossy, 100), packed.spans(lossy, 100));
+        }
+    }
 
     fn pkt(expected: u64) -> PacketQuality {
         PacketQuality {

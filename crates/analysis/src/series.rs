@@ -5,6 +5,7 @@
 //! constant however long the capture is, while the whole capture remains covered. Charts get
 //! equal-width buckets with bytes and packets per direction.
 
+use crate::buckets::{put, take, take_u32, Buckets, Pack};
 use serde::Serialize;
 
 /// Makes room for one more bucket: a quarter more (at least 8), not the double a `Vec` grows
@@ -88,6 +89,24 @@ pub struct Bucket {
     pub packets_rev: u32,
 }
 
+impl Pack for Bucket {
+    fn pack(&self, out: &mut Vec<u8>) {
+        put(out, self.bytes_fwd);
+        put(out, self.bytes_rev);
+        put(out, u64::from(self.packets_fwd));
+        put(out, u64::from(self.packets_rev));
+    }
+
+    fn unpack(input: &mut &[u8]) -> Option<Self> {
+        Some(Bucket {
+            bytes_fwd: take(input)?,
+            bytes_rev: take(input)?,
+            packets_fwd: take_u32(input)?,
+            packets_rev: take_u32(input)?,
+        })
+    }
+}
+
 impl Bucket {
     fn merge(&mut self, other: &Bucket) {
         self.bytes_fwd += other.bytes_fwd;
@@ -121,6 +140,20 @@ struct OneWay {
     bytes: SplitU64,
 }
 
+impl Pack for OneWay {
+    fn pack(&self, out: &mut Vec<u8>) {
+        put(out, u64::from(self.packets));
+        put(out, self.bytes.get());
+    }
+
+    fn unpack(input: &mut &[u8]) -> Option<Self> {
+        let packets = take_u32(input)?;
+        let mut bytes = SplitU64::default();
+        bytes.add(take(input)?);
+        Some(OneWay { packets, bytes })
+    }
+}
+
 impl OneWay {
     fn add(&mut self, packets: u32, bytes: u64) {
         self.bytes.add(bytes);
@@ -141,11 +174,12 @@ impl OneWay {
 }
 
 /// The stored buckets of a [`Series`]: both directions, or only the forward one (a stream's
-/// series, whose reverse half would always be zero), until a reverse packet comes.
+/// series, whose reverse half would always be zero), until a reverse packet comes; each live
+/// or packed ([`Series::pack`]).
 #[derive(Clone, Debug)]
 enum Stored {
-    Both(Vec<(u32, Bucket)>),
-    Forward(Vec<(u32, OneWay)>),
+    Both(Buckets<Bucket>),
+    Forward(Buckets<OneWay>),
 }
 
 /// A bandwidth time series with a fixed maximum number of buckets.
@@ -206,7 +240,7 @@ impl Series {
         Series {
             start_ns: start,
             bucket_ns: Self::INITIAL_BUCKET_NS,
-            stored: Stored::Both(Vec::new()),
+            stored: Stored::Both(Buckets::default()),
         }
     }
 
@@ -215,7 +249,7 @@ impl Series {
     /// it into a two-direction series.
     pub fn one_way(start_ns: i64) -> Self {
         Series {
-            stored: Stored::Forward(Vec::new()),
+            stored: Stored::Forward(Buckets::default()),
             ..Series::new(start_ns)
         }
     }
@@ -227,9 +261,7 @@ impl Series {
     /// Packets earlier than the series start (out-of-order capture timestamps) count in the
     /// first bucket. Allocation happens only when the bucket vector grows, which is bounded.
     pub fn add(&mut self, now_ns: i64, bytes: u64, forward: bool) -> isize {
-        let before = self.stored_buckets() as isize;
-        self.add_inner(now_ns, bytes, forward);
-        self.stored_buckets() as isize - before
+        self.add_inner(now_ns, bytes, forward)
     }
 
     /// Halves the resolution (doubles the bucket width) to free memory; returns the buckets
@@ -244,7 +276,11 @@ impl Series {
 
     /// Coarsens until the bucket width is at least `bucket_ns` (to stay on the grid of a
     /// partner series that coarsened on its own); returns the buckets freed.
+    #[inline]
     pub fn coarsen_to(&mut self, bucket_ns: i64) -> usize {
+        if self.bucket_ns >= bucket_ns {
+            return 0;
+        }
         let before = self.stored_buckets();
         while self.bucket_ns < bucket_ns {
             self.coarsen();
@@ -252,21 +288,32 @@ impl Series {
         before - self.stored_buckets()
     }
 
-    fn add_inner(&mut self, now_ns: i64, bytes: u64, forward: bool) {
+    /// [`Series::add`]: the buckets stored afterwards less before, counted where they change.
+    fn add_inner(&mut self, now_ns: i64, bytes: u64, forward: bool) -> isize {
         let mut idx = (now_ns.saturating_sub(self.start_ns).max(0) / self.bucket_ns) as u64;
+        let mut freed = 0;
         while idx >= Self::MAX_BUCKETS as u64 {
+            let before = self.stored_buckets();
             self.coarsen();
+            freed += before - self.stored_buckets();
             idx = (now_ns.saturating_sub(self.start_ns).max(0) / self.bucket_ns) as u64;
         }
         let idx = idx as u32;
         if let (Stored::Forward(v), false) = (&self.stored, forward) {
             // A reverse packet in a one-way series: from here on it stores both directions.
-            let both = v.iter().map(|(i, b)| (*i, b.bucket())).collect();
-            self.stored = Stored::Both(both);
+            let both = v.iter_from(0).map(|(i, b)| (i, b.bucket())).collect();
+            self.stored = Stored::Both(Buckets::Live(both));
         }
-        match &mut self.stored {
-            Stored::Forward(v) => bucket_slot(v, idx).add(1, bytes),
+        let added = match &mut self.stored {
+            Stored::Forward(v) => {
+                let v = v.live();
+                let held = v.len();
+                bucket_slot(v, idx).add(1, bytes);
+                v.len() - held
+            }
             Stored::Both(v) => {
+                let v = v.live();
+                let held = v.len();
                 let b = bucket_slot(v, idx);
                 if forward {
                     b.bytes_fwd += bytes;
@@ -275,23 +322,35 @@ impl Series {
                     b.bytes_rev += bytes;
                     b.packets_rev = b.packets_rev.saturating_add(1);
                 }
+                v.len() - held
             }
-        }
+        };
+        added as isize - freed as isize
     }
 
     fn coarsen(&mut self) {
         match &mut self.stored {
-            Stored::Both(v) => coarsen_buckets(v, Bucket::merge),
-            Stored::Forward(v) => coarsen_buckets(v, OneWay::merge),
+            Stored::Both(v) => v.rewrite(|v| coarsen_buckets(v, Bucket::merge)),
+            Stored::Forward(v) => v.rewrite(|v| coarsen_buckets(v, OneWay::merge)),
         }
         self.bucket_ns *= 2;
+    }
+
+    /// Packs the buckets of a series no longer written to (its stream or flow has gone quiet):
+    /// the same buckets in about a quarter of the memory; the next packet unpacks them.
+    /// Returns the heap bytes saved.
+    pub(crate) fn pack(&mut self) -> usize {
+        match &mut self.stored {
+            Stored::Both(v) => v.pack(),
+            Stored::Forward(v) => v.pack(),
+        }
     }
 
     /// The index of the last stored bucket.
     fn last_index(&self) -> Option<u32> {
         match &self.stored {
-            Stored::Both(v) => v.last().map(|e| e.0),
-            Stored::Forward(v) => v.last().map(|e| e.0),
+            Stored::Both(v) => v.last_index(),
+            Stored::Forward(v) => v.last_index(),
         }
     }
 
@@ -320,16 +379,16 @@ impl Series {
 
     /// The non-empty buckets from index `first` on, in time order.
     pub fn iter_from(&self, first: usize) -> impl Iterator<Item = (usize, Bucket)> + '_ {
-        let from = |i: &u32| (*i as usize) < first;
+        let first = u32::try_from(first).unwrap_or(u32::MAX);
         let (both, forward) = match &self.stored {
-            Stored::Both(v) => (Some(&v[v.partition_point(|(i, _)| from(i))..]), None),
-            Stored::Forward(v) => (None, Some(&v[v.partition_point(|(i, _)| from(i))..])),
+            Stored::Both(v) => (Some(v.iter_from(first)), None),
+            Stored::Forward(v) => (None, Some(v.iter_from(first))),
         };
-        let both = both.into_iter().flatten().map(|(i, b)| (*i as usize, *b));
+        let both = both.into_iter().flatten().map(|(i, b)| (i as usize, b));
         let forward = forward
             .into_iter()
             .flatten()
-            .map(|(i, b)| (*i as usize, b.bucket()));
+            .map(|(i, b)| (i as usize, b.bucket()));
         both.chain(forward)
     }
 
@@ -395,18 +454,20 @@ impl Series {
                 dense[idx].merge(&b);
             }
         }
-        let out = Series {
+        let mut out = Series {
             start_ns: start,
             bucket_ns: width,
-            stored: Stored::Both(
+            stored: Stored::Both(Buckets::Live(
                 dense
                     .into_iter()
                     .enumerate()
                     .filter(|(_, b)| *b != Bucket::default())
                     .map(|(i, b)| (i as u32, b))
                     .collect(),
-            ),
+            )),
         };
+        // Nothing is added to a merged series afterwards.
+        out.pack();
         Some(out)
     }
 }
@@ -436,8 +497,9 @@ mod tests {
 
     fn capacity(s: &Series) -> usize {
         match &s.stored {
-            Stored::Both(v) => v.capacity(),
-            Stored::Forward(v) => v.capacity(),
+            Stored::Both(Buckets::Live(v)) => v.capacity(),
+            Stored::Forward(Buckets::Live(v)) => v.capacity(),
+            Stored::Both(Buckets::Packed(_)) | Stored::Forward(Buckets::Packed(_)) => 0,
         }
     }
 
@@ -563,5 +625,58 @@ mod tests {
             prop_assert!(s.len() <= Series::MAX_BUCKETS);
             prop_assert_eq!(s.totals().0, 10 * times.len() as u64);
         }
+
+        /// A series packed at any points (packets after a packing unpack it; shrinking a
+        /// packed series keeps it packed) is the same series as one never packed: the same
+        /// buckets, budget counts, JSON, from any index, one-way or both ways.
+        #[test]
+        fn packing_at_any_point_changes_nothing(
+            one_way in any::<bool>(),
+            ops in proptest::collection::vec(
+                (0i64..200_000_000_000, 0u64..6_000_000_000, any::<bool>(), 0u8..8), 1..400),
+            first in 0usize..600,
+        ) {
+            let new = if one_way { Series::one_way } else { Series::new };
+            let (mut plain, mut packed) = (new(ops[0].0), new(ops[0].0));
+            for &(t, bytes, forward, op) in &ops {
+                // Mostly forward, as a stream's packets are.
+                let forward = forward || one_way && op < 6;
+                prop_assert_eq!(plain.add(t, bytes, forward), packed.add(t, bytes, forward));
+                if op == 0 {
+                    prop_assert_eq!(plain.shrink(Series::MIN_KEEP), packed.shrink(Series::MIN_KEEP));
+                }
+                if op <= 2 {
+                    packed.pack();
+                }
+                prop_assert_eq!(plain.stored_buckets(), packed.stored_buckets());
+            }
+            packed.pack();
+            prop_assert_eq!(&plain, &packed);
+            prop_assert_eq!(plain.len(), packed.len());
+            prop_assert_eq!(plain.dense(), packed.dense());
+            prop_assert_eq!(
+                plain.iter_from(first).collect::<Vec<_>>(),
+                packed.iter_from(first).collect::<Vec<_>>()
+            );
+            prop_assert_eq!(
+                serde_json::to_string(&plain).unwrap(),
+                serde_json::to_string(&packed).unwrap()
+            );
+        }
+    }
+
+    #[test]
+    fn a_packed_stream_series_takes_a_fraction_of_its_vector() {
+        // Ten seconds of video: 100 ms buckets of about 12 packets and 14 kB.
+        let mut s = Series::one_way(0);
+        for i in 0..1_200i64 {
+            s.add(i * 8_333_333, 1_100 + (i as u64 % 200), true);
+        }
+        let live = capacity(&s) * size_of::<(u32, OneWay)>();
+        let saved = s.pack();
+        assert!(saved * 4 >= live * 3, "{saved} of {live} bytes saved");
+        assert_eq!(capacity(&s), 0);
+        // Packing a packed series does nothing.
+        assert_eq!(s.pack(), 0);
     }
 }

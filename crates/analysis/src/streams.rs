@@ -1764,6 +1764,21 @@ impl Streams {
         self.series_buckets = self.series_buckets.saturating_add_signed(delta);
     }
 
+    /// Packs the series of the streams quiet since before `cutoff_ns` ([`Series::pack`]),
+    /// from the least recently used on, stopping at the first stream that is not; returns the
+    /// streams looked at and the heap bytes saved.
+    pub(crate) fn pack_quiet(&mut self, cutoff_ns: i64) -> (usize, usize) {
+        let mut saved = 0;
+        let walked = self.map.walk_lru_mut(|s| {
+            if s.last_ns >= cutoff_ns {
+                return false;
+            }
+            saved += s.series.pack() + s.quality.pack();
+            true
+        });
+        (walked, saved)
+    }
+
     /// A snapshot of every stream with the end-of-capture conclusions applied: without SDP,
     /// streams whose packets all carry the padding bit look like padding probes or RTX, and
     /// repaired-rid streams are paired with the stream carrying that rid.

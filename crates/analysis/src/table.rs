@@ -180,6 +180,20 @@ impl<K: Copy + Eq + Hash, V> LruMap<K, V> {
         n
     }
 
+    /// Calls `f` on the values from the least recently used on, without touching them, until
+    /// it returns false or every value was seen; returns how many it was called on.
+    pub fn walk_lru_mut(&mut self, mut f: impl FnMut(&mut V) -> bool) -> usize {
+        let (mut i, mut n) = (self.head, 0);
+        while let Some(node) = self.nodes.get_mut(i as usize) {
+            n += 1;
+            if !f(&mut node.value) {
+                break;
+            }
+            i = node.next;
+        }
+        n
+    }
+
     /// Iterates over the entries (in no particular order).
     pub fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
         self.nodes.iter().map(|n| (&n.key, &n.value))
