@@ -2629,7 +2629,7 @@ fn one_way_midcall(
 fn stalled_flight(d: &DtlsReport, last: &crate::dtls::DtlsEvent) -> String {
     let from_client = d.client == Some(last.from);
     let other = if last.from == d.a { d.b } else { d.a };
-    let what = last.what.as_str();
+    let what = &*last.what;
     // The flight the last message belongs to.
     let flight = match (what, from_client) {
         ("client_hello", true) if d.hello_verify_request => {

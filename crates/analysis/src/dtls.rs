@@ -5,6 +5,7 @@ use rtcscope_dtls::handshake::{HandshakeFragment, HandshakeFragments, Message, M
 use rtcscope_dtls::record::{RecordHeader, Records};
 use rtcscope_dtls::{ContentType, DtlsSession, HandshakeType, Seen, Side};
 use serde::Serialize;
+use std::borrow::Cow;
 use std::net::SocketAddr;
 
 /// Timeline events kept per handshake.
@@ -18,7 +19,8 @@ pub struct DtlsEvent {
     /// Sender.
     pub from: SocketAddr,
     /// What it was: a handshake message name, `change_cipher_spec`, `encrypted`, `alert`...
-    pub what: String,
+    /// (a name known in advance is not copied into every event: thousands of handshakes).
+    pub what: Cow<'static, str>,
 }
 
 /// A DTLS association on one flow.
@@ -111,7 +113,7 @@ impl DtlsFlow {
         }
     }
 
-    fn event(&mut self, at_ns: i64, from: SocketAddr, what: String) {
+    fn event(&mut self, at_ns: i64, from: SocketAddr, what: Cow<'static, str>) {
         // Collapse retransmitted or repeated encrypted records into one line per burst.
         if let Some(last) = self.timeline.last() {
             if last.from == from && last.what == what && what.starts_with("encrypted") {
@@ -135,7 +137,7 @@ impl DtlsFlow {
         self.datagrams[usize::from(side == Side::B)] += 1;
         self.last_ns = self.last_ns.max(now);
         let opts = self.session.record_options(side);
-        let mut events: Vec<String> = Vec::new();
+        let mut events: Vec<Cow<'static, str>> = Vec::new();
         for rec in Records::new(datagram, opts).map_while(Result::ok) {
             let what = match *rec.header() {
                 RecordHeader::Plaintext {
@@ -151,16 +153,17 @@ impl DtlsFlow {
                                     self.client_hello_ns.get_or_insert(now);
                                 }
                                 if is_hello_retry_request(&f) {
-                                    "hello_retry_request".to_owned()
+                                    Cow::Borrowed("hello_retry_request")
                                 } else {
-                                    t.name().map_or_else(|| format!("{t:?}"), str::to_owned)
+                                    t.name()
+                                        .map_or_else(|| Cow::Owned(format!("{t:?}")), Cow::Borrowed)
                                 }
                             }
-                            Some(Err(_)) | None => "handshake".to_owned(),
+                            Some(Err(_)) | None => Cow::Borrowed("handshake"),
                         }
                     } else if content_type == ContentType::APPLICATION_DATA {
                         self.done(now, DoneBy::ApplicationData);
-                        "application_data".to_owned()
+                        Cow::Borrowed("application_data")
                     } else if content_type == ContentType::CHANGE_CIPHER_SPEC {
                         // In DTLS ≤ 1.2 the handshake ends with each side's ChangeCipherSpec
                         // and (encrypted) Finished; the second side's marks the end.
@@ -168,15 +171,15 @@ impl DtlsFlow {
                         if self.ccs == [true, true] {
                             self.done(now, DoneBy::ChangeCipherSpec);
                         }
-                        "change_cipher_spec".to_owned()
+                        Cow::Borrowed("change_cipher_spec")
                     } else if content_type == ContentType::ALERT {
-                        "alert".to_owned()
+                        Cow::Borrowed("alert")
                     } else if epoch > 0 {
-                        "encrypted".to_owned()
+                        Cow::Borrowed("encrypted")
                     } else {
                         content_type
                             .name()
-                            .map_or_else(|| format!("{content_type:?}"), str::to_owned)
+                            .map_or_else(|| Cow::Owned(format!("{content_type:?}")), Cow::Borrowed)
                     }
                 }
                 RecordHeader::Unified { flags, .. } => {
@@ -200,12 +203,12 @@ impl DtlsFlow {
                         _ => {}
                     }
                     if bits == 2 && !self.epoch3_seen {
-                        "encrypted handshake".to_owned()
+                        Cow::Borrowed("encrypted handshake")
                     } else {
-                        "encrypted".to_owned()
+                        Cow::Borrowed("encrypted")
                     }
                 }
-                RecordHeader::Cid12 { .. } => "encrypted".to_owned(),
+                RecordHeader::Cid12 { .. } => Cow::Borrowed("encrypted"),
             };
             if events.last() != Some(&what) {
                 events.push(what);

@@ -246,6 +246,9 @@ impl Flow {
             }
             return;
         }
+        // One kind is the rule (a closed port at the end of a call): room for exactly one, not
+        // the four a first push reserves, in every flow of thousands of calls.
+        list.reserve_exact(1);
         list.push(IcmpErrors {
             family,
             icmp_type,

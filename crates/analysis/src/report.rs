@@ -243,7 +243,7 @@ pub struct FlowReport {
 impl Report {
     /// Builds the report from the engine's current state.
     pub fn new(engine: &Engine) -> Report {
-        Self::build(engine, engine.streams.clone_finished(), None)
+        Self::build(engine, engine.streams.clone_finished(), None, None)
     }
 
     /// Builds the report of an engine that is done with its input, which it consumes: the
@@ -263,15 +263,17 @@ impl Report {
                 )
             })
             .collect();
-        Self::build(&engine, streams, Some(series))
+        let dtls = engine.take_dtls();
+        Self::build(&engine, streams, Some(series), Some(dtls))
     }
 
-    /// `taken`: the flows' series, moved out of an engine that is done (else they are read
-    /// from the engine and copied).
+    /// `taken` and `dtls`: the flows' series and the DTLS reports with their timelines, moved
+    /// out of an engine that is done (else they are read from the engine and copied).
     fn build(
         engine: &Engine,
         mut streams: Vec<crate::streams::Stream>,
         mut taken: Option<crate::Map<crate::flow::FlowKey, Series>>,
+        dtls: Option<Vec<crate::dtls::DtlsReport>>,
     ) -> Report {
         fn series_of<'a>(
             engine: &'a Engine,
@@ -404,7 +406,7 @@ impl Report {
         let mut report = Report {
             schema: SCHEMA,
             findings: Vec::new(),
-            dtls: engine.dtls(),
+            dtls: dtls.unwrap_or_else(|| engine.dtls()),
             data_channels: engine.data_channels(),
             decryption: engine.decryption(),
             streams,

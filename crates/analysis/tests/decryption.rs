@@ -879,10 +879,7 @@ fn openssl_dtls_with_every_suite_decrypts_and_its_text_is_not_taken_for_sctp() {
         if expected.contains("version=dtls1.3") {
             // wolfSSL's server always asks for a cookie: the timeline names the
             // HelloRetryRequest (a ServerHello with the special random) as such.
-            let whats: Vec<&str> = r.dtls[0].timeline[..4]
-                .iter()
-                .map(|e| e.what.as_str())
-                .collect();
+            let whats: Vec<&str> = r.dtls[0].timeline[..4].iter().map(|e| &*e.what).collect();
             assert_eq!(
                 whats,
                 [
