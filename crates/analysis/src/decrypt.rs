@@ -783,7 +783,9 @@ impl Kept {
 /// The decryption state of the engine.
 pub struct Decryption {
     keylog: KeyLogIndex,
-    assocs: Map<FlowKey, Association>,
+    /// Boxed: an association is about 2 KB, and a table that doubles its buckets would hold
+    /// up to twice as many of them as there are associations.
+    assocs: Map<FlowKey, Box<Association>>,
     /// DTLS associations beyond [`MAX_ASSOCIATIONS`] (not followed).
     pub associations_beyond_cap: u64,
     sdes: Option<SdesKeys>,
@@ -878,7 +880,7 @@ impl Decryption {
         let keylog = &self.keylog;
         self.assocs
             .entry(flow)
-            .or_insert_with(|| Association::new(flow, now))
+            .or_insert_with(|| Box::new(Association::new(flow, now)))
             .feed(keylog, now, src, datagram, &mut self.kept);
     }
 

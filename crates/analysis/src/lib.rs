@@ -380,7 +380,9 @@ pub struct Engine {
     transactions: table::LruMap<[u8; 16], Tx>,
     reflexive: Vec<Reflexive>,
     streams: streams::Streams,
-    dtls: Map<FlowKey, dtls::DtlsFlow>,
+    /// Boxed: a handshake tracker is about 1 KB, and a table that doubles its buckets would
+    /// hold up to twice as many of them as there are handshakes.
+    dtls: Map<FlowKey, Box<dtls::DtlsFlow>>,
     sctp: Map<FlowKey, datachannels::Association>,
     decrypt: decrypt::Decryption,
     sdp_fingerprints: Vec<String>,
@@ -785,7 +787,7 @@ impl Engine {
                 }
                 self.dtls
                     .entry(key)
-                    .or_insert_with(|| dtls::DtlsFlow::new(key, ctx.now))
+                    .or_insert_with(|| Box::new(dtls::DtlsFlow::new(key, ctx.now)))
                     .feed(ctx.now, ctx.src, payload);
                 self.decrypt.dtls(ctx.now, key, ctx.src, payload);
             }

@@ -155,7 +155,10 @@ impl Reassembler {
             limits,
             pending: Vec::new(),
             buffered: 0,
-            completed: VecDeque::with_capacity(limits.max_remembered.min(4096)),
+            // Grown as messages complete (a handshake completes about ten per direction), up
+            // to the cap: reserving the cap in every tracker of thousands of handshakes cost
+            // 512 bytes each.
+            completed: VecDeque::new(),
             stats: Stats::default(),
         }
     }
