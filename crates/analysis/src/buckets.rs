@@ -181,6 +181,11 @@ impl<T: Pack> Buckets<T> {
             Buckets::Live(v) => Iter::Live(v[v.partition_point(|(i, _)| *i < first)..].iter()),
             Buckets::Packed(p) => {
                 let mut it = p.iter();
+                if p.header().1 < first {
+                    // Nothing from there on (a live view asking a quiet series for its last
+                    // seconds): no need to read through it.
+                    it.left = 0;
+                }
                 while it.left > 0 && it.peek_index().is_some_and(|i| i < first) {
                     it.next();
                 }

@@ -408,10 +408,25 @@ pub struct Engine {
 
 /// A stream or flow without a packet for this long (capture time) has its series packed: at
 /// the end of a capture of many calls most series belong to calls that ended long before.
+#[cfg(not(fuzzing))]
 const QUIET_NS: i64 = 5_000_000_000;
+/// In fuzzing builds: a millisecond, so that short inputs reach packing and unpacking too.
+#[cfg(fuzzing)]
+const QUIET_NS: i64 = 1_000_000;
 
 /// The engine looks for quiet series at most this often (capture time).
+#[cfg(not(fuzzing))]
 const QUIET_EVERY_NS: i64 = 2_000_000_000;
+/// In fuzzing builds: a microsecond.
+#[cfg(fuzzing)]
+const QUIET_EVERY_NS: i64 = 1_000;
+
+/// Packets between two looks for quiet series, at least.
+#[cfg(not(fuzzing))]
+const QUIET_MIN_PACKETS: usize = 1024;
+/// In fuzzing builds: a look every few packets.
+#[cfg(fuzzing)]
+const QUIET_MIN_PACKETS: usize = 4;
 
 /// When the next look for quiet series is due: after `due_packets` more packets (so that the
 /// look's cost, the entries walked and the bytes packed, is paid for by the packets between
@@ -593,7 +608,7 @@ impl Engine {
         // packets per entry and one per 64 bytes keep the looks a small part of the work.
         self.quiet = QuietPacking {
             packets: 0,
-            due_packets: (4 * walked + saved / 64).max(1024) as u64,
+            due_packets: (4 * walked + saved / 64).max(QUIET_MIN_PACKETS) as u64,
             due_ns: self.last_ns.saturating_add(QUIET_EVERY_NS),
         };
     }
