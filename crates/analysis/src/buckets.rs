@@ -207,17 +207,20 @@ impl<T: Pack> Buckets<T> {
 impl<T: Pack> Packed<T> {
     /// Buckets held and the last one's index (as `pack` wrote them: they read back).
     fn header(&self) -> (u32, u32) {
+        let (len, last, _) = self.split();
+        (len, last)
+    }
+
+    /// The header's two numbers and the bytes of the buckets after it.
+    fn split(&self) -> (u32, u32, &[u8]) {
         let mut rest = &self.bytes[..];
-        (
-            take_u32(&mut rest).unwrap_or(0),
-            take_u32(&mut rest).unwrap_or(0),
-        )
+        let len = take_u32(&mut rest).unwrap_or(0);
+        let last = take_u32(&mut rest).unwrap_or(0);
+        (len, last, rest)
     }
 
     fn iter(&self) -> Unpacking<'_, T> {
-        let mut rest = &self.bytes[..];
-        let left = take_u32(&mut rest).unwrap_or(0);
-        let _last = take_u32(&mut rest);
+        let (left, _, rest) = self.split();
         Unpacking {
             rest,
             next: 0,
