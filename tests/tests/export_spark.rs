@@ -56,9 +56,8 @@ spark.stop()
 /// The project's recordings: every pcap and pcapng under fixtures/.
 fn recordings() -> Vec<String> {
     let root = rtcscope_testkit::workspace_root();
-    let mut files: Vec<String> = rtcscope_testkit::files_under(&rtcscope_testkit::fixtures())
+    let mut files: Vec<String> = rtcscope_testkit::captures_under(&rtcscope_testkit::fixtures())
         .into_iter()
-        .filter(|p| p.extension().is_some_and(|e| e == "pcap" || e == "pcapng"))
         .map(|p| {
             p.strip_prefix(&root)
                 .unwrap()

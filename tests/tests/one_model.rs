@@ -27,11 +27,7 @@ fn same_name(kind: Kind, protocol: Protocol) -> bool {
 #[test]
 fn engine_and_dissector_label_every_udp_packet_alike() {
     let dir = rtcscope_testkit::fixtures();
-    let mut files: Vec<_> = rtcscope_testkit::files_under(&dir)
-        .into_iter()
-        .filter(|p| p.extension().is_some_and(|e| e == "pcap" || e == "pcapng"))
-        .collect();
-    files.sort();
+    let files = rtcscope_testkit::captures_under(&dir);
     assert!(files.len() >= 8, "{files:?}");
     let mut compared = 0;
     for path in &files {
@@ -71,10 +67,7 @@ fn engine_and_dissector_label_every_udp_packet_alike() {
 
 /// The TCP captures: every fixture, and the shared corpus's TURN-over-TCP calls when present.
 fn tcp_captures(test: &str) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = rtcscope_testkit::files_under(&rtcscope_testkit::fixtures())
-        .into_iter()
-        .filter(|p| p.extension().is_some_and(|e| e == "pcap" || e == "pcapng"))
-        .collect();
+    let mut files = rtcscope_testkit::captures_under(&rtcscope_testkit::fixtures());
     if let Some(corpus) = rtcscope_testkit::corpus(test) {
         for name in ["tcp_call_02_03_client.pcap", "wifi-tcp_to_3g.pcap"] {
             files.push(corpus.join("veondigital-srtp_decoder").join(name));

@@ -1716,13 +1716,8 @@ mod tests {
     #[test]
     fn packed_series_give_the_same_report() {
         use rtcscope_capture::CaptureReader;
-        let mut files: Vec<_> = rtcscope_testkit::files_under(&rtcscope_testkit::fixtures())
-            .into_iter()
-            .filter(|p| p.extension().is_some_and(|e| e == "pcap" || e == "pcapng"))
-            .collect();
-        files.sort();
         let (mut compared, mut saved) = (0, 0);
-        for path in &files {
+        for path in &rtcscope_testkit::captures_under(&rtcscope_testkit::fixtures()) {
             let bytes = std::fs::read(path).unwrap();
             let Ok(mut reader) = CaptureReader::new(&bytes[..]) else {
                 continue;

@@ -8,11 +8,7 @@ use rtcscope_capture::CaptureReader;
 
 #[test]
 fn the_consuming_report_is_the_same_report() {
-    let mut files: Vec<_> = rtcscope_testkit::files_under(&rtcscope_testkit::fixtures())
-        .into_iter()
-        .filter(|p| p.extension().is_some_and(|e| e == "pcap" || e == "pcapng"))
-        .collect();
-    files.sort();
+    let files = rtcscope_testkit::captures_under(&rtcscope_testkit::fixtures());
     let mut with_streams = 0;
     for path in &files {
         let bytes = std::fs::read(path).unwrap();

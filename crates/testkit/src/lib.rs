@@ -219,6 +219,14 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
+/// The capture files (`.pcap`, `.pcapng`) below `dir`, sorted.
+pub fn captures_under(dir: &Path) -> Vec<PathBuf> {
+    files_under(dir)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "pcap" || e == "pcapng"))
+        .collect()
+}
+
 /// One line of `tests/expected-failures.tsv`.
 #[derive(Clone, Debug)]
 pub struct Expected {
