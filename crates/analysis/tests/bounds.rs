@@ -34,17 +34,24 @@ fn media_packets_do_not_allocate() {
     for f in &media {
         engine.feed_frame(f.number, f.ts, f.link, &f.data, f.len);
     }
+    let n = allocations_once_settled(&mut engine, &media);
+    assert_eq!(n, 0, "{n} allocations for {} media packets", media.len());
+}
+
+/// Feeds `frames` once to settle (a series packed as quiet in a warm-up unpacks once: per
+/// series, not per packet, so at most a handful of allocations), then again; returns the
+/// allocations of the second pass.
+fn allocations_once_settled(engine: &mut Engine, frames: &[&Frame]) -> u64 {
     let mut replay = || {
         CountingAlloc::count(|| {
-            for f in &media {
+            for f in frames {
                 engine.feed_frame(f.number, f.ts, f.link, &f.data, f.len);
             }
         })
     };
     let settle = replay();
     assert!(settle <= 16, "{settle} allocations settling");
-    let n = replay();
-    assert_eq!(n, 0, "{n} allocations for {} media packets", media.len());
+    replay()
 }
 
 /// TURN over TCP: ChannelData messages cut from the stream and unwrapped do not allocate per
@@ -63,17 +70,7 @@ fn turn_over_tcp_segments_do_not_allocate_after_warm_up() {
         .filter(|f| f.data.len() > 66 && (0x40..0x80).contains(&f.data[66]))
         .collect();
     assert!(chan.len() > 50);
-    let mut replay = || {
-        CountingAlloc::count(|| {
-            for f in &chan {
-                engine.feed_frame(f.number, f.ts, f.link, &f.data, f.len);
-            }
-        })
-    };
-    // As for the media above: a series packed as quiet in the warm-up unpacks once.
-    let settle = replay();
-    assert!(settle <= 16, "{settle} allocations settling");
-    let n = replay();
+    let n = allocations_once_settled(&mut engine, &chan);
     assert_eq!(
         n,
         0,
