@@ -260,7 +260,7 @@ impl Series {
     ///
     /// Packets earlier than the series start (out-of-order capture timestamps) count in the
     /// first bucket. Allocation happens only when the bucket vector grows, which is bounded,
-    /// and when a packed series ([`Series::pack`]) is unpacked: once per quiet spell.
+    /// and when a series packed as quiet is unpacked: once per quiet spell.
     pub fn add(&mut self, now_ns: i64, bytes: u64, forward: bool) -> isize {
         self.add_inner(now_ns, bytes, forward)
     }
