@@ -8,6 +8,21 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 step() { printf '\n==> %s\n' "$*"; }
 
+# A whole run writes about 9 GiB into a clean clone (target/ with the dev and release builds,
+# fuzz/target; measured with the dev profile's line tables only). Without the room, builds and
+# tests fail halfway with errors far from the cause (CI's run of 2026-12-05 did): say it here.
+need_gib=12
+target_dir="${CARGO_TARGET_DIR:-target}"
+mkdir -p "$target_dir"
+have_gib=$(( $(du -sk "$target_dir" | cut -f1) / 1048576 ))
+free_gib=$(( $(df -Pk "$target_dir" | awk 'NR==2 {print $4}') / 1048576 ))
+if (( free_gib + have_gib < need_gib )); then
+    echo "error: ${free_gib} GiB free on the disk of $target_dir (which holds ${have_gib} GiB);" \
+        "the test suite needs about ${need_gib} GiB there: free some (e.g. 'cargo clean')" \
+        "and run it again" >&2
+    exit 1
+fi
+
 step "installing system packages and cargo-fuzz (only what is missing)"
 scripts/install-deps.sh
 command -v cargo-nextest >/dev/null || cargo install cargo-nextest --locked --quiet
