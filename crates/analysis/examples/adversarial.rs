@@ -10,6 +10,9 @@
 //! | `ufrags` | N ICE Binding requests, each with its own ufrag pair, on one flow |
 //! | `stun-flows` | N STUN Binding requests, each on its own flow (N pending transactions) |
 //! | `channels` | N TURN ChannelBind request/success pairs over N/16 allocations |
+//! | `stream-flows` | N/2 RTP streams of two packets, each on its own UDP flow |
+//! | `ice-flows` | N ICE checks never answered, each on its own flow, over 10,000 ufrag pairs |
+//! | `turn-users` | N/4 TURN allocations of one username, one after another, each granted and given a permission |
 //! | `sparse-flows` | N/2 flows of two STUN packets 51 s apart |
 //! | `fragments` | N first fragments of datagrams that never complete |
 //! | `tcp` | one TCP stream of N 1,400-byte segments of bytes with no framing (N = 750,000: 1 GB) |
@@ -114,6 +117,55 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     .add(&Attribute::Priority(1_853_817_087))
                     .add(&Attribute::IceControlling(i));
                 g.udp(ip(1), 5000, server, 6000, &stun(b));
+            }
+        }
+        "stream-flows" => {
+            // Every stream is confirmed (two packets in sequence) and every flow carries RTP:
+            // what the report's per-flow and per-stream findings look at.
+            for i in 0..n / 2 {
+                for seq in 0..2 {
+                    g.udp(
+                        ip(i),
+                        10_000 + (i % 50_000) as u16,
+                        server,
+                        40_000,
+                        &rtp(seq, i as u32),
+                    );
+                }
+            }
+        }
+        "ice-flows" => {
+            // Sessions without a single success: each of their pairs is a flow of its own.
+            for i in 0..n {
+                let pair = i % 10_000;
+                let mut b = MessageBuilder::request(Method::BINDING, tid(i, 7));
+                b.add(&Attribute::Username(format!("r{pair:x}:l{pair:x}").into()))
+                    .add(&Attribute::Priority(1_853_817_087))
+                    .add(&Attribute::IceControlling(pair));
+                g.udp(ip(i), 10_000 + (i % 50_000) as u16, server, 6000, &stun(b));
+            }
+        }
+        "turn-users" => {
+            // One username for every client (static TURN credentials shared by an app's
+            // users): each allocation is a candidate predecessor of the next ones.
+            for i in 0..n / 4 {
+                let client = ip(i);
+                let port = 20_000 + (i % 40_000) as u16;
+                let mut req = MessageBuilder::request(Method::ALLOCATE, tid(i, 8));
+                req.add(&Attribute::Username("shared".into()));
+                g.udp(client, port, server, 3478, &stun(req));
+                let mut ok = MessageBuilder::success(Method::ALLOCATE, tid(i, 8));
+                ok.add(&Attribute::XorRelayedAddress(
+                    format!("198.51.100.2:{}", 30_000 + (i % 30_000)).parse()?,
+                ))
+                .add(&Attribute::Lifetime(600));
+                g.udp(server, 3478, client, port, &stun(ok));
+                let mut perm = MessageBuilder::request(Method::CREATE_PERMISSION, tid(i, 9));
+                perm.add(&Attribute::Username("shared".into()))
+                    .add(&Attribute::XorPeerAddress("203.0.113.7:9".parse()?));
+                g.udp(client, port, server, 3478, &stun(perm));
+                let ok = MessageBuilder::success(Method::CREATE_PERMISSION, tid(i, 9));
+                g.udp(server, 3478, client, port, &stun(ok));
             }
         }
         "stun-flows" => {
