@@ -19,6 +19,9 @@ use serde::Serialize;
 use std::fmt::Write as _;
 use std::net::SocketAddr;
 
+mod index;
+use index::{path, Index, Path, Set};
+
 /// How bad a finding is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -159,25 +162,22 @@ pub const NO_RTCP_NS: i64 = 10_000_000_000;
 pub fn diagnose(report: &Report) -> Vec<Finding> {
     let mut out = Vec::new();
     let end = report.end_ns.unwrap_or(0);
+    let ix = Index::new(report);
     capture_findings(report, &mut out);
     for s in &report.ice_sessions {
-        ice_findings(report, s, end, &mut out);
+        ice_findings(report, &ix, s, end, &mut out);
     }
-    selected_pair_changes(report, &mut out);
-    relay_only_no_allocation(report, &mut out);
+    selected_pair_changes(report, &ix, &mut out);
+    relay_only_no_allocation(report, &ix, &mut out);
+    let first_allocated = report.turn_allocations.iter().find(|a| allocated(a));
     for group in turn_groups(&report.turn_allocations) {
-        turn_findings(report, &group, end, &mut out);
+        turn_findings(report, &ix, first_allocated, &group, end, &mut out);
     }
-    dtls_findings(report, &mut out);
-    media_findings(report, &mut out);
+    dtls_findings(report, &ix, &mut out);
+    media_findings(report, &ix, &mut out);
     silence_findings(report, end, &mut out);
     out.sort_by_key(|f| (f.severity, f.at_ns.unwrap_or(i64::MAX)));
     out
-}
-
-/// True when `f` joins `x` and `y` (either way round).
-fn joins(f: &FlowReport, x: SocketAddr, y: SocketAddr) -> bool {
-    (f.a == x && f.b == y) || (f.a == y && f.b == x)
 }
 
 fn transport_name(t: crate::flow::Transport) -> &'static str {
@@ -328,11 +328,11 @@ fn pairs_of<'a>(s: &'a SessionReport, ufrag: &'a str) -> impl Iterator<Item = &'
     s.pairs.iter().filter(move |p| p.local_ufrag == ufrag)
 }
 
-fn ice_findings(r: &Report, s: &SessionReport, end: i64, out: &mut Vec<Finding>) {
+fn ice_findings(r: &Report, ix: &Index<'_>, s: &SessionReport, end: i64, out: &mut Vec<Finding>) {
     let any_success = s.pairs.iter().any(|p| p.state == PairState::Succeeded);
     let requests: u32 = s.pairs.iter().map(|p| p.requests).sum();
     if !any_success && requests > 0 {
-        out.push(no_pair_succeeded(r, s));
+        out.push(no_pair_succeeded(r, ix, s));
     }
     if s.role_conflicts > 0 {
         out.push(Finding {
@@ -396,8 +396,8 @@ fn ice_findings(r: &Report, s: &SessionReport, end: i64, out: &mut Vec<Finding>)
             });
         }
     }
-    consent_findings(r, s, end, out);
-    over_tcp(r, s, out);
+    consent_findings(ix, s, end, out);
+    over_tcp(ix, s, out);
 }
 
 /// A session that settled on a path over TCP: ICE-TCP (RFC 6544) straight to the peer, or a
@@ -406,15 +406,12 @@ fn ice_findings(r: &Report, s: &SessionReport, end: i64, out: &mut Vec<Finding>)
 /// so loss that UDP would shrug off freezes the call. A notice, not a fault: on a clean path
 /// nothing is lost. The evidence says why UDP was not used when the capture shows it: UDP
 /// checks (direct or through a UDP allocation) that got no answer.
-fn over_tcp(r: &Report, s: &SessionReport, out: &mut Vec<Finding>) {
+fn over_tcp(ix: &Index<'_>, s: &SessionReport, out: &mut Vec<Finding>) {
     use crate::flow::Transport;
     let Some(p) = settled_pair(s).filter(|p| p.state == PairState::Succeeded) else {
         return;
     };
-    let allocation_of = |q: &PairReport| {
-        q.relay
-            .and_then(|id| r.turn_allocations.iter().find(|a| a.id == id))
-    };
+    let allocation_of = |q: &PairReport| q.relay.and_then(|id| ix.allocation(id));
     let how = match (p.transport, allocation_of(p)) {
         (Transport::Tcp, None) => {
             format!("ICE-TCP straight to the peer, {} → {}", p.local, p.remote)
@@ -486,7 +483,7 @@ fn over_tcp(r: &Report, s: &SessionReport, out: &mut Vec<Finding>) {
     });
 }
 
-fn no_pair_succeeded(r: &Report, s: &SessionReport) -> Finding {
+fn no_pair_succeeded(r: &Report, ix: &Index<'_>, s: &SessionReport) -> Finding {
     let requests: u32 = s.pairs.iter().map(|p| p.requests).sum();
     let responses: u32 = s.pairs.iter().map(|p| p.responses).sum();
     let mut evidence = Vec::new();
@@ -494,7 +491,7 @@ fn no_pair_succeeded(r: &Report, s: &SessionReport) -> Finding {
     // ICMP errors on the pairs' flows: the checks were refused, not lost.
     let mut icmp = 0u64;
     for p in &s.pairs {
-        for f in r.flows.iter().filter(|f| joins(f, p.local, p.remote)) {
+        for f in ix.flows_on(p.local, p.remote) {
             for e in &f.icmp_errors {
                 icmp += e.count;
                 evidence.push(Evidence {
@@ -700,7 +697,7 @@ fn media_streams(r: &Report) -> impl Iterator<Item = &crate::streams::Stream> {
 /// (and before the last unanswered check: the side went quiet, rather than only its answers
 /// getting lost); otherwise the last answer. Consent checks are seconds apart, media packets
 /// milliseconds, so the last media packet is the closer bound.
-fn consent_findings(r: &Report, s: &SessionReport, end: i64, out: &mut Vec<Finding>) {
+fn consent_findings(ix: &Index<'_>, s: &SessionReport, end: i64, out: &mut Vec<Finding>) {
     for sel in &s.selected {
         let Some(p) = s.pairs.iter().find(|p| p.id == sel.pair) else {
             continue;
@@ -709,7 +706,8 @@ fn consent_findings(r: &Report, s: &SessionReport, end: i64, out: &mut Vec<Findi
             continue;
         };
         let last_request = *after.last().expect("consent_loss keeps 3 or more");
-        let remote_media = media_streams(r)
+        let remote_media = ix
+            .media_on(p.remote, p.local)
             .filter(|m| m.src == p.remote && m.dst == p.local)
             .map(|m| m.last_ns)
             .max()
@@ -766,7 +764,7 @@ fn consent_findings(r: &Report, s: &SessionReport, end: i64, out: &mut Vec<Findi
 /// gathers and checks them whatever TURN does):
 /// the shape of `iceTransportPolicy: "relay"` (a relay-only configuration) with a TURN server
 /// that refused or never answered. ICE never started, so the call could not connect.
-fn relay_only_no_allocation(r: &Report, out: &mut Vec<Finding>) {
+fn relay_only_no_allocation(r: &Report, ix: &Index<'_>, out: &mut Vec<Finding>) {
     let tried: Vec<&Allocation> = r
         .turn_allocations
         .iter()
@@ -780,18 +778,21 @@ fn relay_only_no_allocation(r: &Report, out: &mut Vec<Finding>) {
         .sum();
     // A Binding on the allocation's own 5-tuple is not STUN gathering (libwebrtc asks the
     // TURN server for its reflexive address on the socket it allocates from).
-    let stun_gathering = r.reflexive.iter().any(|x| {
-        !r.turn_allocations
-            .iter()
-            .any(|a| a.client == x.local && a.server == x.server)
-    });
+    let sockets: Set<(SocketAddr, SocketAddr)> = r
+        .turn_allocations
+        .iter()
+        .map(|a| (a.client, a.server))
+        .collect();
+    let stun_gathering = r
+        .reflexive
+        .iter()
+        .any(|x| !sockets.contains(&(x.local, x.server)));
     // A call that ran anyway (on a path the capture shows as DTLS or media without its ICE,
     // e.g. checks on another interface) was not stuck without candidates.
+    let clients: Set<std::net::IpAddr> = tried.iter().map(|a| a.client.ip()).collect();
     let media_seen = r.flows.iter().any(|f| {
         f.counts.dtls + f.counts.rtp + f.counts.rtcp + f.counts.sctp > 0
-            && tried
-                .iter()
-                .any(|a| a.client.ip() == f.a.ip() || a.client.ip() == f.b.ip())
+            && (clients.contains(&f.a.ip()) || clients.contains(&f.b.ip()))
     });
     // The SDPs, when given, settle the configuration: a host or server-reflexive candidate
     // in them is not relay-only; only relay candidates (or none at all: gathering found
@@ -876,7 +877,7 @@ fn relay_only_no_allocation(r: &Report, out: &mut Vec<Finding>) {
                 .iter()
                 .map(|e| e.at_ns)
                 .max()
-                .or_else(|| allocation_flow(r, a).map(|f| f.last_ns))
+                .or_else(|| ix.allocation_flow(a).map(|f| f.last_ns))
         })
         .max();
     out.push(Finding {
@@ -974,7 +975,7 @@ fn since_start(r: &Report, at_ns: i64) -> String {
 /// [`RENOMINATION_MIN_NS`] or more after the one before (renomination); or a new session
 /// between the same hosts took over from one that had connected (an ICE restart, new ufrags).
 /// A notice: the call may well go on, and the evidence says when and to what.
-fn selected_pair_changes(r: &Report, out: &mut Vec<Finding>) {
+fn selected_pair_changes(r: &Report, ix: &Index<'_>, out: &mut Vec<Finding>) {
     for s in &r.ice_sessions {
         let mut current: Option<Nomination<'_>> = None;
         for n in nominations(s) {
@@ -1032,7 +1033,7 @@ fn selected_pair_changes(r: &Report, out: &mut Vec<Finding>) {
             current = Some(n);
         }
     }
-    ice_restarts(r, out);
+    ice_restarts(r, ix, out);
 }
 
 /// The IP addresses a session's pairs used.
@@ -1062,37 +1063,56 @@ fn settled_pair(s: &SessionReport) -> Option<&PairReport> {
 }
 
 /// ICE restarts: see [`selected_pair_changes`] and [`RESTART_GAP_NS`].
-fn ice_restarts(r: &Report, out: &mut Vec<Finding>) {
+///
+/// Each session looks back only at the earlier sessions that share an IP address with it (an
+/// index by address), through figures worked out once per session: at most
+/// [`crate::ice::MAX_SESSIONS`]² / 2 comparisons of numbers where every session shares a host,
+/// never a scan of pairs per comparison.
+fn ice_restarts(r: &Report, ix: &Index<'_>, out: &mut Vec<Finding>) {
     let mut sessions: Vec<&SessionReport> = r.ice_sessions.iter().collect();
     sessions.sort_by_key(|s| s.first_ns);
+    // Per session (in that order): its first success, whether it settled on a pair, its IPs.
+    let connected: Vec<Option<i64>> = sessions
+        .iter()
+        .map(|s| s.pairs.iter().filter_map(|p| p.succeeded_ns).min())
+        .collect();
+    let settled: Vec<bool> = sessions.iter().map(|s| settled_pair(s).is_some()).collect();
+    let ips: Vec<Vec<std::net::IpAddr>> = sessions.iter().map(|s| session_ips(s)).collect();
+    // The sessions (their places in `sessions`, ascending) that used each IP.
+    let mut by_ip: crate::Map<std::net::IpAddr, Vec<usize>> = crate::Map::default();
+    for (k, v) in ips.iter().enumerate() {
+        for ip in v {
+            by_ip.entry(*ip).or_default().push(k);
+        }
+    }
+    let mut earlier: Vec<usize> = Vec::new();
     for (k, new) in sessions.iter().enumerate() {
         let Some(to) = settled_pair(new) else {
             continue;
         };
-        let new_ips = session_ips(new);
+        // The earlier sessions sharing an IP with it, latest first.
+        earlier.clear();
+        for ip in &ips[k] {
+            let with = &by_ip[ip];
+            earlier.extend_from_slice(&with[..with.partition_point(|&j| j < k)]);
+        }
+        earlier.sort_unstable_by(|a, b| b.cmp(a));
+        earlier.dedup();
         // The latest earlier session it takes over from.
-        let old = sessions[..k].iter().rev().find(|old| {
-            let connected = old
-                .pairs
-                .iter()
-                .filter_map(|p| p.succeeded_ns)
-                .min()
-                .is_some_and(|t| new.first_ns.saturating_sub(t) >= RENOMINATION_MIN_NS);
-            connected
+        let old = earlier.iter().map(|&j| (j, sessions[j])).find(|&(j, old)| {
+            connected[j].is_some_and(|t| new.first_ns.saturating_sub(t) >= RENOMINATION_MIN_NS)
                 && new.first_ns.saturating_sub(old.last_ns) <= RESTART_GAP_NS
                 && old.last_ns <= new.last_ns
-                && settled_pair(old).is_some()
-                && session_ips(old).iter().any(|ip| new_ips.contains(ip))
+                && settled[j]
         });
-        let Some(old) = old else {
+        let Some((_, old)) = old else {
             continue;
         };
         // An ICE restart alone keeps the DTLS association (RFC 8842: no new handshake); a new
         // handshake on the new path after the session began is a new call.
-        let new_handshake = r.dtls.iter().any(|d| {
-            ((d.a == to.local && d.b == to.remote) || (d.a == to.remote && d.b == to.local))
-                && d.client_hello_ns.is_some_and(|t| t >= new.first_ns)
-        });
+        let new_handshake = ix
+            .dtls_on(to.local, to.remote)
+            .any(|d| d.client_hello_ns.is_some_and(|t| t >= new.first_ns));
         if new_handshake {
             continue;
         }
@@ -1167,14 +1187,13 @@ fn ice_restarts(r: &Report, out: &mut Vec<Finding>) {
 /// refused allocations, and one unreachable server as many unanswered ones).
 fn turn_groups(all: &[Allocation]) -> Vec<Vec<&Allocation>> {
     let mut groups: Vec<Vec<&Allocation>> = Vec::new();
+    let mut of: crate::Map<(SocketAddr, crate::flow::Transport), usize> = crate::Map::default();
     for a in all {
-        match groups
-            .iter_mut()
-            .find(|g| g[0].server == a.server && g[0].transport == a.transport)
-        {
-            Some(g) => g.push(a),
-            None => groups.push(vec![a]),
-        }
+        let g = *of.entry((a.server, a.transport)).or_insert_with(|| {
+            groups.push(Vec::new());
+            groups.len() - 1
+        });
+        groups[g].push(a);
     }
     groups
 }
@@ -1184,12 +1203,12 @@ fn allocations_words(allocs: &[&Allocation]) -> String {
     if let [a] = allocs {
         return format!("the allocation of {}", a.client);
     }
-    let mut ips: Vec<std::net::IpAddr> = Vec::new();
-    for a in allocs {
-        if !ips.contains(&a.client.ip()) {
-            ips.push(a.client.ip());
-        }
-    }
+    let mut seen: Set<std::net::IpAddr> = Set::default();
+    let ips: Vec<std::net::IpAddr> = allocs
+        .iter()
+        .map(|a| a.client.ip())
+        .filter(|ip| seen.insert(*ip))
+        .collect();
     let shown: Vec<String> = ips.iter().take(4).map(ToString::to_string).collect();
     let more = if ips.len() > 4 {
         format!(" and {} more", ips.len() - 4)
@@ -1237,12 +1256,19 @@ fn allocated(a: &Allocation) -> bool {
     )
 }
 
-fn turn_findings(r: &Report, group: &[&Allocation], end: i64, out: &mut Vec<Finding>) {
-    let all = &r.turn_allocations;
+/// `first_allocated`: the first allocation of the whole report that was granted.
+fn turn_findings(
+    r: &Report,
+    ix: &Index<'_>,
+    first_allocated: Option<&Allocation>,
+    group: &[&Allocation],
+    end: i64,
+    out: &mut Vec<Finding>,
+) {
     let server = group[0].server;
     let transport = transport_name(group[0].transport);
     // 437 answers a rebinding explains are told there, not again as a bare 437.
-    let explained = nat_rebinding(r, group, out);
+    let explained = nat_rebinding(r, ix, group, out);
     // A 401 to a request that carried MESSAGE-INTEGRITY refused the credentials (the 401 to
     // a request without it is the normal challenge). Allocations that got through in the end
     // had only a stale credential on the way.
@@ -1368,12 +1394,11 @@ fn turn_findings(r: &Report, group: &[&Allocation], end: i64, out: &mut Vec<Find
         methods.sort_unstable();
         methods.dedup();
         // The peers the refused requests named (a 403's forbidden peer addresses).
-        let mut peers: Vec<std::net::IpAddr> = Vec::new();
-        for p in errors().filter_map(|e| e.peer) {
-            if !peers.contains(&p.ip()) {
-                peers.push(p.ip());
-            }
-        }
+        let mut seen: Set<std::net::IpAddr> = Set::default();
+        let peers: Vec<std::net::IpAddr> = errors()
+            .filter_map(|e| e.peer.map(|p| p.ip()))
+            .filter(|ip| seen.insert(*ip))
+            .collect();
         let peers = match peers.as_slice() {
             [] => String::new(),
             [p] => format!(" for peer {p}"),
@@ -1482,14 +1507,14 @@ fn turn_findings(r: &Report, group: &[&Allocation], end: i64, out: &mut Vec<Find
     if !unanswered.is_empty() {
         // Another allocation that worked (often over TCP or TLS after UDP failed) makes this
         // a detour rather than a failure.
-        let worked = all.iter().find(|o| allocated(o));
+        let worked = first_allocated;
         let requests: u64 = unanswered
             .iter()
             .map(|a| u64::from(a.allocate_requests))
             .sum();
         let flows: Vec<&FlowReport> = unanswered
             .iter()
-            .filter_map(|a| allocation_flow(r, a))
+            .filter_map(|a| ix.allocation_flow(a))
             .collect();
         let mut evidence: Vec<Evidence> = unanswered
             .iter()
@@ -1555,13 +1580,6 @@ fn turn_findings(r: &Report, group: &[&Allocation], end: i64, out: &mut Vec<Find
     }
 }
 
-/// The flow between an allocation's client and its server (the client's 5-tuple).
-fn allocation_flow<'a>(r: &'a Report, a: &Allocation) -> Option<&'a FlowReport> {
-    r.flows
-        .iter()
-        .find(|f| f.relay.is_none() && f.transport == a.transport && joins(f, a.client, a.server))
-}
-
 /// The client's source address or port changed under the TURN server mid-allocation (a NAT
 /// rebinding: the NAT between client and server dropped the idle mapping and made a new one,
 /// or the client moved to another network). Told in two shapes:
@@ -1580,8 +1598,33 @@ fn allocation_flow<'a>(r: &'a Report, a: &Allocation) -> Option<&'a FlowReport> 
 ///   client's 5-tuple (or it restarted).
 ///
 /// Returns the packet numbers of the 437 answers it explains.
-fn nat_rebinding(r: &Report, group: &[&Allocation], out: &mut Vec<Finding>) -> Vec<u64> {
-    let mut explained = Vec::new();
+///
+/// Each allocation is compared with the allocations of its username only, and the fresh
+/// Allocates after a moment are counted by a binary search: at most (allocations of one
+/// username)² comparisons of numbers, not that times the group's size.
+fn nat_rebinding(
+    r: &Report,
+    ix: &Index<'_>,
+    group: &[&Allocation],
+    out: &mut Vec<Finding>,
+) -> Set<u64> {
+    let mut explained = Set::default();
+    // The group's allocations by username, in the group's order, with their flows; and per
+    // username the start times of the flows of those that sent an Allocate, sorted.
+    let mut of_user: crate::Map<&str, Vec<(&Allocation, &FlowReport)>> = crate::Map::default();
+    let mut fresh_starts: crate::Map<&str, Vec<i64>> = crate::Map::default();
+    for a in group.iter().copied() {
+        let (Some(user), Some(f)) = (a.username.as_deref(), ix.allocation_flow(a)) else {
+            continue;
+        };
+        of_user.entry(user).or_default().push((a, f));
+        if a.allocate_requests > 0 {
+            fresh_starts.entry(user).or_default().push(f.first_ns);
+        }
+    }
+    for v in fresh_starts.values_mut() {
+        v.sort_unstable();
+    }
     // An allocation the client used (not one set up and left at once, as a probe or a
     // gathering burst leaves).
     let in_use = |x: &Allocation| {
@@ -1594,36 +1637,39 @@ fn nat_rebinding(r: &Report, group: &[&Allocation], out: &mut Vec<Finding>) -> V
         x.allocated_ns.is_some_and(|a| a < t) && x.released_ns.is_none_or(|rel| rel > t)
     };
     for y in group.iter().copied() {
-        let Some(yf) = allocation_flow(r, y) else {
+        let Some(yf) = ix.allocation_flow(y) else {
             continue;
         };
         let Some(user) = y.username.as_deref() else {
             continue;
         };
         let orphan = y.allocate_requests == 0 && !allocated(y);
-        // Allocations of the same username that start afresh within the gap after `t` (a
-        // rebinding has one successor; a client gathering from several sockets has many).
-        let fresh_after = |t: i64, x: &Allocation| {
-            group
-                .iter()
-                .filter(|z| z.id != x.id && z.allocate_requests > 0 && z.username == x.username)
-                .filter_map(|z| allocation_flow(r, z))
-                .filter(|f| f.first_ns >= t && f.first_ns.saturating_sub(t) <= REBIND_GAP_NS)
-                .count()
+        // Allocations of the same username (`x`'s) that start afresh within the gap after
+        // `t`, `x` aside (a rebinding has one successor; a client gathering from several
+        // sockets has many).
+        let fresh_after = |t: i64, x: &Allocation, xf: &FlowReport| {
+            let starts = fresh_starts.get(user).map_or(&[][..], |v| &v[..]);
+            let from = starts.partition_point(|&s| s < t);
+            let to = starts.partition_point(|&s| s < t || s.saturating_sub(t) <= REBIND_GAP_NS);
+            let itself = x.allocate_requests > 0
+                && xf.first_ns >= t
+                && xf.first_ns.saturating_sub(t) <= REBIND_GAP_NS;
+            to - from - usize::from(itself)
         };
         // The old allocation: same username (and realm, when both known), granted and not
         // released when the new 5-tuple appeared; the same client IP first, then the one
         // whose traffic stopped last before.
-        let old = group
+        let old = of_user
+            .get(user)
+            .map_or(&[][..], |v| &v[..])
             .iter()
             .copied()
-            .filter(|x| x.id != y.id && x.username.as_deref() == Some(user))
-            .filter(|x| match (&x.realm, &y.realm) {
+            .filter(|(x, _)| x.id != y.id)
+            .filter(|(x, _)| match (&x.realm, &y.realm) {
                 (Some(a), Some(b)) => a == b,
                 _ => true,
             })
-            .filter(|x| live_at(x, yf.first_ns))
-            .filter_map(|x| allocation_flow(r, x).map(|f| (x, f)))
+            .filter(|(x, _)| live_at(x, yf.first_ns))
             .filter(|(x, xf)| {
                 if orphan {
                     xf.first_ns < yf.first_ns
@@ -1638,7 +1684,7 @@ fn nat_rebinding(r: &Report, group: &[&Allocation], out: &mut Vec<Finding>) -> V
                         && xf.last_ns <= yf.first_ns
                         && yf.first_ns.saturating_sub(xf.last_ns) <= REBIND_GAP_NS
                         && xf.last_ns < valid_until
-                        && fresh_after(xf.last_ns, x) == 1
+                        && fresh_after(xf.last_ns, x, xf) == 1
                 }
             })
             .max_by_key(|(x, xf)| (x.client.ip() == y.client.ip(), xf.last_ns));
@@ -1860,28 +1906,23 @@ fn permission_expired(group: &[&Allocation], out: &mut Vec<Finding>) {
     });
 }
 
-fn dtls_findings(r: &Report, out: &mut Vec<Finding>) {
+fn dtls_findings(r: &Report, ix: &Index<'_>, out: &mut Vec<Finding>) {
     // ICE succeeded on a path that never carried a DTLS handshake (each path once, though
     // both agents select it).
-    let mut paths_said: Vec<(SocketAddr, SocketAddr)> = Vec::new();
+    let mut paths_said: Set<Path> = Set::default();
     for s in &r.ice_sessions {
         for sel in &s.selected {
             let Some(p) = s.pairs.iter().find(|p| p.id == sel.pair) else {
                 continue;
             };
-            let path = (p.local.min(p.remote), p.local.max(p.remote));
-            if p.state != PairState::Succeeded || paths_said.contains(&path) {
+            if p.state != PairState::Succeeded || !paths_said.insert(path(p.local, p.remote)) {
                 continue;
             }
-            paths_said.push(path);
-            let on_path = |d: &DtlsReport| {
-                (d.a == p.local && d.b == p.remote) || (d.a == p.remote && d.b == p.local)
-            };
-            let flow_media = r
-                .flows
-                .iter()
-                .any(|f| joins(f, p.local, p.remote) && f.counts.rtp + f.counts.rtcp > 0);
-            if !r.dtls.iter().any(on_path) && !flow_media && p.relay.is_none() {
+            let flow_media = ix
+                .flows_on(p.local, p.remote)
+                .any(|f| f.counts.rtp + f.counts.rtcp > 0);
+            let handshake = ix.dtls_on(p.local, p.remote).next().is_some();
+            if !handshake && !flow_media && p.relay.is_none() {
                 let at = p.succeeded_ns.unwrap_or(p.first_ns);
                 out.push(Finding {
                     id: "dtls.no-handshake",
@@ -2001,7 +2042,7 @@ fn dtls_findings(r: &Report, out: &mut Vec<Finding>) {
                     .into(),
             });
         } else if d.version.as_deref().is_some_and(|v| v.ends_with("1.3")) {
-            dtls_ended_after_handshake(r, d, out);
+            dtls_ended_after_handshake(ix, d, out);
         }
         if d.fingerprint_check == FingerprintCheck::Mismatch {
             out.push(Finding {
@@ -2023,27 +2064,30 @@ fn dtls_findings(r: &Report, out: &mut Vec<Finding>) {
     }
 }
 
-fn media_findings(r: &Report, out: &mut Vec<Finding>) {
+fn media_findings(r: &Report, ix: &Index<'_>, out: &mut Vec<Finding>) {
     let streams: Vec<&crate::streams::Stream> = media_streams(r).collect();
-    let lost = consent_lost_paths(r);
+    // The last success of each path that lost consent.
+    let mut lost: crate::Map<Path, Vec<i64>> = crate::Map::default();
+    for (x, y, last_success) in consent_lost_paths(r) {
+        lost.entry(path(x, y)).or_default().push(last_success);
+    }
     // Streams already explained by a finding of their own (a path that died, one side's
     // media that stopped mid-call): no stream-stopped finding repeats them.
-    let mut explained: Vec<u32> = Vec::new();
+    let mut explained: Set<u32> = Set::default();
     for s in &streams {
-        if lost.iter().any(|&(x, y, last_success)| {
-            ((s.src == x && s.dst == y) || (s.src == y && s.dst == x)) && s.last_ns >= last_success
-        }) {
-            explained.push(s.ssrc);
+        if lost
+            .get(&path(s.src, s.dst))
+            .is_some_and(|v| v.iter().any(|&last_success| s.last_ns >= last_success))
+        {
+            explained.insert(s.ssrc);
         }
     }
-    one_way_midcall(r, &streams, &mut explained, out);
+    one_way_midcall(r, ix, &mut explained, out);
     // One-way media: a flow whose streams all go one way, while the other side is there.
     for f in r.flows.iter().filter(|f| f.counts.rtp > 0) {
-        let on: Vec<&&crate::streams::Stream> = streams
-            .iter()
-            .filter(|s| {
-                joins(f, s.src, s.dst) && s.flow.transport == f.transport && s.relay == f.relay
-            })
+        let on: Vec<&crate::streams::Stream> = ix
+            .media_on(f.a, f.b)
+            .filter(|s| s.flow.transport == f.transport && s.relay == f.relay)
             .collect();
         if on.iter().map(|s| s.packets).sum::<u64>() < ONE_WAY_MIN_PACKETS {
             continue;
@@ -2092,12 +2136,9 @@ fn media_findings(r: &Report, out: &mut Vec<Finding>) {
             s.dst
         );
         // A stream that stops while its flow goes on.
-        let flow_last = r
-            .flows
-            .iter()
-            .filter(|f| {
-                f.transport == s.flow.transport && joins(f, s.src, s.dst) && f.relay == s.relay
-            })
+        let flow_last = ix
+            .flows_on(s.src, s.dst)
+            .filter(|f| f.transport == s.flow.transport && f.relay == s.relay)
             .map(|f| f.last_ns)
             .max()
             .unwrap_or(s.last_ns);
@@ -2294,7 +2335,7 @@ fn media_findings(r: &Report, out: &mut Vec<Finding>) {
         if let Some(x) = reordering(s, &label) {
             out.push(x);
         }
-        if let Some(x) = without_rtcp(r, s, &label) {
+        if let Some(x) = without_rtcp(ix, s, &label) {
             out.push(x);
         }
     }
@@ -2302,7 +2343,7 @@ fn media_findings(r: &Report, out: &mut Vec<Finding>) {
     for rtx in r.streams.iter().filter(|s| s.confirmed) {
         let Some(primary) = rtx
             .rtx_of
-            .and_then(|p| streams.iter().find(|s| s.ssrc == p && s.relay == rtx.relay))
+            .and_then(|p| ix.media_of_ssrc(p).find(|s| s.relay == rtx.relay))
         else {
             continue;
         };
@@ -2407,33 +2448,24 @@ fn reordering(s: &crate::streams::Stream, label: &str) -> Option<Finding> {
 /// report about it where reports can be read. When no RTCP at all passes between the two
 /// hosts it is degraded; when the other side does send RTCP that cannot be read (SRTCP without
 /// keys), whether it reports on the stream is unknown, and it is a notice.
-fn without_rtcp(r: &Report, s: &crate::streams::Stream, label: &str) -> Option<Finding> {
+fn without_rtcp(ix: &Index<'_>, s: &crate::streams::Stream, label: &str) -> Option<Finding> {
     let ran = s.last_ns.saturating_sub(s.first_ns);
     if ran < NO_RTCP_NS || s.packets < ONE_WAY_MIN_PACKETS {
         return None;
     }
-    let from_sender = r.rtcp_senders.iter().any(|x| x.ssrc == s.ssrc);
+    let from_sender = ix.sent_rtcp(s.ssrc);
     if from_sender || s.sender_reports > 0 || s.receiver_report.is_some() {
         return None;
     }
     // RTCP between the same two hosts, on any port (RTCP not multiplexed uses another).
-    let hosts = |f: &FlowReport| {
-        f.relay == s.relay
-            && ((f.a.ip() == s.src.ip() && f.b.ip() == s.dst.ip())
-                || (f.a.ip() == s.dst.ip() && f.b.ip() == s.src.ip()))
+    let hosts = || {
+        ix.flows_between_hosts(s.src.ip(), s.dst.ip())
+            .filter(|f| f.relay == s.relay)
     };
-    let path_rtcp: u64 = r
-        .flows
-        .iter()
-        .filter(|f| hosts(f))
-        .map(|f| f.counts.rtcp)
-        .sum();
+    let path_rtcp: u64 = hosts().map(|f| f.counts.rtcp).sum();
     // Anything from the receiver's host at all: a capture that shows one direction only
     // cannot show the receiver's reports.
-    let from_receiver: u64 = r
-        .flows
-        .iter()
-        .filter(|f| hosts(f))
+    let from_receiver: u64 = hosts()
         .map(|f| {
             if f.a.ip() == s.dst.ip() {
                 f.packets[0]
@@ -2525,25 +2557,18 @@ fn without_rtcp(r: &Report, s: &crate::streams::Stream, label: &str) -> Option<F
 /// least that long after), while that side is still there: it answers the other's ICE
 /// consent checks, or sends its own, after its media stopped. (A side that ends the call stops
 /// all of it, consent included; a dead path stops the answers too: that is ice.consent-lost.)
-fn one_way_midcall(
-    r: &Report,
-    streams: &[&crate::streams::Stream],
-    explained: &mut Vec<u32>,
-    out: &mut Vec<Finding>,
-) {
+fn one_way_midcall(r: &Report, ix: &Index<'_>, explained: &mut Set<u32>, out: &mut Vec<Finding>) {
     for f in r.flows.iter().filter(|f| f.counts.rtp > 0) {
-        let on: Vec<&&crate::streams::Stream> = streams
-            .iter()
-            .filter(|s| {
-                joins(f, s.src, s.dst) && s.flow.transport == f.transport && s.relay == f.relay
-            })
+        let on: Vec<&crate::streams::Stream> = ix
+            .media_on(f.a, f.b)
+            .filter(|s| s.flow.transport == f.transport && s.relay == f.relay)
             .collect();
         for (x, y) in [(f.a, f.b), (f.b, f.a)] {
             // Streams big enough to tell (a few RTX probes early in the call do not count).
             let big = |side: SocketAddr| -> Vec<&crate::streams::Stream> {
                 on.iter()
                     .filter(|s| s.src == side && s.packets >= 50)
-                    .map(|s| **s)
+                    .copied()
                     .collect()
             };
             let (from_x, from_y) = (big(x), big(y));
@@ -2560,11 +2585,8 @@ fn one_way_midcall(
             }
             // X still there after its media stopped: an answer from X to Y's checks, or a
             // check of X's own, on this path.
-            let alive = r
-                .ice_sessions
-                .iter()
-                .flat_map(|s| s.pairs.iter())
-                .filter(|p| joins(f, p.local, p.remote))
+            let alive = ix
+                .pairs_on(f.a, f.b)
                 .flat_map(|p| p.timeline.iter().map(move |e| (p, e)))
                 .filter(|(p, e)| match e {
                     PairEvent::Success { at_ns, .. } => p.local == y && *at_ns > x_stop,
@@ -2686,7 +2708,7 @@ fn stalled_flight(d: &DtlsReport, last: &crate::dtls::DtlsEvent) -> String {
 /// stayed up (later packets on it). A peer that checks the certificate against the SDP's
 /// a=fingerprint after the handshake and refuses it leaves exactly this: an alert-sized
 /// record and silence. (≤ 1.2, or 1.3 with keys, show the alert itself.)
-fn dtls_ended_after_handshake(r: &Report, d: &DtlsReport, out: &mut Vec<Finding>) {
+fn dtls_ended_after_handshake(ix: &Index<'_>, d: &DtlsReport, out: &mut Vec<Finding>) {
     let (Some(done), Some(crate::dtls::DoneBy::ClientFinished)) = (d.done_ns, d.done_by) else {
         return;
     };
@@ -2698,7 +2720,7 @@ fn dtls_ended_after_handshake(r: &Report, d: &DtlsReport, out: &mut Vec<Finding>
         .iter()
         .filter(|e| e.at_ns > done && e.what == "encrypted")
         .collect();
-    let on_path: Vec<&FlowReport> = r.flows.iter().filter(|f| joins(f, d.a, d.b)).collect();
+    let on_path: Vec<&FlowReport> = ix.flows_on(d.a, d.b).collect();
     let media = on_path.iter().any(|f| f.counts.rtp + f.counts.rtcp > 0);
     let last_dtls = d.timeline.last().map_or(done, |e| e.at_ns);
     let path_went_on = on_path.iter().any(|f| f.last_ns > last_dtls);
