@@ -243,7 +243,10 @@ pub struct FlowReport {
 impl Report {
     /// Builds the report from the engine's current state.
     pub fn new(engine: &Engine) -> Report {
-        Self::build(engine, engine.streams.clone_finished(), None, None)
+        let mut report = Self::build(engine, engine.streams.clone_finished(), Taken::default());
+        report.turn_allocations = engine.turn().allocations.clone();
+        report.findings = crate::diagnosis::diagnose(&report);
+        report
     }
 
     /// Builds the report of an engine that is done with its input, which it consumes: the
@@ -263,18 +266,37 @@ impl Report {
                 )
             })
             .collect();
-        let dtls = engine.take_dtls();
-        Self::build(&engine, streams, Some(series), Some(dtls))
+        // Nothing reads the pairs' timelines from the engine once it is done: the report's
+        // pairs take them.
+        let timelines = engine
+            .ice
+            .pairs
+            .iter_mut()
+            .map(|p| std::mem::take(&mut p.timeline))
+            .collect();
+        let taken = Taken {
+            series: Some(series),
+            dtls: Some(engine.take_dtls()),
+            timelines: Some(timelines),
+        };
+        let mut report = Self::build(&engine, streams, taken);
+        // The relay paths and the NAT inference read the allocations while the report is
+        // built; then they move, rather than a copy of them standing beside the engine's.
+        report.turn_allocations = std::mem::take(&mut engine.turn.allocations);
+        drop(engine);
+        report.findings = crate::diagnosis::diagnose(&report);
+        report
     }
 
-    /// `taken` and `dtls`: the flows' series and the DTLS reports with their timelines, moved
-    /// out of an engine that is done (else they are read from the engine and copied).
-    fn build(
-        engine: &Engine,
-        mut streams: Vec<crate::streams::Stream>,
-        mut taken: Option<crate::Map<crate::flow::FlowKey, Series>>,
-        dtls: Option<Vec<crate::dtls::DtlsReport>>,
-    ) -> Report {
+    /// `taken`: what was moved out of an engine that is done (else it is read from the
+    /// engine and copied). The report comes without its TURN allocations and findings, which
+    /// the caller adds.
+    fn build(engine: &Engine, mut streams: Vec<crate::streams::Stream>, taken: Taken) -> Report {
+        let Taken {
+            series: mut taken,
+            dtls,
+            mut timelines,
+        } = taken;
         fn series_of<'a>(
             engine: &'a Engine,
             taken: &'a Option<crate::Map<crate::flow::FlowKey, Series>>,
@@ -297,7 +319,11 @@ impl Report {
                     .iter()
                     .map(|&p| {
                         let pair = &ice.pairs[p as usize];
-                        pair_report(pair, ice.received(p), typer.types(pair), end)
+                        let timeline = match timelines.as_mut() {
+                            Some(t) => std::mem::take(&mut t[p as usize]),
+                            None => pair.timeline.clone(),
+                        };
+                        pair_report(pair, ice.received(p), typer.types(pair), end, timeline)
                     })
                     .collect();
                 // Nomination and selection are the engine's (Engine::session_view), so the TUI
@@ -403,7 +429,7 @@ impl Report {
             &engine.turn().allocations,
             &ice_sessions,
         );
-        let mut report = Report {
+        let report = Report {
             schema: SCHEMA,
             findings: Vec::new(),
             dtls: dtls.unwrap_or_else(|| engine.dtls()),
@@ -425,7 +451,7 @@ impl Report {
             end_ns: engine.time_span().map(|(_, e)| e),
             counters: engine.counters(),
             ice_sessions,
-            turn_allocations: engine.turn().allocations.clone(),
+            turn_allocations: Vec::new(),
             relay_paths: engine.relay_paths().report(engine.turn(), end),
             reflexive: engine.reflexive().to_vec(),
             sdp_candidate_types: engine.sdp_candidate_types(),
@@ -441,10 +467,19 @@ impl Report {
                 rtp_streams: engine.streams.dropped,
             },
         };
-        // Findings read the finished report: the same model every front door shows.
-        report.findings = crate::diagnosis::diagnose(&report);
         report
     }
+}
+
+/// What [`Report::from_engine`] moves out of an engine that is done, for [`Report::build`].
+#[derive(Default)]
+struct Taken {
+    /// The flows' bandwidth series.
+    series: Option<crate::Map<crate::flow::FlowKey, Series>>,
+    /// The DTLS reports with their timelines.
+    dtls: Option<Vec<crate::dtls::DtlsReport>>,
+    /// The ICE pairs' timelines, by pair index.
+    timelines: Option<Vec<Vec<PairEvent>>>,
 }
 
 fn pair_report(
@@ -455,6 +490,7 @@ fn pair_report(
         crate::candidates::CandidateType,
     ),
     end: i64,
+    timeline: Vec<PairEvent>,
 ) -> PairReport {
     PairReport {
         flow: crate::flow::FlowKey::of(p.transport, p.local, p.remote, p.relay).0,
@@ -497,7 +533,7 @@ fn pair_report(
         first_ns: p.first_ns,
         succeeded_ns: p.succeeded_ns,
         last_ns: p.last_ns,
-        timeline: p.timeline.clone(),
+        timeline,
         events_dropped: p.events_dropped,
     }
 }
