@@ -244,3 +244,149 @@ impl<'a> Index<'a> {
         self.rtcp_senders.binary_search(&ssrc).is_ok()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Engine;
+    use rtcscope_capture::CaptureReader;
+
+    fn same<T>(a: impl Iterator<Item = T>, b: impl Iterator<Item = T>) -> bool
+    where
+        T: PartialEq,
+    {
+        a.eq(b)
+    }
+
+    /// Every lookup against the scan it replaced, on the report of every recording of the
+    /// project: the same rows (the same references), in the same order.
+    #[test]
+    fn lookups_yield_what_the_scans_did() {
+        let mut looked_up = 0usize;
+        for file in rtcscope_testkit::captures_under(&rtcscope_testkit::fixtures()) {
+            let bytes = std::fs::read(&file).unwrap();
+            let Ok(mut reader) = CaptureReader::new(&bytes[..]) else {
+                continue;
+            };
+            let mut engine = Engine::default();
+            while let Ok(Some(p)) = reader.next_packet() {
+                engine.feed_frame(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len);
+            }
+            engine.finish();
+            let r = crate::report::Report::from_engine(engine);
+            let ix = Index::new(&r);
+            let media: Vec<&Stream> = super::super::media_streams(&r).collect();
+            let pairs: Vec<&PairReport> = r.ice_sessions.iter().flat_map(|s| &s.pairs).collect();
+            // Every address pair the report holds, each way round, and a few it does not.
+            let mut ends: Vec<(SocketAddr, SocketAddr)> = Vec::new();
+            ends.extend(r.flows.iter().map(|f| (f.a, f.b)));
+            ends.extend(media.iter().map(|s| (s.src, s.dst)));
+            ends.extend(pairs.iter().map(|p| (p.local, p.remote)));
+            ends.extend(r.dtls.iter().map(|d| (d.a, d.b)));
+            ends.extend(r.turn_allocations.iter().map(|a| (a.client, a.server)));
+            let nowhere: SocketAddr = "203.0.113.9:9".parse().unwrap();
+            ends.extend(r.flows.iter().map(|f| (f.a, nowhere)));
+            for &(x, y) in &ends {
+                for (x, y) in [(x, y), (y, x)] {
+                    let joins =
+                        |a: SocketAddr, b: SocketAddr| (a == x && b == y) || (a == y && b == x);
+                    let name = || format!("{} {x} {y}", file.display());
+                    assert!(
+                        same(
+                            ix.flows_on(x, y).map(std::ptr::from_ref),
+                            r.flows
+                                .iter()
+                                .filter(|f| joins(f.a, f.b))
+                                .map(std::ptr::from_ref)
+                        ),
+                        "flows {}",
+                        name()
+                    );
+                    let hosts = |f: &&FlowReport| {
+                        (f.a.ip() == x.ip() && f.b.ip() == y.ip())
+                            || (f.a.ip() == y.ip() && f.b.ip() == x.ip())
+                    };
+                    assert!(
+                        same(
+                            ix.flows_between_hosts(x.ip(), y.ip())
+                                .map(std::ptr::from_ref),
+                            r.flows.iter().filter(hosts).map(std::ptr::from_ref)
+                        ),
+                        "hosts {}",
+                        name()
+                    );
+                    assert!(
+                        same(
+                            ix.media_on(x, y).map(std::ptr::from_ref),
+                            media
+                                .iter()
+                                .copied()
+                                .filter(|s| joins(s.src, s.dst))
+                                .map(std::ptr::from_ref)
+                        ),
+                        "media {}",
+                        name()
+                    );
+                    assert!(
+                        same(
+                            ix.pairs_on(x, y).map(std::ptr::from_ref),
+                            pairs
+                                .iter()
+                                .copied()
+                                .filter(|p| joins(p.local, p.remote))
+                                .map(std::ptr::from_ref)
+                        ),
+                        "pairs {}",
+                        name()
+                    );
+                    assert!(
+                        same(
+                            ix.dtls_on(x, y).map(std::ptr::from_ref),
+                            r.dtls
+                                .iter()
+                                .filter(|d| joins(d.a, d.b))
+                                .map(std::ptr::from_ref)
+                        ),
+                        "dtls {}",
+                        name()
+                    );
+                    looked_up += 1;
+                }
+            }
+            for s in &media {
+                assert!(same(
+                    ix.media_of_ssrc(s.ssrc).map(std::ptr::from_ref),
+                    media
+                        .iter()
+                        .copied()
+                        .filter(|m| m.ssrc == s.ssrc)
+                        .map(std::ptr::from_ref)
+                ));
+                assert_eq!(
+                    ix.sent_rtcp(s.ssrc),
+                    r.rtcp_senders.iter().any(|x| x.ssrc == s.ssrc)
+                );
+            }
+            for a in &r.turn_allocations {
+                assert_eq!(
+                    ix.allocation(a.id).map(std::ptr::from_ref),
+                    r.turn_allocations
+                        .iter()
+                        .find(|b| b.id == a.id)
+                        .map(std::ptr::from_ref)
+                );
+                let scan = r.flows.iter().find(|f| {
+                    f.relay.is_none()
+                        && f.transport == a.transport
+                        && ((f.a == a.client && f.b == a.server)
+                            || (f.a == a.server && f.b == a.client))
+                });
+                assert_eq!(
+                    ix.allocation_flow(a).map(std::ptr::from_ref),
+                    scan.map(std::ptr::from_ref)
+                );
+            }
+        }
+        assert!(looked_up >= 500, "{looked_up} address pairs looked up");
+    }
+}
