@@ -41,6 +41,32 @@ impl Gen {
         self.frame(&frame);
     }
 
+    /// An Allocate request from `client:port` to [`SERVER`]:3478 (with a USERNAME when given)
+    /// and its success: relayed address 198.51.100.2 on a port chosen by `alloc`, lifetime
+    /// 600 s. `i` and `salt` make the transaction ID.
+    fn allocate(
+        &mut self,
+        client: [u8; 4],
+        port: u16,
+        alloc: u64,
+        i: u64,
+        salt: u8,
+        username: Option<&str>,
+    ) -> Result<(), Box<dyn std::error::Error>> {
+        let mut req = MessageBuilder::request(Method::ALLOCATE, tid(i, salt));
+        if let Some(u) = username {
+            req.add(&Attribute::Username(u.into()));
+        }
+        self.udp(client, port, SERVER, 3478, &stun(req));
+        let mut ok = MessageBuilder::success(Method::ALLOCATE, tid(i, salt));
+        ok.add(&Attribute::XorRelayedAddress(
+            format!("198.51.100.2:{}", 30_000 + (alloc % 30_000)).parse()?,
+        ))
+        .add(&Attribute::Lifetime(600));
+        self.udp(SERVER, 3478, client, port, &stun(ok));
+        Ok(())
+    }
+
     fn frame(&mut self, frame: &[u8]) {
         self.w
             .write_packet(self.iface, self.t, frame, frame.len() as u32)
@@ -50,6 +76,9 @@ impl Gen {
         self.t += 20_000;
     }
 }
+
+/// The server every crafted capture talks to.
+const SERVER: [u8; 4] = [198, 51, 100, 1];
 
 fn ip(i: u64) -> [u8; 4] {
     [10, (i >> 16) as u8, (i >> 8) as u8, i as u8]
@@ -90,7 +119,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         t: 1_700_000_000_000_000_000,
         n: 0,
     };
-    let server = [198, 51, 100, 1];
+    let server = SERVER;
     match kind {
         "flows" => {
             for i in 0..n {
@@ -151,15 +180,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             for i in 0..n / 4 {
                 let client = ip(i);
                 let port = 20_000 + (i % 40_000) as u16;
-                let mut req = MessageBuilder::request(Method::ALLOCATE, tid(i, 8));
-                req.add(&Attribute::Username("shared".into()));
-                g.udp(client, port, server, 3478, &stun(req));
-                let mut ok = MessageBuilder::success(Method::ALLOCATE, tid(i, 8));
-                ok.add(&Attribute::XorRelayedAddress(
-                    format!("198.51.100.2:{}", 30_000 + (i % 30_000)).parse()?,
-                ))
-                .add(&Attribute::Lifetime(600));
-                g.udp(server, 3478, client, port, &stun(ok));
+                g.allocate(client, port, i, i, 8, Some("shared"))?;
                 let mut perm = MessageBuilder::request(Method::CREATE_PERMISSION, tid(i, 9));
                 perm.add(&Attribute::Username("shared".into()))
                     .add(&Attribute::XorPeerAddress("203.0.113.7:9".parse()?));
@@ -181,14 +202,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let client = ip(alloc);
                 let port = 20_000 + (alloc % 40_000) as u16;
                 if i % 16 == 0 {
-                    let req = MessageBuilder::request(Method::ALLOCATE, tid(i, 3));
-                    g.udp(client, port, server, 3478, &stun(req));
-                    let mut ok = MessageBuilder::success(Method::ALLOCATE, tid(i, 3));
-                    ok.add(&Attribute::XorRelayedAddress(
-                        format!("198.51.100.2:{}", 30_000 + (alloc % 30_000)).parse()?,
-                    ))
-                    .add(&Attribute::Lifetime(600));
-                    g.udp(server, 3478, client, port, &stun(ok));
+                    g.allocate(client, port, alloc, i, 3, None)?;
                 }
                 let peer = format!("203.0.113.{}:{}", i % 250 + 1, 1000 + i % 60_000).parse()?;
                 let mut req = MessageBuilder::request(Method::CHANNEL_BIND, tid(i, 4));
