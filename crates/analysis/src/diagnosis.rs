@@ -1038,15 +1038,13 @@ fn selected_pair_changes(r: &Report, ix: &Index<'_>, out: &mut Vec<Finding>) {
 
 /// The IP addresses a session's pairs used.
 fn session_ips(s: &SessionReport) -> Vec<std::net::IpAddr> {
-    let mut v: Vec<std::net::IpAddr> = Vec::new();
-    for p in &s.pairs {
-        for ip in [p.local.ip(), p.remote.ip()] {
-            if !v.contains(&ip) {
-                v.push(ip);
-            }
-        }
-    }
-    v
+    distinct(s.pairs.iter().flat_map(|p| [p.local.ip(), p.remote.ip()]))
+}
+
+/// Each item once, in the order first met.
+fn distinct<T: Copy + Eq + std::hash::Hash>(items: impl Iterator<Item = T>) -> Vec<T> {
+    let mut seen: Set<T> = Set::default();
+    items.filter(|x| seen.insert(*x)).collect()
 }
 
 /// The pair a session settled on: the controlling agent's selected pair (the one it
@@ -1071,12 +1069,12 @@ fn settled_pair(s: &SessionReport) -> Option<&PairReport> {
 fn ice_restarts(r: &Report, ix: &Index<'_>, out: &mut Vec<Finding>) {
     let mut sessions: Vec<&SessionReport> = r.ice_sessions.iter().collect();
     sessions.sort_by_key(|s| s.first_ns);
-    // Per session (in that order): its first success, whether it settled on a pair, its IPs.
+    // Per session (in that order): its first success, the pair it settled on, its IPs.
     let connected: Vec<Option<i64>> = sessions
         .iter()
         .map(|s| s.pairs.iter().filter_map(|p| p.succeeded_ns).min())
         .collect();
-    let settled: Vec<bool> = sessions.iter().map(|s| settled_pair(s).is_some()).collect();
+    let settled: Vec<Option<&PairReport>> = sessions.iter().map(|s| settled_pair(s)).collect();
     let ips: Vec<Vec<std::net::IpAddr>> = sessions.iter().map(|s| session_ips(s)).collect();
     // The sessions (their places in `sessions`, ascending) that used each IP.
     let mut by_ip: crate::Map<std::net::IpAddr, Vec<usize>> = crate::Map::default();
@@ -1087,7 +1085,7 @@ fn ice_restarts(r: &Report, ix: &Index<'_>, out: &mut Vec<Finding>) {
     }
     let mut earlier: Vec<usize> = Vec::new();
     for (k, new) in sessions.iter().enumerate() {
-        let Some(to) = settled_pair(new) else {
+        let Some(to) = settled[k] else {
             continue;
         };
         // The earlier sessions sharing an IP with it, latest first.
@@ -1103,9 +1101,9 @@ fn ice_restarts(r: &Report, ix: &Index<'_>, out: &mut Vec<Finding>) {
             connected[j].is_some_and(|t| new.first_ns.saturating_sub(t) >= RENOMINATION_MIN_NS)
                 && new.first_ns.saturating_sub(old.last_ns) <= RESTART_GAP_NS
                 && old.last_ns <= new.last_ns
-                && settled[j]
+                && settled[j].is_some()
         });
-        let Some((_, old)) = old else {
+        let Some((j, old)) = old else {
             continue;
         };
         // An ICE restart alone keeps the DTLS association (RFC 8842: no new handshake); a new
@@ -1116,7 +1114,7 @@ fn ice_restarts(r: &Report, ix: &Index<'_>, out: &mut Vec<Finding>) {
         if new_handshake {
             continue;
         }
-        let from = settled_pair(old).expect("checked above");
+        let from = settled[j].expect("checked above");
         let nominated = nominations(new)
             .into_iter()
             .find(|n| n.pair.id == to.id)
@@ -1203,12 +1201,7 @@ fn allocations_words(allocs: &[&Allocation]) -> String {
     if let [a] = allocs {
         return format!("the allocation of {}", a.client);
     }
-    let mut seen: Set<std::net::IpAddr> = Set::default();
-    let ips: Vec<std::net::IpAddr> = allocs
-        .iter()
-        .map(|a| a.client.ip())
-        .filter(|ip| seen.insert(*ip))
-        .collect();
+    let ips = distinct(allocs.iter().map(|a| a.client.ip()));
     let shown: Vec<String> = ips.iter().take(4).map(ToString::to_string).collect();
     let more = if ips.len() > 4 {
         format!(" and {} more", ips.len() - 4)
@@ -1394,11 +1387,7 @@ fn turn_findings(
         methods.sort_unstable();
         methods.dedup();
         // The peers the refused requests named (a 403's forbidden peer addresses).
-        let mut seen: Set<std::net::IpAddr> = Set::default();
-        let peers: Vec<std::net::IpAddr> = errors()
-            .filter_map(|e| e.peer.map(|p| p.ip()))
-            .filter(|ip| seen.insert(*ip))
-            .collect();
+        let peers = distinct(errors().filter_map(|e| e.peer.map(|p| p.ip())));
         let peers = match peers.as_slice() {
             [] => String::new(),
             [p] => format!(" for peer {p}"),

@@ -288,15 +288,15 @@ impl Report {
         report
     }
 
-    /// `taken`: what was moved out of an engine that is done (else it is read from the
+    /// `moved`: what was moved out of an engine that is done (else it is read from the
     /// engine and copied). The report comes without its TURN allocations and findings, which
     /// the caller adds.
-    fn build(engine: &Engine, mut streams: Vec<crate::streams::Stream>, taken: Taken) -> Report {
+    fn build(engine: &Engine, mut streams: Vec<crate::streams::Stream>, moved: Taken) -> Report {
         let Taken {
             series: mut taken,
             dtls,
             mut timelines,
-        } = taken;
+        } = moved;
         fn series_of<'a>(
             engine: &'a Engine,
             taken: &'a Option<crate::Map<crate::flow::FlowKey, Series>>,
@@ -429,7 +429,7 @@ impl Report {
             &engine.turn().allocations,
             &ice_sessions,
         );
-        let report = Report {
+        Report {
             schema: SCHEMA,
             findings: Vec::new(),
             dtls: dtls.unwrap_or_else(|| engine.dtls()),
@@ -466,8 +466,7 @@ impl Report {
                 turn_allocations: engine.turn().dropped,
                 rtp_streams: engine.streams.dropped,
             },
-        };
-        report
+        }
     }
 }
 

@@ -23,8 +23,8 @@ use std::net::{IpAddr, SocketAddr};
 /// The two ends of a path, lower first: the same key either way round.
 pub(super) type Path = (SocketAddr, SocketAddr);
 
-/// The key of the path between `x` and `y`, either way round.
-pub(super) fn path(x: SocketAddr, y: SocketAddr) -> Path {
+/// The key of the path between `x` and `y` (addresses, or hosts), either way round.
+pub(super) fn path<T: Ord>(x: T, y: T) -> (T, T) {
     if x <= y {
         (x, y)
     } else {
@@ -76,15 +76,7 @@ fn flow_path(f: &&FlowReport) -> Path {
 }
 
 fn flow_hosts(f: &&FlowReport) -> (IpAddr, IpAddr) {
-    hosts(f.a.ip(), f.b.ip())
-}
-
-fn hosts(x: IpAddr, y: IpAddr) -> (IpAddr, IpAddr) {
-    if x <= y {
-        (x, y)
-    } else {
-        (y, x)
-    }
+    path(f.a.ip(), f.b.ip())
 }
 
 fn stream_path(s: &&Stream) -> Path {
@@ -180,7 +172,7 @@ impl<'a> Index<'a> {
         y: IpAddr,
     ) -> impl Iterator<Item = &'a FlowReport> + '_ {
         self.flows_by_hosts
-            .get(&self.flows, flow_hosts, hosts(x, y))
+            .get(&self.flows, flow_hosts, path(x, y))
             .copied()
     }
 
