@@ -506,11 +506,13 @@ impl IceTable {
         let Some(p) = self.pairs.get_mut(pair as usize) else {
             return;
         };
-        let rtt = rtt_valid.then_some(at_ns - sent_ns);
+        // A response stamped before its request (interfaces merged out of order, a clock
+        // stepped back) gives no round-trip time.
+        let rtt = Some(at_ns.saturating_sub(sent_ns)).filter(|r| rtt_valid && *r >= 0);
         if let Some(r) = rtt {
             p.rtt_min_ns = Some(p.rtt_min_ns.map_or(r, |m| m.min(r)));
             p.rtt_max_ns = Some(p.rtt_max_ns.map_or(r, |m| m.max(r)));
-            p.rtt_sum_ns += r;
+            p.rtt_sum_ns = p.rtt_sum_ns.saturating_add(r);
             p.rtt_samples += 1;
         }
         if consent {

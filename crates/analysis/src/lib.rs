@@ -221,6 +221,11 @@ pub const CLOCK_BACK_NS: i64 = 1_000_000_000;
 /// longer than any pause of a capture that is one recording.
 pub const CLOCK_LEAP_NS: i64 = 86_400 * 1_000_000_000;
 
+/// The latest timestamp the engine takes (about the year 2116, half of i64's nanoseconds):
+/// a packet stamped later is taken as stamped then, and one stamped before 1970 as stamped at
+/// 1970, so that the difference of any two timestamps fits an `i64`.
+pub const MAX_TIMESTAMP_NS: i64 = i64::MAX / 2;
+
 /// What the engine made of one frame, as [`Engine::feed_frame`] returns it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Verdict {
@@ -528,7 +533,11 @@ impl Engine {
     ) -> Verdict {
         self.verdict = Verdict::default();
         self.decrypt.start_frame();
-        let now = i64::try_from(ts_nanos).unwrap_or(i64::MAX);
+        // Timestamps are clamped to 1970..2116 (`0..=MAX_TIMESTAMP_NS`): the difference of any
+        // two then fits an i64, so no interval the engine works out can overflow, whatever a
+        // crafted file (a pcapng's if_tsoffset, a 64-bit timestamp) claims.
+        let now = i64::try_from(ts_nanos.clamp(0, i128::from(MAX_TIMESTAMP_NS)))
+            .unwrap_or(MAX_TIMESTAMP_NS);
         if self.first_ns.is_some() {
             let back = now < self.last_ns.saturating_sub(CLOCK_BACK_NS);
             let leap = now > self.last_ns.saturating_add(CLOCK_LEAP_NS);
@@ -1743,6 +1752,56 @@ mod tests {
         }
         assert!(compared >= 20, "{compared} captures");
         assert!(saved > 1_000_000, "{saved} bytes saved by packing");
+    }
+
+    /// No timestamp a file can hold overflows an interval (test builds check overflow): every
+    /// recording of the project, fed with its packets stamped at the extremes (before 1970,
+    /// at and past the engine's latest, i64's and i128's limits, in turns that leap and step
+    /// back), and once shifted to just before the engine's latest timestamp so that its
+    /// intervals straddle it, gives a report, and its times stay in the engine's range.
+    /// (A fuzzed capture stamped a check at 0 and its answers near i64::MAX: the ICE pair's sum
+    /// of round-trip times overflowed.)
+    #[test]
+    fn timestamps_at_the_extremes_overflow_nothing() {
+        use rtcscope_capture::CaptureReader;
+        let extremes: [i128; 8] = [
+            i128::MIN,
+            -1,
+            0,
+            1_000_000_000,
+            i128::from(MAX_TIMESTAMP_NS) - 1,
+            i128::from(MAX_TIMESTAMP_NS) + 1,
+            i128::from(i64::MAX),
+            i128::MAX,
+        ];
+        let mut fed = 0;
+        for path in &rtcscope_testkit::captures_under(&rtcscope_testkit::fixtures()) {
+            let bytes = std::fs::read(path).unwrap();
+            for shifted in [false, true] {
+                let Ok(mut reader) = CaptureReader::new(&bytes[..]) else {
+                    continue;
+                };
+                let mut engine = Engine::default();
+                let mut first = None;
+                while let Ok(Some(p)) = reader.next_packet() {
+                    let ts = if shifted {
+                        let t0 = *first.get_or_insert(p.ts_nanos);
+                        i128::from(MAX_TIMESTAMP_NS) - 10_000_000_000 + (p.ts_nanos - t0)
+                    } else {
+                        extremes[(p.number * 5 % 8) as usize]
+                    };
+                    engine.feed_frame(p.number, ts, p.link_type, p.data, p.orig_len);
+                    fed += 1;
+                }
+                engine.finish();
+                let report = report::Report::from_engine(engine);
+                serde_json::to_string(&report).unwrap();
+                for t in [report.start_ns, report.end_ns].into_iter().flatten() {
+                    assert!((0..=MAX_TIMESTAMP_NS).contains(&t), "{}", path.display());
+                }
+            }
+        }
+        assert!(fed > 60_000, "{fed} packets fed");
     }
 
     /// The figure the docs give (`Config::worst_case_bytes`, `analyze --memory`'s help).
