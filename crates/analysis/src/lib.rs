@@ -226,6 +226,15 @@ pub const CLOCK_LEAP_NS: i64 = 86_400 * 1_000_000_000;
 /// 1970, so that the difference of any two timestamps fits an `i64`.
 pub const MAX_TIMESTAMP_NS: i64 = i64::MAX / 2;
 
+/// A record's timestamp as the engine takes it: clamped to 1970..2116
+/// (`0..=`[`MAX_TIMESTAMP_NS`]), so that no interval the engine works out can overflow,
+/// whatever a crafted file (a pcapng's if_tsoffset, a 64-bit timestamp) claims. Views of
+/// single packets (the TUI's packet list, the Parquet packets table) take it too, so that
+/// their times meet the report's.
+pub fn timestamp_ns(ts_nanos: i128) -> i64 {
+    i64::try_from(ts_nanos.clamp(0, i128::from(MAX_TIMESTAMP_NS))).unwrap_or(MAX_TIMESTAMP_NS)
+}
+
 /// What the engine made of one frame, as [`Engine::feed_frame`] returns it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Verdict {
@@ -533,11 +542,7 @@ impl Engine {
     ) -> Verdict {
         self.verdict = Verdict::default();
         self.decrypt.start_frame();
-        // Timestamps are clamped to 1970..2116 (`0..=MAX_TIMESTAMP_NS`): the difference of any
-        // two then fits an i64, so no interval the engine works out can overflow, whatever a
-        // crafted file (a pcapng's if_tsoffset, a 64-bit timestamp) claims.
-        let now = i64::try_from(ts_nanos.clamp(0, i128::from(MAX_TIMESTAMP_NS)))
-            .unwrap_or(MAX_TIMESTAMP_NS);
+        let now = timestamp_ns(ts_nanos);
         if self.first_ns.is_some() {
             let back = now < self.last_ns.saturating_sub(CLOCK_BACK_NS);
             let leap = now > self.last_ns.saturating_add(CLOCK_LEAP_NS);

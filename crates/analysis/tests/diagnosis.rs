@@ -1577,10 +1577,10 @@ fn a_new_call_with_its_own_handshake_is_not_a_restart() {
 }
 
 /// Timestamps at the end of the engine's range (a pcapng with wrong timestamp units is clamped
-/// to i64::MAX): every new finding's time arithmetic saturates instead of overflowing.
+/// to `MAX_TIMESTAMP_NS`): every new finding's time arithmetic holds instead of overflowing.
 #[test]
 fn new_findings_survive_clamped_timestamps() {
-    let mut s = Script::from(i128::from(i64::MAX) - 20_000_000_000);
+    let mut s = Script::from(i128::from(rtcscope_analysis::MAX_TIMESTAMP_NS) - 20_000_000_000);
     let mut i = 0;
     allocation_in_use(&mut s, OLD, 0, 30, &mut i);
     allocation_in_use(&mut s, NEW, 31_000, 5, &mut i);
@@ -1615,7 +1615,7 @@ fn new_findings_survive_clamped_timestamps() {
         );
     }
     s.udp(41_000, A, B, &client_hello(0));
-    // Times clamp to i64::MAX from 20 s on: the findings are computed, none panics.
+    // Times clamp to MAX_TIMESTAMP_NS from 20 s on: the findings are computed, none panics.
     let f = s.findings();
     for id in [
         "turn.nat-rebinding",

@@ -360,7 +360,7 @@ impl PacketTable {
         let b = &mut self.b;
         b.number.append_value(p.number);
         b.time
-            .append_value(i64::try_from(p.ts_nanos).unwrap_or(i64::MAX));
+            .append_value(rtcscope_analysis::timestamp_ns(p.ts_nanos));
         b.frame_len
             .append_value(u32::try_from(p.data.len()).unwrap_or(u32::MAX));
         b.wire_len.append_value(p.orig_len);

@@ -218,7 +218,7 @@ impl Ladder {
             if let Some((s, d)) = info.endpoints {
                 self.column(s.ip());
                 self.column(d.ip());
-                let ts = i64::try_from(p.ts_nanos).unwrap_or(i64::MAX);
+                let ts = rtcscope_analysis::timestamp_ns(p.ts_nanos);
                 self.group(p.number, ts, s, d, info);
             }
         });

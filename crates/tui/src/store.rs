@@ -170,7 +170,7 @@ impl FileIndex {
         }
         self.entries.push(Entry {
             at: offset | (slot as u64) << OFFSET_BITS,
-            ts_nanos: i64::try_from(p.ts_nanos).unwrap_or(i64::MAX),
+            ts_nanos: rtcscope_analysis::timestamp_ns(p.ts_nanos),
             number: p.number,
             // A frame is at most a few hundred KiB: far below the top bit.
             caplen: (p.data.len() as u32 & !NO_DTLS_BIT) | if p.no_dtls { NO_DTLS_BIT } else { 0 },
