@@ -20,6 +20,7 @@ use std::fmt::Write as _;
 use std::net::SocketAddr;
 
 mod index;
+mod rebinding;
 use index::{path, Index, Path, Set};
 
 /// How bad a finding is.
@@ -1588,9 +1589,8 @@ fn turn_findings(
 ///
 /// Returns the packet numbers of the 437 answers it explains.
 ///
-/// Each allocation is compared with the allocations of its username only, and the fresh
-/// Allocates after a moment are counted by a binary search: at most (allocations of one
-/// username)² comparisons of numbers, not that times the group's size.
+/// Which allocation took over from which is [`rebinding::predecessors`]: sorts and binary
+/// searches over the allocations of one username, not a comparison of every pair.
 fn nat_rebinding(
     r: &Report,
     ix: &Index<'_>,
@@ -1598,88 +1598,39 @@ fn nat_rebinding(
     out: &mut Vec<Finding>,
 ) -> Set<u64> {
     let mut explained = Set::default();
-    // The group's allocations by username, in the group's order, with their flows; and per
-    // username the start times of the flows of those that sent an Allocate, sorted.
-    let mut of_user: crate::Map<&str, Vec<(&Allocation, &FlowReport)>> = crate::Map::default();
-    let mut fresh_starts: crate::Map<&str, Vec<i64>> = crate::Map::default();
-    for a in group.iter().copied() {
-        let (Some(user), Some(f)) = (a.username.as_deref(), ix.allocation_flow(a)) else {
-            continue;
-        };
-        of_user.entry(user).or_default().push((a, f));
-        if a.allocate_requests > 0 {
-            fresh_starts.entry(user).or_default().push(f.first_ns);
+    // Each allocation's flow (the client's 5-tuple), and the group's places by username.
+    let flows: Vec<Option<&FlowReport>> = group.iter().map(|a| ix.allocation_flow(a)).collect();
+    let mut of_user: crate::Map<&str, Vec<(usize, &FlowReport)>> = crate::Map::default();
+    for (g, a) in group.iter().enumerate() {
+        if let (Some(user), Some(f)) = (a.username.as_deref(), flows[g]) {
+            of_user.entry(user).or_default().push((g, f));
         }
     }
-    for v in fresh_starts.values_mut() {
-        v.sort_unstable();
-    }
-    // An allocation the client used (not one set up and left at once, as a probe or a
-    // gathering burst leaves).
-    let in_use = |x: &Allocation| {
-        !x.permissions.is_empty()
-            || !x.channels.is_empty()
-            || x.send_indications + x.data_indications > 0
-            || x.refreshes > 0
-    };
-    let live_at = |x: &Allocation, t: i64| {
-        x.allocated_ns.is_some_and(|a| a < t) && x.released_ns.is_none_or(|rel| rel > t)
-    };
-    for y in group.iter().copied() {
-        let Some(yf) = ix.allocation_flow(y) else {
-            continue;
-        };
-        let Some(user) = y.username.as_deref() else {
-            continue;
-        };
-        let orphan = y.allocate_requests == 0 && !allocated(y);
-        // Allocations of the same username (`x`'s) that start afresh within the gap after
-        // `t`, `x` aside (a rebinding has one successor; a client gathering from several
-        // sockets has many).
-        let fresh_after = |t: i64, x: &Allocation, xf: &FlowReport| {
-            let starts = fresh_starts.get(user).map_or(&[][..], |v| &v[..]);
-            let from = starts.partition_point(|&s| s < t);
-            let to = starts.partition_point(|&s| s < t || s.saturating_sub(t) <= REBIND_GAP_NS);
-            let itself = x.allocate_requests > 0
-                && xf.first_ns >= t
-                && xf.first_ns.saturating_sub(t) <= REBIND_GAP_NS;
-            to - from - usize::from(itself)
-        };
-        // The old allocation: same username (and realm, when both known), granted and not
-        // released when the new 5-tuple appeared; the same client IP first, then the one
-        // whose traffic stopped last before.
-        let old = of_user
-            .get(user)
-            .map_or(&[][..], |v| &v[..])
+    // The allocation each one took over from, if any (by place in the group).
+    let mut took_over: Vec<Option<usize>> = vec![None; group.len()];
+    for places in of_user.values() {
+        let candidates: Vec<rebinding::Candidate<'_>> = places
             .iter()
-            .copied()
-            .filter(|(x, _)| x.id != y.id)
-            .filter(|(x, _)| match (&x.realm, &y.realm) {
-                (Some(a), Some(b)) => a == b,
-                _ => true,
+            .map(|&(g, f)| rebinding::Candidate {
+                a: group[g],
+                first_ns: f.first_ns,
+                last_ns: f.last_ns,
             })
-            .filter(|(x, _)| live_at(x, yf.first_ns))
-            .filter(|(x, xf)| {
-                if orphan {
-                    xf.first_ns < yf.first_ns
-                } else {
-                    // A fresh Allocate: all traffic on the old 5-tuple stopped before, and
-                    // not long before, while its lifetime still ran.
-                    let valid_until = x.allocated_ns.unwrap_or(0).saturating_add(
-                        i64::from(x.lifetime_s.unwrap_or(0)).saturating_mul(1_000_000_000),
-                    );
-                    y.allocate_requests > 0
-                        && in_use(x)
-                        && xf.last_ns <= yf.first_ns
-                        && yf.first_ns.saturating_sub(xf.last_ns) <= REBIND_GAP_NS
-                        && xf.last_ns < valid_until
-                        && fresh_after(xf.last_ns, x, xf) == 1
-                }
-            })
-            .max_by_key(|(x, xf)| (x.client.ip() == y.client.ip(), xf.last_ns));
-        let Some((x, xf)) = old else {
+            .collect();
+        for (k, p) in rebinding::predecessors(&candidates).into_iter().enumerate() {
+            took_over[places[k].0] = p.map(|p| places[p].0);
+        }
+    }
+    for (g, y) in group.iter().copied().enumerate() {
+        let (Some(x), Some(yf), Some(user)) = (took_over[g], flows[g], y.username.as_deref())
+        else {
             continue;
         };
+        let Some(xf) = flows[x] else {
+            continue;
+        };
+        let x = group[x];
+        let orphan = rebinding::orphan(y);
         let mismatches: Vec<&crate::turn::ErrorSeen> =
             y.errors.iter().filter(|e| e.code == 437).collect();
         explained.extend(mismatches.iter().map(|e| e.packet));
