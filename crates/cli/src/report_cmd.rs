@@ -102,7 +102,9 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     if let Some(d) = source.dropped() {
         engine.set_capture_drops(d);
     }
-    let report = Report::new(&engine);
+    // The engine's tables move into the report, and the report is dropped once the page's
+    // data block is made from it: a crafted capture's report is hundreds of megabytes.
+    let report = Report::from_engine(engine);
     let provenance = Provenance {
         file: file.to_owned(),
         file_bytes: (file != "-")
@@ -115,12 +117,15 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
         keylog_files: args.keys.keylog.clone(),
         stats_file: args.stats.clone(),
     };
-    let html = rtcscope_report_html::render(&Input {
+    let data = rtcscope_report_html::data(&Input {
         report: &report,
         provenance: &provenance,
         sdp: &sdp_reports,
         stats: stats.as_ref(),
     })?;
+    drop(report);
+    let html = rtcscope_report_html::render_data(&data);
+    drop(data);
     out.write_all(html.as_bytes())
         .and_then(|()| out.flush())
         .with_context(|| format!("cannot write {}", args.output.display()))?;

@@ -104,19 +104,60 @@ pub fn esc(s: &str) -> String {
 /// `\u003c`, `\u003e`, `\u0026` (JSON.parse reads the same string), so no string from a packet
 /// can end the block or open a comment.
 pub fn script_json(v: &Value) -> String {
-    let s = serde_json::to_string(v).unwrap_or_else(|_| "null".into());
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '<' => o.push_str("\\u003c"),
-            '>' => o.push_str("\\u003e"),
-            '&' => o.push_str("\\u0026"),
-            '\u{2028}' => o.push_str("\\u2028"),
-            '\u{2029}' => o.push_str("\\u2029"),
-            _ => o.push(c),
-        }
-    }
+    let mut o = String::new();
+    write_script_json(&mut o, v);
     o
+}
+
+/// [`script_json`], written straight onto the end of `out`: the page of a large capture holds
+/// tens of megabytes of data, and neither its JSON text nor an escaped copy is made apart.
+pub fn write_script_json(out: &mut String, v: &Value) {
+    let start = out.len();
+    let mut w = Escaping {
+        out: &mut *out,
+        held: Vec::new(),
+    };
+    if serde_json::to_writer(&mut w, v).is_err() {
+        out.truncate(start);
+        out.push_str("null");
+    }
+}
+
+/// Takes serde_json's output and appends it to a string, escaped for a script block.
+struct Escaping<'a> {
+    out: &'a mut String,
+    /// The start of a character whose other bytes come with the next write.
+    held: Vec<u8>,
+}
+
+impl std::io::Write for Escaping<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.held.extend_from_slice(buf);
+        let whole = match std::str::from_utf8(&self.held) {
+            Ok(s) => s.len(),
+            // Only a character cut at the end may wait for its other bytes.
+            Err(e) if e.error_len().is_none() => e.valid_up_to(),
+            Err(e) => return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, e)),
+        };
+        if let Ok(s) = std::str::from_utf8(&self.held[..whole]) {
+            for c in s.chars() {
+                match c {
+                    '<' => self.out.push_str("\\u003c"),
+                    '>' => self.out.push_str("\\u003e"),
+                    '&' => self.out.push_str("\\u0026"),
+                    '\u{2028}' => self.out.push_str("\\u2028"),
+                    '\u{2029}' => self.out.push_str("\\u2029"),
+                    _ => self.out.push(c),
+                }
+            }
+        }
+        self.held.drain(..whole);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// The data block's content: `{schema, provenance, report, sdp, stats}`; `report` is
@@ -222,12 +263,9 @@ pub fn render_data(d: &Value) -> String {
     ladder(&mut p, r);
     sdp(&mut p, &d["sdp"]);
     browser_stats(&mut p, r, &d["stats"]);
-    let _ = writeln!(
-        p.s,
-        "</main><script type=\"application/json\" id=\"rtcscope-data\">{}</script><script>{}</script></body></html>",
-        script_json(d),
-        JS
-    );
+    p.s.push_str("</main><script type=\"application/json\" id=\"rtcscope-data\">");
+    write_script_json(&mut p.s, d);
+    let _ = writeln!(p.s, "</script><script>{JS}</script></body></html>");
     p.s
 }
 
@@ -2119,6 +2157,31 @@ mod tests {
             "{j}"
         );
         assert_eq!(serde_json::from_str::<Value>(&j).unwrap(), v);
+        assert!(j.contains("\\u2028"), "{j}");
+    }
+
+    /// The escaping writer takes its bytes in any pieces: a character cut between two writes
+    /// (serde_json writes a string's runs as they come) waits for the rest of it.
+    #[test]
+    fn the_data_block_escapes_characters_cut_between_writes() {
+        use std::io::Write as _;
+        let text =
+            serde_json::to_string(&serde_json::json!({"s": "é\u{2028}<x>\u{1F600}&"})).unwrap();
+        for piece in 1..=4 {
+            let mut out = String::new();
+            let mut w = Escaping {
+                out: &mut out,
+                held: Vec::new(),
+            };
+            for chunk in text.as_bytes().chunks(piece) {
+                w.write_all(chunk).unwrap();
+            }
+            assert!(w.held.is_empty());
+            assert_eq!(
+                out, r#"{"s":"é\u2028\u003cx\u003e😀\u0026"}"#,
+                "pieces of {piece}"
+            );
+        }
     }
 
     #[test]
