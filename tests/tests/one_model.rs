@@ -37,7 +37,7 @@ fn engine_and_dissector_label_every_udp_packet_alike() {
         };
         let mut engine = Engine::default();
         while let Ok(Some(p)) = reader.next_packet() {
-            let v = engine.feed_frame(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len);
+            let v = engine.feed_packet(&p);
             let f = dissect_frame(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len);
             if f.transport != Some("UDP") {
                 continue;
@@ -116,7 +116,7 @@ fn tcp_labels(bytes: &[u8]) -> TcpLabels {
     // The TCP connections on which `dissect` found ChannelData.
     let mut with_channel_data = std::collections::BTreeSet::new();
     while let Ok(Some(p)) = reader.next_packet() {
-        let v = engine.feed_frame(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len);
+        let v = engine.feed_packet(&p);
         let f = dissector.frame(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len);
         if let (Some("TCP"), Some((a, b))) = (f.transport, f.endpoints) {
             if f.messages
@@ -357,7 +357,7 @@ fn the_verdict_names_flow_stream_and_session() {
     let (mut rtp, mut checks) = (0, 0);
     let mut ssrcs = std::collections::BTreeSet::new();
     while let Ok(Some(p)) = reader.next_packet() {
-        let v = engine.feed_frame(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len);
+        let v = engine.feed_packet(&p);
         match v.kind {
             Some(Kind::Rtp) => {
                 ssrcs.insert(v.ssrc.expect("an RTP verdict names its SSRC"));
@@ -393,12 +393,9 @@ fn report_and_tui_name_the_same_selected_pairs() {
         "captures/turn-tcp.pcap",
     ] {
         let bytes = std::fs::read(rtcscope_testkit::fixtures().join(name)).unwrap();
-        let mut reader = CaptureReader::new(&bytes[..]).unwrap();
+        let reader = CaptureReader::new(&bytes[..]).unwrap();
         let mut engine = Engine::default();
-        while let Ok(Some(p)) = reader.next_packet() {
-            engine.feed_frame(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len);
-        }
-        engine.finish();
+        engine.feed_all(&mut rtcscope_capture::PacketSource::from_reader(reader));
         let report = Report::new(&engine);
         let snap = Snapshot::take(&engine, &Options::default());
         assert_eq!(report.ice_sessions.len(), snap.sessions.len(), "{name}");

@@ -527,6 +527,27 @@ impl Engine {
         self.feed_frame_decoded(number, ts_nanos, link, frame, orig_len, None)
     }
 
+    /// [`Self::feed_frame`] for a packet as a capture reader returns it.
+    pub fn feed_packet(&mut self, p: &rtcscope_capture::Packet<'_>) -> Verdict {
+        self.feed_frame(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len)
+    }
+
+    /// Feeds every packet of `source` (its damaged records skipped and counted there, as
+    /// `rtcscope analyze` skips them; a fatal error ends it, and `source` keeps the error),
+    /// records the drops the capture states, and ends the input ([`Self::finish`]): a whole
+    /// capture analysed on this thread. `rtcscope analyze` does this, plus progress, the
+    /// key logs of pcapng Decryption Secrets Blocks, and a second thread when the file is
+    /// large.
+    pub fn feed_all(&mut self, source: &mut rtcscope_capture::PacketSource<'_>) {
+        while let Some(p) = source.next_packet() {
+            self.feed_packet(&p);
+        }
+        if let Some(d) = source.dropped() {
+            self.set_capture_drops(d);
+        }
+        self.finish();
+    }
+
     /// [`Self::feed_frame`] for a frame another thread has decoded already: `decoded`, when
     /// given, is what [`rtcscope_capture::decode`] makes of `frame` (detached from it with
     /// [`rtcscope_capture::Decoded::detach`]), and the engine does not decode it again. The
@@ -1740,8 +1761,8 @@ mod tests {
             never.quiet.due_packets = u64::MAX;
             let mut always = Engine::default();
             while let Ok(Some(p)) = reader.next_packet() {
-                never.feed_frame(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len);
-                always.feed_frame(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len);
+                never.feed_packet(&p);
+                always.feed_packet(&p);
                 saved += always.streams.pack_quiet(i64::MAX).1;
                 always.flows.walk_lru_mut(|f| {
                     saved += f.series.pack();

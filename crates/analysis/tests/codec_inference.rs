@@ -9,13 +9,13 @@ use rtcscope_analysis::decrypt::KeyStore;
 use rtcscope_analysis::report::Report;
 use rtcscope_analysis::streams::{Codec, CodecSource, Encapsulation, MediaHints, Stream};
 use rtcscope_analysis::Engine;
-use rtcscope_capture::CaptureReader;
+use rtcscope_capture::{CaptureReader, PacketSource};
 use std::path::Path;
 
 /// Runs the engine over a capture, with `hints` (an SDP's) or none, and a key log.
 fn run(pcap: &Path, hints: Option<(MediaHints, bool)>, keylog: Option<&Path>) -> Report {
     let bytes = std::fs::read(pcap).unwrap();
-    let mut rd = CaptureReader::new(&bytes[..]).unwrap();
+    let rd = CaptureReader::new(&bytes[..]).unwrap();
     let mut e = Engine::default();
     if let Some((h, srtp)) = hints {
         e.set_media_hints(h, srtp);
@@ -26,10 +26,7 @@ fn run(pcap: &Path, hints: Option<(MediaHints, bool)>, keylog: Option<&Path>) ->
             .add_text("keylog.txt", &std::fs::read_to_string(k).unwrap());
         e.set_keys(ks);
     }
-    while let Ok(Some(p)) = rd.next_packet() {
-        e.feed_frame(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len);
-    }
-    e.finish();
+    e.feed_all(&mut PacketSource::from_reader(rd));
     Report::new(&e)
 }
 
@@ -201,13 +198,10 @@ fn decrypted_audio_is_not_taken_for_video() {
         }
         let pcap = format!("{pcap}.pcap");
         let bytes = std::fs::read(v.join(&pcap)).unwrap();
-        let mut rd = CaptureReader::new(&bytes[..]).unwrap();
+        let rd = CaptureReader::new(&bytes[..]).unwrap();
         let mut e = Engine::default();
         e.set_keys(keys);
-        while let Ok(Some(p)) = rd.next_packet() {
-            e.feed_frame(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len);
-        }
-        e.finish();
+        e.feed_all(&mut PacketSource::from_reader(rd));
         let r = Report::new(&e);
         let clear: Vec<_> = r.streams.iter().filter(|s| !s.encrypted).collect();
         assert!(!clear.is_empty(), "{pcap}: nothing decrypted");

@@ -15,7 +15,7 @@
 use rtcscope_analysis::decrypt::{parse_scoped_key, KeyStatus, KeyStore};
 use rtcscope_analysis::report::Report;
 use rtcscope_analysis::Engine;
-use rtcscope_capture::CaptureReader;
+use rtcscope_capture::{CaptureReader, PacketSource};
 use rtcscope_testkit::{corpus, fixtures};
 use serde_json::Value;
 use std::path::Path;
@@ -31,13 +31,10 @@ const RTT_OVER_MS: f64 = 0.01;
 
 fn analyze(capture: &Path, keys: KeyStore) -> Report {
     let bytes = std::fs::read(capture).unwrap();
-    let mut r = CaptureReader::new(&bytes[..]).unwrap();
+    let r = CaptureReader::new(&bytes[..]).unwrap();
     let mut e = Engine::default();
     e.set_keys(keys);
-    while let Ok(Some(p)) = r.next_packet() {
-        e.feed_frame(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len);
-    }
-    e.finish();
+    e.feed_all(&mut PacketSource::from_reader(r));
     Report::new(&e)
 }
 
@@ -388,7 +385,7 @@ fn firefox_remb_and_fir_decrypt_against_getstats_and_the_rtcp_crate() {
     e.skip_srtp_plaintext(true);
     let (mut remb, mut last_bps, mut fir) = (0u64, None, Vec::new());
     while let Ok(Some(p)) = rd.next_packet() {
-        e.feed_frame(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len);
+        e.feed_packet(&p);
         for plain in e.plaintexts() {
             if plain.kind != rtcscope_analysis::decrypt::PlainKind::Srtcp {
                 continue;
@@ -635,16 +632,13 @@ fn srtp_keys_scoped_by_ssrc_decrypt_a_turn_call() {
 
 fn with_sdp(capture: &Path, keys: KeyStore, sdps: &[std::path::PathBuf]) -> Report {
     let bytes = std::fs::read(capture).unwrap();
-    let mut r = CaptureReader::new(&bytes[..]).unwrap();
+    let r = CaptureReader::new(&bytes[..]).unwrap();
     let mut e = Engine::default();
     let paths: Vec<String> = sdps.iter().map(|p| p.display().to_string()).collect();
     let k = rtcscope_analysis::sdp_hints::load(&paths).unwrap().unwrap();
     e.set_sdp_fingerprints(k.fingerprints);
     e.set_keys(keys);
-    while let Ok(Some(p)) = r.next_packet() {
-        e.feed_frame(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len);
-    }
-    e.finish();
+    e.feed_all(&mut PacketSource::from_reader(r));
     Report::new(&e)
 }
 
@@ -779,7 +773,7 @@ fn decrypted_byte_counts_equal_getstats_outbound_rtp() {
         e.set_media_hints(k.hints, k.sdes);
         e.set_keys(keylog(&text));
         while let Ok(Some(p)) = rd.next_packet() {
-            e.feed_frame(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len);
+            e.feed_packet(&p);
         }
         let r = Report::new(&e);
         let mut compared = 0;
@@ -940,7 +934,7 @@ fn two_calls_in_one_capture_decrypt_each_with_its_own_key_log() {
         let bytes = std::fs::read(dir(c).join("capture.pcapng")).unwrap();
         let mut r = CaptureReader::new(&bytes[..]).unwrap();
         while let Ok(Some(p)) = r.next_packet() {
-            e.feed_frame(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len);
+            e.feed_packet(&p);
         }
     }
     e.finish();

@@ -551,12 +551,9 @@ fn healthy_browser_calls_raise_no_failure() {
     let root = rtcscope_testkit::fixtures().join("webrtc");
     for call in ["direct", "relay"] {
         let bytes = std::fs::read(root.join(call).join("capture.pcapng")).unwrap();
-        let mut reader = rtcscope_capture::CaptureReader::new(&bytes[..]).unwrap();
+        let reader = rtcscope_capture::CaptureReader::new(&bytes[..]).unwrap();
         let mut e = Engine::default();
-        while let Ok(Some(p)) = reader.next_packet() {
-            e.feed_frame(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len);
-        }
-        e.finish();
+        e.feed_all(&mut rtcscope_capture::PacketSource::from_reader(reader));
         let f = Report::new(&e).findings;
         assert!(
             f.iter().all(|f| f.severity == Severity::Notice),

@@ -19,7 +19,7 @@ fn analyze(path: &Path) -> (Vec<DtlsReport>, Frames, Option<i64>) {
     let mut e = Engine::default();
     let mut frames = Vec::new();
     while let Ok(Some(p)) = r.next_packet() {
-        e.feed_frame(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len);
+        e.feed_packet(&p);
         frames.push((p.ts_nanos as i64, p.data.to_vec()));
     }
     let first_rtp = e.streams().map.values().map(|s| s.first_ns).min();

@@ -6,7 +6,7 @@ use rtcscope_analysis::report::Report;
 use rtcscope_analysis::streams::Stream;
 use rtcscope_analysis::streams::{Codec, MediaHints};
 use rtcscope_analysis::Engine;
-use rtcscope_capture::CaptureReader;
+use rtcscope_capture::{CaptureReader, PacketSource};
 use rtcscope_testkit::{corpus, fixtures, require_tool, CountingAlloc};
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -31,7 +31,7 @@ fn stats_of<'a>(stats: &'a Value, kind: &'a str) -> impl Iterator<Item = &'a Val
 /// Runs the engine over a recording with its SDPs and (when `keys`) its key log.
 fn analyze_call(dir: &Path, keys: bool) -> Report {
     let bytes = std::fs::read(dir.join("capture.pcapng")).unwrap();
-    let mut rd = CaptureReader::new(&bytes[..]).unwrap();
+    let rd = CaptureReader::new(&bytes[..]).unwrap();
     let mut e = Engine::default();
     let sdps = [
         dir.join("offer.sdp").display().to_string(),
@@ -45,10 +45,7 @@ fn analyze_call(dir: &Path, keys: bool) -> Report {
         ks.keylog.add_text("keylog.txt", &text);
         e.set_keys(ks);
     }
-    while let Ok(Some(p)) = rd.next_packet() {
-        e.feed_frame(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len);
-    }
-    e.finish();
+    e.feed_all(&mut PacketSource::from_reader(rd));
     Report::new(&e)
 }
 
@@ -298,7 +295,7 @@ fn analyze_plain(pcap: &Path, pt: u8, codec: &str) -> Report {
 /// says) and those keys (possibly none) decrypt them.
 fn analyze_with(pcap: &Path, pt: u8, codec: &str, keys: Option<KeyStore>) -> Report {
     let bytes = std::fs::read(pcap).unwrap();
-    let mut rd = CaptureReader::new(&bytes[..]).unwrap();
+    let rd = CaptureReader::new(&bytes[..]).unwrap();
     let mut e = Engine::default();
     let srtp = keys.is_some();
     if let Some(k) = keys {
@@ -315,10 +312,7 @@ fn analyze_with(pcap: &Path, pt: u8, codec: &str, keys: Option<KeyStore>) -> Rep
         },
     );
     e.set_media_hints(hints, srtp);
-    while let Ok(Some(p)) = rd.next_packet() {
-        e.feed_frame(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len);
-    }
-    e.finish();
+    e.feed_all(&mut PacketSource::from_reader(rd));
     Report::new(&e)
 }
 

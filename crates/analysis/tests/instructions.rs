@@ -50,7 +50,7 @@ fn workload() {
         for _ in 0..ROUNDS {
             let mut r = CaptureReader::new(&bytes[..]).expect("pcapng");
             while let Some(p) = r.next_packet().expect("record") {
-                engine.feed_frame(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len);
+                engine.feed_packet(&p);
                 packets += 1;
             }
         }

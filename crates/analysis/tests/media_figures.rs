@@ -459,7 +459,7 @@ fn analyze_fixture(dir: &str, with_sdp: bool) -> rtcscope_analysis::report::Repo
     use rtcscope_capture::CaptureReader;
     let base = rtcscope_testkit::fixtures().join("webrtc").join(dir);
     let bytes = std::fs::read(base.join("capture.pcapng")).unwrap();
-    let mut r = CaptureReader::new(&bytes[..]).unwrap();
+    let r = CaptureReader::new(&bytes[..]).unwrap();
     let mut e = rtcscope_analysis::Engine::default();
     if with_sdp {
         let k = rtcscope_analysis::sdp_hints::load(&[
@@ -470,10 +470,7 @@ fn analyze_fixture(dir: &str, with_sdp: bool) -> rtcscope_analysis::report::Repo
         .unwrap();
         e.set_media_hints(k.hints, k.srtp);
     }
-    while let Ok(Some(p)) = r.next_packet() {
-        e.feed_frame(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len);
-    }
-    e.finish();
+    e.feed_all(&mut rtcscope_capture::PacketSource::from_reader(r));
     rtcscope_analysis::report::Report::new(&e)
 }
 

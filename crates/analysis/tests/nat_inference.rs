@@ -150,12 +150,9 @@ fn recording(name: &str) -> Vec<NatInference> {
         .join(name)
         .join("capture.pcapng");
     let bytes = std::fs::read(&path).unwrap();
-    let mut reader = rtcscope_capture::CaptureReader::new(&bytes[..]).unwrap();
+    let reader = rtcscope_capture::CaptureReader::new(&bytes[..]).unwrap();
     let mut e = Engine::default();
-    while let Ok(Some(p)) = reader.next_packet() {
-        e.feed_frame(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len);
-    }
-    e.finish();
+    e.feed_all(&mut rtcscope_capture::PacketSource::from_reader(reader));
     Report::new(&e).nat
 }
 

@@ -314,16 +314,13 @@ const RTT_TOLERANCE_MS: f64 = 6.0;
 fn rtt_buckets_on_a_decrypted_call() {
     let dir = fixtures().join("webrtc").join("firefox-direct");
     let bytes = std::fs::read(dir.join("capture.pcapng")).unwrap();
-    let mut rd = CaptureReader::new(&bytes[..]).unwrap();
+    let rd = CaptureReader::new(&bytes[..]).unwrap();
     let mut e = Engine::default();
     let mut keys = KeyStore::default();
     let text = std::fs::read_to_string(dir.join("keylog.txt")).unwrap();
     keys.keylog.add_text("keylog.txt", &text);
     e.set_keys(keys);
-    while let Ok(Some(p)) = rd.next_packet() {
-        e.feed_frame(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len);
-    }
-    e.finish();
+    e.feed_all(&mut rtcscope_capture::PacketSource::from_reader(rd));
     let r = Report::new(&e);
     let mut compared = 0;
     for side in ["stats-a.json", "stats-b.json"] {

@@ -34,7 +34,7 @@ use rtcscope_analysis::decrypt::KeyStore;
 use rtcscope_analysis::report::Report;
 use rtcscope_analysis::twcc::ReceiveRate;
 use rtcscope_analysis::Engine;
-use rtcscope_capture::CaptureReader;
+use rtcscope_capture::{CaptureReader, PacketSource};
 use rtcscope_testkit::fixtures;
 use std::collections::HashSet;
 use std::net::SocketAddr;
@@ -50,16 +50,13 @@ const TOLERANCE: f64 = 0.005;
 
 fn analyze(capture: &Path, keys: KeyStore, sdps: &[String]) -> Report {
     let bytes = std::fs::read(capture).unwrap();
-    let mut r = CaptureReader::new(&bytes[..]).unwrap();
+    let r = CaptureReader::new(&bytes[..]).unwrap();
     let mut e = Engine::default();
     if let Some(k) = rtcscope_analysis::sdp_hints::load(sdps).unwrap() {
         e.set_media_hints(k.hints, k.srtp);
     }
     e.set_keys(keys);
-    while let Ok(Some(p)) = r.next_packet() {
-        e.feed_frame(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len);
-    }
-    e.finish();
+    e.feed_all(&mut PacketSource::from_reader(r));
     Report::new(&e)
 }
 

@@ -3,17 +3,14 @@
 
 use rtcscope_analysis::report::Report;
 use rtcscope_analysis::Engine;
-use rtcscope_capture::CaptureReader;
+use rtcscope_capture::{CaptureReader, PacketSource};
 
 fn report_of(file: &str) -> Report {
     let path = rtcscope_testkit::fixtures().join(file);
     let bytes = std::fs::read(&path).unwrap();
-    let mut reader = CaptureReader::new(&bytes[..]).unwrap();
+    let reader = CaptureReader::new(&bytes[..]).unwrap();
     let mut engine = Engine::default();
-    while let Ok(Some(p)) = reader.next_packet() {
-        engine.feed_frame(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len);
-    }
-    engine.finish();
+    engine.feed_all(&mut PacketSource::from_reader(reader));
     Report::new(&engine)
 }
 

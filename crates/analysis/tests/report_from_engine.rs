@@ -4,7 +4,7 @@
 
 use rtcscope_analysis::report::Report;
 use rtcscope_analysis::Engine;
-use rtcscope_capture::CaptureReader;
+use rtcscope_capture::{CaptureReader, PacketSource};
 
 #[test]
 fn the_consuming_report_is_the_same_report() {
@@ -12,14 +12,11 @@ fn the_consuming_report_is_the_same_report() {
     let mut with_streams = 0;
     for path in &files {
         let bytes = std::fs::read(path).unwrap();
-        let Ok(mut reader) = CaptureReader::new(&bytes[..]) else {
+        let Ok(reader) = CaptureReader::new(&bytes[..]) else {
             continue;
         };
         let mut engine = Engine::default();
-        while let Ok(Some(p)) = reader.next_packet() {
-            engine.feed_frame(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len);
-        }
-        engine.finish();
+        engine.feed_all(&mut PacketSource::from_reader(reader));
         let copied = Report::new(&engine);
         let moved = Report::from_engine(engine);
         with_streams += usize::from(!copied.streams.is_empty());

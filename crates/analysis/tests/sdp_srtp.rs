@@ -28,7 +28,7 @@ fn sdp_profile_marks_rtp_encrypted_without_a_handshake_in_the_capture() {
             seen += 1;
         }
         if seen > 50 {
-            e.feed_frame(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len);
+            e.feed_packet(&p);
         }
     }
     e.finish();

@@ -19,7 +19,7 @@ fn snapshot_and_report_give_each_stream_the_same_rate() {
         let mut r = CaptureReader::new(&bytes[..]).unwrap();
         let mut e = Engine::default();
         while let Some(p) = r.next_packet().unwrap() {
-            e.feed_frame(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len);
+            e.feed_packet(&p);
         }
         e.finish();
         let snap = Snapshot::take(&e, &Options::default());

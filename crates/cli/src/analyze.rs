@@ -581,7 +581,7 @@ fn capture(
         match source.next() {
             Next::Packet(p) => {
                 last_ts = p.ts_nanos;
-                engine.feed_frame(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len);
+                engine.feed_packet(&p);
                 if let Some(w) = writer.as_mut() {
                     w.write_packet(0, p.ts_nanos, p.data, p.orig_len)?;
                 }

@@ -165,7 +165,7 @@ fn export_one(
             eprintln!("rtcscope: {}: {e} (skipped)", Escaped(path));
         }) {
             Next::Packet(p) => {
-                let v = engine.feed_frame(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len);
+                let v = engine.feed_packet(&p);
                 out.packet(&p, &v)?;
             }
             Next::Idle => {}

@@ -136,7 +136,7 @@ pub fn feed_file_from(
     loop {
         match source.next_observing(|e| eprintln!("rtcscope: {name}: {e} (skipped)")) {
             Next::Packet(p) => {
-                engine.feed_frame(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len);
+                engine.feed_packet(&p);
             }
             Next::Idle => {}
             Next::End => break,

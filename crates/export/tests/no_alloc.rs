@@ -28,7 +28,7 @@ fn allocations(file: &str) -> (u64, u64, u64) {
     let mut engine = Engine::default();
     let (mut allocs, mut packets) = (0, 0);
     while let Some(p) = reader.next_packet().unwrap() {
-        let v = engine.feed_frame(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len);
+        let v = engine.feed_packet(&p);
         allocs += CountingAlloc::count(|| out.packet(&p, &v).unwrap());
         packets += 1;
     }

@@ -45,7 +45,7 @@ fn export(dir: &Path, name: &str, file: &str, options: Options) -> Report {
     let mut reader = CaptureReader::new(&bytes[..]).unwrap();
     let mut engine = Engine::default();
     while let Some(p) = reader.next_packet().unwrap() {
-        let v = engine.feed_frame(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len);
+        let v = engine.feed_packet(&p);
         out.packet(&p, &v).unwrap();
     }
     engine.finish();

@@ -257,14 +257,11 @@ mod tests {
         let mut looked_up = 0usize;
         for file in rtcscope_testkit::captures_under(&rtcscope_testkit::fixtures()) {
             let bytes = std::fs::read(&file).unwrap();
-            let Ok(mut reader) = CaptureReader::new(&bytes[..]) else {
+            let Ok(reader) = CaptureReader::new(&bytes[..]) else {
                 continue;
             };
             let mut engine = Engine::default();
-            while let Ok(Some(p)) = reader.next_packet() {
-                engine.feed_frame(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len);
-            }
-            engine.finish();
+            engine.feed_all(&mut rtcscope_capture::PacketSource::from_reader(reader));
             let r = crate::report::Report::from_engine(engine);
             let ix = Index::new(&r);
             let media: Vec<&Stream> = super::super::media_streams(&r).collect();

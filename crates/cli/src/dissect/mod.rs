@@ -154,8 +154,7 @@ impl Decryptor {
 
     /// Feeds the frame to the engine and dissects what it decrypted.
     fn frame(&mut self, p: &rtcscope_capture::Packet<'_>, opts: &DissectOptions) -> Vec<Dissected> {
-        self.engine
-            .feed_frame(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len);
+        self.engine.feed_packet(p);
         self.engine
             .plaintexts()
             .iter()
@@ -222,7 +221,7 @@ fn inferred_extmap(path: &str) -> anyhow::Result<Option<ExtensionMap>> {
         .with_context(|| format!("cannot read capture {path}"))?;
     let mut engine = rtcscope_analysis::Engine::default();
     while let Some(p) = source.next_packet() {
-        engine.feed_frame(p.number, p.ts_nanos, p.link_type, p.data, p.orig_len);
+        engine.feed_packet(&p);
     }
     // As analyze ends its input (the streams held after an open TCP gap included).
     engine.finish();
