@@ -23,7 +23,7 @@ rounds=$(( (n + per_round - 1) / per_round ))
 real=$dir/real-call-$n.pcapng
 [ -f "$real" ] || target/release/examples/replicate fixtures/webrtc/direct/capture.pcapng "$real" "$rounds"
 
-kinds=(flows ssrcs ufrags stun-flows stream-flows ice-flows turn-users channels sparse-flows fragments tcp)
+kinds=(flows ssrcs ufrags stun-flows stream-flows ice-flows turn-users turn-held channels sparse-flows fragments tcp)
 for k in "${kinds[@]}"; do
     count=$n
     [ "$k" = tcp ] && count=$((n * 3 / 4))

@@ -13,6 +13,7 @@
 //! | `stream-flows` | N/2 RTP streams of two packets, each on its own UDP flow |
 //! | `ice-flows` | N ICE checks never answered, each on its own flow, over 10,000 ufrag pairs |
 //! | `turn-users` | N/4 TURN allocations of one username, one after another, each granted and given a permission |
+//! | `turn-held` | 10,000 TURN allocations of one username (the allocation cap), one after another, each granted and given a permission, then one RTP stream up to N packets: every allocation's flow is held |
 //! | `sparse-flows` | N/2 flows of two STUN packets 51 s apart |
 //! | `fragments` | N first fragments of datagrams that never complete |
 //! | `tcp` | one TCP stream of N 1,400-byte segments of bytes with no framing (N = 750,000: 1 GB) |
@@ -187,6 +188,25 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 g.udp(client, port, server, 3478, &stun(perm));
                 let ok = MessageBuilder::success(Method::CREATE_PERMISSION, tid(i, 9));
                 g.udp(server, 3478, client, port, &stun(ok));
+            }
+        }
+        "turn-held" => {
+            // turn-users above the flow cap keeps few allocations' flows, and the findings
+            // compare only allocations whose flow they see: here the 10,000 allocations come
+            // first, each one's traffic over before the next begins, then one RTP stream.
+            let allocations = 10_000u64.min(n / 4);
+            for i in 0..allocations {
+                let (client, port) = (ip(i), 20_000 + (i % 40_000) as u16);
+                g.allocate(client, port, i, i, 8, Some("shared"))?;
+                let mut perm = MessageBuilder::request(Method::CREATE_PERMISSION, tid(i, 9));
+                perm.add(&Attribute::Username("shared".into()))
+                    .add(&Attribute::XorPeerAddress("203.0.113.7:9".parse()?));
+                g.udp(client, port, server, 3478, &stun(perm));
+                let ok = MessageBuilder::success(Method::CREATE_PERMISSION, tid(i, 9));
+                g.udp(server, 3478, client, port, &stun(ok));
+            }
+            for seq in 0..n.saturating_sub(allocations * 4) {
+                g.udp(ip(1), 5000, server, 6000, &rtp(seq as u16, 7));
             }
         }
         "stun-flows" => {
