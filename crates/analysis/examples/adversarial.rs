@@ -68,6 +68,20 @@ impl Gen {
         Ok(())
     }
 
+    /// Allocation `i` of username "shared", from 10.x.y.z:20000+ (four packets): the
+    /// Allocate exchange, then a CreatePermission for 203.0.113.7 and its success.
+    fn shared_allocation(&mut self, i: u64) -> Result<(), Box<dyn std::error::Error>> {
+        let (client, port) = (ip(i), 20_000 + (i % 40_000) as u16);
+        self.allocate(client, port, i, i, 8, Some("shared"))?;
+        let mut perm = MessageBuilder::request(Method::CREATE_PERMISSION, tid(i, 9));
+        perm.add(&Attribute::Username("shared".into()))
+            .add(&Attribute::XorPeerAddress("203.0.113.7:9".parse()?));
+        self.udp(client, port, SERVER, 3478, &stun(perm));
+        let ok = MessageBuilder::success(Method::CREATE_PERMISSION, tid(i, 9));
+        self.udp(SERVER, 3478, client, port, &stun(ok));
+        Ok(())
+    }
+
     fn frame(&mut self, frame: &[u8]) {
         self.w
             .write_packet(self.iface, self.t, frame, frame.len() as u32)
@@ -179,15 +193,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             // One username for every client (static TURN credentials shared by an app's
             // users): each allocation is a candidate predecessor of the next ones.
             for i in 0..n / 4 {
-                let client = ip(i);
-                let port = 20_000 + (i % 40_000) as u16;
-                g.allocate(client, port, i, i, 8, Some("shared"))?;
-                let mut perm = MessageBuilder::request(Method::CREATE_PERMISSION, tid(i, 9));
-                perm.add(&Attribute::Username("shared".into()))
-                    .add(&Attribute::XorPeerAddress("203.0.113.7:9".parse()?));
-                g.udp(client, port, server, 3478, &stun(perm));
-                let ok = MessageBuilder::success(Method::CREATE_PERMISSION, tid(i, 9));
-                g.udp(server, 3478, client, port, &stun(ok));
+                g.shared_allocation(i)?;
             }
         }
         "turn-held" => {
@@ -196,14 +202,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             // first, each one's traffic over before the next begins, then one RTP stream.
             let allocations = 10_000u64.min(n / 4);
             for i in 0..allocations {
-                let (client, port) = (ip(i), 20_000 + (i % 40_000) as u16);
-                g.allocate(client, port, i, i, 8, Some("shared"))?;
-                let mut perm = MessageBuilder::request(Method::CREATE_PERMISSION, tid(i, 9));
-                perm.add(&Attribute::Username("shared".into()))
-                    .add(&Attribute::XorPeerAddress("203.0.113.7:9".parse()?));
-                g.udp(client, port, server, 3478, &stun(perm));
-                let ok = MessageBuilder::success(Method::CREATE_PERMISSION, tid(i, 9));
-                g.udp(server, 3478, client, port, &stun(ok));
+                g.shared_allocation(i)?;
             }
             for seq in 0..n.saturating_sub(allocations * 4) {
                 g.udp(ip(1), 5000, server, 6000, &rtp(seq as u16, 7));

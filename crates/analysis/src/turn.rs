@@ -155,6 +155,33 @@ pub struct Allocation {
 }
 
 impl Allocation {
+    /// An allocation as first met: requested, nothing seen of it yet.
+    pub fn new(id: u32, client: SocketAddr, server: SocketAddr, transport: Transport) -> Self {
+        Allocation {
+            id,
+            client,
+            server,
+            transport,
+            state: AllocationState::Requested,
+            username: None,
+            realm: None,
+            relayed: None,
+            mapped: None,
+            lifetime_s: None,
+            allocated_ns: None,
+            released_ns: None,
+            refreshes: 0,
+            permissions: Vec::new(),
+            permission_times: Vec::new(),
+            channels: Vec::new(),
+            send_indications: 0,
+            data_indications: 0,
+            errors: Vec::new(),
+            allocate_requests: 0,
+            elsewhere: Vec::new(),
+        }
+    }
+
     /// True when a 401 answered a request that carried credentials: they were refused (the
     /// first 401 of an allocation is the normal challenge).
     pub fn credentials_refused(&self) -> bool {
@@ -277,29 +304,8 @@ impl TurnTable {
         }
         let id = *self.by_client.entry(key).or_insert(next);
         if id == next {
-            self.allocations.push(Allocation {
-                id,
-                client,
-                server,
-                transport,
-                state: AllocationState::Requested,
-                username: None,
-                realm: None,
-                relayed: None,
-                mapped: None,
-                lifetime_s: None,
-                allocated_ns: None,
-                released_ns: None,
-                refreshes: 0,
-                permissions: Vec::new(),
-                permission_times: Vec::new(),
-                channels: Vec::new(),
-                send_indications: 0,
-                data_indications: 0,
-                errors: Vec::new(),
-                allocate_requests: 0,
-                elsewhere: Vec::new(),
-            });
+            self.allocations
+                .push(Allocation::new(id, client, server, transport));
         }
         Some(&mut self.allocations[id as usize])
     }

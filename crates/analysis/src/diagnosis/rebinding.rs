@@ -286,34 +286,25 @@ mod tests {
             first in 0u8..20,
             len in 0u8..6,
         ) -> (Allocation, i64, i64) {
-            let a = Allocation {
-                id: 0,
-                client: std::net::SocketAddr::from(([10, 0, 0, ip], 5000)),
-                server: "198.51.100.1:3478".parse().unwrap(),
-                transport: Transport::Udp,
-                state: [
-                    AllocationState::Allocated,
-                    AllocationState::Released,
-                    AllocationState::Failed,
-                    AllocationState::Requested,
-                ][usize::from(state)],
-                username: Some("u".into()),
-                realm: [None, Some("a".to_owned()), Some("b".to_owned())][usize::from(realm)].clone(),
-                relayed: None,
-                mapped: None,
-                lifetime_s: lifetime,
-                allocated_ns: granted.map(at),
-                released_ns: released.map(at),
-                refreshes: u32::from(used),
-                permissions: Vec::new(),
-                permission_times: Vec::new(),
-                channels: Vec::new(),
-                send_indications: 0,
-                data_indications: 0,
-                errors: Vec::new(),
-                allocate_requests: allocates,
-                elsewhere: Vec::new(),
-            };
+            let mut a = Allocation::new(
+                0,
+                std::net::SocketAddr::from(([10, 0, 0, ip], 5000)),
+                "198.51.100.1:3478".parse().unwrap(),
+                Transport::Udp,
+            );
+            a.state = [
+                AllocationState::Allocated,
+                AllocationState::Released,
+                AllocationState::Failed,
+                AllocationState::Requested,
+            ][usize::from(state)];
+            a.username = Some("u".into());
+            a.realm = [None, Some("a"), Some("b")][usize::from(realm)].map(str::to_owned);
+            a.lifetime_s = lifetime;
+            a.allocated_ns = granted.map(at);
+            a.released_ns = released.map(at);
+            a.refreshes = u32::from(used);
+            a.allocate_requests = allocates;
             (a, at(first), at(first.saturating_add(len)))
         }
     }
