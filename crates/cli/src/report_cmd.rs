@@ -13,7 +13,7 @@ use clap::Args;
 use rtcscope_analysis::report::Report;
 use rtcscope_analysis::{Config, Engine};
 use rtcscope_capture::source::PacketSource;
-use rtcscope_report_html::{stats, Input, Provenance};
+use rtcscope_report_html::{stats, Provenance};
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -102,8 +102,8 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     if let Some(d) = source.dropped() {
         engine.set_capture_drops(d);
     }
-    // The engine's tables move into the report, and the report is dropped once the page's
-    // data block is made from it: a crafted capture's report is hundreds of megabytes.
+    // The engine's tables move into the report, which the page consumes: its sections are
+    // drawn from the report one stream and flow at a time, never from the whole as a Value.
     let report = Report::from_engine(engine);
     let provenance = Provenance {
         file: file.to_owned(),
@@ -117,15 +117,8 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
         keylog_files: args.keys.keylog.clone(),
         stats_file: args.stats.clone(),
     };
-    let data = rtcscope_report_html::data(&Input {
-        report: &report,
-        provenance: &provenance,
-        sdp: &sdp_reports,
-        stats: stats.as_ref(),
-    })?;
-    drop(report);
-    let html = rtcscope_report_html::render_data(&data);
-    drop(data);
+    let html =
+        rtcscope_report_html::render_report(report, &provenance, &sdp_reports, stats.as_ref())?;
     out.write_all(html.as_bytes())
         .and_then(|()| out.flush())
         .with_context(|| format!("cannot write {}", args.output.display()))?;

@@ -103,7 +103,7 @@ pub fn esc(s: &str) -> String {
 /// JSON for a `<script type="application/json">` block: `<`, `>` and `&` written as
 /// `\u003c`, `\u003e`, `\u0026` (JSON.parse reads the same string), so no string from a packet
 /// can end the block or open a comment.
-pub fn script_json(v: &Value) -> String {
+pub fn script_json<T: Serialize + ?Sized>(v: &T) -> String {
     let mut o = String::new();
     write_script_json(&mut o, v);
     o
@@ -111,7 +111,7 @@ pub fn script_json(v: &Value) -> String {
 
 /// [`script_json`], written straight onto the end of `out`: the page of a large capture holds
 /// tens of megabytes of data, and neither its JSON text nor an escaped copy is made apart.
-pub fn write_script_json(out: &mut String, v: &Value) {
+pub fn write_script_json<T: Serialize + ?Sized>(out: &mut String, v: &T) {
     let start = out.len();
     let mut w = Escaping {
         out: &mut *out,
@@ -213,15 +213,178 @@ fn series_value(series: &[stats::BrowserSeries]) -> Vec<Value> {
         .collect()
 }
 
-/// Renders the whole page.
+/// Renders the whole page: the sections drawn from [`view`] of the data, then the data block.
 pub fn render(input: &Input<'_>) -> Result<String, serde_json::Error> {
-    let d = data(input)?;
-    Ok(render_data(&d))
+    let mut v = data(input)?;
+    view(&mut v);
+    let mut page = draw(&v);
+    drop(v);
+    data_block(&mut page, input);
+    Ok(page)
+}
+
+/// [`render`] for a report the caller is done with, the same page byte for byte, in a
+/// fraction of the memory: the view the sections are drawn from is made without ever holding
+/// the whole report as a `serde_json::Value` (about ten times its JSON text: 650 MB for a
+/// million-packet capture's report), one stream and one flow at a time.
+pub fn render_report(
+    mut report: Report,
+    provenance: &Provenance,
+    sdp: &[FileReport],
+    stats: Option<&Stats>,
+) -> Result<String, serde_json::Error> {
+    let streams = std::mem::take(&mut report.streams);
+    let flows = std::mem::take(&mut report.flows);
+    let mut r = serde_json::to_value(&report)?;
+    let keep = keep_series(streams.iter().map(|s| (s.packets, s.ssrc, s.rtx_of)));
+    r["streams"] = streams
+        .iter()
+        .zip(keep)
+        .map(|(s, keep)| Ok(stream_view(serde_json::to_value(s)?, keep)))
+        .collect::<Result<Vec<Value>, serde_json::Error>>()?
+        .into();
+    r["flows"] = flows
+        .iter()
+        .map(|f| Ok(flow_view(serde_json::to_value(f)?)))
+        .collect::<Result<Vec<Value>, serde_json::Error>>()?
+        .into();
+    let v = serde_json::json!({
+        "schema": DATA_SCHEMA,
+        "provenance": serde_json::to_value(provenance)?,
+        "report": r,
+        "sdp": serde_json::to_value(sdp)?,
+        "stats": stats.map(stats_value),
+    });
+    let mut page = draw(&v);
+    drop(v);
+    report.streams = streams;
+    report.flows = flows;
+    data_block(
+        &mut page,
+        &Input {
+            report: &report,
+            provenance,
+            sdp,
+            stats,
+        },
+    );
+    Ok(page)
+}
+
+/// The data block's content as [`data`] makes it, serialised straight from the typed values.
+#[derive(Serialize)]
+struct Block<'a> {
+    schema: &'static str,
+    provenance: &'a Provenance,
+    report: &'a Report,
+    sdp: &'a [FileReport],
+    stats: Option<Value>,
+}
+
+const BLOCK_OPEN: &str = "<script type=\"application/json\" id=\"rtcscope-data\">";
+
+/// Ends a page drawn by [`draw`]: the data block of `input`, then the script.
+fn data_block(page: &mut String, input: &Input<'_>) {
+    page.push_str(BLOCK_OPEN);
+    write_script_json(
+        page,
+        &Block {
+            schema: DATA_SCHEMA,
+            provenance: input.provenance,
+            report: input.report,
+            sdp: input.sdp,
+            stats: input.stats.map(stats_value),
+        },
+    );
+    let _ = writeln!(page, "</script><script>{JS}</script></body></html>");
+}
+
+/// Leaves out of the data (what [`data`] returns) what no section draws, so that the page of a
+/// large capture is drawn from a fraction of it (the data block still holds all of it): the
+/// time series and per-bucket quality of the streams that get no plot and are no plotted
+/// stream's RTX, and every flow's time series. The sections drawn from the view are those
+/// drawn from the whole (a test compares them on every fixture).
+pub fn view(d: &mut Value) {
+    let r = &mut d["report"];
+    let keep = keep_series(arr(&r["streams"]).iter().map(|s| {
+        (
+            u(&s["packets"]),
+            s["ssrc"].as_u64().unwrap_or(0) as u32,
+            s["rtx_of"].as_u64().map(|x| x as u32),
+        )
+    }));
+    if let Some(streams) = r["streams"].as_array_mut() {
+        for (s, keep) in streams.iter_mut().zip(keep) {
+            *s = stream_view(std::mem::take(s), keep);
+        }
+    }
+    if let Some(flows) = r["flows"].as_array_mut() {
+        for f in flows {
+            *f = flow_view(std::mem::take(f));
+        }
+    }
+}
+
+/// Which streams keep their series in the [`view`], from each one's (packets, SSRC, RTX of):
+/// those plotted, and the RTX streams of a plotted SSRC.
+fn keep_series(streams: impl Iterator<Item = (u64, u32, Option<u32>)>) -> Vec<bool> {
+    let streams: Vec<(u64, u32, Option<u32>)> = streams.collect();
+    let packets: Vec<u64> = streams.iter().map(|s| s.0).collect();
+    let plotted = plotted(&packets);
+    let ssrcs: std::collections::HashSet<u32> = streams
+        .iter()
+        .zip(&plotted)
+        .filter(|(_, p)| **p)
+        .map(|(s, _)| s.1)
+        .collect();
+    streams
+        .iter()
+        .zip(plotted)
+        .map(|(s, p)| p || s.2.is_some_and(|x| ssrcs.contains(&x)))
+        .collect()
+}
+
+/// The streams that get plots: the [`MAX_STREAM_PLOTS`] with the most packets (the first in
+/// the report's order among equals).
+fn plotted(packets: &[u64]) -> Vec<bool> {
+    let mut by_packets: Vec<usize> = (0..packets.len()).collect();
+    by_packets.sort_by_key(|&i| std::cmp::Reverse(packets[i]));
+    let mut plotted = vec![false; packets.len()];
+    for &i in by_packets.iter().take(MAX_STREAM_PLOTS) {
+        plotted[i] = true;
+    }
+    plotted
+}
+
+/// A stream in the [`view`].
+fn stream_view(mut s: Value, keep_series: bool) -> Value {
+    if let (false, Some(o)) = (keep_series, s.as_object_mut()) {
+        o.remove("series");
+        o.remove("quality");
+    }
+    s
+}
+
+/// A flow in the [`view`].
+fn flow_view(mut f: Value) -> Value {
+    if let Some(o) = f.as_object_mut() {
+        o.remove("series");
+    }
+    f
 }
 
 /// Renders the page from its data block's content (what [`data`] returns): every number on
-/// the page comes from `d`.
+/// the page comes from `d`, and `d` is the data block.
 pub fn render_data(d: &Value) -> String {
+    let mut page = draw(d);
+    page.push_str(BLOCK_OPEN);
+    write_script_json(&mut page, d);
+    let _ = writeln!(page, "</script><script>{JS}</script></body></html>");
+    page
+}
+
+/// The page up to its data block: every section, drawn from `d` (the data, or its [`view`]).
+fn draw(d: &Value) -> String {
     let r = &d["report"];
     let axis = TimeAxis::new(r["start_ns"].as_i64(), r["end_ns"].as_i64());
     let mut p = Page {
@@ -263,9 +426,7 @@ pub fn render_data(d: &Value) -> String {
     ladder(&mut p, r);
     sdp(&mut p, &d["sdp"]);
     browser_stats(&mut p, r, &d["stats"]);
-    p.s.push_str("</main><script type=\"application/json\" id=\"rtcscope-data\">");
-    write_script_json(&mut p.s, d);
-    let _ = writeln!(p.s, "</script><script>{JS}</script></body></html>");
+    p.s.push_str("</main>");
     p.s
 }
 
@@ -1109,12 +1270,7 @@ fn streams(p: &mut Page, r: &Value, stats: &Value) {
          (<code>--stats</code>) are drawn beside the wire's.</p>",
     );
     // The streams with the most packets get plots; the others a row each below.
-    let mut by_packets: Vec<usize> = (0..all.len()).collect();
-    by_packets.sort_by_key(|&i| std::cmp::Reverse(u(&all[i]["packets"])));
-    let mut plotted = vec![false; all.len()];
-    for &i in by_packets.iter().take(MAX_STREAM_PLOTS) {
-        plotted[i] = true;
-    }
+    let plotted = plotted(&all.iter().map(|s| u(&s["packets"])).collect::<Vec<u64>>());
     let mut rest = Vec::new();
     // Media streams first, in the report's order; the RTX streams (and RTX probes) after
     // them, so a few probe packets do not open the section with a page of empty plots.
@@ -2317,6 +2473,82 @@ mod tests {
             &serde_json::json!({"report": {"findings": [1, "x"], "ice_sessions": [{"pairs": [null]}], "streams": [7]}, "stats": {"format": "webrtc-internals", "series": [3]}}),
         );
         sections_in_order(&html);
+    }
+
+    /// The page of a consumed report ([`render_report`], what `rtcscope report` writes) is
+    /// [`render`]'s byte for byte, and the sections drawn from the [`view`] are those drawn
+    /// from the whole data, on every fixture capture.
+    #[test]
+    fn the_view_draws_what_the_whole_data_draws() {
+        let mut pages = 0;
+        for path in rtcscope_testkit::captures_under(&rtcscope_testkit::fixtures()) {
+            let bytes = std::fs::read(&path).unwrap();
+            let Ok(mut source) = rtcscope_capture::PacketSource::new(&bytes[..]) else {
+                continue;
+            };
+            let mut engine = Engine::new(Config::default());
+            engine.feed_all(&mut source);
+            let report = Report::new(&engine);
+            let prov = Provenance {
+                file: path.display().to_string(),
+                version: "test".into(),
+                ..Provenance::default()
+            };
+            let input = Input {
+                report: &report,
+                provenance: &prov,
+                sdp: &[],
+                stats: None,
+            };
+            let whole = data(&input).unwrap();
+            let mut part = whole.clone();
+            view(&mut part);
+            assert_eq!(draw(&whole), draw(&part), "{}", path.display());
+            let page = render(&input).unwrap();
+            // Through text both ways: serde_json reads a float back to within a unit in the
+            // last place, the same text to the same number.
+            let text: Value = serde_json::from_str(&whole.to_string()).unwrap();
+            assert_eq!(data_block(&page), text, "{}", path.display());
+            let consumed = render_report(Report::new(&engine), &prov, &[], None).unwrap();
+            assert!(consumed == page, "{}", path.display());
+            pages += 1;
+        }
+        assert!(pages >= 20, "{pages} captures");
+    }
+
+    /// The view leaves out the series of the streams that get no plot, not those of an RTX
+    /// stream repairing a plotted one, and draws the same sections.
+    #[test]
+    fn the_view_keeps_the_series_it_draws() {
+        let series = serde_json::json!({"start_ns": 0, "bucket_ns": 100_000_000i64,
+            "buckets": [{"bytes_fwd": 5, "packets_fwd": 1}]});
+        let mut streams: Vec<Value> = (0..60u64)
+            .map(|i| {
+                serde_json::json!({
+                    "ssrc": i, "src": "10.0.0.1:1", "dst": "10.0.0.2:2", "packets": 1000 + i,
+                    "flow": {"a": 1}, "series": series, "quality": {"start_ns": 0},
+                })
+            })
+            .collect();
+        // Few packets, so not plotted itself: the RTX stream of SSRC 59, plotted.
+        streams.push(serde_json::json!({
+            "ssrc": 900, "rtx_of": 59, "src": "10.0.0.1:1", "dst": "10.0.0.2:2",
+            "packets": 3, "flow": {"a": 1}, "series": series,
+        }));
+        let whole = serde_json::json!({"report": {
+            "streams": streams, "start_ns": 0, "end_ns": 1_000_000_000i64,
+            "flows": [{"a": "10.0.0.1:1", "series": series}],
+        }});
+        let mut part = whole.clone();
+        view(&mut part);
+        let kept = |i: usize| !part["report"]["streams"][i]["series"].is_null();
+        assert!((0..12).all(|i| !kept(i)), "{part}");
+        assert!((12..60).all(kept));
+        assert!(kept(60), "the RTX stream of a plotted one");
+        assert!(part["report"]["streams"][0]["quality"].is_null());
+        assert!(part["report"]["flows"][0]["series"].is_null());
+        assert_eq!(part["report"]["flows"][0]["a"], "10.0.0.1:1");
+        assert_eq!(draw(&whole), draw(&part));
     }
 
     #[test]
