@@ -150,8 +150,7 @@ fn orphans(c: &[Candidate<'_>], out: &mut [Option<usize>]) {
     let (mut o, mut z) = (0, 0);
     for k in ys {
         let t = c[k].first_ns;
-        while let Some(&(open, i)) = opens.get(o).filter(|(open, _)| *open < t) {
-            debug_assert!(open < t);
+        while let Some(&(_, i)) = opens.get(o).filter(|(open, _)| *open < t) {
             if c[i].a.released_ns.is_none_or(|r| r > t) {
                 live.change(&c[i], i, true);
             }
