@@ -117,9 +117,25 @@ run() {
         echo "fuzz $t: $(grep -E '^stat::number_of_executed_units' "$log" | awk '{print $2}') runs in ${seconds}s from $(find "$seeds/$t" -type f | wc -l) seeds, no crash"
     else
         echo "fuzz $t: FAILED (see $log)"
-        tail -40 "$log"
+        failure "$t" "$log"
         return 1
     fi
+}
+# What a failed target's log says, most telling first: CI keeps only part of its output and
+# deletes its clone, so the panic, libFuzzer's verdict and a small input itself come before
+# the log's tail (a finding of 8 KiB or less can be replayed from the base64 alone).
+failure() { # failure TARGET LOG
+    local t=$1 log=$2 artifact
+    grep -m1 -A3 'panicked at' "$log" || true
+    grep -m1 -E '^==[0-9]+== ?ERROR: libFuzzer' "$log" || true
+    artifact=$(grep -o -m1 "fuzz/artifacts/$t/[a-z-]*[0-9a-f]\{40\}" "$log" | head -n1 || true)
+    if [[ -n $artifact && -f $artifact ]]; then
+        echo "input: $artifact, $(stat -c %s "$artifact") bytes"
+        if (($(stat -c %s "$artifact") <= 8192)); then
+            echo "base64: $(base64 -w0 "$artifact")"
+        fi
+    fi
+    tail -20 "$log"
 }
 status=0
 pids=()
