@@ -125,13 +125,14 @@ run() {
 # deletes its clone, so the panic, libFuzzer's verdict and a small input itself come before
 # the log's tail (a finding of 8 KiB or less can be replayed from the base64 alone).
 failure() { # failure TARGET LOG
-    local t=$1 log=$2 artifact
+    local t=$1 log=$2 artifact size
     grep -m1 -A3 'panicked at' "$log" || true
     grep -m1 -E '^==[0-9]+== ?ERROR: libFuzzer' "$log" || true
     artifact=$(grep -o -m1 "fuzz/artifacts/$t/[a-z-]*[0-9a-f]\{40\}" "$log" | head -n1 || true)
     if [[ -n $artifact && -f $artifact ]]; then
-        echo "input: $artifact, $(stat -c %s "$artifact") bytes"
-        if (($(stat -c %s "$artifact") <= 8192)); then
+        size=$(stat -c %s "$artifact")
+        echo "input: $artifact, $size bytes"
+        if ((size <= 8192)); then
             echo "base64: $(base64 -w0 "$artifact")"
         fi
     fi

@@ -1606,8 +1606,8 @@ fn nat_rebinding(
             of_user.entry(user).or_default().push((g, f));
         }
     }
-    // The allocation each one took over from, if any (by place in the group).
-    let mut took_over: Vec<Option<usize>> = vec![None; group.len()];
+    // The allocation each one took over from, if any, with its flow (by place in the group).
+    let mut took_over: Vec<Option<(&Allocation, &FlowReport)>> = vec![None; group.len()];
     for places in of_user.values() {
         let candidates: Vec<rebinding::Candidate<'_>> = places
             .iter()
@@ -1618,18 +1618,14 @@ fn nat_rebinding(
             })
             .collect();
         for (k, p) in rebinding::predecessors(&candidates).into_iter().enumerate() {
-            took_over[places[k].0] = p.map(|p| places[p].0);
+            took_over[places[k].0] = p.map(|p| (group[places[p].0], places[p].1));
         }
     }
     for (g, y) in group.iter().copied().enumerate() {
-        let (Some(x), Some(yf), Some(user)) = (took_over[g], flows[g], y.username.as_deref())
+        let (Some((x, xf)), Some(yf), Some(user)) = (took_over[g], flows[g], y.username.as_deref())
         else {
             continue;
         };
-        let Some(xf) = flows[x] else {
-            continue;
-        };
-        let x = group[x];
         let orphan = rebinding::orphan(y);
         let mismatches: Vec<&crate::turn::ErrorSeen> =
             y.errors.iter().filter(|e| e.code == 437).collect();

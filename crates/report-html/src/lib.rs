@@ -163,13 +163,40 @@ impl std::io::Write for Escaping<'_> {
 /// The data block's content: `{schema, provenance, report, sdp, stats}`; `report` is
 /// `analyze --json`'s report as it is.
 pub fn data(input: &Input<'_>) -> Result<Value, serde_json::Error> {
-    Ok(serde_json::json!({
-        "schema": DATA_SCHEMA,
-        "provenance": serde_json::to_value(input.provenance)?,
-        "report": serde_json::to_value(input.report)?,
-        "sdp": serde_json::to_value(input.sdp)?,
-        "stats": input.stats.map(stats_value),
-    }))
+    serde_json::to_value(Block::new(
+        input.provenance,
+        input.sdp,
+        input.report,
+        stats_data(input.stats),
+    ))
+}
+
+/// The data block's content ([`data`]) as typed values, `report` as given (the report, or a
+/// stand-in whose place the caller fills).
+#[derive(Serialize)]
+struct Block<'a, R> {
+    schema: &'static str,
+    provenance: &'a Provenance,
+    report: R,
+    sdp: &'a [FileReport],
+    stats: Value,
+}
+
+impl<'a, R> Block<'a, R> {
+    fn new(provenance: &'a Provenance, sdp: &'a [FileReport], report: R, stats: Value) -> Self {
+        Block {
+            schema: DATA_SCHEMA,
+            provenance,
+            report,
+            sdp,
+            stats,
+        }
+    }
+}
+
+/// The stats as the data block holds them, `null` without any.
+fn stats_data(stats: Option<&Stats>) -> Value {
+    stats.map_or(Value::Null, stats_value)
 }
 
 /// The stats as the data block holds them.
@@ -218,8 +245,12 @@ pub fn render(input: &Input<'_>) -> Result<String, serde_json::Error> {
     let mut v = data(input)?;
     view(&mut v);
     let mut page = draw(&v);
+    let stats = v["stats"].take();
     drop(v);
-    data_block(&mut page, input);
+    close(
+        &mut page,
+        &Block::new(input.provenance, input.sdp, input.report, stats),
+    );
     Ok(page)
 }
 
@@ -248,54 +279,23 @@ pub fn render_report(
         .map(|f| Ok(flow_view(serde_json::to_value(f)?)))
         .collect::<Result<Vec<Value>, serde_json::Error>>()?
         .into();
-    let v = serde_json::json!({
-        "schema": DATA_SCHEMA,
-        "provenance": serde_json::to_value(provenance)?,
-        "report": r,
-        "sdp": serde_json::to_value(sdp)?,
-        "stats": stats.map(stats_value),
-    });
+    let mut v = serde_json::to_value(Block::new(provenance, sdp, (), stats_data(stats)))?;
+    v["report"] = r;
     let mut page = draw(&v);
+    let stats = v["stats"].take();
     drop(v);
     report.streams = streams;
     report.flows = flows;
-    data_block(
-        &mut page,
-        &Input {
-            report: &report,
-            provenance,
-            sdp,
-            stats,
-        },
-    );
+    close(&mut page, &Block::new(provenance, sdp, &report, stats));
     Ok(page)
-}
-
-/// The data block's content as [`data`] makes it, serialised straight from the typed values.
-#[derive(Serialize)]
-struct Block<'a> {
-    schema: &'static str,
-    provenance: &'a Provenance,
-    report: &'a Report,
-    sdp: &'a [FileReport],
-    stats: Option<Value>,
 }
 
 const BLOCK_OPEN: &str = "<script type=\"application/json\" id=\"rtcscope-data\">";
 
-/// Ends a page drawn by [`draw`]: the data block of `input`, then the script.
-fn data_block(page: &mut String, input: &Input<'_>) {
+/// Ends a page drawn by [`draw`]: the data block holding `data`, then the script.
+fn close<T: Serialize + ?Sized>(page: &mut String, data: &T) {
     page.push_str(BLOCK_OPEN);
-    write_script_json(
-        page,
-        &Block {
-            schema: DATA_SCHEMA,
-            provenance: input.provenance,
-            report: input.report,
-            sdp: input.sdp,
-            stats: input.stats.map(stats_value),
-        },
-    );
+    write_script_json(page, data);
     let _ = writeln!(page, "</script><script>{JS}</script></body></html>");
 }
 
@@ -377,9 +377,7 @@ fn flow_view(mut f: Value) -> Value {
 /// the page comes from `d`, and `d` is the data block.
 pub fn render_data(d: &Value) -> String {
     let mut page = draw(d);
-    page.push_str(BLOCK_OPEN);
-    write_script_json(&mut page, d);
-    let _ = writeln!(page, "</script><script>{JS}</script></body></html>");
+    close(&mut page, d);
     page
 }
 

@@ -220,11 +220,8 @@ fn inferred_extmap(path: &str) -> anyhow::Result<Option<ExtensionMap>> {
     let mut source = PacketSource::new(input::open(path)?)
         .with_context(|| format!("cannot read capture {path}"))?;
     let mut engine = rtcscope_analysis::Engine::default();
-    while let Some(p) = source.next_packet() {
-        engine.feed_packet(&p);
-    }
-    // As analyze ends its input (the streams held after an open TCP gap included).
-    engine.finish();
+    // As analyze reads and ends its input (the streams held after an open TCP gap included).
+    engine.feed_all(&mut source);
     Ok(engine
         .streams()
         .inferred_extmap()
